@@ -1,0 +1,160 @@
+# scanwall: one Makefile, out-of-tree builds.
+#
+#   make                  host binaries into build/ (build/scanwalld first)
+#   make check            every test (unit under ASan+UBSan, policy goldens,
+#                         pcap replays, netns tests against the real kernel)
+#   make demo             the box in a namespace topology with real DICOM peers
+#   make fuzz             libFuzzer targets (FUZZ_SECONDS each, default 60)
+#   make menuconfig       edit build/.config; make <board>_defconfig to reset
+#
+# CC, CFLAGS, LDFLAGS, CROSS_COMPILE and V=1 are honoured from outside;
+# what the code needs to build at all is kept in SW_CFLAGS.
+
+BUILD ?= build
+BOARD ?= host
+PYTHON ?= /usr/bin/python3
+CROSS_COMPILE ?=
+CC := $(CROSS_COMPILE)$(if $(filter default,$(origin CC)),gcc,$(CC))
+AR := $(CROSS_COMPILE)ar
+PKG_CONFIG ?= pkg-config
+
+CFLAGS ?= -O2 -g
+WERROR ?= $(if $(CI),-Werror)
+SAN ?=
+SW_CFLAGS := -std=gnu11 -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
+	-Wmissing-prototypes -Wno-unused-parameter -Wformat=2 -fno-strict-aliasing \
+	-D_GNU_SOURCE -MMD -MP -Iinclude -I$(BUILD)/include -Isrc $(WERROR) \
+	$(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all)
+SW_LDFLAGS := $(if $(SAN),-fsanitize=$(SAN))
+
+LIBS_NFQ := -lnetfilter_queue -lmnl
+LIBS_PCAP := -lpcap
+LIBS_TLS := -lmbedtls -lmbedx509 -lmbedcrypto
+LIBS_TEST := -lcmocka
+
+ifeq ($(V),1)
+Q :=
+quiet = @true
+else
+Q := @
+quiet = @printf '  %-7s %s\n'
+endif
+
+KCONFIG_ENV := KCONFIG_CONFIG=$(BUILD)/.config srctree=$(CURDIR)
+AUTOCONF := $(BUILD)/include/generated/autoconf.h
+
+# --- sources -------------------------------------------------------------
+# Every .c under src/ except the programs' mains goes into one archive that
+# the daemons, the host tools, the unit tests and the fuzzers link against.
+MAINS := src/engine/main.c src/bundle/tool.c src/mgmt/main.c src/console/main.c
+LIB_SRC := $(filter-out $(MAINS),$(sort $(wildcard src/*/*.c)))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB := $(BUILD)/libscanwall.a
+
+PROGS := $(BUILD)/scanwalld
+PROGS += $(if $(wildcard src/bundle/tool.c),$(BUILD)/scanwall-bundle)
+PROGS += $(if $(wildcard src/mgmt/main.c),$(BUILD)/scanwall-mgmtd)
+PROGS += $(if $(wildcard src/console/main.c),$(BUILD)/scanwall)
+
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+
+.PHONY: all deps check unit policy-test replay-test netns-test demo fuzz bench \
+	menuconfig defconfig savedefconfig clean
+.DEFAULT_GOAL := all
+
+all: deps $(PROGS)
+
+deps:
+	$(Q)scripts/deps.sh build
+
+# --- configuration -------------------------------------------------------
+$(BUILD)/.config:
+	$(Q)mkdir -p $(BUILD)
+	$(Q)$(KCONFIG_ENV) $(PYTHON) -m defconfig --kconfig Kconfig board/$(BOARD)/defconfig >/dev/null
+
+%_defconfig:
+	$(Q)mkdir -p $(BUILD)
+	$(Q)test -f board/$*/defconfig || { echo "no board $*" >&2; exit 1; }
+	$(Q)$(KCONFIG_ENV) $(PYTHON) -m defconfig --kconfig Kconfig board/$*/defconfig
+
+menuconfig: $(BUILD)/.config
+	$(Q)$(KCONFIG_ENV) $(PYTHON) -m menuconfig Kconfig
+
+savedefconfig: $(BUILD)/.config
+	$(Q)$(KCONFIG_ENV) $(PYTHON) -m savedefconfig --kconfig Kconfig --out $(BUILD)/defconfig
+
+$(AUTOCONF): $(BUILD)/.config Kconfig
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(KCONFIG_ENV) $(PYTHON) -m genconfig --header-path $@ Kconfig
+
+# --- compile -------------------------------------------------------------
+$(BUILD)/%.o: %.c $(AUTOCONF)
+	$(quiet) CC $@
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(SW_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	$(quiet) AR $@
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/scanwalld: $(BUILD)/src/engine/main.o $(LIB)
+	$(quiet) LD $@
+	$(Q)$(CC) $(SW_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_NFQ) $(LIBS_PCAP) $(LIBS_TLS)
+
+$(BUILD)/scanwall-bundle: $(BUILD)/src/bundle/tool.o $(LIB)
+	$(quiet) LD $@
+	$(Q)$(CC) $(SW_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_TLS)
+
+$(BUILD)/scanwall-mgmtd: $(BUILD)/src/mgmt/main.o $(LIB)
+	$(quiet) LD $@
+	$(Q)$(CC) $(SW_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_TLS)
+
+$(BUILD)/scanwall: $(BUILD)/src/console/main.o $(LIB)
+	$(quiet) LD $@
+	$(Q)$(CC) $(SW_LDFLAGS) $(LDFLAGS) -o $@ $^ -ledit $(LIBS_TLS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
+	$(quiet) LD $@
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(SW_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_NFQ) $(LIBS_PCAP) $(LIBS_TLS)
+
+# --- tests ---------------------------------------------------------------
+# Unit tests run under ASan and UBSan in their own build tree, so a memory
+# error anywhere in the library fails `make check`.
+check:
+	$(Q)scripts/deps.sh test
+	$(Q)rm -f build/test-results.txt
+	$(Q)$(MAKE) --no-print-directory BUILD=build/san SAN=address,undefined unit
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory policy-test replay-test netns-test
+	$(Q)scripts/summary.sh
+
+unit: $(UNIT_BIN)
+	$(Q)tests/unit/run.sh $(UNIT_BIN)
+
+policy-test: $(BUILD)/scanwalld
+	$(Q)tests/policy/run.sh $(BUILD)/scanwalld
+
+replay-test: $(BUILD)/scanwalld
+	$(Q)tests/replay/run.sh $(BUILD)/scanwalld
+
+netns-test: $(PROGS)
+	$(Q)tests/netns/run.sh $(BUILD)
+
+demo: all
+	$(Q)scripts/deps.sh test
+	$(Q)scripts/demo.sh $(BUILD)
+
+fuzz:
+	$(Q)scripts/deps.sh fuzz
+	$(Q)scripts/fuzz.sh $(FUZZ_SRC)
+
+bench: all
+	$(Q)scripts/bench.sh $(BUILD)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,105 @@
+/* The verdict engine: packets in, verdicts and events out.
+ *
+ * The same code decides in `scanwalld --replay` (packets from a pcap) and
+ * inline (packets from NFQUEUE): only struct eng_ops differs. The engine
+ * owns the flow table, TCP stream tracking, policy matching and the DICOM
+ * associations; it allocates everything in eng_new() and nothing per
+ * packet. Single-threaded: one engine per queue. */
+#ifndef SCANWALL_ENGINE_H
+#define SCANWALL_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scanwall/dicom.h"
+#include "scanwall/event.h"
+#include "scanwall/policy.h"
+
+/* Where a host was last seen on the bridge, for crafted replies. */
+struct eng_port {
+	uint32_t ifindex;	/* bridge port (NFQA_IFINDEX_PHYSINDEV), 0 if unknown */
+	uint8_t mac[6];
+	uint8_t has_mac;
+};
+
+struct eng_pkt {
+	const uint8_t *l3;	/* IPv4 or IPv6 header first */
+	size_t len;
+	uint64_t ts_ns;		/* wall clock or capture time */
+	uint32_t id;		/* NFQUEUE packet id, or pcap frame number */
+	struct eng_port from;	/* where it entered the bridge */
+};
+
+enum eng_verdict {
+	ENG_ACCEPT,	/* this packet passes */
+	ENG_DROP,
+	ENG_HOLD,	/* no verdict now: ops->release() gives it later */
+	ENG_SETTLE,	/* passes, and so does the rest of its flow in the kernel */
+};
+
+struct eng_ops {
+	/* The verdict of a packet that was given ENG_HOLD. */
+	void (*release)(void *ctx, uint32_t id, enum eng_verdict v);
+	/* Send a crafted IPv4/IPv6 packet (TCP reset, ICMP unreachable, a
+	 * segment carrying A-ASSOCIATE-RJ) toward a host seen at `to`. */
+	void (*inject)(void *ctx, const uint8_t *l3, size_t len, const struct eng_port *to);
+	void (*event)(void *ctx, const struct sw_event *ev);
+};
+
+struct eng_cfg {
+	unsigned flows;			/* flow table entries */
+	unsigned assocs;		/* concurrent inspected associations */
+	unsigned rq_bufs;		/* RQ/AC buffers */
+	size_t rq_max;			/* bytes each */
+	unsigned idle_tcp_s, idle_other_s;
+};
+
+/* Counters for status and metrics; monotonic except flows_live. */
+struct eng_counters {
+	uint64_t packets, accepted, dropped, held, settled, injected;
+	uint64_t flows_live, flows_new, flows_expired, flows_table_full;
+	uint64_t parse_errors;		/* packets that are not valid IP/TCP/UDP/ICMP */
+	uint64_t tcp_out_of_window;	/* segments dropped by stream tracking */
+	uint64_t assoc[EV__COUNT];	/* events by kind */
+	uint64_t fault[DCM_FAULT__COUNT];
+};
+
+struct eng;
+
+/* The cfg defaults come from Kconfig (eng_cfg_default). NULL and errno. */
+struct eng *eng_new(const struct eng_cfg *cfg, const struct eng_ops *ops, void *ctx);
+void eng_free(struct eng *e);
+void eng_cfg_default(struct eng_cfg *cfg);
+
+/* Put a policy in force. The engine takes ownership; the previous policy
+ * is freed once no flow refers to it. Live flows are judged again under
+ * the new policy (docs/engine.md says how). Returns 0 or -errno. */
+int eng_set_policy(struct eng *e, struct pol *pol);
+const struct pol *eng_policy(const struct eng *e);
+
+/* Decide one packet. *v is always set; ENG_HOLD means the verdict comes
+ * through ops->release(). Returns 0 or -errno (the packet is then dropped). */
+int eng_packet(struct eng *e, const struct eng_pkt *pkt, enum eng_verdict *v);
+
+/* Ends flows idle past their timeout at time now_ns (held packets are
+ * dropped). Call about once a second. */
+void eng_expire(struct eng *e, uint64_t now_ns);
+
+const struct eng_counters *eng_counters(const struct eng *e);
+/* Hits per rule index (pol_rule_at), and of the default action. */
+uint64_t eng_rule_hits(const struct eng *e, unsigned index);
+uint64_t eng_default_hits(const struct eng *e);
+
+struct eng_flow_info {
+	struct flow_key key;	/* as the initiator sent it */
+	const char *state;	/* "new", "established", "settled", "dicom-rq", ... */
+	int rule_line;
+	uint64_t first_ns, last_ns;
+	uint64_t packets, bytes;
+	const char *calling_ae, *called_ae;	/* DICOM, else NULL */
+};
+/* Calls cb for each live flow until it returns non-zero (returned). */
+int eng_foreach_flow(const struct eng *e, int (*cb)(void *ctx, const struct eng_flow_info *f),
+		     void *ctx);
+
+#endif
