@@ -22,7 +22,7 @@ CFLAGS ?= -O2 -g
 WERROR ?= $(if $(CI),-Werror)
 SAN ?=
 SW_CFLAGS := -std=gnu11 -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
-	-Wmissing-prototypes -Wno-unused-parameter -Wformat=2 -fno-strict-aliasing \
+	-Wmissing-prototypes -Wno-unused-parameter -Wno-missing-field-initializers -Wformat=2 -fno-strict-aliasing \
 	-D_GNU_SOURCE -MMD -MP -Iinclude -I$(BUILD)/include -Isrc $(WERROR) \
 	$(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all)
 SW_LDFLAGS := $(if $(SAN),-fsanitize=$(SAN))

@@ -44,6 +44,9 @@ struct eng_ops {
 	 * segment carrying A-ASSOCIATE-RJ) toward a host seen at `to`. */
 	void (*inject)(void *ctx, const uint8_t *l3, size_t len, const struct eng_port *to);
 	void (*event)(void *ctx, const struct sw_event *ev);
+	/* Optional (may be NULL): a flow the kernel forwards by itself is no
+	 * longer allowed after a policy change; forget its conntrack entry. */
+	void (*revoke)(void *ctx, const struct flow_key *k);
 };
 
 struct eng_cfg {

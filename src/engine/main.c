@@ -1,1 +1,170 @@
-int main(void) { return 0; }
+/* scanwalld: the verdict engine. Only a dispatch table lives here; each
+ * mode is its own file (wireguard-tools' wg.c is the model).
+ *
+ *   scanwalld --check FILE                       check and print a policy
+ *   scanwalld --replay PCAP --policy FILE        offline decisions
+ *   scanwalld --policy FILE --queue N --events FILE --control SOCK --state DIR
+ *                                                inline on NFQUEUE N
+ *   scanwalld --flush                            remove our kernel ruleset
+ *   scanwalld --ctl SOCK COMMAND...              talk to a running engine
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scanwall/config.h"
+#include "scanwall/policy.h"
+#include "engine/control.h"
+#include "engine/inline.h"
+#include "engine/replay.h"
+#include "engine/ruleset.h"
+
+#ifndef SW_VERSION
+#define SW_VERSION "0.1.0"
+#endif
+
+struct args {
+	const char *check, *replay, *policy, *events, *control, *state, *ctl;
+	long queue;
+	int flush, trace;
+};
+
+static const char usage[] =
+	"usage: scanwalld --check FILE\n"
+	"       scanwalld --replay PCAP --policy FILE [--trace]\n"
+	"       scanwalld --policy FILE [--queue N] [--events FILE] [--control SOCK] [--state DIR]\n"
+	"       scanwalld --flush\n"
+	"       scanwalld --ctl SOCK COMMAND...\n";
+
+static int run_check(const struct args *a)
+{
+	struct pol *pol = pol_load(a->check, stderr);
+
+	if (!pol) {
+		if (errno != EINVAL)
+			fprintf(stderr, "%s: %s\n", a->check, strerror(errno));
+		return 1;
+	}
+	pol_print(pol, stdout);
+	pol_free(pol);
+	return 0;
+}
+
+static int run_replay(const struct args *a)
+{
+	struct replay_opts o = { .pcap = a->replay, .policy = a->policy, .trace = a->trace,
+				 .out = stdout };
+
+	if (!a->policy) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	return replay_run(&o) ? 1 : 0;
+}
+
+static int run_ctl(const struct args *a, int argc, char **argv)
+{
+	char cmd[512] = "";
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		int w = snprintf(cmd + n, sizeof(cmd) - n, "%s%s", i ? " " : "", argv[i]);
+
+		if (w < 0 || (size_t)w >= sizeof(cmd) - n) {
+			fprintf(stderr, "scanwalld: command too long\n");
+			return 2;
+		}
+		n += (size_t)w;
+	}
+	return control_client(a->ctl, cmd, stdout) ? 1 : 0;
+}
+
+static int run_inline(const struct args *a)
+{
+	struct inline_opts o = {
+		.policy = a->policy,
+		.queue = (uint16_t)(a->queue < 0 ? CONFIG_NFQ_QUEUE : a->queue), .events = a->events,
+		.control = a->control, .state = a->state, .version = SW_VERSION,
+	};
+
+	return inline_run(&o) ? 1 : 0;
+}
+
+static int run_flush(void)
+{
+	int err = ruleset_flush();
+
+	if (err)
+		fprintf(stderr, "scanwalld: flush: %s\n", strerror(-err));
+	return err ? 1 : 0;
+}
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	static const struct option opts[] = {
+		{ "check", required_argument, NULL, 'k' },
+		{ "replay", required_argument, NULL, 'r' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "queue", required_argument, NULL, 'q' },
+		{ "events", required_argument, NULL, 'e' },
+		{ "control", required_argument, NULL, 'c' },
+		{ "state", required_argument, NULL, 's' },
+		{ "ctl", required_argument, NULL, 'C' },
+		{ "flush", no_argument, NULL, 'F' },
+		{ "trace", no_argument, NULL, 't' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	char *end;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k': a->check = optarg; break;
+		case 'r': a->replay = optarg; break;
+		case 'p': a->policy = optarg; break;
+		case 'e': a->events = optarg; break;
+		case 'c': a->control = optarg; break;
+		case 's': a->state = optarg; break;
+		case 'C': a->ctl = optarg; break;
+		case 'F': a->flush = 1; break;
+		case 't': a->trace = 1; break;
+		case 'V': puts("scanwalld " SW_VERSION); exit(0);
+		case 'q':
+			errno = 0;
+			a->queue = strtol(optarg, &end, 10);
+			if (errno || *end || a->queue < 0 || a->queue > 65535)
+				return -EINVAL;
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { .queue = -1 };
+
+	if (parse_args(argc, argv, &a)) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (a.check)
+		return run_check(&a);
+	if (a.replay)
+		return run_replay(&a);
+	if (a.ctl)
+		return run_ctl(&a, argc - optind, argv + optind);
+	if (a.flush)
+		return run_flush();
+	if (a.policy && optind == argc)
+		return run_inline(&a);
+	fputs(usage, stderr);
+	return 2;
+}

@@ -1,0 +1,284 @@
+/* Inspected DICOM flows: TCP stream tracking in both directions feeding
+ * the Upper Layer inspector, holding the segments of an A-ASSOCIATE-RQ/AC
+ * until it is judged whole, and answering refusals so that nobody waits
+ * for a timeout: the initiator gets an A-ASSOCIATE-RJ (or A-ABORT) in a
+ * segment that looks like the acceptor's, the acceptor gets a reset. */
+#include <errno.h>
+#include <string.h>
+
+#include "engine_int.h"
+
+static struct eng_assoc *flow_assoc(struct eng *e, const struct flow *f)
+{
+	return &e->assocs[f->assoc - 1];
+}
+
+int dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p)
+{
+	const struct pol_rule *r = eng_flow_rule(e, f);
+	uint32_t i = e->assoc_free;
+	struct eng_assoc *a;
+
+	if (!i)
+		goto out_busy;
+	a = &e->assocs[i - 1];
+	a->dcm = dcm_assoc_new(e->dcm, r);
+	if (!a->dcm)
+		goto out_busy;
+	e->assoc_free = a->next_free;
+	memset(a->st, 0, sizeof(a->st));
+	a->nheld[0] = a->nheld[1] = 0;
+	a->port[0] = pk->from;
+	memset(&a->port[1], 0, sizeof(a->port[1]));
+	stream_syn(&a->st[0], p->seq);
+	f->assoc = i;
+	f->state = FLOW_OPEN;
+	e->gen[f->gen].refs++;
+	return 0;
+
+out_busy:
+	/* No room to inspect: refuse now, cleanly, rather than pass blind. */
+	eng_inject(e, reply_tcp_reset(e->out, sizeof(e->out), p), &pk->from);
+	eng_emit(e, &(struct sw_event){ .kind = EV_ASSOC_REJECT, .rule_line = (int)r->line,
+					.reason = "no inspection slot free",
+					.fault = dcm_fault_name(DCM_R_BUSY),
+					.answer = "tcp-reset" }, &p->key);
+	flow_remove(e->flows, f);
+	return -ENOSPC;
+}
+
+static void dflow_release(struct eng *e, struct eng_assoc *a, int dir, enum eng_verdict v)
+{
+	unsigned i;
+
+	for (i = 0; i < a->nheld[dir]; i++)
+		if (e->ops->release)
+			e->ops->release(e->ctx, a->held[dir][i], v);
+	a->nheld[dir] = 0;
+}
+
+void dflow_end(struct eng *e, struct flow *f)
+{
+	struct eng_assoc *a = flow_assoc(e, f);
+
+	dflow_release(e, a, 0, ENG_DROP);
+	dflow_release(e, a, 1, ENG_DROP);
+	dcm_assoc_free(e->dcm, a->dcm);
+	a->dcm = NULL;
+	a->next_free = e->assoc_free;
+	e->assoc_free = f->assoc;
+	f->assoc = 0;
+}
+
+/* The key of a packet travelling in direction dir of flow f. */
+static void dir_key(const struct flow *f, int dir, struct flow_key *k)
+{
+	if (dir)
+		pkt_key_reverse(&f->key, k);
+	else
+		*k = f->key;
+}
+
+static const char *const answer_names[] = {
+	[DCM_ANS_NONE] = "tcp-reset", [DCM_ANS_RJ] = "a-associate-rj", [DCM_ANS_ABORT] = "a-abort",
+};
+
+/* Sender of the refused bytes: the RJ or A-ABORT, acknowledging all it sent,
+ * as if from its peer; without a PDU to send, a reset. Its peer, which
+ * never saw the refused bytes, gets a reset at exactly its rcv_nxt. */
+static void dflow_answer(struct eng *e, struct flow *f, int dir, const struct pkt *p,
+			 const struct dcm_verdict *dv, size_t skip)
+{
+	struct eng_assoc *a = flow_assoc(e, f);
+	struct flow_key to_sender, to_peer;
+	uint8_t pdu[10];
+	struct reply_tcp r = { .key = &to_sender, .data = pdu, .flags = TCP_ACK | TCP_PSH };
+
+	dir_key(f, !dir, &to_sender);
+	dir_key(f, dir, &to_peer);
+	r.seq = a->st[!dir].next;
+	r.ack = p->seq + (uint32_t)p->plen;
+	if (dv->answer == DCM_ANS_RJ)
+		r.dlen = dcm_build_rj(pdu, dv->result, dv->source, dv->reason);
+	else if (dv->answer == DCM_ANS_ABORT)
+		r.dlen = dcm_build_abort(pdu, dv->source, dv->reason);
+	else
+		r.flags = TCP_RST | TCP_ACK;
+	eng_inject(e, reply_tcp(e->out, sizeof(e->out), &r), &a->port[dir]);
+	if (!a->st[!dir].init)
+		return;
+	r = (struct reply_tcp){ .key = &to_peer, .flags = TCP_RST | TCP_ACK,
+				.seq = a->nheld[dir] ? a->hold_seq[dir] : p->seq + (uint32_t)skip,
+				.ack = a->st[!dir].next };
+	eng_inject(e, reply_tcp(e->out, sizeof(e->out), &r), &a->port[!dir]);
+}
+
+static enum ev_kind refusal_kind(const struct dcm_verdict *dv)
+{
+	if (dv->fault >= DCM_R_CALLING_AE)
+		return dv->answer == DCM_ANS_ABORT ? EV_ASSOC_ABORT : EV_ASSOC_REJECT;
+	return EV_INVALID;
+}
+
+static void dflow_event(struct eng *e, struct flow *f, enum ev_kind kind, const char *reason,
+			const struct dcm_verdict *dv, const char *fault)
+{
+	const struct pol_rule *r = eng_flow_rule(e, f);
+	struct eng_assoc *a = flow_assoc(e, f);
+	struct sw_event ev = {
+		.kind = kind, .rule_line = r ? (int)r->line : 0, .reason = reason,
+		.calling_ae = dcm_calling_ae(a->dcm), .called_ae = dcm_called_ae(a->dcm),
+		.fault = fault,
+	};
+
+	if (dv && dv->step == DCM_REFUSE) {
+		ev.refused = dv->detail;
+		ev.fault = dcm_fault_name(dv->fault);
+		ev.answer = answer_names[dv->answer];
+		ev.reason = r && r->reason ? r->reason : reason;
+	}
+	eng_emit(e, &ev, &f->key);
+	if (dv && dv->step == DCM_REFUSE)
+		e->c.fault[dv->fault]++;
+}
+
+/* Ends the flow's inspection and leaves it refused: its initiator's next
+ * packets are answered with resets (engine.c) until it goes idle. */
+static void dflow_refuse(struct eng *e, struct flow *f, int dir, const struct pkt *p,
+			 const struct dcm_verdict *dv, size_t skip)
+{
+	dflow_event(e, f, refusal_kind(dv), "association refused", dv, NULL);
+	dflow_answer(e, f, dir, p, dv, skip);
+	dflow_end(e, f);
+	eng_gen_put(e, f->gen);
+	f->state = FLOW_REFUSED;
+}
+
+static const struct {
+	enum ev_kind kind;
+	const char *reason;
+} dcm_events[] = {
+	[DCM_EV_ACCEPTED] = { EV_ASSOC_ACCEPT, "association accepted" },
+	[DCM_EV_REJECTED] = { EV_ASSOC_REJECT, "rejected by the acceptor" },
+	[DCM_EV_RELEASED] = { EV_ASSOC_RELEASE, "association released" },
+	[DCM_EV_ABORTED] = { EV_ASSOC_ABORT, "aborted by a peer" },
+};
+
+static int dflow_hold(struct eng *e, struct eng_assoc *a, int dir, const struct pkt *p,
+		      const struct eng_pkt *pk, size_t skip)
+{
+	if (a->nheld[dir] == ENG_HOLD_MAX)
+		return -ENOSPC;
+	if (!a->nheld[dir])
+		a->hold_seq[dir] = p->seq + (uint32_t)skip;
+	a->held[dir][a->nheld[dir]++] = pk->id;
+	return 0;
+}
+
+static enum eng_verdict dflow_pass(struct eng *e, struct flow *f, int dir,
+				   const struct dcm_verdict *dv)
+{
+	struct eng_assoc *a = flow_assoc(e, f);
+	size_t n = sizeof(dcm_events) / sizeof(dcm_events[0]);
+
+	dflow_release(e, a, dir, ENG_ACCEPT);
+	if ((size_t)dv->event < n && dcm_events[dv->event].reason)
+		dflow_event(e, f, dcm_events[dv->event].kind, dcm_events[dv->event].reason,
+			    NULL, NULL);
+	if (dv->event != DCM_EV_ACCEPTED || !dcm_settled(a->dcm))
+		return ENG_ACCEPT;
+	/* `inspect association`: the rest is the kernel's. */
+	dflow_end(e, f);
+	eng_gen_put(e, f->gen);
+	f->state = FLOW_SETTLED;
+	return ENG_SETTLE;
+}
+
+/* A retransmission that changes bytes already inspected is an attempt to
+ * show the device something other than what was checked. */
+static const struct dcm_verdict overlap_verdict = {
+	.step = DCM_REFUSE, .fault = DCM_F_PDU_UNEXPECTED, .answer = DCM_ANS_NONE,
+};
+
+static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_pkt *pk,
+		      const struct pkt *p, enum eng_verdict *v)
+{
+	struct eng_assoc *a = flow_assoc(e, f);
+	struct dcm_verdict dv = { .step = DCM_PASS };
+	size_t skip;
+
+	switch (stream_classify(&a->st[dir], p, &skip)) {
+	case STREAM_OLD:
+		*v = ENG_ACCEPT;
+		return 0;
+	case STREAM_DROP:
+		e->c.tcp_out_of_window++;
+		return 0;
+	case STREAM_EVIL:
+		dflow_event(e, f, EV_INVALID, "retransmission with other contents", NULL,
+			    "tcp-overlap");
+		dflow_answer(e, f, dir, p, &overlap_verdict, p->plen);
+		dflow_end(e, f);
+		eng_gen_put(e, f->gen);
+		f->state = FLOW_REFUSED;
+		return 0;
+	case STREAM_NEW:
+		break;
+	}
+	if (p->plen > skip)
+		dcm_feed(a->dcm, (enum dcm_dir)dir, p->payload + skip, p->plen - skip, &dv);
+	if (dv.step == DCM_REFUSE) {
+		dflow_refuse(e, f, dir, p, &dv, skip);
+		return 0;
+	}
+	stream_advance(&a->st[dir], p, skip);
+	if (dv.step == DCM_HOLD) {
+		if (!dflow_hold(e, a, dir, p, pk, skip)) {
+			*v = ENG_HOLD;
+			return 0;
+		}
+		dv = (struct dcm_verdict){ .step = DCM_REFUSE, .fault = DCM_F_PDU_TOO_LONG,
+					   .answer = DCM_ANS_ABORT, .source = 2, .reason = 6 };
+		dflow_refuse(e, f, dir, p, &dv, skip);
+		return 0;
+	}
+	*v = dflow_pass(e, f, dir, &dv);
+	if (f->state == FLOW_OPEN && a->st[0].fin && a->st[1].fin) {
+		/* Both sides are done: free the inspection state now rather
+		 * than at the idle timeout, so closed associations cannot use
+		 * up the pool. */
+		dflow_end(e, f);
+		eng_gen_put(e, f->gen);
+		f->state = FLOW_CLOSING;
+	}
+	return 0;
+}
+
+int dflow_packet(struct eng *e, struct flow *f, int dir, const struct eng_pkt *pk,
+		 const struct pkt *p, enum eng_verdict *v)
+{
+	struct eng_assoc *a = flow_assoc(e, f);
+
+	*v = ENG_DROP;
+	if (p->flags & TCP_RST) {
+		/* Either end gave up; the reset itself may pass. */
+		*v = ENG_ACCEPT;
+		eng_flow_end(e, f);
+		return 0;
+	}
+	if (p->flags & TCP_ACK)
+		stream_ack(&a->st[!dir], p->ack);
+	if (p->flags & TCP_SYN) {
+		if (dir && (p->flags & TCP_ACK) && !a->st[1].init) {
+			stream_syn(&a->st[1], p->seq);
+			a->port[1] = pk->from;
+		}
+		*v = ENG_ACCEPT;
+		return 0;
+	}
+	if (!p->plen && !(p->flags & TCP_FIN)) {
+		*v = ENG_ACCEPT;	/* a bare ACK carries nothing to inspect */
+		return 0;
+	}
+	return dflow_data(e, f, dir, pk, p, v);
+}

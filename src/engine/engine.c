@@ -1,0 +1,275 @@
+/* Engine lifecycle: allocation, policy generations, expiry, counters.
+ *
+ * A policy change must not tear down associations in flight: an open DICOM
+ * flow keeps the policy it was judged by (its "generation") until it ends,
+ * and that policy is freed when its last flow goes. Flows the engine does
+ * not inspect are judged again under the new policy at once. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scanwall/config.h"
+#include "engine_int.h"
+
+void eng_cfg_default(struct eng_cfg *cfg)
+{
+	cfg->flows = CONFIG_FLOW_TABLE_SIZE;
+	cfg->assocs = CONFIG_DICOM_ASSOC_MAX;
+	cfg->rq_bufs = CONFIG_DICOM_RQ_BUFS;
+	cfg->rq_max = CONFIG_DICOM_RQ_MAX;
+	cfg->idle_tcp_s = CONFIG_FLOW_IDLE_TCP;
+	cfg->idle_other_s = CONFIG_FLOW_IDLE_OTHER;
+}
+
+struct eng *eng_new(const struct eng_cfg *cfg, const struct eng_ops *ops, void *ctx)
+{
+	struct eng *e = calloc(1, sizeof(*e));
+	unsigned i;
+
+	if (!e)
+		return NULL;
+	e->cfg = *cfg;
+	e->ops = ops;
+	e->ctx = ctx;
+	e->flows = flow_table_new(cfg->flows);
+	e->dcm = dcm_pool_new(cfg->assocs, cfg->rq_bufs, cfg->rq_max);
+	e->assocs = calloc(cfg->assocs, sizeof(*e->assocs));
+	if (!e->flows || !e->dcm || !e->assocs)
+		goto out_free;
+	for (i = 0; i < cfg->assocs; i++)
+		e->assocs[i].next_free = i + 2 <= cfg->assocs ? i + 2 : 0;
+	e->assoc_free = 1;
+	return e;
+
+out_free:
+	eng_free(e);
+	errno = ENOMEM;
+	return NULL;
+}
+
+void eng_free(struct eng *e)
+{
+	unsigned i;
+
+	if (!e)
+		return;
+	for (i = 0; e->flows && i < flow_capacity(e->flows); i++)
+		if (flow_at(e->flows, i)->state != FLOW_FREE)
+			eng_flow_end(e, flow_at(e->flows, i));
+	for (i = 0; i < ENG_GENS; i++)
+		pol_free(e->gen[i].pol);
+	flow_table_free(e->flows);
+	dcm_pool_free(e->dcm);
+	free(e->assocs);
+	free(e->rule_hits);
+	free(e);
+}
+
+void eng_gen_put(struct eng *e, uint8_t g)
+{
+	if (e->gen[g].refs)
+		e->gen[g].refs--;
+	if (!e->gen[g].refs && g != e->cur) {
+		pol_free(e->gen[g].pol);
+		e->gen[g].pol = NULL;
+	}
+}
+
+void eng_flow_end(struct eng *e, struct flow *f)
+{
+	if (f->assoc) {
+		dflow_end(e, f);
+		eng_gen_put(e, f->gen);
+	}
+	flow_remove(e->flows, f);
+}
+
+/* A flow not under inspection is judged again as if it were new; one that
+ * the new policy refuses ends here, and the kernel forgets it too. */
+static void eng_rejudge(struct eng *e, struct flow *f)
+{
+	const struct pol_rule *r = pol_match(e->gen[e->cur].pol, &f->key);
+
+	if (f->assoc || f->state == FLOW_FREE)
+		return;
+	f->gen = e->cur;
+	if (r && r->action == POL_ALLOW && r->proto != POL_DICOM) {
+		f->rule = (uint16_t)(r->index + 1);
+		return;
+	}
+	if (f->state == FLOW_SETTLED && e->ops->revoke)
+		e->ops->revoke(e->ctx, &f->key);
+	flow_remove(e->flows, f);
+}
+
+int eng_set_policy(struct eng *e, struct pol *pol)
+{
+	uint64_t *hits = calloc(pol_rule_count(pol) + 1, sizeof(*hits));
+	unsigned i, g;
+
+	for (g = 0; g < ENG_GENS && (e->gen[g].pol || e->gen[g].refs); g++)
+		;
+	if (!hits || g == ENG_GENS) {
+		free(hits);
+		return hits ? -EBUSY : -ENOMEM;
+	}
+	e->gen[g].pol = pol;
+	i = e->cur;
+	e->cur = (uint8_t)g;
+	if (i != g && e->gen[i].pol && !e->gen[i].refs) {
+		pol_free(e->gen[i].pol);
+		e->gen[i].pol = NULL;
+	}
+	free(e->rule_hits);
+	e->rule_hits = hits;
+	e->default_hits = 0;
+	for (i = 0; i < flow_capacity(e->flows); i++)
+		eng_rejudge(e, flow_at(e->flows, i));
+	return 0;
+}
+
+const struct pol *eng_policy(const struct eng *e)
+{
+	return e->gen[e->cur].pol;
+}
+
+static unsigned flow_idle_limit(const struct eng *e, const struct flow *f)
+{
+	if (f->key.proto == 6 && f->state != FLOW_REFUSED && f->state != FLOW_CLOSING)
+		return e->cfg.idle_tcp_s;
+	return e->cfg.idle_other_s;
+}
+
+void eng_expire(struct eng *e, uint64_t now_ns)
+{
+	uint32_t now = (uint32_t)(now_ns / 1000000000u);
+	unsigned i;
+
+	for (i = 0; i < flow_capacity(e->flows); i++) {
+		struct flow *f = flow_at(e->flows, i);
+
+		if (f->state == FLOW_FREE || now - f->last_s <= flow_idle_limit(e, f))
+			continue;
+		eng_flow_end(e, f);
+		e->c.flows_expired++;
+	}
+	e->c.flows_live = flow_count(e->flows);
+}
+
+const struct eng_counters *eng_counters(const struct eng *e)
+{
+	((struct eng *)e)->c.flows_live = flow_count(e->flows);
+	return &e->c;
+}
+
+uint64_t eng_rule_hits(const struct eng *e, unsigned index)
+{
+	const struct pol *pol = eng_policy(e);
+
+	return pol && index < pol_rule_count(pol) ? e->rule_hits[index] : 0;
+}
+
+uint64_t eng_default_hits(const struct eng *e)
+{
+	return e->default_hits;
+}
+
+static const char *const state_names[] = {
+	[FLOW_FREE] = "free",
+	[FLOW_OPEN] = "inspected",
+	[FLOW_SETTLED] = "settled",
+	[FLOW_DENIED] = "denied",
+	[FLOW_REFUSED] = "refused",
+	[FLOW_CLOSING] = "closing",
+};
+
+int eng_foreach_flow(const struct eng *e, int (*cb)(void *ctx, const struct eng_flow_info *f),
+		     void *ctx)
+{
+	unsigned i;
+	int ret;
+
+	for (i = 0; i < flow_capacity(e->flows); i++) {
+		struct flow *f = flow_at(e->flows, i);
+		const struct pol_rule *r = eng_flow_rule(e, f);
+		struct eng_flow_info fi = {
+			.key = f->key, .state = state_names[f->state],
+			.rule_line = r ? (int)r->line : 0,
+			.first_ns = (uint64_t)f->first_s * 1000000000u,
+			.last_ns = (uint64_t)f->last_s * 1000000000u,
+			.packets = f->packets, .bytes = f->bytes,
+		};
+
+		if (f->state == FLOW_FREE)
+			continue;
+		if (f->assoc) {
+			fi.calling_ae = dcm_calling_ae(e->assocs[f->assoc - 1].dcm);
+			fi.called_ae = dcm_called_ae(e->assocs[f->assoc - 1].dcm);
+		}
+		ret = cb(ctx, &fi);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int eng_packet(struct eng *e, const struct eng_pkt *pk, enum eng_verdict *v)
+{
+	struct flow *f;
+	struct pkt p;
+	int reply, err;
+
+	*v = ENG_DROP;
+	e->c.packets++;
+	e->now_ns = pk->ts_ns;
+	e->now_s = (uint32_t)(pk->ts_ns / 1000000000u);
+	if (!e->gen[e->cur].pol)
+		return -ENOENT;
+	err = pkt_parse(pk->l3, pk->len, &p);
+	if (err) {
+		struct sw_event ev = {
+			.kind = err == -EBADMSG ? EV_INVALID : EV_BLOCK,
+			.reason = err == -EBADMSG ? "malformed packet" : "protocol not passed",
+		};
+
+		e->c.parse_errors++;
+		eng_emit(e, &ev, NULL);
+		goto out;
+	}
+	f = flow_lookup(e->flows, &p.key, &reply);
+	if (!f) {
+		err = eng_new_flow(e, pk, &p, v);
+		goto out;
+	}
+	f->last_s = e->now_s;
+	f->packets++;
+	f->bytes += pk->len;
+	switch (f->state) {
+	case FLOW_SETTLED:
+		*v = ENG_ACCEPT;
+		break;
+	case FLOW_OPEN:
+		err = dflow_packet(e, f, reply, pk, &p, v);
+		break;
+	case FLOW_CLOSING:
+		if (!p.plen)
+			*v = ENG_ACCEPT;
+		break;
+	case FLOW_REFUSED:
+		/* The initiator was told no; whatever it sends now (its ACK of
+		 * the RJ, its FIN) is answered with a reset so it lets go. */
+		if (!reply && p.key.proto == 6 && !(p.flags & TCP_RST))
+			eng_inject(e, reply_tcp_reset(e->out, sizeof(e->out), &p), &pk->from);
+		break;
+	default:
+		break;
+	}
+out:
+	if (*v == ENG_DROP)
+		e->c.dropped++;
+	else if (*v == ENG_HOLD)
+		e->c.held++;
+	else
+		e->c.accepted += 1, e->c.settled += *v == ENG_SETTLE;
+	return err;
+}

@@ -1,0 +1,153 @@
+/* Chained hashing over one preallocated array. The hash is keyed with a
+ * random seed so that nobody on the clinical LAN can aim a flood of
+ * connections at one chain. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "flow.h"
+#include "pkt.h"
+
+struct flow_table {
+	unsigned size, mask, used;
+	uint32_t free_head;	/* index + 1 */
+	uint64_t seed;
+	uint32_t *buckets;	/* index + 1 */
+	struct flow *flows;
+};
+
+static uint64_t mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+static uint32_t flow_hash(const struct flow_table *t, const struct flow_key *k)
+{
+	uint64_t w[5], h = t->seed;
+	unsigned i;
+
+	memcpy(w, k, sizeof(w));
+	for (i = 0; i < 5; i++)
+		h = mix64(h ^ w[i]) + i;
+	return (uint32_t)h & t->mask;
+}
+
+_Static_assert(sizeof(struct flow_key) == 40, "flow_key is hashed as five words");
+
+struct flow_table *flow_table_new(unsigned size)
+{
+	struct flow_table *t;
+	unsigned i, nb = 1;
+
+	while (nb < size)
+		nb <<= 1;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->size = size;
+	t->mask = nb - 1;
+	t->buckets = calloc(nb, sizeof(*t->buckets));
+	t->flows = calloc(size, sizeof(*t->flows));
+	if (!t->buckets || !t->flows || getrandom(&t->seed, sizeof(t->seed), 0) < 0)
+		goto out_free;
+	for (i = 0; i < size; i++)
+		t->flows[i].next = i + 2 <= size ? i + 2 : 0;
+	t->free_head = 1;
+	return t;
+
+out_free:
+	flow_table_free(t);
+	errno = ENOMEM;
+	return NULL;
+}
+
+void flow_table_free(struct flow_table *t)
+{
+	if (!t)
+		return;
+	free(t->buckets);
+	free(t->flows);
+	free(t);
+}
+
+static struct flow *flow_find(struct flow_table *t, const struct flow_key *k)
+{
+	uint32_t i = t->buckets[flow_hash(t, k)];
+
+	while (i) {
+		struct flow *f = &t->flows[i - 1];
+
+		if (!memcmp(&f->key, k, sizeof(*k)))
+			return f;
+		i = f->next;
+	}
+	return NULL;
+}
+
+struct flow *flow_lookup(struct flow_table *t, const struct flow_key *k, int *reply)
+{
+	struct flow_key r;
+	struct flow *f = flow_find(t, k);
+
+	*reply = 0;
+	if (f)
+		return f;
+	pkt_key_reverse(k, &r);
+	f = flow_find(t, &r);
+	*reply = f != NULL;
+	return f;
+}
+
+struct flow *flow_insert(struct flow_table *t, const struct flow_key *k)
+{
+	uint32_t b, i = t->free_head;
+	struct flow *f;
+
+	if (!i)
+		return NULL;
+	f = &t->flows[i - 1];
+	t->free_head = f->next;
+	memset(f, 0, sizeof(*f));
+	f->key = *k;
+	b = flow_hash(t, k);
+	f->next = t->buckets[b];
+	t->buckets[b] = i;
+	t->used++;
+	return f;
+}
+
+void flow_remove(struct flow_table *t, struct flow *f)
+{
+	uint32_t idx = (uint32_t)(f - t->flows) + 1;
+	uint32_t *pp = &t->buckets[flow_hash(t, &f->key)];
+
+	while (*pp && *pp != idx)
+		pp = &t->flows[*pp - 1].next;
+	if (*pp)
+		*pp = f->next;
+	f->state = FLOW_FREE;
+	f->next = t->free_head;
+	t->free_head = idx;
+	t->used--;
+}
+
+unsigned flow_count(const struct flow_table *t)
+{
+	return t->used;
+}
+
+unsigned flow_capacity(const struct flow_table *t)
+{
+	return t->size;
+}
+
+struct flow *flow_at(struct flow_table *t, unsigned i)
+{
+	return &t->flows[i];
+}

@@ -1,0 +1,48 @@
+/* The flow table: preallocated, fixed size, keyed by the initiator's 5-tuple.
+ *
+ * One entry is about 80 bytes, so the default 65,536 flows take about
+ * 5 MiB: everything DICOM-specific lives in a separate, smaller pool that
+ * only inspected flows use (struct eng_assoc in engine.c). */
+#ifndef SW_ENGINE_FLOW_H
+#define SW_ENGINE_FLOW_H
+
+#include <stdint.h>
+
+#include "scanwall/flowkey.h"
+
+enum flow_state {
+	FLOW_FREE,
+	FLOW_OPEN,	/* allowed, the engine still sees its packets */
+	FLOW_SETTLED,	/* allowed and handed to the kernel */
+	FLOW_DENIED,	/* blocked or rejected: later packets drop quietly */
+	FLOW_REFUSED,	/* a refused association: the initiator's packets get resets */
+	FLOW_CLOSING,	/* both ends sent FIN: only empty segments may pass */
+};
+
+struct flow {
+	struct flow_key key;	/* as the initiator sent it */
+	uint32_t next;		/* hash chain: index + 1, 0 ends it */
+	uint32_t assoc;		/* DICOM side state: index + 1, 0 none */
+	uint32_t first_s, last_s;	/* engine clock, seconds */
+	uint64_t packets, bytes;
+	uint16_t rule;		/* rule index + 1, 0 the default */
+	uint8_t state;
+	uint8_t gen;		/* policy generation slot the flow was judged by */
+};
+
+struct flow_table;
+
+struct flow_table *flow_table_new(unsigned size);
+void flow_table_free(struct flow_table *t);
+
+/* Finds the flow of k in either direction; *reply says which. */
+struct flow *flow_lookup(struct flow_table *t, const struct flow_key *k, int *reply);
+/* A new entry for k (must not exist). NULL when the table is full. */
+struct flow *flow_insert(struct flow_table *t, const struct flow_key *k);
+void flow_remove(struct flow_table *t, struct flow *f);
+unsigned flow_count(const struct flow_table *t);
+/* Entry i of the table (0 <= i < size), free or not, for sweeps. */
+struct flow *flow_at(struct flow_table *t, unsigned i);
+unsigned flow_capacity(const struct flow_table *t);
+
+#endif

@@ -1,0 +1,176 @@
+/* `scanwalld --replay`: the inline engine's decisions, offline. Packets
+ * come from a capture instead of NFQUEUE; verdicts, held packets and
+ * crafted answers are reported instead of acted on. */
+#include <errno.h>
+#include <inttypes.h>
+#include <pcap/pcap.h>
+#include <string.h>
+
+#include "scanwall/cursor.h"
+#include "scanwall/engine.h"
+#include "replay.h"
+
+struct replay {
+	const struct replay_opts *o;
+	uint64_t frame;
+	uint64_t expired_s;
+	char line[2048];
+};
+
+static const char *const verdict_names[] = {
+	[ENG_ACCEPT] = "accept", [ENG_DROP] = "drop", [ENG_HOLD] = "hold", [ENG_SETTLE] = "settle",
+};
+
+static void rp_event(void *ctx, const struct sw_event *ev)
+{
+	struct replay *r = ctx;
+	int n = ev_json(ev, r->line, sizeof(r->line));
+
+	if (n > 0)
+		fwrite(r->line, 1, (size_t)n, r->o->out);
+}
+
+static void rp_release(void *ctx, uint32_t id, enum eng_verdict v)
+{
+	struct replay *r = ctx;
+
+	if (r->o->trace)
+		fprintf(r->o->out, "{\"frame\":%" PRIu32 ",\"verdict\":\"%s\",\"released\":true}\n",
+			id, verdict_names[v]);
+}
+
+static void rp_inject(void *ctx, const uint8_t *l3, size_t len, const struct eng_port *to)
+{
+	struct replay *r = ctx;
+
+	if (r->o->trace)
+		fprintf(r->o->out, "{\"frame\":%" PRIu64 ",\"inject\":%zu}\n", r->frame, len);
+}
+
+static const struct eng_ops replay_ops = {
+	.release = rp_release, .inject = rp_inject, .event = rp_event,
+};
+
+/* The IP packet inside one captured frame, by link type. Returns 0 and
+ * sets *l3, or -EPROTONOSUPPORT for frames that carry no IP. */
+static int frame_l3(int dlt, const uint8_t *p, size_t n, struct cur *l3)
+{
+	struct cur c;
+	uint16_t type = 0;
+	int err = 0;
+
+	cur_init(&c, p, n);
+	switch (dlt) {
+	case DLT_EN10MB:
+		err = cur_skip(&c, 12) ?: cur_be16(&c, &type);
+		while (!err && (type == 0x8100 || type == 0x88a8))	/* VLAN tags */
+			err = cur_skip(&c, 2) ?: cur_be16(&c, &type);
+		break;
+	case DLT_LINUX_SLL:
+		err = cur_skip(&c, 14) ?: cur_be16(&c, &type);
+		break;
+	case DLT_LINUX_SLL2:
+		err = cur_be16(&c, &type) ?: cur_skip(&c, 18);
+		break;
+	case DLT_RAW:
+	case DLT_IPV4:
+	case DLT_IPV6:
+		type = 0x0800;	/* the version nibble tells */
+		break;
+	default:
+		return -EPROTONOSUPPORT;
+	}
+	if (err)
+		return err;
+	if (type != 0x0800 && type != 0x86dd)
+		return -EPROTONOSUPPORT;
+	return cur_sub(&c, cur_left(&c), l3);
+}
+
+static int replay_packet(struct eng *e, struct replay *r, int dlt,
+			 const struct pcap_pkthdr *h, const uint8_t *data)
+{
+	struct eng_pkt pk = {
+		.ts_ns = (uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec * 1000u,
+		.id = (uint32_t)r->frame,
+		.from.ifindex = 1,
+	};
+	enum eng_verdict v;
+	struct cur l3;
+
+	if (h->caplen < h->len) {
+		fprintf(stderr, "%s: frame %" PRIu64 " cut to %u of %u bytes; capture with -s 0\n",
+			r->o->pcap, r->frame, h->caplen, h->len);
+		return -EBADMSG;
+	}
+	if (frame_l3(dlt, data, h->caplen, &l3))
+		return 0;	/* ARP and the like: not the engine's business */
+	pk.l3 = cur_pos(&l3);
+	pk.len = cur_left(&l3);
+	/* Expiry sweeps the table: once a capture second, as inline does. */
+	if (pk.ts_ns / 1000000000u != r->expired_s) {
+		r->expired_s = pk.ts_ns / 1000000000u;
+		eng_expire(e, pk.ts_ns);
+	}
+	eng_packet(e, &pk, &v);
+	if (r->o->trace)
+		fprintf(r->o->out, "{\"frame\":%" PRIu64 ",\"verdict\":\"%s\"}\n", r->frame,
+			verdict_names[v]);
+	return 0;
+}
+
+static int replay_loop(struct eng *e, struct replay *r, pcap_t *pc)
+{
+	int dlt = pcap_datalink(pc), ret, err = 0;
+	struct pcap_pkthdr *h;
+	const uint8_t *data;
+
+	while (!err && (ret = pcap_next_ex(pc, &h, &data)) == 1) {
+		r->frame++;
+		err = replay_packet(e, r, dlt, h, data);
+	}
+	if (!err && ret == PCAP_ERROR) {
+		fprintf(stderr, "%s: after frame %" PRIu64 ": %s\n", r->o->pcap, r->frame,
+			pcap_geterr(pc));
+		err = -EBADMSG;
+	}
+	return err;
+}
+
+int replay_run(const struct replay_opts *o)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	struct replay r = { .o = o };
+	struct eng_cfg cfg;
+	struct pol *pol;
+	struct eng *e;
+	pcap_t *pc;
+	int err;
+
+	pol = pol_load(o->policy, stderr);
+	if (!pol)
+		return -errno;
+	eng_cfg_default(&cfg);
+	e = eng_new(&cfg, &replay_ops, &r);
+	if (!e) {
+		err = -errno;
+		pol_free(pol);
+		return err;
+	}
+	err = eng_set_policy(e, pol);
+	if (err) {
+		pol_free(pol);
+		goto out_eng;
+	}
+	pc = pcap_open_offline(o->pcap, errbuf);
+	if (!pc) {
+		fprintf(stderr, "%s: %s\n", o->pcap, errbuf);
+		err = -EBADMSG;
+		goto out_eng;
+	}
+	err = replay_loop(e, &r, pc);
+	pcap_close(pc);
+out_eng:
+	eng_free(e);
+	return err;
+}

@@ -1,0 +1,125 @@
+/* The first packet of a flow meets the policy here. Plain allowed flows are
+ * settled at once (the kernel forwards the rest); DICOM flows go to
+ * dflow.c for inspection; refused ones leave no state behind, so a flood
+ * of refused packets cannot fill the flow table. */
+#include <errno.h>
+#include <netinet/in.h>
+
+#include "engine_int.h"
+
+const struct pol_rule *eng_flow_rule(const struct eng *e, const struct flow *f)
+{
+	const struct pol *pol = eng_pol(e, f);
+
+	return pol && f->rule ? pol_rule_at(pol, f->rule - 1u) : NULL;
+}
+
+void eng_emit(struct eng *e, struct sw_event *ev, const struct flow_key *k)
+{
+	ev->ts_ns = e->now_ns;
+	if (k) {
+		ev->af = k->af;
+		ev->proto = k->proto;
+		ev->src = k->src;
+		ev->dst = k->dst;
+		ev->sport = k->sport;
+		ev->dport = k->dport;
+	}
+	e->c.assoc[ev->kind]++;
+	if (e->ops->event)
+		e->ops->event(e->ctx, ev);
+}
+
+void eng_inject(struct eng *e, int len, const struct eng_port *to)
+{
+	if (len <= 0)
+		return;
+	e->c.injected++;
+	if (e->ops->inject)
+		e->ops->inject(e->ctx, e->out, (size_t)len, to);
+}
+
+/* What a new flow may start with: a SYN for TCP, a request for ICMP echo.
+ * Anything else without a flow is a leftover or a probe. */
+static int flow_can_start(const struct pkt *p)
+{
+	if (p->key.proto == IPPROTO_TCP)
+		return (p->flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN;
+	if (p->key.proto == IPPROTO_ICMP || p->key.proto == IPPROTO_ICMPV6)
+		return p->echo != 2;
+	return 1;
+}
+
+static const char *eng_answer(struct eng *e, const struct eng_pkt *pk, const struct pkt *p)
+{
+	int admin = p->key.proto != IPPROTO_UDP;
+
+	if (p->key.proto == IPPROTO_TCP) {
+		if (p->flags & TCP_RST)
+			return NULL;
+		eng_inject(e, reply_tcp_reset(e->out, sizeof(e->out), p), &pk->from);
+		return "tcp-reset";
+	}
+	eng_inject(e, reply_icmp_unreach(e->out, sizeof(e->out), p, admin), &pk->from);
+	return admin ? "icmp-prohibited" : "icmp-unreachable";
+}
+
+static void eng_refuse(struct eng *e, const struct eng_pkt *pk, const struct pkt *p,
+		       const struct pol_rule *r, enum pol_action act, const char *why)
+{
+	struct sw_event ev = {
+		.kind = act == POL_REJECT ? EV_REJECT : EV_BLOCK,
+		.rule_line = r ? (int)r->line : 0,
+		.reason = r ? r->reason : why,
+	};
+
+	if (act == POL_REJECT)
+		ev.answer = eng_answer(e, pk, p);
+	eng_emit(e, &ev, &p->key);
+}
+
+int eng_new_flow(struct eng *e, const struct eng_pkt *pk, const struct pkt *p,
+		 enum eng_verdict *v)
+{
+	const struct pol *pol = e->gen[e->cur].pol;
+	const struct pol_rule *r = pol_match(pol, &p->key);
+	enum pol_action act = r ? r->action : pol_default_action(pol);
+	struct flow *f;
+	int err;
+
+	*v = ENG_DROP;
+	if (r)
+		e->rule_hits[r->index]++;
+	else
+		e->default_hits++;
+	if (act != POL_ALLOW || !flow_can_start(p)) {
+		if (act == POL_ALLOW)
+			act = POL_BLOCK, r = NULL;
+		eng_refuse(e, pk, p, r, act, r ? NULL : act == POL_REJECT ? "default reject" :
+			   flow_can_start(p) ? "default block" : "not part of a known flow");
+		return 0;
+	}
+	f = flow_insert(e->flows, &p->key);
+	if (!f) {
+		e->c.flows_table_full++;
+		eng_refuse(e, pk, p, NULL, POL_BLOCK, "flow table full");
+		return -ENOSPC;
+	}
+	e->c.flows_new++;
+	f->first_s = f->last_s = e->now_s;
+	f->packets = 1;
+	f->bytes = pk->len;
+	f->rule = (uint16_t)(r->index + 1);
+	f->gen = e->cur;
+	if (r->proto == POL_DICOM) {
+		err = dflow_start(e, f, pk, p);
+		if (!err)
+			*v = ENG_ACCEPT;
+		return err;
+	}
+	f->state = FLOW_SETTLED;
+	*v = ENG_SETTLE;
+	eng_emit(e, &(struct sw_event){ .kind = EV_ALLOW, .rule_line = (int)r->line,
+					.reason = r->reason }, &p->key);
+	return 0;
+}

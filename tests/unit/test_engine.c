@@ -1,0 +1,336 @@
+/* The engine between policy and wire:
+ *
+ *   pacs 10.0.0.1 ──SYN, RQ in pieces──▶ [engine] ──▶ symbia 10.0.0.2:104
+ *                 ◀──RJ (crafted)───────          ──RST (crafted)──▶
+ *
+ * Packets are built here, verdicts and injected answers recorded by
+ * test ops, and the answers parsed back to check what a stack would see. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "scanwall/engine.h"
+#include "engine/pkt.h"
+#include "engine/reply.h"
+#include "pktgen.h"
+
+static const char policy[] =
+	"device symbia 10.0.0.2 ae SYMBIA\n"
+	"peer pacs 10.0.0.1 ae PACS\n"
+	"allow dicom from pacs to symbia port 104 services verification\n"
+	"allow dicom from pacs to symbia port 105 services verification inspect association\n"
+	"allow udp from symbia to pacs port 123\n"
+	"reject tcp from any to symbia port 80 reason \"IIS\"\n"
+	"default block\n";
+
+struct rec {
+	uint32_t released[64];
+	enum eng_verdict rv[64];
+	unsigned nreleased;
+	uint8_t inj[4][REPLY_MAX];
+	size_t injlen[4];
+	unsigned ninj;
+	enum ev_kind ev[16];
+	char fault[16][32];
+	int line[16];
+	unsigned nev;
+};
+
+static void r_release(void *ctx, uint32_t id, enum eng_verdict v)
+{
+	struct rec *r = ctx;
+
+	r->rv[r->nreleased] = v;
+	r->released[r->nreleased++] = id;
+}
+
+static void r_inject(void *ctx, const uint8_t *l3, size_t len, const struct eng_port *to)
+{
+	struct rec *r = ctx;
+
+	if (r->ninj < 4) {
+		memcpy(r->inj[r->ninj], l3, len);
+		r->injlen[r->ninj++] = len;
+	}
+}
+
+static void r_event(void *ctx, const struct sw_event *ev)
+{
+	struct rec *r = ctx;
+
+	r->line[r->nev] = ev->rule_line;
+	snprintf(r->fault[r->nev], sizeof(r->fault[0]), "%s", ev->fault ? ev->fault : "");
+	r->ev[r->nev++] = ev->kind;
+}
+
+static const struct eng_ops ops = { r_release, r_inject, r_event, NULL };
+
+struct fx {
+	struct eng *e;
+	struct rec r;
+	uint32_t id;
+};
+
+static int setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+	struct eng_cfg cfg;
+	struct pol *pol = pol_parse("test", policy, sizeof(policy) - 1, stderr);
+
+	assert_non_null(pol);
+	eng_cfg_default(&cfg);
+	cfg.flows = 1024;
+	cfg.assocs = 16;
+	cfg.rq_bufs = 4;
+	fx->e = eng_new(&cfg, &ops, &fx->r);
+	assert_non_null(fx->e);
+	assert_int_equal(eng_set_policy(fx->e, pol), 0);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *fx = *state;
+
+	eng_free(fx->e);
+	free(fx);
+	return 0;
+}
+
+static enum eng_verdict feed(struct fx *fx, const struct tpkt *t)
+{
+	uint8_t b[2048];
+	struct eng_pkt pk = { .l3 = b, .ts_ns = 1000000000000ull, .id = ++fx->id,
+			      .from = { .ifindex = 1 } };
+	enum eng_verdict v;
+
+	pk.len = tpkt_build(b, t);
+	eng_packet(fx->e, &pk, &v);
+	return v;
+}
+
+/* An A-ASSOCIATE-RQ for Verification, as echoscu sends it. */
+static size_t build_rq(uint8_t *b, const char *calling, const char *called)
+{
+	static const char app[] = "1.2.840.10008.3.1.1.1", as[] = "1.2.840.10008.1.1",
+			  ts[] = "1.2.840.10008.1.2";
+	size_t n = 0, pc, ui;
+
+#define PUT8(v) (b[n++] = (uint8_t)(v))
+#define PUT16(v) (PUT8((v) >> 8), PUT8(v))
+#define PUTS(s) (memcpy(b + n, s, strlen(s)), n += strlen(s))
+	PUT8(1); PUT8(0); n += 4;
+	PUT16(1); PUT16(0);
+	memset(b + n, ' ', 32);
+	memcpy(b + n, called, strlen(called));
+	memcpy(b + n + 16, calling, strlen(calling));
+	n += 32;
+	memset(b + n, 0, 32);
+	n += 32;
+	PUT8(0x10); PUT8(0); PUT16(strlen(app)); PUTS(app);
+	pc = n;
+	PUT8(0x20); PUT8(0); n += 2; PUT8(1); PUT8(0); PUT8(0); PUT8(0);
+	PUT8(0x30); PUT8(0); PUT16(strlen(as)); PUTS(as);
+	PUT8(0x40); PUT8(0); PUT16(strlen(ts)); PUTS(ts);
+	b[pc + 2] = (uint8_t)((n - pc - 4) >> 8), b[pc + 3] = (uint8_t)(n - pc - 4);
+	ui = n;
+	PUT8(0x50); PUT8(0); PUT16(8);
+	PUT8(0x51); PUT8(0); PUT16(4); PUT16(0); PUT16(16384);
+	(void)ui;
+	b[2] = (uint8_t)((n - 6) >> 24), b[3] = (uint8_t)((n - 6) >> 16);
+	b[4] = (uint8_t)((n - 6) >> 8), b[5] = (uint8_t)(n - 6);
+	return n;
+}
+
+#define PACS "10.0.0.1"
+#define SYMBIA "10.0.0.2"
+
+static void handshake(struct fx *fx, uint16_t dport)
+{
+	struct tpkt syn = { PACS, SYMBIA, IPPROTO_TCP, 40000, dport, 100, 0, TCP_SYN };
+	struct tpkt synack = { SYMBIA, PACS, IPPROTO_TCP, dport, 40000, 900, 101, TCP_SYN | TCP_ACK };
+	struct tpkt ack = { PACS, SYMBIA, IPPROTO_TCP, 40000, dport, 101, 901, TCP_ACK };
+
+	assert_int_equal(feed(fx, &syn), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &synack), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &ack), ENG_ACCEPT);
+}
+
+static void rq_in_pieces_is_held_then_released(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t rq[512];
+	size_t n = build_rq(rq, "PACS", "SYMBIA"), off = 0, cut[] = { 3, 40, 90, n };
+	unsigned i;
+
+	handshake(fx, 104);
+	for (i = 0; i < 4; i++) {
+		struct tpkt seg = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 101 + (uint32_t)off, 901,
+				    TCP_ACK | TCP_PSH, rq + off, cut[i] - off };
+		enum eng_verdict v = feed(fx, &seg);
+
+		if (i < 3) {
+			assert_int_equal(v, ENG_HOLD);	/* nothing of it reaches the device yet */
+			assert_int_equal(fx->r.nreleased, 0);
+		} else {
+			assert_int_equal(v, ENG_ACCEPT);
+		}
+		off = cut[i];
+	}
+	assert_int_equal(fx->r.nreleased, 3);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(fx->r.released[i], 4 + i);	/* in order, all accepted */
+		assert_int_equal(fx->r.rv[i], ENG_ACCEPT);
+	}
+	assert_int_equal(fx->r.ninj, 0);
+}
+
+static void wrong_calling_ae_gets_rj_and_device_a_reset(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t rq[512];
+	size_t n = build_rq(rq, "INTRUDER", "SYMBIA");
+	struct tpkt a = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 101, 901, TCP_ACK, rq, 20 };
+	struct tpkt b = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 121, 901, TCP_ACK, rq + 20, n - 20 };
+	struct tpkt fin = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 101 + (uint32_t)n, 911,
+			    TCP_ACK | TCP_FIN };
+	struct pkt rj, rst;
+
+	handshake(fx, 104);
+	assert_int_equal(feed(fx, &a), ENG_HOLD);
+	assert_int_equal(feed(fx, &b), ENG_DROP);
+	assert_int_equal(fx->r.nreleased, 1);
+	assert_int_equal(fx->r.rv[0], ENG_DROP);	/* the held piece never goes */
+	assert_int_equal(fx->r.nev, 1);
+	assert_int_equal(fx->r.ev[0], EV_ASSOC_REJECT);
+	assert_int_equal(fx->r.line[0], 3);
+	assert_string_equal(fx->r.fault[0], "calling-ae");
+	/* To the initiator: RJ (result 1, source 1, reason 3) from the device's
+	 * address, acknowledging the whole request. */
+	assert_int_equal(fx->r.ninj, 2);
+	assert_int_equal(pkt_parse(fx->r.inj[0], fx->r.injlen[0], &rj), 0);
+	assert_int_equal(rj.key.sport, 104);
+	assert_int_equal(rj.seq, 901);
+	assert_int_equal(rj.ack, 101 + n);
+	assert_int_equal(rj.plen, 10);
+	assert_memory_equal(rj.payload, "\x03\x00\x00\x00\x00\x04\x00\x01\x01\x03", 10);
+	/* To the device: a reset exactly at its rcv_nxt, the first held byte. */
+	assert_int_equal(pkt_parse(fx->r.inj[1], fx->r.injlen[1], &rst), 0);
+	assert_int_equal(rst.key.dport, 104);
+	assert_true(rst.flags & TCP_RST);
+	assert_int_equal(rst.seq, 101);
+	/* The initiator's FIN after the RJ is answered with a reset. */
+	assert_int_equal(feed(fx, &fin), ENG_DROP);
+	assert_int_equal(fx->r.ninj, 3);
+}
+
+static void inspect_association_settles_after_ac(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t rq[512], ac[512];
+	size_t n = build_rq(rq, "PACS", "SYMBIA"), m;
+	struct tpkt r = { PACS, SYMBIA, IPPROTO_TCP, 40000, 105, 101, 901, TCP_ACK, rq, n };
+	struct tpkt a = { SYMBIA, PACS, IPPROTO_TCP, 105, 40000, 901, 101 + (uint32_t)n, TCP_ACK, ac };
+
+	/* The AC mirrors the RQ: type 2, the context accepted (0x21, result 0). */
+	m = build_rq(ac, "PACS", "SYMBIA");
+	ac[0] = 2;
+	ac[74 + 4 + 21] = 0x21;
+	ac[74 + 4 + 21 + 6] = 0;	/* result: acceptance */
+	/* drop the abstract syntax sub-item: an AC context carries one transfer syntax */
+	{
+		size_t pc = 74 + 4 + 21, as = pc + 8, aslen = 4 + 17;
+
+		memmove(ac + as, ac + as + aslen, m - as - aslen);
+		m -= aslen;
+		ac[pc + 3] = (uint8_t)(ac[pc + 3] - aslen);
+		ac[5] = (uint8_t)(m - 6);
+	}
+	a.dlen = m;
+	handshake(fx, 105);
+	assert_int_equal(feed(fx, &r), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &a), ENG_SETTLE);
+	assert_int_equal(fx->r.ev[0], EV_ASSOC_ACCEPT);
+}
+
+static void plain_flows(void **state)
+{
+	struct fx *fx = *state;
+	struct tpkt ntp = { SYMBIA, PACS, IPPROTO_UDP, 5000, 123 };
+	struct tpkt back = { PACS, SYMBIA, IPPROTO_UDP, 123, 5000 };
+	struct tpkt web = { PACS, SYMBIA, IPPROTO_TCP, 40001, 80, 5, 0, TCP_SYN };
+	struct tpkt other = { PACS, SYMBIA, IPPROTO_TCP, 40002, 3465, 5, 0, TCP_SYN };
+	struct tpkt stray = { PACS, SYMBIA, IPPROTO_TCP, 40003, 104, 5, 9, TCP_ACK };
+	struct pkt rst;
+
+	assert_int_equal(feed(fx, &ntp), ENG_SETTLE);
+	assert_int_equal(feed(fx, &back), ENG_ACCEPT);	/* replies of a settled flow */
+	assert_int_equal(feed(fx, &web), ENG_DROP);
+	assert_int_equal(fx->r.ev[1], EV_REJECT);
+	assert_int_equal(fx->r.line[1], 6);
+	assert_int_equal(pkt_parse(fx->r.inj[0], fx->r.injlen[0], &rst), 0);
+	assert_int_equal(rst.flags, TCP_RST | TCP_ACK);
+	assert_int_equal(rst.ack, 6);
+	assert_int_equal(feed(fx, &other), ENG_DROP);
+	assert_int_equal(fx->r.ev[2], EV_BLOCK);
+	assert_int_equal(fx->r.line[2], 0);		/* the default */
+	assert_int_equal(feed(fx, &stray), ENG_DROP);	/* no SYN, no flow */
+	assert_int_equal(fx->r.ninj, 1);
+}
+
+static void changed_retransmission_ends_flow(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t rq[512], evil[512];
+	size_t n = build_rq(rq, "PACS", "SYMBIA");
+	struct tpkt a = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 101, 901, TCP_ACK, rq, n };
+	struct tpkt b = a;
+
+	memcpy(evil, rq, n);
+	evil[10] = 'X';			/* another called AE in the same place */
+	b.data = evil;
+	handshake(fx, 104);
+	assert_int_equal(feed(fx, &a), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &a), ENG_ACCEPT);	/* true retransmission */
+	assert_int_equal(feed(fx, &b), ENG_DROP);
+	assert_int_equal(fx->r.ev[fx->r.nev - 1], EV_INVALID);
+	assert_string_equal(fx->r.fault[fx->r.nev - 1], "tcp-overlap");
+}
+
+static void policy_swap_keeps_association(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t rq[512];
+	size_t n = build_rq(rq, "PACS", "SYMBIA");
+	struct tpkt a = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 101, 901, TCP_ACK, rq, 30 };
+	struct tpkt b = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 131, 901, TCP_ACK, rq + 30, n - 30 };
+	static const char p2[] = "device symbia 10.0.0.2 ae SYMBIA\ndefault block\n";
+
+	handshake(fx, 104);
+	assert_int_equal(feed(fx, &a), ENG_HOLD);
+	assert_int_equal(eng_set_policy(fx->e, pol_parse("p2", p2, sizeof(p2) - 1, NULL)), 0);
+	/* judged by the policy it started under */
+	assert_int_equal(feed(fx, &b), ENG_ACCEPT);
+	assert_int_equal(fx->r.nreleased, 1);
+	assert_int_equal(fx->r.rv[0], ENG_ACCEPT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(rq_in_pieces_is_held_then_released, setup, teardown),
+		cmocka_unit_test_setup_teardown(wrong_calling_ae_gets_rj_and_device_a_reset, setup, teardown),
+		cmocka_unit_test_setup_teardown(inspect_association_settles_after_ac, setup, teardown),
+		cmocka_unit_test_setup_teardown(plain_flows, setup, teardown),
+		cmocka_unit_test_setup_teardown(changed_retransmission_ends_flow, setup, teardown),
+		cmocka_unit_test_setup_teardown(policy_swap_keeps_association, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
