@@ -1,0 +1,1151 @@
+/* DICOM Upper Layer inspection: good conversations and every fault,
+ * each fed whole, one byte at a time and in pseudo-random splits. The
+ * policy is a real one, parsed by pol_parse(). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "scanwall/dicom.h"
+#include "scanwall/policy.h"
+#include "test_dicom_pdu.h"
+
+#define I DCM_FROM_INITIATOR
+#define A DCM_FROM_ACCEPTOR
+
+static const char pol_full[] =
+	"device scp 10.0.0.2 ae ANY-SCP\n"
+	"peer scu 10.0.0.1 ae ECHOSCU\n"
+	"allow dicom from scu to scp port 104 services verification storage inspect full\n"
+	"default block\n";
+static const char pol_verif[] =
+	"device scp 10.0.0.2 ae ANY-SCP\n"
+	"peer scu 10.0.0.1 ae ECHOSCU\n"
+	"allow dicom from scu to scp port 104 services verification inspect full\n"
+	"default block\n";
+static const char pol_assoc[] =
+	"device scp 10.0.0.2 ae ANY-SCP\n"
+	"peer scu 10.0.0.1 ae ECHOSCU\n"
+	"allow dicom from scu to scp port 104 services verification inspect association\n"
+	"default block\n";
+
+enum split { SPLIT_WHOLE, SPLIT_BYTE, SPLIT_RANDOM, SPLIT__COUNT };
+
+struct msg {
+	int dir;
+	struct pb pb;
+};
+
+/* A conversation: messages in order, each one TCP stream chunk. */
+struct conv {
+	struct msg m[8];
+	unsigned n;
+};
+
+struct outcome {
+	struct dcm_verdict v;	/* the refusal, or the last verdict */
+	char detail[80];
+	unsigned events;	/* bit per enum dcm_event seen */
+	int refused_msg;	/* index of the refusing message, or -1 */
+};
+
+static struct pb *conv_add(struct conv *c, int dir)
+{
+	struct msg *m = &c->m[c->n++];
+
+	m->dir = dir;
+	m->pb.n = 0;
+	return &m->pb;
+}
+
+static struct pol *policy(const char *text)
+{
+	struct pol *p = pol_parse("test", text, strlen(text), stderr);
+
+	assert_non_null(p);
+	return p;
+}
+
+static unsigned lcg_next(unsigned *s)
+{
+	*s = *s * 1103515245u + 12345u;
+	return (*s >> 16) & 0x7fff;
+}
+
+static size_t chunk_len(enum split sp, size_t left, unsigned *seed)
+{
+	size_t n = sp == SPLIT_WHOLE ? left : sp == SPLIT_BYTE ? 1 : 1 + lcg_next(seed) % 23;
+
+	return n > left ? left : n;
+}
+
+/* Feeds one message; an RQ or AC (first byte 1 or 2) must be held until
+ * its last chunk. Returns 1 when refused. */
+static int feed_msg(struct dcm_assoc *a, const struct msg *m, enum split sp, unsigned *seed,
+		    struct outcome *o)
+{
+	int assoc_pdu = m->pb.b[0] == 1 || m->pb.b[0] == 2;
+	size_t off = 0;
+
+	while (off < m->pb.n) {
+		size_t n = chunk_len(sp, m->pb.n - off, seed);
+
+		assert_int_equal(dcm_feed(a, m->dir, m->pb.b + off, n, &o->v), 0);
+		off += n;
+		o->events |= 1u << o->v.event;
+		if (o->v.step == DCM_REFUSE) {
+			snprintf(o->detail, sizeof(o->detail), "%s", o->v.detail ? o->v.detail : "");
+			return 1;
+		}
+		if (assoc_pdu)
+			assert_int_equal(o->v.step, off < m->pb.n ? DCM_HOLD : DCM_PASS);
+		else
+			assert_int_equal(o->v.step, DCM_PASS);
+	}
+	return 0;
+}
+
+static struct outcome run_pool(struct dcm_pool *pool, const char *poltext,
+			       const struct conv *c, enum split sp)
+{
+	struct pol *pol = policy(poltext);
+	struct dcm_assoc *a = dcm_assoc_new(pool, pol_rule_at(pol, 0));
+	struct outcome o = { .refused_msg = -1 };
+	unsigned seed = 42, i;
+
+	assert_non_null(a);
+	for (i = 0; i < c->n; i++) {
+		if (feed_msg(a, &c->m[i], sp, &seed, &o)) {
+			o.refused_msg = (int)i;
+			break;
+		}
+	}
+	dcm_assoc_free(pool, a);
+	pol_free(pol);
+	return o;
+}
+
+static struct outcome run(const char *poltext, const struct conv *c, enum split sp)
+{
+	struct dcm_pool *pool = dcm_pool_new(4, 2, 65536);
+	struct outcome o;
+
+	assert_non_null(pool);
+	o = run_pool(pool, poltext, c, sp);
+	dcm_pool_free(pool);
+	return o;
+}
+
+/* Every split of c must end the same: refused at message idx with the
+ * fault, answer and detail given (detail NULL: none expected). */
+static void expect_refusal(const char *poltext, const struct conv *c, int idx, enum dcm_fault f,
+			   enum dcm_answer ans, uint8_t result, uint8_t source, uint8_t reason,
+			   const char *detail)
+{
+	int sp;
+
+	for (sp = 0; sp < SPLIT__COUNT; sp++) {
+		struct outcome o = run(poltext, c, (enum split)sp);
+
+		if (o.v.fault != f)
+			fail_msg("split %d: fault %s, expected %s", sp, dcm_fault_name(o.v.fault),
+				 dcm_fault_name(f));
+		assert_int_equal(o.refused_msg, idx);
+		assert_int_equal(o.v.step, DCM_REFUSE);
+		assert_int_equal(o.v.answer, ans);
+		assert_int_equal(o.v.result, result);
+		assert_int_equal(o.v.source, source);
+		assert_int_equal(o.v.reason, reason);
+		if (detail)
+			assert_string_equal(o.detail, detail);
+	}
+}
+
+#define expect_abort(pol, c, idx, f, reason) \
+	expect_refusal(pol, c, idx, f, DCM_ANS_ABORT, 0, 2, reason, NULL)
+
+static void expect_pass(const char *poltext, const struct conv *c, unsigned events)
+{
+	int sp;
+
+	for (sp = 0; sp < SPLIT__COUNT; sp++) {
+		struct outcome o = run(poltext, c, (enum split)sp);
+
+		if (o.refused_msg >= 0)
+			fail_msg("split %d: refused at %d: %s", sp, o.refused_msg,
+				 dcm_fault_name(o.v.fault));
+		assert_int_equal(o.events & events, events);
+	}
+}
+
+#define EV(e) (1u << (e))
+
+/* The echoscu conversation up to the established association. */
+static void conv_established(struct conv *c)
+{
+	c->n = 0;
+	pb_echo_rq(conv_add(c, I));
+	pb_echo_ac(conv_add(c, A));
+}
+
+static void conv_echo(struct conv *c)
+{
+	conv_established(c);
+	pb_echo_cmd(conv_add(c, I), 0x0030);
+	pb_echo_cmd(conv_add(c, A), 0x8030);
+	pb_small(conv_add(c, I), 0x05, 0, 0, 0);
+	pb_small(conv_add(c, A), 0x06, 0, 0, 0);
+}
+
+/* --- good paths ---------------------------------------------------------- */
+
+static void test_echo_conversation(void **state)
+{
+	struct conv c;
+
+	conv_echo(&c);
+	expect_pass(pol_full, &c, EV(DCM_EV_REQUESTED) | EV(DCM_EV_ACCEPTED) | EV(DCM_EV_RELEASED));
+	expect_pass(pol_assoc, &c, EV(DCM_EV_REQUESTED) | EV(DCM_EV_ACCEPTED) | EV(DCM_EV_RELEASED));
+}
+
+static void test_events_and_titles(void **state)
+{
+	struct pol *pol = policy(pol_assoc);
+	struct dcm_pool *pool = dcm_pool_new(1, 1, 4096);
+	struct dcm_assoc *a = dcm_assoc_new(pool, pol_rule_at(pol, 0));
+	struct dcm_verdict v;
+	struct pb rq = { .n = 0 }, ac = { .n = 0 };
+
+	assert_non_null(a);
+	assert_null(dcm_assoc_new(pool, pol_rule_at(pol, 0)));	/* pool of one */
+	assert_string_equal(dcm_calling_ae(a), "");
+	pb_echo_rq(&rq);
+	pb_echo_ac(&ac);
+	assert_int_equal(dcm_feed(a, I, rq.b, rq.n - 1, &v), 0);
+	assert_int_equal(v.step, DCM_HOLD);
+	assert_int_equal(dcm_feed(a, I, rq.b + rq.n - 1, 1, &v), 0);
+	assert_int_equal(v.step, DCM_PASS);
+	assert_int_equal(v.event, DCM_EV_REQUESTED);
+	assert_string_equal(dcm_calling_ae(a), "ECHOSCU");
+	assert_string_equal(dcm_called_ae(a), "ANY-SCP");
+	assert_false(dcm_settled(a));
+	assert_int_equal(dcm_feed(a, A, ac.b, ac.n, &v), 0);
+	assert_int_equal(v.event, DCM_EV_ACCEPTED);
+	assert_true(dcm_settled(a));
+	assert_int_equal(dcm_feed(a, A, ac.b, 0, &v), -EINVAL);
+	dcm_assoc_free(pool, a);
+	dcm_pool_free(pool);
+	pol_free(pol);
+}
+
+/* One segment carrying the end of one PDU and the start of the next. */
+static void test_pdus_share_segments(void **state)
+{
+	struct conv c, j;
+	unsigned i;
+
+	conv_echo(&c);
+	j.n = 0;
+	pb_raw(conv_add(&j, I), c.m[0].pb.b, c.m[0].pb.n);
+	pb_raw(conv_add(&j, A), c.m[1].pb.b, c.m[1].pb.n);
+	/* C-ECHO-RQ and the release request in one chunk, and more */
+	conv_add(&j, I);
+	for (i = 2; i < c.n; i += 2)
+		pb_raw(&j.m[2].pb, c.m[i].pb.b, c.m[i].pb.n);
+	conv_add(&j, A);
+	for (i = 3; i < c.n; i += 2)
+		pb_raw(&j.m[3].pb, c.m[i].pb.b, c.m[i].pb.n);
+	expect_pass(pol_full, &j, EV(DCM_EV_RELEASED));
+}
+
+/* A C-STORE with a data set in several PDVs and PDUs, the command split
+ * across two fragments. */
+static void test_store_fragments(void **state)
+{
+	struct conv c;
+	struct pb cmd = { .n = 0 }, *p;
+	uint8_t data[300];
+	size_t at, half;
+
+	memset(data, 0xab, sizeof(data));
+	c.n = 0;
+	p = conv_add(&c, I);
+	at = pb_assoc_begin(p, 0x01, 1, "ANY-SCP", "ECHOSCU");
+	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	pb_rq_context(p, 1, UID_VERIFICATION, UID_IMPLICIT_LE);
+	pb_rq_context(p, 3, UID_CT, UID_IMPLICIT_LE);
+	pb_user_info(p, 0);
+	pb_pdu_end(p, at);
+	p = conv_add(&c, A);
+	at = pb_assoc_begin(p, 0x02, 1, "ANY-SCP", "ECHOSCU");
+	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	pb_ac_context(p, 1, 0, UID_IMPLICIT_LE);
+	pb_ac_context(p, 3, 0, UID_IMPLICIT_LE);
+	pb_user_info(p, 16384);
+	pb_pdu_end(p, at);
+	pb_command(&cmd, UID_CT, 0x0001, 0x0000);
+	half = cmd.n / 2 + 1;	/* cuts an element */
+	p = conv_add(&c, I);
+	at = pb_pdu_begin(p, 0x04);
+	pb_be32(p, (uint32_t)half + 2);
+	pb_u8(p, 3);
+	pb_u8(p, 0x01);
+	pb_raw(p, cmd.b, half);
+	pb_be32(p, (uint32_t)(cmd.n - half) + 2);
+	pb_u8(p, 3);
+	pb_u8(p, 0x03);
+	pb_raw(p, cmd.b + half, cmd.n - half);
+	pb_be32(p, 102);
+	pb_u8(p, 3);
+	pb_u8(p, 0x00);
+	pb_raw(p, data, 100);
+	pb_pdu_end(p, at);
+	pb_pdata(p, 3, 0x02, data, sizeof(data));
+	expect_pass(pol_full, &c, EV(DCM_EV_ACCEPTED));
+	/* a C-STORE-RSP naming Verification on the CT context */
+	cmd.n = 0;
+	pb_command(&cmd, UID_VERIFICATION, 0x8001, 0x0101);
+	pb_pdata(conv_add(&c, A), 3, 0x03, cmd.b, cmd.n);
+	expect_refusal(pol_full, &c, 3, DCM_F_SOP_MISMATCH, DCM_ANS_ABORT, 0, 2, 6,
+		       UID_VERIFICATION);
+}
+
+/* A UID with one trailing pad byte (NUL or space) is tolerated. */
+static void test_uid_one_pad(void **state)
+{
+	struct conv c;
+	size_t at;
+	struct pb *p;
+
+	c.n = 0;
+	p = conv_add(&c, I);
+	at = pb_assoc_begin(p, 0x01, 1, "ANY-SCP", "  ECHOSCU");
+	pb_item_str(p, 0x10, UID_APP_CONTEXT " ");
+	pb_rq_context(p, 1, UID_VERIFICATION, UID_IMPLICIT_LE);
+	pb_raw(p, "\x20\x00\x00\x20\x03\x00\x00\x00\x30\x00\x00\x12" UID_VERIFICATION "\0"
+		  "\x40\x00\x00\x02" "10", 36);
+	pb_user_info(p, 16384);
+	pb_pdu_end(p, at);
+	expect_pass(pol_full, &c, EV(DCM_EV_REQUESTED));
+}
+
+/* Release collision: both ask, both answer. */
+static void test_release_collision(void **state)
+{
+	struct conv c;
+
+	conv_established(&c);
+	pb_small(conv_add(&c, I), 0x05, 0, 0, 0);
+	pb_small(conv_add(&c, A), 0x05, 0, 0, 0);
+	pb_small(conv_add(&c, A), 0x06, 0, 0, 0);
+	pb_small(conv_add(&c, I), 0x06, 0, 0, 0);
+	expect_pass(pol_full, &c, EV(DCM_EV_RELEASED));
+	pb_small(conv_add(&c, I), 0x07, 0, 0, 0);
+	expect_refusal(pol_full, &c, 6, DCM_F_AFTER_CLOSE, DCM_ANS_NONE, 0, 0, 0, NULL);
+}
+
+static void test_rejected_and_aborted(void **state)
+{
+	struct conv c;
+
+	c.n = 0;
+	pb_echo_rq(conv_add(&c, I));
+	pb_small(conv_add(&c, A), 0x03, 1, 1, 7);
+	expect_pass(pol_full, &c, EV(DCM_EV_REJECTED));
+	conv_established(&c);
+	pb_small(conv_add(&c, A), 0x07, 0, 2, 6);
+	expect_pass(pol_full, &c, EV(DCM_EV_ABORTED));
+}
+
+/* --- policy -------------------------------------------------------------- */
+
+static void rq_with(struct conv *c, const char *called, const char *calling,
+		    const char *abs1, const char *abs3)
+{
+	struct pb *p;
+	size_t at;
+
+	c->n = 0;
+	p = conv_add(c, I);
+	at = pb_assoc_begin(p, 0x01, 1, called, calling);
+	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	pb_rq_context(p, 1, abs1, UID_IMPLICIT_LE);
+	if (abs3)
+		pb_rq_context(p, 3, abs3, UID_IMPLICIT_LE);
+	pb_user_info(p, 16384);
+	pb_pdu_end(p, at);
+}
+
+static void test_policy_refusals(void **state)
+{
+	struct conv c;
+
+	rq_with(&c, "ANY-SCP", "EVIL", UID_VERIFICATION, NULL);
+	expect_refusal(pol_full, &c, 0, DCM_R_CALLING_AE, DCM_ANS_RJ, 1, 1, 3, "EVIL");
+	rq_with(&c, "OTHER", "ECHOSCU", UID_VERIFICATION, NULL);
+	expect_refusal(pol_full, &c, 0, DCM_R_CALLED_AE, DCM_ANS_RJ, 1, 1, 7, "OTHER");
+	rq_with(&c, "ANY-SCP", "ECHOSCU", UID_VERIFICATION, UID_CT);
+	expect_refusal(pol_assoc, &c, 0, DCM_R_ABSTRACT_SYNTAX, DCM_ANS_RJ, 1, 1, 1, UID_CT);
+	rq_with(&c, "ANY-SCP", "ECHOSCU", UID_CT, NULL);
+	expect_refusal(pol_verif, &c, 0, DCM_R_NO_CONTEXT, DCM_ANS_RJ, 1, 1, 1, NULL);
+	/* inspect full: tolerated at negotiation, refused when used */
+	rq_with(&c, "ANY-SCP", "ECHOSCU", UID_VERIFICATION, UID_CT);
+	expect_pass(pol_verif, &c, EV(DCM_EV_REQUESTED));
+}
+
+static void conv_two_accepted(struct conv *c, uint8_t result3)
+{
+	struct pb *p;
+	size_t at;
+
+	rq_with(c, "ANY-SCP", "ECHOSCU", UID_VERIFICATION, UID_CT);
+	p = conv_add(c, A);
+	at = pb_assoc_begin(p, 0x02, 1, "ANY-SCP", "ECHOSCU");
+	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	pb_ac_context(p, 1, 0, UID_IMPLICIT_LE);
+	pb_ac_context(p, 3, result3, UID_IMPLICIT_LE);
+	pb_user_info(p, 16384);
+	pb_pdu_end(p, at);
+}
+
+static void test_context_and_command_refusals(void **state)
+{
+	struct conv c;
+	struct pb cmd = { .n = 0 };
+
+	conv_two_accepted(&c, 0);
+	pb_command(&cmd, UID_CT, 0x0001, 0x0000);
+	pb_pdata(conv_add(&c, I), 3, 0x03, cmd.b, cmd.n);
+	expect_refusal(pol_verif, &c, 2, DCM_R_CONTEXT, DCM_ANS_ABORT, 0, 2, 0,
+		       "presentation-context-3");
+	expect_pass(pol_full, &c, EV(DCM_EV_ACCEPTED));
+	/* C-STORE on the Verification context */
+	conv_established(&c);
+	cmd.n = 0;
+	pb_command(&cmd, UID_VERIFICATION, 0x0001, 0x0101);
+	pb_pdata(conv_add(&c, I), 1, 0x03, cmd.b, cmd.n);
+	expect_refusal(pol_full, &c, 2, DCM_R_COMMAND, DCM_ANS_ABORT, 0, 2, 0, "C-STORE");
+	/* C-ECHO naming CT as its class: known to the policy, not the context's */
+	conv_established(&c);
+	cmd.n = 0;
+	pb_command(&cmd, UID_CT, 0x0030, 0x0101);
+	pb_pdata(conv_add(&c, I), 1, 0x03, cmd.b, cmd.n);
+	expect_refusal(pol_full, &c, 2, DCM_F_SOP_MISMATCH, DCM_ANS_ABORT, 0, 2, 6, UID_CT);
+	/* ... or unknown to it */
+	conv_established(&c);
+	cmd.n = 0;
+	pb_command(&cmd, "1.2.3.4", 0x0030, 0x0101);
+	pb_pdata(conv_add(&c, I), 1, 0x03, cmd.b, cmd.n);
+	expect_refusal(pol_full, &c, 2, DCM_F_SOP_MISMATCH, DCM_ANS_ABORT, 0, 2, 6, "1.2.3.4");
+	/* not a command at all */
+	conv_established(&c);
+	cmd.n = 0;
+	pb_command(&cmd, UID_VERIFICATION, 0x7777, 0x0101);
+	pb_pdata(conv_add(&c, I), 1, 0x03, cmd.b, cmd.n);
+	expect_refusal(pol_full, &c, 2, DCM_R_COMMAND, DCM_ANS_ABORT, 0, 2, 0, "0x7777");
+}
+
+static void test_busy(void **state)
+{
+	struct pol *pol = policy(pol_full);
+	struct dcm_pool *pool = dcm_pool_new(2, 1, 4096);
+	struct dcm_assoc *a1 = dcm_assoc_new(pool, pol_rule_at(pol, 0));
+	struct dcm_assoc *a2 = dcm_assoc_new(pool, pol_rule_at(pol, 0));
+	struct pb rq = { .n = 0 };
+	struct dcm_verdict v;
+
+	pb_echo_rq(&rq);
+	assert_int_equal(dcm_feed(a1, I, rq.b, 20, &v), 0);
+	assert_int_equal(v.step, DCM_HOLD);
+	assert_int_equal(dcm_feed(a2, I, rq.b, rq.n, &v), 0);
+	assert_int_equal(v.step, DCM_REFUSE);
+	assert_int_equal(v.fault, DCM_R_BUSY);
+	assert_int_equal(v.answer, DCM_ANS_RJ);
+	assert_int_equal(v.result, 2);
+	assert_int_equal(v.source, 3);
+	assert_int_equal(v.reason, 2);
+	/* once refused, always refused, answered once */
+	assert_int_equal(dcm_feed(a2, I, rq.b, 1, &v), 0);
+	assert_int_equal(v.step, DCM_REFUSE);
+	assert_int_equal(v.answer, DCM_ANS_NONE);
+	/* freeing a1 gives its buffer back */
+	dcm_assoc_free(pool, a1);
+	dcm_assoc_free(pool, a2);
+	a1 = dcm_assoc_new(pool, pol_rule_at(pol, 0));
+	assert_int_equal(dcm_feed(a1, I, rq.b, rq.n, &v), 0);
+	assert_int_equal(v.event, DCM_EV_REQUESTED);
+	dcm_assoc_free(pool, a1);
+	dcm_pool_free(pool);
+	pol_free(pol);
+}
+
+/* --- framing ------------------------------------------------------------- */
+
+static void test_framing_faults(void **state)
+{
+	struct conv c;
+	struct pb *p;
+	size_t at;
+
+	c.n = 0;
+	pb_small(conv_add(&c, I), 0x08, 0, 0, 0);
+	expect_abort(pol_full, &c, 0, DCM_F_PDU_TYPE, 1);
+	c.n = 0;
+	pb_small(conv_add(&c, I), 0x00, 0, 0, 0);
+	expect_abort(pol_full, &c, 0, DCM_F_PDU_TYPE, 1);
+	/* RJ with length 5 */
+	c.n = 0;
+	pb_echo_rq(conv_add(&c, I));
+	p = conv_add(&c, A);
+	at = pb_pdu_begin(p, 0x03);
+	pb_raw(p, "\0\1\1\1\0", 5);
+	pb_pdu_end(p, at);
+	expect_abort(pol_full, &c, 1, DCM_F_PDU_LENGTH, 6);
+	/* an RQ shorter than its fixed part */
+	c.n = 0;
+	p = conv_add(&c, I);
+	at = pb_pdu_begin(p, 0x01);
+	pb_raw(p, "\0\1\0\0", 4);
+	pb_pdu_end(p, at);
+	expect_abort(pol_full, &c, 0, DCM_F_PDU_LENGTH, 6);
+	/* an RQ longer than the pool's buffers: refused at its header */
+	c.n = 0;
+	p = conv_add(&c, I);
+	pb_raw(p, "\x01\x00\x00\x01\x00\x01", 6);
+	expect_abort(pol_full, &c, 0, DCM_F_PDU_TOO_LONG, 6);
+	/* P-DATA before the association, AC from the wrong side */
+	c.n = 0;
+	pb_echo_cmd(conv_add(&c, I), 0x0030);
+	expect_abort(pol_full, &c, 0, DCM_F_PDU_UNEXPECTED, 2);
+	c.n = 0;
+	pb_echo_ac(conv_add(&c, I));
+	expect_abort(pol_full, &c, 0, DCM_F_PDU_UNEXPECTED, 2);
+	c.n = 0;
+	pb_echo_ac(conv_add(&c, A));
+	expect_abort(pol_full, &c, 0, DCM_F_PDU_UNEXPECTED, 2);
+	/* a second RQ */
+	conv_established(&c);
+	pb_echo_rq(conv_add(&c, I));
+	expect_abort(pol_full, &c, 2, DCM_F_PDU_UNEXPECTED, 2);
+	/* P-DATA after asking for release */
+	conv_established(&c);
+	pb_small(conv_add(&c, I), 0x05, 0, 0, 0);
+	pb_echo_cmd(conv_add(&c, I), 0x0030);
+	expect_abort(pol_full, &c, 3, DCM_F_PDU_UNEXPECTED, 2);
+	/* bytes after release */
+	conv_echo(&c);
+	pb_echo_cmd(conv_add(&c, I), 0x0030);
+	expect_refusal(pol_full, &c, 6, DCM_F_AFTER_CLOSE, DCM_ANS_NONE, 0, 0, 0, NULL);
+	/* after an abort, even a byte of garbage */
+	conv_established(&c);
+	pb_small(conv_add(&c, I), 0x07, 0, 0, 0);
+	pb_u8(conv_add(&c, A), 0xff);
+	expect_refusal(pol_full, &c, 3, DCM_F_AFTER_CLOSE, DCM_ANS_NONE, 0, 0, 0, NULL);
+	/* RJ and abort fields */
+	c.n = 0;
+	pb_echo_rq(conv_add(&c, I));
+	pb_small(conv_add(&c, A), 0x03, 3, 1, 1);
+	expect_abort(pol_full, &c, 1, DCM_F_RJ_FIELDS, 6);
+	c.n = 0;
+	pb_echo_rq(conv_add(&c, I));
+	pb_small(conv_add(&c, A), 0x03, 1, 1, 5);
+	expect_abort(pol_full, &c, 1, DCM_F_RJ_FIELDS, 6);
+	conv_established(&c);
+	pb_small(conv_add(&c, A), 0x07, 0, 1, 0);
+	expect_abort(pol_full, &c, 2, DCM_F_RJ_FIELDS, 6);
+}
+
+static void test_pdata_too_long(void **state)
+{
+	struct conv c;
+	struct pb *p;
+	size_t at;
+	static uint8_t big[16384];
+
+	conv_established(&c);
+	/* exactly the acceptor's maximum passes... */
+	p = conv_add(&c, I);
+	at = pb_pdu_begin(p, 0x04);
+	pb_be32(p, 16380);
+	pb_u8(p, 1);
+	pb_u8(p, 0x00);
+	pb_raw(p, big, 16378);
+	pb_pdu_end(p, at);
+	expect_abort(pol_full, &c, 2, DCM_F_PDV_ORDER, 6);	/* data, no command */
+	/* ...one byte more does not */
+	conv_established(&c);
+	p = conv_add(&c, I);
+	at = pb_pdu_begin(p, 0x04);
+	pb_be32(p, 16381);
+	pb_u8(p, 1);
+	pb_u8(p, 0x00);
+	pb_raw(p, big, 16379);
+	pb_pdu_end(p, at);
+	expect_abort(pol_full, &c, 2, DCM_F_PDU_TOO_LONG, 6);
+}
+
+/* --- association items --------------------------------------------------- */
+
+typedef void (*rq_body_fn)(struct pb *p);
+
+static void conv_rq_body(struct conv *c, uint16_t version, const char *called,
+			 const char *calling, rq_body_fn body)
+{
+	struct pb *p;
+	size_t at;
+
+	c->n = 0;
+	p = conv_add(c, I);
+	at = pb_assoc_begin(p, 0x01, version, called, calling);
+	body(p);
+	pb_pdu_end(p, at);
+}
+
+static void body_good(struct pb *p)
+{
+	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	pb_rq_context(p, 1, UID_VERIFICATION, UID_IMPLICIT_LE);
+	pb_user_info(p, 16384);
+}
+
+static void expect_rq_fault(rq_body_fn body, enum dcm_fault f)
+{
+	struct conv c;
+
+	conv_rq_body(&c, 1, "ANY-SCP", "ECHOSCU", body);
+	expect_abort(pol_full, &c, 0, f, 6);
+}
+
+/* DCMTK CVE-2015-8979: a sub-item longer than its presentation context */
+static void body_cve_2015_8979(struct pb *p)
+{
+	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	pb_raw(p, "\x20\x00\x00\x08\x01\x00\x00\x00\x30\x00\x01\x00", 12);
+	pb_item_str(p, 0x40, UID_IMPLICIT_LE);
+	pb_user_info(p, 16384);
+}
+
+/* an item longer than the PDU */
+static void body_item_past_pdu(struct pb *p)
+{
+	body_good(p);
+	pb_raw(p, "\x50\x00\x00\x40\x51\x00", 6);
+}
+
+/* zero-length items: must fail, or be skipped, never spin */
+static void body_zero_context(struct pb *p)
+{
+	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	pb_raw(p, "\x20\x00\x00\x00", 4);
+	pb_rq_context(p, 1, UID_VERIFICATION, UID_IMPLICIT_LE);
+	pb_user_info(p, 16384);
+}
+
+static void body_zero_subitem(struct pb *p)
+{
+	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	pb_raw(p, "\x20\x00\x00\x08\x01\x00\x00\x00\x30\x00\x00\x00", 12);
+	pb_user_info(p, 16384);
+}
+
+static void body_zero_app(struct pb *p)
+{
+	pb_raw(p, "\x10\x00\x00\x00", 4);
+	pb_rq_context(p, 1, UID_VERIFICATION, UID_IMPLICIT_LE);
+	pb_user_info(p, 16384);
+}
+
+static void body_zero_user_subs(struct pb *p)
+{
+	size_t at, i;
+
+	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	pb_rq_context(p, 1, UID_VERIFICATION, UID_IMPLICIT_LE);
+	at = pb_item_begin(p, 0x50);
+	for (i = 0; i < 200; i++)
+		pb_raw(p, "\x60\x00\x00\x00", 4);
+	pb_raw(p, "\x51\x00\x00\x04\x00\x00\x40\x00", 8);
+	pb_item_end(p, at);
+}
+
+static void body_unknown_item(struct pb *p)
+{
+	body_good(p);
+	pb_item_str(p, 0x33, "x");
+}
+
+static void body_unknown_subitem(struct pb *p)
+{
+	size_t at;
+
+	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	at = pb_item_begin(p, 0x20);
+	pb_raw(p, "\x01\x00\x00\x00", 4);
+	pb_item_str(p, 0x30, UID_VERIFICATION);
+	pb_item_str(p, 0x31, UID_VERIFICATION);
+	pb_item_str(p, 0x40, UID_IMPLICIT_LE);
+	pb_item_end(p, at);
+	pb_user_info(p, 16384);
+}
+
+static void body_no_app(struct pb *p)
+{
+	pb_rq_context(p, 1, UID_VERIFICATION, UID_IMPLICIT_LE);
+	pb_user_info(p, 16384);
+}
+
+static void body_no_context(struct pb *p)
+{
+	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	pb_user_info(p, 16384);
+}
+
+static void body_no_user(struct pb *p)
+{
+	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	pb_rq_context(p, 1, UID_VERIFICATION, UID_IMPLICIT_LE);
+}
+
+static void body_no_max(struct pb *p)
+{
+	size_t at;
+
+	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	pb_rq_context(p, 1, UID_VERIFICATION, UID_IMPLICIT_LE);
+	at = pb_item_begin(p, 0x50);
+	pb_item_str(p, 0x52, UID_DCMTK_IMPL);
+	pb_item_end(p, at);
+}
+
+static void body_two_apps(struct pb *p)
+{
+	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	body_good(p);
+}
+
+static void body_two_users(struct pb *p)
+{
+	body_good(p);
+	pb_user_info(p, 16384);
+}
+
+static void body_two_max(struct pb *p)
+{
+	size_t at;
+
+	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	pb_rq_context(p, 1, UID_VERIFICATION, UID_IMPLICIT_LE);
+	at = pb_item_begin(p, 0x50);
+	pb_raw(p, "\x51\x00\x00\x04\x00\x00\x40\x00", 8);
+	pb_raw(p, "\x51\x00\x00\x04\x00\x00\x40\x00", 8);
+	pb_item_end(p, at);
+}
+
+static void body_max_len2(struct pb *p)
+{
+	size_t at;
+
+	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	pb_rq_context(p, 1, UID_VERIFICATION, UID_IMPLICIT_LE);
+	at = pb_item_begin(p, 0x50);
+	pb_raw(p, "\x51\x00\x00\x02\x40\x00", 6);
+	pb_item_end(p, at);
+}
+
+static void body_impl_version_17(struct pb *p)
+{
+	size_t at;
+
+	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	pb_rq_context(p, 1, UID_VERIFICATION, UID_IMPLICIT_LE);
+	at = pb_item_begin(p, 0x50);
+	pb_raw(p, "\x51\x00\x00\x04\x00\x00\x40\x00", 8);
+	pb_item_str(p, 0x55, "OFFIS_DCMTK_367_X");
+	pb_item_end(p, at);
+}
+
+static void body_wrong_app(struct pb *p)
+{
+	pb_item_str(p, 0x10, "1.2.840.10008.3.1.1.2");
+	pb_rq_context(p, 1, UID_VERIFICATION, UID_IMPLICIT_LE);
+	pb_user_info(p, 16384);
+}
+
+static void body_even_id(struct pb *p)
+{
+	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	pb_rq_context(p, 2, UID_VERIFICATION, UID_IMPLICIT_LE);
+	pb_user_info(p, 16384);
+}
+
+static void body_zero_id(struct pb *p)
+{
+	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	pb_rq_context(p, 0, UID_VERIFICATION, UID_IMPLICIT_LE);
+	pb_user_info(p, 16384);
+}
+
+static void body_dup_id(struct pb *p)
+{
+	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	pb_rq_context(p, 1, UID_VERIFICATION, UID_IMPLICIT_LE);
+	pb_rq_context(p, 1, UID_CT, UID_IMPLICIT_LE);
+	pb_user_info(p, 16384);
+}
+
+static void body_two_abstract(struct pb *p)
+{
+	size_t at;
+
+	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	at = pb_item_begin(p, 0x20);
+	pb_raw(p, "\x01\x00\x00\x00", 4);
+	pb_item_str(p, 0x30, UID_VERIFICATION);
+	pb_item_str(p, 0x30, UID_VERIFICATION);
+	pb_item_str(p, 0x40, UID_IMPLICIT_LE);
+	pb_item_end(p, at);
+	pb_user_info(p, 16384);
+}
+
+static void body_no_abstract(struct pb *p)
+{
+	size_t at;
+
+	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	at = pb_item_begin(p, 0x20);
+	pb_raw(p, "\x01\x00\x00\x00", 4);
+	pb_item_str(p, 0x40, UID_IMPLICIT_LE);
+	pb_item_end(p, at);
+	pb_user_info(p, 16384);
+}
+
+static void body_no_ts(struct pb *p)
+{
+	size_t at;
+
+	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	at = pb_item_begin(p, 0x20);
+	pb_raw(p, "\x01\x00\x00\x00", 4);
+	pb_item_str(p, 0x30, UID_VERIFICATION);
+	pb_item_end(p, at);
+	pb_user_info(p, 16384);
+}
+
+static const char *bad_uid;
+
+static void body_bad_uid(struct pb *p)
+{
+	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	pb_rq_context(p, 1, bad_uid, UID_IMPLICIT_LE);
+	pb_user_info(p, 16384);
+}
+
+static void body_bad_uid_pad2(struct pb *p)
+{
+	size_t at;
+
+	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	at = pb_item_begin(p, 0x20);
+	pb_raw(p, "\x01\x00\x00\x00", 4);
+	pb_item_str(p, 0x30, UID_VERIFICATION);
+	pb_raw(p, "\x40\x00\x00\x13" UID_IMPLICIT_LE "\0\0", 23);
+	pb_item_end(p, at);
+	pb_user_info(p, 16384);
+}
+
+static void test_item_faults(void **state)
+{
+	static const char *const bad_uids[] = {
+		"1.2.840.10008.01.1",	/* leading zero */
+		"1.2.840.10008.1.1a",	/* letters */
+		"1.2..840",		/* empty component */
+		".1.2",
+		"1.2.",
+		"1.2.840.10008.1.1.11111111111111111111111111111111111111111111111",	/* 65 */
+		" ",
+		"1.2.3\n",
+	};
+	size_t i;
+
+	expect_rq_fault(body_cve_2015_8979, DCM_F_ITEM_LENGTH);
+	expect_rq_fault(body_item_past_pdu, DCM_F_ITEM_LENGTH);
+	expect_rq_fault(body_zero_context, DCM_F_ITEM_LENGTH);
+	expect_rq_fault(body_zero_subitem, DCM_F_UID);
+	expect_rq_fault(body_zero_app, DCM_F_UID);
+	expect_rq_fault(body_unknown_item, DCM_F_ITEM_TYPE);
+	expect_rq_fault(body_unknown_subitem, DCM_F_ITEM_TYPE);
+	expect_rq_fault(body_no_app, DCM_F_ITEM_MISSING);
+	expect_rq_fault(body_no_context, DCM_F_ITEM_MISSING);
+	expect_rq_fault(body_no_user, DCM_F_ITEM_MISSING);
+	expect_rq_fault(body_no_max, DCM_F_ITEM_MISSING);
+	expect_rq_fault(body_two_apps, DCM_F_ITEM_DUPLICATE);
+	expect_rq_fault(body_two_users, DCM_F_ITEM_DUPLICATE);
+	expect_rq_fault(body_two_max, DCM_F_ITEM_DUPLICATE);
+	expect_rq_fault(body_max_len2, DCM_F_MAX_LENGTH);
+	expect_rq_fault(body_impl_version_17, DCM_F_ITEM_LENGTH);
+	expect_rq_fault(body_even_id, DCM_F_CONTEXT_ID);
+	expect_rq_fault(body_zero_id, DCM_F_CONTEXT_ID);
+	expect_rq_fault(body_dup_id, DCM_F_CONTEXT_ID);
+	expect_rq_fault(body_two_abstract, DCM_F_ABSTRACT_SYNTAX);
+	expect_rq_fault(body_no_abstract, DCM_F_ABSTRACT_SYNTAX);
+	expect_rq_fault(body_no_ts, DCM_F_TRANSFER_SYNTAX);
+	expect_rq_fault(body_bad_uid_pad2, DCM_F_UID);
+	for (i = 0; i < sizeof(bad_uids) / sizeof(bad_uids[0]); i++) {
+		bad_uid = bad_uids[i];
+		expect_rq_fault(body_bad_uid, DCM_F_UID);
+	}
+	{
+		struct conv c;
+
+		conv_rq_body(&c, 1, "ANY-SCP", "ECHOSCU", body_zero_user_subs);
+		expect_pass(pol_full, &c, EV(DCM_EV_REQUESTED));
+		conv_rq_body(&c, 1, "ANY-SCP", "ECHOSCU", body_wrong_app);
+		expect_refusal(pol_full, &c, 0, DCM_F_APP_CONTEXT, DCM_ANS_RJ, 1, 1, 2, NULL);
+		conv_rq_body(&c, 2, "ANY-SCP", "ECHOSCU", body_good);
+		expect_refusal(pol_full, &c, 0, DCM_F_PROTOCOL_VERSION, DCM_ANS_RJ, 1, 2, 2, NULL);
+		conv_rq_body(&c, 1, "ANY-SCP", "                ", body_good);
+		expect_abort(pol_full, &c, 0, DCM_F_AE_TITLE, 6);
+		conv_rq_body(&c, 1, "ANY\tSCP", "ECHOSCU", body_good);
+		expect_abort(pol_full, &c, 0, DCM_F_AE_TITLE, 6);
+		conv_rq_body(&c, 1, "ANY-SCP", "ECHO\\SCU", body_good);
+		expect_abort(pol_full, &c, 0, DCM_F_AE_TITLE, 6);
+	}
+}
+
+static void test_ac_faults(void **state)
+{
+	struct conv c;
+	struct pb *p;
+	size_t at;
+
+	/* a context the RQ never proposed */
+	c.n = 0;
+	pb_echo_rq(conv_add(&c, I));
+	p = conv_add(&c, A);
+	at = pb_assoc_begin(p, 0x02, 1, "ANY-SCP", "ECHOSCU");
+	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	pb_ac_context(p, 3, 0, UID_IMPLICIT_LE);
+	pb_user_info(p, 16384);
+	pb_pdu_end(p, at);
+	expect_abort(pol_full, &c, 1, DCM_F_CONTEXT_ID, 6);
+	/* result out of range */
+	c.n = 0;
+	pb_echo_rq(conv_add(&c, I));
+	p = conv_add(&c, A);
+	at = pb_assoc_begin(p, 0x02, 1, "ANY-SCP", "ECHOSCU");
+	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	pb_ac_context(p, 1, 5, UID_IMPLICIT_LE);
+	pb_user_info(p, 16384);
+	pb_pdu_end(p, at);
+	expect_abort(pol_full, &c, 1, DCM_F_CONTEXT_ID, 6);
+	/* accepted with two transfer syntaxes */
+	c.n = 0;
+	pb_echo_rq(conv_add(&c, I));
+	p = conv_add(&c, A);
+	at = pb_assoc_begin(p, 0x02, 1, "ANY-SCP", "ECHOSCU");
+	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	pb_raw(p, "\x21\x00\x00\x2e\x01\x00\x00\x00", 8);
+	pb_item_str(p, 0x40, UID_IMPLICIT_LE);
+	pb_item_str(p, 0x40, UID_IMPLICIT_LE);
+	pb_user_info(p, 16384);
+	pb_pdu_end(p, at);
+	expect_abort(pol_full, &c, 1, DCM_F_TRANSFER_SYNTAX, 6);
+	/* protocol version: in the AC an abort, the RQ was already passed */
+	c.n = 0;
+	pb_echo_rq(conv_add(&c, I));
+	p = conv_add(&c, A);
+	at = pb_assoc_begin(p, 0x02, 0, "ANY-SCP", "ECHOSCU");
+	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	pb_ac_context(p, 1, 0, UID_IMPLICIT_LE);
+	pb_user_info(p, 16384);
+	pb_pdu_end(p, at);
+	expect_abort(pol_full, &c, 1, DCM_F_PROTOCOL_VERSION, 6);
+}
+
+/* --- P-DATA -------------------------------------------------------------- */
+
+static void test_pdv_faults(void **state)
+{
+	struct conv c;
+	struct pb cmd = { .n = 0 }, *p;
+	size_t at;
+
+	pb_command(&cmd, UID_VERIFICATION, 0x0030, 0x0101);
+	/* PDV length 1 */
+	conv_established(&c);
+	p = conv_add(&c, I);
+	at = pb_pdu_begin(p, 0x04);
+	pb_raw(p, "\0\0\0\1\1\3", 6);
+	pb_pdu_end(p, at);
+	expect_abort(pol_full, &c, 2, DCM_F_PDV_LENGTH, 6);
+	/* PDV past its PDU */
+	conv_established(&c);
+	p = conv_add(&c, I);
+	at = pb_pdu_begin(p, 0x04);
+	pb_raw(p, "\0\0\0\x10\1\3", 6);
+	pb_raw(p, cmd.b, 8);
+	pb_pdu_end(p, at);
+	expect_abort(pol_full, &c, 2, DCM_F_PDV_LENGTH, 6);
+	/* trailing bytes too short for a PDV header */
+	conv_established(&c);
+	p = conv_add(&c, I);
+	at = pb_pdu_begin(p, 0x04);
+	pb_be32(p, (uint32_t)cmd.n + 2);
+	pb_raw(p, "\1\3", 2);
+	pb_raw(p, cmd.b, cmd.n);
+	pb_raw(p, "\0\0\0", 3);
+	pb_pdu_end(p, at);
+	expect_abort(pol_full, &c, 2, DCM_F_PDV_LENGTH, 6);
+	/* P-DATA too short for any PDV */
+	conv_established(&c);
+	pb_small(conv_add(&c, I), 0x04, 0, 0, 0);
+	expect_abort(pol_full, &c, 2, DCM_F_PDU_LENGTH, 6);
+	/* context not accepted, never proposed, even */
+	conv_two_accepted(&c, 3);
+	pb_pdata(conv_add(&c, I), 3, 0x03, cmd.b, cmd.n);
+	expect_abort(pol_full, &c, 2, DCM_F_PDV_CONTEXT, 6);
+	conv_established(&c);
+	pb_pdata(conv_add(&c, I), 5, 0x03, cmd.b, cmd.n);
+	expect_abort(pol_full, &c, 2, DCM_F_PDV_CONTEXT, 6);
+	conv_established(&c);
+	pb_pdata(conv_add(&c, I), 2, 0x03, cmd.b, cmd.n);
+	expect_abort(pol_full, &c, 2, DCM_F_PDV_CONTEXT, 6);
+	/* reserved control bits */
+	conv_established(&c);
+	pb_pdata(conv_add(&c, I), 1, 0x07, cmd.b, cmd.n);
+	expect_abort(pol_full, &c, 2, DCM_F_PDV_CONTROL, 6);
+	/* data before command */
+	conv_established(&c);
+	pb_pdata(conv_add(&c, I), 1, 0x02, "\0\0", 2);
+	expect_abort(pol_full, &c, 2, DCM_F_PDV_ORDER, 6);
+	/* context changed mid-message */
+	conv_two_accepted(&c, 0);
+	pb_pdata(conv_add(&c, I), 1, 0x01, cmd.b, 8);
+	pb_pdata(conv_add(&c, I), 3, 0x03, cmd.b + 8, cmd.n - 8);
+	expect_abort(pol_full, &c, 3, DCM_F_PDV_ORDER, 6);
+	/* a command while the data set is expected */
+	conv_established(&c);
+	{
+		struct pb store = { .n = 0 };
+
+		pb_command(&store, UID_VERIFICATION, 0x0030, 0x0000);
+		pb_pdata(conv_add(&c, I), 1, 0x03, store.b, store.n);
+	}
+	pb_pdata(conv_add(&c, I), 1, 0x03, cmd.b, cmd.n);
+	expect_abort(pol_full, &c, 3, DCM_F_PDV_ORDER, 6);
+}
+
+static void test_command_faults(void **state)
+{
+	struct conv c;
+	struct pb cmd;
+
+	/* a group other than 0000 */
+	conv_established(&c);
+	cmd.n = 0;
+	pb_command(&cmd, UID_VERIFICATION, 0x0030, 0x0101);
+	pb_raw(&cmd, "\x08\x00\x16\x00\x02\x00\x00\x00\x31\x00", 10);
+	pb_pdata(conv_add(&c, I), 1, 0x03, cmd.b, cmd.n);
+	expect_abort(pol_full, &c, 2, DCM_F_COMMAND, 6);
+	/* no Command Field */
+	conv_established(&c);
+	cmd.n = 0;
+	pb_elem_ui(&cmd, 0x0002, UID_VERIFICATION);
+	pb_elem_us(&cmd, 0x0800, 0x0101);
+	pb_pdata(conv_add(&c, I), 1, 0x03, cmd.b, cmd.n);
+	expect_abort(pol_full, &c, 2, DCM_F_COMMAND, 6);
+	/* an element cut off by the last fragment */
+	conv_established(&c);
+	cmd.n = 0;
+	pb_command(&cmd, UID_VERIFICATION, 0x0030, 0x0101);
+	pb_pdata(conv_add(&c, I), 1, 0x03, cmd.b, cmd.n - 1);
+	expect_abort(pol_full, &c, 2, DCM_F_COMMAND, 6);
+	/* Command Field of the wrong length */
+	conv_established(&c);
+	cmd.n = 0;
+	pb_elem_ui(&cmd, 0x0002, UID_VERIFICATION);
+	pb_raw(&cmd, "\x00\x00\x00\x01\x04\x00\x00\x00\x30\x00\x00\x00", 12);
+	pb_elem_us(&cmd, 0x0800, 0x0101);
+	pb_pdata(conv_add(&c, I), 1, 0x03, cmd.b, cmd.n);
+	expect_abort(pol_full, &c, 2, DCM_F_COMMAND, 6);
+	/* a huge value length to skip, past the last fragment */
+	conv_established(&c);
+	cmd.n = 0;
+	pb_command(&cmd, UID_VERIFICATION, 0x0030, 0x0101);
+	pb_raw(&cmd, "\x00\x00\x00\x10\xff\xff\xff\xff", 8);
+	pb_pdata(conv_add(&c, I), 1, 0x03, cmd.b, cmd.n);
+	expect_abort(pol_full, &c, 2, DCM_F_COMMAND, 6);
+}
+
+/* --- small pieces -------------------------------------------------------- */
+
+static void test_build(void **state)
+{
+	uint8_t b[10];
+	static const uint8_t rj[10] = { 3, 0, 0, 0, 0, 4, 0, 1, 1, 3 };
+	static const uint8_t ab[10] = { 7, 0, 0, 0, 0, 4, 0, 0, 2, 6 };
+
+	assert_int_equal(dcm_build_rj(b, 1, 1, 3), 10);
+	assert_memory_equal(b, rj, 10);
+	assert_int_equal(dcm_build_abort(b, 2, 6), 10);
+	assert_memory_equal(b, ab, 10);
+}
+
+static void test_fault_names(void **state)
+{
+	int i, j;
+
+	assert_string_equal(dcm_fault_name(DCM_F_PDU_TYPE), "pdu-type");
+	assert_string_equal(dcm_fault_name(DCM_R_CALLING_AE), "calling-ae");
+	assert_string_equal(dcm_fault_name(DCM_FAULT__COUNT), "unknown");
+	for (i = 0; i < DCM_FAULT__COUNT; i++) {
+		const char *n = dcm_fault_name((enum dcm_fault)i);
+
+		assert_string_not_equal(n, "unknown");
+		assert_null(strpbrk(n, " _ABCDEFGHIJKLMNOPQRSTUVWXYZ"));
+		for (j = 0; j < i; j++)
+			assert_string_not_equal(n, dcm_fault_name((enum dcm_fault)j));
+	}
+}
+
+static void test_pool_args(void **state)
+{
+	assert_null(dcm_pool_new(0, 1, 4096));
+	assert_null(dcm_pool_new(1, 1, 10));
+	assert_null(dcm_assoc_new(NULL, NULL));
+	dcm_pool_free(NULL);
+	dcm_assoc_free(NULL, NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_echo_conversation),
+		cmocka_unit_test(test_events_and_titles),
+		cmocka_unit_test(test_pdus_share_segments),
+		cmocka_unit_test(test_store_fragments),
+		cmocka_unit_test(test_uid_one_pad),
+		cmocka_unit_test(test_release_collision),
+		cmocka_unit_test(test_rejected_and_aborted),
+		cmocka_unit_test(test_policy_refusals),
+		cmocka_unit_test(test_context_and_command_refusals),
+		cmocka_unit_test(test_busy),
+		cmocka_unit_test(test_framing_faults),
+		cmocka_unit_test(test_pdata_too_long),
+		cmocka_unit_test(test_item_faults),
+		cmocka_unit_test(test_ac_faults),
+		cmocka_unit_test(test_pdv_faults),
+		cmocka_unit_test(test_command_faults),
+		cmocka_unit_test(test_build),
+		cmocka_unit_test(test_fault_names),
+		cmocka_unit_test(test_pool_args),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
