@@ -1,0 +1,364 @@
+/* The inline loop: one thread, one poll() over the queue socket, a 1 s
+ * timer (flow expiry), a signalfd (stop, reload), the control socket and
+ * whatever else was added with inline_add_fd().
+ *
+ * Start order matters for fail-closed: the policy is parsed first (a
+ * broken one stops us before anything changes), the queue is bound before
+ * the ruleset is installed (so the ruleset never points at a queue we then
+ * fail to bind), and on exit the ruleset stays: the kernel drops what
+ * nobody judges. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "scanwall/engine.h"
+#include "scanwall/evlog.h"
+#include "scanwall/policy.h"
+#include "engine/control.h"
+#include "engine/inject.h"
+#include "engine/inline.h"
+#include "engine/nfq.h"
+#include "engine/ruleset.h"
+
+#define INL_EXTRA_FDS 8
+
+struct inl_fd {
+	int fd;
+	void (*cb)(void *ctx);
+	void *ctx;
+};
+
+struct inl {
+	const struct inline_opts *o;
+	struct eng *eng;
+	struct nfqueue *q;
+	struct inject *inj;
+	struct evlog *log;
+	struct control *ctl;
+	struct ruleset_cfg rs;
+	int tfd, sfd;
+	int stop;
+};
+
+static struct inl_fd inl_fds[INL_EXTRA_FDS];
+static unsigned inl_nfds;
+
+int inline_add_fd(int fd, void (*cb)(void *ctx), void *ctx)
+{
+	if (inl_nfds == INL_EXTRA_FDS)
+		return -ENOSPC;
+	inl_fds[inl_nfds++] = (struct inl_fd){ fd, cb, ctx };
+	return 0;
+}
+
+void inline_del_fd(int fd)
+{
+	for (unsigned i = 0; i < inl_nfds; i++)
+		if (inl_fds[i].fd == fd)
+			inl_fds[i--] = inl_fds[--inl_nfds];
+}
+
+static uint64_t inl_clock(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* --- engine callbacks ---------------------------------------------------- */
+
+static void inl_release(void *ctx, uint32_t id, enum eng_verdict v)
+{
+	struct inl *l = ctx;
+
+	nfqueue_verdict(l->q, id, v, 0);
+}
+
+static void inl_inject(void *ctx, const uint8_t *l3, size_t len, const struct eng_port *to)
+{
+	struct inl *l = ctx;
+
+	inject_send(l->inj, l3, len, to);
+}
+
+static void inl_event(void *ctx, const struct sw_event *ev)
+{
+	struct inl *l = ctx;
+
+	if (l->log)
+		evlog_write(l->log, ev, inl_clock(CLOCK_MONOTONIC));
+}
+
+static void inl_revoke(void *ctx, const struct flow_key *k)
+{
+	struct inl *l = ctx;
+
+	nfqueue_ct_deny(l->q, k);
+}
+
+static const struct eng_ops inl_ops = {
+	.release = inl_release,
+	.inject = inl_inject,
+	.event = inl_event,
+	.revoke = inl_revoke,
+};
+
+static void inl_system(struct inl *l, const char *what)
+{
+	struct sw_event ev = { .ts_ns = inl_clock(CLOCK_REALTIME), .kind = EV_SYSTEM,
+			       .reason = what };
+
+	inl_event(l, &ev);
+}
+
+/* --- ruleset -------------------------------------------------------------- */
+
+static int inl_device(void *ctx, uint8_t af, const uint8_t *addr, unsigned prefix)
+{
+	struct ruleset_cfg *c = ctx;
+	struct ruleset_addr *a;
+
+	if (c->n_devices == RULESET_DEVICES_MAX)
+		return -E2BIG;
+	a = &c->devices[c->n_devices++];
+	a->af = af;
+	memcpy(a->addr, addr, af == 4 ? 4 : 16);
+	a->prefix = (uint8_t)prefix;
+	return 0;
+}
+
+/* Also control_env.on_reload: the ARP rules follow the policy's devices. */
+static int inl_install(void *ctx, const struct pol *pol)
+{
+	struct inl *l = ctx;
+	int err;
+
+	l->rs.n_devices = 0;
+	err = pol_foreach_device(pol, inl_device, &l->rs);
+	if (err) {
+		fprintf(stderr, "scanwalld: more than %u device addresses\n", RULESET_DEVICES_MAX);
+		return err;
+	}
+	return ruleset_install(&l->rs);
+}
+
+static void inl_reload(struct inl *l)
+{
+	struct pol *pol = pol_load(l->o->policy, stderr);
+	int err;
+
+	if (!pol) {
+		fprintf(stderr, "scanwalld: %s: %s; the policy in force stays\n", l->o->policy,
+			strerror(errno));
+		inl_system(l, "reload failed: policy in force kept");
+		return;
+	}
+	err = eng_set_policy(l->eng, pol);
+	if (err) {
+		pol_free(pol);
+		fprintf(stderr, "scanwalld: reload: %s\n", strerror(-err));
+		return;
+	}
+	/* The engine has just revoked flows the new policy refuses. */
+	nfqueue_flush(l->q);
+	inl_install(l, eng_policy(l->eng));
+	inl_system(l, "reload");
+}
+
+/* --- the loop ------------------------------------------------------------- */
+
+static void inl_signal(struct inl *l)
+{
+	struct signalfd_siginfo si;
+
+	while (read(l->sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP)
+			inl_reload(l);
+		else
+			l->stop = 1;
+	}
+}
+
+static void inl_tick(struct inl *l)
+{
+	uint64_t n;
+
+	if (read(l->tfd, &n, sizeof(n)) != sizeof(n))
+		return;
+	eng_expire(l->eng, inl_clock(CLOCK_REALTIME));
+	nfqueue_flush(l->q);
+}
+
+static void inl_ctl(void *ctx)
+{
+	struct inl *l = ctx;
+
+	control_handle(l->ctl);
+	/* A reload over the control socket may have revoked flows. */
+	nfqueue_flush(l->q);
+}
+
+static int inl_loop(struct inl *l)
+{
+	enum { P_NFQ, P_TIMER, P_SIG, P__FIXED };
+	struct pollfd p[P__FIXED + INL_EXTRA_FDS];
+	unsigned n, i;
+	int err = 0;
+
+	while (!l->stop && !err) {
+		p[P_NFQ] = (struct pollfd){ .fd = nfqueue_fd(l->q), .events = POLLIN };
+		p[P_TIMER] = (struct pollfd){ .fd = l->tfd, .events = POLLIN };
+		p[P_SIG] = (struct pollfd){ .fd = l->sfd, .events = POLLIN };
+		for (n = P__FIXED, i = 0; i < inl_nfds; i++)
+			p[n++] = (struct pollfd){ .fd = inl_fds[i].fd, .events = POLLIN };
+		if (poll(p, n, -1) < 0) {
+			err = errno == EINTR ? 0 : -errno;
+			continue;
+		}
+		if (p[P_NFQ].revents)
+			err = nfqueue_receive(l->q);
+		if (p[P_TIMER].revents)
+			inl_tick(l);
+		if (p[P_SIG].revents)
+			inl_signal(l);
+		/* Callbacks may add or remove fds: walk what was polled. */
+		for (i = P__FIXED; i < n; i++)
+			if (p[i].revents && i - P__FIXED < inl_nfds)
+				inl_fds[i - P__FIXED].cb(inl_fds[i - P__FIXED].ctx);
+	}
+	if (err)
+		fprintf(stderr, "scanwalld: queue %u: %s\n", l->o->queue, strerror(-err));
+	return err;
+}
+
+/* --- start and stop -------------------------------------------------------- */
+
+static int inl_fds_open(struct inl *l)
+{
+	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	/* Blocked, so they arrive only through the signalfd; SIGPIPE from a
+	 * control client that went away must not kill the engine. */
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	l->sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (l->sfd < 0 || l->tfd < 0 || timerfd_settime(l->tfd, 0, &its, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+static int inl_control(struct inl *l)
+{
+	struct control_env env = {
+		.eng = l->eng, .evlog = l->log, .policy_path = l->o->policy,
+		.version = l->o->version, .on_reload = inl_install, .ctx = l,
+		.extra_uid = (uid_t)-1,
+	};
+
+	if (!l->o->control)
+		return 0;
+	l->ctl = control_open(l->o->control, &env);
+	if (!l->ctl) {
+		fprintf(stderr, "scanwalld: %s: %s\n", l->o->control, strerror(errno));
+		return -errno;
+	}
+	return inline_add_fd(control_fd(l->ctl), inl_ctl, l);
+}
+
+static int inl_engine(struct inl *l)
+{
+	struct eng_cfg cfg;
+	struct pol *pol = pol_load(l->o->policy, stderr);
+	int err;
+
+	if (!pol) {
+		err = -errno;
+		fprintf(stderr, "scanwalld: %s: %s; not starting\n", l->o->policy, strerror(errno));
+		return err;
+	}
+	eng_cfg_default(&cfg);
+	l->eng = eng_new(&cfg, &inl_ops, l);
+	if (!l->eng) {
+		pol_free(pol);
+		return -errno;
+	}
+	err = eng_set_policy(l->eng, pol);
+	if (err)
+		pol_free(pol);
+	return err;
+}
+
+static int inl_start(struct inl *l)
+{
+	int err = inl_engine(l);
+
+	if (err)
+		return err;
+	if (l->o->events && !(l->log = evlog_open(l->o->events, NULL))) {
+		fprintf(stderr, "scanwalld: %s: %s\n", l->o->events, strerror(errno));
+		return -errno;
+	}
+	l->inj = inject_open();
+	l->q = nfqueue_open(l->o->queue);
+	if (!l->inj || !l->q) {
+		err = -errno;
+		fprintf(stderr, "scanwalld: %s: %s\n", l->q ? "packet socket" : "binding the queue",
+			strerror(errno));
+		return err;
+	}
+	nfqueue_attach(l->q, l->eng);
+	ruleset_cfg_default(&l->rs);
+	l->rs.queue = l->o->queue;
+	l->rs.queues = l->o->queues ? l->o->queues : 1;
+	err = inl_install(l, eng_policy(l->eng));
+	if (!err)
+		err = inl_control(l);
+	return err ?: inl_fds_open(l);
+}
+
+static void inl_stop(struct inl *l)
+{
+	if (l->ctl) {
+		inline_del_fd(control_fd(l->ctl));
+		control_close(l->ctl);
+	}
+	nfqueue_close(l->q);
+	inject_close(l->inj);
+	eng_free(l->eng);
+	evlog_close(l->log);
+	if (l->sfd >= 0)
+		close(l->sfd);
+	if (l->tfd >= 0)
+		close(l->tfd);
+}
+
+int inline_run(const struct inline_opts *o)
+{
+	struct inl l = { .o = o, .tfd = -1, .sfd = -1 };
+	int err = inl_start(&l);
+
+	if (!err) {
+		inl_system(&l, "start");
+		fprintf(stderr, "scanwalld: queue %u: running\n", o->queue);
+		err = inl_loop(&l);
+		inl_system(&l, "stop");
+	}
+	/* No ruleset_flush(): the wire stays closed while we are away. */
+	inl_stop(&l);
+	return err;
+}

@@ -1,0 +1,31 @@
+/* The inline engine: NFQUEUE in, verdicts out, one single-threaded poll()
+ * loop (`scanwalld --policy FILE --queue N ...`). */
+#ifndef SW_ENGINE_INLINE_H
+#define SW_ENGINE_INLINE_H
+
+#include <stdint.h>
+
+struct inline_opts {
+	const char *policy;	/* required: a broken policy refuses the start */
+	uint16_t queue;		/* the NFQUEUE this process binds */
+	uint16_t queues;	/* queues the ruleset balances over (0 = 1); each
+				 * is bound by its own scanwalld --queue N+i */
+	const char *events;	/* events file, or NULL: the in-memory ring only */
+	const char *control;	/* control socket path, or NULL: none */
+	const char *state;	/* state directory, or NULL */
+	const char *version;
+};
+
+/* Loads the policy, builds the engine, binds the queue, installs the
+ * kernel ruleset and runs until SIGTERM or SIGINT. SIGHUP reloads the
+ * policy file (a broken one is logged and the old one stays). The ruleset
+ * stays in place on exit: without an engine the kernel drops. Returns 0
+ * after a clean stop, -errno when it could not start or the queue failed. */
+int inline_run(const struct inline_opts *o);
+
+/* Adds fd to the loop: cb(ctx) runs whenever it is readable. For modules
+ * started after the loop exists. Returns 0, -ENOSPC past 8 fds. */
+int inline_add_fd(int fd, void (*cb)(void *ctx), void *ctx);
+void inline_del_fd(int fd);
+
+#endif

@@ -1,0 +1,57 @@
+/* NFQUEUE over libmnl: packets from one kernel queue into the engine,
+ * verdicts back in batches. Only libnetfilter_queue's nfq_nlmsg_* helpers
+ * are used (not its deprecated handle API). One receive buffer and one
+ * send buffer are allocated by nfqueue_open(); nothing per packet. */
+#ifndef SW_ENGINE_NFQ_H
+#define SW_ENGINE_NFQ_H
+
+#include <stdint.h>
+
+#include "scanwall/engine.h"
+
+struct nfqueue_counters {
+	uint64_t packets;	/* packet messages received */
+	uint64_t enobufs;	/* the socket overflowed: the kernel dropped packets */
+	uint64_t verdicts;	/* verdict messages sent */
+	uint64_t send_errors;	/* failed sends (those packets stay queued, then drop) */
+	uint64_t malformed;	/* messages without id or payload */
+	uint64_t truncated;	/* packets larger than the copy range: dropped */
+	uint64_t engine_errors;	/* eng_packet() failed: dropped */
+	uint64_t revoked;	/* conntrack entries marked DENY (ops.revoke) */
+};
+
+struct nfqueue;
+
+/* Binds queue `num` in copy-packet mode with GSO and without fail-open
+ * (a full queue drops). NULL and errno (EBUSY: another process holds the
+ * queue). */
+struct nfqueue *nfqueue_open(uint16_t num);
+void nfqueue_close(struct nfqueue *q);
+
+int nfqueue_fd(const struct nfqueue *q);
+/* Packets are handed to e from now on. */
+void nfqueue_attach(struct nfqueue *q, struct eng *e);
+
+/* Receives what is ready (up to a batch), runs each packet through the
+ * engine and sends the verdicts in one message. Never blocks; ENOBUFS is
+ * counted, not returned. Returns 0 or -errno on a socket failure. */
+int nfqueue_receive(struct nfqueue *q);
+
+/* Queues a verdict for packet id (ENG_HOLD is ignored). ENG_SETTLE passes
+ * the packet again through the hook with our ALLOW bit in its mark, so the
+ * ruleset saves it into the conntrack mark; mark is the packet's mark as
+ * received (other bits are kept), or 0 when unknown. Sent by nfqueue_flush()
+ * or when the buffer fills. */
+void nfqueue_verdict(struct nfqueue *q, uint32_t id, enum eng_verdict v, uint32_t mark);
+int nfqueue_flush(struct nfqueue *q);
+
+/* ops.revoke: a flow the kernel forwards by itself (ct mark ALLOW) is
+ * refused by a new policy. Its conntrack entry gets our DENY mark (same
+ * netlink socket, same batch), so the ruleset drops the rest of it. An
+ * entry already gone is counted in send_errors. */
+struct flow_key;
+void nfqueue_ct_deny(struct nfqueue *q, const struct flow_key *k);
+
+const struct nfqueue_counters *nfqueue_counters(const struct nfqueue *q);
+
+#endif

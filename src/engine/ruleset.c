@@ -1,0 +1,474 @@
+/* The kernel ruleset: rendered as text, loaded by nft or iptables-restore.
+ *
+ * Why text and the command-line tools rather than our own nf_tables
+ * netlink: the tools give one atomic transaction per file for free
+ * (`nft -f`, `iptables-restore --noflush`), the text is what an operator
+ * reads in `nft list ruleset` and what the unit test checks, and the
+ * iptables fallback needs the xt NFQUEUE target, which only iptables-nft
+ * knows how to encode. The tools run with fixed argument vectors; the only
+ * data in the documents are numbers and addresses we format ourselves. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "scanwall/flowkey.h"
+#include "engine/ruleset.h"
+
+#define RS_CHAIN "SCANWALL"
+#define RS_DOC_MAX (64 * 1024)
+
+/* --- rendering ----------------------------------------------------------- */
+
+struct rs_out {
+	char *p;
+	size_t n, len;
+	int err;
+};
+
+__attribute__((format(printf, 2, 3)))
+static void rs_put(struct rs_out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	if (o->err)
+		return;
+	va_start(ap, fmt);
+	r = vsnprintf(o->p + o->len, o->n - o->len, fmt, ap);
+	va_end(ap);
+	if (r < 0 || (size_t)r >= o->n - o->len)
+		o->err = -ENOSPC;
+	else
+		o->len += (size_t)r;
+}
+
+static const unsigned rs_nd_types[] = { 133, 134, 135, 136 };
+
+static void rs_nft_queue(struct rs_out *o, const struct ruleset_cfg *c)
+{
+	/* No `bypass`: with no engine bound the kernel drops (fail closed).
+	 * A range balances by a hash of the addresses, which is symmetric,
+	 * so both directions of a flow reach the same engine; `fanout`
+	 * (by CPU) would split a flow between engines and is not used. */
+	if (c->queues > 1)
+		rs_put(o, "\t\tqueue num %u-%u\n", c->queue, c->queue + c->queues - 1u);
+	else
+		rs_put(o, "\t\tqueue num %u\n", c->queue);
+}
+
+static void rs_nft_inet(struct rs_out *o, const struct ruleset_cfg *c)
+{
+	/* Declaring then deleting the table in the same transaction makes the
+	 * load idempotent: the old table stays in force until the commit. */
+	rs_put(o, "table inet " SW_RULESET_NAME "\ndelete table inet " SW_RULESET_NAME "\n");
+	rs_put(o, "table inet " SW_RULESET_NAME " {\n\tchain forward {\n");
+	rs_put(o, "\t\ttype filter hook forward priority -10; policy drop;\n");
+	rs_put(o, "\t\tmeta mark & 0x%08x == 0x%08x ct mark set ct mark & 0x%08x | 0x%08x accept\n",
+	       SW_MARK_MASK, SW_MARK_ALLOW, ~SW_MARK_MASK, SW_MARK_ALLOW);
+	/* Counted: how much the kernel forwards for the engine, in `nft
+	 * list ruleset` and in the netns test. */
+	rs_put(o, "\t\tct mark & 0x%08x == 0x%08x counter accept\n", SW_MARK_MASK, SW_MARK_ALLOW);
+	rs_put(o, "\t\tct mark & 0x%08x == 0x%08x counter drop\n", SW_MARK_MASK, SW_MARK_DENY);
+	rs_put(o, "\t\ticmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, "
+		  "nd-neighbor-advert } ip6 hoplimit 255 accept\n");
+	rs_nft_queue(o, c);
+	rs_put(o, "\t}\n}\n");
+}
+
+static void rs_nft_arp(struct rs_out *o, const struct ruleset_cfg *c)
+{
+	static const char *const dir[] = { "daddr", "saddr" };
+	char a[INET_ADDRSTRLEN];
+	unsigned v4 = 0;
+
+	for (unsigned i = 0; i < c->n_devices; i++)
+		v4 += c->devices[i].af == SW_AF_INET;
+	if (!v4) {
+		rs_put(o, "\t\tether type arp accept\n");
+		return;
+	}
+	/* To a device (requests, replies to it) and from it (its own). */
+	for (unsigned d = 0; d < 2; d++) {
+		const char *sep = "";
+
+		rs_put(o, "\t\tether type arp arp %s ip { ", dir[d]);
+		for (unsigned i = 0; i < c->n_devices; i++) {
+			if (c->devices[i].af != SW_AF_INET)
+				continue;
+			inet_ntop(AF_INET, c->devices[i].addr, a, sizeof(a));
+			rs_put(o, "%s%s/%u", sep, a, c->devices[i].prefix);
+			sep = ", ";
+		}
+		rs_put(o, " } accept\n");
+	}
+}
+
+static void rs_nft_bridge(struct rs_out *o, const struct ruleset_cfg *c)
+{
+	/* Priority -200 is the bridge family's filter slot. The policy drops
+	 * every other ethertype, VLAN-tagged frames included: br_netfilter
+	 * does not hand tagged frames to the inet hooks (bridge-nf-filter-
+	 * vlan-tagged is 0), so a tagged frame would pass the engine unseen. */
+	rs_put(o, "table bridge " SW_RULESET_NAME "\ndelete table bridge " SW_RULESET_NAME "\n");
+	rs_put(o, "table bridge " SW_RULESET_NAME " {\n\tchain forward {\n");
+	rs_put(o, "\t\ttype filter hook forward priority -200; policy drop;\n");
+	rs_nft_arp(o, c);
+	rs_put(o, "\t\tether type %s accept\n", c->ipv6 ? "{ ip, ip6 }" : "ip");
+	rs_put(o, "\t}\n}\n");
+}
+
+static void rs_ipt(struct rs_out *o, const struct ruleset_cfg *c, int af)
+{
+	/* Naming the chain flushes it under --noflush; the jump from FORWARD
+	 * is deleted and put back first, in the same transaction, so it ends
+	 * up exactly once and ahead of anyone's ACCEPT. */
+	rs_put(o, "*filter\n:" RS_CHAIN " - [0:0]\n");
+	rs_put(o, "-A " RS_CHAIN " -m mark --mark 0x%08x/0x%08x -j CONNMARK --save-mark --mask 0x%08x\n",
+	       SW_MARK_ALLOW, SW_MARK_MASK, SW_MARK_MASK);
+	rs_put(o, "-A " RS_CHAIN " -m mark --mark 0x%08x/0x%08x -j ACCEPT\n", SW_MARK_ALLOW,
+	       SW_MARK_MASK);
+	rs_put(o, "-A " RS_CHAIN " -m connmark --mark 0x%08x/0x%08x -j ACCEPT\n", SW_MARK_ALLOW,
+	       SW_MARK_MASK);
+	rs_put(o, "-A " RS_CHAIN " -m connmark --mark 0x%08x/0x%08x -j DROP\n", SW_MARK_DENY,
+	       SW_MARK_MASK);
+	for (unsigned i = 0; af == 6 && i < sizeof(rs_nd_types) / sizeof(rs_nd_types[0]); i++)
+		rs_put(o, "-A " RS_CHAIN " -p ipv6-icmp -m icmp6 --icmpv6-type %u -m hl --hl-eq 255 "
+			  "-j ACCEPT\n", rs_nd_types[i]);
+	if (c->queues > 1)
+		rs_put(o, "-A " RS_CHAIN " -j NFQUEUE --queue-balance %u:%u\n", c->queue,
+		       c->queue + c->queues - 1u);
+	else
+		rs_put(o, "-A " RS_CHAIN " -j NFQUEUE --queue-num %u\n", c->queue);
+	if (c->xt_jump_present)
+		rs_put(o, "-D FORWARD -j " RS_CHAIN "\n");
+	rs_put(o, "-I FORWARD 1 -j " RS_CHAIN "\nCOMMIT\n");
+}
+
+static void rs_render_doc(struct rs_out *o, const struct ruleset_cfg *c, enum ruleset_doc doc)
+{
+	switch (doc) {
+	case RULESET_DOC_NFT_INET:
+		rs_nft_inet(o, c);
+		break;
+	case RULESET_DOC_NFT_BRIDGE:
+		rs_nft_bridge(o, c);
+		break;
+	case RULESET_DOC_IPT4:
+	case RULESET_DOC_IPT6:
+		rs_ipt(o, c, doc == RULESET_DOC_IPT6 ? 6 : 4);
+		break;
+	case RULESET_DOC_NFT_FLUSH:
+		rs_put(o, "table inet " SW_RULESET_NAME "\ndelete table inet " SW_RULESET_NAME "\n"
+			  "table bridge " SW_RULESET_NAME "\ndelete table bridge " SW_RULESET_NAME "\n");
+		break;
+	case RULESET_DOC_IPT_FLUSH:
+		rs_put(o, "*filter\n:" RS_CHAIN " - [0:0]\n%s-X " RS_CHAIN "\nCOMMIT\n",
+		       c->xt_jump_present ? "-D FORWARD -j " RS_CHAIN "\n" : "");
+		break;
+	default:
+		o->err = -EINVAL;
+	}
+}
+
+int ruleset_render(const struct ruleset_cfg *cfg, enum ruleset_doc doc, char *buf, size_t n)
+{
+	struct rs_out o = { .p = buf, .n = n };
+
+	if (!n || cfg->queues < 1 || cfg->queue + cfg->queues - 1u > 65535u ||
+	    cfg->n_devices > RULESET_DEVICES_MAX)
+		return -EINVAL;
+	buf[0] = '\0';
+	rs_render_doc(&o, cfg, doc);
+	if (o.err)
+		buf[0] = '\0';
+	return o.err ? o.err : (int)o.len;
+}
+
+void ruleset_cfg_default(struct ruleset_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->queues = 1;
+	cfg->ipv6 = true;
+}
+
+/* --- running the tools --------------------------------------------------- */
+
+enum { RS_QUIET = 1, RS_SCRATCH_NETNS = 2 };
+
+static void rs_child(const char *const argv[], int in_fd, int flags)
+{
+	static const char *const dirs[] = { "/usr/sbin/", "/sbin/", "/usr/bin/", "/bin/" };
+	char path[128];
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	sigset_t none;
+
+	/* The engine blocks its signals for the signalfd; the tools it
+	 * starts on a reload must not inherit that. */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (in_fd >= 0)
+		dup2(in_fd, STDIN_FILENO);
+	else if (null >= 0)
+		dup2(null, STDIN_FILENO);
+	if ((flags & RS_QUIET) && null >= 0) {
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+	}
+	if ((flags & RS_SCRATCH_NETNS) && unshare(CLONE_NEWNET) < 0)
+		_exit(126);
+	for (unsigned i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", dirs[i], argv[0]);
+		execv(path, (char *const *)argv);
+	}
+	_exit(127);
+}
+
+static int rs_wait(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 127 ? -ENOENT : -EIO;
+}
+
+static int rs_feed(int fd, const char *text)
+{
+	size_t len = text ? strlen(text) : 0, off = 0;
+
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -EIO;
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+/* Runs argv (a bare tool name in argv[0]) with text on its stdin and
+ * returns 0 when it exits 0. */
+static int rs_run(const char *const argv[], const char *text, int flags)
+{
+	int p[2], err;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid == 0)
+		rs_child(argv, text ? p[0] : -1, flags);
+	close(p[0]);
+	if (pid < 0) {
+		err = -errno;
+		close(p[1]);
+		return err;
+	}
+	err = rs_feed(p[1], text);
+	close(p[1]);
+	return rs_wait(pid) ?: err;
+}
+
+static const char *const rs_nft_check[] = { "nft", "-c", "-f", "-", NULL };
+static const char *const rs_nft_load[] = { "nft", "-f", "-", NULL };
+static const char *const rs_ipt_load[][4] = {
+	{ "iptables-restore", "-w", "--noflush", NULL },
+	{ "ip6tables-restore", "-w", "--noflush", NULL },
+};
+static const char *const rs_ipt_has_jump[][7] = {
+	{ "iptables", "-w", "-C", "FORWARD", "-j", RS_CHAIN, NULL },
+	{ "ip6tables", "-w", "-C", "FORWARD", "-j", RS_CHAIN, NULL },
+};
+static const char *const rs_ipt_has_chain[][6] = {
+	{ "iptables", "-w", "-n", "-L", RS_CHAIN, NULL },
+	{ "ip6tables", "-w", "-n", "-L", RS_CHAIN, NULL },
+};
+static const char *const rs_modprobe[] = { "modprobe", "-q", "br_netfilter", NULL };
+
+/* --- bridge netfilter ---------------------------------------------------- */
+
+static const char *const rs_bridge_sysctls[] = {
+	"/proc/sys/net/bridge/bridge-nf-call-iptables",
+	"/proc/sys/net/bridge/bridge-nf-call-ip6tables",
+};
+
+static int rs_sysctl_one(const char *path)
+{
+	char v = 0;
+	int fd = open(path, O_RDWR | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "1\n", 2) != 2 || lseek(fd, 0, SEEK_SET) < 0 || read(fd, &v, 1) != 1)
+		err = -errno ?: -EIO;
+	else if (v != '1')
+		err = -ENOTSUP;
+	close(fd);
+	return err;
+}
+
+int ruleset_bridge_nf(void)
+{
+	/* Built into some kernels (this one has no modules at all), so a
+	 * failed modprobe is no error by itself: the read-back decides. */
+	rs_run(rs_modprobe, NULL, RS_QUIET);
+	for (unsigned i = 0; i < sizeof(rs_bridge_sysctls) / sizeof(rs_bridge_sysctls[0]); i++) {
+		int err = rs_sysctl_one(rs_bridge_sysctls[i]);
+
+		if (err) {
+			fprintf(stderr, "scanwalld: %s cannot be set to 1 (%s): bridged traffic "
+				"would bypass the filter; refusing to start\n",
+				rs_bridge_sysctls[i], strerror(-err));
+			return -ENOTSUP;
+		}
+	}
+	return 0;
+}
+
+/* --- probe, install, flush ----------------------------------------------- */
+
+static char *rs_doc(const struct ruleset_cfg *cfg, enum ruleset_doc a, enum ruleset_doc b,
+		    int *err)
+{
+	char *buf = malloc(RS_DOC_MAX);
+	int n;
+
+	*err = -ENOMEM;
+	if (!buf)
+		return NULL;
+	n = ruleset_render(cfg, a, buf, RS_DOC_MAX);
+	if (n >= 0 && b != RULESET_DOC__COUNT)
+		n = ruleset_render(cfg, b, buf + n, RS_DOC_MAX - (size_t)n);
+	*err = n < 0 ? n : 0;
+	if (n < 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static int rs_run_doc(const char *const argv[], const struct ruleset_cfg *cfg,
+		      enum ruleset_doc a, enum ruleset_doc b, int flags)
+{
+	int err;
+	char *text = rs_doc(cfg, a, b, &err);
+
+	if (!text)
+		return err;
+	err = rs_run(argv, text, flags);
+	free(text);
+	return err;
+}
+
+int ruleset_probe(struct ruleset_caps *caps)
+{
+	struct ruleset_cfg cfg;
+
+	ruleset_cfg_default(&cfg);
+	/* nft's check mode runs the transaction in the kernel and aborts it:
+	 * a kernel without nft_queue fails it, and nothing is left behind. */
+	caps->nft_queue = !rs_run_doc(rs_nft_check, &cfg, RULESET_DOC_NFT_INET,
+				      RULESET_DOC__COUNT, RS_QUIET);
+	/* iptables-restore --test does not reach the kernel, so the real
+	 * thing is loaded where it harms nobody: a fresh network namespace. */
+	caps->xt_queue = !rs_run_doc(rs_ipt_load[0], &cfg, RULESET_DOC_IPT4, RULESET_DOC__COUNT,
+				     RS_QUIET | RS_SCRATCH_NETNS);
+	caps->xt6_queue = !rs_run_doc(rs_ipt_load[1], &cfg, RULESET_DOC_IPT6, RULESET_DOC__COUNT,
+				      RS_QUIET | RS_SCRATCH_NETNS);
+	return caps->nft_queue || (caps->xt_queue && caps->xt6_queue) ? 0 : -EOPNOTSUPP;
+}
+
+/* Whether FORWARD jumps to our chain / the chain exists, in family f. */
+static bool rs_xt_has(const char *const argv[])
+{
+	return rs_run(argv, NULL, RS_QUIET) == 0;
+}
+
+static int rs_xt_remove(void)
+{
+	struct ruleset_cfg c;
+	int err = 0;
+
+	ruleset_cfg_default(&c);
+	for (unsigned f = 0; f < 2; f++) {
+		if (!rs_xt_has(rs_ipt_has_chain[f]))
+			continue;
+		c.xt_jump_present = rs_xt_has(rs_ipt_has_jump[f]);
+		err = rs_run_doc(rs_ipt_load[f], &c, RULESET_DOC_IPT_FLUSH, RULESET_DOC__COUNT, 0)
+			?: err;
+	}
+	return err;
+}
+
+static int rs_install_nft(const struct ruleset_cfg *cfg)
+{
+	/* inet and bridge tables in one file: one transaction for both. */
+	int err = rs_run_doc(rs_nft_load, cfg, RULESET_DOC_NFT_INET, RULESET_DOC_NFT_BRIDGE, 0);
+
+	/* Only once ours is in: an earlier iptables-backend chain would
+	 * still queue to the same engine, and now goes. */
+	return err ?: rs_xt_remove();
+}
+
+static int rs_install_xt(const struct ruleset_cfg *cfg)
+{
+	struct ruleset_cfg c = *cfg;
+	int err = 0;
+
+	for (unsigned f = 0; f < 2 && !err; f++) {
+		c.xt_jump_present = rs_xt_has(rs_ipt_has_jump[f]);
+		err = rs_run_doc(rs_ipt_load[f], &c, f ? RULESET_DOC_IPT6 : RULESET_DOC_IPT4,
+				 RULESET_DOC__COUNT, 0);
+	}
+	if (err)
+		return err;
+	/* The bridge table, and away with an inet table of the nft backend. */
+	return rs_run_doc(rs_nft_load, cfg, RULESET_DOC_NFT_FLUSH, RULESET_DOC_NFT_BRIDGE, 0);
+}
+
+int ruleset_install(const struct ruleset_cfg *cfg)
+{
+	struct ruleset_caps caps = { 0 };
+	enum ruleset_backend b = cfg->backend;
+	int err = ruleset_bridge_nf();
+
+	if (err)
+		return err;
+	if (b == RULESET_AUTO) {
+		err = ruleset_probe(&caps);
+		if (err) {
+			fprintf(stderr, "scanwalld: neither nft queue nor iptables NFQUEUE works "
+				"in this kernel\n");
+			return err;
+		}
+		b = caps.nft_queue ? RULESET_NFT : RULESET_XT;
+	}
+	err = b == RULESET_NFT ? rs_install_nft(cfg) : rs_install_xt(cfg);
+	if (err)
+		fprintf(stderr, "scanwalld: installing the %s ruleset failed: %s\n",
+			b == RULESET_NFT ? "nft" : "iptables", strerror(-err));
+	return err;
+}
+
+int ruleset_flush(void)
+{
+	struct ruleset_cfg c;
+	int err;
+
+	ruleset_cfg_default(&c);
+	err = rs_xt_remove();
+	return rs_run_doc(rs_nft_load, &c, RULESET_DOC_NFT_FLUSH, RULESET_DOC__COUNT, 0) ?: err;
+}

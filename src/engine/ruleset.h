@@ -1,0 +1,94 @@
+/* The kernel side of the datapath: our own nftables tables (or our own
+ * iptables chain when the kernel has no native `nft queue`), installed by
+ * scanwalld at start and left in place when it exits, so that a dead
+ * engine means a closed wire, never an open one. docs/engine.md has the
+ * full ruleset text and the reasons behind each line. */
+#ifndef SW_ENGINE_RULESET_H
+#define SW_ENGINE_RULESET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Mark bits, in the packet mark and in the conntrack mark. Two bits high
+ * up, away from the low bits that routing and tc setups customarily use;
+ * every rule matches and writes them under SW_MARK_MASK only, so other
+ * users of the mark keep their bits. */
+#define SW_MARK_MASK	0x60000000u
+#define SW_MARK_ALLOW	0x40000000u	/* engine settled the flow: kernel forwards */
+#define SW_MARK_DENY	0x20000000u	/* flow refused for good: kernel drops */
+
+#define SW_RULESET_NAME	"scanwall"	/* nft tables; the iptables chain is SCANWALL */
+
+enum ruleset_backend {
+	RULESET_AUTO,	/* probe: nft when it can queue, else iptables */
+	RULESET_NFT,	/* one `nft -f` transaction: inet + bridge tables */
+	RULESET_XT,	/* iptables/ip6tables-restore chain + nft bridge table */
+};
+
+/* The texts ruleset_render() produces. */
+enum ruleset_doc {
+	RULESET_DOC_NFT_INET,	/* table inet scanwall (queue statement) */
+	RULESET_DOC_NFT_BRIDGE,	/* table bridge scanwall: ethertype filter */
+	RULESET_DOC_IPT4,	/* iptables-restore --noflush input */
+	RULESET_DOC_IPT6,	/* ip6tables-restore --noflush input */
+	RULESET_DOC_NFT_FLUSH,	/* deletes both nft tables, present or not */
+	RULESET_DOC_IPT_FLUSH,	/* deletes the SCANWALL chain and its jump */
+	RULESET_DOC__COUNT
+};
+
+struct ruleset_caps {
+	bool nft_queue;		/* nft can load a `queue` statement (CONFIG_NFT_QUEUE) */
+	bool xt_queue;		/* iptables -j NFQUEUE loads (in a scratch netns) */
+	bool xt6_queue;		/* ip6tables -j NFQUEUE loads */
+};
+
+/* A device address: ARP is then let through only to and from these. */
+struct ruleset_addr {
+	uint8_t af;		/* SW_AF_INET or SW_AF_INET6 */
+	uint8_t addr[16];
+	uint8_t prefix;
+};
+
+#define RULESET_DEVICES_MAX 64
+
+struct ruleset_cfg {
+	uint16_t queue;		/* first NFQUEUE number */
+	uint16_t queues;	/* >1: balanced over queue..queue+queues-1 */
+	bool ipv6;		/* false: the bridge drops the IPv6 ethertype */
+	enum ruleset_backend backend;
+	/* Render only: the FORWARD chain already jumps to SCANWALL, so the
+	 * IPT documents delete that jump in the same transaction. */
+	bool xt_jump_present;
+	unsigned n_devices;	/* 0: any ARP passes */
+	struct ruleset_addr devices[RULESET_DEVICES_MAX];
+};
+
+void ruleset_cfg_default(struct ruleset_cfg *cfg);
+
+/* Writes one document, NUL-terminated, into buf. Returns its length or
+ * -ENOSPC, -EINVAL. Pure: no process is started, so it is unit-testable. */
+int ruleset_render(const struct ruleset_cfg *cfg, enum ruleset_doc doc, char *buf, size_t n);
+
+/* What this kernel can queue with. Starts nft in check mode and the
+ * iptables-restore tools inside a throwaway network namespace, so the
+ * probe leaves nothing behind. Returns 0 when at least one way works,
+ * else -EOPNOTSUPP. */
+int ruleset_probe(struct ruleset_caps *caps);
+
+/* Makes bridged traffic reach the inet hooks (br_netfilter, the
+ * bridge-nf-call-ip(6)tables sysctls, read back). -ENOTSUP when it cannot:
+ * a filter that the bridge bypasses is an open wire, so the caller refuses
+ * to start. */
+int ruleset_bridge_nf(void);
+
+/* ruleset_bridge_nf(), probe, then installs atomically: the old rules stay
+ * in force until the new ones are committed, in one transaction per tool.
+ * Idempotent. Returns 0 or -errno (messages on stderr). */
+int ruleset_install(const struct ruleset_cfg *cfg);
+
+/* Removes our tables, chain and jump (`scanwalld --flush`); other people's
+ * rules are not touched. Returns 0 or -errno. */
+int ruleset_flush(void);
+
+#endif

@@ -1,0 +1,185 @@
+/* ruleset: the rendered kernel ruleset. The properties that keep the wire
+ * closed are asserted on the text itself: no queue bypass, the mark rules
+ * ahead of the queue, the queue number, the jump put back exactly once,
+ * the bridge dropping what it does not name. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "scanwall/flowkey.h"
+#include "engine/ruleset.h"
+
+static char buf[16384];
+
+static const char *render(const struct ruleset_cfg *c, enum ruleset_doc d)
+{
+	int n = ruleset_render(c, d, buf, sizeof(buf));
+
+	assert_true(n > 0);
+	assert_int_equal((size_t)n, strlen(buf));
+	return buf;
+}
+
+/* Offset of the line containing s; fails when absent. */
+static size_t at(const char *text, const char *s)
+{
+	const char *p = strstr(text, s);
+
+	if (!p)
+		fail_msg("missing: %s\n--- in ---\n%s", s, text);
+	return (size_t)(p - text);
+}
+
+static unsigned count(const char *text, const char *s)
+{
+	unsigned n = 0;
+
+	for (const char *p = strstr(text, s); p; p = strstr(p + 1, s))
+		n++;
+	return n;
+}
+
+static void test_nft_inet_order(void **state)
+{
+	struct ruleset_cfg c;
+	const char *t;
+
+	ruleset_cfg_default(&c);
+	c.queue = 7;
+	t = render(&c, RULESET_DOC_NFT_INET);
+	assert_null(strstr(t, "bypass"));
+	assert_null(strstr(t, "fanout"));
+	assert_true(at(t, "policy drop") < at(t, "meta mark & 0x60000000 == 0x40000000 ct mark set"));
+	assert_true(at(t, "ct mark set") < at(t, "ct mark & 0x60000000 == 0x40000000 counter accept"));
+	assert_true(at(t, "== 0x40000000 counter accept") < at(t, "ct mark & 0x60000000 == 0x20000000 counter drop"));
+	assert_true(at(t, "0x20000000 counter drop") < at(t, "ip6 hoplimit 255 accept"));
+	assert_true(at(t, "hoplimit 255") < at(t, "\t\tqueue num 7\n"));
+	/* The queue is the last rule: nothing after it but braces. */
+	assert_string_equal(t + at(t, "\t\tqueue num 7\n"), "\t\tqueue num 7\n\t}\n}\n");
+	/* Replaced atomically: declare, delete, define in one file. */
+	assert_int_equal(at(t, "table inet scanwall\ndelete table inet scanwall\ntable inet scanwall {"),
+			 0);
+}
+
+static void test_nft_balance(void **state)
+{
+	struct ruleset_cfg c;
+
+	ruleset_cfg_default(&c);
+	c.queue = 4;
+	c.queues = 4;
+	assert_non_null(strstr(render(&c, RULESET_DOC_NFT_INET), "queue num 4-7\n"));
+	assert_non_null(strstr(render(&c, RULESET_DOC_IPT4), "-j NFQUEUE --queue-balance 4:7\n"));
+	c.queue = 65534;
+	assert_int_equal(ruleset_render(&c, RULESET_DOC_NFT_INET, buf, sizeof(buf)), -EINVAL);
+	c.queues = 0;
+	assert_int_equal(ruleset_render(&c, RULESET_DOC_NFT_INET, buf, sizeof(buf)), -EINVAL);
+}
+
+static void test_ipt4(void **state)
+{
+	struct ruleset_cfg c;
+	const char *t;
+
+	ruleset_cfg_default(&c);
+	c.queue = 3;
+	t = render(&c, RULESET_DOC_IPT4);
+	assert_int_equal(at(t, "*filter\n:SCANWALL - [0:0]\n"), 0);
+	assert_null(strstr(t, "bypass"));
+	assert_null(strstr(t, "icmp6"));
+	assert_true(at(t, "--mark 0x40000000/0x60000000 -j CONNMARK --save-mark --mask 0x60000000") <
+		    at(t, "-m mark --mark 0x40000000/0x60000000 -j ACCEPT"));
+	assert_true(at(t, "-j ACCEPT") < at(t, "-m connmark --mark 0x40000000/0x60000000 -j ACCEPT"));
+	assert_true(at(t, "connmark --mark 0x40000000") < at(t, "connmark --mark 0x20000000/0x60000000 -j DROP"));
+	assert_true(at(t, "-j DROP") < at(t, "-A SCANWALL -j NFQUEUE --queue-num 3\n"));
+	assert_null(strstr(t, "-D FORWARD"));
+	assert_int_equal(count(t, "-I FORWARD 1 -j SCANWALL\n"), 1);
+	assert_true(at(t, "NFQUEUE") < at(t, "COMMIT\n"));
+}
+
+static void test_ipt6_nd_and_jump(void **state)
+{
+	struct ruleset_cfg c;
+	const char *t;
+
+	ruleset_cfg_default(&c);
+	c.xt_jump_present = true;
+	t = render(&c, RULESET_DOC_IPT6);
+	assert_int_equal(count(t, "-m hl --hl-eq 255 -j ACCEPT\n"), 4);
+	assert_non_null(strstr(t, "--icmpv6-type 133 "));
+	assert_non_null(strstr(t, "--icmpv6-type 136 "));
+	assert_true(at(t, "--icmpv6-type 136") < at(t, "NFQUEUE --queue-num 0\n"));
+	/* An existing jump is removed and put back at the top, once. */
+	assert_true(at(t, "-D FORWARD -j SCANWALL\n") < at(t, "-I FORWARD 1 -j SCANWALL\n"));
+	assert_int_equal(count(t, "FORWARD"), 2);
+}
+
+static void test_bridge(void **state)
+{
+	struct ruleset_cfg c;
+	const char *t;
+
+	ruleset_cfg_default(&c);
+	t = render(&c, RULESET_DOC_NFT_BRIDGE);
+	assert_non_null(strstr(t, "hook forward priority -200; policy drop;"));
+	assert_non_null(strstr(t, "\t\tether type arp accept\n"));
+	assert_non_null(strstr(t, "\t\tether type { ip, ip6 } accept\n"));
+	assert_null(strstr(t, "8021q"));
+	assert_null(strstr(t, "vlan"));
+	c.ipv6 = false;
+	assert_null(strstr(render(&c, RULESET_DOC_NFT_BRIDGE), "ip6"));
+}
+
+static void test_bridge_devices(void **state)
+{
+	static const uint8_t a[4] = { 10, 20, 4, 15 };
+	struct ruleset_cfg c;
+	const char *t;
+
+	ruleset_cfg_default(&c);
+	c.n_devices = 2;
+	c.devices[0].af = SW_AF_INET;
+	memcpy(c.devices[0].addr, a, 4);
+	c.devices[0].prefix = 32;
+	c.devices[1].af = SW_AF_INET6;
+	c.devices[1].prefix = 128;
+	t = render(&c, RULESET_DOC_NFT_BRIDGE);
+	assert_non_null(strstr(t, "ether type arp arp daddr ip { 10.20.4.15/32 } accept\n"));
+	assert_non_null(strstr(t, "ether type arp arp saddr ip { 10.20.4.15/32 } accept\n"));
+	assert_null(strstr(t, "ether type arp accept"));
+}
+
+static void test_flush_and_space(void **state)
+{
+	struct ruleset_cfg c;
+
+	ruleset_cfg_default(&c);
+	assert_string_equal(render(&c, RULESET_DOC_IPT_FLUSH),
+			    "*filter\n:SCANWALL - [0:0]\n-X SCANWALL\nCOMMIT\n");
+	c.xt_jump_present = true;
+	assert_non_null(strstr(render(&c, RULESET_DOC_IPT_FLUSH), "-D FORWARD -j SCANWALL\n-X"));
+	assert_int_equal(count(render(&c, RULESET_DOC_NFT_FLUSH), "delete table"), 2);
+	assert_int_equal(ruleset_render(&c, RULESET_DOC_NFT_INET, buf, 64), -ENOSPC);
+	assert_string_equal(buf, "");
+	assert_int_equal(ruleset_render(&c, RULESET_DOC__COUNT, buf, sizeof(buf)), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_nft_inet_order),
+		cmocka_unit_test(test_nft_balance),
+		cmocka_unit_test(test_ipt4),
+		cmocka_unit_test(test_ipt6_nd_and_jump),
+		cmocka_unit_test(test_bridge),
+		cmocka_unit_test(test_bridge_devices),
+		cmocka_unit_test(test_flush_and_space),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
