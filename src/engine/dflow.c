@@ -194,6 +194,11 @@ static enum eng_verdict dflow_pass(struct eng *e, struct flow *f, int dir,
 	return ENG_SETTLE;
 }
 
+static int dflow_overlaps_held(const struct eng_assoc *a, int dir, const struct pkt *p)
+{
+	return a->nheld[dir] && seq_before(a->hold_seq[dir], p->seq + (uint32_t)p->plen);
+}
+
 /* A retransmission that changes bytes already inspected is an attempt to
  * show the device something other than what was checked. */
 static const struct dcm_verdict overlap_verdict = {
@@ -209,7 +214,10 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 
 	switch (stream_classify(&a->st[dir], p, &skip)) {
 	case STREAM_OLD:
-		*v = ENG_ACCEPT;
+		/* A copy of bytes still held goes nowhere: the original is
+		 * released when the PDU is judged, or dropped with it. */
+		if (!dflow_overlaps_held(a, dir, p))
+			*v = ENG_ACCEPT;
 		return 0;
 	case STREAM_DROP:
 		e->c.tcp_out_of_window++;

@@ -50,10 +50,25 @@ static int flow_can_start(const struct pkt *p)
 	return 1;
 }
 
+/* RFC 1122 3.2.2 and RFC 4443 2.4(e): no ICMP error about an ICMP error,
+ * nor about a packet sent to a multicast or broadcast address. */
+static int answer_allowed(const struct pkt *p)
+{
+	const uint8_t *d = p->key.dst;
+
+	if ((p->key.proto == IPPROTO_ICMP || p->key.proto == IPPROTO_ICMPV6) && !p->echo)
+		return 0;
+	if (p->key.af == SW_AF_INET6)
+		return d[0] != 0xff;
+	return (d[0] & 0xf0) != 0xe0 && !(d[0] == 255 && d[1] == 255 && d[2] == 255 && d[3] == 255);
+}
+
 static const char *eng_answer(struct eng *e, const struct eng_pkt *pk, const struct pkt *p)
 {
 	int admin = p->key.proto != IPPROTO_UDP;
 
+	if (!answer_allowed(p))
+		return NULL;
 	if (p->key.proto == IPPROTO_TCP) {
 		if (p->flags & TCP_RST)
 			return NULL;

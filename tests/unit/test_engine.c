@@ -26,6 +26,8 @@ static const char policy[] =
 	"allow dicom from pacs to symbia port 105 services verification inspect association\n"
 	"allow udp from symbia to pacs port 123\n"
 	"reject tcp from any to symbia port 80 reason \"IIS\"\n"
+	"reject udp from pacs to 239.0.0.0/8\n"
+	"reject icmpv6 from any to any\n"
 	"default block\n";
 
 struct rec {
@@ -191,6 +193,35 @@ static void rq_in_pieces_is_held_then_released(void **state)
 	assert_int_equal(fx->r.ninj, 0);
 }
 
+static void retransmitted_held_piece_stays_held(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t rq[512];
+	size_t n = build_rq(rq, "PACS", "SYMBIA");
+	struct tpkt a = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 101, 901, TCP_ACK, rq, 50 };
+	struct tpkt b = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 151, 901, TCP_ACK, rq + 50, n - 50 };
+
+	handshake(fx, 104);
+	assert_int_equal(feed(fx, &a), ENG_HOLD);
+	assert_int_equal(feed(fx, &a), ENG_DROP);	/* the sender's RTO copy */
+	assert_int_equal(fx->r.nreleased, 0);
+	assert_int_equal(feed(fx, &b), ENG_ACCEPT);
+	assert_int_equal(fx->r.nreleased, 1);
+	assert_int_equal(feed(fx, &a), ENG_ACCEPT);	/* judged now: a copy may pass */
+}
+
+static void no_icmp_answer_to_multicast(void **state)
+{
+	struct fx *fx = *state;
+	struct tpkt mld = { "fd00::1", "ff02::16", IPPROTO_ICMPV6, .icmp_type = 143 };
+	struct tpkt mc = { PACS, "239.1.1.1", IPPROTO_UDP, 5000, 5000 };
+
+	assert_int_equal(feed(fx, &mld), ENG_DROP);
+	assert_int_equal(feed(fx, &mc), ENG_DROP);
+	assert_int_equal(fx->r.nev, 2);		/* still events */
+	assert_int_equal(fx->r.ninj, 0);	/* but never an answer */
+}
+
 static void wrong_calling_ae_gets_rj_and_device_a_reset(void **state)
 {
 	struct fx *fx = *state;
@@ -325,6 +356,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(rq_in_pieces_is_held_then_released, setup, teardown),
+		cmocka_unit_test_setup_teardown(retransmitted_held_piece_stays_held, setup, teardown),
+		cmocka_unit_test_setup_teardown(no_icmp_answer_to_multicast, setup, teardown),
 		cmocka_unit_test_setup_teardown(wrong_calling_ae_gets_rj_and_device_a_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(inspect_association_settles_after_ac, setup, teardown),
 		cmocka_unit_test_setup_teardown(plain_flows, setup, teardown),

@@ -1,0 +1,938 @@
+/* The control socket (control.h, docs/control.md).
+ *
+ * The server is served from the engine's own loop, so it must never block
+ * it: every socket is non-blocking, an answer that does not fit the socket
+ * buffer waits in a per-client buffer, and a client that sends more than a
+ * line's worth without a newline is cut off. The commands run on the
+ * engine's thread and read its state directly; nothing here is shared with
+ * another thread. This is the management path, not the packet path, so it
+ * may allocate (answers are built in open_memstream buffers). */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mbedtls/sha256.h>
+#include <mbedtls/version.h>
+
+#include "engine/control.h"
+#include "scanwall/dicom.h"
+#include "scanwall/engine.h"
+#include "scanwall/evlog.h"
+#include "scanwall/flowkey.h"
+#include "scanwall/policy.h"
+
+#ifndef SCANWALL_VERSION
+#define SCANWALL_VERSION "0.1.0"
+#endif
+
+#define CTL_CLIENTS 16
+#define CTL_LINE_MAX 1024
+#define CTL_POLICY_MAX (1u << 20)
+#define CTL_FLOWS_MAX 10000
+#define CTL_LISTENER UINT32_MAX
+#define CTL_CLIENT_TIMEOUT_MS 5000
+
+struct ctl_client {
+	int fd;				/* -1: free slot */
+	bool eof;			/* the peer will send no more */
+	size_t inlen;
+	char in[CTL_LINE_MAX];
+	char *out;			/* answers not yet written */
+	size_t outlen, outoff;
+};
+
+struct control {
+	struct control_env env;
+	char *path;
+	char *policy_path;
+	int lfd, epfd;
+	uint64_t start_ns;
+	char sha256[65];		/* of the policy in force, "" unknown */
+	struct ctl_client cl[CTL_CLIENTS];
+};
+
+/* --- small helpers ------------------------------------------------------- */
+
+static uint64_t ctl_now(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Strings here come from files and from the wire (AE titles, policy
+ * reasons, parser messages): escape all that JSON needs and every byte
+ * outside printable ASCII, as ev_json does. */
+static void ctl_str(FILE *out, const char *s)
+{
+	if (!s) {
+		fputs("null", out);
+		return;
+	}
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(out, "\\%c", ch);
+		else if (ch < 0x20 || ch >= 0x7f)
+			fprintf(out, "\\u%04x", ch);
+		else
+			fputc(ch, out);
+	}
+	fputc('"', out);
+}
+
+static void ctl_u64(FILE *out, const char *sep, const char *key, uint64_t v)
+{
+	fprintf(out, "%s\"%s\":%" PRIu64, sep, key, v);
+}
+
+static int ctl_error(FILE *out, const char *msg, int err)
+{
+	fputs("{\"error\":", out);
+	ctl_str(out, msg);
+	fputs("}\n", out);
+	return err;
+}
+
+static int ctl_sha256(const void *buf, size_t len, char hex[65])
+{
+	unsigned char md[32];
+	int ret;
+
+#if MBEDTLS_VERSION_MAJOR >= 3
+	ret = mbedtls_sha256(buf, len, md, 0);
+#else
+	ret = mbedtls_sha256_ret(buf, len, md, 0);
+#endif
+	if (ret)
+		return -EIO;
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+/* Reads a whole policy file (bounded: a policy is a page of text). */
+static int ctl_read_file(const char *path, char **text, size_t *len)
+{
+	FILE *fp = fopen(path, "re");
+	char *buf;
+	size_t n;
+	int err = 0;
+
+	if (!fp)
+		return -errno;
+	buf = malloc(CTL_POLICY_MAX + 1);
+	if (!buf) {
+		err = -ENOMEM;
+		goto out_close;
+	}
+	n = fread(buf, 1, CTL_POLICY_MAX + 1, fp);
+	if (ferror(fp) || n > CTL_POLICY_MAX) {
+		err = ferror(fp) ? -EIO : -EFBIG;
+		free(buf);
+		goto out_close;
+	}
+	buf[n] = 0;
+	*text = buf;
+	*len = n;
+out_close:
+	fclose(fp);
+	return err;
+}
+
+static void ctl_hash_policy_file(struct control *c)
+{
+	char *text;
+	size_t len;
+
+	c->sha256[0] = 0;
+	if (c->policy_path && ctl_read_file(c->policy_path, &text, &len) == 0) {
+		ctl_sha256(text, len, c->sha256);
+		free(text);
+	}
+}
+
+/* --- commands ------------------------------------------------------------ */
+
+static const char *const ctl_action_names[] = {
+	[POL_BLOCK] = "block", [POL_REJECT] = "reject", [POL_ALLOW] = "allow",
+};
+static const char *const ctl_proto_names[] = {
+	[POL_TCP] = "tcp", [POL_UDP] = "udp", [POL_ICMP] = "icmp",
+	[POL_ICMPV6] = "icmpv6", [POL_DICOM] = "dicom",
+};
+
+static void ctl_policy_obj(struct control *c, FILE *out)
+{
+	const struct pol *pol = eng_policy(c->env.eng);
+
+	fputs("{\"path\":", out);
+	ctl_str(out, c->policy_path);
+	fputs(",\"sha256\":", out);
+	ctl_str(out, c->sha256[0] ? c->sha256 : NULL);
+	if (pol) {
+		fprintf(out, ",\"rules\":%u,\"default\":\"%s\"", pol_rule_count(pol),
+			ctl_action_names[pol_default_action(pol)]);
+	}
+	fputc('}', out);
+}
+
+static void ctl_evlog_obj(struct control *c, FILE *out)
+{
+	const struct evlog_counters *n;
+
+	if (!c->env.evlog) {
+		fputs("null", out);
+		return;
+	}
+	n = evlog_counters(c->env.evlog);
+	ctl_u64(out, "{", "last_seq", evlog_last_seq(c->env.evlog));
+	ctl_u64(out, ",", "written", n->written);
+	ctl_u64(out, ",", "suppressed", n->suppressed);
+	ctl_u64(out, ",", "write_errors", n->write_errors);
+	ctl_u64(out, ",", "too_long", n->too_long);
+	ctl_u64(out, ",", "rotations", n->rotations);
+	ctl_u64(out, ",", "file_bytes", n->file_bytes);
+	fputc('}', out);
+}
+
+static int cmd_status(struct control *c, int argc, char **argv, FILE *out)
+{
+	const struct eng_counters *n = eng_counters(c->env.eng);
+
+	fputs("{\"version\":", out);
+	ctl_str(out, c->env.version ? c->env.version : SCANWALL_VERSION);
+	ctl_u64(out, ",", "pid", (uint64_t)getpid());
+	ctl_u64(out, ",", "uptime_s", (ctl_now(CLOCK_MONOTONIC) - c->start_ns) / 1000000000u);
+	fputs(",\"policy\":", out);
+	ctl_policy_obj(c, out);
+	ctl_u64(out, ",", "packets", n->packets);
+	ctl_u64(out, ",", "accepted", n->accepted);
+	ctl_u64(out, ",", "dropped", n->dropped);
+	ctl_u64(out, ",", "settled", n->settled);
+	ctl_u64(out, ",", "flows_live", n->flows_live);
+	fputs(",\"events\":", out);
+	ctl_evlog_obj(c, out);
+	fputs("}\n", out);
+	return 0;
+}
+
+static void ctl_engine_obj(const struct eng_counters *n, FILE *out)
+{
+	const struct {
+		const char *name;
+		uint64_t v;
+	} tab[] = {
+		{ "packets", n->packets }, { "accepted", n->accepted },
+		{ "dropped", n->dropped }, { "held", n->held },
+		{ "settled", n->settled }, { "injected", n->injected },
+		{ "flows_live", n->flows_live }, { "flows_new", n->flows_new },
+		{ "flows_expired", n->flows_expired },
+		{ "flows_table_full", n->flows_table_full },
+		{ "parse_errors", n->parse_errors },
+		{ "tcp_out_of_window", n->tcp_out_of_window },
+	};
+
+	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		ctl_u64(out, i ? "," : "{", tab[i].name, tab[i].v);
+	fputc('}', out);
+}
+
+static void ctl_rules_arr(struct control *c, const struct pol *pol, FILE *out)
+{
+	unsigned count = pol ? pol_rule_count(pol) : 0;
+
+	fputc('[', out);
+	for (unsigned i = 0; i < count; i++) {
+		const struct pol_rule *r = pol_rule_at(pol, i);
+
+		fprintf(out, "%s{\"index\":%u,\"line\":%u,\"action\":\"%s\",\"proto\":\"%s\"",
+			i ? "," : "", r->index, r->line, ctl_action_names[r->action],
+			ctl_proto_names[r->proto]);
+		ctl_u64(out, ",", "hits", eng_rule_hits(c->env.eng, i));
+		fputs(",\"reason\":", out);
+		ctl_str(out, r->reason);
+		fputc('}', out);
+	}
+	fputc(']', out);
+}
+
+static int cmd_counters(struct control *c, int argc, char **argv, FILE *out)
+{
+	const struct eng_counters *n = eng_counters(c->env.eng);
+	const struct pol *pol = eng_policy(c->env.eng);
+
+	fputs("{\"engine\":", out);
+	ctl_engine_obj(n, out);
+	fputs(",\"events\":", out);
+	for (int k = 0; k < EV__COUNT; k++)
+		ctl_u64(out, k ? "," : "{", ev_kind_name(k), n->assoc[k]);
+	fputs("},\"faults\":", out);
+	for (int f = DCM_OK + 1; f < DCM_FAULT__COUNT; f++)
+		ctl_u64(out, f > DCM_OK + 1 ? "," : "{", dcm_fault_name(f), n->fault[f]);
+	fputs("},\"rules\":", out);
+	ctl_rules_arr(c, pol, out);
+	fprintf(out, ",\"default\":{\"action\":\"%s\"",
+		pol ? ctl_action_names[pol_default_action(pol)] : "block");
+	ctl_u64(out, ",", "hits", eng_default_hits(c->env.eng));
+	fputs("},\"evlog\":", out);
+	ctl_evlog_obj(c, out);
+	fputs("}\n", out);
+	return 0;
+}
+
+static const char *ctl_ipproto_name(uint8_t proto)
+{
+	static const char *const names[256] = {
+		[IPPROTO_ICMP] = "icmp", [IPPROTO_TCP] = "tcp",
+		[IPPROTO_UDP] = "udp", [IPPROTO_ICMPV6] = "icmpv6",
+	};
+
+	return names[proto] ? names[proto] : "other";
+}
+
+struct ctl_flows {
+	FILE *out;
+	unsigned n;
+};
+
+static int ctl_flow_cb(void *ctx, const struct eng_flow_info *f)
+{
+	struct ctl_flows *fl = ctx;
+	char a[64];
+
+	if (fl->n >= CTL_FLOWS_MAX)
+		return 1;
+	fprintf(fl->out, "%s{\"proto\":\"%s\",\"src\":", fl->n ? "," : "",
+		ctl_ipproto_name(f->key.proto));
+	ctl_str(fl->out, flowkey_addr_str(f->key.af, f->key.src, a, sizeof(a)));
+	fprintf(fl->out, ",\"sport\":%u,\"dst\":", f->key.sport);
+	ctl_str(fl->out, flowkey_addr_str(f->key.af, f->key.dst, a, sizeof(a)));
+	fprintf(fl->out, ",\"dport\":%u,\"state\":", f->key.dport);
+	ctl_str(fl->out, f->state);
+	if (f->rule_line > 0)
+		fprintf(fl->out, ",\"rule\":%d", f->rule_line);
+	else
+		fputs(",\"rule\":null", fl->out);
+	ctl_u64(fl->out, ",", "first_ns", f->first_ns);
+	ctl_u64(fl->out, ",", "last_ns", f->last_ns);
+	ctl_u64(fl->out, ",", "packets", f->packets);
+	ctl_u64(fl->out, ",", "bytes", f->bytes);
+	fputs(",\"calling_ae\":", fl->out);
+	ctl_str(fl->out, f->calling_ae);
+	fputs(",\"called_ae\":", fl->out);
+	ctl_str(fl->out, f->called_ae);
+	fputc('}', fl->out);
+	fl->n++;
+	return 0;
+}
+
+static int cmd_flows(struct control *c, int argc, char **argv, FILE *out)
+{
+	struct ctl_flows fl = { .out = out };
+	int stopped;
+
+	fputs("{\"flows\":[", out);
+	stopped = eng_foreach_flow(c->env.eng, ctl_flow_cb, &fl);
+	fprintf(out, "],\"count\":%u,\"truncated\":%s}\n", fl.n, stopped ? "true" : "false");
+	return 0;
+}
+
+struct ctl_events {
+	FILE *out;
+	uint64_t first, last;
+	unsigned n;
+};
+
+static int ctl_event_cb(void *ctx, uint64_t seq, const char *line, size_t len)
+{
+	struct ctl_events *ev = ctx;
+
+	/* The ring holds ev_json() lines: objects already, minus the newline. */
+	if (len && line[len - 1] == '\n')
+		len--;
+	fprintf(ev->out, "%s%.*s", ev->n ? "," : "", (int)len, line);
+	if (!ev->n)
+		ev->first = seq;
+	ev->last = seq;
+	ev->n++;
+	return 0;
+}
+
+static int ctl_parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	return errno || *end ? -EINVAL : 0;
+}
+
+static int cmd_events(struct control *c, int argc, char **argv, FILE *out)
+{
+	struct ctl_events ev = { .out = out };
+	uint64_t since = 0;
+
+	if (argc == 3 && strcmp(argv[1], "since") == 0) {
+		if (ctl_parse_u64(argv[2], &since))
+			return ctl_error(out, "usage: events [since N]", -EINVAL);
+	} else if (argc != 1) {
+		return ctl_error(out, "usage: events [since N]", -EINVAL);
+	}
+	fputs("{\"events\":[", out);
+	if (c->env.evlog)
+		evlog_since(c->env.evlog, since, ctl_event_cb, &ev);
+	ctl_u64(out, "],", "count", ev.n);
+	ctl_u64(out, ",", "first_seq", ev.n ? ev.first : 0);
+	ctl_u64(out, ",", "last_seq", c->env.evlog ? evlog_last_seq(c->env.evlog) : 0);
+	fputs("}\n", out);
+	return 0;
+}
+
+/* Writes each "file:line:col: message" line of the parser as a string. */
+static void ctl_errors_arr(const char *diag, FILE *out)
+{
+	char *copy = strdup(diag ? diag : ""), *save = NULL, *line;
+	int n = 0;
+
+	fputc('[', out);
+	for (line = copy ? strtok_r(copy, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		fputs(n++ ? "," : "", out);
+		ctl_str(out, line);
+	}
+	fputc(']', out);
+	free(copy);
+}
+
+static void ctl_reload_event(struct control *c, const char *what)
+{
+	char reason[160];
+	struct sw_event ev = {
+		.ts_ns = ctl_now(CLOCK_REALTIME),
+		.kind = EV_SYSTEM,
+		.reason = reason,
+	};
+
+	if (!c->env.evlog)
+		return;
+	snprintf(reason, sizeof(reason), "%s", what);
+	evlog_write(c->env.evlog, &ev, ctl_now(CLOCK_MONOTONIC));
+}
+
+/* Parses into a memstream so every error can be answered, not only the
+ * first; the engine only ever sees a policy that compiled whole. */
+static struct pol *ctl_parse_policy(struct control *c, const char *text, size_t len,
+				    FILE *out)
+{
+	char *diag = NULL;
+	size_t dlen = 0;
+	FILE *dfp = open_memstream(&diag, &dlen);
+	struct pol *pol;
+
+	pol = pol_parse(c->policy_path, text, len, dfp);
+	if (dfp)
+		fclose(dfp);
+	if (!pol) {
+		fputs("{\"ok\":false,\"errors\":", out);
+		ctl_errors_arr(diag, out);
+		fputs(",\"policy\":", out);
+		ctl_policy_obj(c, out);
+		fputs("}\n", out);
+		ctl_reload_event(c, "policy reload refused: errors, old policy kept");
+	}
+	free(diag);
+	return pol;
+}
+
+static int ctl_install(struct control *c, struct pol *pol, const char *hash, FILE *out)
+{
+	char msg[128];
+	int err;
+
+	err = eng_set_policy(c->env.eng, pol);
+	if (err) {
+		pol_free(pol);
+		return ctl_error(out, "engine refused the policy", err);
+	}
+	memcpy(c->sha256, hash, sizeof(c->sha256));
+	if (c->env.on_reload) {
+		err = c->env.on_reload(c->env.ctx, eng_policy(c->env.eng));
+		if (err)
+			return ctl_error(out, "policy in force, but the datapath update failed",
+					 err);
+	}
+	snprintf(msg, sizeof(msg), "policy reloaded, sha256 %.16s", c->sha256);
+	ctl_reload_event(c, msg);
+	fputs("{\"ok\":true,\"policy\":", out);
+	ctl_policy_obj(c, out);
+	fputs("}\n", out);
+	return 0;
+}
+
+static int cmd_reload(struct control *c, int argc, char **argv, FILE *out)
+{
+	char hash[65], *text = NULL;
+	struct pol *pol;
+	size_t len;
+	int err;
+
+	if (!c->policy_path)
+		return ctl_error(out, "no policy file", -ENOENT);
+	/* Hash exactly the bytes parsed, so `status` names what is in force
+	 * even if the file changes again while we read it. */
+	err = ctl_read_file(c->policy_path, &text, &len);
+	if (err)
+		return ctl_error(out, strerror(-err), err);
+	err = ctl_sha256(text, len, hash);
+	pol = err ? NULL : ctl_parse_policy(c, text, len, out);
+	free(text);
+	if (err)
+		return ctl_error(out, "sha256 failed", err);
+	if (!pol)
+		return -EINVAL;
+	return ctl_install(c, pol, hash, out);
+}
+
+static int cmd_help(struct control *c, int argc, char **argv, FILE *out);
+
+static const struct ctl_cmd {
+	const char *name;
+	int (*run)(struct control *c, int argc, char **argv, FILE *out);
+	const char *usage;
+} ctl_cmds[] = {
+	{ "status", cmd_status, "status" },
+	{ "counters", cmd_counters, "counters" },
+	{ "flows", cmd_flows, "flows" },
+	{ "events", cmd_events, "events [since N]" },
+	{ "reload", cmd_reload, "reload" },
+	{ "help", cmd_help, "help" },
+};
+
+static int cmd_help(struct control *c, int argc, char **argv, FILE *out)
+{
+	fputs("{\"commands\":[", out);
+	for (size_t i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++) {
+		fputs(i ? "," : "", out);
+		ctl_str(out, ctl_cmds[i].usage);
+	}
+	fputs("]}\n", out);
+	return 0;
+}
+
+#define CTL_ARGS 4
+
+/* Splits on blanks; more than CTL_ARGS words is an error, not a silent cut. */
+static int ctl_split(char *line, char **argv)
+{
+	char *save = NULL, *w;
+	int argc = 0;
+
+	for (w = strtok_r(line, " \t\r", &save); w; w = strtok_r(NULL, " \t\r", &save)) {
+		if (argc == CTL_ARGS)
+			return -E2BIG;
+		argv[argc++] = w;
+	}
+	return argc;
+}
+
+int control_exec(struct control *c, const char *line, FILE *out)
+{
+	char buf[CTL_LINE_MAX], *argv[CTL_ARGS];
+	int argc;
+
+	if (strlen(line) >= sizeof(buf))
+		return ctl_error(out, "line too long", -E2BIG);
+	strcpy(buf, line);
+	argc = ctl_split(buf, argv);
+	if (argc < 0)
+		return ctl_error(out, "too many words", argc);
+	if (argc == 0)
+		return ctl_error(out, "empty command", -EINVAL);
+	for (size_t i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++) {
+		if (strcmp(argv[0], ctl_cmds[i].name) == 0)
+			return ctl_cmds[i].run(c, argc, argv, out);
+	}
+	return ctl_error(out, "unknown command (try help)", -ENOENT);
+}
+
+/* --- the server ---------------------------------------------------------- */
+
+static void ctl_drop(struct control *c, struct ctl_client *cl)
+{
+	epoll_ctl(c->epfd, EPOLL_CTL_DEL, cl->fd, NULL);
+	close(cl->fd);
+	free(cl->out);
+	*cl = (struct ctl_client){ .fd = -1 };
+}
+
+static int ctl_watch(struct control *c, struct ctl_client *cl, uint32_t events, int op)
+{
+	struct epoll_event ev = { .events = events, .data.u32 = (uint32_t)(cl - c->cl) };
+
+	return epoll_ctl(c->epfd, op, cl->fd, &ev) < 0 ? -errno : 0;
+}
+
+/* Writes what the socket takes. Returns 1 when all is out, 0 when some
+ * waits for EPOLLOUT, -errno when the client is gone. */
+static int ctl_flush(struct control *c, struct ctl_client *cl)
+{
+	while (cl->outoff < cl->outlen) {
+		ssize_t w = send(cl->fd, cl->out + cl->outoff, cl->outlen - cl->outoff,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		/* Only EPOLLOUT while an answer waits: we read nothing more
+		 * meanwhile, and a hung-up reader would keep EPOLLIN ready. */
+		if (w < 0 && errno == EAGAIN)
+			return ctl_watch(c, cl, EPOLLOUT, EPOLL_CTL_MOD) ?: 0;
+		if (w <= 0)
+			return w < 0 ? -errno : -EPIPE;
+		cl->outoff += (size_t)w;
+	}
+	free(cl->out);
+	cl->out = NULL;
+	cl->outlen = cl->outoff = 0;
+	return ctl_watch(c, cl, EPOLLIN, EPOLL_CTL_MOD) ?: 1;
+}
+
+/* Runs one complete line from the input buffer into the output buffer. */
+static int ctl_run_line(struct control *c, struct ctl_client *cl, char *nl)
+{
+	FILE *out;
+	size_t used = (size_t)(nl - cl->in) + 1;
+
+	*nl = 0;
+	out = open_memstream(&cl->out, &cl->outlen);
+	if (!out)
+		return -ENOMEM;
+	control_exec(c, cl->in, out);
+	if (fclose(out))
+		return -ENOMEM;
+	memmove(cl->in, cl->in + used, cl->inlen - used);
+	cl->inlen -= used;
+	return 0;
+}
+
+/* Answers buffered lines one at a time; stops while an answer waits for
+ * the socket, so a client that does not read cannot make us buffer more. */
+static int ctl_run_lines(struct control *c, struct ctl_client *cl)
+{
+	char *nl;
+	int ret;
+
+	while (!cl->out && (nl = memchr(cl->in, '\n', cl->inlen))) {
+		ret = ctl_run_line(c, cl, nl);
+		if (!ret)
+			ret = ctl_flush(c, cl);
+		if (ret <= 0)
+			return ret;
+	}
+	if (!cl->out && cl->inlen == sizeof(cl->in))
+		return -E2BIG;
+	return 0;
+}
+
+/* A last command without its newline still counts: `printf status | nc -U`. */
+static void ctl_eof(struct ctl_client *cl)
+{
+	cl->eof = true;
+	if (cl->inlen && cl->inlen < sizeof(cl->in) && cl->in[cl->inlen - 1] != '\n')
+		cl->in[cl->inlen++] = '\n';
+}
+
+static int ctl_read(struct control *c, struct ctl_client *cl)
+{
+	int ret;
+
+	while (!cl->eof && !cl->out && cl->inlen < sizeof(cl->in)) {
+		ssize_t r = recv(cl->fd, cl->in + cl->inlen, sizeof(cl->in) - cl->inlen,
+				 MSG_DONTWAIT);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EAGAIN)
+			break;
+		if (r < 0)
+			return -errno;
+		cl->inlen += (size_t)r;
+		if (r == 0)
+			ctl_eof(cl);
+		ret = ctl_run_lines(c, cl);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static void ctl_service(struct control *c, struct ctl_client *cl)
+{
+	int ret = cl->out ? ctl_flush(c, cl) : 1;
+
+	if (ret > 0)
+		ret = ctl_run_lines(c, cl);
+	if (ret >= 0)
+		ret = ctl_read(c, cl);
+	if (ret == -E2BIG) {
+		free(cl->out);
+		cl->out = NULL;
+		send(cl->fd, "{\"error\":\"line too long\"}\n", 26, MSG_NOSIGNAL | MSG_DONTWAIT);
+	}
+	if (ret < 0 || (cl->eof && !cl->out))
+		ctl_drop(c, cl);
+}
+
+/* The mode of the socket already keeps others out; the credential check
+ * holds even if someone loosens the mode or the directory. */
+static bool ctl_peer_allowed(const struct control *c, int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return false;
+	return cred.uid == 0 || (c->env.extra_uid != (uid_t)-1 && cred.uid == c->env.extra_uid);
+}
+
+static struct ctl_client *ctl_free_slot(struct control *c)
+{
+	for (int i = 0; i < CTL_CLIENTS; i++) {
+		if (c->cl[i].fd < 0)
+			return &c->cl[i];
+	}
+	return NULL;
+}
+
+static void ctl_accept(struct control *c)
+{
+	static const char denied[] = "{\"error\":\"permission denied\"}\n";
+	static const char busy[] = "{\"error\":\"too many clients\"}\n";
+	struct ctl_client *cl;
+	int fd;
+
+	while ((fd = accept4(c->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		cl = ctl_free_slot(c);
+		if (!ctl_peer_allowed(c, fd) || !cl) {
+			send(fd, cl ? denied : busy, cl ? sizeof(denied) - 1 : sizeof(busy) - 1,
+			     MSG_NOSIGNAL | MSG_DONTWAIT);
+			close(fd);
+			continue;
+		}
+		*cl = (struct ctl_client){ .fd = fd };
+		if (ctl_watch(c, cl, EPOLLIN, EPOLL_CTL_ADD) < 0)
+			ctl_drop(c, cl);
+	}
+}
+
+void control_handle(struct control *c)
+{
+	struct epoll_event evs[CTL_CLIENTS + 1];
+	int n = epoll_wait(c->epfd, evs, CTL_CLIENTS + 1, 0);
+
+	for (int i = 0; i < n; i++) {
+		if (evs[i].data.u32 == CTL_LISTENER)
+			ctl_accept(c);
+		else if (c->cl[evs[i].data.u32].fd >= 0)
+			ctl_service(c, &c->cl[evs[i].data.u32]);
+	}
+}
+
+int control_fd(const struct control *c)
+{
+	return c->epfd;
+}
+
+/* Replaces a socket left by a killed daemon, but never a file of another
+ * kind: a wrong --control path must not delete someone's data. */
+static int ctl_unlink_stale(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;
+	return unlink(path) < 0 ? -errno : 0;
+}
+
+static int ctl_listen(struct control *c)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = CTL_LISTENER };
+	mode_t old;
+	int err;
+
+	if (strlen(c->path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, c->path);
+	err = ctl_unlink_stale(c->path);
+	if (err)
+		return err;
+	c->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->lfd < 0)
+		return -errno;
+	/* umask closes the window between bind() and chmod() */
+	old = umask(0077);
+	err = bind(c->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0;
+	umask(old);
+	if (!err && chmod(c->path, 0600) < 0)
+		err = -errno;
+	if (!err && listen(c->lfd, CTL_CLIENTS) < 0)
+		err = -errno;
+	if (!err && epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->lfd, &ev) < 0)
+		err = -errno;
+	return err;
+}
+
+struct control *control_open(const char *path, const struct control_env *env)
+{
+	struct control *c = calloc(1, sizeof(*c));
+	int err = -ENOMEM;
+
+	if (!c)
+		return NULL;
+	c->lfd = c->epfd = -1;
+	for (int i = 0; i < CTL_CLIENTS; i++)
+		c->cl[i].fd = -1;
+	c->env = *env;
+	c->path = strdup(path);
+	c->policy_path = env->policy_path ? strdup(env->policy_path) : NULL;
+	if (!c->path || (env->policy_path && !c->policy_path))
+		goto out_free;
+	c->env.policy_path = c->policy_path;
+	c->epfd = epoll_create1(EPOLL_CLOEXEC);
+	err = c->epfd < 0 ? -errno : ctl_listen(c);
+	if (err)
+		goto out_free;
+	c->start_ns = ctl_now(CLOCK_MONOTONIC);
+	ctl_hash_policy_file(c);
+	return c;
+
+out_free:
+	if (c->lfd >= 0)
+		unlink(c->path);
+	control_close(c);
+	errno = -err;
+	return NULL;
+}
+
+void control_close(struct control *c)
+{
+	if (!c)
+		return;
+	for (int i = 0; i < CTL_CLIENTS; i++) {
+		if (c->cl[i].fd >= 0)
+			ctl_drop(c, &c->cl[i]);
+	}
+	if (c->lfd >= 0) {
+		close(c->lfd);
+		unlink(c->path);
+	}
+	if (c->epfd >= 0)
+		close(c->epfd);
+	free(c->path);
+	free(c->policy_path);
+	free(c);
+}
+
+/* --- the client ---------------------------------------------------------- */
+
+static int cli_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, err;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static int cli_send(int fd, const char *cmd)
+{
+	size_t len = strlen(cmd), off = 0;
+
+	while (off < len) {
+		ssize_t w = send(fd, cmd + off, len - off, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		off += (size_t)w;
+	}
+	if (send(fd, "\n", 1, MSG_NOSIGNAL) != 1)
+		return -errno;
+	return 0;
+}
+
+/* Copies the answer up to its newline. Returns 1 when it was an error
+ * object, 0 otherwise, -errno on failure or timeout. */
+static int cli_recv(int fd, FILE *out)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char buf[4096];
+	bool first = true, is_error = false;
+
+	for (;;) {
+		int r = poll(&pfd, 1, CTL_CLIENT_TIMEOUT_MS);
+		ssize_t n;
+
+		if (r <= 0)
+			return r < 0 ? -errno : -ETIMEDOUT;
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -ECONNRESET;
+		if (first)
+			is_error = (size_t)n >= 9 && memcmp(buf, "{\"error\":", 9) == 0;
+		first = false;
+		fwrite(buf, 1, (size_t)n, out);
+		if (buf[n - 1] == '\n')
+			return is_error;
+	}
+}
+
+int control_client(const char *sock, const char *cmd, FILE *out)
+{
+	int fd, ret;
+
+	if (strchr(cmd, '\n'))
+		return -EINVAL;
+	fd = cli_connect(sock);
+	if (fd < 0)
+		return fd;
+	ret = cli_send(fd, cmd);
+	if (!ret)
+		ret = cli_recv(fd, out);
+	close(fd);
+	fflush(out);
+	return ret == 1 ? -EPROTO : ret;
+}

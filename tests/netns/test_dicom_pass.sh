@@ -1,0 +1,45 @@
+#!/bin/bash
+# Allowed DICOM passes the box intact: a C-ECHO, then a C-STORE of three
+# images whose data sets arrive byte for byte, with the events and the
+# control socket's counters telling the same story.
+#
+#   lan (LAN_SCU) ── box (scanwalld, netns.conf) ── dev (storescp, AE SYMBIA)
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib.sh"
+. "$here/../../scripts/topo.sh"
+netns_test_begin
+
+peer_make_dicom "$SW_WORK/send" 3 || { fail "netns pass: make test images"; exit 1; }
+peer_storescp "$SW_WORK/recv" || { fail "netns pass: storescp listens"; exit 1; }
+sw_start "$SW_POLICY_DIR/netns.conf" || { fail "netns pass: scanwalld starts"; exit 1; }
+
+check "netns pass: C-ECHO lan -> scanner" \
+	n_lan timeout 30 echoscu -to 10 -ta 10 -td 10 -aet LAN_SCU -aec SYMBIA 10.77.1.15 104
+check "netns pass: C-STORE of 3 images" \
+	n_lan timeout 60 storescu -to 10 -ta 10 -td 10 -aet LAN_SCU -aec SYMBIA 10.77.1.15 104 \
+	"$SW_WORK"/send/*.dcm
+
+for f in "$SW_WORK"/send/*.dcm; do
+	uid=$(dcmdump -q +P 0008,0018 "$f" | sed -n 's/.*\[\(.*\)\].*/\1/p')
+	got=$(find "$SW_WORK/recv" -name "*$uid" | head -n 1)
+	if [ -n "$got" ] && diff <(peer_dataset "$f") <(peer_dataset "$got") >/dev/null; then
+		ok "netns pass: $(basename "$f") arrived identical"
+	else
+		fail "netns pass: $(basename "$f") arrived identical (got '${got:-nothing}')"
+	fi
+done
+
+check "netns pass: assoc-accept events name LAN_SCU" \
+	sw_wait_event 5 '"event":"assoc-accept"' '"calling_ae":"LAN_SCU"' '"called_ae":"SYMBIA"'
+hits=$(sw_ctl_json '[r["hits"] for r in j["rules"] if r["line"] == 9][0]' counters)
+if [ "${hits:-0}" -ge 2 ] 2>/dev/null; then
+	ok "netns pass: counters show rule 9 hit ($hits)"
+else
+	fail "netns pass: counters show rule 9 hit (got '${hits:-}')"
+fi
+check "netns pass: status names the policy's sha256" \
+	test "$(sw_ctl_json 'j["policy"]["sha256"]' status)" = \
+	"$(sha256sum "$SW_POLICY_DIR/netns.conf" | cut -d' ' -f1)"
+refusals=$(sw_event_count '"event":"assoc-reject"')
+check "netns pass: no refusal events ($refusals)" test "$refusals" = 0

@@ -1,0 +1,544 @@
+/* The control socket against a real engine, policy and events ring: the
+ * command dispatcher, several commands on one connection, answers larger
+ * than the socket buffer, reload with a broken and then a fixed policy,
+ * refusal of a non-root peer, and the client. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <mbedtls/sha256.h>
+#include <mbedtls/version.h>
+
+#include "engine/control.h"
+#include "scanwall/engine.h"
+#include "scanwall/evlog.h"
+#include "scanwall/policy.h"
+
+static const char policy_ok[] =
+	"# test policy\n"
+	"device symbia 10.77.1.15 ae SYMBIA\n"
+	"peer lan 10.77.1.10 ae LAN_SCU\n"
+	"allow dicom from lan to symbia port 104 services verification storage\n"
+	"reject tcp from any to symbia port 80,443 reason \"IIS HTTP.sys, CVE-2015-1635\"\n"
+	"default block\n";
+
+static const char policy_v2[] =
+	"device symbia 10.77.1.15 ae SYMBIA\n"
+	"peer lan 10.77.1.10 ae LAN_SCU\n"
+	"allow dicom from lan to symbia port 104 services verification\n"
+	"default reject\n";
+
+static const char policy_bad[] =
+	"device symbia 10.77.1.15 ae SYMBIA\n"
+	"allow dicom frm lan to symbia port 104 services verification\n"
+	"default allow\n";
+
+struct fx {
+	char dir[64], sock[96], policy[96];
+	struct eng *eng;
+	struct evlog *log;
+	struct control *ctl;
+	int reloads;
+};
+
+static void noop_release(void *ctx, uint32_t id, enum eng_verdict v) {}
+static void noop_inject(void *ctx, const uint8_t *l3, size_t len, const struct eng_port *to) {}
+static void noop_event(void *ctx, const struct sw_event *ev) {}
+
+static const struct eng_ops ops = {
+	.release = noop_release, .inject = noop_inject, .event = noop_event,
+};
+
+static int on_reload(void *ctx, const struct pol *pol)
+{
+	struct fx *f = ctx;
+
+	f->reloads++;
+	return pol ? 0 : -EINVAL;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	assert_int_equal(fputs(text, fp) >= 0, 1);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static void sha256_hex(const char *text, char hex[65])
+{
+	unsigned char md[32];
+
+#if MBEDTLS_VERSION_MAJOR >= 3
+	assert_int_equal(mbedtls_sha256((const void *)text, strlen(text), md, 0), 0);
+#else
+	assert_int_equal(mbedtls_sha256_ret((const void *)text, strlen(text), md, 0), 0);
+#endif
+	for (int i = 0; i < 32; i++)
+		sprintf(hex + 2 * i, "%02x", md[i]);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct eng_cfg cfg;
+	struct evlog_cfg lcfg;
+	struct pol *pol;
+
+	assert_non_null(f);
+	strcpy(f->dir, "/tmp/test_control.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->sock, sizeof(f->sock), "%s/ctl.sock", f->dir);
+	snprintf(f->policy, sizeof(f->policy), "%s/policy.conf", f->dir);
+	write_file(f->policy, policy_ok);
+
+	eng_cfg_default(&cfg);
+	cfg.flows = 1024;
+	cfg.assocs = 16;
+	cfg.rq_bufs = 4;
+	f->eng = eng_new(&cfg, &ops, f);
+	assert_non_null(f->eng);
+	pol = pol_load(f->policy, stderr);
+	assert_non_null(pol);
+	assert_int_equal(eng_set_policy(f->eng, pol), 0);
+
+	evlog_cfg_default(&lcfg);
+	lcfg.rate = 0;
+	f->log = evlog_open(NULL, &lcfg);
+	assert_non_null(f->log);
+
+	struct control_env env = {
+		.eng = f->eng,
+		.evlog = f->log,
+		.policy_path = f->policy,
+		.version = "test",
+		.on_reload = on_reload,
+		.ctx = f,
+		.extra_uid = (uid_t)-1,
+	};
+	f->ctl = control_open(f->sock, &env);
+	assert_non_null(f->ctl);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	struct stat st;
+
+	control_close(f->ctl);
+	assert_int_equal(stat(f->sock, &st), -1);	/* the socket is gone */
+	evlog_close(f->log);
+	eng_free(f->eng);
+	unlink(f->policy);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* Runs one command through the dispatcher into a string (caller frees). */
+static char *exec(struct fx *f, const char *line, int *ret)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	assert_non_null(out);
+	*ret = control_exec(f->ctl, line, out);
+	assert_int_equal(fclose(out), 0);
+	assert_true(len > 0 && buf[len - 1] == '\n');
+	assert_null(memchr(buf, '\n', len - 1));	/* exactly one line */
+	return buf;
+}
+
+static void expect(struct fx *f, const char *line, int ret, const char *needle)
+{
+	int got;
+	char *s = exec(f, line, &got);
+
+	if (!strstr(s, needle))
+		fail_msg("`%s` answered %s, expected to contain %s", line, s, needle);
+	assert_int_equal(got, ret);
+	free(s);
+}
+
+static void test_dispatch(void **state)
+{
+	struct fx *f = *state;
+
+	expect(f, "help", 0, "\"events [since N]\"");
+	expect(f, "nonsense", -ENOENT, "{\"error\":\"unknown command");
+	expect(f, "", -EINVAL, "{\"error\":\"empty command\"}");
+	expect(f, "   \t ", -EINVAL, "{\"error\":\"empty command\"}");
+	expect(f, "events since", -EINVAL, "usage: events [since N]");
+	expect(f, "events since -1", -EINVAL, "usage");
+	expect(f, "events since 12x", -EINVAL, "usage");
+	expect(f, "events until 3", -EINVAL, "usage");
+	expect(f, "a b c d e", -E2BIG, "too many words");
+	expect(f, "status\r", 0, "\"version\":\"test\"");
+}
+
+static void test_status(void **state)
+{
+	struct fx *f = *state;
+	char hex[65], needle[100];
+
+	sha256_hex(policy_ok, hex);
+	snprintf(needle, sizeof(needle), "\"sha256\":\"%s\"", hex);
+	expect(f, "status", 0, needle);
+	expect(f, "status", 0, "\"rules\":2,\"default\":\"block\"");
+	expect(f, "status", 0, "\"uptime_s\":0");
+	expect(f, "status", 0, "\"packets\":0");
+}
+
+static void test_counters(void **state)
+{
+	struct fx *f = *state;
+
+	expect(f, "counters", 0, "\"line\":4,\"action\":\"allow\",\"proto\":\"dicom\",\"hits\":0");
+	expect(f, "counters", 0,
+	       "\"line\":5,\"action\":\"reject\",\"proto\":\"tcp\",\"hits\":0,"
+	       "\"reason\":\"IIS HTTP.sys, CVE-2015-1635\"");
+	expect(f, "counters", 0, "\"default\":{\"action\":\"block\",\"hits\":0}");
+	expect(f, "counters", 0, "\"faults\":{\"");
+	expect(f, "counters", 0, "\"assoc-reject\":0");
+	expect(f, "flows", 0, "{\"flows\":[],\"count\":0,\"truncated\":false}");
+}
+
+static void log_events(struct fx *f, unsigned n, const char *reason)
+{
+	struct sw_event ev = { .ts_ns = 1, .kind = EV_SYSTEM, .reason = reason };
+
+	for (unsigned i = 0; i < n; i++)
+		assert_int_equal(evlog_write(f->log, &ev, 0), 0);
+}
+
+static void test_events(void **state)
+{
+	struct fx *f = *state;
+
+	expect(f, "events", 0, "{\"events\":[],\"count\":0,\"first_seq\":0,\"last_seq\":0}");
+	log_events(f, 5, "unit");
+	expect(f, "events", 0, "\"count\":5,\"first_seq\":1,\"last_seq\":5}");
+	expect(f, "events since 3", 0, "\"count\":2,\"first_seq\":4,\"last_seq\":5}");
+	expect(f, "events since 3", 0, "{\"events\":[{\"ts\":0.000000,\"event\":\"system\"");
+	expect(f, "events since 5", 0, "\"count\":0");
+	expect(f, "events since 99", 0, "\"count\":0");
+}
+
+static void test_reload(void **state)
+{
+	struct fx *f = *state;
+	char hex[65], needle[100];
+	const struct pol *before = eng_policy(f->eng);
+
+	sha256_hex(policy_ok, hex);
+	snprintf(needle, sizeof(needle), "\"sha256\":\"%s\"", hex);
+
+	write_file(f->policy, policy_bad);
+	expect(f, "reload", -EINVAL, "{\"ok\":false,\"errors\":[\"");
+	expect(f, "reload", -EINVAL, "policy.conf:2:");
+	expect(f, "status", 0, needle);		/* the old one is still in force */
+	assert_ptr_equal(eng_policy(f->eng), before);
+	assert_int_equal(f->reloads, 0);
+	expect(f, "events", 0, "policy reload refused");
+
+	write_file(f->policy, policy_v2);
+	sha256_hex(policy_v2, hex);
+	snprintf(needle, sizeof(needle), "\"sha256\":\"%s\"", hex);
+	expect(f, "reload", 0, "{\"ok\":true");
+	assert_int_equal(f->reloads, 1);
+	expect(f, "status", 0, needle);
+	expect(f, "status", 0, "\"rules\":1,\"default\":\"reject\"");
+	expect(f, "events", 0, "policy reloaded, sha256 ");
+
+	unlink(f->policy);
+	expect(f, "reload", -ENOENT, "{\"error\":");
+	expect(f, "status", 0, needle);
+}
+
+/* --- over the socket ----------------------------------------------------- */
+
+static int connect_sock(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+	assert_true(fd >= 0);
+	strcpy(sa.sun_path, path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+/* Pumps the server and collects `lines` answer lines from fd; *closed is
+ * set when the server hung up. Bounded in time so a bug fails, not hangs. */
+static char *pump(struct fx *f, int fd, unsigned lines, int *closed)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *acc = open_memstream(&buf, &len);
+	unsigned seen = 0;
+	char chunk[512];
+
+	assert_non_null(acc);
+	*closed = 0;
+	for (int spins = 0; spins < 20000 && seen < lines && !*closed; spins++) {
+		struct pollfd p = { .fd = control_fd(f->ctl), .events = POLLIN };
+
+		if (poll(&p, 1, 1) > 0)
+			control_handle(f->ctl);
+		for (;;) {
+			ssize_t n = recv(fd, chunk, sizeof(chunk), MSG_DONTWAIT);
+
+			/* a close with our bytes unread is a reset on UNIX sockets */
+			if (n == 0 || (n < 0 && errno != EAGAIN))
+				*closed = 1;
+			if (n <= 0)
+				break;
+			fwrite(chunk, 1, (size_t)n, acc);
+			for (ssize_t i = 0; i < n; i++)
+				seen += chunk[i] == '\n';
+		}
+	}
+	assert_int_equal(fclose(acc), 0);
+	return buf;
+}
+
+static void test_socket_pipeline(void **state)
+{
+	struct fx *f = *state;
+	const char cmds[] = "status\ncounters\nevents since 0\nbogus\nflows\n";
+	int fd, closed;
+	char *s, *line, *save = NULL;
+	unsigned n = 0;
+	struct stat st;
+
+	assert_int_equal(stat(f->sock, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0600);
+
+	fd = connect_sock(f->sock);
+	assert_true(fd >= 0);
+	/* In two pieces, the first ending mid-word: lines are reassembled. */
+	assert_int_equal(send(fd, cmds, 10, 0), 10);
+	s = pump(f, fd, 1, &closed);
+	assert_memory_equal(s, "{\"version\":", 11);
+	assert_non_null(strstr(s, "}\n"));
+	free(s);
+	assert_int_equal(send(fd, cmds + 10, sizeof(cmds) - 11, 0), (ssize_t)sizeof(cmds) - 11);
+	shutdown(fd, SHUT_WR);
+	s = pump(f, fd, 4, &closed);
+	for (line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save), n++) {
+		static const char *const starts[] = {
+			"{\"engine\":", "{\"events\":", "{\"error\":", "{\"flows\":",
+		};
+		assert_true(n < 4);
+		assert_memory_equal(line, starts[n], strlen(starts[n]));
+	}
+	assert_int_equal(n, 4);
+	free(s);
+	/* After EOF and the last answer, the server closes. */
+	s = pump(f, fd, 1, &closed);
+	assert_true(closed);
+	free(s);
+	close(fd);
+}
+
+static void test_socket_large_answer(void **state)
+{
+	struct fx *f = *state;
+	int fd, closed;
+	char *s;
+	struct evlog_counters before = *evlog_counters(f->log);
+
+	char reason[600];
+
+	memset(reason, 'r', sizeof(reason) - 1);
+	reason[sizeof(reason) - 1] = 0;
+	/* ~650 KiB of answer: more than a socket buffer holds. */
+	log_events(f, 1024, reason);
+	fd = connect_sock(f->sock);
+	assert_true(fd >= 0);
+	/* A small receive buffer forces the server through EPOLLOUT. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &(int){ 4096 }, sizeof(int));
+	assert_int_equal(send(fd, "events\nstatus\n", 14, 0), 14);
+	s = pump(f, fd, 2, &closed);
+	assert_non_null(strstr(s, "\"count\":1024,"));
+	assert_non_null(strstr(s, "}\n{\"version\""));
+	assert_int_equal(evlog_counters(f->log)->written, before.written + 1024);
+	free(s);
+	close(fd);
+}
+
+static void test_socket_line_too_long(void **state)
+{
+	struct fx *f = *state;
+	char junk[3000];
+	int fd, closed;
+	char *s;
+
+	memset(junk, 'x', sizeof(junk));
+	fd = connect_sock(f->sock);
+	assert_true(fd >= 0);
+	assert_int_equal(send(fd, junk, sizeof(junk), 0), (ssize_t)sizeof(junk));
+	s = pump(f, fd, 1, &closed);
+	assert_string_equal(s, "{\"error\":\"line too long\"}\n");
+	free(s);
+	s = pump(f, fd, 1, &closed);
+	assert_true(closed);
+	free(s);
+	close(fd);
+}
+
+/* Runs fn in a child while the parent serves; returns the child's status. */
+static int serve_child(struct fx *f, int (*fn)(struct fx *f))
+{
+	pid_t pid = fork();
+	int status = -1;
+
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(fn(f));
+	for (int i = 0; i < 5000; i++) {
+		struct pollfd p = { .fd = control_fd(f->ctl), .events = POLLIN };
+
+		if (poll(&p, 1, 1) > 0)
+			control_handle(f->ctl);
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return status;
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	fail_msg("child did not finish");
+	return status;
+}
+
+static int child_nobody(struct fx *f)
+{
+	char buf[128] = "";
+	int fd;
+	ssize_t n;
+
+	if (setgid(65534) || setuid(65534))
+		return 10;
+	fd = connect_sock(f->sock);
+	if (fd < 0)
+		return 11;
+	fcntl(fd, F_SETFL, 0);
+	send(fd, "status\n", 7, MSG_NOSIGNAL);
+	n = recv(fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0 || !strstr(buf, "permission denied"))
+		return 12;
+	return recv(fd, buf, sizeof(buf), 0) <= 0 ? 0 : 13;	/* then closed */
+}
+
+static int child_nobody_mode(struct fx *f)
+{
+	if (setgid(65534) || setuid(65534))
+		return 10;
+	return connect_sock(f->sock) == -EACCES ? 0 : 11;
+}
+
+static void test_non_root_refused(void **state)
+{
+	struct fx *f = *state;
+	int status;
+
+	if (geteuid() != 0)
+		skip();
+	/* The mode keeps others out; so does the credential check behind it. */
+	status = serve_child(f, child_nobody_mode);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(chmod(f->dir, 0755), 0);
+	assert_int_equal(chmod(f->sock, 0666), 0);
+	status = serve_child(f, child_nobody);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static int child_client(struct fx *f)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	int ret = control_client(f->sock, "status", out), ret2;
+
+	fclose(out);
+	if (ret || !strstr(buf, "\"version\":\"test\"") || buf[len - 1] != '\n')
+		return 20;
+	free(buf);
+	out = open_memstream(&buf, &len);
+	ret2 = control_client(f->sock, "frobnicate", out);
+	fclose(out);
+	if (ret2 != -EPROTO || !strstr(buf, "unknown command"))
+		return 21;
+	free(buf);
+	return control_client(f->sock, "two\nlines", stdout) == -EINVAL ? 0 : 22;
+}
+
+static void test_client(void **state)
+{
+	struct fx *f = *state;
+	int status = serve_child(f, child_client);
+	char path[128];
+
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	snprintf(path, sizeof(path), "%s/nothing.sock", f->dir);
+	assert_int_equal(control_client(path, "status", stdout), -ENOENT);
+}
+
+static void test_open_refuses_regular_file(void **state)
+{
+	struct fx *f = *state;
+	char path[128];
+	struct control_env env = { .eng = f->eng, .extra_uid = (uid_t)-1 };
+
+	snprintf(path, sizeof(path), "%s/data", f->dir);
+	write_file(path, "precious");
+	errno = 0;
+	assert_null(control_open(path, &env));
+	assert_int_equal(errno, EEXIST);
+	assert_int_equal(access(path, F_OK), 0);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_dispatch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_socket_pipeline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_socket_large_answer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_socket_line_too_long, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_non_root_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_client, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_refuses_regular_file, setup, teardown),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
