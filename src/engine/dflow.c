@@ -164,14 +164,34 @@ static const struct {
 	[DCM_EV_ABORTED] = { EV_ASSOC_ABORT, "aborted by a peer" },
 };
 
-static int dflow_hold(struct eng *e, struct eng_assoc *a, int dir, const struct pkt *p,
-		      const struct eng_pkt *pk, size_t skip)
+/* Held bytes are acknowledged in the receiver's name. Without it the
+ * sender's retransmission timer fires while the request is incomplete,
+ * its congestion window falls to one segment, and it never sends the rest
+ * of the request that would let us judge it: a deadlock. The receiver
+ * acknowledges the same bytes again once they are released, which the
+ * sender takes as a duplicate ACK. */
+static void dflow_ack_held(struct eng *e, struct flow *f, struct eng_assoc *a, int dir,
+			   uint32_t end)
+{
+	struct flow_key k;
+	struct reply_tcp r = { .key = &k, .seq = a->st[!dir].next, .ack = end,
+			       .win = a->win[!dir], .flags = TCP_ACK };
+
+	if (!a->st[!dir].init)
+		return;
+	dir_key(f, !dir, &k);
+	eng_inject(e, reply_tcp(e->out, sizeof(e->out), &r), &a->port[dir]);
+}
+
+static int dflow_hold(struct eng *e, struct flow *f, struct eng_assoc *a, int dir,
+		      const struct pkt *p, const struct eng_pkt *pk, size_t skip)
 {
 	if (a->nheld[dir] == ENG_HOLD_MAX)
 		return -ENOSPC;
 	if (!a->nheld[dir])
 		a->hold_seq[dir] = p->seq + (uint32_t)skip;
 	a->held[dir][a->nheld[dir]++] = pk->id;
+	dflow_ack_held(e, f, a, dir, a->st[dir].next);
 	return 0;
 }
 
@@ -218,6 +238,8 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 		 * released when the PDU is judged, or dropped with it. */
 		if (!dflow_overlaps_held(a, dir, p))
 			*v = ENG_ACCEPT;
+		else	/* our ACK may have been lost: say it again */
+			dflow_ack_held(e, f, a, dir, a->st[dir].next);
 		return 0;
 	case STREAM_DROP:
 		e->c.tcp_out_of_window++;
@@ -241,7 +263,7 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 	}
 	stream_advance(&a->st[dir], p, skip);
 	if (dv.step == DCM_HOLD) {
-		if (!dflow_hold(e, a, dir, p, pk, skip)) {
+		if (!dflow_hold(e, f, a, dir, p, pk, skip)) {
 			*v = ENG_HOLD;
 			return 0;
 		}
@@ -276,6 +298,7 @@ int dflow_packet(struct eng *e, struct flow *f, int dir, const struct eng_pkt *p
 	}
 	if (p->flags & TCP_ACK)
 		stream_ack(&a->st[!dir], p->ack);
+	a->win[dir] = p->win;
 	if (p->flags & TCP_SYN) {
 		if (dir && (p->flags & TCP_ACK) && !a->st[1].init) {
 			stream_syn(&a->st[1], p->seq);

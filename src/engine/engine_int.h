@@ -22,6 +22,7 @@ struct eng_assoc {
 	struct eng_port port[2];
 	uint32_t held[2][ENG_HOLD_MAX];
 	uint32_t hold_seq[2];	/* first held byte: the receiver's rcv_nxt */
+	uint16_t win[2];	/* last window each end advertised, as on the wire */
 	uint8_t nheld[2];
 	uint32_t next_free;	/* free list: index + 1 */
 };

@@ -123,7 +123,7 @@ int reply_tcp(uint8_t *buf, size_t size, const struct reply_tcp *r)
 	put32(&w, r->ack);
 	put8(&w, 5 << 4);
 	put8(&w, r->flags);
-	put16(&w, r->flags & TCP_RST ? 0 : 8192);
+	put16(&w, r->flags & TCP_RST ? 0 : r->win ? r->win : 8192);
 	put32(&w, 0);		/* checksum, urgent pointer */
 	putn(&w, r->data, r->dlen);
 	l4_checksum(&w, r->key, IPPROTO_TCP, off, l4, 16);

@@ -15,6 +15,7 @@
 struct reply_tcp {
 	const struct flow_key *key;	/* of the crafted packet: src sends to dst */
 	uint32_t seq, ack;
+	uint16_t win;		/* advertised window as on the wire; 0: a default */
 	uint8_t flags;
 	const uint8_t *data;
 	size_t dlen;

@@ -34,8 +34,8 @@ struct rec {
 	uint32_t released[64];
 	enum eng_verdict rv[64];
 	unsigned nreleased;
-	uint8_t inj[4][REPLY_MAX];
-	size_t injlen[4];
+	uint8_t inj[8][REPLY_MAX];
+	size_t injlen[8];
 	unsigned ninj;
 	enum ev_kind ev[16];
 	char fault[16][32];
@@ -55,7 +55,7 @@ static void r_inject(void *ctx, const uint8_t *l3, size_t len, const struct eng_
 {
 	struct rec *r = ctx;
 
-	if (r->ninj < 4) {
+	if (r->ninj < 8) {
 		memcpy(r->inj[r->ninj], l3, len);
 		r->injlen[r->ninj++] = len;
 	}
@@ -187,10 +187,20 @@ static void rq_in_pieces_is_held_then_released(void **state)
 	}
 	assert_int_equal(fx->r.nreleased, 3);
 	for (i = 0; i < 3; i++) {
+		struct pkt ack;
+
 		assert_int_equal(fx->r.released[i], 4 + i);	/* in order, all accepted */
 		assert_int_equal(fx->r.rv[i], ENG_ACCEPT);
+		/* each held piece was acknowledged in the device's name, so
+		 * the sender's timer never fires while we wait for the rest */
+		assert_int_equal(pkt_parse(fx->r.inj[i], fx->r.injlen[i], &ack), 0);
+		assert_int_equal(ack.key.sport, 104);
+		assert_int_equal(ack.flags, TCP_ACK);
+		assert_int_equal(ack.seq, 901);
+		assert_int_equal(ack.ack, 101 + cut[i]);
+		assert_int_equal(ack.plen, 0);
 	}
-	assert_int_equal(fx->r.ninj, 0);
+	assert_int_equal(fx->r.ninj, 3);
 }
 
 static void retransmitted_held_piece_stays_held(void **state)
@@ -205,6 +215,7 @@ static void retransmitted_held_piece_stays_held(void **state)
 	assert_int_equal(feed(fx, &a), ENG_HOLD);
 	assert_int_equal(feed(fx, &a), ENG_DROP);	/* the sender's RTO copy */
 	assert_int_equal(fx->r.nreleased, 0);
+	assert_int_equal(fx->r.ninj, 2);		/* acknowledged again */
 	assert_int_equal(feed(fx, &b), ENG_ACCEPT);
 	assert_int_equal(fx->r.nreleased, 1);
 	assert_int_equal(feed(fx, &a), ENG_ACCEPT);	/* judged now: a copy may pass */
@@ -244,21 +255,21 @@ static void wrong_calling_ae_gets_rj_and_device_a_reset(void **state)
 	assert_string_equal(fx->r.fault[0], "calling-ae");
 	/* To the initiator: RJ (result 1, source 1, reason 3) from the device's
 	 * address, acknowledging the whole request. */
-	assert_int_equal(fx->r.ninj, 2);
-	assert_int_equal(pkt_parse(fx->r.inj[0], fx->r.injlen[0], &rj), 0);
+	assert_int_equal(fx->r.ninj, 3);	/* the ACK of the held piece, then the answers */
+	assert_int_equal(pkt_parse(fx->r.inj[1], fx->r.injlen[1], &rj), 0);
 	assert_int_equal(rj.key.sport, 104);
 	assert_int_equal(rj.seq, 901);
 	assert_int_equal(rj.ack, 101 + n);
 	assert_int_equal(rj.plen, 10);
 	assert_memory_equal(rj.payload, "\x03\x00\x00\x00\x00\x04\x00\x01\x01\x03", 10);
 	/* To the device: a reset exactly at its rcv_nxt, the first held byte. */
-	assert_int_equal(pkt_parse(fx->r.inj[1], fx->r.injlen[1], &rst), 0);
+	assert_int_equal(pkt_parse(fx->r.inj[2], fx->r.injlen[2], &rst), 0);
 	assert_int_equal(rst.key.dport, 104);
 	assert_true(rst.flags & TCP_RST);
 	assert_int_equal(rst.seq, 101);
 	/* The initiator's FIN after the RJ is answered with a reset. */
 	assert_int_equal(feed(fx, &fin), ENG_DROP);
-	assert_int_equal(fx->r.ninj, 3);
+	assert_int_equal(fx->r.ninj, 4);
 }
 
 static void inspect_association_settles_after_ac(void **state)

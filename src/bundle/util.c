@@ -1,0 +1,148 @@
+/* Small helpers of the bundle module: names, hashes, hex, whole files. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <mbedtls/sha256.h>
+
+#include "bundle/internal.h"
+
+/* Payload names become file names on the device and in keyring dirs, so
+ * no slash, no leading dot, nothing a shell or a path could misread. */
+bool bundle_name_ok(const char *s, size_t len)
+{
+	if (len == 0 || s[0] == '.')
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", s[i]) ||
+		    s[i] == '\0')
+			return false;
+	return true;
+}
+
+void bundle_sha256(const uint8_t *p, size_t n, uint8_t out[32])
+{
+	mbedtls_sha256_ret(p, n, out, 0);
+}
+
+void bundle_hex(const uint8_t *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int bundle_unhex(const char *s, uint8_t *out, size_t n)
+{
+	if (strlen(s) != 2 * n)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		int hi = nibble(s[2 * i]), lo = nibble(s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+static int read_fd(int fd, size_t max, uint8_t **buf, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	uint8_t *p = malloc(cap), *q;
+	ssize_t r;
+
+	if (!p)
+		return -ENOMEM;
+	/* Read one byte past max so an oversized file is noticed without
+	 * trusting st_size (a FIFO or a growing file has none to trust). */
+	while ((r = read(fd, p + n, cap - n)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			goto out_free;
+		n += (size_t)r;
+		if (n > max) {
+			errno = EFBIG;
+			goto out_free;
+		}
+		if (n == cap) {
+			q = realloc(p, cap * 2);
+			if (!q)
+				goto out_free;
+			p = q;
+			cap *= 2;
+		}
+	}
+	*buf = p;
+	*len = n;
+	return 0;
+out_free:
+	free(p);
+	return -errno;
+}
+
+int bundle_read_file(const char *path, size_t max, uint8_t **buf, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	err = read_fd(fd, max, buf, len);
+	close(fd);
+	return err;
+}
+
+const struct bundle_payload *bundle_payload_find(const struct bundle_view *v, const char *name)
+{
+	for (unsigned i = 0; i < v->m.npayloads; i++)
+		if (!strcmp(v->m.payload[i].name, name))
+			return &v->m.payload[i];
+	return NULL;
+}
+
+/* The blob is cut into the manifest's payloads in order; a payload from
+ * another signed bundle, a swapped order or a resized file all fail here
+ * because names, sizes and hashes are all under the signature. */
+int bundle_check_payloads(struct bundle_view *v, struct bundle_result *res)
+{
+	uint64_t off = 0;
+	uint8_t sum[32];
+
+	for (unsigned i = 0; i < v->m.npayloads; i++) {
+		struct bundle_payload *p = &v->m.payload[i];
+
+		if (p->size > v->blob_len - off)
+			return bundle_fail(res, BUNDLE_E_HASH, -EBADMSG,
+					   "payload %s runs past the data", p->name);
+		bundle_sha256(v->blob + off, p->size, sum);
+		if (memcmp(sum, p->sha256, sizeof(sum)))
+			return bundle_fail(res, BUNDLE_E_HASH, -EBADMSG, "payload %s", p->name);
+		p->data = v->blob + off;
+		off += p->size;
+	}
+	if (off != v->blob_len)
+		return bundle_fail(res, BUNDLE_E_HASH, -EBADMSG,
+				   "%llu payload bytes not in the manifest",
+				   (unsigned long long)(v->blob_len - off));
+	return 0;
+}
