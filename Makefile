@@ -60,7 +60,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all deps check unit policy-test replay-test netns-test demo fuzz bench \
+.PHONY: all deps check unit policy-test replay-test bundle-test netns-test fuzz-smoke demo fuzz bench \
 	menuconfig defconfig savedefconfig clean
 .DEFAULT_GOAL := all
 
@@ -128,7 +128,7 @@ check:
 	$(Q)rm -f build/test-results.txt
 	$(Q)$(MAKE) --no-print-directory BUILD=build/san SAN=address,undefined unit
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(MAKE) --no-print-directory policy-test replay-test netns-test
+	$(Q)$(MAKE) --no-print-directory policy-test replay-test bundle-test netns-test fuzz-smoke
 	$(Q)scripts/summary.sh
 
 unit: $(UNIT_BIN)
@@ -139,6 +139,15 @@ policy-test: $(BUILD)/scanwalld
 
 replay-test: $(BUILD)/scanwalld
 	$(Q)tests/replay/run.sh $(BUILD)/scanwalld
+
+bundle-test: $(PROGS)
+	$(Q)tests/bundle/run.sh $(BUILD)
+
+# Every fuzz target builds and runs a little on each check, so none rots;
+# `make fuzz` is the real run.
+fuzz-smoke:
+	$(Q)scripts/deps.sh fuzz
+	$(Q)FUZZ_SECONDS=$${FUZZ_SMOKE_SECONDS:-10} FUZZ_RECORD=1 scripts/fuzz.sh $(FUZZ_SRC)
 
 netns-test: $(PROGS)
 	$(Q)tests/netns/run.sh $(BUILD)

@@ -136,9 +136,11 @@ static enum dcm_fault context_ac(struct parse *ps, struct cur *body)
 
 	if (cur_u8(body, &id) || cur_skip(body, 1) || cur_u8(body, &result) || cur_skip(body, 1))
 		return DCM_F_ITEM_LENGTH;
+	if (!(id & 1))		/* before the slot: id 0 has none */
+		return DCM_F_CONTEXT_ID;
 	slot = DCM_CTX_SLOT(id);
 	flags = &ps->a->ctx_flags[slot];
-	if (!(id & 1) || !(*flags & DCM_CTX_PROPOSED) || (*flags & DCM_CTX_ANSWERED) || result > 4)
+	if (!(*flags & DCM_CTX_PROPOSED) || (*flags & DCM_CTX_ANSWERED) || result > 4)
 		return DCM_F_CONTEXT_ID;
 	f = context_subitems(body, &abs, &abs_len, &nabs, &nts);
 	if (f)

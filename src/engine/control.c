@@ -167,6 +167,17 @@ static void ctl_hash_policy_file(struct control *c)
 	}
 }
 
+void control_set_policy_text(struct control *c, const void *text, size_t len)
+{
+	if (ctl_sha256(text, len, c->sha256))
+		c->sha256[0] = 0;
+}
+
+void control_json_str(FILE *out, const char *s)
+{
+	ctl_str(out, s);
+}
+
 /* --- commands ------------------------------------------------------------ */
 
 static const char *const ctl_action_names[] = {
@@ -494,6 +505,10 @@ static int cmd_reload(struct control *c, int argc, char **argv, FILE *out)
 	size_t len;
 	int err;
 
+	const char *locked = c->env.reload_locked ? c->env.reload_locked(c->env.ext_ctx) : NULL;
+
+	if (locked)
+		return ctl_error(out, locked, -EPERM);
 	if (!c->policy_path)
 		return ctl_error(out, "no policy file", -ENOENT);
 	/* Hash exactly the bytes parsed, so `status` names what is in force
@@ -511,6 +526,30 @@ static int cmd_reload(struct control *c, int argc, char **argv, FILE *out)
 	return ctl_install(c, pol, hash, out);
 }
 
+/* The policy in force, normalized (the management plane's GET /policy). */
+static int cmd_policy(struct control *c, int argc, char **argv, FILE *out)
+{
+	const struct pol *pol = eng_policy(c->env.eng);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem;
+
+	if (!pol)
+		return ctl_error(out, "no policy in force", -ENOENT);
+	mem = open_memstream(&text, &len);
+	if (!mem)
+		return ctl_error(out, "out of memory", -ENOMEM);
+	pol_print(pol, mem);
+	fclose(mem);
+	fputs("{\"sha256\":", out);
+	ctl_str(out, c->sha256);
+	fputs(",\"text\":", out);
+	ctl_str(out, text ? text : "");
+	fputs("}\n", out);
+	free(text);
+	return 0;
+}
+
 static int cmd_help(struct control *c, int argc, char **argv, FILE *out);
 
 static const struct ctl_cmd {
@@ -523,6 +562,7 @@ static const struct ctl_cmd {
 	{ "flows", cmd_flows, "flows" },
 	{ "events", cmd_events, "events [since N]" },
 	{ "reload", cmd_reload, "reload" },
+	{ "policy", cmd_policy, "policy" },
 	{ "help", cmd_help, "help" },
 };
 
@@ -533,11 +573,15 @@ static int cmd_help(struct control *c, int argc, char **argv, FILE *out)
 		fputs(i ? "," : "", out);
 		ctl_str(out, ctl_cmds[i].usage);
 	}
+	for (unsigned i = 0; i < c->env.n_ext; i++) {
+		fputs(",", out);
+		ctl_str(out, c->env.ext[i].usage);
+	}
 	fputs("]}\n", out);
 	return 0;
 }
 
-#define CTL_ARGS 4
+#define CTL_ARGS 6
 
 /* Splits on blanks; more than CTL_ARGS words is an error, not a silent cut. */
 static int ctl_split(char *line, char **argv)
@@ -569,6 +613,10 @@ int control_exec(struct control *c, const char *line, FILE *out)
 	for (size_t i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++) {
 		if (strcmp(argv[0], ctl_cmds[i].name) == 0)
 			return ctl_cmds[i].run(c, argc, argv, out);
+	}
+	for (unsigned i = 0; i < c->env.n_ext; i++) {
+		if (strcmp(argv[0], c->env.ext[i].name) == 0)
+			return c->env.ext[i].run(c->env.ext_ctx, argc, argv, out);
 	}
 	return ctl_error(out, "unknown command (try help)", -ENOENT);
 }

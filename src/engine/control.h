@@ -28,7 +28,26 @@ struct control_env {
 	int (*on_reload)(void *ctx, const struct pol *pol);
 	void *ctx;
 	uid_t extra_uid;		/* a uid allowed besides root; (uid_t)-1: none */
+	/* Commands other modules add (the bundle store's `bundle ...`),
+	 * looked up after the built-in ones; ext_ctx is their first argument. */
+	const struct control_cmd *ext;
+	unsigned n_ext;
+	void *ext_ctx;
+	/* When it returns a reason, `reload` refuses with it: a policy that
+	 * came in a signed bundle is not replaced by an unsigned file. May be
+	 * NULL. */
+	const char *(*reload_locked)(void *ext_ctx);
 };
+
+struct control_cmd {
+	const char *name;
+	/* Writes one JSON answer and a newline to out; 0 or -errno. */
+	int (*run)(void *ext_ctx, int argc, char **argv, FILE *out);
+	const char *usage;
+};
+
+/* A JSON string (quotes and escapes included), for extension commands. */
+void control_json_str(FILE *out, const char *s);
 
 struct control;
 
@@ -40,6 +59,9 @@ struct control *control_open(const char *path, const struct control_env *env);
 void control_close(struct control *c);
 
 int control_fd(const struct control *c);
+/* The policy in force now came from text (a bundle): `status` and
+ * `policy` name its SHA-256. */
+void control_set_policy_text(struct control *c, const void *text, size_t len);
 /* Accepts, reads and answers whatever is ready; never blocks. */
 void control_handle(struct control *c);
 

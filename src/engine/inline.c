@@ -21,6 +21,7 @@
 #include "scanwall/engine.h"
 #include "scanwall/evlog.h"
 #include "scanwall/policy.h"
+#include "engine/bundlectl.h"
 #include "engine/control.h"
 #include "engine/inject.h"
 #include "engine/inline.h"
@@ -42,7 +43,9 @@ struct inl {
 	struct inject *inj;
 	struct evlog *log;
 	struct control *ctl;
+	struct bundlectl *bundle;	/* NULL without a state directory */
 	struct ruleset_cfg rs;
+	int up;				/* the ruleset is installed */
 	int tfd, sfd;
 	int stop;
 };
@@ -150,10 +153,45 @@ static int inl_install(void *ctx, const struct pol *pol)
 	return ruleset_install(&l->rs);
 }
 
+/* The bundle store's apply hook: compile, swap, and bring the datapath
+ * and `status` along. The policy in force stays when the text is bad. */
+static int inl_apply(void *ctx, const char *text, size_t len, char *errbuf, size_t errlen)
+{
+	struct inl *l = ctx;
+	FILE *diag = fmemopen(errbuf, errlen, "w");
+	struct pol *pol = pol_parse("bundle:policy", text, len, diag);
+	int err;
+
+	if (diag)
+		fclose(diag);
+	if (!pol)
+		return -EINVAL;
+	err = eng_set_policy(l->eng, pol);
+	if (err) {
+		pol_free(pol);
+		snprintf(errbuf, errlen, "engine: %s", strerror(-err));
+		return err;
+	}
+	if (l->ctl)
+		control_set_policy_text(l->ctl, text, len);
+	if (!l->up)
+		return 0;
+	nfqueue_flush(l->q);
+	return inl_install(l, eng_policy(l->eng));
+}
+
 static void inl_reload(struct inl *l)
 {
-	struct pol *pol = pol_load(l->o->policy, stderr);
+	const char *locked = l->bundle ? bundlectl_reload_locked(l->bundle) : NULL;
+	struct pol *pol;
 	int err;
+
+	if (locked) {
+		fprintf(stderr, "scanwalld: reload: %s\n", locked);
+		inl_system(l, "reload refused: the policy in force came in a signed bundle");
+		return;
+	}
+	pol = pol_load(l->o->policy, stderr);
 
 	if (!pol) {
 		fprintf(stderr, "scanwalld: %s: %s; the policy in force stays\n", l->o->policy,
@@ -194,6 +232,8 @@ static void inl_tick(struct inl *l)
 	if (read(l->tfd, &n, sizeof(n)) != sizeof(n))
 		return;
 	eng_expire(l->eng, inl_clock(CLOCK_REALTIME));
+	if (l->bundle)
+		bundlectl_tick(l->bundle);
 	nfqueue_flush(l->q);
 }
 
@@ -269,33 +309,67 @@ static int inl_control(struct inl *l)
 		.version = l->o->version, .on_reload = inl_install, .ctx = l,
 		.extra_uid = (uid_t)-1,
 	};
+	const uint8_t *text;
+	size_t len;
 
 	if (!l->o->control)
 		return 0;
+	if (l->bundle) {
+		env.ext = bundlectl_cmds;
+		env.n_ext = bundlectl_ncmds;
+		env.ext_ctx = l->bundle;
+		env.reload_locked = bundlectl_reload_locked;
+	}
 	l->ctl = control_open(l->o->control, &env);
 	if (!l->ctl) {
 		fprintf(stderr, "scanwalld: %s: %s\n", l->o->control, strerror(errno));
 		return -errno;
 	}
+	if (l->bundle && bundlectl_current_policy(l->bundle, &text, &len) == 0)
+		control_set_policy_text(l->ctl, text, len);
 	return inline_add_fd(control_fd(l->ctl), inl_ctl, l);
+}
+
+/* The signed bundle in force, if the state directory holds one, else the
+ * --policy file. Any other failure of the store stops the start: a box
+ * that cannot tell which policy is in force must not guess. */
+static int inl_bundle(struct inl *l)
+{
+	struct bundlectl_cfg bc = { .state_dir = l->o->state, .keyring_dir = l->o->keyring,
+				    .apply = inl_apply, .event = inl_event, .ctx = l };
+	int err;
+
+	if (!l->o->state)
+		return -ENOENT;
+	l->bundle = bundlectl_open(&bc);
+	if (!l->bundle) {
+		fprintf(stderr, "scanwalld: bundle store in %s: %s\n", l->o->state, strerror(errno));
+		return -errno;
+	}
+	err = bundlectl_load(l->bundle);
+	if (err && err != -ENOENT)
+		fprintf(stderr, "scanwalld: the installed bundle: %s\n", strerror(-err));
+	return err;
 }
 
 static int inl_engine(struct inl *l)
 {
 	struct eng_cfg cfg;
-	struct pol *pol = pol_load(l->o->policy, stderr);
+	struct pol *pol;
 	int err;
 
+	eng_cfg_default(&cfg);
+	l->eng = eng_new(&cfg, &inl_ops, l);
+	if (!l->eng)
+		return -errno;
+	err = inl_bundle(l);
+	if (err != -ENOENT)
+		return err;
+	pol = pol_load(l->o->policy, stderr);
 	if (!pol) {
 		err = -errno;
 		fprintf(stderr, "scanwalld: %s: %s; not starting\n", l->o->policy, strerror(errno));
 		return err;
-	}
-	eng_cfg_default(&cfg);
-	l->eng = eng_new(&cfg, &inl_ops, l);
-	if (!l->eng) {
-		pol_free(pol);
-		return -errno;
 	}
 	err = eng_set_policy(l->eng, pol);
 	if (err)
@@ -305,14 +379,15 @@ static int inl_engine(struct inl *l)
 
 static int inl_start(struct inl *l)
 {
-	int err = inl_engine(l);
+	int err;
 
-	if (err)
-		return err;
 	if (l->o->events && !(l->log = evlog_open(l->o->events, NULL))) {
 		fprintf(stderr, "scanwalld: %s: %s\n", l->o->events, strerror(errno));
 		return -errno;
 	}
+	err = inl_engine(l);
+	if (err)
+		return err;
 	l->inj = inject_open();
 	l->q = nfqueue_open(l->o->queue);
 	if (!l->inj || !l->q) {
@@ -326,6 +401,7 @@ static int inl_start(struct inl *l)
 	l->rs.queue = l->o->queue;
 	l->rs.queues = l->o->queues ? l->o->queues : 1;
 	err = inl_install(l, eng_policy(l->eng));
+	l->up = !err;
 	if (!err)
 		err = inl_control(l);
 	return err ?: inl_fds_open(l);
@@ -339,6 +415,7 @@ static void inl_stop(struct inl *l)
 	}
 	nfqueue_close(l->q);
 	inject_close(l->inj);
+	bundlectl_close(l->bundle);
 	eng_free(l->eng);
 	evlog_close(l->log);
 	if (l->sfd >= 0)

@@ -12,7 +12,8 @@ struct inline_opts {
 				 * is bound by its own scanwalld --queue N+i */
 	const char *events;	/* events file, or NULL: the in-memory ring only */
 	const char *control;	/* control socket path, or NULL: none */
-	const char *state;	/* state directory, or NULL */
+	const char *state;	/* state directory (signed bundles live here), or NULL */
+	const char *keyring;	/* factory signing keys, NULL: CONFIG_BUNDLE_KEYRING */
 	const char *version;
 };
 

@@ -26,7 +26,7 @@
 #endif
 
 struct args {
-	const char *check, *replay, *policy, *events, *control, *state, *ctl;
+	const char *check, *replay, *policy, *events, *control, *state, *ctl, *keyring;
 	long queue;
 	int flush, trace;
 };
@@ -35,6 +35,7 @@ static const char usage[] =
 	"usage: scanwalld --check FILE\n"
 	"       scanwalld --replay PCAP --policy FILE [--trace]\n"
 	"       scanwalld --policy FILE [--queue N] [--events FILE] [--control SOCK] [--state DIR]\n"
+	"                 [--keyring DIR]\n"
 	"       scanwalld --flush\n"
 	"       scanwalld --ctl SOCK COMMAND...\n";
 
@@ -87,7 +88,8 @@ static int run_inline(const struct args *a)
 	struct inline_opts o = {
 		.policy = a->policy,
 		.queue = (uint16_t)(a->queue < 0 ? CONFIG_NFQ_QUEUE : a->queue), .events = a->events,
-		.control = a->control, .state = a->state, .version = SW_VERSION,
+		.control = a->control, .state = a->state, .keyring = a->keyring,
+		.version = SW_VERSION,
 	};
 
 	return inline_run(&o) ? 1 : 0;
@@ -112,6 +114,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "events", required_argument, NULL, 'e' },
 		{ "control", required_argument, NULL, 'c' },
 		{ "state", required_argument, NULL, 's' },
+		{ "keyring", required_argument, NULL, 'K' },
 		{ "ctl", required_argument, NULL, 'C' },
 		{ "flush", no_argument, NULL, 'F' },
 		{ "trace", no_argument, NULL, 't' },
@@ -130,10 +133,13 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'e': a->events = optarg; break;
 		case 'c': a->control = optarg; break;
 		case 's': a->state = optarg; break;
+		case 'K': a->keyring = optarg; break;
 		case 'C': a->ctl = optarg; break;
 		case 'F': a->flush = 1; break;
 		case 't': a->trace = 1; break;
-		case 'V': puts("scanwalld " SW_VERSION); exit(0);
+		case 'V':
+			puts("scanwalld " SW_VERSION " " CONFIG_BUNDLE_COMPATIBLE);
+			exit(0);
 		case 'q':
 			errno = 0;
 			a->queue = strtol(optarg, &end, 10);

@@ -1,0 +1,174 @@
+/* The bundle store in scanwalld. Every outcome, good or bad, becomes an
+ * EV_SYSTEM event and a JSON answer; the store itself guarantees that a
+ * refusal leaves the policy in force untouched. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "scanwall/bundle.h"
+#include "scanwall/config.h"
+#include "engine/bundlectl.h"
+
+struct bundlectl {
+	struct bundlectl_cfg cfg;
+	struct bundle_store *store;
+	char dir[4096];
+	char locked[96];
+};
+
+static void bctl_event(void *ctx, const struct bundle_result *r)
+{
+	struct bundlectl *b = ctx;
+	char text[256];
+	struct sw_event ev = { .kind = EV_SYSTEM, .reason = text };
+	struct timespec ts;
+
+	bundle_result_text(r, text, sizeof(text));
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ev.ts_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	if (b->cfg.event)
+		b->cfg.event(b->cfg.ctx, &ev);
+}
+
+static int bctl_apply(void *ctx, const char *text, size_t len, char *err, size_t errlen)
+{
+	struct bundlectl *b = ctx;
+
+	return b->cfg.apply(b->cfg.ctx, text, len, err, errlen);
+}
+
+struct bundlectl *bundlectl_open(const struct bundlectl_cfg *cfg)
+{
+	struct bundlectl *b = calloc(1, sizeof(*b));
+	struct bundle_trust t = {
+		.keyring_dir = cfg->keyring_dir ? cfg->keyring_dir : CONFIG_BUNDLE_KEYRING,
+		.threshold = CONFIG_BUNDLE_THRESHOLD,
+		.compatible = CONFIG_BUNDLE_COMPATIBLE,
+		.release = IS_ENABLED(CONFIG_BUNDLE_RELEASE),
+	};
+	struct bundle_hooks h = { .apply = bctl_apply, .event = bctl_event, .ctx = b };
+
+	if (!b)
+		return NULL;
+	b->cfg = *cfg;
+	if ((size_t)snprintf(b->dir, sizeof(b->dir), "%s/bundles", cfg->state_dir) >=
+	    sizeof(b->dir)) {
+		free(b);
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	mkdir(cfg->state_dir, 0700);
+	b->store = bundle_store_open(b->dir, &t, &h);
+	if (!b->store) {
+		int err = errno;
+
+		free(b);
+		errno = err;
+		return NULL;
+	}
+	return b;
+}
+
+void bundlectl_close(struct bundlectl *b)
+{
+	if (!b)
+		return;
+	bundle_store_close(b->store);
+	free(b);
+}
+
+int bundlectl_load(struct bundlectl *b)
+{
+	struct bundle_result r;
+
+	return bundle_store_load(b->store, &r);
+}
+
+int bundlectl_current_policy(struct bundlectl *b, const uint8_t **text, size_t *len)
+{
+	return bundle_current_payload(b->store, BUNDLE_POLICY_NAME, text, len);
+}
+
+void bundlectl_tick(struct bundlectl *b)
+{
+	bundle_tick(b->store, (uint64_t)time(NULL));
+}
+
+const char *bundlectl_reload_locked(void *ctx)
+{
+	struct bundlectl *b = ctx;
+	const uint8_t *p;
+	size_t n;
+
+	if (bundle_current_payload(b->store, BUNDLE_POLICY_NAME, &p, &n))
+		return NULL;
+	snprintf(b->locked, sizeof(b->locked),
+		 "the policy in force came in a signed bundle: install a bundle instead");
+	return b->locked;
+}
+
+static int bctl_answer(int err, const struct bundle_result *r, FILE *out)
+{
+	fprintf(out, "{\"ok\":%s,\"event\":", err ? "false" : "true");
+	control_json_str(out, bundle_event_name(r->event));
+	fputs(",\"reason\":", out);
+	control_json_str(out, bundle_reason_name(r->reason));
+	fprintf(out, ",\"version\":%llu,\"detail\":", (unsigned long long)r->version);
+	control_json_str(out, r->detail);
+	if (err) {
+		fputs(",\"error\":", out);
+		control_json_str(out, r->detail[0] ? r->detail : bundle_reason_name(r->reason));
+	}
+	fputs("}\n", out);
+	return err;
+}
+
+static int bctl_usage(FILE *out)
+{
+	fputs("{\"error\":\"usage: bundle install PATH [confirm SECONDS] | confirm | rollback | "
+	      "status\"}\n", out);
+	return -EINVAL;
+}
+
+static int bctl_install(struct bundlectl *b, int argc, char **argv, FILE *out)
+{
+	struct bundle_result r = { 0 };
+	unsigned long confirm = 0;
+	char *end;
+
+	if (argc == 5 && strcmp(argv[3], "confirm") == 0) {
+		errno = 0;
+		confirm = strtoul(argv[4], &end, 10);
+		if (errno || *end || confirm == 0 || confirm > 86400)
+			return bctl_usage(out);
+	} else if (argc != 3) {
+		return bctl_usage(out);
+	}
+	return bctl_answer(bundle_install(b->store, argv[2], (unsigned)confirm, &r), &r, out);
+}
+
+static int bctl_cmd(void *ctx, int argc, char **argv, FILE *out)
+{
+	struct bundlectl *b = ctx;
+	struct bundle_result r = { 0 };
+
+	if (!b)
+		return bctl_usage(out);
+	if (argc >= 2 && strcmp(argv[1], "install") == 0)
+		return bctl_install(b, argc, argv, out);
+	if (argc == 2 && strcmp(argv[1], "confirm") == 0)
+		return bctl_answer(bundle_confirm(b->store, &r), &r, out);
+	if (argc == 2 && strcmp(argv[1], "rollback") == 0)
+		return bctl_answer(bundle_rollback(b->store, &r), &r, out);
+	if (argc == 2 && strcmp(argv[1], "status") == 0)
+		return bundle_status(b->store, out);
+	return bctl_usage(out);
+}
+
+const struct control_cmd bundlectl_cmds[] = {
+	{ "bundle", bctl_cmd, "bundle install PATH [confirm SECONDS] | confirm | rollback | status" },
+};
+const unsigned bundlectl_ncmds = sizeof(bundlectl_cmds) / sizeof(bundlectl_cmds[0]);
