@@ -190,8 +190,11 @@ static void test_dispatch(void **state)
 	expect(f, "events since -1", -EINVAL, "usage");
 	expect(f, "events since 12x", -EINVAL, "usage");
 	expect(f, "events until 3", -EINVAL, "usage");
-	expect(f, "a b c d e", -E2BIG, "too many words");
+	expect(f, "a b c d e f g", -E2BIG, "too many words");
 	expect(f, "status\r", 0, "\"version\":\"test\"");
+	/* the normalized policy in force, as GET /policy serves it */
+	expect(f, "policy", 0, "\"text\":\"device ");
+	expect(f, "policy", 0, "default ");
 }
 
 static void test_status(void **state)
