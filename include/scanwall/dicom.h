@@ -94,6 +94,11 @@ struct dcm_verdict {
 	uint8_t result, source, reason;	/* of the RJ or A-ABORT to send */
 	const char *detail;		/* the refused UID or command, NUL-terminated,
 					 * valid until the next feed; or NULL */
+	/* The fed bytes [struct_lo, struct_hi) hold everything that was parsed
+	 * (PDU and PDV headers, command sets, association PDUs); the rest were
+	 * data set bytes, skipped. struct_hi == 0: only data set bytes. The
+	 * engine verifies a retransmission of structural bytes byte for byte. */
+	size_t struct_lo, struct_hi;
 };
 
 struct dcm_pool;

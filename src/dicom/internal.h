@@ -63,6 +63,9 @@ struct dcm_cmd {
 	char uid[DCM_UID_MAX + 2];	/* + one pad byte + NUL */
 };
 
+/* PDV message control header bits (PS3.8 Annex E.2). */
+enum { PDV_COMMAND = 1, PDV_LAST = 2, PDV_RESERVED = 0xfc };
+
 /* One direction of the connection. */
 struct dcm_stream {
 	uint8_t phase;

@@ -9,7 +9,6 @@
 #include "scanwall/catalog.h"
 #include "internal.h"
 
-enum { PDV_COMMAND = 1, PDV_LAST = 2, PDV_RESERVED = 0xfc };
 #define DSET_NONE 0x0101	/* Command Data Set Type: no data set follows */
 
 static enum dcm_fault check_context(struct dcm_assoc *a, uint8_t ctx)

@@ -80,6 +80,20 @@ static int holding(const struct dcm_assoc *a, enum dcm_dir d)
 	       (s->hdr[0] == DCM_PDU_RQ || s->hdr[0] == DCM_PDU_AC);
 }
 
+/* The next step skips data set bytes (a data fragment's body). */
+static int is_data(const struct dcm_stream *s)
+{
+	return s->phase == DCM_PH_PDATA && s->in_frag && !(s->ctl & PDV_COMMAND);
+}
+
+static void mark_structural(struct dcm_verdict *v, size_t from, size_t to)
+{
+	if (!v->struct_hi || from < v->struct_lo)
+		v->struct_lo = from;
+	if (to > v->struct_hi)
+		v->struct_hi = to;
+}
+
 static void refuse(struct dcm_assoc *a, enum dcm_dir d, enum dcm_fault f, struct dcm_verdict *v)
 {
 	int rq_stage = a->state == DCM_ST_AWAIT_RQ && d == DCM_FROM_INITIATOR;
@@ -115,10 +129,13 @@ int dcm_feed(struct dcm_assoc *a, enum dcm_dir dir, const uint8_t *p, size_t n,
 	cur_init(&c, p, n);
 	while (!f && cur_left(&c)) {
 		size_t before = c.off;
+		int data = is_data(&a->dir[dir]);
 
 		f = step(a, dir, &c, v);
 		if (!f && c.off == before)	/* cannot happen; never spin */
 			f = DCM_F_PDU_LENGTH;
+		if (!data)
+			mark_structural(v, before, c.off);
 	}
 	if (f)
 		refuse(a, dir, f, v);

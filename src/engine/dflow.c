@@ -261,7 +261,7 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 		dflow_refuse(e, f, dir, p, &dv, skip);
 		return 0;
 	}
-	stream_advance(&a->st[dir], p, skip);
+	stream_advance(&a->st[dir], p, skip, dv.struct_lo, dv.struct_hi);
 	if (dv.step == DCM_HOLD) {
 		if (!dflow_hold(e, f, a, dir, p, pk, skip)) {
 			*v = ENG_HOLD;

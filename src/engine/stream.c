@@ -2,9 +2,9 @@
 
 #include "stream.h"
 
-/* A keyed-free 64-bit digest of a segment, to recognise a true
- * retransmission. It need not resist a chosen collision by itself: a
- * different segment must also hit the same sequence number and length. */
+/* A 64-bit digest of structural bytes, to recognise a true retransmission.
+ * It need not resist a chosen collision by itself: a forgery must also hit
+ * the same sequence range, and only bytes the sender itself sent before. */
 static uint64_t stream_sum(const uint8_t *p, size_t n)
 {
 	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
@@ -40,20 +40,45 @@ static int stream_acked(const struct stream *s, uint32_t end)
 	return s->acked_init && !seq_before(s->acked, end);
 }
 
+/* Where the remembered segments begin: older bytes cannot be verified. */
+static uint32_t ring_start(const struct stream *s)
+{
+	unsigned oldest = s->ring_used < STREAM_RING ? 0 : s->ring_pos;
+
+	return s->ring_used ? s->ring[oldest].start : s->next;
+}
+
+/* One remembered segment against the retransmission [S, E). */
+static enum stream_class seg_check(const struct stream_seg *g, const struct pkt *p)
+{
+	uint32_t S = p->seq, E = p->seq + (uint32_t)p->plen;
+
+	if (g->s_lo == g->s_hi || !seq_before(g->s_lo, E) || !seq_before(S, g->s_hi))
+		return STREAM_OLD;	/* no structural byte of it in the copy */
+	if (seq_before(g->s_lo, S) || seq_before(E, g->s_hi))
+		return STREAM_DROP;	/* part of them only: cannot verify */
+	if (stream_sum(p->payload + (g->s_lo - S), g->s_hi - g->s_lo) != g->sum)
+		return STREAM_EVIL;
+	return STREAM_OLD;
+}
+
 static enum stream_class stream_old(const struct stream *s, const struct pkt *p)
 {
-	uint64_t sum;
+	enum stream_class c, worst = STREAM_OLD;
 	unsigned i;
 
 	if (stream_acked(s, p->seq + (uint32_t)p->plen))
 		return STREAM_OLD;
-	sum = stream_sum(p->payload, p->plen);
-	for (i = 0; i < STREAM_RING; i++) {
-		if (s->ring[i].seq != p->seq || s->ring[i].len != p->plen)
-			continue;
-		return s->ring[i].sum == sum ? STREAM_OLD : STREAM_EVIL;
+	if (seq_before(p->seq, ring_start(s)))
+		return STREAM_DROP;
+	for (i = 0; i < s->ring_used; i++) {
+		c = seg_check(&s->ring[i], p);
+		if (c == STREAM_EVIL)
+			return c;
+		if (c == STREAM_DROP)
+			worst = c;
 	}
-	return STREAM_DROP;
+	return worst;
 }
 
 enum stream_class stream_classify(const struct stream *s, const struct pkt *p, size_t *skip)
@@ -69,24 +94,36 @@ enum stream_class stream_classify(const struct stream *s, const struct pkt *p, s
 		return STREAM_DROP;		/* beyond a gap */
 	if (!seq_before(s->next, end))
 		return stream_old(s, p);	/* entirely inspected already */
-	/* Starts in old bytes, ends in new ones: only when the old part is
-	 * acknowledged can the rest be inspected on its own. */
-	if (!stream_acked(s, s->next))
-		return STREAM_DROP;
+	/* Starts in old bytes, ends in new ones: the old part must pass the
+	 * same test as a retransmission before the rest is inspected. */
+	if (!stream_acked(s, s->next)) {
+		struct pkt old = *p;
+
+		old.plen = s->next - p->seq;
+		if (stream_old(s, &old) != STREAM_OLD)
+			return STREAM_DROP;
+	}
 	*skip = s->next - p->seq;
 	return STREAM_NEW;
 }
 
-void stream_advance(struct stream *s, const struct pkt *p, size_t skip)
+void stream_advance(struct stream *s, const struct pkt *p, size_t skip, size_t lo, size_t hi)
 {
+	struct stream_seg *g = &s->ring[s->ring_pos];
+	uint32_t start = p->seq + (uint32_t)skip;
+
 	if (p->plen > skip) {
-		if (!skip) {
-			s->ring[s->ring_pos].seq = p->seq;
-			s->ring[s->ring_pos].len = (uint32_t)p->plen;
-			s->ring[s->ring_pos].sum = stream_sum(p->payload, p->plen);
-			s->ring_pos = (uint8_t)((s->ring_pos + 1) % STREAM_RING);
+		g->start = start;
+		g->end = p->seq + (uint32_t)p->plen;
+		g->s_lo = g->s_hi = 0;
+		if (hi > lo) {
+			g->s_lo = start + (uint32_t)lo;
+			g->s_hi = start + (uint32_t)hi;
+			g->sum = stream_sum(p->payload + skip + lo, hi - lo);
 		}
-		s->next = p->seq + (uint32_t)p->plen;
+		s->ring_pos = (uint8_t)((s->ring_pos + 1) % STREAM_RING);
+		s->ring_used += s->ring_used < STREAM_RING;
+		s->next = g->end;
 	}
 	if (p->flags & TCP_FIN) {
 		s->next++;

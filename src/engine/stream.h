@@ -3,9 +3,15 @@
  * The rule it enforces: no byte reaches the receiver that the inspector did
  * not see in that very position. In-order bytes are inspected; a segment
  * beyond a gap is dropped (the sender retransmits it once the gap is
- * filled); a retransmission of bytes already inspected passes only if the
- * receiver has acknowledged them already (it will discard them) or it is
- * the same segment with the same contents as one inspected before. */
+ * filled). A retransmission of bytes already inspected passes when the
+ * receiver has acknowledged them (it will discard them), or when every
+ * structural byte it carries (a header, a command, an association PDU:
+ * what the inspector parsed) is the same as before, checked against a
+ * digest kept for the last STREAM_RING segments. Data set bytes are never
+ * parsed, so their contents cannot change what the device's parser sees;
+ * they are not hashed, and a retransmission cut differently from the
+ * original passes as long as it carries no structural byte it cannot
+ * verify whole. */
 #ifndef SW_ENGINE_STREAM_H
 #define SW_ENGINE_STREAM_H
 
@@ -14,16 +20,19 @@
 
 #include "pkt.h"
 
-#define STREAM_RING 8
+#define STREAM_RING 16
+
+struct stream_seg {
+	uint32_t start, end;		/* sequence range inspected */
+	uint32_t s_lo, s_hi;		/* its structural bytes; s_lo == s_hi: none */
+	uint64_t sum;			/* digest of the structural bytes */
+};
 
 struct stream {
 	uint32_t next;		/* next sequence number to inspect */
 	uint32_t acked;		/* highest ACK the receiver sent */
-	uint8_t init, acked_init, fin, ring_pos;
-	struct {
-		uint32_t seq, len;
-		uint64_t sum;
-	} ring[STREAM_RING];
+	uint8_t init, acked_init, fin, ring_pos, ring_used;
+	struct stream_seg ring[STREAM_RING];
 };
 
 enum stream_class {
@@ -41,7 +50,8 @@ static inline int seq_before(uint32_t a, uint32_t b)
 void stream_syn(struct stream *s, uint32_t isn);
 void stream_ack(struct stream *s, uint32_t ack);
 enum stream_class stream_classify(const struct stream *s, const struct pkt *p, size_t *skip);
-/* The payload from skip on was inspected and passes. */
-void stream_advance(struct stream *s, const struct pkt *p, size_t skip);
+/* payload[skip..] was inspected and passes; of those bytes, [lo, hi)
+ * (relative to payload + skip) were structural, hi == 0 none. */
+void stream_advance(struct stream *s, const struct pkt *p, size_t skip, size_t lo, size_t hi);
 
 #endif

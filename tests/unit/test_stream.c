@@ -1,10 +1,14 @@
-/* The stream rule: nothing passes that was not inspected in that place. */
+/* The stream rule: nothing passes that was not inspected in that place.
+ *
+ *   seq  1001        1007                  1019
+ *        |PDU hdr 6B |  data set bytes ... |
+ *        structural    not parsed
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <cmocka.h>
-
 #include <string.h>
+#include <cmocka.h>
 
 #include "engine/stream.h"
 
@@ -18,6 +22,15 @@ static struct pkt segn(uint32_t seq, const char *data, size_t n)
 	return p;
 }
 
+/* Inspect p whole, its first `structural` bytes parsed, the rest data. */
+static void inspect(struct stream *s, const struct pkt *p, size_t structural)
+{
+	size_t skip;
+
+	assert_int_equal(stream_classify(s, p, &skip), STREAM_NEW);
+	stream_advance(s, p, skip, 0, structural);
+}
+
 static void in_order_then_gap(void **state)
 {
 	struct stream s;
@@ -25,45 +38,75 @@ static void in_order_then_gap(void **state)
 	size_t skip;
 
 	stream_syn(&s, 1000);
-	assert_int_equal(stream_classify(&s, &a, &skip), STREAM_NEW);
-	stream_advance(&s, &a, skip);
+	inspect(&s, &a, 5);
 	assert_int_equal(stream_classify(&s, &gap, &skip), STREAM_DROP);
-	assert_int_equal(stream_classify(&s, &b, &skip), STREAM_NEW);
-	stream_advance(&s, &b, skip);
+	inspect(&s, &b, 4);
 	assert_int_equal(stream_classify(&s, &gap, &skip), STREAM_NEW);
 }
 
-static void retransmission_same_or_other_bytes(void **state)
+static void structural_bytes_must_come_back_the_same(void **state)
 {
 	struct stream s;
-	struct pkt a = seg(1001, "\x04\x00\x00\x00\x00\x10"), same = a;
-	struct pkt evil = seg(1001, "\x01\x00\x00\x00\x00\x10");
-	struct pkt part = seg(1001, "\x04\x00\x00");
+	struct pkt a = seg(1001, "\x04\x00\x00\x00\x00\x10" "DATADATADATA");
+	struct pkt same = a;
+	struct pkt evil = seg(1001, "\x01\x00\x00\x00\x00\x10" "DATADATADATA");
+	struct pkt part = seg(1004, "\x00\x00\x10" "DATA");	/* half a header */
 	size_t skip;
 
 	stream_syn(&s, 1000);
-	stream_classify(&s, &a, &skip);
-	stream_advance(&s, &a, skip);
+	inspect(&s, &a, 6);
 	assert_int_equal(stream_classify(&s, &same, &skip), STREAM_OLD);
 	assert_int_equal(stream_classify(&s, &evil, &skip), STREAM_EVIL);
-	/* a differently cut retransmission cannot be verified: dropped */
 	assert_int_equal(stream_classify(&s, &part, &skip), STREAM_DROP);
 	/* once the receiver acknowledged it, it would discard it anyway */
-	stream_ack(&s, 1007);
+	stream_ack(&s, 1019);
 	assert_int_equal(stream_classify(&s, &evil, &skip), STREAM_OLD);
 	assert_int_equal(stream_classify(&s, &part, &skip), STREAM_OLD);
+}
+
+static void data_bytes_may_come_back_cut_otherwise(void **state)
+{
+	struct stream s;
+	struct pkt a = seg(1001, "\x04\x00\x00\x00\x00\x10" "DATADATADATA");
+	struct pkt data = seg(1009, "xxxx");	/* other contents, data only */
+	struct pkt hdr_and_data = seg(1001, "\x04\x00\x00\x00\x00\x10" "DAT");
+	size_t skip;
+
+	stream_syn(&s, 1000);
+	inspect(&s, &a, 6);
+	assert_int_equal(stream_classify(&s, &data, &skip), STREAM_OLD);
+	assert_int_equal(stream_classify(&s, &hdr_and_data, &skip), STREAM_OLD);
+}
+
+static void nothing_older_than_the_ring(void **state)
+{
+	struct stream s;
+	struct pkt first = seg(1001, "ab"), p;
+	char buf[STREAM_RING][2];
+	size_t skip;
+	unsigned i;
+
+	stream_syn(&s, 1000);
+	inspect(&s, &first, 0);
+	for (i = 0; i < STREAM_RING; i++) {
+		memcpy(buf[i], "cd", 2);
+		p = segn(1003 + 2 * i, buf[i], 2);
+		inspect(&s, &p, 0);
+	}
+	/* the first segment fell out of the ring: it cannot be verified */
+	assert_int_equal(stream_classify(&s, &first, &skip), STREAM_DROP);
 }
 
 static void overlap_into_new_bytes(void **state)
 {
 	struct stream s;
-	struct pkt a = seg(1001, "abcd"), over = seg(1003, "cdEF");
+	struct pkt a = seg(1001, "abcd"), over = seg(1003, "cdEF"), changed = seg(1003, "XdEF");
 	size_t skip;
 
 	stream_syn(&s, 1000);
-	stream_classify(&s, &a, &skip);
-	stream_advance(&s, &a, skip);
-	assert_int_equal(stream_classify(&s, &over, &skip), STREAM_DROP);
+	inspect(&s, &a, 4);
+	assert_int_equal(stream_classify(&s, &over, &skip), STREAM_DROP);	/* "cd" half of 4 */
+	assert_int_equal(stream_classify(&s, &changed, &skip), STREAM_DROP);
 	stream_ack(&s, 1005);
 	assert_int_equal(stream_classify(&s, &over, &skip), STREAM_NEW);
 	assert_int_equal(skip, 2);
@@ -72,13 +115,13 @@ static void overlap_into_new_bytes(void **state)
 static void sequence_wraps(void **state)
 {
 	struct stream s;
-	struct pkt a = seg(0xfffffffe, "abcd"), b = seg(2, "ef");
+	struct pkt a = seg(0xfffffffe, "abcd"), b = seg(2, "ef"), again = a;
 	size_t skip;
 
 	stream_syn(&s, 0xfffffffd);
-	assert_int_equal(stream_classify(&s, &a, &skip), STREAM_NEW);
-	stream_advance(&s, &a, skip);
-	assert_int_equal(stream_classify(&s, &b, &skip), STREAM_NEW);
+	inspect(&s, &a, 4);
+	inspect(&s, &b, 2);
+	assert_int_equal(stream_classify(&s, &again, &skip), STREAM_OLD);
 }
 
 static void nothing_before_syn(void **state)
@@ -94,7 +137,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(in_order_then_gap),
-		cmocka_unit_test(retransmission_same_or_other_bytes),
+		cmocka_unit_test(structural_bytes_must_come_back_the_same),
+		cmocka_unit_test(data_bytes_may_come_back_cut_otherwise),
+		cmocka_unit_test(nothing_older_than_the_ring),
 		cmocka_unit_test(overlap_into_new_bytes),
 		cmocka_unit_test(sequence_wraps),
 		cmocka_unit_test(nothing_before_syn),
