@@ -113,7 +113,7 @@ $(BUILD)/scanwall-mgmtd: $(BUILD)/src/mgmt/main.o $(LIB)
 
 $(BUILD)/scanwall: $(BUILD)/src/console/main.o $(LIB)
 	$(quiet) LD $@
-	$(Q)$(CC) $(SW_LDFLAGS) $(LDFLAGS) -o $@ $^ -ledit $(LIBS_TLS)
+	$(Q)$(CC) $(SW_LDFLAGS) $(LDFLAGS) -o $@ $^ -ledit $(LIBS_TLS) -lcrypt
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 	$(quiet) LD $@
@@ -166,4 +166,4 @@ bench: all
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/src $(BUILD)/tests -name '*.d' -type f 2>/dev/null)

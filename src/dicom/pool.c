@@ -11,7 +11,8 @@
 
 struct dcm_pool {
 	struct dcm_assoc *assocs;
-	struct dcm_assoc *free_assoc;
+	struct dcm_assoc *free_assoc;	/* given back; taken first */
+	unsigned nassoc, fresh;		/* assocs[fresh..] were never used */
 	uint8_t *bufmem;
 	uint8_t **free_buf;	/* a stack of nfree pointers into bufmem */
 	unsigned nfree;
@@ -36,10 +37,9 @@ struct dcm_pool *dcm_pool_new(unsigned nassoc, unsigned nbuf, size_t bufsize)
 	if (!pool->assocs || !pool->bufmem || !pool->free_buf)
 		goto out_free;
 	pool->bufsize = bufsize;
-	for (i = nassoc; i-- > 0;) {
-		pool->assocs[i].next_free = pool->free_assoc;
-		pool->free_assoc = &pool->assocs[i];
-	}
+	/* Slots never used stay untouched, so they cost address space but no
+	 * resident memory until the box actually runs that many at once. */
+	pool->nassoc = nassoc;
 	for (i = 0; i < nbuf; i++)
 		pool->free_buf[pool->nfree++] = pool->bufmem + (size_t)i * bufsize;
 	return pool;
@@ -63,13 +63,19 @@ void dcm_pool_free(struct dcm_pool *pool)
 
 struct dcm_assoc *dcm_assoc_new(struct dcm_pool *pool, const struct pol_rule *rule)
 {
-	struct dcm_assoc *a = pool ? pool->free_assoc : NULL;
+	struct dcm_assoc *a = NULL;
 
+	if (pool)
+		a = pool->free_assoc ? pool->free_assoc :
+		    pool->fresh < pool->nassoc ? &pool->assocs[pool->fresh] : NULL;
 	if (!a || !rule) {
 		errno = a ? EINVAL : ENOBUFS;
 		return NULL;
 	}
-	pool->free_assoc = a->next_free;
+	if (a == pool->free_assoc)
+		pool->free_assoc = a->next_free;
+	else
+		pool->fresh++;
 	memset(a, 0, sizeof(*a));
 	a->pool = pool;
 	a->rule = rule;

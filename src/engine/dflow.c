@@ -16,16 +16,19 @@ static struct eng_assoc *flow_assoc(struct eng *e, const struct flow *f)
 int dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p)
 {
 	const struct pol_rule *r = eng_flow_rule(e, f);
-	uint32_t i = e->assoc_free;
+	uint32_t i = e->assoc_free ? e->assoc_free : e->assoc_fresh + 1;
 	struct eng_assoc *a;
 
-	if (!i)
+	if (i > e->cfg.assocs)
 		goto out_busy;
 	a = &e->assocs[i - 1];
 	a->dcm = dcm_assoc_new(e->dcm, r);
 	if (!a->dcm)
 		goto out_busy;
-	e->assoc_free = a->next_free;
+	if (i == e->assoc_free)
+		e->assoc_free = a->next_free;
+	else
+		e->assoc_fresh++;
 	memset(a->st, 0, sizeof(a->st));
 	a->nheld[0] = a->nheld[1] = 0;
 	a->port[0] = pk->from;

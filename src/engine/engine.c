@@ -24,7 +24,6 @@ void eng_cfg_default(struct eng_cfg *cfg)
 struct eng *eng_new(const struct eng_cfg *cfg, const struct eng_ops *ops, void *ctx)
 {
 	struct eng *e = calloc(1, sizeof(*e));
-	unsigned i;
 
 	if (!e)
 		return NULL;
@@ -36,9 +35,6 @@ struct eng *eng_new(const struct eng_cfg *cfg, const struct eng_ops *ops, void *
 	e->assocs = calloc(cfg->assocs, sizeof(*e->assocs));
 	if (!e->flows || !e->dcm || !e->assocs)
 		goto out_free;
-	for (i = 0; i < cfg->assocs; i++)
-		e->assocs[i].next_free = i + 2 <= cfg->assocs ? i + 2 : 0;
-	e->assoc_free = 1;
 	return e;
 
 out_free:
@@ -53,7 +49,7 @@ void eng_free(struct eng *e)
 
 	if (!e)
 		return;
-	for (i = 0; e->flows && i < flow_capacity(e->flows); i++)
+	for (i = 0; e->flows && i < flow_span(e->flows); i++)
 		if (flow_at(e->flows, i)->state != FLOW_FREE)
 			eng_flow_end(e, flow_at(e->flows, i));
 	for (i = 0; i < ENG_GENS; i++)
@@ -123,7 +119,7 @@ int eng_set_policy(struct eng *e, struct pol *pol)
 	free(e->rule_hits);
 	e->rule_hits = hits;
 	e->default_hits = 0;
-	for (i = 0; i < flow_capacity(e->flows); i++)
+	for (i = 0; i < flow_span(e->flows); i++)
 		eng_rejudge(e, flow_at(e->flows, i));
 	return 0;
 }
@@ -145,7 +141,7 @@ void eng_expire(struct eng *e, uint64_t now_ns)
 	uint32_t now = (uint32_t)(now_ns / 1000000000u);
 	unsigned i;
 
-	for (i = 0; i < flow_capacity(e->flows); i++) {
+	for (i = 0; i < flow_span(e->flows); i++) {
 		struct flow *f = flow_at(e->flows, i);
 
 		if (f->state == FLOW_FREE || now - f->last_s <= flow_idle_limit(e, f))
@@ -189,7 +185,7 @@ int eng_foreach_flow(const struct eng *e, int (*cb)(void *ctx, const struct eng_
 	unsigned i;
 	int ret;
 
-	for (i = 0; i < flow_capacity(e->flows); i++) {
+	for (i = 0; i < flow_span(e->flows); i++) {
 		struct flow *f = flow_at(e->flows, i);
 		const struct pol_rule *r = eng_flow_rule(e, f);
 		struct eng_flow_info fi = {

@@ -39,7 +39,8 @@ struct eng {
 	struct flow_table *flows;
 	struct dcm_pool *dcm;
 	struct eng_assoc *assocs;
-	uint32_t assoc_free;
+	uint32_t assoc_free;		/* index + 1 of a slot given back */
+	uint32_t assoc_fresh;		/* assocs[assoc_fresh..] never used */
 	struct pol_gen gen[ENG_GENS];
 	uint8_t cur;
 	uint64_t *rule_hits;

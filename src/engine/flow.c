@@ -11,7 +11,8 @@
 
 struct flow_table {
 	unsigned size, mask, used;
-	uint32_t free_head;	/* index + 1 */
+	uint32_t free_head;	/* index + 1 of an entry given back; taken first */
+	uint32_t fresh;		/* flows[fresh..] were never used (untouched memory) */
 	uint64_t seed;
 	uint32_t *buckets;	/* index + 1 */
 	struct flow *flows;
@@ -43,7 +44,7 @@ _Static_assert(sizeof(struct flow_key) == 40, "flow_key is hashed as five words"
 struct flow_table *flow_table_new(unsigned size)
 {
 	struct flow_table *t;
-	unsigned i, nb = 1;
+	unsigned nb = 1;
 
 	while (nb < size)
 		nb <<= 1;
@@ -56,9 +57,6 @@ struct flow_table *flow_table_new(unsigned size)
 	t->flows = calloc(size, sizeof(*t->flows));
 	if (!t->buckets || !t->flows || getrandom(&t->seed, sizeof(t->seed), 0) < 0)
 		goto out_free;
-	for (i = 0; i < size; i++)
-		t->flows[i].next = i + 2 <= size ? i + 2 : 0;
-	t->free_head = 1;
 	return t;
 
 out_free:
@@ -109,10 +107,15 @@ struct flow *flow_insert(struct flow_table *t, const struct flow_key *k)
 	uint32_t b, i = t->free_head;
 	struct flow *f;
 
-	if (!i)
+	if (i) {
+		f = &t->flows[i - 1];
+		t->free_head = f->next;
+	} else if (t->fresh < t->size) {
+		i = ++t->fresh;
+		f = &t->flows[i - 1];
+	} else {
 		return NULL;
-	f = &t->flows[i - 1];
-	t->free_head = f->next;
+	}
 	memset(f, 0, sizeof(*f));
 	f->key = *k;
 	b = flow_hash(t, k);
@@ -142,9 +145,9 @@ unsigned flow_count(const struct flow_table *t)
 	return t->used;
 }
 
-unsigned flow_capacity(const struct flow_table *t)
+unsigned flow_span(const struct flow_table *t)
 {
-	return t->size;
+	return t->fresh;
 }
 
 struct flow *flow_at(struct flow_table *t, unsigned i)

@@ -1,7 +1,7 @@
 /* The flow table: preallocated, fixed size, keyed by the initiator's 5-tuple.
  *
- * One entry is about 80 bytes, so the default 65,536 flows take about
- * 5 MiB: everything DICOM-specific lives in a separate, smaller pool that
+ * One entry is 72 bytes, so the default 65,536 flows take 4.5 MiB when all
+ * are in use (and nothing while they are not: untouched pages): everything DICOM-specific lives in a separate, smaller pool that
  * only inspected flows use (struct eng_assoc in engine.c). */
 #ifndef SW_ENGINE_FLOW_H
 #define SW_ENGINE_FLOW_H
@@ -24,7 +24,8 @@ struct flow {
 	uint32_t next;		/* hash chain: index + 1, 0 ends it */
 	uint32_t assoc;		/* DICOM side state: index + 1, 0 none */
 	uint32_t first_s, last_s;	/* engine clock, seconds */
-	uint64_t packets, bytes;
+	uint32_t packets;		/* seen by the engine (not once settled) */
+	uint64_t bytes;
 	uint16_t rule;		/* rule index + 1, 0 the default */
 	uint8_t state;
 	uint8_t gen;		/* policy generation slot the flow was judged by */
@@ -41,8 +42,9 @@ struct flow *flow_lookup(struct flow_table *t, const struct flow_key *k, int *re
 struct flow *flow_insert(struct flow_table *t, const struct flow_key *k);
 void flow_remove(struct flow_table *t, struct flow *f);
 unsigned flow_count(const struct flow_table *t);
-/* Entry i of the table (0 <= i < size), free or not, for sweeps. */
+/* Entry i (0 <= i < flow_span()), free or not, for sweeps. Entries past
+ * the span were never used: a sweep need not touch them. */
 struct flow *flow_at(struct flow_table *t, unsigned i);
-unsigned flow_capacity(const struct flow_table *t);
+unsigned flow_span(const struct flow_table *t);
 
 #endif

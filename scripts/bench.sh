@@ -1,0 +1,238 @@
+#!/bin/bash
+# make bench: the box measured against what the kernel alone does, in one
+# run, candidates alternating, offloads on and off (docs/performance.md).
+#
+#   lan 10.77.1.10 ══ box: br0 (+ candidate) ══ dev 10.77.1.15
+#   storescu, iperf3 -c,                        storescp --ignore, iperf3 -s
+#   bench_assoc.py
+#
+#   (a) kernel   iptables rules for the same policy, no userspace: the limit
+#   (b) nfqex    libnetfilter_queue's examples/nf-queue.c, accept-all, quiet
+#   (c) assoc    scanwalld, `inspect association`
+#   (d) full     scanwalld, `inspect full`
+#
+# Environment: BENCH_ROUNDS (3), BENCH_MB (200), BENCH_ASSOC_SECS (5).
+# Raw lines go to build/bench/raw.txt, the table to build/bench/summary.txt.
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${1:-build}
+ROUNDS=${BENCH_ROUNDS:-3}
+MB=${BENCH_MB:-200}
+ASSOC_SECS=${BENCH_ASSOC_SECS:-5}
+OUT=build/bench
+mkdir -p "$OUT"
+RAW=$OUT/raw.txt
+: >"$RAW"
+. scripts/topo.sh
+export SW_BUILD=$BUILD
+
+scripts/deps.sh bench || exit 1
+W=$(mktemp -d /tmp/scanwall-bench.XXXXXX)
+cleanup() {
+	cand_down 2>/dev/null
+	topo_down
+	rm -rf "$W"
+}
+trap cleanup EXIT
+topo_up "bn$$"
+LAN=10.77.1.10
+DEV=10.77.1.15
+
+log() { printf '%s\n' "$*" >&2; }
+
+# --- fixtures ---------------------------------------------------------------
+# Four Secondary Capture objects of MB/4 each: a CT series' worth of bytes.
+make_study() {
+	local i per=$((MB * 1024 * 1024 / 4)) side
+	side=$(/usr/bin/python3 -c "import math; print(int(math.isqrt($per)))")
+	mkdir -p "$W/send"
+	for i in 1 2 3 4; do
+		head -c $((side * side)) /dev/urandom >"$W/px$i.raw"
+		cat >"$W/img$i.dump" <<-DUMP
+			(0008,0016) UI =SecondaryCaptureImageStorage
+			(0008,0018) UI [1.2.826.0.1.3680043.9.7777.42.$i]
+			(0008,0060) CS [OT]
+			(0010,0010) PN [Bench^Study]
+			(0020,000d) UI [1.2.826.0.1.3680043.9.7777.42.100]
+			(0020,000e) UI [1.2.826.0.1.3680043.9.7777.42.200]
+			(0028,0002) US 1
+			(0028,0004) CS [MONOCHROME2]
+			(0028,0010) US $side
+			(0028,0011) US $side
+			(0028,0100) US 8
+			(0028,0101) US 8
+			(0028,0102) US 7
+			(0028,0103) US 0
+			(7fe0,0010) OB =$W/px$i.raw
+		DUMP
+		dump2dcm -q +te "$W/img$i.dump" "$W/send/img$i.dcm" || return 1
+		rm -f "$W/px$i.raw" "$W/img$i.dump"
+	done
+}
+
+policy() {	# policy INSPECT
+	cat <<-POL
+		device dev $DEV ae SYMBIA
+		peer lan $LAN ae LAN_SCU
+		allow dicom from lan to dev port 104 services verification storage inspect $1
+		allow tcp from lan to dev port 5201
+		default block
+	POL
+}
+
+# --- candidates -------------------------------------------------------------
+kernel_rules() {	# the same policy in plain iptables, conntrack for replies
+	n_box iptables-restore <<-RULES
+		*filter
+		:FORWARD DROP [0:0]
+		-A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+		-A FORWARD -p tcp -s $LAN -d $DEV --dport 104 --syn -m conntrack --ctstate NEW -j ACCEPT
+		-A FORWARD -p tcp -s $LAN -d $DEV --dport 5201 --syn -m conntrack --ctstate NEW -j ACCEPT
+		COMMIT
+	RULES
+}
+
+cand_up() {
+	case $1 in
+	kernel) kernel_rules ;;
+	nfqex)
+		n_box iptables-restore <<-RULES
+			*filter
+			:FORWARD ACCEPT [0:0]
+			-A FORWARD -j NFQUEUE --queue-num 0
+			COMMIT
+		RULES
+		n_box "$W/nf-queue" 0 >/dev/null 2>&1 &
+		CAND_PID=$!
+		sleep 0.5 ;;
+	assoc | full)
+		policy "$([ "$1" = assoc ] && echo association || echo full)" >"$W/$1.conf"
+		mkdir -p "$W/state"
+		ip netns exec "$(topo_ns box)" "$BUILD/scanwalld" --policy "$W/$1.conf" --queue 0 \
+			--control "$W/ctl.sock" --state "$W/state" >>"$W/scanwalld.log" 2>&1 &
+		CAND_PID=$!
+		for _ in $(seq 50); do
+			n_box "$BUILD/scanwalld" --ctl "$W/ctl.sock" status >/dev/null 2>&1 && break
+			sleep 0.1
+		done ;;
+	esac
+}
+
+cand_down() {
+	if [ -n "${CAND_PID:-}" ]; then
+		kill "$CAND_PID" 2>/dev/null
+		wait "$CAND_PID" 2>/dev/null
+		CAND_PID=
+	fi
+	n_box "$BUILD/scanwalld" --flush >/dev/null 2>&1
+	n_box iptables -P FORWARD ACCEPT 2>/dev/null
+	n_box iptables -F FORWARD 2>/dev/null
+	n_box conntrack -F >/dev/null 2>&1 || true
+}
+
+# --- workloads --------------------------------------------------------------
+now_ns() { date +%s%N; }
+
+bulk() {	# MB/s of one storescu of the study
+	local t0 t1
+	t0=$(now_ns)
+	n_lan timeout 300 storescu -to 20 -ta 20 -td 60 -aet LAN_SCU -aec SYMBIA $DEV 104 \
+		"$W"/send/*.dcm >>"$W/scu.log" 2>&1 || { echo 0; return; }
+	t1=$(now_ns)
+	awk -v b="$(du -cb "$W"/send/*.dcm | tail -1 | cut -f1)" -v ns=$((t1 - t0)) \
+		'BEGIN { printf "%.1f", b / 1048576 / (ns / 1e9) }'
+}
+
+iperf() {	# Mbit/s of a 3 s iperf3 on the allowed port
+	n_lan timeout 20 iperf3 -c $DEV -t 3 -J 2>/dev/null |
+		/usr/bin/python3 -c 'import json,sys
+try: print("%.0f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))
+except Exception: print(0)'
+}
+
+assoc_rate() {	# completed associations per second, 4 clients
+	n_lan timeout $((ASSOC_SECS + 20)) scripts/bench_assoc.py rate $DEV 104 "$ASSOC_SECS" 4 |
+		awk -v s="$ASSOC_SECS" '{ printf "%.0f %d", $1 / s, $2 }'
+}
+
+setup_latency() {	# p50 and p99 of RQ -> AC, microseconds
+	n_lan timeout 120 scripts/bench_assoc.py latency $DEV 104 200 | grep -v fail | sort -n |
+		awk '{ v[NR] = $1 } END { if (!NR) { print "0 0"; exit }
+			printf "%d %d", v[int(NR * 0.5) + 1 > NR ? NR : int(NR * 0.5) + 1],
+				v[int(NR * 0.99) + 1 > NR ? NR : int(NR * 0.99) + 1] }'
+}
+
+offloads() {	# on|off on every veth end
+	local m=$1 h
+	for h in lan dev; do
+		ip netns exec "$(topo_ns "$h")" ethtool -K eth0 tso "$m" gso "$m" gro "$m" >/dev/null 2>&1
+		n_box ethtool -K "${TOPO_PORT[$h]}" tso "$m" gso "$m" gro "$m" >/dev/null 2>&1
+	done
+}
+
+# --- run --------------------------------------------------------------------
+log "bench: building the nf-queue reference and a $MB MB study"
+# per-packet printing off: every printf/puts becomes an unevaluated sizeof
+sed -e 's/\bprintf(/(void)sizeof(/g' -e 's/\bputs(/(void)sizeof(/g' \
+	/usr/share/doc/libnetfilter-queue-dev/examples/nf-queue.c >"$W/nf-queue.c"
+gcc -O2 -w -o "$W/nf-queue" "$W/nf-queue.c" -lnetfilter_queue -lmnl || exit 1
+make_study || { log "bench: could not make the study"; exit 1; }
+n_dev storescp --ignore -aet SYMBIA 104 >/dev/null 2>&1 &
+n_dev iperf3 -s -D >/dev/null 2>&1
+topo_wait_tcp dev $DEV 104 || exit 1
+topo_wait_tcp dev $DEV 5201 || exit 1
+
+for mode in on off; do
+	offloads "$mode"
+	for round in $(seq "$ROUNDS"); do
+		for cand in kernel nfqex assoc full; do
+			cand_up $cand
+			b=$(bulk)
+			i=$(iperf)
+			read -r r rf <<<"$(assoc_rate)"
+			read -r p50 p99 <<<"$(setup_latency)"
+			cand_down
+			line="offloads=$mode round=$round cand=$cand bulk_MBps=$b iperf_Mbps=$i assoc_per_s=$r assoc_failed=$rf setup_p50_us=$p50 setup_p99_us=$p99"
+			echo "$line" >>"$RAW"
+			log "  $line"
+		done
+	done
+done
+
+# --- the engine alone -------------------------------------------------------
+log "bench: a full-inspection capture of the study (offloads off), for callgrind"
+offloads off
+cand_up full
+n_box tcpdump -i br0 -s 0 -U -w "$W/store.pcap" tcp port 104 >/dev/null 2>&1 &
+TD=$!
+sleep 1
+bulk >/dev/null
+sleep 1
+kill $TD; wait $TD 2>/dev/null
+cand_down
+policy full >"$W/replay.conf"
+pkts=$(tcpdump -nr "$W/store.pcap" 2>/dev/null | wc -l)
+valgrind --tool=callgrind --callgrind-out-file="$W/cg.out" "$BUILD/scanwalld" \
+	--replay "$W/store.pcap" --policy "$W/replay.conf" >/dev/null 2>"$W/cg.err"
+ir=$(callgrind_annotate --inclusive=yes "$W/cg.out" 2>/dev/null |
+	awk '/eng_packet / { gsub(",", "", $1); print $1; exit }')
+echo "callgrind packets=$pkts eng_packet_Ir=$ir per_packet=$((ir / (pkts ? pkts : 1)))" >>"$RAW"
+
+log "bench: resident memory with the flow table full"
+/usr/bin/python3 scripts/bench_flows.py "$W/flows.pcap" 65536
+/usr/bin/python3 scripts/bench_flows.py "$W/none.pcap" 0
+rss() {
+	/usr/bin/python3 -c 'import resource,subprocess,sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$BUILD/scanwalld" --replay "$1" --policy "$W/flows.conf"
+}
+cat >"$W/flows.conf" <<-POL
+	device dev $DEV ae SYMBIA
+	allow udp from 10.0.0.0/8 to dev port 9
+	default block
+POL
+echo "memory flows=65536 rss_kib=$(rss "$W/flows.pcap") empty_rss_kib=$(rss "$W/none.pcap")" >>"$RAW"
+cp "$BUILD/scanwalld" "$W/sw.stripped" && strip "$W/sw.stripped"
+echo "size scanwalld_stripped_bytes=$(stat -c %s "$W/sw.stripped")" >>"$RAW"
+
+/usr/bin/python3 scripts/bench_report.py "$RAW" | tee "$OUT/summary.txt"

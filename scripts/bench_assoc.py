@@ -1,0 +1,83 @@
+#!/usr/bin/python3
+"""Association benchmark client (scripts/bench.sh), standard library only.
+
+  bench_assoc.py latency HOST PORT N      N associations one after another:
+        prints the A-ASSOCIATE-RQ -> AC time of each, in microseconds
+  bench_assoc.py rate HOST PORT SECONDS CLIENTS
+        CLIENTS threads open, release and close associations for SECONDS:
+        prints the number completed and the number that failed
+
+Each association is a real one (RQ, AC, A-RELEASE-RQ, -RP) against a real
+acceptor (dcmtk storescp), so what is measured is what a modality pays.
+"""
+import os
+import socket
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "netns"))
+import peer  # noqa: E402  (the test peers' PDU builders)
+
+RQ = peer.assoc_rq("LAN_SCU", "SYMBIA")
+
+
+def one(host, port):
+    """Returns the RQ -> AC time in microseconds, or None on failure."""
+    s = socket.create_connection((host, port), timeout=5)
+    try:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        t0 = time.perf_counter_ns()
+        s.sendall(RQ)
+        kind, _ = peer.read_pdu(s)
+        t1 = time.perf_counter_ns()
+        if kind != 0x02:
+            return None
+        s.sendall(peer.pdu(0x05, bytes(4)))
+        peer.read_pdu(s)
+        return (t1 - t0) // 1000
+    finally:
+        s.close()
+
+
+def latency(host, port, n):
+    for _ in range(n):
+        us = one(host, port)
+        print(us if us is not None else "fail")
+
+
+def rate(host, port, secs, clients):
+    done, failed = [0], [0]
+    lock = threading.Lock()
+    end = time.monotonic() + secs
+
+    def loop():
+        while time.monotonic() < end:
+            try:
+                ok = one(host, port) is not None
+            except OSError:
+                ok = False
+            with lock:
+                if ok:
+                    done[0] += 1
+                else:
+                    failed[0] += 1
+
+    threads = [threading.Thread(target=loop) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print(done[0], failed[0])
+
+
+def main():
+    cmd, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    if cmd == "latency":
+        latency(host, port, int(sys.argv[4]))
+    else:
+        rate(host, port, float(sys.argv[4]), int(sys.argv[5]))
+
+
+if __name__ == "__main__":
+    main()

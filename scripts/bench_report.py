@@ -1,0 +1,81 @@
+#!/usr/bin/python3
+"""bench_report.py RAW: the table of docs/performance.md from make bench's
+raw lines: medians over rounds, every figure with its ratio to (a) the
+kernel alone measured in the same run, and the targets of issue #8."""
+import statistics
+import sys
+
+CANDS = [("kernel", "(a) kernel only"), ("nfqex", "(b) nf-queue example"),
+         ("assoc", "(c) scanwalld association"), ("full", "(d) scanwalld full")]
+
+
+def parse(path):
+    rows, extra = [], {}
+    for line in open(path):
+        kv = dict(w.split("=", 1) for w in line.split()[1:] if "=" in w) if not line.startswith("offloads") else \
+            dict(w.split("=", 1) for w in line.split())
+        if line.startswith("offloads"):
+            rows.append(kv)
+        else:
+            extra[line.split()[0]] = kv
+    return rows, extra
+
+
+def med(rows, mode, cand, key):
+    v = [float(r[key]) for r in rows if r["offloads"] == mode and r["cand"] == cand and r.get(key)]
+    return statistics.median(v) if v else 0.0
+
+
+def ratio(x, base):
+    return x / base if base else 0.0
+
+
+def main():
+    rows, extra = parse(sys.argv[1])
+    checks = []
+    for mode in ("on", "off"):
+        print(f"offloads {mode}")
+        print(f"  {'candidate':28} {'bulk MB/s':>10} {'ratio':>6} {'iperf Mb/s':>11} {'ratio':>6}"
+              f" {'assoc/s':>8} {'ratio':>6} {'setup p50 us':>12} {'p99 us':>7}")
+        base = {k: med(rows, mode, "kernel", k) for k in ("bulk_MBps", "iperf_Mbps", "assoc_per_s")}
+        for cand, name in CANDS:
+            b, i, a = (med(rows, mode, cand, k) for k in ("bulk_MBps", "iperf_Mbps", "assoc_per_s"))
+            p50, p99 = med(rows, mode, cand, "setup_p50_us"), med(rows, mode, cand, "setup_p99_us")
+            print(f"  {name:28} {b:10.1f} {ratio(b, base['bulk_MBps']):6.2f} {i:11.0f}"
+                  f" {ratio(i, base['iperf_Mbps']):6.2f} {a:8.0f} {ratio(a, base['assoc_per_s']):6.2f}"
+                  f" {p50:12.0f} {p99:7.0f}")
+        bulk = {c: med(rows, mode, c, "bulk_MBps") for c, _ in CANDS}
+        checks.append((f"(c) >= 0.95 x (a) bulk, offloads {mode}", ratio(bulk["assoc"], bulk["kernel"]), 0.95))
+        if mode == "on":
+            checks.append(("(d) >= 0.80 x (a) bulk, offloads on", ratio(bulk["full"], bulk["kernel"]), 0.80))
+        else:
+            # Offloads off: every packet is one MSS in both, so bytes per
+            # second compare packets per second.
+            checks.append(("(d) >= 2 x (b) packets/s, offloads off", ratio(bulk["full"], bulk["nfqex"]), 2.0))
+        k99 = med(rows, mode, "kernel", "setup_p99_us")
+        for c in ("assoc", "full"):
+            add = med(rows, mode, c, "setup_p99_us") - k99
+            checks.append((f"setup p99 added by {c} < 1000 us, offloads {mode}", add, -1000))
+        checks.append((f"(c) assoc rate >= 0.9 x (a), offloads {mode}",
+                       ratio(med(rows, mode, "assoc", "assoc_per_s"), med(rows, mode, "kernel", "assoc_per_s")), 0.9))
+        print()
+    cg, mem, size = extra.get("callgrind", {}), extra.get("memory", {}), extra.get("size", {})
+    if cg:
+        print(f"callgrind: {cg.get('packets')} packets of a full-inspection C-STORE replay, "
+              f"eng_packet inclusive {cg.get('eng_packet_Ir')} instructions: {cg.get('per_packet')} per packet")
+        checks.append(("engine < 1000 instructions per packet", float(cg.get("per_packet", 0) or 0), -1000))
+    if mem:
+        rss = int(mem.get("rss_kib", 0))
+        print(f"memory: {mem.get('flows')} flows, max RSS {rss} KiB ({rss / 1024:.1f} MiB); "
+              f"same engine with no flows {mem.get('empty_rss_kib')} KiB")
+        checks.append(("RSS < 8 MiB with 65,536 flows (MiB)", rss / 1024, -8))
+    if size:
+        print(f"size: scanwalld stripped {size.get('scanwalld_stripped_bytes')} bytes")
+    print("\ntargets")
+    for name, val, target in checks:
+        ok = val <= -target if target < 0 else val >= target
+        print(f"  {'met ' if ok else 'MISS'} {name}: {val:.2f}")
+
+
+if __name__ == "__main__":
+    main()
