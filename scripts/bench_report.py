@@ -66,8 +66,9 @@ def main():
         checks.append(("engine < 1000 instructions per packet", float(cg.get("per_packet", 0) or 0), -1000))
     if mem:
         rss = int(mem.get("rss_kib", 0))
-        print(f"memory: {mem.get('flows')} flows, max RSS {rss} KiB ({rss / 1024:.1f} MiB); "
-              f"same engine with no flows {mem.get('empty_rss_kib')} KiB")
+        print(f"memory: inline scanwalld with {mem.get('flows')} live flows "
+              f"({mem.get('table_full_refusals')} refused, table full): peak RSS {rss} KiB "
+              f"({rss / 1024:.1f} MiB); at start {mem.get('empty_rss_kib')} KiB")
         checks.append(("RSS < 8 MiB with 65,536 flows (MiB)", rss / 1024, -8))
     if size:
         print(f"size: scanwalld stripped {size.get('scanwalld_stripped_bytes')} bytes")

@@ -98,7 +98,7 @@ struct eng_flow_info {
 	const char *state;	/* "new", "established", "settled", "dicom-rq", ... */
 	int rule_line;
 	uint64_t first_ns, last_ns;
-	uint64_t packets, bytes;
+	uint64_t packets;	/* the engine saw; a settled flow's go by in the kernel */
 	const char *calling_ae, *called_ae;	/* DICOM, else NULL */
 };
 /* Calls cb for each live flow until it returns non-zero (returned). */

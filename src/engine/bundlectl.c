@@ -80,6 +80,16 @@ void bundlectl_close(struct bundlectl *b)
 	free(b);
 }
 
+int bundlectl_installed(const char *state_dir)
+{
+	char path[4096];
+	struct stat st;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/bundles/current", state_dir) >= sizeof(path))
+		return 1;	/* cannot tell: assume the worst */
+	return lstat(path, &st) == 0;
+}
+
 int bundlectl_load(struct bundlectl *b)
 {
 	struct bundle_result r;

@@ -23,6 +23,9 @@ struct bundlectl;
 
 struct bundlectl *bundlectl_open(const struct bundlectl_cfg *cfg);
 void bundlectl_close(struct bundlectl *b);
+/* Whether state_dir holds an installed bundle (even one that cannot be
+ * opened now), so that the caller never falls back over it. */
+int bundlectl_installed(const char *state_dir);
 /* Applies the bundle in force; -ENOENT when there is none. */
 int bundlectl_load(struct bundlectl *b);
 /* The policy text of the bundle in force: 0, or -ENOENT. */

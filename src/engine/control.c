@@ -343,7 +343,6 @@ static int ctl_flow_cb(void *ctx, const struct eng_flow_info *f)
 	ctl_u64(fl->out, ",", "first_ns", f->first_ns);
 	ctl_u64(fl->out, ",", "last_ns", f->last_ns);
 	ctl_u64(fl->out, ",", "packets", f->packets);
-	ctl_u64(fl->out, ",", "bytes", f->bytes);
 	fputs(",\"calling_ae\":", fl->out);
 	ctl_str(fl->out, f->calling_ae);
 	fputs(",\"called_ae\":", fl->out);

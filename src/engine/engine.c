@@ -193,7 +193,7 @@ int eng_foreach_flow(const struct eng *e, int (*cb)(void *ctx, const struct eng_
 			.rule_line = r ? (int)r->line : 0,
 			.first_ns = (uint64_t)f->first_s * 1000000000u,
 			.last_ns = (uint64_t)f->last_s * 1000000000u,
-			.packets = f->packets, .bytes = f->bytes,
+			.packets = f->packets,
 		};
 
 		if (f->state == FLOW_FREE)
@@ -239,7 +239,6 @@ int eng_packet(struct eng *e, const struct eng_pkt *pk, enum eng_verdict *v)
 	}
 	f->last_s = e->now_s;
 	f->packets++;
-	f->bytes += pk->len;
 	switch (f->state) {
 	case FLOW_SETTLED:
 		*v = ENG_ACCEPT;

@@ -1,6 +1,6 @@
 /* The flow table: preallocated, fixed size, keyed by the initiator's 5-tuple.
  *
- * One entry is 72 bytes, so the default 65,536 flows take 4.5 MiB when all
+ * One entry is 64 bytes, so the default 65,536 flows take 4 MiB when all
  * are in use (and nothing while they are not: untouched pages): everything DICOM-specific lives in a separate, smaller pool that
  * only inspected flows use (struct eng_assoc in engine.c). */
 #ifndef SW_ENGINE_FLOW_H
@@ -25,7 +25,6 @@ struct flow {
 	uint32_t assoc;		/* DICOM side state: index + 1, 0 none */
 	uint32_t first_s, last_s;	/* engine clock, seconds */
 	uint32_t packets;		/* seen by the engine (not once settled) */
-	uint64_t bytes;
 	uint16_t rule;		/* rule index + 1, 0 the default */
 	uint8_t state;
 	uint8_t gen;		/* policy generation slot the flow was judged by */

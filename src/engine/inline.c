@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "scanwall/config.h"
 #include "scanwall/engine.h"
 #include "scanwall/evlog.h"
 #include "scanwall/policy.h"
@@ -343,8 +344,18 @@ static int inl_bundle(struct inl *l)
 		return -ENOENT;
 	l->bundle = bundlectl_open(&bc);
 	if (!l->bundle) {
-		fprintf(stderr, "scanwalld: bundle store in %s: %s\n", l->o->state, strerror(errno));
-		return -errno;
+		err = -errno;
+		if (bundlectl_installed(l->o->state)) {
+			/* A bundle is in force but cannot be verified: starting
+			 * on the --policy file could roll the box back. */
+			fprintf(stderr, "scanwalld: the installed bundle cannot be opened: %s; "
+				"not starting\n", strerror(-err));
+			return err == -ENOENT ? -EIO : err;
+		}
+		fprintf(stderr, "scanwalld: signed bundles off (keyring %s: %s); policy from %s\n",
+			l->o->keyring ? l->o->keyring : CONFIG_BUNDLE_KEYRING, strerror(-err),
+			l->o->policy);
+		return -ENOENT;
 	}
 	err = bundlectl_load(l->bundle);
 	if (err && err != -ENOENT)

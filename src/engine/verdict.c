@@ -123,7 +123,6 @@ int eng_new_flow(struct eng *e, const struct eng_pkt *pk, const struct pkt *p,
 	e->c.flows_new++;
 	f->first_s = f->last_s = e->now_s;
 	f->packets = 1;
-	f->bytes = pk->len;
 	f->rule = (uint16_t)(r->index + 1);
 	f->gen = e->cur;
 	if (r->proto == POL_DICOM) {
