@@ -43,31 +43,7 @@ log() { printf '%s\n' "$*" >&2; }
 # --- fixtures ---------------------------------------------------------------
 # Four Secondary Capture objects of MB/4 each: a CT series' worth of bytes.
 make_study() {
-	local i per=$((MB * 1024 * 1024 / 4)) side
-	side=$(/usr/bin/python3 -c "import math; print(int(math.isqrt($per)))")
-	mkdir -p "$W/send"
-	for i in 1 2 3 4; do
-		head -c $((side * side)) /dev/urandom >"$W/px$i.raw"
-		cat >"$W/img$i.dump" <<-DUMP
-			(0008,0016) UI =SecondaryCaptureImageStorage
-			(0008,0018) UI [1.2.826.0.1.3680043.9.7777.42.$i]
-			(0008,0060) CS [OT]
-			(0010,0010) PN [Bench^Study]
-			(0020,000d) UI [1.2.826.0.1.3680043.9.7777.42.100]
-			(0020,000e) UI [1.2.826.0.1.3680043.9.7777.42.200]
-			(0028,0002) US 1
-			(0028,0004) CS [MONOCHROME2]
-			(0028,0010) US $side
-			(0028,0011) US $side
-			(0028,0100) US 8
-			(0028,0101) US 8
-			(0028,0102) US 7
-			(0028,0103) US 0
-			(7fe0,0010) OB =$W/px$i.raw
-		DUMP
-		dump2dcm -q +te "$W/img$i.dump" "$W/send/img$i.dcm" || return 1
-		rm -f "$W/px$i.raw" "$W/img$i.dump"
-	done
+	peer_make_dicom "$W/send" 4 "$(/usr/bin/python3 -c "import math; print(math.isqrt($MB * 1048576 // 4))")"
 }
 
 policy() {	# policy INSPECT

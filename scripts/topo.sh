@@ -113,14 +113,14 @@ topo_wait_tcp() {
 TOPO_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SW_PEER="$TOPO_LIB_DIR/../tests/netns/peer.py"	# #!/usr/bin/python3
 
-# peer_make_dicom DIR N: N small Secondary Capture images with random
-# pixels and unique UIDs, written by dcmtk's dump2dcm.
+# peer_make_dicom DIR N [SIDE]: N Secondary Capture images of SIDE x SIDE
+# random 8-bit pixels (default 64) and unique UIDs, written by dump2dcm.
 peer_make_dicom() {
-	local dir=$1 n=$2 i uid root="1.2.826.0.1.3680043.9.7777.$$.$RANDOM"
+	local dir=$1 n=$2 side=${3:-64} i uid root="1.2.826.0.1.3680043.9.7777.$$.$RANDOM"
 	mkdir -p "$dir"
 	for ((i = 1; i <= n; i++)); do
 		uid="$root.$i"
-		head -c 4096 /dev/urandom >"$dir/pixels$i.raw"
+		head -c $((side * side)) /dev/urandom >"$dir/pixels$i.raw"
 		cat >"$dir/img$i.dump" <<-DUMP
 			(0008,0016) UI =SecondaryCaptureImageStorage
 			(0008,0018) UI [$uid]
@@ -131,8 +131,8 @@ peer_make_dicom() {
 			(0020,000e) UI [$root.200]
 			(0028,0002) US 1
 			(0028,0004) CS [MONOCHROME2]
-			(0028,0010) US 64
-			(0028,0011) US 64
+			(0028,0010) US $side
+			(0028,0011) US $side
 			(0028,0100) US 8
 			(0028,0101) US 8
 			(0028,0102) US 7
