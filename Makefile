@@ -60,7 +60,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all deps check unit policy-test replay-test bundle-test netns-test fuzz-smoke demo fuzz bench \
+.PHONY: all deps check unit policy-test replay-test bundle-test console-test netns-test fuzz-smoke demo fuzz bench \
 	menuconfig defconfig savedefconfig clean
 .DEFAULT_GOAL := all
 
@@ -128,7 +128,7 @@ check:
 	$(Q)rm -f build/test-results.txt
 	$(Q)$(MAKE) --no-print-directory BUILD=build/san SAN=address,undefined unit
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(MAKE) --no-print-directory policy-test replay-test bundle-test netns-test fuzz-smoke
+	$(Q)$(MAKE) --no-print-directory policy-test replay-test bundle-test console-test netns-test fuzz-smoke
 	$(Q)scripts/summary.sh
 
 unit: $(UNIT_BIN)
@@ -142,6 +142,9 @@ replay-test: $(BUILD)/scanwalld
 
 bundle-test: $(PROGS)
 	$(Q)tests/bundle/run.sh $(BUILD)
+
+console-test: $(PROGS)
+	$(Q)tests/console/run.sh $(BUILD)
 
 # Every fuzz target builds and runs a little on each check, so none rots;
 # `make fuzz` is the real run.

@@ -9,6 +9,7 @@ set -eu
 build_pkgs="build-essential pkg-config libnetfilter-queue-dev libmnl-dev libmbedtls-dev libcrypt-dev
             libpcap-dev libedit-dev python3-kconfiglib"
 test_pkgs="libcmocka-dev dcmtk iproute2 iptables nftables tcpdump curl openssl kmod
+           prometheus rsyslog rsyslog-openssl chromium
            procps psmisc"
 fuzz_pkgs="clang"
 bench_pkgs="iperf3 ethtool valgrind conntrack"

@@ -1,0 +1,255 @@
+/* The serial console `scanwall` (docs/console.md): private to src/console.
+ *
+ * The pieces, one file each: a JSON reader for the control socket's
+ * answers (json.c), the configuration store (conf.c, conf_file.c), the
+ * input checks and word splitter (input.c), the command trees (cmd.c,
+ * cmd_conf.c), the pretty printers (show*.c), login (auth.c), the console's
+ * events (event.c) and the terminal (tty.c). Only auth.c needs libcrypt and
+ * only tty.c needs libedit, so the unit tests link the rest without them. */
+#ifndef SW_CONSOLE_CONS_H
+#define SW_CONSOLE_CONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#define CONS_LINE_MAX 256		/* a command line, before it is refused */
+#define CONS_WORDS_MAX 16
+#define CONS_VALUE_MAX 128		/* a configuration value */
+#define CONS_ROLLBACKS 9		/* config.1 .. config.9 */
+#define CONS_COLS 80
+
+/* --- json.c: a reader for one control-socket answer ----------------------- */
+
+enum cj_type { CJ_OBJ, CJ_ARR, CJ_STR, CJ_NUM, CJ_TRUE, CJ_FALSE, CJ_NULL };
+
+struct cj_tok {
+	enum cj_type type;
+	uint32_t start, len;		/* the raw text (strings: inside the quotes) */
+	uint32_t next;			/* the token after this one's subtree */
+	uint32_t n;			/* children: elements, or keys + values */
+};
+
+struct cj {
+	const char *text;
+	size_t len;
+	struct cj_tok *tok;
+	uint32_t ntok, cap;
+};
+
+/* Parses text (not necessarily NUL-terminated); token 0 is the root.
+ * 0, -EBADMSG for anything that is not one JSON value, -ENOMEM. */
+int cj_parse(struct cj *j, const char *text, size_t len);
+void cj_free(struct cj *j);
+bool cj_true(const struct cj *j, int i);
+/* The value of key in object obj, or -1. */
+int cj_get(const struct cj *j, int obj, const char *key);
+/* Dotted path of keys from obj ("policy.sha256"), or -1. */
+int cj_path(const struct cj *j, int obj, const char *path);
+/* The i-th element of an array (or value of an object), or -1. */
+int cj_elem(const struct cj *j, int arr, uint32_t i);
+/* A value as printable text: strings unescaped, anything outside
+ * printable ASCII as '?', numbers and literals as written, containers as
+ * "{...}"/"[...]", -1 as "-". Always NUL-terminates buf; returns buf. */
+const char *cj_text(const struct cj *j, int i, char *buf, size_t size);
+/* A number (or a numeric string); def when i is missing or not one. */
+double cj_num(const struct cj *j, int i, double def);
+
+/* --- conf.c: the configuration keys and the candidate --------------------- */
+
+enum conf_key {
+	CONF_MGMT_ADDRESS,
+	CONF_HOSTNAME,
+	CONF_NTP_SERVER,
+	CONF_SYSLOG,
+	CONF_CLIENT_CA,
+	CONF_TIMEOUT,
+	CONF__COUNT
+};
+
+struct conf {
+	char val[CONF__COUNT][CONS_VALUE_MAX];	/* "" = not set */
+};
+
+struct conf_key_info {
+	const char *name;
+	const char *help;
+	/* 0, or a message that says why value is refused */
+	const char *(*check)(const char *value);
+};
+
+const struct conf_key_info *conf_key_info(enum conf_key k);
+/* The key named name, or -1. */
+int conf_key_find(const char *name);
+/* 0, -ENOENT (no such key) or -EINVAL with *why set. */
+int conf_set(struct conf *c, const char *key, const char *value, const char **why);
+int conf_delete(struct conf *c, const char *key);
+bool conf_equal(const struct conf *a, const struct conf *b);
+/* `show | compare`: a diff of b against a, "[edit]" style, into out.
+ * Returns the number of lines that differ. */
+unsigned conf_diff(const struct conf *a, const struct conf *b, FILE *out);
+/* The configuration as the file holds it: "KEY VALUE" lines. */
+void conf_print(const struct conf *c, FILE *out);
+/* Parses that text back; unknown keys and bad values are refused with
+ * -EBADMSG so that a damaged file is never half-applied. */
+int conf_parse(struct conf *c, const char *text, size_t len);
+/* The console timeout in force: opt > 0 wins, then the configuration,
+ * then the default. */
+unsigned conf_timeout(const struct conf *c, unsigned opt);
+
+/* --- conf_file.c: the files in STATE/console ------------------------------ */
+
+/* Every file the console keeps, under one directory; paths built here. */
+struct cons_store {
+	char dir[512];
+};
+
+int cons_store_init(struct cons_store *s, const char *state_dir);
+/* dir/name into buf; -ENAMETOOLONG. */
+int cons_store_path(const struct cons_store *s, const char *name, char *buf, size_t size);
+/* Writes len bytes as dir/name: tmp, fsync, rename, fsync dir. */
+int cons_store_write(const struct cons_store *s, const char *name, const void *buf, size_t len);
+/* Reads dir/name (at most max bytes) into a malloc'd, NUL-terminated buf. */
+int cons_store_read(const struct cons_store *s, const char *name, size_t max, char **buf, size_t *len);
+int cons_store_remove(const struct cons_store *s, const char *name);
+
+/* Loads the running configuration (n = 0) or rollback n; a missing
+ * running configuration is the empty one. */
+int conf_load(const struct cons_store *s, unsigned n, struct conf *c);
+/* Makes c the running configuration, the old one becomes rollback 1. */
+int conf_commit(const struct cons_store *s, const struct conf *c);
+
+/* commit confirmed: a deadline (wall clock, so that it survives a reboot) */
+int conf_confirm_arm(const struct cons_store *s, time_t deadline);
+int conf_confirm_clear(const struct cons_store *s);
+/* 0 = none pending */
+time_t conf_confirm_deadline(const struct cons_store *s);
+/* At or past the deadline: rollback 1 becomes the running configuration
+ * again. Returns 1 when it reverted, 0 when there was nothing to do. */
+int conf_confirm_expire(const struct cons_store *s, time_t now);
+
+/* --- input.c: what a technician typed ------------------------------------- */
+
+/* NULL when line is acceptable, else the message to show. */
+const char *cons_input_check(const char *line);
+/* Splits on blanks into at most CONS_WORDS_MAX words (in place); a word
+ * in double quotes may hold blanks. Returns the count or -E2BIG/-EINVAL. */
+int cons_split(char *line, char **argv);
+
+/* --- the session and the command trees ------------------------------------ */
+
+struct cons;
+
+/* Runs one control-socket command; *answer is malloc'd and holds the one
+ * JSON line. Returns 0, -EPROTO (an {"error":...} answer) or -errno. */
+typedef int (*cons_ctl_fn)(struct cons *c, const char *cmd, char **answer);
+
+struct cons_opts {
+	const char *state_dir;
+	const char *control;
+	const char *serial;		/* NULL: STATE/serial */
+	unsigned timeout;		/* 0: the configuration's */
+	unsigned confirm_unit;		/* seconds in a `commit confirmed` unit */
+	unsigned lockout_s;
+	unsigned max_failures;
+	bool login;
+};
+
+struct cons {
+	struct cons_opts o;
+	struct cons_store store;
+	struct conf running, cand;
+	bool configuring;
+	bool json;			/* print the control socket's JSON as is */
+	bool interactive;
+	bool quit;			/* logout */
+	FILE *out;
+	cons_ctl_fn ctl;
+	/* Asks the technician a question (factory-reset); NULL: refuse. */
+	int (*ask)(struct cons *c, const char *prompt, char *buf, size_t size);
+};
+
+struct cons_node {
+	const char *word;
+	const char *help;
+	const struct cons_node *sub;	/* children, ended by a NULL word */
+	int (*run)(struct cons *c, int argc, char **argv);	/* argv: after the words */
+	int min_args, max_args;
+	const char *args;		/* what the arguments are, for help */
+	bool interactive;		/* not from a shell's command line */
+};
+
+extern const struct cons_node cons_oper_tree[];
+extern const struct cons_node cons_conf_tree[];
+
+int cons_init(struct cons *c, const struct cons_opts *o, FILE *out);
+/* The tree in force: configure mode or operational. */
+const struct cons_node *cons_tree(const struct cons *c);
+/* Looks words up in tree (unique prefixes allowed); *used = words consumed.
+ * NULL with *why set when nothing runnable matches. */
+const struct cons_node *cons_lookup(const struct cons_node *tree, int argc, char **argv,
+				    int *used, const char **why);
+/* Runs one line: checks, splits, looks up, runs. 0 or -errno. */
+int cons_exec(struct cons *c, const char *line);
+int cons_exec_argv(struct cons *c, const struct cons_node *tree, int argc, char **argv);
+/* Help for the words typed so far (the `?` key). */
+void cons_help(struct cons *c, const char *line);
+/* Completion candidates for the word being typed: calls fn for each. */
+void cons_complete(const struct cons *c, const char *line, size_t point,
+		   void (*fn)(void *ctx, const char *word), void *ctx);
+/* Once a second and before each command: commit confirmed deadlines. */
+void cons_tick(struct cons *c);
+
+/* control socket through control_client() */
+int cons_ctl_socket(struct cons *c, const char *cmd, char **answer);
+/* Runs cmd and parses the answer; prints the error itself. */
+int cons_ask_ctl(struct cons *c, const char *cmd, char **raw, struct cj *j);
+
+/* --- show.c ------------------------------------------------------------- */
+
+int cons_show_status(struct cons *c, int argc, char **argv);
+int cons_show_flows(struct cons *c, int argc, char **argv);
+int cons_show_counters(struct cons *c, int argc, char **argv);
+int cons_show_events(struct cons *c, int argc, char **argv);
+int cons_show_policy(struct cons *c, int argc, char **argv);
+int cons_show_bundle(struct cons *c, int argc, char **argv);
+int cons_show_keys(struct cons *c, int argc, char **argv);
+int cons_show_interfaces(struct cons *c, int argc, char **argv);
+int cons_show_log(struct cons *c, int argc, char **argv);
+/* Any JSON value as indented "key  value" lines. */
+void cons_print_tree(FILE *out, const struct cj *j, int i, int indent);
+/* A string cut to fit width columns. */
+void cons_put_cut(FILE *out, const char *s, size_t width);
+
+/* --- event.c: the console's events, ev_json() lines ----------------------- */
+
+void cons_event(const struct cons_store *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* --- auth.c: the per-unit password and the lockout ------------------------ */
+
+struct cons_io {
+	/* Reads one line without echo; -ETIMEDOUT, -EOF as -ENODATA. */
+	int (*secret)(void *ctx, const char *prompt, char *buf, size_t size);
+	void (*say)(void *ctx, const char *msg);
+	void (*pause)(void *ctx, unsigned seconds);
+	void *ctx;
+};
+
+#define CONS_PASSWORD_MIN 10
+
+/* First boot sets the password, then asks for it; 0 once logged in,
+ * -EACCES, -ETIMEDOUT or -ENODATA (hang-up) otherwise. */
+int cons_login(struct cons *c, const struct cons_io *io);
+/* 0 and *left = seconds still locked (0: not locked). */
+int cons_lockout_left(const struct cons_store *s, time_t now, unsigned *left);
+
+/* --- tty.c ------------------------------------------------------------- */
+
+/* The interactive session: login when asked for, then the command loop
+ * until exit, EOF or the idle timeout. Returns the exit status. */
+int cons_tty_run(struct cons *c);
+
+#endif

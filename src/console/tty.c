@@ -1,0 +1,346 @@
+/* The interactive console on a terminal: login, then the command loop.
+ *
+ * libedit (its readline interface) edits the line, keeps the history and
+ * completes words; it is driven through its callback interface from a
+ * poll() loop so that the loop wakes once a second for the idle logout
+ * and the commit-confirmed deadline even while nobody types. Passwords
+ * and confirmations are read by a small reader of our own, without echo
+ * and with a hard length limit, never through libedit (no history).
+ * On something that is not a terminal (a pipe in a test, a script) the
+ * same reader takes every line. */
+#include <editline/readline.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "console/cons.h"
+
+#define TTY_HISTORY 100
+
+static struct cons *tty_c;		/* for libedit's callbacks, which take no context */
+static char *tty_line;
+static bool tty_have_line, tty_hangup;
+static char *tty_matches[64];
+static int tty_nmatches;
+
+static unsigned tty_timeout(const struct cons *c)
+{
+	return conf_timeout(&c->running, c->o.timeout);
+}
+
+/* --- a bounded line reader --------------------------------------------- */
+
+struct rd {
+	char *buf;
+	size_t size, len;
+	bool echo, too_long, bad;
+};
+
+/* 1: the line is complete, 0: more to come, -errno: stop. */
+static int rd_byte(struct rd *r, unsigned char ch)
+{
+	static bool last_cr;
+	bool was_cr = last_cr;
+
+	last_cr = ch == '\r';
+	if (ch == '\n' && was_cr)
+		return 0;
+	if (ch == '\r' || ch == '\n')
+		return 1;
+	if (ch == 4 && r->len == 0)
+		return -ENODATA;
+	if ((ch == 0x7f || ch == 8) && r->len) {
+		r->len--;
+		if (r->echo)
+			fputs("\b \b", stdout);
+		return 0;
+	}
+	if (ch < 0x20 || ch >= 0x7f)
+		r->bad = true;
+	else if (r->len + 1 >= r->size)
+		r->too_long = true;
+	else {
+		r->buf[r->len++] = (char)ch;
+		if (r->echo)
+			fputc(ch, stdout);
+	}
+	return 0;
+}
+
+static int tty_getline(const struct cons *c, char *buf, size_t size, bool echo)
+{
+	struct rd r = { .buf = buf, .size = size, .echo = echo };
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	int ms = (int)tty_timeout(c) * 1000, ret = 0;
+	unsigned char ch;
+
+	fflush(stdout);
+	while (!ret) {
+		int p = poll(&pfd, 1, ms);
+
+		if (p < 0 && errno == EINTR)
+			continue;
+		if (p == 0)
+			return -ETIMEDOUT;
+		if (p < 0 || read(STDIN_FILENO, &ch, 1) != 1)
+			return -ENODATA;
+		ret = rd_byte(&r, ch);
+		fflush(stdout);
+	}
+	buf[r.len] = 0;
+	if (ret < 0)
+		return ret;
+	return r.too_long ? -E2BIG : r.bad ? -EILSEQ : 0;
+}
+
+/* Without echo, the terminal in non-canonical mode so we see each byte. */
+static int tty_secret(void *ctx, const char *prompt, char *buf, size_t size)
+{
+	struct termios old, raw;
+	bool tty = tcgetattr(STDIN_FILENO, &old) == 0;
+	int err;
+
+	fputs(prompt, stdout);
+	if (tty) {
+		raw = old;
+		raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+		raw.c_cc[VMIN] = 1;
+		raw.c_cc[VTIME] = 0;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw);
+	}
+	err = tty_getline(ctx, buf, size, false);
+	if (tty)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	fputs("\n", stdout);
+	/* a too long or garbled password is simply a wrong one */
+	if (err == -E2BIG || err == -EILSEQ) {
+		buf[0] = 0;
+		err = 0;
+	}
+	return err;
+}
+
+static int tty_ask(struct cons *c, const char *prompt, char *buf, size_t size)
+{
+	struct termios old, raw;
+	bool tty = tcgetattr(STDIN_FILENO, &old) == 0;
+	int err;
+
+	fputs(prompt, stdout);
+	if (tty) {
+		raw = old;
+		raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+		raw.c_cc[VMIN] = 1;
+		raw.c_cc[VTIME] = 0;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw);
+	}
+	err = tty_getline(c, buf, size, tty);
+	if (tty)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	fputs("\n", stdout);
+	return err;
+}
+
+static void tty_say(void *ctx, const char *msg)
+{
+	printf("%s\n", msg);
+	fflush(stdout);
+}
+
+/* Sleeps, then drops whatever was typed meanwhile: a burst of guesses
+ * typed ahead must not be queued up behind the delay. */
+static void tty_pause(void *ctx, unsigned seconds)
+{
+	sleep(seconds);
+	tcflush(STDIN_FILENO, TCIFLUSH);
+}
+
+/* --- libedit ------------------------------------------------------------ */
+
+static void tty_on_line(char *line)
+{
+	tty_have_line = true;
+	tty_line = line;
+	if (!line)
+		tty_hangup = true;
+}
+
+static void tty_add_match(void *ctx, const char *word)
+{
+	if (tty_nmatches < (int)(sizeof(tty_matches) / sizeof(tty_matches[0])))
+		tty_matches[tty_nmatches++] = strdup(word);
+}
+
+static char *tty_generator(const char *text, int state)
+{
+	static int next;
+
+	if (state == 0) {
+		next = 0;
+		for (int i = 0; i < tty_nmatches; i++)
+			free(tty_matches[i]);
+		tty_nmatches = 0;
+		cons_complete(tty_c, rl_line_buffer, strlen(rl_line_buffer), tty_add_match, NULL);
+	}
+	if (next < tty_nmatches)
+		return strdup(tty_matches[next++]);
+	return NULL;
+}
+
+static char **tty_complete(const char *text, int start, int end)
+{
+	rl_attempted_completion_over = 1;
+	return rl_completion_matches(text, tty_generator);
+}
+
+/* The `?` key: help for what is typed so far, then the line again. */
+static int tty_help_key(int count, int key)
+{
+	fputs("?\n", stdout);
+	cons_help(tty_c, rl_line_buffer ? rl_line_buffer : "");
+	fflush(stdout);
+	rl_forced_update_display();
+	return 0;
+}
+
+static void tty_prompt(const struct cons *c, char *buf, size_t size)
+{
+	const char *host = c->running.val[CONF_HOSTNAME][0] ? c->running.val[CONF_HOSTNAME]
+							     : "scanwall";
+
+	if (c->configuring)
+		fputs("[edit]\n", stdout);
+	snprintf(buf, size, "technician@%s%c ", host, c->configuring ? '#' : '>');
+	fflush(stdout);
+}
+
+static void tty_run_line(struct cons *c, char *line)
+{
+	if (line[0] && !cons_input_check(line))
+		add_history(line);
+	cons_exec(c, line);
+	fflush(stdout);
+}
+
+/* One more byte for libedit, or the idle and confirm timers. */
+static int tty_step(struct cons *c, time_t *last)
+{
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	int p = poll(&pfd, 1, 1000);
+
+	if (p < 0 && errno != EINTR)
+		return -EIO;
+	if (p > 0 && !(pfd.revents & POLLIN))
+		return -ENODATA;	/* hang-up */
+	if (p > 0) {
+		*last = time(NULL);
+		rl_callback_read_char();
+		return 0;
+	}
+	cons_tick(c);
+	if (time(NULL) - *last >= (time_t)tty_timeout(c))
+		return -ETIMEDOUT;
+	return 0;
+}
+
+static int tty_loop_edit(struct cons *c)
+{
+	char prompt[CONS_VALUE_MAX + 32];
+	time_t last = time(NULL);
+	int err = 0;
+
+	rl_readline_name = "scanwall";
+	rl_attempted_completion_function = tty_complete;
+	rl_completion_append_character = ' ';
+	stifle_history(TTY_HISTORY);
+	while (!c->quit && !err) {
+		tty_prompt(c, prompt, sizeof(prompt));
+		tty_have_line = false;
+		rl_callback_handler_install(prompt, tty_on_line);
+		rl_add_defun("scanwall-help", tty_help_key, '?');
+		while (!tty_have_line && !err)
+			err = tty_step(c, &last);
+		rl_callback_handler_remove();
+		if (tty_have_line && tty_line)
+			tty_run_line(c, tty_line);
+		free(tty_line);
+		tty_line = NULL;
+		if (tty_hangup)
+			err = -ENODATA;
+	}
+	return err;
+}
+
+/* Not a terminal: the same commands, a line at a time, no editing. */
+static int tty_loop_plain(struct cons *c)
+{
+	char line[CONS_LINE_MAX + 1], prompt[CONS_VALUE_MAX + 32];
+	int err = 0;
+
+	while (!c->quit && !err) {
+		tty_prompt(c, prompt, sizeof(prompt));
+		fputs(prompt, stdout);
+		err = tty_getline(c, line, sizeof(line), false);
+		if (err == -E2BIG || err == -EILSEQ) {
+			printf("%s\n", err == -E2BIG ? "error: line too long (at most 256 characters), ignored"
+					      : "error: non-printable characters in the line, ignored");
+			err = 0;
+			continue;
+		}
+		if (!err)
+			tty_run_line(c, line);
+	}
+	return err;
+}
+
+/* Line noise holds ^S now and then: with XON/XOFF on, one would freeze
+ * the console's output until a ^Q that never comes. A USB serial adapter
+ * at 115200 needs no software flow control. */
+static void tty_no_flow_control(void)
+{
+	struct termios t;
+
+	if (tcgetattr(STDIN_FILENO, &t))
+		return;
+	t.c_iflag &= ~(tcflag_t)(IXON | IXOFF | IXANY);
+	tcsetattr(STDIN_FILENO, TCSANOW, &t);
+}
+
+int cons_tty_run(struct cons *c)
+{
+	struct cons_io io = { .secret = tty_secret, .say = tty_say, .pause = tty_pause, .ctx = c };
+	bool tty = isatty(STDIN_FILENO);
+	int err = 0;
+
+	tty_c = c;
+	c->interactive = true;
+	c->ask = tty_ask;
+	/* a login shell on a console: ^C and ^Z must not end the session */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	signal(SIGTSTP, SIG_IGN);
+	if (tty)
+		tty_no_flow_control();
+	cons_tick(c);
+	if (c->o.login)
+		err = cons_login(c, &io);
+	if (err) {
+		printf("\n%s\n", err == -ETIMEDOUT ? "Timed out." : "Login failed.");
+		return 1;
+	}
+	printf("scanwall console. '?' or 'help' lists the commands.\n");
+	err = tty ? tty_loop_edit(c) : tty_loop_plain(c);
+	if (err == -ETIMEDOUT) {
+		printf("\nIdle for %u s: logged out.\n", tty_timeout(c));
+		cons_event(&c->store, "console: logout (idle %u s)", tty_timeout(c));
+	} else {
+		printf("\nLogged out.\n");
+		cons_event(&c->store, "console: logout");
+	}
+	fflush(stdout);
+	return 0;
+}

@@ -1,0 +1,88 @@
+#!/bin/bash
+# tests/console/run.sh BUILD: the serial console through a pseudo-terminal
+# (console.py), first without scanwalld (login, lockout, configure, commit
+# confirmed, rollback, garbage, idle logout, factory-reset), then against a
+# scanwalld in a throwaway network namespace (show, --json, bundle install).
+#
+#   console.py ── pty ── scanwall ── ctl.sock ── scanwalld (netns swcon$$)
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib.sh"
+BUILD=$(cd "${1:-build}" && pwd)
+ns=swcon$$
+work=$(mktemp -d /tmp/sw-console.XXXXXX)
+pid=
+
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && sleep 0.3
+	ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+	ip netns del "$ns" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# PASS/FAIL lines from the driver become this suite's results
+report() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		PASS\ *) ok "${line#PASS }" ;;
+		FAIL\ *) fail "${line#FAIL }" ;;
+		*) echo "$line" ;;
+		esac
+	done
+}
+
+if [ ! -x "$BUILD/scanwall" ]; then
+	fail "console: no $BUILD/scanwall"
+	exit 0
+fi
+
+# make a good and a badly signed bundle for scanwalld's keyring (2 of 3)
+tool=$BUILD/scanwall-bundle
+policy=$here/../netns/policy/netns.conf
+mkdir -p "$work/keys" "$work/priv" "$work/state"
+setup_bundles() {
+	local k compat
+	for k in a b c; do
+		"$tool" keygen --out "$work/priv/$k" >/dev/null && cp "$work/priv/$k.pub" "$work/keys/" || return 1
+	done
+	compat=$("$BUILD/scanwalld" --version | cut -d' ' -f3)
+	sed 's/services verification storage$/services verification/' "$policy" >"$work/echo.conf"
+	"$tool" create --version 2 --compatible "$compat" --policy "$work/echo.conf" --out "$work/good.bundle" >/dev/null &&
+		"$tool" sign --key "$work/priv/a.key" "$work/good.bundle" >/dev/null &&
+		"$tool" sign --key "$work/priv/b.key" "$work/good.bundle" >/dev/null &&
+		"$tool" create --version 3 --compatible "$compat" --policy "$policy" --out "$work/bad.bundle" >/dev/null &&
+		"$tool" sign --key "$work/priv/c.key" "$work/bad.bundle" >/dev/null
+}
+
+start_scanwalld() {
+	local i
+	ip netns add "$ns" || return 1
+	ip netns exec "$ns" timeout 600 "$BUILD/scanwalld" --policy "$policy" --queue 5 \
+		--control "$work/ctl.sock" --state "$work/state" --keyring "$work/keys" --events "$work/events.json" \
+		>"$work/scanwalld.log" 2>&1 &
+	pid=$!
+	for ((i = 0; i < 50; i++)); do
+		timeout 5 "$BUILD/scanwalld" --ctl "$work/ctl.sock" status >/dev/null 2>&1 && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$work/scanwalld.log" >&2
+	return 1
+}
+
+args=()
+if [ "$(id -u)" != 0 ]; then
+	fail "console: the scanwalld checks need root (a network namespace)"
+elif ! setup_bundles; then
+	fail "console: make keys and bundles"
+elif ! start_scanwalld; then
+	fail "console: scanwalld starts in a namespace"
+else
+	args=("$work/ctl.sock" "$work/good.bundle" "$work/bad.bundle" "$(sha256sum "$policy" | cut -d' ' -f1)")
+fi
+
+timeout -k 5 300 /usr/bin/python3 "$here/console.py" "$BUILD/scanwall" "$work" "${args[@]}" | report
+rc=${PIPESTATUS[0]}
+[ "$rc" = 0 ] || fail "console: the pty driver exited $rc"
+exit 0

@@ -1,0 +1,530 @@
+/* The console's pieces without a terminal: the JSON reader, the input
+ * checks and word splitter, the configuration keys, the store (atomic
+ * files, rollbacks, commit confirmed), and the command walker with a fake
+ * control socket so the pretty printers see known answers. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "console/cons.h"
+
+/* --- json ---------------------------------------------------------------- */
+
+static const char status_json[] =
+	"{\"version\":\"0.1.0\",\"pid\":412,\"uptime_s\":90061,\"policy\":{\"path\":\"/etc/p.conf\","
+	"\"sha256\":\"9f2c\",\"rules\":7,\"default\":\"block\"},\"packets\":18342,\"accepted\":18120,"
+	"\"dropped\":222,\"settled\":4,\"flows_live\":3,\"events\":null}\n";
+
+static void test_json_paths(void **state)
+{
+	struct cj j;
+	char buf[64];
+
+	assert_int_equal(cj_parse(&j, status_json, strlen(status_json)), 0);
+	assert_string_equal(cj_text(&j, cj_path(&j, 0, "policy.sha256"), buf, sizeof(buf)), "9f2c");
+	assert_true(cj_num(&j, cj_get(&j, 0, "dropped"), -1) == 222);
+	assert_true(cj_num(&j, cj_path(&j, 0, "policy.rules"), -1) == 7);
+	assert_int_equal(cj_get(&j, 0, "nope"), -1);
+	assert_int_equal(cj_path(&j, 0, "policy.nope"), -1);
+	assert_string_equal(cj_text(&j, cj_get(&j, 0, "events"), buf, sizeof(buf)), "null");
+	assert_string_equal(cj_text(&j, -1, buf, sizeof(buf)), "-");
+	cj_free(&j);
+}
+
+static void test_json_arrays(void **state)
+{
+	const char *t = "{\"a\":[1,{\"x\":[2,3]},\"s\"],\"b\":true,\"c\":[]}";
+	struct cj j;
+	char buf[16];
+	int a;
+
+	assert_int_equal(cj_parse(&j, t, strlen(t)), 0);
+	a = cj_get(&j, 0, "a");
+	assert_int_equal(j.tok[a].n, 3);
+	assert_string_equal(cj_text(&j, cj_elem(&j, a, 0), buf, sizeof(buf)), "1");
+	assert_true(cj_num(&j, cj_elem(&j, cj_get(&j, cj_elem(&j, a, 1), "x"), 1), 0) == 3);
+	assert_string_equal(cj_text(&j, cj_elem(&j, a, 2), buf, sizeof(buf)), "s");
+	assert_int_equal(cj_elem(&j, a, 3), -1);
+	assert_true(cj_true(&j, cj_get(&j, 0, "b")));
+	assert_int_equal(cj_elem(&j, cj_get(&j, 0, "c"), 0), -1);
+	/* the object's values in order */
+	assert_int_equal(cj_elem(&j, 0, 1), cj_get(&j, 0, "b"));
+	cj_free(&j);
+}
+
+/* Escapes decode to printable text; control characters never reach the
+ * terminal. */
+static void test_json_escapes(void **state)
+{
+	const char *t = "{\"s\":\"a\\\"b\\u001b[2Jc\\u000ad\\\\\",\"raw\":\"\x1b\"}";
+	struct cj j;
+	char buf[32];
+
+	const char *ok = "{\"s\":\"a\\\"b\\u001b[2Jc\\u000ad\\\\\"}";
+
+	assert_int_equal(cj_parse(&j, ok, strlen(ok)), 0);
+	assert_string_equal(cj_text(&j, cj_get(&j, 0, "s"), buf, sizeof(buf)), "a\"b?[2Jc\nd\\");
+	/* a short buffer cuts, and still terminates */
+	assert_string_equal(cj_text(&j, cj_get(&j, 0, "s"), buf, 4), "a\"b");
+	cj_free(&j);
+	/* a raw control byte inside a string is not JSON */
+	assert_int_equal(cj_parse(&j, t, strlen(t)), -EBADMSG);
+}
+
+static void test_json_malformed(void **state)
+{
+	static const char *const bad[] = {
+		"", "{", "{\"a\"", "{\"a\":}", "{\"a\":1,}", "[1 2]", "\"open", "{\"a\":1} x",
+		"{a:1}", "[tru]", "{\"a\":1]", "]", "nul", "-", "{\"a\":\"\\",
+	};
+	char deep[200];
+	struct cj j;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(cj_parse(&j, bad[i], strlen(bad[i])), -EBADMSG);
+		assert_null(j.tok);
+	}
+	memset(deep, '[', sizeof(deep));
+	assert_int_equal(cj_parse(&j, deep, sizeof(deep)), -EBADMSG);
+	/* not NUL-terminated: the length bounds it */
+	assert_int_equal(cj_parse(&j, "[1]]]", 3), 0);
+	cj_free(&j);
+}
+
+/* --- input ----------------------------------------------------------------- */
+
+static void test_input(void **state)
+{
+	char line[400], *argv[CONS_WORDS_MAX];
+
+	assert_null(cons_input_check("show flows"));
+	assert_non_null(cons_input_check("show \x1b[A"));
+	assert_non_null(cons_input_check("show \xff"));
+	memset(line, 'x', sizeof(line) - 1);
+	line[sizeof(line) - 1] = 0;
+	assert_non_null(strstr(cons_input_check(line), "too long"));
+	line[CONS_LINE_MAX] = 0;
+	assert_null(cons_input_check(line));
+
+	strcpy(line, "  set  hostname\tbox1  ");
+	assert_int_equal(cons_split(line, argv), 3);
+	assert_string_equal(argv[2], "box1");
+	strcpy(line, "set x \"a b\" c");
+	assert_int_equal(cons_split(line, argv), 4);
+	assert_string_equal(argv[2], "a b");
+	assert_string_equal(argv[3], "c");
+	strcpy(line, "set \"open");
+	assert_int_equal(cons_split(line, argv), -EINVAL);
+	strcpy(line, "a b c d e f g h i j k l m n o p q");
+	assert_int_equal(cons_split(line, argv), -E2BIG);
+	strcpy(line, "   ");
+	assert_int_equal(cons_split(line, argv), 0);
+}
+
+/* --- configuration keys --------------------------------------------------- */
+
+static void test_conf_keys(void **state)
+{
+	static const struct { const char *key, *val; int want; } cases[] = {
+		{ "management-address", "192.0.2.10/24", 0 },
+		{ "management-address", "fd00::1/64", 0 },
+		{ "management-address", "192.0.2.10", -EINVAL },
+		{ "management-address", "192.0.2.10/33", -EINVAL },
+		{ "management-address", "300.0.2.10/24", -EINVAL },
+		{ "hostname", "scanner-fw-1", 0 },
+		{ "hostname", "-bad", -EINVAL },
+		{ "hostname", "a.b", -EINVAL },
+		{ "ntp-server", "pool.ntp.org", 0 },
+		{ "ntp-server", "10.0.0.1", 0 },
+		{ "ntp-server", "bad_name", -EINVAL },
+		{ "syslog-collector", "10.0.0.5:514", 0 },
+		{ "syslog-collector", "[fd00::5]:6514", 0 },
+		{ "syslog-collector", "fd00::5", 0 },
+		{ "syslog-collector", "log.example:0", -EINVAL },
+		{ "syslog-collector", "[fd00::5", -EINVAL },
+		{ "client-ca", "/etc/scanwall/ca.pem", 0 },
+		{ "client-ca", "ca.pem", -EINVAL },
+		{ "client-ca", "/etc/../shadow", -EINVAL },
+		{ "console-timeout", "300", 0 },
+		{ "console-timeout", "2", -EINVAL },
+		{ "console-timeout", "10x", -EINVAL },
+		{ "no-such-key", "1", -ENOENT },
+	};
+	struct conf c = { 0 };
+	const char *why;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int r = conf_set(&c, cases[i].key, cases[i].val, &why);
+
+		if (r != cases[i].want)
+			fail_msg("%s %s: %d, want %d", cases[i].key, cases[i].val, r, cases[i].want);
+		if (r == -EINVAL)
+			assert_non_null(why);
+	}
+	/* refused values leave the last good one */
+	assert_string_equal(c.val[CONF_HOSTNAME], "scanner-fw-1");
+	assert_int_equal(conf_timeout(&c, 0), 300);
+	assert_int_equal(conf_timeout(&c, 7), 7);
+	assert_int_equal(conf_delete(&c, "console-timeout"), 0);
+	assert_int_equal(conf_timeout(&c, 0), 600);
+	assert_int_equal(conf_delete(&c, "nope"), -ENOENT);
+}
+
+static void test_conf_text(void **state)
+{
+	struct conf a = { 0 }, b;
+	const char *why;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem;
+
+	conf_set(&a, "hostname", "box1", &why);
+	conf_set(&a, "ntp-server", "10.0.0.1", &why);
+	mem = open_memstream(&text, &len);
+	conf_print(&a, mem);
+	fclose(mem);
+	assert_string_equal(text, "hostname box1\nntp-server 10.0.0.1\n");
+	assert_int_equal(conf_parse(&b, text, len), 0);
+	assert_true(conf_equal(&a, &b));
+	free(text);
+	/* one bad line refuses the whole file */
+	assert_int_equal(conf_parse(&b, "hostname box2\nhostname -x\n", 26), -EBADMSG);
+	assert_string_equal(b.val[CONF_HOSTNAME], "");
+	assert_int_equal(conf_parse(&b, "bogus 1\n", 8), -EBADMSG);
+	assert_int_equal(conf_parse(&b, "# comment\n\nhostname b3", 22), 0);
+	assert_string_equal(b.val[CONF_HOSTNAME], "b3");
+
+	text = NULL;
+	mem = open_memstream(&text, &len);
+	assert_int_equal(conf_diff(&a, &b, mem), 2);
+	fclose(mem);
+	assert_string_equal(text, "- hostname box1\n+ hostname b3\n- ntp-server 10.0.0.1\n");
+	free(text);
+}
+
+/* --- the store ------------------------------------------------------------ */
+
+struct fx {
+	char dir[64];
+	struct cons_store s;
+};
+
+static int fx_setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	strcpy(f->dir, "/tmp/test_console.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(cons_store_init(&f->s, f->dir), 0);
+	*state = f;
+	return 0;
+}
+
+static int fx_teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static void conf_host(struct conf *c, const char *host)
+{
+	const char *why;
+
+	memset(c, 0, sizeof(*c));
+	assert_int_equal(conf_set(c, "hostname", host, &why), 0);
+}
+
+static void test_store_rollbacks(void **state)
+{
+	struct fx *f = *state;
+	struct conf c, got;
+	char name[16];
+
+	assert_int_equal(conf_load(&f->s, 0, &got), 0);	/* none yet: empty */
+	assert_string_equal(got.val[CONF_HOSTNAME], "");
+	assert_int_equal(conf_load(&f->s, 1, &got), -ENOENT);
+	for (int i = 1; i <= 12; i++) {
+		snprintf(name, sizeof(name), "h%d", i);
+		conf_host(&c, name);
+		assert_int_equal(conf_commit(&f->s, &c), 0);
+	}
+	assert_int_equal(conf_load(&f->s, 0, &got), 0);
+	assert_string_equal(got.val[CONF_HOSTNAME], "h12");
+	for (unsigned n = 1; n <= CONS_ROLLBACKS; n++) {
+		snprintf(name, sizeof(name), "h%u", 12 - n);
+		assert_int_equal(conf_load(&f->s, n, &got), 0);
+		assert_string_equal(got.val[CONF_HOSTNAME], name);
+	}
+	assert_int_equal(conf_load(&f->s, CONS_ROLLBACKS + 1, &got), -ERANGE);
+	/* no temporary file is left behind */
+	snprintf(name, sizeof(name), "config.tmp");
+	char path[600];
+	cons_store_path(&f->s, name, path, sizeof(path));
+	assert_int_equal(access(path, F_OK), -1);
+}
+
+static void test_store_confirm(void **state)
+{
+	struct fx *f = *state;
+	struct conf a, b, got;
+
+	conf_host(&a, "good");
+	conf_host(&b, "risky");
+	assert_int_equal(conf_commit(&f->s, &a), 0);
+	assert_int_equal(conf_commit(&f->s, &b), 0);
+	assert_int_equal(conf_confirm_arm(&f->s, 1000), 0);
+	assert_int_equal(conf_confirm_deadline(&f->s), 1000);
+	assert_int_equal(conf_confirm_expire(&f->s, 999), 0);
+	assert_int_equal(conf_load(&f->s, 0, &got), 0);
+	assert_string_equal(got.val[CONF_HOSTNAME], "risky");
+	assert_int_equal(conf_confirm_expire(&f->s, 1000), 1);
+	assert_int_equal(conf_load(&f->s, 0, &got), 0);
+	assert_string_equal(got.val[CONF_HOSTNAME], "good");
+	assert_int_equal(conf_load(&f->s, 1, &got), 0);
+	assert_string_equal(got.val[CONF_HOSTNAME], "risky");
+	assert_int_equal(conf_confirm_deadline(&f->s), 0);
+	assert_int_equal(conf_confirm_expire(&f->s, 5000), 0);
+	/* a damaged deadline file still reverts */
+	assert_int_equal(conf_commit(&f->s, &b), 0);
+	assert_int_equal(cons_store_write(&f->s, "confirm-deadline", "garbage", 7), 0);
+	assert_int_equal(conf_confirm_expire(&f->s, 2), 1);
+	assert_int_equal(conf_load(&f->s, 0, &got), 0);
+	assert_string_equal(got.val[CONF_HOSTNAME], "good");
+}
+
+/* --- the command walker --------------------------------------------------- */
+
+static const char *fake_answer;
+static char last_cmd[256];
+
+static int fake_ctl(struct cons *c, const char *cmd, char **answer)
+{
+	snprintf(last_cmd, sizeof(last_cmd), "%s", cmd);
+	*answer = strdup(fake_answer);
+	return strncmp(fake_answer, "{\"error\"", 8) ? 0 : -EPROTO;
+}
+
+struct run {
+	struct fx *f;
+	struct cons c;
+	char *text;
+	size_t len;
+	FILE *out;
+};
+
+static void run_begin(struct run *r, struct fx *f)
+{
+	struct cons_opts o = { .state_dir = f->dir, .control = "/nonexistent", .confirm_unit = 60,
+			       .lockout_s = 300, .max_failures = 5 };
+
+	r->f = f;
+	r->text = NULL;
+	r->out = open_memstream(&r->text, &r->len);
+	assert_int_equal(cons_init(&r->c, &o, r->out), 0);
+	r->c.ctl = fake_ctl;
+	r->c.interactive = true;
+}
+
+/* Runs line, returns its output (valid until the next call). */
+static const char *run(struct run *r, const char *line, int want)
+{
+	fflush(r->out);
+	size_t start = r->len;
+
+	assert_int_equal(cons_exec(&r->c, line), want);
+	fflush(r->out);
+	return r->text + start;
+}
+
+static void run_end(struct run *r)
+{
+	fclose(r->out);
+	free(r->text);
+}
+
+static void test_cmd_show(void **state)
+{
+	struct run r;
+	const char *out;
+
+	run_begin(&r, *state);
+	fake_answer = status_json;
+	out = run(&r, "sh st", 0);			/* unique prefixes */
+	assert_string_equal(last_cmd, "status");
+	assert_non_null(strstr(out, "Policy sha256  9f2c\n"));
+	assert_non_null(strstr(out, "Uptime         1d 01:01:01\n"));
+	assert_non_null(strstr(out, "Dropped        222\n"));
+	out = run(&r, "show status --json", 0);
+	assert_string_equal(out, status_json);
+	run(&r, "show status --yaml", -EINVAL);
+	fake_answer = "{\"flows\":[{\"proto\":\"tcp\",\"src\":\"10.77.1.10\",\"sport\":41102,"
+		      "\"dst\":\"fd77::15\",\"dport\":104,\"state\":\"dicom\",\"rule\":9,"
+		      "\"packets\":12,\"bytes\":3456,\"calling_ae\":\"LAN\\u001bSCU\","
+		      "\"called_ae\":\"SYMBIA\"}],\"count\":1,\"truncated\":false}\n";
+	out = run(&r, "show flows", 0);
+	assert_non_null(strstr(out, "10.77.1.10:41102      [fd77::15]:104"));
+	assert_non_null(strstr(out, "LAN?SCU -> SYMBIA, rule 9"));
+	assert_non_null(strstr(out, "1 flow\n"));
+	assert_null(strchr(out, '\x1b'));
+	/* every line fits 80 columns */
+	for (const char *p = out; *p;) {
+		size_t n = strcspn(p, "\n");
+
+		assert_true(n < CONS_COLS);
+		p += n + (p[n] != 0);
+	}
+	fake_answer = "{\"error\":\"permission denied\"}\n";
+	out = run(&r, "show counters", -EPROTO);
+	assert_string_equal(out, "error: permission denied\n");
+	fake_answer = "{\"flows\":[{\"proto\"";
+	out = run(&r, "show flows", -EBADMSG);
+	assert_non_null(strstr(out, "unreadable"));
+	run_end(&r);
+}
+
+static void test_cmd_errors(void **state)
+{
+	struct run r;
+
+	run_begin(&r, *state);
+	assert_non_null(strstr(run(&r, "frobnicate", -EINVAL), "unknown command"));
+	assert_non_null(strstr(run(&r, "show c", -EINVAL), "ambiguous"));
+	assert_non_null(strstr(run(&r, "show", -EINVAL), "incomplete"));
+	assert_non_null(strstr(run(&r, "show \x01\x02", -EINVAL), "non-printable"));
+	assert_non_null(strstr(run(&r, "show ?", 0), "interfaces"));
+	assert_non_null(strstr(run(&r, "bundle install", -EINVAL), "usage"));
+	assert_non_null(strstr(run(&r, "bundle install /x confirm", -EINVAL), "usage"));
+	r.c.interactive = false;
+	assert_non_null(strstr(run(&r, "configure", -EPERM), "interactive"));
+	run_end(&r);
+}
+
+static void test_cmd_bundle(void **state)
+{
+	struct run r;
+
+	run_begin(&r, *state);
+	fake_answer = "{\"ok\":false,\"event\":\"bundle-refused\",\"reason\":\"signature\","
+		      "\"version\":2,\"detail\":\"1 of 2\",\"error\":\"1 of 2\"}\n";
+	assert_non_null(strstr(run(&r, "bundle install /media/usb/v2.bundle", -EPERM),
+			       "refused: bundle-refused (signature): 1 of 2"));
+	assert_string_equal(last_cmd, "bundle install /media/usb/v2.bundle");
+	fake_answer = "{\"ok\":true,\"event\":\"bundle-installed\",\"reason\":\"ok\","
+		      "\"version\":2,\"detail\":\"\"}\n";
+	assert_non_null(strstr(run(&r, "bundle install /b confirm 60", 0), "ok: bundle-installed"));
+	assert_string_equal(last_cmd, "bundle install /b confirm 60");
+	run_end(&r);
+}
+
+static void test_cmd_configure(void **state)
+{
+	struct run r;
+	struct conf got;
+	const char *out;
+
+	run_begin(&r, *state);
+	run(&r, "configure", 0);
+	assert_true(r.c.configuring);
+	run(&r, "set hostname box1", 0);
+	assert_non_null(strstr(run(&r, "set hostname -x", -EINVAL), "host name"));
+	assert_non_null(strstr(run(&r, "set colour red", -ENOENT), "no such setting"));
+	out = run(&r, "show | compare", 0);
+	assert_string_equal(out, "+ hostname box1\n");
+	run(&r, "commit", 0);
+	assert_int_equal(conf_load(&r.f->s, 0, &got), 0);
+	assert_string_equal(got.val[CONF_HOSTNAME], "box1");
+	assert_string_equal(run(&r, "show | compare", 0), "(no changes)\n");
+
+	/* commit confirmed, then not confirmed: the deadline reverts it */
+	run(&r, "set hostname box2", 0);
+	assert_non_null(strstr(run(&r, "commit confirmed 5", 0), "reverts in 5 minutes"));
+	assert_true(conf_confirm_deadline(&r.f->s) > time(NULL) + 200);
+	run(&r, "commit confirmed 0", -EINVAL);
+	assert_int_equal(conf_confirm_arm(&r.f->s, 1), 0);	/* time passes */
+	out = run(&r, "show", 0);
+	assert_non_null(strstr(out, "previous configuration is back"));
+	assert_string_equal(r.c.running.val[CONF_HOSTNAME], "box1");
+
+	/* commit confirmed, then commit: it stays */
+	run(&r, "set hostname box3", 0);
+	run(&r, "commit confirmed 1", 0);
+	assert_non_null(strstr(run(&r, "commit", 0), "stays"));
+	assert_int_equal(conf_confirm_deadline(&r.f->s), 0);
+
+	/* rollback 1 loads the one before into the candidate */
+	assert_non_null(strstr(run(&r, "rollback 1", 0), "load complete"));
+	assert_string_equal(run(&r, "show | compare", 0), "- hostname box3\n+ hostname box1\n");
+	run(&r, "rollback 99", -EINVAL);
+	assert_non_null(strstr(run(&r, "exit", 0), "uncommitted changes discarded"));
+	assert_false(r.c.configuring);
+	assert_string_equal(r.c.cand.val[CONF_HOSTNAME], "box3");
+	run_end(&r);
+}
+
+static int ask_serial(struct cons *c, const char *prompt, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s", fake_answer);
+	return 0;
+}
+
+static void test_cmd_factory_reset(void **state)
+{
+	struct run r;
+	struct conf got;
+
+	run_begin(&r, *state);
+	r.c.ask = ask_serial;
+	run(&r, "configure", 0);
+	run(&r, "set hostname box1", 0);
+	run(&r, "commit", 0);
+	run(&r, "exit", 0);
+	/* no serial number known: refused */
+	assert_non_null(strstr(run(&r, "factory-reset", -ENOENT), "not known"));
+	r.c.o.serial = "SN-42";
+	fake_answer = "SN-41";
+	assert_non_null(strstr(run(&r, "factory-reset", -EPERM), "does not match"));
+	assert_int_equal(conf_load(&r.f->s, 0, &got), 0);
+	assert_string_equal(got.val[CONF_HOSTNAME], "box1");
+	fake_answer = "SN-42";
+	run(&r, "factory-reset", 0);
+	assert_true(r.c.quit);
+	assert_int_equal(conf_load(&r.f->s, 0, &got), 0);
+	assert_string_equal(got.val[CONF_HOSTNAME], "");
+	assert_int_equal(conf_load(&r.f->s, 1, &got), -ENOENT);
+	run_end(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_json_paths),
+		cmocka_unit_test(test_json_arrays),
+		cmocka_unit_test(test_json_escapes),
+		cmocka_unit_test(test_json_malformed),
+		cmocka_unit_test(test_input),
+		cmocka_unit_test(test_conf_keys),
+		cmocka_unit_test(test_conf_text),
+		cmocka_unit_test_setup_teardown(test_store_rollbacks, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_store_confirm, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_cmd_show, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_cmd_errors, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_cmd_bundle, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_cmd_configure, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_cmd_factory_reset, fx_setup, fx_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
