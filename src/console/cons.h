@@ -99,6 +99,11 @@ int conf_parse(struct conf *c, const char *text, size_t len);
  * then the default. */
 unsigned conf_timeout(const struct conf *c, unsigned opt);
 
+/* --- event.c -------------------------------------------------------------- */
+
+/* Events also go to the engine's log through this control socket. */
+void cons_event_forward(const char *control);
+
 /* --- conf_file.c: the files in STATE/console ------------------------------ */
 
 /* Every file the console keeps, under one directory; paths built here. */

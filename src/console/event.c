@@ -1,7 +1,8 @@
-/* The console's own events: logins, failures, lockouts, commits. The
- * control socket has no command that writes an event, so they go to
- * STATE/console/events.json, one ev_json() line each (EV_SYSTEM), the
- * same format as the engine's events file, so one reader serves both.
+/* The console's own events: logins, failures, lockouts, commits. Each goes
+ * to the engine's event log through the control socket (`event TEXT`), so
+ * the management plane and syslog see it, and to
+ * STATE/console/events.json, one ev_json() line each (EV_SYSTEM), which
+ * keeps them when the engine is down.
  * Appends are one write(2) of a whole line to an O_APPEND file: a line is
  * never interleaved with another console's, and a failed write loses that
  * event, never the session. */
@@ -13,6 +14,28 @@
 
 #include "scanwall/event.h"
 #include "console/cons.h"
+#include "engine/control.h"
+
+static const char *event_control;
+
+void cons_event_forward(const char *control)
+{
+	event_control = control;
+}
+
+static void cons_event_send(const char *reason)
+{
+	char cmd[256];
+	FILE *sink;
+
+	if (!event_control || (size_t)snprintf(cmd, sizeof(cmd), "event %s", reason) >= sizeof(cmd))
+		return;
+	sink = fopen("/dev/null", "w");
+	if (sink) {
+		control_client(event_control, cmd, sink);
+		fclose(sink);
+	}
+}
 
 void cons_event(const struct cons_store *s, const char *fmt, ...)
 {
@@ -27,6 +50,7 @@ void cons_event(const struct cons_store *s, const char *fmt, ...)
 	va_end(ap);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ev.ts_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	cons_event_send(reason);
 	n = ev_json(&ev, line, sizeof(line));
 	if (n < 0 || cons_store_path(s, "events.json", path, sizeof(path)))
 		return;

@@ -83,6 +83,7 @@ int main(int argc, char **argv)
 			return ch == 'h' ? 0 : 2;
 		}
 	}
+	cons_event_forward(o.control);
 	err = cons_init(&c, &o, stdout);
 	if (err) {
 		fprintf(stderr, "scanwall: %s: %s\n", o.state_dir, strerror(-err));

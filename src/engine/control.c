@@ -562,6 +562,7 @@ static const struct ctl_cmd {
 	{ "events", cmd_events, "events [since N]" },
 	{ "reload", cmd_reload, "reload" },
 	{ "policy", cmd_policy, "policy" },
+	{ "event", NULL, "event TEXT" },
 	{ "help", cmd_help, "help" },
 };
 
@@ -596,6 +597,33 @@ static int ctl_split(char *line, char **argv)
 	return argc;
 }
 
+#define CTL_EVENT_MAX 200
+
+/* `event TEXT`: another local program's event (the console's logins and
+ * commits) in the engine's log, so that every reader of events (the file,
+ * `events`, the management plane and its syslog export) sees it. The text
+ * is kept whole, not split in words; only printable ASCII is taken. */
+static int cmd_event(struct control *c, const char *text, FILE *out)
+{
+	char reason[CTL_EVENT_MAX + 1];
+	struct sw_event ev = { .kind = EV_SYSTEM, .reason = reason };
+	size_t n = strlen(text);
+
+	if (!n || n > CTL_EVENT_MAX)
+		return ctl_error(out, "usage: event TEXT (1 to 200 characters)", -EINVAL);
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n && (text[i] < 0x20 || text[i] > 0x7e))
+			return ctl_error(out, "event text must be printable ASCII", -EINVAL);
+		reason[i] = text[i];
+	}
+	if (!c->env.evlog)
+		return ctl_error(out, "no event log", -ENOENT);
+	ev.ts_ns = ctl_now(CLOCK_REALTIME);
+	evlog_write(c->env.evlog, &ev, ctl_now(CLOCK_MONOTONIC));
+	fputs("{\"ok\":true}\n", out);
+	return 0;
+}
+
 int control_exec(struct control *c, const char *line, FILE *out)
 {
 	char buf[CTL_LINE_MAX], *argv[CTL_ARGS];
@@ -603,6 +631,8 @@ int control_exec(struct control *c, const char *line, FILE *out)
 
 	if (strlen(line) >= sizeof(buf))
 		return ctl_error(out, "line too long", -E2BIG);
+	if (strncmp(line, "event ", 6) == 0)
+		return cmd_event(c, line + 6, out);
 	strcpy(buf, line);
 	argc = ctl_split(buf, argv);
 	if (argc < 0)
@@ -610,7 +640,7 @@ int control_exec(struct control *c, const char *line, FILE *out)
 	if (argc == 0)
 		return ctl_error(out, "empty command", -EINVAL);
 	for (size_t i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++) {
-		if (strcmp(argv[0], ctl_cmds[i].name) == 0)
+		if (strcmp(argv[0], ctl_cmds[i].name) == 0 && ctl_cmds[i].run)
 			return ctl_cmds[i].run(c, argc, argv, out);
 	}
 	for (unsigned i = 0; i < c->env.n_ext; i++) {

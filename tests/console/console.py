@@ -420,6 +420,7 @@ def t_bundle(good, bad):
     report(re.search(r"installed_version\s+2", out) is not None, "console: show bundle names the version", out)
     out = c.line("show events", timeout=15)
     report("bundle" in out and all(len(l) < 80 for l in out.splitlines()), "console: show events", out[-400:])
+    report("console: login" in out, "console: the console's login is in the engine's events", out[-600:])
     c.close()
 
 

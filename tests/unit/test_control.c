@@ -195,6 +195,10 @@ static void test_dispatch(void **state)
 	/* the normalized policy in force, as GET /policy serves it */
 	expect(f, "policy", 0, "\"text\":\"device ");
 	expect(f, "policy", 0, "default ");
+	/* a local program's event, kept whole */
+	expect(f, "event console: login on ttyAMA0", 0, "{\"ok\":true}");
+	expect(f, "event", -ENOENT, "unknown command");
+	expect(f, "event \x01" "bell", -EINVAL, "printable");
 }
 
 static void test_status(void **state)
