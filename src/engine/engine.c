@@ -5,6 +5,7 @@
  * and that policy is freed when its last flow goes. Flows the engine does
  * not inspect are judged again under the new policy at once. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -209,6 +210,22 @@ int eng_foreach_flow(const struct eng *e, int (*cb)(void *ctx, const struct eng_
 	return 0;
 }
 
+/* A SYN that finds a flow is either the initiator retransmitting the SYN
+ * that made it (same ISN, nothing sent yet), or a new connection reusing
+ * the 5-tuple of one that ended: a client's port reused, or the other end
+ * connecting back on the reversed tuple. The new one is judged afresh:
+ * passing it as the old flow would hand a new association to the kernel
+ * (or drop it) on the strength of the previous one's inspection. */
+static int flow_reused(struct eng *e, struct flow *f, int reply, const struct pkt *p)
+{
+	if (p->key.proto != IPPROTO_TCP || (p->flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
+		return 0;
+	if (!reply && f->state == FLOW_OPEN && f->assoc &&
+	    e->assocs[f->assoc - 1].st[0].next == p->seq + 1)
+		return 0;
+	return 1;
+}
+
 int eng_packet(struct eng *e, const struct eng_pkt *pk, enum eng_verdict *v)
 {
 	struct flow *f;
@@ -233,6 +250,10 @@ int eng_packet(struct eng *e, const struct eng_pkt *pk, enum eng_verdict *v)
 		goto out;
 	}
 	f = flow_lookup(e->flows, &p.key, &reply);
+	if (f && flow_reused(e, f, reply, &p)) {
+		eng_flow_end(e, f);
+		f = NULL;
+	}
 	if (!f) {
 		err = eng_new_flow(e, pk, &p, v);
 		goto out;

@@ -301,6 +301,39 @@ static void inspect_association_settles_after_ac(void **state)
 	assert_int_equal(fx->r.ev[0], EV_ASSOC_ACCEPT);
 }
 
+/* pacs:40000 -> symbia:105 settles after the AC; the same tuple used again
+ * (a reused port) is a new association and is inspected again; the device
+ * connecting back on the reversed tuple is judged as its own flow. */
+static void reused_tuple_is_judged_again(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t bad[512];
+	size_t n = build_rq(bad, "INTRUDER", "SYMBIA");
+	struct tpkt syn2 = { PACS, SYMBIA, IPPROTO_TCP, 40000, 105, 7000, 0, TCP_SYN };
+	struct tpkt synack2 = { SYMBIA, PACS, IPPROTO_TCP, 105, 40000, 8000, 7001, TCP_SYN | TCP_ACK };
+	struct tpkt rq2 = { PACS, SYMBIA, IPPROTO_TCP, 40000, 105, 7001, 8001, TCP_ACK, bad, n };
+	struct tpkt back = { SYMBIA, PACS, IPPROTO_TCP, 105, 40000, 9000, 0, TCP_SYN };
+
+	inspect_association_settles_after_ac(state);
+	assert_int_equal(feed(fx, &syn2), ENG_ACCEPT);		/* a new flow, not "settled" */
+	assert_int_equal(feed(fx, &synack2), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &rq2), ENG_DROP);		/* inspected, and refused */
+	assert_int_equal(fx->r.ev[fx->r.nev - 1], EV_ASSOC_REJECT);
+	assert_int_equal(feed(fx, &back), ENG_DROP);		/* symbia may not call pacs */
+	assert_int_equal(fx->r.ev[fx->r.nev - 1], EV_BLOCK);
+}
+
+static void syn_retransmission_keeps_the_flow(void **state)
+{
+	struct fx *fx = *state;
+	struct tpkt syn = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 100, 0, TCP_SYN };
+
+	assert_int_equal(feed(fx, &syn), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &syn), ENG_ACCEPT);
+	handshake(fx, 104);		/* the same ISN again: still one flow */
+	assert_int_equal(eng_counters(fx->e)->flows_new, 1);
+}
+
 static void plain_flows(void **state)
 {
 	struct fx *fx = *state;
@@ -372,6 +405,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(wrong_calling_ae_gets_rj_and_device_a_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(inspect_association_settles_after_ac, setup, teardown),
 		cmocka_unit_test_setup_teardown(plain_flows, setup, teardown),
+		cmocka_unit_test_setup_teardown(reused_tuple_is_judged_again, setup, teardown),
+		cmocka_unit_test_setup_teardown(syn_retransmission_keeps_the_flow, setup, teardown),
 		cmocka_unit_test_setup_teardown(changed_retransmission_ends_flow, setup, teardown),
 		cmocka_unit_test_setup_teardown(policy_swap_keeps_association, setup, teardown),
 	};
