@@ -129,6 +129,7 @@ check:
 	$(Q)$(MAKE) --no-print-directory BUILD=build/san SAN=address,undefined unit
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory policy-test replay-test bundle-test console-test netns-test fuzz-smoke
+	$(Q)$(MAKE) --no-print-directory qemu-test
 	$(Q)scripts/summary.sh
 
 unit: $(UNIT_BIN)
@@ -170,3 +171,34 @@ clean:
 	rm -rf build
 
 -include $(shell find $(BUILD)/src $(BUILD)/tests -name '*.d' -type f 2>/dev/null)
+
+# --- firmware (docs/firmware.md) -------------------------------------------
+# `make image BOARD=qemu-aarch64` cross-builds the programs into
+# build/<board>/ and assembles build/<board>/image/ from Debian arm64
+# packages; `make qemu-test` boots that image between two namespaces;
+# `make sbom` writes its SPDX document. A host BOARD means the QEMU board.
+IMAGE_BOARD := $(if $(filter host,$(BOARD)),qemu-aarch64,$(BOARD))
+IMAGE_BUILD := $(if $(filter build,$(BUILD)),build/$(IMAGE_BOARD),$(BUILD))
+IMAGE_CROSS := aarch64-linux-gnu-
+IMAGE_PROGS := $(PROGS:$(BUILD)/%=$(IMAGE_BUILD)/%)
+
+.PHONY: cross-deps image qemu-test sbom
+
+cross-deps:
+	$(Q)scripts/cross-deps.sh all
+
+image: cross-deps
+	$(Q)test -f board/$(IMAGE_BOARD)/board.conf || { echo "no image for board $(IMAGE_BOARD)" >&2; exit 1; }
+	$(Q)$(MAKE) --no-print-directory BOARD=$(IMAGE_BOARD) BUILD=$(IMAGE_BUILD) \
+		CROSS_COMPILE=$(IMAGE_CROSS) PKG_CONFIG=$(IMAGE_CROSS)pkg-config $(IMAGE_PROGS)
+	$(quiet) IMAGE $(IMAGE_BUILD)/image
+	$(Q)firmware/mkimage.sh $(IMAGE_BOARD) $(IMAGE_BUILD)
+
+qemu-test:
+	$(Q)$(MAKE) --no-print-directory BOARD=qemu-aarch64 BUILD=build/qemu-aarch64 image
+	$(Q)scripts/deps.sh test
+	$(Q)tests/qemu/run.sh build/qemu-aarch64/image
+
+sbom: image
+	$(Q)$(PYTHON) scripts/sbom.py $(IMAGE_BOARD) $(IMAGE_BUILD)/image >$(IMAGE_BUILD)/image/sbom.spdx.json
+	$(quiet) SBOM $(IMAGE_BUILD)/image/sbom.spdx.json
