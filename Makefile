@@ -60,7 +60,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all deps check unit policy-test replay-test bundle-test console-test netns-test fuzz-smoke demo fuzz bench \
+.PHONY: all deps check unit policy-test replay-test bundle-test console-test mgmt-test netns-test fuzz-smoke demo fuzz bench \
 	menuconfig defconfig savedefconfig clean
 .DEFAULT_GOAL := all
 
@@ -70,9 +70,13 @@ deps:
 	$(Q)scripts/deps.sh build
 
 # --- configuration -------------------------------------------------------
-$(BUILD)/.config:
+# A new Kconfig symbol reaches an existing .config through olddefconfig
+# (its default), so a tree configured before it never builds without it.
+$(BUILD)/.config: Kconfig
 	$(Q)mkdir -p $(BUILD)
-	$(Q)$(KCONFIG_ENV) $(PYTHON) -m defconfig --kconfig Kconfig board/$(BOARD)/defconfig >/dev/null
+	$(Q)if [ -f $@ ]; then $(KCONFIG_ENV) $(PYTHON) -m olddefconfig Kconfig >/dev/null; \
+	else $(KCONFIG_ENV) $(PYTHON) -m defconfig --kconfig Kconfig board/$(BOARD)/defconfig >/dev/null; fi
+	$(Q)touch $@
 
 %_defconfig:
 	$(Q)mkdir -p $(BUILD)
@@ -128,7 +132,7 @@ check:
 	$(Q)rm -f build/test-results.txt
 	$(Q)$(MAKE) --no-print-directory BUILD=build/san SAN=address,undefined unit
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(MAKE) --no-print-directory policy-test replay-test bundle-test console-test netns-test fuzz-smoke
+	$(Q)$(MAKE) --no-print-directory policy-test replay-test bundle-test console-test mgmt-test netns-test fuzz-smoke
 	$(Q)$(MAKE) --no-print-directory qemu-test || \
 		echo "FAIL qemu-test: the image did not build or boot" >>build/test-results.txt
 	$(Q)scripts/summary.sh
@@ -147,6 +151,9 @@ bundle-test: $(PROGS)
 
 console-test: $(PROGS)
 	$(Q)tests/console/run.sh $(BUILD)
+
+mgmt-test: $(PROGS)
+	$(Q)tests/mgmt/run.sh $(BUILD)
 
 # Every fuzz target builds and runs a little on each check, so none rots;
 # `make fuzz` is the real run.

@@ -78,9 +78,11 @@ cand_up() {
 			-A FORWARD -j NFQUEUE --queue-num 0
 			COMMIT
 		RULES
-		n_box "$W/nf-queue" 0 >/dev/null 2>&1 &
+		# not through n_box: CAND_PID must be the process itself
+		ip netns exec "$(topo_ns box)" "$W/nf-queue" 0 >/dev/null 2>&1 &
 		CAND_PID=$!
-		sleep 0.5 ;;
+		sleep 0.5
+		cand_alive nfqex ;;
 	assoc | full)
 		policy "$([ "$1" = assoc ] && echo association || echo full)" >"$W/$1.conf"
 		mkdir -p "$W/state"
@@ -90,8 +92,19 @@ cand_up() {
 		for _ in $(seq 50); do
 			n_box "$BUILD/scanwalld" --ctl "$W/ctl.sock" status >/dev/null 2>&1 && break
 			sleep 0.1
-		done ;;
+		done
+		cand_alive "$1" ;;
 	esac
+}
+
+# A candidate that did not come up would leave the previous one's rules or
+# queue reader measuring in its place: stop the bench rather than report it.
+cand_alive() {
+	if ! kill -0 "${CAND_PID:-0}" 2>/dev/null; then
+		log "bench: candidate $1 did not start:"
+		tail -3 "$W/scanwalld.log" >&2 2>/dev/null
+		exit 1
+	fi
 }
 
 cand_down() {
@@ -112,8 +125,13 @@ now_ns() { date +%s%N; }
 bulk() {	# MB/s of one storescu of the study
 	local t0 t1
 	t0=$(now_ns)
-	n_lan timeout 300 storescu -to 20 -ta 20 -td 60 -aet LAN_SCU -aec SYMBIA $DEV 104 \
-		"$W"/send/*.dcm >>"$W/scu.log" 2>&1 || { echo 0; return; }
+	if ! n_lan timeout 300 storescu -to 20 -ta 20 -td 60 -aet LAN_SCU -aec SYMBIA $DEV 104 \
+		"$W"/send/*.dcm >"$W/scu.log" 2>&1; then
+		log "bench: storescu failed:"
+		tail -3 "$W/scu.log" >&2
+		echo 0
+		return
+	fi
 	t1=$(now_ns)
 	awk -v b="$(du -cb "$W"/send/*.dcm | tail -1 | cut -f1)" -v ns=$((t1 - t0)) \
 		'BEGIN { printf "%.1f", b / 1048576 / (ns / 1e9) }'
@@ -180,7 +198,7 @@ done
 log "bench: a full-inspection capture of the study (offloads off), for callgrind"
 offloads off
 cand_up full
-n_box tcpdump -i br0 -s 0 -U -w "$W/store.pcap" tcp port 104 >/dev/null 2>&1 &
+ip netns exec "$(topo_ns box)" tcpdump -i br0 -s 0 -U -w "$W/store.pcap" tcp port 104 >/dev/null 2>&1 &
 TD=$!
 sleep 1
 bulk >/dev/null
@@ -209,10 +227,7 @@ ip netns exec "$(topo_ns box)" "$BUILD/scanwalld" --policy "$W/flows.conf" --que
 	--control "$W/ctl.sock" --state "$W/state" >>"$W/scanwalld.log" 2>&1 &
 CAND_PID=$!
 sleep 1
-if ! kill -0 $CAND_PID 2>/dev/null; then
-	log "bench: scanwalld did not start:"
-	tail -5 "$W/scanwalld.log" >&2
-fi
+cand_alive memory
 rss0=$(awk '/^VmRSS/ { print $2 }' /proc/$CAND_PID/status)
 n_lan /usr/bin/python3 -c '
 import socket, time
@@ -223,6 +238,7 @@ for s in (socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(2)):
             time.sleep(0.02)
 '
 sleep 2
+n_box "$BUILD/scanwalld" --ctl "$W/ctl.sock" counters | head -c 300 >&2; echo >&2
 flows=$(n_box "$BUILD/scanwalld" --ctl "$W/ctl.sock" counters |
 	/usr/bin/python3 -c 'import json,sys; e=json.load(sys.stdin)["engine"]; print(e["flows_live"], e["flows_table_full"])')
 hwm=$(awk '/^VmHWM/ { print $2 }' /proc/$CAND_PID/status)

@@ -27,6 +27,7 @@
 #include <mbedtls/version.h>
 
 #include "engine/control.h"
+#include "engine/nfq.h"
 #include "scanwall/dicom.h"
 #include "scanwall/engine.h"
 #include "scanwall/evlog.h"
@@ -283,6 +284,23 @@ static void ctl_rules_arr(struct control *c, const struct pol *pol, FILE *out)
 	fputc(']', out);
 }
 
+/* What NFQUEUE itself saw: what the kernel dropped (ENOBUFS) or we could
+ * not judge never reaches the engine's counters. */
+static void ctl_queue_obj(const struct nfqueue_counters *q, FILE *out)
+{
+	const struct { const char *k; uint64_t v; } f[] = {
+		{ "packets", q->packets }, { "enobufs", q->enobufs },
+		{ "verdicts", q->verdicts }, { "send_errors", q->send_errors },
+		{ "malformed", q->malformed }, { "truncated", q->truncated },
+		{ "engine_errors", q->engine_errors }, { "revoked", q->revoked },
+	};
+
+	fputs(",\"queue\":", out);
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		ctl_u64(out, i ? "," : "{", f[i].k, f[i].v);
+	fputs("}", out);
+}
+
 static int cmd_counters(struct control *c, int argc, char **argv, FILE *out)
 {
 	const struct eng_counters *n = eng_counters(c->env.eng);
@@ -303,6 +321,8 @@ static int cmd_counters(struct control *c, int argc, char **argv, FILE *out)
 	ctl_u64(out, ",", "hits", eng_default_hits(c->env.eng));
 	fputs("},\"evlog\":", out);
 	ctl_evlog_obj(c, out);
+	if (c->env.queue)
+		ctl_queue_obj(c->env.queue(c->env.ctx), out);
 	fputs("}\n", out);
 	return 0;
 }
@@ -871,6 +891,11 @@ static int ctl_listen(struct control *c)
 	err = bind(c->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0;
 	umask(old);
 	if (!err && chmod(c->path, 0600) < 0)
+		err = -errno;
+	/* The one other user allowed (the management plane's) owns the socket
+	 * file: connecting needs write permission on it. SO_PEERCRED still
+	 * checks every client. */
+	if (!err && c->env.extra_uid != (uid_t)-1 && chown(c->path, c->env.extra_uid, (gid_t)-1) < 0)
 		err = -errno;
 	if (!err && listen(c->lfd, CTL_CLIENTS) < 0)
 		err = -errno;

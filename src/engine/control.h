@@ -15,6 +15,7 @@
 
 struct eng;
 struct evlog;
+struct nfqueue_counters;
 struct pol;
 
 struct control_env {
@@ -37,6 +38,8 @@ struct control_env {
 	 * came in a signed bundle is not replaced by an unsigned file. May be
 	 * NULL. */
 	const char *(*reload_locked)(void *ext_ctx);
+	/* The queue's counters for `counters` (drops, ENOBUFS); may be NULL. */
+	const struct nfqueue_counters *(*queue)(void *ctx);
 };
 
 struct control_cmd {

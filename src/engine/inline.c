@@ -303,12 +303,20 @@ static int inl_fds_open(struct inl *l)
 	return 0;
 }
 
+static const struct nfqueue_counters *inl_queue_counters(void *ctx)
+{
+	struct inl *l = ctx;
+
+	return nfqueue_counters(l->q);
+}
+
 static int inl_control(struct inl *l)
 {
 	struct control_env env = {
 		.eng = l->eng, .evlog = l->log, .policy_path = l->o->policy,
 		.version = l->o->version, .on_reload = inl_install, .ctx = l,
-		.extra_uid = (uid_t)-1,
+		.queue = inl_queue_counters,
+		.extra_uid = l->o->control_uid < 0 ? (uid_t)-1 : (uid_t)l->o->control_uid,
 	};
 	const uint8_t *text;
 	size_t len;

@@ -14,6 +14,8 @@ struct inline_opts {
 	const char *control;	/* control socket path, or NULL: none */
 	const char *state;	/* state directory (signed bundles live here), or NULL */
 	const char *keyring;	/* factory signing keys, NULL: CONFIG_BUNDLE_KEYRING */
+	long control_uid;	/* a user allowed on the control socket besides
+				 * root (the management plane), -1: none */
 	const char *version;
 };
 

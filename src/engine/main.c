@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,7 @@
 
 struct args {
 	const char *check, *replay, *policy, *events, *control, *state, *ctl, *keyring;
-	long queue;
+	long queue, control_uid;
 	int flush, trace;
 };
 
@@ -35,7 +36,7 @@ static const char usage[] =
 	"usage: scanwalld --check FILE\n"
 	"       scanwalld --replay PCAP --policy FILE [--trace]\n"
 	"       scanwalld --policy FILE [--queue N] [--events FILE] [--control SOCK] [--state DIR]\n"
-	"                 [--keyring DIR]\n"
+	"                 [--keyring DIR] [--control-user USER]\n"
 	"       scanwalld --flush\n"
 	"       scanwalld --ctl SOCK COMMAND...\n";
 
@@ -89,6 +90,7 @@ static int run_inline(const struct args *a)
 		.policy = a->policy,
 		.queue = (uint16_t)(a->queue < 0 ? CONFIG_NFQ_QUEUE : a->queue), .events = a->events,
 		.control = a->control, .state = a->state, .keyring = a->keyring,
+		.control_uid = a->control_uid,
 		.version = SW_VERSION,
 	};
 
@@ -104,6 +106,25 @@ static int run_flush(void)
 	return err ? 1 : 0;
 }
 
+/* A user name or a numeric uid. */
+static int parse_user(const char *s, long *uid)
+{
+	struct passwd *pw = getpwnam(s);
+	char *end;
+
+	if (pw) {
+		*uid = (long)pw->pw_uid;
+		return 0;
+	}
+	errno = 0;
+	*uid = strtol(s, &end, 10);
+	if (errno || *end || *uid <= 0 || *uid > 0x7fffffff) {
+		fprintf(stderr, "scanwalld: no such user: %s\n", s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option opts[] = {
@@ -115,6 +136,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "control", required_argument, NULL, 'c' },
 		{ "state", required_argument, NULL, 's' },
 		{ "keyring", required_argument, NULL, 'K' },
+		{ "control-user", required_argument, NULL, 'U' },
 		{ "ctl", required_argument, NULL, 'C' },
 		{ "flush", no_argument, NULL, 'F' },
 		{ "trace", no_argument, NULL, 't' },
@@ -134,6 +156,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'c': a->control = optarg; break;
 		case 's': a->state = optarg; break;
 		case 'K': a->keyring = optarg; break;
+		case 'U':
+			if (parse_user(optarg, &a->control_uid))
+				return -EINVAL;
+			break;
 		case 'C': a->ctl = optarg; break;
 		case 'F': a->flush = 1; break;
 		case 't': a->trace = 1; break;
@@ -155,7 +181,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 
 int main(int argc, char **argv)
 {
-	struct args a = { .queue = -1 };
+	struct args a = { .queue = -1, .control_uid = -1 };
 
 	if (parse_args(argc, argv, &a)) {
 		fputs(usage, stderr);

@@ -1,0 +1,238 @@
+/* The HTTP API of scanwall-mgmtd (docs/mgmt.md): one table of routes,
+ * each answered from scanwalld's control socket, the only way mgmtd
+ * reaches the engine. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mgmt/mgmt.h"
+
+#define API_JSON "application/json"
+
+/* An answer of our own: a JSON error object. */
+static void api_error(struct mgmt_resp *r, int status, const char *msg)
+{
+	FILE *out = open_memstream(&r->body, &r->len);
+
+	r->status = status;
+	r->ctype = API_JSON;
+	if (out) {
+		fprintf(out, "{\"error\":\"%s\"}\n", msg);
+		fclose(out);
+	}
+}
+
+/* What a failed control call becomes: the engine not there is a gateway
+ * problem (502); a command scanwalld does not know yet is 501; any other
+ * {"error":...} answer is the client's request refused (status given). */
+static int api_ctl_status(int err, const char *ans, int refused)
+{
+	if (err == -EPROTO && ans && strstr(ans, "unknown command"))
+		return 501;
+	if (err == -EPROTO && ans && (strstr(ans, "permission denied") || strstr(ans, "too many")))
+		return 502;
+	return err == -EPROTO ? refused : 502;
+}
+
+/* Runs cmd and passes its JSON answer through. */
+static void api_ctl(struct mgmt *m, const char *cmd, int refused, struct mgmt_resp *r)
+{
+	char msg[96];
+	int err;
+
+	r->body = NULL;
+	err = mgmt_ctl(m, cmd, &r->body, &r->len);
+	r->ctype = API_JSON;
+	r->status = err ? api_ctl_status(err, r->body, refused) : 200;
+	if (err && err != -EPROTO) {
+		free(r->body);
+		r->body = NULL;
+		snprintf(msg, sizeof(msg), "control socket: %s", strerror(-err));
+		api_error(r, 502, msg);
+		mgmt_log("control %s: %s", cmd, strerror(-err));
+	} else if (r->status == 501) {
+		free(r->body);
+		r->body = NULL;
+		api_error(r, 501, "scanwalld does not offer this yet");
+	}
+}
+
+static void api_status(struct mgmt *m, const struct http_req *req, const uint8_t *body,
+		       struct mgmt_resp *r)
+{
+	api_ctl(m, "status", 500, r);
+}
+
+static void api_flows(struct mgmt *m, const struct http_req *req, const uint8_t *body,
+		      struct mgmt_resp *r)
+{
+	api_ctl(m, "flows", 500, r);
+}
+
+static void api_policy(struct mgmt *m, const struct http_req *req, const uint8_t *body,
+		       struct mgmt_resp *r)
+{
+	api_ctl(m, "policy", 500, r);
+}
+
+static void api_events(struct mgmt *m, const struct http_req *req, const uint8_t *body,
+		       struct mgmt_resp *r)
+{
+	char cmd[64];
+	uint64_t since = 0;
+	int err = http_query_u64(req->query, "since", &since);
+
+	if (err && err != -ENOENT)
+		return api_error(r, 400, "since must be a number");
+	snprintf(cmd, sizeof(cmd), "events since %" PRIu64, since);
+	api_ctl(m, cmd, 500, r);
+}
+
+static void api_stream(struct mgmt *m, int (*fn)(struct mgmt *, FILE *), const char *ctype,
+		       struct mgmt_resp *r)
+{
+	FILE *out = open_memstream(&r->body, &r->len);
+	int err;
+
+	if (!out)
+		return api_error(r, 500, "out of memory");
+	err = fn(m, out);
+	fclose(out);
+	r->status = err ? 502 : 200;
+	r->ctype = ctype;
+}
+
+static void api_metrics(struct mgmt *m, const struct http_req *req, const uint8_t *body,
+			struct mgmt_resp *r)
+{
+	api_stream(m, mgmt_metrics, "text/plain; version=0.0.4; charset=utf-8", r);
+}
+
+static void api_page(struct mgmt *m, const struct http_req *req, const uint8_t *body,
+		     struct mgmt_resp *r)
+{
+	api_stream(m, mgmt_page, "text/html; charset=utf-8", r);
+}
+
+static int api_spool(struct mgmt *m, const uint8_t *body, size_t len, char *path, size_t size)
+{
+	size_t off = 0;
+	int fd, err = 0;
+
+	snprintf(path, size, "%s/upload-%ld-%u.swb", m->cfg->spool, (long)getpid(),
+		 ++m->spool_seq);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	while (off < len && !err) {
+		ssize_t w = write(fd, body + off, len - off);
+
+		if (w < 0 && errno != EINTR)
+			err = -errno;
+		else if (w > 0)
+			off += (size_t)w;
+	}
+	if (close(fd) < 0 && !err)
+		err = -errno;
+	if (err)
+		unlink(path);
+	return err;
+}
+
+static void api_bundle(struct mgmt *m, const struct http_req *req, const uint8_t *body,
+		       struct mgmt_resp *r)
+{
+	char path[512], cmd[640];
+	uint64_t confirm = 0;
+	int err = http_query_u64(req->query, "confirm", &confirm);
+
+	if ((err && err != -ENOENT) || confirm > 86400)
+		return api_error(r, 400, "confirm must be a number of seconds up to 86400");
+	if (req->content_length == 0)
+		return api_error(r, 400, "the body must be a signed bundle");
+	err = api_spool(m, body, req->content_length, path, sizeof(path));
+	if (err) {
+		mgmt_log("spool %s: %s", m->cfg->spool, strerror(-err));
+		return api_error(r, 500, "cannot store the upload");
+	}
+	m->st.bundles_posted++;
+	if (confirm)
+		snprintf(cmd, sizeof(cmd), "bundle install %s confirm %" PRIu64, path, confirm);
+	else
+		snprintf(cmd, sizeof(cmd), "bundle install %s", path);
+	api_ctl(m, cmd, 422, r);
+	mgmt_log("bundle upload (%" PRIu64 " bytes): %d", req->content_length, r->status);
+	unlink(path);
+}
+
+static void api_bundle_confirm(struct mgmt *m, const struct http_req *req, const uint8_t *body,
+			       struct mgmt_resp *r)
+{
+	api_ctl(m, "bundle confirm", 409, r);
+}
+
+static void api_bundle_rollback(struct mgmt *m, const struct http_req *req, const uint8_t *body,
+				struct mgmt_resp *r)
+{
+	api_ctl(m, "bundle rollback", 409, r);
+}
+
+static void api_bundle_status(struct mgmt *m, const struct http_req *req, const uint8_t *body,
+			      struct mgmt_resp *r)
+{
+	api_ctl(m, "bundle status", 500, r);
+}
+
+typedef void api_fn(struct mgmt *m, const struct http_req *req, const uint8_t *body,
+		    struct mgmt_resp *r);
+
+static const struct api_route {
+	const char *path;
+	enum http_method method;	/* GET also answers HEAD */
+	enum mgmt_role min;
+	api_fn *fn;
+} api_routes[] = {
+	{ "/", HTTP_GET, MGMT_READER, api_page },
+	{ "/status", HTTP_GET, MGMT_READER, api_status },
+	{ "/flows", HTTP_GET, MGMT_READER, api_flows },
+	{ "/events", HTTP_GET, MGMT_READER, api_events },
+	{ "/policy", HTTP_GET, MGMT_READER, api_policy },
+	{ "/metrics", HTTP_GET, MGMT_READER, api_metrics },
+	{ "/bundle", HTTP_GET, MGMT_READER, api_bundle_status },
+	{ "/bundle", HTTP_POST, MGMT_OPERATOR, api_bundle },
+	{ "/bundle/confirm", HTTP_POST, MGMT_OPERATOR, api_bundle_confirm },
+	{ "/bundle/rollback", HTTP_POST, MGMT_OPERATOR, api_bundle_rollback },
+};
+
+static bool api_method_fits(enum http_method route, enum http_method req)
+{
+	return route == req || (route == HTTP_GET && req == HTTP_HEAD);
+}
+
+void mgmt_api(struct mgmt *m, const struct http_req *req, const uint8_t *body,
+	      enum mgmt_role role, struct mgmt_resp *r)
+{
+	bool path_known = false;
+
+	*r = (struct mgmt_resp){ .status = 500 };
+	for (size_t i = 0; i < sizeof(api_routes) / sizeof(api_routes[0]); i++) {
+		const struct api_route *rt = &api_routes[i];
+
+		if (strcmp(rt->path, req->path) != 0)
+			continue;
+		path_known = true;
+		if (!api_method_fits(rt->method, req->method))
+			continue;
+		if (role < rt->min)
+			return api_error(r, 403, "this needs the operator role");
+		return rt->fn(m, req, body, r);
+	}
+	if (!path_known)
+		return api_error(r, 404, "no such resource");
+	api_error(r, 405, "method not allowed");
+	r->allow = strncmp(req->path, "/bundle", 7) == 0 ?
+		   (req->path[7] ? "POST" : "GET, HEAD, POST") : "GET, HEAD";
+}

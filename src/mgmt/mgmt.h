@@ -1,0 +1,122 @@
+/* scanwall-mgmtd's modules (docs/mgmt.md): what crosses between its files.
+ * Nothing here is part of another subsystem's contract. */
+#ifndef SCANWALL_MGMT_H
+#define SCANWALL_MGMT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509_crt.h>
+
+#include "mgmt/http.h"
+
+#define MGMT_CLIENTS_MAX 16
+#define MGMT_BODY_MAX (1u << 20)	/* a bundle file: BUNDLE_MAX_SIZE */
+
+struct mgmt_cfg {
+	const char *listen;		/* ADDR:PORT */
+	const char *cert, *key, *client_ca;
+	const char *control;		/* scanwalld's control socket */
+	const char *roles;		/* NULL: every verified client is a reader */
+	const char *syslog, *syslog_ca;	/* HOST:PORT of an RFC 5425 collector */
+	const char *user;		/* drop to this user after binding */
+	const char *spool;		/* private directory for uploaded bundles */
+	unsigned header_ms, idle_ms;	/* deadlines: a request head, keep-alive */
+};
+
+enum mgmt_role { MGMT_NONE, MGMT_READER, MGMT_OPERATOR };
+
+/* --- tls.c: the mbedtls configurations ----------------------------------- */
+struct mgmt_tls {
+	mbedtls_entropy_context entropy;
+	mbedtls_ctr_drbg_context drbg;
+	mbedtls_x509_crt cert, ca;
+	mbedtls_pk_context key;
+	mbedtls_ssl_config conf;
+};
+/* Server: TLS 1.2, AEAD suites, client certificate required, no
+ * renegotiation. Client (cert and key NULL): verifies the server by ca.
+ * NULL and errno; the mbedtls error is logged. */
+struct mgmt_tls *mgmt_tls_new(int endpoint, const char *cert, const char *key, const char *ca);
+void mgmt_tls_free(struct mgmt_tls *t);
+/* A human-readable mbedtls error, for the log. */
+const char *mgmt_tls_strerror(int err, char *buf, size_t size);
+
+/* --- roles.c: certificate -> role ---------------------------------------- */
+struct mgmt_roles;
+struct mgmt_roles *mgmt_roles_load(const char *path);
+void mgmt_roles_free(struct mgmt_roles *r);
+/* who receives "subject DN" and the SPKI hash, for the log. */
+enum mgmt_role mgmt_roles_match(const struct mgmt_roles *r, const mbedtls_x509_crt *crt,
+				char *who, size_t size);
+const char *mgmt_role_name(enum mgmt_role role);
+
+/* --- the daemon's shared state ------------------------------------------- */
+struct mgmt_syslog;
+
+struct mgmt_stats {
+	uint64_t connections, handshake_failures, unknown_certs, requests;
+	uint64_t refused[6];		/* 400, 411, 413, 414, 431, 403 */
+	uint64_t timeouts, busy;
+	uint64_t bundles_posted;
+};
+
+struct mgmt {
+	const struct mgmt_cfg *cfg;
+	struct mgmt_syslog *syslog;	/* NULL: no export */
+	struct mgmt_stats st;
+	uint64_t start_s;		/* CLOCK_REALTIME */
+	unsigned spool_seq;
+};
+
+void mgmt_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void mgmt_count_refusal(struct mgmt *m, int status);
+
+/* --- api.c: routes -------------------------------------------------------- */
+struct mgmt_resp {
+	int status;
+	const char *ctype;
+	char *body;			/* malloc'd (open_memstream) */
+	size_t len;
+	const char *allow;		/* for 405 */
+};
+void mgmt_api(struct mgmt *m, const struct http_req *req, const uint8_t *body,
+	      enum mgmt_role role, struct mgmt_resp *resp);
+/* ctl.c: runs a control command; *ans is malloc'd (free it) even on
+ * failure; -EPROTO means scanwalld refused: an {"error":...} object or
+ * an "ok":false answer. */
+int mgmt_ctl(struct mgmt *m, const char *cmd, char **ans, size_t *len);
+
+/* --- metrics.c, page.c ----------------------------------------------------- */
+int mgmt_metrics(struct mgmt *m, FILE *out);
+int mgmt_page(struct mgmt *m, FILE *out);
+/* Writes s with HTML's five specials escaped. */
+void mgmt_html(FILE *out, const char *s);
+
+/* --- syslog.c: RFC 5424 over TLS (RFC 5425) ------------------------------- */
+#define MGMT_SYSLOG_RING 512
+#define MGMT_SYSLOG_MSG_MAX 2048
+
+struct mgmt_syslog_stats {
+	uint64_t queued, sent, dropped, connects, connect_failures;
+	unsigned depth;
+	int connected;
+};
+struct mgmt_syslog *mgmt_syslog_new(const char *hostport, const char *ca);
+void mgmt_syslog_free(struct mgmt_syslog *s);
+/* Queues one event line (an ev_json object) with its sequence number;
+ * when the ring is full the oldest waiting message is dropped. */
+void mgmt_syslog_event(struct mgmt_syslog *s, uint64_t seq, const char *json, size_t len);
+/* The fd and poll events to wait for, -1 when idle or waiting to retry. */
+int mgmt_syslog_pollfd(const struct mgmt_syslog *s, short *events);
+/* Connects, handshakes and sends whatever is possible without blocking. */
+void mgmt_syslog_run(struct mgmt_syslog *s, uint64_t now_ms);
+void mgmt_syslog_stats(const struct mgmt_syslog *s, struct mgmt_syslog_stats *st);
+/* Polls `events since N` and queues what is new. */
+void mgmt_syslog_poll_events(struct mgmt *m);
+
+#endif

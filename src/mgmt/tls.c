@@ -1,0 +1,118 @@
+/* The mbedtls configurations of mgmtd: its server and its syslog client.
+ *
+ * mbedtls 2.28 (Debian 12) speaks TLS up to 1.2; where a 3.x library
+ * offers TLS 1.3 the default maximum lets it be negotiated. The suite
+ * list is ECDHE with AEAD only: no CBC, no static RSA, so every session
+ * has forward secrecy and no padding oracle. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mbedtls/error.h>
+#include <mbedtls/version.h>
+
+#include "mgmt/mgmt.h"
+
+static const int mgmt_suites[] = {
+	MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+	0
+};
+
+const char *mgmt_tls_strerror(int err, char *buf, size_t size)
+{
+	mbedtls_strerror(err, buf, size);
+	return buf;
+}
+
+static int mgmt_tls_fail(const char *what, const char *path, int ret)
+{
+	char msg[128];
+
+	mgmt_log("tls: %s %s: %s", what, path ? path : "", mgmt_tls_strerror(ret, msg, sizeof(msg)));
+	return -EINVAL;
+}
+
+static int mgmt_tls_keys(struct mgmt_tls *t, const char *cert, const char *key)
+{
+	int ret = mbedtls_x509_crt_parse_file(&t->cert, cert);
+
+	if (ret)
+		return mgmt_tls_fail("certificate", cert, ret);
+#if MBEDTLS_VERSION_MAJOR >= 3
+	ret = mbedtls_pk_parse_keyfile(&t->key, key, NULL, mbedtls_ctr_drbg_random, &t->drbg);
+#else
+	ret = mbedtls_pk_parse_keyfile(&t->key, key, NULL);
+#endif
+	if (ret)
+		return mgmt_tls_fail("key", key, ret);
+	ret = mbedtls_ssl_conf_own_cert(&t->conf, &t->cert, &t->key);
+	return ret ? mgmt_tls_fail("certificate and key", cert, ret) : 0;
+}
+
+static int mgmt_tls_setup(struct mgmt_tls *t, int endpoint, const char *cert, const char *key,
+			  const char *ca)
+{
+	static const char pers[] = "scanwall-mgmtd";
+	int ret;
+
+	ret = mbedtls_ctr_drbg_seed(&t->drbg, mbedtls_entropy_func, &t->entropy,
+				    (const unsigned char *)pers, sizeof(pers) - 1);
+	if (ret)
+		return mgmt_tls_fail("drbg", NULL, ret);
+	ret = mbedtls_x509_crt_parse_file(&t->ca, ca);
+	if (ret)
+		return mgmt_tls_fail("CA", ca, ret);
+	ret = mbedtls_ssl_config_defaults(&t->conf, endpoint, MBEDTLS_SSL_TRANSPORT_STREAM,
+					  MBEDTLS_SSL_PRESET_DEFAULT);
+	if (ret)
+		return mgmt_tls_fail("config", NULL, ret);
+	mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &t->drbg);
+	mbedtls_ssl_conf_min_version(&t->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
+				     MBEDTLS_SSL_MINOR_VERSION_3);
+	mbedtls_ssl_conf_ciphersuites(&t->conf, mgmt_suites);
+	mbedtls_ssl_conf_renegotiation(&t->conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
+	mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+	mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
+	return cert ? mgmt_tls_keys(t, cert, key) : 0;
+}
+
+struct mgmt_tls *mgmt_tls_new(int endpoint, const char *cert, const char *key, const char *ca)
+{
+	struct mgmt_tls *t = calloc(1, sizeof(*t));
+	int err;
+
+	if (!t)
+		return NULL;
+	mbedtls_entropy_init(&t->entropy);
+	mbedtls_ctr_drbg_init(&t->drbg);
+	mbedtls_x509_crt_init(&t->cert);
+	mbedtls_x509_crt_init(&t->ca);
+	mbedtls_pk_init(&t->key);
+	mbedtls_ssl_config_init(&t->conf);
+	err = mgmt_tls_setup(t, endpoint, cert, key, ca);
+	if (err) {
+		mgmt_tls_free(t);
+		errno = -err;
+		return NULL;
+	}
+	return t;
+}
+
+void mgmt_tls_free(struct mgmt_tls *t)
+{
+	if (!t)
+		return;
+	mbedtls_ssl_config_free(&t->conf);
+	mbedtls_pk_free(&t->key);
+	mbedtls_x509_crt_free(&t->ca);
+	mbedtls_x509_crt_free(&t->cert);
+	mbedtls_ctr_drbg_free(&t->drbg);
+	mbedtls_entropy_free(&t->entropy);
+	free(t);
+}

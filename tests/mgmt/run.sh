@@ -1,0 +1,350 @@
+#!/bin/bash
+# scanwall-mgmtd against real clients, all inside one namespace on loopback:
+#
+#   [ns swmNNN, lo only]
+#     scanwalld --control ctl ◄── unix ── scanwall-mgmtd 127.0.0.1:8443 (root)
+#                                         scanwall-mgmtd 127.0.0.1:8444 (--user nobody)
+#        curl / openssl s_client / raw.py ── mutual TLS ──►  :8443
+#        scanwall-mgmtd ── RFC 5425 over TLS ──► rsyslogd (imtcp, ossl) :6514
+#        chromium --headless renders the status page fetched by curl
+#
+#   tests/mgmt/run.sh [BUILD_DIR]      (one ok/FAIL line per check, exit 0)
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+. "$ROOT/tests/lib.sh"
+BUILD=$(cd "${1:-$ROOT/build}" && pwd)
+NS=swm$$
+TMP=$(mktemp -d /tmp/swmgmt.XXXXXX)
+PKI=$TMP/pki
+RAW=$ROOT/tests/mgmt/raw.py
+SWD_PID= MGMT_PID= MGMT2_PID= RSYS_PID=
+URL=https://localhost:8443
+
+ns() { timeout 30 ip netns exec "$NS" "$@"; }
+
+cleanup() {
+	for p in $MGMT2_PID $MGMT_PID $RSYS_PID $SWD_PID; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	ip netns del "$NS" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# curl as ROLE (reader, operator, or a path prefix of a .crt/.key pair):
+# prints the HTTP status, the body goes to $TMP/body.
+as() {
+	local who=$1 c
+	shift
+	case $who in /*) c=$who ;; *) c=$PKI/$who ;; esac
+	ns curl -s --max-time 10 -o "$TMP/body" -w '%{http_code}' --resolve localhost:8443:127.0.0.1 \
+		--resolve localhost:8444:127.0.0.1 --cacert "$PKI/ca.crt" --cert "$c.crt" --key "$c.key" "$@"
+}
+raw() { ns "$RAW" 127.0.0.1 8443 "$PKI/ca.crt" "$PKI/$1.crt" "$PKI/$1.key" "${@:2}"; }
+ctl() { ns "$BUILD/scanwalld" --ctl "$TMP/ctl" "$@"; }
+metric() { as reader "$URL/metrics" >/dev/null && awk -v m="$1" '$1 == m { print $2 }' "$TMP/body"; }
+json_ok() { /usr/bin/python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$TMP/body"; }
+wait_for() {
+	local i
+	for i in $(seq 50); do "$@" && return 0; sleep 0.2; done
+	return 1
+}
+logged() { grep -q -- "$1" "$TMP/mgmt.log"; }
+
+# --- certificates: the test PKI, plus a stranger, an expired one, a rogue CA
+"$ROOT/scripts/pki.sh" "$PKI" >/dev/null || { fail "mgmt: scripts/pki.sh"; exit 0; }
+"$ROOT/scripts/pki.sh" "$TMP/rogue" >/dev/null
+signed() { # NAME SUBJECT [openssl ca dates]
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$PKI/$1.key" 2>/dev/null
+	openssl req -new -key "$PKI/$1.key" -subj "$2" -out "$TMP/$1.csr" 2>/dev/null
+	openssl ca -batch -config "$TMP/ca.cnf" -cert "$PKI/ca.crt" -keyfile "$PKI/ca.key" \
+		-notext -in "$TMP/$1.csr" -out "$PKI/$1.crt" "${@:3}" 2>/dev/null
+}
+mkdir -p "$TMP/newcerts" && : >"$TMP/index.txt" && echo 1000 >"$TMP/serial"
+cat >"$TMP/ca.cnf" <<EOC
+[ca]
+default_ca = t
+[t]
+database = $TMP/index.txt
+new_certs_dir = $TMP/newcerts
+serial = $TMP/serial
+default_md = sha256
+default_days = 30
+policy = p
+unique_subject = no
+[p]
+organizationName = optional
+commonName = supplied
+EOC
+signed stranger "/O=scanwall test/CN=stranger"
+signed expired "/O=scanwall test/CN=operator" -startdate 20200101000000Z -enddate 20200201000000Z
+[ -s "$PKI/expired.crt" ] && [ -s "$PKI/stranger.crt" ] || fail "mgmt: extra test certificates"
+
+# --- the namespace, scanwalld, mgmtd (collector not started yet) ----------
+ip netns add "$NS" && ip netns exec "$NS" ip link set lo up || { fail "mgmt: netns"; exit 0; }
+cat >"$TMP/policy.conf" <<EOP
+device mr 192.168.7.2 ae MR1
+default block
+EOP
+mkdir -p "$TMP/state" "$TMP/keys" "$TMP/signers"
+# Two signing keys: the host build's bundle threshold is 2 (Kconfig).
+for k in k1 k2; do
+	"$BUILD/scanwall-bundle" keygen --out "$TMP/signers/$k" >/dev/null 2>&1 &&
+		cp "$TMP/signers/$k.pub" "$TMP/keys/"
+done
+ip netns exec "$NS" timeout 600 "$BUILD/scanwalld" --policy "$TMP/policy.conf" --queue $((100 + $$ % 800)) \
+	--events "$TMP/events" --control "$TMP/ctl" --state "$TMP/state" --keyring "$TMP/keys" \
+	--control-user nobody >"$TMP/swd.log" 2>&1 &
+SWD_PID=$!
+wait_for test -S "$TMP/ctl" || { fail "mgmt: scanwalld did not start"; cat "$TMP/swd.log" >&2; exit 0; }
+
+ip netns exec "$NS" timeout 600 "$BUILD/scanwall-mgmtd" --listen 127.0.0.1:8443 \
+	--cert "$PKI/server.crt" --key "$PKI/server.key" --client-ca "$PKI/ca.crt" \
+	--control "$TMP/ctl" --roles "$PKI/roles" --spool "$TMP/spool" \
+	--syslog localhost:6514 --syslog-ca "$PKI/ca.crt" \
+	--header-timeout 3000 --idle-timeout 5000 >"$TMP/mgmt.log" 2>&1 &
+MGMT_PID=$!
+wait_for logged "listening on" || { fail "mgmt: scanwall-mgmtd did not start"; cat "$TMP/mgmt.log" >&2; exit 0; }
+
+# --- every endpoint, both roles -------------------------------------------
+for role in reader operator; do
+	for ep in /status /flows "/events?since=0" /metrics /; do
+		code=$(as $role "$URL$ep")
+		check "mgmt: $role GET $ep is 200" test "$code" = 200
+	done
+	as $role "$URL/status" >/dev/null
+	check "mgmt: $role /status is scanwalld's JSON" grep -q '"policy":{"path"' "$TMP/body"
+	as $role "$URL/flows" >/dev/null
+	check "mgmt: $role /flows is JSON with flows" sh -c "grep -q '\"flows\":\[' '$TMP/body'"
+	as $role "$URL/events?since=0" >/dev/null
+	check "mgmt: $role /events holds the start event" grep -q '"reason":"start"' "$TMP/body"
+	code=$(as $role "$URL/policy")
+	case $code in
+	200) check "mgmt: $role /policy is JSON" json_ok ;;
+	501) ok "mgmt: $role /policy answers 501 (scanwalld has no policy command yet)" ;;
+	*) fail "mgmt: $role /policy answered $code" ;;
+	esac
+done
+as reader "$URL/events?since=abc" >/dev/null
+check "mgmt: /events?since=abc is 400" test "$(as reader "$URL/events?since=abc")" = 400
+check "mgmt: unknown path is 404" test "$(as reader "$URL/nope")" = 404
+check "mgmt: DELETE /status is 405" test "$(as reader -X DELETE "$URL/status")" = 405
+check "mgmt: HEAD / is 200" test "$(as reader -I "$URL/")" = 200
+
+# --- roles: a reader cannot change anything --------------------------------
+for ep in /bundle /bundle/confirm /bundle/rollback; do
+	code=$(as reader -X POST --data-binary @"$TMP/policy.conf" "$URL$ep")
+	check "mgmt: reader POST $ep is 403" test "$code" = 403
+done
+check "mgmt: the 403s are logged" logged "refused .*CN=reader.*403 on /bundle"
+
+# --- bundles: a good one changes the policy in force, bad ones do not -------
+rules() { ctl status | sed -n 's/.*"rules":\([0-9]*\).*/\1/p'; }
+sha() { ctl status | sed -n 's/.*"sha256":"\([0-9a-f]*\)".*/\1/p'; }
+compat=$("$BUILD/scanwalld" --version | cut -d" " -f3)
+mkbundle() { # VERSION RULES OUT SIGNERS...
+	local v=$1 n=$2 out=$3 k
+	shift 3
+	{ echo "device mr 192.168.7.2 ae MR1"; echo "peer ws 192.168.7.10 ae any"
+	  for k in $(seq "$n"); do echo "allow tcp from ws to mr port $((2000 + k))"; done
+	  echo "default block"; } >"$TMP/p$v.conf"
+	"$BUILD/scanwall-bundle" create --version "$v" --compatible "$compat" \
+		--policy "$TMP/p$v.conf" --out "$out" >/dev/null 2>&1 || return 1
+	for k in "$@"; do
+		"$BUILD/scanwall-bundle" sign --key "$TMP/signers/$k.key" "$out" >/dev/null 2>&1 || return 1
+	done
+}
+post() { as operator -X POST --data-binary @"$1" "$URL/bundle${2:-}"; }
+before_sha=$(sha) before_rules=$(rules)
+head -c 4000 /dev/urandom >"$TMP/garbage.swb"
+code=$(post "$TMP/garbage.swb" "?confirm=60")
+check "mgmt: operator POST of garbage is 422 ($code)" test "$code" = 422
+check "mgmt: the refusal says why" grep -q '"ok":false' "$TMP/body"
+check "mgmt: garbage leaves the policy in force" test "$(sha)/$(rules)" = "$before_sha/$before_rules"
+mkbundle 2 1 "$TMP/one-sig.swb" k1 || fail "mgmt: scanwall-bundle create/sign"
+code=$(post "$TMP/one-sig.swb")
+check "mgmt: a bundle short of signatures is 422 ($code)" test "$code" = 422
+check "mgmt: ... and leaves the policy in force" test "$(sha)/$(rules)" = "$before_sha/$before_rules"
+check "mgmt: uploads are not left in the spool" sh -c "[ -z \"\$(ls -A '$TMP/spool')\" ]"
+mkbundle 2 1 "$TMP/v2.swb" k1 k2
+code=$(post "$TMP/v2.swb" "?confirm=120")
+check "mgmt: a signed bundle pushed with curl is 200 ($code)" test "$code" = 200
+check "mgmt: the bundle's policy is in force (1 rule)" test "$(rules)" = 1
+bundle_has() { [ "$(as reader "$URL/bundle")" = 200 ] && grep -q "$1" "$TMP/body"; }
+check "mgmt: GET /bundle shows version 2 pending confirmation" bundle_has '"pending":{"version":2'
+check "mgmt: operator POST /bundle/confirm is 200" test "$(as operator -X POST "$URL/bundle/confirm")" = 200
+check "mgmt: confirmed: nothing pending" bundle_has '"pending":null'
+check "mgmt: /metrics: scanwall_bundle_version 2" test "$(metric scanwall_bundle_version)" = 2
+check "mgmt: /metrics: the bundle's age" sh -c "[ -n \"$(metric scanwall_bundle_age_seconds)\" ]"
+mkbundle 3 3 "$TMP/v3.swb" k1 k2
+check "mgmt: version 3 pushed is 200" test "$(post "$TMP/v3.swb")" = 200
+check "mgmt: version 3 in force (3 rules)" test "$(rules)" = 3
+code=$(post "$TMP/v2.swb")
+check "mgmt: pushing version 2 again (a rollback attack) is 422 ($code)" test "$code" = 422
+check "mgmt: operator POST /bundle/rollback is 200" test "$(as operator -X POST "$URL/bundle/rollback")" = 200
+check "mgmt: rolled back: version 2's policy in force (1 rule)" test "$(rules)" = 1
+code=$(as operator -X POST "$URL/bundle?confirm=x" --data-binary @"$TMP/garbage.swb")
+check "mgmt: POST /bundle?confirm=x is 400" test "$code" = 400
+
+# --- TLS: protocol, suites, certificates ---------------------------------------
+sclient() { echo | ns openssl s_client -connect 127.0.0.1:8443 -servername localhost \
+	-CAfile "$PKI/ca.crt" "$@" 2>&1; }
+check "mgmt: TLS 1.1 refused" sh -c "! echo | timeout 10 ip netns exec $NS openssl s_client \
+	-connect 127.0.0.1:8443 -tls1_1 -cert $PKI/reader.crt -key $PKI/reader.key 2>&1 | grep -q 'Cipher is ECDHE'"
+sclient -tls1_2 -cipher ECDHE-ECDSA-AES128-SHA256 -cert "$PKI/reader.crt" -key "$PKI/reader.key" >"$TMP/sc" 
+check "mgmt: a CBC suite is refused" sh -c "! grep -q 'Cipher is ECDHE-ECDSA-AES128-SHA256' '$TMP/sc'"
+sclient -tls1_2 -cert "$PKI/reader.crt" -key "$PKI/reader.key" >"$TMP/sc"
+check "mgmt: TLS 1.2 with an AEAD suite is accepted" grep -Eq 'Cipher is ECDHE-ECDSA-(AES[0-9]+-GCM|CHACHA20)' "$TMP/sc"
+check "mgmt: s_client verified mgmtd's certificate" grep -q 'Verify return code: 0' "$TMP/sc"
+sclient -tls1_2 >"$TMP/sc"
+check "mgmt: s_client without a certificate gets a handshake failure alert" \
+	grep -q 'alert handshake failure' "$TMP/sc"
+check "mgmt: curl without a certificate is refused" test "$(ns curl -s -o /dev/null -w '%{http_code}' \
+	--resolve localhost:8443:127.0.0.1 --cacert "$PKI/ca.crt" "$URL/status")" = 000
+check "mgmt: no certificate is logged" logged "No client certification received"
+check "mgmt: a certificate of another CA is refused" test "$(as "$TMP/rogue/operator" "$URL/status")" = 000
+check "mgmt: the unknown CA is logged" logged "not correctly signed by the trusted CA"
+check "mgmt: an expired certificate is refused" test "$(as expired "$URL/status")" = 000
+check "mgmt: the expired certificate is logged" logged "validity has expired"
+check "mgmt: a valid certificate without a role is refused" test "$(as stranger "$URL/status")" = 000
+check "mgmt: the role-less certificate is logged" logged "CN=stranger.*has no role"
+
+# --- malformed, oversized, slow -----------------------------------------------
+rawcase() { # NAME EXPECTED-OUTPUT REQUEST
+	local got
+	got=$(printf '%s' "$3" | raw reader send | tr '\n' ' ')
+	check "mgmt: $1 -> $2 (got: $got)" test "$got" = "$2 "
+}
+rawcase "garbage request line" "400 closed" 'HELLO\r\n\r\n'
+rawcase "bare LF line ends" "400 closed" 'GET / HTTP/1.1\nHost: x\n\n'
+rawcase "two different Content-Length" "400 closed" \
+	'POST /bundle HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab'
+rawcase "chunked body" "411 closed" \
+	'POST /bundle HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'
+rawcase "body over 1 MiB" "413 closed" \
+	'POST /bundle HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\n\r\n'
+rawcase "head over 8 KiB" "431 closed" "GET / HTTP/1.1\\r\\nHost: x\\r\\nX-Big: $(head -c 9000 /dev/zero | tr '\0' a)\\r\\n\\r\\n"
+rawcase "too many headers" "431 closed" "GET / HTTP/1.1\\r\\nHost: x\\r\\n$(for i in $(seq 60); do printf 'X-%d: y\\r\\n' "$i"; done)\\r\\n"
+rawcase "HTTP/2.0" "505 closed" 'GET / HTTP/2.0\r\nHost: x\r\n\r\n'
+rawcase "HTTP/1.1 without Host" "400 closed" 'GET / HTTP/1.1\r\n\r\n'
+rawcase "two pipelined requests" "200 404 open" \
+	'GET /status HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\n'
+rawcase "Connection: close" "200 closed" 'GET /status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+got=$(raw reader slow 'GET /status HTTP/1.1\r\nHost: x\r\n')
+check "mgmt: a slow request head is cut off ($got)" sh -c "case '$got' in 'closed after '[2-5]' s') true;; *) false;; esac"
+check "mgmt: the timeout is logged" logged "timed out (request)"
+
+# --- bounded: 16 slots, the 17th client waits for nobody ----------------------
+raw reader hold 16 3 >"$TMP/hold" &
+hold_pid=$!
+wait_for test -s "$TMP/hold"
+check "mgmt: 16 clients held at once ($(cat "$TMP/hold"))" test "$(cat "$TMP/hold")" = 16
+check "mgmt: a 17th client is turned away" test "$(as reader --max-time 3 "$URL/status")" = 000
+check "mgmt: the full table is logged" logged "clients already"
+wait "$hold_pid" 2>/dev/null
+sleep 1
+check "mgmt: idle clients are cut off, service resumes" test "$(as reader "$URL/status")" = 200
+par=
+for i in $(seq 12); do as reader "$URL/status" >"$TMP/par.$i" & par="$par $!"; done
+# shellcheck disable=SC2086
+wait $par
+check "mgmt: 12 clients at once all get 200" sh -c "[ \"\$(cat '$TMP'/par.* | tr -d '\n')\" = '$(printf '200%.0s' $(seq 12))' ]"
+
+# --- metrics ---------------------------------------------------------------------
+as reader "$URL/metrics" >/dev/null
+cp "$TMP/body" "$TMP/metrics.txt"
+check "mgmt: promtool check metrics" sh -c "promtool check metrics <'$TMP/metrics.txt' >'$TMP/promtool.out' 2>&1"
+[ -s "$TMP/promtool.out" ] && sed 's/^/        /' "$TMP/promtool.out" | head -5
+for m in scanwall_flows_live scanwall_engine_packets_total scanwall_mgmt_control_up \
+	scanwall_syslog_dropped_total 'scanwall_default_hits_total{action="block"}' \
+	'scanwall_associations_total{outcome="accept"}' 'scanwall_dicom_faults_total{fault="pdu-type"}'; do
+	check "mgmt: /metrics has $m" grep -qF "$m " "$TMP/metrics.txt"
+done
+check "mgmt: /metrics counts the 403s" sh -c "[ \"\$(awk '\$1 == \"scanwall_mgmt_refusals_total{status=\\\"403\\\"}\" {print \$2}' '$TMP/metrics.txt')\" -ge 3 ]"
+
+# --- syslog: queued while the collector is away, delivered when it comes --------
+ctl reload >/dev/null
+sleep 1.5
+check "mgmt: events wait in the queue while the collector is down" \
+	sh -c "[ \"$(metric scanwall_syslog_queue_depth)\" -ge 2 ]"
+check "mgmt: not connected to an absent collector" test "$(metric scanwall_syslog_connected)" = 0
+mkdir -p "$TMP/rsyslog"
+cat >"$TMP/rsyslog.conf" <<EOR
+global(workDirectory="$TMP/rsyslog" defaultNetstreamDriver="ossl"
+       defaultNetstreamDriverCAFile="$PKI/ca.crt"
+       defaultNetstreamDriverCertFile="$PKI/collector.crt"
+       defaultNetstreamDriverKeyFile="$PKI/collector.key")
+module(load="imtcp" streamDriver.name="ossl" streamDriver.mode="1" streamDriver.authMode="anon")
+input(type="imtcp" port="6514")
+template(name="t" type="string" string="%pri% %msgid% %app-name% %structured-data% %msg%\n")
+action(type="omfile" file="$TMP/syslog.out" template="t")
+EOR
+ip netns exec "$NS" timeout 300 rsyslogd -n -f "$TMP/rsyslog.conf" -i "$TMP/rsyslog.pid" \
+	>"$TMP/rsyslog.log" 2>&1 &
+RSYS_PID=$!
+last_seq() { ctl status | sed -n 's/.*"last_seq":\([0-9]*\).*/\1/p'; }
+got_seq() { grep -q "seq=\"$1\"\]" "$TMP/syslog.out" 2>/dev/null; }
+last=$(last_seq)
+wait_for got_seq "$last"
+check "mgmt: rsyslog received every queued event over TLS (1..$last)" sh -c \
+	"[ \$(grep -c 'scanwall@32473' '$TMP/syslog.out') -ge $last ] && grep -q 'seq=\"$last\"' '$TMP/syslog.out'"
+check "mgmt: syslog: RFC 5424 fields (pri, msgid, app, seq)" \
+	grep -Eq '^133 system scanwall \[scanwall@32473 seq="[0-9]+"\] \{"ts":' "$TMP/syslog.out"
+check "mgmt: syslog: the start event came too" grep -q 'seq="1"\] {.*"reason":"start"' "$TMP/syslog.out"
+post "$TMP/garbage.swb" >/dev/null
+wait_for got_seq $((last + 1))
+check "mgmt: syslog: a live event follows (the refused bundle, seq $((last + 1)))" got_seq $((last + 1))
+check "mgmt: /metrics: syslog sent >= 3, queue empty, none dropped" sh -c \
+	"[ \"$(metric scanwall_syslog_sent_total)\" -ge 3 ] && [ \"$(metric scanwall_syslog_queue_depth)\" = 0 ] && [ \"$(metric scanwall_syslog_dropped_total)\" = 0 ]"
+
+# --- the status page in a real browser -------------------------------------------
+as reader "$URL/" >/dev/null && cp "$TMP/body" "$TMP/page.html"
+if command -v chromium >/dev/null; then
+	chrome() { timeout 60 ip netns exec "$NS" chromium --headless --no-sandbox --disable-gpu \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--no-first-run --user-data-dir="$(mktemp -d "$TMP/chr.XXXX")" "$@" 2>>"$TMP/chromium.log"; }
+	chrome --window-size=1000,900 --screenshot="$TMP/page.png" "file://$TMP/page.html" >/dev/null
+	check "mgmt: chromium screenshot of the status page" sh -c "[ \$(stat -c %s '$TMP/page.png' 2>/dev/null || echo 0) -gt 5000 ] && head -c 8 '$TMP/page.png' | grep -q PNG"
+	chrome --dump-dom "file://$TMP/page.html" >"$TMP/dom.html"
+	check "mgmt: page: title and engine state" grep -q 'Engine running' "$TMP/dom.html"
+	check "mgmt: page: the policy hash in force" grep -q "$(sha)" "$TMP/dom.html"
+		want=$(last_seq); [ "$want" -gt 15 ] && want=15
+	check "mgmt: page: the $want most recent events listed" \
+		test "$(grep -c '<tr><td>' "$TMP/dom.html")" = "$want"
+	check "mgmt: page: no script" sh -c "! grep -qi '<script' '$TMP/page.html'"
+	[ -n "${MGMT_KEEP_SCREENSHOT:-}" ] && cp "$TMP/page.png" "$MGMT_KEEP_SCREENSHOT"
+else
+	fail "mgmt: chromium is not installed (scripts/deps.sh test)"
+fi
+
+# --- privileges: --user nobody (scanwalld's --control-user), and another user ---
+chmod 711 "$TMP"	# the socket's directory must be searchable by mgmtd's user
+# LeakSanitizer cannot stop a process that dropped to another uid (it is
+# no longer dumpable): without this a sanitizer build hangs at exit.
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+ip netns exec "$NS" timeout 120 "$BUILD/scanwall-mgmtd" --listen 127.0.0.1:8444 \
+	--cert "$PKI/server.crt" --key "$PKI/server.key" --client-ca "$PKI/ca.crt" \
+	--control "$TMP/ctl" --roles "$PKI/roles" --spool "$TMP/spool2" --user nobody \
+	>"$TMP/mgmt2.log" 2>&1 &
+MGMT2_PID=$!
+wait_for grep -q 'listening on' "$TMP/mgmt2.log"
+child=$(cat "/proc/$MGMT2_PID/task/$MGMT2_PID/children" 2>/dev/null | awk '{print $1}')
+uid=$(awk '/^Uid:/ {print $2 $3 $4 $5}' "/proc/${child:-0}/status" 2>/dev/null)
+check "mgmt: --user nobody drops every uid ($uid)" test "$uid" = "$(id -u nobody)$(id -u nobody)$(id -u nobody)$(id -u nobody)"
+code=$(as reader "https://localhost:8444/status")
+check "mgmt: as nobody, scanwalld's --control-user, /status answers (200)" test "$code" = 200
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+ip netns exec "$NS" timeout 120 "$BUILD/scanwall-mgmtd" --listen 127.0.0.1:8445 \
+	--cert "$PKI/server.crt" --key "$PKI/server.key" --client-ca "$PKI/ca.crt" \
+	--control "$TMP/ctl" --roles "$PKI/roles" --spool "$TMP/spool3" --user daemon \
+	>"$TMP/mgmt3.log" 2>&1 &
+wait_for grep -q 'listening on' "$TMP/mgmt3.log"
+code=$(as reader "https://localhost:8445/status")
+check "mgmt: as another user, the control socket says no (502)" test "$code" = 502
+as reader "https://localhost:8445/metrics" >/dev/null
+check "mgmt: ...and /metrics reports control_up 0" grep -q '^scanwall_mgmt_control_up 0' "$TMP/body"
+
+# --- still up through all of it --------------------------------------------------
+check "mgmt: the server is still up" test "$(as operator "$URL/status")" = 200
+check "mgmt: mgmtd process alive" kill -0 "$MGMT_PID"
+[ -n "${MGMT_VERBOSE:-}" ] && cat "$TMP/mgmt.log" "$TMP/mgmt2.log"
+exit 0
