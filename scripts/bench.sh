@@ -198,7 +198,9 @@ done
 log "bench: a full-inspection capture of the study (offloads off), for callgrind"
 offloads off
 cand_up full
-ip netns exec "$(topo_ns box)" tcpdump -i br0 -s 0 -U -w "$W/store.pcap" tcp port 104 >/dev/null 2>&1 &
+# On the lan port, not br0: a capture that puts the bridge in promiscuous
+# mode stops the kernel from delivering queued packets (docs/engine.md).
+ip netns exec "$(topo_ns box)" tcpdump -i lan0 -s 0 -U -w "$W/store.pcap" tcp port 104 >/dev/null 2>&1 &
 TD=$!
 sleep 1
 bulk >/dev/null
