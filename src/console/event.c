@@ -14,7 +14,7 @@
 
 #include "scanwall/event.h"
 #include "console/cons.h"
-#include "engine/control.h"
+#include "scanwall/ctlclient.h"
 
 static const char *event_control;
 
@@ -32,7 +32,7 @@ static void cons_event_send(const char *reason)
 		return;
 	sink = fopen("/dev/null", "w");
 	if (sink) {
-		control_client(event_control, cmd, sink);
+		ctl_request(event_control, cmd, sink);
 		fclose(sink);
 	}
 }

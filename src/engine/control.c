@@ -43,7 +43,6 @@
 #define CTL_POLICY_MAX (1u << 20)
 #define CTL_FLOWS_MAX 10000
 #define CTL_LISTENER UINT32_MAX
-#define CTL_CLIENT_TIMEOUT_MS 5000
 
 struct ctl_client {
 	int fd;				/* -1: free slot */
@@ -953,88 +952,4 @@ void control_close(struct control *c)
 	free(c->path);
 	free(c->policy_path);
 	free(c);
-}
-
-/* --- the client ---------------------------------------------------------- */
-
-static int cli_connect(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd, err;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
-static int cli_send(int fd, const char *cmd)
-{
-	size_t len = strlen(cmd), off = 0;
-
-	while (off < len) {
-		ssize_t w = send(fd, cmd + off, len - off, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		off += (size_t)w;
-	}
-	if (send(fd, "\n", 1, MSG_NOSIGNAL) != 1)
-		return -errno;
-	return 0;
-}
-
-/* Copies the answer up to its newline. Returns 1 when it was an error
- * object, 0 otherwise, -errno on failure or timeout. */
-static int cli_recv(int fd, FILE *out)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	char buf[4096];
-	bool first = true, is_error = false;
-
-	for (;;) {
-		int r = poll(&pfd, 1, CTL_CLIENT_TIMEOUT_MS);
-		ssize_t n;
-
-		if (r <= 0)
-			return r < 0 ? -errno : -ETIMEDOUT;
-		n = recv(fd, buf, sizeof(buf), 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -ECONNRESET;
-		if (first)
-			is_error = (size_t)n >= 9 && memcmp(buf, "{\"error\":", 9) == 0;
-		first = false;
-		fwrite(buf, 1, (size_t)n, out);
-		if (buf[n - 1] == '\n')
-			return is_error;
-	}
-}
-
-int control_client(const char *sock, const char *cmd, FILE *out)
-{
-	int fd, ret;
-
-	if (strchr(cmd, '\n'))
-		return -EINVAL;
-	fd = cli_connect(sock);
-	if (fd < 0)
-		return fd;
-	ret = cli_send(fd, cmd);
-	if (!ret)
-		ret = cli_recv(fd, out);
-	close(fd);
-	fflush(out);
-	return ret == 1 ? -EPROTO : ret;
 }

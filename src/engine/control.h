@@ -73,9 +73,4 @@ void control_handle(struct control *c);
  * (the answer is then an {"error":...} object). */
 int control_exec(struct control *c, const char *line, FILE *out);
 
-/* The client side, for `scanwalld --ctl SOCK CMD...`, scripts and tests:
- * sends cmd, copies the one-line answer to out. Returns 0, -errno, or
- * -EPROTO when the answer is an {"error":...}. timeout_ms bounds it all. */
-int control_client(const char *sock, const char *cmd, FILE *out);
-
 #endif

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "scanwall/config.h"
+#include "scanwall/ctlclient.h"
 #include "scanwall/policy.h"
 #include "engine/control.h"
 #include "engine/inline.h"
@@ -81,7 +82,7 @@ static int run_ctl(const struct args *a, int argc, char **argv)
 		}
 		n += (size_t)w;
 	}
-	return control_client(a->ctl, cmd, stdout) ? 1 : 0;
+	return ctl_request(a->ctl, cmd, stdout) ? 1 : 0;
 }
 
 static int run_inline(const struct args *a)

@@ -7,7 +7,7 @@
  * its request head within header_ms, its body and reading its answer
  * within MGMT_TRANSFER_MS: a slow or stalled client is cut off, never
  * waited for. Calls to the control socket are synchronous: it is a local
- * daemon answering from memory, and control_client() bounds each call. */
+ * daemon answering from memory, and ctl_request() bounds each call. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>

@@ -24,6 +24,7 @@
 #include <mbedtls/version.h>
 
 #include "engine/control.h"
+#include "scanwall/ctlclient.h"
 #include "scanwall/engine.h"
 #include "scanwall/evlog.h"
 #include "scanwall/policy.h"
@@ -488,19 +489,19 @@ static int child_client(struct fx *f)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
-	int ret = control_client(f->sock, "status", out), ret2;
+	int ret = ctl_request(f->sock, "status", out), ret2;
 
 	fclose(out);
 	if (ret || !strstr(buf, "\"version\":\"test\"") || buf[len - 1] != '\n')
 		return 20;
 	free(buf);
 	out = open_memstream(&buf, &len);
-	ret2 = control_client(f->sock, "frobnicate", out);
+	ret2 = ctl_request(f->sock, "frobnicate", out);
 	fclose(out);
 	if (ret2 != -EPROTO || !strstr(buf, "unknown command"))
 		return 21;
 	free(buf);
-	return control_client(f->sock, "two\nlines", stdout) == -EINVAL ? 0 : 22;
+	return ctl_request(f->sock, "two\nlines", stdout) == -EINVAL ? 0 : 22;
 }
 
 static void test_client(void **state)
@@ -512,7 +513,7 @@ static void test_client(void **state)
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 	snprintf(path, sizeof(path), "%s/nothing.sock", f->dir);
-	assert_int_equal(control_client(path, "status", stdout), -ENOENT);
+	assert_int_equal(ctl_request(path, "status", stdout), -ENOENT);
 }
 
 static void test_open_refuses_regular_file(void **state)
