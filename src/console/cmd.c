@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/control.h"
+#include "scanwall/ctlclient.h"
 #include "console/cons.h"
 
 static int cmd_configure(struct cons *c, int argc, char **argv);
@@ -15,6 +15,7 @@ static int cmd_help(struct cons *c, int argc, char **argv);
 static int cmd_bundle(struct cons *c, int argc, char **argv);
 static int cmd_factory_reset(struct cons *c, int argc, char **argv);
 static int cmd_show_config(struct cons *c, int argc, char **argv);
+static int cmd_start_shell(struct cons *c, int argc, char **argv);
 
 static const struct cons_node show_tree[] = {
 	{ "status", "engine status and the policy in force", NULL, cons_show_status, 0, 1, "[--json]" },
@@ -38,12 +39,19 @@ static const struct cons_node bundle_tree[] = {
 	{ NULL },
 };
 
+static const struct cons_node start_tree[] = {
+	{ "shell", "a maintenance shell (root); exit returns here", NULL, cmd_start_shell, 0, 0,
+	  "", true },
+	{ NULL },
+};
+
 const struct cons_node cons_oper_tree[] = {
 	{ "show", "show the state of the unit", show_tree },
 	{ "configure", "edit the configuration", NULL, cmd_configure, 0, 0, "", true },
 	{ "bundle", "signed policy bundles", bundle_tree },
 	{ "factory-reset", "erase the console's password and configuration", NULL,
 	  cmd_factory_reset, 0, 0, "", true },
+	{ "start", "start a maintenance shell", start_tree },
 	{ "help", "list the commands", NULL, cmd_help, 0, 0, "" },
 	{ "exit", "log out", NULL, cmd_exit, 0, 0, "", true },
 	{ NULL },
@@ -271,6 +279,26 @@ static int cmd_show_config(struct cons *c, int argc, char **argv)
 	return 0;
 }
 
+/* The Junos `start shell`: the way to a root shell on a unit that ships
+ * no root password, so only a logged-in console session offers it (the
+ * hook is NULL otherwise), and the event says who could have used it. */
+static int cmd_start_shell(struct cons *c, int argc, char **argv)
+{
+	int status;
+
+	if (!c->shell) {
+		fprintf(c->out, "error: 'start shell' needs a logged-in console on a terminal\n");
+		return -EPERM;
+	}
+	cons_event(&c->store, "console: start shell");
+	fflush(c->out);
+	status = c->shell(c);
+	if (status < 0)
+		fprintf(c->out, "error: shell: %s\n", strerror(-status));
+	cons_event(&c->store, "console: shell exited (status %d)", status);
+	return status < 0 ? status : 0;
+}
+
 /* argv: after `bundle` and its subcommand word, which is argv[-1] */
 static int cmd_bundle(struct cons *c, int argc, char **argv)
 {
@@ -364,7 +392,7 @@ int cons_ctl_socket(struct cons *c, const char *cmd, char **answer)
 	mem = open_memstream(answer, &len);
 	if (!mem)
 		return -errno;
-	err = control_client(c->o.control, cmd, mem);
+	err = ctl_request(c->o.control, cmd, mem);
 	if (fclose(mem) && !err)
 		err = -ENOMEM;
 	return err;
@@ -388,7 +416,9 @@ int cons_ask_ctl(struct cons *c, const char *cmd, char **raw, struct cj *j)
 		fprintf(c->out, "error: unreadable answer from scanwalld\n");
 		return -EBADMSG;
 	}
-	if (err || j->tok[0].type != CJ_OBJ) {
+	/* -EPROTO is scanwalld saying no: an {"error":...} is printed here; an
+	 * {"ok":false,...} (a refused bundle) is an answer for the caller. */
+	if (j->tok[0].type != CJ_OBJ || (err && cj_get(j, 0, "error") >= 0)) {
 		fprintf(c->out, "error: %s\n", cj_text(j, cj_get(j, 0, "error"), msg, sizeof(msg)));
 		cj_free(j);
 		return err ? err : -EBADMSG;

@@ -128,10 +128,6 @@ static int bctl_answer(int err, const struct bundle_result *r, FILE *out)
 	control_json_str(out, bundle_reason_name(r->reason));
 	fprintf(out, ",\"version\":%llu,\"detail\":", (unsigned long long)r->version);
 	control_json_str(out, r->detail);
-	if (err) {
-		fputs(",\"error\":", out);
-		control_json_str(out, r->detail[0] ? r->detail : bundle_reason_name(r->reason));
-	}
 	fputs("}\n", out);
 	return err;
 }
