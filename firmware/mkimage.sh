@@ -168,32 +168,42 @@ cp "$kmods"/modules.order "$kmods"/modules.builtin* "$root/lib/modules/$kver/"
 depmod -b "$root" "$kver"
 
 # --- accounts ----------------------------------------------------------------
-# root: maintenance shell; admin: the console (console-shell); scanwall:
-# the unprivileged user of scanwall-mgmtd. No default password ships: it
-# is SW_CONSOLE_PASSWORD at build time (the test board's board.conf names
-# its test password in CONSOLE_PASSWORD_TEST), or a random one written next to
-# the image (mode 0600) for whoever flashes it.
-pw=${SW_CONSOLE_PASSWORD:-${CONSOLE_PASSWORD_TEST:-}}
-if [ -z "$pw" ]; then
-	pw=$(head -c 12 /dev/urandom | base64 | tr -d '/+=')
-	(umask 077 && echo "$pw" >"$out/console-password")
+# root: init, scanwalld, the console program on the console tty and its
+# maintenance shell (`start shell`); scanwall: the unprivileged user of
+# scanwall-mgmtd, the control socket's one extra user (run-scanwalld).
+# Nobody logs in through login(1): the console program asks for the unit's
+# own password, which the technician sets at first start (docs/console.md),
+# so root's password is locked and none ships. Only an image without the
+# console program falls back to getty and needs one for root:
+# SW_CONSOLE_PASSWORD at build time, else a random one written next to the
+# image (mode 0600) for whoever flashes it.
+rootpw='*'
+if [ ! -x "$root/usr/bin/scanwall" ]; then
+	pw=${SW_CONSOLE_PASSWORD:-}
+	if [ -z "$pw" ]; then
+		pw=$(head -c 12 /dev/urandom | base64 | tr -d '/+=')
+		(umask 077 && echo "$pw" >"$out/console-password")
+	fi
+	rootpw=$(openssl passwd -6 -stdin <<<"$pw")
 fi
-hash=$(openssl passwd -6 -stdin <<<"$pw")
-cat >"$root/etc/passwd" <<EOF
-root:x:0:0:root:/root:/bin/sh
-admin:x:1000:1000:console:/run:/usr/libexec/scanwall/console-shell
-scanwall:x:100:100:scanwall-mgmtd:/nonexistent:/sbin/nologin
-EOF
-cat >"$root/etc/group" <<EOF
-root:x:0:
-scanwall:x:100:
-admin:x:1000:
-EOF
-(umask 077 && printf 'root:%s:19000::::::\nadmin:%s:19000::::::\nscanwall:!:19000::::::\n' \
-	"$hash" "$hash" >"$root/etc/shadow")
-echo /usr/libexec/scanwall/console-shell >"$root/etc/shells"
-echo /bin/sh >>"$root/etc/shells"
+printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' \
+	'scanwall:x:100:100:scanwall-mgmtd:/nonexistent:/sbin/nologin' >"$root/etc/passwd"
+printf '%s\n' 'root:x:0:' 'scanwall:x:100:' >"$root/etc/group"
+(umask 077 && printf 'root:%s:19000::::::\nscanwall:!:19000::::::\n' "$rootpw" >"$root/etc/shadow")
+echo /bin/sh >"$root/etc/shells"
+# glibc's defaults, written down: scanwalld resolves --control-user here
+printf '%s\n' 'passwd: files' 'group: files' 'shadow: files' 'hosts: files' >"$root/etc/nsswitch.conf"
 mkdir -p "$root/root"
+
+# terminfo for the terminal types a serial console announces (busybox init
+# sets TERM=vt102 on a serial console): libedit in the console program
+# then edits lines with cursor motion instead of a dumb terminal's
+for t in dumb linux vt100 vt102 vt220 xterm xterm-256color; do
+	f=$(find "$stage/lib/terminfo" "$stage/usr/share/terminfo" -name "$t" 2>/dev/null | head -n 1)
+	[ -n "$f" ] || die "no terminfo entry $t (ncurses-base)"
+	mkdir -p "$root/usr/share/terminfo/${t:0:1}"
+	cp -L "$f" "$root/usr/share/terminfo/${t:0:1}/$t"
+done
 
 # --- inittab, from the board ---------------------------------------------------
 {
@@ -203,7 +213,13 @@ mkdir -p "$root/root"
 	[ -n "$WATCHDOG_DEV" ] && echo "::respawn:/usr/libexec/scanwall/run-watchdog"
 	[ -n "$PORT_MGMT" ] && [ -f "$root/usr/sbin/scanwall-mgmtd" ] &&
 		echo "::respawn:/usr/libexec/scanwall/run-mgmtd"
-	echo "$CONSOLE_TTY::respawn:/sbin/getty -L $CONSOLE_BAUD $CONSOLE_TTY vt100"
+	# the console program on the tty as root, a new login after each
+	# session (docs/console.md); getty and login only in an image without it
+	if [ -x "$root/usr/bin/scanwall" ]; then
+		echo "$CONSOLE_TTY::respawn:/usr/bin/scanwall --login --state /state/scanwall --control /run/scanwall/ctl.sock"
+	else
+		echo "$CONSOLE_TTY::respawn:/sbin/getty -L $CONSOLE_BAUD $CONSOLE_TTY vt100"
+	fi
 	echo "::ctrlaltdel:/sbin/reboot"
 	echo "::shutdown:/usr/libexec/scanwall/shutdown"
 } >"$root/etc/inittab"

@@ -174,6 +174,10 @@ struct cons {
 	cons_ctl_fn ctl;
 	/* Asks the technician a question (factory-reset); NULL: refuse. */
 	int (*ask)(struct cons *c, const char *prompt, char *buf, size_t size);
+	/* Runs a maintenance shell on the terminal and returns when it exits
+	 * (`start shell`); set only once the session is logged in, NULL:
+	 * refuse. */
+	int (*shell)(struct cons *c);
 };
 
 struct cons_node {

@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@ static char *tty_line;
 static bool tty_have_line, tty_hangup;
 static char *tty_matches[64];
 static int tty_nmatches;
+static struct termios tty_orig;	/* the terminal as init or getty left it */
 
 static unsigned tty_timeout(const struct cons *c)
 {
@@ -267,6 +269,8 @@ static int tty_loop_edit(struct cons *c)
 		rl_callback_handler_remove();
 		if (tty_have_line && tty_line)
 			tty_run_line(c, tty_line);
+		/* a long command (a shell, a bundle install) is not idle time */
+		last = time(NULL);
 		free(tty_line);
 		tty_line = NULL;
 		if (tty_hangup)
@@ -297,6 +301,61 @@ static int tty_loop_plain(struct cons *c)
 	return err;
 }
 
+/* --- start shell ---------------------------------------------------------- */
+
+/* The child: its own process group in the foreground of the terminal (so
+ * that ^C reaches the shell's commands and never the console), default
+ * signals, the console's idle timeout as TMOUT for a shell that honours it
+ * (Debian's busybox ash is built without), and a login shell for
+ * /etc/profile. */
+static void tty_shell_child(const struct cons *c)
+{
+	static const int sigs[] = { SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU };
+	char tmout[16];
+
+	setpgid(0, 0);
+	tcsetpgrp(STDIN_FILENO, getpgrp());	/* SIGTTOU is still ignored here */
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_DFL);
+	snprintf(tmout, sizeof(tmout), "%u", tty_timeout(c));
+	setenv("TMOUT", tmout, 1);
+	execl("/bin/sh", "-sh", (char *)NULL);
+	perror("scanwall: /bin/sh");
+	_exit(127);
+}
+
+/* Runs the shell and waits for it; never exec-replaces the console, so
+ * that `exit` in the shell comes back to the CLI. Returns the shell's exit
+ * status, or -errno. Whatever the shell did to the terminal (modes,
+ * foreground group) is undone before the CLI reads again. */
+static int tty_shell(struct cons *c)
+{
+	struct termios cli;
+	int status = 0, err = 0;
+	pid_t pid;
+
+	if (tcgetattr(STDIN_FILENO, &cli))
+		return -errno;
+	tcsetattr(STDIN_FILENO, TCSADRAIN, &tty_orig);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		tty_shell_child(c);
+	if (pid < 0)
+		err = -errno;
+	while (pid > 0 && waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			err = -errno;
+			break;
+		}
+	}
+	tcsetpgrp(STDIN_FILENO, getpgrp());
+	tcsetattr(STDIN_FILENO, TCSADRAIN, &cli);
+	if (err)
+		return err;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 /* Line noise holds ^S now and then: with XON/XOFF on, one would freeze
  * the console's output until a ^Q that never comes. A USB serial adapter
  * at 115200 needs no software flow control. */
@@ -313,7 +372,7 @@ static void tty_no_flow_control(void)
 int cons_tty_run(struct cons *c)
 {
 	struct cons_io io = { .secret = tty_secret, .say = tty_say, .pause = tty_pause, .ctx = c };
-	bool tty = isatty(STDIN_FILENO);
+	bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &tty_orig) == 0;
 	int err = 0;
 
 	tty_c = c;
@@ -323,6 +382,8 @@ int cons_tty_run(struct cons *c)
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
 	signal(SIGTSTP, SIG_IGN);
+	/* taking the terminal back from a shell's process group */
+	signal(SIGTTOU, SIG_IGN);
 	if (tty)
 		tty_no_flow_control();
 	cons_tick(c);
@@ -332,6 +393,9 @@ int cons_tty_run(struct cons *c)
 		printf("\n%s\n", err == -ETIMEDOUT ? "Timed out." : "Login failed.");
 		return 1;
 	}
+	/* logged in (or by the system, without --login), on a terminal */
+	if (tty)
+		c->shell = tty_shell;
 	printf("scanwall console. '?' or 'help' lists the commands.\n");
 	err = tty ? tty_loop_edit(c) : tty_loop_plain(c);
 	if (err == -ETIMEDOUT) {

@@ -342,6 +342,46 @@ def t_idle():
     report(any("idle 2 s" in x for x in reasons(st)), "console: the idle logout is an event")
 
 
+def t_start_shell():
+    st = new_state("shell-start")
+    c = first_boot(st)
+    out = c.line("start ?")
+    report("shell" in out and "maintenance shell" in out, "console: start ? lists shell", out)
+    # typed with Tab completion; the shell on the same terminal prints a
+    # marker computed so that the echo of the typed line cannot match it
+    c.send("sta\tsh\t")
+    time.sleep(0.5)
+    c.send("\r")
+    c.send("echo hi-from-$((6*7))-shell\r")
+    ok = c.expect(r"hi-from-42-shell", 10)
+    report(bool(ok), "console: start shell (Tab-completed) runs a shell on the terminal", c.since())
+    c.send("echo pgid=$(ps -o pgid= -p $$ | tr -d ' ') tpgid=$(ps -o tpgid= -p $$ | tr -d ' ')\r")
+    m = c.expect(r"pgid=(\d+) tpgid=(\d+)", 10)
+    report(m is not None and m.group(1) == m.group(2) and int(m.group(1)) != c.pid,
+           "console: the shell is the terminal's foreground process group", c.since())
+    c.send("exit\r")
+    ok = c.expect(r"technician@\S+> $", 10)
+    report(bool(ok) and c.alive(), "console: exit in the shell returns to the CLI", c.since())
+    out = c.line("show configuration")
+    report("error" not in out, "console: ...and the CLI runs commands again", out)
+    c.send("exit\r")
+    report(c.wait_exit(5) is not None, "console: ...and logs out as before")
+    c.close()
+    r = reasons(st)
+    report("console: start shell" in r and "console: shell exited (status 0)" in r,
+           "console: start shell and its end are system events", str(r))
+    p = subprocess.run([SCANWALL, "--state", st, "--control", WORK + "/none.sock", "start", "shell"],
+                       capture_output=True, text=True, timeout=15)
+    report(p.returncode != 0 and "interactive" in p.stdout and "hi-from" not in p.stdout,
+           "console: start shell is refused from a shell's command line", p.stdout)
+    p = subprocess.run([SCANWALL, "--state", st, "--control", WORK + "/none.sock"],
+                       input=b"start shell\necho hi-from-$((6*7))-pipe\nexit\n", capture_output=True, timeout=15)
+    out = p.stdout.decode("latin1")
+    report("needs a logged-in console on a terminal" in out and "hi-from-42" not in out,
+           "console: start shell is refused without a terminal", out[-300:])
+    report(reasons(st).count("console: start shell") == 1, "console: a refused start shell starts nothing")
+
+
 def t_factory_reset():
     st = new_state("reset")
     with open(os.path.join(st, "serial"), "w") as f:
@@ -426,7 +466,8 @@ def t_bundle(good, bad):
 
 def main():
     try:
-        for t in (t_first_boot, t_lockout, t_configure, t_garbage, t_plain_stdin, t_idle, t_factory_reset):
+        for t in (t_first_boot, t_lockout, t_configure, t_garbage, t_plain_stdin, t_idle, t_start_shell,
+                  t_factory_reset):
             try:
                 t()
             except Exception as e:   # a crash of the driver is a failure, never a pass

@@ -1,13 +1,25 @@
 #!/usr/bin/python3
 """Drive the guest's serial console through QEMU's `-chardev socket`.
 
-  console.py SOCK wait REGEX SECONDS      until REGEX appears on the console
-  console.py SOCK login USER PASSWORD     getty/login, until a shell prompt
-  console.py SOCK run SECONDS COMMAND     run COMMAND in the logged-in shell,
-                                          print its output, exit with its status
+The console tty runs the console program (`scanwall --login`, src/console);
+its `start shell` gives the root shell the checks run their commands in.
 
-Each call connects anew; the guest keeps its session between calls. The
-whole console is also in QEMU's logfile=, for the record.
+  console.py SOCK wait REGEX SECONDS     until REGEX appears on the console
+  console.py SOCK login PASSWORD [first] the console program's login; with
+                                         `first` its first start, which asks
+                                         for the new password twice
+  console.py SOCK cli SECONDS COMMAND    a console command at the CLI prompt,
+                                         print its output
+  console.py SOCK shell                  `start shell` at the CLI prompt,
+                                         until the shell's prompt
+  console.py SOCK unshell                `exit` in that shell, until the CLI
+                                         prompt is back
+  console.py SOCK run SECONDS COMMAND    run COMMAND in the shell, print its
+                                         output, exit with its status
+
+Each call connects anew; the guest keeps its session between calls, and
+each call leaves the console where its name says (CLI or shell). The whole
+console is also in QEMU's logfile=, for the record.
 """
 import os
 import re
@@ -52,22 +64,34 @@ class Console:
 
 # busybox ash may follow its prompt with a cursor position query (ESC[6n)
 PROMPT = rb"\n[^\n]*[#$] (\x1b\[6n)?$"
+# the console program's operational prompt; libedit may add cursor motion
+CLI = rb"technician@[\w.-]+> (\x1b\[[0-9;]*[A-Za-z])*$"
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
-def login(c, user, password):
-    # A getty may be between prompts: a bare newline brings the next one.
-    for _ in range(3):
-        c.send("\n")
-        try:
-            c.expect(rb"login: $", 10)
-            break
-        except TimeoutError:
-            continue
-    else:
-        raise TimeoutError("no login prompt")
-    c.send(user + "\n")
-    c.expect(rb"[Pp]assword: $", 10)
+def login(c, password, first):
+    """The console program's own login. The caller has seen its prompt in
+    the log (what came before this connection is not on the socket), so
+    the password goes first: a bare newline would be a wrong password."""
     c.send(password + "\n")
+    if first:
+        c.expect(rb"Retype new password: $", 20)
+        c.send(password + "\n")
+        c.expect(rb"Password set\.", 30)
+    c.expect(CLI, 60)
+
+
+def cli(c, seconds, command):
+    """One console command; returns its output, without the echo of the
+    typed line and the terminal's escape sequences."""
+    c.send(command + "\r")
+    before, _ = c.expect(CLI, seconds)
+    text = ANSI.sub("", before.decode(errors="replace")).replace("\r", "")
+    return text.split("\n", 1)[1] if "\n" in text else ""
+
+
+def shell(c):
+    c.send("start shell\r")
     c.expect(PROMPT, 20)
     # a serial line has no size: without one, ash wraps at 80 columns and
     # redraws long command lines
@@ -97,7 +121,17 @@ def main(argv):
             c.expect(argv[3].encode(), float(argv[4]))
             return 0
         if cmd == "login":
-            login(c, argv[3], argv[4])
+            login(c, argv[3], argv[4:5] == ["first"])
+            return 0
+        if cmd == "cli":
+            sys.stdout.write(cli(c, float(argv[3]), argv[4]))
+            return 0
+        if cmd == "shell":
+            shell(c)
+            return 0
+        if cmd == "unshell":
+            c.send("exit\n")
+            c.expect(CLI, 20)
             return 0
         if cmd == "run":
             text, status = run(c, float(argv[3]), argv[4])

@@ -507,6 +507,41 @@ static void test_cmd_factory_reset(void **state)
 	run_end(&r);
 }
 
+static int shells_run;
+
+static int fake_shell(struct cons *c)
+{
+	shells_run++;
+	return 3;
+}
+
+static void test_cmd_start_shell(void **state)
+{
+	struct run r;
+	char *log;
+	size_t len;
+
+	run_begin(&r, *state);
+	shells_run = 0;
+	/* no hook (not logged in, not a terminal): refused, nothing logged */
+	assert_non_null(strstr(run(&r, "start shell", -EPERM), "logged-in console"));
+	assert_int_equal(cons_store_read(&r.c.store, "events.json", 4096, &log, &len), -ENOENT);
+	r.c.shell = fake_shell;
+	r.c.interactive = false;
+	assert_non_null(strstr(run(&r, "start shell", -EPERM), "interactive"));
+	assert_int_equal(shells_run, 0);
+	r.c.interactive = true;
+	assert_string_equal(run(&r, "sta sh", 0), "");
+	assert_int_equal(shells_run, 1);
+	assert_false(r.c.quit);
+	assert_non_null(strstr(run(&r, "start", -EINVAL), "incomplete"));
+	assert_int_equal(cons_store_read(&r.c.store, "events.json", 4096, &log, &len), 0);
+	assert_non_null(strstr(log, "\"reason\":\"console: start shell\""));
+	assert_non_null(strstr(log, "console: shell exited (status 3)"));
+	free(log);
+	run_end(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -524,6 +559,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cmd_bundle, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_cmd_configure, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_cmd_factory_reset, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_cmd_start_shell, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
