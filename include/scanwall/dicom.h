@@ -120,6 +120,16 @@ void dcm_assoc_free(struct dcm_pool *pool, struct dcm_assoc *a);
 int dcm_feed(struct dcm_assoc *a, enum dcm_dir dir, const uint8_t *p, size_t n,
 	     struct dcm_verdict *v);
 
+/* How many bytes from the current stream position of dir are certainly
+ * data set bytes: the rest of the data fragment being received (its PDV
+ * header was inspected), 0 when not inside one. The engine may pass a
+ * segment that arrives ahead of a gap when it lies within them: what the
+ * device's parser does with those positions is already decided. */
+size_t dcm_data_ahead(const struct dcm_assoc *a, enum dcm_dir dir);
+/* Consumes n such bytes without seeing them (they went by out of order).
+ * 0, or -EINVAL when n exceeds dcm_data_ahead(). */
+int dcm_skip_data(struct dcm_assoc *a, enum dcm_dir dir, size_t n);
+
 /* After DCM_EV_ACCEPTED: whether the rest may bypass inspection (the rule
  * says `inspect association`). */
 int dcm_settled(const struct dcm_assoc *a);

@@ -4,6 +4,7 @@
  * control header, then its fragment. Headers are accumulated across
  * segments; command fragments go through the streaming command parser,
  * data set fragments are skipped without being copied. */
+#include <errno.h>
 #include <stdio.h>
 
 #include "scanwall/catalog.h"
@@ -142,6 +143,28 @@ static enum dcm_fault pdv_body_step(struct dcm_assoc *a, struct dcm_stream *s, s
 	s->frag_left -= (uint32_t)n;
 	s->left -= (uint32_t)n;
 	return s->frag_left ? DCM_OK : frag_end(a, s);
+}
+
+size_t dcm_data_ahead(const struct dcm_assoc *a, enum dcm_dir dir)
+{
+	const struct dcm_stream *s = &a->dir[dir];
+
+	if (a->state == DCM_ST_DEAD || s->phase != DCM_PH_PDATA || !s->in_frag ||
+	    (s->ctl & PDV_COMMAND))
+		return 0;
+	return s->frag_left;
+}
+
+int dcm_skip_data(struct dcm_assoc *a, enum dcm_dir dir, size_t n)
+{
+	struct dcm_stream *s = &a->dir[dir];
+
+	if (!n || n > dcm_data_ahead(a, dir))
+		return -EINVAL;
+	s->frag_left -= (uint32_t)n;
+	s->left -= (uint32_t)n;
+	/* A data fragment's end judges nothing that needs its bytes. */
+	return s->frag_left || frag_end(a, s) == DCM_OK ? 0 : -EINVAL;
 }
 
 enum dcm_fault dcm_pdata_step(struct dcm_assoc *a, enum dcm_dir d, struct cur *c)

@@ -73,6 +73,15 @@ void dflow_end(struct eng *e, struct flow *f)
 	f->assoc = 0;
 }
 
+/* Inspection of f is over: its state goes back to the pools, its policy
+ * generation loses a user, and the flow carries on as `state`. */
+static void dflow_leave(struct eng *e, struct flow *f, enum flow_state state)
+{
+	dflow_end(e, f);
+	eng_gen_put(e, f->gen);
+	f->state = state;
+}
+
 /* The key of a packet travelling in direction dir of flow f. */
 static void dir_key(const struct flow *f, int dir, struct flow_key *k)
 {
@@ -152,9 +161,21 @@ static void dflow_refuse(struct eng *e, struct flow *f, int dir, const struct pk
 {
 	dflow_event(e, f, refusal_kind(dv), "association refused", dv, NULL);
 	dflow_answer(e, f, dir, p, dv, skip);
-	dflow_end(e, f);
-	eng_gen_put(e, f->gen);
-	f->state = FLOW_REFUSED;
+	dflow_leave(e, f, FLOW_REFUSED);
+}
+
+/* The TCP stream itself was abused (changed bytes, a bad skip): the flow
+ * ends as invalid, both ends reset. */
+static void dflow_invalid(struct eng *e, struct flow *f, int dir, const struct pkt *p,
+			  const char *reason, const char *fault)
+{
+	static const struct dcm_verdict reset = {
+		.step = DCM_REFUSE, .fault = DCM_F_PDU_UNEXPECTED, .answer = DCM_ANS_NONE,
+	};
+
+	dflow_event(e, f, EV_INVALID, reason, NULL, fault);
+	dflow_answer(e, f, dir, p, &reset, p->plen);
+	dflow_leave(e, f, FLOW_REFUSED);
 }
 
 static const struct {
@@ -211,9 +232,7 @@ static enum eng_verdict dflow_pass(struct eng *e, struct flow *f, int dir,
 	if (dv->event != DCM_EV_ACCEPTED || !dcm_settled(a->dcm))
 		return ENG_ACCEPT;
 	/* `inspect association`: the rest is the kernel's. */
-	dflow_end(e, f);
-	eng_gen_put(e, f->gen);
-	f->state = FLOW_SETTLED;
+	dflow_leave(e, f, FLOW_SETTLED);
 	return ENG_SETTLE;
 }
 
@@ -222,11 +241,33 @@ static int dflow_overlaps_held(const struct eng_assoc *a, int dir, const struct 
 	return a->nheld[dir] && seq_before(a->hold_seq[dir], p->seq + (uint32_t)p->plen);
 }
 
-/* A retransmission that changes bytes already inspected is an attempt to
- * show the device something other than what was checked. */
-static const struct dcm_verdict overlap_verdict = {
-	.step = DCM_REFUSE, .fault = DCM_F_PDU_UNEXPECTED, .answer = DCM_ANS_NONE,
-};
+/* A segment beyond a gap passes when every byte of it lies inside the data
+ * fragment being received: one lost segment upstream must not make us
+ * drop every segment after it (a receiver would buffer them, SACK). */
+static int dflow_ahead(struct eng_assoc *a, int dir, const struct pkt *p)
+{
+	struct stream *st = &a->st[dir];
+	uint32_t end = p->seq + (uint32_t)p->plen;
+
+	if (!p->plen || (p->flags & TCP_FIN) || !seq_before(st->next, p->seq))
+		return 0;
+	if ((size_t)(end - st->next) > dcm_data_ahead(a->dcm, (enum dcm_dir)dir))
+		return 0;
+	return stream_ahead_add(st, p) == 0;
+}
+
+/* In-order inspection caught up with ranges passed ahead: skip them. A
+ * skip the inspector refuses would leave it out of step with the stream:
+ * the caller ends the flow then. */
+static int dflow_catch_up(struct eng_assoc *a, int dir)
+{
+	size_t n;
+
+	while ((n = stream_ahead_take(&a->st[dir])))
+		if (dcm_skip_data(a->dcm, (enum dcm_dir)dir, n))
+			return -EPROTO;
+	return 0;
+}
 
 static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_pkt *pk,
 		      const struct pkt *p, enum eng_verdict *v)
@@ -245,15 +286,13 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 			dflow_ack_held(e, f, a, dir, a->st[dir].next);
 		return 0;
 	case STREAM_DROP:
-		e->c.tcp_out_of_window++;
+		if (dflow_ahead(a, dir, p))
+			*v = ENG_ACCEPT;
+		else
+			e->c.tcp_out_of_window++;
 		return 0;
 	case STREAM_EVIL:
-		dflow_event(e, f, EV_INVALID, "retransmission with other contents", NULL,
-			    "tcp-overlap");
-		dflow_answer(e, f, dir, p, &overlap_verdict, p->plen);
-		dflow_end(e, f);
-		eng_gen_put(e, f->gen);
-		f->state = FLOW_REFUSED;
+		dflow_invalid(e, f, dir, p, "retransmission with other contents", "tcp-overlap");
 		return 0;
 	case STREAM_NEW:
 		break;
@@ -265,6 +304,10 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 		return 0;
 	}
 	stream_advance(&a->st[dir], p, skip, dv.struct_lo, dv.struct_hi);
+	if (dflow_catch_up(a, dir)) {
+		dflow_invalid(e, f, dir, p, "data passed ahead of a gap is not data", "tcp-ahead");
+		return 0;
+	}
 	if (dv.step == DCM_HOLD) {
 		if (!dflow_hold(e, f, a, dir, p, pk, skip)) {
 			*v = ENG_HOLD;
@@ -280,9 +323,7 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 		/* Both sides are done: free the inspection state now rather
 		 * than at the idle timeout, so closed associations cannot use
 		 * up the pool. */
-		dflow_end(e, f);
-		eng_gen_put(e, f->gen);
-		f->state = FLOW_CLOSING;
+		dflow_leave(e, f, FLOW_CLOSING);
 	}
 	return 0;
 }

@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <string.h>
 
 #include "stream.h"
@@ -129,4 +130,61 @@ void stream_advance(struct stream *s, const struct pkt *p, size_t skip, size_t l
 		s->next++;
 		s->fin = 1;
 	}
+}
+
+/* The retransmission of a range passed ahead is as good as the range. */
+static int ahead_covers(const struct stream *s, uint32_t start, uint32_t end)
+{
+	for (unsigned i = 0; i < s->nahead; i++)
+		if (!seq_before(start, s->ahead[i].start) && !seq_before(s->ahead[i].end, end))
+			return 1;
+	return 0;
+}
+
+int stream_ahead_add(struct stream *s, const struct pkt *p)
+{
+	uint32_t end = p->seq + (uint32_t)p->plen;
+
+	if (ahead_covers(s, p->seq, end))
+		return 0;
+	if (s->nahead == STREAM_AHEAD)
+		return -ENOSPC;
+	s->ahead[s->nahead].start = p->seq;
+	s->ahead[s->nahead].end = end;
+	s->nahead++;
+	return 0;
+}
+
+/* Records [start, end) as inspected data, no structural byte in it. */
+static void stream_note_data(struct stream *s, uint32_t start, uint32_t end)
+{
+	struct stream_seg *g = &s->ring[s->ring_pos];
+
+	*g = (struct stream_seg){ .start = start, .end = end };
+	s->ring_pos = (uint8_t)((s->ring_pos + 1) % STREAM_RING);
+	s->ring_used += s->ring_used < STREAM_RING;
+	s->next = end;
+}
+
+size_t stream_ahead_take(struct stream *s)
+{
+	unsigned i = 0;
+
+	while (i < s->nahead) {
+		uint32_t a = s->ahead[i].start, b = s->ahead[i].end;
+
+		if (!seq_before(s->next, b)) {		/* inspected in order since */
+			s->ahead[i] = s->ahead[--s->nahead];
+			continue;
+		}
+		if (!seq_before(s->next, a)) {		/* reached: the rest is skipped */
+			size_t n = b - s->next;
+
+			s->ahead[i] = s->ahead[--s->nahead];
+			stream_note_data(s, s->next, b);
+			return n;
+		}
+		i++;
+	}
+	return 0;
 }

@@ -21,6 +21,7 @@
 #include "pkt.h"
 
 #define STREAM_RING 16
+#define STREAM_AHEAD 4	/* data ranges passed ahead of a gap, per direction */
 
 struct stream_seg {
 	uint32_t start, end;		/* sequence range inspected */
@@ -31,8 +32,11 @@ struct stream_seg {
 struct stream {
 	uint32_t next;		/* next sequence number to inspect */
 	uint32_t acked;		/* highest ACK the receiver sent */
-	uint8_t init, acked_init, fin, ring_pos, ring_used;
+	uint8_t init, acked_init, fin, ring_pos, ring_used, nahead;
 	struct stream_seg ring[STREAM_RING];
+	struct {
+		uint32_t start, end;
+	} ahead[STREAM_AHEAD];		/* passed ahead of a gap, not yet reached */
 };
 
 enum stream_class {
@@ -53,5 +57,14 @@ enum stream_class stream_classify(const struct stream *s, const struct pkt *p, s
 /* payload[skip..] was inspected and passes; of those bytes, [lo, hi)
  * (relative to payload + skip) were structural, hi == 0 none. */
 void stream_advance(struct stream *s, const struct pkt *p, size_t skip, size_t lo, size_t hi);
+
+/* A segment beyond a gap whose bytes are all data set bytes (the caller
+ * checked) passes now: remember its range. 0, or -ENOSPC when too many
+ * ranges are pending (the segment is then dropped and retransmitted). */
+int stream_ahead_add(struct stream *s, const struct pkt *p);
+/* When in-order inspection has reached a range passed ahead: returns its
+ * length from `next` (the caller skips that many bytes in the inspector)
+ * and moves next past it; 0 when none starts at next. */
+size_t stream_ahead_take(struct stream *s);
 
 #endif

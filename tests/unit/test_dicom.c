@@ -316,6 +316,69 @@ static void test_store_fragments(void **state)
 		       UID_VERIFICATION);
 }
 
+/* Data set bytes ahead of the stream position: what the engine may pass
+ * out of order, and skip later without seeing.
+ *
+ *   RQ, AC, C-STORE-RQ command | PDU hdr, PDV hdr | 300 data bytes | ...
+ *                                 structural        data: skippable
+ */
+static void test_data_ahead_and_skip(void **state)
+{
+	struct pol *pol = policy(pol_full);
+	struct dcm_pool *pool = dcm_pool_new(1, 1, 65536);
+	struct dcm_assoc *a = dcm_assoc_new(pool, pol_rule_at(pol, 0));
+	struct pb rq = { .n = 0 }, ac = { .n = 0 }, cmd = { .n = 0 }, store = { .n = 0 };
+	struct pb data = { .n = 0 }, rsp = { .n = 0 };
+	struct dcm_verdict v;
+	uint8_t bytes[300];
+	size_t at;
+
+	memset(bytes, 0x5a, sizeof(bytes));
+	at = pb_assoc_begin(&rq, 0x01, 1, "ANY-SCP", "ECHOSCU");
+	pb_item_str(&rq, 0x10, UID_APP_CONTEXT);
+	pb_rq_context(&rq, 3, UID_CT, UID_IMPLICIT_LE);
+	pb_user_info(&rq, 0);
+	pb_pdu_end(&rq, at);
+	at = pb_assoc_begin(&ac, 0x02, 1, "ANY-SCP", "ECHOSCU");
+	pb_item_str(&ac, 0x10, UID_APP_CONTEXT);
+	pb_ac_context(&ac, 3, 0, UID_IMPLICIT_LE);
+	pb_user_info(&ac, 16384);
+	pb_pdu_end(&ac, at);
+	pb_command(&cmd, UID_CT, 0x0001, 0x0000);
+	pb_pdata(&store, 3, 0x03, cmd.b, cmd.n);
+	pb_pdata(&data, 3, 0x02, bytes, sizeof(bytes));
+	cmd.n = 0;
+	pb_command(&cmd, UID_CT, 0x8001, 0x0101);
+	pb_pdata(&rsp, 3, 0x03, cmd.b, cmd.n);
+
+	assert_non_null(a);
+	assert_int_equal(dcm_data_ahead(a, I), 0);		/* nothing before the AC */
+	dcm_feed(a, I, rq.b, rq.n, &v);
+	assert_int_equal(v.event, DCM_EV_REQUESTED);
+	dcm_feed(a, A, ac.b, ac.n, &v);
+	assert_int_equal(v.event, DCM_EV_ACCEPTED);
+	dcm_feed(a, I, store.b, store.n, &v);
+	assert_string_equal(dcm_fault_name(v.fault), dcm_fault_name(DCM_OK));
+	assert_int_equal(dcm_data_ahead(a, I), 0);		/* between messages */
+	dcm_feed(a, I, data.b, 12 + 50, &v);			/* headers and 50 bytes */
+	assert_int_equal(v.step, DCM_PASS);
+	assert_int_equal(v.struct_lo, 0);
+	assert_int_equal(v.struct_hi, 12);			/* only the headers parsed */
+	assert_int_equal(dcm_data_ahead(a, I), 250);
+	assert_int_equal(dcm_skip_data(a, I, 251), -EINVAL);	/* past the fragment */
+	assert_int_equal(dcm_skip_data(a, I, 200), 0);
+	assert_int_equal(dcm_data_ahead(a, I), 50);
+	dcm_feed(a, I, data.b + 12 + 250, 50, &v);		/* the last 50, in order */
+	assert_int_equal(v.step, DCM_PASS);
+	assert_int_equal(v.struct_hi, 0);			/* all of it data */
+	assert_int_equal(dcm_data_ahead(a, I), 0);
+	dcm_feed(a, A, rsp.b, rsp.n, &v);			/* the stream is in step */
+	assert_int_equal(v.step, DCM_PASS);
+	dcm_assoc_free(pool, a);
+	dcm_pool_free(pool);
+	pol_free(pol);
+}
+
 /* A UID with one trailing pad byte (NUL or space) is tolerated. */
 static void test_uid_one_pad(void **state)
 {
@@ -1130,6 +1193,7 @@ int main(void)
 		cmocka_unit_test(test_events_and_titles),
 		cmocka_unit_test(test_pdus_share_segments),
 		cmocka_unit_test(test_store_fragments),
+		cmocka_unit_test(test_data_ahead_and_skip),
 		cmocka_unit_test(test_uid_one_pad),
 		cmocka_unit_test(test_release_collision),
 		cmocka_unit_test(test_rejected_and_aborted),

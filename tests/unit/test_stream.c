@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <errno.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -112,6 +113,40 @@ static void overlap_into_new_bytes(void **state)
 	assert_int_equal(skip, 2);
 }
 
+/* Data passed ahead of a gap is remembered, then skipped when reached:
+ *   next=1001 [gap 1001..1005) [ahead 1005..1009) [ahead 1009..1013)
+ */
+static void ranges_passed_ahead(void **state)
+{
+	struct stream s;
+	struct pkt gap = seg(1001, "abcd"), a1 = seg(1005, "efgh"), a2 = seg(1009, "ijkl");
+	struct pkt copy = seg(1006, "fg");
+	unsigned i;
+
+	stream_syn(&s, 1000);
+	assert_int_equal(stream_ahead_add(&s, &a2), 0);
+	assert_int_equal(stream_ahead_add(&s, &a1), 0);
+	assert_int_equal(stream_ahead_add(&s, &copy), 0);	/* inside one: no new range */
+	assert_int_equal(s.nahead, 2);
+	assert_int_equal(stream_ahead_take(&s), 0);		/* not reached yet */
+	inspect(&s, &gap, 4);
+	assert_int_equal(stream_ahead_take(&s), 4);		/* 1005..1009 */
+	assert_int_equal(s.next, 1009);
+	assert_int_equal(stream_ahead_take(&s), 4);		/* 1009..1013 */
+	assert_int_equal(s.next, 1013);
+	assert_int_equal(stream_ahead_take(&s), 0);
+	for (i = 0; i < STREAM_AHEAD; i++) {			/* bounded */
+		struct pkt p = segn(2000 + 10 * i, "xy", 2);
+
+		assert_int_equal(stream_ahead_add(&s, &p), 0);
+	}
+	{
+		struct pkt more = seg(3000, "zz");
+
+		assert_int_equal(stream_ahead_add(&s, &more), -ENOSPC);	/* then dropped */
+	}
+}
+
 static void sequence_wraps(void **state)
 {
 	struct stream s;
@@ -141,6 +176,7 @@ int main(void)
 		cmocka_unit_test(data_bytes_may_come_back_cut_otherwise),
 		cmocka_unit_test(nothing_older_than_the_ring),
 		cmocka_unit_test(overlap_into_new_bytes),
+		cmocka_unit_test(ranges_passed_ahead),
 		cmocka_unit_test(sequence_wraps),
 		cmocka_unit_test(nothing_before_syn),
 	};
