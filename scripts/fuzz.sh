@@ -16,9 +16,9 @@ out=build/fuzz
 mkdir -p "$out"
 make --no-print-directory build/include/generated/autoconf.h >/dev/null
 # The parsing modules, and the engine core without its kernel plumbing.
-# The management plane contributes its HTTP parser only (the rest talks to
-# sockets and is not a parser).
-srcs=$(ls src/common/*.c src/policy/*.c src/dicom/*.c src/bundle/*.c src/mgmt/http*.c \
+# The management plane contributes its parsers only, HTTP and the JSON walker
+# (the rest talks to sockets).
+srcs=$(ls src/common/*.c src/policy/*.c src/dicom/*.c src/bundle/*.c src/mgmt/http*.c src/mgmt/json.c \
 	src/engine/{pkt,flow,stream,reply,engine,verdict,dflow}.c 2>/dev/null |
 	grep -v -e '/main\.c$' -e '/tool\.c$' || true)
 status=0
@@ -27,9 +27,14 @@ for f in "$@"; do
 	name=${name#fuzz_}
 	bin=$out/fuzz_$name
 	echo "  FUZZ    $name (${secs}s)"
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-D_GNU_SOURCE -Iinclude -Ibuild/include -Isrc "$f" $srcs -o "$bin" \
-		-lmbedtls -lmbedx509 -lmbedcrypto
+		-lmbedtls -lmbedx509 -lmbedcrypto; then
+		echo "  FAIL    $name: does not build" >&2
+		record fail "fuzz $name: does not build"
+		status=1
+		continue
+	fi
 	corpus=$out/$name/corpus
 	mkdir -p "$corpus"
 	[ -d "tests/fuzz/seeds/$name" ] && cp -n tests/fuzz/seeds/"$name"/* "$corpus"/ 2>/dev/null || true
