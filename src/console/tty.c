@@ -99,8 +99,10 @@ static int tty_getline(const struct cons *c, char *buf, size_t size, bool echo)
 	return r.too_long ? -E2BIG : r.bad ? -EILSEQ : 0;
 }
 
-/* Without echo, the terminal in non-canonical mode so we see each byte. */
-static int tty_secret(void *ctx, const char *prompt, char *buf, size_t size)
+/* A prompt read byte by byte in non-canonical mode, the terminal's own echo
+ * off: echo says whether we echo what was typed ourselves (never for a
+ * password). */
+static int tty_prompt_raw(void *ctx, const char *prompt, char *buf, size_t size, bool echo)
 {
 	struct termios old, raw;
 	bool tty = tcgetattr(STDIN_FILENO, &old) == 0;
@@ -114,10 +116,17 @@ static int tty_secret(void *ctx, const char *prompt, char *buf, size_t size)
 		raw.c_cc[VTIME] = 0;
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw);
 	}
-	err = tty_getline(ctx, buf, size, false);
+	err = tty_getline(ctx, buf, size, echo && tty);
 	if (tty)
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
 	fputs("\n", stdout);
+	return err;
+}
+
+static int tty_secret(void *ctx, const char *prompt, char *buf, size_t size)
+{
+	int err = tty_prompt_raw(ctx, prompt, buf, size, false);
+
 	/* a too long or garbled password is simply a wrong one */
 	if (err == -E2BIG || err == -EILSEQ) {
 		buf[0] = 0;
@@ -128,23 +137,7 @@ static int tty_secret(void *ctx, const char *prompt, char *buf, size_t size)
 
 static int tty_ask(struct cons *c, const char *prompt, char *buf, size_t size)
 {
-	struct termios old, raw;
-	bool tty = tcgetattr(STDIN_FILENO, &old) == 0;
-	int err;
-
-	fputs(prompt, stdout);
-	if (tty) {
-		raw = old;
-		raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
-		raw.c_cc[VMIN] = 1;
-		raw.c_cc[VTIME] = 0;
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw);
-	}
-	err = tty_getline(c, buf, size, tty);
-	if (tty)
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-	fputs("\n", stdout);
-	return err;
+	return tty_prompt_raw(c, prompt, buf, size, true);
 }
 
 static void tty_say(void *ctx, const char *msg)
