@@ -27,29 +27,6 @@ all) want="$build_pkgs $image_pkgs $test_pkgs" ;;
 *) echo "usage: $0 [build|image|test|all]" >&2; exit 2 ;;
 esac
 
-missing=""
-for p in $want; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-		missing="$missing $p"
-done
-[ -z "$missing" ] && exit 0
-
-if [ "$(id -u)" != 0 ]; then
-	echo "cross-deps: missing Debian packages:$missing (run as root to install)" >&2
-	exit 1
-fi
-echo "cross-deps: installing$missing" >&2
-export DEBIAN_FRONTEND=noninteractive
-# A foreign architecture needs its own package lists: refresh them once when
-# it is added, and when the lists are stale (the same stamp as deps.sh).
-stamp=/var/lib/apt/periodic/scanwall-update-stamp
-if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
-	dpkg --add-architecture "$arch"
-	rm -f "$stamp"
-fi
-if [ ! -f "$stamp" ] || [ -n "$(find "$stamp" -mmin +360 2>/dev/null)" ]; then
-	apt-get update -qq
-	mkdir -p "$(dirname "$stamp")" && touch "$stamp"
-fi
+. "$(dirname "$0")/apt-lib.sh"
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+sw_apt_install cross-deps --arch "$arch" $want
