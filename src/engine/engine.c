@@ -122,6 +122,7 @@ int eng_set_policy(struct eng *e, struct pol *pol)
 	e->default_hits = 0;
 	for (i = 0; i < flow_span(e->flows); i++)
 		eng_rejudge(e, flow_at(e->flows, i));
+	e->c.flows_live = flow_count(e->flows);
 	return 0;
 }
 
@@ -155,7 +156,6 @@ void eng_expire(struct eng *e, uint64_t now_ns)
 
 const struct eng_counters *eng_counters(const struct eng *e)
 {
-	((struct eng *)e)->c.flows_live = flow_count(e->flows);
 	return &e->c;
 }
 
@@ -281,6 +281,7 @@ int eng_packet(struct eng *e, const struct eng_pkt *pk, enum eng_verdict *v)
 		break;
 	}
 out:
+	e->c.flows_live = flow_count(e->flows);
 	if (*v == ENG_DROP)
 		e->c.dropped++;
 	else if (*v == ENG_HOLD)
