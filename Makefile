@@ -124,6 +124,11 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(SW_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_NFQ) $(LIBS_PCAP) $(LIBS_TLS)
 
+# the netns suite's helper that reorders a test host's packets on purpose
+$(BUILD)/tests/netns-reorder: $(BUILD)/tests/netns/reorder.o
+	$(quiet) LD $@
+	$(Q)$(CC) $(SW_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_NFQ)
+
 # --- tests ---------------------------------------------------------------
 # Unit tests run under ASan and UBSan in their own build tree, so a memory
 # error anywhere in the library fails `make check`.
@@ -161,7 +166,7 @@ fuzz-smoke:
 	$(Q)scripts/deps.sh fuzz
 	$(Q)FUZZ_SECONDS=$${FUZZ_SMOKE_SECONDS:-10} FUZZ_RECORD=1 scripts/fuzz.sh $(FUZZ_SRC)
 
-netns-test: $(PROGS)
+netns-test: $(PROGS) $(BUILD)/tests/netns-reorder
 	$(Q)tests/netns/run.sh $(BUILD)
 
 demo: all

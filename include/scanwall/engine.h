@@ -35,6 +35,9 @@ enum eng_verdict {
 	ENG_DROP,
 	ENG_HOLD,	/* no verdict now: ops->release() gives it later */
 	ENG_SETTLE,	/* passes, and so does the rest of its flow in the kernel */
+	ENG_REPEAT,	/* only through ops->release(): a held packet goes through the
+			 * hook again, unchanged, and comes back to eng_packet() as a
+			 * new packet (a segment parked beyond a gap, now in order) */
 };
 
 struct eng_ops {
@@ -54,6 +57,7 @@ struct eng_cfg {
 	unsigned assocs;		/* concurrent inspected associations */
 	unsigned rq_bufs;		/* RQ/AC buffers */
 	size_t rq_max;			/* bytes each */
+	unsigned park_max;		/* segments parked beyond a gap, all flows */
 	unsigned idle_tcp_s, idle_other_s;
 };
 
@@ -63,6 +67,8 @@ struct eng_counters {
 	uint64_t flows_live, flows_new, flows_expired, flows_table_full;
 	uint64_t parse_errors;		/* packets that are not valid IP/TCP/UDP/ICMP */
 	uint64_t tcp_out_of_window;	/* segments dropped by stream tracking */
+	uint64_t tcp_parked;		/* segments held beyond a gap until it filled */
+	uint64_t tcp_park_full;		/* ... dropped instead: the park was full */
 	uint64_t assoc[EV__COUNT];	/* events by kind */
 	uint64_t fault[DCM_FAULT__COUNT];
 };

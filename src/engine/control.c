@@ -257,6 +257,8 @@ static void ctl_engine_obj(const struct eng_counters *n, FILE *out)
 		{ "flows_table_full", n->flows_table_full },
 		{ "parse_errors", n->parse_errors },
 		{ "tcp_out_of_window", n->tcp_out_of_window },
+		{ "tcp_parked", n->tcp_parked },
+		{ "tcp_park_full", n->tcp_park_full },
 	};
 
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)

@@ -4,6 +4,7 @@
  * for a timeout: the initiator gets an A-ASSOCIATE-RJ (or A-ABORT) in a
  * segment that looks like the acceptor's, the acceptor gets a reset. */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "engine_int.h"
@@ -31,6 +32,8 @@ int dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const s
 		e->assoc_fresh++;
 	memset(a->st, 0, sizeof(a->st));
 	a->nheld[0] = a->nheld[1] = 0;
+	memset(a->park_head, 0, sizeof(a->park_head));
+	memset(a->park_tail, 0, sizeof(a->park_tail));
 	a->port[0] = pk->from;
 	memset(&a->port[1], 0, sizeof(a->port[1]));
 	stream_syn(&a->st[0], p->seq);
@@ -60,12 +63,84 @@ static void dflow_release(struct eng *e, struct eng_assoc *a, int dir, enum eng_
 	a->nheld[dir] = 0;
 }
 
+/* A segment beyond a gap waits in the kernel for the gap to fill, then
+ * goes through the hook again (ENG_REPEAT) and comes back in order. Not
+ * dropped: a bulk transfer through veth's per-CPU backlogs arrives
+ * reordered often, and every drop costs the sender a retransmission and
+ * half its congestion window. Each direction's parked segments are kept in
+ * sequence order; reordered segments mostly arrive in rising order, so
+ * the tail is where they go. A copy of a segment already parked is
+ * dropped: the first one will come back. */
+static int dflow_park(struct eng *e, struct eng_assoc *a, int dir, const struct eng_pkt *pk,
+		      const struct pkt *p)
+{
+	uint32_t end = p->seq + (uint32_t)p->plen, n, *link;
+	struct eng_parked *q;
+
+	if (!seq_before(a->st[dir].next, p->seq))
+		return -EINVAL;		/* not beyond a gap: unverifiable instead */
+	link = &a->park_head[dir];
+	if (a->park_tail[dir] && seq_before(e->park[a->park_tail[dir]].seq, p->seq))
+		link = &e->park[a->park_tail[dir]].next;
+	for (; *link && !seq_before(p->seq, e->park[*link].seq); link = &e->park[*link].next)
+		if (e->park[*link].seq == p->seq && e->park[*link].end == end)
+			return -EEXIST;
+	n = e->park_free;
+	if (!n) {
+		e->c.tcp_park_full++;
+		return -ENOSPC;
+	}
+	q = &e->park[n];
+	e->park_free = q->next;
+	*q = (struct eng_parked){ .id = pk->id, .seq = p->seq, .end = end, .tsval = p->tsval,
+				  .has_ts = p->has_ts, .next = *link };
+	if (!q->next)
+		a->park_tail[dir] = n;
+	*link = n;
+	e->c.tcp_parked++;
+	return 0;
+}
+
+/* Gives parked segments their verdict: all of them with v, or (!all)
+ * those the in-order stream now reaches, in sequence order and each
+ * extending the reach, so that a run of reordered segments comes back in
+ * one go and in order. A segment older (by its timestamp) than one already
+ * passed is dropped instead: the receiver would discard it (PAWS) after we
+ * inspected it, and the retransmission that must then carry those bytes
+ * would find them inspected but never delivered. */
+static void dflow_unpark(struct eng *e, struct eng_assoc *a, int dir, enum eng_verdict v,
+			 bool all)
+{
+	uint32_t reach = a->st[dir].next, n;
+
+	while ((n = a->park_head[dir])) {
+		struct eng_parked *q = &e->park[n];
+		enum eng_verdict qv = v;
+
+		if (!all && seq_before(reach, q->seq))
+			break;
+		if (v == ENG_REPEAT && q->has_ts && stream_stale(&a->st[dir], q->tsval))
+			qv = ENG_DROP;
+		else if (seq_before(reach, q->end))
+			reach = q->end;
+		a->park_head[dir] = q->next;
+		if (!q->next)
+			a->park_tail[dir] = 0;
+		q->next = e->park_free;
+		e->park_free = n;
+		if (e->ops->release)
+			e->ops->release(e->ctx, q->id, qv);
+	}
+}
+
 void dflow_end(struct eng *e, struct flow *f)
 {
 	struct eng_assoc *a = flow_assoc(e, f);
 
 	dflow_release(e, a, 0, ENG_DROP);
 	dflow_release(e, a, 1, ENG_DROP);
+	dflow_unpark(e, a, 0, ENG_DROP, true);
+	dflow_unpark(e, a, 1, ENG_DROP, true);
 	dcm_assoc_free(e->dcm, a->dcm);
 	a->dcm = NULL;
 	a->next_free = e->assoc_free;
@@ -231,7 +306,10 @@ static enum eng_verdict dflow_pass(struct eng *e, struct flow *f, int dir,
 			    NULL, NULL);
 	if (dv->event != DCM_EV_ACCEPTED || !dcm_settled(a->dcm))
 		return ENG_ACCEPT;
-	/* `inspect association`: the rest is the kernel's. */
+	/* `inspect association`: the rest is the kernel's, parked segments
+	 * too (they come back to a settled flow). */
+	dflow_unpark(e, a, 0, ENG_REPEAT, true);
+	dflow_unpark(e, a, 1, ENG_REPEAT, true);
 	dflow_leave(e, f, FLOW_SETTLED);
 	return ENG_SETTLE;
 }
@@ -280,14 +358,18 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 	case STREAM_OLD:
 		/* A copy of bytes still held goes nowhere: the original is
 		 * released when the PDU is judged, or dropped with it. */
-		if (!dflow_overlaps_held(a, dir, p))
+		if (!dflow_overlaps_held(a, dir, p)) {
 			*v = ENG_ACCEPT;
-		else	/* our ACK may have been lost: say it again */
+			stream_passed(&a->st[dir], p);
+		} else	/* our ACK may have been lost: say it again */
 			dflow_ack_held(e, f, a, dir, a->st[dir].next);
 		return 0;
 	case STREAM_DROP:
-		if (dflow_ahead(a, dir, p))
+		if (dflow_ahead(a, dir, p)) {
 			*v = ENG_ACCEPT;
+			stream_passed(&a->st[dir], p);
+		} else if (!dflow_park(e, a, dir, pk, p))
+			*v = ENG_HOLD;
 		else
 			e->c.tcp_out_of_window++;
 		return 0;
@@ -304,6 +386,7 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 		return 0;
 	}
 	stream_advance(&a->st[dir], p, skip, dv.struct_lo, dv.struct_hi);
+	stream_passed(&a->st[dir], p);	/* now, or when the held PDU is */
 	if (dflow_catch_up(a, dir)) {
 		dflow_invalid(e, f, dir, p, "data passed ahead of a gap is not data", "tcp-ahead");
 		return 0;
@@ -311,6 +394,7 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 	if (dv.step == DCM_HOLD) {
 		if (!dflow_hold(e, f, a, dir, p, pk, skip)) {
 			*v = ENG_HOLD;
+			dflow_unpark(e, a, dir, ENG_REPEAT, false);
 			return 0;
 		}
 		dv = (struct dcm_verdict){ .step = DCM_REFUSE, .fault = DCM_F_PDU_TOO_LONG,
@@ -319,6 +403,8 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 		return 0;
 	}
 	*v = dflow_pass(e, f, dir, &dv);
+	if (f->state == FLOW_OPEN)
+		dflow_unpark(e, a, dir, ENG_REPEAT, false);
 	if (f->state == FLOW_OPEN && a->st[0].fin && a->st[1].fin) {
 		/* Both sides are done: free the inspection state now rather
 		 * than at the idle timeout, so closed associations cannot use

@@ -18,6 +18,7 @@ void eng_cfg_default(struct eng_cfg *cfg)
 	cfg->assocs = CONFIG_DICOM_ASSOC_MAX;
 	cfg->rq_bufs = CONFIG_DICOM_RQ_BUFS;
 	cfg->rq_max = CONFIG_DICOM_RQ_MAX;
+	cfg->park_max = CONFIG_TCP_PARK_MAX;
 	cfg->idle_tcp_s = CONFIG_FLOW_IDLE_TCP;
 	cfg->idle_other_s = CONFIG_FLOW_IDLE_OTHER;
 }
@@ -25,6 +26,7 @@ void eng_cfg_default(struct eng_cfg *cfg)
 struct eng *eng_new(const struct eng_cfg *cfg, const struct eng_ops *ops, void *ctx)
 {
 	struct eng *e = calloc(1, sizeof(*e));
+	unsigned i;
 
 	if (!e)
 		return NULL;
@@ -34,8 +36,12 @@ struct eng *eng_new(const struct eng_cfg *cfg, const struct eng_ops *ops, void *
 	e->flows = flow_table_new(cfg->flows);
 	e->dcm = dcm_pool_new(cfg->assocs, cfg->rq_bufs, cfg->rq_max);
 	e->assocs = calloc(cfg->assocs, sizeof(*e->assocs));
-	if (!e->flows || !e->dcm || !e->assocs)
+	e->park = calloc(cfg->park_max + 1, sizeof(*e->park));
+	if (!e->flows || !e->dcm || !e->assocs || !e->park)
 		goto out_free;
+	for (i = 1; i < cfg->park_max; i++)	/* entry 0 is "none" */
+		e->park[i].next = i + 1;
+	e->park_free = cfg->park_max ? 1 : 0;
 	return e;
 
 out_free:
@@ -58,6 +64,7 @@ void eng_free(struct eng *e)
 	flow_table_free(e->flows);
 	dcm_pool_free(e->dcm);
 	free(e->assocs);
+	free(e->park);
 	free(e->rule_hits);
 	free(e);
 }

@@ -24,7 +24,19 @@ struct eng_assoc {
 	uint32_t hold_seq[2];	/* first held byte: the receiver's rcv_nxt */
 	uint16_t win[2];	/* last window each end advertised, as on the wire */
 	uint8_t nheld[2];
+	uint32_t park_head[2], park_tail[2];	/* parked segments, in eng.park */
 	uint32_t next_free;	/* free list: index + 1 */
+};
+
+/* A segment that arrived beyond a gap, held in the kernel until the gap
+ * fills (dflow.c). One pool for the engine (eng_cfg.park_max): reordering
+ * comes in bursts on one flow at a time. Each direction of a flow keeps
+ * its own in sequence order, linked by index (0 ends a list). */
+struct eng_parked {
+	uint32_t id, seq, end;
+	uint32_t tsval;
+	uint32_t next;
+	uint8_t has_ts;
 };
 
 struct pol_gen {
@@ -39,6 +51,8 @@ struct eng {
 	struct flow_table *flows;
 	struct dcm_pool *dcm;
 	struct eng_assoc *assocs;
+	struct eng_parked *park;	/* park_max + 1 entries, 0 unused */
+	uint32_t park_free;		/* free list */
 	uint32_t assoc_free;		/* index + 1 of a slot given back */
 	uint32_t assoc_fresh;		/* assocs[assoc_fresh..] never used */
 	struct pol_gen gen[ENG_GENS];

@@ -54,6 +54,7 @@ static const int nfqueue_nf_verdict[] = {
 	[ENG_ACCEPT] = NF_ACCEPT,
 	[ENG_DROP] = NF_DROP,
 	[ENG_SETTLE] = NF_REPEAT,
+	[ENG_REPEAT] = NF_REPEAT,	/* mark untouched: queued again */
 };
 
 int nfqueue_flush(struct nfqueue *q)

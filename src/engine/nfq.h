@@ -40,7 +40,9 @@ int nfqueue_receive(struct nfqueue *q);
 /* Queues a verdict for packet id (ENG_HOLD is ignored). ENG_SETTLE passes
  * the packet again through the hook with our ALLOW bit in its mark, so the
  * ruleset saves it into the conntrack mark; mark is the packet's mark as
- * received (other bits are kept), or 0 when unknown. Sent by nfqueue_flush()
+ * received (other bits are kept), or 0 when unknown. ENG_REPEAT passes it
+ * through the hook with its mark as it was, so the ruleset queues it to us
+ * again. Sent by nfqueue_flush()
  * or when the buffer fills. */
 void nfqueue_verdict(struct nfqueue *q, uint32_t id, enum eng_verdict v, uint32_t mark);
 int nfqueue_flush(struct nfqueue *q);

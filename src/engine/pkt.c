@@ -13,9 +13,30 @@
 
 #define IPV6_MAX_EXT 8
 
+/* The timestamp option, if the options carry a well-formed one. Anything
+ * else in them is the receiver's business: a malformed list only ends
+ * the walk. */
+static void pkt_tcp_ts(struct cur *o, struct pkt *p)
+{
+	uint8_t kind, len;
+
+	while (!cur_u8(o, &kind) && kind != 0) {
+		if (kind == 1)
+			continue;	/* NOP */
+		if (cur_u8(o, &len) || len < 2 || len - 2u > cur_left(o))
+			return;
+		if (kind == 8 && len == 10) {
+			p->has_ts = !cur_be32(o, &p->tsval);
+			return;
+		}
+		cur_skip(o, len - 2u);
+	}
+}
+
 static int pkt_tcp(struct cur *c, struct pkt *p)
 {
 	uint8_t off, flags;
+	struct cur opts;
 	int err;
 
 	err = cur_be16(c, &p->key.sport) ?: cur_be16(c, &p->key.dport) ?:
@@ -25,8 +46,10 @@ static int pkt_tcp(struct cur *c, struct pkt *p)
 	if (err)
 		return err;
 	off >>= 4;
-	if (off < 5 || cur_skip(c, (size_t)(off - 5) * 4))
+	if (off < 5 || cur_sub(c, (size_t)(off - 5) * 4, &opts))
 		return -EBADMSG;
+	p->has_ts = 0;
+	pkt_tcp_ts(&opts, p);
 	p->flags = flags;
 	p->plen = cur_left(c);
 	return cur_ptr(c, p->plen, &p->payload);

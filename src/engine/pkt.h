@@ -18,8 +18,10 @@ struct pkt {
 	const uint8_t *l3;		/* the IP header, for ICMP errors that quote it */
 	size_t l3len;			/* IP total length (trailing padding removed) */
 	uint32_t seq, ack;		/* TCP */
+	uint32_t tsval;			/* TCP timestamp option, if has_ts */
 	uint16_t win;
 	uint8_t flags;			/* TCP flags */
+	uint8_t has_ts;
 	uint8_t icmp_type, icmp_code;
 	uint8_t echo;			/* ICMP echo request (1) or reply (2) */
 };

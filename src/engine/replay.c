@@ -4,21 +4,34 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pcap/pcap.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "scanwall/cursor.h"
 #include "scanwall/engine.h"
 #include "replay.h"
 
+/* A packet the engine holds. Inline the kernel keeps it; here a copy
+ * does, so that a segment sent through the hook again (ENG_REPEAT) can be
+ * given to the engine again, as the kernel would queue it again. */
+struct rp_held {
+	struct rp_held *next;
+	struct eng_pkt pk;
+	uint8_t data[];
+};
+
 struct replay {
 	const struct replay_opts *o;
 	uint64_t frame;
 	uint64_t expired_s;
+	struct rp_held *held;		/* waiting for a release */
+	struct rp_held *again, **again_tail;	/* released with ENG_REPEAT, in order */
 	char line[2048];
 };
 
 static const char *const verdict_names[] = {
 	[ENG_ACCEPT] = "accept", [ENG_DROP] = "drop", [ENG_HOLD] = "hold", [ENG_SETTLE] = "settle",
+	[ENG_REPEAT] = "repeat",
 };
 
 static void rp_event(void *ctx, const struct sw_event *ev)
@@ -33,10 +46,24 @@ static void rp_event(void *ctx, const struct sw_event *ev)
 static void rp_release(void *ctx, uint32_t id, enum eng_verdict v)
 {
 	struct replay *r = ctx;
+	struct rp_held **pp, *h;
 
 	if (r->o->trace)
 		fprintf(r->o->out, "{\"frame\":%" PRIu32 ",\"verdict\":\"%s\",\"released\":true}\n",
 			id, verdict_names[v]);
+	for (pp = &r->held; *pp && (*pp)->pk.id != id; pp = &(*pp)->next)
+		;
+	h = *pp;
+	if (!h)
+		return;
+	*pp = h->next;
+	if (v != ENG_REPEAT) {
+		free(h);
+		return;
+	}
+	h->next = NULL;
+	*r->again_tail = h;
+	r->again_tail = &h->next;
 }
 
 static void rp_inject(void *ctx, const uint8_t *l3, size_t len, const struct eng_port *to)
@@ -87,6 +114,63 @@ static int frame_l3(int dlt, const uint8_t *p, size_t n, struct cur *l3)
 	return cur_sub(&c, cur_left(&c), l3);
 }
 
+/* One packet through the engine; a held one is copied. 0 or -ENOMEM. */
+static int replay_one(struct eng *e, struct replay *r, const struct eng_pkt *pk,
+		      struct rp_held *copy)
+{
+	enum eng_verdict v;
+
+	eng_packet(e, pk, &v);
+	if (r->o->trace)
+		fprintf(r->o->out, "{\"frame\":%" PRIu32 ",\"verdict\":\"%s\"}\n", pk->id,
+			verdict_names[v]);
+	if (v != ENG_HOLD) {
+		free(copy);
+		return 0;
+	}
+	if (!copy) {
+		copy = malloc(sizeof(*copy) + pk->len);
+		if (!copy)
+			return -ENOMEM;
+		copy->pk = *pk;
+		memcpy(copy->data, pk->l3, pk->len);
+		copy->pk.l3 = copy->data;
+	}
+	copy->next = r->held;
+	r->held = copy;
+	return 0;
+}
+
+/* The packet, then whatever it sent through the hook again, in order. */
+static int replay_decide(struct eng *e, struct replay *r, const struct eng_pkt *pk)
+{
+	int err = replay_one(e, r, pk, NULL);
+
+	while (!err && r->again) {
+		struct rp_held *h = r->again;
+
+		r->again = h->next;
+		if (!r->again)
+			r->again_tail = &r->again;
+		err = replay_one(e, r, &h->pk, h);
+	}
+	return err;
+}
+
+static void replay_free_held(struct replay *r)
+{
+	struct rp_held *h;
+
+	while ((h = r->held)) {
+		r->held = h->next;
+		free(h);
+	}
+	while ((h = r->again)) {
+		r->again = h->next;
+		free(h);
+	}
+}
+
 static int replay_packet(struct eng *e, struct replay *r, int dlt,
 			 const struct pcap_pkthdr *h, const uint8_t *data)
 {
@@ -95,7 +179,6 @@ static int replay_packet(struct eng *e, struct replay *r, int dlt,
 		.id = (uint32_t)r->frame,
 		.from.ifindex = 1,
 	};
-	enum eng_verdict v;
 	struct cur l3;
 
 	if (h->caplen < h->len) {
@@ -112,11 +195,7 @@ static int replay_packet(struct eng *e, struct replay *r, int dlt,
 		r->expired_s = pk.ts_ns / 1000000000u;
 		eng_expire(e, pk.ts_ns);
 	}
-	eng_packet(e, &pk, &v);
-	if (r->o->trace)
-		fprintf(r->o->out, "{\"frame\":%" PRIu64 ",\"verdict\":\"%s\"}\n", r->frame,
-			verdict_names[v]);
-	return 0;
+	return replay_decide(e, r, &pk);
 }
 
 static int replay_loop(struct eng *e, struct replay *r, pcap_t *pc)
@@ -140,7 +219,7 @@ static int replay_loop(struct eng *e, struct replay *r, pcap_t *pc)
 int replay_run(const struct replay_opts *o)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
-	struct replay r = { .o = o };
+	struct replay r = { .o = o, .again_tail = &r.again };
 	struct eng_cfg cfg;
 	struct pol *pol;
 	struct eng *e;
@@ -172,5 +251,6 @@ int replay_run(const struct replay_opts *o)
 	pcap_close(pc);
 out_eng:
 	eng_free(e);
+	replay_free_held(&r);
 	return err;
 }

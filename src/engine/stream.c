@@ -108,28 +108,55 @@ enum stream_class stream_classify(const struct stream *s, const struct pkt *p, s
 	return STREAM_NEW;
 }
 
+/* Remembers n as inspected, and moves next past it. Data bytes that
+ * continue the newest entry extend it, so that in a bulk transfer the ring
+ * spans its last PDUs rather than its last segments: a retransmission of
+ * data the receiver discarded (a full buffer, PAWS) still finds its range. */
+static void ring_push(struct stream *s, const struct stream_seg *n)
+{
+	struct stream_seg *last = &s->ring[(s->ring_pos + STREAM_RING - 1) % STREAM_RING];
+
+	s->next = n->end;
+	if (n->s_lo == n->s_hi && s->ring_used && last->end == n->start) {
+		last->end = n->end;
+		return;
+	}
+	s->ring[s->ring_pos] = *n;
+	s->ring_pos = (uint8_t)((s->ring_pos + 1) % STREAM_RING);
+	s->ring_used += s->ring_used < STREAM_RING;
+}
+
 void stream_advance(struct stream *s, const struct pkt *p, size_t skip, size_t lo, size_t hi)
 {
-	struct stream_seg *g = &s->ring[s->ring_pos];
 	uint32_t start = p->seq + (uint32_t)skip;
 
 	if (p->plen > skip) {
-		g->start = start;
-		g->end = p->seq + (uint32_t)p->plen;
-		g->s_lo = g->s_hi = 0;
+		struct stream_seg g = { .start = start, .end = p->seq + (uint32_t)p->plen };
+
 		if (hi > lo) {
-			g->s_lo = start + (uint32_t)lo;
-			g->s_hi = start + (uint32_t)hi;
-			g->sum = stream_sum(p->payload + skip + lo, hi - lo);
+			g.s_lo = start + (uint32_t)lo;
+			g.s_hi = start + (uint32_t)hi;
+			g.sum = stream_sum(p->payload + skip + lo, hi - lo);
 		}
-		s->ring_pos = (uint8_t)((s->ring_pos + 1) % STREAM_RING);
-		s->ring_used += s->ring_used < STREAM_RING;
-		s->next = g->end;
+		ring_push(s, &g);
 	}
 	if (p->flags & TCP_FIN) {
 		s->next++;
 		s->fin = 1;
 	}
+}
+
+void stream_passed(struct stream *s, const struct pkt *p)
+{
+	if (!p->has_ts || (s->ts_seen && !seq_before(s->ts_max, p->tsval)))
+		return;
+	s->ts_max = p->tsval;
+	s->ts_seen = 1;
+}
+
+int stream_stale(const struct stream *s, uint32_t tsval)
+{
+	return s->ts_seen && seq_before(tsval, s->ts_max);
 }
 
 /* The retransmission of a range passed ahead is as good as the range. */
@@ -158,12 +185,7 @@ int stream_ahead_add(struct stream *s, const struct pkt *p)
 /* Records [start, end) as inspected data, no structural byte in it. */
 static void stream_note_data(struct stream *s, uint32_t start, uint32_t end)
 {
-	struct stream_seg *g = &s->ring[s->ring_pos];
-
-	*g = (struct stream_seg){ .start = start, .end = end };
-	s->ring_pos = (uint8_t)((s->ring_pos + 1) % STREAM_RING);
-	s->ring_used += s->ring_used < STREAM_RING;
-	s->next = end;
+	ring_push(s, &(struct stream_seg){ .start = start, .end = end });
 }
 
 size_t stream_ahead_take(struct stream *s)

@@ -32,7 +32,8 @@ struct stream_seg {
 struct stream {
 	uint32_t next;		/* next sequence number to inspect */
 	uint32_t acked;		/* highest ACK the receiver sent */
-	uint8_t init, acked_init, fin, ring_pos, ring_used, nahead;
+	uint32_t ts_max;	/* newest TCP timestamp passed, if ts_seen */
+	uint8_t init, acked_init, fin, ring_pos, ring_used, nahead, ts_seen;
 	struct stream_seg ring[STREAM_RING];
 	struct {
 		uint32_t start, end;
@@ -57,6 +58,14 @@ enum stream_class stream_classify(const struct stream *s, const struct pkt *p, s
 /* payload[skip..] was inspected and passes; of those bytes, [lo, hi)
  * (relative to payload + skip) were structural, hi == 0 none. */
 void stream_advance(struct stream *s, const struct pkt *p, size_t skip, size_t lo, size_t hi);
+
+/* p passed toward the receiver: its timestamp is one the receiver may
+ * hold older segments against (PAWS, RFC 7323). */
+void stream_passed(struct stream *s, const struct pkt *p);
+/* 1 when a segment stamped tsval is older than one already passed: the
+ * receiver may discard it unseen, so it must not be inspected as if it
+ * arrived (its retransmission must find the bytes still uninspected). */
+int stream_stale(const struct stream *s, uint32_t tsval);
 
 /* A segment beyond a gap whose bytes are all data set bytes (the caller
  * checked) passes now: remember its range. 0, or -ENOSPC when too many

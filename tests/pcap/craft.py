@@ -338,9 +338,10 @@ def s_overlap_evil(c):
 
 
 def s_out_of_order(c):
-    # The C-ECHO-RQ in two segments, the second first. Inline, the early
-    # segment is dropped (its bytes cannot be inspected yet); the acceptor
-    # acknowledges the first, and the sender retransmits the second.
+    # The C-ECHO-RQ in two segments, the second first. The early segment
+    # is parked (its bytes cannot be inspected yet) and goes through the
+    # hook again once the first has been; the sender's retransmission of
+    # it is then a copy of inspected bytes.
     c.send("c", rq([pctx_rq(1, VERIFICATION)]))
     c.send("s", ac([pctx_ac(1, 0)]))
     seq = c.nxt["c"]

@@ -221,6 +221,139 @@ static void retransmitted_held_piece_stays_held(void **state)
 	assert_int_equal(feed(fx, &a), ENG_ACCEPT);	/* judged now: a copy may pass */
 }
 
+/* The RQ in four pieces [0,3) [3,40) [40,90) [90,n), piece i. */
+static struct tpkt rq_piece(const uint8_t *rq, size_t n, unsigned i, uint32_t tsval)
+{
+	const size_t cut[] = { 0, 3, 40, 90, n };
+	struct tpkt t = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 101 + (uint32_t)cut[i], 901,
+			  TCP_ACK, rq + cut[i], cut[i + 1] - cut[i] };
+
+	t.has_ts = tsval != 0;
+	t.tsval = tsval;
+	return t;
+}
+
+/*   arrival:  p0  p3  p2  p1 | p2' p3'       (' = back through the hook)
+ *   verdict:  H   P   P   H  | H   ACCEPT
+ *   released:             p2,p3 REPEAT, in sequence order
+ *                                  then p0 p1 p2' ACCEPT with the judged RQ */
+static void parked_segments_come_back_in_order(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t rq[512];
+	size_t n = build_rq(rq, "PACS", "SYMBIA");
+	struct tpkt p[4];
+	unsigned i;
+
+	for (i = 0; i < 4; i++)
+		p[i] = rq_piece(rq, n, i, 0);
+	handshake(fx, 104);
+	assert_int_equal(feed(fx, &p[0]), ENG_HOLD);	/* id 4: the RQ is held */
+	assert_int_equal(feed(fx, &p[3]), ENG_HOLD);	/* id 5: beyond a gap, parked */
+	assert_int_equal(feed(fx, &p[2]), ENG_HOLD);	/* id 6: parked */
+	assert_int_equal(fx->r.nreleased, 0);
+	assert_int_equal(feed(fx, &p[1]), ENG_HOLD);	/* id 7: fills the gap */
+	assert_int_equal(fx->r.nreleased, 2);
+	assert_int_equal(fx->r.released[0], 6);
+	assert_int_equal(fx->r.rv[0], ENG_REPEAT);
+	assert_int_equal(fx->r.released[1], 5);
+	assert_int_equal(fx->r.rv[1], ENG_REPEAT);
+	assert_int_equal(eng_counters(fx->e)->tcp_parked, 2);
+	/* the kernel queues them again, with new ids */
+	assert_int_equal(feed(fx, &p[2]), ENG_HOLD);	/* id 8 */
+	assert_int_equal(feed(fx, &p[3]), ENG_ACCEPT);	/* id 9: the RQ is whole */
+	assert_int_equal(fx->r.nreleased, 5);
+	assert_int_equal(fx->r.released[2], 4);
+	assert_int_equal(fx->r.released[3], 7);
+	assert_int_equal(fx->r.released[4], 8);
+	for (i = 2; i < 5; i++)
+		assert_int_equal(fx->r.rv[i], ENG_ACCEPT);
+	assert_int_equal(eng_counters(fx->e)->tcp_out_of_window, 0);
+}
+
+/* A parked segment older than the one that filled its gap (here: the gap
+ * was filled by a retransmission, stamped later) would be discarded by the
+ * receiver (PAWS) after we inspected it: it is dropped, and its own
+ * retransmission is then inspected as new bytes. */
+static void stale_parked_segment_is_dropped(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t rq[512];
+	size_t n = build_rq(rq, "PACS", "SYMBIA");
+	struct tpkt p0 = rq_piece(rq, n, 0, 10), p2 = rq_piece(rq, n, 2, 10);
+	struct tpkt p1 = rq_piece(rq, n, 1, 20), p3 = rq_piece(rq, n, 3, 20);
+
+	handshake(fx, 104);
+	assert_int_equal(feed(fx, &p0), ENG_HOLD);
+	assert_int_equal(feed(fx, &p2), ENG_HOLD);	/* id 5: parked, stamped 10 */
+	assert_int_equal(feed(fx, &p1), ENG_HOLD);	/* stamped 20 */
+	assert_int_equal(fx->r.nreleased, 1);
+	assert_int_equal(fx->r.released[0], 5);
+	assert_int_equal(fx->r.rv[0], ENG_DROP);
+	p2.tsval = 21;					/* the sender sends it again */
+	assert_int_equal(feed(fx, &p2), ENG_HOLD);	/* new bytes: inspected */
+	assert_int_equal(feed(fx, &p3), ENG_ACCEPT);
+}
+
+/* A copy of a parked segment is dropped (the first comes back); the end of
+ * the flow drops what is parked. */
+static void parked_copy_and_flow_end(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t rq[512];
+	size_t n = build_rq(rq, "PACS", "SYMBIA");
+	struct tpkt p0 = rq_piece(rq, n, 0, 0), p2 = rq_piece(rq, n, 2, 0);
+	struct tpkt rst = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 104, 901, TCP_RST };
+
+	handshake(fx, 104);
+	assert_int_equal(feed(fx, &p0), ENG_HOLD);	/* id 4 */
+	assert_int_equal(feed(fx, &p2), ENG_HOLD);	/* id 5: parked */
+	assert_int_equal(feed(fx, &p2), ENG_DROP);	/* its copy */
+	assert_int_equal(eng_counters(fx->e)->tcp_parked, 1);
+	assert_int_equal(feed(fx, &rst), ENG_ACCEPT);
+	assert_int_equal(fx->r.nreleased, 2);
+	assert_int_equal(fx->r.released[0], 4);
+	assert_int_equal(fx->r.rv[0], ENG_DROP);
+	assert_int_equal(fx->r.released[1], 5);
+	assert_int_equal(fx->r.rv[1], ENG_DROP);
+}
+
+static int setup_small_park(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+	struct eng_cfg cfg;
+	struct pol *pol = pol_parse("test", policy, sizeof(policy) - 1, stderr);
+
+	assert_non_null(pol);
+	eng_cfg_default(&cfg);
+	cfg.flows = 64;
+	cfg.assocs = 4;
+	cfg.rq_bufs = 2;
+	cfg.park_max = 1;
+	fx->e = eng_new(&cfg, &ops, &fx->r);
+	assert_non_null(fx->e);
+	assert_int_equal(eng_set_policy(fx->e, pol), 0);
+	*state = fx;
+	return 0;
+}
+
+/* Past the park's size a segment beyond a gap is dropped, and counted. */
+static void full_park_drops(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t rq[512];
+	size_t n = build_rq(rq, "PACS", "SYMBIA");
+	struct tpkt p0 = rq_piece(rq, n, 0, 0), p2 = rq_piece(rq, n, 2, 0);
+	struct tpkt p3 = rq_piece(rq, n, 3, 0);
+
+	handshake(fx, 104);
+	assert_int_equal(feed(fx, &p0), ENG_HOLD);
+	assert_int_equal(feed(fx, &p2), ENG_HOLD);
+	assert_int_equal(feed(fx, &p3), ENG_DROP);
+	assert_int_equal(eng_counters(fx->e)->tcp_park_full, 1);
+	assert_int_equal(eng_counters(fx->e)->tcp_out_of_window, 1);
+}
+
 static void no_icmp_answer_to_multicast(void **state)
 {
 	struct fx *fx = *state;
@@ -401,6 +534,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(rq_in_pieces_is_held_then_released, setup, teardown),
 		cmocka_unit_test_setup_teardown(retransmitted_held_piece_stays_held, setup, teardown),
+		cmocka_unit_test_setup_teardown(parked_segments_come_back_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(stale_parked_segment_is_dropped, setup, teardown),
+		cmocka_unit_test_setup_teardown(parked_copy_and_flow_end, setup, teardown),
+		cmocka_unit_test_setup_teardown(full_park_drops, setup_small_park, teardown),
 		cmocka_unit_test_setup_teardown(no_icmp_answer_to_multicast, setup, teardown),
 		cmocka_unit_test_setup_teardown(wrong_calling_ae_gets_rj_and_device_a_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(inspect_association_settles_after_ac, setup, teardown),

@@ -92,10 +92,34 @@ static void nothing_older_than_the_ring(void **state)
 	for (i = 0; i < STREAM_RING; i++) {
 		memcpy(buf[i], "cd", 2);
 		p = segn(1003 + 2 * i, buf[i], 2);
-		inspect(&s, &p, 0);
+		inspect(&s, &p, 2);	/* each a header of its own */
 	}
 	/* the first segment fell out of the ring: it cannot be verified */
 	assert_int_equal(stream_classify(&s, &first, &skip), STREAM_DROP);
+}
+
+/*   |hdr| data | data | data | ... 40 segments ... |
+ *    one ring entry spans the whole data run, so a data segment far back
+ *    may still come again (the receiver discarded it: a full buffer, PAWS) */
+static void data_runs_share_one_ring_entry(void **state)
+{
+	struct stream s;
+	struct pkt hdr = seg(1001, "HDRHDR"), p, early;
+	size_t skip;
+	unsigned i;
+
+	stream_syn(&s, 1000);
+	inspect(&s, &hdr, 6);
+	for (i = 0; i < 4 * STREAM_RING; i++) {
+		p = seg(1007 + 4 * i, "data");
+		inspect(&s, &p, 0);
+	}
+	assert_int_equal(s.ring_used, 1);
+	early = seg(1011, "data");
+	assert_int_equal(stream_classify(&s, &early, &skip), STREAM_OLD);
+	/* and the header is still verified: changed, it is caught */
+	hdr = seg(1001, "HDRXXX");
+	assert_int_equal(stream_classify(&s, &hdr, &skip), STREAM_EVIL);
 }
 
 static void overlap_into_new_bytes(void **state)
@@ -175,6 +199,7 @@ int main(void)
 		cmocka_unit_test(structural_bytes_must_come_back_the_same),
 		cmocka_unit_test(data_bytes_may_come_back_cut_otherwise),
 		cmocka_unit_test(nothing_older_than_the_ring),
+		cmocka_unit_test(data_runs_share_one_ring_entry),
 		cmocka_unit_test(overlap_into_new_bytes),
 		cmocka_unit_test(ranges_passed_ahead),
 		cmocka_unit_test(sequence_wraps),
