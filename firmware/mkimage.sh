@@ -211,8 +211,19 @@ done
 	echo "::sysinit:/etc/init.d/rcS"
 	echo "::respawn:/usr/libexec/scanwall/run-scanwalld"
 	[ -n "$WATCHDOG_DEV" ] && echo "::respawn:/usr/libexec/scanwall/run-watchdog"
-	[ -n "$PORT_MGMT" ] && [ -f "$root/usr/sbin/scanwall-mgmtd" ] &&
-		echo "::respawn:/usr/libexec/scanwall/run-mgmtd"
+	# the daemons that follow the console's configuration (`scanwall config
+	# get`; a commit restarts them through their pidfiles)
+	if [ -x "$root/usr/bin/scanwall" ]; then
+		[ -n "$PORT_MGMT" ] && [ -f "$root/usr/sbin/scanwall-mgmtd" ] &&
+			echo "::respawn:/usr/libexec/scanwall/run-mgmtd"
+		# Debian 12's busybox has no ntpd applet: the line is there once
+		# the image has an ntpd (docs/firmware.md)
+		if grep -qx ntpd "$work/applets" || [ -x "$root/usr/sbin/ntpd" ]; then
+			echo "::respawn:/usr/libexec/scanwall/run-ntpd"
+		else
+			echo "mkimage: no ntpd in the image: the console's ntp-server has no effect" >&2
+		fi
+	fi
 	# the console program on the tty as root, a new login after each
 	# session (docs/console.md); getty and login only in an image without it
 	if [ -x "$root/usr/bin/scanwall" ]; then

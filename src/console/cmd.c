@@ -239,6 +239,7 @@ void cons_complete(const struct cons *c, const char *line, size_t point,
 
 void cons_tick(struct cons *c)
 {
+	struct conf old = c->running;
 	int r = conf_confirm_expire(&c->store, time(NULL));
 
 	if (r <= 0)
@@ -249,7 +250,30 @@ void cons_tick(struct cons *c)
 	cons_event(&c->store, "console: commit not confirmed in time, configuration reverted");
 	fprintf(c->out, "\nCommit not confirmed in time: the previous configuration is back "
 			"in force%s.\n", c->configuring ? " (and in the candidate)" : "");
+	cons_apply_running(c, CONS_APPLY_REVERT, &old);
 	fflush(c->out);
+}
+
+int cons_apply_running(struct cons *c, enum cons_apply_how how, const struct conf *old)
+{
+	static const char *const after[] = {
+		[CONS_APPLY_COMMIT] = "commit", [CONS_APPLY_REVERT] = "revert",
+		[CONS_APPLY_BOOT] = "boot", [CONS_APPLY_RESET] = "factory-reset",
+	};
+	char what[200];
+	int failed;
+
+	/* factory-reset removes the CA copies even when nothing was set */
+	if (!c->o.apply || (conf_equal(old, &c->running) && how != CONS_APPLY_RESET))
+		return 0;
+	conf_changed(old, &c->running, what, sizeof(what));
+	failed = cons_apply(c->o.apply, how, old, &c->running, c->out);
+	if (failed)
+		cons_event(&c->store, "console: applied after %s (%s), %d step%s failed", after[how],
+			   what, failed, failed == 1 ? "" : "s");
+	else
+		cons_event(&c->store, "console: applied after %s (%s)", after[how], what);
+	return failed;
 }
 
 /* --- the commands of operational mode ------------------------------------ */
@@ -354,6 +378,7 @@ static int cmd_factory_reset(struct cons *c, int argc, char **argv)
 {
 	static const char *const files[] = { "config", "confirm-deadline", "passwd", "lockout" };
 	char serial[130], typed[CONS_LINE_MAX + 1], name[32];
+	struct conf old;
 
 	if (cmd_serial(c, serial, sizeof(serial))) {
 		fprintf(c->out, "error: the unit's serial number is not known: not reset\n");
@@ -372,9 +397,11 @@ static int cmd_factory_reset(struct cons *c, int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		cons_store_remove(&c->store, files[i]);
+	old = c->running;
 	memset(&c->running, 0, sizeof(c->running));
 	c->cand = c->running;
 	cons_event(&c->store, "console: factory-reset");
+	cons_apply_running(c, CONS_APPLY_RESET, &old);
 	fprintf(c->out, "Factory reset done. Logging out.\n");
 	c->quit = true;
 	return 0;

@@ -47,21 +47,6 @@ static int cc_show(struct cons *c, int argc, char **argv)
 	return 0;
 }
 
-/* Which keys a commit changes, for its event. */
-static void cc_changed(const struct conf *a, const struct conf *b, char *buf, size_t size)
-{
-	size_t n = 0;
-
-	buf[0] = 0;
-	for (int k = 0; k < CONF__COUNT && n < size; k++) {
-		if (strcmp(a->val[k], b->val[k]))
-			n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? " " : "",
-					      conf_key_info(k)->name);
-	}
-	if (!buf[0])
-		snprintf(buf, size, "no changes");
-}
-
 static int cc_parse_confirm(struct cons *c, int argc, char **argv, unsigned long *minutes)
 {
 	char *end;
@@ -79,21 +64,29 @@ static int cc_parse_confirm(struct cons *c, int argc, char **argv, unsigned long
 	return -EINVAL;
 }
 
+/* What can refuse a commit (the client CA file) is checked and staged
+ * first, so a refused commit changes nothing; the rest takes effect once
+ * the configuration is on disk. */
 static int cc_commit(struct cons *c, int argc, char **argv)
 {
 	char what[200];
 	unsigned long minutes;
 	bool pending = conf_confirm_deadline(&c->store) != 0;
+	struct conf old;
 	int err = cc_parse_confirm(c, argc, argv, &minutes);
 
 	if (err)
 		return err;
-	cc_changed(&c->running, &c->cand, what, sizeof(what));
+	conf_changed(&c->running, &c->cand, what, sizeof(what));
 	if (!minutes && pending && conf_equal(&c->running, &c->cand)) {
 		err = conf_confirm_clear(&c->store);
 		cons_event(&c->store, "console: commit confirmed");
 		fprintf(c->out, "%s\n", err ? "error: could not clear the confirm timer" :
 				"commit confirmed: the configuration stays");
+		return err;
+	}
+	if (c->o.apply && (err = cons_apply_prepare(c->o.apply, &c->running, &c->cand, c->out))) {
+		fprintf(c->out, "error: commit failed: nothing changed\n");
 		return err;
 	}
 	err = conf_commit(&c->store, &c->cand);
@@ -102,9 +95,12 @@ static int cc_commit(struct cons *c, int argc, char **argv)
 	else if (!err && pending)
 		err = conf_confirm_clear(&c->store);
 	if (err) {
+		if (c->o.apply)
+			cons_apply_abort(c->o.apply);
 		fprintf(c->out, "error: commit failed: %s\n", strerror(-err));
 		return err;
 	}
+	old = c->running;
 	c->running = c->cand;
 	cons_event(&c->store, "console: commit%s (%s)", minutes ? " confirmed" : "", what);
 	if (minutes)
@@ -112,6 +108,7 @@ static int cc_commit(struct cons *c, int argc, char **argv)
 			minutes, minutes == 1 ? "" : "s");
 	else
 		fprintf(c->out, "commit complete\n");
+	cons_apply_running(c, CONS_APPLY_COMMIT, &old);
 	return 0;
 }
 

@@ -209,6 +209,19 @@ unsigned conf_diff(const struct conf *a, const struct conf *b, FILE *out)
 	return n;
 }
 
+void conf_changed(const struct conf *a, const struct conf *b, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (int k = 0; k < CONF__COUNT && n < size; k++) {
+		if (strcmp(a->val[k], b->val[k]))
+			n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? " " : "", conf_keys[k].name);
+	}
+	if (!buf[0])
+		snprintf(buf, size, "no changes");
+}
+
 void conf_print(const struct conf *c, FILE *out)
 {
 	for (int k = 0; k < CONF__COUNT; k++) {

@@ -4,8 +4,9 @@
  * answers (json.c), the configuration store (conf.c, conf_file.c), the
  * input checks and word splitter (input.c), the command trees (cmd.c,
  * cmd_conf.c), the pretty printers (show*.c), login (auth.c), the console's
- * events (event.c) and the terminal (tty.c). Only auth.c needs libcrypt and
- * only tty.c needs libedit, so the unit tests link the rest without them. */
+ * events (event.c), the terminal (tty.c) and what puts the configuration
+ * in force (apply.c). Only auth.c needs libcrypt and only tty.c needs
+ * libedit, so the unit tests link the rest without them. */
 #ifndef SW_CONSOLE_CONS_H
 #define SW_CONSOLE_CONS_H
 
@@ -13,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include <time.h>
 
 #define CONS_LINE_MAX 256		/* a command line, before it is refused */
@@ -98,6 +100,9 @@ int conf_parse(struct conf *c, const char *text, size_t len);
 /* The console timeout in force: opt > 0 wins, then the configuration,
  * then the default. */
 unsigned conf_timeout(const struct conf *c, unsigned opt);
+/* The names of the keys that differ between a and b, blank-separated, or
+ * "no changes", into buf. */
+void conf_changed(const struct conf *a, const struct conf *b, char *buf, size_t size);
 
 /* --- event.c -------------------------------------------------------------- */
 
@@ -135,6 +140,42 @@ time_t conf_confirm_deadline(const struct cons_store *s);
  * again. Returns 1 when it reverted, 0 when there was nothing to do. */
 int conf_confirm_expire(const struct cons_store *s, time_t now);
 
+/* --- apply.c: the configuration put in force ------------------------------ */
+
+enum cons_apply_how {
+	CONS_APPLY_COMMIT,	/* a technician's commit: client-ca is copied from its path */
+	CONS_APPLY_REVERT,	/* commit confirmed ran out: the CA copy it replaced is back */
+	CONS_APPLY_BOOT,	/* old is empty; the CA copy already there is used as is */
+	CONS_APPLY_RESET,	/* factory-reset: every CA copy goes */
+};
+
+struct cons_apply_env {
+	const char *mgmt_dir;		/* client-ca.pem goes here, for scanwall-mgmtd */
+	const char *run_dir;		/* mgmtd.pid, ntpd.pid: the daemons' wrappers */
+	const char *mgmt_if;		/* the management port */
+	const char *hostname_file;	/* the image's host name, when none is set */
+	/* For the unit tests; NULL: the real thing. run: argv's exit status
+	 * (the first line of its stderr in err) or -errno; the others 0 or
+	 * -errno. */
+	int (*run)(void *ctx, char *const argv[], char *err, size_t size);
+	int (*set_hostname)(void *ctx, const char *name);
+	int (*signal)(void *ctx, pid_t pid, int sig);
+	void *ctx;
+};
+
+/* Before a commit: reads, checks and stages what can refuse it (the
+ * client CA file). 0, or -errno with the reason printed to msg; nothing
+ * in force has changed either way. */
+int cons_apply_prepare(const struct cons_apply_env *env, const struct conf *old,
+		       const struct conf *new, FILE *msg);
+/* The commit failed after prepare: drop what was staged. */
+void cons_apply_abort(const struct cons_apply_env *env);
+/* Puts new in force where it differs from old (at boot: the empty
+ * configuration), one line to msg per step. Returns how many steps
+ * failed; the others are done all the same. */
+int cons_apply(const struct cons_apply_env *env, enum cons_apply_how how, const struct conf *old,
+	       const struct conf *new, FILE *msg);
+
 /* --- input.c: what a technician typed ------------------------------------- */
 
 /* NULL when line is acceptable, else the message to show. */
@@ -160,6 +201,9 @@ struct cons_opts {
 	unsigned lockout_s;
 	unsigned max_failures;
 	bool login;
+	/* where a commit takes effect; NULL: configurations are stored, never
+	 * applied */
+	const struct cons_apply_env *apply;
 };
 
 struct cons {
@@ -210,6 +254,9 @@ void cons_complete(const struct cons *c, const char *line, size_t point,
 		   void (*fn)(void *ctx, const char *word), void *ctx);
 /* Once a second and before each command: commit confirmed deadlines. */
 void cons_tick(struct cons *c);
+/* Puts c->running in force where it differs from old (cons_apply), prints
+ * what was done and logs it as an event. Returns the failed steps. */
+int cons_apply_running(struct cons *c, enum cons_apply_how how, const struct conf *old);
 
 /* control socket through control_client() */
 int cons_ctl_socket(struct cons *c, const char *cmd, char **answer);

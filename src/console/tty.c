@@ -73,23 +73,32 @@ static int rd_byte(struct rd *r, unsigned char ch)
 	return 0;
 }
 
-static int tty_getline(const struct cons *c, char *buf, size_t size, bool echo)
+/* Wakes once a second: a commit confirmed that runs out while the console
+ * waits here (at the password prompt, say) is reverted then, not when the
+ * idle timeout ends the wait. */
+static int tty_getline(struct cons *c, char *buf, size_t size, bool echo)
 {
 	struct rd r = { .buf = buf, .size = size, .echo = echo };
 	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
-	int ms = (int)tty_timeout(c) * 1000, ret = 0;
+	time_t last = time(NULL);
+	int ret = 0;
 	unsigned char ch;
 
 	fflush(stdout);
 	while (!ret) {
-		int p = poll(&pfd, 1, ms);
+		int p = poll(&pfd, 1, 1000);
 
 		if (p < 0 && errno == EINTR)
 			continue;
-		if (p == 0)
-			return -ETIMEDOUT;
+		if (p == 0) {
+			cons_tick(c);
+			if (time(NULL) - last >= (time_t)tty_timeout(c))
+				return -ETIMEDOUT;
+			continue;
+		}
 		if (p < 0 || read(STDIN_FILENO, &ch, 1) != 1)
 			return -ENODATA;
+		last = time(NULL);
 		ret = rd_byte(&r, ch);
 		fflush(stdout);
 	}

@@ -60,10 +60,69 @@ static void api_ctl(struct mgmt *m, const char *cmd, int refused, struct mgmt_re
 	}
 }
 
+static void api_json_str(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+static bool api_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* scanwalld's status object with one member of mgmtd's own appended:
+ * "mgmt":{"cert":{...}}, the server certificate a client should have
+ * pinned. An answer that is not an object is passed on as it came. */
+static void api_status_mgmt(struct mgmt *m, struct mgmt_resp *r)
+{
+	const struct mgmt_cert *c = &m->cert;
+	size_t end = r->len, prev, len;
+	char *body;
+	FILE *out;
+
+	while (end && api_space(r->body[end - 1]))
+		end--;
+	if (!end || r->body[0] != '{' || r->body[end - 1] != '}' || !c->sha256[0])
+		return;
+	for (prev = end - 1; prev && api_space(r->body[prev - 1]); prev--)
+		;
+	out = open_memstream(&body, &len);
+	if (!out)
+		return;
+	fwrite(r->body, 1, end - 1, out);
+	fputs(r->body[prev - 1] == '{' ? "\"mgmt\":{\"cert\":{\"sha256\":" : ",\"mgmt\":{\"cert\":{\"sha256\":",
+	      out);
+	api_json_str(out, c->sha256);
+	fputs(",\"subject\":", out);
+	api_json_str(out, c->subject);
+	fprintf(out, ",\"not_before\":\"%s\",\"not_after\":\"%s\"}}", c->not_before, c->not_after);
+	fwrite(r->body + end - 1, 1, r->len - (end - 1), out);
+	if (fclose(out)) {
+		free(body);
+		return;
+	}
+	free(r->body);
+	r->body = body;
+	r->len = len;
+}
+
 static void api_status(struct mgmt *m, const struct http_req *req, const uint8_t *body,
 		       struct mgmt_resp *r)
 {
 	api_ctl(m, "status", 500, r);
+	if (r->status == 200 && r->body)
+		api_status_mgmt(m, r);
 }
 
 static void api_flows(struct mgmt *m, const struct http_req *req, const uint8_t *body,

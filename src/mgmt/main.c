@@ -3,9 +3,11 @@
  *   scanwall-mgmtd --listen ADDR:PORT --cert FILE --key FILE --client-ca FILE
  *                  --control SOCK [--roles FILE] [--user NAME] [--spool DIR]
  *                  [--syslog HOST:PORT --syslog-ca FILE] [--header-timeout MS]
+ *                  [--idle-timeout MS] [--make-cert]
  *
- * Everything that needs privileges (the keys, the port, the spool
- * directory) is done first; then it becomes --user and serves. */
+ * Everything that needs privileges (making the keys with --make-cert,
+ * loading them, the port, the spool directory) is done first; then it
+ * becomes --user and serves. */
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
@@ -24,7 +26,7 @@ static const char usage[] =
 	"usage: scanwall-mgmtd --listen ADDR:PORT --cert FILE --key FILE --client-ca FILE\n"
 	"                      --control SOCK [--roles FILE] [--user NAME] [--spool DIR]\n"
 	"                      [--syslog HOST:PORT --syslog-ca FILE]\n"
-	"                      [--header-timeout MS] [--idle-timeout MS]\n";
+	"                      [--header-timeout MS] [--idle-timeout MS] [--make-cert]\n";
 
 static const struct option opts[] = {
 	{ "listen", required_argument, NULL, 'l' },
@@ -39,6 +41,7 @@ static const struct option opts[] = {
 	{ "syslog-ca", required_argument, NULL, 'Y' },
 	{ "header-timeout", required_argument, NULL, 'H' },
 	{ "idle-timeout", required_argument, NULL, 'I' },
+	{ "make-cert", no_argument, NULL, 'M' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 }
 };
@@ -66,7 +69,9 @@ static int parse_args(int argc, char **argv, struct mgmt_cfg *cfg)
 			['Y'] = &cfg->syslog_ca,
 		};
 
-		if (c == 'H' || c == 'I') {
+		if (c == 'M') {
+			cfg->make_cert = true;
+		} else if (c == 'H' || c == 'I') {
 			if (parse_ms(optarg, c == 'H' ? &cfg->header_ms : &cfg->idle_ms))
 				return -EINVAL;
 		} else if (c > 0 && c < 128 && dst[c]) {
@@ -116,6 +121,9 @@ static int setup(struct mgmt *m, const struct passwd *pw, struct mgmt_server **s
 	const struct mgmt_cfg *cfg = m->cfg;
 	int err;
 
+	/* As root: the key is readable by root only. */
+	if (cfg->make_cert && (err = mgmt_selfcert(cfg->cert, cfg->key, cfg->listen)))
+		return err;
 	*srv = mgmt_server_new(m);
 	if (!*srv)
 		return -errno;

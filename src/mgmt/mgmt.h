@@ -3,6 +3,7 @@
 #ifndef SCANWALL_MGMT_H
 #define SCANWALL_MGMT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -13,6 +14,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "mgmt/http.h"
+#include "mgmt/selfcert.h"
 
 #define MGMT_CLIENTS_MAX 16
 #define MGMT_BODY_MAX (1u << 20)	/* a bundle file: BUNDLE_MAX_SIZE */
@@ -26,6 +28,7 @@ struct mgmt_cfg {
 	const char *user;		/* drop to this user after binding */
 	const char *spool;		/* private directory for uploaded bundles */
 	unsigned header_ms, idle_ms;	/* deadlines: a request head, keep-alive */
+	bool make_cert;			/* --make-cert: create cert and key if absent */
 };
 
 enum mgmt_role { MGMT_NONE, MGMT_READER, MGMT_OPERATOR };
@@ -65,8 +68,16 @@ struct mgmt_stats {
 	uint64_t bundles_posted;
 };
 
+/* The server certificate in use, for /status and the page. */
+struct mgmt_cert {
+	char sha256[MGMT_FP_SIZE];	/* "" until loaded */
+	char subject[160];
+	char not_before[24], not_after[24];	/* 2036-11-28T07:15:55Z */
+};
+
 struct mgmt {
 	const struct mgmt_cfg *cfg;
+	struct mgmt_cert cert;
 	struct mgmt_syslog *syslog;	/* NULL: no export */
 	struct mgmt_stats st;
 	uint64_t start_s;		/* CLOCK_REALTIME */

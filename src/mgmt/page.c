@@ -139,6 +139,30 @@ static void page_events(struct mgmt *m, FILE *out, uint64_t last)
 	fputs("</table>\n", out);
 }
 
+/* mgmtd's own certificate: what a browser's warning about a self-signed
+ * certificate should be checked against. Shown even with scanwalld down. */
+static void page_cert(struct mgmt *m, FILE *out)
+{
+	const struct {
+		const char *label, *val;
+	} rows[] = {
+		{ "Subject", m->cert.subject },
+		{ "SHA-256 fingerprint", m->cert.sha256 },
+		{ "Valid from", m->cert.not_before },
+		{ "Valid until", m->cert.not_after },
+	};
+
+	if (!m->cert.sha256[0])
+		return;
+	fputs("<h2>This server's certificate</h2>\n<table id=\"cert\">\n", out);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		fprintf(out, "<tr><th>%s</th><td>", rows[i].label);
+		mgmt_html(out, rows[i].val);
+		fputs("</td></tr>\n", out);
+	}
+	fputs("</table>\n", out);
+}
+
 int mgmt_page(struct mgmt *m, FILE *out)
 {
 	struct page_status ps = { 0 };
@@ -152,6 +176,7 @@ int mgmt_page(struct mgmt *m, FILE *out)
 	fputs(page_head, out);
 	if (err) {
 		fputs("<p class=\"down\" id=\"state\">scanwalld is not answering</p>\n", out);
+		page_cert(m, out);
 		fputs("</body></html>\n", out);
 		return 0;
 	}
@@ -163,6 +188,7 @@ int mgmt_page(struct mgmt *m, FILE *out)
 	}
 	fputs("</table>\n", out);
 	page_events(m, out, ps.last_seq);
+	page_cert(m, out);
 	fputs("<p>Read-only page; JSON at /status, /flows, /events, /policy; "
 	      "metrics at /metrics.</p>\n</body></html>\n", out);
 	return 0;

@@ -516,6 +516,10 @@ struct mgmt_server *mgmt_server_new(struct mgmt *m)
 	s->tls = mgmt_tls_new(MBEDTLS_SSL_IS_SERVER, cfg->cert, cfg->key, cfg->client_ca);
 	if (!s->tls)
 		goto out_free;
+	/* Logged at every start, so the fingerprint to pin is always at hand. */
+	mgmt_cert_describe(&s->tls->cert, &m->cert);
+	mgmt_log("certificate %s: %s, valid %s to %s, SHA256 Fingerprint=%s", cfg->cert,
+		 m->cert.subject, m->cert.not_before, m->cert.not_after, m->cert.sha256);
 	if (cfg->roles && !(s->roles = mgmt_roles_load(cfg->roles))) {
 		err = -errno;
 		mgmt_log("roles %s: %s", cfg->roles, strerror(errno));

@@ -6,7 +6,15 @@
 Each check prints "PASS name" or "FAIL name (why)"; run.sh turns them into
 ok/fail. Without a control socket only the checks that need no scanwalld
 run. Every wait has a timeout; every child is killed at the end.
+
+A commit takes effect on the machine running the console (host name, the
+mgmt port's address), so run.sh runs this driver, and every console it
+starts, in a network and a UTS namespace of their own (SW_APPLY_NS names
+the network namespace, which has a port named mgmt); the checks of what a
+commit applies run only there. Every scanwall started here gets the apply
+paths of its state directory (STATE/mgmt, STATE/run), never the firmware's.
 """
+import filecmp
 import json
 import os
 import pty
@@ -15,12 +23,32 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 SCANWALL, WORK = sys.argv[1], sys.argv[2]
 CTL = sys.argv[3] if len(sys.argv) > 3 else None
+NS = os.environ.get("SW_APPLY_NS")          # the network namespace we run in
+USB = os.environ.get("SW_USB", WORK + "/usb")   # the CA files (run.sh makes them)
+WRAPPERS = os.environ.get("SW_WRAPPERS")    # firmware/rootfs/usr/libexec/scanwall
+HOSTNAME_FILE = WORK + "/hostname"          # the "image's" host name
 PASSWORD = "correct-horse-42"
 children = []
+
+
+def sw_args(state, control=None):
+    """The options of every scanwall run here: its state, and where its
+    commits take effect (inside its state directory, never the firmware's
+    /state/mgmt and /run/scanwall)."""
+    return ["--state", state, "--control", control or CTL or WORK + "/none.sock",
+            "--mgmt-dir", state + "/mgmt", "--run-dir", state + "/run", "--mgmt-if", "mgmt",
+            "--hostname-file", HOSTNAME_FILE]
+
+
+def sw(state, *args, control=None, **kw):
+    """scanwall ARGS... from a shell; the CompletedProcess."""
+    return subprocess.run([SCANWALL] + sw_args(state, control) + list(args), capture_output=True,
+                          text=True, timeout=kw.pop("timeout", 15), **kw)
 
 
 def report(ok, name, why=""):
@@ -32,8 +60,7 @@ class Console:
     """One scanwall process on a pty, with expect()."""
 
     def __init__(self, state, *args, term="vt100"):
-        argv = [SCANWALL, "--state", state, "--control", CTL or WORK + "/none.sock"]
-        argv += list(args)
+        argv = [SCANWALL] + sw_args(state) + list(args)
         self.pid, self.fd = pty.fork()
         if self.pid == 0:
             os.environ["TERM"] = term
@@ -262,7 +289,7 @@ def t_configure():
     c.line("commit confirmed 1", r"# $")
     c.close()
     time.sleep(1.5)
-    out = subprocess.run([SCANWALL, "--state", st, "show", "configuration"], capture_output=True, text=True, timeout=10).stdout
+    out = sw(st, "show", "configuration", timeout=10).stdout
     report("hostname kept" in out, "console: a commit unconfirmed across a restart reverts at the next start", out)
 
     # rollback
@@ -324,7 +351,7 @@ def t_plain_stdin():
     """Not a terminal: a pipe. The same commands, line by line."""
     st = new_state("pipe")
     first_boot(st).close()
-    p = subprocess.run([SCANWALL, "--state", st, "--control", WORK + "/none.sock"],
+    p = subprocess.run([SCANWALL] + sw_args(st, WORK + "/none.sock"),
                        input=b"show \x01\xff\nconfigure\nset hostname piped\ncommit\nexit\nexit\n",
                        capture_output=True, timeout=15)
     out = p.stdout.decode("latin1")
@@ -370,11 +397,10 @@ def t_start_shell():
     r = reasons(st)
     report("console: start shell" in r and "console: shell exited (status 0)" in r,
            "console: start shell and its end are system events", str(r))
-    p = subprocess.run([SCANWALL, "--state", st, "--control", WORK + "/none.sock", "start", "shell"],
-                       capture_output=True, text=True, timeout=15)
+    p = sw(st, "start", "shell", control=WORK + "/none.sock")
     report(p.returncode != 0 and "interactive" in p.stdout and "hi-from" not in p.stdout,
            "console: start shell is refused from a shell's command line", p.stdout)
-    p = subprocess.run([SCANWALL, "--state", st, "--control", WORK + "/none.sock"],
+    p = subprocess.run([SCANWALL] + sw_args(st, WORK + "/none.sock"),
                        input=b"start shell\necho hi-from-$((6*7))-pipe\nexit\n", capture_output=True, timeout=15)
     out = p.stdout.decode("latin1")
     report("needs a logged-in console on a terminal" in out and "hi-from-42" not in out,
@@ -409,11 +435,333 @@ def t_factory_reset():
     c.close()
 
 
+# --- what a commit puts in force (in the namespaces run.sh made) ------------
+
+def in_own_uts():
+    """True when this driver has a host name of its own (never change the
+    machine's): run.sh names the UTS namespace it was started in."""
+    try:
+        return os.readlink("/proc/self/ns/uts") != os.environ.get("SW_HOST_UTS", "")
+    except OSError:
+        return False
+
+
+def apply_ready(name):
+    if NS and in_own_uts():
+        return True
+    report(False, "console: %s runs (needs root: run.sh's network and UTS namespaces)" % name)
+    return False
+
+
+def hostname():
+    return subprocess.run(["hostname"], capture_output=True, text=True, timeout=5).stdout.strip()
+
+
+def mgmt_addrs():
+    """What the real ip says is on the mgmt port: (flags, addresses)."""
+    link = subprocess.run(["ip", "-n", NS, "-o", "link", "show", "dev", "mgmt"], capture_output=True,
+                          text=True, timeout=5).stdout
+    addr = subprocess.run(["ip", "-n", NS, "-o", "addr", "show", "dev", "mgmt"], capture_output=True,
+                          text=True, timeout=5).stdout
+    flags = re.search(r"<([^>]*)>", link)
+    return (flags.group(1).split(",") if flags else []), re.findall(r"inet6? (\S+)", addr)
+
+
+def fake_daemon(state, name):
+    """A stand-in for a daemon's wrapper: a sleep whose pid is in its pidfile."""
+    os.makedirs(state + "/run", exist_ok=True)
+    p = subprocess.Popen(["sleep", "600"])
+    with open("%s/run/%s.pid" % (state, name), "w") as f:
+        f.write("%d\n" % p.pid)
+    return p
+
+
+def terminated(p, timeout=5):
+    """True when p ended by SIGTERM within timeout (and reaps it)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and p.poll() is None:
+        time.sleep(0.05)
+    if p.poll() is None:
+        p.kill()
+        p.wait()
+        return False
+    return p.returncode == -signal.SIGTERM
+
+
+def same(a, b):
+    try:
+        return filecmp.cmp(a, b, shallow=False)
+    except OSError:
+        return False
+
+
+def t_apply():
+    if not apply_ready("the checks of what a commit applies"):
+        return
+    st = new_state("apply")
+    ca = st + "/mgmt/client-ca.pem"
+    with open(os.path.join(st, "serial"), "w") as f:
+        f.write("SW-0077\n")
+    subprocess.run(["ip", "-n", NS, "addr", "flush", "dev", "mgmt"], timeout=5)
+    subprocess.run(["ip", "-n", NS, "link", "set", "dev", "mgmt", "down"], timeout=5)
+    subprocess.run(["hostname", "before-test"], timeout=5)
+    mgmtd, ntpd = fake_daemon(st, "mgmtd"), fake_daemon(st, "ntpd")
+    c = first_boot(st, "--confirm-unit", "1")
+    c.line("configure", r"# $")
+    c.line("set hostname ct-room-2", r"# $")
+    c.line("set management-address 198.51.100.7/24", r"# $")
+    c.line("set client-ca %s/ca1.pem" % USB, r"# $")
+    out = c.line("commit", r"technician@\S+# $")
+    report("commit complete" in out and c.buf.endswith(b"technician@ct-room-2# "),
+           "console: commit, and the prompt shows the new host name", out)
+    report(hostname() == "ct-room-2", "console: ...the box's host name (hostname) is the new one", hostname())
+    flags, addrs = mgmt_addrs()
+    report(addrs == ["198.51.100.7/24"] and "UP" in flags,
+           "console: ...the address is on mgmt and the port is up (ip addr show)", str((flags, addrs)))
+    report(same("%s/ca1.pem" % USB, ca), "console: ...client-ca.pem is a byte-identical copy of the CA file")
+    report(terminated(mgmtd) and ntpd.poll() is None,
+           "console: ...SIGTERM to the pid in mgmtd.pid (a restart), none to ntpd's")
+    ntpd.kill()
+    ntpd.wait()
+    report("hostname: ct-room-2" in out and "management-address: 198.51.100.7/24 on mgmt" in out,
+           "console: ...and the console says what it applied", out)
+    c.line("exit", r"> $")
+    c.send("start shell\r")
+    c.send("echo HOST=$(hostname)=$((6*7))\r")
+    m = c.expect(r"HOST=(\S+)=42", 10)
+    report(m is not None and m.group(1) == b"ct-room-2", "console: start shell: hostname in the shell is the new one",
+           c.since())
+    c.send("exit\r")
+    c.expect(r"technician@\S+> $", 10)
+
+    # commit confirmed, not confirmed: it goes back, without the first CA's file
+    mgmtd, ntpd = fake_daemon(st, "mgmtd"), fake_daemon(st, "ntpd")
+    c.line("configure", r"# $")
+    c.line("set management-address 198.51.100.9/24", r"# $")
+    c.line("set client-ca %s/ca2.pem" % USB, r"# $")
+    c.line("set ntp-server 192.0.2.123", r"# $")
+    out = c.line("commit confirmed 3", r"# $")
+    flags, addrs = mgmt_addrs()
+    report(addrs == ["198.51.100.9/24"] and same("%s/ca2.pem" % USB, ca) and terminated(mgmtd) and terminated(ntpd),
+           "console: commit confirmed applies at once (new address only, new CA, both daemons restarted)",
+           out + str(addrs))
+    os.rename("%s/ca1.pem" % USB, "%s/ca1.gone" % USB)     # the stick is gone
+    mgmtd, ntpd = fake_daemon(st, "mgmtd"), fake_daemon(st, "ntpd")
+    reverted = c.expect(r"previous configuration is back in force", 12)
+    end = time.monotonic() + 5      # the event comes once the revert is applied
+    while time.monotonic() < end and not any(r.startswith("console: applied after revert (") for r in reasons(st)):
+        time.sleep(0.1)
+    flags, addrs = mgmt_addrs()
+    report(bool(reverted) and addrs == ["198.51.100.7/24"],
+           "console: unconfirmed, the revert removes the new address and puts the old one back", str(addrs))
+    report(same("%s/ca1.gone" % USB, ca), "console: ...and the first CA's copy, with its file gone")
+    report(terminated(mgmtd) and terminated(ntpd), "console: ...and restarts both daemons again")
+    report(any(r.startswith("console: applied after revert (") for r in reasons(st)),
+           "console: ...an event says the revert was applied", str(reasons(st)[-3:]))
+
+    # a CA file that is missing, or is not one: the commit is refused whole
+    with open(st + "/console/config") as f:
+        before = f.read()
+    c.line("set hostname other-name", r"# $")
+    c.line("set client-ca %s/missing.pem" % USB, r"# $")
+    out = c.line("commit", r"technician@\S+# $")
+    report("error: client-ca %s/missing.pem: No such file or directory" % USB in out and
+           "error: commit failed: nothing changed" in out, "console: a commit with a missing CA file fails", out)
+    c.line("set client-ca %s/notes.txt" % USB, r"# $")
+    out = c.line("commit", r"technician@\S+# $")
+    report("no PEM certificate" in out and "commit failed" in out, "console: ...and one with a file that is no CA", out)
+    with open(st + "/console/config") as f:
+        after = f.read()
+    report(after == before and hostname() == "ct-room-2" and c.buf.endswith(b"technician@ct-room-2# ") and
+           same("%s/ca1.gone" % USB, ca) and not os.path.exists(ca + ".new"),
+           "console: ...and changes nothing (configuration, host name, prompt, CA copy)", after)
+    c.line("exit", r"> $")
+
+    # boot: `scanwall apply` puts it all back, without the CA's file
+    subprocess.run(["ip", "-n", NS, "addr", "flush", "dev", "mgmt"], timeout=5)
+    subprocess.run(["hostname", "booted"], timeout=5)
+    p = sw(st, "apply")
+    flags, addrs = mgmt_addrs()
+    report(p.returncode == 0 and addrs == ["198.51.100.7/24"] and hostname() == "ct-room-2" and same("%s/ca1.gone" % USB, ca),
+           "console: scanwall apply (boot) puts host name and address in force again", p.stdout + p.stderr)
+    g1, g2, g3 = sw(st, "config", "get", "hostname"), sw(st, "config", "get", "ntp-server"), sw(st, "config", "get", "colour")
+    report((g1.returncode, g1.stdout, g2.returncode, g2.stdout, g3.returncode) == (0, "ct-room-2\n", 1, "", 2),
+           "console: scanwall config get: the value, exit 1 unset, 2 unknown", str((g1, g2, g3)))
+
+    # factory-reset: the empty configuration in force
+    mgmtd = fake_daemon(st, "mgmtd")
+    c.send("factory-reset\r")
+    c.expect("serial number to confirm: ")
+    c.send("SW-0077\r")
+    gone = c.wait_exit(10)
+    c.close()
+    flags, addrs = mgmt_addrs()
+    with open(HOSTNAME_FILE) as f:
+        default = f.read().strip()
+    report(gone is not None and addrs == [] and hostname() == default and not os.path.exists(ca) and terminated(mgmtd),
+           "console: factory-reset clears the address, the host name (the image's), the CA copy",
+           str((addrs, hostname(), default)))
+
+
+def t_timeout_apply():
+    """console-timeout: the session in which it is committed uses it."""
+    st = new_state("timeout")
+    c = first_boot(st)
+    c.line("configure", r"# $")
+    c.line("set console-timeout 5", r"# $")
+    out = c.line("commit", r"# $")
+    c.line("exit", r"> $")
+    t0 = time.monotonic()
+    gone = c.wait_exit(15)
+    took = time.monotonic() - t0
+    report("console-timeout: 5" in out and gone is not None and b"Idle for 5 s" in c.buf and took < 9,
+           "console: a committed console-timeout is the session's at once", "%.1f s %s" % (took, c.since()))
+    c.close()
+
+
+def t_revert_at_prompt():
+    """A commit confirmed that runs out while the console waits for a
+    password is reverted (and applied) then, not at the idle timeout."""
+    st = new_state("prompt-revert")
+    c = first_boot(st, "--confirm-unit", "1")
+    c.line("configure", r"# $")
+    c.line("set console-timeout 60", r"# $")
+    c.line("commit", r"# $")
+    c.line("set hostname waiting", r"# $")
+    c.line("commit confirmed 3", r"# $")
+    c.line("exit", r"> $")
+    c.send("exit\r")
+    c.wait_exit(5)
+    c.close()
+    c = Console(st, "--login", "--confirm-unit", "1")
+    c.expect("Password: ")
+    ok = c.expect("previous configuration is back in force", 10)
+    with open(st + "/console/config") as f:
+        conf = f.read()
+    report(bool(ok) and "waiting" not in conf and c.alive(),
+           "console: a commit confirmed that runs out at the password prompt is reverted then", c.since() + conf)
+    c.close()
+
+
+class Respawn:
+    """busybox init's respawn for one wrapper, in a thread."""
+
+    def __init__(self, path, env):
+        self.path, self.env, self.stop, self.p = path, env, False, None
+        self.t = threading.Thread(target=self.run, daemon=True)
+        self.t.start()
+
+    def run(self):
+        while not self.stop:
+            self.p = subprocess.Popen([self.path], env=self.env, stdin=subprocess.DEVNULL)
+            self.p.wait()
+            time.sleep(0.2)
+
+    def end(self):
+        self.stop = True
+        for _ in range(5):
+            if self.p and self.p.poll() is None:
+                self.p.kill()
+            self.t.join(1)
+            if not self.t.is_alive():
+                break
+
+
+def wait_file(path, timeout=10):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if os.path.exists(path):
+            time.sleep(0.2)     # written whole
+            with open(path) as f:
+                return f.read().split("\n")[:-1]
+        time.sleep(0.1)
+    return None
+
+
+def t_wrappers():
+    """firmware's run-mgmtd and run-ntpd, on this host against a tree of
+    their own (SW_ROOT), with stand-ins for the daemons that record their
+    arguments: they wait until configured, start as the console's
+    configuration says, and a commit restarts them."""
+    if not apply_ready("the checks of run-mgmtd and run-ntpd") or not WRAPPERS:
+        return
+    root = new_state("root")
+    st, run = root + "/state/scanwall", root + "/run/scanwall"
+    for d in ("state/scanwall", "state/mgmt", "run/scanwall", "run/var/log", "usr/sbin", "usr/bin"):
+        os.makedirs(os.path.join(root, d), exist_ok=True)
+    os.symlink(SCANWALL, root + "/usr/bin/scanwall")
+    for name in ("scanwall-mgmtd", "ntpd"):
+        with open("%s/usr/sbin/%s" % (root, name), "w") as f:
+            f.write('#!/bin/sh\nprintf "%%s\\n" "$@" >"$SW_ROOT/%s.args"\nexec sleep 600\n' % name)
+        os.chmod("%s/usr/sbin/%s" % (root, name), 0o755)
+    env = dict(os.environ, SW_ROOT=root)
+    inits = [Respawn(WRAPPERS + "/run-mgmtd", env), Respawn(WRAPPERS + "/run-ntpd", env)]
+    m = root + "/state/mgmt"
+
+    def pid(name):
+        try:
+            with open("%s/%s.pid" % (run, name)) as f:
+                return int(f.read())
+        except (OSError, ValueError):
+            return None
+
+    def comm(p):
+        try:
+            with open("/proc/%d/comm" % p) as f:
+                return f.read().strip()
+        except (OSError, TypeError):
+            return None
+
+    def commit(*lines):
+        for f in ("scanwall-mgmtd.args", "ntpd.args"):
+            if os.path.exists(os.path.join(root, f)):
+                os.unlink(os.path.join(root, f))
+        text = "configure\n" + "".join(l + "\n" for l in lines) + "commit\nexit\nexit\n"
+        return subprocess.run([SCANWALL, "--state", st, "--mgmt-dir", m, "--run-dir", run, "--mgmt-if", "mgmt",
+                               "--hostname-file", HOSTNAME_FILE, "--control", WORK + "/none.sock"],
+                              input=text, capture_output=True, text=True, timeout=15).stdout
+
+    try:
+        time.sleep(1.5)
+        report(comm(pid("mgmtd")) == "sleep" and comm(pid("ntpd")) == "sleep" and
+               not os.path.exists(root + "/scanwall-mgmtd.args") and not os.path.exists(root + "/ntpd.args"),
+               "console: run-mgmtd and run-ntpd wait (exec sleep, pid in the pidfile) until configured",
+               str((pid("mgmtd"), comm(pid("mgmtd")), pid("ntpd"))))
+        out = commit("set management-address 2001:db8::10/64", "set client-ca %s/ca2.pem" % USB,
+                     "set syslog-collector 192.0.2.50", "set ntp-server 192.0.2.123")
+        args = wait_file(root + "/scanwall-mgmtd.args")
+        want = ["--listen", "[2001:db8::10]:443", "--cert", m + "/cert.pem", "--key", m + "/key.pem", "--make-cert",
+                "--client-ca", m + "/client-ca.pem", "--control", run + "/ctl.sock", "--user", "scanwall",
+                "--syslog", "192.0.2.50:6514", "--syslog-ca", m + "/client-ca.pem"]
+        report(args == want, "console: the commit starts scanwall-mgmtd on [ADDR]:443 with the CA copy, "
+               "--make-cert, syslog on port 6514", "%s | %s" % (args, out))
+        report(pid("mgmtd") == inits[0].p.pid and comm(pid("mgmtd")) == "sleep",
+               "console: ...its pid is the wrapper's (mgmtd.pid), kept through exec", str(pid("mgmtd")))
+        args = wait_file(root + "/ntpd.args")
+        report(args == ["-n", "-p", "192.0.2.123"] and pid("ntpd") == inits[1].p.pid,
+               "console: ...and ntpd -n -p SERVER", str(args))
+
+        with open(m + "/syslog-ca.pem", "w") as f:
+            f.write(open("%s/ca2.pem" % USB).read())
+        first = pid("mgmtd")
+        commit("set syslog-collector [2001:db8::1]:1514")
+        args = wait_file(root + "/scanwall-mgmtd.args") or []
+        report(args[-4:] == ["--syslog", "[2001:db8::1]:1514", "--syslog-ca", m + "/syslog-ca.pem"] and
+               pid("mgmtd") != first and not os.path.exists(root + "/ntpd.args"),
+               "console: a new syslog-collector restarts mgmtd only; syslog-ca.pem when present", str(args))
+        commit("set management-address 198.51.100.20/24", "set syslog-collector fd00::5")
+        args = wait_file(root + "/scanwall-mgmtd.args") or []
+        report(args[:2] == ["--listen", "198.51.100.20:443"] and args[-3:-1] == ["[fd00::5]:6514", "--syslog-ca"],
+               "console: an IPv4 address listens on ADDR:443; a bare IPv6 collector gets [ ] and 6514", str(args))
+    finally:
+        for i in inits:
+            i.end()
+
+
 # --- checks against a running scanwalld -------------------------------------
 
 def shell(*args):
-    return subprocess.run([SCANWALL, "--state", new_state("shell"), "--control", CTL] + list(args),
-                          capture_output=True, text=True, timeout=15)
+    return sw(new_state("shell"), *args)
 
 
 def t_show(sha):
@@ -442,8 +790,7 @@ def t_show(sha):
     report(re.search(r"Keyring keys\s+3", p.stdout) is not None, "console: show keys", p.stdout)
     p = shell("configure")
     report(p.returncode != 0 and "interactive" in p.stdout, "console: configure is refused from a shell", p.stdout)
-    p = subprocess.run([SCANWALL, "--state", new_state("shell"), "--control", WORK + "/none.sock", "show", "status"],
-                       capture_output=True, text=True, timeout=15)
+    p = sw(new_state("shell"), "show", "status", control=WORK + "/none.sock")
     report(p.returncode == 1 and "does not answer" in p.stdout, "console: no scanwalld is an error, not a hang", p.stdout)
 
 
@@ -467,7 +814,7 @@ def t_bundle(good, bad):
 def main():
     try:
         for t in (t_first_boot, t_lockout, t_configure, t_garbage, t_plain_stdin, t_idle, t_start_shell,
-                  t_factory_reset):
+                  t_factory_reset, t_apply, t_timeout_apply, t_revert_at_prompt, t_wrappers):
             try:
                 t()
             except Exception as e:   # a crash of the driver is a failure, never a pass

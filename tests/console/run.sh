@@ -1,21 +1,31 @@
 #!/bin/bash
 # tests/console/run.sh BUILD: the serial console through a pseudo-terminal
 # (console.py), first without scanwalld (login, lockout, configure, commit
-# confirmed, rollback, garbage, idle logout, factory-reset), then against a
-# scanwalld in a throwaway network namespace (show, --json, bundle install).
+# confirmed, rollback, garbage, idle logout, factory-reset, what a commit
+# puts in force, the daemons' wrappers), then against a scanwalld in a
+# throwaway network namespace (show, --json, bundle install).
 #
 #   console.py ── pty ── scanwall ── ctl.sock ── scanwalld (netns swcon$$)
+#   └───────── netns swcona$$ (port mgmt) + a UTS namespace ─────────┘
+#
+# A commit sets the host name and the mgmt port's address of the machine
+# the console runs on, so the driver and every console it starts run in a
+# network namespace with a port named mgmt and a UTS namespace of their
+# own: the host's name and interfaces are never touched.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib.sh"
 BUILD=$(cd "${1:-build}" && pwd)
 ns=swcon$$
+nsa=swcona$$
 work=$(mktemp -d /tmp/sw-console.XXXXXX)
 pid=
 
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && sleep 0.3
-	ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
-	ip netns del "$ns" 2>/dev/null
+	for n in "$ns" "$nsa"; do
+		ip netns pids "$n" 2>/dev/null | xargs -r kill -9 2>/dev/null
+		ip netns del "$n" 2>/dev/null
+	done
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -71,6 +81,38 @@ start_scanwalld() {
 	return 1
 }
 
+# What a commit applies: two client CAs and a file that is none (the USB
+# stick), the image's host name, the console's own namespaces.
+setup_apply() {
+	local n
+	mkdir -p "$work/usb" || return 1
+	for n in 1 2; do
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+			-subj "/O=scanwall test/CN=console CA $n" -keyout "$work/usb/ca$n.key" \
+			-out "$work/usb/ca$n.pem" 2>/dev/null || return 1
+	done
+	echo "not a certificate" >"$work/usb/notes.txt"
+	echo factory-name >"$work/hostname"
+	ip netns add "$nsa" || return 1
+	ip -n "$nsa" link set lo up
+	# a dummy port where the kernel has the module, else one end of a veth
+	ip -n "$nsa" link add mgmt type dummy 2>/dev/null ||
+		ip -n "$nsa" link add mgmt type veth peer name mgmt-peer
+}
+
+runner=()
+if [ "$(id -u)" = 0 ]; then
+	if setup_apply; then
+		runner=(ip netns exec "$nsa" unshare --uts --)
+		export SW_APPLY_NS=$nsa SW_USB=$work/usb SW_HOST_UTS=$(readlink /proc/self/ns/uts)
+		export SW_WRAPPERS=$here/../../firmware/rootfs/usr/libexec/scanwall
+	else
+		# without its namespaces a commit would rename this machine: stop
+		fail "console: make the console's namespaces and CA files"
+		exit 0
+	fi
+fi
+
 args=()
 if [ "$(id -u)" != 0 ]; then
 	fail "console: the scanwalld checks need root (a network namespace)"
@@ -82,7 +124,7 @@ else
 	args=("$work/ctl.sock" "$work/good.bundle" "$work/bad.bundle" "$(sha256sum "$policy" | cut -d' ' -f1)")
 fi
 
-timeout -k 5 300 /usr/bin/python3 "$here/console.py" "$BUILD/scanwall" "$work" "${args[@]}" | report
+timeout -k 5 400 "${runner[@]}" /usr/bin/python3 "$here/console.py" "$BUILD/scanwall" "$work" "${args[@]}" | report
 rc=${PIPESTATUS[0]}
 [ "$rc" = 0 ] || fail "console: the pty driver exited $rc"
 exit 0

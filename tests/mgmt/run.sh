@@ -7,6 +7,8 @@
 #        curl / openssl s_client / raw.py ── mutual TLS ──►  :8443
 #        scanwall-mgmtd ── RFC 5425 over TLS ──► rsyslogd (imtcp, ossl) :6514
 #        chromium --headless renders the status page fetched by curl
+#     scanwall-mgmtd --make-cert 127.0.0.1:8446 (--user nobody): its own key and
+#        self-signed certificate, checked with openssl and trusted by curl
 #
 #   tests/mgmt/run.sh [BUILD_DIR]      (one ok/FAIL line per check, exit 0)
 set -u
@@ -17,13 +19,13 @@ NS=swm$$
 TMP=$(mktemp -d /tmp/swmgmt.XXXXXX)
 PKI=$TMP/pki
 RAW=$ROOT/tests/mgmt/raw.py
-SWD_PID= MGMT_PID= MGMT2_PID= RSYS_PID=
+SWD_PID= MGMT_PID= MGMT2_PID= MGMT3_PID= MC_PID= RSYS_PID=
 URL=https://localhost:8443
 
 ns() { timeout 30 ip netns exec "$NS" "$@"; }
 
 cleanup() {
-	for p in $MGMT2_PID $MGMT_PID $RSYS_PID $SWD_PID; do kill "$p" 2>/dev/null; done
+	for p in $MC_PID $MGMT3_PID $MGMT2_PID $MGMT_PID $RSYS_PID $SWD_PID; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
 	rm -rf "$TMP"
@@ -200,13 +202,13 @@ check "mgmt: s_client without a certificate gets a handshake failure alert" \
 	grep -q 'alert handshake failure' "$TMP/sc"
 check "mgmt: curl without a certificate is refused" test "$(ns curl -s -o /dev/null -w '%{http_code}' \
 	--resolve localhost:8443:127.0.0.1 --cacert "$PKI/ca.crt" "$URL/status")" = 000
-check "mgmt: no certificate is logged" logged "No client certification received"
+check "mgmt: no certificate is logged" wait_for logged "No client certification received"
 check "mgmt: a certificate of another CA is refused" test "$(as "$TMP/rogue/operator" "$URL/status")" = 000
-check "mgmt: the unknown CA is logged" logged "not correctly signed by the trusted CA"
+check "mgmt: the unknown CA is logged" wait_for logged "not correctly signed by the trusted CA"
 check "mgmt: an expired certificate is refused" test "$(as expired "$URL/status")" = 000
-check "mgmt: the expired certificate is logged" logged "validity has expired"
+check "mgmt: the expired certificate is logged" wait_for logged "validity has expired"
 check "mgmt: a valid certificate without a role is refused" test "$(as stranger "$URL/status")" = 000
-check "mgmt: the role-less certificate is logged" logged "CN=stranger.*has no role"
+check "mgmt: the role-less certificate is logged" wait_for logged "CN=stranger.*has no role"
 
 # --- malformed, oversized, slow -----------------------------------------------
 rawcase() { # NAME EXPECTED-OUTPUT REQUEST
@@ -337,14 +339,128 @@ ip netns exec "$NS" timeout 120 "$BUILD/scanwall-mgmtd" --listen 127.0.0.1:8445 
 	--cert "$PKI/server.crt" --key "$PKI/server.key" --client-ca "$PKI/ca.crt" \
 	--control "$TMP/ctl" --roles "$PKI/roles" --spool "$TMP/spool3" --user daemon \
 	>"$TMP/mgmt3.log" 2>&1 &
+MGMT3_PID=$!
 wait_for grep -q 'listening on' "$TMP/mgmt3.log"
 code=$(as reader "https://localhost:8445/status")
 check "mgmt: as another user, the control socket says no (502)" test "$code" = 502
 as reader "https://localhost:8445/metrics" >/dev/null
 check "mgmt: ...and /metrics reports control_up 0" grep -q '^scanwall_mgmt_control_up 0' "$TMP/body"
 
+# --- the certificate in use: logged, in /status, on the page ---------------------
+pin() { openssl x509 -in "$1" -noout -fingerprint -sha256 | cut -d= -f2; }
+srv_fp=$(pin "$PKI/server.crt")
+check "mgmt: the certificate's fingerprint is logged at start" logged "SHA256 Fingerprint=$srv_fp"
+as reader "$URL/status" >/dev/null
+check "mgmt: /status carries mgmt.cert.sha256 (openssl's fingerprint)" \
+	grep -qF "\"mgmt\":{\"cert\":{\"sha256\":\"$srv_fp\",\"subject\":\"O=scanwall test, CN=localhost\"" "$TMP/body"
+check "mgmt: ...and is still JSON" json_ok
+as reader "$URL/" >/dev/null
+check "mgmt: the status page shows the fingerprint" grep -qF "$srv_fp" "$TMP/body"
+
+# --- --make-cert: the box makes its own key and self-signed certificate ----------
+MC=$TMP/mc
+mkdir -p "$MC/key-only" "$MC/cert-only" "$MC/none"
+host=$(hostname)
+# mgmtd on :8446 with --make-cert, as nobody like on the box (the key is
+# made and read as root, before the drop).
+mcstart() {
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+	ip netns exec "$NS" timeout 120 "$BUILD/scanwall-mgmtd" --listen 127.0.0.1:8446 \
+		--cert "$MC/cert.pem" --key "$MC/key.pem" --client-ca "$PKI/ca.crt" \
+		--control "$TMP/ctl" --roles "$PKI/roles" --spool "$TMP/spool4" --user nobody \
+		--make-cert >"$1" 2>&1 &
+	MC_PID=$!
+}
+# mgmtd in the foreground on :8447, for the runs that must not start.
+mcrun() { # DIR LOG [ARGS]
+	ip netns exec "$NS" timeout 20 "$BUILD/scanwall-mgmtd" --listen 127.0.0.1:8447 \
+		--cert "$1/cert.pem" --key "$1/key.pem" --client-ca "$PKI/ca.crt" \
+		--control "$TMP/ctl" --spool "$TMP/spool5" "${@:3}" >"$2" 2>&1
+}
+mccurl() { ns curl -s --max-time 10 -o "$TMP/body" -w '%{http_code}' --cert "$PKI/reader.crt" \
+	--key "$PKI/reader.key" "$@"; }
+old_umask=$(umask)
+umask 077	# the certificate is 0644 whatever the umask
+mcstart "$MC/log1"
+umask "$old_umask"
+wait_for grep -q 'listening on' "$MC/log1" || { fail "mgmt: --make-cert: mgmtd did not start"; cat "$MC/log1" >&2; }
+check "mgmt: --make-cert made the key, mode 0600" test "$(stat -c %a "$MC/key.pem" 2>/dev/null)" = 600
+check "mgmt: --make-cert made the certificate, mode 0644 (under umask 077)" \
+	test "$(stat -c %a "$MC/cert.pem" 2>/dev/null)" = 644
+check "mgmt: both owned by root (made before dropping to nobody)" \
+	test "$(stat -c %u:%u "$MC/key.pem" "$MC/cert.pem" 2>/dev/null | tr '\n' ' ')" = "0:0 0:0 "
+check "mgmt: no temporary file is left" sh -c "[ -z \"\$(ls '$MC' | grep '\.new\$')\" ]"
+openssl x509 -in "$MC/cert.pem" -noout -text >"$MC/text" 2>&1
+has() { grep -q -- "$1" "$MC/text"; }
+check "mgmt: made certificate: EC P-256 key" sh -c "grep -q 'Public Key Algorithm: id-ecPublicKey' '$MC/text' &&
+	grep -q 'NIST CURVE: P-256' '$MC/text'"
+check "mgmt: made certificate: X.509 v3, signed with ecdsa-with-SHA256" sh -c "grep -q 'Version: 3' '$MC/text' &&
+	[ \$(grep -c 'Signature Algorithm: ecdsa-with-SHA256' '$MC/text') = 2 ]"
+check "mgmt: made certificate: subject and issuer CN=$host" test \
+	"$(openssl x509 -in "$MC/cert.pem" -noout -subject -issuer -nameopt RFC2253 2>&1 | tr '\n' ' ')" = \
+	"subject=CN=$host issuer=CN=$host "
+check "mgmt: made certificate: its signature verifies with its own key (self-signed)" \
+	sh -c "openssl verify -check_ss_sig -CAfile '$MC/cert.pem' '$MC/cert.pem' | grep -q ': OK\$'"
+check "mgmt: made certificate: CA:FALSE" has 'CA:FALSE'
+check "mgmt: made certificate: keyUsage digitalSignature only" sh -c \
+	"grep -A1 'X509v3 Key Usage' '$MC/text' | tail -1 | grep -Eq '^ *Digital Signature *\$'"
+check "mgmt: made certificate: extendedKeyUsage serverAuth" sh -c \
+	"grep -A1 'Extended Key Usage' '$MC/text' | tail -1 | grep -Eq '^ *TLS Web Server Authentication *\$'"
+check "mgmt: made certificate: subjectAltName DNS:$host, IP:127.0.0.1" has "DNS:$host, IP Address:127.0.0.1\$"
+nb=$(date -d "$(openssl x509 -in "$MC/cert.pem" -noout -startdate | cut -d= -f2)" +%s)
+na=$(date -d "$(openssl x509 -in "$MC/cert.pem" -noout -enddate | cut -d= -f2)" +%s)
+now=$(date +%s)
+check "mgmt: made certificate: valid from now (less an hour)" test "$nb" -le "$now" -a "$nb" -ge $((now - 3700))
+check "mgmt: made certificate: valid for 10 years ($(( (na - now) / 86400 )) days)" \
+	test $(( (na - now) / 86400 )) -ge 3651 -a $(( (na - now) / 86400 )) -le 3653
+openssl pkey -in "$MC/key.pem" -pubout >"$MC/key.pub" 2>&1
+openssl x509 -in "$MC/cert.pem" -noout -pubkey >"$MC/cert.pub" 2>&1
+check "mgmt: openssl pkey: the key is the certificate's" sh -c \
+	"grep -q 'BEGIN PUBLIC KEY' '$MC/key.pub' && cmp -s '$MC/key.pub' '$MC/cert.pub'"
+mc_fp=$(pin "$MC/cert.pem")
+log_fp=$(sed -n 's/.*--make-cert: made .*SHA256 Fingerprint=\([0-9A-F:]*\)$/\1/p' "$MC/log1")
+check "mgmt: the fingerprint logged is openssl's ($log_fp)" test -n "$mc_fp" -a "$log_fp" = "$mc_fp"
+code=$(mccurl --cacert "$MC/cert.pem" --resolve "$host:8446:127.0.0.1" "https://$host:8446/status")
+check "mgmt: curl --cacert the made certificate, by host name: 200 ($code)" test "$code" = 200
+check "mgmt: ...its /status carries the same fingerprint" \
+	grep -qF "\"mgmt\":{\"cert\":{\"sha256\":\"$mc_fp\",\"subject\":\"CN=$host\"" "$TMP/body"
+code=$(mccurl --cacert "$MC/cert.pem" https://127.0.0.1:8446/status)
+check "mgmt: curl --cacert the made certificate, by address: 200 ($code)" test "$code" = 200
+code=$(mccurl --cacert "$PKI/ca.crt" https://127.0.0.1:8446/status)
+check "mgmt: curl trusting only the test CA refuses the made certificate ($code)" test "$code" = 000
+sums=$(sha256sum "$MC/key.pem" "$MC/cert.pem")
+kill "$MC_PID" 2>/dev/null
+wait "$MC_PID" 2>/dev/null
+mcstart "$MC/log2"
+wait_for grep -q 'listening on' "$MC/log2" || { fail "mgmt: --make-cert: second start"; cat "$MC/log2" >&2; }
+check "mgmt: a second --make-cert start keeps key and certificate" test "$(sha256sum "$MC/key.pem" "$MC/cert.pem")" = "$sums"
+check "mgmt: ...makes nothing" sh -c "! grep -q -- '--make-cert: made' '$MC/log2'"
+check "mgmt: ...and serves the same certificate (fingerprint $mc_fp)" grep -qF "SHA256 Fingerprint=$mc_fp" "$MC/log2"
+code=$(mccurl --cacert "$MC/cert.pem" https://127.0.0.1:8446/status)
+check "mgmt: ...which the pinned certificate still trusts: 200 ($code)" test "$code" = 200
+kill "$MC_PID" 2>/dev/null
+wait "$MC_PID" 2>/dev/null
+MC_PID=
+cp -p "$MC/key.pem" "$MC/key-only/key.pem"
+mcrun "$MC/key-only" "$MC/log3" --make-cert
+rc=$?
+check "mgmt: --make-cert with a key but no certificate exits nonzero ($rc)" test "$rc" != 0 -a "$rc" != 124
+check "mgmt: ...says why" grep -q 'refused: the key .* exists but its certificate .* does not' "$MC/log3"
+check "mgmt: ...and leaves the key alone, makes no certificate" sh -c \
+	"cmp -s '$MC/key.pem' '$MC/key-only/key.pem' && [ ! -e '$MC/key-only/cert.pem' ] && [ \$(ls '$MC/key-only' | wc -l) = 1 ]"
+cp -p "$MC/cert.pem" "$MC/cert-only/cert.pem"
+mcrun "$MC/cert-only" "$MC/log4" --make-cert
+rc=$?
+check "mgmt: --make-cert with a certificate but no key exits nonzero ($rc)" test "$rc" != 0 -a "$rc" != 124
+check "mgmt: ...says why, makes no key" sh -c "grep -q 'refused: the certificate .* exists but its key' '$MC/log4' &&
+	[ ! -e '$MC/cert-only/key.pem' ]"
+mcrun "$MC/none" "$MC/log5"
+rc=$?
+check "mgmt: without --make-cert, missing files still stop mgmtd ($rc), nothing made" sh -c \
+	"[ $rc != 0 ] && [ $rc != 124 ] && [ -z \"\$(ls -A '$MC/none')\" ]"
+
 # --- still up through all of it --------------------------------------------------
 check "mgmt: the server is still up" test "$(as operator "$URL/status")" = 200
 check "mgmt: mgmtd process alive" kill -0 "$MGMT_PID"
-[ -n "${MGMT_VERBOSE:-}" ] && cat "$TMP/mgmt.log" "$TMP/mgmt2.log"
+[ -n "${MGMT_VERBOSE:-}" ] && cat "$TMP/mgmt.log" "$TMP/mgmt2.log" "$MC"/log*
 exit 0

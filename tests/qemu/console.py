@@ -10,6 +10,13 @@ its `start shell` gives the root shell the checks run their commands in.
                                          for the new password twice
   console.py SOCK cli SECONDS COMMAND    a console command at the CLI prompt,
                                          print its output
+  console.py SOCK configure SECONDS LINE...
+                                         `configure`, each LINE at the
+                                         configuration prompt, `exit`; prints
+                                         the output and then the CLI prompt
+                                         that follows as "PROMPT technician@HOST>"
+  console.py SOCK prompt SECONDS         an empty line at the CLI prompt; prints
+                                         the prompt (technician@HOST>)
   console.py SOCK shell                  `start shell` at the CLI prompt,
                                          until the shell's prompt
   console.py SOCK unshell                `exit` in that shell, until the CLI
@@ -66,6 +73,8 @@ class Console:
 PROMPT = rb"\n[^\n]*[#$] (\x1b\[6n)?$"
 # the console program's operational prompt; libedit may add cursor motion
 CLI = rb"technician@[\w.-]+> (\x1b\[[0-9;]*[A-Za-z])*$"
+# and its configuration prompt
+CONF = rb"technician@[\w.-]+# (\x1b\[[0-9;]*[A-Za-z])*$"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
@@ -88,6 +97,24 @@ def cli(c, seconds, command):
     before, _ = c.expect(CLI, seconds)
     text = ANSI.sub("", before.decode(errors="replace")).replace("\r", "")
     return text.split("\n", 1)[1] if "\n" in text else ""
+
+
+def clean(raw):
+    return ANSI.sub("", raw.decode(errors="replace")).replace("\r", "")
+
+
+def configure(c, seconds, lines):
+    """configure, each line, exit: the output, then the prompt that follows."""
+    out = []
+    for line in ["configure"] + lines:
+        c.send(line + "\r")
+        before, _ = c.expect(CONF, seconds)
+        out.append(clean(before))
+    c.send("exit\r")
+    before, m = c.expect(CLI, seconds)
+    out.append(clean(before))
+    out.append("PROMPT " + clean(m.group(0)).strip())
+    return "\n".join(out) + "\n"
 
 
 def shell(c):
@@ -125,6 +152,14 @@ def main(argv):
             return 0
         if cmd == "cli":
             sys.stdout.write(cli(c, float(argv[3]), argv[4]))
+            return 0
+        if cmd == "configure":
+            sys.stdout.write(configure(c, float(argv[3]), argv[4:]))
+            return 0
+        if cmd == "prompt":
+            c.send("\r")
+            _, m = c.expect(CLI, float(argv[3]))
+            print(clean(m.group(0)).strip())
             return 0
         if cmd == "shell":
             shell(c)

@@ -8,7 +8,9 @@
 #   - a C-ECHO from lan passes to storescp in dev;
 #   - port 80 is refused (curl) and 3465 dropped (python connect probe), and
 #     nothing reached the listeners there;
-#   - kill -9 of scanwalld: init respawns it and C-ECHO passes again.
+#   - kill -9 of scanwalld: init respawns it and C-ECHO passes again;
+#   - a host name committed at the console is in force at once (prompt,
+#     hostname) and again after a reboot from the same state disk.
 #
 #   qemu ns (sw<pid>q): tapl ─ bl ─ vl ══ eth0  lan ns 10.77.1.10
 #                       tapd ─ bd ─ vd ══ eth0  dev ns 10.77.1.15
@@ -78,37 +80,47 @@ truncate -s 32M "$work/state.img"
 mke2fs -q -t ext4 -F -d "$work/state" "$work/state.img" || { fail "qemu: make state image"; exit 0; }
 
 # --- boot ------------------------------------------------------------------
-sock=$work/console.sock
-t0=$(date +%s)
-ip netns exec "$nq" timeout -k 5 600 qemu-system-aarch64 -M virt -cpu cortex-a53 -smp 2 -m 512 \
-	-display none -monitor none -serial chardev:con0 \
-	-chardev "socket,id=con0,path=$sock,server=on,wait=off,logfile=$work/console.log" \
-	-kernel "$img/Image" -initrd "$img/rootfs.cpio.gz" -append "$(cat "$img/cmdline")" \
-	-drive "file=$work/state.img,if=none,format=raw,id=state" -device virtio-blk-pci,drive=state \
-	-device i6300esb \
-	-netdev tap,id=lan,ifname=tapl,script=no,downscript=no \
-	-device virtio-net-pci,netdev=lan,mac=52:54:00:77:01:01,romfile= \
-	-netdev tap,id=dev,ifname=tapd,script=no,downscript=no \
-	-device virtio-net-pci,netdev=dev,mac=52:54:00:77:01:02,romfile= \
-	-no-reboot </dev/null >"$work/qemu.log" 2>&1 &
-qpid=$!
-disown "$qpid"
+# boot N: starts the image (the same state disk each time); its console is
+# $sock, logged to $clog
+boot() {
+	sock=$work/console$1.sock clog=$work/console$1.log
+	ip netns exec "$nq" timeout -k 5 600 qemu-system-aarch64 -M virt -cpu cortex-a53 -smp 2 -m 512 \
+		-display none -monitor none -serial chardev:con0 \
+		-chardev "socket,id=con0,path=$sock,server=on,wait=off,logfile=$clog" \
+		-kernel "$img/Image" -initrd "$img/rootfs.cpio.gz" -append "$(cat "$img/cmdline")" \
+		-drive "file=$work/state.img,if=none,format=raw,id=state" -device virtio-blk-pci,drive=state \
+		-device i6300esb \
+		-netdev tap,id=lan,ifname=tapl,script=no,downscript=no \
+		-device virtio-net-pci,netdev=lan,mac=52:54:00:77:01:01,romfile= \
+		-netdev tap,id=dev,ifname=tapd,script=no,downscript=no \
+		-device virtio-net-pci,netdev=dev,mac=52:54:00:77:01:02,romfile= \
+		-no-reboot </dev/null >"$work/qemu$1.log" 2>&1 &
+	qpid=$!
+	disown "$qpid"
+}
 
+# wait_console REGEX: until the console log shows REGEX (0), or qemu ends
+wait_console() {
+	local i
+	for ((i = 0; i < boot_s * 2; i++)); do
+		grep -q "$1" "$clog" 2>/dev/null && return 0
+		kill -0 "$qpid" 2>/dev/null || return 1
+		sleep 0.5
+	done
+	return 1
+}
+
+t0=$(date +%s)
+boot 1
 # the console program on the tty (no getty): a fresh state partition is
 # its first start, which asks the technician for the unit's password
-booted=0
-for ((i = 0; i < boot_s * 2; i++)); do
-	grep -q 'New password: ' "$work/console.log" 2>/dev/null && { booted=1; break; }
-	kill -0 "$qpid" 2>/dev/null || break
-	sleep 0.5
-done
-if [ "$booted" != 1 ]; then
+if ! wait_console 'New password: '; then
 	fail "qemu: boots to the console program's first-start password prompt"
-	tail -n 30 "$work/console.log" "$work/qemu.log" >&2
+	tail -n 30 "$clog" "$work/qemu1.log" >&2
 	exit 0
 fi
 ok "qemu: boots to the console program's first-start password prompt ($(($(date +%s) - t0)) s)"
-check "qemu: no getty/login prompt on the console" bash -c "! grep -q 'login: ' '$work/console.log'"
+check "qemu: no getty/login prompt on the console" bash -c "! grep -q 'login: ' '$clog'"
 
 guest() { # guest SECONDS COMMAND: runs COMMAND in the console's shell
 	timeout $(($1 + 10)) "$con" "$sock" run "$1" "$2"
@@ -118,7 +130,7 @@ cli() { # cli SECONDS COMMAND: a console command at the CLI prompt
 }
 if ! timeout 90 "$con" "$sock" login "$password" first; then
 	fail "qemu: console first start sets the password and logs in"
-	tail -n 20 "$work/console.log" >&2
+	tail -n 20 "$clog" >&2
 	exit 0
 fi
 ok "qemu: console first start sets the password and logs in"
@@ -141,7 +153,7 @@ check "qemu: console refuses 'start shell' with arguments" grep -q 'error: usage
 
 if ! timeout 40 "$con" "$sock" shell; then
 	fail "qemu: console 'start shell' gives a shell"
-	tail -n 20 "$work/console.log" >&2
+	tail -n 20 "$clog" >&2
 	exit 0
 fi
 ok "qemu: console 'start shell' gives a shell"
@@ -156,7 +168,7 @@ check "qemu: the unit's password is on the state partition" guest 10 \
 # rcS creates br0 only after the closed ruleset loaded (it exits first
 # otherwise): its last word says the bridge came up, and no failure before
 check "qemu: br0 came up behind the closed ruleset" \
-	bash -c "grep -q 'rcS: br0 up' '$work/console.log' && ! grep -q 'closed ruleset failed' '$work/console.log'"
+	bash -c "grep -q 'rcS: br0 up' '$clog' && ! grep -q 'closed ruleset failed' '$clog'"
 check "qemu: root file system is read-only" guest 10 '! touch /probe 2>/dev/null'
 check "qemu: state partition mounted (ext4)" guest 10 'grep -q " /state ext4 " /proc/mounts'
 check "qemu: watchdog fed" guest 10 'pidof watchdog >/dev/null && test -c /dev/watchdog'
@@ -279,8 +291,42 @@ check "qemu: console 'show log' has the first start, the login and start shell" 
 out=$(cli 20 'show events' 2>&1)
 check "qemu: the engine's events carry the console's events" grep -q "console: shell exited" <<<"$out"
 
+# --- the console's configuration in force -----------------------------------------
+# a host name committed at the CLI is the prompt's and the system's at once
+out=$(timeout 40 "$con" "$sock" configure 30 'set hostname ct-room-2' commit 2>&1)
+check "qemu: commit of a host name: commit complete, applied" \
+	bash -c 'grep -q "commit complete" <<<"$1" && grep -q "hostname: ct-room-2" <<<"$1"' _ "$out"
+check "qemu: the CLI prompt shows the new host name" grep -qx 'PROMPT technician@ct-room-2>' <<<"$out"
+grep -q "commit complete" <<<"$out" || echo "$out" | tail -n 15 >&2
+out=$(cli 20 'show log' 2>&1)
+check "qemu: the commit and its apply are console events" grep -q "applied after commit (hostname)" <<<"$out"
 timeout 40 "$con" "$sock" shell >/dev/null 2>&1
+check "qemu: start shell: hostname is the committed one" test "$(guest 10 hostname | tr -d '\r\n')" = ct-room-2
 guest 10 'poweroff' >/dev/null 2>&1
 timeout 30 tail --pid="$qpid" -f /dev/null
+cp "$clog" "$img/../qemu-console.log" 2>/dev/null || true
+
+# Boot again from the same state disk: rcS puts the configuration in force
+# (`scanwall apply`) before the console starts; this time it asks for the
+# password set above.
+boot 2
+if ! wait_console 'Password: '; then
+	fail "qemu: boots again to the console's password prompt"
+	tail -n 30 "$clog" "$work/qemu2.log" >&2
+	exit 0
+fi
+check "qemu: at boot, rcS applied the committed host name" grep -q 'rcS:   hostname: ct-room-2' "$clog"
+if timeout 90 "$con" "$sock" login "$password"; then
+	out=$(timeout 20 "$con" "$sock" prompt 10 2>&1)
+	check "qemu: after the reboot the CLI prompt shows the host name" grep -qx 'technician@ct-room-2>' <<<"$out"
+	timeout 40 "$con" "$sock" shell >/dev/null 2>&1
+	check "qemu: ...and the system's host name is the committed one" \
+		test "$(guest 10 hostname | tr -d '\r\n')" = ct-room-2
+	guest 10 'poweroff' >/dev/null 2>&1
+else
+	fail "qemu: logs in again after the reboot"
+	tail -n 20 "$clog" >&2
+fi
+timeout 30 tail --pid="$qpid" -f /dev/null
 echo "  qemu test took $(($(date +%s) - t0)) s"
-cp "$work/console.log" "$img/../qemu-console.log" 2>/dev/null || true
+cat "$clog" >>"$img/../qemu-console.log" 2>/dev/null || true
