@@ -8,6 +8,7 @@
 #ifndef SCANWALL_ENGINE_H
 #define SCANWALL_ENGINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,8 @@ enum eng_verdict {
 	ENG_DROP,
 	ENG_HOLD,	/* no verdict now: ops->release() gives it later */
 	ENG_SETTLE,	/* passes, and so does the rest of its flow in the kernel */
+	ENG_OPEN,	/* passes, and the kernel passes the bare ACKs of its flow
+			 * (an inspected flow's first packet) */
 	ENG_REPEAT,	/* only through ops->release(): a held packet goes through the
 			 * hook again, unchanged, and comes back to eng_packet() as a
 			 * new packet (a segment parked beyond a gap, now in order) */
@@ -47,9 +50,11 @@ struct eng_ops {
 	 * segment carrying A-ASSOCIATE-RJ) toward a host seen at `to`. */
 	void (*inject)(void *ctx, const uint8_t *l3, size_t len, const struct eng_port *to);
 	void (*event)(void *ctx, const struct sw_event *ev);
-	/* Optional (may be NULL): a flow the kernel forwards by itself is no
-	 * longer allowed after a policy change; forget its conntrack entry. */
-	void (*revoke)(void *ctx, const struct flow_key *k);
+	/* Optional (may be NULL): the kernel must stop passing packets of a
+	 * flow by itself. deny: a settled flow a policy change refuses, the
+	 * kernel drops the rest of it; else an inspected flow the engine
+	 * refused, whose bare ACKs (ENG_OPEN) now come to the engine again. */
+	void (*revoke)(void *ctx, const struct flow_key *k, bool deny);
 };
 
 struct eng_cfg {

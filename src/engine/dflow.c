@@ -63,14 +63,17 @@ static void dflow_release(struct eng *e, struct eng_assoc *a, int dir, enum eng_
 	a->nheld[dir] = 0;
 }
 
-/* A segment beyond a gap waits in the kernel for the gap to fill, then
- * goes through the hook again (ENG_REPEAT) and comes back in order. Not
+/* A segment beyond a gap waits for the gap to fill. The kernel holds the
+ * packet; we keep a copy of its payload when it fits a slot, and judge it
+ * from the copy as soon as the in-order stream reaches it (dflow_resume),
+ * as if it had just arrived in order. A larger one (a GSO segment) goes
+ * through the hook again then (ENG_REPEAT) and comes back in order. Not
  * dropped: a bulk transfer through veth's per-CPU backlogs arrives
  * reordered often, and every drop costs the sender a retransmission and
  * half its congestion window. Each direction's parked segments are kept in
  * sequence order; reordered segments mostly arrive in rising order, so
  * the tail is where they go. A copy of a segment already parked is
- * dropped: the first one will come back. */
+ * dropped: the first one is judged. */
 static int dflow_park(struct eng *e, struct eng_assoc *a, int dir, const struct eng_pkt *pk,
 		      const struct pkt *p)
 {
@@ -93,7 +96,12 @@ static int dflow_park(struct eng *e, struct eng_assoc *a, int dir, const struct 
 	q = &e->park[n];
 	e->park_free = q->next;
 	*q = (struct eng_parked){ .id = pk->id, .seq = p->seq, .end = end, .tsval = p->tsval,
-				  .has_ts = p->has_ts, .next = *link };
+				  .has_ts = p->has_ts, .flags = p->flags, .next = *link };
+	if (p->plen <= ENG_PARK_DATA) {
+		memcpy(e->park_data[n], p->payload, p->plen);
+		q->dlen = (uint16_t)p->plen;
+		q->copied = 1;
+	}
 	if (!q->next)
 		a->park_tail[dir] = n;
 	*link = n;
@@ -101,13 +109,38 @@ static int dflow_park(struct eng *e, struct eng_assoc *a, int dir, const struct 
 	return 0;
 }
 
-/* Gives parked segments their verdict: all of them with v, or (!all)
- * those the in-order stream now reaches, in sequence order and each
- * extending the reach, so that a run of reordered segments comes back in
- * one go and in order. A segment older (by its timestamp) than one already
- * passed is dropped instead: the receiver would discard it (PAWS) after we
- * inspected it, and the retransmission that must then carry those bytes
- * would find them inspected but never delivered. */
+/* Takes the first parked segment of dir off its list; the caller frees it
+ * (park_free) once done with its copy. */
+static uint32_t park_pop(struct eng *e, struct eng_assoc *a, int dir)
+{
+	uint32_t n = a->park_head[dir];
+
+	a->park_head[dir] = e->park[n].next;
+	if (!a->park_head[dir])
+		a->park_tail[dir] = 0;
+	return n;
+}
+
+static void park_free(struct eng *e, uint32_t n)
+{
+	e->park[n].next = e->park_free;
+	e->park_free = n;
+}
+
+/* A segment older (by its timestamp) than one already passed would be
+ * discarded by the receiver (PAWS) after we inspected it, and the
+ * retransmission that must then carry its bytes would find them inspected
+ * but never delivered: it is dropped instead, and its retransmission is
+ * inspected as new. */
+static bool park_stale(const struct eng_assoc *a, int dir, const struct eng_parked *q)
+{
+	return q->has_ts && stream_stale(&a->st[dir], q->tsval);
+}
+
+/* Gives parked segments their verdict through the hook: all of them with
+ * v, or (!all) those the in-order stream now reaches, in sequence order
+ * and each extending the reach, so that a run of them comes back in one
+ * go and in order. */
 static void dflow_unpark(struct eng *e, struct eng_assoc *a, int dir, enum eng_verdict v,
 			 bool all)
 {
@@ -119,17 +152,55 @@ static void dflow_unpark(struct eng *e, struct eng_assoc *a, int dir, enum eng_v
 
 		if (!all && seq_before(reach, q->seq))
 			break;
-		if (v == ENG_REPEAT && q->has_ts && stream_stale(&a->st[dir], q->tsval))
+		if (v == ENG_REPEAT && park_stale(a, dir, q))
 			qv = ENG_DROP;
 		else if (seq_before(reach, q->end))
 			reach = q->end;
-		a->park_head[dir] = q->next;
-		if (!q->next)
-			a->park_tail[dir] = 0;
-		q->next = e->park_free;
-		e->park_free = n;
+		park_pop(e, a, dir);
+		park_free(e, n);
 		if (e->ops->release)
 			e->ops->release(e->ctx, q->id, qv);
+	}
+}
+
+static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_pkt *pk,
+		      const struct pkt *p, enum eng_verdict *v);
+static void dir_key(const struct flow *f, int dir, struct flow_key *k);
+
+/* The in-order stream has reached parked segments: each one copied is
+ * judged now from its copy, exactly as if it arrived in order, and its
+ * verdict released. No second trip through the queue, so the segments
+ * behind it need not park in turn. One not copied, and all after it, go
+ * through the hook again. */
+static void dflow_resume(struct eng *e, struct flow *f, int dir)
+{
+	while (f->state == FLOW_OPEN && f->assoc) {
+		struct eng_assoc *a = flow_assoc(e, f);
+		uint32_t n = a->park_head[dir];
+		const struct eng_parked *q = &e->park[n];
+		enum eng_verdict v = ENG_DROP;
+		struct eng_pkt pk;
+		struct pkt p;
+		uint32_t id = q->id;
+
+		if (!n || seq_before(a->st[dir].next, q->seq))
+			return;
+		if (!q->copied && !park_stale(a, dir, q)) {
+			dflow_unpark(e, a, dir, ENG_REPEAT, false);
+			return;
+		}
+		park_pop(e, a, dir);
+		if (!park_stale(a, dir, q)) {
+			pk = (struct eng_pkt){ .id = id, .ts_ns = e->now_ns, .from = a->port[dir] };
+			p = (struct pkt){ .payload = e->park_data[n], .plen = q->dlen, .seq = q->seq,
+					  .flags = q->flags, .tsval = q->tsval, .has_ts = q->has_ts,
+					  .ack = a->st[!dir].next, .win = a->win[dir] };
+			dir_key(f, dir, &p.key);
+			dflow_data(e, f, dir, &pk, &p, &v);
+		}
+		park_free(e, n);
+		if (v != ENG_HOLD && e->ops->release)
+			e->ops->release(e->ctx, id, v);
 	}
 }
 
@@ -155,6 +226,10 @@ static void dflow_leave(struct eng *e, struct flow *f, enum flow_state state)
 	dflow_end(e, f);
 	eng_gen_put(e, f->gen);
 	f->state = state;
+	/* The kernel passed the flow's bare ACKs (ENG_OPEN); a refused one's
+	 * packets all come here again, to be answered with resets. */
+	if (state == FLOW_REFUSED && e->ops->revoke)
+		e->ops->revoke(e->ctx, &f->key, false);
 }
 
 /* The key of a packet travelling in direction dir of flow f. */
@@ -394,7 +469,6 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 	if (dv.step == DCM_HOLD) {
 		if (!dflow_hold(e, f, a, dir, p, pk, skip)) {
 			*v = ENG_HOLD;
-			dflow_unpark(e, a, dir, ENG_REPEAT, false);
 			return 0;
 		}
 		dv = (struct dcm_verdict){ .step = DCM_REFUSE, .fault = DCM_F_PDU_TOO_LONG,
@@ -403,8 +477,6 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 		return 0;
 	}
 	*v = dflow_pass(e, f, dir, &dv);
-	if (f->state == FLOW_OPEN)
-		dflow_unpark(e, a, dir, ENG_REPEAT, false);
 	if (f->state == FLOW_OPEN && a->st[0].fin && a->st[1].fin) {
 		/* Both sides are done: free the inspection state now rather
 		 * than at the idle timeout, so closed associations cannot use
@@ -418,6 +490,7 @@ int dflow_packet(struct eng *e, struct flow *f, int dir, const struct eng_pkt *p
 		 const struct pkt *p, enum eng_verdict *v)
 {
 	struct eng_assoc *a = flow_assoc(e, f);
+	int err;
 
 	*v = ENG_DROP;
 	if (p->flags & TCP_RST) {
@@ -441,5 +514,7 @@ int dflow_packet(struct eng *e, struct flow *f, int dir, const struct eng_pkt *p
 		*v = ENG_ACCEPT;	/* a bare ACK carries nothing to inspect */
 		return 0;
 	}
-	return dflow_data(e, f, dir, pk, p, v);
+	err = dflow_data(e, f, dir, pk, p, v);
+	dflow_resume(e, f, dir);
+	return err;
 }

@@ -37,7 +37,8 @@ struct eng *eng_new(const struct eng_cfg *cfg, const struct eng_ops *ops, void *
 	e->dcm = dcm_pool_new(cfg->assocs, cfg->rq_bufs, cfg->rq_max);
 	e->assocs = calloc(cfg->assocs, sizeof(*e->assocs));
 	e->park = calloc(cfg->park_max + 1, sizeof(*e->park));
-	if (!e->flows || !e->dcm || !e->assocs || !e->park)
+	e->park_data = calloc(cfg->park_max + 1, sizeof(*e->park_data));
+	if (!e->flows || !e->dcm || !e->assocs || !e->park || !e->park_data)
 		goto out_free;
 	for (i = 1; i < cfg->park_max; i++)	/* entry 0 is "none" */
 		e->park[i].next = i + 1;
@@ -65,6 +66,7 @@ void eng_free(struct eng *e)
 	dcm_pool_free(e->dcm);
 	free(e->assocs);
 	free(e->park);
+	free(e->park_data);
 	free(e->rule_hits);
 	free(e);
 }
@@ -102,7 +104,7 @@ static void eng_rejudge(struct eng *e, struct flow *f)
 		return;
 	}
 	if (f->state == FLOW_SETTLED && e->ops->revoke)
-		e->ops->revoke(e->ctx, &f->key);
+		e->ops->revoke(e->ctx, &f->key, true);
 	flow_remove(e->flows, f);
 }
 

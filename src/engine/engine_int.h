@@ -32,11 +32,15 @@ struct eng_assoc {
  * fills (dflow.c). One pool for the engine (eng_cfg.park_max): reordering
  * comes in bursts on one flow at a time. Each direction of a flow keeps
  * its own in sequence order, linked by index (0 ends a list). */
+#define ENG_PARK_DATA 2048	/* a parked segment up to this is copied */
+
 struct eng_parked {
 	uint32_t id, seq, end;
 	uint32_t tsval;
 	uint32_t next;
-	uint8_t has_ts;
+	uint16_t dlen;		/* payload bytes copied to eng.park_data, if copied */
+	uint8_t flags;		/* its TCP flags */
+	uint8_t has_ts, copied;
 };
 
 struct pol_gen {
@@ -52,6 +56,7 @@ struct eng {
 	struct dcm_pool *dcm;
 	struct eng_assoc *assocs;
 	struct eng_parked *park;	/* park_max + 1 entries, 0 unused */
+	uint8_t (*park_data)[ENG_PARK_DATA];	/* their copies, touched when used */
 	uint32_t park_free;		/* free list */
 	uint32_t assoc_free;		/* index + 1 of a slot given back */
 	uint32_t assoc_fresh;		/* assocs[assoc_fresh..] never used */

@@ -101,11 +101,11 @@ static void inl_event(void *ctx, const struct sw_event *ev)
 		evlog_write(l->log, ev, inl_clock(CLOCK_MONOTONIC));
 }
 
-static void inl_revoke(void *ctx, const struct flow_key *k)
+static void inl_revoke(void *ctx, const struct flow_key *k, bool deny)
 {
 	struct inl *l = ctx;
 
-	nfqueue_ct_deny(l->q, k);
+	nfqueue_ct_mark(l->q, k, deny ? SW_MARK_DENY : 0);
 }
 
 static const struct eng_ops inl_ops = {

@@ -45,6 +45,7 @@ struct nfqueue {
 	char *rbuf;
 	char *sbuf;
 	size_t sused;
+	unsigned flushes;
 	unsigned acks_wanted;
 	int ack_err;
 	struct nfqueue_counters c;
@@ -54,6 +55,7 @@ static const int nfqueue_nf_verdict[] = {
 	[ENG_ACCEPT] = NF_ACCEPT,
 	[ENG_DROP] = NF_DROP,
 	[ENG_SETTLE] = NF_REPEAT,
+	[ENG_OPEN] = NF_REPEAT,
 	[ENG_REPEAT] = NF_REPEAT,	/* mark untouched: queued again */
 };
 
@@ -63,6 +65,7 @@ int nfqueue_flush(struct nfqueue *q)
 
 	if (!q->sused)
 		return 0;
+	q->flushes++;
 	if (mnl_socket_sendto(q->nl, q->sbuf, q->sused) < 0) {
 		err = -errno;
 		q->c.send_errors++;
@@ -86,8 +89,9 @@ void nfqueue_verdict(struct nfqueue *q, uint32_t id, enum eng_verdict v, uint32_
 	 * NETFILTER_NETLINK_GLUE_CT), so the flow is settled through the
 	 * packet mark: the packet re-enters the hook (NF_REPEAT) and the
 	 * ruleset copies the mark into the ct mark. */
-	if (v == ENG_SETTLE)
-		nfq_nlmsg_verdict_put_mark(nlh, (mark & ~SW_MARK_MASK) | SW_MARK_ALLOW);
+	if (v == ENG_SETTLE || v == ENG_OPEN)
+		nfq_nlmsg_verdict_put_mark(nlh, (mark & ~SW_MARK_MASK) |
+					   (v == ENG_SETTLE ? SW_MARK_ALLOW : SW_MARK_OPEN));
 	q->sused += nlh->nlmsg_len;
 	q->c.verdicts++;
 }
@@ -112,7 +116,7 @@ static void nfqueue_ct_proto(struct nlmsghdr *nlh, const struct flow_key *k)
 	mnl_attr_nest_end(nlh, nest);
 }
 
-void nfqueue_ct_deny(struct nfqueue *q, const struct flow_key *k)
+void nfqueue_ct_mark(struct nfqueue *q, const struct flow_key *k, uint32_t mark)
 {
 	bool v6 = k->af == SW_AF_INET6;
 	size_t alen = v6 ? 16 : 4;
@@ -123,8 +127,7 @@ void nfqueue_ct_deny(struct nfqueue *q, const struct flow_key *k)
 	if (NFQUEUE_SBUF - q->sused < NFQUEUE_CT_MAX)
 		nfqueue_flush(q);
 	nlh = mnl_nlmsg_put_header(q->sbuf + q->sused);
-	/* An update (no NLM_F_CREATE) of the entry the initiator opened; the
-	 * ruleset drops the rest of the flow once its ct mark says DENY. */
+	/* An update (no NLM_F_CREATE) of the entry the initiator opened. */
 	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW;
 	nlh->nlmsg_flags = NLM_F_REQUEST;
 	nlh->nlmsg_seq = ++q->seq;
@@ -138,7 +141,7 @@ void nfqueue_ct_deny(struct nfqueue *q, const struct flow_key *k)
 	mnl_attr_nest_end(nlh, ip);
 	nfqueue_ct_proto(nlh, k);
 	mnl_attr_nest_end(nlh, tuple);
-	mnl_attr_put_u32(nlh, CTA_MARK, htonl(SW_MARK_DENY));
+	mnl_attr_put_u32(nlh, CTA_MARK, htonl(mark & SW_MARK_MASK));
 	mnl_attr_put_u32(nlh, CTA_MARK_MASK, htonl(SW_MARK_MASK));
 	q->sused += nlh->nlmsg_len;
 	q->c.revoked++;
@@ -209,12 +212,33 @@ static enum eng_verdict nfqueue_judge(struct nfqueue *q, struct nlattr *const *a
 	return v;
 }
 
+/* The verdict of the packet just judged goes ahead of the releases its
+ * judging queued at `at` (segments parked behind it, judged from their
+ * copies), so that it leaves first and the wire keeps sequence order. */
+static void nfqueue_verdict_first(struct nfqueue *q, size_t at, unsigned flushes, uint32_t id,
+				  enum eng_verdict v, uint32_t mark)
+{
+	size_t end = q->sused, len;
+	char tmp[NFQUEUE_VERDICT_MAX];
+
+	nfqueue_verdict(q, id, v, mark);
+	len = q->sused - end;
+	if (q->flushes != flushes || at == end || !len || len > sizeof(tmp))
+		return;
+	memcpy(tmp, q->sbuf + end, len);
+	memmove(q->sbuf + at + len, q->sbuf + at, end - at);
+	memcpy(q->sbuf + at, tmp, len);
+}
+
 static int nfqueue_on_packet(const struct nlmsghdr *nlh, void *data)
 {
 	struct nfqueue *q = data;
 	struct nlattr *attr[NFQA_MAX + 1] = { 0 };
 	const struct nfqnl_msg_packet_hdr *ph;
+	enum eng_verdict v;
+	unsigned flushes;
 	uint32_t id;
+	size_t at;
 
 	if (nfq_nlmsg_parse(nlh, attr) < 0 || !attr[NFQA_PACKET_HDR]) {
 		/* Without an id there is nothing to answer: the packet stays
@@ -225,7 +249,10 @@ static int nfqueue_on_packet(const struct nlmsghdr *nlh, void *data)
 	ph = mnl_attr_get_payload(attr[NFQA_PACKET_HDR]);
 	id = ntohl(ph->packet_id);
 	q->c.packets++;
-	nfqueue_verdict(q, id, nfqueue_judge(q, attr, id), nfqueue_attr_u32(attr, NFQA_MARK));
+	at = q->sused;
+	flushes = q->flushes;
+	v = nfqueue_judge(q, attr, id);
+	nfqueue_verdict_first(q, at, flushes, id, v, nfqueue_attr_u32(attr, NFQA_MARK));
 	return MNL_CB_OK;
 }
 

@@ -17,7 +17,7 @@ struct nfqueue_counters {
 	uint64_t malformed;	/* messages without id or payload */
 	uint64_t truncated;	/* packets larger than the copy range: dropped */
 	uint64_t engine_errors;	/* eng_packet() failed: dropped */
-	uint64_t revoked;	/* conntrack entries marked DENY (ops.revoke) */
+	uint64_t revoked;	/* conntrack marks changed (ops.revoke) */
 };
 
 struct nfqueue;
@@ -37,22 +37,23 @@ void nfqueue_attach(struct nfqueue *q, struct eng *e);
  * counted, not returned. Returns 0 or -errno on a socket failure. */
 int nfqueue_receive(struct nfqueue *q);
 
-/* Queues a verdict for packet id (ENG_HOLD is ignored). ENG_SETTLE passes
- * the packet again through the hook with our ALLOW bit in its mark, so the
- * ruleset saves it into the conntrack mark; mark is the packet's mark as
- * received (other bits are kept), or 0 when unknown. ENG_REPEAT passes it
- * through the hook with its mark as it was, so the ruleset queues it to us
- * again. Sent by nfqueue_flush()
- * or when the buffer fills. */
+/* Queues a verdict for packet id (ENG_HOLD is ignored). ENG_SETTLE and
+ * ENG_OPEN pass the packet again through the hook with our ALLOW or OPEN
+ * bits in its mark, so the ruleset saves them into the conntrack mark;
+ * mark is the packet's mark as received (other bits are kept), or 0 when
+ * unknown. ENG_REPEAT passes it through the hook with its mark as it was,
+ * so the ruleset queues it to us again. Sent by nfqueue_flush() or when
+ * the buffer fills. */
 void nfqueue_verdict(struct nfqueue *q, uint32_t id, enum eng_verdict v, uint32_t mark);
 int nfqueue_flush(struct nfqueue *q);
 
-/* ops.revoke: a flow the kernel forwards by itself (ct mark ALLOW) is
- * refused by a new policy. Its conntrack entry gets our DENY mark (same
- * netlink socket, same batch), so the ruleset drops the rest of it. An
- * entry already gone is counted in send_errors. */
+/* ops.revoke: a flow the kernel passes by itself (ct mark ALLOW or
+ * OPEN) must no longer be. Its conntrack entry gets mark (under
+ * SW_MARK_MASK; same netlink socket, same batch): DENY, and the ruleset
+ * drops the rest of it; 0, and all of it is queued again. An entry
+ * already gone is counted in send_errors. */
 struct flow_key;
-void nfqueue_ct_deny(struct nfqueue *q, const struct flow_key *k);
+void nfqueue_ct_mark(struct nfqueue *q, const struct flow_key *k, uint32_t mark);
 
 const struct nfqueue_counters *nfqueue_counters(const struct nfqueue *q);
 

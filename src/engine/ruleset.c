@@ -64,6 +64,43 @@ static void rs_nft_queue(struct rs_out *o, const struct ruleset_cfg *c)
 		rs_put(o, "\t\tqueue num %u\n", c->queue);
 }
 
+/* A bare ACK (no SYN, FIN or RST, not one payload byte) of an inspected
+ * flow passes in the kernel: it carries nothing to inspect, and in a bulk
+ * transfer every other queued packet would be one. "No payload" is the IP
+ * length equal to the headers' own, spelled out per TCP header length
+ * (20 to 60 bytes): no rule language here can compare two fields. IPv4
+ * with IP options and IPv6 with extension headers are simply queued. */
+#define RS_DOFF_MIN 5
+#define RS_DOFF_MAX 15
+
+static void rs_nft_bare_acks(struct rs_out *o)
+{
+	for (unsigned d = RS_DOFF_MIN; d <= RS_DOFF_MAX; d++) {
+		rs_put(o, "\t\tct mark & 0x%08x == 0x%08x tcp flags & (fin | syn | rst | ack) == ack "
+			  "ip hdrlength 5 ip length %u tcp doff %u counter accept\n",
+		       SW_MARK_MASK, SW_MARK_OPEN, 20 + 4 * d, d);
+		rs_put(o, "\t\tct mark & 0x%08x == 0x%08x tcp flags & (fin | syn | rst | ack) == ack "
+			  "ip6 nexthdr tcp ip6 length %u tcp doff %u counter accept\n",
+		       SW_MARK_MASK, SW_MARK_OPEN, 4 * d, d);
+	}
+}
+
+static void rs_ipt_bare_acks(struct rs_out *o, int af)
+{
+	for (unsigned d = RS_DOFF_MIN; d <= RS_DOFF_MAX; d++) {
+		rs_put(o, "-A " RS_CHAIN " -p tcp -m connmark --mark 0x%08x/0x%08x -m u32 --u32 ",
+		       SW_MARK_OPEN, SW_MARK_MASK);
+		/* v4: IHL 5, total length, flags & (FIN|SYN|RST|ACK), data offset;
+		 * v6: next header TCP, payload length, then the same at 40 */
+		if (af == 4)
+			rs_put(o, "\"0>>22&0x3C=0x14&&0&0xFFFF=%u&&32>>16&0x17=0x10&&32>>28=%u\" -j ACCEPT\n",
+			       20 + 4 * d, d);
+		else
+			rs_put(o, "\"4>>8&0xFF=6&&4>>16=%u&&52>>16&0x17=0x10&&52>>28=%u\" -j ACCEPT\n",
+			       4 * d, d);
+	}
+}
+
 static void rs_nft_inet(struct rs_out *o, const struct ruleset_cfg *c)
 {
 	/* Declaring then deleting the table in the same transaction makes the
@@ -73,10 +110,13 @@ static void rs_nft_inet(struct rs_out *o, const struct ruleset_cfg *c)
 	rs_put(o, "\t\ttype filter hook forward priority -10; policy drop;\n");
 	rs_put(o, "\t\tmeta mark & 0x%08x == 0x%08x ct mark set ct mark & 0x%08x | 0x%08x accept\n",
 	       SW_MARK_MASK, SW_MARK_ALLOW, ~SW_MARK_MASK, SW_MARK_ALLOW);
+	rs_put(o, "\t\tmeta mark & 0x%08x == 0x%08x ct mark set ct mark & 0x%08x | 0x%08x accept\n",
+	       SW_MARK_MASK, SW_MARK_OPEN, ~SW_MARK_MASK, SW_MARK_OPEN);
 	/* Counted: how much the kernel forwards for the engine, in `nft
 	 * list ruleset` and in the netns test. */
 	rs_put(o, "\t\tct mark & 0x%08x == 0x%08x counter accept\n", SW_MARK_MASK, SW_MARK_ALLOW);
 	rs_put(o, "\t\tct mark & 0x%08x == 0x%08x counter drop\n", SW_MARK_MASK, SW_MARK_DENY);
+	rs_nft_bare_acks(o);
 	rs_put(o, "\t\ticmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, "
 		  "nd-neighbor-advert } ip6 hoplimit 255 accept\n");
 	rs_nft_queue(o, c);
@@ -135,10 +175,15 @@ static void rs_ipt(struct rs_out *o, const struct ruleset_cfg *c, int af)
 	       SW_MARK_ALLOW, SW_MARK_MASK, SW_MARK_MASK);
 	rs_put(o, "-A " RS_CHAIN " -m mark --mark 0x%08x/0x%08x -j ACCEPT\n", SW_MARK_ALLOW,
 	       SW_MARK_MASK);
+	rs_put(o, "-A " RS_CHAIN " -m mark --mark 0x%08x/0x%08x -j CONNMARK --save-mark --mask 0x%08x\n",
+	       SW_MARK_OPEN, SW_MARK_MASK, SW_MARK_MASK);
+	rs_put(o, "-A " RS_CHAIN " -m mark --mark 0x%08x/0x%08x -j ACCEPT\n", SW_MARK_OPEN,
+	       SW_MARK_MASK);
 	rs_put(o, "-A " RS_CHAIN " -m connmark --mark 0x%08x/0x%08x -j ACCEPT\n", SW_MARK_ALLOW,
 	       SW_MARK_MASK);
 	rs_put(o, "-A " RS_CHAIN " -m connmark --mark 0x%08x/0x%08x -j DROP\n", SW_MARK_DENY,
 	       SW_MARK_MASK);
+	rs_ipt_bare_acks(o, af);
 	for (unsigned i = 0; af == 6 && i < sizeof(rs_nd_types) / sizeof(rs_nd_types[0]); i++)
 		rs_put(o, "-A " RS_CHAIN " -p ipv6-icmp -m icmp6 --icmpv6-type %u -m hl --hl-eq 255 "
 			  "-j ACCEPT\n", rs_nd_types[i]);

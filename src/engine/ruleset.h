@@ -17,6 +17,7 @@
 #define SW_MARK_MASK	0x60000000u
 #define SW_MARK_ALLOW	0x40000000u	/* engine settled the flow: kernel forwards */
 #define SW_MARK_DENY	0x20000000u	/* flow refused for good: kernel drops */
+#define SW_MARK_OPEN	0x60000000u	/* flow inspected: kernel passes its bare ACKs */
 
 #define SW_RULESET_NAME	"scanwall"	/* nft tables; the iptables chain is SCANWALL */
 

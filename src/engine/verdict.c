@@ -128,7 +128,7 @@ int eng_new_flow(struct eng *e, const struct eng_pkt *pk, const struct pkt *p,
 	if (r->proto == POL_DICOM) {
 		err = dflow_start(e, f, pk, p);
 		if (!err)
-			*v = ENG_ACCEPT;
+			*v = ENG_OPEN;
 		return err;
 	}
 	f->state = FLOW_SETTLED;

@@ -37,6 +37,7 @@ struct rec {
 	uint8_t inj[8][REPLY_MAX];
 	size_t injlen[8];
 	unsigned ninj;
+	unsigned revoked, revoked_deny;
 	enum ev_kind ev[16];
 	char fault[16][32];
 	int line[16];
@@ -70,7 +71,16 @@ static void r_event(void *ctx, const struct sw_event *ev)
 	r->ev[r->nev++] = ev->kind;
 }
 
-static const struct eng_ops ops = { r_release, r_inject, r_event, NULL };
+static void r_revoke(void *ctx, const struct flow_key *k, bool deny)
+{
+	struct rec *r = ctx;
+
+	(void)k;
+	r->revoked++;
+	r->revoked_deny += deny;
+}
+
+static const struct eng_ops ops = { r_release, r_inject, r_event, r_revoke };
 
 struct fx {
 	struct eng *e;
@@ -159,9 +169,42 @@ static void handshake(struct fx *fx, uint16_t dport)
 	struct tpkt synack = { SYMBIA, PACS, IPPROTO_TCP, dport, 40000, 900, 101, TCP_SYN | TCP_ACK };
 	struct tpkt ack = { PACS, SYMBIA, IPPROTO_TCP, 40000, dport, 101, 901, TCP_ACK };
 
-	assert_int_equal(feed(fx, &syn), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &syn), ENG_OPEN);
 	assert_int_equal(feed(fx, &synack), ENG_ACCEPT);
 	assert_int_equal(feed(fx, &ack), ENG_ACCEPT);
+}
+
+/* The AC to build_rq()'s request: type 2, the context accepted (0x21,
+ * result 0), one transfer syntax. */
+static size_t build_ac(uint8_t *ac)
+{
+	size_t m = build_rq(ac, "PACS", "SYMBIA"), pc = 74 + 4 + 21, as = pc + 8, aslen = 4 + 17;
+
+	ac[0] = 2;
+	ac[pc] = 0x21;
+	ac[pc + 6] = 0;		/* result: acceptance */
+	/* drop the abstract syntax sub-item: an AC context carries none */
+	memmove(ac + as, ac + as + aslen, m - as - aslen);
+	m -= aslen;
+	ac[pc + 3] = (uint8_t)(ac[pc + 3] - aslen);
+	ac[5] = (uint8_t)(m - 6);
+	return m;
+}
+
+/* handshake, RQ, AC on dport; returns the initiator's next sequence number */
+static uint32_t associate(struct fx *fx, uint16_t dport, enum eng_verdict ac_verdict)
+{
+	uint8_t rq[512], ac[512];
+	size_t n = build_rq(rq, "PACS", "SYMBIA");
+	struct tpkt r = { PACS, SYMBIA, IPPROTO_TCP, 40000, dport, 101, 901, TCP_ACK, rq, n };
+	struct tpkt a = { SYMBIA, PACS, IPPROTO_TCP, dport, 40000, 901, 101 + (uint32_t)n, TCP_ACK,
+			  ac, build_ac(ac) };
+
+	handshake(fx, dport);
+	assert_int_equal(feed(fx, &r), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &a), ac_verdict);
+	assert_int_equal(fx->r.ev[0], EV_ASSOC_ACCEPT);
+	return 101 + (uint32_t)n;
 }
 
 static void rq_in_pieces_is_held_then_released(void **state)
@@ -233,16 +276,17 @@ static struct tpkt rq_piece(const uint8_t *rq, size_t n, unsigned i, uint32_t ts
 	return t;
 }
 
-/*   arrival:  p0  p3  p2  p1 | p2' p3'       (' = back through the hook)
- *   verdict:  H   P   P   H  | H   ACCEPT
- *   released:             p2,p3 REPEAT, in sequence order
- *                                  then p0 p1 p2' ACCEPT with the judged RQ */
-static void parked_segments_come_back_in_order(void **state)
+/*   arrival:  p0  p3  p2  p1
+ *   verdict:  H   P   P   H   (H: the RQ is held, P: parked beyond a gap)
+ *   p1 fills the gap: p2 and p3 are judged from their copies, in order,
+ *   the RQ is whole, and all four are released, accepted, in order. */
+static void parked_segments_are_judged_from_their_copies(void **state)
 {
 	struct fx *fx = *state;
 	uint8_t rq[512];
 	size_t n = build_rq(rq, "PACS", "SYMBIA");
 	struct tpkt p[4];
+	const uint32_t order[] = { 4, 7, 6, 5 };
 	unsigned i;
 
 	for (i = 0; i < 4; i++)
@@ -253,22 +297,36 @@ static void parked_segments_come_back_in_order(void **state)
 	assert_int_equal(feed(fx, &p[2]), ENG_HOLD);	/* id 6: parked */
 	assert_int_equal(fx->r.nreleased, 0);
 	assert_int_equal(feed(fx, &p[1]), ENG_HOLD);	/* id 7: fills the gap */
-	assert_int_equal(fx->r.nreleased, 2);
-	assert_int_equal(fx->r.released[0], 6);
-	assert_int_equal(fx->r.rv[0], ENG_REPEAT);
-	assert_int_equal(fx->r.released[1], 5);
-	assert_int_equal(fx->r.rv[1], ENG_REPEAT);
-	assert_int_equal(eng_counters(fx->e)->tcp_parked, 2);
-	/* the kernel queues them again, with new ids */
-	assert_int_equal(feed(fx, &p[2]), ENG_HOLD);	/* id 8 */
-	assert_int_equal(feed(fx, &p[3]), ENG_ACCEPT);	/* id 9: the RQ is whole */
-	assert_int_equal(fx->r.nreleased, 5);
-	assert_int_equal(fx->r.released[2], 4);
-	assert_int_equal(fx->r.released[3], 7);
-	assert_int_equal(fx->r.released[4], 8);
-	for (i = 2; i < 5; i++)
+	assert_int_equal(fx->r.nreleased, 4);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(fx->r.released[i], order[i]);
 		assert_int_equal(fx->r.rv[i], ENG_ACCEPT);
+	}
+	assert_int_equal(fx->r.nev, 0);		/* no refusal: the RQ was judged whole */
+	assert_int_equal(eng_counters(fx->e)->tcp_parked, 2);
 	assert_int_equal(eng_counters(fx->e)->tcp_out_of_window, 0);
+}
+
+/* A parked segment too large to copy (a GSO segment) goes through the
+ * hook again once the gap before it fills, and is judged when it is back.
+ *
+ *   P-DATA: |04 00|00 00 0b b8 ...3000 bytes...|
+ *            gap   parked, not copied: REPEAT when the gap fills */
+static void large_parked_segment_goes_through_the_hook_again(void **state)
+{
+	struct fx *fx = *state;
+	static uint8_t pdata[3002] = { 0x04, 0x00, 0x00, 0x00, 0x0b, 0xb8 };
+	uint32_t seq = associate(fx, 104, ENG_ACCEPT);
+	struct tpkt head = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, seq, 901, TCP_ACK, pdata, 2 };
+	struct tpkt rest = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, seq + 2, 901, TCP_ACK,
+			     pdata + 2, sizeof(pdata) - 2 };
+
+	assert_int_equal(feed(fx, &rest), ENG_HOLD);	/* parked */
+	assert_int_equal(fx->r.nreleased, 0);
+	assert_int_equal(feed(fx, &head), ENG_ACCEPT);
+	assert_int_equal(fx->r.nreleased, 1);
+	assert_int_equal(fx->r.released[0], fx->id - 1);
+	assert_int_equal(fx->r.rv[0], ENG_REPEAT);
 }
 
 /* A parked segment older than the one that filled its gap (here: the gap
@@ -400,38 +458,18 @@ static void wrong_calling_ae_gets_rj_and_device_a_reset(void **state)
 	assert_int_equal(rst.key.dport, 104);
 	assert_true(rst.flags & TCP_RST);
 	assert_int_equal(rst.seq, 101);
-	/* The initiator's FIN after the RJ is answered with a reset. */
+	/* Its ct mark is cleared, not set to DENY: the initiator's packets,
+	 * bare ACKs too, come to the engine again... */
+	assert_int_equal(fx->r.revoked, 1);
+	assert_int_equal(fx->r.revoked_deny, 0);
+	/* ...and its FIN after the RJ is answered with a reset. */
 	assert_int_equal(feed(fx, &fin), ENG_DROP);
 	assert_int_equal(fx->r.ninj, 4);
 }
 
 static void inspect_association_settles_after_ac(void **state)
 {
-	struct fx *fx = *state;
-	uint8_t rq[512], ac[512];
-	size_t n = build_rq(rq, "PACS", "SYMBIA"), m;
-	struct tpkt r = { PACS, SYMBIA, IPPROTO_TCP, 40000, 105, 101, 901, TCP_ACK, rq, n };
-	struct tpkt a = { SYMBIA, PACS, IPPROTO_TCP, 105, 40000, 901, 101 + (uint32_t)n, TCP_ACK, ac };
-
-	/* The AC mirrors the RQ: type 2, the context accepted (0x21, result 0). */
-	m = build_rq(ac, "PACS", "SYMBIA");
-	ac[0] = 2;
-	ac[74 + 4 + 21] = 0x21;
-	ac[74 + 4 + 21 + 6] = 0;	/* result: acceptance */
-	/* drop the abstract syntax sub-item: an AC context carries one transfer syntax */
-	{
-		size_t pc = 74 + 4 + 21, as = pc + 8, aslen = 4 + 17;
-
-		memmove(ac + as, ac + as + aslen, m - as - aslen);
-		m -= aslen;
-		ac[pc + 3] = (uint8_t)(ac[pc + 3] - aslen);
-		ac[5] = (uint8_t)(m - 6);
-	}
-	a.dlen = m;
-	handshake(fx, 105);
-	assert_int_equal(feed(fx, &r), ENG_ACCEPT);
-	assert_int_equal(feed(fx, &a), ENG_SETTLE);
-	assert_int_equal(fx->r.ev[0], EV_ASSOC_ACCEPT);
+	associate(*state, 105, ENG_SETTLE);
 }
 
 /* pacs:40000 -> symbia:105 settles after the AC; the same tuple used again
@@ -448,7 +486,7 @@ static void reused_tuple_is_judged_again(void **state)
 	struct tpkt back = { SYMBIA, PACS, IPPROTO_TCP, 105, 40000, 9000, 0, TCP_SYN };
 
 	inspect_association_settles_after_ac(state);
-	assert_int_equal(feed(fx, &syn2), ENG_ACCEPT);		/* a new flow, not "settled" */
+	assert_int_equal(feed(fx, &syn2), ENG_OPEN);		/* a new flow, not "settled" */
 	assert_int_equal(feed(fx, &synack2), ENG_ACCEPT);
 	assert_int_equal(feed(fx, &rq2), ENG_DROP);		/* inspected, and refused */
 	assert_int_equal(fx->r.ev[fx->r.nev - 1], EV_ASSOC_REJECT);
@@ -461,9 +499,11 @@ static void syn_retransmission_keeps_the_flow(void **state)
 	struct fx *fx = *state;
 	struct tpkt syn = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 100, 0, TCP_SYN };
 
-	assert_int_equal(feed(fx, &syn), ENG_ACCEPT);
-	assert_int_equal(feed(fx, &syn), ENG_ACCEPT);
-	handshake(fx, 104);		/* the same ISN again: still one flow */
+	struct tpkt synack = { SYMBIA, PACS, IPPROTO_TCP, 104, 40000, 900, 101, TCP_SYN | TCP_ACK };
+
+	assert_int_equal(feed(fx, &syn), ENG_OPEN);	/* its ct mark: bare ACKs in the kernel */
+	assert_int_equal(feed(fx, &syn), ENG_ACCEPT);	/* the same ISN again: still one flow */
+	assert_int_equal(feed(fx, &synack), ENG_ACCEPT);
 	assert_int_equal(eng_counters(fx->e)->flows_new, 1);
 }
 
@@ -534,7 +574,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(rq_in_pieces_is_held_then_released, setup, teardown),
 		cmocka_unit_test_setup_teardown(retransmitted_held_piece_stays_held, setup, teardown),
-		cmocka_unit_test_setup_teardown(parked_segments_come_back_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(parked_segments_are_judged_from_their_copies, setup, teardown),
+		cmocka_unit_test_setup_teardown(large_parked_segment_goes_through_the_hook_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(stale_parked_segment_is_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(parked_copy_and_flow_end, setup, teardown),
 		cmocka_unit_test_setup_teardown(full_park_drops, setup_small_park, teardown),

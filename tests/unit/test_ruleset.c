@@ -119,6 +119,38 @@ static void test_ipt6_nd_and_jump(void **state)
 	assert_int_equal(count(t, "FORWARD"), 2);
 }
 
+/* An inspected flow (ct mark OPEN) has only its bare ACKs passed in the
+ * kernel: FIN, SYN and RST clear, ACK set, and the IP length exactly the
+ * headers' (one rule per TCP header length, 20 to 60 bytes); everything
+ * else of it is queued. */
+static void test_bare_acks(void **state)
+{
+	struct ruleset_cfg c;
+	const char *t;
+
+	ruleset_cfg_default(&c);
+	t = render(&c, RULESET_DOC_NFT_INET);
+	assert_true(at(t, "meta mark & 0x60000000 == 0x60000000 ct mark set ct mark & 0x9fffffff | 0x60000000 accept") <
+		    at(t, "\t\tqueue num"));
+	assert_int_equal(count(t, "ct mark & 0x60000000 == 0x60000000 tcp flags & (fin | syn | rst | ack) == ack "), 22);
+	assert_non_null(strstr(t, "ip hdrlength 5 ip length 40 tcp doff 5 counter accept\n"));
+	assert_non_null(strstr(t, "ip hdrlength 5 ip length 80 tcp doff 15 counter accept\n"));
+	assert_non_null(strstr(t, "ip6 nexthdr tcp ip6 length 32 tcp doff 8 counter accept\n"));
+	assert_true(at(t, "0x20000000 counter drop") < at(t, "tcp doff 5 counter accept"));
+	assert_true(at(t, "tcp doff 15 counter accept") < at(t, "\t\tqueue num"));
+
+	t = render(&c, RULESET_DOC_IPT4);
+	assert_true(at(t, "--mark 0x60000000/0x60000000 -j CONNMARK --save-mark --mask 0x60000000") <
+		    at(t, "-m mark --mark 0x60000000/0x60000000 -j ACCEPT"));
+	assert_int_equal(count(t, "-p tcp -m connmark --mark 0x60000000/0x60000000 -m u32 --u32 "), 11);
+	assert_non_null(strstr(t, "\"0>>22&0x3C=0x14&&0&0xFFFF=52&&32>>16&0x17=0x10&&32>>28=8\" -j ACCEPT\n"));
+	assert_true(at(t, "-j DROP") < at(t, "-m u32"));
+	assert_true(at(t, "32>>28=15") < at(t, "-j NFQUEUE"));
+
+	t = render(&c, RULESET_DOC_IPT6);
+	assert_non_null(strstr(t, "\"4>>8&0xFF=6&&4>>16=20&&52>>16&0x17=0x10&&52>>28=5\" -j ACCEPT\n"));
+}
+
 static void test_bridge(void **state)
 {
 	struct ruleset_cfg c;
@@ -176,6 +208,7 @@ int main(void)
 		cmocka_unit_test(test_nft_balance),
 		cmocka_unit_test(test_ipt4),
 		cmocka_unit_test(test_ipt6_nd_and_jump),
+		cmocka_unit_test(test_bare_acks),
 		cmocka_unit_test(test_bridge),
 		cmocka_unit_test(test_bridge_devices),
 		cmocka_unit_test(test_flush_and_space),
