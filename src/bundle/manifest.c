@@ -31,7 +31,8 @@ static int be64(struct cur *c, uint64_t *v)
 
 	if (!err)
 		err = cur_be32(c, &lo);
-	*v = (uint64_t)hi << 32 | lo;
+	if (!err)
+		*v = (uint64_t)hi << 32 | lo;
 	return err;
 }
 
