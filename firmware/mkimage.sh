@@ -104,6 +104,15 @@ cp -a "$stage/usr/lib/$triple/xtables" "$root/usr/lib/$triple/"
 cp -a "$stage/etc/protocols" "$stage/etc/ethertypes" "$root/etc/" 2>/dev/null ||
 	cp -a "$stage/etc/protocols" "$root/etc/"
 
+# openntpd's ntpd (run-ntpd) and ntpctl, the same program by another name
+# (`ntpctl -s all` in the maintenance shell). Its unprivileged engine runs
+# as the user ntpd (accounts, below) chrooted to that user's home; the
+# wrapper makes the directories it uses under /run. It looks up its port
+# with getservbyname("ntp"), and stops without /etc/services (netbase).
+install -m 0755 "$stage/usr/sbin/ntpd" "$root/usr/sbin/ntpd"
+ln -sf ntpd "$root/usr/sbin/ntpctl"
+cp -a "$stage/etc/services" "$root/etc/"
+
 # our programs, stripped (the unstripped ones stay in BUILD for debugging)
 ours="$build/scanwalld:usr/sbin/scanwalld"
 [ -x "$build/scanwall-mgmtd" ] && ours="$ours $build/scanwall-mgmtd:usr/sbin/scanwall-mgmtd"
@@ -170,7 +179,11 @@ depmod -b "$root" "$kver"
 # --- accounts ----------------------------------------------------------------
 # root: init, scanwalld, the console program on the console tty and its
 # maintenance shell (`start shell`); scanwall: the unprivileged user of
-# scanwall-mgmtd, the control socket's one extra user (run-scanwalld).
+# scanwall-mgmtd, the control socket's one extra user (run-scanwalld);
+# ntpd: openntpd's privilege-separated engine, the name compiled into
+# Debian's build (its postinst makes the same user, home /var/run/openntpd):
+# the home is its chroot, which must be root's and writable by nobody else
+# (run-ntpd makes it on /run, a tmpfs).
 # Nobody logs in through login(1): the console program asks for the unit's
 # own password, which the technician sets at first start (docs/console.md),
 # so root's password is locked and none ships. Only an image without the
@@ -187,12 +200,16 @@ if [ ! -x "$root/usr/bin/scanwall" ]; then
 	rootpw=$(openssl passwd -6 -stdin <<<"$pw")
 fi
 printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' \
-	'scanwall:x:100:100:scanwall-mgmtd:/nonexistent:/sbin/nologin' >"$root/etc/passwd"
-printf '%s\n' 'root:x:0:' 'scanwall:x:100:' >"$root/etc/group"
-(umask 077 && printf 'root:%s:19000::::::\nscanwall:!:19000::::::\n' "$rootpw" >"$root/etc/shadow")
+	'scanwall:x:100:100:scanwall-mgmtd:/nonexistent:/sbin/nologin' \
+	'ntpd:x:101:101:openntpd:/run/openntpd:/sbin/nologin' >"$root/etc/passwd"
+printf '%s\n' 'root:x:0:' 'scanwall:x:100:' 'ntpd:x:101:' >"$root/etc/group"
+(umask 077 && printf 'root:%s:19000::::::\nscanwall:!:19000::::::\nntpd:!:19000::::::\n' "$rootpw" \
+	>"$root/etc/shadow")
 echo /bin/sh >"$root/etc/shells"
-# glibc's defaults, written down: scanwalld resolves --control-user here
-printf '%s\n' 'passwd: files' 'group: files' 'shadow: files' 'hosts: files' >"$root/etc/nsswitch.conf"
+# glibc's defaults, written down: scanwalld resolves --control-user here,
+# ntpd its user and port
+printf '%s\n' 'passwd: files' 'group: files' 'shadow: files' 'hosts: files' 'services: files' \
+	>"$root/etc/nsswitch.conf"
 mkdir -p "$root/root"
 
 # terminfo for the terminal types a serial console announces (busybox init
@@ -216,13 +233,7 @@ done
 	if [ -x "$root/usr/bin/scanwall" ]; then
 		[ -n "$PORT_MGMT" ] && [ -f "$root/usr/sbin/scanwall-mgmtd" ] &&
 			echo "::respawn:/usr/libexec/scanwall/run-mgmtd"
-		# Debian 12's busybox has no ntpd applet: the line is there once
-		# the image has an ntpd (docs/firmware.md)
-		if grep -qx ntpd "$work/applets" || [ -x "$root/usr/sbin/ntpd" ]; then
-			echo "::respawn:/usr/libexec/scanwall/run-ntpd"
-		else
-			echo "mkimage: no ntpd in the image: the console's ntp-server has no effect" >&2
-		fi
+		echo "::respawn:/usr/libexec/scanwall/run-ntpd"
 	fi
 	# the console program on the tty as root, a new login after each
 	# session (docs/console.md); getty and login only in an image without it

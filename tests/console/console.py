@@ -738,8 +738,20 @@ def t_wrappers():
         report(pid("mgmtd") == inits[0].p.pid and comm(pid("mgmtd")) == "sleep",
                "console: ...its pid is the wrapper's (mgmtd.pid), kept through exec", str(pid("mgmtd")))
         args = wait_file(root + "/ntpd.args")
-        report(args == ["-n", "-p", "192.0.2.123"] and pid("ntpd") == inits[1].p.pid,
-               "console: ...and ntpd -n -p SERVER", str(args))
+        conf = run + "/ntpd.conf"
+        try:
+            with open(conf) as f:
+                text = f.read()
+            mode = os.stat(conf).st_mode & 0o777
+            chroot = os.stat(root + "/run/openntpd").st_mode & 0o777
+        except OSError as e:
+            text, mode, chroot = str(e), None, None
+        report(args == ["-d", "-s", "-f", conf] and pid("ntpd") == inits[1].p.pid,
+               "console: ...and openntpd's ntpd -d -s -f /run/scanwall/ntpd.conf", str(args))
+        report(text == "servers 192.0.2.123\n" and mode == 0o644 and chroot == 0o755 and
+               os.path.isdir(root + "/var/lib/openntpd/run") and os.path.isdir(root + "/var/lib/openntpd/db"),
+               "console: ...its configuration (mode 644) names the server; chroot and state directories made",
+               "%r %s %s" % (text, oct(mode or 0), oct(chroot or 0)))
 
         with open(m + "/syslog-ca.pem", "w") as f:
             f.write(open("%s/ca2.pem" % USB).read())
@@ -753,6 +765,15 @@ def t_wrappers():
         args = wait_file(root + "/scanwall-mgmtd.args") or []
         report(args[:2] == ["--listen", "198.51.100.20:443"] and args[-3:-1] == ["[fd00::5]:6514", "--syslog-ca"],
                "console: an IPv4 address listens on ADDR:443; a bare IPv6 collector gets [ ] and 6514", str(args))
+        first = pid("ntpd")
+        commit("set ntp-server 2001:db8::123")
+        args = wait_file(root + "/ntpd.args") or []
+        with open(conf) as f:
+            text = f.read()
+        report(args == ["-d", "-s", "-f", conf] and text == "servers 2001:db8::123\n" and
+               pid("ntpd") not in (None, first) and pid("ntpd") == inits[1].p.pid,
+               "console: a new ntp-server restarts ntpd with a configuration that names it",
+               "%s %r %s %s" % (args, text, first, pid("ntpd")))
     finally:
         for i in inits:
             i.end()

@@ -10,7 +10,11 @@
 #     nothing reached the listeners there;
 #   - kill -9 of scanwalld: init respawns it and C-ECHO passes again;
 #   - a host name committed at the console is in force at once (prompt,
-#     hostname) and again after a reboot from the same state disk.
+#     hostname) and again after a reboot from the same state disk;
+#   - an NTP server committed at the console starts openntpd's ntpd with a
+#     configuration that names it (its engine unprivileged, chrooted), a
+#     new one restarts it, and it runs again after the reboot. No NTP
+#     server is reachable from the box here: nothing is synchronised.
 #
 #   qemu ns (sw<pid>q): tapl ─ bl ─ vl ══ eth0  lan ns 10.77.1.10
 #                       tapd ─ bd ─ vd ══ eth0  dev ns 10.77.1.15
@@ -198,6 +202,9 @@ check "qemu: user scanwall (scanwall-mgmtd's) reaches the control socket" guest 
 check "qemu: run-mgmtd starts scanwall-mgmtd as that user" guest 10 \
 	'grep -q -- "--user scanwall" /usr/libexec/scanwall/run-mgmtd &&
 	 grep -q -- "--control-user scanwall" /usr/libexec/scanwall/run-scanwalld'
+# until ntp-server is set, run-ntpd waits in sleep under its pidfile's pid
+check "qemu: no ntp-server yet: run-ntpd waits (sleep in ntpd.pid), no ntpd" guest 10 \
+	'test "$(cat /proc/$(cat /run/scanwall/ntpd.pid)/comm)" = sleep && ! pidof ntpd'
 
 # --- traffic through the emulated box -----------------------------------------
 mkdir -p "$work/recv"
@@ -302,6 +309,70 @@ out=$(cli 20 'show log' 2>&1)
 check "qemu: the commit and its apply are console events" grep -q "applied after commit (hostname)" <<<"$out"
 timeout 40 "$con" "$sock" shell >/dev/null 2>&1
 check "qemu: start shell: hostname is the committed one" test "$(guest 10 hostname | tr -d '\r\n')" = ct-room-2
+
+# ntpd_state OLD: once the pid in ntpd.pid is another than OLD, ntpd's, and
+# ntpctl gets an answer from its engine (up to 45 s: a restart waits for
+# the old ntpd to end, and under TCG that takes seconds), that pid, its
+# command line, its configuration, every ntpd process as "PROC pid uid
+# root-directory", ntpctl's peers and the end of its log
+ntpd_state() {
+	# one line: the shell would echo the lines of a longer one amid the output
+	guest 60 "old=$1; $(tr '\n' ' ' <<'EOF'
+i=0; while [ $i -lt 90 ]; do p=$(cat /run/scanwall/ntpd.pid);
+[ "$p" != "$old" ] && [ "$(cat /proc/$p/comm)" = ntpd ] && ntpctl -s status >/dev/null 2>&1 && break;
+sleep 0.5; i=$((i + 1)); done;
+echo "WAITED $((i / 2)) s"; echo "PID $p $(cat /proc/$p/comm)"; echo "CMD $(tr "\0" " " </proc/$p/cmdline)";
+sed "s/^/CONF /" /run/scanwall/ntpd.conf; echo "MODE $(stat -c %a /run/scanwall/ntpd.conf)";
+for q in $(pidof ntpd); do
+echo "PROC $q $(sed -n "s/^Uid:[[:space:]]*\([0-9]*\).*/\1/p" /proc/$q/status) $(readlink /proc/$q/root)";
+done; ntpctl -s peers 2>&1 | sed "s/^/PEERS /"; tail -n 8 /run/var/log/ntpd.log | sed "s/^/LOG /"
+EOF
+)" 2>&1
+}
+# ntpd_checks WHAT SERVER STATE
+ntpd_checks() {
+	local pid
+	pid=$(sed -n 's/^PID \([0-9]*\) ntpd$/\1/p' <<<"$3")
+	check "qemu: $1: ntpd runs under run-ntpd's pid (${pid:-none})" test -n "$pid"
+	check "qemu: $1: ntpd -d -s -f /run/scanwall/ntpd.conf" \
+		grep -qx 'CMD ntpd -d -s -f /run/scanwall/ntpd.conf *' <<<"$3"
+	check "qemu: $1: its configuration (mode 644) is 'servers $2'" \
+		bash -c 'test "$(grep "^CONF " <<<"$1")" = "CONF servers $2" && grep -qx "MODE 644" <<<"$1"' _ "$3" "$2"
+	# the network engine as the user ntpd (101) in its chroot: openntpd
+	# refuses to start without both
+	check "qemu: $1: its engine runs as ntpd, chrooted to /run/openntpd" \
+		grep -qx 'PROC [0-9]* 101 /run/openntpd' <<<"$3"
+	check "qemu: $1: ntpctl -s peers lists $2" grep -q "^PEERS.* $2\( \|$\)" <<<"$3"
+	grep -q "^CONF servers $2" <<<"$3" && grep -q 'PROC [0-9]* 101 /run/openntpd' <<<"$3" &&
+		grep -q "^PEERS.* $2" <<<"$3" || echo "$3" >&2
+}
+
+# --- the NTP server from the console -------------------------------------------------
+ntp0=$(guest 10 'cat /run/scanwall/ntpd.pid' | tr -dc '0-9')
+check "qemu: back to the CLI for configure" timeout 30 "$con" "$sock" unshell
+out=$(timeout 40 "$con" "$sock" configure 30 'set ntp-server 192.0.2.123' commit 2>&1)
+check "qemu: commit of an ntp-server: commit complete, ntpd restarted" \
+	bash -c 'grep -q "commit complete" <<<"$1" && grep -q "ntpd: restarted" <<<"$1"' _ "$out"
+grep -q "ntpd: restarted" <<<"$out" || echo "$out" | tail -n 15 >&2
+timeout 40 "$con" "$sock" shell >/dev/null 2>&1
+state=$(ntpd_state "$ntp0")
+ntpd_checks "ntp-server 192.0.2.123" 192.0.2.123 "$state"
+ntp1=$(sed -n 's/^PID \([0-9]*\) ntpd$/\1/p' <<<"$state")
+# still the same process a while later: not exiting and respawned
+sleep 5
+check "qemu: ntpd keeps running (no respawn in 5 s)" \
+	guest 10 "test -n '$ntp1' && test \"\$(cat /run/scanwall/ntpd.pid)\" = '$ntp1' &&
+		test \"\$(cat /proc/$ntp1/comm)\" = ntpd"
+
+check "qemu: back to the CLI for another server" timeout 30 "$con" "$sock" unshell
+out=$(timeout 40 "$con" "$sock" configure 30 'set ntp-server 198.51.100.7' commit 2>&1)
+check "qemu: commit of a new ntp-server restarts ntpd" grep -q "ntpd: restarted" <<<"$out"
+timeout 40 "$con" "$sock" shell >/dev/null 2>&1
+state=$(ntpd_state "$ntp1")
+ntpd_checks "new ntp-server 198.51.100.7" 198.51.100.7 "$state"
+ntp2=$(sed -n 's/^PID \([0-9]*\) ntpd$/\1/p' <<<"$state")
+check "qemu: ...a new process (${ntp1:-none} -> ${ntp2:-none}), the old server gone" \
+	bash -c 'test -n "$2" -a -n "$3" -a "$2" != "$3" && ! grep -q "192.0.2.123" <<<"$1"' _ "$state" "$ntp1" "$ntp2"
 guest 10 'poweroff' >/dev/null 2>&1
 timeout 30 tail --pid="$qpid" -f /dev/null
 cp "$clog" "$img/../qemu-console.log" 2>/dev/null || true
@@ -322,6 +393,9 @@ if timeout 90 "$con" "$sock" login "$password"; then
 	timeout 40 "$con" "$sock" shell >/dev/null 2>&1
 	check "qemu: ...and the system's host name is the committed one" \
 		test "$(guest 10 hostname | tr -d '\r\n')" = ct-room-2
+	state=$(ntpd_state 0)
+	check "qemu: ...and ntpd runs again with the committed server" \
+		bash -c 'grep -q "^PID [0-9]* ntpd$" <<<"$1" && grep -qx "CONF servers 198.51.100.7" <<<"$1"' _ "$state"
 	guest 10 'poweroff' >/dev/null 2>&1
 else
 	fail "qemu: logs in again after the reboot"
