@@ -21,6 +21,7 @@
  * Programs (ip) run from an argv through fork and execvp, never a shell;
  * the daemons restart by SIGTERM to the pid their wrapper wrote (busybox
  * init respawns the wrapper, which reads the configuration again). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -480,11 +481,30 @@ static void restart(struct apply *a, const char *name, const char *prog)
 		say(a, "%s: restarted", prog);
 }
 
+/* A server given by name (HOST or HOST:PORT, not an address): the image
+ * has no resolver (no DNS setting, `hosts: files`), so say so at commit. */
+static bool by_name(const char *v)
+{
+	char host[CONS_VALUE_MAX];
+	struct in_addr a4;
+	size_t n = strcspn(v, ":");
+
+	if (!v[0] || v[0] == '[' || strchr(v, ':') != strrchr(v, ':') || n >= sizeof(host))
+		return false;
+	memcpy(host, v, n);
+	host[n] = 0;
+	return inet_pton(AF_INET, host, &a4) != 1;
+}
+
 static void apply_value(struct apply *a, const struct conf *old, const struct conf *new,
 			enum conf_key k, const char *none)
 {
-	if (changed(old, new, k))
-		say(a, "%s: %s", conf_key_info(k)->name, new->val[k][0] ? new->val[k] : none);
+	if (!changed(old, new, k))
+		return;
+	say(a, "%s: %s", conf_key_info(k)->name, new->val[k][0] ? new->val[k] : none);
+	if ((k == CONF_NTP_SERVER || k == CONF_SYSLOG) && by_name(new->val[k]))
+		say(a, "note: the box has no DNS resolver; %s resolves only if /etc/hosts names it: "
+		       "an address is safer", new->val[k]);
 }
 
 int cons_apply(const struct cons_apply_env *env, enum cons_apply_how how, const struct conf *old,

@@ -252,6 +252,7 @@ def t_configure():
         report("box1" not in f.read(), "console: nothing is in force before commit")
     out = c.line("commit", r"technician@box1# $")
     report("commit complete" in out, "console: commit puts it in force (prompt shows the host name)", out)
+    report("no DNS resolver; pool.ntp.org" in out, "console: a server given by name gets a note (no resolver on the box)", out)
     c.line("exit", r"> $")
     c.close()
     with open(os.path.join(st, "console", "config")) as f:
@@ -545,6 +546,8 @@ def t_apply():
     report(addrs == ["198.51.100.9/24"] and same("%s/ca2.pem" % USB, ca) and terminated(mgmtd) and terminated(ntpd),
            "console: commit confirmed applies at once (new address only, new CA, both daemons restarted)",
            out + str(addrs))
+    report("ntp-server: 192.0.2.123" in out and "DNS" not in out,
+           "console: a server given by address gets no resolver note", out)
     os.rename("%s/ca1.pem" % USB, "%s/ca1.gone" % USB)     # the stick is gone
     mgmtd, ntpd = fake_daemon(st, "mgmtd"), fake_daemon(st, "ntpd")
     reverted = c.expect(r"previous configuration is back in force", 12)

@@ -117,7 +117,7 @@ static int teardown(void **state)
 
 static enum eng_verdict feed(struct fx *fx, const struct tpkt *t)
 {
-	uint8_t b[2048];
+	uint8_t b[4096];	/* up to a 3000-byte segment (the GSO test) */
 	struct eng_pkt pk = { .l3 = b, .ts_ns = 1000000000000ull, .id = ++fx->id,
 			      .from = { .ifindex = 1 } };
 	enum eng_verdict v;
