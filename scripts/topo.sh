@@ -150,6 +150,22 @@ peer_dataset() {
 	dcmdump -q --print-all --load-all "$1" | grep -v '^(0002,'
 }
 
+# peer_check_arrived LABEL SENT RECEIVED: one check per image sent: the
+# object storescp wrote for its SOP Instance UID holds the same data set
+# (the file meta group is the receiver's own). tests/lib.sh's ok/fail.
+peer_check_arrived() {
+	local label=$1 sent=$2 recv=$3 f uid got
+	for f in "$sent"/*.dcm; do
+		uid=$(dcmdump -q +P 0008,0018 "$f" | sed -n 's/.*\[\(.*\)\].*/\1/p')
+		got=$(find "$recv" -name "*$uid" | head -n 1)
+		if [ -n "$got" ] && diff <(peer_dataset "$f") <(peer_dataset "$got") >/dev/null; then
+			ok "$label: $(basename "$f") arrived identical"
+		else
+			fail "$label: $(basename "$f") arrived identical (got '${got:-nothing}')"
+		fi
+	done
+}
+
 # peer_storescp DIR [PORT]: the scanner's DICOM storage SCP (AE SYMBIA).
 peer_storescp() {
 	local out=$1 port=${2:-104}

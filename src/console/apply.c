@@ -55,16 +55,22 @@ static bool changed(const struct conf *a, const struct conf *b, enum conf_key k)
 	return strcmp(a->val[k], b->val[k]) != 0;
 }
 
+/* One line of the commit's report: "  what" or "warning: what". */
+static void report(struct apply *a, const char *lead, const char *fmt, va_list ap)
+{
+	fputs(lead, a->msg);
+	vfprintf(a->msg, fmt, ap);
+	fputc('\n', a->msg);
+}
+
 static void say(struct apply *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(struct apply *a, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("  ", a->msg);
 	va_start(ap, fmt);
-	vfprintf(a->msg, fmt, ap);
+	report(a, "  ", fmt, ap);
 	va_end(ap);
-	fputc('\n', a->msg);
 }
 
 static void failed(struct apply *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -72,11 +78,9 @@ static void failed(struct apply *a, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("warning: ", a->msg);
 	va_start(ap, fmt);
-	vfprintf(a->msg, fmt, ap);
+	report(a, "warning: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', a->msg);
 	a->failed++;
 }
 

@@ -20,15 +20,7 @@ check "netns pass: C-STORE of 3 images" \
 	n_lan timeout 60 storescu -to 10 -ta 10 -td 10 -aet LAN_SCU -aec SYMBIA 10.77.1.15 104 \
 	"$SW_WORK"/send/*.dcm
 
-for f in "$SW_WORK"/send/*.dcm; do
-	uid=$(dcmdump -q +P 0008,0018 "$f" | sed -n 's/.*\[\(.*\)\].*/\1/p')
-	got=$(find "$SW_WORK/recv" -name "*$uid" | head -n 1)
-	if [ -n "$got" ] && diff <(peer_dataset "$f") <(peer_dataset "$got") >/dev/null; then
-		ok "netns pass: $(basename "$f") arrived identical"
-	else
-		fail "netns pass: $(basename "$f") arrived identical (got '${got:-nothing}')"
-	fi
-done
+peer_check_arrived "netns pass" "$SW_WORK/send" "$SW_WORK/recv"
 
 check "netns pass: assoc-accept events name LAN_SCU" \
 	sw_wait_event 5 '"event":"assoc-accept"' '"calling_ae":"LAN_SCU"' '"called_ae":"SYMBIA"'

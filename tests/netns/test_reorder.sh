@@ -33,15 +33,7 @@ check "netns reorder: C-STORE of 3 images (1.4 MB) with every 4th segment swappe
 kill "$ro_pid"
 wait "$ro_pid" 2>/dev/null
 
-for f in "$SW_WORK"/send/*.dcm; do
-	uid=$(dcmdump -q +P 0008,0018 "$f" | sed -n 's/.*\[\(.*\)\].*/\1/p')
-	got=$(find "$SW_WORK/recv" -name "*$uid" | head -n 1)
-	if [ -n "$got" ] && diff <(peer_dataset "$f") <(peer_dataset "$got") >/dev/null; then
-		ok "netns reorder: $(basename "$f") arrived identical"
-	else
-		fail "netns reorder: $(basename "$f") arrived identical (got '${got:-nothing}')"
-	fi
-done
+peer_check_arrived "netns reorder" "$SW_WORK/send" "$SW_WORK/recv"
 
 swapped=$(cat "$SW_WORK/swapped" 2>/dev/null)
 check "netns reorder: the reorderer swapped segments (${swapped:-none})" test "${swapped:-0}" -gt 50

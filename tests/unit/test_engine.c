@@ -88,7 +88,8 @@ struct fx {
 	uint32_t id;
 };
 
-static int setup(void **state)
+/* An engine with room for 16 associations and park_max parked segments. */
+static int setup_park(void **state, unsigned park_max)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
 	struct eng_cfg cfg;
@@ -99,11 +100,22 @@ static int setup(void **state)
 	cfg.flows = 1024;
 	cfg.assocs = 16;
 	cfg.rq_bufs = 4;
+	cfg.park_max = park_max;
 	fx->e = eng_new(&cfg, &ops, &fx->r);
 	assert_non_null(fx->e);
 	assert_int_equal(eng_set_policy(fx->e, pol), 0);
 	*state = fx;
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_park(state, 64);
+}
+
+static int setup_small_park(void **state)
+{
+	return setup_park(state, 1);
 }
 
 static int teardown(void **state)
@@ -374,25 +386,6 @@ static void parked_copy_and_flow_end(void **state)
 	assert_int_equal(fx->r.rv[0], ENG_DROP);
 	assert_int_equal(fx->r.released[1], 5);
 	assert_int_equal(fx->r.rv[1], ENG_DROP);
-}
-
-static int setup_small_park(void **state)
-{
-	struct fx *fx = calloc(1, sizeof(*fx));
-	struct eng_cfg cfg;
-	struct pol *pol = pol_parse("test", policy, sizeof(policy) - 1, stderr);
-
-	assert_non_null(pol);
-	eng_cfg_default(&cfg);
-	cfg.flows = 64;
-	cfg.assocs = 4;
-	cfg.rq_bufs = 2;
-	cfg.park_max = 1;
-	fx->e = eng_new(&cfg, &ops, &fx->r);
-	assert_non_null(fx->e);
-	assert_int_equal(eng_set_policy(fx->e, pol), 0);
-	*state = fx;
-	return 0;
 }
 
 /* Past the park's size a segment beyond a gap is dropped, and counted. */
