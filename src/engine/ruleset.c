@@ -88,8 +88,10 @@ static void rs_nft_bare_acks(struct rs_out *o)
 static void rs_ipt_bare_acks(struct rs_out *o, int af)
 {
 	for (unsigned d = RS_DOFF_MIN; d <= RS_DOFF_MAX; d++) {
-		rs_put(o, "-A " RS_CHAIN " -p tcp -m connmark --mark 0x%08x/0x%08x -m u32 --u32 ",
-		       SW_MARK_OPEN, SW_MARK_MASK);
+		/* the length first: a data segment fails it at once, and the
+		 * u32 test (the costly one) runs only on a candidate */
+		rs_put(o, "-A " RS_CHAIN " -p tcp -m connmark --mark 0x%08x/0x%08x -m length --length %u "
+			  "-m u32 --u32 ", SW_MARK_OPEN, SW_MARK_MASK, (af == 4 ? 20 : 40) + 4 * d);
 		/* v4: IHL 5, total length, flags & (FIN|SYN|RST|ACK), data offset;
 		 * v6: next header TCP, payload length, then the same at 40 */
 		if (af == 4)

@@ -142,13 +142,13 @@ static void test_bare_acks(void **state)
 	t = render(&c, RULESET_DOC_IPT4);
 	assert_true(at(t, "--mark 0x60000000/0x60000000 -j CONNMARK --save-mark --mask 0x60000000") <
 		    at(t, "-m mark --mark 0x60000000/0x60000000 -j ACCEPT"));
-	assert_int_equal(count(t, "-p tcp -m connmark --mark 0x60000000/0x60000000 -m u32 --u32 "), 11);
-	assert_non_null(strstr(t, "\"0>>22&0x3C=0x14&&0&0xFFFF=52&&32>>16&0x17=0x10&&32>>28=8\" -j ACCEPT\n"));
+	assert_int_equal(count(t, "-p tcp -m connmark --mark 0x60000000/0x60000000 -m length --length "), 11);
+	assert_non_null(strstr(t, "--length 52 -m u32 --u32 \"0>>22&0x3C=0x14&&0&0xFFFF=52&&32>>16&0x17=0x10&&32>>28=8\" -j ACCEPT\n"));
 	assert_true(at(t, "-j DROP") < at(t, "-m u32"));
 	assert_true(at(t, "32>>28=15") < at(t, "-j NFQUEUE"));
 
 	t = render(&c, RULESET_DOC_IPT6);
-	assert_non_null(strstr(t, "\"4>>8&0xFF=6&&4>>16=20&&52>>16&0x17=0x10&&52>>28=5\" -j ACCEPT\n"));
+	assert_non_null(strstr(t, "--length 60 -m u32 --u32 \"4>>8&0xFF=6&&4>>16=20&&52>>16&0x17=0x10&&52>>28=5\" -j ACCEPT\n"));
 }
 
 static void test_bridge(void **state)
