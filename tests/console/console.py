@@ -276,12 +276,13 @@ def t_configure():
     out = c.line("run show configuration", r"# $")
     report("hostname box1" in out and "ntp-server pool.ntp.org" in out, "console: ...back to the previous configuration", out)
 
-    # commit confirmed, then confirmed: stays
+    # commit confirmed, then confirmed: stays (3 units: the deadline is in
+    # whole seconds, so one unit may be only a few milliseconds away)
     c.line("set hostname kept", r"# $")
-    c.line("commit confirmed 1", r"# $")
+    c.line("commit confirmed 3", r"# $")
     out = c.line("commit", r"# $")
     report("stays" in out, "console: a second commit confirms", out)
-    time.sleep(2.5)
+    time.sleep(4)
     out = c.line("run show configuration", r"# $")
     report("hostname kept" in out and "back in force" not in c.since(), "console: a confirmed commit stays", out)
 
