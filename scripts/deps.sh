@@ -10,9 +10,9 @@ build_pkgs="build-essential pkg-config libnetfilter-queue-dev libmnl-dev libmbed
             libpcap-dev libedit-dev python3-kconfiglib"
 test_pkgs="libcmocka-dev dcmtk iproute2 iptables nftables tcpdump curl openssl kmod
            prometheus rsyslog rsyslog-openssl chromium
-           procps psmisc"
+           procps psmisc ethtool"
 fuzz_pkgs="clang"
-bench_pkgs="iperf3 ethtool valgrind conntrack"
+bench_pkgs="iperf3 valgrind conntrack"
 
 case "${1:-all}" in
 build) want=$build_pkgs ;;
