@@ -1,11 +1,10 @@
-/* Durable renames. A power cut must leave either the old or the new file
- * under a name, never a half-written one: write a temporary, fsync it,
- * rename it over the name, fsync the directory so the rename itself is on
- * disk before the caller reports success. */
+/* The store's durable names. A power cut must leave either the old or the
+ * new target under a name, never none: whole files are written by
+ * sw_write_atomic() (scanwall/fileio.h); here are the symlinks that point
+ * at them, and the directory fsync that makes a rename itself durable. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "bundle/internal.h"
@@ -13,42 +12,6 @@
 int bundle_fsync_dir(int dirfd)
 {
 	return fsync(dirfd) ? -errno : 0;
-}
-
-static int write_all(int fd, const uint8_t *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-int bundle_write_atomic(int dirfd, const char *name, const void *data, size_t len)
-{
-	char tmp[256];
-	int fd, err;
-
-	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	err = write_all(fd, data, len);
-	if (!err && fsync(fd))
-		err = -errno;
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && renameat(dirfd, tmp, dirfd, name))
-		err = -errno;
-	if (err)
-		unlinkat(dirfd, tmp, 0);
-	return err ? err : bundle_fsync_dir(dirfd);
 }
 
 /* A symlink is the store's pointer: replacing it by rename is atomic,

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 
 #include "scanwall/bundle.h"
+#include "scanwall/fileio.h"
 
 #define BUNDLE_MAGIC "SWBUNDLE"
 #define BUNDLE_MAGIC_LEN 8
@@ -43,10 +44,9 @@ unsigned bundle_keyring_usable(const struct bundle_keyring *kr, bool release);
 int bundle_key_verify(const struct bundle_key *k, const uint8_t hash[32],
 		      const uint8_t *sig, size_t len);
 
-/* Durable file operations relative to a directory fd: the data reaches
- * the disk before the name does, and the name before we report success. */
+/* Durable names relative to a directory fd (whole files: sw_write_atomic
+ * in scanwall/fileio.h): the name reaches the disk before we report success. */
 int bundle_fsync_dir(int dirfd);
-int bundle_write_atomic(int dirfd, const char *name, const void *data, size_t len);
 int bundle_link_atomic(int dirfd, const char *name, const char *target);
 int bundle_readlink(int dirfd, const char *name, char *buf, size_t size);
 

@@ -46,24 +46,21 @@ static bool is_p256(mbedtls_pk_context *pk)
 /* Public key first; a private key file also yields its key id. */
 static int parse_pem(mbedtls_pk_context *pk, const char *path)
 {
-	uint8_t *buf, *z;
+	char *pem;
 	size_t len;
-	int err = bundle_read_file(path, 16384, &buf, &len);
+	const uint8_t *z;
+	int err = sw_read_file(path, 16384, &pem, &len);
 
 	if (err)
 		return err;
-	z = realloc(buf, len + 1);	/* mbedtls wants PEM NUL-terminated */
-	if (!z) {
-		free(buf);
-		return -ENOMEM;
-	}
-	z[len] = '\0';
+	/* mbedtls wants PEM NUL-terminated, as sw_read_file leaves it */
+	z = (const uint8_t *)pem;
 	if (mbedtls_pk_parse_public_key(pk, z, len + 1) &&
 	    mbedtls_pk_parse_key(pk, z, len + 1, NULL, 0))
 		err = -EINVAL;
 	if (!err && !is_p256(pk))
 		err = -EPROTONOSUPPORT;
-	free(z);
+	free(pem);
 	return err;
 }
 

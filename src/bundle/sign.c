@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/ecp.h>
@@ -36,18 +35,11 @@ static void rng_free(struct rng *r)
 	mbedtls_entropy_free(&r->entropy);
 }
 
+/* A key that exists is never overwritten (-EEXIST), and a crash leaves
+ * no half-written one under the name. */
 static int write_pem(const char *path, const char *pem, mode_t mode)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-	size_t n = strlen(pem);
-	int err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, pem, n) != (ssize_t)n || fsync(fd))
-		err = -EIO;
-	close(fd);
-	return err;
+	return sw_write_atomic(AT_FDCWD, path, pem, strlen(pem), mode, SW_FILE_NOREPLACE);
 }
 
 int bundle_keygen(const char *base)

@@ -90,7 +90,7 @@ int store_write_u64s(struct bundle_store *s, const char *name, uint64_t a, uint6
 	int n = two ? snprintf(buf, sizeof(buf), "%" PRIu64 " %" PRIu64 "\n", a, b)
 		    : snprintf(buf, sizeof(buf), "%" PRIu64 "\n", a);
 
-	return bundle_write_atomic(s->dirfd, name, buf, (size_t)n);
+	return sw_write_atomic(s->dirfd, name, buf, (size_t)n, 0600, 0);
 }
 
 static int read_u64s(struct bundle_store *s, const char *name, uint64_t *a, uint64_t *b)
@@ -169,6 +169,14 @@ static void remove_tree(int dirfd, const char *name)
 	unlinkat(dirfd, name, AT_REMOVEDIR);
 }
 
+/* NAME.tmp of sw_write_atomic, .NAME.tmp of a link or a key stage. */
+static bool is_tmp(const char *n)
+{
+	size_t len = strlen(n);
+
+	return len > 4 && !strcmp(n + len - 4, ".tmp");
+}
+
 /* Slots and keyrings nothing points at, and temporaries of an install
  * that power loss cut short. Best effort: leftovers cost only space. */
 void store_cleanup(struct bundle_store *s)
@@ -187,7 +195,7 @@ void store_cleanup(struct bundle_store *s)
 
 		if ((!strncmp(n, "slot-", 5) || !strncmp(n, "keys-", 5)) && !referenced(s, n))
 			remove_tree(s->dirfd, n);
-		else if (!strcmp(n, ST_INCOMING) || (n[0] == '.' && strstr(n, ".tmp")))
+		else if (!strcmp(n, ST_INCOMING) || is_tmp(n))
 			remove_tree(s->dirfd, n);
 	}
 	closedir(d);

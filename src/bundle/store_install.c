@@ -24,7 +24,7 @@ static int copy_in(struct bundle_store *s, const char *path, uint8_t **buf, size
 		return bundle_fail(res, BUNDLE_E_TOO_LARGE, err, "over %u bytes", BUNDLE_MAX_SIZE);
 	if (err)
 		return bundle_fail(res, BUNDLE_E_IO, err, "%s: %s", path, strerror(-err));
-	err = bundle_write_atomic(s->dirfd, ST_INCOMING, *buf, *len);
+	err = sw_write_atomic(s->dirfd, ST_INCOMING, *buf, *len, 0600, 0);
 	if (err) {
 		free(*buf);
 		return bundle_fail(res, BUNDLE_E_IO, err, "copy: %s", strerror(-err));

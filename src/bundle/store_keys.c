@@ -28,10 +28,10 @@ static int write_keys(int fd, const struct bundle_view *v)
 	for (unsigned i = 0; !err && i < v->m.npayloads; i++) {
 		const struct bundle_payload *p = &v->m.payload[i];
 
-		err = is_pub(p->name) ? bundle_write_atomic(fd, p->name, p->data, p->size) : -EINVAL;
+		err = is_pub(p->name) ? sw_write_atomic(fd, p->name, p->data, p->size, 0600, 0) : -EINVAL;
 	}
 	snprintf(buf, sizeof(buf), "%u\n", v->m.threshold);
-	return err ? err : bundle_write_atomic(fd, "threshold", buf, strlen(buf));
+	return err ? err : sw_write_atomic(fd, "threshold", buf, strlen(buf), 0600, 0);
 }
 
 /* Usable: every key parses, and enough of them count in this build. */

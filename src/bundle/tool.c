@@ -4,6 +4,7 @@
  * exactly the code scanwalld runs. A dispatch table; one function per
  * subcommand. Exit 0, or 1 with the reason on stderr (2: usage). */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -137,20 +138,24 @@ static const char *operand(int argc, char **argv)
 	return argv[optind];
 }
 
+/* Built in memory, then written whole: a failed or interrupted build
+ * never leaves a truncated bundle under the name. */
 static int save(const char *path, const struct bundle_view *v)
 {
-	char tmp[4096];
-	FILE *f;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
 	int err;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "we");
 	if (!f)
-		return die("%s: %s", tmp, strerror(errno));
+		return die("%s: %s", path, strerror(errno));
 	err = bundle_write(f, v);
-	if (fclose(f) || err || rename(tmp, path))
-		return die("%s: write failed", path);
-	return 0;
+	if (fclose(f) && !err)
+		err = -ENOMEM;
+	if (!err)
+		err = sw_write_atomic(AT_FDCWD, path, buf, len, 0644, 0);
+	free(buf);
+	return err ? die("%s: write failed: %s", path, strerror(-err)) : 0;
 }
 
 /* --- keygen, keyid -------------------------------------------------- */
@@ -316,8 +321,7 @@ static int cmd_manifest(int argc, char **argv)
 	uint8_t *buf;
 	size_t len;
 	struct opts o;
-	FILE *f;
-	int rc;
+	int rc, err;
 
 	parse_opts(argc, argv, &o);
 	path = operand(argc, argv);
@@ -326,11 +330,9 @@ static int cmd_manifest(int argc, char **argv)
 	rc = load(path, &buf, &len, &v);
 	if (rc)
 		return rc;
-	f = fopen(o.out, "we");
-	if (!f || fwrite(v.manifest, 1, v.manifest_len, f) != v.manifest_len)
-		rc = die("%s: %s", o.out, strerror(errno));
-	if (f && fclose(f))
-		rc = die("%s: %s", o.out, strerror(errno));
+	err = sw_write_atomic(AT_FDCWD, o.out, v.manifest, v.manifest_len, 0644, 0);
+	if (err)
+		rc = die("%s: %s", o.out, strerror(-err));
 	free(buf);
 	return rc;
 }

@@ -1,14 +1,12 @@
 /* Small helpers of the bundle module: names, hashes, hex, whole files. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <mbedtls/sha256.h>
 
 #include "bundle/internal.h"
+#include "scanwall/fileio.h"
 
 /* Payload names become file names on the device and in keyring dirs, so
  * no slash, no leading dot, nothing a shell or a path could misread. */
@@ -64,51 +62,14 @@ int bundle_unhex(const char *s, uint8_t *out, size_t n)
 	return 0;
 }
 
-static int read_fd(int fd, size_t max, uint8_t **buf, size_t *len)
-{
-	size_t cap = 4096, n = 0;
-	uint8_t *p = malloc(cap), *q;
-	ssize_t r;
-
-	if (!p)
-		return -ENOMEM;
-	/* Read one byte past max so an oversized file is noticed without
-	 * trusting st_size (a FIFO or a growing file has none to trust). */
-	while ((r = read(fd, p + n, cap - n)) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			goto out_free;
-		n += (size_t)r;
-		if (n > max) {
-			errno = EFBIG;
-			goto out_free;
-		}
-		if (n == cap) {
-			q = realloc(p, cap * 2);
-			if (!q)
-				goto out_free;
-			p = q;
-			cap *= 2;
-		}
-	}
-	*buf = p;
-	*len = n;
-	return 0;
-out_free:
-	free(p);
-	return -errno;
-}
-
+/* The bundle's byte-typed view of the shared reader. */
 int bundle_read_file(const char *path, size_t max, uint8_t **buf, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int err;
+	char *p;
+	int err = sw_read_file(path, max, &p, len);
 
-	if (fd < 0)
-		return -errno;
-	err = read_fd(fd, max, buf, len);
-	close(fd);
+	if (!err)
+		*buf = (uint8_t *)p;
 	return err;
 }
 

@@ -36,6 +36,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "console/cons.h"
+#include "scanwall/fileio.h"
 
 #define CA_FILE "client-ca.pem"		/* what scanwall-mgmtd is given */
 #define CA_PREV "client-ca.pem.1"	/* the copy the last CA change replaced */
@@ -269,29 +270,11 @@ static int ca_read(const char *path, char **buf, size_t *len, const char **why)
 		err = -EINVAL;
 		goto out;
 	}
-	b = malloc(CA_MAX + 1);
-	if (!b) {
-		err = -ENOMEM;
-		goto out;
-	}
-	while (n < CA_MAX) {
-		ssize_t r = read(fd, b + n, CA_MAX - n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			err = -errno;
-			goto out;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	b[n] = 0;
-	if (n >= CA_MAX) {
+	err = sw_read_fd(fd, CA_MAX - 1, &b, &n);
+	if (err == -EFBIG) {
 		*why = "larger than 64 KiB";
 		err = -EINVAL;
-	} else if (memchr(b, 0, n) || !strstr(b, CA_BEGIN)) {
+	} else if (!err && (memchr(b, 0, n) || !strstr(b, CA_BEGIN))) {
 		*why = "no PEM certificate in it (" CA_BEGIN ")";
 		err = -EINVAL;
 	}

@@ -1,8 +1,9 @@
 /* The console's files in STATE/console, and how they change.
  *
  * Power can go at any moment on a box in a cable run, so every file is
- * replaced whole: written to a temporary name, fsync'd, renamed over the
- * old one, and the directory fsync'd so the rename itself is durable.
+ * replaced whole by sw_write_atomic (scanwall/fileio.h): written to
+ * NAME.tmp, fsync'd, renamed over the old one, and the directory fsync'd
+ * so the rename itself is durable.
  * A commit keeps the running configuration readable at every instant:
  * the rollbacks shift up by renames, the old running file is hard-linked
  * as rollback 1, and only then is the new one renamed into place. */
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "console/cons.h"
+#include "scanwall/fileio.h"
 
 #define CONF_FILE "config"
 #define CONFIRM_FILE "confirm-deadline"
@@ -37,89 +39,21 @@ int cons_store_path(const struct cons_store *s, const char *name, char *buf, siz
 	return 0;
 }
 
-static int store_fsync_dir(const struct cons_store *s)
-{
-	int fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd))
-		err = -errno;
-	close(fd);
-	return err;
-}
-
-static int store_write_fd(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, buf, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return w < 0 ? -errno : -EIO;
-		buf += w;
-		len -= (size_t)w;
-	}
-	return fsync(fd) ? -errno : 0;
-}
-
 int cons_store_write(const struct cons_store *s, const char *name, const void *buf, size_t len)
 {
-	char path[600], tmp[610];
-	int fd, err;
+	char path[600];
+	int err = cons_store_path(s, name, path, sizeof(path));
 
-	err = cons_store_path(s, name, path, sizeof(path));
-	if (err)
-		return err;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
-	err = store_write_fd(fd, buf, len);
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err) {
-		unlink(tmp);
-		return err;
-	}
-	return store_fsync_dir(s);
+	return err ? err : sw_write_atomic(AT_FDCWD, path, buf, len, 0600, 0);
 }
 
 int cons_store_read(const struct cons_store *s, const char *name, size_t max, char **buf,
 		    size_t *len)
 {
 	char path[600];
-	FILE *fp;
-	char *b;
-	size_t n;
 	int err = cons_store_path(s, name, path, sizeof(path));
 
-	if (err)
-		return err;
-	fp = fopen(path, "re");
-	if (!fp)
-		return -errno;
-	b = malloc(max + 1);
-	if (!b) {
-		err = -ENOMEM;
-		goto out_close;
-	}
-	n = fread(b, 1, max + 1, fp);
-	if (ferror(fp) || n > max) {
-		err = ferror(fp) ? -EIO : -EFBIG;
-		free(b);
-		goto out_close;
-	}
-	b[n] = 0;
-	*buf = b;
-	*len = n;
-out_close:
-	fclose(fp);
-	return err;
+	return err ? err : sw_read_file(path, max, buf, len);
 }
 
 int cons_store_remove(const struct cons_store *s, const char *name)
@@ -131,7 +65,7 @@ int cons_store_remove(const struct cons_store *s, const char *name)
 		return err;
 	if (unlink(path) && errno != ENOENT)
 		return -errno;
-	return store_fsync_dir(s);
+	return sw_sync_dir(AT_FDCWD, path);
 }
 
 static void conf_name(unsigned n, char *buf, size_t size)

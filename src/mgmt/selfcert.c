@@ -8,11 +8,11 @@
  * mgmtd logs its SHA-256 fingerprint at every start, and /status and the
  * status page show it.
  *
- * The key is written before the certificate, each to a temporary file
- * that is synced, linked into place and the directory synced: a crash
- * leaves nothing, a key alone, or both, never a certificate without its
- * key. link() rather than rename(): a file that appeared meanwhile is
- * never replaced. */
+ * The key is written before the certificate, each by sw_write_atomic to
+ * a temporary file that is synced, linked into place and the directory
+ * synced: a crash leaves nothing, a key alone, or both, never a
+ * certificate without its key. Linked (SW_FILE_NOREPLACE) rather than
+ * renamed: a file that appeared meanwhile is never replaced. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -40,6 +40,7 @@
 #include "mgmt/mgmt.h"
 #include "mgmt/selfcert.h"
 #include "mgmt/server.h"
+#include "scanwall/fileio.h"
 
 #define SC_YEARS 10
 #define SC_BACKDATE_S 3600	/* a client clock up to an hour behind still accepts it */
@@ -266,76 +267,24 @@ static int sc_make(struct sc *sc, const char *host, const char *listen)
 	return ret ? sc_fail("certificate", ret) : 0;
 }
 
-static int sc_sync_dir(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char dir[PATH_MAX];
-	int fd, err = 0;
-
-	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
-/* path.new, written, synced, linked to path; the directory synced. */
-static int sc_write(const char *path, const unsigned char *data, size_t len, mode_t mode)
-{
-	char tmp[PATH_MAX];
-	size_t off = 0;
-	int fd, err = 0;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", path) >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	/* A leftover from a crash: nobody else writes here. */
-	if (unlink(tmp) < 0 && errno != ENOENT)
-		return -errno;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-	if (fd < 0)
-		return -errno;
-	if (fchmod(fd, mode) < 0)	/* whatever the umask */
-		err = -errno;
-	while (!err && off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-
-		if (w < 0 && errno != EINTR)
-			err = -errno;
-		else if (w > 0)
-			off += (size_t)w;
-	}
-	if (!err && fsync(fd) < 0)
-		err = -errno;
-	if (close(fd) < 0 && !err)
-		err = -errno;
-	if (!err && link(tmp, path) < 0)
-		err = -errno;
-	unlink(tmp);
-	return err ? err : sc_sync_dir(path);
-}
-
 /* The key first: a certificate on disk always has its key. */
 static int sc_write_pair(struct sc *sc, const char *cert, const char *key)
 {
-	int err = sc_write(key, sc->key_pem, strlen((char *)sc->key_pem), 0600);
+	int err = sw_write_atomic(AT_FDCWD, key, sc->key_pem, strlen((char *)sc->key_pem),
+				  0600, SW_FILE_NOREPLACE);
 
 	if (err) {
 		mgmt_log("--make-cert: writing %s: %s", key, strerror(-err));
 		return err;
 	}
-	err = sc_write(cert, sc->crt_pem, strlen((char *)sc->crt_pem), 0644);
+	err = sw_write_atomic(AT_FDCWD, cert, sc->crt_pem, strlen((char *)sc->crt_pem), 0644,
+			      SW_FILE_NOREPLACE);
 	if (err) {
 		mgmt_log("--make-cert: writing %s: %s", cert, strerror(-err));
 		/* The key is the one made just now: take it back, or the next
 		 * start finds a key alone and refuses. */
 		unlink(key);
-		sc_sync_dir(key);
+		sw_sync_dir(AT_FDCWD, key);
 	}
 	return err;
 }
