@@ -138,6 +138,13 @@ int dcm_settled(const struct dcm_assoc *a);
 const char *dcm_calling_ae(const struct dcm_assoc *a);
 const char *dcm_called_ae(const struct dcm_assoc *a);
 
+/* Why s[0..len) is no UID (PS3.5 §9.1: digits and dots, no empty
+ * component, no leading zero, 64 at most), or NULL when it is one. */
+const char *dcm_uid_problem(const char *s, size_t len);
+/* Why the significant part of an AE title (spaces trimmed) is none: empty,
+ * over 16, a backslash or a byte outside printable ISO 646; or NULL. */
+const char *dcm_ae_problem(const char *s, size_t len);
+
 /* Build an A-ASSOCIATE-RJ or A-ABORT PDU (10 bytes) into buf. */
 size_t dcm_build_rj(uint8_t buf[10], uint8_t result, uint8_t source, uint8_t reason);
 size_t dcm_build_abort(uint8_t buf[10], uint8_t source, uint8_t reason);

@@ -1,14 +1,14 @@
 /* The two PDUs the firewall itself sends (PS3.8 §9.3.4, §9.3.8): both are
  * a 6-byte header, a reserved byte and three one-byte fields. */
+#include <string.h>
+
 #include "internal.h"
 
 static size_t build4(uint8_t buf[10], uint8_t type, uint8_t b1, uint8_t b2, uint8_t b3)
 {
 	const uint8_t pdu[10] = { type, 0, 0, 0, 0, 4, 0, b1, b2, b3 };
-	size_t i;
 
-	for (i = 0; i < sizeof(pdu); i++)
-		buf[i] = pdu[i];
+	memcpy(buf, pdu, sizeof(pdu));
 	return sizeof(pdu);
 }
 

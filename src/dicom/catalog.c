@@ -250,23 +250,23 @@ static const struct cat_service *const service_list[] = {
 struct dimse_cmd {
 	uint16_t field;
 	uint32_t bit;
-	const char *name;
+	const char *name, *rsp;	/* rsp NULL: no response form */
 };
 
 /* Command Field values of PS3.7 Annex E; a response sets bit 15. */
 static const struct dimse_cmd dimse_cmds[] = {
-	{ 0x0001, DIMSE_C_STORE, "C-STORE" },
-	{ 0x0010, DIMSE_C_GET, "C-GET" },
-	{ 0x0020, DIMSE_C_FIND, "C-FIND" },
-	{ 0x0021, DIMSE_C_MOVE, "C-MOVE" },
-	{ 0x0030, DIMSE_C_ECHO, "C-ECHO" },
-	{ 0x0100, DIMSE_N_EVENT_REPORT, "N-EVENT-REPORT" },
-	{ 0x0110, DIMSE_N_GET, "N-GET" },
-	{ 0x0120, DIMSE_N_SET, "N-SET" },
-	{ 0x0130, DIMSE_N_ACTION, "N-ACTION" },
-	{ 0x0140, DIMSE_N_CREATE, "N-CREATE" },
-	{ 0x0150, DIMSE_N_DELETE, "N-DELETE" },
-	{ 0x0FFF, DIMSE_C_CANCEL, "C-CANCEL" },
+	{ 0x0001, DIMSE_C_STORE, "C-STORE", "C-STORE-RSP" },
+	{ 0x0010, DIMSE_C_GET, "C-GET", "C-GET-RSP" },
+	{ 0x0020, DIMSE_C_FIND, "C-FIND", "C-FIND-RSP" },
+	{ 0x0021, DIMSE_C_MOVE, "C-MOVE", "C-MOVE-RSP" },
+	{ 0x0030, DIMSE_C_ECHO, "C-ECHO", "C-ECHO-RSP" },
+	{ 0x0100, DIMSE_N_EVENT_REPORT, "N-EVENT-REPORT", "N-EVENT-REPORT-RSP" },
+	{ 0x0110, DIMSE_N_GET, "N-GET", "N-GET-RSP" },
+	{ 0x0120, DIMSE_N_SET, "N-SET", "N-SET-RSP" },
+	{ 0x0130, DIMSE_N_ACTION, "N-ACTION", "N-ACTION-RSP" },
+	{ 0x0140, DIMSE_N_CREATE, "N-CREATE", "N-CREATE-RSP" },
+	{ 0x0150, DIMSE_N_DELETE, "N-DELETE", "N-DELETE-RSP" },
+	{ 0x0FFF, DIMSE_C_CANCEL, "C-CANCEL", NULL },
 };
 
 /* C-CANCEL has no response form: 0x8FFF is not a command. */
@@ -275,11 +275,9 @@ static const struct dimse_cmd *dimse_find(uint16_t field)
 	uint16_t req = field & 0x7FFF;
 	size_t i;
 
-	if ((field & 0x8000) && req == 0x0FFF)
-		return NULL;
 	for (i = 0; i < sizeof(dimse_cmds) / sizeof(dimse_cmds[0]); i++)
 		if (dimse_cmds[i].field == req)
-			return &dimse_cmds[i];
+			return (field & 0x8000) && !dimse_cmds[i].rsp ? NULL : &dimse_cmds[i];
 	return NULL;
 }
 
@@ -292,21 +290,11 @@ uint32_t dimse_bit_of(uint16_t command_field)
 
 const char *dimse_name(uint16_t command_field)
 {
-	static const char *const rsp_names[] = {
-		"C-STORE-RSP", "C-GET-RSP", "C-FIND-RSP", "C-MOVE-RSP",
-		"C-ECHO-RSP", "N-EVENT-REPORT-RSP", "N-GET-RSP", "N-SET-RSP",
-		"N-ACTION-RSP", "N-CREATE-RSP", "N-DELETE-RSP",
-	};
 	const struct dimse_cmd *c = dimse_find(command_field);
 
-	_Static_assert(sizeof(rsp_names) / sizeof(rsp_names[0]) ==
-		       sizeof(dimse_cmds) / sizeof(dimse_cmds[0]) - 1,
-		       "one response name per command but C-CANCEL");
 	if (!c)
 		return "unknown";
-	if (command_field & 0x8000)
-		return rsp_names[c - dimse_cmds];
-	return c->name;
+	return command_field & 0x8000 ? c->rsp : c->name;
 }
 
 const struct cat_service *cat_service_find(const char *name)

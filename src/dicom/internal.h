@@ -23,6 +23,7 @@ enum {
 #define DCM_PDU_HDR 6
 #define DCM_ASSOC_FIXED 68	/* fixed part of an RQ/AC body */
 #define DCM_UID_MAX 64
+#define DCM_AE_MAX 16
 #define DCM_NCTX 128		/* odd context ids 1..255 */
 #define DCM_CTX_SLOT(id) (((unsigned)(id) - 1) / 2)
 

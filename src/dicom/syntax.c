@@ -1,20 +1,48 @@
 /* The two string syntaxes of the association items: UIDs (PS3.5 §9.1)
- * and AE titles (PS3.8 §9.3.2, PS3.5 AE value representation). */
+ * and AE titles (PS3.8 §9.3.2, PS3.5 AE value representation). The policy
+ * parser checks its `sop` and `ae` values with the same two rules, so a
+ * policy can name nothing the inspector would refuse as malformed. */
 #include <string.h>
 
 #include "internal.h"
 
-/* One component: digits only, no leading zero unless it is "0". */
-static int uid_component_ok(const uint8_t *s, size_t n)
+const char *dcm_uid_problem(const char *s, size_t len)
+{
+	size_t i, comp = 0;
+
+	if (len > DCM_UID_MAX)
+		return "is longer than 64 characters";
+	for (i = 0; i <= len; i++) {
+		if (i == len || s[i] == '.') {
+			if (comp == 0)
+				return "has an empty component";
+			if (comp > 1 && s[i - comp] == '0')
+				return "has a component with a leading zero";
+			comp = 0;
+		} else if (s[i] < '0' || s[i] > '9') {
+			return "has a character that is not a digit or a dot";
+		} else {
+			comp++;
+		}
+	}
+	return NULL;
+}
+
+const char *dcm_ae_problem(const char *s, size_t len)
 {
 	size_t i;
 
-	if (n == 0 || (n > 1 && s[0] == '0'))
-		return 0;
-	for (i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-	return 1;
+	if (len == 0)
+		return "is empty or all spaces";
+	if (len > DCM_AE_MAX)
+		return "is longer than 16 characters";
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\\')
+			return "contains a backslash";
+		if (s[i] < 0x20 || s[i] > 0x7e)
+			return "contains a control character";
+	}
+	return NULL;
 }
 
 /* Takes the whole rest of c as one UID. Real devices pad a UID to even
@@ -23,48 +51,34 @@ static int uid_component_ok(const uint8_t *s, size_t n)
  * second one is an error like any other stray byte. */
 enum dcm_fault dcm_uid_check(struct cur *c, const uint8_t **uid, size_t *len)
 {
-	size_t n = cur_left(c), start = 0, i;
+	size_t n = cur_left(c);
 	const uint8_t *s;
 
 	if (cur_ptr(c, n, &s) || n == 0)
 		return DCM_F_UID;
 	if (s[n - 1] == 0 || s[n - 1] == ' ')
 		n--;
-	if (n == 0 || n > DCM_UID_MAX)
+	if (dcm_uid_problem((const char *)s, n))
 		return DCM_F_UID;
-	for (i = 0; i <= n; i++) {
-		if (i < n && s[i] != '.')
-			continue;
-		if (!uid_component_ok(s + start, i - start))
-			return DCM_F_UID;
-		start = i + 1;
-	}
 	*uid = s;
 	*len = n;
 	return DCM_OK;
 }
 
 /* Reads a 16-byte AE title field into out, leading and trailing spaces
- * removed (they are not significant). Allowed are the printable ISO 646
- * characters except backslash, the multi-value delimiter; a title of
- * spaces only names nobody. */
+ * removed (they are not significant, and pass dcm_ae_problem anyway). */
 enum dcm_fault dcm_ae_parse(struct cur *c, char out[17])
 {
-	uint8_t raw[16];
-	size_t first = 16, last = 0, i;
+	char raw[DCM_AE_MAX];
+	size_t first = 0, last = sizeof(raw);
 
 	if (cur_copy(c, raw, sizeof(raw)))
 		return DCM_F_ITEM_LENGTH;
-	for (i = 0; i < sizeof(raw); i++) {
-		if (raw[i] < 0x20 || raw[i] > 0x7e || raw[i] == '\\')
-			return DCM_F_AE_TITLE;
-		if (raw[i] == ' ')
-			continue;
-		if (first == 16)
-			first = i;
-		last = i + 1;
-	}
-	if (first == 16)
+	while (first < last && raw[first] == ' ')
+		first++;
+	while (last > first && raw[last - 1] == ' ')
+		last--;
+	if (dcm_ae_problem(raw + first, last - first))
 		return DCM_F_AE_TITLE;
 	memcpy(out, raw + first, last - first);
 	out[last - first] = '\0';

@@ -51,6 +51,30 @@ static bool http_tchar(uint8_t ch)
 	       (ch && strchr("!#$%&'*+-.^_`|~", ch));
 }
 
+/* A token (RFC 9110 5.6.2): a method or a header name. */
+static bool http_token(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!http_tchar(p[i]))
+			return false;
+	}
+	return n != 0;
+}
+
+/* At most max decimal digits and nothing else; max <= 19 cannot overflow. */
+static int http_decimal(const uint8_t *p, size_t n, size_t max, uint64_t *v)
+{
+	*v = 0;
+	if (n == 0 || n > max)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -EINVAL;
+		*v = *v * 10 + (uint64_t)(p[i] - '0');
+	}
+	return 0;
+}
+
 /* Reads up to (not including) stop or the end of the line; the stop byte
  * is consumed. *n is the word's length. */
 static void http_word(struct cur *line, uint8_t stop, const uint8_t **p, size_t *n)
@@ -82,12 +106,8 @@ static const struct {
 
 static int http_method(const uint8_t *p, size_t n, struct http_req *req)
 {
-	if (n == 0)
+	if (!http_token(p, n))
 		return http_refuse(req, 400);
-	for (size_t i = 0; i < n; i++) {
-		if (!http_tchar(p[i]))
-			return http_refuse(req, 400);
-	}
 	req->method = HTTP_OTHER;
 	for (size_t i = 0; i < sizeof(http_methods) / sizeof(http_methods[0]); i++) {
 		if (n == strlen(http_methods[i].name) && memcmp(p, http_methods[i].name, n) == 0)
@@ -155,15 +175,13 @@ static int http_request_line(struct cur *line, struct http_req *req, bool *http1
 static int http_content_length(const uint8_t *v, size_t n, struct http_req *req,
 			       struct http_hdr_state *st)
 {
-	uint64_t len = 0;
+	uint64_t len;
 
-	if (n == 0 || n > 15)
-		return http_refuse(req, n ? 413 : 400);
-	for (size_t i = 0; i < n; i++) {
-		if (v[i] < '0' || v[i] > '9')
-			return http_refuse(req, 400);
-		len = len * 10 + (uint64_t)(v[i] - '0');
-	}
+	/* 15 digits are far past any max_body: longer is too large */
+	if (n > 15)
+		return http_refuse(req, 413);
+	if (http_decimal(v, n, 15, &len))
+		return http_refuse(req, 400);
 	if (st->lengths++ && len != req->content_length)
 		return http_refuse(req, 400);
 	req->content_length = len;
@@ -231,11 +249,7 @@ static int http_header(struct cur *line, struct http_req *req, struct http_hdr_s
 	if (cur_peek_u8(line, &ch) || ch == ' ' || ch == '\t')
 		return http_refuse(req, 400);
 	http_word(line, ':', &name, &nlen);
-	for (size_t i = 0; i < nlen; i++) {
-		if (!http_tchar(name[i]))
-			return http_refuse(req, 400);
-	}
-	if (nlen == 0 || http_value(line, &v, &vlen))
+	if (!http_token(name, nlen) || http_value(line, &v, &vlen))
 		return http_refuse(req, 400);
 	for (size_t i = 0; i < sizeof(http_headers) / sizeof(http_headers[0]); i++) {
 		if (http_is(name, nlen, http_headers[i].name))
@@ -307,15 +321,7 @@ int http_query_u64(const char *query, const char *key, uint64_t *v)
 			break;
 		if (!http_is(k, klen, key))
 			continue;
-		*v = 0;
-		if (vlen == 0 || vlen > 19)
-			return -EINVAL;
-		for (size_t i = 0; i < vlen; i++) {
-			if (val[i] < '0' || val[i] > '9')
-				return -EINVAL;
-			*v = *v * 10 + (uint64_t)(val[i] - '0');
-		}
-		return 0;
+		return http_decimal(val, vlen, 19, v);
 	}
 	return -ENOENT;
 }

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "scanwall/fileio.h"
 #include "pol_int.h"
 
 /* Far above any real policy; keeps a wrong path (a disk image) from
@@ -40,51 +41,15 @@ out_diag:
 	return NULL;
 }
 
-static char *read_file(FILE *f, size_t *len)
-{
-	size_t cap = 4096, n = 0, got;
-	char *buf = malloc(cap), *bigger;
-
-	while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-		n += got;
-		if (n < cap)
-			continue;
-		if (cap >= POL_FILE_MAX) {
-			errno = EFBIG;
-			goto out_free;
-		}
-		bigger = realloc(buf, cap * 2);
-		if (!bigger)
-			goto out_free;
-		buf = bigger;
-		cap *= 2;
-	}
-	if (!buf || ferror(f))
-		goto out_free;	/* malloc and fread set errno */
-	*len = n;
-	return buf;
-out_free:
-	free(buf);
-	return NULL;
-}
-
 struct pol *pol_load(const char *path, FILE *diag)
 {
 	struct pol *pol;
 	size_t len = 0;
 	char *text;
-	FILE *f;
-	int err;
+	int err = sw_read_file(path, POL_FILE_MAX, &text, &len);
 
-	f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	errno = 0;
-	text = read_file(f, &len);
-	err = errno;
-	fclose(f);
-	if (!text) {
-		errno = err ? err : EIO;
+	if (err) {
+		errno = -err;
 		return NULL;
 	}
 	pol = pol_parse(path, text, len, diag);

@@ -21,24 +21,22 @@ static bool u128_le(const struct pol_u128 *a, const struct pol_u128 *b)
 	return a->hi < b->hi || (a->hi == b->hi && a->lo <= b->lo);
 }
 
-static bool aset_has(const struct pol_aset *s, uint8_t af, const uint8_t *addr)
+static bool aset_has(const struct pol_aset *s, uint8_t af, const struct pol_u128 *x)
 {
 	const struct pol_range *r = af == SW_AF_INET ? s->r4 : s->r6;
 	unsigned lo = 0, hi = af == SW_AF_INET ? s->n4 : s->n6, mid;
-	struct pol_u128 x;
 
 	if (s->any)
 		return true;
-	pol_addr_u128(af, addr, &x);
 	/* lo ends as the number of ranges starting at or below x. */
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (u128_le(&r[mid].lo, &x))
+		if (u128_le(&r[mid].lo, x))
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo > 0 && u128_le(&x, &r[lo - 1].hi);
+	return lo > 0 && u128_le(x, &r[lo - 1].hi);
 }
 
 static bool ports_have(const struct pol_crule *r, uint16_t port)
@@ -57,22 +55,28 @@ static bool ports_have(const struct pol_crule *r, uint16_t port)
 	return lo > 0 && port <= r->ports[lo - 1].hi;
 }
 
-static bool rule_matches(const struct pol_crule *r, const struct flow_key *k)
+static bool rule_matches(const struct pol_crule *r, const struct flow_key *k,
+			 const struct pol_u128 *src, const struct pol_u128 *dst)
 {
 	bool icmp = r->pub.proto == POL_ICMP || r->pub.proto == POL_ICMPV6;
 
-	return proto_ip[r->pub.proto] == k->proto && aset_has(&r->from, k->af, k->src) &&
-	       aset_has(&r->to, k->af, k->dst) && (icmp || ports_have(r, k->dport));
+	return proto_ip[r->pub.proto] == k->proto && aset_has(&r->from, k->af, src) &&
+	       aset_has(&r->to, k->af, dst) && (icmp || ports_have(r, k->dport));
 }
 
+/* Runs for every packet outside a known flow (a scan is all of them):
+ * the addresses are converted once, not once per rule. */
 const struct pol_rule *pol_match(const struct pol *pol, const struct flow_key *k)
 {
+	struct pol_u128 src, dst;
 	unsigned i;
 
 	if (k->af != SW_AF_INET && (k->af != SW_AF_INET6 || !IS_ENABLED(CONFIG_IPV6)))
 		return NULL;
+	pol_addr_u128(k->af, k->src, &src);
+	pol_addr_u128(k->af, k->dst, &dst);
 	for (i = 0; i < pol->nrules; i++)
-		if (rule_matches(&pol->rules[i], k))
+		if (rule_matches(&pol->rules[i], k, &src, &dst))
 			return &pol->rules[i].pub;
 	return NULL;
 }

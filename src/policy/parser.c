@@ -10,6 +10,7 @@
 
 #include "scanwall/catalog.h"
 #include "scanwall/config.h"
+#include "scanwall/dicom.h"
 #include "pol_int.h"
 
 struct parser {
@@ -236,23 +237,6 @@ static void def_addr_item(struct parser *p, void *ctx)
 		*slot = a;
 }
 
-static const char *ae_problem(const char *s, size_t len)
-{
-	size_t i;
-
-	if (len == 0)
-		return "is empty or all spaces";
-	if (len > POL_AE_MAX)
-		return "is longer than 16 characters";
-	for (i = 0; i < len; i++) {
-		if (s[i] == '\\')
-			return "contains a backslash";
-		if (s[i] < 0x20 || s[i] > 0x7e)
-			return "contains a control character";
-	}
-	return NULL;
-}
-
 /* Leading and trailing spaces of an AE title are padding (PS3.5 6.2), so
  * the policy keeps only the significant part, as pol_ae_allowed gets it. */
 static void ae_item(struct parser *p, void *ctx)
@@ -265,7 +249,7 @@ static void ae_item(struct parser *p, void *ctx)
 		start++;
 	while (len > start && p->t.s[len - 1] == ' ')
 		len--;
-	why = ae_problem(p->t.s + start, len - start);
+	why = dcm_ae_problem(p->t.s + start, len - start);
 	if (why) {
 		perr(p, &p->t, "AE title '%.*s' %s", QW(&p->t), why);
 		return;
@@ -305,49 +289,26 @@ static void service_item(struct parser *p, void *ctx)
 {
 	const struct cat_service *const *all = cat_services();
 	struct ast_rule *r = ctx;
-	char name[32];
+	char known[160];
+	size_t n = 0;
 	unsigned i;
 
-	if (p->t.len < sizeof(name)) {
-		memcpy(name, p->t.s, p->t.len);
-		name[p->t.len] = '\0';
-		for (i = 0; all[i]; i++)
-			if (strcmp(all[i]->name, name) == 0) {
-				r->services |= 1u << i;
-				return;
-			}
-	}
-	perr(p, &p->t, "unknown service '%.*s' (known: verification, storage, query-retrieve, "
-		       "worklist, mpps, storage-commitment)", QW(&p->t));
-}
-
-/* PS3.5 9.1: digits and dots, components without leading zeros, 64 at most. */
-static const char *uid_problem(const char *s, size_t len)
-{
-	size_t i, comp = 0;
-
-	if (len > POL_UID_MAX)
-		return "is longer than 64 characters";
-	for (i = 0; i <= len; i++) {
-		if (i == len || s[i] == '.') {
-			if (comp == 0)
-				return "has an empty component";
-			if (comp > 1 && s[i - comp] == '0')
-				return "has a component with a leading zero";
-			comp = 0;
-		} else if (s[i] < '0' || s[i] > '9') {
-			return "has a character that is not a digit or a dot";
-		} else {
-			comp++;
+	for (i = 0; all[i]; i++)
+		if (tok_is(&p->t, all[i]->name)) {
+			r->services |= 1u << i;
+			return;
 		}
-	}
-	return NULL;
+	/* the catalog is the one list of names: the message quotes it */
+	for (i = 0; all[i] && n < sizeof(known); i++)
+		n += (size_t)snprintf(known + n, sizeof(known) - n, "%s%s", i ? ", " : "",
+				      all[i]->name);
+	perr(p, &p->t, "unknown service '%.*s' (known: %s)", QW(&p->t), known);
 }
 
 static void sop_item(struct parser *p, void *ctx)
 {
 	struct ast_rule *r = ctx;
-	const char *why = uid_problem(p->t.s, p->t.len), **slot;
+	const char *why = dcm_uid_problem(p->t.s, p->t.len), **slot;
 
 	if (why) {
 		perr(p, &p->t, "bad UID '%.*s': it %s", QW(&p->t), why);

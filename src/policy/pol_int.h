@@ -67,8 +67,6 @@ bool tok_is(const struct tok *t, const char *word);
 /* --- parser.c: the syntax tree. Values are checked as they are read;
  * names are resolved later by the compiler, so order does not matter. */
 #define POL_NAME_MAX 32
-#define POL_AE_MAX 16
-#define POL_UID_MAX 64
 #define POL_REASON_MAX 200
 
 struct pol_addr {

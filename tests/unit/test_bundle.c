@@ -92,14 +92,18 @@ static void every_truncation_refused(void **state)
 	free(p);
 }
 
-static uint8_t *with_field(const uint8_t *p, size_t len, const uint8_t *f, size_t flen, size_t *out)
+/* The manifest p[0..len) with the field f appended, parsed. */
+static enum bundle_reason parse_with(const uint8_t *p, size_t len, const uint8_t *f, size_t flen)
 {
 	uint8_t *q = malloc(len + flen);
+	enum bundle_reason r;
 
+	assert_non_null(q);
 	memcpy(q, p, len);
 	memcpy(q + len, f, flen);
-	*out = len + flen;
-	return q;
+	r = parse(q, len + flen);
+	free(q);
+	return r;
 }
 
 static void unknown_fields(void **state)
@@ -107,18 +111,12 @@ static void unknown_fields(void **state)
 	static const uint8_t crit[] = { 200, 1, 0, 2, 'h', 'i' };
 	static const uint8_t noncrit[] = { 200, 0, 0, 2, 'h', 'i' };
 	static const uint8_t badflags[] = { 200, 2, 0, 0 };
-	size_t len, n;
-	uint8_t *p = build(&len), *q;
+	size_t len;
+	uint8_t *p = build(&len);
 
-	q = with_field(p, len, crit, sizeof(crit), &n);
-	assert_int_equal(parse(q, n), BUNDLE_E_CRITICAL);
-	free(q);
-	q = with_field(p, len, noncrit, sizeof(noncrit), &n);
-	assert_int_equal(parse(q, n), BUNDLE_OK);
-	free(q);
-	q = with_field(p, len, badflags, sizeof(badflags), &n);
-	assert_int_equal(parse(q, n), BUNDLE_E_MALFORMED);
-	free(q);
+	assert_int_equal(parse_with(p, len, crit, sizeof(crit)), BUNDLE_E_CRITICAL);
+	assert_int_equal(parse_with(p, len, noncrit, sizeof(noncrit)), BUNDLE_OK);
+	assert_int_equal(parse_with(p, len, badflags, sizeof(badflags)), BUNDLE_E_MALFORMED);
 	free(p);
 }
 
@@ -126,45 +124,44 @@ static void duplicates_and_order(void **state)
 {
 	static const uint8_t version[] = { 3, 1, 0, 8, 0, 0, 0, 0, 0, 0, 0, 99 };
 	static const uint8_t created_critical[] = { 5, 1, 0, 8, 0, 0, 0, 0, 0, 0, 0, 1 };
-	size_t len, n;
-	uint8_t *p = build(&len), *q;
+	size_t len;
+	uint8_t *p = build(&len);
 
-	q = with_field(p, len, version, sizeof(version), &n);
-	assert_int_equal(parse(q, n), BUNDLE_E_MALFORMED);
-	free(q);
+	assert_int_equal(parse_with(p, len, version, sizeof(version)), BUNDLE_E_MALFORMED);
 	/* a known field must carry its defined criticality */
-	q = with_field(p, len, created_critical, sizeof(created_critical), &n);
-	assert_int_equal(parse(q, n), BUNDLE_E_MALFORMED);
-	free(q);
+	assert_int_equal(parse_with(p, len, created_critical, sizeof(created_critical)),
+			 BUNDLE_E_MALFORMED);
 	/* the format field must come first */
 	assert_int_equal(parse(p + 6, len - 6), BUNDLE_E_MALFORMED);
 	free(p);
 }
 
-static void bad_payload_names(void **state)
+/* The sample manifest with payload i renamed, written and read back. */
+static enum bundle_reason parse_renamed(unsigned i, const char *name)
 {
-	static const char *const bad[] = { "../etc", ".hidden", "a/b", "sp ace" };
 	struct bundle_manifest m;
+	enum bundle_reason r;
 	size_t len;
 	uint8_t *p;
 
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		sample(&m);
-		strcpy(m.payload[1].name, bad[i]);
-		assert_int_equal(bundle_build_manifest(&m, &p, &len), 0);
-		assert_int_equal(parse(p, len), BUNDLE_E_MALFORMED);
-		free(p);
-	}
 	sample(&m);
-	strcpy(m.payload[1].name, "policy");	/* the same name twice */
+	strcpy(m.payload[i].name, name);
 	assert_int_equal(bundle_build_manifest(&m, &p, &len), 0);
-	assert_int_equal(parse(p, len), BUNDLE_E_MALFORMED);
+	r = parse(p, len);
 	free(p);
-	sample(&m);
-	strcpy(m.payload[0].name, "rules");	/* a policy bundle without its policy */
-	assert_int_equal(bundle_build_manifest(&m, &p, &len), 0);
-	assert_int_equal(parse(p, len), BUNDLE_E_MALFORMED);
-	free(p);
+	return r;
+}
+
+static void bad_payload_names(void **state)
+{
+	static const char *const bad[] = { "../etc", ".hidden", "a/b", "sp ace" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(parse_renamed(1, bad[i]), BUNDLE_E_MALFORMED);
+	/* the same name twice */
+	assert_int_equal(parse_renamed(1, "policy"), BUNDLE_E_MALFORMED);
+	/* a policy bundle without its policy */
+	assert_int_equal(parse_renamed(0, "rules"), BUNDLE_E_MALFORMED);
 }
 
 static uint8_t *container(size_t *len, unsigned extra_bytes)

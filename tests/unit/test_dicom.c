@@ -670,10 +670,55 @@ static void conv_rq_body(struct conv *c, uint16_t version, const char *called,
 	pb_pdu_end(p, at);
 }
 
-static void body_good(struct pb *p)
+/* The application context and echoscu's one presentation context. */
+static void app_echo(struct pb *p)
 {
 	pb_item_str(p, 0x10, UID_APP_CONTEXT);
 	pb_rq_context(p, 1, UID_VERIFICATION, UID_IMPLICIT_LE);
+}
+
+/* A well-formed RQ body proposing abstract syntax abs on context id. */
+static void body_context(struct pb *p, uint8_t id, const char *abs)
+{
+	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	pb_rq_context(p, id, abs, UID_IMPLICIT_LE);
+	pb_user_info(p, 16384);
+}
+
+static void body_good(struct pb *p)
+{
+	body_context(p, 1, UID_VERIFICATION);
+}
+
+/* app_echo, then a user information item of the given sub-items. */
+static void user_subs(struct pb *p, const char *raw, size_t n)
+{
+	size_t at;
+
+	app_echo(p);
+	at = pb_item_begin(p, 0x50);
+	pb_raw(p, raw, n);
+	pb_item_end(p, at);
+}
+
+#define USER_SUBS(p, lit) user_subs(p, lit, sizeof(lit) - 1)
+#define MAX_LEN_16K "\x51\x00\x00\x04\x00\x00\x40\x00"	/* 0x51: 16384 */
+
+/* The application context, then a presentation context item with id 1
+ * whose sub-items the caller writes before ctx1_end(). */
+static size_t ctx1_begin(struct pb *p)
+{
+	size_t at;
+
+	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	at = pb_item_begin(p, 0x20);
+	pb_raw(p, "\x01\x00\x00\x00", 4);
+	return at;
+}
+
+static void ctx1_end(struct pb *p, size_t at)
+{
+	pb_item_end(p, at);
 	pb_user_info(p, 16384);
 }
 
@@ -726,15 +771,13 @@ static void body_zero_app(struct pb *p)
 
 static void body_zero_user_subs(struct pb *p)
 {
-	size_t at, i;
+	char raw[200 * 4 + sizeof(MAX_LEN_16K) - 1];
+	size_t i;
 
-	pb_item_str(p, 0x10, UID_APP_CONTEXT);
-	pb_rq_context(p, 1, UID_VERIFICATION, UID_IMPLICIT_LE);
-	at = pb_item_begin(p, 0x50);
 	for (i = 0; i < 200; i++)
-		pb_raw(p, "\x60\x00\x00\x00", 4);
-	pb_raw(p, "\x51\x00\x00\x04\x00\x00\x40\x00", 8);
-	pb_item_end(p, at);
+		memcpy(raw + 4 * i, "\x60\x00\x00\x00", 4);
+	memcpy(raw + 4 * i, MAX_LEN_16K, sizeof(MAX_LEN_16K) - 1);
+	user_subs(p, raw, sizeof(raw));
 }
 
 static void body_unknown_item(struct pb *p)
@@ -745,16 +788,12 @@ static void body_unknown_item(struct pb *p)
 
 static void body_unknown_subitem(struct pb *p)
 {
-	size_t at;
+	size_t at = ctx1_begin(p);
 
-	pb_item_str(p, 0x10, UID_APP_CONTEXT);
-	at = pb_item_begin(p, 0x20);
-	pb_raw(p, "\x01\x00\x00\x00", 4);
 	pb_item_str(p, 0x30, UID_VERIFICATION);
 	pb_item_str(p, 0x31, UID_VERIFICATION);
 	pb_item_str(p, 0x40, UID_IMPLICIT_LE);
-	pb_item_end(p, at);
-	pb_user_info(p, 16384);
+	ctx1_end(p, at);
 }
 
 static void body_no_app(struct pb *p)
@@ -771,19 +810,12 @@ static void body_no_context(struct pb *p)
 
 static void body_no_user(struct pb *p)
 {
-	pb_item_str(p, 0x10, UID_APP_CONTEXT);
-	pb_rq_context(p, 1, UID_VERIFICATION, UID_IMPLICIT_LE);
+	app_echo(p);
 }
 
 static void body_no_max(struct pb *p)
 {
-	size_t at;
-
-	pb_item_str(p, 0x10, UID_APP_CONTEXT);
-	pb_rq_context(p, 1, UID_VERIFICATION, UID_IMPLICIT_LE);
-	at = pb_item_begin(p, 0x50);
-	pb_item_str(p, 0x52, UID_DCMTK_IMPL);
-	pb_item_end(p, at);
+	USER_SUBS(p, "\x52\x00\x00\x1b" UID_DCMTK_IMPL);	/* 27 bytes */
 }
 
 static void body_two_apps(struct pb *p)
@@ -800,37 +832,18 @@ static void body_two_users(struct pb *p)
 
 static void body_two_max(struct pb *p)
 {
-	size_t at;
-
-	pb_item_str(p, 0x10, UID_APP_CONTEXT);
-	pb_rq_context(p, 1, UID_VERIFICATION, UID_IMPLICIT_LE);
-	at = pb_item_begin(p, 0x50);
-	pb_raw(p, "\x51\x00\x00\x04\x00\x00\x40\x00", 8);
-	pb_raw(p, "\x51\x00\x00\x04\x00\x00\x40\x00", 8);
-	pb_item_end(p, at);
+	USER_SUBS(p, MAX_LEN_16K MAX_LEN_16K);
 }
 
 static void body_max_len2(struct pb *p)
 {
-	size_t at;
-
-	pb_item_str(p, 0x10, UID_APP_CONTEXT);
-	pb_rq_context(p, 1, UID_VERIFICATION, UID_IMPLICIT_LE);
-	at = pb_item_begin(p, 0x50);
-	pb_raw(p, "\x51\x00\x00\x02\x40\x00", 6);
-	pb_item_end(p, at);
+	USER_SUBS(p, "\x51\x00\x00\x02\x40\x00");
 }
 
+/* an implementation version name of 17 bytes, one over */
 static void body_impl_version_17(struct pb *p)
 {
-	size_t at;
-
-	pb_item_str(p, 0x10, UID_APP_CONTEXT);
-	pb_rq_context(p, 1, UID_VERIFICATION, UID_IMPLICIT_LE);
-	at = pb_item_begin(p, 0x50);
-	pb_raw(p, "\x51\x00\x00\x04\x00\x00\x40\x00", 8);
-	pb_item_str(p, 0x55, "OFFIS_DCMTK_367_X");
-	pb_item_end(p, at);
+	USER_SUBS(p, MAX_LEN_16K "\x55\x00\x00\x11" "OFFIS_DCMTK_367_X");
 }
 
 static void body_wrong_app(struct pb *p)
@@ -842,84 +855,61 @@ static void body_wrong_app(struct pb *p)
 
 static void body_even_id(struct pb *p)
 {
-	pb_item_str(p, 0x10, UID_APP_CONTEXT);
-	pb_rq_context(p, 2, UID_VERIFICATION, UID_IMPLICIT_LE);
-	pb_user_info(p, 16384);
+	body_context(p, 2, UID_VERIFICATION);
 }
 
 static void body_zero_id(struct pb *p)
 {
-	pb_item_str(p, 0x10, UID_APP_CONTEXT);
-	pb_rq_context(p, 0, UID_VERIFICATION, UID_IMPLICIT_LE);
-	pb_user_info(p, 16384);
+	body_context(p, 0, UID_VERIFICATION);
 }
 
 static void body_dup_id(struct pb *p)
 {
-	pb_item_str(p, 0x10, UID_APP_CONTEXT);
-	pb_rq_context(p, 1, UID_VERIFICATION, UID_IMPLICIT_LE);
+	app_echo(p);
 	pb_rq_context(p, 1, UID_CT, UID_IMPLICIT_LE);
 	pb_user_info(p, 16384);
 }
 
 static void body_two_abstract(struct pb *p)
 {
-	size_t at;
+	size_t at = ctx1_begin(p);
 
-	pb_item_str(p, 0x10, UID_APP_CONTEXT);
-	at = pb_item_begin(p, 0x20);
-	pb_raw(p, "\x01\x00\x00\x00", 4);
 	pb_item_str(p, 0x30, UID_VERIFICATION);
 	pb_item_str(p, 0x30, UID_VERIFICATION);
 	pb_item_str(p, 0x40, UID_IMPLICIT_LE);
-	pb_item_end(p, at);
-	pb_user_info(p, 16384);
+	ctx1_end(p, at);
 }
 
 static void body_no_abstract(struct pb *p)
 {
-	size_t at;
+	size_t at = ctx1_begin(p);
 
-	pb_item_str(p, 0x10, UID_APP_CONTEXT);
-	at = pb_item_begin(p, 0x20);
-	pb_raw(p, "\x01\x00\x00\x00", 4);
 	pb_item_str(p, 0x40, UID_IMPLICIT_LE);
-	pb_item_end(p, at);
-	pb_user_info(p, 16384);
+	ctx1_end(p, at);
 }
 
 static void body_no_ts(struct pb *p)
 {
-	size_t at;
+	size_t at = ctx1_begin(p);
 
-	pb_item_str(p, 0x10, UID_APP_CONTEXT);
-	at = pb_item_begin(p, 0x20);
-	pb_raw(p, "\x01\x00\x00\x00", 4);
 	pb_item_str(p, 0x30, UID_VERIFICATION);
-	pb_item_end(p, at);
-	pb_user_info(p, 16384);
+	ctx1_end(p, at);
 }
 
 static const char *bad_uid;
 
 static void body_bad_uid(struct pb *p)
 {
-	pb_item_str(p, 0x10, UID_APP_CONTEXT);
-	pb_rq_context(p, 1, bad_uid, UID_IMPLICIT_LE);
-	pb_user_info(p, 16384);
+	body_context(p, 1, bad_uid);
 }
 
 static void body_bad_uid_pad2(struct pb *p)
 {
-	size_t at;
+	size_t at = ctx1_begin(p);
 
-	pb_item_str(p, 0x10, UID_APP_CONTEXT);
-	at = pb_item_begin(p, 0x20);
-	pb_raw(p, "\x01\x00\x00\x00", 4);
 	pb_item_str(p, 0x30, UID_VERIFICATION);
 	pb_raw(p, "\x40\x00\x00\x13" UID_IMPLICIT_LE "\0\0", 23);
-	pb_item_end(p, at);
-	pb_user_info(p, 16384);
+	ctx1_end(p, at);
 }
 
 static void test_item_faults(void **state)
@@ -981,6 +971,26 @@ static void test_item_faults(void **state)
 	}
 }
 
+/* echoscu's RQ, then an AC up to its application context: the caller
+ * writes the presentation contexts before conv_ac_end(). */
+static struct pb *conv_ac_begin(struct conv *c, uint16_t version, size_t *at)
+{
+	struct pb *p;
+
+	c->n = 0;
+	pb_echo_rq(conv_add(c, I));
+	p = conv_add(c, A);
+	*at = pb_assoc_begin(p, 0x02, version, "ANY-SCP", "ECHOSCU");
+	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	return p;
+}
+
+static void conv_ac_end(struct pb *p, size_t at)
+{
+	pb_user_info(p, 16384);
+	pb_pdu_end(p, at);
+}
+
 static void test_ac_faults(void **state)
 {
 	struct conv c;
@@ -988,46 +998,26 @@ static void test_ac_faults(void **state)
 	size_t at;
 
 	/* a context the RQ never proposed */
-	c.n = 0;
-	pb_echo_rq(conv_add(&c, I));
-	p = conv_add(&c, A);
-	at = pb_assoc_begin(p, 0x02, 1, "ANY-SCP", "ECHOSCU");
-	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	p = conv_ac_begin(&c, 1, &at);
 	pb_ac_context(p, 3, 0, UID_IMPLICIT_LE);
-	pb_user_info(p, 16384);
-	pb_pdu_end(p, at);
+	conv_ac_end(p, at);
 	expect_abort(pol_full, &c, 1, DCM_F_CONTEXT_ID, 6);
 	/* result out of range */
-	c.n = 0;
-	pb_echo_rq(conv_add(&c, I));
-	p = conv_add(&c, A);
-	at = pb_assoc_begin(p, 0x02, 1, "ANY-SCP", "ECHOSCU");
-	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	p = conv_ac_begin(&c, 1, &at);
 	pb_ac_context(p, 1, 5, UID_IMPLICIT_LE);
-	pb_user_info(p, 16384);
-	pb_pdu_end(p, at);
+	conv_ac_end(p, at);
 	expect_abort(pol_full, &c, 1, DCM_F_CONTEXT_ID, 6);
 	/* accepted with two transfer syntaxes */
-	c.n = 0;
-	pb_echo_rq(conv_add(&c, I));
-	p = conv_add(&c, A);
-	at = pb_assoc_begin(p, 0x02, 1, "ANY-SCP", "ECHOSCU");
-	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	p = conv_ac_begin(&c, 1, &at);
 	pb_raw(p, "\x21\x00\x00\x2e\x01\x00\x00\x00", 8);
 	pb_item_str(p, 0x40, UID_IMPLICIT_LE);
 	pb_item_str(p, 0x40, UID_IMPLICIT_LE);
-	pb_user_info(p, 16384);
-	pb_pdu_end(p, at);
+	conv_ac_end(p, at);
 	expect_abort(pol_full, &c, 1, DCM_F_TRANSFER_SYNTAX, 6);
 	/* protocol version: in the AC an abort, the RQ was already passed */
-	c.n = 0;
-	pb_echo_rq(conv_add(&c, I));
-	p = conv_add(&c, A);
-	at = pb_assoc_begin(p, 0x02, 0, "ANY-SCP", "ECHOSCU");
-	pb_item_str(p, 0x10, UID_APP_CONTEXT);
+	p = conv_ac_begin(&c, 0, &at);
 	pb_ac_context(p, 1, 0, UID_IMPLICIT_LE);
-	pb_user_info(p, 16384);
-	pb_pdu_end(p, at);
+	conv_ac_end(p, at);
 	expect_abort(pol_full, &c, 1, DCM_F_PROTOCOL_VERSION, 6);
 }
 
@@ -1104,46 +1094,46 @@ static void test_pdv_faults(void **state)
 	expect_abort(pol_full, &c, 3, DCM_F_PDV_ORDER, 6);
 }
 
-static void test_command_faults(void **state)
+/* The established echo association, then cmd[0..n) as one command
+ * fragment: a malformed command set. */
+static void expect_command_fault(const struct pb *cmd, size_t n)
 {
 	struct conv c;
+
+	conv_established(&c);
+	pb_pdata(conv_add(&c, I), 1, 0x03, cmd->b, n);
+	expect_abort(pol_full, &c, 2, DCM_F_COMMAND, 6);
+}
+
+static void test_command_faults(void **state)
+{
 	struct pb cmd;
 
 	/* a group other than 0000 */
-	conv_established(&c);
 	cmd.n = 0;
 	pb_command(&cmd, UID_VERIFICATION, 0x0030, 0x0101);
 	pb_raw(&cmd, "\x08\x00\x16\x00\x02\x00\x00\x00\x31\x00", 10);
-	pb_pdata(conv_add(&c, I), 1, 0x03, cmd.b, cmd.n);
-	expect_abort(pol_full, &c, 2, DCM_F_COMMAND, 6);
+	expect_command_fault(&cmd, cmd.n);
 	/* no Command Field */
-	conv_established(&c);
 	cmd.n = 0;
 	pb_elem_ui(&cmd, 0x0002, UID_VERIFICATION);
 	pb_elem_us(&cmd, 0x0800, 0x0101);
-	pb_pdata(conv_add(&c, I), 1, 0x03, cmd.b, cmd.n);
-	expect_abort(pol_full, &c, 2, DCM_F_COMMAND, 6);
+	expect_command_fault(&cmd, cmd.n);
 	/* an element cut off by the last fragment */
-	conv_established(&c);
 	cmd.n = 0;
 	pb_command(&cmd, UID_VERIFICATION, 0x0030, 0x0101);
-	pb_pdata(conv_add(&c, I), 1, 0x03, cmd.b, cmd.n - 1);
-	expect_abort(pol_full, &c, 2, DCM_F_COMMAND, 6);
+	expect_command_fault(&cmd, cmd.n - 1);
 	/* Command Field of the wrong length */
-	conv_established(&c);
 	cmd.n = 0;
 	pb_elem_ui(&cmd, 0x0002, UID_VERIFICATION);
 	pb_raw(&cmd, "\x00\x00\x00\x01\x04\x00\x00\x00\x30\x00\x00\x00", 12);
 	pb_elem_us(&cmd, 0x0800, 0x0101);
-	pb_pdata(conv_add(&c, I), 1, 0x03, cmd.b, cmd.n);
-	expect_abort(pol_full, &c, 2, DCM_F_COMMAND, 6);
+	expect_command_fault(&cmd, cmd.n);
 	/* a huge value length to skip, past the last fragment */
-	conv_established(&c);
 	cmd.n = 0;
 	pb_command(&cmd, UID_VERIFICATION, 0x0030, 0x0101);
 	pb_raw(&cmd, "\x00\x00\x00\x10\xff\xff\xff\xff", 8);
-	pb_pdata(conv_add(&c, I), 1, 0x03, cmd.b, cmd.n);
-	expect_abort(pol_full, &c, 2, DCM_F_COMMAND, 6);
+	expect_command_fault(&cmd, cmd.n);
 }
 
 /* --- small pieces -------------------------------------------------------- */

@@ -85,28 +85,51 @@ static unsigned match_line(const struct pol *pol, int proto, const char *src, co
 	return r ? r->line : 0;
 }
 
+struct match_case {
+	int proto;
+	const char *src, *dst;
+	uint16_t dport;
+	unsigned line;		/* of the rule that must match; 0: none */
+};
+
+static void expect_lines_n(const struct pol *pol, const struct match_case *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned got = match_line(pol, c[i].proto, c[i].src, c[i].dst, c[i].dport);
+
+		if (got != c[i].line)
+			fail_msg("case %zu: proto %d %s -> %s port %u matched line %u, expected %u",
+				 i, c[i].proto, c[i].src, c[i].dst, c[i].dport, got, c[i].line);
+	}
+}
+
+#define expect_lines(pol, cases) expect_lines_n(pol, cases, sizeof(cases) / sizeof((cases)[0]))
+
 static void test_example(void **state)
 {
+	static const struct match_case cases[] = {
+		{ 6, "10.20.1.10", "10.20.4.15", 104, L_PACS_SYMBIA },
+		{ 6, "10.20.4.15", "10.20.1.10", 104, L_SYMBIA_PACS },
+		{ 6, "10.20.4.15", "10.20.1.20", 104, L_SYMBIA_RIS },
+		{ 6, "10.20.3.77", "10.20.4.15", 104, L_VIEWERS },
+		{ 17, "10.20.4.15", "10.20.0.5", 123, L_NTP },
+		{ 1, "10.20.3.9", "10.20.4.15", 0x0800, L_ICMP },
+		{ 6, "192.0.2.1", "10.20.4.15", 80, L_WEB },
+		{ 6, "192.0.2.1", "10.20.4.15", 443, L_WEB },
+		{ 6, "10.20.1.10", "10.20.4.15", 3465, L_HPCA },
+		/* what no rule names falls to the default */
+		{ 17, "10.20.4.15", "10.20.0.5", 124, 0 },
+		{ 6, "10.20.4.15", "10.20.0.5", 123, 0 },
+		{ 1, "10.20.1.10", "10.20.4.15", 0x0800, 0 },
+		{ 6, "10.20.4.15", "10.20.3.77", 104, 0 },
+		{ 6, "10.20.1.10", "10.20.4.15", 105, 0 },
+	};
 	struct pol *pol = parse(example);
 	const struct pol_rule *r;
 	struct flow_key k;
 
 	assert_int_equal(pol_rule_count(pol), 8);
-	assert_int_equal(match_line(pol, 6, "10.20.1.10", "10.20.4.15", 104), L_PACS_SYMBIA);
-	assert_int_equal(match_line(pol, 6, "10.20.4.15", "10.20.1.10", 104), L_SYMBIA_PACS);
-	assert_int_equal(match_line(pol, 6, "10.20.4.15", "10.20.1.20", 104), L_SYMBIA_RIS);
-	assert_int_equal(match_line(pol, 6, "10.20.3.77", "10.20.4.15", 104), L_VIEWERS);
-	assert_int_equal(match_line(pol, 17, "10.20.4.15", "10.20.0.5", 123), L_NTP);
-	assert_int_equal(match_line(pol, 1, "10.20.3.9", "10.20.4.15", 0x0800), L_ICMP);
-	assert_int_equal(match_line(pol, 6, "192.0.2.1", "10.20.4.15", 80), L_WEB);
-	assert_int_equal(match_line(pol, 6, "192.0.2.1", "10.20.4.15", 443), L_WEB);
-	assert_int_equal(match_line(pol, 6, "10.20.1.10", "10.20.4.15", 3465), L_HPCA);
-	/* what no rule names falls to the default */
-	assert_int_equal(match_line(pol, 17, "10.20.4.15", "10.20.0.5", 124), 0);
-	assert_int_equal(match_line(pol, 6, "10.20.4.15", "10.20.0.5", 123), 0);
-	assert_int_equal(match_line(pol, 1, "10.20.1.10", "10.20.4.15", 0x0800), 0);
-	assert_int_equal(match_line(pol, 6, "10.20.4.15", "10.20.3.77", 104), 0);
-	assert_int_equal(match_line(pol, 6, "10.20.1.10", "10.20.4.15", 105), 0);
+	expect_lines(pol, cases);
 	assert_int_equal(pol_default_action(pol), POL_BLOCK);
 
 	k = key(6, "10.20.1.10", "10.20.4.15", 104);
@@ -134,82 +157,97 @@ static void test_example(void **state)
 
 static void test_cidr_v4(void **state)
 {
-	struct pol *pol = parse("device d 10.0.0.1 ae D\n"
-				"peer net 10.20.3.0/24, 192.168.0.0/16, 172.16.5.4 ae any\n"
-				"peer everyone 0.0.0.0/0 ae any\n"
-				"allow tcp from net to d port 1\n"
-				"allow tcp from everyone to d port 2\n");
+	static const char text[] =
+		"device d 10.0.0.1 ae D\n"
+		"peer net 10.20.3.0/24, 192.168.0.0/16, 172.16.5.4 ae any\n"
+		"peer everyone 0.0.0.0/0 ae any\n"
+		"allow tcp from net to d port 1\n"
+		"allow tcp from everyone to d port 2\n";
+	static const struct match_case cases[] = {
+		{ 6, "10.20.3.0", "10.0.0.1", 1, 4 },
+		{ 6, "10.20.3.255", "10.0.0.1", 1, 4 },
+		{ 6, "10.20.2.255", "10.0.0.1", 1, 0 },
+		{ 6, "10.20.4.0", "10.0.0.1", 1, 0 },
+		{ 6, "192.168.255.255", "10.0.0.1", 1, 4 },
+		{ 6, "192.169.0.0", "10.0.0.1", 1, 0 },
+		{ 6, "172.16.5.4", "10.0.0.1", 1, 4 },
+		{ 6, "172.16.5.5", "10.0.0.1", 1, 0 },
+		{ 6, "172.16.5.3", "10.0.0.1", 1, 0 },
+		/* the destination set is the device's one address */
+		{ 6, "10.20.3.1", "10.0.0.2", 1, 0 },
+		{ 6, "0.0.0.0", "10.0.0.1", 2, 5 },
+		{ 6, "255.255.255.255", "10.0.0.1", 2, 5 },
+	};
+	struct pol *pol = parse(text);
 
-	assert_int_equal(match_line(pol, 6, "10.20.3.0", "10.0.0.1", 1), 4);
-	assert_int_equal(match_line(pol, 6, "10.20.3.255", "10.0.0.1", 1), 4);
-	assert_int_equal(match_line(pol, 6, "10.20.2.255", "10.0.0.1", 1), 0);
-	assert_int_equal(match_line(pol, 6, "10.20.4.0", "10.0.0.1", 1), 0);
-	assert_int_equal(match_line(pol, 6, "192.168.255.255", "10.0.0.1", 1), 4);
-	assert_int_equal(match_line(pol, 6, "192.169.0.0", "10.0.0.1", 1), 0);
-	assert_int_equal(match_line(pol, 6, "172.16.5.4", "10.0.0.1", 1), 4);
-	assert_int_equal(match_line(pol, 6, "172.16.5.5", "10.0.0.1", 1), 0);
-	assert_int_equal(match_line(pol, 6, "172.16.5.3", "10.0.0.1", 1), 0);
-	/* the destination set is the device's one address */
-	assert_int_equal(match_line(pol, 6, "10.20.3.1", "10.0.0.2", 1), 0);
-	assert_int_equal(match_line(pol, 6, "0.0.0.0", "10.0.0.1", 2), 5);
-	assert_int_equal(match_line(pol, 6, "255.255.255.255", "10.0.0.1", 2), 5);
+	expect_lines(pol, cases);
 	pol_free(pol);
 }
 
 static void test_cidr_v6(void **state)
 {
+	static const char text[] =
+		"device d fd00::1, 10.0.0.1 ae D\n"
+		"peer lab fd00:30::/48 ae any\n"
+		"peer half fd00:40::/65 ae any\n"
+		"peer pair fd00:50::/127 ae any\n"
+		"peer all6 ::/0 ae any\n"
+		"allow udp from lab to d port 1\n"
+		"allow udp from half to d port 1\n"
+		"allow udp from pair to d port 1\n"
+		"allow udp from all6 to d port 2\n";
+	static const struct match_case cases[] = {
+		{ 17, "fd00:30::", "fd00::1", 1, 6 },
+		{ 17, "fd00:30:0:ffff:ffff:ffff:ffff:ffff", "fd00::1", 1, 6 },
+		{ 17, "fd00:30:1::", "fd00::1", 1, 0 },
+		{ 17, "fd00:2f:ffff:ffff:ffff:ffff:ffff:ffff", "fd00::1", 1, 0 },
+		{ 17, "fd00:40::7fff:ffff:ffff:ffff", "fd00::1", 1, 7 },
+		{ 17, "fd00:40::8000:0:0:0", "fd00::1", 1, 0 },
+		{ 17, "fd00:50::1", "fd00::1", 1, 8 },
+		{ 17, "fd00:50::2", "fd00::1", 1, 0 },
+		{ 17, "::", "fd00::1", 2, 9 },
+		{ 17, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "fd00::1", 2, 9 },
+		/* families never cross: ::/0 is no IPv4 address, 10.0.0.1 no IPv6 one */
+		{ 17, "10.0.0.9", "10.0.0.1", 2, 0 },
+		{ 17, "::a00:9", "fd00::1", 2, 9 },
+		{ 17, "fd00:30::1", "::a00:1", 1, 0 },
+	};
 	struct pol *pol;
 
 	if (!IS_ENABLED(CONFIG_IPV6))
 		skip();
-	pol = parse("device d fd00::1, 10.0.0.1 ae D\n"
-				"peer lab fd00:30::/48 ae any\n"
-				"peer half fd00:40::/65 ae any\n"
-				"peer pair fd00:50::/127 ae any\n"
-				"peer all6 ::/0 ae any\n"
-				"allow udp from lab to d port 1\n"
-				"allow udp from half to d port 1\n"
-				"allow udp from pair to d port 1\n"
-				"allow udp from all6 to d port 2\n");
+	pol = parse(text);
 
-	assert_int_equal(match_line(pol, 17, "fd00:30::", "fd00::1", 1), 6);
-	assert_int_equal(match_line(pol, 17, "fd00:30:0:ffff:ffff:ffff:ffff:ffff", "fd00::1", 1), 6);
-	assert_int_equal(match_line(pol, 17, "fd00:30:1::", "fd00::1", 1), 0);
-	assert_int_equal(match_line(pol, 17, "fd00:2f:ffff:ffff:ffff:ffff:ffff:ffff", "fd00::1", 1), 0);
-	assert_int_equal(match_line(pol, 17, "fd00:40::7fff:ffff:ffff:ffff", "fd00::1", 1), 7);
-	assert_int_equal(match_line(pol, 17, "fd00:40::8000:0:0:0", "fd00::1", 1), 0);
-	assert_int_equal(match_line(pol, 17, "fd00:50::1", "fd00::1", 1), 8);
-	assert_int_equal(match_line(pol, 17, "fd00:50::2", "fd00::1", 1), 0);
-	assert_int_equal(match_line(pol, 17, "::", "fd00::1", 2), 9);
-	assert_int_equal(match_line(pol, 17, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "fd00::1", 2), 9);
-	/* families never cross: ::/0 is no IPv4 address, 10.0.0.1 no IPv6 one */
-	assert_int_equal(match_line(pol, 17, "10.0.0.9", "10.0.0.1", 2), 0);
-	assert_int_equal(match_line(pol, 17, "::a00:9", "fd00::1", 2), 9);
-	assert_int_equal(match_line(pol, 17, "fd00:30::1", "::a00:1", 1), 0);
+	expect_lines(pol, cases);
 	pol_free(pol);
 }
 
 static void test_ports(void **state)
 {
-	struct pol *pol = parse("device d 10.0.0.1 ae D\n"
-				"allow tcp from any to d port 2000-2010, 1, 2011 65535\n"
-				"allow udp from any to d\n"
-				"allow icmp from any to d\n");
+	static const char text[] =
+		"device d 10.0.0.1 ae D\n"
+		"allow tcp from any to d port 2000-2010, 1, 2011 65535\n"
+		"allow udp from any to d\n"
+		"allow icmp from any to d\n";
+	static const struct match_case cases[] = {
+		{ 6, "10.0.0.2", "10.0.0.1", 1, 2 },
+		{ 6, "10.0.0.2", "10.0.0.1", 2, 0 },
+		{ 6, "10.0.0.2", "10.0.0.1", 1999, 0 },
+		{ 6, "10.0.0.2", "10.0.0.1", 2000, 2 },
+		{ 6, "10.0.0.2", "10.0.0.1", 2011, 2 },
+		{ 6, "10.0.0.2", "10.0.0.1", 2012, 0 },
+		{ 6, "10.0.0.2", "10.0.0.1", 65535, 2 },
+		{ 6, "10.0.0.2", "10.0.0.1", 0, 0 },
+		/* no port list: every port */
+		{ 17, "10.0.0.2", "10.0.0.1", 0, 3 },
+		{ 17, "10.0.0.2", "10.0.0.1", 65535, 3 },
+		/* ICMP carries type and code where ports would be */
+		{ 1, "10.0.0.2", "10.0.0.1", 0x0300, 4 },
+		{ 58, "10.0.0.2", "10.0.0.1", 0x8000, 0 },
+	};
+	struct pol *pol = parse(text);
 
-	assert_int_equal(match_line(pol, 6, "10.0.0.2", "10.0.0.1", 1), 2);
-	assert_int_equal(match_line(pol, 6, "10.0.0.2", "10.0.0.1", 2), 0);
-	assert_int_equal(match_line(pol, 6, "10.0.0.2", "10.0.0.1", 1999), 0);
-	assert_int_equal(match_line(pol, 6, "10.0.0.2", "10.0.0.1", 2000), 2);
-	assert_int_equal(match_line(pol, 6, "10.0.0.2", "10.0.0.1", 2011), 2);
-	assert_int_equal(match_line(pol, 6, "10.0.0.2", "10.0.0.1", 2012), 0);
-	assert_int_equal(match_line(pol, 6, "10.0.0.2", "10.0.0.1", 65535), 2);
-	assert_int_equal(match_line(pol, 6, "10.0.0.2", "10.0.0.1", 0), 0);
-	/* no port list: every port */
-	assert_int_equal(match_line(pol, 17, "10.0.0.2", "10.0.0.1", 0), 3);
-	assert_int_equal(match_line(pol, 17, "10.0.0.2", "10.0.0.1", 65535), 3);
-	/* ICMP carries type and code where ports would be */
-	assert_int_equal(match_line(pol, 1, "10.0.0.2", "10.0.0.1", 0x0300), 4);
-	assert_int_equal(match_line(pol, 58, "10.0.0.2", "10.0.0.1", 0x8000), 0);
+	expect_lines(pol, cases);
 	pol_free(pol);
 }
 
