@@ -16,9 +16,9 @@ out=build/fuzz
 mkdir -p "$out"
 make --no-print-directory build/include/generated/autoconf.h >/dev/null
 # The parsing modules, and the engine core without its kernel plumbing.
-# The management plane contributes its parsers only, HTTP and the JSON walker
-# (the rest talks to sockets).
-srcs=$(ls src/common/*.c src/policy/*.c src/dicom/*.c src/bundle/*.c src/mgmt/http*.c src/mgmt/json.c \
+# The management plane contributes its HTTP parser only (the rest talks to
+# sockets); the JSON reader is in src/common.
+srcs=$(ls src/common/*.c src/policy/*.c src/dicom/*.c src/bundle/*.c src/mgmt/http*.c \
 	src/engine/{pkt,flow,stream,reply,engine,verdict,dflow}.c 2>/dev/null |
 	grep -v -e '/main\.c$' -e '/tool\.c$' || true)
 status=0

@@ -1,8 +1,7 @@
 /* The serial console `scanwall` (docs/console.md): private to src/console.
  *
- * The pieces, one file each: a JSON reader for the control socket's
- * answers (json.c), the configuration store (conf.c, conf_file.c), the
- * input checks and word splitter (input.c), the command trees (cmd.c,
+ * The pieces, one file each: the configuration store (conf.c, conf_file.c),
+ * the input checks and word splitter (input.c), the command trees (cmd.c,
  * cmd_conf.c), the pretty printers (show*.c), login (auth.c), the console's
  * events (event.c), the terminal (tty.c) and what puts the configuration
  * in force (apply.c). Only auth.c needs libcrypt and only tty.c needs
@@ -17,47 +16,13 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "scanwall/json.h"	/* the control socket's answers */
+
 #define CONS_LINE_MAX 256		/* a command line, before it is refused */
 #define CONS_WORDS_MAX 16
 #define CONS_VALUE_MAX 128		/* a configuration value */
 #define CONS_ROLLBACKS 9		/* config.1 .. config.9 */
 #define CONS_COLS 80
-
-/* --- json.c: a reader for one control-socket answer ----------------------- */
-
-enum cj_type { CJ_OBJ, CJ_ARR, CJ_STR, CJ_NUM, CJ_TRUE, CJ_FALSE, CJ_NULL };
-
-struct cj_tok {
-	enum cj_type type;
-	uint32_t start, len;		/* the raw text (strings: inside the quotes) */
-	uint32_t next;			/* the token after this one's subtree */
-	uint32_t n;			/* children: elements, or keys + values */
-};
-
-struct cj {
-	const char *text;
-	size_t len;
-	struct cj_tok *tok;
-	uint32_t ntok, cap;
-};
-
-/* Parses text (not necessarily NUL-terminated); token 0 is the root.
- * 0, -EBADMSG for anything that is not one JSON value, -ENOMEM. */
-int cj_parse(struct cj *j, const char *text, size_t len);
-void cj_free(struct cj *j);
-bool cj_true(const struct cj *j, int i);
-/* The value of key in object obj, or -1. */
-int cj_get(const struct cj *j, int obj, const char *key);
-/* Dotted path of keys from obj ("policy.sha256"), or -1. */
-int cj_path(const struct cj *j, int obj, const char *path);
-/* The i-th element of an array (or value of an object), or -1. */
-int cj_elem(const struct cj *j, int arr, uint32_t i);
-/* A value as printable text: strings unescaped, anything outside
- * printable ASCII as '?', numbers and literals as written, containers as
- * "{...}"/"[...]", -1 as "-". Always NUL-terminates buf; returns buf. */
-const char *cj_text(const struct cj *j, int i, char *buf, size_t size);
-/* A number (or a numeric string); def when i is missing or not one. */
-double cj_num(const struct cj *j, int i, double def);
 
 /* --- conf.c: the configuration keys and the candidate --------------------- */
 

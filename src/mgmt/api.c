@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "scanwall/json.h"
 #include "mgmt/mgmt.h"
 
 #define API_JSON "application/json"
@@ -76,38 +77,37 @@ static void api_json_str(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-static bool api_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 /* scanwalld's status object with one member of mgmtd's own appended:
  * "mgmt":{"cert":{...}}, the server certificate a client should have
- * pinned. An answer that is not an object is passed on as it came. */
+ * pinned. An answer that is not a JSON object is passed on as it came. */
 static void api_status_mgmt(struct mgmt *m, struct mgmt_resp *r)
 {
 	const struct mgmt_cert *c = &m->cert;
-	size_t end = r->len, prev, len;
+	size_t end, len;	/* end: the object's closing brace */
+	uint32_t members;
+	struct cj j;
 	char *body;
 	FILE *out;
+	bool obj;
 
-	while (end && api_space(r->body[end - 1]))
-		end--;
-	if (!end || r->body[0] != '{' || r->body[end - 1] != '}' || !c->sha256[0])
+	if (!c->sha256[0] || cj_parse(&j, r->body, r->len))
 		return;
-	for (prev = end - 1; prev && api_space(r->body[prev - 1]); prev--)
-		;
+	obj = j.tok[0].type == CJ_OBJ;
+	end = j.tok[0].start + j.tok[0].len - 1;
+	members = j.tok[0].n;
+	cj_free(&j);
+	if (!obj)
+		return;
 	out = open_memstream(&body, &len);
 	if (!out)
 		return;
-	fwrite(r->body, 1, end - 1, out);
-	fputs(r->body[prev - 1] == '{' ? "\"mgmt\":{\"cert\":{\"sha256\":" : ",\"mgmt\":{\"cert\":{\"sha256\":",
-	      out);
+	fwrite(r->body, 1, end, out);
+	fputs(members ? ",\"mgmt\":{\"cert\":{\"sha256\":" : "\"mgmt\":{\"cert\":{\"sha256\":", out);
 	api_json_str(out, c->sha256);
 	fputs(",\"subject\":", out);
 	api_json_str(out, c->subject);
 	fprintf(out, ",\"not_before\":\"%s\",\"not_after\":\"%s\"}}", c->not_before, c->not_after);
-	fwrite(r->body + end - 1, 1, r->len - (end - 1), out);
+	fwrite(r->body + end, 1, r->len - end, out);
 	if (fclose(out)) {
 		free(body);
 		return;

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "mgmt/json.h"
+#include "scanwall/json.h"
 #include "mgmt/mgmt.h"
 
 struct met {

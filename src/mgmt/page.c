@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "mgmt/json.h"
+#include "scanwall/json.h"
 #include "mgmt/mgmt.h"
 
 #define PAGE_EVENTS 15
@@ -59,7 +59,7 @@ static int page_status_cb(void *ctx, const char *path, const struct mj_val *v)
 	for (size_t i = 0; i < PAGE_NFIELDS; i++) {
 		if (strcmp(path, page_fields[i].path) != 0)
 			continue;
-		if (v->type == MJ_STR)
+		if (v->type == CJ_STR)
 			mj_str(v, ps->val[i], sizeof(ps->val[i]));
 		else
 			snprintf(ps->val[i], sizeof(ps->val[i]), "%.*s", (int)v->len, v->raw);
@@ -99,7 +99,7 @@ static int page_event_cb(void *ctx, const char *path, const struct mj_val *v)
 		mj_str(v, pe->kind, sizeof(pe->kind));
 	else if (field && strcmp(field, ".reason") == 0)
 		mj_str(v, pe->reason, sizeof(pe->reason));
-	if (field || strncmp(path, "events.", 7) != 0 || v->type != MJ_OBJ)
+	if (field || strncmp(path, "events.", 7) != 0 || v->type != CJ_OBJ)
 		return 0;
 	fputs("<tr><td>", pe->out);
 	mgmt_html(pe->out, pe->ts);

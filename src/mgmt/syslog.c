@@ -21,7 +21,7 @@
 
 #include <mbedtls/net_sockets.h>
 
-#include "mgmt/json.h"
+#include "scanwall/json.h"
 #include "mgmt/mgmt.h"
 #include "mgmt/server.h"
 
@@ -71,7 +71,7 @@ static int sl_fields_cb(void *ctx, const char *path, const struct mj_val *v)
 {
 	struct sl_fields *f = ctx;
 
-	if (strcmp(path, "ts") == 0 && v->type == MJ_NUM && v->len < sizeof(f->ts))
+	if (strcmp(path, "ts") == 0 && v->type == CJ_NUM && v->len < sizeof(f->ts))
 		snprintf(f->ts, sizeof(f->ts), "%.*s", (int)v->len, v->raw);
 	else if (strcmp(path, "event") == 0)
 		mj_str(v, f->kind, sizeof(f->kind));
@@ -322,7 +322,7 @@ static int sl_event_cb(void *ctx, const char *path, const struct mj_val *v)
 	char *end;
 	unsigned long long k;
 
-	if (strncmp(path, "events.", 7) != 0 || v->type != MJ_OBJ)
+	if (strncmp(path, "events.", 7) != 0 || v->type != CJ_OBJ)
 		return 0;
 	k = strtoull(path + 7, &end, 10);
 	if (*end)

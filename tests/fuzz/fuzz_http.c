@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "mgmt/http.h"
-#include "mgmt/json.h"
+#include "scanwall/json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,10 +1,10 @@
-/* The console's pieces without a terminal: the JSON reader, the input
- * checks and word splitter, the configuration keys, the store (atomic
- * files, rollbacks, commit confirmed), the command walker with a fake
- * control socket so the pretty printers see known answers, and what a
- * commit puts in force (apply.c) through hooks that record the programs,
- * host names and signals instead of touching the machine running the
- * test. */
+/* The console's pieces without a terminal: the input checks and word
+ * splitter, the configuration keys, the store (atomic files, rollbacks,
+ * commit confirmed), the command walker with a fake control socket so the
+ * pretty printers see known answers, and what a commit puts in force
+ * (apply.c) through hooks that record the programs, host names and signals
+ * instead of touching the machine running the test. The JSON reader's own
+ * tests are in test_json.c. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,88 +20,10 @@
 
 #include "console/cons.h"
 
-/* --- json ---------------------------------------------------------------- */
-
 static const char status_json[] =
 	"{\"version\":\"0.1.0\",\"pid\":412,\"uptime_s\":90061,\"policy\":{\"path\":\"/etc/p.conf\","
 	"\"sha256\":\"9f2c\",\"rules\":7,\"default\":\"block\"},\"packets\":18342,\"accepted\":18120,"
 	"\"dropped\":222,\"settled\":4,\"flows_live\":3,\"events\":null}\n";
-
-static void test_json_paths(void **state)
-{
-	struct cj j;
-	char buf[64];
-
-	assert_int_equal(cj_parse(&j, status_json, strlen(status_json)), 0);
-	assert_string_equal(cj_text(&j, cj_path(&j, 0, "policy.sha256"), buf, sizeof(buf)), "9f2c");
-	assert_true(cj_num(&j, cj_get(&j, 0, "dropped"), -1) == 222);
-	assert_true(cj_num(&j, cj_path(&j, 0, "policy.rules"), -1) == 7);
-	assert_int_equal(cj_get(&j, 0, "nope"), -1);
-	assert_int_equal(cj_path(&j, 0, "policy.nope"), -1);
-	assert_string_equal(cj_text(&j, cj_get(&j, 0, "events"), buf, sizeof(buf)), "null");
-	assert_string_equal(cj_text(&j, -1, buf, sizeof(buf)), "-");
-	cj_free(&j);
-}
-
-static void test_json_arrays(void **state)
-{
-	const char *t = "{\"a\":[1,{\"x\":[2,3]},\"s\"],\"b\":true,\"c\":[]}";
-	struct cj j;
-	char buf[16];
-	int a;
-
-	assert_int_equal(cj_parse(&j, t, strlen(t)), 0);
-	a = cj_get(&j, 0, "a");
-	assert_int_equal(j.tok[a].n, 3);
-	assert_string_equal(cj_text(&j, cj_elem(&j, a, 0), buf, sizeof(buf)), "1");
-	assert_true(cj_num(&j, cj_elem(&j, cj_get(&j, cj_elem(&j, a, 1), "x"), 1), 0) == 3);
-	assert_string_equal(cj_text(&j, cj_elem(&j, a, 2), buf, sizeof(buf)), "s");
-	assert_int_equal(cj_elem(&j, a, 3), -1);
-	assert_true(cj_true(&j, cj_get(&j, 0, "b")));
-	assert_int_equal(cj_elem(&j, cj_get(&j, 0, "c"), 0), -1);
-	/* the object's values in order */
-	assert_int_equal(cj_elem(&j, 0, 1), cj_get(&j, 0, "b"));
-	cj_free(&j);
-}
-
-/* Escapes decode to printable text; control characters never reach the
- * terminal. */
-static void test_json_escapes(void **state)
-{
-	const char *t = "{\"s\":\"a\\\"b\\u001b[2Jc\\u000ad\\\\\",\"raw\":\"\x1b\"}";
-	struct cj j;
-	char buf[32];
-
-	const char *ok = "{\"s\":\"a\\\"b\\u001b[2Jc\\u000ad\\\\\"}";
-
-	assert_int_equal(cj_parse(&j, ok, strlen(ok)), 0);
-	assert_string_equal(cj_text(&j, cj_get(&j, 0, "s"), buf, sizeof(buf)), "a\"b?[2Jc\nd\\");
-	/* a short buffer cuts, and still terminates */
-	assert_string_equal(cj_text(&j, cj_get(&j, 0, "s"), buf, 4), "a\"b");
-	cj_free(&j);
-	/* a raw control byte inside a string is not JSON */
-	assert_int_equal(cj_parse(&j, t, strlen(t)), -EBADMSG);
-}
-
-static void test_json_malformed(void **state)
-{
-	static const char *const bad[] = {
-		"", "{", "{\"a\"", "{\"a\":}", "{\"a\":1,}", "[1 2]", "\"open", "{\"a\":1} x",
-		"{a:1}", "[tru]", "{\"a\":1]", "]", "nul", "-", "{\"a\":\"\\",
-	};
-	char deep[200];
-	struct cj j;
-
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(cj_parse(&j, bad[i], strlen(bad[i])), -EBADMSG);
-		assert_null(j.tok);
-	}
-	memset(deep, '[', sizeof(deep));
-	assert_int_equal(cj_parse(&j, deep, sizeof(deep)), -EBADMSG);
-	/* not NUL-terminated: the length bounds it */
-	assert_int_equal(cj_parse(&j, "[1]]]", 3), 0);
-	cj_free(&j);
-}
 
 /* --- input ----------------------------------------------------------------- */
 
@@ -1011,10 +933,6 @@ static void test_cmd_apply(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_json_paths),
-		cmocka_unit_test(test_json_arrays),
-		cmocka_unit_test(test_json_escapes),
-		cmocka_unit_test(test_json_malformed),
 		cmocka_unit_test(test_input),
 		cmocka_unit_test(test_conf_keys),
 		cmocka_unit_test(test_conf_text),

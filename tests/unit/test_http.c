@@ -1,4 +1,4 @@
-/* The HTTP request head parser and JSON walker of scanwall-mgmtd. */
+/* The HTTP request head parser of scanwall-mgmtd. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +10,6 @@
 #include <cmocka.h>
 
 #include "mgmt/http.h"
-#include "mgmt/json.h"
 
 static int parse(const char *s, struct http_req *req)
 {
@@ -155,90 +154,6 @@ static void test_query(void **state)
 	assert_int_equal(http_query_u64("since=99999999999999999999", "since", &v), -EINVAL);
 }
 
-struct seen {
-	char paths[512];
-	uint64_t hits;
-	char reason[32];
-};
-
-static int seen_cb(void *ctx, const char *path, const struct mj_val *v)
-{
-	struct seen *s = ctx;
-
-	strncat(s->paths, path, sizeof(s->paths) - strlen(s->paths) - 2);
-	strcat(s->paths, ";");
-	if (strcmp(path, "rules.1.hits") == 0)
-		assert_int_equal(mj_u64(v, &s->hits), 0);
-	if (strcmp(path, "rules.1.reason") == 0)
-		assert_int_equal(mj_str(v, s->reason, sizeof(s->reason)), 0);
-	return 0;
-}
-
-static void test_json_walk(void **state)
-{
-	static const char doc[] = " {\"a\":1, \"rules\":[{\"hits\":3},{\"hits\":18446744073709551615,"
-				  "\"reason\":\"x\\\"y\\u0041\\n\"}], \"n\":null, \"t\":true, \"e\":[]}\n";
-	struct seen s = { 0 };
-
-	assert_int_equal(mj_walk(doc, strlen(doc), seen_cb, &s), 0);
-	assert_string_equal(s.paths, "a;rules.0.hits;rules.0;rules.1.hits;rules.1.reason;rules.1;"
-				     "rules;n;t;e;;");
-	assert_true(s.hits == UINT64_MAX);
-	assert_string_equal(s.reason, "x\"yA\n");
-}
-
-static int stop_cb(void *ctx, const char *path, const struct mj_val *v)
-{
-	return strcmp(path, "b") == 0 ? 42 : 0;
-}
-
-static void test_json_bad(void **state)
-{
-	static const char *const bad[] = {
-		"", "{", "{\"a\"}", "{\"a\":}", "[1,]", "[1 2]", "\"open", "{} x", "{\"a\":1,}",
-		"[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]",
-	};
-	struct seen s = { 0 };
-
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		if (mj_walk(bad[i], strlen(bad[i]), seen_cb, &s) != -EBADMSG)
-			fail_msg("accepted bad JSON %zu: %s", i, bad[i]);
-	}
-	assert_int_equal(mj_walk("{\"a\":1,\"b\":2}", 13, stop_cb, NULL), 42);
-}
-
-/* A key longer than the path buffer: refused, and the walk's path state
- * stays sane (libFuzzer found the pop of an unset length here). */
-static void test_json_long_key(void **state)
-{
-	char doc[700];
-	struct seen s = { 0 };
-
-	memset(doc, 'k', sizeof(doc));
-	memcpy(doc, "{\"a\":{\"", 7);
-	memcpy(doc + sizeof(doc) - 6, "\":1}}", 6);
-	assert_int_equal(mj_walk(doc, sizeof(doc), seen_cb, &s), -EBADMSG);
-}
-
-static void test_json_values(void **state)
-{
-	struct mj_val v = { .type = MJ_NUM, .raw = "12x", .len = 3 };
-	char small[4];
-	uint64_t n;
-
-	assert_int_equal(mj_u64(&v, &n), -EINVAL);
-	v.len = 2;
-	assert_int_equal(mj_u64(&v, &n), 0);
-	assert_int_equal(n, 12);
-	v = (struct mj_val){ .type = MJ_STR, .raw = "\"abcdef\"", .len = 8 };
-	assert_int_equal(mj_str(&v, small, sizeof(small)), -ENOSPC);
-	v = (struct mj_val){ .type = MJ_STR, .raw = "\"\\q\"", .len = 4 };
-	assert_int_equal(mj_str(&v, small, sizeof(small)), -EINVAL);
-	v = (struct mj_val){ .type = MJ_STR, .raw = "\"\\u00e9\"", .len = 8 };
-	assert_int_equal(mj_str(&v, small, sizeof(small)), 0);
-	assert_string_equal(small, "?");
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -250,10 +165,6 @@ int main(void)
 		cmocka_unit_test(test_same_length_twice),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_query),
-		cmocka_unit_test(test_json_walk),
-		cmocka_unit_test(test_json_bad),
-		cmocka_unit_test(test_json_long_key),
-		cmocka_unit_test(test_json_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,17 +1,13 @@
-/* A small JSON reader for the control socket's answers, in the manner of
- * jsmn: one pass builds a flat array of tokens that point into the text,
- * nothing is copied until a value is printed. The answers come from our
- * own daemon, but they carry AE titles and policy reasons that came off
- * the wire, so every byte is read through the bounds-checked cursor and
- * nesting is bounded. */
+/* The JSON reader (scanwall/json.h): one recursive descent over a cursor,
+ * depth bounded, building the token array both views read. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "scanwall/cursor.h"
-#include "console/cons.h"
+#include "scanwall/json.h"
 
-#define CJ_DEPTH_MAX 32
 #define CJ_TOKENS_MAX (1u << 20)
 
 static int cj_value(struct cj *j, struct cur *c, unsigned depth);
@@ -22,6 +18,49 @@ static void cj_blank(struct cur *c)
 
 	while (!cur_peek_u8(c, &ch) && (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'))
 		cur_skip(c, 1);
+}
+
+static int cj_hexdigit(uint8_t h)
+{
+	if (h >= '0' && h <= '9')
+		return h - '0';
+	h |= 0x20;
+	return h >= 'a' && h <= 'f' ? h - 'a' + 10 : -1;
+}
+
+/* The next character of a string's text, an escape decoded: \uXXXX as
+ * itself when it is printable ASCII or a newline, as '?' otherwise.
+ * -EBADMSG at the end, for a raw control byte or a malformed escape. The
+ * parser checks strings with it, so a parsed string always decodes. */
+static int json_char(struct cur *c, uint8_t *out)
+{
+	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+	const char *hit;
+	unsigned cp = 0;
+	uint8_t ch;
+
+	if (cur_u8(c, &ch) || ch < 0x20)
+		return -EBADMSG;
+	if (ch != '\\') {
+		*out = ch;
+		return 0;
+	}
+	if (cur_u8(c, &ch))
+		return -EBADMSG;
+	if (ch == 'u') {
+		for (int i = 0; i < 4; i++) {
+			if (cur_u8(c, &ch) || cj_hexdigit(ch) < 0)
+				return -EBADMSG;
+			cp = cp << 4 | (unsigned)cj_hexdigit(ch);
+		}
+		*out = cp == '\n' || (cp >= 0x20 && cp < 0x7f) ? (uint8_t)cp : '?';
+		return 0;
+	}
+	hit = ch ? strchr(from, ch) : NULL;
+	if (!hit)
+		return -EBADMSG;
+	*out = (uint8_t)to[hit - from];
+	return 0;
 }
 
 static int cj_new(struct cj *j, enum cj_type type, size_t start)
@@ -52,17 +91,13 @@ static int cj_string(struct cj *j, struct cur *c)
 	t = cj_new(j, CJ_STR, c->off);
 	if (t < 0)
 		return t;
-	for (;;) {
-		if (cur_u8(c, &ch) || ch < 0x20)
-			return -EBADMSG;
-		if (ch == '"')
-			break;
-		if (ch == '\\' && cur_skip(c, 1))
+	while (!cur_peek_u8(c, &ch) && ch != '"') {
+		if (json_char(c, &ch))
 			return -EBADMSG;
 	}
-	j->tok[t].len = (uint32_t)(c->off - 1 - j->tok[t].start);
+	j->tok[t].len = (uint32_t)(c->off - j->tok[t].start);
 	j->tok[t].next = j->ntok;
-	return t;
+	return cur_skip(c, 1) ? -EBADMSG : t;	/* the closing quote */
 }
 
 /* -?digits[.digits][(e|E)[+-]digits], the JSON grammar less the rule
@@ -100,7 +135,7 @@ static bool cj_number(const uint8_t *p, size_t len)
 }
 
 /* Numbers and the three literals: a run of the bytes they are made of,
- * checked for the literals, loosely for numbers (only printed or strtod'd). */
+ * then checked as one of the literals or a number. */
 static int cj_atom(struct cj *j, struct cur *c)
 {
 	static const struct { const char *word; enum cj_type type; } lit[] = {
@@ -110,7 +145,7 @@ static int cj_atom(struct cj *j, struct cur *c)
 	uint8_t ch;
 	int t;
 
-	while (!cur_peek_u8(c, &ch) && strchr("+-.0123456789eEtruefalsn", ch) && ch)
+	while (!cur_peek_u8(c, &ch) && ch && strchr("+-.0123456789eEtruefalsn", ch))
 		cur_skip(c, 1);
 	if (c->off == start)
 		return -EBADMSG;
@@ -143,7 +178,7 @@ static int cj_members(struct cj *j, struct cur *c, int t, uint8_t close, unsigne
 			r = cj_string(j, c);
 			cj_blank(c);
 			if (r < 0 || cur_u8(c, &ch) || ch != ':')
-				return -EBADMSG;
+				return r < 0 ? r : -EBADMSG;
 			j->tok[t].n++;
 		}
 		r = cj_value(j, c, depth + 1);
@@ -165,7 +200,7 @@ static int cj_value(struct cj *j, struct cur *c, unsigned depth)
 	uint8_t ch;
 	int t, r;
 
-	if (depth > CJ_DEPTH_MAX)
+	if (depth >= JSON_DEPTH_MAX)
 		return -EBADMSG;
 	cj_blank(c);
 	if (cur_peek_u8(c, &ch))
@@ -217,6 +252,8 @@ void cj_free(struct cj *j)
 	j->tok = NULL;
 	j->ntok = j->cap = 0;
 }
+
+/* --- random access --------------------------------------------------------- */
 
 static bool cj_is(const struct cj *j, int i, enum cj_type type)
 {
@@ -274,48 +311,14 @@ int cj_elem(const struct cj *j, int arr, uint32_t i)
 	return -1;
 }
 
-static unsigned cj_hex4(const char *s)
-{
-	unsigned v = 0;
-
-	for (int i = 0; i < 4; i++) {
-		char ch = s[i];
-
-		v = v * 16 + (unsigned)(ch >= 'a' ? ch - 'a' + 10 : ch >= 'A' ? ch - 'A' + 10 : ch - '0');
-	}
-	return v;
-}
-
-/* Only what a terminal can show survives: escapes for printable ASCII are
- * decoded, \n kept (policy text), anything else becomes '?'. */
-static void cj_unescape(const char *s, size_t len, char *buf, size_t size)
-{
-	static const char esc_in[] = "\"\\/bfnrt", esc_out[] = "\"\\/??\n??";
-	size_t o = 0;
-
-	for (size_t i = 0; i < len && o + 1 < size; i++) {
-		char ch = s[i];
-
-		if (ch == '\\' && i + 1 < len && s[i + 1] == 'u' && i + 5 < len) {
-			unsigned v = cj_hex4(s + i + 2);
-
-			ch = v == '\n' ? '\n' : (v >= 0x20 && v < 0x7f) ? (char)v : '?';
-			i += 5;
-		} else if (ch == '\\' && i + 1 < len) {
-			const char *e = strchr(esc_in, s[++i]);
-
-			ch = e ? esc_out[e - esc_in] : '?';
-		} else if ((unsigned char)ch < 0x20 || (unsigned char)ch >= 0x7f) {
-			ch = '?';
-		}
-		buf[o++] = ch;
-	}
-	buf[o] = 0;
-}
-
+/* Only what a terminal can show survives: \n is kept (policy text),
+ * anything else outside printable ASCII becomes '?'. */
 const char *cj_text(const struct cj *j, int i, char *buf, size_t size)
 {
 	const struct cj_tok *t;
+	struct cur c;
+	size_t o = 0;
+	uint8_t ch;
 
 	if (!size)
 		return buf;
@@ -324,10 +327,15 @@ const char *cj_text(const struct cj *j, int i, char *buf, size_t size)
 		return buf;
 	}
 	t = &j->tok[i];
-	if (t->type == CJ_OBJ || t->type == CJ_ARR)
+	if (t->type == CJ_OBJ || t->type == CJ_ARR) {
 		snprintf(buf, size, "%s", t->type == CJ_OBJ ? "{...}" : "[...]");
-	else
-		cj_unescape(j->text + t->start, t->len, buf, size);
+		return buf;
+	}
+	/* numbers and literals have no escapes: they read as written */
+	cur_init(&c, j->text + t->start, t->len);
+	while (o + 1 < size && !json_char(&c, &ch))
+		buf[o++] = ch == '\n' || (ch >= 0x20 && ch < 0x7f) ? (char)ch : '?';
+	buf[o] = 0;
 	return buf;
 }
 
@@ -341,4 +349,111 @@ double cj_num(const struct cj *j, int i, double def)
 	cj_text(j, i, buf, sizeof(buf));
 	v = strtod(buf, &end);
 	return end == buf || *end ? def : v;
+}
+
+/* --- the walk by dotted path ----------------------------------------------- */
+
+struct mj {
+	const struct cj *j;
+	mj_cb cb;
+	void *ctx;
+	char path[MJ_PATH_MAX];
+	size_t plen;
+};
+
+/* Appends ".name" (or "name" at the top) to the path. */
+static int mj_push(struct mj *w, const char *name, size_t n)
+{
+	size_t dot = w->plen ? 1 : 0;
+
+	if (n >= sizeof(w->path) || w->plen + dot + n + 1 > sizeof(w->path))
+		return -EBADMSG;
+	if (dot)
+		w->path[w->plen++] = '.';
+	memcpy(w->path + w->plen, name, n);
+	w->plen += n;
+	w->path[w->plen] = 0;
+	return 0;
+}
+
+/* Children, then token t itself. The recursion follows the nesting, which
+ * the parser bounded to JSON_DEPTH_MAX. */
+static int mj_value(struct mj *w, uint32_t t)
+{
+	const struct cj_tok *tok = &w->j->tok[t];
+	bool obj = tok->type == CJ_OBJ, str = tok->type == CJ_STR;
+	struct mj_val v = {
+		.type = tok->type,
+		.raw = w->j->text + tok->start - str,	/* strings with their quotes */
+		.len = tok->len + 2 * str,
+	};
+	uint32_t k, i = 0;
+	int err = 0;
+
+	if (obj || tok->type == CJ_ARR) {
+		for (k = t + 1 + obj; !err && k < tok->next; k = w->j->tok[k].next + obj, i++) {
+			size_t old = w->plen;
+			char num[16];
+
+			/* an object's value follows its key */
+			if (obj)
+				err = mj_push(w, w->j->text + w->j->tok[k - 1].start, w->j->tok[k - 1].len);
+			else
+				err = mj_push(w, num, (size_t)snprintf(num, sizeof(num), "%u", i));
+			if (!err)
+				err = mj_value(w, k);
+			w->plen = old;
+			w->path[old] = 0;
+		}
+	}
+	return err ? err : w->cb(w->ctx, w->path, &v);
+}
+
+int mj_walk(const char *text, size_t len, mj_cb cb, void *ctx)
+{
+	struct cj j;
+	struct mj w = { .j = &j, .cb = cb, .ctx = ctx };
+	int err = cj_parse(&j, text, len);
+
+	if (!err)
+		err = mj_value(&w, 0);
+	cj_free(&j);
+	return err;
+}
+
+int mj_str(const struct mj_val *v, char *buf, size_t size)
+{
+	struct cur c;
+	size_t n = 0;
+	uint8_t ch;
+
+	if (v->type != CJ_STR || v->len < 2 || size == 0)
+		return -EINVAL;
+	cur_init(&c, v->raw + 1, v->len - 2);
+	while (cur_left(&c)) {
+		if (json_char(&c, &ch))
+			return -EINVAL;
+		if (n + 1 >= size)
+			return -ENOSPC;
+		buf[n++] = (char)ch;
+	}
+	buf[n] = 0;
+	return 0;
+}
+
+int mj_u64(const struct mj_val *v, uint64_t *out)
+{
+	uint64_t x = 0;
+
+	if (v->type != CJ_NUM || v->len == 0 || v->len > 20)
+		return -EINVAL;
+	for (size_t i = 0; i < v->len; i++) {
+		unsigned d = (unsigned)(v->raw[i] - '0');
+
+		if (d > 9 || x > (UINT64_MAX - d) / 10)
+			return -EINVAL;
+		x = x * 10 + d;
+	}
+	*out = x;
+	return 0;
 }
