@@ -99,7 +99,8 @@ int eng_packet(struct eng *e, const struct eng_pkt *pkt, enum eng_verdict *v);
  * dropped). Call about once a second. */
 void eng_expire(struct eng *e, uint64_t now_ns);
 
-const struct eng_counters *eng_counters(const struct eng *e);
+/* The counters, flows_live read from the flow table as of now. */
+const struct eng_counters *eng_counters(struct eng *e);
 /* Hits per rule index (pol_rule_at), and of the default action. */
 uint64_t eng_rule_hits(const struct eng *e, unsigned index);
 uint64_t eng_default_hits(const struct eng *e);

@@ -16,7 +16,6 @@ struct bundlectl {
 	struct bundlectl_cfg cfg;
 	struct bundle_store *store;
 	char dir[4096];
-	char locked[96];
 };
 
 static void bctl_event(void *ctx, const struct bundle_result *r)
@@ -115,9 +114,7 @@ const char *bundlectl_reload_locked(void *ctx)
 
 	if (bundle_current_payload(b->store, BUNDLE_POLICY_NAME, &p, &n))
 		return NULL;
-	snprintf(b->locked, sizeof(b->locked),
-		 "the policy in force came in a signed bundle: install a bundle instead");
-	return b->locked;
+	return "the policy in force came in a signed bundle: install a bundle instead";
 }
 
 static int bctl_answer(int err, const struct bundle_result *r, FILE *out)

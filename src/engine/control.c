@@ -101,6 +101,21 @@ static void ctl_u64(FILE *out, const char *sep, const char *key, uint64_t v)
 	fprintf(out, "%s\"%s\":%" PRIu64, sep, key, v);
 }
 
+struct ctl_u64_field {
+	const char *key;
+	uint64_t v;
+};
+
+/* A flat object of counters, {"key":n,...}. */
+static void ctl_u64_obj(FILE *out, const struct ctl_u64_field *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		ctl_u64(out, i ? "," : "{", f[i].key, f[i].v);
+	fputc('}', out);
+}
+
+#define CTL_U64_OBJ(out, tab) ctl_u64_obj(out, tab, sizeof(tab) / sizeof(tab[0]))
+
 static int ctl_error(FILE *out, const char *msg, int err)
 {
 	fputs("{\"error\":", out);
@@ -203,23 +218,25 @@ static void ctl_policy_obj(struct control *c, FILE *out)
 	fputc('}', out);
 }
 
+static void ctl_evlog_counters(const struct evlog *log, FILE *out)
+{
+	const struct evlog_counters *n = evlog_counters(log);
+	const struct ctl_u64_field tab[] = {
+		{ "last_seq", evlog_last_seq(log) }, { "written", n->written },
+		{ "suppressed", n->suppressed }, { "write_errors", n->write_errors },
+		{ "too_long", n->too_long }, { "rotations", n->rotations },
+		{ "file_bytes", n->file_bytes },
+	};
+
+	CTL_U64_OBJ(out, tab);
+}
+
 static void ctl_evlog_obj(struct control *c, FILE *out)
 {
-	const struct evlog_counters *n;
-
-	if (!c->env.evlog) {
+	if (c->env.evlog)
+		ctl_evlog_counters(c->env.evlog, out);
+	else
 		fputs("null", out);
-		return;
-	}
-	n = evlog_counters(c->env.evlog);
-	ctl_u64(out, "{", "last_seq", evlog_last_seq(c->env.evlog));
-	ctl_u64(out, ",", "written", n->written);
-	ctl_u64(out, ",", "suppressed", n->suppressed);
-	ctl_u64(out, ",", "write_errors", n->write_errors);
-	ctl_u64(out, ",", "too_long", n->too_long);
-	ctl_u64(out, ",", "rotations", n->rotations);
-	ctl_u64(out, ",", "file_bytes", n->file_bytes);
-	fputc('}', out);
 }
 
 static int cmd_status(struct control *c, int argc, char **argv, FILE *out)
@@ -245,10 +262,7 @@ static int cmd_status(struct control *c, int argc, char **argv, FILE *out)
 
 static void ctl_engine_obj(const struct eng_counters *n, FILE *out)
 {
-	const struct {
-		const char *name;
-		uint64_t v;
-	} tab[] = {
+	const struct ctl_u64_field tab[] = {
 		{ "packets", n->packets }, { "accepted", n->accepted },
 		{ "dropped", n->dropped }, { "held", n->held },
 		{ "settled", n->settled }, { "injected", n->injected },
@@ -261,9 +275,7 @@ static void ctl_engine_obj(const struct eng_counters *n, FILE *out)
 		{ "tcp_park_full", n->tcp_park_full },
 	};
 
-	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
-		ctl_u64(out, i ? "," : "{", tab[i].name, tab[i].v);
-	fputc('}', out);
+	CTL_U64_OBJ(out, tab);
 }
 
 static void ctl_rules_arr(struct control *c, const struct pol *pol, FILE *out)
@@ -289,7 +301,7 @@ static void ctl_rules_arr(struct control *c, const struct pol *pol, FILE *out)
  * not judge never reaches the engine's counters. */
 static void ctl_queue_obj(const struct nfqueue_counters *q, FILE *out)
 {
-	const struct { const char *k; uint64_t v; } f[] = {
+	const struct ctl_u64_field tab[] = {
 		{ "packets", q->packets }, { "enobufs", q->enobufs },
 		{ "verdicts", q->verdicts }, { "send_errors", q->send_errors },
 		{ "malformed", q->malformed }, { "truncated", q->truncated },
@@ -297,9 +309,7 @@ static void ctl_queue_obj(const struct nfqueue_counters *q, FILE *out)
 	};
 
 	fputs(",\"queue\":", out);
-	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		ctl_u64(out, i ? "," : "{", f[i].k, f[i].v);
-	fputs("}", out);
+	CTL_U64_OBJ(out, tab);
 }
 
 static int cmd_counters(struct control *c, int argc, char **argv, FILE *out)

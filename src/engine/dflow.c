@@ -182,15 +182,17 @@ static void dflow_resume(struct eng *e, struct flow *f, int dir)
 		struct eng_pkt pk;
 		struct pkt p;
 		uint32_t id = q->id;
+		bool stale;
 
 		if (!n || seq_before(a->st[dir].next, q->seq))
 			return;
-		if (!q->copied && !park_stale(a, dir, q)) {
+		stale = park_stale(a, dir, q);
+		if (!q->copied && !stale) {
 			dflow_unpark(e, a, dir, ENG_REPEAT, false);
 			return;
 		}
 		park_pop(e, a, dir);
-		if (!park_stale(a, dir, q)) {
+		if (!stale) {
 			pk = (struct eng_pkt){ .id = id, .ts_ns = e->now_ns, .from = a->port[dir] };
 			p = (struct pkt){ .payload = e->park_data[n], .plen = q->dlen, .seq = q->seq,
 					  .flags = q->flags, .tsval = q->tsval, .has_ts = q->has_ts,

@@ -131,7 +131,6 @@ int eng_set_policy(struct eng *e, struct pol *pol)
 	e->default_hits = 0;
 	for (i = 0; i < flow_span(e->flows); i++)
 		eng_rejudge(e, flow_at(e->flows, i));
-	e->c.flows_live = flow_count(e->flows);
 	return 0;
 }
 
@@ -142,7 +141,7 @@ const struct pol *eng_policy(const struct eng *e)
 
 static unsigned flow_idle_limit(const struct eng *e, const struct flow *f)
 {
-	if (f->key.proto == 6 && f->state != FLOW_REFUSED && f->state != FLOW_CLOSING)
+	if (f->key.proto == IPPROTO_TCP && f->state != FLOW_REFUSED && f->state != FLOW_CLOSING)
 		return e->cfg.idle_tcp_s;
 	return e->cfg.idle_other_s;
 }
@@ -160,11 +159,13 @@ void eng_expire(struct eng *e, uint64_t now_ns)
 		eng_flow_end(e, f);
 		e->c.flows_expired++;
 	}
-	e->c.flows_live = flow_count(e->flows);
 }
 
-const struct eng_counters *eng_counters(const struct eng *e)
+/* flows_live is the table's own count, filled in here rather than kept
+ * up to date on every packet. */
+const struct eng_counters *eng_counters(struct eng *e)
 {
+	e->c.flows_live = flow_count(e->flows);
 	return &e->c;
 }
 
@@ -184,7 +185,6 @@ static const char *const state_names[] = {
 	[FLOW_FREE] = "free",
 	[FLOW_OPEN] = "inspected",
 	[FLOW_SETTLED] = "settled",
-	[FLOW_DENIED] = "denied",
 	[FLOW_REFUSED] = "refused",
 	[FLOW_CLOSING] = "closing",
 };
@@ -227,7 +227,7 @@ int eng_foreach_flow(const struct eng *e, int (*cb)(void *ctx, const struct eng_
  * (or drop it) on the strength of the previous one's inspection. */
 static int flow_reused(struct eng *e, struct flow *f, int reply, const struct pkt *p)
 {
-	if (p->key.proto != IPPROTO_TCP || (p->flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
+	if (!pkt_is_syn(p))
 		return 0;
 	if (!reply && f->state == FLOW_OPEN && f->assoc &&
 	    e->assocs[f->assoc - 1].st[0].next == p->seq + 1)
@@ -283,14 +283,13 @@ int eng_packet(struct eng *e, const struct eng_pkt *pk, enum eng_verdict *v)
 	case FLOW_REFUSED:
 		/* The initiator was told no; whatever it sends now (its ACK of
 		 * the RJ, its FIN) is answered with a reset so it lets go. */
-		if (!reply && p.key.proto == 6 && !(p.flags & TCP_RST))
+		if (!reply && p.key.proto == IPPROTO_TCP && !(p.flags & TCP_RST))
 			eng_inject(e, reply_tcp_reset(e->out, sizeof(e->out), &p), &pk->from);
 		break;
 	default:
 		break;
 	}
 out:
-	e->c.flows_live = flow_count(e->flows);
 	if (*v == ENG_DROP)
 		e->c.dropped++;
 	else if (*v == ENG_HOLD)

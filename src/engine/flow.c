@@ -7,7 +7,6 @@
 #include <sys/random.h>
 
 #include "flow.h"
-#include "pkt.h"
 
 struct flow_table {
 	unsigned size, mask, used;
@@ -28,18 +27,31 @@ static uint64_t mix64(uint64_t h)
 	return h;
 }
 
-static uint32_t flow_hash(const struct flow_table *t, const struct flow_key *k)
+/* One end's address, through two keyed rounds (one per half). */
+static inline uint64_t addr_hash(uint64_t seed, const uint8_t *addr)
 {
-	uint64_t w[5], h = t->seed;
-	unsigned i;
+	uint64_t w[2];
 
-	memcpy(w, k, sizeof(w));
-	for (i = 0; i < 5; i++)
-		h = mix64(h ^ w[i]) + i;
-	return (uint32_t)h & t->mask;
+	memcpy(w, addr, sizeof(w));
+	return mix64(mix64(seed ^ w[0]) ^ w[1]);
 }
 
-_Static_assert(sizeof(struct flow_key) == 40, "flow_key is hashed as five words");
+/* Both directions of a flow hash alike, so one walk of one chain finds a
+ * packet's flow whichever way the packet goes: the addresses' keyed
+ * hashes are summed, and the ports taken smaller first. The ports get a
+ * round of their own after the addresses, so that no address bits can be
+ * traded against port bits to aim a flood of tuples at one chain. */
+static uint32_t flow_hash(const struct flow_table *t, const struct flow_key *k)
+{
+	uint64_t lo = k->sport < k->dport ? k->sport : k->dport;
+	uint64_t hi = (uint64_t)(k->sport ^ k->dport) ^ lo;
+	uint64_t h = addr_hash(t->seed, k->src) + addr_hash(t->seed, k->dst);
+
+	h ^= lo | hi << 16 | (uint64_t)k->af << 32 | (uint64_t)k->proto << 40;
+	return (uint32_t)mix64(h) & t->mask;
+}
+
+_Static_assert(sizeof(struct flow_key) == 40, "flow_key compares with memcmp: no padding");
 _Static_assert(sizeof(struct flow) == 64, "a flow is one cache line: 65,536 of them in 4 MiB");
 
 struct flow_table *flow_table_new(unsigned size)
@@ -75,32 +87,33 @@ void flow_table_free(struct flow_table *t)
 	free(t);
 }
 
-static struct flow *flow_find(struct flow_table *t, const struct flow_key *k)
+/* f's key is k seen from the other end. */
+static int key_reversed(const struct flow_key *f, const struct flow_key *k)
+{
+	return f->sport == k->dport && f->dport == k->sport && f->af == k->af &&
+	       f->proto == k->proto && !memcmp(f->src, k->dst, sizeof(f->src)) &&
+	       !memcmp(f->dst, k->src, sizeof(f->dst));
+}
+
+/* A flow and its reverse cannot both be in the table (an insert follows a
+ * lookup that found neither), so the first match either way is the one. */
+struct flow *flow_lookup(struct flow_table *t, const struct flow_key *k, int *reply)
 {
 	uint32_t i = t->buckets[flow_hash(t, k)];
 
+	*reply = 0;
 	while (i) {
 		struct flow *f = &t->flows[i - 1];
 
 		if (!memcmp(&f->key, k, sizeof(*k)))
 			return f;
+		if (key_reversed(&f->key, k)) {
+			*reply = 1;
+			return f;
+		}
 		i = f->next;
 	}
 	return NULL;
-}
-
-struct flow *flow_lookup(struct flow_table *t, const struct flow_key *k, int *reply)
-{
-	struct flow_key r;
-	struct flow *f = flow_find(t, k);
-
-	*reply = 0;
-	if (f)
-		return f;
-	pkt_key_reverse(k, &r);
-	f = flow_find(t, &r);
-	*reply = f != NULL;
-	return f;
 }
 
 struct flow *flow_insert(struct flow_table *t, const struct flow_key *k)

@@ -1,8 +1,9 @@
 /* The flow table: preallocated, fixed size, keyed by the initiator's 5-tuple.
  *
  * One entry is 64 bytes, so the default 65,536 flows take 4 MiB when all
- * are in use (and nothing while they are not: untouched pages): everything DICOM-specific lives in a separate, smaller pool that
- * only inspected flows use (struct eng_assoc in engine.c). */
+ * are in use (and nothing while they are not: untouched pages). Everything
+ * DICOM-specific lives in a separate, smaller pool that only inspected
+ * flows use (struct eng_assoc, engine_int.h). */
 #ifndef SW_ENGINE_FLOW_H
 #define SW_ENGINE_FLOW_H
 
@@ -14,7 +15,6 @@ enum flow_state {
 	FLOW_FREE,
 	FLOW_OPEN,	/* allowed, the engine still sees its packets */
 	FLOW_SETTLED,	/* allowed and handed to the kernel */
-	FLOW_DENIED,	/* blocked or rejected: later packets drop quietly */
 	FLOW_REFUSED,	/* a refused association: the initiator's packets get resets */
 	FLOW_CLOSING,	/* both ends sent FIN: only empty segments may pass */
 };
@@ -35,7 +35,8 @@ struct flow_table;
 struct flow_table *flow_table_new(unsigned size);
 void flow_table_free(struct flow_table *t);
 
-/* Finds the flow of k in either direction; *reply says which. */
+/* Finds the flow of k in either direction (one hash, one chain: both
+ * directions hash alike); *reply says which. */
 struct flow *flow_lookup(struct flow_table *t, const struct flow_key *k, int *reply);
 /* A new entry for k (must not exist). NULL when the table is full. */
 struct flow *flow_insert(struct flow_table *t, const struct flow_key *k);

@@ -21,6 +21,7 @@
 #include "scanwall/config.h"
 #include "scanwall/engine.h"
 #include "scanwall/evlog.h"
+#include "scanwall/fileio.h"
 #include "scanwall/policy.h"
 #include "engine/bundlectl.h"
 #include "engine/control.h"
@@ -30,6 +31,7 @@
 #include "engine/ruleset.h"
 
 #define INL_EXTRA_FDS 8
+#define INL_POLICY_MAX (1u << 20)	/* as `reload` on the control socket */
 
 struct inl_fd {
 	int fd;
@@ -181,10 +183,14 @@ static int inl_apply(void *ctx, const char *text, size_t len, char *errbuf, size
 	return inl_install(l, eng_policy(l->eng));
 }
 
+/* SIGHUP: the --policy file again. Parsed from the bytes read, and those
+ * bytes are what `status` then hashes, as `reload` on the socket does. */
 static void inl_reload(struct inl *l)
 {
 	const char *locked = l->bundle ? bundlectl_reload_locked(l->bundle) : NULL;
-	struct pol *pol;
+	struct pol *pol = NULL;
+	char *text = NULL;
+	size_t len = 0;
 	int err;
 
 	if (locked) {
@@ -192,24 +198,32 @@ static void inl_reload(struct inl *l)
 		inl_system(l, "reload refused: the policy in force came in a signed bundle");
 		return;
 	}
-	pol = pol_load(l->o->policy, stderr);
-
-	if (!pol) {
+	err = sw_read_file(l->o->policy, INL_POLICY_MAX, &text, &len);
+	if (!err) {
+		errno = 0;
+		pol = pol_parse(l->o->policy, text, len, stderr);
+		err = pol ? 0 : -(errno ?: EINVAL);
+	}
+	if (err) {
 		fprintf(stderr, "scanwalld: %s: %s; the policy in force stays\n", l->o->policy,
-			strerror(errno));
+			strerror(-err));
 		inl_system(l, "reload failed: policy in force kept");
-		return;
+		goto out;
 	}
 	err = eng_set_policy(l->eng, pol);
 	if (err) {
 		pol_free(pol);
 		fprintf(stderr, "scanwalld: reload: %s\n", strerror(-err));
-		return;
+		goto out;
 	}
+	if (l->ctl)
+		control_set_policy_text(l->ctl, text, len);
 	/* The engine has just revoked flows the new policy refuses. */
 	nfqueue_flush(l->q);
 	inl_install(l, eng_policy(l->eng));
 	inl_system(l, "reload");
+out:
+	free(text);
 }
 
 /* --- the loop ------------------------------------------------------------- */

@@ -2,6 +2,7 @@
 #ifndef SW_ENGINE_PKT_H
 #define SW_ENGINE_PKT_H
 
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,12 @@ struct pkt {
  * the engine does not pass at all (fragments, other protocols, IPv6 when
  * it is configured off). */
 int pkt_parse(const uint8_t *l3, size_t len, struct pkt *p);
+
+/* A TCP segment that opens a connection: SYN without ACK or RST. */
+static inline int pkt_is_syn(const struct pkt *p)
+{
+	return p->key.proto == IPPROTO_TCP && (p->flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN;
+}
 
 /* The key as seen from the other end. */
 void pkt_key_reverse(const struct flow_key *k, struct flow_key *r);

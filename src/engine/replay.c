@@ -24,8 +24,10 @@ struct replay {
 	const struct replay_opts *o;
 	uint64_t frame;
 	uint64_t expired_s;
-	struct rp_held *held;		/* waiting for a release */
-	struct rp_held *again, **again_tail;	/* released with ENG_REPEAT, in order */
+	/* Both in arrival order: the engine releases the oldest first (in
+	 * sequence order), so a release finds its packet at the head. */
+	struct rp_held *held, **held_tail;	/* waiting for a release */
+	struct rp_held *again, **again_tail;	/* released with ENG_REPEAT */
 	char line[2048];
 };
 
@@ -57,6 +59,8 @@ static void rp_release(void *ctx, uint32_t id, enum eng_verdict v)
 	if (!h)
 		return;
 	*pp = h->next;
+	if (!*pp)
+		r->held_tail = pp;
 	if (v != ENG_REPEAT) {
 		free(h);
 		return;
@@ -136,8 +140,9 @@ static int replay_one(struct eng *e, struct replay *r, const struct eng_pkt *pk,
 		memcpy(copy->data, pk->l3, pk->len);
 		copy->pk.l3 = copy->data;
 	}
-	copy->next = r->held;
-	r->held = copy;
+	copy->next = NULL;
+	*r->held_tail = copy;
+	r->held_tail = &copy->next;
 	return 0;
 }
 
@@ -219,7 +224,7 @@ static int replay_loop(struct eng *e, struct replay *r, pcap_t *pc)
 int replay_run(const struct replay_opts *o)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
-	struct replay r = { .o = o, .again_tail = &r.again };
+	struct replay r = { .o = o, .held_tail = &r.held, .again_tail = &r.again };
 	struct eng_cfg cfg;
 	struct pol *pol;
 	struct eng *e;

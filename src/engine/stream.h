@@ -2,8 +2,9 @@
  *
  * The rule it enforces: no byte reaches the receiver that the inspector did
  * not see in that very position. In-order bytes are inspected; a segment
- * beyond a gap is dropped (the sender retransmits it once the gap is
- * filled). A retransmission of bytes already inspected passes when the
+ * beyond a gap is classified STREAM_DROP here, and the caller (dflow.c)
+ * parks it until the gap fills, passes it ahead when it is all data set
+ * bytes (stream_ahead_add), or drops it. A retransmission of bytes already inspected passes when the
  * receiver has acknowledged them (it will discard them), or when every
  * structural byte it carries (a header, a command, an association PDU:
  * what the inspector parsed) is the same as before, checked against a

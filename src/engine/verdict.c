@@ -44,7 +44,7 @@ void eng_inject(struct eng *e, int len, const struct eng_port *to)
 static int flow_can_start(const struct pkt *p)
 {
 	if (p->key.proto == IPPROTO_TCP)
-		return (p->flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN;
+		return pkt_is_syn(p);
 	if (p->key.proto == IPPROTO_ICMP || p->key.proto == IPPROTO_ICMPV6)
 		return p->echo != 2;
 	return 1;
@@ -99,19 +99,19 @@ int eng_new_flow(struct eng *e, const struct eng_pkt *pk, const struct pkt *p,
 	const struct pol *pol = e->gen[e->cur].pol;
 	const struct pol_rule *r = pol_match(pol, &p->key);
 	enum pol_action act = r ? r->action : pol_default_action(pol);
+	int start = flow_can_start(p), err;
 	struct flow *f;
-	int err;
 
 	*v = ENG_DROP;
 	if (r)
 		e->rule_hits[r->index]++;
 	else
 		e->default_hits++;
-	if (act != POL_ALLOW || !flow_can_start(p)) {
-		if (act == POL_ALLOW)
-			act = POL_BLOCK, r = NULL;
-		eng_refuse(e, pk, p, r, act, r ? NULL : act == POL_REJECT ? "default reject" :
-			   flow_can_start(p) ? "default block" : "not part of a known flow");
+	if (act == POL_ALLOW && !start)
+		act = POL_BLOCK, r = NULL;
+	if (act != POL_ALLOW) {
+		eng_refuse(e, pk, p, r, act, act == POL_REJECT ? "default reject" :
+			   start ? "default block" : "not part of a known flow");
 		return 0;
 	}
 	f = flow_insert(e->flows, &p->key);

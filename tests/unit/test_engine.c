@@ -380,7 +380,9 @@ static void parked_copy_and_flow_end(void **state)
 	assert_int_equal(feed(fx, &p2), ENG_HOLD);	/* id 5: parked */
 	assert_int_equal(feed(fx, &p2), ENG_DROP);	/* its copy */
 	assert_int_equal(eng_counters(fx->e)->tcp_parked, 1);
+	assert_int_equal(eng_counters(fx->e)->flows_live, 1);
 	assert_int_equal(feed(fx, &rst), ENG_ACCEPT);
+	assert_int_equal(eng_counters(fx->e)->flows_live, 0);
 	assert_int_equal(fx->r.nreleased, 2);
 	assert_int_equal(fx->r.released[0], 4);
 	assert_int_equal(fx->r.rv[0], ENG_DROP);
@@ -498,6 +500,7 @@ static void syn_retransmission_keeps_the_flow(void **state)
 	assert_int_equal(feed(fx, &syn), ENG_ACCEPT);	/* the same ISN again: still one flow */
 	assert_int_equal(feed(fx, &synack), ENG_ACCEPT);
 	assert_int_equal(eng_counters(fx->e)->flows_new, 1);
+	assert_int_equal(eng_counters(fx->e)->flows_live, 1);
 }
 
 static void plain_flows(void **state)

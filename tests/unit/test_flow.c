@@ -34,6 +34,35 @@ static void insert_then_find_both_directions(void **state)
 	flow_table_free(t);
 }
 
+/* Both directions share a chain; a reversed key matches only when every
+ * field does, ends swapped. */
+static void reverse_match_needs_every_field(void **state)
+{
+	struct flow_table *t = flow_table_new(16);
+	struct flow_key k = key(1, 40000), r;
+	struct flow *f = flow_insert(t, &k), *g;
+	int reply;
+
+	assert_non_null(f);
+	pkt_key_reverse(&k, &r);
+	r.proto = 17;					/* UDP: another flow */
+	assert_null(flow_lookup(t, &r, &reply));
+	g = flow_insert(t, &r);
+	assert_non_null(g);
+	assert_ptr_equal(flow_lookup(t, &r, &reply), g);
+	assert_int_equal(reply, 0);
+	r.proto = 6;
+	r.sport = 105;					/* not the port k went to */
+	assert_null(flow_lookup(t, &r, &reply));
+	r.sport = 104;
+	r.dst[3] = 2;					/* nor the host that sent k */
+	assert_null(flow_lookup(t, &r, &reply));
+	r.dst[3] = 1;
+	assert_ptr_equal(flow_lookup(t, &r, &reply), f);
+	assert_int_equal(reply, 1);
+	flow_table_free(t);
+}
+
 static void full_table_refuses_and_recovers(void **state)
 {
 	struct flow_table *t = flow_table_new(8);
@@ -91,6 +120,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(insert_then_find_both_directions),
+		cmocka_unit_test(reverse_match_needs_every_field),
 		cmocka_unit_test(full_table_refuses_and_recovers),
 		cmocka_unit_test(many_flows_one_chain_each_removal),
 	};
