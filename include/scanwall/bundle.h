@@ -139,7 +139,6 @@ unsigned bundle_keyring_threshold(const struct bundle_keyring *kr);
 unsigned bundle_keyring_count(const struct bundle_keyring *kr);
 /* Key id of a PEM public or private key: 0 or -errno. */
 int bundle_keyid_pem(const char *path, uint8_t id[BUNDLE_KEYID_LEN]);
-void bundle_hex(const uint8_t *p, size_t n, char *out);	/* out: 2n+1 bytes */
 int bundle_unhex(const char *s, uint8_t *out, size_t n);
 
 /* --- verification (host tool and device) ----------------------------- */

@@ -34,7 +34,7 @@ static void put_payload(FILE *f, const struct bundle_payload *p)
 	size_t n = strlen(p->name);
 	uint8_t sum[32];
 
-	bundle_sha256(p->data, p->size, sum);
+	sw_sha256(p->data, p->size, sum);
 	fputc(BT_PAYLOAD, f);
 	fputc(BF_CRITICAL, f);
 	put_be(f, 1 + n + 4 + 32, 2);

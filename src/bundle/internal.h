@@ -6,6 +6,7 @@
 #include <stdarg.h>
 
 #include "scanwall/bundle.h"
+#include "scanwall/digest.h"
 #include "scanwall/fileio.h"
 
 #define BUNDLE_MAGIC "SWBUNDLE"
@@ -32,7 +33,6 @@ int bundle_fail(struct bundle_result *res, enum bundle_reason r, int err, const 
 	__attribute__((format(printf, 4, 5)));
 
 bool bundle_name_ok(const char *s, size_t len);
-void bundle_sha256(const uint8_t *p, size_t n, uint8_t out[32]);
 
 /* Key lookup and one signature check, for bundle_verify(). */
 struct bundle_key;

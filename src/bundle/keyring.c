@@ -33,7 +33,7 @@ static int keyid_of(mbedtls_pk_context *pk, uint8_t id[BUNDLE_KEYID_LEN])
 	if (n <= 0)
 		return -EINVAL;
 	/* mbedtls writes DER at the end of the buffer. */
-	bundle_sha256(der + sizeof(der) - n, (size_t)n, id);
+	sw_sha256(der + sizeof(der) - n, (size_t)n, id);
 	return 0;
 }
 

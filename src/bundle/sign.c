@@ -86,7 +86,7 @@ int bundle_sign_data(const char *keyfile, const uint8_t *data, size_t len,
 	if (!err && (mbedtls_pk_get_type(&pk) != MBEDTLS_PK_ECKEY ||
 		     mbedtls_pk_ec(pk)->grp.id != MBEDTLS_ECP_DP_SECP256R1))
 		err = -EPROTONOSUPPORT;
-	bundle_sha256(data, len, hash);
+	sw_sha256(data, len, hash);
 	if (!err && mbedtls_pk_sign(&pk, MBEDTLS_MD_SHA256, hash, 32, buf, siglen,
 				    mbedtls_ctr_drbg_random, &r.drbg))
 		err = -EIO;

@@ -94,7 +94,7 @@ static void slot_json(FILE *f, const char *key, const struct slot *sl)
 		return;
 	}
 	p = bundle_payload_find(&sl->v, BUNDLE_POLICY_NAME);
-	bundle_hex(p->sha256, 32, hex);
+	sw_hex(p->sha256, 32, hex);
 	fprintf(f, "\"%s\":{\"version\":%" PRIu64 ",\"compatible\":\"%s\",\"created\":%" PRIu64
 		",\"policy_sha256\":\"%s\"}", key, sl->v.m.version, sl->v.m.compatible,
 		sl->v.m.created, hex);

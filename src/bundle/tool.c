@@ -184,7 +184,7 @@ static int cmd_keyid(int argc, char **argv)
 	err = bundle_keyid_pem(path, id);
 	if (err)
 		return die("%s: %s", path, strerror(-err));
-	bundle_hex(id, sizeof(id), hex);
+	sw_hex(id, sizeof(id), hex);
 	printf("%s\n", hex);
 	return 0;
 }
@@ -409,7 +409,7 @@ static void print_manifest(const struct bundle_view *v)
 	if (m->comment[0])
 		printf("comment     %s\n", m->comment);
 	for (unsigned i = 0; i < m->npayloads; i++) {
-		bundle_hex(m->payload[i].sha256, 32, hex);
+		sw_hex(m->payload[i].sha256, 32, hex);
 		printf("payload     %s %u sha256:%s\n", m->payload[i].name, m->payload[i].size, hex);
 	}
 }
@@ -436,7 +436,7 @@ static int cmd_inspect(int argc, char **argv)
 	else
 		print_manifest(&v);
 	for (unsigned i = 0; i < v.nsigs; i++) {
-		bundle_hex(v.sig[i].keyid, BUNDLE_KEYID_LEN, hex);
+		sw_hex(v.sig[i].keyid, BUNDLE_KEYID_LEN, hex);
 		printf("signature   %s (%u bytes)\n", hex, v.sig[i].der_len);
 	}
 	free(buf);

@@ -1,9 +1,7 @@
-/* Small helpers of the bundle module: names, hashes, hex, whole files. */
+/* Small helpers of the bundle module: names, hex parsing, whole files. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <mbedtls/sha256.h>
 
 #include "bundle/internal.h"
 #include "scanwall/fileio.h"
@@ -19,22 +17,6 @@ bool bundle_name_ok(const char *s, size_t len)
 		    s[i] == '\0')
 			return false;
 	return true;
-}
-
-void bundle_sha256(const uint8_t *p, size_t n, uint8_t out[32])
-{
-	mbedtls_sha256_ret(p, n, out, 0);
-}
-
-void bundle_hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
 }
 
 static int nibble(char c)
@@ -95,7 +77,7 @@ int bundle_check_payloads(struct bundle_view *v, struct bundle_result *res)
 		if (p->size > v->blob_len - off)
 			return bundle_fail(res, BUNDLE_E_HASH, -EBADMSG,
 					   "payload %s runs past the data", p->name);
-		bundle_sha256(v->blob + off, p->size, sum);
+		sw_sha256(v->blob + off, p->size, sum);
 		if (memcmp(sum, p->sha256, sizeof(sum)))
 			return bundle_fail(res, BUNDLE_E_HASH, -EBADMSG, "payload %s", p->name);
 		p->data = v->blob + off;

@@ -34,7 +34,7 @@ static int count_sig(const struct bundle_view *v, unsigned i, const uint8_t hash
 		return 0;
 	}
 	if (bundle_key_verify(k, hash, v->sig[i].der, v->sig[i].der_len)) {
-		bundle_hex(v->sig[i].keyid, 8, hex);
+		sw_hex(v->sig[i].keyid, 8, hex);
 		return bundle_fail(res, BUNDLE_E_BAD_SIGNATURE, -EPERM, "by key %s...", hex);
 	}
 	if (bundle_key_is_dev(k) && chk->release)
@@ -56,7 +56,7 @@ static int check_sigs(const struct bundle_view *v, const struct bundle_check *ch
 		need = chk->keyring ? bundle_keyring_threshold(chk->keyring) : 1;
 	if (v->nsigs == 0)
 		return bundle_fail(res, BUNDLE_E_NO_SIGNATURE, -EPERM, "unsigned bundle");
-	bundle_sha256(v->manifest, v->manifest_len, hash);
+	sw_sha256(v->manifest, v->manifest_len, hash);
 	for (unsigned i = 0; !err && i < v->nsigs; i++)
 		err = count_sig(v, i, hash, chk, &t, res);
 	if (err || t.good >= need)

@@ -23,14 +23,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <mbedtls/sha256.h>
-#include <mbedtls/version.h>
 
 #include "engine/control.h"
 #include "engine/nfq.h"
 #include "scanwall/dicom.h"
+#include "scanwall/digest.h"
 #include "scanwall/engine.h"
 #include "scanwall/evlog.h"
+#include "scanwall/fileio.h"
 #include "scanwall/flowkey.h"
 #include "scanwall/policy.h"
 
@@ -124,68 +124,21 @@ static int ctl_error(FILE *out, const char *msg, int err)
 	return err;
 }
 
-static int ctl_sha256(const void *buf, size_t len, char hex[65])
-{
-	unsigned char md[32];
-	int ret;
-
-#if MBEDTLS_VERSION_MAJOR >= 3
-	ret = mbedtls_sha256(buf, len, md, 0);
-#else
-	ret = mbedtls_sha256_ret(buf, len, md, 0);
-#endif
-	if (ret)
-		return -EIO;
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	return 0;
-}
-
-/* Reads a whole policy file (bounded: a policy is a page of text). */
-static int ctl_read_file(const char *path, char **text, size_t *len)
-{
-	FILE *fp = fopen(path, "re");
-	char *buf;
-	size_t n;
-	int err = 0;
-
-	if (!fp)
-		return -errno;
-	buf = malloc(CTL_POLICY_MAX + 1);
-	if (!buf) {
-		err = -ENOMEM;
-		goto out_close;
-	}
-	n = fread(buf, 1, CTL_POLICY_MAX + 1, fp);
-	if (ferror(fp) || n > CTL_POLICY_MAX) {
-		err = ferror(fp) ? -EIO : -EFBIG;
-		free(buf);
-		goto out_close;
-	}
-	buf[n] = 0;
-	*text = buf;
-	*len = n;
-out_close:
-	fclose(fp);
-	return err;
-}
-
 static void ctl_hash_policy_file(struct control *c)
 {
 	char *text;
 	size_t len;
 
 	c->sha256[0] = 0;
-	if (c->policy_path && ctl_read_file(c->policy_path, &text, &len) == 0) {
-		ctl_sha256(text, len, c->sha256);
+	if (c->policy_path && sw_read_file(c->policy_path, CTL_POLICY_MAX, &text, &len) == 0) {
+		sw_sha256_hex(text, len, c->sha256);
 		free(text);
 	}
 }
 
 void control_set_policy_text(struct control *c, const void *text, size_t len)
 {
-	if (ctl_sha256(text, len, c->sha256))
-		c->sha256[0] = 0;
+	sw_sha256_hex(text, len, c->sha256);
 }
 
 void control_json_str(FILE *out, const char *s)
@@ -543,14 +496,12 @@ static int cmd_reload(struct control *c, int argc, char **argv, FILE *out)
 		return ctl_error(out, "no policy file", -ENOENT);
 	/* Hash exactly the bytes parsed, so `status` names what is in force
 	 * even if the file changes again while we read it. */
-	err = ctl_read_file(c->policy_path, &text, &len);
+	err = sw_read_file(c->policy_path, CTL_POLICY_MAX, &text, &len);
 	if (err)
 		return ctl_error(out, strerror(-err), err);
-	err = ctl_sha256(text, len, hash);
-	pol = err ? NULL : ctl_parse_policy(c, text, len, out);
+	sw_sha256_hex(text, len, hash);
+	pol = ctl_parse_policy(c, text, len, out);
 	free(text);
-	if (err)
-		return ctl_error(out, "sha256 failed", err);
 	if (!pol)
 		return -EINVAL;
 	return ctl_install(c, pol, hash, out);

@@ -19,10 +19,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include <mbedtls/sha256.h>
-#include <mbedtls/version.h>
 
 #include "mgmt/mgmt.h"
+#include "scanwall/digest.h"
 
 #define ROLES_MAX 64
 #define ROLES_VALUE_MAX 256
@@ -138,15 +137,7 @@ void mgmt_roles_free(struct mgmt_roles *r)
 
 static void roles_spki(const mbedtls_x509_crt *crt, char hex[65])
 {
-	unsigned char md[32];
-
-#if MBEDTLS_VERSION_MAJOR >= 3
-	mbedtls_sha256(crt->pk_raw.p, crt->pk_raw.len, md, 0);
-#else
-	mbedtls_sha256_ret(crt->pk_raw.p, crt->pk_raw.len, md, 0);
-#endif
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	sw_sha256_hex(crt->pk_raw.p, crt->pk_raw.len, hex);
 }
 
 enum mgmt_role mgmt_roles_match(const struct mgmt_roles *r, const mbedtls_x509_crt *crt,

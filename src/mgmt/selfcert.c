@@ -39,6 +39,7 @@
 
 #include "mgmt/mgmt.h"
 #include "mgmt/selfcert.h"
+#include "scanwall/digest.h"
 #include "mgmt/server.h"
 #include "scanwall/fileio.h"
 
@@ -353,15 +354,16 @@ int mgmt_selfcert(const char *cert, const char *key, const char *listen)
 
 void mgmt_cert_fingerprint(const mbedtls_x509_crt *crt, char *buf, size_t size)
 {
-	const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
 	unsigned char h[32];
 	size_t off = 0;
 
-	if (size < MGMT_FP_SIZE || !md || mbedtls_md(md, crt->raw.p, crt->raw.len, h)) {
+	if (size < MGMT_FP_SIZE) {
 		if (size)
 			buf[0] = 0;
 		return;
 	}
+	sw_sha256(crt->raw.p, crt->raw.len, h);
+	/* as `openssl x509 -fingerprint -sha256` prints it */
 	for (size_t i = 0; i < sizeof(h); i++)
 		off += (size_t)snprintf(buf + off, size - off, i ? ":%02X" : "%02X", h[i]);
 }
