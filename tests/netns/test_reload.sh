@@ -35,3 +35,22 @@ check "netns reload: a broken file is refused with file:line:col" \
 check "netns reload: the policy in force stays" \
 	test "$(sw_ctl_json 'j["policy"]["sha256"]' status)" = "$sha2"
 check "netns reload: the refusal is an event" sw_wait_event 5 'policy reload refused'
+
+# SIGHUP (init's reload) is the same reload: the policy and the hash status
+# shows come from the same bytes; a broken file changes neither
+sed -i '$d' "$pol"
+echo '# reloaded by SIGHUP' >>"$pol"
+kill -HUP "$SW_PID"
+for _ in $(seq 20); do
+	sha3=$(sw_ctl_json 'j["policy"]["sha256"]' status)
+	[ "$sha3" != "$sha2" ] && break
+	sleep 0.1
+done
+check "netns reload: SIGHUP puts the file in force, status shows its sha256" \
+	test "$sha3" = "$(sha256sum "$pol" | cut -d' ' -f1)"
+echo 'allow dicom frm lan to scanner' >>"$pol"
+kill -HUP "$SW_PID"
+sleep 0.5
+check "netns reload: a broken file on SIGHUP changes nothing" \
+	test "$(sw_ctl_json 'j["policy"]["sha256"]' status)" = "$sha3"
+check "netns reload: scanwalld still runs" kill -0 "$SW_PID"
