@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "scanwall/event.h"
+#include "scanwall/json.h"
 #include "scanwall/flowkey.h"
 
 static const char *const kind_names[EV__COUNT] = {
@@ -58,17 +59,11 @@ static void jw_raw(struct jw *w, const char *fmt, ...)
  * everything JSON requires and every byte outside printable ASCII. */
 static void jw_str(struct jw *w, const char *s)
 {
-	jw_raw(w, "\"");
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	char buf[7];
 
-		if (c == '"' || c == '\\')
-			jw_raw(w, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			jw_raw(w, "\\u%04x", c);
-		else
-			jw_raw(w, "%c", c);
-	}
+	jw_raw(w, "\"");
+	for (; *s; s++)
+		jw_raw(w, "%s", json_escape_char((unsigned char)*s, buf));
 	jw_raw(w, "\"");
 }
 

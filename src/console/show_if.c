@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/control.h"
 #include "console/cons.h"
+#include "scanwall/json.h"
 
 #define SYSFS_NET "/sys/class/net"
 
@@ -55,10 +55,10 @@ static void if_print(struct cons *c, const char *name, char v[IF_NATTR][64], boo
 		return;
 	}
 	fprintf(c->out, "%s{\"name\":", first ? "" : ",");
-	control_json_str(c->out, name);
+	json_fput_str(c->out, name);
 	for (size_t i = 0; i < IF_NATTR; i++) {
 		fprintf(c->out, ",\"%s\":", keys[i]);
-		control_json_str(c->out, v[i]);
+		json_fput_str(c->out, v[i]);
 	}
 	fputc('}', c->out);
 }

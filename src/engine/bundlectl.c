@@ -11,6 +11,7 @@
 #include "scanwall/bundle.h"
 #include "scanwall/config.h"
 #include "engine/bundlectl.h"
+#include "scanwall/json.h"
 
 struct bundlectl {
 	struct bundlectl_cfg cfg;
@@ -120,11 +121,11 @@ const char *bundlectl_reload_locked(void *ctx)
 static int bctl_answer(int err, const struct bundle_result *r, FILE *out)
 {
 	fprintf(out, "{\"ok\":%s,\"event\":", err ? "false" : "true");
-	control_json_str(out, bundle_event_name(r->event));
+	json_fput_str(out, bundle_event_name(r->event));
 	fputs(",\"reason\":", out);
-	control_json_str(out, bundle_reason_name(r->reason));
+	json_fput_str(out, bundle_reason_name(r->reason));
 	fprintf(out, ",\"version\":%llu,\"detail\":", (unsigned long long)r->version);
-	control_json_str(out, r->detail);
+	json_fput_str(out, r->detail);
 	fputs("}\n", out);
 	return err;
 }

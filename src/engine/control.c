@@ -31,6 +31,7 @@
 #include "scanwall/engine.h"
 #include "scanwall/evlog.h"
 #include "scanwall/fileio.h"
+#include "scanwall/json.h"
 #include "scanwall/flowkey.h"
 #include "scanwall/policy.h"
 
@@ -76,26 +77,6 @@ static uint64_t ctl_now(clockid_t clk)
 /* Strings here come from files and from the wire (AE titles, policy
  * reasons, parser messages): escape all that JSON needs and every byte
  * outside printable ASCII, as ev_json does. */
-static void ctl_str(FILE *out, const char *s)
-{
-	if (!s) {
-		fputs("null", out);
-		return;
-	}
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(out, "\\%c", ch);
-		else if (ch < 0x20 || ch >= 0x7f)
-			fprintf(out, "\\u%04x", ch);
-		else
-			fputc(ch, out);
-	}
-	fputc('"', out);
-}
-
 static void ctl_u64(FILE *out, const char *sep, const char *key, uint64_t v)
 {
 	fprintf(out, "%s\"%s\":%" PRIu64, sep, key, v);
@@ -119,7 +100,7 @@ static void ctl_u64_obj(FILE *out, const struct ctl_u64_field *f, size_t n)
 static int ctl_error(FILE *out, const char *msg, int err)
 {
 	fputs("{\"error\":", out);
-	ctl_str(out, msg);
+	json_fput_str(out, msg);
 	fputs("}\n", out);
 	return err;
 }
@@ -141,10 +122,6 @@ void control_set_policy_text(struct control *c, const void *text, size_t len)
 	sw_sha256_hex(text, len, c->sha256);
 }
 
-void control_json_str(FILE *out, const char *s)
-{
-	ctl_str(out, s);
-}
 
 /* --- commands ------------------------------------------------------------ */
 
@@ -161,9 +138,9 @@ static void ctl_policy_obj(struct control *c, FILE *out)
 	const struct pol *pol = eng_policy(c->env.eng);
 
 	fputs("{\"path\":", out);
-	ctl_str(out, c->policy_path);
+	json_fput_str(out, c->policy_path);
 	fputs(",\"sha256\":", out);
-	ctl_str(out, c->sha256[0] ? c->sha256 : NULL);
+	json_fput_str(out, c->sha256[0] ? c->sha256 : NULL);
 	if (pol) {
 		fprintf(out, ",\"rules\":%u,\"default\":\"%s\"", pol_rule_count(pol),
 			ctl_action_names[pol_default_action(pol)]);
@@ -197,7 +174,7 @@ static int cmd_status(struct control *c, int argc, char **argv, FILE *out)
 	const struct eng_counters *n = eng_counters(c->env.eng);
 
 	fputs("{\"version\":", out);
-	ctl_str(out, c->env.version ? c->env.version : SCANWALL_VERSION);
+	json_fput_str(out, c->env.version ? c->env.version : SCANWALL_VERSION);
 	ctl_u64(out, ",", "pid", (uint64_t)getpid());
 	ctl_u64(out, ",", "uptime_s", (ctl_now(CLOCK_MONOTONIC) - c->start_ns) / 1000000000u);
 	fputs(",\"policy\":", out);
@@ -244,7 +221,7 @@ static void ctl_rules_arr(struct control *c, const struct pol *pol, FILE *out)
 			ctl_proto_names[r->proto]);
 		ctl_u64(out, ",", "hits", eng_rule_hits(c->env.eng, i));
 		fputs(",\"reason\":", out);
-		ctl_str(out, r->reason);
+		json_fput_str(out, r->reason);
 		fputc('}', out);
 	}
 	fputc(']', out);
@@ -315,11 +292,11 @@ static int ctl_flow_cb(void *ctx, const struct eng_flow_info *f)
 		return 1;
 	fprintf(fl->out, "%s{\"proto\":\"%s\",\"src\":", fl->n ? "," : "",
 		ctl_ipproto_name(f->key.proto));
-	ctl_str(fl->out, flowkey_addr_str(f->key.af, f->key.src, a, sizeof(a)));
+	json_fput_str(fl->out, flowkey_addr_str(f->key.af, f->key.src, a, sizeof(a)));
 	fprintf(fl->out, ",\"sport\":%u,\"dst\":", f->key.sport);
-	ctl_str(fl->out, flowkey_addr_str(f->key.af, f->key.dst, a, sizeof(a)));
+	json_fput_str(fl->out, flowkey_addr_str(f->key.af, f->key.dst, a, sizeof(a)));
 	fprintf(fl->out, ",\"dport\":%u,\"state\":", f->key.dport);
-	ctl_str(fl->out, f->state);
+	json_fput_str(fl->out, f->state);
 	if (f->rule_line > 0)
 		fprintf(fl->out, ",\"rule\":%d", f->rule_line);
 	else
@@ -328,9 +305,9 @@ static int ctl_flow_cb(void *ctx, const struct eng_flow_info *f)
 	ctl_u64(fl->out, ",", "last_ns", f->last_ns);
 	ctl_u64(fl->out, ",", "packets", f->packets);
 	fputs(",\"calling_ae\":", fl->out);
-	ctl_str(fl->out, f->calling_ae);
+	json_fput_str(fl->out, f->calling_ae);
 	fputs(",\"called_ae\":", fl->out);
-	ctl_str(fl->out, f->called_ae);
+	json_fput_str(fl->out, f->called_ae);
 	fputc('}', fl->out);
 	fl->n++;
 	return 0;
@@ -410,7 +387,7 @@ static void ctl_errors_arr(const char *diag, FILE *out)
 	for (line = copy ? strtok_r(copy, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		fputs(n++ ? "," : "", out);
-		ctl_str(out, line);
+		json_fput_str(out, line);
 	}
 	fputc(']', out);
 	free(copy);
@@ -523,9 +500,9 @@ static int cmd_policy(struct control *c, int argc, char **argv, FILE *out)
 	pol_print(pol, mem);
 	fclose(mem);
 	fputs("{\"sha256\":", out);
-	ctl_str(out, c->sha256);
+	json_fput_str(out, c->sha256);
 	fputs(",\"text\":", out);
-	ctl_str(out, text ? text : "");
+	json_fput_str(out, text ? text : "");
 	fputs("}\n", out);
 	free(text);
 	return 0;
@@ -553,11 +530,11 @@ static int cmd_help(struct control *c, int argc, char **argv, FILE *out)
 	fputs("{\"commands\":[", out);
 	for (size_t i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++) {
 		fputs(i ? "," : "", out);
-		ctl_str(out, ctl_cmds[i].usage);
+		json_fput_str(out, ctl_cmds[i].usage);
 	}
 	for (unsigned i = 0; i < c->env.n_ext; i++) {
 		fputs(",", out);
-		ctl_str(out, c->env.ext[i].usage);
+		json_fput_str(out, c->env.ext[i].usage);
 	}
 	fputs("]}\n", out);
 	return 0;

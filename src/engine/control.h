@@ -49,9 +49,6 @@ struct control_cmd {
 	const char *usage;
 };
 
-/* A JSON string (quotes and escapes included), for extension commands. */
-void control_json_str(FILE *out, const char *s);
-
 struct control;
 
 /* Binds path (replacing a stale socket, never another kind of file), mode

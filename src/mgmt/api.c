@@ -61,21 +61,6 @@ static void api_ctl(struct mgmt *m, const char *cmd, int refused, struct mgmt_re
 	}
 }
 
-static void api_json_str(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
 
 /* scanwalld's status object with one member of mgmtd's own appended:
  * "mgmt":{"cert":{...}}, the server certificate a client should have
@@ -103,9 +88,9 @@ static void api_status_mgmt(struct mgmt *m, struct mgmt_resp *r)
 		return;
 	fwrite(r->body, 1, end, out);
 	fputs(members ? ",\"mgmt\":{\"cert\":{\"sha256\":" : "\"mgmt\":{\"cert\":{\"sha256\":", out);
-	api_json_str(out, c->sha256);
+	json_fput_str(out, c->sha256);
 	fputs(",\"subject\":", out);
-	api_json_str(out, c->subject);
+	json_fput_str(out, c->subject);
 	fprintf(out, ",\"not_before\":\"%s\",\"not_after\":\"%s\"}}", c->not_before, c->not_after);
 	fwrite(r->body + end, 1, r->len - end, out);
 	if (fclose(out)) {

@@ -214,6 +214,34 @@ static void test_json_strict(void **state)
 	}
 }
 
+/* What the writer escapes the reader reads back; bytes outside printable
+ * ASCII never go out raw. */
+static void test_json_write(void **state)
+{
+	const char in[] = "AE\"\\\x01\x7f\xe9 ok";
+	char *buf = NULL, text[64];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct cj j = { 0 };
+
+	assert_non_null(f);
+	json_fput_str(f, in);
+	fputc(' ', f);
+	json_fput_str(f, NULL);
+	fclose(f);
+	assert_string_equal(buf, "\"AE\\\"\\\\\\u0001\\u007f\\u00e9 ok\" null");
+	for (size_t i = 0; i < len; i++)
+		assert_true(buf[i] >= 0x20 && buf[i] < 0x7f);
+	assert_int_equal(cj_parse(&j, buf, (size_t)(strstr(buf, "\" null") - buf) + 1), 0);
+	cj_text(&j, 0, text, sizeof(text));
+	/* read back: the quote and backslash as they were, then the reader's
+	 * own '?' for whatever is not printable ASCII, then the rest */
+	assert_memory_equal(text, "AE\"\\?", 5);
+	assert_string_equal(text + strlen(text) - 3, " ok");
+	cj_free(&j);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -226,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_json_long_key),
 		cmocka_unit_test(test_json_values),
 		cmocka_unit_test(test_json_strict),
+		cmocka_unit_test(test_json_write),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
