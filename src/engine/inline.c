@@ -85,7 +85,7 @@ static void inl_release(void *ctx, uint32_t id, enum eng_verdict v)
 {
 	struct inl *l = ctx;
 
-	nfqueue_verdict(l->q, id, v, 0);
+	nfqueue_release(l->q, id, v);
 }
 
 static void inl_inject(void *ctx, const uint8_t *l3, size_t len, const struct eng_port *to)

@@ -21,6 +21,7 @@
 #include <linux/netfilter/nfnetlink_queue.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
+#include "scanwall/config.h"
 #include "scanwall/flowkey.h"
 #include "engine/nfq.h"
 #include "engine/ruleset.h"
@@ -33,6 +34,9 @@
 #define NFQUEUE_VERDICT_MAX 64
 #define NFQUEUE_CT_MAX 256
 #define NFQUEUE_BATCH 64
+/* Releases one packet's judging can give: every segment parked on its
+ * flow and every packet held for its RQ/AC; more go out at once. */
+#define NFQUEUE_LATER_MAX (CONFIG_TCP_PARK_MAX + 128)
 #define NFQUEUE_RCVBUF (8 << 20)
 #define NFQUEUE_QMAXLEN 4096
 
@@ -45,7 +49,15 @@ struct nfqueue {
 	char *rbuf;
 	char *sbuf;
 	size_t sused;
-	unsigned flushes;
+	/* Releases the engine gives while it judges a packet (segments parked
+	 * behind it, judged from their copies) wait here and go out after that
+	 * packet's verdict, so the wire keeps sequence order. */
+	bool judging;
+	struct nfqueue_later {
+		uint32_t id;
+		enum eng_verdict v;
+	} *later;
+	unsigned nlater;
 	unsigned acks_wanted;
 	int ack_err;
 	struct nfqueue_counters c;
@@ -65,7 +77,6 @@ int nfqueue_flush(struct nfqueue *q)
 
 	if (!q->sused)
 		return 0;
-	q->flushes++;
 	if (mnl_socket_sendto(q->nl, q->sbuf, q->sused) < 0) {
 		err = -errno;
 		q->c.send_errors++;
@@ -212,22 +223,13 @@ static enum eng_verdict nfqueue_judge(struct nfqueue *q, struct nlattr *const *a
 	return v;
 }
 
-/* The verdict of the packet just judged goes ahead of the releases its
- * judging queued at `at` (segments parked behind it, judged from their
- * copies), so that it leaves first and the wire keeps sequence order. */
-static void nfqueue_verdict_first(struct nfqueue *q, size_t at, unsigned flushes, uint32_t id,
-				  enum eng_verdict v, uint32_t mark)
+void nfqueue_release(struct nfqueue *q, uint32_t id, enum eng_verdict v)
 {
-	size_t end = q->sused, len;
-	char tmp[NFQUEUE_VERDICT_MAX];
-
-	nfqueue_verdict(q, id, v, mark);
-	len = q->sused - end;
-	if (q->flushes != flushes || at == end || !len || len > sizeof(tmp))
+	if (q->judging && q->nlater < NFQUEUE_LATER_MAX) {
+		q->later[q->nlater++] = (struct nfqueue_later){ id, v };
 		return;
-	memcpy(tmp, q->sbuf + end, len);
-	memmove(q->sbuf + at + len, q->sbuf + at, end - at);
-	memcpy(q->sbuf + at, tmp, len);
+	}
+	nfqueue_verdict(q, id, v, 0);	/* a timer tick, a reload, or more than fit */
 }
 
 static int nfqueue_on_packet(const struct nlmsghdr *nlh, void *data)
@@ -236,9 +238,7 @@ static int nfqueue_on_packet(const struct nlmsghdr *nlh, void *data)
 	struct nlattr *attr[NFQA_MAX + 1] = { 0 };
 	const struct nfqnl_msg_packet_hdr *ph;
 	enum eng_verdict v;
-	unsigned flushes;
 	uint32_t id;
-	size_t at;
 
 	if (nfq_nlmsg_parse(nlh, attr) < 0 || !attr[NFQA_PACKET_HDR]) {
 		/* Without an id there is nothing to answer: the packet stays
@@ -249,10 +249,13 @@ static int nfqueue_on_packet(const struct nlmsghdr *nlh, void *data)
 	ph = mnl_attr_get_payload(attr[NFQA_PACKET_HDR]);
 	id = ntohl(ph->packet_id);
 	q->c.packets++;
-	at = q->sused;
-	flushes = q->flushes;
+	q->judging = true;
 	v = nfqueue_judge(q, attr, id);
-	nfqueue_verdict_first(q, at, flushes, id, v, nfqueue_attr_u32(attr, NFQA_MARK));
+	q->judging = false;
+	nfqueue_verdict(q, id, v, nfqueue_attr_u32(attr, NFQA_MARK));
+	for (unsigned i = 0; i < q->nlater; i++)
+		nfqueue_verdict(q, q->later[i].id, q->later[i].v, 0);
+	q->nlater = 0;
 	return MNL_CB_OK;
 }
 
@@ -365,7 +368,8 @@ struct nfqueue *nfqueue_open(uint16_t num)
 	q->num = num;
 	q->rbuf = malloc(NFQUEUE_RBUF);
 	q->sbuf = malloc(NFQUEUE_SBUF);
-	if (!q->rbuf || !q->sbuf)
+	q->later = calloc(NFQUEUE_LATER_MAX, sizeof(*q->later));
+	if (!q->rbuf || !q->sbuf || !q->later)
 		goto out_free;
 	err = nfqueue_socket(q);
 	if (!err)
@@ -389,6 +393,7 @@ void nfqueue_close(struct nfqueue *q)
 		mnl_socket_close(q->nl);
 	free(q->rbuf);
 	free(q->sbuf);
+	free(q->later);
 	free(q);
 }
 

@@ -46,6 +46,9 @@ int nfqueue_receive(struct nfqueue *q);
  * the buffer fills. */
 void nfqueue_verdict(struct nfqueue *q, uint32_t id, enum eng_verdict v, uint32_t mark);
 int nfqueue_flush(struct nfqueue *q);
+/* ops.release: a held packet's verdict. While a packet is being judged
+ * the releases it causes wait and are sent right after its own verdict. */
+void nfqueue_release(struct nfqueue *q, uint32_t id, enum eng_verdict v);
 
 /* ops.revoke: a flow the kernel passes by itself (ct mark ALLOW or
  * OPEN) must no longer be. Its conntrack entry gets mark (under
