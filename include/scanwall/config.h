@@ -20,8 +20,5 @@
 #if CONFIG_DICOM_ASSOC_MAX > CONFIG_FLOW_TABLE_SIZE
 #error "CONFIG_DICOM_ASSOC_MAX cannot exceed CONFIG_FLOW_TABLE_SIZE"
 #endif
-#if CONFIG_NFQ_QUEUE + CONFIG_NFQ_QUEUES > 65536
-#error "NFQUEUE numbers run past 65535"
-#endif
 
 #endif

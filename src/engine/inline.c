@@ -432,7 +432,6 @@ static int inl_start(struct inl *l)
 	nfqueue_attach(l->q, l->eng);
 	ruleset_cfg_default(&l->rs);
 	l->rs.queue = l->o->queue;
-	l->rs.queues = l->o->queues ? l->o->queues : 1;
 	err = inl_install(l, eng_policy(l->eng));
 	l->up = !err;
 	if (!err)

@@ -8,8 +8,6 @@
 struct inline_opts {
 	const char *policy;	/* required: a broken policy refuses the start */
 	uint16_t queue;		/* the NFQUEUE this process binds */
-	uint16_t queues;	/* queues the ruleset balances over (0 = 1); each
-				 * is bound by its own scanwalld --queue N+i */
 	const char *events;	/* events file, or NULL: the in-memory ring only */
 	const char *control;	/* control socket path, or NULL: none */
 	const char *state;	/* state directory (signed bundles live here), or NULL */
