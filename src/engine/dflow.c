@@ -387,7 +387,7 @@ static enum eng_verdict dflow_pass(struct eng *e, struct flow *f, int dir,
 	 * too (they come back to a settled flow). */
 	dflow_unpark(e, a, 0, ENG_REPEAT, true);
 	dflow_unpark(e, a, 1, ENG_REPEAT, true);
-	dflow_leave(e, f, FLOW_SETTLED);
+	dflow_leave(e, f, FLOW_SETTLED_ASSOC);
 	return ENG_SETTLE;
 }
 

@@ -5,6 +5,7 @@
  * and that policy is freed when its last flow goes. Flows the engine does
  * not inspect are judged again under the new policy at once. */
 #include <errno.h>
+#include <stdbool.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,19 +92,27 @@ void eng_flow_end(struct eng *e, struct flow *f)
 }
 
 /* A flow not under inspection is judged again as if it were new; one that
- * the new policy refuses ends here, and the kernel forgets it too. */
+ * the new policy refuses ends here, and the kernel forgets it too. A
+ * settled association goes on while the new policy still allows DICOM on
+ * its tuple, as an association under inspection keeps the policy it was
+ * judged by: a reload must not tear down a transfer. A plain flow that
+ * the new policy wants inspected ends (its bytes were never seen). A
+ * refused or closing flow carries nothing more and ends by its timeout. */
 static void eng_rejudge(struct eng *e, struct flow *f)
 {
-	const struct pol_rule *r = pol_match(e->gen[e->cur].pol, &f->key);
+	const struct pol_rule *r;
+	bool assoc = f->state == FLOW_SETTLED_ASSOC;
 
-	if (f->assoc || f->state == FLOW_FREE)
+	if (f->assoc || f->state == FLOW_FREE || f->state == FLOW_REFUSED ||
+	    f->state == FLOW_CLOSING)
 		return;
+	r = pol_match(e->gen[e->cur].pol, &f->key);
 	f->gen = e->cur;
-	if (r && r->action == POL_ALLOW && r->proto != POL_DICOM) {
+	if (r && r->action == POL_ALLOW && (r->proto == POL_DICOM) == assoc) {
 		f->rule = (uint16_t)(r->index + 1);
 		return;
 	}
-	if (f->state == FLOW_SETTLED && e->ops->revoke)
+	if (e->ops->revoke)	/* both settled kinds: the kernel forwards them */
 		e->ops->revoke(e->ctx, &f->key, true);
 	flow_remove(e->flows, f);
 }
@@ -185,6 +194,7 @@ static const char *const state_names[] = {
 	[FLOW_FREE] = "free",
 	[FLOW_OPEN] = "inspected",
 	[FLOW_SETTLED] = "settled",
+	[FLOW_SETTLED_ASSOC] = "settled",
 	[FLOW_REFUSED] = "refused",
 	[FLOW_CLOSING] = "closing",
 };
@@ -271,6 +281,7 @@ int eng_packet(struct eng *e, const struct eng_pkt *pk, enum eng_verdict *v)
 	f->packets++;
 	switch (f->state) {
 	case FLOW_SETTLED:
+	case FLOW_SETTLED_ASSOC:
 		*v = ENG_ACCEPT;
 		break;
 	case FLOW_OPEN:

@@ -565,6 +565,50 @@ static void policy_swap_keeps_association(void **state)
 	assert_int_equal(fx->r.rv[0], ENG_ACCEPT);
 }
 
+/* A settled association (inspect association, port 105) goes on through a
+ * policy change that still allows DICOM on its tuple; one the new policy
+ * no longer allows is revoked in the kernel and dropped here. */
+static void settled_association_across_policy_changes(void **state)
+{
+	struct fx *fx = *state;
+	static const char same[] =
+		"device symbia 10.0.0.2 ae SYMBIA\npeer pacs 10.0.0.1 ae PACS\n"
+		"allow dicom from pacs to symbia port 105 services verification inspect association\n"
+		"default block\n";
+	static const char none[] = "device symbia 10.0.0.2 ae SYMBIA\ndefault block\n";
+	uint32_t seq = associate(fx, 105, ENG_SETTLE);
+	struct tpkt data = { PACS, SYMBIA, IPPROTO_TCP, 40000, 105, seq, 901, TCP_ACK, "xx", 2 };
+
+	assert_int_equal(eng_set_policy(fx->e, pol_parse("same", same, sizeof(same) - 1, NULL)), 0);
+	assert_int_equal(fx->r.revoked, 0);
+	assert_int_equal(feed(fx, &data), ENG_ACCEPT);
+	assert_int_equal(eng_set_policy(fx->e, pol_parse("none", none, sizeof(none) - 1, NULL)), 0);
+	assert_int_equal(fx->r.revoked, 1);
+	assert_int_equal(fx->r.revoked_deny, 1);
+	assert_int_equal(feed(fx, &data), ENG_DROP);
+}
+
+/* A refused association stays refused through a policy change: its
+ * initiator is still answered with a reset. */
+static void refused_flow_across_policy_change(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t rq[512];
+	size_t n = build_rq(rq, "INTRUDER", "SYMBIA");
+	struct tpkt r = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 101, 901, TCP_ACK, rq, n };
+	struct tpkt fin = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 101 + (uint32_t)n, 911,
+			    TCP_ACK | TCP_FIN };
+	static const char p2[] = "device symbia 10.0.0.2 ae SYMBIA\ndefault block\n";
+	unsigned inj;
+
+	handshake(fx, 104);
+	assert_int_equal(feed(fx, &r), ENG_DROP);
+	assert_int_equal(eng_set_policy(fx->e, pol_parse("p2", p2, sizeof(p2) - 1, NULL)), 0);
+	inj = fx->r.ninj;
+	assert_int_equal(feed(fx, &fin), ENG_DROP);
+	assert_int_equal(fx->r.ninj, inj + 1);	/* the reset */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -583,6 +627,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(syn_retransmission_keeps_the_flow, setup, teardown),
 		cmocka_unit_test_setup_teardown(changed_retransmission_ends_flow, setup, teardown),
 		cmocka_unit_test_setup_teardown(policy_swap_keeps_association, setup, teardown),
+		cmocka_unit_test_setup_teardown(settled_association_across_policy_changes, setup, teardown),
+		cmocka_unit_test_setup_teardown(refused_flow_across_policy_change, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
