@@ -18,18 +18,23 @@
 #define SW_MARK_ALLOW	0x40000000u	/* engine settled the flow: kernel forwards */
 #define SW_MARK_DENY	0x20000000u	/* flow refused for good: kernel drops */
 #define SW_MARK_OPEN	0x60000000u	/* flow inspected: kernel passes its bare ACKs */
+/* Packet mark only, never the ct mark: the xt backend's inet chain judged
+ * the packet passable, and the iptables chain that queues lets it go. */
+#define SW_MARK_PASS	0x10000000u
 
 #define SW_RULESET_NAME	"scanwall"	/* nft tables; the iptables chain is SCANWALL */
 
 enum ruleset_backend {
 	RULESET_AUTO,	/* probe: nft when it can queue, else iptables */
 	RULESET_NFT,	/* one `nft -f` transaction: inet + bridge tables */
-	RULESET_XT,	/* iptables/ip6tables-restore chain + nft bridge table */
+	RULESET_XT,	/* iptables/ip6tables-restore chain that queues, then
+			 * nft inet (judges, marks PASS) + bridge tables */
 };
 
 /* The texts ruleset_render() produces. */
 enum ruleset_doc {
 	RULESET_DOC_NFT_INET,	/* table inet scanwall (queue statement) */
+	RULESET_DOC_NFT_INET_XT, /* the same without queue: marks PASS for the xt chain */
 	RULESET_DOC_NFT_BRIDGE,	/* table bridge scanwall: ethertype filter */
 	RULESET_DOC_IPT4,	/* iptables-restore --noflush input */
 	RULESET_DOC_IPT6,	/* ip6tables-restore --noflush input */

@@ -59,8 +59,10 @@ static void test_nft_inet_order(void **state)
 	assert_true(at(t, "== 0x40000000 counter accept") < at(t, "ct mark & 0x60000000 == 0x20000000 counter drop"));
 	assert_true(at(t, "0x20000000 counter drop") < at(t, "ip6 hoplimit 255 accept"));
 	assert_true(at(t, "hoplimit 255") < at(t, "\t\tqueue num 7\n"));
-	/* The queue is the last rule: nothing after it but braces. */
-	assert_string_equal(t + at(t, "\t\tqueue num 7\n"), "\t\tqueue num 7\n\t}\n}\n");
+	/* The queue is the forward chain's last rule; only the bare-ACK
+	 * chain follows, entered from it. */
+	assert_int_equal(at(t, "\t\tqueue num 7\n"), at(t, "\t\tqueue num 7\n\t}\n\tchain open {\n"));
+	assert_int_equal(count(t, "queue"), 1);
 	/* Replaced atomically: declare, delete, define in one file. */
 	assert_int_equal(at(t, "table inet scanwall\ndelete table inet scanwall\ntable inet scanwall {"),
 			 0);
@@ -92,11 +94,18 @@ static void test_ipt4(void **state)
 	assert_int_equal(at(t, "*filter\n:SCANWALL - [0:0]\n"), 0);
 	assert_null(strstr(t, "bypass"));
 	assert_null(strstr(t, "icmp6"));
+	/* What the inet table judged goes first; then our NF_REPEAT marks
+	 * are saved to the ct mark; the rest is queued. */
+	assert_int_equal(at(t, "-A SCANWALL"), at(t, "-A SCANWALL -m mark --mark 0x10000000/0x10000000 -j ACCEPT\n"));
 	assert_true(at(t, "--mark 0x40000000/0x60000000 -j CONNMARK --save-mark --mask 0x60000000") <
 		    at(t, "-m mark --mark 0x40000000/0x60000000 -j ACCEPT"));
-	assert_true(at(t, "-j ACCEPT") < at(t, "-m connmark --mark 0x40000000/0x60000000 -j ACCEPT"));
-	assert_true(at(t, "connmark --mark 0x40000000") < at(t, "connmark --mark 0x20000000/0x60000000 -j DROP"));
-	assert_true(at(t, "-j DROP") < at(t, "-A SCANWALL -j NFQUEUE --queue-num 3\n"));
+	assert_true(at(t, "--mark 0x60000000/0x60000000 -j CONNMARK --save-mark --mask 0x60000000") <
+		    at(t, "-m mark --mark 0x60000000/0x60000000 -j ACCEPT"));
+	assert_true(at(t, "0x60000000/0x60000000 -j ACCEPT") < at(t, "-A SCANWALL -j NFQUEUE --queue-num 3\n"));
+	/* The xt matches the inet table now does natively are gone. */
+	assert_null(strstr(t, "connmark"));
+	assert_null(strstr(t, "u32"));
+	assert_null(strstr(t, "-m length"));
 	assert_null(strstr(t, "-D FORWARD"));
 	assert_int_equal(count(t, "-I FORWARD 1 -j SCANWALL\n"), 1);
 	assert_true(at(t, "NFQUEUE") < at(t, "COMMIT\n"));
@@ -122,7 +131,7 @@ static void test_ipt6_nd_and_jump(void **state)
 /* An inspected flow (ct mark OPEN) has only its bare ACKs passed in the
  * kernel: FIN, SYN and RST clear, ACK set, and the IP length exactly the
  * headers' (one rule per TCP header length, 20 to 60 bytes); everything
- * else of it is queued. */
+ * else of it is queued. Data segments leave the test at its first rules. */
 static void test_bare_acks(void **state)
 {
 	struct ruleset_cfg c;
@@ -132,23 +141,41 @@ static void test_bare_acks(void **state)
 	t = render(&c, RULESET_DOC_NFT_INET);
 	assert_true(at(t, "meta mark & 0x60000000 == 0x60000000 ct mark set ct mark & 0x9fffffff | 0x60000000 accept") <
 		    at(t, "\t\tqueue num"));
-	assert_int_equal(count(t, "ct mark & 0x60000000 == 0x60000000 tcp flags & (fin | syn | rst | ack) == ack "), 22);
+	assert_true(at(t, "0x20000000 counter drop") <
+		    at(t, "\t\tct mark & 0x60000000 == 0x60000000 meta l4proto tcp jump open\n"));
+	assert_true(at(t, "jump open") < at(t, "\t\tqueue num"));
+	assert_true(at(t, "\tchain open {\n\t\tip length > 80 return\n\t\tip6 length > 60 return\n"
+			  "\t\ttcp flags & (fin | syn | rst | ack) != ack return\n"
+			  "\t\tip hdrlength 5 ip length 52 tcp doff 8 counter accept\n") > at(t, "queue num"));
+	assert_int_equal(count(t, " tcp doff "), 22);
+	assert_int_equal(count(t, "ip hdrlength 5 ip length "), 11);
 	assert_non_null(strstr(t, "ip hdrlength 5 ip length 40 tcp doff 5 counter accept\n"));
 	assert_non_null(strstr(t, "ip hdrlength 5 ip length 80 tcp doff 15 counter accept\n"));
 	assert_non_null(strstr(t, "ip6 nexthdr tcp ip6 length 32 tcp doff 8 counter accept\n"));
-	assert_true(at(t, "0x20000000 counter drop") < at(t, "tcp doff 5 counter accept"));
-	assert_true(at(t, "tcp doff 15 counter accept") < at(t, "\t\tqueue num"));
+	assert_non_null(strstr(t, "ip6 nexthdr tcp ip6 length 60 tcp doff 15 counter accept\n"));
+}
 
-	t = render(&c, RULESET_DOC_IPT4);
-	assert_true(at(t, "--mark 0x60000000/0x60000000 -j CONNMARK --save-mark --mask 0x60000000") <
-		    at(t, "-m mark --mark 0x60000000/0x60000000 -j ACCEPT"));
-	assert_int_equal(count(t, "-p tcp -m connmark --mark 0x60000000/0x60000000 -m length --length "), 11);
-	assert_non_null(strstr(t, "--length 52 -m u32 --u32 \"0>>22&0x3C=0x14&&0&0xFFFF=52&&32>>16&0x17=0x10&&32>>28=8\" -j ACCEPT\n"));
-	assert_true(at(t, "-j DROP") < at(t, "-m u32"));
-	assert_true(at(t, "32>>28=15") < at(t, "-j NFQUEUE"));
+/* On the xt backend the inet table judges but cannot queue: whatever it
+ * passes it marks PASS for the iptables chain, it drops DENY flows itself,
+ * and it has no policy of its own (the iptables chain queues the rest). */
+static void test_nft_inet_xt(void **state)
+{
+	struct ruleset_cfg c;
+	const char *t;
 
-	t = render(&c, RULESET_DOC_IPT6);
-	assert_non_null(strstr(t, "--length 60 -m u32 --u32 \"4>>8&0xFF=6&&4>>16=20&&52>>16&0x17=0x10&&52>>28=5\" -j ACCEPT\n"));
+	ruleset_cfg_default(&c);
+	t = render(&c, RULESET_DOC_NFT_INET_XT);
+	assert_int_equal(at(t, "table inet scanwall\ndelete table inet scanwall\ntable inet scanwall {"),
+			 0);
+	assert_non_null(strstr(t, "hook forward priority -10; policy accept;\n"));
+	assert_null(strstr(t, "queue"));
+	assert_null(strstr(t, "ct mark set"));	/* NF_REPEAT re-runs the iptables chain */
+	assert_non_null(strstr(t, "\t\tct mark & 0x60000000 == 0x40000000 counter meta mark set meta mark | 0x10000000 accept\n"));
+	assert_non_null(strstr(t, "\t\tct mark & 0x60000000 == 0x20000000 counter drop\n"));
+	assert_non_null(strstr(t, "ip hdrlength 5 ip length 52 tcp doff 8 counter meta mark set meta mark | 0x10000000 accept\n"));
+	/* every rule that accepts marks first: ALLOW, and the 22 bare ACKs */
+	assert_int_equal(count(t, " accept\n"), 1 + 22);
+	assert_int_equal(count(t, " accept\n"), count(t, "meta mark set meta mark | 0x10000000 accept\n"));
 }
 
 static void test_bridge(void **state)
@@ -209,6 +236,7 @@ int main(void)
 		cmocka_unit_test(test_ipt4),
 		cmocka_unit_test(test_ipt6_nd_and_jump),
 		cmocka_unit_test(test_bare_acks),
+		cmocka_unit_test(test_nft_inet_xt),
 		cmocka_unit_test(test_bridge),
 		cmocka_unit_test(test_bridge_devices),
 		cmocka_unit_test(test_flush_and_space),

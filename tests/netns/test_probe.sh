@@ -10,11 +10,11 @@
 # left in place: TCP fails (fail closed), ARP still resolves. Restarted: the
 # ruleset is replaced, not doubled, and TCP passes again. --flush removes it.
 #
-#   tests/netns/probe.sh [BUILD_DIR]
+#   tests/netns/test_probe.sh [BUILD_DIR]   (or through tests/netns/run.sh)
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib.sh"
-BUILD=$(cd "${1:-$ROOT/build}" && pwd)
+BUILD=$(cd "${1:-${SW_BUILD:-$ROOT/build}}" && pwd)
 SWD=$BUILD/scanwalld
 Q=$((100 + $$ % 900))
 P=sw$$
