@@ -11,7 +11,9 @@
 #   (c) assoc    scanwalld, `inspect association`
 #   (d) full     scanwalld, `inspect full`
 #
-# Environment: BENCH_ROUNDS (3), BENCH_MB (200), BENCH_ASSOC_SECS (5).
+# Environment: BENCH_ROUNDS (3), BENCH_MB (200), BENCH_ASSOC_SECS (5);
+# for a quick look while working: BENCH_MODES ("on off"), BENCH_CANDS
+# ("kernel nfqex assoc full"), BENCH_ENGINE=0 (no callgrind, memory, size).
 # Raw lines go to build/bench/raw.txt, the table to build/bench/summary.txt.
 set -u
 cd "$(dirname "$0")/.."
@@ -182,10 +184,10 @@ n_dev iperf3 -s -D >/dev/null 2>&1
 topo_wait_tcp dev $DEV 104 || exit 1
 topo_wait_tcp dev $DEV 5201 || exit 1
 
-for mode in on off; do
+for mode in ${BENCH_MODES:-on off}; do
 	offloads "$mode"
 	for round in $(seq "$ROUNDS"); do
-		for cand in kernel nfqex assoc full; do
+		for cand in ${BENCH_CANDS:-kernel nfqex assoc full}; do
 			cand_up $cand
 			b=$(bulk)
 			i=$(iperf)
@@ -200,6 +202,10 @@ for mode in on off; do
 done
 
 # --- the engine alone -------------------------------------------------------
+if [ "${BENCH_ENGINE:-1}" = 0 ]; then
+	cat "$RAW"
+	exit 0
+fi
 log "bench: a full-inspection capture of the study (offloads off), for callgrind"
 offloads off
 cand_up full
