@@ -38,6 +38,8 @@ enum eng_verdict {
 	ENG_SETTLE,	/* passes, and so does the rest of its flow in the kernel */
 	ENG_OPEN,	/* passes, and the kernel passes the bare ACKs of its flow
 			 * (an inspected flow's first packet) */
+	ENG_OPEN_SYNACK, /* ENG_OPEN, and the acceptor's SYN-ACK passes in the
+			 * kernel too: its bridge port is known already */
 	ENG_REPEAT,	/* only through ops->release(): a held packet goes through the
 			 * hook again, unchanged, and comes back to eng_packet() as a
 			 * new packet (a segment parked beyond a gap, now in order) */

@@ -14,12 +14,28 @@ static struct eng_assoc *flow_assoc(struct eng *e, const struct flow *f)
 	return &e->assocs[f->assoc - 1];
 }
 
-int dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p)
+/* The acceptor's window, until it sends one we see: its SYN-ACK passed
+ * in the kernel. Only the ACKs we send for a held A-ASSOCIATE-RQ carry
+ * it, and the initiator has nothing more to send before the AC. */
+#define DFLOW_WIN_UNSEEN 0xffff
+
+int dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p,
+		enum eng_verdict *v)
 {
 	const struct pol_rule *r = eng_flow_rule(e, f);
+	const struct eng_port *acceptor = eng_host_port(e, p->key.af, p->key.dst);
 	uint32_t i = e->assoc_free ? e->assoc_free : e->assoc_fresh + 1;
 	struct eng_assoc *a;
 
+	if (p->plen) {
+		/* Data on a SYN (TCP Fast Open) would reach the acceptor before
+		 * any of it is inspected; no DICOM peer sends it. Dropped: the
+		 * initiator tries again without. */
+		eng_emit(e, &(struct sw_event){ .kind = EV_INVALID, .rule_line = (int)r->line,
+						.reason = "data on a SYN" }, &p->key);
+		flow_remove(e->flows, f);
+		return -EPROTO;
+	}
 	if (i > e->cfg.assocs)
 		goto out_busy;
 	a = &e->assocs[i - 1];
@@ -35,11 +51,16 @@ int dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const s
 	memset(a->park_head, 0, sizeof(a->park_head));
 	memset(a->park_tail, 0, sizeof(a->park_tail));
 	a->port[0] = pk->from;
-	memset(&a->port[1], 0, sizeof(a->port[1]));
+	if (acceptor)
+		a->port[1] = *acceptor;
+	else
+		memset(&a->port[1], 0, sizeof(a->port[1]));
 	stream_syn(&a->st[0], p->seq);
 	f->assoc = i;
 	f->state = FLOW_OPEN;
 	e->gen[f->gen].refs++;
+	/* Where the acceptor sits is known: its SYN-ACK need not come here. */
+	*v = acceptor ? ENG_OPEN_SYNACK : ENG_OPEN;
 	return 0;
 
 out_busy:
@@ -424,6 +445,12 @@ static int dflow_catch_up(struct eng_assoc *a, int dir)
 	return 0;
 }
 
+static bool port_same(const struct eng_port *a, const struct eng_port *b)
+{
+	return a->ifindex == b->ifindex && a->has_mac == b->has_mac &&
+	       !memcmp(a->mac, b->mac, sizeof(a->mac));
+}
+
 static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_pkt *pk,
 		      const struct pkt *p, enum eng_verdict *v)
 {
@@ -455,6 +482,12 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 		return 0;
 	case STREAM_NEW:
 		break;
+	}
+	if (dir && pk->from.has_mac && !port_same(&a->port[1], &pk->from)) {
+		/* In order, so from the acceptor itself: where it sits now,
+		 * should its NIC or port have changed since it was learnt. */
+		a->port[1] = pk->from;
+		eng_host_learn(e, p->key.af, p->key.src, &pk->from);
 	}
 	if (p->plen > skip)
 		dcm_feed(a->dcm, (enum dcm_dir)dir, p->payload + skip, p->plen - skip, &dv);
@@ -501,17 +534,33 @@ int dflow_packet(struct eng *e, struct flow *f, int dir, const struct eng_pkt *p
 		eng_flow_end(e, f);
 		return 0;
 	}
-	if (p->flags & TCP_ACK)
-		stream_ack(&a->st[!dir], p->ack);
-	a->win[dir] = p->win;
 	if (p->flags & TCP_SYN) {
+		/* Nothing on a SYN is inspected, so nothing may ride on it. */
+		if (p->plen)
+			return 0;
 		if (dir && (p->flags & TCP_ACK) && !a->st[1].init) {
 			stream_syn(&a->st[1], p->seq);
 			a->port[1] = pk->from;
+			eng_host_learn(e, p->key.af, p->key.src, &pk->from);
 		}
+		if (p->flags & TCP_ACK)
+			stream_ack(&a->st[!dir], p->ack);
+		a->win[dir] = p->win;
 		*v = ENG_ACCEPT;
 		return 0;
 	}
+	if (p->flags & TCP_ACK) {
+		/* The SYN-ACK passed in the kernel (ENG_OPEN_SYNACK): the
+		 * initiator's acknowledgement names the acceptor's ISN. */
+		if (!dir && !a->st[1].init) {
+			stream_syn(&a->st[1], p->ack - 1);
+			a->win[1] = DFLOW_WIN_UNSEEN;
+		}
+		stream_ack(&a->st[!dir], p->ack);
+	}
+	if (dir && !a->st[1].init)
+		return 0;	/* the acceptor speaking before the initiator: dropped */
+	a->win[dir] = p->win;
 	if (!p->plen && !(p->flags & TCP_FIN)) {
 		*v = ENG_ACCEPT;	/* a bare ACK carries nothing to inspect */
 		return 0;

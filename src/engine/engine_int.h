@@ -43,6 +43,15 @@ struct eng_parked {
 	uint8_t has_ts, copied;
 };
 
+/* An acceptor's place on the bridge (hostport.c). */
+#define ENG_HOSTS 64
+
+struct eng_host {
+	uint8_t af;
+	uint8_t addr[16];
+	struct eng_port port;
+};
+
 struct pol_gen {
 	struct pol *pol;
 	unsigned refs;		/* open DICOM flows judged by it */
@@ -65,6 +74,7 @@ struct eng {
 	uint64_t *rule_hits;
 	uint64_t default_hits;
 	struct eng_counters c;
+	struct eng_host hosts[ENG_HOSTS];
 	uint32_t now_s;
 	uint64_t now_ns;
 	uint8_t out[REPLY_MAX];
@@ -83,10 +93,16 @@ void eng_inject(struct eng *e, int len, const struct eng_port *to);
 const struct pol_rule *eng_flow_rule(const struct eng *e, const struct flow *f);
 
 /* dflow.c */
-int dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p);
+/* *v: ENG_OPEN, or ENG_OPEN_SYNACK when the acceptor's port is known. */
+int dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p,
+		enum eng_verdict *v);
 int dflow_packet(struct eng *e, struct flow *f, int reply, const struct eng_pkt *pk,
 		 const struct pkt *p, enum eng_verdict *v);
 void dflow_end(struct eng *e, struct flow *f);
+
+/* hostport.c: NULL when the host's port is not known */
+const struct eng_port *eng_host_port(struct eng *e, uint8_t af, const uint8_t *addr);
+void eng_host_learn(struct eng *e, uint8_t af, const uint8_t *addr, const struct eng_port *port);
 
 /* engine.c */
 void eng_flow_end(struct eng *e, struct flow *f);

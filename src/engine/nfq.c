@@ -68,7 +68,15 @@ static const int nfqueue_nf_verdict[] = {
 	[ENG_DROP] = NF_DROP,
 	[ENG_SETTLE] = NF_REPEAT,
 	[ENG_OPEN] = NF_REPEAT,
+	[ENG_OPEN_SYNACK] = NF_REPEAT,
 	[ENG_REPEAT] = NF_REPEAT,	/* mark untouched: queued again */
+};
+
+/* The marks an NF_REPEAT verdict carries into the ct mark (ruleset.h). */
+static const uint32_t nfqueue_mark[] = {
+	[ENG_SETTLE] = SW_MARK_ALLOW,
+	[ENG_OPEN] = SW_MARK_OPEN,
+	[ENG_OPEN_SYNACK] = SW_MARK_OPEN | SW_MARK_SYNACK,
 };
 
 int nfqueue_flush(struct nfqueue *q)
@@ -100,9 +108,8 @@ void nfqueue_verdict(struct nfqueue *q, uint32_t id, enum eng_verdict v, uint32_
 	 * NETFILTER_NETLINK_GLUE_CT), so the flow is settled through the
 	 * packet mark: the packet re-enters the hook (NF_REPEAT) and the
 	 * ruleset copies the mark into the ct mark. */
-	if (v == ENG_SETTLE || v == ENG_OPEN)
-		nfq_nlmsg_verdict_put_mark(nlh, (mark & ~SW_MARK_MASK) |
-					   (v == ENG_SETTLE ? SW_MARK_ALLOW : SW_MARK_OPEN));
+	if (v == ENG_SETTLE || v == ENG_OPEN || v == ENG_OPEN_SYNACK)
+		nfq_nlmsg_verdict_put_mark(nlh, (mark & ~SW_MARK_MASK) | nfqueue_mark[v]);
 	q->sused += nlh->nlmsg_len;
 	q->c.verdicts++;
 }

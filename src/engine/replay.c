@@ -33,6 +33,7 @@ struct replay {
 
 static const char *const verdict_names[] = {
 	[ENG_ACCEPT] = "accept", [ENG_DROP] = "drop", [ENG_HOLD] = "hold", [ENG_SETTLE] = "settle", [ENG_OPEN] = "open",
+	[ENG_OPEN_SYNACK] = "open",
 	[ENG_REPEAT] = "repeat",
 };
 

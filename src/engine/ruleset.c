@@ -79,12 +79,17 @@ static const unsigned rs_doffs[] = { 8, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15 };
 #define RS_V4_HDRS_MAX 80	/* IPv4 without options + the longest TCP header */
 #define RS_V6_PAYLOAD_MAX 60	/* IPv6 payload: the longest TCP header */
 
-static void rs_nft_open_chain(struct rs_out *o, const char *pass)
+static void rs_nft_open_chains(struct rs_out *o, const char *pass)
 {
 	rs_put(o, "\tchain open {\n");
 	rs_put(o, "\t\tip length > %u return\n", RS_V4_HDRS_MAX);
 	rs_put(o, "\t\tip6 length > %u return\n", RS_V6_PAYLOAD_MAX);
-	rs_put(o, "\t\ttcp flags & (fin | syn | rst | ack) != ack return\n");
+	rs_put(o, "\t\ttcp flags & (fin | syn | rst | ack) == ack goto bare\n");
+	/* The acceptor's SYN-ACK, when the engine knows its port already
+	 * (hostport.c): the answer to the SYN the engine let through. */
+	rs_put(o, "\t\ttcp flags & (fin | syn | rst | ack) == syn | ack ct mark & 0x%08x == 0x%08x "
+		  "ct direction reply counter goto bare\n", SW_MARK_SYNACK, SW_MARK_SYNACK);
+	rs_put(o, "\t}\n\tchain bare {\n");
 	for (unsigned i = 0; i < sizeof(rs_doffs) / sizeof(rs_doffs[0]); i++) {
 		unsigned d = rs_doffs[i];
 
@@ -124,12 +129,16 @@ static void rs_nft_inet(struct rs_out *o, const struct ruleset_cfg *c, bool xt)
 		       SW_MARK_MASK, SW_MARK_ALLOW, ~SW_MARK_MASK, SW_MARK_ALLOW);
 		rs_put(o, "\t\tmeta mark & 0x%08x == 0x%08x ct mark set ct mark & 0x%08x | 0x%08x accept\n",
 		       SW_MARK_MASK, SW_MARK_OPEN, ~SW_MARK_MASK, SW_MARK_OPEN);
+		rs_put(o, "\t\tmeta mark & 0x%08x == 0x%08x ct mark set ct mark & 0x%08x | 0x%08x accept\n",
+		       SW_MARK_MASK, SW_MARK_OPEN | SW_MARK_SYNACK, ~SW_MARK_MASK,
+		       SW_MARK_OPEN | SW_MARK_SYNACK);
 	}
 	/* Counted: how much the kernel forwards for the engine, in `nft
 	 * list ruleset` and in the netns test. */
 	rs_put(o, "\t\tct mark & 0x%08x == 0x%08x counter %s\n", SW_MARK_MASK, SW_MARK_ALLOW, pass);
 	rs_put(o, "\t\tct mark & 0x%08x == 0x%08x counter drop\n", SW_MARK_MASK, SW_MARK_DENY);
-	rs_put(o, "\t\tct mark & 0x%08x == 0x%08x meta l4proto tcp jump open\n", SW_MARK_MASK,
+	/* OPEN, with or without SYNACK */
+	rs_put(o, "\t\tct mark & 0x%08x == 0x%08x meta l4proto tcp jump open\n", SW_MARK_OPEN,
 	       SW_MARK_OPEN);
 	if (!xt) {
 		rs_put(o, "\t\ticmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, "
@@ -137,7 +146,7 @@ static void rs_nft_inet(struct rs_out *o, const struct ruleset_cfg *c, bool xt)
 		rs_nft_queue(o, c);
 	}
 	rs_put(o, "\t}\n");
-	rs_nft_open_chain(o, pass);
+	rs_nft_open_chains(o, pass);
 	rs_put(o, "}\n");
 }
 
@@ -198,10 +207,12 @@ static void rs_ipt(struct rs_out *o, const struct ruleset_cfg *c, int af)
 	       SW_MARK_ALLOW, SW_MARK_MASK, SW_MARK_MASK);
 	rs_put(o, "-A " RS_CHAIN " -m mark --mark 0x%08x/0x%08x -j ACCEPT\n", SW_MARK_ALLOW,
 	       SW_MARK_MASK);
+	/* OPEN with or without SYNACK, saved under the whole mask: the bit
+	 * goes with it, or a stale one is cleared */
 	rs_put(o, "-A " RS_CHAIN " -m mark --mark 0x%08x/0x%08x -j CONNMARK --save-mark --mask 0x%08x\n",
-	       SW_MARK_OPEN, SW_MARK_MASK, SW_MARK_MASK);
+	       SW_MARK_OPEN, SW_MARK_OPEN, SW_MARK_MASK);
 	rs_put(o, "-A " RS_CHAIN " -m mark --mark 0x%08x/0x%08x -j ACCEPT\n", SW_MARK_OPEN,
-	       SW_MARK_MASK);
+	       SW_MARK_OPEN);
 	for (unsigned i = 0; af == 6 && i < sizeof(rs_nd_types) / sizeof(rs_nd_types[0]); i++)
 		rs_put(o, "-A " RS_CHAIN " -p ipv6-icmp -m icmp6 --icmpv6-type %u -m hl --hl-eq 255 "
 			  "-j ACCEPT\n", rs_nd_types[i]);

@@ -10,14 +10,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Mark bits, in the packet mark and in the conntrack mark. Two bits high
- * up, away from the low bits that routing and tc setups customarily use;
+/* Mark bits, in the packet mark and in the conntrack mark. High bits,
+ * away from the low bits that routing and tc setups customarily use;
  * every rule matches and writes them under SW_MARK_MASK only, so other
  * users of the mark keep their bits. */
-#define SW_MARK_MASK	0x60000000u
+#define SW_MARK_MASK	0x68000000u
 #define SW_MARK_ALLOW	0x40000000u	/* engine settled the flow: kernel forwards */
 #define SW_MARK_DENY	0x20000000u	/* flow refused for good: kernel drops */
 #define SW_MARK_OPEN	0x60000000u	/* flow inspected: kernel passes its bare ACKs */
+/* With OPEN: the acceptor's SYN-ACK (no payload, reply direction) passes
+ * in the kernel too; the engine knows its bridge port already. */
+#define SW_MARK_SYNACK	0x08000000u
 /* Packet mark only, never the ct mark: the xt backend's inet chain judged
  * the packet passable, and the iptables chain that queues lets it go. */
 #define SW_MARK_PASS	0x10000000u

@@ -99,7 +99,7 @@ int eng_new_flow(struct eng *e, const struct eng_pkt *pk, const struct pkt *p,
 	const struct pol *pol = e->gen[e->cur].pol;
 	const struct pol_rule *r = pol_match(pol, &p->key);
 	enum pol_action act = r ? r->action : pol_default_action(pol);
-	int start = flow_can_start(p), err;
+	int start = flow_can_start(p);
 	struct flow *f;
 
 	*v = ENG_DROP;
@@ -126,10 +126,7 @@ int eng_new_flow(struct eng *e, const struct eng_pkt *pk, const struct pkt *p,
 	f->rule = (uint16_t)(r->index + 1);
 	f->gen = e->cur;
 	if (r->proto == POL_DICOM) {
-		err = dflow_start(e, f, pk, p);
-		if (!err)
-			*v = ENG_OPEN;
-		return err;
+		return dflow_start(e, f, pk, p, v);
 	}
 	f->state = FLOW_SETTLED;
 	*v = ENG_SETTLE;

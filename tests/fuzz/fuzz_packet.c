@@ -28,6 +28,8 @@ static void nop_event(void *c, const struct sw_event *ev)
 }
 
 static const struct eng_ops ops = { nop_release, nop_inject, nop_event, NULL };
+static const struct eng_port lan = { .ifindex = 1, .mac = { 2, 0, 0, 0, 0, 1 }, .has_mac = 1 };
+static const struct eng_port dev = { .ifindex = 2, .mac = { 2, 0, 0, 0, 0, 2 }, .has_mac = 1 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -43,7 +45,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		__builtin_trap();
 	while (size >= 2) {
 		size_t n = (size_t)(data[0] << 8 | data[1]) % sizeof(pkt);
-		struct eng_pkt pk = { .l3 = pkt };
+		/* The length's top bit: which bridge port it entered, so that
+		 * the engine learns ports and skips SYN-ACKs (hostport.c). */
+		struct eng_pkt pk = { .l3 = pkt, .from = (data[0] & 0x80) ? dev : lan };
 		enum eng_verdict v;
 
 		ts += 1000000;

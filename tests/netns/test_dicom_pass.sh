@@ -40,3 +40,8 @@ check "netns pass: no refusal events ($refusals)" test "$refusals" = 0
 # both backends
 acks=$(n_box nft list table inet scanwall | awk '/tcp doff/ { for (i = 1; i < NF; i++) if ($i == "packets") s += $(i + 1) } END { print s + 0 }')
 check "netns pass: bare ACKs passed in the kernel ($acks)" test "${acks:-0}" -gt 0
+# the C-ECHO taught the engine where the scanner sits; the C-STORE's
+# SYN-ACK then passed in the kernel (docs/engine.md, hostport.c)
+synacks=$(n_box nft list chain inet scanwall open | awk '/ct direction reply/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }')
+check "netns pass: the second association's SYN-ACK passed in the kernel (${synacks:-none})" \
+	test "${synacks:-0}" -ge 1

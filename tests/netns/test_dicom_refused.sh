@@ -40,6 +40,14 @@ refused_fast "wrong calling AE" lan "${ECHO[@]}"
 check "netns refused: event for the wrong calling AE" \
 	sw_wait_event 5 '"event":"assoc-reject"' '"calling_ae":"WRONG_AE"' '"fault":"calling-ae"'
 
+# The refused initiator got its RJ; the device got a reset, so no half-open
+# association waits on storescp. The viewer's association taught the
+# engine where the device sits: this one's SYN-ACK passed in the kernel,
+# and the reset went out of the remembered port.
+established_from_lan() { n_dev ss -Htn state established '( sport = :104 )' | grep -c 10.77.1.10; }
+check "netns refused: the device was reset, no connection left ($(established_from_lan))" \
+	test "$(established_from_lan)" = 0
+
 echo_as LAN_SCU NOT_SYMBIA
 refused_fast "wrong called AE" lan "${ECHO[@]}"
 check "netns refused: event for the wrong called AE" \

@@ -36,6 +36,7 @@ struct rec {
 	unsigned nreleased;
 	uint8_t inj[8][REPLY_MAX];
 	size_t injlen[8];
+	uint32_t injport[8];	/* the bridge port each went out of */
 	unsigned ninj;
 	unsigned revoked, revoked_deny;
 	enum ev_kind ev[16];
@@ -58,6 +59,7 @@ static void r_inject(void *ctx, const uint8_t *l3, size_t len, const struct eng_
 
 	if (r->ninj < 8) {
 		memcpy(r->inj[r->ninj], l3, len);
+		r->injport[r->ninj] = to->ifindex;
 		r->injlen[r->ninj++] = len;
 	}
 }
@@ -127,16 +129,22 @@ static int teardown(void **state)
 	return 0;
 }
 
-static enum eng_verdict feed(struct fx *fx, const struct tpkt *t)
+/* A packet that entered the bridge at port `from`. */
+static enum eng_verdict feed_at(struct fx *fx, const struct tpkt *t, const struct eng_port *from)
 {
 	uint8_t b[4096];	/* up to a 3000-byte segment (the GSO test) */
-	struct eng_pkt pk = { .l3 = b, .ts_ns = 1000000000000ull, .id = ++fx->id,
-			      .from = { .ifindex = 1 } };
+	struct eng_pkt pk = { .l3 = b, .ts_ns = 1000000000000ull, .id = ++fx->id, .from = *from };
 	enum eng_verdict v;
 
 	pk.len = tpkt_build(b, t);
 	eng_packet(fx->e, &pk, &v);
 	return v;
+}
+
+/* As the replay gives them: a port without a MAC address, never learnt. */
+static enum eng_verdict feed(struct fx *fx, const struct tpkt *t)
+{
+	return feed_at(fx, t, &(struct eng_port){ .ifindex = 1 });
 }
 
 /* An A-ASSOCIATE-RQ for Verification, as echoscu sends it. */
@@ -274,6 +282,118 @@ static void retransmitted_held_piece_stays_held(void **state)
 	assert_int_equal(feed(fx, &b), ENG_ACCEPT);
 	assert_int_equal(fx->r.nreleased, 1);
 	assert_int_equal(feed(fx, &a), ENG_ACCEPT);	/* judged now: a copy may pass */
+}
+
+/* Bridge ports: pacs on 1, symbia on 2, each with its MAC address. */
+static const struct eng_port at_pacs = { .ifindex = 1, .mac = { 2, 0, 0, 0, 0, 1 }, .has_mac = 1 };
+static const struct eng_port at_symbia = { .ifindex = 2, .mac = { 2, 0, 0, 0, 0, 2 }, .has_mac = 1 };
+
+/*   1st association:  SYN ─▶ OPEN          SYN-ACK ◀─ (queued: symbia's port learnt)
+ *   2nd association:  SYN ─▶ OPEN_SYNACK   SYN-ACK passes in the kernel, unseen;
+ *                     RQ (ack = symbia's ISN + 1) ─▶ accept,  AC ◀─ in order: settled */
+static void synack_skipped_once_the_acceptor_is_known(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t rq[512], ac[512];
+	size_t n = build_rq(rq, "PACS", "SYMBIA"), m = build_ac(ac);
+	struct tpkt syn1 = { PACS, SYMBIA, IPPROTO_TCP, 40000, 105, 100, 0, TCP_SYN };
+	struct tpkt synack1 = { SYMBIA, PACS, IPPROTO_TCP, 105, 40000, 900, 101, TCP_SYN | TCP_ACK };
+	struct tpkt syn2 = { PACS, SYMBIA, IPPROTO_TCP, 40001, 105, 300, 0, TCP_SYN };
+	struct tpkt rq2 = { PACS, SYMBIA, IPPROTO_TCP, 40001, 105, 301, 5001, TCP_ACK, rq, n };
+	struct tpkt ac2 = { SYMBIA, PACS, IPPROTO_TCP, 105, 40001, 5001, 301 + (uint32_t)n, TCP_ACK,
+			    ac, m };
+
+	assert_int_equal(feed_at(fx, &syn1, &at_pacs), ENG_OPEN);
+	assert_int_equal(feed_at(fx, &synack1, &at_symbia), ENG_ACCEPT);
+	assert_int_equal(feed_at(fx, &syn2, &at_pacs), ENG_OPEN_SYNACK);
+	assert_int_equal(feed_at(fx, &rq2, &at_pacs), ENG_ACCEPT);
+	/* symbia's stream starts where the initiator's ACK said it does */
+	assert_int_equal(feed_at(fx, &ac2, &at_symbia), ENG_SETTLE);
+	assert_int_equal(fx->r.ev[0], EV_ASSOC_ACCEPT);
+}
+
+/* Without a MAC address (a replayed capture) nothing is learnt: every SYN
+ * asks for its SYN-ACK. */
+static void synack_queued_while_the_acceptor_is_unknown(void **state)
+{
+	struct fx *fx = *state;
+	struct tpkt syn2 = { PACS, SYMBIA, IPPROTO_TCP, 40001, 104, 300, 0, TCP_SYN };
+
+	handshake(fx, 104);
+	assert_int_equal(feed(fx, &syn2), ENG_OPEN);
+}
+
+/* A refused RQ of an association whose SYN-ACK the engine never saw: the
+ * initiator gets its RJ at port 1, and symbia still gets its reset, out of
+ * its remembered port 2, at the sequence number the initiator's ACK named. */
+static void refusal_resets_the_acceptor_at_its_remembered_port(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t rq[512];
+	size_t n = build_rq(rq, "INTRUDER", "SYMBIA");
+	struct tpkt syn1 = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 100, 0, TCP_SYN };
+	struct tpkt synack1 = { SYMBIA, PACS, IPPROTO_TCP, 104, 40000, 900, 101, TCP_SYN | TCP_ACK };
+	struct tpkt syn2 = { PACS, SYMBIA, IPPROTO_TCP, 40001, 104, 300, 0, TCP_SYN };
+	struct tpkt rq2 = { PACS, SYMBIA, IPPROTO_TCP, 40001, 104, 301, 7001, TCP_ACK, rq, n };
+	struct pkt rj, rst;
+
+	assert_int_equal(feed_at(fx, &syn1, &at_pacs), ENG_OPEN);
+	assert_int_equal(feed_at(fx, &synack1, &at_symbia), ENG_ACCEPT);
+	assert_int_equal(feed_at(fx, &syn2, &at_pacs), ENG_OPEN_SYNACK);
+	assert_int_equal(feed_at(fx, &rq2, &at_pacs), ENG_DROP);
+	assert_int_equal(fx->r.ninj, 2);
+	assert_int_equal(pkt_parse(fx->r.inj[0], fx->r.injlen[0], &rj), 0);
+	assert_int_equal(fx->r.injport[0], 1);
+	assert_int_equal(rj.seq, 7001);		/* from symbia's ISN + 1 */
+	assert_int_equal(rj.ack, 301 + n);
+	assert_int_equal(rj.payload[0], 3);	/* A-ASSOCIATE-RJ */
+	assert_int_equal(pkt_parse(fx->r.inj[1], fx->r.injlen[1], &rst), 0);
+	assert_int_equal(fx->r.injport[1], 2);
+	assert_true(rst.flags & TCP_RST);
+	assert_int_equal(rst.key.dport, 104);
+	assert_int_equal(rst.seq, 301);		/* symbia's rcv_nxt */
+	assert_int_equal(rst.ack, 7001);
+}
+
+/* The RQ held in pieces with symbia's SYN-ACK unseen: the ACKs sent in its
+ * name must not close the initiator's window. */
+static void held_rq_acked_with_an_open_window_before_any_acceptor_packet(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t rq[512];
+	size_t n = build_rq(rq, "PACS", "SYMBIA");
+	struct tpkt syn1 = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 100, 0, TCP_SYN };
+	struct tpkt synack1 = { SYMBIA, PACS, IPPROTO_TCP, 104, 40000, 900, 101, TCP_SYN | TCP_ACK };
+	struct tpkt syn2 = { PACS, SYMBIA, IPPROTO_TCP, 40001, 104, 300, 0, TCP_SYN };
+	struct tpkt a = { PACS, SYMBIA, IPPROTO_TCP, 40001, 104, 301, 7001, TCP_ACK, rq, 50 };
+	struct pkt ack;
+
+	(void)n;
+	feed_at(fx, &syn1, &at_pacs);
+	feed_at(fx, &synack1, &at_symbia);
+	assert_int_equal(feed_at(fx, &syn2, &at_pacs), ENG_OPEN_SYNACK);
+	assert_int_equal(feed_at(fx, &a, &at_pacs), ENG_HOLD);
+	assert_int_equal(fx->r.ninj, 1);
+	assert_int_equal(pkt_parse(fx->r.inj[0], fx->r.injlen[0], &ack), 0);
+	assert_int_equal(fx->r.injport[0], 1);
+	assert_int_equal(ack.seq, 7001);
+	assert_int_equal(ack.ack, 351);
+	assert_true(ack.win > 0);
+}
+
+/* Nothing riding on a SYN is inspected, so nothing may: a SYN with data
+ * (TCP Fast Open) starts no association and is an event. */
+static void data_on_a_syn_is_dropped(void **state)
+{
+	struct fx *fx = *state;
+	static const uint8_t d[] = { 1, 0, 0, 0, 0, 4 };
+	struct tpkt syn = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 100, 0, TCP_SYN, d, sizeof(d) };
+	struct tpkt plain = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 100, 0, TCP_SYN };
+
+	assert_int_equal(feed(fx, &syn), ENG_DROP);
+	assert_int_equal(fx->r.nev, 1);
+	assert_int_equal(fx->r.ev[0], EV_INVALID);
+	assert_int_equal(feed(fx, &plain), ENG_OPEN);	/* the retry without data */
 }
 
 /* The RQ in four pieces [0,3) [3,40) [40,90) [90,n), piece i. */
@@ -613,6 +733,13 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(rq_in_pieces_is_held_then_released, setup, teardown),
+		cmocka_unit_test_setup_teardown(synack_skipped_once_the_acceptor_is_known, setup, teardown),
+		cmocka_unit_test_setup_teardown(synack_queued_while_the_acceptor_is_unknown, setup, teardown),
+		cmocka_unit_test_setup_teardown(refusal_resets_the_acceptor_at_its_remembered_port, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(held_rq_acked_with_an_open_window_before_any_acceptor_packet,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(data_on_a_syn_is_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(retransmitted_held_piece_stays_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(parked_segments_are_judged_from_their_copies, setup, teardown),
 		cmocka_unit_test_setup_teardown(large_parked_segment_goes_through_the_hook_again, setup, teardown),

@@ -54,9 +54,9 @@ static void test_nft_inet_order(void **state)
 	t = render(&c, RULESET_DOC_NFT_INET);
 	assert_null(strstr(t, "bypass"));
 	assert_null(strstr(t, "fanout"));
-	assert_true(at(t, "policy drop") < at(t, "meta mark & 0x60000000 == 0x40000000 ct mark set"));
-	assert_true(at(t, "ct mark set") < at(t, "ct mark & 0x60000000 == 0x40000000 counter accept"));
-	assert_true(at(t, "== 0x40000000 counter accept") < at(t, "ct mark & 0x60000000 == 0x20000000 counter drop"));
+	assert_true(at(t, "policy drop") < at(t, "meta mark & 0x68000000 == 0x40000000 ct mark set"));
+	assert_true(at(t, "ct mark set") < at(t, "ct mark & 0x68000000 == 0x40000000 counter accept"));
+	assert_true(at(t, "== 0x40000000 counter accept") < at(t, "ct mark & 0x68000000 == 0x20000000 counter drop"));
 	assert_true(at(t, "0x20000000 counter drop") < at(t, "ip6 hoplimit 255 accept"));
 	assert_true(at(t, "hoplimit 255") < at(t, "\t\tqueue num 7\n"));
 	/* The queue is the forward chain's last rule; only the bare-ACK
@@ -97,9 +97,9 @@ static void test_ipt4(void **state)
 	/* What the inet table judged goes first; then our NF_REPEAT marks
 	 * are saved to the ct mark; the rest is queued. */
 	assert_int_equal(at(t, "-A SCANWALL"), at(t, "-A SCANWALL -m mark --mark 0x10000000/0x10000000 -j ACCEPT\n"));
-	assert_true(at(t, "--mark 0x40000000/0x60000000 -j CONNMARK --save-mark --mask 0x60000000") <
-		    at(t, "-m mark --mark 0x40000000/0x60000000 -j ACCEPT"));
-	assert_true(at(t, "--mark 0x60000000/0x60000000 -j CONNMARK --save-mark --mask 0x60000000") <
+	assert_true(at(t, "--mark 0x40000000/0x68000000 -j CONNMARK --save-mark --mask 0x68000000") <
+		    at(t, "-m mark --mark 0x40000000/0x68000000 -j ACCEPT"));
+	assert_true(at(t, "--mark 0x60000000/0x60000000 -j CONNMARK --save-mark --mask 0x68000000") <
 		    at(t, "-m mark --mark 0x60000000/0x60000000 -j ACCEPT"));
 	assert_true(at(t, "0x60000000/0x60000000 -j ACCEPT") < at(t, "-A SCANWALL -j NFQUEUE --queue-num 3\n"));
 	/* The xt matches the inet table now does natively are gone. */
@@ -139,20 +139,43 @@ static void test_bare_acks(void **state)
 
 	ruleset_cfg_default(&c);
 	t = render(&c, RULESET_DOC_NFT_INET);
-	assert_true(at(t, "meta mark & 0x60000000 == 0x60000000 ct mark set ct mark & 0x9fffffff | 0x60000000 accept") <
+	assert_true(at(t, "meta mark & 0x68000000 == 0x60000000 ct mark set ct mark & 0x97ffffff | 0x60000000 accept") <
 		    at(t, "\t\tqueue num"));
 	assert_true(at(t, "0x20000000 counter drop") <
 		    at(t, "\t\tct mark & 0x60000000 == 0x60000000 meta l4proto tcp jump open\n"));
 	assert_true(at(t, "jump open") < at(t, "\t\tqueue num"));
 	assert_true(at(t, "\tchain open {\n\t\tip length > 80 return\n\t\tip6 length > 60 return\n"
-			  "\t\ttcp flags & (fin | syn | rst | ack) != ack return\n"
-			  "\t\tip hdrlength 5 ip length 52 tcp doff 8 counter accept\n") > at(t, "queue num"));
+			  "\t\ttcp flags & (fin | syn | rst | ack) == ack goto bare\n") > at(t, "queue num"));
+	assert_true(at(t, "\t}\n\tchain bare {\n\t\tip hdrlength 5 ip length 52 tcp doff 8 counter accept\n") >
+		    at(t, "goto bare"));
 	assert_int_equal(count(t, " tcp doff "), 22);
 	assert_int_equal(count(t, "ip hdrlength 5 ip length "), 11);
 	assert_non_null(strstr(t, "ip hdrlength 5 ip length 40 tcp doff 5 counter accept\n"));
 	assert_non_null(strstr(t, "ip hdrlength 5 ip length 80 tcp doff 15 counter accept\n"));
 	assert_non_null(strstr(t, "ip6 nexthdr tcp ip6 length 32 tcp doff 8 counter accept\n"));
 	assert_non_null(strstr(t, "ip6 nexthdr tcp ip6 length 60 tcp doff 15 counter accept\n"));
+}
+
+/* The acceptor's SYN-ACK passes in the kernel only when the SYN's verdict
+ * said so (the SYNACK bit, saved with OPEN into the ct mark), only in the
+ * reply direction, and only without payload (the same length rules). */
+static void test_synack(void **state)
+{
+	struct ruleset_cfg c;
+	const char *t;
+
+	ruleset_cfg_default(&c);
+	t = render(&c, RULESET_DOC_NFT_INET);
+	assert_true(at(t, "meta mark & 0x68000000 == 0x68000000 ct mark set ct mark & 0x97ffffff | 0x68000000 accept\n") <
+		    at(t, "\t\tqueue num"));
+	assert_true(at(t, "\t\ttcp flags & (fin | syn | rst | ack) == syn | ack ct mark & 0x08000000 == 0x08000000 "
+			  "ct direction reply counter goto bare\n") < at(t, "\tchain bare {"));
+	assert_int_equal(count(t, "syn | ack"), 1);
+	t = render(&c, RULESET_DOC_IPT4);
+	/* OPEN with or without the bit: saved under the whole mask */
+	assert_non_null(strstr(t, "-m mark --mark 0x60000000/0x60000000 -j CONNMARK --save-mark --mask 0x68000000\n"));
+	t = render(&c, RULESET_DOC_NFT_INET_XT);
+	assert_non_null(strstr(t, "ct direction reply counter goto bare\n"));
 }
 
 /* On the xt backend the inet table judges but cannot queue: whatever it
@@ -170,8 +193,8 @@ static void test_nft_inet_xt(void **state)
 	assert_non_null(strstr(t, "hook forward priority -10; policy accept;\n"));
 	assert_null(strstr(t, "queue"));
 	assert_null(strstr(t, "ct mark set"));	/* NF_REPEAT re-runs the iptables chain */
-	assert_non_null(strstr(t, "\t\tct mark & 0x60000000 == 0x40000000 counter meta mark set meta mark | 0x10000000 accept\n"));
-	assert_non_null(strstr(t, "\t\tct mark & 0x60000000 == 0x20000000 counter drop\n"));
+	assert_non_null(strstr(t, "\t\tct mark & 0x68000000 == 0x40000000 counter meta mark set meta mark | 0x10000000 accept\n"));
+	assert_non_null(strstr(t, "\t\tct mark & 0x68000000 == 0x20000000 counter drop\n"));
 	assert_non_null(strstr(t, "ip hdrlength 5 ip length 52 tcp doff 8 counter meta mark set meta mark | 0x10000000 accept\n"));
 	/* every rule that accepts marks first: ALLOW, and the 22 bare ACKs */
 	assert_int_equal(count(t, " accept\n"), 1 + 22);
@@ -237,6 +260,7 @@ int main(void)
 		cmocka_unit_test(test_ipt6_nd_and_jump),
 		cmocka_unit_test(test_bare_acks),
 		cmocka_unit_test(test_nft_inet_xt),
+		cmocka_unit_test(test_synack),
 		cmocka_unit_test(test_bridge),
 		cmocka_unit_test(test_bridge_devices),
 		cmocka_unit_test(test_flush_and_space),
