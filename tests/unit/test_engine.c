@@ -288,6 +288,20 @@ static void retransmitted_held_piece_stays_held(void **state)
 static const struct eng_port at_pacs = { .ifindex = 1, .mac = { 2, 0, 0, 0, 0, 1 }, .has_mac = 1 };
 static const struct eng_port at_symbia = { .ifindex = 2, .mac = { 2, 0, 0, 0, 0, 2 }, .has_mac = 1 };
 
+/* A first SYN to symbia:dport from pacs:40000, whose SYN-ACK teaches the
+ * engine symbia's port; then the SYN of pacs:40001, whose SYN-ACK the
+ * kernel will pass unseen. */
+static void second_syn(struct fx *fx, uint16_t dport)
+{
+	struct tpkt syn1 = { PACS, SYMBIA, IPPROTO_TCP, 40000, dport, 100, 0, TCP_SYN };
+	struct tpkt synack1 = { SYMBIA, PACS, IPPROTO_TCP, dport, 40000, 900, 101, TCP_SYN | TCP_ACK };
+	struct tpkt syn2 = { PACS, SYMBIA, IPPROTO_TCP, 40001, dport, 300, 0, TCP_SYN };
+
+	assert_int_equal(feed_at(fx, &syn1, &at_pacs), ENG_OPEN);
+	assert_int_equal(feed_at(fx, &synack1, &at_symbia), ENG_ACCEPT);
+	assert_int_equal(feed_at(fx, &syn2, &at_pacs), ENG_OPEN_SYNACK);
+}
+
 /*   1st association:  SYN ─▶ OPEN          SYN-ACK ◀─ (queued: symbia's port learnt)
  *   2nd association:  SYN ─▶ OPEN_SYNACK   SYN-ACK passes in the kernel, unseen;
  *                     RQ (ack = symbia's ISN + 1) ─▶ accept,  AC ◀─ in order: settled */
@@ -296,16 +310,11 @@ static void synack_skipped_once_the_acceptor_is_known(void **state)
 	struct fx *fx = *state;
 	uint8_t rq[512], ac[512];
 	size_t n = build_rq(rq, "PACS", "SYMBIA"), m = build_ac(ac);
-	struct tpkt syn1 = { PACS, SYMBIA, IPPROTO_TCP, 40000, 105, 100, 0, TCP_SYN };
-	struct tpkt synack1 = { SYMBIA, PACS, IPPROTO_TCP, 105, 40000, 900, 101, TCP_SYN | TCP_ACK };
-	struct tpkt syn2 = { PACS, SYMBIA, IPPROTO_TCP, 40001, 105, 300, 0, TCP_SYN };
 	struct tpkt rq2 = { PACS, SYMBIA, IPPROTO_TCP, 40001, 105, 301, 5001, TCP_ACK, rq, n };
 	struct tpkt ac2 = { SYMBIA, PACS, IPPROTO_TCP, 105, 40001, 5001, 301 + (uint32_t)n, TCP_ACK,
 			    ac, m };
 
-	assert_int_equal(feed_at(fx, &syn1, &at_pacs), ENG_OPEN);
-	assert_int_equal(feed_at(fx, &synack1, &at_symbia), ENG_ACCEPT);
-	assert_int_equal(feed_at(fx, &syn2, &at_pacs), ENG_OPEN_SYNACK);
+	second_syn(fx, 105);
 	assert_int_equal(feed_at(fx, &rq2, &at_pacs), ENG_ACCEPT);
 	/* symbia's stream starts where the initiator's ACK said it does */
 	assert_int_equal(feed_at(fx, &ac2, &at_symbia), ENG_SETTLE);
@@ -331,15 +340,10 @@ static void refusal_resets_the_acceptor_at_its_remembered_port(void **state)
 	struct fx *fx = *state;
 	uint8_t rq[512];
 	size_t n = build_rq(rq, "INTRUDER", "SYMBIA");
-	struct tpkt syn1 = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 100, 0, TCP_SYN };
-	struct tpkt synack1 = { SYMBIA, PACS, IPPROTO_TCP, 104, 40000, 900, 101, TCP_SYN | TCP_ACK };
-	struct tpkt syn2 = { PACS, SYMBIA, IPPROTO_TCP, 40001, 104, 300, 0, TCP_SYN };
 	struct tpkt rq2 = { PACS, SYMBIA, IPPROTO_TCP, 40001, 104, 301, 7001, TCP_ACK, rq, n };
 	struct pkt rj, rst;
 
-	assert_int_equal(feed_at(fx, &syn1, &at_pacs), ENG_OPEN);
-	assert_int_equal(feed_at(fx, &synack1, &at_symbia), ENG_ACCEPT);
-	assert_int_equal(feed_at(fx, &syn2, &at_pacs), ENG_OPEN_SYNACK);
+	second_syn(fx, 104);
 	assert_int_equal(feed_at(fx, &rq2, &at_pacs), ENG_DROP);
 	assert_int_equal(fx->r.ninj, 2);
 	assert_int_equal(pkt_parse(fx->r.inj[0], fx->r.injlen[0], &rj), 0);
@@ -361,17 +365,11 @@ static void held_rq_acked_with_an_open_window_before_any_acceptor_packet(void **
 {
 	struct fx *fx = *state;
 	uint8_t rq[512];
-	size_t n = build_rq(rq, "PACS", "SYMBIA");
-	struct tpkt syn1 = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 100, 0, TCP_SYN };
-	struct tpkt synack1 = { SYMBIA, PACS, IPPROTO_TCP, 104, 40000, 900, 101, TCP_SYN | TCP_ACK };
-	struct tpkt syn2 = { PACS, SYMBIA, IPPROTO_TCP, 40001, 104, 300, 0, TCP_SYN };
 	struct tpkt a = { PACS, SYMBIA, IPPROTO_TCP, 40001, 104, 301, 7001, TCP_ACK, rq, 50 };
 	struct pkt ack;
 
-	(void)n;
-	feed_at(fx, &syn1, &at_pacs);
-	feed_at(fx, &synack1, &at_symbia);
-	assert_int_equal(feed_at(fx, &syn2, &at_pacs), ENG_OPEN_SYNACK);
+	build_rq(rq, "PACS", "SYMBIA");
+	second_syn(fx, 104);
 	assert_int_equal(feed_at(fx, &a, &at_pacs), ENG_HOLD);
 	assert_int_equal(fx->r.ninj, 1);
 	assert_int_equal(pkt_parse(fx->r.inj[0], fx->r.injlen[0], &ack), 0);
