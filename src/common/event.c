@@ -4,13 +4,13 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "scanwall/event.h"
 #include "scanwall/json.h"
 #include "scanwall/flowkey.h"
+#include "scanwall/sbuf.h"
 
 static const char *const kind_names[EV__COUNT] = {
 	[EV_ALLOW] = "allow",
@@ -29,51 +29,25 @@ const char *ev_kind_name(enum ev_kind k)
 	return (unsigned)k < EV__COUNT ? kind_names[k] : "unknown";
 }
 
-/* A bounded writer: once it runs out of room it stays failed, so callers
- * can append freely and check once at the end. */
-struct jw {
-	char *buf;
-	size_t size, len;
-	int err;
-};
-
-static void jw_raw(struct jw *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void jw_raw(struct jw *w, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (w->err)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(w->buf + w->len, w->size - w->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= w->size - w->len)
-		w->err = -ENOSPC;
-	else
-		w->len += (size_t)n;
-}
-
 /* Strings in events come from the wire too (AE titles, UIDs): escape
  * everything JSON requires and every byte outside printable ASCII. */
-static void jw_str(struct jw *w, const char *s)
+static void jw_str(struct sbuf *w, const char *s)
 {
 	char buf[7];
 
-	jw_raw(w, "\"");
+	sb_put(w, "\"");
 	for (; *s; s++)
-		jw_raw(w, "%s", json_escape_char((unsigned char)*s, buf));
-	jw_raw(w, "\"");
+		sb_put(w, "%s", json_escape_char((unsigned char)*s, buf));
+	sb_put(w, "\"");
 }
 
-static void jw_key_str(struct jw *w, const char *key, const char *val)
+static void jw_key_str(struct sbuf *w, const char *key, const char *val)
 {
-	jw_raw(w, ",\"%s\":", key);
+	sb_put(w, ",\"%s\":", key);
 	if (val)
 		jw_str(w, val);
 	else
-		jw_raw(w, "null");
+		sb_put(w, "null");
 }
 
 static const char *proto_name(uint8_t proto)
@@ -87,29 +61,29 @@ static const char *proto_name(uint8_t proto)
 	}
 }
 
-static void jw_packet(struct jw *w, const struct sw_event *ev)
+static void jw_packet(struct sbuf *w, const struct sw_event *ev)
 {
 	char a[64];
 
-	jw_raw(w, ",\"proto\":\"%s\"", proto_name(ev->proto));
+	sb_put(w, ",\"proto\":\"%s\"", proto_name(ev->proto));
 	jw_key_str(w, "src", flowkey_addr_str(ev->af, ev->src, a, sizeof(a)));
-	jw_raw(w, ",\"sport\":%u", ev->sport);
+	sb_put(w, ",\"sport\":%u", ev->sport);
 	jw_key_str(w, "dst", flowkey_addr_str(ev->af, ev->dst, a, sizeof(a)));
-	jw_raw(w, ",\"dport\":%u", ev->dport);
+	sb_put(w, ",\"dport\":%u", ev->dport);
 }
 
 int ev_json(const struct sw_event *ev, char *buf, size_t size)
 {
-	struct jw w = { .buf = buf, .size = size };
+	struct sbuf w = { .p = buf, .size = size };
 
-	jw_raw(&w, "{\"ts\":%" PRIu64 ".%06" PRIu64 ",\"event\":\"%s\"",
+	sb_put(&w, "{\"ts\":%" PRIu64 ".%06" PRIu64 ",\"event\":\"%s\"",
 	       ev->ts_ns / 1000000000u, ev->ts_ns % 1000000000u / 1000u, ev_kind_name(ev->kind));
 	if (ev->af && ev->src && ev->dst)
 		jw_packet(&w, ev);
 	if (ev->rule_line > 0)
-		jw_raw(&w, ",\"rule\":%d", ev->rule_line);
+		sb_put(&w, ",\"rule\":%d", ev->rule_line);
 	else
-		jw_raw(&w, ",\"rule\":null");
+		sb_put(&w, ",\"rule\":null");
 	jw_key_str(&w, "reason", ev->reason);
 	if (ev->calling_ae || ev->called_ae) {
 		jw_key_str(&w, "calling_ae", ev->calling_ae);
@@ -121,6 +95,6 @@ int ev_json(const struct sw_event *ev, char *buf, size_t size)
 		jw_key_str(&w, "fault", ev->fault);
 	if (ev->answer)
 		jw_key_str(&w, "answer", ev->answer);
-	jw_raw(&w, "}\n");
+	sb_put(&w, "}\n");
 	return w.err ? w.err : (int)w.len;
 }

@@ -12,7 +12,6 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include <unistd.h>
 
 #include "scanwall/flowkey.h"
+#include "scanwall/sbuf.h"
 #include "engine/ruleset.h"
 
 #define RS_CHAIN "SCANWALL"
@@ -27,41 +27,18 @@
 
 /* --- rendering ----------------------------------------------------------- */
 
-struct rs_out {
-	char *p;
-	size_t n, len;
-	int err;
-};
-
-__attribute__((format(printf, 2, 3)))
-static void rs_put(struct rs_out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	if (o->err)
-		return;
-	va_start(ap, fmt);
-	r = vsnprintf(o->p + o->len, o->n - o->len, fmt, ap);
-	va_end(ap);
-	if (r < 0 || (size_t)r >= o->n - o->len)
-		o->err = -ENOSPC;
-	else
-		o->len += (size_t)r;
-}
-
 static const unsigned rs_nd_types[] = { 133, 134, 135, 136 };
 
-static void rs_nft_queue(struct rs_out *o, const struct ruleset_cfg *c)
+static void rs_nft_queue(struct sbuf *o, const struct ruleset_cfg *c)
 {
 	/* No `bypass`: with no engine bound the kernel drops (fail closed).
 	 * A range balances by a hash of the addresses, which is symmetric,
 	 * so both directions of a flow reach the same engine; `fanout`
 	 * (by CPU) would split a flow between engines and is not used. */
 	if (c->queues > 1)
-		rs_put(o, "\t\tqueue num %u-%u\n", c->queue, c->queue + c->queues - 1u);
+		sb_put(o, "\t\tqueue num %u-%u\n", c->queue, c->queue + c->queues - 1u);
 	else
-		rs_put(o, "\t\tqueue num %u\n", c->queue);
+		sb_put(o, "\t\tqueue num %u\n", c->queue);
 }
 
 /* A bare ACK (no SYN, FIN or RST, not one payload byte) of an inspected
@@ -79,25 +56,25 @@ static const unsigned rs_doffs[] = { 8, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15 };
 #define RS_V4_HDRS_MAX 80	/* IPv4 without options + the longest TCP header */
 #define RS_V6_PAYLOAD_MAX 60	/* IPv6 payload: the longest TCP header */
 
-static void rs_nft_open_chains(struct rs_out *o, const char *pass)
+static void rs_nft_open_chains(struct sbuf *o, const char *pass)
 {
-	rs_put(o, "\tchain open {\n");
-	rs_put(o, "\t\tip length > %u return\n", RS_V4_HDRS_MAX);
-	rs_put(o, "\t\tip6 length > %u return\n", RS_V6_PAYLOAD_MAX);
-	rs_put(o, "\t\ttcp flags & (fin | syn | rst | ack) == ack goto bare\n");
+	sb_put(o, "\tchain open {\n");
+	sb_put(o, "\t\tip length > %u return\n", RS_V4_HDRS_MAX);
+	sb_put(o, "\t\tip6 length > %u return\n", RS_V6_PAYLOAD_MAX);
+	sb_put(o, "\t\ttcp flags & (fin | syn | rst | ack) == ack goto bare\n");
 	/* The acceptor's SYN-ACK, when the engine knows its port already
 	 * (hostport.c): the answer to the SYN the engine let through. */
-	rs_put(o, "\t\ttcp flags & (fin | syn | rst | ack) == syn | ack ct mark & 0x%08x == 0x%08x "
+	sb_put(o, "\t\ttcp flags & (fin | syn | rst | ack) == syn | ack ct mark & 0x%08x == 0x%08x "
 		  "ct direction reply counter goto bare\n", SW_MARK_SYNACK, SW_MARK_SYNACK);
-	rs_put(o, "\t}\n\tchain bare {\n");
+	sb_put(o, "\t}\n\tchain bare {\n");
 	for (unsigned i = 0; i < sizeof(rs_doffs) / sizeof(rs_doffs[0]); i++) {
 		unsigned d = rs_doffs[i];
 
-		rs_put(o, "\t\tip hdrlength 5 ip length %u tcp doff %u counter %s\n", 20 + 4 * d, d,
+		sb_put(o, "\t\tip hdrlength 5 ip length %u tcp doff %u counter %s\n", 20 + 4 * d, d,
 		       pass);
-		rs_put(o, "\t\tip6 nexthdr tcp ip6 length %u tcp doff %u counter %s\n", 4 * d, d, pass);
+		sb_put(o, "\t\tip6 nexthdr tcp ip6 length %u tcp doff %u counter %s\n", 4 * d, d, pass);
 	}
-	rs_put(o, "\t}\n");
+	sb_put(o, "\t}\n");
 }
 
 /* What the inet table's rules do with a packet they pass. On the nft
@@ -113,44 +90,44 @@ static void rs_nft_open_chains(struct rs_out *o, const char *pass)
 #define RS_PASS_XT(bit) "meta mark set meta mark | " #bit " accept"
 _Static_assert(SW_MARK_PASS == 0x10000000u, "RS_PASS_XT's argument must be SW_MARK_PASS");
 
-static void rs_nft_inet(struct rs_out *o, const struct ruleset_cfg *c, bool xt)
+static void rs_nft_inet(struct sbuf *o, const struct ruleset_cfg *c, bool xt)
 {
 	const char *pass = xt ? RS_PASS_XT(0x10000000) : "accept";
 
 	/* Declaring then deleting the table in the same transaction makes the
 	 * load idempotent: the old table stays in force until the commit. */
-	rs_put(o, "table inet " SW_RULESET_NAME "\ndelete table inet " SW_RULESET_NAME "\n");
-	rs_put(o, "table inet " SW_RULESET_NAME " {\n\tchain forward {\n");
-	rs_put(o, "\t\ttype filter hook forward priority -10; policy %s;\n", xt ? "accept" : "drop");
+	sb_put(o, "table inet " SW_RULESET_NAME "\ndelete table inet " SW_RULESET_NAME "\n");
+	sb_put(o, "table inet " SW_RULESET_NAME " {\n\tchain forward {\n");
+	sb_put(o, "\t\ttype filter hook forward priority -10; policy %s;\n", xt ? "accept" : "drop");
 	/* An NF_REPEAT verdict runs its own hook's chain again: on the xt
 	 * backend that is the iptables chain, which saves these itself. */
 	if (!xt) {
-		rs_put(o, "\t\tmeta mark & 0x%08x == 0x%08x ct mark set ct mark & 0x%08x | 0x%08x accept\n",
+		sb_put(o, "\t\tmeta mark & 0x%08x == 0x%08x ct mark set ct mark & 0x%08x | 0x%08x accept\n",
 		       SW_MARK_MASK, SW_MARK_ALLOW, ~SW_MARK_MASK, SW_MARK_ALLOW);
-		rs_put(o, "\t\tmeta mark & 0x%08x == 0x%08x ct mark set ct mark & 0x%08x | 0x%08x accept\n",
+		sb_put(o, "\t\tmeta mark & 0x%08x == 0x%08x ct mark set ct mark & 0x%08x | 0x%08x accept\n",
 		       SW_MARK_MASK, SW_MARK_OPEN, ~SW_MARK_MASK, SW_MARK_OPEN);
-		rs_put(o, "\t\tmeta mark & 0x%08x == 0x%08x ct mark set ct mark & 0x%08x | 0x%08x accept\n",
+		sb_put(o, "\t\tmeta mark & 0x%08x == 0x%08x ct mark set ct mark & 0x%08x | 0x%08x accept\n",
 		       SW_MARK_MASK, SW_MARK_OPEN | SW_MARK_SYNACK, ~SW_MARK_MASK,
 		       SW_MARK_OPEN | SW_MARK_SYNACK);
 	}
 	/* Counted: how much the kernel forwards for the engine, in `nft
 	 * list ruleset` and in the netns test. */
-	rs_put(o, "\t\tct mark & 0x%08x == 0x%08x counter %s\n", SW_MARK_MASK, SW_MARK_ALLOW, pass);
-	rs_put(o, "\t\tct mark & 0x%08x == 0x%08x counter drop\n", SW_MARK_MASK, SW_MARK_DENY);
+	sb_put(o, "\t\tct mark & 0x%08x == 0x%08x counter %s\n", SW_MARK_MASK, SW_MARK_ALLOW, pass);
+	sb_put(o, "\t\tct mark & 0x%08x == 0x%08x counter drop\n", SW_MARK_MASK, SW_MARK_DENY);
 	/* OPEN, with or without SYNACK */
-	rs_put(o, "\t\tct mark & 0x%08x == 0x%08x meta l4proto tcp jump open\n", SW_MARK_OPEN,
+	sb_put(o, "\t\tct mark & 0x%08x == 0x%08x meta l4proto tcp jump open\n", SW_MARK_OPEN,
 	       SW_MARK_OPEN);
 	if (!xt) {
-		rs_put(o, "\t\ticmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, "
+		sb_put(o, "\t\ticmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, "
 			  "nd-neighbor-advert } ip6 hoplimit 255 accept\n");
 		rs_nft_queue(o, c);
 	}
-	rs_put(o, "\t}\n");
+	sb_put(o, "\t}\n");
 	rs_nft_open_chains(o, pass);
-	rs_put(o, "}\n");
+	sb_put(o, "}\n");
 }
 
-static void rs_nft_arp(struct rs_out *o, const struct ruleset_cfg *c)
+static void rs_nft_arp(struct sbuf *o, const struct ruleset_cfg *c)
 {
 	static const char *const dir[] = { "daddr", "saddr" };
 	char a[INET_ADDRSTRLEN];
@@ -159,74 +136,74 @@ static void rs_nft_arp(struct rs_out *o, const struct ruleset_cfg *c)
 	for (unsigned i = 0; i < c->n_devices; i++)
 		v4 += c->devices[i].af == SW_AF_INET;
 	if (!v4) {
-		rs_put(o, "\t\tether type arp accept\n");
+		sb_put(o, "\t\tether type arp accept\n");
 		return;
 	}
 	/* To a device (requests, replies to it) and from it (its own). */
 	for (unsigned d = 0; d < 2; d++) {
 		const char *sep = "";
 
-		rs_put(o, "\t\tether type arp arp %s ip { ", dir[d]);
+		sb_put(o, "\t\tether type arp arp %s ip { ", dir[d]);
 		for (unsigned i = 0; i < c->n_devices; i++) {
 			if (c->devices[i].af != SW_AF_INET)
 				continue;
 			inet_ntop(AF_INET, c->devices[i].addr, a, sizeof(a));
-			rs_put(o, "%s%s/%u", sep, a, c->devices[i].prefix);
+			sb_put(o, "%s%s/%u", sep, a, c->devices[i].prefix);
 			sep = ", ";
 		}
-		rs_put(o, " } accept\n");
+		sb_put(o, " } accept\n");
 	}
 }
 
-static void rs_nft_bridge(struct rs_out *o, const struct ruleset_cfg *c)
+static void rs_nft_bridge(struct sbuf *o, const struct ruleset_cfg *c)
 {
 	/* Priority -200 is the bridge family's filter slot. The policy drops
 	 * every other ethertype, VLAN-tagged frames included: br_netfilter
 	 * does not hand tagged frames to the inet hooks (bridge-nf-filter-
 	 * vlan-tagged is 0), so a tagged frame would pass the engine unseen. */
-	rs_put(o, "table bridge " SW_RULESET_NAME "\ndelete table bridge " SW_RULESET_NAME "\n");
-	rs_put(o, "table bridge " SW_RULESET_NAME " {\n\tchain forward {\n");
-	rs_put(o, "\t\ttype filter hook forward priority -200; policy drop;\n");
+	sb_put(o, "table bridge " SW_RULESET_NAME "\ndelete table bridge " SW_RULESET_NAME "\n");
+	sb_put(o, "table bridge " SW_RULESET_NAME " {\n\tchain forward {\n");
+	sb_put(o, "\t\ttype filter hook forward priority -200; policy drop;\n");
 	rs_nft_arp(o, c);
-	rs_put(o, "\t\tether type %s accept\n", c->ipv6 ? "{ ip, ip6 }" : "ip");
-	rs_put(o, "\t}\n}\n");
+	sb_put(o, "\t\tether type %s accept\n", c->ipv6 ? "{ ip, ip6 }" : "ip");
+	sb_put(o, "\t}\n}\n");
 }
 
-static void rs_ipt(struct rs_out *o, const struct ruleset_cfg *c, int af)
+static void rs_ipt(struct sbuf *o, const struct ruleset_cfg *c, int af)
 {
 	/* Naming the chain flushes it under --noflush; the jump from FORWARD
 	 * is deleted and put back first, in the same transaction, so it ends
 	 * up exactly once and ahead of anyone's ACCEPT. */
-	rs_put(o, "*filter\n:" RS_CHAIN " - [0:0]\n");
+	sb_put(o, "*filter\n:" RS_CHAIN " - [0:0]\n");
 	/* First what the inet table's chain judged (RS_PASS_XT): the common
 	 * case. A queued packet never carries the bit. */
-	rs_put(o, "-A " RS_CHAIN " -m mark --mark 0x%08x/0x%08x -j ACCEPT\n", SW_MARK_PASS,
+	sb_put(o, "-A " RS_CHAIN " -m mark --mark 0x%08x/0x%08x -j ACCEPT\n", SW_MARK_PASS,
 	       SW_MARK_PASS);
 	/* Then the marks of our own NF_REPEAT verdicts, saved. */
-	rs_put(o, "-A " RS_CHAIN " -m mark --mark 0x%08x/0x%08x -j CONNMARK --save-mark --mask 0x%08x\n",
+	sb_put(o, "-A " RS_CHAIN " -m mark --mark 0x%08x/0x%08x -j CONNMARK --save-mark --mask 0x%08x\n",
 	       SW_MARK_ALLOW, SW_MARK_MASK, SW_MARK_MASK);
-	rs_put(o, "-A " RS_CHAIN " -m mark --mark 0x%08x/0x%08x -j ACCEPT\n", SW_MARK_ALLOW,
+	sb_put(o, "-A " RS_CHAIN " -m mark --mark 0x%08x/0x%08x -j ACCEPT\n", SW_MARK_ALLOW,
 	       SW_MARK_MASK);
 	/* OPEN with or without SYNACK, saved under the whole mask: the bit
 	 * goes with it, or a stale one is cleared */
-	rs_put(o, "-A " RS_CHAIN " -m mark --mark 0x%08x/0x%08x -j CONNMARK --save-mark --mask 0x%08x\n",
+	sb_put(o, "-A " RS_CHAIN " -m mark --mark 0x%08x/0x%08x -j CONNMARK --save-mark --mask 0x%08x\n",
 	       SW_MARK_OPEN, SW_MARK_OPEN, SW_MARK_MASK);
-	rs_put(o, "-A " RS_CHAIN " -m mark --mark 0x%08x/0x%08x -j ACCEPT\n", SW_MARK_OPEN,
+	sb_put(o, "-A " RS_CHAIN " -m mark --mark 0x%08x/0x%08x -j ACCEPT\n", SW_MARK_OPEN,
 	       SW_MARK_OPEN);
 	for (unsigned i = 0; af == 6 && i < sizeof(rs_nd_types) / sizeof(rs_nd_types[0]); i++)
-		rs_put(o, "-A " RS_CHAIN " -p ipv6-icmp -m icmp6 --icmpv6-type %u -m hl --hl-eq 255 "
+		sb_put(o, "-A " RS_CHAIN " -p ipv6-icmp -m icmp6 --icmpv6-type %u -m hl --hl-eq 255 "
 			  "-j ACCEPT\n", rs_nd_types[i]);
 	if (c->queues > 1)
-		rs_put(o, "-A " RS_CHAIN " -j NFQUEUE --queue-balance %u:%u\n", c->queue,
+		sb_put(o, "-A " RS_CHAIN " -j NFQUEUE --queue-balance %u:%u\n", c->queue,
 		       c->queue + c->queues - 1u);
 	else
-		rs_put(o, "-A " RS_CHAIN " -j NFQUEUE --queue-num %u\n", c->queue);
+		sb_put(o, "-A " RS_CHAIN " -j NFQUEUE --queue-num %u\n", c->queue);
 	if (c->xt_jump_present)
-		rs_put(o, "-D FORWARD -j " RS_CHAIN "\n");
-	rs_put(o, "-I FORWARD 1 -j " RS_CHAIN "\nCOMMIT\n");
+		sb_put(o, "-D FORWARD -j " RS_CHAIN "\n");
+	sb_put(o, "-I FORWARD 1 -j " RS_CHAIN "\nCOMMIT\n");
 }
 
-static void rs_render_doc(struct rs_out *o, const struct ruleset_cfg *c, enum ruleset_doc doc)
+static void rs_render_doc(struct sbuf *o, const struct ruleset_cfg *c, enum ruleset_doc doc)
 {
 	switch (doc) {
 	case RULESET_DOC_NFT_INET:
@@ -241,11 +218,11 @@ static void rs_render_doc(struct rs_out *o, const struct ruleset_cfg *c, enum ru
 		rs_ipt(o, c, doc == RULESET_DOC_IPT6 ? 6 : 4);
 		break;
 	case RULESET_DOC_NFT_FLUSH:
-		rs_put(o, "table inet " SW_RULESET_NAME "\ndelete table inet " SW_RULESET_NAME "\n"
+		sb_put(o, "table inet " SW_RULESET_NAME "\ndelete table inet " SW_RULESET_NAME "\n"
 			  "table bridge " SW_RULESET_NAME "\ndelete table bridge " SW_RULESET_NAME "\n");
 		break;
 	case RULESET_DOC_IPT_FLUSH:
-		rs_put(o, "*filter\n:" RS_CHAIN " - [0:0]\n%s-X " RS_CHAIN "\nCOMMIT\n",
+		sb_put(o, "*filter\n:" RS_CHAIN " - [0:0]\n%s-X " RS_CHAIN "\nCOMMIT\n",
 		       c->xt_jump_present ? "-D FORWARD -j " RS_CHAIN "\n" : "");
 		break;
 	default:
@@ -255,7 +232,7 @@ static void rs_render_doc(struct rs_out *o, const struct ruleset_cfg *c, enum ru
 
 int ruleset_render(const struct ruleset_cfg *cfg, enum ruleset_doc doc, char *buf, size_t n)
 {
-	struct rs_out o = { .p = buf, .n = n };
+	struct sbuf o = { .p = buf, .size = n };
 
 	if (!n || cfg->queues < 1 || cfg->queue + cfg->queues - 1u > 65535u ||
 	    cfg->n_devices > RULESET_DEVICES_MAX)
