@@ -118,6 +118,19 @@ static inline int cur_be32(struct cur *c, uint32_t *v)
 	return err;
 }
 
+static inline int cur_be64(struct cur *c, uint64_t *v)
+{
+	const uint8_t *p;
+	int err = cur_ptr(c, 8, &p);
+
+	if (!err) {
+		*v = 0;
+		for (unsigned i = 0; i < 8; i++)
+			*v = *v << 8 | p[i];
+	}
+	return err;
+}
+
 static inline int cur_le16(struct cur *c, uint16_t *v)
 {
 	const uint8_t *p;

@@ -24,18 +24,6 @@ struct field {
 	const char *name;
 };
 
-static int be64(struct cur *c, uint64_t *v)
-{
-	uint32_t hi, lo;
-	int err = cur_be32(c, &hi);
-
-	if (!err)
-		err = cur_be32(c, &lo);
-	if (!err)
-		*v = (uint64_t)hi << 32 | lo;
-	return err;
-}
-
 static int bad(struct bundle_result *res, const char *what)
 {
 	return bundle_fail(res, BUNDLE_E_MALFORMED, -EBADMSG, "manifest %s", what);
@@ -62,7 +50,7 @@ static int rd_kind(struct cur *c, struct bundle_manifest *m, struct bundle_resul
 
 static int rd_version(struct cur *c, struct bundle_manifest *m, struct bundle_result *res)
 {
-	if (be64(c, &m->version) || m->version == 0)
+	if (cur_be64(c, &m->version) || m->version == 0)
 		return bad(res, "version");
 	return 0;
 }
@@ -94,12 +82,12 @@ static int rd_comment(struct cur *c, struct bundle_manifest *m, struct bundle_re
 
 static int rd_created(struct cur *c, struct bundle_manifest *m, struct bundle_result *res)
 {
-	return be64(c, &m->created) ? bad(res, "created") : 0;
+	return cur_be64(c, &m->created) ? bad(res, "created") : 0;
 }
 
 static int rd_expires(struct cur *c, struct bundle_manifest *m, struct bundle_result *res)
 {
-	if (be64(c, &m->expires) || m->expires == 0)
+	if (cur_be64(c, &m->expires) || m->expires == 0)
 		return bad(res, "expires");
 	return 0;
 }
