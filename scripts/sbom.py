@@ -22,6 +22,13 @@ SOURCE_DIRS = ("src", "include", "firmware", "scripts")
 SOURCE_FILES = ("Makefile", "Kconfig")
 
 
+def own_version():
+    """SW_VERSION as include/scanwall/version.h defines it."""
+    with open(os.path.join(TOP, "include", "scanwall", "version.h")) as f:
+        m = re.search(r'#define SW_VERSION "([^"]+)"', f.read())
+    return m.group(1) if m else "unknown"
+
+
 def digest(path, algo):
     h = hashlib.new(algo)
     with open(path, "rb") as f:
@@ -123,7 +130,7 @@ def main(argv):
                    if c["algorithm"] == "SHA1")
     vcode = hashlib.sha1("".join(sha1s).encode()).hexdigest()
     packages = [{
-        "SPDXID": own, "name": "scanwall", "versionInfo": os.environ.get("SW_VERSION", "0.1.0"),
+        "SPDXID": own, "name": "scanwall", "versionInfo": os.environ.get("SW_VERSION", own_version()),
         "supplier": "Organization: scanwall project", "downloadLocation": "NOASSERTION",
         "filesAnalyzed": True, "packageVerificationCode": {"packageVerificationCodeValue": vcode},
         "licenseConcluded": "NOASSERTION", "licenseDeclared": "NOASSERTION",

@@ -23,7 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-
 #include "engine/control.h"
 #include "engine/nfq.h"
 #include "scanwall/dicom.h"
@@ -34,10 +33,7 @@
 #include "scanwall/json.h"
 #include "scanwall/flowkey.h"
 #include "scanwall/policy.h"
-
-#ifndef SCANWALL_VERSION
-#define SCANWALL_VERSION "0.1.0"
-#endif
+#include "scanwall/version.h"
 
 #define CTL_CLIENTS 16
 #define CTL_LINE_MAX 1024
@@ -174,7 +170,7 @@ static int cmd_status(struct control *c, int argc, char **argv, FILE *out)
 	const struct eng_counters *n = eng_counters(c->env.eng);
 
 	fputs("{\"version\":", out);
-	json_fput_str(out, c->env.version ? c->env.version : SCANWALL_VERSION);
+	json_fput_str(out, c->env.version ? c->env.version : SW_VERSION);
 	ctl_u64(out, ",", "pid", (uint64_t)getpid());
 	ctl_u64(out, ",", "uptime_s", (ctl_now(CLOCK_MONOTONIC) - c->start_ns) / 1000000000u);
 	fputs(",\"policy\":", out);

@@ -18,14 +18,12 @@
 #include "scanwall/config.h"
 #include "scanwall/ctlclient.h"
 #include "scanwall/policy.h"
+#include "scanwall/version.h"
 #include "engine/control.h"
 #include "engine/inline.h"
 #include "engine/replay.h"
 #include "engine/ruleset.h"
 
-#ifndef SW_VERSION
-#define SW_VERSION "0.1.0"
-#endif
 
 struct args {
 	const char *check, *replay, *policy, *events, *control, *state, *ctl, *keyring;
