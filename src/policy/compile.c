@@ -40,13 +40,6 @@ void pol_addr_u128(uint8_t af, const uint8_t *addr, struct pol_u128 *out)
 	}
 }
 
-static int u128_cmp(const struct pol_u128 *a, const struct pol_u128 *b)
-{
-	if (a->hi != b->hi)
-		return a->hi < b->hi ? -1 : 1;
-	return a->lo < b->lo ? -1 : a->lo > b->lo;
-}
-
 static void prefix_range(const struct pol_addr *a, struct pol_range *r)
 {
 	unsigned host = (a->af == SW_AF_INET ? 32u : 128u) - a->prefix;
@@ -66,7 +59,7 @@ static int range_cmp(const void *pa, const void *pb)
 {
 	const struct pol_range *a = pa, *b = pb;
 
-	return u128_cmp(&a->lo, &b->lo);
+	return pol_u128_cmp(&a->lo, &b->lo);
 }
 
 /* Whether b starts inside a or right after it. */
@@ -76,7 +69,7 @@ static bool range_touches(const struct pol_range *a, const struct pol_range *b)
 
 	if (++next.lo == 0 && ++next.hi == 0)
 		return true;	/* a runs to the top of the address space */
-	return u128_cmp(&b->lo, &next) <= 0;
+	return pol_u128_cmp(&b->lo, &next) <= 0;
 }
 
 static unsigned ranges_merge(struct pol_range *r, unsigned n)
@@ -88,7 +81,7 @@ static unsigned ranges_merge(struct pol_range *r, unsigned n)
 	qsort(r, n, sizeof(*r), range_cmp);
 	for (i = 1; i < n; i++) {
 		if (range_touches(&r[out], &r[i])) {
-			if (u128_cmp(&r[i].hi, &r[out].hi) > 0)
+			if (pol_u128_cmp(&r[i].hi, &r[out].hi) > 0)
 				r[out].hi = r[i].hi;
 		} else {
 			r[++out] = r[i];

@@ -16,11 +16,6 @@ static const uint8_t proto_ip[] = {
 	[POL_ICMPV6] = IPPROTO_ICMPV6, [POL_DICOM] = IPPROTO_TCP,
 };
 
-static bool u128_le(const struct pol_u128 *a, const struct pol_u128 *b)
-{
-	return a->hi < b->hi || (a->hi == b->hi && a->lo <= b->lo);
-}
-
 static bool aset_has(const struct pol_aset *s, uint8_t af, const struct pol_u128 *x)
 {
 	const struct pol_range *r = af == SW_AF_INET ? s->r4 : s->r6;
@@ -31,12 +26,12 @@ static bool aset_has(const struct pol_aset *s, uint8_t af, const struct pol_u128
 	/* lo ends as the number of ranges starting at or below x. */
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (u128_le(&r[mid].lo, x))
+		if (pol_u128_cmp(&r[mid].lo, x) <= 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo > 0 && u128_le(x, &r[lo - 1].hi);
+	return lo > 0 && pol_u128_cmp(x, &r[lo - 1].hi) <= 0;
 }
 
 static bool ports_have(const struct pol_crule *r, uint16_t port)

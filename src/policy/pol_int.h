@@ -130,6 +130,14 @@ struct pol_u128 {
 	uint64_t hi, lo;
 };
 
+/* -1, 0 or 1 as a is below, equal to or above b. */
+static inline int pol_u128_cmp(const struct pol_u128 *a, const struct pol_u128 *b)
+{
+	if (a->hi != b->hi)
+		return a->hi < b->hi ? -1 : 1;
+	return a->lo < b->lo ? -1 : a->lo > b->lo;
+}
+
 struct pol_range {
 	struct pol_u128 lo, hi;	/* inclusive */
 };
