@@ -11,7 +11,7 @@
 #   (c) assoc    scanwalld, `inspect association`
 #   (d) full     scanwalld, `inspect full`
 #
-# Environment: BENCH_ROUNDS (3), BENCH_MB (200), BENCH_ASSOC_SECS (5),
+# Environment: BENCH_ROUNDS (5), BENCH_MB (200), BENCH_ASSOC_SECS (5),
 # BENCH_BULK_REPS (3: studies sent per candidate and round, the median kept);
 # for a quick look while working: BENCH_MODES ("on off"), BENCH_CANDS
 # ("kernel nfqex assoc full"), BENCH_ENGINE=0 (no callgrind, memory, size).
@@ -19,7 +19,7 @@
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
-ROUNDS=${BENCH_ROUNDS:-3}
+ROUNDS=${BENCH_ROUNDS:-5}
 MB=${BENCH_MB:-200}
 ASSOC_SECS=${BENCH_ASSOC_SECS:-5}
 BULK_REPS=${BENCH_BULK_REPS:-3}
