@@ -6,7 +6,8 @@
 #   storescu, iperf3 -c,                        storescp --ignore, iperf3 -s
 #   bench_assoc.py
 #
-#   (a) kernel   iptables rules for the same policy, no userspace: the limit
+#   (a) kernel   iptables rules and the ethertype table for the same policy,
+#                no userspace: the limit
 #   (b) nfqex    libnetfilter_queue's examples/nf-queue.c, accept-all, quiet
 #   (c) assoc    scanwalld, `inspect association`
 #   (d) full     scanwalld, `inspect full`
@@ -66,7 +67,10 @@ policy() {	# policy INSPECT
 }
 
 # --- candidates -------------------------------------------------------------
-kernel_rules() {	# the same policy in plain iptables, conntrack for replies
+# The same policy in plain iptables, conntrack for replies; and, as the
+# policy drops every frame that is not IP (ARP to and from the device
+# only), the box's own ethertype table (docs/engine.md), word for word.
+kernel_rules() {
 	n_box iptables-restore <<-RULES
 		*filter
 		:FORWARD DROP [0:0]
@@ -74,6 +78,17 @@ kernel_rules() {	# the same policy in plain iptables, conntrack for replies
 		-A FORWARD -p tcp -s $LAN -d $DEV --dport 104 --syn -m conntrack --ctstate NEW -j ACCEPT
 		-A FORWARD -p tcp -s $LAN -d $DEV --dport 5201 --syn -m conntrack --ctstate NEW -j ACCEPT
 		COMMIT
+	RULES
+	n_box nft -f - <<-RULES
+		table bridge kernelonly {
+			chain forward {
+				type filter hook forward priority -200; policy drop;
+				ether type ip accept
+				ether type ip6 accept
+				ether type arp arp daddr ip { $DEV/32 } accept
+				ether type arp arp saddr ip { $DEV/32 } accept
+			}
+		}
 	RULES
 }
 
@@ -125,6 +140,7 @@ cand_down() {
 	n_box "$BUILD/scanwalld" --flush >/dev/null 2>&1
 	n_box iptables -P FORWARD ACCEPT 2>/dev/null
 	n_box iptables -F FORWARD 2>/dev/null
+	n_box nft delete table bridge kernelonly 2>/dev/null
 	n_box conntrack -F >/dev/null 2>&1 || true
 }
 
