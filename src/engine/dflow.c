@@ -74,6 +74,26 @@ out_busy:
 	return -ENOSPC;
 }
 
+static bool port_same(const struct eng_port *a, const struct eng_port *b)
+{
+	return a->ifindex == b->ifindex && a->has_mac == b->has_mac &&
+	       !memcmp(a->mac, b->mac, sizeof(a->mac));
+}
+
+/* The acceptor's packet p came in at `from`: that is where resets for it
+ * go, in this association and (hostport.c) in later ones. Not when it
+ * came in where the initiator sits: the initiator itself can forge its
+ * peer's packets, sequence numbers and all, and would have the resets
+ * meant for the acceptor sent to it instead. */
+static void dflow_acceptor_at(struct eng *e, struct eng_assoc *a, const struct pkt *p,
+			      const struct eng_port *from)
+{
+	if (from->ifindex && from->ifindex == a->port[0].ifindex)
+		return;
+	a->port[1] = *from;
+	eng_host_learn(e, p->key.af, p->key.src, from);
+}
+
 static void dflow_release(struct eng *e, struct eng_assoc *a, int dir, enum eng_verdict v)
 {
 	unsigned i;
@@ -445,11 +465,6 @@ static int dflow_catch_up(struct eng_assoc *a, int dir)
 	return 0;
 }
 
-static bool port_same(const struct eng_port *a, const struct eng_port *b)
-{
-	return a->ifindex == b->ifindex && a->has_mac == b->has_mac &&
-	       !memcmp(a->mac, b->mac, sizeof(a->mac));
-}
 
 static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_pkt *pk,
 		      const struct pkt *p, enum eng_verdict *v)
@@ -483,12 +498,10 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 	case STREAM_NEW:
 		break;
 	}
-	if (dir && pk->from.has_mac && !port_same(&a->port[1], &pk->from)) {
-		/* In order, so from the acceptor itself: where it sits now,
-		 * should its NIC or port have changed since it was learnt. */
-		a->port[1] = pk->from;
-		eng_host_learn(e, p->key.af, p->key.src, &pk->from);
-	}
+	if (dir && pk->from.has_mac && !port_same(&a->port[1], &pk->from))
+		/* In order, so from the acceptor: where it sits now, should
+		 * its NIC or port have changed since it was learnt. */
+		dflow_acceptor_at(e, a, p, &pk->from);
 	if (p->plen > skip)
 		dcm_feed(a->dcm, (enum dcm_dir)dir, p->payload + skip, p->plen - skip, &dv);
 	if (dv.step == DCM_REFUSE) {
@@ -540,8 +553,7 @@ int dflow_packet(struct eng *e, struct flow *f, int dir, const struct eng_pkt *p
 			return 0;
 		if (dir && (p->flags & TCP_ACK) && !a->st[1].init) {
 			stream_syn(&a->st[1], p->seq);
-			a->port[1] = pk->from;
-			eng_host_learn(e, p->key.af, p->key.src, &pk->from);
+			dflow_acceptor_at(e, a, p, &pk->from);
 		}
 		if (p->flags & TCP_ACK)
 			stream_ack(&a->st[!dir], p->ack);

@@ -332,6 +332,21 @@ static void synack_queued_while_the_acceptor_is_unknown(void **state)
 	assert_int_equal(feed(fx, &syn2), ENG_OPEN);
 }
 
+/* The initiator can forge its peer's SYN-ACK (it knows every number in
+ * it) and send it from its own port: nothing is learnt from that, or the
+ * resets meant for symbia would go to the initiator. */
+static void acceptor_not_learnt_at_the_initiators_port(void **state)
+{
+	struct fx *fx = *state;
+	struct tpkt syn1 = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 100, 0, TCP_SYN };
+	struct tpkt forged = { SYMBIA, PACS, IPPROTO_TCP, 104, 40000, 900, 101, TCP_SYN | TCP_ACK };
+	struct tpkt syn2 = { PACS, SYMBIA, IPPROTO_TCP, 40001, 104, 300, 0, TCP_SYN };
+
+	assert_int_equal(feed_at(fx, &syn1, &at_pacs), ENG_OPEN);
+	assert_int_equal(feed_at(fx, &forged, &at_pacs), ENG_ACCEPT);
+	assert_int_equal(feed_at(fx, &syn2, &at_pacs), ENG_OPEN);	/* still asks for its SYN-ACK */
+}
+
 /* A refused RQ of an association whose SYN-ACK the engine never saw: the
  * initiator gets its RJ at port 1, and symbia still gets its reset, out of
  * its remembered port 2, at the sequence number the initiator's ACK named. */
@@ -733,6 +748,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(rq_in_pieces_is_held_then_released, setup, teardown),
 		cmocka_unit_test_setup_teardown(synack_skipped_once_the_acceptor_is_known, setup, teardown),
 		cmocka_unit_test_setup_teardown(synack_queued_while_the_acceptor_is_unknown, setup, teardown),
+		cmocka_unit_test_setup_teardown(acceptor_not_learnt_at_the_initiators_port, setup, teardown),
 		cmocka_unit_test_setup_teardown(refusal_resets_the_acceptor_at_its_remembered_port, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(held_rq_acked_with_an_open_window_before_any_acceptor_packet,
