@@ -213,7 +213,12 @@ topo_wait_tcp dev $DEV 5201 || exit 1
 for mode in ${BENCH_MODES:-on off}; do
 	offloads "$mode"
 	for round in $(seq "$ROUNDS"); do
-		for cand in ${BENCH_CANDS:-kernel nfqex assoc full}; do
+		# Odd rounds in one order, even rounds in the other: whatever
+		# drifts within a round (the machine's speed, the page cache)
+		# weighs on every candidate alike.
+		cands=${BENCH_CANDS:-kernel nfqex assoc full}
+		[ $((round % 2)) = 0 ] && cands=$(echo "$cands" | tr ' ' '\n' | tac | tr '\n' ' ')
+		for cand in $cands; do
 			cand_up $cand
 			b=$(bulk_median)
 			i=$(iperf)
