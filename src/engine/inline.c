@@ -156,31 +156,47 @@ static int inl_install(void *ctx, const struct pol *pol)
 	return ruleset_install(&l->rs);
 }
 
-/* The bundle store's apply hook: compile, swap, and bring the datapath
- * and `status` along. The policy in force stays when the text is bad. */
-static int inl_apply(void *ctx, const char *text, size_t len, char *errbuf, size_t errlen)
+/* A new policy text, from a bundle or from the --policy file: compiled
+ * (errors to diag), swapped in, and `status` and the datapath brought
+ * along. *in_force says whether it replaced the old one; the policy in
+ * force stays when the text is bad. */
+static int inl_take_policy(struct inl *l, const char *name, const char *text, size_t len,
+			   FILE *diag, bool *in_force)
 {
-	struct inl *l = ctx;
-	FILE *diag = fmemopen(errbuf, errlen, "w");
-	struct pol *pol = pol_parse("bundle:policy", text, len, diag);
+	struct pol *pol = pol_parse(name, text, len, diag);
 	int err;
 
-	if (diag)
-		fclose(diag);
+	*in_force = false;
 	if (!pol)
 		return -EINVAL;
 	err = eng_set_policy(l->eng, pol);
 	if (err) {
 		pol_free(pol);
-		snprintf(errbuf, errlen, "engine: %s", strerror(-err));
 		return err;
 	}
+	*in_force = true;
 	if (l->ctl)
 		control_set_policy_text(l->ctl, text, len);
 	if (!l->up)
 		return 0;
+	/* The engine has just revoked flows the new policy refuses. */
 	nfqueue_flush(l->q);
 	return inl_install(l, eng_policy(l->eng));
+}
+
+/* The bundle store's apply hook. */
+static int inl_apply(void *ctx, const char *text, size_t len, char *errbuf, size_t errlen)
+{
+	struct inl *l = ctx;
+	FILE *diag = fmemopen(errbuf, errlen, "w");
+	bool in_force;
+	int err = inl_take_policy(l, "bundle:policy", text, len, diag, &in_force);
+
+	if (diag)
+		fclose(diag);
+	if (err && err != -EINVAL && !in_force)
+		snprintf(errbuf, errlen, "engine: %s", strerror(-err));
+	return err;
 }
 
 /* SIGHUP: the --policy file again. Parsed from the bytes read, and those
@@ -188,7 +204,7 @@ static int inl_apply(void *ctx, const char *text, size_t len, char *errbuf, size
 static void inl_reload(struct inl *l)
 {
 	const char *locked = l->bundle ? bundlectl_reload_locked(l->bundle) : NULL;
-	struct pol *pol = NULL;
+	bool in_force = false;
 	char *text = NULL;
 	size_t len = 0;
 	int err;
@@ -199,31 +215,18 @@ static void inl_reload(struct inl *l)
 		return;
 	}
 	err = sw_read_file(l->o->policy, INL_POLICY_MAX, &text, &len);
-	if (!err) {
-		errno = 0;
-		pol = pol_parse(l->o->policy, text, len, stderr);
-		err = pol ? 0 : -(errno ?: EINVAL);
-	}
-	if (err) {
-		fprintf(stderr, "scanwalld: %s: %s; the policy in force stays\n", l->o->policy,
-			strerror(-err));
-		inl_system(l, "reload failed: policy in force kept");
-		goto out;
-	}
-	err = eng_set_policy(l->eng, pol);
-	if (err) {
-		pol_free(pol);
-		fprintf(stderr, "scanwalld: reload: %s\n", strerror(-err));
-		goto out;
-	}
-	if (l->ctl)
-		control_set_policy_text(l->ctl, text, len);
-	/* The engine has just revoked flows the new policy refuses. */
-	nfqueue_flush(l->q);
-	inl_install(l, eng_policy(l->eng));
-	inl_system(l, "reload");
-out:
+	if (!err)
+		err = inl_take_policy(l, l->o->policy, text, len, stderr, &in_force);
 	free(text);
+	if (in_force) {
+		if (err)
+			fprintf(stderr, "scanwalld: reload: datapath update: %s\n", strerror(-err));
+		inl_system(l, "reload");
+		return;
+	}
+	fprintf(stderr, "scanwalld: %s: %s; the policy in force stays\n", l->o->policy,
+		strerror(-err));
+	inl_system(l, "reload failed: policy in force kept");
 }
 
 /* --- the loop ------------------------------------------------------------- */
