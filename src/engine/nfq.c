@@ -63,20 +63,21 @@ struct nfqueue {
 	struct nfqueue_counters c;
 };
 
-static const int nfqueue_nf_verdict[] = {
-	[ENG_ACCEPT] = NF_ACCEPT,
-	[ENG_DROP] = NF_DROP,
-	[ENG_SETTLE] = NF_REPEAT,
-	[ENG_OPEN] = NF_REPEAT,
-	[ENG_OPEN_SYNACK] = NF_REPEAT,
-	[ENG_REPEAT] = NF_REPEAT,	/* mark untouched: queued again */
-};
-
-/* The marks an NF_REPEAT verdict carries into the ct mark (ruleset.h). */
-static const uint32_t nfqueue_mark[] = {
-	[ENG_SETTLE] = SW_MARK_ALLOW,
-	[ENG_OPEN] = SW_MARK_OPEN,
-	[ENG_OPEN_SYNACK] = SW_MARK_OPEN | SW_MARK_SYNACK,
+/* Each engine verdict as the kernel's, and the mark an NF_REPEAT carries
+ * into the ct mark (ruleset.h); ENG_HOLD has none (0: no verdict now).
+ * The kernel here ignores conntrack attributes in verdicts (no
+ * NETFILTER_NETLINK_GLUE_CT), so a flow is settled through the packet
+ * mark: the packet re-enters the hook and the ruleset copies the mark. */
+static const struct {
+	int nf;
+	uint32_t mark;
+} nfqueue_to_nf[] = {
+	[ENG_ACCEPT] = { NF_ACCEPT, 0 },
+	[ENG_DROP] = { NF_DROP, 0 },
+	[ENG_SETTLE] = { NF_REPEAT, SW_MARK_ALLOW },
+	[ENG_OPEN] = { NF_REPEAT, SW_MARK_OPEN },
+	[ENG_OPEN_SYNACK] = { NF_REPEAT, SW_MARK_OPEN | SW_MARK_SYNACK },
+	[ENG_REPEAT] = { NF_REPEAT, 0 },	/* mark untouched: queued again */
 };
 
 int nfqueue_flush(struct nfqueue *q)
@@ -97,19 +98,15 @@ void nfqueue_verdict(struct nfqueue *q, uint32_t id, enum eng_verdict v, uint32_
 {
 	struct nlmsghdr *nlh;
 
-	if (v == ENG_HOLD || (unsigned)v >= sizeof(nfqueue_nf_verdict) / sizeof(nfqueue_nf_verdict[0]))
+	if (v == ENG_HOLD || (unsigned)v >= sizeof(nfqueue_to_nf) / sizeof(nfqueue_to_nf[0]))
 		return;
 	if (NFQUEUE_SBUF - q->sused < NFQUEUE_VERDICT_MAX)
 		nfqueue_flush(q);
 	nlh = nfq_nlmsg_put(q->sbuf + q->sused, NFQNL_MSG_VERDICT, q->num);
 	nlh->nlmsg_seq = ++q->seq;
-	nfq_nlmsg_verdict_put(nlh, (int)id, nfqueue_nf_verdict[v]);
-	/* The kernel here ignores conntrack attributes in verdicts (no
-	 * NETFILTER_NETLINK_GLUE_CT), so the flow is settled through the
-	 * packet mark: the packet re-enters the hook (NF_REPEAT) and the
-	 * ruleset copies the mark into the ct mark. */
-	if (v == ENG_SETTLE || v == ENG_OPEN || v == ENG_OPEN_SYNACK)
-		nfq_nlmsg_verdict_put_mark(nlh, (mark & ~SW_MARK_MASK) | nfqueue_mark[v]);
+	nfq_nlmsg_verdict_put(nlh, (int)id, nfqueue_to_nf[v].nf);
+	if (nfqueue_to_nf[v].mark)
+		nfq_nlmsg_verdict_put_mark(nlh, (mark & ~SW_MARK_MASK) | nfqueue_to_nf[v].mark);
 	q->sused += nlh->nlmsg_len;
 	q->c.verdicts++;
 }
