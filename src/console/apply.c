@@ -139,17 +139,16 @@ static int apply_exec(char *const argv[], char *err, size_t size)
 }
 
 /* ip with up to six arguments; 0 when it succeeded, else its stderr (or
- * what went wrong) in err. */
+ * what went wrong) in err. execvp's argv is not const only for history's
+ * sake: it writes nothing, so the words are passed as they are. */
 static int apply_ip(struct apply *a, const char *const args[], char *err, size_t size)
 {
-	char *argv[8], words[6][CONS_VALUE_MAX];
+	char *argv[8];
 	int i, r;
 
 	argv[0] = (char *)"ip";
-	for (i = 0; i < 6 && args[i]; i++) {
-		snprintf(words[i], sizeof(words[i]), "%s", args[i]);
-		argv[i + 1] = words[i];
-	}
+	for (i = 0; i < 6 && args[i]; i++)
+		argv[i + 1] = (char *)args[i];
 	argv[i + 1] = NULL;
 	r = a->env->run ? a->env->run(a->env->ctx, argv, err, size) : apply_exec(argv, err, size);
 	if (r < 0)

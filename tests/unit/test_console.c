@@ -808,7 +808,7 @@ static void test_apply_client_ca(void **state)
 	assert_string_equal(buf, ca_pem);
 
 	/* boot: the copy is used as it is; the path is never read */
-	assert_int_equal(apply_kv(f, CONS_APPLY_BOOT, "", kv + 0, &msg), 0);
+	assert_int_equal(apply_kv(f, CONS_APPLY_BOOT, "", kv, &msg), 0);
 	free(msg);
 	read_file(f->mgmt, "client-ca.pem", buf, sizeof(buf));
 	assert_string_equal(buf, ca_pem);

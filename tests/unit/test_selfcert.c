@@ -82,6 +82,14 @@ static mode_t mode_of(const char *path)
 	return st.st_mode & 07777;
 }
 
+/* mgmt_selfcert on the fixture's pair, then what it wrote, malloc'd. */
+static void make_read(const struct t *t, char **key, char **cert)
+{
+	assert_int_equal(mgmt_selfcert(t->cert, t->key, "127.0.0.1:8443"), 0);
+	*key = slurp(t->key);
+	*cert = slurp(t->cert);
+}
+
 /* The subjectAltName entry with this tag and value is in crt. */
 static bool has_san(const mbedtls_x509_crt *crt, int tag, const void *v, size_t n)
 {
@@ -164,14 +172,10 @@ static void test_random(void **state)
 	struct t *t = *state;
 	char *k1, *c1, *k2, *c2;
 
-	assert_int_equal(mgmt_selfcert(t->cert, t->key, "127.0.0.1:8443"), 0);
-	k1 = slurp(t->key);
-	c1 = slurp(t->cert);
+	make_read(t, &k1, &c1);
 	assert_int_equal(unlink(t->cert), 0);
 	assert_int_equal(unlink(t->key), 0);
-	assert_int_equal(mgmt_selfcert(t->cert, t->key, "127.0.0.1:8443"), 0);
-	k2 = slurp(t->key);
-	c2 = slurp(t->cert);
+	make_read(t, &k2, &c2);
 	assert_string_not_equal(k1, k2);
 	assert_string_not_equal(c1, c2);
 	free(k1);
@@ -185,12 +189,8 @@ static void test_reuse(void **state)
 	struct t *t = *state;
 	char *k1, *c1, *k2, *c2;
 
-	assert_int_equal(mgmt_selfcert(t->cert, t->key, "127.0.0.1:8443"), 0);
-	k1 = slurp(t->key);
-	c1 = slurp(t->cert);
-	assert_int_equal(mgmt_selfcert(t->cert, t->key, "127.0.0.1:8443"), 0);
-	k2 = slurp(t->key);
-	c2 = slurp(t->cert);
+	make_read(t, &k1, &c1);
+	make_read(t, &k2, &c2);
 	assert_string_equal(k1, k2);
 	assert_string_equal(c1, c2);
 	free(k1);
@@ -199,30 +199,32 @@ static void test_reuse(void **state)
 	free(c2);
 }
 
+/* One of the pair there already (text in have): refused, the other not
+ * made, the one there left as it was. */
+static void check_alone(const struct t *t, const char *have, const char *other, const char *text)
+{
+	char *s;
+
+	spit(have, text);
+	assert_int_equal(mgmt_selfcert(t->cert, t->key, "127.0.0.1:8443"), -EEXIST);
+	assert_int_equal(access(other, F_OK), -1);
+	s = slurp(have);
+	assert_string_equal(s, text);
+	free(s);
+}
+
 static void test_key_alone(void **state)
 {
 	struct t *t = *state;
-	char *k;
 
-	spit(t->key, "the technician's key\n");
-	assert_int_equal(mgmt_selfcert(t->cert, t->key, "127.0.0.1:8443"), -EEXIST);
-	assert_int_equal(access(t->cert, F_OK), -1);
-	k = slurp(t->key);
-	assert_string_equal(k, "the technician's key\n");
-	free(k);
+	check_alone(t, t->key, t->cert, "the technician's key\n");
 }
 
 static void test_cert_alone(void **state)
 {
 	struct t *t = *state;
-	char *c;
 
-	spit(t->cert, "a certificate\n");
-	assert_int_equal(mgmt_selfcert(t->cert, t->key, "127.0.0.1:8443"), -EEXIST);
-	assert_int_equal(access(t->key, F_OK), -1);
-	c = slurp(t->cert);
-	assert_string_equal(c, "a certificate\n");
-	free(c);
+	check_alone(t, t->cert, t->key, "a certificate\n");
 }
 
 /* No directory: nothing made, nothing left behind. */
