@@ -73,6 +73,10 @@ typedef int (*mj_cb)(void *ctx, const char *path, const struct mj_val *v);
 /* Returns 0, the callback's non-zero value, -EBADMSG (not one JSON value,
  * too deep, a path longer than MJ_PATH_MAX), -E2BIG or -ENOMEM. */
 int mj_walk(const char *text, size_t len, mj_cb cb, void *ctx);
+/* The same walk over a document cj_parse already read: a caller that
+ * needs two passes over one answer parses it once. 0, the callback's
+ * non-zero value or -EBADMSG (a path longer than MJ_PATH_MAX). */
+int mj_walk_cj(const struct cj *j, mj_cb cb, void *ctx);
 
 /* A string value unescaped into buf (always terminated; \u escapes beyond
  * ASCII become '?'). Returns 0, -EINVAL (not a string) or -ENOSPC. */

@@ -409,14 +409,20 @@ static int mj_value(struct mj *w, uint32_t t)
 	return err ? err : w->cb(w->ctx, w->path, &v);
 }
 
+int mj_walk_cj(const struct cj *j, mj_cb cb, void *ctx)
+{
+	struct mj w = { .j = j, .cb = cb, .ctx = ctx };
+
+	return mj_value(&w, 0);
+}
+
 int mj_walk(const char *text, size_t len, mj_cb cb, void *ctx)
 {
 	struct cj j;
-	struct mj w = { .j = &j, .cb = cb, .ctx = ctx };
 	int err = cj_parse(&j, text, len);
 
 	if (!err)
-		err = mj_value(&w, 0);
+		err = mj_walk_cj(&j, cb, ctx);
 	cj_free(&j);
 	return err;
 }

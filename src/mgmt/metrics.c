@@ -306,14 +306,18 @@ int mgmt_metrics(struct mgmt *m, FILE *out)
 {
 	struct met t = { .out = out };
 	char *ans = NULL;
+	struct cj j;
 	size_t len;
-	int err, up = 0;
+	int up = 0;
 
-	err = mgmt_ctl(m, "counters", &ans, &len);
-	if (!err && mj_walk(ans, len, met_counters_cb, &t) == 0) {
-		t.family = NULL;
-		mj_walk(ans, len, met_assoc_cb, &t);
-		up = 1;
+	/* counters: parsed once, walked twice (the associations last) */
+	if (mgmt_ctl(m, "counters", &ans, &len) == 0 && cj_parse(&j, ans, len) == 0) {
+		if (mj_walk_cj(&j, met_counters_cb, &t) == 0) {
+			t.family = NULL;
+			mj_walk_cj(&j, met_assoc_cb, &t);
+			up = 1;
+		}
+		cj_free(&j);
 	}
 	free(ans);
 	ans = NULL;

@@ -337,15 +337,20 @@ void mgmt_syslog_poll_events(struct mgmt *m)
 {
 	struct sl_poll p = { .s = m->syslog };
 	char cmd[64], *ans = NULL;
+	struct cj j;
 	size_t len;
 
 	snprintf(cmd, sizeof(cmd), "events since %" PRIu64, p.s->since);
-	if (mgmt_ctl(m, cmd, &ans, &len) == 0 && mj_walk(ans, len, sl_seq_cb, &p) == 0) {
-		/* A restarted scanwalld counts from 1 again. */
-		if (p.last < p.s->since)
-			p.s->since = 0;
-		else
-			mj_walk(ans, len, sl_event_cb, &p);
+	/* parsed once: the sequence numbers first, then the events */
+	if (mgmt_ctl(m, cmd, &ans, &len) == 0 && cj_parse(&j, ans, len) == 0) {
+		if (mj_walk_cj(&j, sl_seq_cb, &p) == 0) {
+			/* A restarted scanwalld counts from 1 again. */
+			if (p.last < p.s->since)
+				p.s->since = 0;
+			else
+				mj_walk_cj(&j, sl_event_cb, &p);
+		}
+		cj_free(&j);
 	}
 	free(ans);
 }
