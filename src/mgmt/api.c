@@ -61,7 +61,6 @@ static void api_ctl(struct mgmt *m, const char *cmd, int refused, struct mgmt_re
 	}
 }
 
-
 /* scanwalld's status object with one member of mgmtd's own appended:
  * "mgmt":{"cert":{...}}, the server certificate a client should have
  * pinned. An answer that is not a JSON object is passed on as it came. */
@@ -87,7 +86,8 @@ static void api_status_mgmt(struct mgmt *m, struct mgmt_resp *r)
 	if (!out)
 		return;
 	fwrite(r->body, 1, end, out);
-	fputs(members ? ",\"mgmt\":{\"cert\":{\"sha256\":" : "\"mgmt\":{\"cert\":{\"sha256\":", out);
+	fputs(members ? "," : "", out);
+	fputs("\"mgmt\":{\"cert\":{\"sha256\":", out);
 	json_fput_str(out, c->sha256);
 	fputs(",\"subject\":", out);
 	json_fput_str(out, c->subject);
