@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "scanwall/evlog.h"
+#include "tmpdir.h"
 
 #define MS 1000000ull
 #define S 1000000000ull
@@ -28,8 +29,7 @@ static int setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	strcpy(f->dir, "/tmp/test_evlog.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(tmpdir_make(f->dir, sizeof(f->dir), "test_evlog"), 0);
 	snprintf(f->path, sizeof(f->path), "%s/events.json", f->dir);
 	snprintf(f->path_old, sizeof(f->path_old), "%s.1", f->path);
 	*state = f;
@@ -40,9 +40,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	unlink(f->path);
-	unlink(f->path_old);
-	rmdir(f->dir);
+	tmpdir_remove(f->dir);
 	free(f);
 	return 0;
 }

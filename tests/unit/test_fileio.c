@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "scanwall/fileio.h"
+#include "tmpdir.h"
 
 struct fixture {
 	char dir[64];
@@ -28,8 +29,7 @@ static int setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	strcpy(f->dir, "/tmp/test_fileio.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(tmpdir_make(f->dir, sizeof(f->dir), "test_fileio"), 0);
 	snprintf(f->path, sizeof(f->path), "%s/file", f->dir);
 	snprintf(f->tmp, sizeof(f->tmp), "%s.tmp", f->path);
 	snprintf(f->new, sizeof(f->new), "%s.new", f->path);
@@ -42,11 +42,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	unlink(f->path);
-	unlink(f->tmp);
-	unlink(f->new);
-	unlink(f->other);
-	rmdir(f->dir);
+	tmpdir_remove(f->dir);
 	free(f);
 	return 0;
 }
