@@ -22,6 +22,7 @@
 
 #include "mgmt/mgmt.h"
 #include "mgmt/selfcert.h"
+#include "tmpdir.h"
 
 struct t {
 	char dir[64], cert[128], key[128];
@@ -33,8 +34,7 @@ static int setup(void **state)
 
 	if (!t)
 		return -1;
-	snprintf(t->dir, sizeof(t->dir), "/tmp/sw-selfcert.XXXXXX");
-	if (!mkdtemp(t->dir))
+	if (tmpdir_make(t->dir, sizeof(t->dir), "sw-selfcert"))
 		return -1;
 	snprintf(t->cert, sizeof(t->cert), "%s/cert.pem", t->dir);
 	snprintf(t->key, sizeof(t->key), "%s/key.pem", t->dir);
@@ -46,9 +46,7 @@ static int teardown(void **state)
 {
 	struct t *t = *state;
 
-	unlink(t->cert);
-	unlink(t->key);
-	rmdir(t->dir);
+	tmpdir_remove(t->dir);
 	free(t);
 	return 0;
 }
