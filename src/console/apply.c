@@ -435,7 +435,7 @@ static void apply_ca(struct apply *a, enum cons_apply_how how, const struct conf
  * a pid that is gone, is a daemon that is not running: nothing to do. */
 static void restart(struct apply *a, const char *name, const char *prog)
 {
-	char path[600], buf[32];
+	char path[600], buf[32], *end;
 	pid_t pid;
 	ssize_t n;
 	long v;
@@ -451,9 +451,11 @@ static void restart(struct apply *a, const char *name, const char *prog)
 	if (n <= 0)
 		return;
 	buf[n] = 0;
-	v = strtol(buf, NULL, 10);
+	v = strtol(buf, &end, 10);
 	pid = (pid_t)v;
-	if (v <= 1 || v != pid || pid == getpid())
+	/* A pid and its newline, nothing else: a torn or foreign file
+	 * signals nobody. */
+	if (end == buf || (*end && strcmp(end, "\n")) || v <= 1 || v != pid || pid == getpid())
 		return;
 	if (a->env->signal)
 		err = a->env->signal(a->env->ctx, pid, SIGTERM);

@@ -683,6 +683,10 @@ static void test_apply_matrix(void **state)
 	assert_int_equal(apply_kv(f, CONS_APPLY_COMMIT, "", "hostname=box1", &msg), 0);
 	assert_string_equal(applied, "hostname box1");
 	free(msg);
+	fx_file(f->run, "mgmtd.pid", "4242junk\n");	/* torn: no pid to trust */
+	assert_int_equal(apply_kv(f, CONS_APPLY_COMMIT, "", "hostname=box1", &msg), 0);
+	assert_string_equal(applied, "hostname box1");
+	free(msg);
 	fx_file(f->run, "mgmtd.pid", "999999\n");
 	assert_int_equal(apply_kv(f, CONS_APPLY_COMMIT, "", "hostname=box1", &msg), 0);
 	assert_string_equal(applied, "hostname box1; kill 999999 15");
