@@ -29,6 +29,9 @@ struct eng_pkt {
 	uint64_t ts_ns;		/* wall clock or capture time */
 	uint32_t id;		/* NFQUEUE packet id, or pcap frame number */
 	struct eng_port from;	/* where it entered the bridge */
+	/* The kernel passed the SYN of this packet's connection by itself
+	 * (ops->syn_pass): a data segment may start an inspected flow. */
+	bool syn_unseen;
 };
 
 enum eng_verdict {
@@ -57,6 +60,13 @@ struct eng_ops {
 	 * kernel drops the rest of it; else an inspected flow the engine
 	 * refused, whose bare ACKs (ENG_OPEN) now come to the engine again. */
 	void (*revoke)(void *ctx, const struct flow_key *k, bool deny);
+	/* Optional: the kernel may pass by itself, for a while, the SYNs from
+	 * k's source to k's destination and port (the policy judges a SYN by
+	 * those alone); their flows come to eng_packet() at their first data
+	 * segment, marked syn_unseen. syn_forget: no longer any of them (the
+	 * policy, or where an acceptor sits, changed). */
+	void (*syn_pass)(void *ctx, const struct flow_key *k);
+	void (*syn_forget)(void *ctx);
 };
 
 struct eng_cfg {

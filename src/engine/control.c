@@ -232,6 +232,7 @@ static void ctl_queue_obj(const struct nfqueue_counters *q, FILE *out)
 		{ "verdicts", q->verdicts }, { "send_errors", q->send_errors },
 		{ "malformed", q->malformed }, { "truncated", q->truncated },
 		{ "engine_errors", q->engine_errors }, { "revoked", q->revoked },
+		{ "syn_passes", q->syn_passes }, { "syn_flushes", q->syn_flushes },
 	};
 
 	fputs(",\"queue\":", out);

@@ -27,7 +27,9 @@ int dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const s
 	uint32_t i = e->assoc_free ? e->assoc_free : e->assoc_fresh + 1;
 	struct eng_assoc *a;
 
-	if (p->plen) {
+	bool unseen = !pkt_is_syn(p);	/* verdict.c: the kernel passed its SYN */
+
+	if (p->plen && !unseen) {
 		/* Data on a SYN (TCP Fast Open) would reach the acceptor before
 		 * any of it is inspected; no DICOM peer sends it. Dropped: the
 		 * initiator tries again without. */
@@ -48,6 +50,7 @@ int dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const s
 		e->assoc_fresh++;
 	memset(a->st, 0, sizeof(a->st));
 	a->nheld[0] = a->nheld[1] = 0;
+	a->syn_unseen = unseen;
 	memset(a->park_head, 0, sizeof(a->park_head));
 	memset(a->park_tail, 0, sizeof(a->park_tail));
 	a->port[0] = pk->from;
@@ -55,12 +58,19 @@ int dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const s
 		a->port[1] = *acceptor;
 	else
 		memset(&a->port[1], 0, sizeof(a->port[1]));
-	stream_syn(&a->st[0], p->seq);
+	/* The first data byte follows the ISN; unseen, this segment's first
+	 * is the first data byte (a later one would not parse as an RQ). */
+	stream_syn(&a->st[0], unseen ? p->seq - 1 : p->seq);
 	f->assoc = i;
 	f->state = FLOW_OPEN;
 	e->gen[f->gen].refs++;
-	/* Where the acceptor sits is known: its SYN-ACK need not come here. */
+	if (unseen)
+		return dflow_packet(e, f, 0, pk, p, v);
+	/* Where the acceptor sits is known: its SYN-ACK need not come here,
+	 * nor, from now on, the SYNs of this peer to this port. */
 	*v = acceptor ? ENG_OPEN_SYNACK : ENG_OPEN;
+	if (acceptor && e->ops->syn_pass)
+		e->ops->syn_pass(e->ctx, &p->key);
 	return 0;
 
 out_busy:
@@ -72,12 +82,6 @@ out_busy:
 					.answer = "tcp-reset" }, &p->key);
 	flow_remove(e->flows, f);
 	return -ENOSPC;
-}
-
-static bool port_same(const struct eng_port *a, const struct eng_port *b)
-{
-	return a->ifindex == b->ifindex && a->has_mac == b->has_mac &&
-	       !memcmp(a->mac, b->mac, sizeof(a->mac));
 }
 
 /* The acceptor's packet p came in at `from`: that is where resets for it
@@ -498,7 +502,7 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 	case STREAM_NEW:
 		break;
 	}
-	if (dir && pk->from.has_mac && !port_same(&a->port[1], &pk->from))
+	if (dir && pk->from.has_mac && !eng_port_same(&a->port[1], &pk->from))
 		/* In order, so from the acceptor: where it sits now, should
 		 * its NIC or port have changed since it was learnt. */
 		dflow_acceptor_at(e, a, p, &pk->from);
@@ -579,5 +583,13 @@ int dflow_packet(struct eng *e, struct flow *f, int dir, const struct eng_pkt *p
 	}
 	err = dflow_data(e, f, dir, pk, p, v);
 	dflow_resume(e, f, dir);
+	/* A flow started unseen: the first verdict that passes an initiator's
+	 * segment sets the ct mark the SYN's verdict would have (the kernel
+	 * passes its bare ACKs), and clears SW_MARK_KSYN, so a later queued
+	 * segment that carries that bit starts a connection of its own. */
+	if (!dir && f->assoc && a->syn_unseen && *v == ENG_ACCEPT) {
+		a->syn_unseen = 0;
+		*v = ENG_OPEN;
+	}
 	return err;
 }

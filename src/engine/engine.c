@@ -135,6 +135,9 @@ int eng_set_policy(struct eng *e, struct pol *pol)
 		pol_free(e->gen[i].pol);
 		e->gen[i].pol = NULL;
 	}
+	/* SYNs the kernel passes by itself were judged by the old policy. */
+	if (e->ops->syn_forget)
+		e->ops->syn_forget(e->ctx);
 	free(e->rule_hits);
 	e->rule_hits = hits;
 	e->default_hits = 0;
@@ -235,8 +238,14 @@ int eng_foreach_flow(const struct eng *e, int (*cb)(void *ctx, const struct eng_
  * connecting back on the reversed tuple. The new one is judged afresh:
  * passing it as the old flow would hand a new association to the kernel
  * (or drop it) on the strength of the previous one's inspection. */
-static int flow_reused(struct eng *e, struct flow *f, int reply, const struct pkt *p)
+static int flow_reused(struct eng *e, struct flow *f, int reply, const struct eng_pkt *pk,
+		       const struct pkt *p)
 {
+	/* The kernel passed a SYN on this tuple by itself, so the segment
+	 * starts a connection unless that is the flow found: one started
+	 * unseen and not yet told the kernel so (a held RQ's next piece). */
+	if (pk->syn_unseen && !reply && !pkt_is_syn(p))
+		return !(f->state == FLOW_OPEN && f->assoc && e->assocs[f->assoc - 1].syn_unseen);
 	if (!pkt_is_syn(p))
 		return 0;
 	if (!reply && f->state == FLOW_OPEN && f->assoc &&
@@ -269,7 +278,7 @@ int eng_packet(struct eng *e, const struct eng_pkt *pk, enum eng_verdict *v)
 		goto out;
 	}
 	f = flow_lookup(e->flows, &p.key, &reply);
-	if (f && flow_reused(e, f, reply, &p)) {
+	if (f && flow_reused(e, f, reply, pk, &p)) {
 		eng_flow_end(e, f);
 		f = NULL;
 	}

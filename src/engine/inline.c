@@ -110,11 +110,31 @@ static void inl_revoke(void *ctx, const struct flow_key *k, bool deny)
 	nfqueue_ct_mark(l->q, k, deny ? SW_MARK_DENY : 0);
 }
 
+/* The SYN sets live in the ruleset's table: nothing to add to or flush
+ * before it is installed (a reinstall starts them empty). */
+static void inl_syn_pass(void *ctx, const struct flow_key *k)
+{
+	struct inl *l = ctx;
+
+	if (l->up)
+		nfqueue_syn_pass(l->q, k);
+}
+
+static void inl_syn_forget(void *ctx)
+{
+	struct inl *l = ctx;
+
+	if (l->up)
+		nfqueue_syn_forget(l->q);
+}
+
 static const struct eng_ops inl_ops = {
 	.release = inl_release,
 	.inject = inl_inject,
 	.event = inl_event,
 	.revoke = inl_revoke,
+	.syn_pass = inl_syn_pass,
+	.syn_forget = inl_syn_forget,
 };
 
 static void inl_system(struct inl *l, const char *what)
@@ -433,6 +453,7 @@ static int inl_start(struct inl *l)
 		return err;
 	}
 	nfqueue_attach(l->q, l->eng);
+	nfqueue_set_syn_timeout(l->q, CONFIG_SYN_PASS_TIMEOUT);
 	ruleset_cfg_default(&l->rs);
 	l->rs.queue = l->o->queue;
 	err = inl_install(l, eng_policy(l->eng));

@@ -28,6 +28,7 @@ static const char policy[] =
 	"reject tcp from any to symbia port 80 reason \"IIS\"\n"
 	"reject udp from pacs to 239.0.0.0/8\n"
 	"reject icmpv6 from any to any\n"
+	"allow tcp from pacs to symbia port 2222\n"
 	"default block\n";
 
 struct rec {
@@ -39,6 +40,8 @@ struct rec {
 	uint32_t injport[8];	/* the bridge port each went out of */
 	unsigned ninj;
 	unsigned revoked, revoked_deny;
+	unsigned syn_passes, syn_forgets;
+	struct flow_key syn_key;	/* the last ops->syn_pass */
 	enum ev_kind ev[16];
 	char fault[16][32];
 	int line[16];
@@ -82,12 +85,29 @@ static void r_revoke(void *ctx, const struct flow_key *k, bool deny)
 	r->revoked_deny += deny;
 }
 
-static const struct eng_ops ops = { r_release, r_inject, r_event, r_revoke };
+static void r_syn_pass(void *ctx, const struct flow_key *k)
+{
+	struct rec *r = ctx;
+
+	r->syn_key = *k;
+	r->syn_passes++;
+}
+
+static void r_syn_forget(void *ctx)
+{
+	struct rec *r = ctx;
+
+	r->syn_forgets++;
+}
+
+static const struct eng_ops ops = { r_release, r_inject, r_event, r_revoke, r_syn_pass,
+				    r_syn_forget };
 
 struct fx {
 	struct eng *e;
 	struct rec r;
 	uint32_t id;
+	bool unseen;	/* what is fed carries SW_MARK_KSYN: its SYN passed in the kernel */
 };
 
 /* An engine with room for 16 associations and park_max parked segments. */
@@ -137,6 +157,7 @@ static enum eng_verdict feed_at(struct fx *fx, const struct tpkt *t, const struc
 	enum eng_verdict v;
 
 	pk.len = tpkt_build(b, t);
+	pk.syn_unseen = fx->unseen;
 	eng_packet(fx->e, &pk, &v);
 	return v;
 }
@@ -392,6 +413,166 @@ static void held_rq_acked_with_an_open_window_before_any_acceptor_packet(void **
 	assert_int_equal(ack.seq, 7001);
 	assert_int_equal(ack.ack, 351);
 	assert_true(ack.win > 0);
+}
+
+static const uint8_t symbia_addr[4] = { 10, 0, 0, 2 };
+
+/* The SYN that knows its acceptor's port asks the kernel to pass the next
+ * SYNs of pacs -> symbia:port; the one that does not know it, not. */
+static void syn_pass_asked_once_the_acceptor_is_known(void **state)
+{
+	struct fx *fx = *state;
+	struct tpkt syn1 = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 100, 0, TCP_SYN };
+	struct tpkt synack1 = { SYMBIA, PACS, IPPROTO_TCP, 104, 40000, 900, 101, TCP_SYN | TCP_ACK };
+	struct tpkt syn2 = { PACS, SYMBIA, IPPROTO_TCP, 40001, 104, 300, 0, TCP_SYN };
+
+	assert_int_equal(feed_at(fx, &syn1, &at_pacs), ENG_OPEN);
+	assert_int_equal(feed_at(fx, &synack1, &at_symbia), ENG_ACCEPT);
+	assert_int_equal(fx->r.syn_passes, 0);
+	assert_int_equal(feed_at(fx, &syn2, &at_pacs), ENG_OPEN_SYNACK);
+	assert_int_equal(fx->r.syn_passes, 1);
+	assert_int_equal(fx->r.syn_key.sport, 40001);
+	assert_int_equal(fx->r.syn_key.dport, 104);
+	assert_memory_equal(fx->r.syn_key.dst, symbia_addr, 4);
+}
+
+/* Third association, its SYN and SYN-ACK passed in the kernel:
+ *
+ *   RQ (unseen) ─▶ judged by the policy, rule hit ─▶ OPEN (the mark the SYN's
+ *                  verdict would have set; clears KSYN)
+ *   AC ◀─ symbia's stream from the RQ's ACK ─▶ SETTLE (port 105) */
+static void unseen_syn_flow_starts_at_its_rq(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t rq[512], ac[512];
+	size_t n = build_rq(rq, "PACS", "SYMBIA"), m = build_ac(ac);
+	struct tpkt rq3 = { PACS, SYMBIA, IPPROTO_TCP, 40002, 105, 501, 8001, TCP_ACK, rq, n };
+	struct tpkt ac3 = { SYMBIA, PACS, IPPROTO_TCP, 105, 40002, 8001, 501 + (uint32_t)n, TCP_ACK,
+			    ac, m };
+	uint64_t hits;
+
+	second_syn(fx, 105);
+	hits = eng_rule_hits(fx->e, 1);
+	fx->unseen = true;
+	assert_int_equal(feed_at(fx, &rq3, &at_pacs), ENG_OPEN);
+	assert_int_equal(eng_rule_hits(fx->e, 1), hits + 1);
+	assert_int_equal(feed_at(fx, &ac3, &at_symbia), ENG_SETTLE);
+	assert_int_equal(fx->r.ev[fx->r.nev - 1], EV_ASSOC_ACCEPT);
+	assert_int_equal(fx->r.ninj, 0);
+}
+
+/* Unseen, refused at the RQ as if its SYN had come here: RJ to pacs at
+ * port 1, reset to symbia at its remembered port 2, the kernel told. */
+static void unseen_syn_flow_refused_at_its_rq(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t rq[512];
+	size_t n = build_rq(rq, "INTRUDER", "SYMBIA");
+	struct tpkt rq3 = { PACS, SYMBIA, IPPROTO_TCP, 40002, 104, 501, 8001, TCP_ACK, rq, n };
+	struct pkt rj, rst;
+
+	second_syn(fx, 104);
+	fx->unseen = true;
+	assert_int_equal(feed_at(fx, &rq3, &at_pacs), ENG_DROP);
+	assert_int_equal(fx->r.ninj, 2);
+	assert_int_equal(pkt_parse(fx->r.inj[0], fx->r.injlen[0], &rj), 0);
+	assert_int_equal(fx->r.injport[0], 1);
+	assert_int_equal(rj.payload[0], 3);	/* A-ASSOCIATE-RJ */
+	assert_int_equal(rj.seq, 8001);
+	assert_int_equal(pkt_parse(fx->r.inj[1], fx->r.injlen[1], &rst), 0);
+	assert_int_equal(fx->r.injport[1], 2);
+	assert_true(rst.flags & TCP_RST);
+	assert_int_equal(rst.seq, 501);
+	assert_int_equal(fx->r.revoked, 1);
+}
+
+/* An RQ in two pieces, both queued before the first verdict: the second
+ * (still marked) is the same connection's; only the verdict that passes
+ * the RQ sets the mark. A marked segment after that is a new connection
+ * on the same tuple (the old one's conntrack entry gone): judged afresh. */
+static void unseen_rq_in_pieces_then_a_new_connection(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t rq[512];
+	size_t n = build_rq(rq, "PACS", "SYMBIA");
+	struct tpkt a = { PACS, SYMBIA, IPPROTO_TCP, 40002, 104, 501, 8001, TCP_ACK, rq, 40 };
+	struct tpkt b = { PACS, SYMBIA, IPPROTO_TCP, 40002, 104, 541, 8001, TCP_ACK, rq + 40, n - 40 };
+	struct tpkt again = { PACS, SYMBIA, IPPROTO_TCP, 40002, 104, 70001, 9001, TCP_ACK, rq, n };
+
+	second_syn(fx, 104);
+	fx->unseen = true;
+	assert_int_equal(feed_at(fx, &a, &at_pacs), ENG_HOLD);
+	assert_int_equal(feed_at(fx, &b, &at_pacs), ENG_OPEN);
+	assert_int_equal(fx->r.nreleased, 1);
+	assert_int_equal(fx->r.rv[0], ENG_ACCEPT);
+	/* in the old flow's stream this would be far out of its window */
+	assert_int_equal(feed_at(fx, &again, &at_pacs), ENG_OPEN);
+	assert_int_equal(fx->r.nev, 0);
+}
+
+/* Only an association's SYN passes in the kernel: a marked segment on a
+ * plain tcp rule, or one that is not data, starts nothing. */
+static void unseen_start_only_for_dicom_data(void **state)
+{
+	struct fx *fx = *state;
+	struct tpkt plain = { PACS, SYMBIA, IPPROTO_TCP, 40003, 2222, 5, 9, TCP_ACK, "hi", 2 };
+	struct tpkt bare = { PACS, SYMBIA, IPPROTO_TCP, 40004, 104, 5, 9, TCP_ACK };
+	struct tpkt fin = { PACS, SYMBIA, IPPROTO_TCP, 40005, 104, 5, 9, TCP_ACK | TCP_FIN, "x", 1 };
+
+	fx->unseen = true;
+	assert_int_equal(feed(fx, &plain), ENG_DROP);
+	assert_int_equal(feed(fx, &bare), ENG_DROP);
+	assert_int_equal(feed(fx, &fin), ENG_DROP);
+	assert_int_equal(fx->r.nev, 3);
+	assert_int_equal(fx->r.ev[0], EV_BLOCK);
+	assert_int_equal(eng_counters(fx->e)->flows_live, 0);
+}
+
+/* A connection whose SYN passed unseen and that ends before any data (a
+ * connect-and-close probe, the device's ARTIM timer, a closed port): its
+ * empty FINs and RSTs pass, whichever end sends them, and start nothing. */
+static void unseen_connection_closed_before_any_data(void **state)
+{
+	struct fx *fx = *state;
+	struct tpkt fin = { PACS, SYMBIA, IPPROTO_TCP, 40006, 104, 501, 8001, TCP_ACK | TCP_FIN };
+	struct tpkt dfin = { SYMBIA, PACS, IPPROTO_TCP, 104, 40007, 8001, 501, TCP_ACK | TCP_FIN };
+	struct tpkt rst = { SYMBIA, PACS, IPPROTO_TCP, 104, 40008, 0, 501, TCP_ACK | TCP_RST };
+	struct tpkt rst_data = { SYMBIA, PACS, IPPROTO_TCP, 104, 40009, 0, 501, TCP_ACK | TCP_RST,
+				 "x", 1 };
+
+	fx->unseen = true;
+	assert_int_equal(feed(fx, &fin), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &dfin), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &rst), ENG_ACCEPT);
+	assert_int_equal(fx->r.nev, 0);
+	assert_int_equal(feed(fx, &rst_data), ENG_DROP);	/* bytes: judged, and not a start */
+	assert_int_equal(eng_counters(fx->e)->flows_live, 0);
+}
+
+/* What the kernel passes by itself was judged by the policy and the
+ * acceptor's place of then: both changing forget it. */
+static void syn_passes_forgotten_on_change(void **state)
+{
+	struct fx *fx = *state;
+	static const char p2[] = "device symbia 10.0.0.2 ae SYMBIA\ndefault block\n";
+	struct eng_port moved = at_symbia;
+	struct tpkt synack2 = { SYMBIA, PACS, IPPROTO_TCP, 104, 40001, 1900, 301, TCP_SYN | TCP_ACK };
+	struct tpkt syn3 = { PACS, SYMBIA, IPPROTO_TCP, 40010, 104, 100, 0, TCP_SYN };
+	struct tpkt synack3 = { SYMBIA, PACS, IPPROTO_TCP, 104, 40010, 900, 101, TCP_SYN | TCP_ACK };
+
+	fx->r.syn_forgets = 0;	/* setup's first policy asked once */
+	second_syn(fx, 104);
+	/* symbia where it was: nothing to forget */
+	assert_int_equal(feed_at(fx, &synack2, &at_symbia), ENG_ACCEPT);
+	assert_int_equal(fx->r.syn_forgets, 0);
+	/* symbia at another port now */
+	moved.ifindex = 3;
+	assert_int_equal(feed_at(fx, &syn3, &at_pacs), ENG_OPEN_SYNACK);
+	assert_int_equal(feed_at(fx, &synack3, &moved), ENG_ACCEPT);
+	assert_int_equal(fx->r.syn_forgets, 1);
+	/* a new policy */
+	assert_int_equal(eng_set_policy(fx->e, pol_parse("p2", p2, sizeof(p2) - 1, NULL)), 0);
+	assert_int_equal(fx->r.syn_forgets, 2);
 }
 
 /* Nothing riding on a SYN is inspected, so nothing may: a SYN with data
@@ -754,6 +935,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(held_rq_acked_with_an_open_window_before_any_acceptor_packet,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(data_on_a_syn_is_dropped, setup, teardown),
+		cmocka_unit_test_setup_teardown(syn_pass_asked_once_the_acceptor_is_known, setup, teardown),
+		cmocka_unit_test_setup_teardown(unseen_syn_flow_starts_at_its_rq, setup, teardown),
+		cmocka_unit_test_setup_teardown(unseen_syn_flow_refused_at_its_rq, setup, teardown),
+		cmocka_unit_test_setup_teardown(unseen_rq_in_pieces_then_a_new_connection, setup, teardown),
+		cmocka_unit_test_setup_teardown(unseen_start_only_for_dicom_data, setup, teardown),
+		cmocka_unit_test_setup_teardown(syn_passes_forgotten_on_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(unseen_connection_closed_before_any_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(retransmitted_held_piece_stays_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(parked_segments_are_judged_from_their_copies, setup, teardown),
 		cmocka_unit_test_setup_teardown(large_parked_segment_goes_through_the_hook_again, setup, teardown),
