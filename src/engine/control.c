@@ -198,7 +198,7 @@ static void ctl_engine_obj(const struct eng_counters *n, FILE *out)
 		{ "parse_errors", n->parse_errors },
 		{ "tcp_out_of_window", n->tcp_out_of_window },
 		{ "tcp_parked", n->tcp_parked },
-		{ "tcp_park_full", n->tcp_park_full },
+		{ "tcp_park_full", n->tcp_park_full }, { "passed_syns", n->passed_syns },
 	};
 
 	CTL_U64_OBJ(out, tab);

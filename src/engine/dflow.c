@@ -27,9 +27,7 @@ int dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const s
 	uint32_t i = e->assoc_free ? e->assoc_free : e->assoc_fresh + 1;
 	struct eng_assoc *a;
 
-	bool unseen = !pkt_is_syn(p);	/* verdict.c: the kernel passed its SYN */
-
-	if (p->plen && !unseen) {
+	if (p->plen) {
 		/* Data on a SYN (TCP Fast Open) would reach the acceptor before
 		 * any of it is inspected; no DICOM peer sends it. Dropped: the
 		 * initiator tries again without. */
@@ -50,7 +48,7 @@ int dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const s
 		e->assoc_fresh++;
 	memset(a->st, 0, sizeof(a->st));
 	a->nheld[0] = a->nheld[1] = 0;
-	a->syn_unseen = unseen;
+	a->ksyn = pk->passed;
 	memset(a->park_head, 0, sizeof(a->park_head));
 	memset(a->park_tail, 0, sizeof(a->park_tail));
 	a->port[0] = pk->from;
@@ -58,18 +56,15 @@ int dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const s
 		a->port[1] = *acceptor;
 	else
 		memset(&a->port[1], 0, sizeof(a->port[1]));
-	/* The first data byte follows the ISN; unseen, this segment's first
-	 * is the first data byte (a later one would not parse as an RQ). */
-	stream_syn(&a->st[0], unseen ? p->seq - 1 : p->seq);
+	stream_syn(&a->st[0], p->seq);
 	f->assoc = i;
 	f->state = FLOW_OPEN;
 	e->gen[f->gen].refs++;
-	if (unseen)
-		return dflow_packet(e, f, 0, pk, p, v);
 	/* Where the acceptor sits is known: its SYN-ACK need not come here,
-	 * nor, from now on, the SYNs of this peer to this port. */
+	 * nor, from now on, the SYNs of this peer to this port (unless this
+	 * one came by that way already). */
 	*v = acceptor ? ENG_OPEN_SYNACK : ENG_OPEN;
-	if (acceptor && e->ops->syn_pass)
+	if (acceptor && !pk->passed && e->ops->syn_pass)
 		e->ops->syn_pass(e->ctx, &p->key);
 	return 0;
 
@@ -583,12 +578,12 @@ int dflow_packet(struct eng *e, struct flow *f, int dir, const struct eng_pkt *p
 	}
 	err = dflow_data(e, f, dir, pk, p, v);
 	dflow_resume(e, f, dir);
-	/* A flow started unseen: the first verdict that passes an initiator's
-	 * segment sets the ct mark the SYN's verdict would have (the kernel
-	 * passes its bare ACKs), and clears SW_MARK_KSYN, so a later queued
-	 * segment that carries that bit starts a connection of its own. */
-	if (!dir && f->assoc && a->syn_unseen && *v == ENG_ACCEPT) {
-		a->syn_unseen = 0;
+	/* Its SYN passed in the kernel, which marked the flow KSYN: every
+	 * segment of it queued makes the glue read the SYNs logged first
+	 * (nflog.c). The first verdict that passes an initiator's segment
+	 * sets the mark the SYN's verdict would have, without the bit. */
+	if (!dir && f->assoc && a->ksyn && *v == ENG_ACCEPT) {
+		a->ksyn = 0;
 		*v = ENG_OPEN;
 	}
 	return err;

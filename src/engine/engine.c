@@ -238,14 +238,8 @@ int eng_foreach_flow(const struct eng *e, int (*cb)(void *ctx, const struct eng_
  * connecting back on the reversed tuple. The new one is judged afresh:
  * passing it as the old flow would hand a new association to the kernel
  * (or drop it) on the strength of the previous one's inspection. */
-static int flow_reused(struct eng *e, struct flow *f, int reply, const struct eng_pkt *pk,
-		       const struct pkt *p)
+static int flow_reused(struct eng *e, struct flow *f, int reply, const struct pkt *p)
 {
-	/* The kernel passed a SYN on this tuple by itself, so the segment
-	 * starts a connection unless that is the flow found: one started
-	 * unseen and not yet told the kernel so (a held RQ's next piece). */
-	if (pk->syn_unseen && !reply && !pkt_is_syn(p))
-		return !(f->state == FLOW_OPEN && f->assoc && e->assocs[f->assoc - 1].syn_unseen);
 	if (!pkt_is_syn(p))
 		return 0;
 	if (!reply && f->state == FLOW_OPEN && f->assoc &&
@@ -278,7 +272,7 @@ int eng_packet(struct eng *e, const struct eng_pkt *pk, enum eng_verdict *v)
 		goto out;
 	}
 	f = flow_lookup(e->flows, &p.key, &reply);
-	if (f && flow_reused(e, f, reply, pk, &p)) {
+	if (f && flow_reused(e, f, reply, &p)) {
 		eng_flow_end(e, f);
 		f = NULL;
 	}
@@ -317,4 +311,15 @@ out:
 	else
 		e->c.accepted += 1, e->c.settled += *v == ENG_SETTLE;
 	return err;
+}
+
+int eng_passed_syn(struct eng *e, const struct eng_pkt *pk)
+{
+	enum eng_verdict v;
+	struct pkt p;
+
+	if (pkt_parse(pk->l3, pk->len, &p) || !pkt_is_syn(&p) || p.plen)
+		return 0;
+	e->c.passed_syns++;
+	return eng_packet(e, pk, &v);
 }

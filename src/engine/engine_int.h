@@ -26,9 +26,9 @@ struct eng_assoc {
 	uint32_t hold_seq[2];	/* first held byte: the receiver's rcv_nxt */
 	uint16_t win[2];	/* last window each end advertised, as on the wire */
 	uint8_t nheld[2];
-	/* Started at its first data segment (eng_pkt.syn_unseen), and the
-	 * kernel's mark still says so: no verdict with a mark given yet. */
-	uint8_t syn_unseen;
+	/* Its SYN passed in the kernel (eng_pkt.passed), whose mark on the
+	 * flow still says so: no verdict with a mark given yet. */
+	uint8_t ksyn;
 	uint32_t park_head[2], park_tail[2];	/* parked segments, in eng.park */
 	uint32_t next_free;	/* free list: index + 1 */
 };

@@ -40,7 +40,7 @@
 #define NFQUEUE_LATER_MAX (CONFIG_TCP_PARK_MAX + 128)
 #define NFQUEUE_RCVBUF (8 << 20)
 #define NFQUEUE_QMAXLEN 4096
-#define NFQUEUE_NFT_BUF 512	/* one nf_tables batch: two small messages */
+#define NFQUEUE_NFT_BUF 512	/* one nf_tables batch: at most two small messages */
 
 struct nfqueue {
 	struct mnl_socket *nl;
@@ -62,6 +62,8 @@ struct nfqueue {
 	unsigned nlater;
 	unsigned acks_wanted;
 	unsigned syn_timeout_s;	/* 0: no SYN passes in the kernel */
+	void (*ksyn_fn)(void *ctx);
+	void *ksyn_ctx;
 	int ack_err;
 	struct nfqueue_counters c;
 };
@@ -190,34 +192,29 @@ static struct nlmsghdr *nfqueue_nft_put(char *buf, uint16_t type, uint16_t flags
 	return nlh;
 }
 
-/* BEGIN, the message built by put(), END; sent at once. */
-static void nfqueue_nft_batch(struct nfqueue *q, void (*put)(struct mnl_nlmsg_batch *b,
+/* BEGIN, the messages put() appends at *off, END; sent at once. Built in
+ * place (libmnl's batch helper would allocate its cursor each time). */
+static void nfqueue_nft_batch(struct nfqueue *q, void (*put)(char *buf, size_t *off,
 							     struct nfqueue *q, const void *arg),
 			      const void *arg)
 {
 	char buf[NFQUEUE_NFT_BUF];
-	struct mnl_nlmsg_batch *b = mnl_nlmsg_batch_start(buf, sizeof(buf));
+	size_t off;
 
-	if (!b)
-		return;
-	nfqueue_nft_put(mnl_nlmsg_batch_current(b), NFNL_MSG_BATCH_BEGIN, 0, ++q->seq, AF_UNSPEC,
-			NFNL_SUBSYS_NFTABLES);
-	mnl_nlmsg_batch_next(b);
-	put(b, q, arg);
-	nfqueue_nft_put(mnl_nlmsg_batch_current(b), NFNL_MSG_BATCH_END, 0, ++q->seq, AF_UNSPEC,
-			NFNL_SUBSYS_NFTABLES);
-	mnl_nlmsg_batch_next(b);
-	if (mnl_socket_sendto(q->nl, mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b)) < 0)
+	off = nfqueue_nft_put(buf, NFNL_MSG_BATCH_BEGIN, 0, ++q->seq, AF_UNSPEC,
+			      NFNL_SUBSYS_NFTABLES)->nlmsg_len;
+	put(buf, &off, q, arg);
+	off += nfqueue_nft_put(buf + off, NFNL_MSG_BATCH_END, 0, ++q->seq, AF_UNSPEC,
+			       NFNL_SUBSYS_NFTABLES)->nlmsg_len;
+	if (mnl_socket_sendto(q->nl, buf, off) < 0)
 		q->c.send_errors++;
-	mnl_nlmsg_batch_stop(b);
 }
 
-static struct nlmsghdr *nfqueue_setelem_put(struct mnl_nlmsg_batch *b, struct nfqueue *q,
-					    uint16_t msg, uint16_t flags, const char *set)
+static struct nlmsghdr *nfqueue_setelem_put(char *buf, struct nfqueue *q, uint16_t msg,
+					    uint16_t flags, const char *set)
 {
-	struct nlmsghdr *nlh = nfqueue_nft_put(mnl_nlmsg_batch_current(b),
-					       (NFNL_SUBSYS_NFTABLES << 8) | msg, flags, ++q->seq,
-					       NFPROTO_INET, 0);
+	struct nlmsghdr *nlh = nfqueue_nft_put(buf, (NFNL_SUBSYS_NFTABLES << 8) | msg, flags,
+					       ++q->seq, NFPROTO_INET, 0);
 
 	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, SW_RULESET_NAME);
 	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set);
@@ -226,7 +223,7 @@ static struct nlmsghdr *nfqueue_setelem_put(struct mnl_nlmsg_batch *b, struct nf
 
 /* The key of `saddr . daddr . dport`: each field in 32-bit registers, the
  * port in network order in the first two bytes of its own. */
-static void nfqueue_syn_elem(struct mnl_nlmsg_batch *b, struct nfqueue *q, const void *arg)
+static void nfqueue_syn_elem(char *buf, size_t *off, struct nfqueue *q, const void *arg)
 {
 	const struct flow_key *k = arg;
 	bool v6 = k->af == SW_AF_INET6;
@@ -239,7 +236,7 @@ static void nfqueue_syn_elem(struct mnl_nlmsg_batch *b, struct nfqueue *q, const
 	memcpy(key, k->src, alen);
 	memcpy(key + alen, k->dst, alen);
 	memcpy(key + 2 * alen, &dport, sizeof(dport));
-	nlh = nfqueue_setelem_put(b, q, NFT_MSG_NEWSETELEM, NLM_F_CREATE,
+	nlh = nfqueue_setelem_put(buf + *off, q, NFT_MSG_NEWSETELEM, NLM_F_CREATE,
 				  v6 ? SW_SYN_SET6 : SW_SYN_SET4);
 	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
 	elem = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
@@ -249,17 +246,15 @@ static void nfqueue_syn_elem(struct mnl_nlmsg_batch *b, struct nfqueue *q, const
 	mnl_attr_put_u64(nlh, NFTA_SET_ELEM_TIMEOUT, htobe64((uint64_t)q->syn_timeout_s * 1000u));
 	mnl_attr_nest_end(nlh, elem);
 	mnl_attr_nest_end(nlh, list);
-	mnl_nlmsg_batch_next(b);
+	*off += nlh->nlmsg_len;
 }
 
 /* A DELSETELEM without elements empties the set. */
-static void nfqueue_syn_flush(struct mnl_nlmsg_batch *b, struct nfqueue *q, const void *arg)
+static void nfqueue_syn_flush(char *buf, size_t *off, struct nfqueue *q, const void *arg)
 {
 	(void)arg;
-	nfqueue_setelem_put(b, q, NFT_MSG_DELSETELEM, 0, SW_SYN_SET4);
-	mnl_nlmsg_batch_next(b);
-	nfqueue_setelem_put(b, q, NFT_MSG_DELSETELEM, 0, SW_SYN_SET6);
-	mnl_nlmsg_batch_next(b);
+	*off += nfqueue_setelem_put(buf + *off, q, NFT_MSG_DELSETELEM, 0, SW_SYN_SET4)->nlmsg_len;
+	*off += nfqueue_setelem_put(buf + *off, q, NFT_MSG_DELSETELEM, 0, SW_SYN_SET6)->nlmsg_len;
 }
 
 void nfqueue_syn_pass(struct nfqueue *q, const struct flow_key *k)
@@ -276,9 +271,11 @@ void nfqueue_syn_forget(struct nfqueue *q)
 	q->c.syn_flushes++;
 }
 
-void nfqueue_set_syn_timeout(struct nfqueue *q, unsigned seconds)
+void nfqueue_set_syn_pass(struct nfqueue *q, unsigned seconds, void (*fn)(void *ctx), void *ctx)
 {
 	q->syn_timeout_s = seconds;
+	q->ksyn_fn = fn;
+	q->ksyn_ctx = ctx;
 }
 
 static uint64_t nfqueue_now_ns(void)
@@ -338,7 +335,10 @@ static enum eng_verdict nfqueue_judge(struct nfqueue *q, struct nlattr *const *a
 	}
 	p.l3 = mnl_attr_get_payload(attr[NFQA_PAYLOAD]);
 	p.len = plen;
-	p.syn_unseen = nfqueue_attr_u32(attr, NFQA_MARK) & SW_MARK_KSYN;
+	/* A flow whose SYN passed in the kernel: its logged copy is read
+	 * first, so the engine starts the flow there, not here. */
+	if ((nfqueue_attr_u32(attr, NFQA_MARK) & SW_MARK_KSYN) && q->ksyn_fn)
+		q->ksyn_fn(q->ksyn_ctx);
 	nfqueue_fill_meta(attr, &p);
 	if (eng_packet(q->eng, &p, &v) < 0) {
 		q->c.engine_errors++;

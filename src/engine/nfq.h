@@ -62,11 +62,13 @@ void nfqueue_ct_mark(struct nfqueue *q, const struct flow_key *k, uint32_t mark)
 
 /* ops.syn_pass and ops.syn_forget: an element of the ruleset's syn4 or
  * syn6 set (source, destination, port) with the timeout set below, or
- * both sets emptied; one nf_tables batch each, sent at once. With a
- * timeout of 0 (the default) nothing is added. */
+ * both sets emptied; one nf_tables batch each, sent at once. */
 void nfqueue_syn_pass(struct nfqueue *q, const struct flow_key *k);
 void nfqueue_syn_forget(struct nfqueue *q);
-void nfqueue_set_syn_timeout(struct nfqueue *q, unsigned seconds);
+/* Elements live `seconds` (0, the default: none is added). fn runs before
+ * a packet marked SW_MARK_KSYN is judged: it reads the SYNs the kernel
+ * logged (synlog.h), so the packet's flow exists when it is judged. */
+void nfqueue_set_syn_pass(struct nfqueue *q, unsigned seconds, void (*fn)(void *ctx), void *ctx);
 
 const struct nfqueue_counters *nfqueue_counters(const struct nfqueue *q);
 

@@ -25,6 +25,7 @@
 #define RS_CHAIN "SCANWALL"
 #define RS_DOC_MAX (64 * 1024)
 #define RS_SYN_SET_SIZE 1024	/* peer triples: a box protects one device */
+#define RS_SYN_SNAPLEN 100	/* what synlog.c reads of a logged SYN */
 
 /* --- rendering ----------------------------------------------------------- */
 
@@ -85,9 +86,12 @@ static void rs_nft_open_chains(struct sbuf *o, const char *pass)
  * puts the triple in the set when its acceptor's bridge port is known
  * (the SYN-ACK passes here too, as for ENG_OPEN_SYNACK), with a timeout,
  * and flushes the sets when the policy or an acceptor's port changes.
- * The flow still meets the policy, in full, at its A-ASSOCIATE-RQ: the
- * engine starts it there (SW_MARK_KSYN). A SYN carrying data does not
- * pass (the bare chain lets only empty segments go) and is queued. */
+ * Each such SYN is logged to NFLOG group <queue number> (synlog.c): the
+ * engine starts its flow from that copy, which fixes the initiator's ISN
+ * as the acceptor has it, and judges it by the policy as if it had been
+ * queued. Not a wait: the SYN goes on at once. A SYN carrying data does
+ * not pass (the bare chain lets only empty segments go): it is queued,
+ * and its logged copy ignored. */
 static void rs_nft_syn_sets(struct sbuf *o)
 {
 	sb_put(o, "\tset " SW_SYN_SET4 " {\n\t\ttype ipv4_addr . ipv4_addr . inet_service\n"
@@ -96,7 +100,7 @@ static void rs_nft_syn_sets(struct sbuf *o)
 		  "\t\tflags timeout\n\t\tsize %u\n\t}\n", RS_SYN_SET_SIZE);
 }
 
-static void rs_nft_syn_pass(struct sbuf *o)
+static void rs_nft_syn_pass(struct sbuf *o, const struct ruleset_cfg *c)
 {
 	static const char *const key[] = { "ip saddr . ip daddr", "ip6 saddr . ip6 daddr" };
 	static const char *const set[] = { SW_SYN_SET4, SW_SYN_SET6 };
@@ -104,8 +108,9 @@ static void rs_nft_syn_pass(struct sbuf *o)
 
 	for (unsigned i = 0; i < 2; i++)
 		sb_put(o, "\t\ttcp flags & (fin | syn | rst | ack) == syn ct state new "
-			  "%s . tcp dport @%s ct mark set ct mark & 0x%08x | 0x%08x counter jump bare\n",
-		       key[i], set[i], ~SW_MARK_MASK, m);
+			  "%s . tcp dport @%s log group %u snaplen %u queue-threshold 1 "
+			  "ct mark set ct mark & 0x%08x | 0x%08x counter jump bare\n",
+		       key[i], set[i], c->queue, RS_SYN_SNAPLEN, ~SW_MARK_MASK, m);
 }
 
 /* What the inet table's rules do with a packet they pass. On the nft
@@ -147,7 +152,7 @@ static void rs_nft_inet(struct sbuf *o, const struct ruleset_cfg *c, bool xt)
 	 * list ruleset` and in the netns test. */
 	sb_put(o, "\t\tct mark & 0x%08x == 0x%08x counter %s\n", SW_MARK_MASK, SW_MARK_ALLOW, pass);
 	sb_put(o, "\t\tct mark & 0x%08x == 0x%08x counter drop\n", SW_MARK_MASK, SW_MARK_DENY);
-	rs_nft_syn_pass(o);
+	rs_nft_syn_pass(o, c);
 	/* OPEN, with or without SYNACK */
 	sb_put(o, "\t\tct mark & 0x%08x == 0x%08x meta l4proto tcp jump open\n", SW_MARK_OPEN,
 	       SW_MARK_OPEN);

@@ -23,9 +23,10 @@
 #define SW_MARK_SYNACK	0x08000000u
 /* With OPEN and SYNACK: the kernel passed this flow's SYN by itself (its
  * source, destination and port are in the syn4/syn6 set, where the engine
- * put them after passing one such SYN). The kernel copies the bit into the
- * packet mark of what it queues, and the engine starts the flow at its
- * first data segment; its first verdict with a mark clears the bit. */
+ * put them after passing one such SYN) and logged a copy (synlog.h). The
+ * kernel copies the bit into the packet mark of what it queues of the
+ * flow, so the engine reads the log before judging it; the engine's first
+ * verdict with a mark clears the bit. */
 #define SW_MARK_KSYN	0x04000000u
 /* Packet mark only, never the ct mark: the xt backend's inet chain judged
  * the packet passable, and the iptables chain that queues lets it go. */

@@ -39,29 +39,12 @@ void eng_inject(struct eng *e, int len, const struct eng_port *to)
 		e->ops->inject(e->ctx, e->out, (size_t)len, to);
 }
 
-/* A data segment of a connection whose SYN the kernel passed by itself
- * (ops->syn_pass): its first, the A-ASSOCIATE-RQ or a piece of it. */
-static int flow_starts_unseen(const struct eng_pkt *pk, const struct pkt *p)
-{
-	return pk->syn_unseen && p->key.proto == IPPROTO_TCP && p->plen &&
-	       (p->flags & (TCP_SYN | TCP_RST | TCP_FIN | TCP_ACK)) == TCP_ACK;
-}
-
-/* An empty FIN or RST of such a connection before anything of it came
- * here: a connect-and-close probe, the device's idle timer (ARTIM), a port
- * that refused. Nothing to inspect, and each end must see it. */
-static int flow_ends_unseen(const struct eng_pkt *pk, const struct pkt *p)
-{
-	return pk->syn_unseen && p->key.proto == IPPROTO_TCP && !p->plen &&
-	       !(p->flags & TCP_SYN) && (p->flags & (TCP_FIN | TCP_RST));
-}
-
 /* What a new flow may start with: a SYN for TCP, a request for ICMP echo.
  * Anything else without a flow is a leftover or a probe. */
-static int flow_can_start(const struct eng_pkt *pk, const struct pkt *p)
+static int flow_can_start(const struct pkt *p)
 {
 	if (p->key.proto == IPPROTO_TCP)
-		return pkt_is_syn(p) || flow_starts_unseen(pk, p);
+		return pkt_is_syn(p);
 	if (p->key.proto == IPPROTO_ICMP || p->key.proto == IPPROTO_ICMPV6)
 		return p->echo != 2;
 	return 1;
@@ -116,22 +99,15 @@ int eng_new_flow(struct eng *e, const struct eng_pkt *pk, const struct pkt *p,
 	const struct pol *pol = e->gen[e->cur].pol;
 	const struct pol_rule *r = pol_match(pol, &p->key);
 	enum pol_action act = r ? r->action : pol_default_action(pol);
-	int start = flow_can_start(pk, p);
+	int start = flow_can_start(p);
 	struct flow *f;
 
 	*v = ENG_DROP;
-	if (flow_ends_unseen(pk, p)) {
-		*v = ENG_ACCEPT;
-		return 0;
-	}
 	if (r)
 		e->rule_hits[r->index]++;
 	else
 		e->default_hits++;
-	/* Only an association's SYN may pass unseen: anything else that
-	 * says so was let through under a policy since replaced. */
-	if (act == POL_ALLOW && (!start || (p->key.proto == IPPROTO_TCP && !pkt_is_syn(p) &&
-					   r->proto != POL_DICOM)))
+	if (act == POL_ALLOW && !start)
 		act = POL_BLOCK, r = NULL;
 	if (act != POL_ALLOW) {
 		eng_refuse(e, pk, p, r, act, act == POL_REJECT ? "default reject" :

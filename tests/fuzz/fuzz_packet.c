@@ -51,9 +51,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t n = (size_t)(data[0] << 8 | data[1]) % sizeof(pkt);
 		/* The length's top bit: which bridge port it entered, so that
 		 * the engine learns ports and skips SYN-ACKs (hostport.c); the
-		 * next: whether the kernel says it passed the SYN (KSYN). */
+		 * next: a copy of a SYN the kernel passed (synlog.h). */
 		struct eng_pkt pk = { .l3 = pkt, .from = (data[0] & 0x80) ? dev : lan,
-				      .syn_unseen = (data[0] & 0x40) != 0 };
+				      .passed = (data[0] & 0x40) != 0 };
 		enum eng_verdict v;
 
 		ts += 1000000;
@@ -65,7 +65,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* A private copy of exactly n bytes, so ASan sees any overread. */
 		memcpy(pkt, data, n);
 		pk.len = n;
-		eng_packet(e, &pk, &v);
+		if (pk.passed)
+			eng_passed_syn(e, &pk);
+		else
+			eng_packet(e, &pk, &v);
 		data += n, size -= n;
 	}
 	eng_expire(e, ts + 7200ull * 1000000000ull);

@@ -28,7 +28,6 @@ static const char policy[] =
 	"reject tcp from any to symbia port 80 reason \"IIS\"\n"
 	"reject udp from pacs to 239.0.0.0/8\n"
 	"reject icmpv6 from any to any\n"
-	"allow tcp from pacs to symbia port 2222\n"
 	"default block\n";
 
 struct rec {
@@ -107,7 +106,6 @@ struct fx {
 	struct eng *e;
 	struct rec r;
 	uint32_t id;
-	bool unseen;	/* what is fed carries SW_MARK_KSYN: its SYN passed in the kernel */
 };
 
 /* An engine with room for 16 associations and park_max parked segments. */
@@ -157,7 +155,6 @@ static enum eng_verdict feed_at(struct fx *fx, const struct tpkt *t, const struc
 	enum eng_verdict v;
 
 	pk.len = tpkt_build(b, t);
-	pk.syn_unseen = fx->unseen;
 	eng_packet(fx->e, &pk, &v);
 	return v;
 }
@@ -436,16 +433,27 @@ static void syn_pass_asked_once_the_acceptor_is_known(void **state)
 	assert_memory_equal(fx->r.syn_key.dst, symbia_addr, 4);
 }
 
+/* A SYN the kernel passed by itself, as its log copy gives it. */
+static void passed_syn(struct fx *fx, const struct tpkt *t)
+{
+	uint8_t b[256];
+	struct eng_pkt pk = { .l3 = b, .ts_ns = 1000000000000ull, .from = at_pacs, .passed = true };
+
+	pk.len = tpkt_build(b, t);
+	assert_int_equal(eng_passed_syn(fx->e, &pk), 0);
+}
+
 /* Third association, its SYN and SYN-ACK passed in the kernel:
  *
- *   RQ (unseen) ─▶ judged by the policy, rule hit ─▶ OPEN (the mark the SYN's
- *                  verdict would have set; clears KSYN)
- *   AC ◀─ symbia's stream from the RQ's ACK ─▶ SETTLE (port 105) */
-static void unseen_syn_flow_starts_at_its_rq(void **state)
+ *   SYN (logged copy) ─▶ flow, ISN 500, rule hit; nothing asked of the kernel
+ *   RQ  ─▶ judged in its stream ─▶ OPEN (the mark without KSYN)
+ *   AC  ◀─ symbia's stream from the RQ's ACK ─▶ SETTLE (port 105) */
+static void passed_syn_starts_the_flow(void **state)
 {
 	struct fx *fx = *state;
 	uint8_t rq[512], ac[512];
 	size_t n = build_rq(rq, "PACS", "SYMBIA"), m = build_ac(ac);
+	struct tpkt syn3 = { PACS, SYMBIA, IPPROTO_TCP, 40002, 105, 500, 0, TCP_SYN };
 	struct tpkt rq3 = { PACS, SYMBIA, IPPROTO_TCP, 40002, 105, 501, 8001, TCP_ACK, rq, n };
 	struct tpkt ac3 = { SYMBIA, PACS, IPPROTO_TCP, 105, 40002, 8001, 501 + (uint32_t)n, TCP_ACK,
 			    ac, m };
@@ -453,99 +461,74 @@ static void unseen_syn_flow_starts_at_its_rq(void **state)
 
 	second_syn(fx, 105);
 	hits = eng_rule_hits(fx->e, 1);
-	fx->unseen = true;
-	assert_int_equal(feed_at(fx, &rq3, &at_pacs), ENG_OPEN);
+	passed_syn(fx, &syn3);
 	assert_int_equal(eng_rule_hits(fx->e, 1), hits + 1);
+	assert_int_equal(eng_counters(fx->e)->passed_syns, 1);
+	assert_int_equal(fx->r.syn_passes, 1);		/* second_syn's, no more */
+	assert_int_equal(feed_at(fx, &rq3, &at_pacs), ENG_OPEN);
 	assert_int_equal(feed_at(fx, &ac3, &at_symbia), ENG_SETTLE);
 	assert_int_equal(fx->r.ev[fx->r.nev - 1], EV_ASSOC_ACCEPT);
 	assert_int_equal(fx->r.ninj, 0);
 }
 
-/* Unseen, refused at the RQ as if its SYN had come here: RJ to pacs at
- * port 1, reset to symbia at its remembered port 2, the kernel told. */
-static void unseen_syn_flow_refused_at_its_rq(void **state)
+/* The stream starts where the logged SYN says, not where the initiator's
+ * first data segment does: a segment that begins ten bytes before it (the
+ * acceptor would drop those ten and read on) is not judged from its first
+ * byte, and no RQ hidden behind them gets through. */
+static void passed_syn_anchors_the_stream(void **state)
 {
 	struct fx *fx = *state;
-	uint8_t rq[512];
-	size_t n = build_rq(rq, "INTRUDER", "SYMBIA");
+	uint8_t rq[512], shifted[600];
+	size_t n = build_rq(rq, "PACS", "SYMBIA");
+	struct tpkt syn3 = { PACS, SYMBIA, IPPROTO_TCP, 40002, 104, 500, 0, TCP_SYN };
+	struct tpkt early = { PACS, SYMBIA, IPPROTO_TCP, 40002, 104, 491, 8001, TCP_ACK,
+			      shifted, n + 10 };
 	struct tpkt rq3 = { PACS, SYMBIA, IPPROTO_TCP, 40002, 104, 501, 8001, TCP_ACK, rq, n };
-	struct pkt rj, rst;
 
+	memcpy(shifted, rq, n);		/* the "allowed" RQ the engine would read at 491 */
+	memcpy(shifted + 10, rq, n);	/* what the acceptor reads from 501 */
 	second_syn(fx, 104);
-	fx->unseen = true;
-	assert_int_equal(feed_at(fx, &rq3, &at_pacs), ENG_DROP);
-	assert_int_equal(fx->r.ninj, 2);
-	assert_int_equal(pkt_parse(fx->r.inj[0], fx->r.injlen[0], &rj), 0);
-	assert_int_equal(fx->r.injport[0], 1);
-	assert_int_equal(rj.payload[0], 3);	/* A-ASSOCIATE-RJ */
-	assert_int_equal(rj.seq, 8001);
-	assert_int_equal(pkt_parse(fx->r.inj[1], fx->r.injlen[1], &rst), 0);
-	assert_int_equal(fx->r.injport[1], 2);
-	assert_true(rst.flags & TCP_RST);
-	assert_int_equal(rst.seq, 501);
-	assert_int_equal(fx->r.revoked, 1);
+	passed_syn(fx, &syn3);
+	assert_int_not_equal(feed_at(fx, &early, &at_pacs), ENG_OPEN);
+	assert_int_not_equal(feed_at(fx, &early, &at_pacs), ENG_ACCEPT);
+	/* at its place, the RQ is judged and passes */
+	assert_int_equal(feed_at(fx, &rq3, &at_pacs), ENG_OPEN);
 }
 
-/* An RQ in two pieces, both queued before the first verdict: the second
- * (still marked) is the same connection's; only the verdict that passes
- * the RQ sets the mark. A marked segment after that is a new connection
- * on the same tuple (the old one's conntrack entry gone): judged afresh. */
-static void unseen_rq_in_pieces_then_a_new_connection(void **state)
+/* A SYN passed under a policy just replaced (the sets are flushed with
+ * the change, but one may have gone by): judged by the new policy as if it
+ * had been queued, the reject answered, no flow; its RQ then finds none. */
+static void passed_syn_judged_by_the_policy_in_force(void **state)
 {
 	struct fx *fx = *state;
+	static const char p2[] = "device symbia 10.0.0.2 ae SYMBIA\n"
+				 "reject tcp from any to symbia port 104\ndefault block\n";
 	uint8_t rq[512];
 	size_t n = build_rq(rq, "PACS", "SYMBIA");
-	struct tpkt a = { PACS, SYMBIA, IPPROTO_TCP, 40002, 104, 501, 8001, TCP_ACK, rq, 40 };
-	struct tpkt b = { PACS, SYMBIA, IPPROTO_TCP, 40002, 104, 541, 8001, TCP_ACK, rq + 40, n - 40 };
-	struct tpkt again = { PACS, SYMBIA, IPPROTO_TCP, 40002, 104, 70001, 9001, TCP_ACK, rq, n };
+	struct tpkt syn3 = { PACS, SYMBIA, IPPROTO_TCP, 40002, 104, 500, 0, TCP_SYN };
+	struct tpkt rq3 = { PACS, SYMBIA, IPPROTO_TCP, 40002, 104, 501, 8001, TCP_ACK, rq, n };
 
 	second_syn(fx, 104);
-	fx->unseen = true;
-	assert_int_equal(feed_at(fx, &a, &at_pacs), ENG_HOLD);
-	assert_int_equal(feed_at(fx, &b, &at_pacs), ENG_OPEN);
-	assert_int_equal(fx->r.nreleased, 1);
-	assert_int_equal(fx->r.rv[0], ENG_ACCEPT);
-	/* in the old flow's stream this would be far out of its window */
-	assert_int_equal(feed_at(fx, &again, &at_pacs), ENG_OPEN);
-	assert_int_equal(fx->r.nev, 0);
+	assert_int_equal(eng_set_policy(fx->e, pol_parse("p2", p2, sizeof(p2) - 1, NULL)), 0);
+	fx->r.nev = 0;
+	passed_syn(fx, &syn3);
+	assert_int_equal(fx->r.nev, 1);
+	assert_int_equal(fx->r.ev[0], EV_REJECT);
+	assert_int_equal(fx->r.ninj, 1);		/* the initiator's reset */
+	assert_int_equal(feed_at(fx, &rq3, &at_pacs), ENG_DROP);
 }
 
-/* Only an association's SYN passes in the kernel: a marked segment on a
- * plain tcp rule, or one that is not data, starts nothing. */
-static void unseen_start_only_for_dicom_data(void **state)
+/* A SYN with data is not passed by the kernel (it is queued): its log
+ * copy is ignored, or it would be judged twice. */
+static void passed_syn_with_data_is_ignored(void **state)
 {
 	struct fx *fx = *state;
-	struct tpkt plain = { PACS, SYMBIA, IPPROTO_TCP, 40003, 2222, 5, 9, TCP_ACK, "hi", 2 };
-	struct tpkt bare = { PACS, SYMBIA, IPPROTO_TCP, 40004, 104, 5, 9, TCP_ACK };
-	struct tpkt fin = { PACS, SYMBIA, IPPROTO_TCP, 40005, 104, 5, 9, TCP_ACK | TCP_FIN, "x", 1 };
+	static const uint8_t d[] = { 1, 0, 0, 0, 0, 4 };
+	struct tpkt syn = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 100, 0, TCP_SYN, d, sizeof(d) };
 
-	fx->unseen = true;
-	assert_int_equal(feed(fx, &plain), ENG_DROP);
-	assert_int_equal(feed(fx, &bare), ENG_DROP);
-	assert_int_equal(feed(fx, &fin), ENG_DROP);
-	assert_int_equal(fx->r.nev, 3);
-	assert_int_equal(fx->r.ev[0], EV_BLOCK);
-	assert_int_equal(eng_counters(fx->e)->flows_live, 0);
-}
-
-/* A connection whose SYN passed unseen and that ends before any data (a
- * connect-and-close probe, the device's ARTIM timer, a closed port): its
- * empty FINs and RSTs pass, whichever end sends them, and start nothing. */
-static void unseen_connection_closed_before_any_data(void **state)
-{
-	struct fx *fx = *state;
-	struct tpkt fin = { PACS, SYMBIA, IPPROTO_TCP, 40006, 104, 501, 8001, TCP_ACK | TCP_FIN };
-	struct tpkt dfin = { SYMBIA, PACS, IPPROTO_TCP, 104, 40007, 8001, 501, TCP_ACK | TCP_FIN };
-	struct tpkt rst = { SYMBIA, PACS, IPPROTO_TCP, 104, 40008, 0, 501, TCP_ACK | TCP_RST };
-	struct tpkt rst_data = { SYMBIA, PACS, IPPROTO_TCP, 104, 40009, 0, 501, TCP_ACK | TCP_RST,
-				 "x", 1 };
-
-	fx->unseen = true;
-	assert_int_equal(feed(fx, &fin), ENG_ACCEPT);
-	assert_int_equal(feed(fx, &dfin), ENG_ACCEPT);
-	assert_int_equal(feed(fx, &rst), ENG_ACCEPT);
+	passed_syn(fx, &syn);
 	assert_int_equal(fx->r.nev, 0);
-	assert_int_equal(feed(fx, &rst_data), ENG_DROP);	/* bytes: judged, and not a start */
+	assert_int_equal(eng_counters(fx->e)->passed_syns, 0);
 	assert_int_equal(eng_counters(fx->e)->flows_live, 0);
 }
 
@@ -936,12 +919,11 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(data_on_a_syn_is_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(syn_pass_asked_once_the_acceptor_is_known, setup, teardown),
-		cmocka_unit_test_setup_teardown(unseen_syn_flow_starts_at_its_rq, setup, teardown),
-		cmocka_unit_test_setup_teardown(unseen_syn_flow_refused_at_its_rq, setup, teardown),
-		cmocka_unit_test_setup_teardown(unseen_rq_in_pieces_then_a_new_connection, setup, teardown),
-		cmocka_unit_test_setup_teardown(unseen_start_only_for_dicom_data, setup, teardown),
+		cmocka_unit_test_setup_teardown(passed_syn_starts_the_flow, setup, teardown),
+		cmocka_unit_test_setup_teardown(passed_syn_anchors_the_stream, setup, teardown),
+		cmocka_unit_test_setup_teardown(passed_syn_judged_by_the_policy_in_force, setup, teardown),
+		cmocka_unit_test_setup_teardown(passed_syn_with_data_is_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(syn_passes_forgotten_on_change, setup, teardown),
-		cmocka_unit_test_setup_teardown(unseen_connection_closed_before_any_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(retransmitted_held_piece_stays_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(parked_segments_are_judged_from_their_copies, setup, teardown),
 		cmocka_unit_test_setup_teardown(large_parked_segment_goes_through_the_hook_again, setup, teardown),

@@ -62,7 +62,7 @@ static void test_nft_inet_order(void **state)
 	/* The queue is the forward chain's last rule; only the bare-ACK
 	 * chain follows, entered from it. */
 	assert_int_equal(at(t, "\t\tqueue num 7\n"), at(t, "\t\tqueue num 7\n\t}\n\tchain open {\n"));
-	assert_int_equal(count(t, "queue"), 1);
+	assert_int_equal(count(t, "queue num"), 1);
 	/* Replaced atomically: declare, delete, define in one file. */
 	assert_int_equal(at(t, "table inet scanwall\ndelete table inet scanwall\ntable inet scanwall {"),
 			 0);
@@ -180,7 +180,8 @@ static void test_synack(void **state)
 
 /* A known peer's SYN (ops->syn_pass):
  *
- *   SYN, saddr . daddr . dport in @syn4/@syn6 ─▶ ct mark OPEN|SYNACK|KSYN ─▶ bare: passes
+ *   SYN, saddr . daddr . dport in @syn4/@syn6 ─▶ copy to NFLOG group <queue>,
+ *                                               ct mark OPEN|SYNACK|KSYN ─▶ bare: passes
  *   a later queued segment of that flow       ─▶ packet mark | KSYN ─▶ queue
  *
  * after the settled kinds (a DENY flow stays dropped), before the OPEN
@@ -200,18 +201,21 @@ static void test_syn_pass(void **state)
 				  "\t\tflags timeout\n") < at(t, "\tchain forward {"));
 		assert_true(at(t, "== 0x20000000 counter drop\n") <
 			    at(t, "\t\ttcp flags & (fin | syn | rst | ack) == syn ct state new ip saddr . "
-				  "ip daddr . tcp dport @syn4 ct mark set ct mark & 0x93ffffff | 0x6c000000 "
-				  "counter jump bare\n"));
+				  "ip daddr . tcp dport @syn4 log group 0 snaplen 100 queue-threshold 1 "
+				  "ct mark set ct mark & 0x93ffffff | 0x6c000000 counter jump bare\n"));
 		assert_true(at(t, "ip daddr . tcp dport @syn4") <
 			    at(t, "\t\ttcp flags & (fin | syn | rst | ack) == syn ct state new ip6 saddr . "
-				  "ip6 daddr . tcp dport @syn6 ct mark set ct mark & 0x93ffffff | 0x6c000000 "
-				  "counter jump bare\n"));
+				  "ip6 daddr . tcp dport @syn6 log group 0 snaplen 100 queue-threshold 1 "
+				  "ct mark set ct mark & 0x93ffffff | 0x6c000000 counter jump bare\n"));
 		assert_true(at(t, "@syn6") < at(t, "ct mark & 0x60000000 == 0x60000000 meta l4proto tcp jump open\n"));
 		assert_true(at(t, "jump open\n") <
 			    at(t, "\t\tct mark & 0x04000000 == 0x04000000 meta mark set meta mark | 0x04000000\n"));
 		if (docs[i] == RULESET_DOC_NFT_INET)
 			assert_true(at(t, "meta mark | 0x04000000\n") < at(t, "\t\tqueue num"));
 	}
+	/* the log group is the queue's number */
+	c.queue = 7;
+	assert_int_equal(count(render(&c, RULESET_DOC_NFT_INET_XT), " log group 7 "), 2);
 }
 
 /* On the xt backend the inet table judges but cannot queue: whatever it
@@ -227,7 +231,7 @@ static void test_nft_inet_xt(void **state)
 	assert_int_equal(at(t, "table inet scanwall\ndelete table inet scanwall\ntable inet scanwall {"),
 			 0);
 	assert_non_null(strstr(t, "hook forward priority -10; policy accept;\n"));
-	assert_null(strstr(t, "queue"));
+	assert_null(strstr(t, "queue num"));
 	/* NF_REPEAT re-runs the iptables chain, which saves the engine's
 	 * marks: the only ct mark set here is the SYN rules' own */
 	assert_int_equal(count(t, "ct mark set"), 2);
