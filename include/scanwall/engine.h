@@ -29,9 +29,6 @@ struct eng_pkt {
 	uint64_t ts_ns;		/* wall clock or capture time */
 	uint32_t id;		/* NFQUEUE packet id, or pcap frame number */
 	struct eng_port from;	/* where it entered the bridge */
-	/* The kernel passed this packet already (a SYN of a triple given to
-	 * ops->syn_pass, logged to us): eng_passed_syn() only. */
-	bool passed;
 };
 
 enum eng_verdict {
@@ -60,13 +57,6 @@ struct eng_ops {
 	 * kernel drops the rest of it; else an inspected flow the engine
 	 * refused, whose bare ACKs (ENG_OPEN) now come to the engine again. */
 	void (*revoke)(void *ctx, const struct flow_key *k, bool deny);
-	/* Optional: the kernel may pass by itself, for a while, the SYNs from
-	 * k's source to k's destination and port (the policy judges a SYN by
-	 * those alone), and log a copy of each, for eng_passed_syn().
-	 * syn_forget: no longer any of them (the policy, or where an acceptor
-	 * sits, changed). */
-	void (*syn_pass)(void *ctx, const struct flow_key *k);
-	void (*syn_forget)(void *ctx);
 };
 
 struct eng_cfg {
@@ -86,7 +76,6 @@ struct eng_counters {
 	uint64_t tcp_out_of_window;	/* segments dropped by stream tracking */
 	uint64_t tcp_parked;		/* segments held beyond a gap until it filled */
 	uint64_t tcp_park_full;		/* ... dropped instead: the park was full */
-	uint64_t passed_syns;		/* SYNs the kernel passed, seen from its log */
 	uint64_t assoc[EV__COUNT];	/* events by kind */
 	uint64_t fault[DCM_FAULT__COUNT];
 };
@@ -107,13 +96,6 @@ const struct pol *eng_policy(const struct eng *e);
 /* Decide one packet. *v is always set; ENG_HOLD means the verdict comes
  * through ops->release(). Returns 0 or -errno (the packet is then dropped). */
 int eng_packet(struct eng *e, const struct eng_pkt *pkt, enum eng_verdict *v);
-/* A SYN the kernel passed by itself (pkt->passed), as its log copy gives
- * it: the flow starts here as if the SYN had been queued, so the stream
- * is anchored where the acceptor's is. Its verdict is the kernel's;
- * what the engine would have answered (a reset when it has no room, an
- * event when the policy changed since) it still does. A SYN carrying data
- * is not passed (the kernel queues it too) and is ignored here. */
-int eng_passed_syn(struct eng *e, const struct eng_pkt *pkt);
 
 /* Ends flows idle past their timeout at time now_ns (held packets are
  * dropped). Call about once a second. */

@@ -198,7 +198,7 @@ static void ctl_engine_obj(const struct eng_counters *n, FILE *out)
 		{ "parse_errors", n->parse_errors },
 		{ "tcp_out_of_window", n->tcp_out_of_window },
 		{ "tcp_parked", n->tcp_parked },
-		{ "tcp_park_full", n->tcp_park_full }, { "passed_syns", n->passed_syns },
+		{ "tcp_park_full", n->tcp_park_full },
 	};
 
 	CTL_U64_OBJ(out, tab);
@@ -232,7 +232,6 @@ static void ctl_queue_obj(const struct nfqueue_counters *q, FILE *out)
 		{ "verdicts", q->verdicts }, { "send_errors", q->send_errors },
 		{ "malformed", q->malformed }, { "truncated", q->truncated },
 		{ "engine_errors", q->engine_errors }, { "revoked", q->revoked },
-		{ "syn_passes", q->syn_passes }, { "syn_flushes", q->syn_flushes },
 	};
 
 	fputs(",\"queue\":", out);

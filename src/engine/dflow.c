@@ -48,7 +48,6 @@ int dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const s
 		e->assoc_fresh++;
 	memset(a->st, 0, sizeof(a->st));
 	a->nheld[0] = a->nheld[1] = 0;
-	a->ksyn = pk->passed;
 	memset(a->park_head, 0, sizeof(a->park_head));
 	memset(a->park_tail, 0, sizeof(a->park_tail));
 	a->port[0] = pk->from;
@@ -60,12 +59,8 @@ int dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const s
 	f->assoc = i;
 	f->state = FLOW_OPEN;
 	e->gen[f->gen].refs++;
-	/* Where the acceptor sits is known: its SYN-ACK need not come here,
-	 * nor, from now on, the SYNs of this peer to this port (unless this
-	 * one came by that way already). */
+	/* Where the acceptor sits is known: its SYN-ACK need not come here. */
 	*v = acceptor ? ENG_OPEN_SYNACK : ENG_OPEN;
-	if (acceptor && !pk->passed && e->ops->syn_pass)
-		e->ops->syn_pass(e->ctx, &p->key);
 	return 0;
 
 out_busy:
@@ -77,6 +72,12 @@ out_busy:
 					.answer = "tcp-reset" }, &p->key);
 	flow_remove(e->flows, f);
 	return -ENOSPC;
+}
+
+static bool port_same(const struct eng_port *a, const struct eng_port *b)
+{
+	return a->ifindex == b->ifindex && a->has_mac == b->has_mac &&
+	       !memcmp(a->mac, b->mac, sizeof(a->mac));
 }
 
 /* The acceptor's packet p came in at `from`: that is where resets for it
@@ -497,7 +498,7 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 	case STREAM_NEW:
 		break;
 	}
-	if (dir && pk->from.has_mac && !eng_port_same(&a->port[1], &pk->from))
+	if (dir && pk->from.has_mac && !port_same(&a->port[1], &pk->from))
 		/* In order, so from the acceptor: where it sits now, should
 		 * its NIC or port have changed since it was learnt. */
 		dflow_acceptor_at(e, a, p, &pk->from);
@@ -578,13 +579,5 @@ int dflow_packet(struct eng *e, struct flow *f, int dir, const struct eng_pkt *p
 	}
 	err = dflow_data(e, f, dir, pk, p, v);
 	dflow_resume(e, f, dir);
-	/* Its SYN passed in the kernel, which marked the flow KSYN: every
-	 * segment of it queued makes the glue read the SYNs logged first
-	 * (nflog.c). The first verdict that passes an initiator's segment
-	 * sets the mark the SYN's verdict would have, without the bit. */
-	if (!dir && f->assoc && a->ksyn && *v == ENG_ACCEPT) {
-		a->ksyn = 0;
-		*v = ENG_OPEN;
-	}
 	return err;
 }

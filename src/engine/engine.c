@@ -135,9 +135,6 @@ int eng_set_policy(struct eng *e, struct pol *pol)
 		pol_free(e->gen[i].pol);
 		e->gen[i].pol = NULL;
 	}
-	/* SYNs the kernel passes by itself were judged by the old policy. */
-	if (e->ops->syn_forget)
-		e->ops->syn_forget(e->ctx);
 	free(e->rule_hits);
 	e->rule_hits = hits;
 	e->default_hits = 0;
@@ -311,15 +308,4 @@ out:
 	else
 		e->c.accepted += 1, e->c.settled += *v == ENG_SETTLE;
 	return err;
-}
-
-int eng_passed_syn(struct eng *e, const struct eng_pkt *pk)
-{
-	enum eng_verdict v;
-	struct pkt p;
-
-	if (pkt_parse(pk->l3, pk->len, &p) || !pkt_is_syn(&p) || p.plen)
-		return 0;
-	e->c.passed_syns++;
-	return eng_packet(e, pk, &v);
 }

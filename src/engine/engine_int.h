@@ -4,8 +4,6 @@
 #ifndef SW_ENGINE_INT_H
 #define SW_ENGINE_INT_H
 
-#include <string.h>
-
 #include "scanwall/engine.h"
 #include "flow.h"
 #include "pkt.h"
@@ -26,9 +24,6 @@ struct eng_assoc {
 	uint32_t hold_seq[2];	/* first held byte: the receiver's rcv_nxt */
 	uint16_t win[2];	/* last window each end advertised, as on the wire */
 	uint8_t nheld[2];
-	/* Its SYN passed in the kernel (eng_pkt.passed), whose mark on the
-	 * flow still says so: no verdict with a mark given yet. */
-	uint8_t ksyn;
 	uint32_t park_head[2], park_tail[2];	/* parked segments, in eng.park */
 	uint32_t next_free;	/* free list: index + 1 */
 };
@@ -107,12 +102,6 @@ void dflow_end(struct eng *e, struct flow *f);
 
 /* hostport.c: NULL when the host's port is not known */
 const struct eng_port *eng_host_port(struct eng *e, uint8_t af, const uint8_t *addr);
-static inline bool eng_port_same(const struct eng_port *a, const struct eng_port *b)
-{
-	return a->ifindex == b->ifindex && a->has_mac == b->has_mac &&
-	       !memcmp(a->mac, b->mac, sizeof(a->mac));
-}
-
 void eng_host_learn(struct eng *e, uint8_t af, const uint8_t *addr, const struct eng_port *port);
 
 /* engine.c */

@@ -16,8 +16,8 @@ enum flow_state {
 	FLOW_OPEN,	/* allowed, the engine still sees its packets */
 	FLOW_SETTLED,	/* allowed and handed to the kernel */
 	FLOW_REFUSED,	/* a refused association: the initiator's packets get resets */
-	FLOW_CLOSING,
-	FLOW_SETTLED_ASSOC,	/* an association checked at negotiation, then the kernel's */	/* both ends sent FIN: only empty segments may pass */
+	FLOW_CLOSING,		/* both ends sent FIN: only empty segments may pass */
+	FLOW_SETTLED_ASSOC,	/* an association checked at negotiation, then the kernel's */
 };
 
 struct flow {

@@ -41,13 +41,6 @@ void eng_host_learn(struct eng *e, uint8_t af, const uint8_t *addr, const struct
 	if (!port->ifindex || !port->has_mac)
 		return;
 	s = host_slot(e, af, addr);
-	if (s->af == af && !memcmp(s->addr, addr, sizeof(s->addr)) &&
-	    eng_port_same(&s->port, port))
-		return;
-	/* The kernel passes SYN-ACKs (and SYNs, ops->syn_pass) of flows
-	 * whose acceptor was found here: not for one it no longer is. */
-	if (s->port.has_mac && e->ops->syn_forget)
-		e->ops->syn_forget(e->ctx);
 	s->af = af;
 	memcpy(s->addr, addr, sizeof(s->addr));
 	s->port = *port;

@@ -29,7 +29,6 @@
 #include "engine/inline.h"
 #include "engine/nfq.h"
 #include "engine/ruleset.h"
-#include "engine/synlog.h"
 
 #define INL_EXTRA_FDS 8
 #define INL_POLICY_MAX (1u << 20)	/* as `reload` on the control socket */
@@ -44,7 +43,6 @@ struct inl {
 	const struct inline_opts *o;
 	struct eng *eng;
 	struct nfqueue *q;
-	struct synlog *synlog;		/* NULL: every SYN is queued */
 	struct inject *inj;
 	struct evlog *log;
 	struct control *ctl;
@@ -112,48 +110,11 @@ static void inl_revoke(void *ctx, const struct flow_key *k, bool deny)
 	nfqueue_ct_mark(l->q, k, deny ? SW_MARK_DENY : 0);
 }
 
-static void inl_passed_syn(void *ctx, const struct eng_pkt *pk)
-{
-	struct inl *l = ctx;
-
-	eng_passed_syn(l->eng, pk);
-}
-
-/* nfqueue's hook before a packet marked KSYN, and the tick: the SYNs the
- * kernel passed and logged start their flows. */
-static void inl_synlog_drain(void *ctx)
-{
-	struct inl *l = ctx;
-
-	if (l->synlog)
-		synlog_drain(l->synlog, inl_passed_syn, l);
-}
-
-/* The SYN sets live in the ruleset's table: nothing to add to or flush
- * before it is installed (a reinstall starts them empty). */
-static void inl_syn_pass(void *ctx, const struct flow_key *k)
-{
-	struct inl *l = ctx;
-
-	if (l->up)
-		nfqueue_syn_pass(l->q, k);
-}
-
-static void inl_syn_forget(void *ctx)
-{
-	struct inl *l = ctx;
-
-	if (l->up)
-		nfqueue_syn_forget(l->q);
-}
-
 static const struct eng_ops inl_ops = {
 	.release = inl_release,
 	.inject = inl_inject,
 	.event = inl_event,
 	.revoke = inl_revoke,
-	.syn_pass = inl_syn_pass,
-	.syn_forget = inl_syn_forget,
 };
 
 static void inl_system(struct inl *l, const char *what)
@@ -288,9 +249,6 @@ static void inl_tick(struct inl *l)
 
 	if (read(l->tfd, &n, sizeof(n)) != sizeof(n))
 		return;
-	/* SYNs of connections that sent nothing yet (a probe), before their
-	 * copies fill the socket */
-	inl_synlog_drain(l);
 	eng_expire(l->eng, inl_clock(CLOCK_REALTIME));
 	if (l->bundle)
 		bundlectl_tick(l->bundle);
@@ -475,14 +433,6 @@ static int inl_start(struct inl *l)
 		return err;
 	}
 	nfqueue_attach(l->q, l->eng);
-	/* The kernel passes known peers' SYNs only if their copies reach us:
-	 * without the log group, every SYN is queued as before. */
-	l->synlog = CONFIG_SYN_PASS_TIMEOUT ? synlog_open(l->o->queue) : NULL;
-	if (CONFIG_SYN_PASS_TIMEOUT && !l->synlog)
-		fprintf(stderr, "scanwalld: NFLOG group %u: %s; every SYN is queued\n", l->o->queue,
-			strerror(errno));
-	if (l->synlog)
-		nfqueue_set_syn_pass(l->q, CONFIG_SYN_PASS_TIMEOUT, inl_synlog_drain, l);
 	ruleset_cfg_default(&l->rs);
 	l->rs.queue = l->o->queue;
 	err = inl_install(l, eng_policy(l->eng));
@@ -499,7 +449,6 @@ static void inl_stop(struct inl *l)
 		control_close(l->ctl);
 	}
 	nfqueue_close(l->q);
-	synlog_close(l->synlog);
 	inject_close(l->inj);
 	bundlectl_close(l->bundle);
 	eng_free(l->eng);

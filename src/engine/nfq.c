@@ -19,7 +19,6 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/netfilter/nfnetlink_queue.h>
-#include <linux/netfilter/nf_tables.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
 #include "scanwall/config.h"
@@ -40,7 +39,6 @@
 #define NFQUEUE_LATER_MAX (CONFIG_TCP_PARK_MAX + 128)
 #define NFQUEUE_RCVBUF (8 << 20)
 #define NFQUEUE_QMAXLEN 4096
-#define NFQUEUE_NFT_BUF 512	/* one nf_tables batch: at most two small messages */
 
 struct nfqueue {
 	struct mnl_socket *nl;
@@ -61,9 +59,6 @@ struct nfqueue {
 	} *later;
 	unsigned nlater;
 	unsigned acks_wanted;
-	unsigned syn_timeout_s;	/* 0: no SYN passes in the kernel */
-	void (*ksyn_fn)(void *ctx);
-	void *ksyn_ctx;
 	int ack_err;
 	struct nfqueue_counters c;
 };
@@ -167,117 +162,6 @@ void nfqueue_ct_mark(struct nfqueue *q, const struct flow_key *k, uint32_t mark)
 	q->c.revoked++;
 }
 
-/* --- the kernel's SYN sets (ruleset.c, rs_nft_syn_pass) -------------------
- *
- * nf_tables takes changes only in a batch, and a batch only as a datagram
- * of its own: it goes out at once, ahead of the verdicts waiting in sbuf
- * (the SYN's own verdict among them; the order does not matter, the
- * element only concerns the SYNs after it). Errors come back on this
- * socket as for a verdict, and are counted in send_errors. Hand-built
- * over libmnl like the ctnetlink update above: two messages, fixed
- * attributes, no library of their own needed. */
-static struct nlmsghdr *nfqueue_nft_put(char *buf, uint16_t type, uint16_t flags, uint32_t seq,
-					uint8_t family, uint16_t res_id)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct nfgenmsg *nfg;
-
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	nlh->nlmsg_seq = seq;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = family;
-	nfg->version = NFNETLINK_V0;
-	nfg->res_id = htons(res_id);
-	return nlh;
-}
-
-/* BEGIN, the messages put() appends at *off, END; sent at once. Built in
- * place (libmnl's batch helper would allocate its cursor each time). */
-static void nfqueue_nft_batch(struct nfqueue *q, void (*put)(char *buf, size_t *off,
-							     struct nfqueue *q, const void *arg),
-			      const void *arg)
-{
-	char buf[NFQUEUE_NFT_BUF];
-	size_t off;
-
-	off = nfqueue_nft_put(buf, NFNL_MSG_BATCH_BEGIN, 0, ++q->seq, AF_UNSPEC,
-			      NFNL_SUBSYS_NFTABLES)->nlmsg_len;
-	put(buf, &off, q, arg);
-	off += nfqueue_nft_put(buf + off, NFNL_MSG_BATCH_END, 0, ++q->seq, AF_UNSPEC,
-			       NFNL_SUBSYS_NFTABLES)->nlmsg_len;
-	if (mnl_socket_sendto(q->nl, buf, off) < 0)
-		q->c.send_errors++;
-}
-
-static struct nlmsghdr *nfqueue_setelem_put(char *buf, struct nfqueue *q, uint16_t msg,
-					    uint16_t flags, const char *set)
-{
-	struct nlmsghdr *nlh = nfqueue_nft_put(buf, (NFNL_SUBSYS_NFTABLES << 8) | msg, flags,
-					       ++q->seq, NFPROTO_INET, 0);
-
-	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, SW_RULESET_NAME);
-	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set);
-	return nlh;
-}
-
-/* The key of `saddr . daddr . dport`: each field in 32-bit registers, the
- * port in network order in the first two bytes of its own. */
-static void nfqueue_syn_elem(char *buf, size_t *off, struct nfqueue *q, const void *arg)
-{
-	const struct flow_key *k = arg;
-	bool v6 = k->af == SW_AF_INET6;
-	size_t alen = v6 ? 16 : 4;
-	uint8_t key[16 + 16 + 4] = { 0 };
-	uint16_t dport = htons(k->dport);
-	struct nlmsghdr *nlh;
-	struct nlattr *list, *elem, *kn;
-
-	memcpy(key, k->src, alen);
-	memcpy(key + alen, k->dst, alen);
-	memcpy(key + 2 * alen, &dport, sizeof(dport));
-	nlh = nfqueue_setelem_put(buf + *off, q, NFT_MSG_NEWSETELEM, NLM_F_CREATE,
-				  v6 ? SW_SYN_SET6 : SW_SYN_SET4);
-	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
-	elem = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
-	kn = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
-	mnl_attr_put(nlh, NFTA_DATA_VALUE, 2 * alen + 4, key);
-	mnl_attr_nest_end(nlh, kn);
-	mnl_attr_put_u64(nlh, NFTA_SET_ELEM_TIMEOUT, htobe64((uint64_t)q->syn_timeout_s * 1000u));
-	mnl_attr_nest_end(nlh, elem);
-	mnl_attr_nest_end(nlh, list);
-	*off += nlh->nlmsg_len;
-}
-
-/* A DELSETELEM without elements empties the set. */
-static void nfqueue_syn_flush(char *buf, size_t *off, struct nfqueue *q, const void *arg)
-{
-	(void)arg;
-	*off += nfqueue_setelem_put(buf + *off, q, NFT_MSG_DELSETELEM, 0, SW_SYN_SET4)->nlmsg_len;
-	*off += nfqueue_setelem_put(buf + *off, q, NFT_MSG_DELSETELEM, 0, SW_SYN_SET6)->nlmsg_len;
-}
-
-void nfqueue_syn_pass(struct nfqueue *q, const struct flow_key *k)
-{
-	if (!q->syn_timeout_s || k->proto != IPPROTO_TCP)
-		return;
-	nfqueue_nft_batch(q, nfqueue_syn_elem, k);
-	q->c.syn_passes++;
-}
-
-void nfqueue_syn_forget(struct nfqueue *q)
-{
-	nfqueue_nft_batch(q, nfqueue_syn_flush, NULL);
-	q->c.syn_flushes++;
-}
-
-void nfqueue_set_syn_pass(struct nfqueue *q, unsigned seconds, void (*fn)(void *ctx), void *ctx)
-{
-	q->syn_timeout_s = seconds;
-	q->ksyn_fn = fn;
-	q->ksyn_ctx = ctx;
-}
-
 static uint64_t nfqueue_now_ns(void)
 {
 	struct timespec ts;
@@ -335,10 +219,6 @@ static enum eng_verdict nfqueue_judge(struct nfqueue *q, struct nlattr *const *a
 	}
 	p.l3 = mnl_attr_get_payload(attr[NFQA_PAYLOAD]);
 	p.len = plen;
-	/* A flow whose SYN passed in the kernel: its logged copy is read
-	 * first, so the engine starts the flow there, not here. */
-	if ((nfqueue_attr_u32(attr, NFQA_MARK) & SW_MARK_KSYN) && q->ksyn_fn)
-		q->ksyn_fn(q->ksyn_ctx);
 	nfqueue_fill_meta(attr, &p);
 	if (eng_packet(q->eng, &p, &v) < 0) {
 		q->c.engine_errors++;

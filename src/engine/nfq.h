@@ -18,8 +18,6 @@ struct nfqueue_counters {
 	uint64_t truncated;	/* packets larger than the copy range: dropped */
 	uint64_t engine_errors;	/* eng_packet() failed: dropped */
 	uint64_t revoked;	/* conntrack marks changed (ops.revoke) */
-	uint64_t syn_passes;	/* peer triples whose SYNs the kernel passes (ops.syn_pass) */
-	uint64_t syn_flushes;	/* the kernel's SYN sets emptied (ops.syn_forget) */
 };
 
 struct nfqueue;
@@ -59,16 +57,6 @@ void nfqueue_release(struct nfqueue *q, uint32_t id, enum eng_verdict v);
  * already gone is counted in send_errors. */
 struct flow_key;
 void nfqueue_ct_mark(struct nfqueue *q, const struct flow_key *k, uint32_t mark);
-
-/* ops.syn_pass and ops.syn_forget: an element of the ruleset's syn4 or
- * syn6 set (source, destination, port) with the timeout set below, or
- * both sets emptied; one nf_tables batch each, sent at once. */
-void nfqueue_syn_pass(struct nfqueue *q, const struct flow_key *k);
-void nfqueue_syn_forget(struct nfqueue *q);
-/* Elements live `seconds` (0, the default: none is added). fn runs before
- * a packet marked SW_MARK_KSYN is judged: it reads the SYNs the kernel
- * logged (synlog.h), so the packet's flow exists when it is judged. */
-void nfqueue_set_syn_pass(struct nfqueue *q, unsigned seconds, void (*fn)(void *ctx), void *ctx);
 
 const struct nfqueue_counters *nfqueue_counters(const struct nfqueue *q);
 

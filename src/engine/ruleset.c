@@ -24,8 +24,6 @@
 
 #define RS_CHAIN "SCANWALL"
 #define RS_DOC_MAX (64 * 1024)
-#define RS_SYN_SET_SIZE 1024	/* peer triples: a box protects one device */
-#define RS_SYN_SNAPLEN 100	/* what synlog.c reads of a logged SYN */
 
 /* --- rendering ----------------------------------------------------------- */
 
@@ -79,40 +77,6 @@ static void rs_nft_open_chains(struct sbuf *o, const char *pass)
 	sb_put(o, "\t}\n");
 }
 
-/* The SYNs of an association between peers the engine has passed a SYN
- * for already (same source and destination address, same port) pass here:
- * one queue crossing fewer per association. The policy judges a SYN by
- * those three alone, so the engine's verdict holds for the next one; it
- * puts the triple in the set when its acceptor's bridge port is known
- * (the SYN-ACK passes here too, as for ENG_OPEN_SYNACK), with a timeout,
- * and flushes the sets when the policy or an acceptor's port changes.
- * Each such SYN is logged to NFLOG group <queue number> (synlog.c): the
- * engine starts its flow from that copy, which fixes the initiator's ISN
- * as the acceptor has it, and judges it by the policy as if it had been
- * queued. Not a wait: the SYN goes on at once. A SYN carrying data does
- * not pass (the bare chain lets only empty segments go): it is queued,
- * and its logged copy ignored. */
-static void rs_nft_syn_sets(struct sbuf *o)
-{
-	sb_put(o, "\tset " SW_SYN_SET4 " {\n\t\ttype ipv4_addr . ipv4_addr . inet_service\n"
-		  "\t\tflags timeout\n\t\tsize %u\n\t}\n", RS_SYN_SET_SIZE);
-	sb_put(o, "\tset " SW_SYN_SET6 " {\n\t\ttype ipv6_addr . ipv6_addr . inet_service\n"
-		  "\t\tflags timeout\n\t\tsize %u\n\t}\n", RS_SYN_SET_SIZE);
-}
-
-static void rs_nft_syn_pass(struct sbuf *o, const struct ruleset_cfg *c)
-{
-	static const char *const key[] = { "ip saddr . ip daddr", "ip6 saddr . ip6 daddr" };
-	static const char *const set[] = { SW_SYN_SET4, SW_SYN_SET6 };
-	const uint32_t m = SW_MARK_OPEN | SW_MARK_SYNACK | SW_MARK_KSYN;
-
-	for (unsigned i = 0; i < 2; i++)
-		sb_put(o, "\t\ttcp flags & (fin | syn | rst | ack) == syn ct state new "
-			  "%s . tcp dport @%s log group %u snaplen %u queue-threshold 1 "
-			  "ct mark set ct mark & 0x%08x | 0x%08x counter jump bare\n",
-		       key[i], set[i], c->queue, RS_SYN_SNAPLEN, ~SW_MARK_MASK, m);
-}
-
 /* What the inet table's rules do with a packet they pass. On the nft
  * backend the table is the whole filter, and accept is the answer. On the
  * xt backend it runs ahead of the iptables chain that queues (the kernel
@@ -133,9 +97,7 @@ static void rs_nft_inet(struct sbuf *o, const struct ruleset_cfg *c, bool xt)
 	/* Declaring then deleting the table in the same transaction makes the
 	 * load idempotent: the old table stays in force until the commit. */
 	sb_put(o, "table inet " SW_RULESET_NAME "\ndelete table inet " SW_RULESET_NAME "\n");
-	sb_put(o, "table inet " SW_RULESET_NAME " {\n");
-	rs_nft_syn_sets(o);
-	sb_put(o, "\tchain forward {\n");
+	sb_put(o, "table inet " SW_RULESET_NAME " {\n\tchain forward {\n");
 	sb_put(o, "\t\ttype filter hook forward priority -10; policy %s;\n", xt ? "accept" : "drop");
 	/* An NF_REPEAT verdict runs its own hook's chain again: on the xt
 	 * backend that is the iptables chain, which saves these itself. */
@@ -152,13 +114,9 @@ static void rs_nft_inet(struct sbuf *o, const struct ruleset_cfg *c, bool xt)
 	 * list ruleset` and in the netns test. */
 	sb_put(o, "\t\tct mark & 0x%08x == 0x%08x counter %s\n", SW_MARK_MASK, SW_MARK_ALLOW, pass);
 	sb_put(o, "\t\tct mark & 0x%08x == 0x%08x counter drop\n", SW_MARK_MASK, SW_MARK_DENY);
-	rs_nft_syn_pass(o, c);
 	/* OPEN, with or without SYNACK */
 	sb_put(o, "\t\tct mark & 0x%08x == 0x%08x meta l4proto tcp jump open\n", SW_MARK_OPEN,
 	       SW_MARK_OPEN);
-	/* What is queued of a flow whose SYN passed here tells the engine so. */
-	sb_put(o, "\t\tct mark & 0x%08x == 0x%08x meta mark set meta mark | 0x%08x\n", SW_MARK_KSYN,
-	       SW_MARK_KSYN, SW_MARK_KSYN);
 	if (!xt) {
 		sb_put(o, "\t\ticmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, "
 			  "nd-neighbor-advert } ip6 hoplimit 255 accept\n");

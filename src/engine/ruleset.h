@@ -14,27 +14,18 @@
  * away from the low bits that routing and tc setups customarily use;
  * every rule matches and writes them under SW_MARK_MASK only, so other
  * users of the mark keep their bits. */
-#define SW_MARK_MASK	0x6c000000u
+#define SW_MARK_MASK	0x68000000u
 #define SW_MARK_ALLOW	0x40000000u	/* engine settled the flow: kernel forwards */
 #define SW_MARK_DENY	0x20000000u	/* flow refused for good: kernel drops */
 #define SW_MARK_OPEN	0x60000000u	/* flow inspected: kernel passes its bare ACKs */
 /* With OPEN: the acceptor's SYN-ACK (no payload, reply direction) passes
  * in the kernel too; the engine knows its bridge port already. */
 #define SW_MARK_SYNACK	0x08000000u
-/* With OPEN and SYNACK: the kernel passed this flow's SYN by itself (its
- * source, destination and port are in the syn4/syn6 set, where the engine
- * put them after passing one such SYN) and logged a copy (synlog.h). The
- * kernel copies the bit into the packet mark of what it queues of the
- * flow, so the engine reads the log before judging it; the engine's first
- * verdict with a mark clears the bit. */
-#define SW_MARK_KSYN	0x04000000u
 /* Packet mark only, never the ct mark: the xt backend's inet chain judged
  * the packet passable, and the iptables chain that queues lets it go. */
 #define SW_MARK_PASS	0x10000000u
 
 #define SW_RULESET_NAME	"scanwall"	/* nft tables; the iptables chain is SCANWALL */
-#define SW_SYN_SET4	"syn4"		/* in table inet scanwall: ipv4 . ipv4 . port */
-#define SW_SYN_SET6	"syn6"		/* the same for IPv6 */
 
 enum ruleset_backend {
 	RULESET_AUTO,	/* probe: nft when it can queue, else iptables */

@@ -27,11 +27,7 @@ static void nop_event(void *c, const struct sw_event *ev)
 	ev_json(ev, buf, sizeof(buf));
 }
 
-static void nop_syn_pass(void *c, const struct flow_key *k) {}
-static void nop_syn_forget(void *c) {}
-
-static const struct eng_ops ops = { nop_release, nop_inject, nop_event, NULL, nop_syn_pass,
-				    nop_syn_forget };
+static const struct eng_ops ops = { nop_release, nop_inject, nop_event, NULL };
 static const struct eng_port lan = { .ifindex = 1, .mac = { 2, 0, 0, 0, 0, 1 }, .has_mac = 1 };
 static const struct eng_port dev = { .ifindex = 2, .mac = { 2, 0, 0, 0, 0, 2 }, .has_mac = 1 };
 
@@ -50,10 +46,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (size >= 2) {
 		size_t n = (size_t)(data[0] << 8 | data[1]) % sizeof(pkt);
 		/* The length's top bit: which bridge port it entered, so that
-		 * the engine learns ports and skips SYN-ACKs (hostport.c); the
-		 * next: a copy of a SYN the kernel passed (synlog.h). */
-		struct eng_pkt pk = { .l3 = pkt, .from = (data[0] & 0x80) ? dev : lan,
-				      .passed = (data[0] & 0x40) != 0 };
+		 * the engine learns ports and skips SYN-ACKs (hostport.c). */
+		struct eng_pkt pk = { .l3 = pkt, .from = (data[0] & 0x80) ? dev : lan };
 		enum eng_verdict v;
 
 		ts += 1000000;
@@ -65,10 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* A private copy of exactly n bytes, so ASan sees any overread. */
 		memcpy(pkt, data, n);
 		pk.len = n;
-		if (pk.passed)
-			eng_passed_syn(e, &pk);
-		else
-			eng_packet(e, &pk, &v);
+		eng_packet(e, &pk, &v);
 		data += n, size -= n;
 	}
 	eng_expire(e, ts + 7200ull * 1000000000ull);

@@ -155,7 +155,7 @@ arp_resolves() {
 	lan ip neigh show 10.231.0.2 dev l0 | grep -q lladdr
 }
 kernel_forwarded() {
-	box nft list ruleset 2>/dev/null | grep -Eq 'ct mark (&|and) 0x6c000000 == 0x40000000 counter packets [1-9]'
+	box nft list ruleset 2>/dev/null | grep -Eq 'ct mark (&|and) 0x68000000 == 0x40000000 counter packets [1-9]'
 }
 # A connection settled under the first policy, then SIGHUP with a policy
 # that no longer allows it: its conntrack entry is marked DENY.

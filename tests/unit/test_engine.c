@@ -39,8 +39,6 @@ struct rec {
 	uint32_t injport[8];	/* the bridge port each went out of */
 	unsigned ninj;
 	unsigned revoked, revoked_deny;
-	unsigned syn_passes, syn_forgets;
-	struct flow_key syn_key;	/* the last ops->syn_pass */
 	enum ev_kind ev[16];
 	char fault[16][32];
 	int line[16];
@@ -84,23 +82,7 @@ static void r_revoke(void *ctx, const struct flow_key *k, bool deny)
 	r->revoked_deny += deny;
 }
 
-static void r_syn_pass(void *ctx, const struct flow_key *k)
-{
-	struct rec *r = ctx;
-
-	r->syn_key = *k;
-	r->syn_passes++;
-}
-
-static void r_syn_forget(void *ctx)
-{
-	struct rec *r = ctx;
-
-	r->syn_forgets++;
-}
-
-static const struct eng_ops ops = { r_release, r_inject, r_event, r_revoke, r_syn_pass,
-				    r_syn_forget };
+static const struct eng_ops ops = { r_release, r_inject, r_event, r_revoke };
 
 struct fx {
 	struct eng *e;
@@ -410,152 +392,6 @@ static void held_rq_acked_with_an_open_window_before_any_acceptor_packet(void **
 	assert_int_equal(ack.seq, 7001);
 	assert_int_equal(ack.ack, 351);
 	assert_true(ack.win > 0);
-}
-
-static const uint8_t symbia_addr[4] = { 10, 0, 0, 2 };
-
-/* The SYN that knows its acceptor's port asks the kernel to pass the next
- * SYNs of pacs -> symbia:port; the one that does not know it, not. */
-static void syn_pass_asked_once_the_acceptor_is_known(void **state)
-{
-	struct fx *fx = *state;
-	struct tpkt syn1 = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 100, 0, TCP_SYN };
-	struct tpkt synack1 = { SYMBIA, PACS, IPPROTO_TCP, 104, 40000, 900, 101, TCP_SYN | TCP_ACK };
-	struct tpkt syn2 = { PACS, SYMBIA, IPPROTO_TCP, 40001, 104, 300, 0, TCP_SYN };
-
-	assert_int_equal(feed_at(fx, &syn1, &at_pacs), ENG_OPEN);
-	assert_int_equal(feed_at(fx, &synack1, &at_symbia), ENG_ACCEPT);
-	assert_int_equal(fx->r.syn_passes, 0);
-	assert_int_equal(feed_at(fx, &syn2, &at_pacs), ENG_OPEN_SYNACK);
-	assert_int_equal(fx->r.syn_passes, 1);
-	assert_int_equal(fx->r.syn_key.sport, 40001);
-	assert_int_equal(fx->r.syn_key.dport, 104);
-	assert_memory_equal(fx->r.syn_key.dst, symbia_addr, 4);
-}
-
-/* A SYN the kernel passed by itself, as its log copy gives it. */
-static void passed_syn(struct fx *fx, const struct tpkt *t)
-{
-	uint8_t b[256];
-	struct eng_pkt pk = { .l3 = b, .ts_ns = 1000000000000ull, .from = at_pacs, .passed = true };
-
-	pk.len = tpkt_build(b, t);
-	assert_int_equal(eng_passed_syn(fx->e, &pk), 0);
-}
-
-/* Third association, its SYN and SYN-ACK passed in the kernel:
- *
- *   SYN (logged copy) ─▶ flow, ISN 500, rule hit; nothing asked of the kernel
- *   RQ  ─▶ judged in its stream ─▶ OPEN (the mark without KSYN)
- *   AC  ◀─ symbia's stream from the RQ's ACK ─▶ SETTLE (port 105) */
-static void passed_syn_starts_the_flow(void **state)
-{
-	struct fx *fx = *state;
-	uint8_t rq[512], ac[512];
-	size_t n = build_rq(rq, "PACS", "SYMBIA"), m = build_ac(ac);
-	struct tpkt syn3 = { PACS, SYMBIA, IPPROTO_TCP, 40002, 105, 500, 0, TCP_SYN };
-	struct tpkt rq3 = { PACS, SYMBIA, IPPROTO_TCP, 40002, 105, 501, 8001, TCP_ACK, rq, n };
-	struct tpkt ac3 = { SYMBIA, PACS, IPPROTO_TCP, 105, 40002, 8001, 501 + (uint32_t)n, TCP_ACK,
-			    ac, m };
-	uint64_t hits;
-
-	second_syn(fx, 105);
-	hits = eng_rule_hits(fx->e, 1);
-	passed_syn(fx, &syn3);
-	assert_int_equal(eng_rule_hits(fx->e, 1), hits + 1);
-	assert_int_equal(eng_counters(fx->e)->passed_syns, 1);
-	assert_int_equal(fx->r.syn_passes, 1);		/* second_syn's, no more */
-	assert_int_equal(feed_at(fx, &rq3, &at_pacs), ENG_OPEN);
-	assert_int_equal(feed_at(fx, &ac3, &at_symbia), ENG_SETTLE);
-	assert_int_equal(fx->r.ev[fx->r.nev - 1], EV_ASSOC_ACCEPT);
-	assert_int_equal(fx->r.ninj, 0);
-}
-
-/* The stream starts where the logged SYN says, not where the initiator's
- * first data segment does: a segment that begins ten bytes before it (the
- * acceptor would drop those ten and read on) is not judged from its first
- * byte, and no RQ hidden behind them gets through. */
-static void passed_syn_anchors_the_stream(void **state)
-{
-	struct fx *fx = *state;
-	uint8_t rq[512], shifted[600];
-	size_t n = build_rq(rq, "PACS", "SYMBIA");
-	struct tpkt syn3 = { PACS, SYMBIA, IPPROTO_TCP, 40002, 104, 500, 0, TCP_SYN };
-	struct tpkt early = { PACS, SYMBIA, IPPROTO_TCP, 40002, 104, 491, 8001, TCP_ACK,
-			      shifted, n + 10 };
-	struct tpkt rq3 = { PACS, SYMBIA, IPPROTO_TCP, 40002, 104, 501, 8001, TCP_ACK, rq, n };
-
-	memcpy(shifted, rq, n);		/* the "allowed" RQ the engine would read at 491 */
-	memcpy(shifted + 10, rq, n);	/* what the acceptor reads from 501 */
-	second_syn(fx, 104);
-	passed_syn(fx, &syn3);
-	assert_int_not_equal(feed_at(fx, &early, &at_pacs), ENG_OPEN);
-	assert_int_not_equal(feed_at(fx, &early, &at_pacs), ENG_ACCEPT);
-	/* at its place, the RQ is judged and passes */
-	assert_int_equal(feed_at(fx, &rq3, &at_pacs), ENG_OPEN);
-}
-
-/* A SYN passed under a policy just replaced (the sets are flushed with
- * the change, but one may have gone by): judged by the new policy as if it
- * had been queued, the reject answered, no flow; its RQ then finds none. */
-static void passed_syn_judged_by_the_policy_in_force(void **state)
-{
-	struct fx *fx = *state;
-	static const char p2[] = "device symbia 10.0.0.2 ae SYMBIA\n"
-				 "reject tcp from any to symbia port 104\ndefault block\n";
-	uint8_t rq[512];
-	size_t n = build_rq(rq, "PACS", "SYMBIA");
-	struct tpkt syn3 = { PACS, SYMBIA, IPPROTO_TCP, 40002, 104, 500, 0, TCP_SYN };
-	struct tpkt rq3 = { PACS, SYMBIA, IPPROTO_TCP, 40002, 104, 501, 8001, TCP_ACK, rq, n };
-
-	second_syn(fx, 104);
-	assert_int_equal(eng_set_policy(fx->e, pol_parse("p2", p2, sizeof(p2) - 1, NULL)), 0);
-	fx->r.nev = 0;
-	passed_syn(fx, &syn3);
-	assert_int_equal(fx->r.nev, 1);
-	assert_int_equal(fx->r.ev[0], EV_REJECT);
-	assert_int_equal(fx->r.ninj, 1);		/* the initiator's reset */
-	assert_int_equal(feed_at(fx, &rq3, &at_pacs), ENG_DROP);
-}
-
-/* A SYN with data is not passed by the kernel (it is queued): its log
- * copy is ignored, or it would be judged twice. */
-static void passed_syn_with_data_is_ignored(void **state)
-{
-	struct fx *fx = *state;
-	static const uint8_t d[] = { 1, 0, 0, 0, 0, 4 };
-	struct tpkt syn = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 100, 0, TCP_SYN, d, sizeof(d) };
-
-	passed_syn(fx, &syn);
-	assert_int_equal(fx->r.nev, 0);
-	assert_int_equal(eng_counters(fx->e)->passed_syns, 0);
-	assert_int_equal(eng_counters(fx->e)->flows_live, 0);
-}
-
-/* What the kernel passes by itself was judged by the policy and the
- * acceptor's place of then: both changing forget it. */
-static void syn_passes_forgotten_on_change(void **state)
-{
-	struct fx *fx = *state;
-	static const char p2[] = "device symbia 10.0.0.2 ae SYMBIA\ndefault block\n";
-	struct eng_port moved = at_symbia;
-	struct tpkt synack2 = { SYMBIA, PACS, IPPROTO_TCP, 104, 40001, 1900, 301, TCP_SYN | TCP_ACK };
-	struct tpkt syn3 = { PACS, SYMBIA, IPPROTO_TCP, 40010, 104, 100, 0, TCP_SYN };
-	struct tpkt synack3 = { SYMBIA, PACS, IPPROTO_TCP, 104, 40010, 900, 101, TCP_SYN | TCP_ACK };
-
-	fx->r.syn_forgets = 0;	/* setup's first policy asked once */
-	second_syn(fx, 104);
-	/* symbia where it was: nothing to forget */
-	assert_int_equal(feed_at(fx, &synack2, &at_symbia), ENG_ACCEPT);
-	assert_int_equal(fx->r.syn_forgets, 0);
-	/* symbia at another port now */
-	moved.ifindex = 3;
-	assert_int_equal(feed_at(fx, &syn3, &at_pacs), ENG_OPEN_SYNACK);
-	assert_int_equal(feed_at(fx, &synack3, &moved), ENG_ACCEPT);
-	assert_int_equal(fx->r.syn_forgets, 1);
-	/* a new policy */
-	assert_int_equal(eng_set_policy(fx->e, pol_parse("p2", p2, sizeof(p2) - 1, NULL)), 0);
-	assert_int_equal(fx->r.syn_forgets, 2);
 }
 
 /* Nothing riding on a SYN is inspected, so nothing may: a SYN with data
@@ -918,12 +754,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(held_rq_acked_with_an_open_window_before_any_acceptor_packet,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(data_on_a_syn_is_dropped, setup, teardown),
-		cmocka_unit_test_setup_teardown(syn_pass_asked_once_the_acceptor_is_known, setup, teardown),
-		cmocka_unit_test_setup_teardown(passed_syn_starts_the_flow, setup, teardown),
-		cmocka_unit_test_setup_teardown(passed_syn_anchors_the_stream, setup, teardown),
-		cmocka_unit_test_setup_teardown(passed_syn_judged_by_the_policy_in_force, setup, teardown),
-		cmocka_unit_test_setup_teardown(passed_syn_with_data_is_ignored, setup, teardown),
-		cmocka_unit_test_setup_teardown(syn_passes_forgotten_on_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(retransmitted_held_piece_stays_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(parked_segments_are_judged_from_their_copies, setup, teardown),
 		cmocka_unit_test_setup_teardown(large_parked_segment_goes_through_the_hook_again, setup, teardown),
