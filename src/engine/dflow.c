@@ -51,10 +51,7 @@ int dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const s
 	memset(a->park_head, 0, sizeof(a->park_head));
 	memset(a->park_tail, 0, sizeof(a->park_tail));
 	a->port[0] = pk->from;
-	if (acceptor)
-		a->port[1] = *acceptor;
-	else
-		memset(&a->port[1], 0, sizeof(a->port[1]));
+	a->port[1] = acceptor ? *acceptor : (struct eng_port){ 0 };
 	stream_syn(&a->st[0], p->seq);
 	f->assoc = i;
 	f->state = FLOW_OPEN;
@@ -464,7 +461,6 @@ static int dflow_catch_up(struct eng_assoc *a, int dir)
 			return -EPROTO;
 	return 0;
 }
-
 
 static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_pkt *pk,
 		      const struct pkt *p, enum eng_verdict *v)

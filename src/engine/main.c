@@ -24,7 +24,6 @@
 #include "engine/replay.h"
 #include "engine/ruleset.h"
 
-
 struct args {
 	const char *check, *replay, *policy, *events, *control, *state, *ctl, *keyring;
 	long queue, control_uid;

@@ -77,6 +77,11 @@ static void rs_nft_open_chains(struct sbuf *o, const char *pass)
 	sb_put(o, "\t}\n");
 }
 
+/* The marks our NF_REPEAT verdicts carry (nfq.c), each saved whole. */
+static const uint32_t rs_verdict_marks[] = {
+	SW_MARK_ALLOW, SW_MARK_OPEN, SW_MARK_OPEN | SW_MARK_SYNACK,
+};
+
 /* What the inet table's rules do with a packet they pass. On the nft
  * backend the table is the whole filter, and accept is the answer. On the
  * xt backend it runs ahead of the iptables chain that queues (the kernel
@@ -101,15 +106,9 @@ static void rs_nft_inet(struct sbuf *o, const struct ruleset_cfg *c, bool xt)
 	sb_put(o, "\t\ttype filter hook forward priority -10; policy %s;\n", xt ? "accept" : "drop");
 	/* An NF_REPEAT verdict runs its own hook's chain again: on the xt
 	 * backend that is the iptables chain, which saves these itself. */
-	if (!xt) {
+	for (unsigned i = 0; !xt && i < sizeof(rs_verdict_marks) / sizeof(rs_verdict_marks[0]); i++)
 		sb_put(o, "\t\tmeta mark & 0x%08x == 0x%08x ct mark set ct mark & 0x%08x | 0x%08x accept\n",
-		       SW_MARK_MASK, SW_MARK_ALLOW, ~SW_MARK_MASK, SW_MARK_ALLOW);
-		sb_put(o, "\t\tmeta mark & 0x%08x == 0x%08x ct mark set ct mark & 0x%08x | 0x%08x accept\n",
-		       SW_MARK_MASK, SW_MARK_OPEN, ~SW_MARK_MASK, SW_MARK_OPEN);
-		sb_put(o, "\t\tmeta mark & 0x%08x == 0x%08x ct mark set ct mark & 0x%08x | 0x%08x accept\n",
-		       SW_MARK_MASK, SW_MARK_OPEN | SW_MARK_SYNACK, ~SW_MARK_MASK,
-		       SW_MARK_OPEN | SW_MARK_SYNACK);
-	}
+		       SW_MARK_MASK, rs_verdict_marks[i], ~SW_MARK_MASK, rs_verdict_marks[i]);
 	/* Counted: how much the kernel forwards for the engine, in `nft
 	 * list ruleset` and in the netns test. */
 	sb_put(o, "\t\tct mark & 0x%08x == 0x%08x counter %s\n", SW_MARK_MASK, SW_MARK_ALLOW, pass);
@@ -173,6 +172,13 @@ static void rs_nft_bridge(struct sbuf *o, const struct ruleset_cfg *c)
 	sb_put(o, "\t}\n}\n");
 }
 
+static const struct {
+	uint32_t mark, under;
+} rs_ipt_saves[] = {
+	{ SW_MARK_ALLOW, SW_MARK_MASK },
+	{ SW_MARK_OPEN, SW_MARK_OPEN },
+};
+
 static void rs_ipt(struct sbuf *o, const struct ruleset_cfg *c, int af)
 {
 	/* Naming the chain flushes it under --noflush; the jump from FORWARD
@@ -183,17 +189,16 @@ static void rs_ipt(struct sbuf *o, const struct ruleset_cfg *c, int af)
 	 * case. A queued packet never carries the bit. */
 	sb_put(o, "-A " RS_CHAIN " -m mark --mark 0x%08x/0x%08x -j ACCEPT\n", SW_MARK_PASS,
 	       SW_MARK_PASS);
-	/* Then the marks of our own NF_REPEAT verdicts, saved. */
-	sb_put(o, "-A " RS_CHAIN " -m mark --mark 0x%08x/0x%08x -j CONNMARK --save-mark --mask 0x%08x\n",
-	       SW_MARK_ALLOW, SW_MARK_MASK, SW_MARK_MASK);
-	sb_put(o, "-A " RS_CHAIN " -m mark --mark 0x%08x/0x%08x -j ACCEPT\n", SW_MARK_ALLOW,
-	       SW_MARK_MASK);
-	/* OPEN with or without SYNACK, saved under the whole mask: the bit
-	 * goes with it, or a stale one is cleared */
-	sb_put(o, "-A " RS_CHAIN " -m mark --mark 0x%08x/0x%08x -j CONNMARK --save-mark --mask 0x%08x\n",
-	       SW_MARK_OPEN, SW_MARK_OPEN, SW_MARK_MASK);
-	sb_put(o, "-A " RS_CHAIN " -m mark --mark 0x%08x/0x%08x -j ACCEPT\n", SW_MARK_OPEN,
-	       SW_MARK_OPEN);
+	/* Then the marks of our own NF_REPEAT verdicts, saved under the whole
+	 * mask: ALLOW exactly; OPEN with or without SYNACK, so the bit goes
+	 * with it or a stale one is cleared. */
+	for (unsigned i = 0; i < sizeof(rs_ipt_saves) / sizeof(rs_ipt_saves[0]); i++) {
+		uint32_t m = rs_ipt_saves[i].mark, under = rs_ipt_saves[i].under;
+
+		sb_put(o, "-A " RS_CHAIN " -m mark --mark 0x%08x/0x%08x -j CONNMARK --save-mark "
+			  "--mask 0x%08x\n", m, under, SW_MARK_MASK);
+		sb_put(o, "-A " RS_CHAIN " -m mark --mark 0x%08x/0x%08x -j ACCEPT\n", m, under);
+	}
 	for (unsigned i = 0; af == 6 && i < sizeof(rs_nd_types) / sizeof(rs_nd_types[0]); i++)
 		sb_put(o, "-A " RS_CHAIN " -p ipv6-icmp -m icmp6 --icmpv6-type %u -m hl --hl-eq 255 "
 			  "-j ACCEPT\n", rs_nd_types[i]);

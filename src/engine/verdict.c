@@ -125,9 +125,8 @@ int eng_new_flow(struct eng *e, const struct eng_pkt *pk, const struct pkt *p,
 	f->packets = 1;
 	f->rule = (uint16_t)(r->index + 1);
 	f->gen = e->cur;
-	if (r->proto == POL_DICOM) {
+	if (r->proto == POL_DICOM)
 		return dflow_start(e, f, pk, p, v);
-	}
 	f->state = FLOW_SETTLED;
 	*v = ENG_SETTLE;
 	eng_emit(e, &(struct sw_event){ .kind = EV_ALLOW, .rule_line = (int)r->line,

@@ -25,6 +25,15 @@ static const char *render(const struct ruleset_cfg *c, enum ruleset_doc d)
 	return buf;
 }
 
+/* The document as the default configuration renders it. */
+static const char *render_default(enum ruleset_doc d)
+{
+	struct ruleset_cfg c;
+
+	ruleset_cfg_default(&c);
+	return render(&c, d);
+}
+
 /* Offset of the line containing s; fails when absent. */
 static size_t at(const char *text, const char *s)
 {
@@ -134,11 +143,8 @@ static void test_ipt6_nd_and_jump(void **state)
  * else of it is queued. Data segments leave the test at its first rules. */
 static void test_bare_acks(void **state)
 {
-	struct ruleset_cfg c;
-	const char *t;
+	const char *t = render_default(RULESET_DOC_NFT_INET);
 
-	ruleset_cfg_default(&c);
-	t = render(&c, RULESET_DOC_NFT_INET);
 	assert_true(at(t, "meta mark & 0x68000000 == 0x60000000 ct mark set ct mark & 0x97ffffff | 0x60000000 accept") <
 		    at(t, "\t\tqueue num"));
 	assert_true(at(t, "0x20000000 counter drop") <
@@ -161,20 +167,17 @@ static void test_bare_acks(void **state)
  * reply direction, and only without payload (the same length rules). */
 static void test_synack(void **state)
 {
-	struct ruleset_cfg c;
-	const char *t;
+	const char *t = render_default(RULESET_DOC_NFT_INET);
 
-	ruleset_cfg_default(&c);
-	t = render(&c, RULESET_DOC_NFT_INET);
 	assert_true(at(t, "meta mark & 0x68000000 == 0x68000000 ct mark set ct mark & 0x97ffffff | 0x68000000 accept\n") <
 		    at(t, "\t\tqueue num"));
 	assert_true(at(t, "\t\ttcp flags & (fin | syn | rst | ack) == syn | ack ct mark & 0x08000000 == 0x08000000 "
 			  "ct direction reply counter goto bare\n") < at(t, "\tchain bare {"));
 	assert_int_equal(count(t, "syn | ack"), 1);
-	t = render(&c, RULESET_DOC_IPT4);
+	t = render_default(RULESET_DOC_IPT4);
 	/* OPEN with or without the bit: saved under the whole mask */
 	assert_non_null(strstr(t, "-m mark --mark 0x60000000/0x60000000 -j CONNMARK --save-mark --mask 0x68000000\n"));
-	t = render(&c, RULESET_DOC_NFT_INET_XT);
+	t = render_default(RULESET_DOC_NFT_INET_XT);
 	assert_non_null(strstr(t, "ct direction reply counter goto bare\n"));
 }
 
@@ -183,11 +186,8 @@ static void test_synack(void **state)
  * and it has no policy of its own (the iptables chain queues the rest). */
 static void test_nft_inet_xt(void **state)
 {
-	struct ruleset_cfg c;
-	const char *t;
+	const char *t = render_default(RULESET_DOC_NFT_INET_XT);
 
-	ruleset_cfg_default(&c);
-	t = render(&c, RULESET_DOC_NFT_INET_XT);
 	assert_int_equal(at(t, "table inet scanwall\ndelete table inet scanwall\ntable inet scanwall {"),
 			 0);
 	assert_non_null(strstr(t, "hook forward priority -10; policy accept;\n"));
