@@ -1,6 +1,7 @@
 /* The inline loop: one thread, one poll() over the queue socket, a 1 s
  * timer (flow expiry), a signalfd (stop, reload), the control socket and
- * whatever else was added with inline_add_fd().
+ * whatever else was added with inline_add_fd(). For busy_poll_us after a
+ * queued packet the poll does not sleep (inl_loop() says why).
  *
  * Start order matters for fail-closed: the policy is parsed first (a
  * broken one stops us before anything changes), the queue is bound before
@@ -9,6 +10,7 @@
  * nobody judges. */
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,12 +266,23 @@ static void inl_ctl(void *ctx)
 	nfqueue_flush(l->q);
 }
 
+/* Busy polling. A packet of a DICOM handshake is usually followed within
+ * a round trip by the next one the engine must judge (the RQ by the
+ * device's AC), and that AC is on the critical path of every association.
+ * Sleeping in between makes each of them pay a wake-up, which is most of
+ * a crossing's cost when the engine's CPU has gone idle (on the bench's
+ * virtual machine a halted vCPU; on a board an idle state and a cross-CPU
+ * interrupt). So after a packet the loop polls without sleeping for
+ * busy_poll_us, yielding between empty polls (the verdict's send has just
+ * woken the server, often on this CPU), then sleeps again. An idle box does
+ * not spin. Measured in docs/performance.md; 0 turns it off. */
 static int inl_loop(struct inl *l)
 {
 	enum { P_NFQ, P_TIMER, P_SIG, P__FIXED };
 	struct pollfd p[P__FIXED + INL_EXTRA_FDS];
+	uint64_t spin_ns = (uint64_t)l->o->busy_poll_us * 1000u, spin_until = 0;
 	unsigned n, i;
-	int err = 0;
+	int err = 0, timeout, ready;
 
 	while (!l->stop && !err) {
 		p[P_NFQ] = (struct pollfd){ .fd = nfqueue_fd(l->q), .events = POLLIN };
@@ -277,12 +290,22 @@ static int inl_loop(struct inl *l)
 		p[P_SIG] = (struct pollfd){ .fd = l->sfd, .events = POLLIN };
 		for (n = P__FIXED, i = 0; i < inl_nfds; i++)
 			p[n++] = (struct pollfd){ .fd = inl_fds[i].fd, .events = POLLIN };
-		if (poll(p, n, -1) < 0) {
+		timeout = spin_ns && inl_clock(CLOCK_MONOTONIC) < spin_until ? 0 : -1;
+		ready = poll(p, n, timeout);
+		if (ready < 0) {
 			err = errno == EINTR ? 0 : -errno;
 			continue;
 		}
-		if (p[P_NFQ].revents)
-			err = nfqueue_receive(l->q);
+		if (!ready && !timeout)
+			sched_yield();
+		if (p[P_NFQ].revents) {
+			int got = nfqueue_receive(l->q);
+
+
+			err = got < 0 ? got : 0;
+			if (got > 0 && spin_ns)
+				spin_until = inl_clock(CLOCK_MONOTONIC) + spin_ns;
+		}
 		if (p[P_TIMER].revents)
 			inl_tick(l);
 		if (p[P_SIG].revents)

@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#define INLINE_BUSY_POLL_MAX 10000	/* µs; Kconfig's ENGINE_BUSY_POLL_US range */
+
 struct inline_opts {
 	const char *policy;	/* required: a broken policy refuses the start */
 	uint16_t queue;		/* the NFQUEUE this process binds */
@@ -14,6 +16,8 @@ struct inline_opts {
 	const char *keyring;	/* factory signing keys, NULL: CONFIG_BUNDLE_KEYRING */
 	long control_uid;	/* a user allowed on the control socket besides
 				 * root (the management plane), -1: none */
+	uint32_t busy_poll_us;	/* poll without sleeping this long after a
+				 * queued packet; 0: always sleep */
 	const char *version;
 };
 

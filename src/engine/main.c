@@ -4,7 +4,7 @@
  *   scanwalld --check FILE                       check and print a policy
  *   scanwalld --replay PCAP --policy FILE        offline decisions
  *   scanwalld --policy FILE --queue N --events FILE --control SOCK --state DIR
- *                                                inline on NFQUEUE N
+ *             [--busy-poll USEC]                 inline on NFQUEUE N
  *   scanwalld --flush                            remove our kernel ruleset
  *   scanwalld --ctl SOCK COMMAND...              talk to a running engine
  */
@@ -26,7 +26,7 @@
 
 struct args {
 	const char *check, *replay, *policy, *events, *control, *state, *ctl, *keyring;
-	long queue, control_uid;
+	long queue, control_uid, busy_poll_us;
 	int flush, trace;
 };
 
@@ -34,7 +34,7 @@ static const char usage[] =
 	"usage: scanwalld --check FILE\n"
 	"       scanwalld --replay PCAP --policy FILE [--trace]\n"
 	"       scanwalld --policy FILE [--queue N] [--events FILE] [--control SOCK] [--state DIR]\n"
-	"                 [--keyring DIR] [--control-user USER]\n"
+	"                 [--keyring DIR] [--control-user USER] [--busy-poll USEC]\n"
 	"       scanwalld --flush\n"
 	"       scanwalld --ctl SOCK COMMAND...\n";
 
@@ -89,6 +89,8 @@ static int run_inline(const struct args *a)
 		.queue = (uint16_t)(a->queue < 0 ? CONFIG_NFQ_QUEUE : a->queue), .events = a->events,
 		.control = a->control, .state = a->state, .keyring = a->keyring,
 		.control_uid = a->control_uid,
+		.busy_poll_us = (uint32_t)(a->busy_poll_us < 0 ? CONFIG_ENGINE_BUSY_POLL_US
+								: a->busy_poll_us),
 		.version = SW_VERSION,
 	};
 
@@ -123,6 +125,16 @@ static int parse_user(const char *s, long *uid)
 	return 0;
 }
 
+/* A decimal number from 0 to max. */
+static int parse_long(const char *s, long max, long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtol(s, &end, 10);
+	return errno || end == s || *end || *v < 0 || *v > max ? -EINVAL : 0;
+}
+
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option opts[] = {
@@ -135,6 +147,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "state", required_argument, NULL, 's' },
 		{ "keyring", required_argument, NULL, 'K' },
 		{ "control-user", required_argument, NULL, 'U' },
+		{ "busy-poll", required_argument, NULL, 'B' },
 		{ "ctl", required_argument, NULL, 'C' },
 		{ "flush", no_argument, NULL, 'F' },
 		{ "trace", no_argument, NULL, 't' },
@@ -142,7 +155,6 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	char *end;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
@@ -165,9 +177,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 			puts("scanwalld " SW_VERSION " " CONFIG_BUNDLE_COMPATIBLE);
 			exit(0);
 		case 'q':
-			errno = 0;
-			a->queue = strtol(optarg, &end, 10);
-			if (errno || *end || a->queue < 0 || a->queue > 65535)
+			if (parse_long(optarg, 65535, &a->queue))
+				return -EINVAL;
+			break;
+		case 'B':
+			if (parse_long(optarg, INLINE_BUSY_POLL_MAX, &a->busy_poll_us))
 				return -EINVAL;
 			break;
 		default:
@@ -179,7 +193,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 
 int main(int argc, char **argv)
 {
-	struct args a = { .queue = -1, .control_uid = -1 };
+	struct args a = { .queue = -1, .control_uid = -1, .busy_poll_us = -1 };
 
 	if (parse_args(argc, argv, &a)) {
 		fputs(usage, stderr);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Fail closed: after `kill -9` of scanwalld the kernel ruleset stays and,
 # with nobody bound to the queue, a new connection gets nowhere; a restart
-# of scanwalld opens the wire again.
+# with a bad option changes nothing; a good restart of scanwalld opens the
+# wire again (this one without busy polling: the loop that always sleeps).
 #
 #   lan ── box (scanwalld, then none, then scanwalld again) ── dev (storescp)
 set -u
@@ -24,5 +25,11 @@ check "netns kill9: C-ECHO fails with the engine dead (exit $?)" test $? != 0
 n_lan "$SW_PEER" connect 10.77.1.15 104 --timeout 3 >>"$SW_WORK/peer.log" 2>&1
 check "netns kill9: no TCP connection opens either (exit $?)" test $? != 0
 
-sw_start "$SW_POLICY_DIR/netns.conf" || { fail "netns kill9: scanwalld restarts"; exit 1; }
-check "netns kill9: C-ECHO passes after the restart" echo_ok
+n_box timeout 10 "$SW_BUILD/scanwalld" --policy "$SW_POLICY_DIR/netns.conf" --queue 0 \
+	--busy-poll 10001 >>"$SW_WORK/scanwalld.log" 2>&1
+check "netns kill9: a restart with --busy-poll out of range exits 2 ($?)" test $? = 2
+n_lan "$SW_PEER" connect 10.77.1.15 104 --timeout 3 >>"$SW_WORK/peer.log" 2>&1
+check "netns kill9: and the wire stays closed (exit $?)" test $? != 0
+
+sw_start "$SW_POLICY_DIR/netns.conf" --busy-poll 0 || { fail "netns kill9: scanwalld restarts"; exit 1; }
+check "netns kill9: C-ECHO passes after the restart (--busy-poll 0)" echo_ok
