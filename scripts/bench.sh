@@ -11,12 +11,16 @@
 #   (b) nfqex    libnetfilter_queue's examples/nf-queue.c, accept-all, quiet
 #   (c) assoc    scanwalld, `inspect association`
 #   (d) full     scanwalld, `inspect full`
+#   assoc0, full0  the same with --busy-poll 0 (not in the default list:
+#                name them in BENCH_CANDS to measure what busy polling buys)
 #
 # Environment: BENCH_ROUNDS (5), BENCH_MB (200), BENCH_ASSOC_SECS (5),
+# BENCH_ECHO (1: a C-ECHO in each association; 0 as runs 1 to 12 did),
 # BENCH_BULK_REPS (3: studies sent per candidate and round, the median kept),
 # BENCH_ASSOC_REPS (3: association-rate samples, the same);
 # for a quick look while working: BENCH_MODES ("on off"), BENCH_CANDS
-# ("kernel nfqex assoc full"), BENCH_ENGINE=0 (no callgrind, memory, size).
+# ("kernel nfqex assoc full"), BENCH_WORK ("bulk iperf assoc latency"),
+# BENCH_ENGINE=0 (no callgrind, memory, size).
 # Raw lines go to build/bench/raw.txt, the table to build/bench/summary.txt.
 set -u
 cd "$(dirname "$0")/.."
@@ -109,11 +113,14 @@ cand_up() {
 		CAND_PID=$!
 		sleep 0.5
 		cand_alive nfqex ;;
-	assoc | full)
-		policy "$([ "$1" = assoc ] && echo association || echo full)" >"$W/$1.conf"
+	assoc | full | assoc0 | full0)
+		policy "$([ "${1%0}" = assoc ] && echo association || echo full)" >"$W/$1.conf"
+		local opt=()
+		[ "${1%0}" != "$1" ] && opt=(--busy-poll 0)
 		mkdir -p "$W/state"
 		ip netns exec "$(topo_ns box)" "$BUILD/scanwalld" --policy "$W/$1.conf" --queue 0 \
-			--control "$W/ctl.sock" --state "$W/state" >>"$W/scanwalld.log" 2>&1 &
+			--control "$W/ctl.sock" --state "$W/state" \
+			"${opt[@]}" >>"$W/scanwalld.log" 2>&1 &
 		CAND_PID=$!
 		for _ in $(seq 50); do
 			n_box "$BUILD/scanwalld" --ctl "$W/ctl.sock" status >/dev/null 2>&1 && break
@@ -179,16 +186,29 @@ try: print("%.0f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_secon
 except Exception: print(0)'
 }
 
+cpu_ticks() {	# user and system clock ticks of the candidate's process so far
+	awk '{ print $14 + $15 }' "/proc/$CAND_PID/stat"
+}
+
 # Completed associations per second, 4 clients: the median of ASSOC_REPS
 # samples (one sample moves by a tenth from one to the next, as a bulk
-# study does), with the failures of all of them.
+# study does), with the failures of all of them; and the CPU the
+# candidate's process took meanwhile, in percent of one core (what busy
+# polling costs; "-" for the kernel, which has no process).
 assoc_rate() {
-	local i
-	for i in $(seq "$ASSOC_REPS"); do
-		n_lan timeout $((ASSOC_SECS + 20)) scripts/bench_assoc.py rate $DEV 104 "$ASSOC_SECS" 4
+	local i c0 c1 t0 rate cpu=-
+	[ -n "${CAND_PID:-}" ] && c0=$(cpu_ticks) t0=$(now_ns)
+	rate=$(for i in $(seq "$ASSOC_REPS"); do
+		n_lan timeout $((ASSOC_SECS + 20)) scripts/bench_assoc.py rate $DEV 104 "$ASSOC_SECS" 4 \
+			${BENCH_ECHO:+--echo "$BENCH_ECHO"}
 		echo
 	done | sort -n | awk -v s="$ASSOC_SECS" 'NF == 2 { r[++n] = $1 / s; f += $2 }
-		END { printf "%.0f %d", n ? r[int((n + 1) / 2)] : 0, f }'
+		END { printf "%.0f %d", n ? r[int((n + 1) / 2)] : 0, f }')
+	if [ -n "${CAND_PID:-}" ] && c1=$(cpu_ticks 2>/dev/null); then
+		cpu=$(awk -v c=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v ns=$(($(now_ns) - t0)) \
+			'BEGIN { printf "%.0f", 100 * c / hz / (ns / 1e9) }')
+	fi
+	echo "$rate $cpu"
 }
 
 setup_latency() {	# p50 and p99 of RQ -> AC, microseconds
@@ -207,6 +227,12 @@ offloads() {	# on|off on every veth end
 	done
 }
 
+WORK=" ${BENCH_WORK:-bulk iperf assoc latency} "
+work() { [[ $WORK == *" $1 "* ]]; }
+for w in $WORK; do
+	case $w in bulk | iperf | assoc | latency) ;; *) log "bench: no workload '$w'"; exit 2 ;; esac
+done
+
 # --- run --------------------------------------------------------------------
 log "bench: building the nf-queue reference and a $MB MB study"
 # per-packet printing off: every printf/puts becomes an unevaluated sizeof
@@ -214,7 +240,11 @@ sed -e 's/\bprintf(/(void)sizeof(/g' -e 's/\bputs(/(void)sizeof(/g' \
 	/usr/share/doc/libnetfilter-queue-dev/examples/nf-queue.c >"$W/nf-queue.c"
 gcc -O2 -w -o "$W/nf-queue" "$W/nf-queue.c" -lnetfilter_queue -lmnl || exit 1
 make_study || { log "bench: could not make the study"; exit 1; }
-n_dev storescp --ignore -aet SYMBIA 104 >/dev/null 2>&1 &
+# TCP_NODELAY=1: Debian's dcmtk leaves Nagle's algorithm on, and storescp
+# writes a C-ECHO-RSP in two sends, so every echo would wait 40 ms for the
+# client's delayed ACK, in every candidate alike: the association rate
+# would measure that timer, not the box. dcmtk reads this variable for it.
+n_dev env TCP_NODELAY=1 storescp --ignore -aet SYMBIA 104 >/dev/null 2>&1 &
 n_dev iperf3 -s -D >/dev/null 2>&1
 topo_wait_tcp dev $DEV 104 || exit 1
 topo_wait_tcp dev $DEV 5201 || exit 1
@@ -229,12 +259,13 @@ for mode in ${BENCH_MODES:-on off}; do
 		[ $((round % 2)) = 0 ] && cands=$(echo "$cands" | tr ' ' '\n' | tac | tr '\n' ' ')
 		for cand in $cands; do
 			cand_up $cand
-			b=$(bulk_median)
-			i=$(iperf)
-			read -r r rf <<<"$(assoc_rate)"
-			read -r p50 p99 <<<"$(setup_latency)"
+			b= i= r= rf= cpu= p50= p99=
+			work bulk && b=$(bulk_median)
+			work iperf && i=$(iperf)
+			work assoc && read -r r rf cpu <<<"$(assoc_rate)"
+			work latency && read -r p50 p99 <<<"$(setup_latency)"
 			cand_down
-			line="offloads=$mode round=$round cand=$cand bulk_MBps=$b iperf_Mbps=$i assoc_per_s=$r assoc_failed=$rf setup_p50_us=$p50 setup_p99_us=$p99"
+			line="offloads=$mode round=$round cand=$cand bulk_MBps=$b iperf_Mbps=$i assoc_per_s=$r assoc_failed=$rf assoc_cpu_pct=$cpu setup_p50_us=$p50 setup_p99_us=$p99"
 			echo "$line" >>"$RAW"
 			log "  $line"
 		done

@@ -12,7 +12,8 @@ import statistics
 import sys
 
 CANDS = [("kernel", "(a) kernel only"), ("nfqex", "(b) nf-queue example"),
-         ("assoc", "(c) scanwalld association"), ("full", "(d) scanwalld full")]
+         ("assoc", "(c) scanwalld association"), ("full", "(d) scanwalld full"),
+         ("assoc0", "(c) without busy polling"), ("full0", "(d) without busy polling")]
 
 
 def parse(path):
@@ -27,9 +28,12 @@ def parse(path):
     return rows, extra
 
 
-def med(rows, mode, cand, key):
-    v = [float(r[key]) for r in rows if r["offloads"] == mode and r["cand"] == cand and r.get(key)]
-    return statistics.median(v) if v else 0.0
+def med(rows, mode, cand, key, none=0.0):
+    """The median of key over the rounds; none when no round has a figure
+    (a workload left out, or "-": the kernel has no process to measure)."""
+    v = [float(r[key]) for r in rows if r["offloads"] == mode and r["cand"] == cand
+         and r.get(key, "-") not in ("", "-")]
+    return statistics.median(v) if v else none
 
 
 def ratio(x, base):
@@ -58,13 +62,17 @@ def main():
     for mode in ("on", "off"):
         print(f"offloads {mode}")
         print(f"  {'candidate':28} {'bulk MB/s':>10} {'ratio':>6} {'iperf Mb/s':>11} {'ratio':>6}"
-              f" {'assoc/s':>8} {'ratio':>6} {'setup p50 us':>12} {'p99 us':>7}")
+              f" {'assoc/s':>8} {'ratio':>6} {'setup p50 us':>12} {'p99 us':>7} {'cpu %':>6}")
         for cand, name in CANDS:
+            if not any(r["cand"] == cand for r in rows):
+                continue
             b, i, a = (med(rows, mode, cand, k) for k in ("bulk_MBps", "iperf_Mbps", "assoc_per_s"))
             p50, p99 = med(rows, mode, cand, "setup_p50_us"), med(rows, mode, cand, "setup_p99_us")
             rb, ri, ra = (pratio(rows, mode, cand, "kernel", k) for k in ("bulk_MBps", "iperf_Mbps", "assoc_per_s"))
+            cpu = med(rows, mode, cand, "assoc_cpu_pct", None)
+            cpu = "-" if cpu is None else f"{cpu:.0f}"
             print(f"  {name:28} {b:10.1f} {rb:6.2f} {i:11.0f} {ri:6.2f} {a:8.0f} {ra:6.2f}"
-                  f" {p50:12.0f} {p99:7.0f}")
+                  f" {p50:12.0f} {p99:7.0f} {cpu:>6}")
         checks.append((f"(c) >= 0.95 x (a) bulk, offloads {mode}" + spread(rows, mode, "assoc", "kernel", "bulk_MBps"),
                        pratio(rows, mode, "assoc", "kernel", "bulk_MBps"), 0.95))
         if mode == "on":
@@ -82,6 +90,7 @@ def main():
         checks.append((f"(c) assoc rate >= 0.9 x (a), offloads {mode}" + spread(rows, mode, "assoc", "kernel", "assoc_per_s"),
                        pratio(rows, mode, "assoc", "kernel", "assoc_per_s"), 0.9))
         print()
+    print("cpu %: the candidate's process during the association rate, in percent of one core\n")
     cg, mem, size = extra.get("callgrind", {}), extra.get("memory", {}), extra.get("size", {})
     if cg:
         print(f"callgrind: {cg.get('packets')} packets of a full-inspection C-STORE replay, "
