@@ -89,6 +89,11 @@ enum dcm_answer { DCM_ANS_NONE, DCM_ANS_RJ, DCM_ANS_ABORT };
 struct dcm_verdict {
 	enum dcm_step step;
 	enum dcm_event event;
+	/* These bytes completed something the other side answers at once:
+	 * an A-ASSOCIATE-RQ passed or its AC, an A-RELEASE-RQ, a whole DIMSE
+	 * message. A hint for latency (the engine stays awake for the
+	 * answer); a data set fragment that ends nothing leaves it 0. */
+	uint8_t answer_next;
 	enum dcm_fault fault;		/* DCM_OK unless step is DCM_REFUSE */
 	enum dcm_answer answer;
 	uint8_t result, source, reason;	/* of the RJ or A-ABORT to send */

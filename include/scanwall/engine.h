@@ -97,6 +97,12 @@ const struct pol *eng_policy(const struct eng *e);
  * through ops->release(). Returns 0 or -errno (the packet is then dropped). */
 int eng_packet(struct eng *e, const struct eng_pkt *pkt, enum eng_verdict *v);
 
+/* Whether a packet judged since the last call passed something whose
+ * answer the engine judges next: a DICOM flow's SYN, then what
+ * dcm_verdict.answer_next names, while the flow is inspected. The
+ * inline loop polls without sleeping for that answer. Clears the hint. */
+bool eng_answer_due(struct eng *e);
+
 /* Ends flows idle past their timeout at time now_ns (held packets are
  * dropped). Call about once a second. */
 void eng_expire(struct eng *e, uint64_t now_ns);

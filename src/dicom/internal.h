@@ -83,6 +83,7 @@ struct dcm_stream {
 	uint8_t ctx, ctl;
 	uint32_t frag_left;
 	uint8_t msg, msg_ctx;
+	uint32_t msgs;		/* messages completed (dcm_verdict.answer_next) */
 	struct dcm_cmd cmd;
 	/* release */
 	uint8_t rel_rq, rel_rp;

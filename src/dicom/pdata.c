@@ -80,6 +80,7 @@ static enum dcm_fault command_end(struct dcm_assoc *a, struct dcm_stream *s)
 		return DCM_F_SOP_MISMATCH;
 	}
 	s->msg = m->dset == DSET_NONE ? DCM_MSG_IDLE : DCM_MSG_DATA;
+	s->msgs += s->msg == DCM_MSG_IDLE;
 	return DCM_OK;
 }
 
@@ -93,6 +94,7 @@ static enum dcm_fault frag_end(struct dcm_assoc *a, struct dcm_stream *s)
 	if (s->ctl & PDV_COMMAND)
 		return command_end(a, s);
 	s->msg = DCM_MSG_IDLE;
+	s->msgs++;
 	return DCM_OK;
 }
 

@@ -56,6 +56,7 @@ int dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const s
 	f->assoc = i;
 	f->state = FLOW_OPEN;
 	e->gen[f->gen].refs++;
+	e->answer_due = true;	/* the RQ follows the handshake */
 	/* Where the acceptor sits is known: its SYN-ACK need not come here. */
 	*v = acceptor ? ENG_OPEN_SYNACK : ENG_OPEN;
 	return 0;
@@ -521,6 +522,8 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 		return 0;
 	}
 	*v = dflow_pass(e, f, dir, &dv);
+	if (dv.answer_next && f->state == FLOW_OPEN)
+		e->answer_due = true;
 	if (f->state == FLOW_OPEN && a->st[0].fin && a->st[1].fin) {
 		/* Both sides are done: free the inspection state now rather
 		 * than at the idle timeout, so closed associations cannot use

@@ -170,6 +170,14 @@ void eng_expire(struct eng *e, uint64_t now_ns)
 	}
 }
 
+bool eng_answer_due(struct eng *e)
+{
+	bool due = e->answer_due;
+
+	e->answer_due = false;
+	return due;
+}
+
 /* flows_live is the table's own count, filled in here rather than kept
  * up to date on every packet. */
 const struct eng_counters *eng_counters(struct eng *e)

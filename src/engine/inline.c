@@ -266,16 +266,20 @@ static void inl_ctl(void *ctx)
 	nfqueue_flush(l->q);
 }
 
-/* Busy polling. A packet of a DICOM handshake is usually followed within
- * a round trip by the next one the engine must judge (the RQ by the
- * device's AC), and that AC is on the critical path of every association.
- * Sleeping in between makes each of them pay a wake-up, which is most of
- * a crossing's cost when the engine's CPU has gone idle (on the bench's
- * virtual machine a halted vCPU; on a board an idle state and a cross-CPU
- * interrupt). So after a packet the loop polls without sleeping for
- * busy_poll_us, yielding between empty polls (the verdict's send has just
- * woken the server, often on this CPU), then sleeps again. An idle box does
- * not spin. Measured in docs/performance.md; 0 turns it off. */
+/* Busy polling. An A-ASSOCIATE-RQ the engine passes is answered by the
+ * device's AC within a round trip and the device's think time, the AC
+ * must be judged too, and that crossing is on the critical path of every
+ * association (a request message and its response likewise). Sleeping in
+ * between makes the answer pay a wake-up, which is most of a crossing's
+ * cost when the engine's CPU has gone idle (on the bench's virtual machine
+ * a halted vCPU; on a board an idle state and a cross-CPU interrupt). So
+ * after a batch that passed such a request (eng_answer_due) the loop polls
+ * without sleeping for busy_poll_us, yielding between empty polls (the
+ * verdict's send has just woken the server, often on this CPU), then
+ * sleeps again. Only then: in a bulk transfer the data keeps coming
+ * anyway, and polling eagerly there cut the batches from dozens of packets
+ * to a few and cost a tenth of the throughput. Measured in
+ * docs/performance.md; 0 turns it off. */
 static int inl_loop(struct inl *l)
 {
 	enum { P_NFQ, P_TIMER, P_SIG, P__FIXED };
@@ -303,7 +307,7 @@ static int inl_loop(struct inl *l)
 
 
 			err = got < 0 ? got : 0;
-			if (got > 0 && spin_ns)
+			if (got > 0 && eng_answer_due(l->eng) && spin_ns)
 				spin_until = inl_clock(CLOCK_MONOTONIC) + spin_ns;
 		}
 		if (p[P_TIMER].revents)

@@ -379,6 +379,80 @@ static void test_data_ahead_and_skip(void **state)
 	pol_free(pol);
 }
 
+/* answer_next: what the other side answers at once, fed PDU by PDU.
+ *
+ *   I  RQ (all but its last byte)     held              0
+ *   I  RQ (its last byte)             passed            1  the AC comes
+ *   A  AC                                               1  a request comes
+ *   I  C-STORE-RQ command, data set follows             0
+ *   I  data set, first fragment                         0
+ *   I  data set, last fragment                          1  the RSP comes
+ *   A  C-STORE-RSP                                      1  (the next request)
+ *   I  A-RELEASE-RQ                                     1  the RP comes
+ *   A  A-RELEASE-RP                                     0
+ */
+static void test_answer_next(void **state)
+{
+	struct pol *pol = policy(pol_full);
+	struct dcm_pool *pool = dcm_pool_new(1, 1, 65536);
+	struct dcm_assoc *a = dcm_assoc_new(pool, pol_rule_at(pol, 0));
+	struct pb rq = { .n = 0 }, ac = { .n = 0 }, cmd = { .n = 0 }, store = { .n = 0 };
+	struct pb first = { .n = 0 }, last = { .n = 0 }, rsp = { .n = 0 };
+	struct pb rel_rq = { .n = 0 }, rel_rp = { .n = 0 };
+	struct dcm_verdict v;
+	uint8_t bytes[200];
+	size_t at;
+
+	memset(bytes, 0x5a, sizeof(bytes));
+	at = pb_assoc_begin(&rq, 0x01, 1, "ANY-SCP", "ECHOSCU");
+	pb_item_str(&rq, 0x10, UID_APP_CONTEXT);
+	pb_rq_context(&rq, 3, UID_CT, UID_IMPLICIT_LE);
+	pb_user_info(&rq, 0);
+	pb_pdu_end(&rq, at);
+	at = pb_assoc_begin(&ac, 0x02, 1, "ANY-SCP", "ECHOSCU");
+	pb_item_str(&ac, 0x10, UID_APP_CONTEXT);
+	pb_ac_context(&ac, 3, 0, UID_IMPLICIT_LE);
+	pb_user_info(&ac, 16384);
+	pb_pdu_end(&ac, at);
+	pb_command(&cmd, UID_CT, 0x0001, 0x0000);
+	pb_pdata(&store, 3, 0x03, cmd.b, cmd.n);
+	pb_pdata(&first, 3, 0x00, bytes, 100);
+	pb_pdata(&last, 3, 0x02, bytes, sizeof(bytes));
+	cmd.n = 0;
+	pb_command(&cmd, UID_CT, 0x8001, 0x0101);
+	pb_pdata(&rsp, 3, 0x03, cmd.b, cmd.n);
+	pb_small(&rel_rq, 0x05, 0, 0, 0);
+	pb_small(&rel_rp, 0x06, 0, 0, 0);
+
+	assert_non_null(a);
+	dcm_feed(a, I, rq.b, rq.n - 1, &v);
+	assert_int_equal(v.step, DCM_HOLD);
+	assert_int_equal(v.answer_next, 0);
+	dcm_feed(a, I, rq.b + rq.n - 1, 1, &v);
+	assert_int_equal(v.step, DCM_PASS);
+	assert_int_equal(v.answer_next, 1);
+	dcm_feed(a, A, ac.b, ac.n, &v);
+	assert_int_equal(v.answer_next, 1);
+	dcm_feed(a, I, store.b, store.n, &v);
+	assert_int_equal(v.step, DCM_PASS);
+	assert_int_equal(v.answer_next, 0);
+	dcm_feed(a, I, first.b, first.n, &v);
+	assert_int_equal(v.answer_next, 0);
+	dcm_feed(a, I, last.b, last.n, &v);
+	assert_int_equal(v.answer_next, 1);
+	dcm_feed(a, A, rsp.b, rsp.n, &v);
+	assert_int_equal(v.step, DCM_PASS);
+	assert_int_equal(v.answer_next, 1);
+	dcm_feed(a, I, rel_rq.b, rel_rq.n, &v);
+	assert_int_equal(v.answer_next, 1);
+	dcm_feed(a, A, rel_rp.b, rel_rp.n, &v);
+	assert_int_equal(v.event, DCM_EV_RELEASED);
+	assert_int_equal(v.answer_next, 0);
+	dcm_assoc_free(pool, a);
+	dcm_pool_free(pool);
+	pol_free(pol);
+}
+
 /* A UID with one trailing pad byte (NUL or space) is tolerated. */
 static void test_uid_one_pad(void **state)
 {
@@ -1184,6 +1258,7 @@ int main(void)
 		cmocka_unit_test(test_pdus_share_segments),
 		cmocka_unit_test(test_store_fragments),
 		cmocka_unit_test(test_data_ahead_and_skip),
+		cmocka_unit_test(test_answer_next),
 		cmocka_unit_test(test_uid_one_pad),
 		cmocka_unit_test(test_release_collision),
 		cmocka_unit_test(test_rejected_and_aborted),

@@ -600,6 +600,46 @@ static void inspect_association_settles_after_ac(void **state)
 	associate(*state, 105, ENG_SETTLE);
 }
 
+/* The hint that keeps the inline loop awake (eng_answer_due): set by a
+ * packet whose answer the engine judges next, and by nothing else.
+ *
+ *   udp, settled         no
+ *   SYN (dicom)          yes: the RQ follows the handshake
+ *   SYN-ACK, ACK         no
+ *   RQ                   yes: the AC
+ *   AC, inspect full     yes: the first request
+ *   AC, inspect assoc    no: the kernel forwards the rest
+ */
+static void answer_due_only_while_an_answer_is_judged(void **state)
+{
+	struct fx *fx = *state;
+	struct tpkt ntp = { SYMBIA, PACS, IPPROTO_UDP, 5000, 123 };
+	uint8_t rq[512], ac[512];
+	size_t n = build_rq(rq, "PACS", "SYMBIA"), m = build_ac(ac);
+	uint16_t port;
+
+	assert_int_equal(feed(fx, &ntp), ENG_SETTLE);
+	assert_false(eng_answer_due(fx->e));
+	for (port = 104; port <= 105; port++) {
+		struct tpkt syn = { PACS, SYMBIA, IPPROTO_TCP, 40000, port, 100, 0, TCP_SYN };
+		struct tpkt synack = { SYMBIA, PACS, IPPROTO_TCP, port, 40000, 900, 101,
+				       TCP_SYN | TCP_ACK };
+		struct tpkt r = { PACS, SYMBIA, IPPROTO_TCP, 40000, port, 101, 901, TCP_ACK, rq, n };
+		struct tpkt a = { SYMBIA, PACS, IPPROTO_TCP, port, 40000, 901, 101 + (uint32_t)n,
+				  TCP_ACK, ac, m };
+
+		assert_int_equal(feed(fx, &syn), ENG_OPEN);
+		assert_true(eng_answer_due(fx->e));
+		assert_false(eng_answer_due(fx->e));	/* read once */
+		feed(fx, &synack);
+		assert_false(eng_answer_due(fx->e));
+		assert_int_equal(feed(fx, &r), ENG_ACCEPT);
+		assert_true(eng_answer_due(fx->e));
+		assert_int_equal(feed(fx, &a), port == 104 ? ENG_ACCEPT : ENG_SETTLE);
+		assert_int_equal(eng_answer_due(fx->e), port == 104);
+	}
+}
+
 /* pacs:40000 -> symbia:105 settles after the AC; the same tuple used again
  * (a reused port) is a new association and is inspected again; the device
  * connecting back on the reversed tuple is judged as its own flow. */
@@ -746,6 +786,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(rq_in_pieces_is_held_then_released, setup, teardown),
+		cmocka_unit_test_setup_teardown(answer_due_only_while_an_answer_is_judged, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(synack_skipped_once_the_acceptor_is_known, setup, teardown),
 		cmocka_unit_test_setup_teardown(synack_queued_while_the_acceptor_is_unknown, setup, teardown),
 		cmocka_unit_test_setup_teardown(acceptor_not_learnt_at_the_initiators_port, setup, teardown),
