@@ -101,7 +101,7 @@ int eng_packet(struct eng *e, const struct eng_pkt *pkt, enum eng_verdict *v);
  * answer the engine judges next: a DICOM flow's SYN, then what
  * dcm_verdict.answer_next names, while the flow is inspected. The
  * inline loop polls without sleeping for that answer. Clears the hint. */
-bool eng_answer_due(struct eng *e);
+bool eng_take_answer_due(struct eng *e);
 
 /* Ends flows idle past their timeout at time now_ns (held packets are
  * dropped). Call about once a second. */

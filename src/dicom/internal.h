@@ -83,7 +83,9 @@ struct dcm_stream {
 	uint8_t ctx, ctl;
 	uint32_t frag_left;
 	uint8_t msg, msg_ctx;
-	uint32_t msgs;		/* messages completed (dcm_verdict.answer_next) */
+	uint32_t msgs;		/* messages completed (dcm_verdict.answer_next);
+				 * one completed by dcm_skip_data() gives no
+				 * hint: a missed spin, nothing more */
 	struct dcm_cmd cmd;
 	/* release */
 	uint8_t rel_rq, rel_rp;

@@ -135,7 +135,7 @@ int dcm_feed(struct dcm_assoc *a, enum dcm_dir dir, const uint8_t *p, size_t n,
 	cur_init(&c, p, n);
 	while (!f && cur_left(&c)) {
 		size_t before = c.off;
-		int data = is_data(&a->dir[dir]);
+		int data = is_data(s);
 
 		f = step(a, dir, &c, v);
 		if (!f && c.off == before)	/* cannot happen; never spin */
@@ -148,7 +148,8 @@ int dcm_feed(struct dcm_assoc *a, enum dcm_dir dir, const uint8_t *p, size_t n,
 	else if (holding(a, dir))
 		v->step = DCM_HOLD;
 	else
-		v->answer_next = s->msgs != msgs || s->rel_rq != rel_rq ||
-				 v->event == DCM_EV_REQUESTED || v->event == DCM_EV_ACCEPTED;
+		v->answer_next = a->state != DCM_ST_CLOSED &&
+				 (s->msgs != msgs || s->rel_rq != rel_rq ||
+				  v->event == DCM_EV_REQUESTED || v->event == DCM_EV_ACCEPTED);
 	return 0;
 }

@@ -170,7 +170,7 @@ void eng_expire(struct eng *e, uint64_t now_ns)
 	}
 }
 
-bool eng_answer_due(struct eng *e)
+bool eng_take_answer_due(struct eng *e)
 {
 	bool due = e->answer_due;
 

@@ -77,7 +77,7 @@ struct eng {
 	struct eng_host hosts[ENG_HOSTS];
 	uint32_t now_s;
 	uint64_t now_ns;
-	bool answer_due;		/* eng_answer_due() */
+	bool answer_due;		/* eng_take_answer_due() */
 	uint8_t out[REPLY_MAX];
 };
 

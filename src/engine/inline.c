@@ -1,7 +1,7 @@
 /* The inline loop: one thread, one poll() over the queue socket, a 1 s
  * timer (flow expiry), a signalfd (stop, reload), the control socket and
  * whatever else was added with inline_add_fd(). For busy_poll_us after a
- * queued packet the poll does not sleep (inl_loop() says why).
+ * packet whose answer is due the poll does not sleep (inl_loop() says why).
  *
  * Start order matters for fail-closed: the policy is parsed first (a
  * broken one stops us before anything changes), the queue is bound before
@@ -273,7 +273,8 @@ static void inl_ctl(void *ctx)
  * between makes the answer pay a wake-up, which is most of a crossing's
  * cost when the engine's CPU has gone idle (on the bench's virtual machine
  * a halted vCPU; on a board an idle state and a cross-CPU interrupt). So
- * after a batch that passed such a request (eng_answer_due) the loop polls
+ * after a batch that passed such a packet (eng_take_answer_due: a DICOM
+ * SYN, an RQ or AC, an A-RELEASE-RQ, a whole DIMSE message) the loop polls
  * without sleeping for busy_poll_us, yielding between empty polls (the
  * verdict's send has just woken the server, often on this CPU), then
  * sleeps again. Only then: in a bulk transfer the data keeps coming
@@ -294,7 +295,11 @@ static int inl_loop(struct inl *l)
 		p[P_SIG] = (struct pollfd){ .fd = l->sfd, .events = POLLIN };
 		for (n = P__FIXED, i = 0; i < inl_nfds; i++)
 			p[n++] = (struct pollfd){ .fd = inl_fds[i].fd, .events = POLLIN };
-		timeout = spin_ns && inl_clock(CLOCK_MONOTONIC) < spin_until ? 0 : -1;
+		timeout = -1;
+		if (spin_until && inl_clock(CLOCK_MONOTONIC) < spin_until)
+			timeout = 0;
+		else
+			spin_until = 0;
 		ready = poll(p, n, timeout);
 		if (ready < 0) {
 			err = errno == EINTR ? 0 : -errno;
@@ -305,9 +310,8 @@ static int inl_loop(struct inl *l)
 		if (p[P_NFQ].revents) {
 			int got = nfqueue_receive(l->q);
 
-
 			err = got < 0 ? got : 0;
-			if (got > 0 && eng_answer_due(l->eng) && spin_ns)
+			if (got > 0 && eng_take_answer_due(l->eng) && spin_ns)
 				spin_until = inl_clock(CLOCK_MONOTONIC) + spin_ns;
 		}
 		if (p[P_TIMER].revents)

@@ -17,7 +17,7 @@ struct inline_opts {
 	long control_uid;	/* a user allowed on the control socket besides
 				 * root (the management plane), -1: none */
 	uint32_t busy_poll_us;	/* poll without sleeping this long after a
-				 * queued packet; 0: always sleep */
+				 * packet whose answer is due; 0: always sleep */
 	const char *version;
 };
 

@@ -453,6 +453,32 @@ static void test_answer_next(void **state)
 	pol_free(pol);
 }
 
+/* A feed that completes a message and then starts a PDU that is held
+ * carries no hint: nothing of what it holds has passed yet. */
+static void test_answer_next_not_when_held(void **state)
+{
+	struct pol *pol = policy(pol_full);
+	struct dcm_pool *pool = dcm_pool_new(1, 1, 65536);
+	struct dcm_assoc *a = dcm_assoc_new(pool, pol_rule_at(pol, 0));
+	struct pb rq = { .n = 0 }, ac = { .n = 0 }, echo = { .n = 0 };
+	struct dcm_verdict v;
+
+	pb_echo_rq(&rq);
+	pb_echo_ac(&ac);
+	pb_echo_cmd(&echo, 0x0030);
+	pb_u8(&echo, 0x01);		/* and the first byte of an RQ */
+	assert_non_null(a);
+	dcm_feed(a, I, rq.b, rq.n, &v);
+	dcm_feed(a, A, ac.b, ac.n, &v);
+	assert_int_equal(v.answer_next, 1);
+	dcm_feed(a, I, echo.b, echo.n, &v);
+	assert_int_equal(v.step, DCM_HOLD);
+	assert_int_equal(v.answer_next, 0);
+	dcm_assoc_free(pool, a);
+	dcm_pool_free(pool);
+	pol_free(pol);
+}
+
 /* A UID with one trailing pad byte (NUL or space) is tolerated. */
 static void test_uid_one_pad(void **state)
 {
@@ -1259,6 +1285,7 @@ int main(void)
 		cmocka_unit_test(test_store_fragments),
 		cmocka_unit_test(test_data_ahead_and_skip),
 		cmocka_unit_test(test_answer_next),
+		cmocka_unit_test(test_answer_next_not_when_held),
 		cmocka_unit_test(test_uid_one_pad),
 		cmocka_unit_test(test_release_collision),
 		cmocka_unit_test(test_rejected_and_aborted),

@@ -600,26 +600,30 @@ static void inspect_association_settles_after_ac(void **state)
 	associate(*state, 105, ENG_SETTLE);
 }
 
-/* The hint that keeps the inline loop awake (eng_answer_due): set by a
+/* The hint that keeps the inline loop awake (eng_take_answer_due): set by a
  * packet whose answer the engine judges next, and by nothing else.
  *
  *   udp, settled         no
  *   SYN (dicom)          yes: the RQ follows the handshake
- *   SYN-ACK, ACK         no
+ *   SYN-ACK              no
  *   RQ                   yes: the AC
  *   AC, inspect full     yes: the first request
+ *   a command fragment   no: the message goes on
  *   AC, inspect assoc    no: the kernel forwards the rest
  */
 static void answer_due_only_while_an_answer_is_judged(void **state)
 {
 	struct fx *fx = *state;
 	struct tpkt ntp = { SYMBIA, PACS, IPPROTO_UDP, 5000, 123 };
+	/* P-DATA-TF, one PDV: context 1, a command fragment that is not the
+	 * last, holding the first element's tag and length only */
+	uint8_t part[] = { 0x04, 0, 0, 0, 0, 14, 0, 0, 0, 10, 1, 0x01, 0, 0, 0, 0, 4, 0, 0, 0 };
 	uint8_t rq[512], ac[512];
 	size_t n = build_rq(rq, "PACS", "SYMBIA"), m = build_ac(ac);
 	uint16_t port;
 
 	assert_int_equal(feed(fx, &ntp), ENG_SETTLE);
-	assert_false(eng_answer_due(fx->e));
+	assert_false(eng_take_answer_due(fx->e));
 	for (port = 104; port <= 105; port++) {
 		struct tpkt syn = { PACS, SYMBIA, IPPROTO_TCP, 40000, port, 100, 0, TCP_SYN };
 		struct tpkt synack = { SYMBIA, PACS, IPPROTO_TCP, port, 40000, 900, 101,
@@ -629,14 +633,22 @@ static void answer_due_only_while_an_answer_is_judged(void **state)
 				  TCP_ACK, ac, m };
 
 		assert_int_equal(feed(fx, &syn), ENG_OPEN);
-		assert_true(eng_answer_due(fx->e));
-		assert_false(eng_answer_due(fx->e));	/* read once */
+		assert_true(eng_take_answer_due(fx->e));
+		assert_false(eng_take_answer_due(fx->e));	/* read once */
 		feed(fx, &synack);
-		assert_false(eng_answer_due(fx->e));
+		assert_false(eng_take_answer_due(fx->e));
 		assert_int_equal(feed(fx, &r), ENG_ACCEPT);
-		assert_true(eng_answer_due(fx->e));
+		assert_true(eng_take_answer_due(fx->e));
 		assert_int_equal(feed(fx, &a), port == 104 ? ENG_ACCEPT : ENG_SETTLE);
-		assert_int_equal(eng_answer_due(fx->e), port == 104);
+		assert_int_equal(eng_take_answer_due(fx->e), port == 104);
+		if (port == 104) {
+			struct tpkt c = { PACS, SYMBIA, IPPROTO_TCP, 40000, port,
+					  101 + (uint32_t)n, 901 + (uint32_t)m, TCP_ACK,
+					  part, sizeof(part) };
+
+			assert_int_equal(feed(fx, &c), ENG_ACCEPT);
+			assert_false(eng_take_answer_due(fx->e));
+		}
 	}
 }
 
