@@ -322,34 +322,43 @@ static void test_store_fragments(void **state)
  *   RQ, AC, C-STORE-RQ command | PDU hdr, PDV hdr | 300 data bytes | ...
  *                                 structural        data: skippable
  */
+/* An RQ and its AC for one CT context (id 3), a C-STORE-RQ command on it
+ * (a data set follows) and the C-STORE-RSP. */
+static void pb_ct_store(struct pb *rq, struct pb *ac, struct pb *store, struct pb *rsp)
+{
+	struct pb cmd = { .n = 0 };
+	size_t at;
+
+	at = pb_assoc_begin(rq, 0x01, 1, "ANY-SCP", "ECHOSCU");
+	pb_item_str(rq, 0x10, UID_APP_CONTEXT);
+	pb_rq_context(rq, 3, UID_CT, UID_IMPLICIT_LE);
+	pb_user_info(rq, 0);
+	pb_pdu_end(rq, at);
+	at = pb_assoc_begin(ac, 0x02, 1, "ANY-SCP", "ECHOSCU");
+	pb_item_str(ac, 0x10, UID_APP_CONTEXT);
+	pb_ac_context(ac, 3, 0, UID_IMPLICIT_LE);
+	pb_user_info(ac, 16384);
+	pb_pdu_end(ac, at);
+	pb_command(&cmd, UID_CT, 0x0001, 0x0000);
+	pb_pdata(store, 3, 0x03, cmd.b, cmd.n);
+	cmd.n = 0;
+	pb_command(&cmd, UID_CT, 0x8001, 0x0101);
+	pb_pdata(rsp, 3, 0x03, cmd.b, cmd.n);
+}
+
 static void test_data_ahead_and_skip(void **state)
 {
 	struct pol *pol = policy(pol_full);
 	struct dcm_pool *pool = dcm_pool_new(1, 1, 65536);
 	struct dcm_assoc *a = dcm_assoc_new(pool, pol_rule_at(pol, 0));
-	struct pb rq = { .n = 0 }, ac = { .n = 0 }, cmd = { .n = 0 }, store = { .n = 0 };
+	struct pb rq = { .n = 0 }, ac = { .n = 0 }, store = { .n = 0 };
 	struct pb data = { .n = 0 }, rsp = { .n = 0 };
 	struct dcm_verdict v;
 	uint8_t bytes[300];
-	size_t at;
 
 	memset(bytes, 0x5a, sizeof(bytes));
-	at = pb_assoc_begin(&rq, 0x01, 1, "ANY-SCP", "ECHOSCU");
-	pb_item_str(&rq, 0x10, UID_APP_CONTEXT);
-	pb_rq_context(&rq, 3, UID_CT, UID_IMPLICIT_LE);
-	pb_user_info(&rq, 0);
-	pb_pdu_end(&rq, at);
-	at = pb_assoc_begin(&ac, 0x02, 1, "ANY-SCP", "ECHOSCU");
-	pb_item_str(&ac, 0x10, UID_APP_CONTEXT);
-	pb_ac_context(&ac, 3, 0, UID_IMPLICIT_LE);
-	pb_user_info(&ac, 16384);
-	pb_pdu_end(&ac, at);
-	pb_command(&cmd, UID_CT, 0x0001, 0x0000);
-	pb_pdata(&store, 3, 0x03, cmd.b, cmd.n);
+	pb_ct_store(&rq, &ac, &store, &rsp);
 	pb_pdata(&data, 3, 0x02, bytes, sizeof(bytes));
-	cmd.n = 0;
-	pb_command(&cmd, UID_CT, 0x8001, 0x0101);
-	pb_pdata(&rsp, 3, 0x03, cmd.b, cmd.n);
 
 	assert_non_null(a);
 	assert_int_equal(dcm_data_ahead(a, I), 0);		/* nothing before the AC */
@@ -396,31 +405,16 @@ static void test_answer_next(void **state)
 	struct pol *pol = policy(pol_full);
 	struct dcm_pool *pool = dcm_pool_new(1, 1, 65536);
 	struct dcm_assoc *a = dcm_assoc_new(pool, pol_rule_at(pol, 0));
-	struct pb rq = { .n = 0 }, ac = { .n = 0 }, cmd = { .n = 0 }, store = { .n = 0 };
+	struct pb rq = { .n = 0 }, ac = { .n = 0 }, store = { .n = 0 };
 	struct pb first = { .n = 0 }, last = { .n = 0 }, rsp = { .n = 0 };
 	struct pb rel_rq = { .n = 0 }, rel_rp = { .n = 0 };
 	struct dcm_verdict v;
 	uint8_t bytes[200];
-	size_t at;
 
 	memset(bytes, 0x5a, sizeof(bytes));
-	at = pb_assoc_begin(&rq, 0x01, 1, "ANY-SCP", "ECHOSCU");
-	pb_item_str(&rq, 0x10, UID_APP_CONTEXT);
-	pb_rq_context(&rq, 3, UID_CT, UID_IMPLICIT_LE);
-	pb_user_info(&rq, 0);
-	pb_pdu_end(&rq, at);
-	at = pb_assoc_begin(&ac, 0x02, 1, "ANY-SCP", "ECHOSCU");
-	pb_item_str(&ac, 0x10, UID_APP_CONTEXT);
-	pb_ac_context(&ac, 3, 0, UID_IMPLICIT_LE);
-	pb_user_info(&ac, 16384);
-	pb_pdu_end(&ac, at);
-	pb_command(&cmd, UID_CT, 0x0001, 0x0000);
-	pb_pdata(&store, 3, 0x03, cmd.b, cmd.n);
+	pb_ct_store(&rq, &ac, &store, &rsp);
 	pb_pdata(&first, 3, 0x00, bytes, 100);
 	pb_pdata(&last, 3, 0x02, bytes, sizeof(bytes));
-	cmd.n = 0;
-	pb_command(&cmd, UID_CT, 0x8001, 0x0101);
-	pb_pdata(&rsp, 3, 0x03, cmd.b, cmd.n);
 	pb_small(&rel_rq, 0x05, 0, 0, 0);
 	pb_small(&rel_rp, 0x06, 0, 0, 0);
 
