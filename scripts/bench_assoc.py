@@ -15,14 +15,31 @@ echoscu makes it: what is measured is what a modality pays.
 """
 import os
 import socket
+import struct
 import sys
 import threading
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "netns"))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [os.path.join(HERE, "..", "tests", "netns"), os.path.join(HERE, "..", "tests", "pcap")]
+import craft  # noqa: E402  (the crafted captures' PDUs: the C-ECHO-RQ)
 import peer  # noqa: E402  (the test peers' PDU builders)
 
 RQ = peer.assoc_rq("LAN_SCU", "SYMBIA")
+
+
+def dimse_status(body):
+    """The Status (0000,0900) of the command in a P-DATA-TF body whose
+    first PDV is a whole command (command and last bits set), or None."""
+    if len(body) < 6 or body[5] & 0x03 != 0x03:
+        return None
+    cmd, off = body[6:4 + struct.unpack(">I", body[:4])[0]], 0
+    while off + 8 <= len(cmd):
+        group, e, n = struct.unpack("<HHI", cmd[off:off + 8])
+        if (group, e) == (0, 0x0900) and n == 2 and off + 10 <= len(cmd):
+            return struct.unpack("<H", cmd[off + 8:off + 10])[0]
+        off += 8 + n
+    return None
 
 
 def one(host, port, echo=False):
@@ -37,9 +54,9 @@ def one(host, port, echo=False):
         if kind != 0x02:
             return None
         if echo:
-            s.sendall(peer.c_echo_rq(1))
+            s.sendall(craft.ECHO_RQ_PDU)
             kind, body = peer.read_pdu(s)
-            if kind != 0x04 or peer.dimse_status(body) != 0:
+            if kind != 0x04 or dimse_status(body) != 0:
                 return None
         s.sendall(peer.pdu(0x05, bytes(4)))
         peer.read_pdu(s)

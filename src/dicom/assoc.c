@@ -123,6 +123,7 @@ static enum dcm_fault end_assoc(struct dcm_assoc *a, enum dcm_dir d, struct dcm_
 	a->detail[0] = '\0';
 	a->state = ac ? DCM_ST_ESTABLISHED : DCM_ST_AWAIT_AC;
 	v->event = ac ? DCM_EV_ACCEPTED : DCM_EV_REQUESTED;
+	a->answer_next = 1;
 	return DCM_OK;
 }
 
@@ -160,6 +161,7 @@ static enum dcm_fault end_release(struct dcm_assoc *a, enum dcm_dir d, struct dc
 	if (me->type == DCM_PDU_RELEASE_RQ) {
 		me->rel_rq = 1;
 		a->state = DCM_ST_RELEASING;
+		a->answer_next = 1;
 		return DCM_OK;
 	}
 	me->rel_rp = 1;

@@ -83,9 +83,6 @@ struct dcm_stream {
 	uint8_t ctx, ctl;
 	uint32_t frag_left;
 	uint8_t msg, msg_ctx;
-	uint32_t msgs;		/* messages completed (dcm_verdict.answer_next);
-				 * one completed by dcm_skip_data() gives no
-				 * hint: a missed spin, nothing more */
 	struct dcm_cmd cmd;
 	/* release */
 	uint8_t rel_rq, rel_rp;
@@ -98,6 +95,10 @@ struct dcm_assoc {
 	uint8_t *buf;			/* RQ/AC being received, from the pool */
 	uint8_t state;
 	uint8_t fault;			/* of the refusal, once DEAD */
+	/* Set where an RQ, AC, A-RELEASE-RQ or DIMSE message ends, cleared
+	 * as each feed starts: dcm_verdict.answer_next. One ended by
+	 * dcm_skip_data(), outside a feed, gives no hint (a missed spin). */
+	uint8_t answer_next;
 	uint32_t max_len[2];		/* largest P-DATA each side receives, 0: any */
 	struct dcm_stream dir[2];
 	char calling[17], called[17];

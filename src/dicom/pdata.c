@@ -80,7 +80,8 @@ static enum dcm_fault command_end(struct dcm_assoc *a, struct dcm_stream *s)
 		return DCM_F_SOP_MISMATCH;
 	}
 	s->msg = m->dset == DSET_NONE ? DCM_MSG_IDLE : DCM_MSG_DATA;
-	s->msgs += s->msg == DCM_MSG_IDLE;
+	if (s->msg == DCM_MSG_IDLE)
+		a->answer_next = 1;
 	return DCM_OK;
 }
 
@@ -94,7 +95,7 @@ static enum dcm_fault frag_end(struct dcm_assoc *a, struct dcm_stream *s)
 	if (s->ctl & PDV_COMMAND)
 		return command_end(a, s);
 	s->msg = DCM_MSG_IDLE;
-	s->msgs++;
+	a->answer_next = 1;
 	return DCM_OK;
 }
 

@@ -113,9 +113,6 @@ int dcm_feed(struct dcm_assoc *a, enum dcm_dir dir, const uint8_t *p, size_t n,
 	     struct dcm_verdict *v)
 {
 	enum dcm_fault f = DCM_OK;
-	const struct dcm_stream *s;
-	uint32_t msgs;
-	uint8_t rel_rq;
 	struct cur c;
 
 	memset(v, 0, sizeof(*v));
@@ -129,13 +126,11 @@ int dcm_feed(struct dcm_assoc *a, enum dcm_dir dir, const uint8_t *p, size_t n,
 	if (!n || !p || (dir != DCM_FROM_INITIATOR && dir != DCM_FROM_ACCEPTOR))
 		return -EINVAL;
 	a->detail[0] = '\0';
-	s = &a->dir[dir];
-	msgs = s->msgs;
-	rel_rq = s->rel_rq;
+	a->answer_next = 0;
 	cur_init(&c, p, n);
 	while (!f && cur_left(&c)) {
 		size_t before = c.off;
-		int data = is_data(s);
+		int data = is_data(&a->dir[dir]);
 
 		f = step(a, dir, &c, v);
 		if (!f && c.off == before)	/* cannot happen; never spin */
@@ -148,8 +143,6 @@ int dcm_feed(struct dcm_assoc *a, enum dcm_dir dir, const uint8_t *p, size_t n,
 	else if (holding(a, dir))
 		v->step = DCM_HOLD;
 	else
-		v->answer_next = a->state != DCM_ST_CLOSED &&
-				 (s->msgs != msgs || s->rel_rq != rel_rq ||
-				  v->event == DCM_EV_REQUESTED || v->event == DCM_EV_ACCEPTED);
+		v->answer_next = a->answer_next && a->state != DCM_ST_CLOSED;
 	return 0;
 }

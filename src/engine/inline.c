@@ -307,13 +307,8 @@ static int inl_loop(struct inl *l)
 		}
 		if (!ready && !timeout)
 			sched_yield();
-		if (p[P_NFQ].revents) {
-			int got = nfqueue_receive(l->q);
-
-			err = got < 0 ? got : 0;
-			if (got > 0 && eng_take_answer_due(l->eng) && spin_ns)
-				spin_until = inl_clock(CLOCK_MONOTONIC) + spin_ns;
-		}
+		if (p[P_NFQ].revents)
+			err = nfqueue_receive(l->q);
 		if (p[P_TIMER].revents)
 			inl_tick(l);
 		if (p[P_SIG].revents)
@@ -322,6 +317,9 @@ static int inl_loop(struct inl *l)
 		for (i = P__FIXED; i < n; i++)
 			if (p[i].revents && i - P__FIXED < inl_nfds)
 				inl_fds[i - P__FIXED].cb(inl_fds[i - P__FIXED].ctx);
+		/* whatever judged the packet: the queue, or the tick's release */
+		if (eng_take_answer_due(l->eng) && spin_ns)
+			spin_until = inl_clock(CLOCK_MONOTONIC) + spin_ns;
 	}
 	if (err)
 		fprintf(stderr, "scanwalld: queue %u: %s\n", l->o->queue, strerror(-err));

@@ -305,15 +305,13 @@ static int nfqueue_recv_one(struct nfqueue *q)
 
 int nfqueue_receive(struct nfqueue *q)
 {
-	uint64_t before = q->c.packets;
 	int err = 0;
 
 	for (unsigned i = 0; i < NFQUEUE_BATCH && !err; i++)
 		err = nfqueue_recv_one(q);
 	if (err == -EINTR || err == -EAGAIN)
 		err = 0;
-	err = nfqueue_flush(q) ?: err;
-	return err ?: (int)(q->c.packets - before);
+	return nfqueue_flush(q) ?: err;
 }
 
 /* Binds the queue and sets its parameters in one datagram, each message

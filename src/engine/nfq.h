@@ -34,8 +34,7 @@ void nfqueue_attach(struct nfqueue *q, struct eng *e);
 
 /* Receives what is ready (up to a batch), runs each packet through the
  * engine and sends the verdicts in one message. Never blocks; ENOBUFS is
- * counted, not returned. Returns the number of packets judged (0 when none
- * was waiting), or -errno on a socket failure. */
+ * counted, not returned. Returns 0 or -errno on a socket failure. */
 int nfqueue_receive(struct nfqueue *q);
 
 /* Queues a verdict for packet id (ENG_HOLD is ignored). ENG_SETTLE and

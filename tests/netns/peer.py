@@ -65,32 +65,6 @@ def assoc_rq(calling, called, contexts=((1, VERIFICATION, (IMPLICIT_LE,)),),
     return pdu(0x01, body)
 
 
-def c_echo_rq(msg_id, pc=1):
-    """A P-DATA-TF carrying a C-ECHO-RQ (PS3.7 9.3.5): one command PDV,
-    implicit VR little endian, as echoscu sends it."""
-    def elem(e, value):
-        return struct.pack("<HHI", 0, e, len(value)) + value
-    uid = VERIFICATION + b"\0" * (len(VERIFICATION) % 2)
-    cmd = (elem(0x0002, uid) + elem(0x0100, struct.pack("<H", 0x0030))
-           + elem(0x0110, struct.pack("<H", msg_id)) + elem(0x0800, struct.pack("<H", 0x0101)))
-    cmd = elem(0x0000, struct.pack("<I", len(cmd))) + cmd
-    return pdu(0x04, struct.pack(">IBB", len(cmd) + 2, pc, 0x03) + cmd)
-
-
-def dimse_status(body):
-    """The Status (0000,0900) of the command in a P-DATA-TF body whose
-    first PDV is a whole command (command and last bits set), or None."""
-    if len(body) < 6 or body[5] & 0x03 != 0x03:
-        return None
-    cmd, off = body[6:4 + struct.unpack(">I", body[:4])[0]], 0
-    while off + 8 <= len(cmd):
-        group, e, n = struct.unpack("<HHI", cmd[off:off + 8])
-        if (group, e) == (0, 0x0900) and n == 2 and off + 10 <= len(cmd):
-            return struct.unpack("<H", cmd[off + 8:off + 10])[0]
-        off += 8 + n
-    return None
-
-
 def malformed(variant):
     """Each is an RQ a careful acceptor must refuse."""
     good = assoc_rq("LAN_SCU", "SYMBIA")

@@ -388,27 +388,46 @@ static void test_data_ahead_and_skip(void **state)
 	pol_free(pol);
 }
 
-/* answer_next: what the other side answers at once, fed PDU by PDU.
- *
- *   I  RQ (all but its last byte)     held              0
- *   I  RQ (its last byte)             passed            1  the AC comes
- *   A  AC                                               1  a request comes
- *   I  C-STORE-RQ command, data set follows             0
- *   I  data set, first fragment                         0
- *   I  data set, last fragment                          1  the RSP comes
- *   A  C-STORE-RSP                                      1  (the next request)
- *   I  A-RELEASE-RQ                                     1  the RP comes
- *   A  A-RELEASE-RP                                     0
- */
-static void test_answer_next(void **state)
+/* One feed of a hint table: n bytes from off of pdu (n 0: the rest), and
+ * what its verdict must say. */
+struct hint_row {
+	enum dcm_dir dir;
+	const struct pb *pdu;
+	size_t off, n;
+	enum dcm_step step;
+	enum dcm_event event;
+	uint8_t answer_next;
+};
+
+/* Feeds the rows in order to one association under pol_full. */
+static void expect_hints(const struct hint_row *r, size_t rows)
 {
 	struct pol *pol = policy(pol_full);
 	struct dcm_pool *pool = dcm_pool_new(1, 1, 65536);
 	struct dcm_assoc *a = dcm_assoc_new(pool, pol_rule_at(pol, 0));
-	struct pb rq = { .n = 0 }, ac = { .n = 0 }, store = { .n = 0 };
-	struct pb first = { .n = 0 }, last = { .n = 0 }, rsp = { .n = 0 };
-	struct pb rel_rq = { .n = 0 }, rel_rp = { .n = 0 };
 	struct dcm_verdict v;
+	size_t i;
+
+	assert_non_null(a);
+	for (i = 0; i < rows; i++, r++) {
+		size_t n = r->n ? r->n : r->pdu->n - r->off;
+
+		assert_int_equal(dcm_feed(a, r->dir, r->pdu->b + r->off, n, &v), 0);
+		if (v.step != r->step || v.event != r->event || v.answer_next != r->answer_next)
+			fail_msg("row %zu: step %d event %d answer_next %d, expected %d %d %d", i,
+				 v.step, v.event, v.answer_next, r->step, r->event, r->answer_next);
+	}
+	dcm_assoc_free(pool, a);
+	dcm_pool_free(pool);
+	pol_free(pol);
+}
+
+/* answer_next: what the other side answers at once, fed PDU by PDU. */
+static void test_answer_next(void **state)
+{
+	struct pb rq = { .n = 0 }, ac = { .n = 0 }, store = { .n = 0 }, rsp = { .n = 0 };
+	struct pb first = { .n = 0 }, last = { .n = 0 };
+	struct pb rel_rq = { .n = 0 }, rel_rp = { .n = 0 };
 	uint8_t bytes[200];
 
 	memset(bytes, 0x5a, sizeof(bytes));
@@ -417,60 +436,45 @@ static void test_answer_next(void **state)
 	pb_pdata(&last, 3, 0x02, bytes, sizeof(bytes));
 	pb_small(&rel_rq, 0x05, 0, 0, 0);
 	pb_small(&rel_rp, 0x06, 0, 0, 0);
+	const struct hint_row rows[] = {
+		/* the RQ but its last byte: held, nothing passed */
+		{ I, &rq, 0, rq.n - 1, DCM_HOLD, DCM_EV_NONE, 0 },
+		/* its last byte: passed, the AC comes */
+		{ I, &rq, rq.n - 1, 1, DCM_PASS, DCM_EV_REQUESTED, 1 },
+		/* the AC: a request comes */
+		{ A, &ac, 0, 0, DCM_PASS, DCM_EV_ACCEPTED, 1 },
+		/* C-STORE-RQ command, a data set follows */
+		{ I, &store, 0, 0, DCM_PASS, DCM_EV_NONE, 0 },
+		/* the data set's first fragment, then its last: the RSP comes */
+		{ I, &first, 0, 0, DCM_PASS, DCM_EV_NONE, 0 },
+		{ I, &last, 0, 0, DCM_PASS, DCM_EV_NONE, 1 },
+		/* the C-STORE-RSP: the next request comes */
+		{ A, &rsp, 0, 0, DCM_PASS, DCM_EV_NONE, 1 },
+		/* A-RELEASE-RQ: the RP comes; the RP ends it all */
+		{ I, &rel_rq, 0, 0, DCM_PASS, DCM_EV_NONE, 1 },
+		{ A, &rel_rp, 0, 0, DCM_PASS, DCM_EV_RELEASED, 0 },
+	};
 
-	assert_non_null(a);
-	dcm_feed(a, I, rq.b, rq.n - 1, &v);
-	assert_int_equal(v.step, DCM_HOLD);
-	assert_int_equal(v.answer_next, 0);
-	dcm_feed(a, I, rq.b + rq.n - 1, 1, &v);
-	assert_int_equal(v.step, DCM_PASS);
-	assert_int_equal(v.answer_next, 1);
-	dcm_feed(a, A, ac.b, ac.n, &v);
-	assert_int_equal(v.answer_next, 1);
-	dcm_feed(a, I, store.b, store.n, &v);
-	assert_int_equal(v.step, DCM_PASS);
-	assert_int_equal(v.answer_next, 0);
-	dcm_feed(a, I, first.b, first.n, &v);
-	assert_int_equal(v.answer_next, 0);
-	dcm_feed(a, I, last.b, last.n, &v);
-	assert_int_equal(v.answer_next, 1);
-	dcm_feed(a, A, rsp.b, rsp.n, &v);
-	assert_int_equal(v.step, DCM_PASS);
-	assert_int_equal(v.answer_next, 1);
-	dcm_feed(a, I, rel_rq.b, rel_rq.n, &v);
-	assert_int_equal(v.answer_next, 1);
-	dcm_feed(a, A, rel_rp.b, rel_rp.n, &v);
-	assert_int_equal(v.event, DCM_EV_RELEASED);
-	assert_int_equal(v.answer_next, 0);
-	dcm_assoc_free(pool, a);
-	dcm_pool_free(pool);
-	pol_free(pol);
+	expect_hints(rows, sizeof(rows) / sizeof(rows[0]));
 }
 
 /* A feed that completes a message and then starts a PDU that is held
  * carries no hint: nothing of what it holds has passed yet. */
 static void test_answer_next_not_when_held(void **state)
 {
-	struct pol *pol = policy(pol_full);
-	struct dcm_pool *pool = dcm_pool_new(1, 1, 65536);
-	struct dcm_assoc *a = dcm_assoc_new(pool, pol_rule_at(pol, 0));
 	struct pb rq = { .n = 0 }, ac = { .n = 0 }, echo = { .n = 0 };
-	struct dcm_verdict v;
 
 	pb_echo_rq(&rq);
 	pb_echo_ac(&ac);
 	pb_echo_cmd(&echo, 0x0030);
 	pb_u8(&echo, 0x01);		/* and the first byte of an RQ */
-	assert_non_null(a);
-	dcm_feed(a, I, rq.b, rq.n, &v);
-	dcm_feed(a, A, ac.b, ac.n, &v);
-	assert_int_equal(v.answer_next, 1);
-	dcm_feed(a, I, echo.b, echo.n, &v);
-	assert_int_equal(v.step, DCM_HOLD);
-	assert_int_equal(v.answer_next, 0);
-	dcm_assoc_free(pool, a);
-	dcm_pool_free(pool);
-	pol_free(pol);
+	const struct hint_row rows[] = {
+		{ I, &rq, 0, 0, DCM_PASS, DCM_EV_REQUESTED, 1 },
+		{ A, &ac, 0, 0, DCM_PASS, DCM_EV_ACCEPTED, 1 },
+		{ I, &echo, 0, 0, DCM_HOLD, DCM_EV_NONE, 0 },
+	};
+
+	expect_hints(rows, sizeof(rows) / sizeof(rows[0]));
 }
 
 /* A UID with one trailing pad byte (NUL or space) is tolerated. */
