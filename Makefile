@@ -60,7 +60,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all deps check unit policy-test replay-test bundle-test console-test mgmt-test netns-test fuzz-smoke demo fuzz bench \
+.PHONY: all deps check unit policy-test replay-test bundle-test console-test mgmt-test netns-test attack-test stacks-test fuzz-smoke demo fuzz bench \
 	menuconfig defconfig savedefconfig clean
 .DEFAULT_GOAL := all
 
@@ -137,7 +137,7 @@ check:
 	$(Q)rm -f build/test-results.txt
 	$(Q)$(MAKE) --no-print-directory BUILD=build/san SAN=address,undefined unit
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(MAKE) --no-print-directory policy-test replay-test bundle-test console-test mgmt-test netns-test fuzz-smoke
+	$(Q)$(MAKE) --no-print-directory policy-test replay-test bundle-test console-test mgmt-test netns-test attack-test stacks-test fuzz-smoke
 	$(Q)$(MAKE) --no-print-directory qemu-test || \
 		echo "FAIL qemu-test: the image did not build or boot" >>build/test-results.txt
 	$(Q)scripts/summary.sh
@@ -168,6 +168,14 @@ fuzz-smoke:
 
 netns-test: $(PROGS) $(BUILD)/tests/netns-reorder
 	$(Q)tests/netns/run.sh $(BUILD)
+
+# the box under loss and attack (issue #15): floods, stalls, crafted segments
+attack-test: $(PROGS) $(BUILD)/tests/netns-reorder
+	$(Q)tests/attack/run.sh $(BUILD)
+
+# the box between DICOM stacks other than dcmtk (Orthanc, GDCM, dcmjs-dimse, nmap)
+stacks-test: $(PROGS)
+	$(Q)tests/stacks/run.sh $(BUILD)
 
 demo: all
 	$(Q)scripts/deps.sh test

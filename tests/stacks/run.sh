@@ -1,0 +1,5 @@
+#!/bin/bash
+# tests/stacks/run.sh BUILD: every tests/stacks/test_*.sh through the netns runner
+# (namespaces of their own, a timeout each, leftovers removed).
+here=$(cd "$(dirname "$0")" && pwd)
+exec "$here/../netns/run.sh" "${1:-build}" "$here"
