@@ -91,6 +91,9 @@ void eng_cfg_default(struct eng_cfg *cfg);
  * is freed once no flow refers to it. Live flows are judged again under
  * the new policy (docs/engine.md says how). Returns 0 or -errno. */
 int eng_set_policy(struct eng *e, struct pol *pol);
+/* 0 when eng_set_policy() would find room for one more policy, -EBUSY
+ * while every generation is held by transfers under older ones. */
+int eng_policy_room(const struct eng *e);
 const struct pol *eng_policy(const struct eng *e);
 
 /* Decide one packet. *v is always set; ENG_HOLD means the verdict comes

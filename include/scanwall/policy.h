@@ -60,6 +60,10 @@ bool pol_ae_allowed(const struct pol_rule *r, enum pol_side side, const char *ti
  * -ENOENT. uid need not be NUL-terminated. */
 int pol_sop_lookup(const struct pol_rule *r, const char *uid, size_t len,
 		   uint16_t *sop_id, uint32_t *dimse);
+/* At most this many addresses over all `device`s: the kernel ruleset's
+ * ARP rules hold that many (RULESET_DEVICES_MAX). */
+#define POL_DEVICE_ADDRS_MAX 64u
+
 /* Every address (prefix) of every `device`, for the kernel's ARP/ND rules. */
 int pol_foreach_device(const struct pol *pol,
 		       int (*cb)(void *ctx, uint8_t af, const uint8_t *addr, unsigned prefix),

@@ -23,10 +23,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/apply.h"
 #include "engine/control.h"
 #include "engine/nfq.h"
 #include "scanwall/dicom.h"
-#include "scanwall/digest.h"
 #include "scanwall/engine.h"
 #include "scanwall/evlog.h"
 #include "scanwall/fileio.h"
@@ -56,7 +56,6 @@ struct control {
 	char *policy_path;
 	int lfd, epfd;
 	uint64_t start_ns;
-	char sha256[65];		/* of the policy in force, "" unknown */
 	struct ctl_client cl[CTL_CLIENTS];
 };
 
@@ -101,23 +100,11 @@ static int ctl_error(FILE *out, const char *msg, int err)
 	return err;
 }
 
-static void ctl_hash_policy_file(struct control *c)
+/* Of the text of the policy in force, NULL when unknown. */
+static const char *ctl_sha256(const struct control *c)
 {
-	char *text;
-	size_t len;
-
-	c->sha256[0] = 0;
-	if (c->policy_path && sw_read_file(c->policy_path, CTL_POLICY_MAX, &text, &len) == 0) {
-		sw_sha256_hex(text, len, c->sha256);
-		free(text);
-	}
+	return c->env.apply && c->env.apply->sha256[0] ? c->env.apply->sha256 : NULL;
 }
-
-void control_set_policy_text(struct control *c, const void *text, size_t len)
-{
-	sw_sha256_hex(text, len, c->sha256);
-}
-
 
 /* --- commands ------------------------------------------------------------ */
 
@@ -136,7 +123,7 @@ static void ctl_policy_obj(struct control *c, FILE *out)
 	fputs("{\"path\":", out);
 	json_fput_str(out, c->policy_path);
 	fputs(",\"sha256\":", out);
-	json_fput_str(out, c->sha256[0] ? c->sha256 : NULL);
+	json_fput_str(out, ctl_sha256(c));
 	if (pol) {
 		fprintf(out, ",\"rules\":%u,\"default\":\"%s\"", pol_rule_count(pol),
 			ctl_action_names[pol_default_action(pol)]);
@@ -404,80 +391,45 @@ static void ctl_reload_event(struct control *c, const char *what)
 	evlog_write(c->env.evlog, &ev, ctl_now(CLOCK_MONOTONIC));
 }
 
-/* Parses into a memstream so every error can be answered, not only the
- * first; the engine only ever sees a policy that compiled whole. */
-static struct pol *ctl_parse_policy(struct control *c, const char *text, size_t len,
-				    FILE *out)
-{
-	char *diag = NULL;
-	size_t dlen = 0;
-	FILE *dfp = open_memstream(&diag, &dlen);
-	struct pol *pol;
-
-	pol = pol_parse(c->policy_path, text, len, dfp);
-	if (dfp)
-		fclose(dfp);
-	if (!pol) {
-		fputs("{\"ok\":false,\"errors\":", out);
-		ctl_errors_arr(diag, out);
-		fputs(",\"policy\":", out);
-		ctl_policy_obj(c, out);
-		fputs("}\n", out);
-		ctl_reload_event(c, "policy reload refused: errors, old policy kept");
-	}
-	free(diag);
-	return pol;
-}
-
-static int ctl_install(struct control *c, struct pol *pol, const char *hash, FILE *out)
-{
-	char msg[128];
-	int err;
-
-	err = eng_set_policy(c->env.eng, pol);
-	if (err) {
-		pol_free(pol);
-		return ctl_error(out, "engine refused the policy", err);
-	}
-	memcpy(c->sha256, hash, sizeof(c->sha256));
-	if (c->env.on_reload) {
-		err = c->env.on_reload(c->env.ctx, eng_policy(c->env.eng));
-		if (err)
-			return ctl_error(out, "policy in force, but the datapath update failed",
-					 err);
-	}
-	snprintf(msg, sizeof(msg), "policy reloaded, sha256 %.16s", c->sha256);
-	ctl_reload_event(c, msg);
-	fputs("{\"ok\":true,\"policy\":", out);
-	ctl_policy_obj(c, out);
-	fputs("}\n", out);
-	return 0;
-}
-
+/* policy_apply() into a memstream, so that every error is answered, not
+ * only the first; the engine only ever sees a policy that compiled whole
+ * and whose ruleset the kernel took. */
 static int cmd_reload(struct control *c, int argc, char **argv, FILE *out)
 {
-	char hash[65], *text = NULL;
-	struct pol *pol;
-	size_t len;
-	int err;
-
 	const char *locked = c->env.reload_locked ? c->env.reload_locked(c->env.ext_ctx) : NULL;
+	char msg[128], *text = NULL, *diag = NULL;
+	size_t len, dlen = 0;
+	FILE *dfp;
+	int err;
 
 	if (locked)
 		return ctl_error(out, locked, -EPERM);
-	if (!c->policy_path)
+	if (!c->policy_path || !c->env.apply)
 		return ctl_error(out, "no policy file", -ENOENT);
-	/* Hash exactly the bytes parsed, so `status` names what is in force
-	 * even if the file changes again while we read it. */
 	err = sw_read_file(c->policy_path, CTL_POLICY_MAX, &text, &len);
 	if (err)
 		return ctl_error(out, strerror(-err), err);
-	sw_sha256_hex(text, len, hash);
-	pol = ctl_parse_policy(c, text, len, out);
+	dfp = open_memstream(&diag, &dlen);
+	err = dfp ? policy_apply(c->env.apply, c->policy_path, text, len, dfp) : -ENOMEM;
+	if (dfp)
+		fclose(dfp);
 	free(text);
-	if (!pol)
-		return -EINVAL;
-	return ctl_install(c, pol, hash, out);
+	fprintf(out, "{\"ok\":%s", err ? "false" : "true");
+	if (err) {
+		fputs(",\"errors\":", out);
+		ctl_errors_arr(diag ? diag : strerror(-err), out);
+	}
+	fputs(",\"policy\":", out);
+	ctl_policy_obj(c, out);
+	fputs("}\n", out);
+	free(diag);
+	if (err)
+		snprintf(msg, sizeof(msg), "policy reload refused: %s, old policy kept",
+			 err == -EINVAL ? "errors" : strerror(-err));
+	else
+		snprintf(msg, sizeof(msg), "policy reloaded, sha256 %.16s", ctl_sha256(c));
+	ctl_reload_event(c, msg);
+	return err;
 }
 
 /* The policy in force, normalized (the management plane's GET /policy). */
@@ -496,7 +448,7 @@ static int cmd_policy(struct control *c, int argc, char **argv, FILE *out)
 	pol_print(pol, mem);
 	fclose(mem);
 	fputs("{\"sha256\":", out);
-	json_fput_str(out, c->sha256);
+	json_fput_str(out, ctl_sha256(c));
 	fputs(",\"text\":", out);
 	json_fput_str(out, text ? text : "");
 	fputs("}\n", out);
@@ -860,7 +812,6 @@ struct control *control_open(const char *path, const struct control_env *env)
 	if (err)
 		goto out_free;
 	c->start_ns = ctl_now(CLOCK_MONOTONIC);
-	ctl_hash_policy_file(c);
 	return c;
 
 out_free:

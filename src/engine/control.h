@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+struct apply;
 struct eng;
 struct evlog;
 struct nfqueue_counters;
@@ -23,10 +24,9 @@ struct control_env {
 	struct evlog *evlog;		/* may be NULL: `events` then answers none */
 	const char *policy_path;	/* what `reload` parses again */
 	const char *version;		/* NULL: the build's */
-	/* Called after `reload` put a new policy in force (the datapath
-	 * installs the device's ARP/ND rules again). May be NULL. Returns 0
-	 * or -errno; an error is reported to the client, the policy stays. */
-	int (*on_reload)(void *ctx, const struct pol *pol);
+	/* The apply path (engine/apply.h): `reload` goes through it, and
+	 * `status` and `policy` name its SHA-256. NULL: `reload` refuses. */
+	struct apply *apply;
 	void *ctx;
 	uid_t extra_uid;		/* a uid allowed besides root; (uid_t)-1: none */
 	/* Commands other modules add (the bundle store's `bundle ...`),
@@ -52,16 +52,12 @@ struct control_cmd {
 struct control;
 
 /* Binds path (replacing a stale socket, never another kind of file), mode
- * 0600. Computes the SHA-256 of the policy file as it is now: call it
- * right after loading the policy. NULL and errno. */
+ * 0600. NULL and errno. */
 struct control *control_open(const char *path, const struct control_env *env);
 /* Closes every client and removes the socket. */
 void control_close(struct control *c);
 
 int control_fd(const struct control *c);
-/* The policy in force now came from text (a bundle): `status` and
- * `policy` name its SHA-256. */
-void control_set_policy_text(struct control *c, const void *text, size_t len);
 /* Accepts, reads and answers whatever is ready; never blocks. */
 void control_handle(struct control *c);
 

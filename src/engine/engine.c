@@ -143,6 +143,14 @@ int eng_set_policy(struct eng *e, struct pol *pol)
 	return 0;
 }
 
+int eng_policy_room(const struct eng *e)
+{
+	for (unsigned g = 0; g < ENG_GENS; g++)
+		if (!e->gen[g].pol && !e->gen[g].refs)
+			return 0;
+	return -EBUSY;
+}
+
 const struct pol *eng_policy(const struct eng *e)
 {
 	return e->gen[e->cur].pol;

@@ -25,6 +25,7 @@
 #include "scanwall/evlog.h"
 #include "scanwall/fileio.h"
 #include "scanwall/policy.h"
+#include "engine/apply.h"
 #include "engine/bundlectl.h"
 #include "engine/control.h"
 #include "engine/inject.h"
@@ -49,8 +50,7 @@ struct inl {
 	struct evlog *log;
 	struct control *ctl;
 	struct bundlectl *bundle;	/* NULL without a state directory */
-	struct ruleset_cfg rs;
-	int up;				/* the ruleset is installed */
+	struct apply ap;		/* every policy change goes through it */
 	int tfd, sfd;
 	int stop;
 };
@@ -127,77 +127,46 @@ static void inl_system(struct inl *l, const char *what)
 	inl_event(l, &ev);
 }
 
-/* --- ruleset -------------------------------------------------------------- */
+/* --- the policy ------------------------------------------------------------ */
 
-static int inl_device(void *ctx, uint8_t af, const uint8_t *addr, unsigned prefix)
+static int inl_rs_check(void *ctx, const struct ruleset_cfg *rs)
 {
-	struct ruleset_cfg *c = ctx;
-	struct ruleset_addr *a;
-
-	if (c->n_devices == RULESET_DEVICES_MAX)
-		return -E2BIG;
-	a = &c->devices[c->n_devices++];
-	a->af = af;
-	memcpy(a->addr, addr, af == 4 ? 4 : 16);
-	a->prefix = (uint8_t)prefix;
-	return 0;
+	return ruleset_check(rs);
 }
 
-/* Also control_env.on_reload: the ARP rules follow the policy's devices. */
-static int inl_install(void *ctx, const struct pol *pol)
+static int inl_rs_install(void *ctx, const struct ruleset_cfg *rs)
+{
+	return ruleset_install(rs);
+}
+
+static void inl_flush(void *ctx)
 {
 	struct inl *l = ctx;
-	int err;
 
-	l->rs.n_devices = 0;
-	err = pol_foreach_device(pol, inl_device, &l->rs);
-	if (err) {
-		fprintf(stderr, "scanwalld: more than %u device addresses\n", RULESET_DEVICES_MAX);
-		return err;
-	}
-	return ruleset_install(&l->rs);
+	if (l->q)
+		nfqueue_flush(l->q);
 }
 
-/* A new policy text, from a bundle or from the --policy file: compiled
- * (errors to diag), swapped in, and `status` and the datapath brought
- * along. *in_force says whether it replaced the old one; the policy in
- * force stays when the text is bad. */
-static int inl_take_policy(struct inl *l, const char *name, const char *text, size_t len,
-			   FILE *diag, bool *in_force)
-{
-	struct pol *pol = pol_parse(name, text, len, diag);
-	int err;
+static const struct apply_datapath inl_datapath = {
+	.check = inl_rs_check, .install = inl_rs_install, .flush = inl_flush,
+};
 
-	*in_force = false;
-	if (!pol)
-		return -EINVAL;
-	err = eng_set_policy(l->eng, pol);
-	if (err) {
-		pol_free(pol);
-		return err;
-	}
-	*in_force = true;
-	if (l->ctl)
-		control_set_policy_text(l->ctl, text, len);
-	if (!l->up)
-		return 0;
-	/* The engine has just revoked flows the new policy refuses. */
-	nfqueue_flush(l->q);
-	return inl_install(l, eng_policy(l->eng));
-}
-
-/* The bundle store's apply hook. */
+/* The bundle store's apply hook: the same policy_apply() as a reload, its
+ * reason in errbuf. */
 static int inl_apply(void *ctx, const char *text, size_t len, char *errbuf, size_t errlen)
 {
 	struct inl *l = ctx;
 	FILE *diag = fmemopen(errbuf, errlen, "w");
-	bool in_force;
-	int err = inl_take_policy(l, "bundle:policy", text, len, diag, &in_force);
+	int err = policy_apply(&l->ap, "bundle:policy", text, len, diag);
+	size_t n;
 
 	if (diag)
 		fclose(diag);
-	if (err && err != -EINVAL && !in_force)
-		snprintf(errbuf, errlen, "engine: %s", strerror(-err));
+	/* one line in the answer's detail */
+	for (n = strnlen(errbuf, errlen); n && errbuf[n - 1] == '\n'; n--)
+		errbuf[n - 1] = 0;
+	for (char *nl; (nl = memchr(errbuf, '\n', n)); )
+		*nl = ' ';
 	return err;
 }
 
@@ -206,7 +175,6 @@ static int inl_apply(void *ctx, const char *text, size_t len, char *errbuf, size
 static void inl_reload(struct inl *l)
 {
 	const char *locked = l->bundle ? bundlectl_reload_locked(l->bundle) : NULL;
-	bool in_force = false;
 	char *text = NULL;
 	size_t len = 0;
 	int err;
@@ -218,11 +186,9 @@ static void inl_reload(struct inl *l)
 	}
 	err = sw_read_file(l->o->policy, INL_POLICY_MAX, &text, &len);
 	if (!err)
-		err = inl_take_policy(l, l->o->policy, text, len, stderr, &in_force);
+		err = policy_apply(&l->ap, l->o->policy, text, len, stderr);
 	free(text);
-	if (in_force) {
-		if (err)
-			fprintf(stderr, "scanwalld: reload: datapath update: %s\n", strerror(-err));
+	if (!err) {
 		inl_system(l, "reload");
 		return;
 	}
@@ -360,13 +326,10 @@ static int inl_control(struct inl *l)
 {
 	struct control_env env = {
 		.eng = l->eng, .evlog = l->log, .policy_path = l->o->policy,
-		.version = l->o->version, .on_reload = inl_install, .ctx = l,
+		.version = l->o->version, .apply = &l->ap, .ctx = l,
 		.queue = inl_queue_counters,
 		.extra_uid = l->o->control_uid < 0 ? (uid_t)-1 : (uid_t)l->o->control_uid,
 	};
-	const uint8_t *text;
-	size_t len;
-
 	if (!l->o->control)
 		return 0;
 	if (l->bundle) {
@@ -380,8 +343,6 @@ static int inl_control(struct inl *l)
 		fprintf(stderr, "scanwalld: %s: %s\n", l->o->control, strerror(errno));
 		return -errno;
 	}
-	if (l->bundle && bundlectl_current_policy(l->bundle, &text, &len) == 0)
-		control_set_policy_text(l->ctl, text, len);
 	return inline_add_fd(control_fd(l->ctl), inl_ctl, l);
 }
 
@@ -419,26 +380,28 @@ static int inl_bundle(struct inl *l)
 
 static int inl_engine(struct inl *l)
 {
+	struct ruleset_cfg base;
 	struct eng_cfg cfg;
-	struct pol *pol;
+	char *text = NULL;
+	size_t len = 0;
 	int err;
 
 	eng_cfg_default(&cfg);
 	l->eng = eng_new(&cfg, &inl_ops, l);
 	if (!l->eng)
 		return -errno;
+	ruleset_cfg_default(&base);
+	base.queue = l->o->queue;
+	apply_init(&l->ap, l->eng, &base, &inl_datapath, l);
 	err = inl_bundle(l);
 	if (err != -ENOENT)
 		return err;
-	pol = pol_load(l->o->policy, stderr);
-	if (!pol) {
-		err = -errno;
-		fprintf(stderr, "scanwalld: %s: %s; not starting\n", l->o->policy, strerror(errno));
-		return err;
-	}
-	err = eng_set_policy(l->eng, pol);
+	err = sw_read_file(l->o->policy, INL_POLICY_MAX, &text, &len);
+	if (!err)
+		err = policy_apply(&l->ap, l->o->policy, text, len, stderr);
+	free(text);
 	if (err)
-		pol_free(pol);
+		fprintf(stderr, "scanwalld: %s: %s; not starting\n", l->o->policy, strerror(-err));
 	return err;
 }
 
@@ -462,10 +425,7 @@ static int inl_start(struct inl *l)
 		return err;
 	}
 	nfqueue_attach(l->q, l->eng);
-	ruleset_cfg_default(&l->rs);
-	l->rs.queue = l->o->queue;
-	err = inl_install(l, eng_policy(l->eng));
-	l->up = !err;
+	err = apply_up(&l->ap);
 	if (!err)
 		err = inl_control(l);
 	return err ?: inl_fds_open(l);

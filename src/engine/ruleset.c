@@ -535,3 +535,21 @@ int ruleset_flush(void)
 	err = rs_xt_remove();
 	return rs_run_doc(rs_nft_load, &c, RULESET_DOC_NFT_FLUSH, RULESET_DOC__COUNT, 0) ?: err;
 }
+
+int ruleset_check(const struct ruleset_cfg *cfg)
+{
+	char *buf = malloc(RS_DOC_MAX);
+	int err = buf ? 0 : -ENOMEM;
+
+	/* Every document an install may load must render... */
+	for (int d = 0; d < RULESET_DOC__COUNT && !err; d++)
+		err = ruleset_render(cfg, (enum ruleset_doc)d, buf, RS_DOC_MAX) < 0 ? -ENOSPC : 0;
+	free(buf);
+	/* ...and the kernel must take the tables it judges with (check mode:
+	 * run in the kernel and aborted). The queue statement is left out:
+	 * not every kernel has it, and it does not depend on the policy. */
+	if (!err)
+		err = rs_run_doc(rs_nft_check, cfg, RULESET_DOC_NFT_INET_XT, RULESET_DOC_NFT_BRIDGE,
+				 RS_QUIET);
+	return err;
+}

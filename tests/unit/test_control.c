@@ -23,6 +23,7 @@
 #include <mbedtls/sha256.h>
 #include <mbedtls/version.h>
 
+#include "engine/apply.h"
 #include "engine/control.h"
 #include "scanwall/ctlclient.h"
 #include "scanwall/engine.h"
@@ -53,7 +54,9 @@ struct fx {
 	struct eng *eng;
 	struct evlog *log;
 	struct control *ctl;
-	int reloads;
+	struct apply ap;
+	int reloads;		/* ruleset installs */
+	int install_err;	/* what the next install returns */
 };
 
 static void noop_release(void *ctx, uint32_t id, enum eng_verdict v) {}
@@ -64,13 +67,15 @@ static const struct eng_ops ops = {
 	.release = noop_release, .inject = noop_inject, .event = noop_event,
 };
 
-static int on_reload(void *ctx, const struct pol *pol)
+static int fake_install(void *ctx, const struct ruleset_cfg *rs)
 {
 	struct fx *f = ctx;
 
 	f->reloads++;
-	return pol ? 0 : -EINVAL;
+	return f->install_err;
 }
+
+static const struct apply_datapath fake_dp = { .install = fake_install };
 
 static void write_file(const char *path, const char *text)
 {
@@ -99,7 +104,7 @@ static int setup(void **state)
 	struct fx *f = calloc(1, sizeof(*f));
 	struct eng_cfg cfg;
 	struct evlog_cfg lcfg;
-	struct pol *pol;
+	struct ruleset_cfg base;
 
 	assert_non_null(f);
 	strcpy(f->dir, "/tmp/test_control.XXXXXX");
@@ -114,9 +119,11 @@ static int setup(void **state)
 	cfg.rq_bufs = 4;
 	f->eng = eng_new(&cfg, &ops, f);
 	assert_non_null(f->eng);
-	pol = pol_load(f->policy, stderr);
-	assert_non_null(pol);
-	assert_int_equal(eng_set_policy(f->eng, pol), 0);
+	ruleset_cfg_default(&base);
+	apply_init(&f->ap, f->eng, &base, &fake_dp, f);
+	assert_int_equal(policy_apply(&f->ap, f->policy, policy_ok, strlen(policy_ok), stderr), 0);
+	assert_int_equal(apply_up(&f->ap), 0);
+	f->reloads = 0;
 
 	evlog_cfg_default(&lcfg);
 	lcfg.rate = 0;
@@ -128,7 +135,7 @@ static int setup(void **state)
 		.evlog = f->log,
 		.policy_path = f->policy,
 		.version = "test",
-		.on_reload = on_reload,
+		.apply = &f->ap,
 		.ctx = f,
 		.extra_uid = (uid_t)-1,
 	};
@@ -267,7 +274,17 @@ static void test_reload(void **state)
 	assert_int_equal(f->reloads, 0);
 	expect(f, "events", 0, "policy reload refused");
 
+	/* The kernel refuses the ruleset: the engine keeps the old policy. */
 	write_file(f->policy, policy_v2);
+	f->install_err = -EIO;
+	expect(f, "reload", -EIO, "\"errors\":[\"ruleset: install failed");
+	assert_int_equal(f->reloads, 1);
+	assert_ptr_equal(eng_policy(f->eng), before);
+	expect(f, "status", 0, needle);
+	expect(f, "status", 0, "\"rules\":2,\"default\":\"block\"");
+	f->install_err = 0;
+	f->reloads = 0;
+
 	sha256_hex(policy_v2, hex);
 	snprintf(needle, sizeof(needle), "\"sha256\":\"%s\"", hex);
 	expect(f, "reload", 0, "{\"ok\":true");
