@@ -40,9 +40,12 @@
 #define CTL_POLICY_MAX (1u << 20)
 #define CTL_FLOWS_MAX 10000
 #define CTL_LISTENER UINT32_MAX
+#define CTL_IDLE_MS 1000	/* a client silent this long may lose its slot */
 
 struct ctl_client {
 	int fd;				/* -1: free slot */
+	int upload;			/* a file passed with SCM_RIGHTS, -1: none */
+	uint64_t last_ns;		/* last sign of life (CLOCK_MONOTONIC) */
 	bool eof;			/* the peer will send no more */
 	size_t inlen;
 	char in[CTL_LINE_MAX];
@@ -263,7 +266,8 @@ static const char *ctl_ipproto_name(uint8_t proto)
 
 struct ctl_flows {
 	FILE *out;
-	unsigned n;
+	uint64_t skip;		/* flows before the page */
+	unsigned n, max;
 };
 
 static int ctl_flow_cb(void *ctx, const struct eng_flow_info *f)
@@ -271,7 +275,11 @@ static int ctl_flow_cb(void *ctx, const struct eng_flow_info *f)
 	struct ctl_flows *fl = ctx;
 	char a[64];
 
-	if (fl->n >= CTL_FLOWS_MAX)
+	if (fl->skip) {
+		fl->skip--;
+		return 0;
+	}
+	if (fl->n >= fl->max)
 		return 1;
 	fprintf(fl->out, "%s{\"proto\":\"%s\",\"src\":", fl->n ? "," : "",
 		ctl_ipproto_name(f->key.proto));
@@ -296,14 +304,37 @@ static int ctl_flow_cb(void *ctx, const struct eng_flow_info *f)
 	return 0;
 }
 
+static int ctl_parse_u64(const char *s, uint64_t *v);
+
+/* `flows [from N] [count M]`: one page, so that no answer (and no turn of
+ * the loop that builds it) grows with the table. Pages follow the table's
+ * order; a flow that comes or goes between two pages may be missed or
+ * listed twice. */
 static int cmd_flows(struct control *c, int argc, char **argv, FILE *out)
 {
-	struct ctl_flows fl = { .out = out };
+	struct ctl_flows fl = { .out = out, .max = CTL_FLOWS_MAX };
+	uint64_t from = 0, v;
 	int stopped;
 
+	for (int i = 1; i < argc; i += 2) {
+		if (i + 1 == argc || ctl_parse_u64(argv[i + 1], &v) ||
+		    (strcmp(argv[i], "from") && strcmp(argv[i], "count")) ||
+		    (!strcmp(argv[i], "count") && (v == 0 || v > CTL_FLOWS_MAX)))
+			return ctl_error(out, "usage: flows [from N] [count 1..10000]", -EINVAL);
+		if (!strcmp(argv[i], "from"))
+			from = v;
+		else
+			fl.max = (unsigned)v;
+	}
+	fl.skip = from;
 	fputs("{\"flows\":[", out);
 	stopped = eng_foreach_flow(c->env.eng, ctl_flow_cb, &fl);
-	fprintf(out, "],\"count\":%u,\"truncated\":%s}\n", fl.n, stopped ? "true" : "false");
+	fprintf(out, "],\"count\":%u,\"from\":%" PRIu64 ",\"next\":", fl.n, from);
+	if (stopped)
+		fprintf(out, "%" PRIu64, from + fl.n);
+	else
+		fputs("null", out);
+	fprintf(out, ",\"truncated\":%s}\n", stopped ? "true" : "false");
 	return 0;
 }
 
@@ -465,7 +496,7 @@ static const struct ctl_cmd {
 } ctl_cmds[] = {
 	{ "status", cmd_status, "status" },
 	{ "counters", cmd_counters, "counters" },
-	{ "flows", cmd_flows, "flows" },
+	{ "flows", cmd_flows, "flows [from N] [count M]" },
 	{ "events", cmd_events, "events [since N]" },
 	{ "reload", cmd_reload, "reload" },
 	{ "policy", cmd_policy, "policy" },
@@ -533,6 +564,11 @@ static int cmd_event(struct control *c, const char *text, FILE *out)
 
 int control_exec(struct control *c, const char *line, FILE *out)
 {
+	return control_exec_fd(c, line, -1, out);
+}
+
+int control_exec_fd(struct control *c, const char *line, int upload, FILE *out)
+{
 	char buf[CTL_LINE_MAX], *argv[CTL_ARGS];
 	int argc;
 
@@ -552,7 +588,7 @@ int control_exec(struct control *c, const char *line, FILE *out)
 	}
 	for (unsigned i = 0; i < c->env.n_ext; i++) {
 		if (strcmp(argv[0], c->env.ext[i].name) == 0)
-			return c->env.ext[i].run(c->env.ext_ctx, argc, argv, out);
+			return c->env.ext[i].run(c->env.ext_ctx, argc, argv, upload, out);
 	}
 	return ctl_error(out, "unknown command (try help)", -ENOENT);
 }
@@ -563,8 +599,10 @@ static void ctl_drop(struct control *c, struct ctl_client *cl)
 {
 	epoll_ctl(c->epfd, EPOLL_CTL_DEL, cl->fd, NULL);
 	close(cl->fd);
+	if (cl->upload >= 0)
+		close(cl->upload);
 	free(cl->out);
-	*cl = (struct ctl_client){ .fd = -1 };
+	*cl = (struct ctl_client){ .fd = -1, .upload = -1 };
 }
 
 static int ctl_watch(struct control *c, struct ctl_client *cl, uint32_t events, int op)
@@ -591,6 +629,7 @@ static int ctl_flush(struct control *c, struct ctl_client *cl)
 		if (w <= 0)
 			return w < 0 ? -errno : -EPIPE;
 		cl->outoff += (size_t)w;
+		cl->last_ns = ctl_now(CLOCK_MONOTONIC);
 	}
 	free(cl->out);
 	cl->out = NULL;
@@ -608,7 +647,11 @@ static int ctl_run_line(struct control *c, struct ctl_client *cl, char *nl)
 	out = open_memstream(&cl->out, &cl->outlen);
 	if (!out)
 		return -ENOMEM;
-	control_exec(c, cl->in, out);
+	control_exec_fd(c, cl->in, cl->upload, out);
+	/* a passed file goes with the line it came with, used or not */
+	if (cl->upload >= 0)
+		close(cl->upload);
+	cl->upload = -1;
 	if (fclose(out))
 		return -ENOMEM;
 	memmove(cl->in, cl->in + used, cl->inlen - used);
@@ -643,13 +686,37 @@ static void ctl_eof(struct ctl_client *cl)
 		cl->in[cl->inlen++] = '\n';
 }
 
+/* Keeps the one descriptor a client may pass with a line (SCM_RIGHTS:
+ * `bundle install`); any more are closed. */
+static void ctl_take_fds(struct ctl_client *cl, struct msghdr *mh)
+{
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		size_t n;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (cl->upload >= 0)
+				close(cl->upload);
+			cl->upload = fd;
+		}
+	}
+}
+
 static int ctl_read(struct control *c, struct ctl_client *cl)
 {
+	char cbuf[CMSG_SPACE(2 * sizeof(int))];
 	int ret;
 
 	while (!cl->eof && !cl->out && cl->inlen < sizeof(cl->in)) {
-		ssize_t r = recv(cl->fd, cl->in + cl->inlen, sizeof(cl->in) - cl->inlen,
-				 MSG_DONTWAIT);
+		struct iovec iov = { cl->in + cl->inlen, sizeof(cl->in) - cl->inlen };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+				     .msg_controllen = sizeof(cbuf) };
+		ssize_t r = recvmsg(cl->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -657,6 +724,8 @@ static int ctl_read(struct control *c, struct ctl_client *cl)
 			break;
 		if (r < 0)
 			return -errno;
+		ctl_take_fds(cl, &mh);
+		cl->last_ns = ctl_now(CLOCK_MONOTONIC);
 		cl->inlen += (size_t)r;
 		if (r == 0)
 			ctl_eof(cl);
@@ -705,22 +774,46 @@ static struct ctl_client *ctl_free_slot(struct control *c)
 	return NULL;
 }
 
+/* All slots taken: the client silent for longest gives its slot up, if it
+ * has been silent for CTL_IDLE_MS, so clients that connect and never
+ * finish a line cannot lock the others out. */
+static struct ctl_client *ctl_evict_idle(struct control *c, uint64_t now)
+{
+	struct ctl_client *old = NULL;
+
+	for (int i = 0; i < CTL_CLIENTS; i++)
+		if (!old || c->cl[i].last_ns < old->last_ns)
+			old = &c->cl[i];
+	if (!old || now - old->last_ns < CTL_IDLE_MS * 1000000ull)
+		return NULL;
+	ctl_drop(c, old);
+	return old;
+}
+
+static void ctl_refuse(int fd, const char *msg)
+{
+	send(fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT);
+	close(fd);
+}
+
 static void ctl_accept(struct control *c)
 {
-	static const char denied[] = "{\"error\":\"permission denied\"}\n";
-	static const char busy[] = "{\"error\":\"too many clients\"}\n";
 	struct ctl_client *cl;
+	uint64_t now;
 	int fd;
 
 	while ((fd = accept4(c->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		cl = ctl_free_slot(c);
-		if (!ctl_peer_allowed(c, fd) || !cl) {
-			send(fd, cl ? denied : busy, cl ? sizeof(denied) - 1 : sizeof(busy) - 1,
-			     MSG_NOSIGNAL | MSG_DONTWAIT);
-			close(fd);
+		now = ctl_now(CLOCK_MONOTONIC);
+		if (!ctl_peer_allowed(c, fd)) {
+			ctl_refuse(fd, "{\"error\":\"permission denied\"}\n");
 			continue;
 		}
-		*cl = (struct ctl_client){ .fd = fd };
+		cl = ctl_free_slot(c) ?: ctl_evict_idle(c, now);
+		if (!cl) {
+			ctl_refuse(fd, "{\"error\":\"too many clients\"}\n");
+			continue;
+		}
+		*cl = (struct ctl_client){ .fd = fd, .upload = -1, .last_ns = now };
 		if (ctl_watch(c, cl, EPOLLIN, EPOLL_CTL_ADD) < 0)
 			ctl_drop(c, cl);
 	}
@@ -800,7 +893,7 @@ struct control *control_open(const char *path, const struct control_env *env)
 		return NULL;
 	c->lfd = c->epfd = -1;
 	for (int i = 0; i < CTL_CLIENTS; i++)
-		c->cl[i].fd = -1;
+		c->cl[i] = (struct ctl_client){ .fd = -1, .upload = -1 };
 	c->env = *env;
 	c->path = strdup(path);
 	c->policy_path = env->policy_path ? strdup(env->policy_path) : NULL;

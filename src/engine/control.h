@@ -44,8 +44,10 @@ struct control_env {
 
 struct control_cmd {
 	const char *name;
-	/* Writes one JSON answer and a newline to out; 0 or -errno. */
-	int (*run)(void *ext_ctx, int argc, char **argv, FILE *out);
+	/* Writes one JSON answer and a newline to out; 0 or -errno. upload:
+	 * a file the client passed with the line (SCM_RIGHTS), -1 none; the
+	 * server closes it afterwards. */
+	int (*run)(void *ext_ctx, int argc, char **argv, int upload, FILE *out);
 	const char *usage;
 };
 
@@ -65,5 +67,7 @@ void control_handle(struct control *c);
  * newline to out. The socket calls it; tests may too. Returns 0 or -errno
  * (the answer is then an {"error":...} object). */
 int control_exec(struct control *c, const char *line, FILE *out);
+/* The same with the file a client passed along (-1: none). */
+int control_exec_fd(struct control *c, const char *line, int upload, FILE *out);
 
 #endif

@@ -29,6 +29,7 @@
 #include "scanwall/engine.h"
 #include "scanwall/evlog.h"
 #include "scanwall/policy.h"
+#include "pktgen.h"
 
 static const char policy_ok[] =
 	"# test policy\n"
@@ -233,7 +234,42 @@ static void test_counters(void **state)
 	expect(f, "counters", 0, "\"default\":{\"action\":\"block\",\"hits\":0}");
 	expect(f, "counters", 0, "\"faults\":{\"");
 	expect(f, "counters", 0, "\"assoc-reject\":0");
-	expect(f, "flows", 0, "{\"flows\":[],\"count\":0,\"truncated\":false}");
+	expect(f, "flows", 0, "{\"flows\":[],\"count\":0,\"from\":0,\"next\":null,"
+	       "\"truncated\":false}");
+	expect(f, "flows from 5 count 10", 0, "\"count\":0,\"from\":5,\"next\":null");
+	expect(f, "flows count 0", -EINVAL, "usage: flows [from N] [count 1..10000]");
+	expect(f, "flows count 10001", -EINVAL, "usage");
+	expect(f, "flows from", -EINVAL, "usage");
+	expect(f, "flows to 3", -EINVAL, "usage");
+}
+
+/* SYNs from the LAN peer to the device's DICOM port, one flow each. */
+static void open_flows(struct fx *f, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct tpkt t = { "10.77.1.10", "10.77.1.15", IPPROTO_TCP, (uint16_t)(40000 + i), 104,
+				  1000, 0, 0x02 };
+		uint8_t b[256];
+		struct eng_pkt pk = { .l3 = b, .ts_ns = 1000000000000ull, .id = i + 1,
+				      .from = { .ifindex = 1 } };
+		enum eng_verdict v;
+
+		pk.len = tpkt_build(b, &t);
+		assert_int_equal(eng_packet(f->eng, &pk, &v), 0);
+	}
+}
+
+/* `flows` in pages: "next" is where the next page starts, null at the end. */
+static void test_flows_pages(void **state)
+{
+	struct fx *f = *state;
+
+	open_flows(f, 3);
+	expect(f, "flows", 0, "\"count\":3,\"from\":0,\"next\":null,\"truncated\":false}");
+	expect(f, "flows count 2", 0, "\"count\":2,\"from\":0,\"next\":2,\"truncated\":true}");
+	expect(f, "flows from 2 count 2", 0, "\"count\":1,\"from\":2,\"next\":null");
+	expect(f, "flows from 2 count 2", 0, "\"sport\":40002");
+	expect(f, "flows from 3", 0, "{\"flows\":[],\"count\":0,\"from\":3,\"next\":null");
 }
 
 static void log_events(struct fx *f, unsigned n, const char *reason)
@@ -346,6 +382,39 @@ static char *pump(struct fx *f, int fd, unsigned lines, int *closed)
 	}
 	assert_int_equal(fclose(acc), 0);
 	return buf;
+}
+
+/* 17 clients connect and never finish a line: the 17th is told "too many
+ * clients"; once they have been silent a second, a newcomer takes the slot
+ * of the one silent longest and is answered. */
+static void test_stalled_clients(void **state)
+{
+	struct fx *f = *state;
+	int fd[17], closed, me;
+	char *s;
+
+	for (int i = 0; i < 17; i++) {
+		fd[i] = connect_sock(f->sock);
+		assert_true(fd[i] >= 0);
+		assert_int_equal(send(fd[i], "sta", 3, 0), 3);
+	}
+	s = pump(f, fd[16], 1, &closed);
+	assert_non_null(strstr(s, "too many clients"));
+	free(s);
+	usleep(1100 * 1000);
+	me = connect_sock(f->sock);
+	assert_true(me >= 0);
+	assert_int_equal(send(me, "status\n", 7, 0), 7);
+	s = pump(f, me, 1, &closed);
+	assert_memory_equal(s, "{\"version\":", 11);
+	free(s);
+	/* the first one lost its slot, the second still has one */
+	s = pump(f, fd[0], 1, &closed);
+	assert_true(closed);
+	free(s);
+	for (int i = 0; i < 17; i++)
+		close(fd[i]);
+	close(me);
 }
 
 static void test_socket_pipeline(void **state)
@@ -533,6 +602,38 @@ static void test_client(void **state)
 	assert_int_equal(ctl_request(path, "status", stdout), -ENOENT);
 }
 
+/* `bundle install PATH`: the client opens PATH itself and passes the fd;
+ * a FIFO (which would block whoever opens it) or a symlink is refused at
+ * once, before the engine is even asked. */
+static void test_client_upload_refused(void **state)
+{
+	struct fx *f = *state;
+	char fifo[128], link[128], cmd[300], *buf = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	snprintf(fifo, sizeof(fifo), "%s/fifo", f->dir);
+	snprintf(link, sizeof(link), "%s/link", f->dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(symlink(f->policy, link), 0);
+
+	snprintf(cmd, sizeof(cmd), "bundle install %s", fifo);
+	out = open_memstream(&buf, &len);
+	assert_int_equal(ctl_request(f->sock, cmd, out), -EPROTO);
+	fclose(out);
+	assert_non_null(strstr(buf, "{\"error\":\"bundle install: not a regular file\"}"));
+	free(buf);
+
+	snprintf(cmd, sizeof(cmd), "bundle install %s confirm 30", link);
+	out = open_memstream(&buf, &len);
+	assert_int_equal(ctl_request(f->sock, cmd, out), -EPROTO);
+	fclose(out);
+	assert_non_null(strstr(buf, "symbolic link"));
+	free(buf);
+	unlink(fifo);
+	unlink(link);
+}
+
 static void test_open_refuses_regular_file(void **state)
 {
 	struct fx *f = *state;
@@ -562,6 +663,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_non_root_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_client, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_refuses_regular_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flows_pages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stalled_clients, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_client_upload_refused, setup, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
