@@ -264,6 +264,13 @@ void ruleset_cfg_default(struct ruleset_cfg *cfg)
 
 enum { RS_QUIET = 1, RS_SCRATCH_NETNS = 2 };
 
+/* Every tool gets this long: the engine's loop waits for it (a reload runs
+ * several), so a wedged tool must cost a refused reload, not a wedged box.
+ * iptables waits for the xtables lock RS_XT_LOCK_WAIT of it. A variable so
+ * that a test can shorten it. */
+static unsigned rs_tool_timeout_s = 10;
+#define RS_XT_LOCK_WAIT "5"
+
 static void rs_child(const char *const argv[], int in_fd, int flags)
 {
 	static const char *const dirs[] = { "/usr/sbin/", "/sbin/", "/usr/bin/", "/bin/" };
@@ -285,6 +292,8 @@ static void rs_child(const char *const argv[], int in_fd, int flags)
 	}
 	if ((flags & RS_SCRATCH_NETNS) && unshare(CLONE_NEWNET) < 0)
 		_exit(126);
+	/* kept across execve(): SIGALRM, at its default, ends the tool */
+	alarm(rs_tool_timeout_s);
 	for (unsigned i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		snprintf(path, sizeof(path), "%s%s", dirs[i], argv[0]);
 		execv(path, (char *const *)argv);
@@ -301,6 +310,8 @@ static int rs_wait(pid_t pid)
 			return -errno;
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM)
+		return -ETIMEDOUT;
 	return WIFEXITED(st) && WEXITSTATUS(st) == 127 ? -ENOENT : -EIO;
 }
 
@@ -345,17 +356,17 @@ static int rs_run(const char *const argv[], const char *text, int flags)
 
 static const char *const rs_nft_check[] = { "nft", "-c", "-f", "-", NULL };
 static const char *const rs_nft_load[] = { "nft", "-f", "-", NULL };
-static const char *const rs_ipt_load[][4] = {
-	{ "iptables-restore", "-w", "--noflush", NULL },
-	{ "ip6tables-restore", "-w", "--noflush", NULL },
+static const char *const rs_ipt_load[][5] = {
+	{ "iptables-restore", "-w", RS_XT_LOCK_WAIT, "--noflush", NULL },
+	{ "ip6tables-restore", "-w", RS_XT_LOCK_WAIT, "--noflush", NULL },
 };
-static const char *const rs_ipt_has_jump[][7] = {
-	{ "iptables", "-w", "-C", "FORWARD", "-j", RS_CHAIN, NULL },
-	{ "ip6tables", "-w", "-C", "FORWARD", "-j", RS_CHAIN, NULL },
+static const char *const rs_ipt_has_jump[][8] = {
+	{ "iptables", "-w", RS_XT_LOCK_WAIT, "-C", "FORWARD", "-j", RS_CHAIN, NULL },
+	{ "ip6tables", "-w", RS_XT_LOCK_WAIT, "-C", "FORWARD", "-j", RS_CHAIN, NULL },
 };
-static const char *const rs_ipt_has_chain[][6] = {
-	{ "iptables", "-w", "-n", "-L", RS_CHAIN, NULL },
-	{ "ip6tables", "-w", "-n", "-L", RS_CHAIN, NULL },
+static const char *const rs_ipt_has_chain[][7] = {
+	{ "iptables", "-w", RS_XT_LOCK_WAIT, "-n", "-L", RS_CHAIN, NULL },
+	{ "ip6tables", "-w", RS_XT_LOCK_WAIT, "-n", "-L", RS_CHAIN, NULL },
 };
 static const char *const rs_modprobe[] = { "modprobe", "-q", "br_netfilter", NULL };
 
