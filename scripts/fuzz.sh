@@ -14,7 +14,7 @@ record() { [ -z "${FUZZ_RECORD:-}" ] || "$@"; }
 secs=${FUZZ_SECONDS:-60}
 out=build/fuzz
 mkdir -p "$out"
-make --no-print-directory build/include/generated/autoconf.h >/dev/null
+make --no-print-directory build/include/generated/autoconf.h build/include/generated/sw_version.h >/dev/null
 # The parsing modules, and the engine core without its kernel plumbing.
 # The management plane contributes its HTTP parser only (the rest talks to
 # sockets); the JSON reader is in src/common.

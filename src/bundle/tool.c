@@ -606,6 +606,8 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
+	if (sw_version_arg(argc, argv, "scanwall-bundle"))
+		return 0;
 	if (argc < 2)
 		return usage();
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)

@@ -138,6 +138,8 @@ int main(int argc, char **argv)
 	struct cons c;
 	int ch, err;
 
+	if (sw_version_arg(argc, argv, "scanwall"))
+		return 0;
 	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		if (ch == 'h' || parse_opt(&o, &env, ch, optarg)) {
 			fputs(usage, ch == 'h' ? stdout : stderr);

@@ -154,6 +154,8 @@ int main(int argc, char **argv)
 	struct passwd *pw = NULL;
 	int err;
 
+	if (sw_version_arg(argc, argv, "scanwall-mgmtd"))
+		return 0;
 	if (parse_args(argc, argv, &cfg)) {
 		fputs(usage, stderr);
 		return 2;
