@@ -181,7 +181,9 @@ fuzz-smoke:
 	$(Q)scripts/deps.sh fuzz
 	$(Q)FUZZ_SECONDS=$${FUZZ_SMOKE_SECONDS:-10} FUZZ_RECORD=1 scripts/fuzz.sh $(FUZZ_SRC)
 
+# test_shutdown_held stops an ASan+UBSan scanwalld (build/san, as `unit`)
 netns-test: $(PROGS) $(BUILD)/tests/netns-reorder
+	$(Q)$(MAKE) --no-print-directory BUILD=build/san SAN=address,undefined build/san/scanwalld
 	$(Q)tests/netns/run.sh $(BUILD)
 
 # the box under loss and attack (issue #15): floods, stalls, crafted segments

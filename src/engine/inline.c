@@ -87,14 +87,16 @@ static void inl_release(void *ctx, uint32_t id, enum eng_verdict v)
 {
 	struct inl *l = ctx;
 
-	nfqueue_release(l->q, id, v);
+	if (l->q)
+		nfqueue_release(l->q, id, v);
 }
 
 static void inl_inject(void *ctx, const uint8_t *l3, size_t len, const struct eng_port *to)
 {
 	struct inl *l = ctx;
 
-	inject_send(l->inj, l3, len, to);
+	if (l->inj)
+		inject_send(l->inj, l3, len, to);
 }
 
 static void inl_event(void *ctx, const struct sw_event *ev)
@@ -431,16 +433,19 @@ static int inl_start(struct inl *l)
 	return err ?: inl_fds_open(l);
 }
 
+/* The engine first: ending its flows releases held and parked packets
+ * through the queue and may send answers and events, so the queue, the
+ * packet socket and the log must still be there. */
 static void inl_stop(struct inl *l)
 {
 	if (l->ctl) {
 		inline_del_fd(control_fd(l->ctl));
 		control_close(l->ctl);
 	}
+	eng_free(l->eng);
 	nfqueue_close(l->q);
 	inject_close(l->inj);
 	bundlectl_close(l->bundle);
-	eng_free(l->eng);
 	evlog_close(l->log);
 	if (l->sfd >= 0)
 		close(l->sfd);
