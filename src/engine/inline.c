@@ -32,6 +32,7 @@
 #include "engine/inline.h"
 #include "engine/nfq.h"
 #include "engine/ruleset.h"
+#include "engine/watchdog.h"
 
 #define INL_EXTRA_FDS 8
 #define INL_POLICY_MAX (1u << 20)	/* as `reload` on the control socket */
@@ -52,6 +53,7 @@ struct inl {
 	struct bundlectl *bundle;	/* NULL without a state directory */
 	struct apply ap;		/* every policy change goes through it */
 	int tfd, sfd;
+	int wdfd;			/* the hardware watchdog, -1: none */
 	int stop;
 };
 
@@ -219,6 +221,9 @@ static void inl_tick(struct inl *l)
 
 	if (read(l->tfd, &n, sizeof(n)) != sizeof(n))
 		return;
+	/* Here only: fed while the loop that issues verdicts turns. */
+	if (l->wdfd >= 0)
+		wdog_feed(l->wdfd);
 	eng_expire(l->eng, inl_clock(CLOCK_REALTIME));
 	if (l->bundle)
 		bundlectl_tick(l->bundle);
@@ -430,7 +435,15 @@ static int inl_start(struct inl *l)
 	err = apply_up(&l->ap);
 	if (!err)
 		err = inl_control(l);
-	return err ?: inl_fds_open(l);
+	err = err ?: inl_fds_open(l);
+	if (!err && l->o->watchdog) {
+		/* A board whose watchdog did not probe still filters. */
+		l->wdfd = wdog_open(l->o->watchdog, l->o->watchdog_s);
+		if (l->wdfd < 0)
+			fprintf(stderr, "scanwalld: watchdog %s: %s; not fed\n", l->o->watchdog,
+				strerror(-l->wdfd));
+	}
+	return err;
 }
 
 /* The engine first: ending its flows releases held and parked packets
@@ -447,6 +460,7 @@ static void inl_stop(struct inl *l)
 	inject_close(l->inj);
 	bundlectl_close(l->bundle);
 	evlog_close(l->log);
+	wdog_close(l->wdfd);
 	if (l->sfd >= 0)
 		close(l->sfd);
 	if (l->tfd >= 0)
@@ -455,7 +469,7 @@ static void inl_stop(struct inl *l)
 
 int inline_run(const struct inline_opts *o)
 {
-	struct inl l = { .o = o, .tfd = -1, .sfd = -1 };
+	struct inl l = { .o = o, .tfd = -1, .sfd = -1, .wdfd = -1 };
 	int err = inl_start(&l);
 
 	if (!err) {

@@ -18,6 +18,8 @@ struct inline_opts {
 				 * root (the management plane), -1: none */
 	uint32_t busy_poll_us;	/* poll without sleeping this long after a
 				 * packet whose answer is due; 0: always sleep */
+	const char *watchdog;	/* a watchdog device the loop's tick feeds, or NULL */
+	unsigned watchdog_s;	/* its timeout; 0: the device's own */
 	const char *version;
 };
 

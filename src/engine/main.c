@@ -25,8 +25,8 @@
 #include "engine/ruleset.h"
 
 struct args {
-	const char *check, *replay, *policy, *events, *control, *state, *ctl, *keyring;
-	long queue, control_uid, busy_poll_us;
+	const char *check, *replay, *policy, *events, *control, *state, *ctl, *keyring, *watchdog;
+	long queue, control_uid, busy_poll_us, watchdog_s;
 	int flush, trace;
 };
 
@@ -35,6 +35,7 @@ static const char usage[] =
 	"       scanwalld --replay PCAP --policy FILE [--trace]\n"
 	"       scanwalld --policy FILE [--queue N] [--events FILE] [--control SOCK] [--state DIR]\n"
 	"                 [--keyring DIR] [--control-user USER] [--busy-poll USEC]\n"
+	"                 [--watchdog DEV [--watchdog-timeout SEC]]\n"
 	"       scanwalld --flush\n"
 	"       scanwalld --ctl SOCK COMMAND...\n";
 
@@ -92,6 +93,7 @@ static int run_inline(const struct args *a)
 		.busy_poll_us = (uint32_t)(a->busy_poll_us < 0 ? CONFIG_ENGINE_BUSY_POLL_US
 								: a->busy_poll_us),
 		.version = SW_VERSION,
+		.watchdog = a->watchdog, .watchdog_s = (unsigned)a->watchdog_s,
 	};
 
 	return inline_run(&o) ? 1 : 0;
@@ -148,6 +150,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "keyring", required_argument, NULL, 'K' },
 		{ "control-user", required_argument, NULL, 'U' },
 		{ "busy-poll", required_argument, NULL, 'B' },
+		{ "watchdog", required_argument, NULL, 'W' },
+		{ "watchdog-timeout", required_argument, NULL, 'T' },
 		{ "ctl", required_argument, NULL, 'C' },
 		{ "flush", no_argument, NULL, 'F' },
 		{ "trace", no_argument, NULL, 't' },
@@ -171,6 +175,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 				return -EINVAL;
 			break;
 		case 'C': a->ctl = optarg; break;
+		case 'W': a->watchdog = optarg; break;
+		case 'T':
+			if (parse_long(optarg, 3600, &a->watchdog_s))
+				return -EINVAL;
+			break;
 		case 'F': a->flush = 1; break;
 		case 't': a->trace = 1; break;
 		case 'V':
