@@ -127,5 +127,10 @@ struct eng_flow_info {
 /* Calls cb for each live flow until it returns non-zero (returned). */
 int eng_foreach_flow(const struct eng *e, int (*cb)(void *ctx, const struct eng_flow_info *f),
 		     void *ctx);
+/* The same from table slot *slot on; *slot becomes the slot of the flow
+ * cb stopped at (it was not taken: resume there), or the table's end. For
+ * a walk in pieces, each piece bounded. */
+int eng_foreach_flow_from(const struct eng *e, unsigned *slot,
+			  int (*cb)(void *ctx, const struct eng_flow_info *f), void *ctx);
 
 #endif

@@ -38,6 +38,42 @@ static int apply_device(void *ctx, uint8_t af, const uint8_t *addr, unsigned pre
 	return 0;
 }
 
+/* On the engine's thread. */
+struct apply_swap {
+	struct apply *a;
+	struct pol *pol;	/* NULL once the engine took it */
+	int err;
+};
+
+static void apply_room_here(void *arg)
+{
+	struct apply_swap *sw = arg;
+
+	sw->err = eng_policy_room(sw->a->eng);
+}
+
+/* The swap and its revocations, between two batches of the loop. */
+static void apply_swap_here(void *arg)
+{
+	struct apply_swap *sw = arg;
+
+	sw->err = eng_set_policy(sw->a->eng, sw->pol);
+	if (sw->err)
+		return;
+	sw->pol = NULL;
+	/* The engine has just revoked the flows the new policy refuses: out
+	 * now, not after the next packet. */
+	if (sw->a->up && sw->a->dp && sw->a->dp->flush)
+		sw->a->dp->flush(sw->a->ctx);
+}
+
+static int apply_on_engine(const struct apply *a, void (*fn)(void *arg), struct apply_swap *sw)
+{
+	int err = a->dp && a->dp->call ? a->dp->call(a->ctx, fn, sw) : (fn(sw), 0);
+
+	return err ?: sw->err;
+}
+
 static int apply_fail(FILE *diag, int err, const char *what)
 {
 	if (diag)
@@ -55,7 +91,7 @@ int apply_prepare(const struct apply *a, const char *name, const void *text, siz
 	if (!p->pol)
 		return errno == ENOMEM ? apply_fail(diag, -ENOMEM, "compiling") : -EINVAL;
 	sw_sha256_hex(text, len, p->sha256);
-	err = eng_policy_room(a->eng);
+	err = apply_on_engine(a, apply_room_here, &(struct apply_swap){ .a = (struct apply *)a });
 	if (err) {
 		apply_fail(diag, err, "engine: four policies are alive (transfers under older "
 			   "ones); try again when one ends");
@@ -93,23 +129,21 @@ static int apply_install(struct apply *a, const struct ruleset_cfg *rs)
 
 int apply_commit(struct apply *a, struct apply_plan *p, FILE *diag)
 {
+	struct apply_swap sw;
 	int err = apply_install(a, &p->rs);
 
 	if (err) {
 		apply_abort(p);
 		return apply_fail(diag, err, "ruleset: install failed, the old one stays");
 	}
-	err = eng_set_policy(a->eng, p->pol);
+	sw = (struct apply_swap){ .a = a, .pol = p->pol };
+	err = apply_on_engine(a, apply_swap_here, &sw);
+	p->pol = sw.pol;
 	if (err) {
 		apply_install(a, &a->rs);
 		apply_abort(p);
 		return apply_fail(diag, err, "engine");
 	}
-	p->pol = NULL;
-	/* The engine has just revoked the flows the new policy refuses: out
-	 * now, not after the next packet. */
-	if (a->up && a->dp && a->dp->flush)
-		a->dp->flush(a->ctx);
 	a->rs = p->rs;
 	memcpy(a->sha256, p->sha256, sizeof(a->sha256));
 	return 0;

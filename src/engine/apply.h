@@ -33,6 +33,11 @@ struct apply_datapath {
 	int (*install)(void *ctx, const struct ruleset_cfg *rs);
 	/* Sends what the engine has queued for the kernel (revocations). */
 	void (*flush)(void *ctx);
+	/* Runs fn(arg) on the thread that owns the engine (the verdict loop)
+	 * and returns once it ran: 0, or -ESHUTDOWN when the loop is gone.
+	 * NULL: the caller owns the engine. The engine is only ever touched
+	 * through it: to see if it has room, and to swap. */
+	int (*call)(void *ctx, void (*fn)(void *arg), void *arg);
 };
 
 struct apply {

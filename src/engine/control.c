@@ -1,12 +1,15 @@
 /* The control socket (control.h, docs/control.md).
  *
- * The server is served from the engine's own loop, so it must never block
- * it: every socket is non-blocking, an answer that does not fit the socket
- * buffer waits in a per-client buffer, and a client that sends more than a
- * line's worth without a newline is cut off. The commands run on the
- * engine's thread and read its state directly; nothing here is shared with
- * another thread. This is the management path, not the packet path, so it
- * may allocate (answers are built in open_memstream buffers). */
+ * The server runs on scanwalld's control thread, one loop for every
+ * client, so no client may block it: every socket is non-blocking, an
+ * answer that does not fit the socket buffer waits in a per-client buffer,
+ * a client that sends more than a line's worth without a newline is cut
+ * off, and one silent for a second gives its slot up when all are taken.
+ * What reads the engine, the events log or the queue runs on the verdict
+ * loop through env.call, and only that (ctl_on_loop); reading files,
+ * compiling, the tools and the bundle store stay here. This is the
+ * management path, not the packet path, so it may allocate (answers are
+ * built in open_memstream buffers). */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -39,6 +42,7 @@
 #define CTL_LINE_MAX 1024
 #define CTL_POLICY_MAX (1u << 20)
 #define CTL_FLOWS_MAX 10000
+#define CTL_FLOWS_PIECE 500	/* flows the loop copies in one call */
 #define CTL_LISTENER UINT32_MAX
 #define CTL_IDLE_MS 1000	/* a client silent this long may lose its slot */
 
@@ -264,57 +268,88 @@ static const char *ctl_ipproto_name(uint8_t proto)
 	return names[proto] ? names[proto] : "other";
 }
 
-struct ctl_flows {
-	FILE *out;
-	uint64_t skip;		/* flows before the page */
-	unsigned n, max;
+/* A flow as copied on the loop, its AE titles with it (their buffers are
+ * the engine's); the JSON is written afterwards, off the loop. */
+struct ctl_flow_row {
+	struct eng_flow_info f;
+	char ae[2][17];
 };
+
+struct ctl_flows {
+	struct eng *eng;
+	struct ctl_flow_row *rows;
+	unsigned slot;		/* the table slot the next piece starts at */
+	unsigned n, max;	/* rows taken; rows this piece may reach */
+	int stopped;		/* a flow is left at slot */
+};
+
+static const char *ctl_ae_copy(char dst[17], const char *src)
+{
+	if (!src)
+		return NULL;
+	snprintf(dst, 17, "%s", src);
+	return dst;
+}
 
 static int ctl_flow_cb(void *ctx, const struct eng_flow_info *f)
 {
 	struct ctl_flows *fl = ctx;
-	char a[64];
+	struct ctl_flow_row *r;
 
-	if (fl->skip) {
-		fl->skip--;
-		return 0;
-	}
 	if (fl->n >= fl->max)
 		return 1;
-	fprintf(fl->out, "%s{\"proto\":\"%s\",\"src\":", fl->n ? "," : "",
-		ctl_ipproto_name(f->key.proto));
-	json_fput_str(fl->out, flowkey_addr_str(f->key.af, f->key.src, a, sizeof(a)));
-	fprintf(fl->out, ",\"sport\":%u,\"dst\":", f->key.sport);
-	json_fput_str(fl->out, flowkey_addr_str(f->key.af, f->key.dst, a, sizeof(a)));
-	fprintf(fl->out, ",\"dport\":%u,\"state\":", f->key.dport);
-	json_fput_str(fl->out, f->state);
-	if (f->rule_line > 0)
-		fprintf(fl->out, ",\"rule\":%d", f->rule_line);
-	else
-		fputs(",\"rule\":null", fl->out);
-	ctl_u64(fl->out, ",", "first_ns", f->first_ns);
-	ctl_u64(fl->out, ",", "last_ns", f->last_ns);
-	ctl_u64(fl->out, ",", "packets", f->packets);
-	fputs(",\"calling_ae\":", fl->out);
-	json_fput_str(fl->out, f->calling_ae);
-	fputs(",\"called_ae\":", fl->out);
-	json_fput_str(fl->out, f->called_ae);
-	fputc('}', fl->out);
-	fl->n++;
+	r = &fl->rows[fl->n++];
+	r->f = *f;
+	r->f.calling_ae = ctl_ae_copy(r->ae[0], f->calling_ae);
+	r->f.called_ae = ctl_ae_copy(r->ae[1], f->called_ae);
 	return 0;
+}
+
+/* On the loop: one piece of the copy, nothing more. */
+static void ctl_flows_here(void *arg)
+{
+	struct ctl_flows *fl = arg;
+
+	fl->stopped = eng_foreach_flow_from(fl->eng, &fl->slot, ctl_flow_cb, fl);
+}
+
+static void ctl_flow_json(FILE *out, const struct eng_flow_info *f, bool first)
+{
+	char a[64];
+
+	fprintf(out, "%s{\"proto\":\"%s\",\"src\":", first ? "" : ",",
+		ctl_ipproto_name(f->key.proto));
+	json_fput_str(out, flowkey_addr_str(f->key.af, f->key.src, a, sizeof(a)));
+	fprintf(out, ",\"sport\":%u,\"dst\":", f->key.sport);
+	json_fput_str(out, flowkey_addr_str(f->key.af, f->key.dst, a, sizeof(a)));
+	fprintf(out, ",\"dport\":%u,\"state\":", f->key.dport);
+	json_fput_str(out, f->state);
+	if (f->rule_line > 0)
+		fprintf(out, ",\"rule\":%d", f->rule_line);
+	else
+		fputs(",\"rule\":null", out);
+	ctl_u64(out, ",", "first_ns", f->first_ns);
+	ctl_u64(out, ",", "last_ns", f->last_ns);
+	ctl_u64(out, ",", "packets", f->packets);
+	fputs(",\"calling_ae\":", out);
+	json_fput_str(out, f->calling_ae);
+	fputs(",\"called_ae\":", out);
+	json_fput_str(out, f->called_ae);
+	fputc('}', out);
 }
 
 static int ctl_parse_u64(const char *s, uint64_t *v);
 
-/* `flows [from N] [count M]`: one page, so that no answer (and no turn of
- * the loop that builds it) grows with the table. Pages follow the table's
- * order; a flow that comes or goes between two pages may be missed or
- * listed twice. */
+/* `flows [from N] [count M]`: one page, so that no answer grows with the
+ * table. N is where the page starts in the table: 0, then the previous
+ * page's `next`. The loop copies the page in pieces of CTL_FLOWS_PIECE
+ * flows, each one call, and the JSON is written here, off the loop. A
+ * flow that comes or goes meanwhile may be missed or listed twice. */
 static int cmd_flows(struct control *c, int argc, char **argv, FILE *out)
 {
-	struct ctl_flows fl = { .out = out, .max = CTL_FLOWS_MAX };
-	uint64_t from = 0, v;
-	int stopped;
+	struct ctl_flows fl = { .eng = c->env.eng };
+	uint64_t from = 0, v, count = CTL_FLOWS_MAX;
+	int err;
 
 	for (int i = 1; i < argc; i += 2) {
 		if (i + 1 == argc || ctl_parse_u64(argv[i + 1], &v) ||
@@ -324,17 +359,33 @@ static int cmd_flows(struct control *c, int argc, char **argv, FILE *out)
 		if (!strcmp(argv[i], "from"))
 			from = v;
 		else
-			fl.max = (unsigned)v;
+			count = v;
 	}
-	fl.skip = from;
+	fl.slot = from > UINT32_MAX ? UINT32_MAX : (unsigned)from;
+	/* touched here, so that the loop does not take its page faults */
+	fl.rows = malloc(count * sizeof(*fl.rows));
+	if (!fl.rows)
+		return ctl_error(out, "out of memory", -ENOMEM);
+	memset(fl.rows, 0, count * sizeof(*fl.rows));
+	do {
+		fl.max = fl.n + CTL_FLOWS_PIECE < count ? fl.n + CTL_FLOWS_PIECE : (unsigned)count;
+		err = c->env.call ? c->env.call(c->env.ctx, ctl_flows_here, &fl)
+				  : (ctl_flows_here(&fl), 0);
+	} while (!err && fl.stopped && fl.n < count);
+	if (err) {
+		free(fl.rows);
+		return ctl_error(out, "the engine is stopping", err);
+	}
 	fputs("{\"flows\":[", out);
-	stopped = eng_foreach_flow(c->env.eng, ctl_flow_cb, &fl);
+	for (unsigned i = 0; i < fl.n; i++)
+		ctl_flow_json(out, &fl.rows[i].f, i == 0);
 	fprintf(out, "],\"count\":%u,\"from\":%" PRIu64 ",\"next\":", fl.n, from);
-	if (stopped)
-		fprintf(out, "%" PRIu64, from + fl.n);
+	if (fl.stopped)
+		fprintf(out, "%u", fl.slot);
 	else
 		fputs("null", out);
-	fprintf(out, ",\"truncated\":%s}\n", stopped ? "true" : "false");
+	fprintf(out, ",\"truncated\":%s}\n", fl.stopped ? "true" : "false");
+	free(fl.rows);
 	return 0;
 }
 
@@ -422,13 +473,70 @@ static void ctl_reload_event(struct control *c, const char *what)
 	evlog_write(c->env.evlog, &ev, ctl_now(CLOCK_MONOTONIC));
 }
 
+/* --- which thread ------------------------------------------------------- */
+
+struct ctl_call {
+	struct control *c;
+	int (*run)(struct control *c, int argc, char **argv, FILE *out);
+	int argc;
+	char **argv;
+	FILE *out;
+	int ret;
+};
+
+static void ctl_call_here(void *arg)
+{
+	struct ctl_call *k = arg;
+
+	k->ret = k->run(k->c, k->argc, k->argv, k->out);
+}
+
+/* The engine, the events log and the queue belong to the verdict loop:
+ * what reads or writes them runs there (env.call), between two batches,
+ * and only that; reading files, compiling, the tools and the bundle store
+ * stay on the caller's thread. */
+static int ctl_on_loop(struct control *c, int (*run)(struct control *c, int argc, char **argv,
+						      FILE *out),
+		       int argc, char **argv, FILE *out)
+{
+	struct ctl_call k = { c, run, argc, argv, out, 0 };
+	int err = c->env.call ? c->env.call(c->env.ctx, ctl_call_here, &k) : (ctl_call_here(&k), 0);
+
+	return err ? ctl_error(out, "the engine is stopping", err) : k.ret;
+}
+
+/* The end of a reload, on the loop: the answer names the policy in force
+ * and the event says what happened. argv[0] is the diagnostics, argc the
+ * apply's result. */
+static int ctl_reload_answer(struct control *c, int err, char **argv, FILE *out)
+{
+	char msg[128];
+
+	fprintf(out, "{\"ok\":%s", err ? "false" : "true");
+	if (err) {
+		fputs(",\"errors\":", out);
+		ctl_errors_arr(argv[0] ? argv[0] : strerror(-err), out);
+	}
+	fputs(",\"policy\":", out);
+	ctl_policy_obj(c, out);
+	fputs("}\n", out);
+	if (err)
+		snprintf(msg, sizeof(msg), "policy reload refused: %s, old policy kept",
+			 err == -EINVAL ? "errors" : strerror(-err));
+	else
+		snprintf(msg, sizeof(msg), "policy reloaded, sha256 %.16s", ctl_sha256(c));
+	ctl_reload_event(c, msg);
+	return err;
+}
+
 /* policy_apply() into a memstream, so that every error is answered, not
  * only the first; the engine only ever sees a policy that compiled whole
- * and whose ruleset the kernel took. */
+ * and whose ruleset the kernel took. On the control thread: the file, the
+ * compiler and the tools never hold up the verdict loop. */
 static int cmd_reload(struct control *c, int argc, char **argv, FILE *out)
 {
 	const char *locked = c->env.reload_locked ? c->env.reload_locked(c->env.ext_ctx) : NULL;
-	char msg[128], *text = NULL, *diag = NULL;
+	char *text = NULL, *diag = NULL;
 	size_t len, dlen = 0;
 	FILE *dfp;
 	int err;
@@ -445,21 +553,8 @@ static int cmd_reload(struct control *c, int argc, char **argv, FILE *out)
 	if (dfp)
 		fclose(dfp);
 	free(text);
-	fprintf(out, "{\"ok\":%s", err ? "false" : "true");
-	if (err) {
-		fputs(",\"errors\":", out);
-		ctl_errors_arr(diag ? diag : strerror(-err), out);
-	}
-	fputs(",\"policy\":", out);
-	ctl_policy_obj(c, out);
-	fputs("}\n", out);
+	err = ctl_on_loop(c, ctl_reload_answer, err, &diag, out);
 	free(diag);
-	if (err)
-		snprintf(msg, sizeof(msg), "policy reload refused: %s, old policy kept",
-			 err == -EINVAL ? "errors" : strerror(-err));
-	else
-		snprintf(msg, sizeof(msg), "policy reloaded, sha256 %.16s", ctl_sha256(c));
-	ctl_reload_event(c, msg);
 	return err;
 }
 
@@ -493,15 +588,16 @@ static const struct ctl_cmd {
 	const char *name;
 	int (*run)(struct control *c, int argc, char **argv, FILE *out);
 	const char *usage;
+	bool here;		/* runs on the caller's thread, not the loop's */
 } ctl_cmds[] = {
 	{ "status", cmd_status, "status" },
 	{ "counters", cmd_counters, "counters" },
-	{ "flows", cmd_flows, "flows [from N] [count M]" },
+	{ "flows", cmd_flows, "flows [from N] [count M]", true },
 	{ "events", cmd_events, "events [since N]" },
-	{ "reload", cmd_reload, "reload" },
+	{ "reload", cmd_reload, "reload", true },
 	{ "policy", cmd_policy, "policy" },
 	{ "event", NULL, "event TEXT" },
-	{ "help", cmd_help, "help" },
+	{ "help", cmd_help, "help", true },
 };
 
 static int cmd_help(struct control *c, int argc, char **argv, FILE *out)
@@ -562,6 +658,11 @@ static int cmd_event(struct control *c, const char *text, FILE *out)
 	return 0;
 }
 
+static int cmd_event_run(struct control *c, int argc, char **argv, FILE *out)
+{
+	return cmd_event(c, argv[0], out);
+}
+
 int control_exec(struct control *c, const char *line, FILE *out)
 {
 	return control_exec_fd(c, line, -1, out);
@@ -575,7 +676,7 @@ int control_exec_fd(struct control *c, const char *line, int upload, FILE *out)
 	if (strlen(line) >= sizeof(buf))
 		return ctl_error(out, "line too long", -E2BIG);
 	if (strncmp(line, "event ", 6) == 0)
-		return cmd_event(c, line + 6, out);
+		return ctl_on_loop(c, cmd_event_run, 1, (char *[]){ (char *)line + 6 }, out);
 	strcpy(buf, line);
 	argc = ctl_split(buf, argv);
 	if (argc < 0)
@@ -584,7 +685,8 @@ int control_exec_fd(struct control *c, const char *line, int upload, FILE *out)
 		return ctl_error(out, "empty command", -EINVAL);
 	for (size_t i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++) {
 		if (strcmp(argv[0], ctl_cmds[i].name) == 0 && ctl_cmds[i].run)
-			return ctl_cmds[i].run(c, argc, argv, out);
+			return ctl_cmds[i].here ? ctl_cmds[i].run(c, argc, argv, out)
+						: ctl_on_loop(c, ctl_cmds[i].run, argc, argv, out);
 	}
 	for (unsigned i = 0; i < c->env.n_ext; i++) {
 		if (strcmp(argv[0], c->env.ext[i].name) == 0)

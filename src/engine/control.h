@@ -2,8 +2,9 @@
  * command a line, one JSON answer a line (docs/control.md).
  *
  * It knows the engine, the events log and the policy file, nothing of
- * NFQUEUE: the inline loop polls control_fd() and calls control_handle()
- * when it is readable. That one fd is an epoll set holding the listening
+ * NFQUEUE: the control thread (ctlthread.h) polls control_fd() and calls
+ * control_handle() when it is readable; what touches the engine runs on
+ * the verdict loop through control_env.call. That one fd is an epoll set holding the listening
  * socket and every client, so the loop needs a single pollfd however many
  * clients are connected. */
 #ifndef SCANWALL_CONTROL_H
@@ -40,6 +41,11 @@ struct control_env {
 	const char *(*reload_locked)(void *ext_ctx);
 	/* The queue's counters for `counters` (drops, ENOBUFS); may be NULL. */
 	const struct nfqueue_counters *(*queue)(void *ctx);
+	/* Runs fn(arg) on the thread that owns the engine, the events log and
+	 * the queue, and returns once it ran (0, or -errno when it cannot):
+	 * every command that reads them runs through it; `reload` reads and
+	 * compiles on the calling thread. NULL: the caller owns them. */
+	int (*call)(void *ctx, void (*fn)(void *arg), void *arg);
 };
 
 struct control_cmd {

@@ -1,7 +1,11 @@
-/* The inline loop: one thread, one poll() over the queue socket, a 1 s
- * timer (flow expiry), a signalfd (stop, reload), the control socket and
- * whatever else was added with inline_add_fd(). For busy_poll_us after a
- * packet whose answer is due the poll does not sleep (inl_loop() says why).
+/* The inline engine in two halves. The verdict loop: one thread, one
+ * poll() over the queue socket, a 1 s timer (flow expiry, the watchdog), a
+ * signalfd (stop) and whatever was added with inline_add_fd(): the control
+ * thread's calls (ctlthread.h), the one way it reaches the engine, the
+ * queue and the events log. The control thread: the control socket, the
+ * bundle store's timer, SIGHUP, and so every file, compile, fork/exec and
+ * fsync. For busy_poll_us after a packet whose answer is due the poll does
+ * not sleep (inl_loop() says why).
  *
  * Start order matters for fail-closed: the policy is parsed first (a
  * broken one stops us before anything changes), the queue is bound before
@@ -28,6 +32,7 @@
 #include "engine/apply.h"
 #include "engine/bundlectl.h"
 #include "engine/control.h"
+#include "engine/ctlthread.h"
 #include "engine/inject.h"
 #include "engine/inline.h"
 #include "engine/nfq.h"
@@ -52,6 +57,7 @@ struct inl {
 	struct control *ctl;
 	struct bundlectl *bundle;	/* NULL without a state directory */
 	struct apply ap;		/* every policy change goes through it */
+	struct ctlthread *ct;		/* the control half; NULL until running */
 	int tfd, sfd;
 	int wdfd;			/* the hardware watchdog, -1: none */
 	int stop;
@@ -101,12 +107,34 @@ static void inl_inject(void *ctx, const uint8_t *l3, size_t len, const struct en
 		inject_send(l->inj, l3, len, to);
 }
 
+struct inl_ev {
+	struct inl *l;
+	const struct sw_event *ev;
+};
+
+static void inl_event_here(void *arg)
+{
+	struct inl_ev *e = arg;
+
+	if (e->l->log)
+		evlog_write(e->l->log, e->ev, inl_clock(CLOCK_MONOTONIC));
+}
+
+/* The log belongs to the loop: an event of the control thread (a bundle,
+ * a reload) is written there. */
 static void inl_event(void *ctx, const struct sw_event *ev)
 {
 	struct inl *l = ctx;
 
-	if (l->log)
-		evlog_write(l->log, ev, inl_clock(CLOCK_MONOTONIC));
+	ctlthread_call(l->ct, inl_event_here, &(struct inl_ev){ l, ev });
+}
+
+/* env.call and apply_datapath.call: fn on the loop's thread. */
+static int inl_call(void *ctx, void (*fn)(void *arg), void *arg)
+{
+	struct inl *l = ctx;
+
+	return ctlthread_call(l->ct, fn, arg);
 }
 
 static void inl_revoke(void *ctx, const struct flow_key *k, bool deny)
@@ -152,7 +180,7 @@ static void inl_flush(void *ctx)
 }
 
 static const struct apply_datapath inl_datapath = {
-	.check = inl_rs_check, .install = inl_rs_install, .flush = inl_flush,
+	.check = inl_rs_check, .install = inl_rs_install, .flush = inl_flush, .call = inl_call,
 };
 
 /* The bundle store's apply hook: the same policy_apply() as a reload, its
@@ -174,10 +202,12 @@ static int inl_apply(void *ctx, const char *text, size_t len, char *errbuf, size
 	return err;
 }
 
-/* SIGHUP: the --policy file again. Parsed from the bytes read, and those
- * bytes are what `status` then hashes, as `reload` on the socket does. */
-static void inl_reload(struct inl *l)
+/* SIGHUP, on the control thread: the --policy file again. Parsed from the
+ * bytes read, and those bytes are what `status` then hashes, as `reload`
+ * on the socket does. */
+static void inl_reload(void *ctx)
 {
+	struct inl *l = ctx;
 	const char *locked = l->bundle ? bundlectl_reload_locked(l->bundle) : NULL;
 	char *text = NULL;
 	size_t len = 0;
@@ -207,12 +237,9 @@ static void inl_signal(struct inl *l)
 {
 	struct signalfd_siginfo si;
 
-	while (read(l->sfd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGHUP)
-			inl_reload(l);
-		else
-			l->stop = 1;
-	}
+	/* SIGTERM, SIGINT: SIGHUP is the control thread's */
+	while (read(l->sfd, &si, sizeof(si)) == sizeof(si))
+		l->stop = 1;
 }
 
 static void inl_tick(struct inl *l)
@@ -225,18 +252,40 @@ static void inl_tick(struct inl *l)
 	if (l->wdfd >= 0)
 		wdog_feed(l->wdfd);
 	eng_expire(l->eng, inl_clock(CLOCK_REALTIME));
-	if (l->bundle)
-		bundlectl_tick(l->bundle);
 	nfqueue_flush(l->q);
 }
 
-static void inl_ctl(void *ctx)
+/* --- the control thread's callbacks ---------------------------------------- */
+
+static void inl_ctl_ready(void *ctx)
 {
 	struct inl *l = ctx;
 
 	control_handle(l->ctl);
-	/* A reload over the control socket may have revoked flows. */
-	nfqueue_flush(l->q);
+}
+
+static void inl_ctl_tick(void *ctx)
+{
+	struct inl *l = ctx;
+
+	if (l->bundle)
+		bundlectl_tick(l->bundle);	/* the confirm timer: may revert */
+}
+
+/* Started last, once the loop's signals are blocked (the thread inherits
+ * the mask); its calls are served from the loop's poll. */
+static int inl_ctl_start(struct inl *l)
+{
+	struct ctlthread_cfg cfg = {
+		.ctl_fd = l->ctl ? control_fd(l->ctl) : -1, .ctl_ready = inl_ctl_ready,
+		.tick = inl_ctl_tick, .hup = inl_reload, .ctx = l,
+	};
+	struct ctlthread *ct = ctlthread_start(&cfg);
+
+	if (!ct)
+		return -errno;
+	l->ct = ct;
+	return inline_add_fd(ctlthread_call_fd(ct), ctlthread_serve, ct);
 }
 
 /* Busy polling. An A-ASSOCIATE-RQ the engine passes is answered by the
@@ -315,6 +364,7 @@ static int inl_fds_open(struct inl *l)
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -errno;
 	signal(SIGPIPE, SIG_IGN);
+	sigdelset(&set, SIGHUP);	/* the control thread's */
 	l->sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (l->sfd < 0 || l->tfd < 0 || timerfd_settime(l->tfd, 0, &its, NULL) < 0)
@@ -334,7 +384,7 @@ static int inl_control(struct inl *l)
 	struct control_env env = {
 		.eng = l->eng, .evlog = l->log, .policy_path = l->o->policy,
 		.version = l->o->version, .apply = &l->ap, .ctx = l,
-		.queue = inl_queue_counters,
+		.queue = inl_queue_counters, .call = inl_call,
 		.extra_uid = l->o->control_uid < 0 ? (uid_t)-1 : (uid_t)l->o->control_uid,
 	};
 	if (!l->o->control)
@@ -350,7 +400,7 @@ static int inl_control(struct inl *l)
 		fprintf(stderr, "scanwalld: %s: %s\n", l->o->control, strerror(errno));
 		return -errno;
 	}
-	return inline_add_fd(control_fd(l->ctl), inl_ctl, l);
+	return 0;
 }
 
 /* The signed bundle in force, if the state directory holds one, else the
@@ -443,7 +493,7 @@ static int inl_start(struct inl *l)
 			fprintf(stderr, "scanwalld: watchdog %s: %s; not fed\n", l->o->watchdog,
 				strerror(-l->wdfd));
 	}
-	return err;
+	return err ?: inl_ctl_start(l);
 }
 
 /* The engine first: ending its flows releases held and parked packets
@@ -451,10 +501,7 @@ static int inl_start(struct inl *l)
  * packet socket and the log must still be there. */
 static void inl_stop(struct inl *l)
 {
-	if (l->ctl) {
-		inline_del_fd(control_fd(l->ctl));
-		control_close(l->ctl);
-	}
+	control_close(l->ctl);
 	eng_free(l->eng);
 	nfqueue_close(l->q);
 	inject_close(l->inj);
@@ -477,6 +524,13 @@ int inline_run(const struct inline_opts *o)
 		fprintf(stderr, "scanwalld: queue %u: running\n", o->queue);
 		err = inl_loop(&l);
 		inl_system(&l, "stop");
+	}
+	/* The control thread first: what it waits on fails, it ends its
+	 * command and stops; then nothing touches what the loop frees. */
+	if (l.ct) {
+		inline_del_fd(ctlthread_call_fd(l.ct));
+		ctlthread_stop(l.ct);
+		l.ct = NULL;
 	}
 	/* No ruleset_flush(): the wire stays closed while we are away. */
 	inl_stop(&l);

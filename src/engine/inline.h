@@ -1,5 +1,7 @@
-/* The inline engine: NFQUEUE in, verdicts out, one single-threaded poll()
- * loop (`scanwalld --policy FILE --queue N ...`). */
+/* The inline engine: NFQUEUE in, verdicts out (`scanwalld --policy FILE
+ * --queue N ...`). Two halves: the verdict loop, one poll() on the calling
+ * thread, and the control thread (ctlthread.h) for the control socket,
+ * the bundle store and SIGHUP. */
 #ifndef SW_ENGINE_INLINE_H
 #define SW_ENGINE_INLINE_H
 
