@@ -67,15 +67,16 @@ static void ct_close_fds(struct ctlthread *ct)
 			close(fds[i]);
 }
 
-struct ctlthread *ctlthread_start(const struct ctlthread_cfg *cfg)
+int ctlthread_start(const struct ctlthread_cfg *cfg, struct ctlthread **out)
 {
 	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
 	struct ctlthread *ct = calloc(1, sizeof(*ct));
 	sigset_t hup;
 	int err;
 
+	*out = ct;
 	if (!ct)
-		return NULL;
+		return -ENOMEM;
 	ct->cfg = *cfg;
 	ct->loop = pthread_self();
 	pthread_mutex_init(&ct->mu, NULL);
@@ -93,10 +94,10 @@ struct ctlthread *ctlthread_start(const struct ctlthread_cfg *cfg)
 	if (err) {
 		ct_close_fds(ct);
 		free(ct);
-		errno = err;
-		return NULL;
+		*out = NULL;
+		return -err;
 	}
-	return ct;
+	return 0;
 }
 
 void ctlthread_stop(struct ctlthread *ct)

@@ -20,8 +20,9 @@ struct ctlthread_cfg {
 struct ctlthread;
 
 /* From the loop's thread, with SIGHUP blocked (it is read from a
- * signalfd of the new thread's own). NULL and errno. */
-struct ctlthread *ctlthread_start(const struct ctlthread_cfg *cfg);
+ * signalfd of the new thread's own). *ct is set before the thread starts,
+ * so the callbacks can reach it through their ctx. 0 or -errno. */
+int ctlthread_start(const struct ctlthread_cfg *cfg, struct ctlthread **ct);
 /* Stops and joins the thread; a call it is waiting on fails with
  * -ESHUTDOWN. NULL is ignored. */
 void ctlthread_stop(struct ctlthread *ct);

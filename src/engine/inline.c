@@ -280,12 +280,9 @@ static int inl_ctl_start(struct inl *l)
 		.ctl_fd = l->ctl ? control_fd(l->ctl) : -1, .ctl_ready = inl_ctl_ready,
 		.tick = inl_ctl_tick, .hup = inl_reload, .ctx = l,
 	};
-	struct ctlthread *ct = ctlthread_start(&cfg);
+	int err = ctlthread_start(&cfg, &l->ct);
 
-	if (!ct)
-		return -errno;
-	l->ct = ct;
-	return inline_add_fd(ctlthread_call_fd(ct), ctlthread_serve, ct);
+	return err ?: inline_add_fd(ctlthread_call_fd(l->ct), ctlthread_serve, l->ct);
 }
 
 /* Busy polling. An A-ASSOCIATE-RQ the engine passes is answered by the

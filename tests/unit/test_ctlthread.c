@@ -59,7 +59,7 @@ static struct ctlthread *start(struct fx *f)
 	sigaddset(&set, SIGHUP);
 	assert_int_equal(sigprocmask(SIG_BLOCK, &set, NULL), 0);
 	f->ret = 1;
-	f->ct = ctlthread_start(&cfg);
+	assert_int_equal(ctlthread_start(&cfg, &f->ct), 0);
 	assert_non_null(f->ct);
 	return f->ct;
 }
