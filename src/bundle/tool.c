@@ -14,6 +14,7 @@
 #include "bundle/internal.h"
 #include "scanwall/config.h"
 #include "scanwall/policy.h"
+#include "scanwall/version.h"
 
 struct opts {
 	const char *out, *key, *sig, *keyid, *pub, *keyring, *state, *compatible, *policy, *kind;

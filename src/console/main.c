@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "console/cons.h"
+#include "scanwall/version.h"
 
 #define DEFAULT_STATE "/state/scanwall"	/* the state partition (firmware/) */
 #define DEFAULT_CONTROL "/run/scanwall/ctl.sock"

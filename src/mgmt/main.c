@@ -21,6 +21,7 @@
 
 #include "mgmt/mgmt.h"
 #include "mgmt/server.h"
+#include "scanwall/version.h"
 
 static const char usage[] =
 	"usage: scanwall-mgmtd --listen ADDR:PORT --cert FILE --key FILE --client-ca FILE\n"
