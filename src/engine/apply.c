@@ -4,8 +4,10 @@
  * can fail (the ruleset install, the engine's allocation) come before
  * anything is recorded, and the engine swap, which cannot be undone (it
  * revokes flows), comes after the kernel took the new ruleset. Prepare
- * checked the engine's room, so the swap fails only out of memory, and
- * then the old ruleset is put back. */
+ * checked the engine's room (only this path takes it; ending transfers
+ * only give it back), so the swap fails only out of memory, and then the
+ * old ruleset is put back. The engine is touched only on its own thread,
+ * through dp->call: the rest (parsing, the tools) runs on the caller's. */
 #include <errno.h>
 #include <string.h>
 
@@ -38,7 +40,7 @@ static int apply_device(void *ctx, uint8_t af, const uint8_t *addr, unsigned pre
 	return 0;
 }
 
-/* On the engine's thread. */
+/* What runs on the engine's thread, and its result. */
 struct apply_swap {
 	struct apply *a;
 	struct pol *pol;	/* NULL once the engine took it */

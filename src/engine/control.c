@@ -99,6 +99,15 @@ static void ctl_u64_obj(FILE *out, const struct ctl_u64_field *f, size_t n)
 
 #define CTL_U64_OBJ(out, tab) ctl_u64_obj(out, tab, sizeof(tab) / sizeof(tab[0]))
 
+/* fn(arg) on the thread that owns the engine, the log and the queue. */
+static int ctl_call(struct control *c, void (*fn)(void *arg), void *arg)
+{
+	if (c->env.call)
+		return c->env.call(c->env.ctx, fn, arg);
+	fn(arg);
+	return 0;
+}
+
 static int ctl_error(FILE *out, const char *msg, int err)
 {
 	fputs("{\"error\":", out);
@@ -369,8 +378,7 @@ static int cmd_flows(struct control *c, int argc, char **argv, FILE *out)
 	memset(fl.rows, 0, count * sizeof(*fl.rows));
 	do {
 		fl.max = fl.n + CTL_FLOWS_PIECE < count ? fl.n + CTL_FLOWS_PIECE : (unsigned)count;
-		err = c->env.call ? c->env.call(c->env.ctx, ctl_flows_here, &fl)
-				  : (ctl_flows_here(&fl), 0);
+		err = ctl_call(c, ctl_flows_here, &fl);
 	} while (!err && fl.stopped && fl.n < count);
 	if (err) {
 		free(fl.rows);
@@ -475,7 +483,7 @@ static void ctl_reload_event(struct control *c, const char *what)
 
 /* --- which thread ------------------------------------------------------- */
 
-struct ctl_call {
+struct ctl_job {
 	struct control *c;
 	int (*run)(struct control *c, int argc, char **argv, FILE *out);
 	int argc;
@@ -484,9 +492,9 @@ struct ctl_call {
 	int ret;
 };
 
-static void ctl_call_here(void *arg)
+static void ctl_job_here(void *arg)
 {
-	struct ctl_call *k = arg;
+	struct ctl_job *k = arg;
 
 	k->ret = k->run(k->c, k->argc, k->argv, k->out);
 }
@@ -499,8 +507,8 @@ static int ctl_on_loop(struct control *c, int (*run)(struct control *c, int argc
 						      FILE *out),
 		       int argc, char **argv, FILE *out)
 {
-	struct ctl_call k = { c, run, argc, argv, out, 0 };
-	int err = c->env.call ? c->env.call(c->env.ctx, ctl_call_here, &k) : (ctl_call_here(&k), 0);
+	struct ctl_job k = { c, run, argc, argv, out, 0 };
+	int err = ctl_call(c, ctl_job_here, &k);
 
 	return err ? ctl_error(out, "the engine is stopping", err) : k.ret;
 }
