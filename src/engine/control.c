@@ -4,7 +4,7 @@
  * client, so no client may block it: every socket is non-blocking, an
  * answer that does not fit the socket buffer waits in a per-client buffer,
  * a client that sends more than a line's worth without a newline is cut
- * off, and one silent for a second gives its slot up when all are taken.
+ * off, and one silent for 250 ms gives its slot up when all are taken.
  * What reads the engine, the events log or the queue runs on the verdict
  * loop through env.call, and only that (ctl_on_loop); reading files,
  * compiling, the tools and the bundle store stay here. This is the
@@ -44,7 +44,7 @@
 #define CTL_FLOWS_MAX 10000
 #define CTL_FLOWS_PIECE 500	/* flows the loop copies in one call */
 #define CTL_LISTENER UINT32_MAX
-#define CTL_IDLE_MS 1000	/* a client silent this long may lose its slot */
+#define CTL_IDLE_MS 250	/* a client silent this long may lose its slot */
 
 struct ctl_client {
 	int fd;				/* -1: free slot */

@@ -404,7 +404,7 @@ static char *pump(struct fx *f, int fd, unsigned lines, int *closed)
 }
 
 /* 17 clients connect and never finish a line: the 17th is told "too many
- * clients"; once they have been silent a second, a newcomer takes the slot
+ * clients"; once they have been silent 250 ms, a newcomer takes the slot
  * of the one silent longest and is answered. */
 static void test_stalled_clients(void **state)
 {
@@ -420,7 +420,7 @@ static void test_stalled_clients(void **state)
 	s = pump(f, fd[16], 1, &closed);
 	assert_non_null(strstr(s, "too many clients"));
 	free(s);
-	usleep(1100 * 1000);
+	usleep(300 * 1000);
 	me = connect_sock(f->sock);
 	assert_true(me >= 0);
 	assert_int_equal(send(me, "status\n", 7, 0), 7);
