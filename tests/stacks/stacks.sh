@@ -12,6 +12,7 @@
 #   stk_rest HOST METHOD PATH [BODY]   its REST API, through curl in HOST
 #   stk_orthanc_file HOST SOPUID OUT   the object Orthanc stored for a UID
 #   stk_check_same LABEL SENT GOT      a check: the two files hold the same data set
+#                                      (in whatever transfer syntax)
 #   stk_refused LABEL PATTERN... -- CMD...
 #                          CMD (n_lan ..., stk_rest ...) must fail, and one
 #                          more event with every PATTERN must follow
@@ -74,9 +75,13 @@ stk_orthanc_file() {
 
 stk_uid() { dcmdump -q +P 0008,0018 "$1" | sed -n 's/.*\[\(.*\)\].*/\1/p'; }
 
+# the data set whatever transfer syntax carried it (dcmdump's '#' header
+# lines name it)
+stk_dataset() { peer_dataset "$1" | grep -v '^#'; }
+
 stk_check_same() {
 	local label=$1 sent=$2 got=$3
-	if [ -s "$got" ] && diff <(peer_dataset "$sent") <(peer_dataset "$got") >"$SW_WORK/diff.log" 2>&1; then
+	if [ -s "$got" ] && diff <(stk_dataset "$sent") <(stk_dataset "$got") >"$SW_WORK/diff.log" 2>&1; then
 		ok "$label"
 	else
 		fail "$label (got '${got}')"
