@@ -13,7 +13,9 @@
 //       An SCU: store FILE...; commit FILE... (waits for the report on the
 //       same association with --same); mpps UID (N-CREATE, then N-SET
 //       COMPLETED). Exit 0 when every response was a success (worklist:
-//       prints each item's PatientID), 1 otherwise.
+//       prints each item's PatientID), 1 otherwise. DIMSE_ASYNC=N proposes
+//       an asynchronous operations window of N; DIMSE_USER=NAME:PASSWORD
+//       user identity (username and passcode).
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -24,7 +26,8 @@ const { Client, Server, Scp, Dataset } = dimse;
 dimse.log.setLevel(process.env.DIMSE_LOG || 'warn');
 const R = dimse.requests;
 const P = dimse.responses;
-const { Status, PresentationContextResult, SopClass, StorageClass, TransferSyntax } = dimse.constants;
+const { Status, PresentationContextResult, SopClass, StorageClass, TransferSyntax, UserIdentityType } =
+  dimse.constants;
 
 const COMMITMENT = '1.2.840.10008.1.20.1';
 const COMMITMENT_INSTANCE = '1.2.840.10008.1.20.1.1';
@@ -171,8 +174,18 @@ function run(host, port, calling, called, requests, opts, onClient) {
     const ok = !failed && answered === requests.length && (!opts.mustReport || opts.reported());
     process.exit(ok ? 0 : 1);
   });
-  client.send(host, port, calling, called, { connectTimeout: 10000, associationTimeout: 10000,
-    pduTimeout: 10000, associationLingerTimeout: opts.linger || 0 });
+  const sendOpts = { connectTimeout: 10000, associationTimeout: 10000, pduTimeout: 10000,
+    associationLingerTimeout: opts.linger || 0 };
+  if (process.env.DIMSE_ASYNC) {
+    const n = Number(process.env.DIMSE_ASYNC);
+    sendOpts.asyncOps = { maxAsyncOpsInvoked: n, maxAsyncOpsPerformed: n };
+  }
+  if (process.env.DIMSE_USER) {
+    const [name, password] = process.env.DIMSE_USER.split(':');
+    sendOpts.userIdentity = { type: UserIdentityType.UsernameAndPasscode, primaryField: name,
+      secondaryField: password };
+  }
+  client.send(host, port, calling, called, sendOpts);
 }
 
 function main(argv) {

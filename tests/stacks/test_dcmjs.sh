@@ -1,6 +1,7 @@
 #!/bin/bash
 # dcmjs-dimse (Node.js) on both sides of the box, in both inspection modes:
-# C-ECHO and C-STORE each way (data sets compared at the far end); the
+# C-ECHO and C-STORE each way (data sets compared at the far end), one with
+# an asynchronous operations window and user identity; the
 # scanner's worklist from a dcmjs-dimse RIS (whose C-FIND-RSP names Study
 # Root FIND on the worklist context: let through with an `anomaly` event),
 # also asked by dcmtk's findscu; MPPS N-CREATE/N-SET; storage commitment
@@ -46,7 +47,8 @@ scp lan 4243 RIS "$SW_WORK/ris" || { fail "dcmjs: the RIS's SCP listens"; exit 1
 for mode in full association; do
 	t="dcmjs $mode"
 	stk_mode "$mode" || { fail "$t: scanwalld starts"; continue; }
-	peer_make_dicom "$SW_WORK/$mode/in" 2 && peer_make_dicom "$SW_WORK/$mode/out" 2 ||
+	peer_make_dicom "$SW_WORK/$mode/in" 2 && peer_make_dicom "$SW_WORK/$mode/out" 2 &&
+		peer_make_dicom "$SW_WORK/$mode/async" 3 ||
 		{ fail "$t: make test images"; continue; }
 	scp lan 4242 PACS "$SW_WORK/pacs" --report same || { fail "$t: the PACS's SCP listens"; continue; }
 	pacs=$SCP_PID
@@ -54,6 +56,9 @@ for mode in full association; do
 	check "$t: C-ECHO PACS -> scanner" n_lan "${js[@]}" echo 10.77.1.15 104 PACS SYMBIA
 	check "$t: C-STORE PACS -> scanner" n_lan "${js[@]}" store 10.77.1.15 104 PACS SYMBIA "$SW_WORK/$mode"/in/*.dcm
 	same "$t: C-STORE PACS -> scanner" "$SW_WORK/$mode/in" "$SW_WORK/dev"
+	check "$t: C-STORE PACS -> scanner, async window 3 and user identity" n_lan env DIMSE_ASYNC=3 \
+		DIMSE_USER=pacs:secret "${js[@]}" store 10.77.1.15 104 PACS SYMBIA "$SW_WORK/$mode"/async/*.dcm
+	same "$t: C-STORE, async window 3 and user identity" "$SW_WORK/$mode/async" "$SW_WORK/dev"
 	check "$t: C-ECHO scanner -> PACS" n_dev "${js[@]}" echo 10.77.1.10 4242 SYMBIA PACS
 	check "$t: C-STORE scanner -> PACS" n_dev "${js[@]}" store 10.77.1.10 4242 SYMBIA PACS "$SW_WORK/$mode"/out/*.dcm
 	same "$t: C-STORE scanner -> PACS" "$SW_WORK/$mode/out" "$SW_WORK/pacs"
