@@ -3,7 +3,8 @@
 # inspection modes: the scanner's Orthanc stores to the PACS's; the PACS
 # echoes, queries (C-FIND) and retrieves (C-MOVE: the scanner opens a
 # second association back to the PACS to store) the scanner's images; every
-# image arrives with the data set it left with. A wrong called AE and a
+# image arrives with the data set it left with. The scanner asks the PACS
+# for storage commitment; the report comes on a new association. A wrong called AE and a
 # C-FIND the rule does not allow are refused, with their events.
 #
 #   lan: Orthanc PACS (4242) ── box (scanwalld, policy/MODE.conf) ── dev: Orthanc SYMBIA (104)
@@ -73,6 +74,24 @@ for mode in full association; do
 	arrived "$t: C-MOVE" "$SW_WORK/$mode/b"
 	check "$t: the C-MOVE's store back was an association of its own" \
 		test "$(sw_event_count '"event":"assoc-release"' '"src":"10.77.1.15"' '"dport":4242')" -gt "$back"
+
+	# storage commitment of set a: the PACS's Orthanc answers with an
+	# N-EVENT-REPORT on an association of its own, PACS -> scanner
+	reports=$(sw_event_count '"event":"assoc-accept"' '"src":"10.77.1.10"' '"calling_ae":"PACS"')
+	sop=$(dcmdump -q -Un +P 0008,0016 "$SW_WORK/$mode/a/img1.dcm" | sed -n 's/.*\[\(.*\)\].*/\1/p')
+	job=$(stk_rest dev POST /modalities/pacs/storage-commitment -d "{\"DicomInstances\": [
+		{\"SOPClassUID\": \"$sop\", \"SOPInstanceUID\": \"$(stk_uid "$SW_WORK/$mode/a/img1.dcm")\"},
+		{\"SOPClassUID\": \"$sop\", \"SOPInstanceUID\": \"$(stk_uid "$SW_WORK/$mode/a/img2.dcm")\"}]}" |
+		/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["Path"])')
+	for _ in $(seq 50); do
+		status=$(stk_rest dev GET "${job:-/none}" 2>/dev/null |
+			/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["Status"])' 2>/dev/null)
+		[ "${status:-Pending}" != Pending ] && break
+		sleep 0.2
+	done
+	check "$t: storage commitment scanner -> PACS: committed (${status:-no answer})" test "${status:-}" = Success
+	check "$t: the report came on a new association PACS -> scanner" \
+		test "$(sw_event_count '"event":"assoc-accept"' '"src":"10.77.1.10"' '"calling_ae":"PACS"')" -gt "$reports"
 
 	stk_refused "$t: wrong called AE" '"event":"assoc-reject"' '"fault":"called-ae"' \
 		'"called_ae":"NOT_SYMBIA"' -- stk_rest lan POST /modalities/wrongae/echo -d '{}'
