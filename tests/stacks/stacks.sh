@@ -1,9 +1,13 @@
 # shellcheck shell=bash
-# Helpers of the real-stack tests (tests/stacks/test_*.sh), sourced after
-# tests/lib.sh and scripts/topo.sh and netns_test_begin:
+# Helpers of the real-stack tests (tests/stacks/test_*.sh); brings in
+# tests/lib.sh (checks) and scripts/topo.sh (namespaces, peers, scanwalld):
 #
+#   stk_begin              the prologue: netns_test_begin (scratch directory,
+#                          topology, cleanup however the test ends)
 #   stk_mode MODE          scanwalld on tests/stacks/policy/MODE.conf (full or
 #                          association), with a fresh events file; STK_MODE
+#   stk_scanner_orthanc    the scanner's Orthanc (dev, SYMBIA on 104; the PACS
+#                          is 10.77.1.10:4242)
 #   stk_orthanc HOST AET PORT MODALITIES
 #                          an Orthanc of its own in namespace HOST: storage in
 #                          $SW_WORK/orthanc-HOST, DICOM on PORT, REST on the
@@ -17,6 +21,10 @@
 #                          CMD (n_lan ..., stk_rest ...) must fail, and one
 #                          more event with every PATTERN must follow
 STK_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$STK_DIR/../lib.sh"
+. "$STK_DIR/../../scripts/topo.sh"
+
+stk_begin() { netns_test_begin; }
 
 stk_mode() {
 	STK_MODE=$1
@@ -55,6 +63,10 @@ stk_orthanc() {
 	EOF
 	ip netns exec "$(topo_ns "$host")" Orthanc "$dir/orthanc.json" >>"$dir/log" 2>&1 &
 	topo_wait_tcp "$host" 127.0.0.1 "$port" 20 && topo_wait_tcp "$host" 127.0.0.1 8042 20
+}
+
+stk_scanner_orthanc() {
+	stk_orthanc dev SYMBIA 104 '"pacs" : [ "PACS", "10.77.1.10", 4242 ]'
 }
 
 stk_rest() {

@@ -8,10 +8,8 @@
 #   lan (pipeline.py, PACS) ── box (policy/MODE.conf) ── dev (storescp SYMBIA)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../lib.sh"
-. "$here/../../scripts/topo.sh"
-netns_test_begin
 . "$here/stacks.sh"
+stk_begin
 
 peer_storescp "$SW_WORK/recv" || { fail "async window: storescp listens"; exit 1; }
 for mode in full association; do

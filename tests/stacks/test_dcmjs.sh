@@ -13,10 +13,8 @@
 #   stranger: dimse.js echo
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../lib.sh"
-. "$here/../../scripts/topo.sh"
-netns_test_begin
 . "$here/stacks.sh"
+stk_begin
 
 "$here/npm-deps.sh" || { fail "dcmjs: npm-deps.sh installs dcmjs-dimse"; exit 1; }
 # a command, not a function: it runs under `ip netns exec`

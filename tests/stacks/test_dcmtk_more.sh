@@ -15,10 +15,8 @@
 #   viewer: getscu
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../lib.sh"
-. "$here/../../scripts/topo.sh"
-netns_test_begin
 . "$here/stacks.sh"
+stk_begin
 
 dcm=(-to 10 -ta 10 -td 10)
 pacs=$SW_WORK/pacs
@@ -60,7 +58,7 @@ touch "$SW_WORK/wl/RIS/lockfile"
 n_lan wlmscpfs -ta 10 -dfp "$SW_WORK/wl" 4243 >>"$SW_WORK/wlmscpfs.log" 2>&1 &
 topo_wait_tcp lan 10.77.1.10 4243 || { fail "dcmtk more: wlmscpfs listens"; exit 1; }
 
-stk_orthanc dev SYMBIA 104 '"pacs" : [ "PACS", "10.77.1.10", 4242 ]' ||
+stk_scanner_orthanc ||
 	{ fail "dcmtk more: the scanner's Orthanc starts"; exit 1; }
 
 # storescu's profiles: Many, 128 presentation contexts (storage classes of

@@ -10,12 +10,10 @@
 #   stranger: gdcmscu
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../lib.sh"
-. "$here/../../scripts/topo.sh"
-netns_test_begin
 . "$here/stacks.sh"
+stk_begin
 
-stk_orthanc dev SYMBIA 104 '"pacs" : [ "PACS", "10.77.1.10", 4242 ]' ||
+stk_scanner_orthanc ||
 	{ fail "gdcm: the scanner's Orthanc starts"; exit 1; }
 # gdcmscu 3.0.21 (Debian 12) aborts after every A-RELEASE-RP ("ProtocolStream
 # as nullptr is invalid", exit 134), with or without the box between: its

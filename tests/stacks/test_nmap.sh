@@ -10,10 +10,8 @@
 #   stranger: nmap
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../lib.sh"
-. "$here/../../scripts/topo.sh"
-netns_test_begin
 . "$here/stacks.sh"
+stk_begin
 
 # storescp logs each association's request (-d), so a leak would show
 mkdir -p "$SW_WORK/recv"

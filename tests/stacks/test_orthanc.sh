@@ -11,12 +11,10 @@
 #        REST 127.0.0.1:8042                                          REST 127.0.0.1:8042
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../lib.sh"
-. "$here/../../scripts/topo.sh"
-netns_test_begin
 . "$here/stacks.sh"
+stk_begin
 
-stk_orthanc dev SYMBIA 104 '"pacs" : [ "PACS", "10.77.1.10", 4242 ]' ||
+stk_scanner_orthanc ||
 	{ fail "orthanc: the scanner's Orthanc starts"; exit 1; }
 stk_orthanc lan PACS 4242 '"scanner" : [ "SYMBIA", "10.77.1.15", 104 ],
 	"wrongae" : [ "NOT_SYMBIA", "10.77.1.15", 104 ]' ||
