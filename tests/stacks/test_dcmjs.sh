@@ -1,7 +1,7 @@
 #!/bin/bash
 # dcmjs-dimse (Node.js) on both sides of the box, in both inspection modes:
 # C-ECHO and C-STORE each way (data sets compared at the far end), one with
-# an asynchronous operations window and user identity; the
+# an asynchronous operations window and user identity, one over IPv6; the
 # scanner's worklist from a dcmjs-dimse RIS (whose C-FIND-RSP names Study
 # Root FIND on the worklist context: let through with an `anomaly` event),
 # also asked by dcmtk's findscu; MPPS N-CREATE/N-SET; storage commitment
@@ -46,7 +46,7 @@ for mode in full association; do
 	t="dcmjs $mode"
 	stk_mode "$mode" || { fail "$t: scanwalld starts"; continue; }
 	peer_make_dicom "$SW_WORK/$mode/in" 2 && peer_make_dicom "$SW_WORK/$mode/out" 2 &&
-		peer_make_dicom "$SW_WORK/$mode/async" 3 ||
+		peer_make_dicom "$SW_WORK/$mode/async" 3 && peer_make_dicom "$SW_WORK/$mode/v6" 1 ||
 		{ fail "$t: make test images"; continue; }
 	scp lan 4242 PACS "$SW_WORK/pacs" --report same || { fail "$t: the PACS's SCP listens"; continue; }
 	pacs=$SCP_PID
@@ -57,6 +57,11 @@ for mode in full association; do
 	check "$t: C-STORE PACS -> scanner, async window 3 and user identity" n_lan env DIMSE_ASYNC=3 \
 		DIMSE_USER=pacs:secret "${js[@]}" store 10.77.1.15 104 PACS SYMBIA "$SW_WORK/$mode"/async/*.dcm
 	same "$t: C-STORE, async window 3 and user identity" "$SW_WORK/$mode/async" "$SW_WORK/dev"
+	check "$t: C-STORE PACS -> scanner over IPv6" n_lan "${js[@]}" store fd77::15 104 PACS SYMBIA \
+		"$SW_WORK/$mode"/v6/*.dcm
+	same "$t: C-STORE over IPv6" "$SW_WORK/$mode/v6" "$SW_WORK/dev"
+	check "$t: ... an IPv6 association the box judged" \
+		sw_wait_event 5 '"event":"assoc-accept"' '"src":"fd77::10"' '"calling_ae":"PACS"'
 	check "$t: C-ECHO scanner -> PACS" n_dev "${js[@]}" echo 10.77.1.10 4242 SYMBIA PACS
 	check "$t: C-STORE scanner -> PACS" n_dev "${js[@]}" store 10.77.1.10 4242 SYMBIA PACS "$SW_WORK/$mode"/out/*.dcm
 	same "$t: C-STORE scanner -> PACS" "$SW_WORK/$mode/out" "$SW_WORK/pacs"
