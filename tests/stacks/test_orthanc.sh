@@ -66,12 +66,12 @@ for mode in full association; do
 		/usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' 2>/dev/null)
 	# (one answer per patient: the images of a study name two patients)
 	check "$t: C-FIND PACS -> scanner finds the study (${answers:-no} answers)" test "${answers:-0}" -ge 1
-	back=$(sw_event_count '"event":"assoc-release"' '"src":"10.77.1.15"' '"dport":4242')
+	back=$(sw_event_count '"event":"assoc-accept"' '"src":"10.77.1.15"' '"dport":4242')
 	check "$t: C-MOVE PACS -> scanner, stored back to the PACS" \
 		stk_rest lan POST "/queries/$query/retrieve" -o /dev/null -d '{"TargetAet": "PACS", "Synchronous": true}'
 	arrived "$t: C-MOVE" "$SW_WORK/$mode/b"
 	check "$t: the C-MOVE's store back was an association of its own" \
-		test "$(sw_event_count '"event":"assoc-release"' '"src":"10.77.1.15"' '"dport":4242')" -gt "$back"
+		test "$(sw_event_count '"event":"assoc-accept"' '"src":"10.77.1.15"' '"dport":4242')" -gt "$back"
 
 	# storage commitment of set a: the PACS's Orthanc answers with an
 	# N-EVENT-REPORT on an association of its own, PACS -> scanner
