@@ -6,8 +6,8 @@
 # Root FIND on the worklist context: let through with an `anomaly` event),
 # also asked by dcmtk's findscu; MPPS N-CREATE/N-SET; storage commitment
 # with its N-EVENT-REPORT on the same association and on a new one from the
-# PACS. Refused: MPPS to the PACS's port (not in that rule), and the
-# stranger.
+# PACS. Refused: MPPS to the PACS's port (not in that rule), a wrong
+# calling AE, and the stranger.
 #
 #   lan: dimse.js PACS (4242), RIS (4243) ── box (policy/MODE.conf) ── dev: dimse.js SYMBIA (104)
 #   stranger: dimse.js echo
@@ -100,6 +100,8 @@ sys.exit(not (r["created"]["PerformedProcedureStepStatus"] == "IN PROGRESS"
 
 	stk_refused "$t: MPPS to the PACS's port (no mpps in that rule)" '"event":"assoc-reject"' \
 		'"calling_ae":"SYMBIA"' '"called_ae":"PACS"' -- n_dev "${js[@]}" mpps 10.77.1.10 4242 SYMBIA PACS 1.2.3.4
+	stk_refused "$t: wrong calling AE" '"event":"assoc-reject"' '"fault":"calling-ae"' \
+		'"calling_ae":"NOT_PACS"' -- n_lan "${js[@]}" echo 10.77.1.15 104 NOT_PACS SYMBIA
 	stk_refused "$t: the stranger" '"event":"reject"' '"src":"10.77.1.66"' '"dport":104' -- \
 		n_stranger "${js[@]}" echo 10.77.1.15 104 PACS SYMBIA
 	kill "$pacs"

@@ -4,11 +4,13 @@
 # echoes, queries (C-FIND) and retrieves (C-MOVE: the scanner opens a
 # second association back to the PACS to store) the scanner's images; every
 # image arrives with the data set it left with. The scanner asks the PACS
-# for storage commitment; the report comes on a new association. A wrong called AE and a
-# C-FIND the rule does not allow are refused, with their events.
+# for storage commitment; the report comes on a new association. A wrong
+# called AE, a C-FIND the rule does not allow and a third Orthanc on the
+# stranger are refused, with their events.
 #
-#   lan: Orthanc PACS (4242) ── box (scanwalld, policy/MODE.conf) ── dev: Orthanc SYMBIA (104)
-#        REST 127.0.0.1:8042                                          REST 127.0.0.1:8042
+#   lan: Orthanc PACS (4242) ──────┐
+#   stranger: Orthanc (no rule) ───┴ box (scanwalld, policy/MODE.conf) ── dev: Orthanc SYMBIA (104)
+#   each with its REST API on its own namespace's 127.0.0.1:8042
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/stacks.sh"
@@ -19,6 +21,8 @@ stk_scanner_orthanc ||
 stk_orthanc lan PACS 4242 '"scanner" : [ "SYMBIA", "10.77.1.15", 104 ],
 	"wrongae" : [ "NOT_SYMBIA", "10.77.1.15", 104 ]' ||
 	{ fail "orthanc: the PACS's Orthanc starts"; exit 1; }
+stk_orthanc stranger PACS 4242 '"scanner" : [ "SYMBIA", "10.77.1.15", 104 ]' ||
+	{ fail "orthanc: the stranger's Orthanc starts"; exit 1; }
 
 # upload FILE...: into the scanner's Orthanc (its own loopback, not the
 # box); prints their Orthanc ids as a JSON list
@@ -93,6 +97,8 @@ for mode in full association; do
 
 	stk_refused "$t: wrong called AE" '"event":"assoc-reject"' '"fault":"called-ae"' \
 		'"called_ae":"NOT_SYMBIA"' -- stk_rest lan POST /modalities/wrongae/echo -d '{}'
+	stk_refused "$t: the stranger's Orthanc" '"event":"reject"' '"src":"10.77.1.66"' '"dport":104' -- \
+		stk_rest stranger POST /modalities/scanner/echo -d '{}'
 	# the scanner's rule to the PACS has no query-retrieve: the PACS's
 	# Orthanc accepts the C-FIND context, the box aborts at the C-FIND-RQ
 	stk_refused "$t: C-FIND scanner -> PACS (not in the rule)" '"event":"assoc-abort"' \
