@@ -356,18 +356,18 @@ static void dflow_refuse(struct eng *e, struct flow *f, int dir, const struct pk
 	dflow_leave(e, f, FLOW_REFUSED);
 }
 
-/* The TCP stream itself was abused (changed bytes, a bad skip): the flow
- * ends as invalid, both ends reset. */
+/* The TCP stream itself was abused (changed bytes, a bad skip, urgent
+ * data): the flow ends as invalid, both ends reset, the receiver at
+ * rcv_nxt, the next byte it expects. */
 static void dflow_invalid(struct eng *e, struct flow *f, int dir, const struct pkt *p,
-			  const char *reason, const char *fault)
+			  uint32_t rcv_nxt, const char *reason, const char *fault)
 {
 	static const struct dcm_verdict reset = {
 		.step = DCM_REFUSE, .fault = DCM_F_PDU_UNEXPECTED, .answer = DCM_ANS_NONE,
 	};
 
 	dflow_event(e, f, EV_INVALID, reason, NULL, fault);
-	/* the receiver's reset goes where the stream is, not where p was */
-	dflow_answer(e, f, dir, p, &reset, flow_assoc(e, f)->st[dir].next - p->seq);
+	dflow_answer(e, f, dir, p, &reset, rcv_nxt - p->seq);
 	dflow_leave(e, f, FLOW_REFUSED);
 }
 
@@ -492,7 +492,8 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 			e->c.tcp_out_of_window++;
 		return 0;
 	case STREAM_EVIL:
-		dflow_invalid(e, f, dir, p, "retransmission with other contents", "tcp-overlap");
+		dflow_invalid(e, f, dir, p, a->st[dir].next, "retransmission with other contents",
+			      "tcp-overlap");
 		return 0;
 	case STREAM_LOST:
 		/* Dropped: its bytes may be what the receiver still lacks. Once
@@ -501,8 +502,8 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 		 * rather than hang until the idle timeout. */
 		e->c.tcp_unverifiable++;
 		if (++a->st[dir].lost >= STREAM_LOST_MAX)
-			dflow_invalid(e, f, dir, p, "retransmissions older than the bytes kept",
-				      "tcp-unverifiable");
+			dflow_invalid(e, f, dir, p, a->st[dir].next,
+				      "retransmissions older than the bytes kept", "tcp-unverifiable");
 		return 0;
 	case STREAM_NEW:
 		break;
@@ -520,7 +521,8 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 	stream_advance(&a->st[dir], p, skip, dv.structs, dv.nstruct);
 	stream_passed(&a->st[dir], p);	/* now, or when the held PDU is */
 	if (dflow_catch_up(a, dir)) {
-		dflow_invalid(e, f, dir, p, "data passed ahead of a gap is not data", "tcp-ahead");
+		dflow_invalid(e, f, dir, p, p->seq + (uint32_t)skip,
+			      "data passed ahead of a gap is not data", "tcp-ahead");
 		return 0;
 	}
 	if (dv.step == DCM_HOLD) {
@@ -606,7 +608,7 @@ static void dflow_urgent(struct eng *e, struct flow *f, int dir, const struct pk
 	const struct stream *st = &flow_assoc(e, f)->st[dir];
 
 	if (st->init && p->seq == st->next)
-		dflow_invalid(e, f, dir, p, "urgent data", "tcp-urgent");
+		dflow_invalid(e, f, dir, p, st->next, "urgent data", "tcp-urgent");
 	else
 		e->c.tcp_out_of_window++;
 }

@@ -899,6 +899,7 @@ static void urgent_data_ends_the_flow(void **state)
 	struct tpkt blind = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, seq + 100, 901,
 			      TCP_ACK | TCP_URG, "x", 1 };
 	struct tpkt urg = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, seq, 901, TCP_ACK | TCP_URG };
+	struct pkt r;
 
 	pb_echo_cmd(&m, 0x0030);
 	assert_int_equal(feed(fx, &blind), ENG_DROP);
@@ -908,6 +909,12 @@ static void urgent_data_ends_the_flow(void **state)
 	assert_int_equal(feed(fx, &urg), ENG_DROP);
 	assert_int_equal(fx->r.ev[fx->r.nev - 1], EV_INVALID);
 	assert_string_equal(fx->r.fault[fx->r.nev - 1], "tcp-urgent");
+	/* symbia never got the segment: its reset is at its next byte */
+	assert_int_equal(fx->r.ninj, 2);
+	assert_int_equal(pkt_parse(fx->r.inj[1], fx->r.injlen[1], &r), 0);
+	assert_int_equal(r.key.dport, 104);
+	assert_int_equal(r.flags & TCP_RST, TCP_RST);
+	assert_int_equal(r.seq, seq);
 }
 
 static void policy_swap_keeps_association(void **state)
