@@ -24,8 +24,10 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "netns"))
-import peer  # noqa: E402  (assoc_rq, read_pdu)
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [os.path.join(HERE, "..", "netns"), os.path.join(HERE, "..", "pcap")]
+import craft  # noqa: E402  (csum, ipv4)
+import peer  # noqa: E402  (assoc_rq, read_pdu, connect)
 
 FIN, SYN, RST, PSH, ACK, URG = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20
 ETH_P_ALL = 0x0003	# outgoing frames reach only ETH_P_ALL taps
@@ -61,24 +63,13 @@ def parse(frame):
             flags, total - ihl - (off >> 4) * 4)
 
 
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
-
-
 def segment(src, dst, sport, dport, seq, ack, flags, data=b"", urg=0):
     s, d = socket.inet_aton(src), socket.inet_aton(dst)
     tcp = struct.pack(">HHIIBBHHH", sport, dport, seq & 0xffffffff, ack & 0xffffffff, 5 << 4,
                       flags, 8192, 0, urg) + data
     pseudo = s + d + struct.pack(">BBH", 0, socket.IPPROTO_TCP, len(tcp))
-    tcp = tcp[:16] + struct.pack(">H", checksum(pseudo + tcp)) + tcp[18:]
-    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0, 0x4000, 64,
-                     socket.IPPROTO_TCP, 0, s, d)
-    return ip + tcp
+    tcp = tcp[:16] + struct.pack(">H", craft.csum(pseudo + tcp)) + tcp[18:]
+    return craft.ipv4(s, d, socket.IPPROTO_TCP, tcp, 0)
 
 
 class Sender:
