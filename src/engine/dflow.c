@@ -478,6 +478,7 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 		 * released when the PDU is judged, or dropped with it. */
 		if (!dflow_overlaps_held(a, dir, p)) {
 			*v = ENG_ACCEPT;
+			e->c.tcp_retransmitted++;
 			stream_passed(&a->st[dir], p);
 		} else	/* our ACK may have been lost: say it again */
 			dflow_ack_held(e, f, a, dir, a->st[dir].next);
@@ -506,6 +507,7 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 				      "retransmissions older than the bytes kept", "tcp-unverifiable");
 		return 0;
 	case STREAM_NEW:
+		e->c.tcp_retransmitted += skip > 0;
 		break;
 	}
 	if (dir && pk->from.has_mac && !port_same(&a->port[1], &pk->from))

@@ -75,8 +75,10 @@ check "lossy: C-STORE of 50 MB over the lossy device link (${ELAPSED_MS} ms)" te
 arrived "lossy: device link"
 lost=$(n_dev nft list chain inet lossy in | grep -o 'packets [0-9]*' | awk '{ print $2 }')
 check "lossy: segments lost on the device link (${lost:-?})" test "${lost:-0}" -gt 0
+retx=$(counter tcp_retransmitted)
+check "lossy: the box verified and passed retransmitted copies (${retx:-?})" test "${retx:-0}" -gt 0
 check "lossy: no invalid event ($(invalid))" test "$(invalid)" = 0
-echo "lossy: device link: ${ELAPSED_MS} ms, ${lost:-?} segments lost," \
+echo "lossy: device link: ${ELAPSED_MS} ms, ${lost:-?} segments lost, $retx copies verified," \
 	"tcp_unverifiable $(counter tcp_unverifiable), tcp_out_of_window $(counter tcp_out_of_window)"
 n_box tc qdisc del dev dev0 root
 n_dev nft delete table inet lossy

@@ -766,6 +766,7 @@ static void recut_retransmission_passes(void **state)
 		assert_int_equal(feed(fx, &t), ENG_ACCEPT);
 	}
 	assert_int_equal(fx->r.nev, 1);			/* the accept, nothing since */
+	assert_int_equal(eng_counters(fx->e)->tcp_retransmitted, 5);
 	memcpy(evil, m.b, m.n);
 	evil[m.n / 3 + 9] ^= 1;				/* the second PDV's length */
 	{
