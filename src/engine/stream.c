@@ -55,7 +55,7 @@ static void keep_pop(struct stream *s)
 
 	if (seq_before(s->kept_from, end))
 		s->kept_from = end;
-	s->head = (uint16_t)((s->head + 1) % STREAM_KEEP_RANGES);
+	s->head = (s->head + 1) % STREAM_KEEP_RANGES;
 	s->used--;
 }
 

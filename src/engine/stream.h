@@ -49,7 +49,7 @@ struct stream {
 	uint32_t kept_from;	/* every structural byte from here on is kept */
 	uint32_t total;		/* bytes ever put in the keep */
 	uint32_t last_end;	/* sequence where the newest range ends */
-	uint16_t head, used;	/* oldest range, ranges in use */
+	uint32_t head, used;	/* oldest range, ranges in use */
 	uint8_t init, acked_init, fin, nahead, ts_seen;
 	uint8_t lost;		/* unverifiable copies dropped, STREAM_LOST_MAX */
 	struct stream_keep *keep;	/* not reset by stream_reset */
