@@ -14,6 +14,10 @@
         reset inside the acceptor's window, then one at exactly its next
         byte, each from SEND_NS with the client's address, and prints after
         each how many connections the acceptor (DEV_NS) holds established.
+  tcpcraft.py oob SERVER PORT CALLING CALLED
+        Opens an association and sends one byte of urgent data (MSG_OOB),
+        as the client itself would. Exit 0 when the connection is then
+        reset or aborted, 1 when it stays usable.
 """
 import ctypes
 import os
@@ -168,6 +172,23 @@ def cmd_idle(a):
     return 0
 
 
+def cmd_oob(a):
+    s = peer.connect(a.server, a.port, 10)
+    s.sendall(peer.assoc_rq(a.calling, a.called))
+    kind, _ = peer.read_pdu(s)
+    if kind != 2:
+        print("oob: no A-ASSOCIATE-AC (PDU type %d)" % kind)
+        return 1
+    s.send(b"!", socket.MSG_OOB)
+    try:
+        kind, _ = peer.read_pdu(s)
+        print("oob: answered with PDU type %d" % kind)
+        return 0 if kind == 7 else 1
+    except (ConnectionError, OSError) as e:
+        print("oob: %s" % e)
+        return 0 if not isinstance(e, socket.timeout) else 1
+
+
 def main():
     import argparse
     p = argparse.ArgumentParser()
@@ -182,8 +203,13 @@ def main():
     i.add_argument("port", type=int)
     i.add_argument("calling")
     i.add_argument("called")
+    o = sub.add_parser("oob")
+    o.add_argument("server")
+    o.add_argument("port", type=int)
+    o.add_argument("calling")
+    o.add_argument("called")
     a = p.parse_args()
-    return cmd_blind(a) if a.cmd == "blind" else cmd_idle(a)
+    return {"blind": cmd_blind, "idle": cmd_idle, "oob": cmd_oob}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -56,3 +56,10 @@ check "urg-rst: a reset at the exact sequence ends the association on the scanne
 	grep -q "after rst-exact: established 0" <<<"$out"
 check "urg-rst: ... and on the box (flows $live before, $(counter flows_live) after)" \
 	test "$(counter flows_live)" = "$live"
+
+# urgent data from the client itself, at its next byte: the association is
+# refused, with an event naming the fault
+check "urg-rst: a client's urgent byte ends its association" \
+	n_lan "$craft" oob 10.77.1.15 104 LAN_SCU SYMBIA
+check "urg-rst: ... with an invalid event, fault tcp-urgent" \
+	sw_wait_event 5 '"event":"invalid"' '"fault":"tcp-urgent"'
