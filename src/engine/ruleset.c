@@ -64,8 +64,9 @@ static void rs_nft_open_chains(struct sbuf *o, const char *pass)
 	sb_put(o, "\t\ttcp flags & (fin | syn | rst | ack | urg) == ack goto bare\n");
 	/* The acceptor's SYN-ACK, when the engine knows its port already
 	 * (hostport.c): the answer to the SYN the engine let through. */
-	sb_put(o, "\t\ttcp flags & (fin | syn | rst | ack | urg) == syn | ack ct mark & 0x%08x == 0x%08x "
-		  "ct direction reply counter goto bare\n", SW_MARK_SYNACK, SW_MARK_SYNACK);
+	sb_put(o, "\t\ttcp flags & (fin | syn | rst | ack | urg) == syn | ack "
+		  "ct mark & 0x%08x == 0x%08x ct direction reply counter goto bare\n",
+		  SW_MARK_SYNACK, SW_MARK_SYNACK);
 	sb_put(o, "\t}\n\tchain bare {\n");
 	for (unsigned i = 0; i < sizeof(rs_doffs) / sizeof(rs_doffs[0]); i++) {
 		unsigned d = rs_doffs[i];

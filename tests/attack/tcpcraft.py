@@ -57,7 +57,8 @@ def parse(frame):
     """(src, dst, sport, dport, seq, ack, flags, payload length) of an IPv4
     TCP frame, or None."""
     ip = frame[14:]
-    if frame[12:14] != b"\x08\x00" or len(ip) < 40 or ip[0] >> 4 != 4 or ip[9] != socket.IPPROTO_TCP:
+    if frame[12:14] != b"\x08\x00" or len(ip) < 40 or ip[0] >> 4 != 4 \
+            or ip[9] != socket.IPPROTO_TCP:
         return None
     ihl = (ip[0] & 15) * 4
     total = struct.unpack_from(">H", ip, 2)[0]
