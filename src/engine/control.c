@@ -25,6 +25,7 @@
 
 #include "engine/control.h"
 #include "engine/nfq.h"
+#include "engine/observe.h"
 #include "scanwall/dicom.h"
 #include "scanwall/digest.h"
 #include "scanwall/engine.h"
@@ -504,6 +505,12 @@ static int cmd_policy(struct control *c, int argc, char **argv, FILE *out)
 	return 0;
 }
 
+/* The observation table (observe.h, docs/commissioning.md). */
+static int cmd_observed(struct control *c, int argc, char **argv, FILE *out)
+{
+	return eng_obs_json(c->env.eng, out) ? ctl_error(out, "not observing", -ENOENT) : 0;
+}
+
 static int cmd_help(struct control *c, int argc, char **argv, FILE *out);
 
 static const struct ctl_cmd {
@@ -517,6 +524,7 @@ static const struct ctl_cmd {
 	{ "events", cmd_events, "events [since N]" },
 	{ "reload", cmd_reload, "reload" },
 	{ "policy", cmd_policy, "policy" },
+	{ "observed", cmd_observed, "observed" },
 	{ "event", NULL, "event TEXT" },
 	{ "help", cmd_help, "help" },
 };

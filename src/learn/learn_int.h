@@ -1,0 +1,82 @@
+/* Private to src/learn: the table's records, read by the JSON writer and
+ * loader (store.c) and the commissioning tools (propose.c, whatif.c). */
+#ifndef SW_LEARN_INT_H
+#define SW_LEARN_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "scanwall/learn.h"
+
+#define LRN_UID_MAX 64
+#define LRN_AE_MAX 16
+#define LRN_REL_CLASSES 32	/* abstract syntaxes kept per relation */
+#define LRN_REL_TS 8		/* transfer syntaxes kept per relation */
+
+struct lrn_class {
+	uint32_t uid;		/* index into lrn.uids */
+	uint16_t flags;		/* enum lrn_class_flag */
+	uint16_t dimse[2];	/* commands seen, by sender (catalog.h bits) */
+};
+
+struct lrn_tsyn {
+	uint32_t uid;
+	uint16_t flags;		/* LRN_PROPOSED, LRN_ACCEPTED */
+};
+
+struct lrn_rel {
+	uint8_t af;
+	uint8_t ini[16], acc[16];
+	uint16_t port;
+	char calling[LRN_AE_MAX + 1], called[LRN_AE_MAX + 1];
+	uint8_t nclass, nts;
+	uint64_t count[LRN_ASSOC__COUNT];
+	uint64_t bytes[2];
+	uint64_t first_s, last_s;
+	struct lrn_class cls[LRN_REL_CLASSES];
+	struct lrn_tsyn ts[LRN_REL_TS];
+};
+
+#define LRN_FAULT_MAX 31
+
+struct lrn_flowrec {
+	const char *kind;		/* ev_kind_name() */
+	char fault[LRN_FAULT_MAX + 1];	/* "" none */
+	uint8_t af, proto;
+	uint8_t src[16], dst[16];
+	uint16_t port;
+	int rule_line;
+	char calling[LRN_AE_MAX + 1], called[LRN_AE_MAX + 1];
+	uint64_t count, first_s, last_s;
+};
+
+struct lrn {
+	struct lrn_cfg cfg;
+	struct lrn_rel *rel;
+	unsigned nrel;
+	char (*uids)[LRN_UID_MAX + 1];
+	unsigned nuid;
+	struct lrn_flowrec *flow;
+	unsigned nflow;
+	/* open addressing, index + 1, 0 empty; sizes are powers of two */
+	uint32_t *rel_hash, *uid_hash, *flow_hash;
+	uint32_t rel_mask, uid_mask, flow_mask;
+	struct lrn_dropped dropped;
+};
+
+/* table.c: a UID's index, interned if new; -ENOSPC when full (counted). */
+int lrn_uid(struct lrn *t, const char *uid);
+/* "allow", "block", ... as the static string the table keeps, or NULL. */
+const char *lrn_kind_static(const char *kind);
+/* The record of a flow key, created if new; NULL when full (counted). */
+struct lrn_flowrec *lrn_flow_find(struct lrn *t, const struct lrn_flow_key *k);
+/* Widens [*first, *last] to hold now_s (0 is "never"). */
+void lrn_seen(uint64_t *first, uint64_t *last, uint64_t now_s);
+/* The catalog.h bit of each DIMSE command and its request's name. */
+extern const struct lrn_dimse {
+	uint32_t bit;
+	const char *name;
+} lrn_dimse_names[];
+extern const unsigned lrn_dimse_count;
+
+#endif
