@@ -79,4 +79,40 @@ extern const struct lrn_dimse {
 } lrn_dimse_names[];
 extern const unsigned lrn_dimse_count;
 
+/* polview.c: what propose.c and whatif.c both need of a policy and of
+ * the records. */
+struct flow_key;
+struct pol;
+struct pol_rule;
+
+/* The key the initiator's SYN of a relation, or the first packet of a
+ * flow record, would carry: what pol_match() judges. */
+void lrn_rel_flowkey(const struct lrn_rel *r, struct flow_key *k);
+void lrn_flowrec_flowkey(const struct lrn_flowrec *f, struct flow_key *k);
+
+/* A policy's normalized text (pol_print) cut into lines: its device and
+ * peer statements, and each rule's line by rule index. */
+struct lrn_poltext {
+	char *text;
+	char **decl, **rule;
+	unsigned ndecl, nrule;
+	char *dflt;		/* "default block" */
+};
+int lrn_poltext(const struct pol *pol, struct lrn_poltext *pt);
+void lrn_poltext_free(struct lrn_poltext *pt);
+
+/* Which rules of pol some relation or flow of t matches (used[index]);
+ * calloc'ed, NULL when out of memory. */
+bool *lrn_rules_used(const struct lrn *t, const struct pol *pol);
+
+/* "2026-12-06T14:15:25Z" */
+const char *lrn_time(uint64_t s, char buf[24]);
+/* The classes of a relation that policy must allow: those accepted, or
+ * when none was, those proposed. */
+bool lrn_class_used(const struct lrn_rel *r, const struct lrn_class *c);
+/* The commands seen on a class, both ways. */
+uint32_t lrn_class_cmds(const struct lrn_class *c);
+/* "C-ECHO C-STORE" into buf; returns buf. */
+const char *lrn_cmd_names(uint32_t bits, char *buf, size_t size);
+
 #endif
