@@ -15,6 +15,7 @@
 #ifndef SCANWALL_LEARN_H
 #define SCANWALL_LEARN_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -96,6 +97,8 @@ int lrn_save(const struct lrn *t, const char *path);
  * a restart keeps what was learnt, and several captures make one table.
  * -ENOENT when there is no file, -EBADMSG when it is not a table. */
 int lrn_load(struct lrn *t, const char *path);
+/* The same from the text of one (the control socket's answer). */
+int lrn_load_text(struct lrn *t, const char *text, size_t len);
 
 /* --- commissioning tools (offline) ----------------------------------------- */
 

@@ -365,20 +365,26 @@ static int ld_all(struct ld *l)
 	return err;
 }
 
-int lrn_load(struct lrn *t, const char *path)
+int lrn_load_text(struct lrn *t, const char *text, size_t len)
 {
 	struct cj j = { 0 };
 	struct ld l = { .t = t, .j = &j };
+	int err = cj_parse(&j, text, len);
+
+	if (!err)
+		err = ld_all(&l);
+	cj_free(&j);
+	return err == -E2BIG || err == -ENOMEM ? err : err ? -EBADMSG : 0;
+}
+
+int lrn_load(struct lrn *t, const char *path)
+{
 	char *text = NULL;
 	size_t len;
 	int err = sw_read_file(path, LRN_FILE_MAX, &text, &len);
 
-	if (err)
-		return err;
-	err = cj_parse(&j, text, len);
 	if (!err)
-		err = ld_all(&l);
-	cj_free(&j);
+		err = lrn_load_text(t, text, len);
 	free(text);
-	return err == -E2BIG || err == -ENOMEM ? err : err ? -EBADMSG : 0;
+	return err;
 }

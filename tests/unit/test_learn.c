@@ -17,8 +17,11 @@
 
 #include <cmocka.h>
 
+#include "engine/control.h"
+#include "engine/observe.h"
 #include "scanwall/catalog.h"
 #include "scanwall/config.h"
+#include "scanwall/engine.h"
 #include "scanwall/learn.h"
 #include "tmpdir.h"
 
@@ -253,6 +256,56 @@ static void test_load_bad(void **state)
 	tmpdir_remove(dir);
 }
 
+static char *ctl_exec(struct control *ctl, const char *line, int *ret)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	assert_non_null(out);
+	*ret = control_exec(ctl, line, out);
+	fclose(out);
+	return buf;
+}
+
+/* `observed` on the control socket: the engine's table, or an error when
+ * the engine does not observe. */
+static void test_control_observed(void **state)
+{
+	static const struct eng_ops ops = { 0 };
+	struct eng_cfg cfg;
+	struct eng *e;
+	struct control *ctl;
+	char dir[64], sock[96], *s;
+	int ret;
+
+	assert_int_equal(tmpdir_make(dir, sizeof(dir), "test_learn"), 0);
+	snprintf(sock, sizeof(sock), "%s/ctl.sock", dir);
+	eng_cfg_default(&cfg);
+	cfg.flows = 1024;
+	cfg.assocs = 16;
+	cfg.rq_bufs = 4;
+	e = eng_new(&cfg, &ops, NULL);
+	assert_non_null(e);
+	ctl = control_open(sock, &(struct control_env){ .eng = e, .extra_uid = (uid_t)-1 });
+	assert_non_null(ctl);
+	s = ctl_exec(ctl, "observed", &ret);
+	assert_int_equal(ret, -ENOENT);
+	assert_string_equal(s, "{\"error\":\"not observing\"}\n");
+	free(s);
+	assert_int_equal(eng_observe(e, NULL), 0);
+	lrn_flow(eng_observed(e), &(struct lrn_flow_key){ .kind = "allow", .af = 4, .proto = 17,
+							  .src = scanner, .dst = pacs, .port = 123 }, 5);
+	s = ctl_exec(ctl, "observed", &ret);
+	assert_int_equal(ret, 0);
+	assert_non_null(strstr(s, "{\"version\":1,\"relations\":[],\"flows\":[{\"kind\":\"allow\","
+				  "\"proto\":\"udp\",\"src\":\"10.77.1.20\""));
+	free(s);
+	control_close(ctl);
+	eng_free(e);
+	tmpdir_remove(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_bound_classes),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_load_bad),
+		cmocka_unit_test(test_control_observed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
