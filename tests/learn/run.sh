@@ -27,7 +27,14 @@ if [ -z "$BIN" ] || [ ! -x "$BIN" ]; then
 fi
 
 TMP=$(mktemp -d /tmp/swlearn.XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
+NS=swlearn$$
+SWD_PID=
+cleanup() {
+	[ -n "$SWD_PID" ] && kill "$SWD_PID" 2>/dev/null && wait "$SWD_PID" 2>/dev/null
+	ip netns del "$NS" 2>/dev/null
+	[ -n "${KEEP:-}" ] || rm -rf "$TMP"
+}
+trap cleanup EXIT
 TABLE=$TMP/observed.json
 
 # golden NAME FILE: FILE must equal tests/learn/NAME
@@ -109,4 +116,57 @@ enforce wrong-called.pcap  assoc-reject,called_ae=NOTSCANNER,fault=called-ae !as
 enforce echo6.pcap block,rule=null,src=fd77::10 !assoc-accept !allow
 # a new service: a private class the scanner never received
 enforce crafted/store-listed.pcap assoc-reject,fault=no-context,refused=1.3.12.2.1107.5.9.1 !assoc-accept !invalid
+
+# --- the box: the table in the state directory outlives a restart, and the ---
+# --- console proposes from the engine's table (scanwalld inline in a netns) ---
+#
+#   TABLE -> NS: scanwalld --state S (loads S/observed.json)
+#                  <- scanwalld --ctl observed        the same relations
+#                  <- scanwall policy propose T       == the offline proposal
+#                SIGTERM: S/observed.json written again, loaded by the next start
+ns() { ip netns exec "$NS" "$@"; }
+wait_for() {
+	local i
+	for i in $(seq 50); do "$@" && return 0; sleep 0.2; done
+	return 1
+}
+start_engine() {
+	ip netns exec "$NS" timeout 120 "$BIN" --policy "$TMP/scanner.conf" --queue $((100 + $$ % 800)) \
+		--control "$TMP/ctl" --state "$TMP/state" >>"$TMP/swd.log" 2>&1 &
+	SWD_PID=$!
+	wait_for test -S "$TMP/ctl"
+}
+stop_engine() {
+	kill -TERM "$SWD_PID" && wait "$SWD_PID"
+	SWD_PID=
+}
+relations() { ns "$BIN" --ctl "$TMP/ctl" observed | grep -o '"requested":' | wc -l; }
+if ! ip netns add "$NS" 2>/dev/null; then
+	fail "learn: no network namespace for the inline checks (root needed)"
+	exit 0
+fi
+ns ip link set lo up
+mkdir -p "$TMP/state" "$TMP/console"
+cp "$TABLE" "$TMP/state/observed.json"
+if start_engine; then
+	check "learn: the engine loads the table at start (2 relations)" test "$(relations)" = 2
+	ns "$(dirname "$BIN")/scanwall" --state "$TMP/console" --control "$TMP/ctl" \
+		policy propose "$TMP/scanner.conf" >"$TMP/console-propose.conf" 2>&1
+	check "learn: the console's policy propose is the offline one" \
+		diff -u "$TMP/propose-template.conf" "$TMP/console-propose.conf"
+	ns "$(dirname "$BIN")/scanwall" --state "$TMP/console" --control "$TMP/ctl" \
+		policy what-if "$HERE/loose.conf" >"$TMP/console-whatif" 2>&1
+	check "learn: the console's policy what-if is the offline one" \
+		diff -u "$HERE/whatif-loose.ok" "$TMP/console-whatif"
+	rm "$TMP/state/observed.json"
+	stop_engine
+	check "learn: the engine writes the table at exit" \
+		grep -q '"calling_ae":"SCANNER","called_ae":"RIS"' "$TMP/state/observed.json"
+	start_engine
+	check "learn: a restart keeps the table" test "$(relations)" = 2
+	stop_engine
+else
+	fail "learn: scanwalld did not start inline"
+	sed 's/^/        /' "$TMP/swd.log" >&2
+fi
 exit 0
