@@ -102,6 +102,10 @@ int lrn_load_text(struct lrn *t, const char *text, size_t len);
 
 /* --- commissioning tools (offline) ----------------------------------------- */
 
+/* The table for a person: a line per relation (its classes and commands
+ * below it), per plain flow and per refusal. */
+void lrn_summary(const struct lrn *t, FILE *out);
+
 /* A complete policy from the table: devices and peers named from their
  * AE titles, one `allow dicom` per relation with the services covering
  * the classes used (`sop` for the rest), the plain flows seen, every rule

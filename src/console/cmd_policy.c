@@ -90,7 +90,25 @@ static int policy_what_if(struct cons *c, int argc, char **argv)
 	return n < 0 ? n : 0;
 }
 
+static int policy_observed(struct cons *c, int argc, char **argv)
+{
+	struct lrn *t;
+
+	if (argc && strcmp(argv[0], "--json"))
+		return -EINVAL;
+	c->json = argc > 0;
+	t = policy_table(c);
+	c->json = false;
+	if (!t)
+		return argc ? 0 : -EIO;
+	lrn_summary(t, c->out);
+	lrn_free(t);
+	return 0;
+}
+
 const struct cons_node cons_policy_tree[] = {
+	{ "observed", "what the engine has seen: relations, plain flows, refusals", NULL,
+	  policy_observed, 0, 1, "[--json]" },
 	{ "propose", "a policy from what the engine observed (template: the policy in force)",
 	  NULL, policy_propose, 0, 1, "[TEMPLATE-FILE]" },
 	{ "what-if", "what a candidate policy would refuse of what was observed", NULL,

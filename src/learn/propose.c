@@ -496,7 +496,9 @@ static int pr_unused(struct pr *p, const struct pol *tmpl)
 		if (!any)
 			fputs("\n# rules of the template nothing observed used:\n", p->out);
 		any = true;
-		fprintf(p->out, "#   line %u: %s\n", pol_rule_at(tmpl, i)->line, p->tp.rule[i]);
+		/* its text, not its line: the template may be the policy in
+		 * force, whose lines are those of its normalized form */
+		fprintf(p->out, "#   %s\n", p->tp.rule[i]);
 	}
 	free(used);
 	return 0;

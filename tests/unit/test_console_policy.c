@@ -109,6 +109,23 @@ static void test_what_if(void **state)
 	assert_non_null(strstr(out, "error: not observing"));
 }
 
+static void test_observed(void **state)
+{
+	struct fx *f = *state;
+	const char *out;
+
+	answer = table_json;
+	out = run(f, "policy observed", 0);
+	assert_string_equal(asked, "observed");
+	assert_non_null(strstr(out, "dicom 10.77.1.10 -> 10.77.1.20 port 104, PACS -> SCANNER: "
+				    "3 association(s), 3 accepted, last 2023-11-14T22:15:00Z\n"
+				    "    1.2.840.10008.1.1                accepted C-ECHO\n"));
+	assert_non_null(strstr(out, "1 relation(s), 0 flow(s) and refusal(s)\n"));
+	out = run(f, "policy observed --json", 0);
+	assert_string_equal(out, table_json);
+	run(f, "policy observed --yaml", -EINVAL);
+}
+
 static void test_propose(void **state)
 {
 	struct fx *f = *state;
@@ -130,6 +147,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_what_if, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_observed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_propose, setup, teardown),
 	};
 
