@@ -95,6 +95,31 @@ bool *lrn_rules_used(const struct lrn *t, const struct pol *pol)
 	return used;
 }
 
+const char *lrn_proto_name(uint8_t proto)
+{
+	static const char *const names[256] = {
+		[IPPROTO_TCP] = "tcp", [IPPROTO_UDP] = "udp",
+		[IPPROTO_ICMP] = "icmp", [IPPROTO_ICMPV6] = "icmpv6",
+	};
+
+	return names[proto] ? names[proto] : "other";
+}
+
+void lrn_put_flow(FILE *out, const struct lrn_flowrec *f)
+{
+	char a[64], b[64];
+
+	fprintf(out, "%s %s -> %s", lrn_proto_name(f->proto),
+		flowkey_addr_str(f->af, f->src, a, sizeof(a)),
+		flowkey_addr_str(f->af, f->dst, b, sizeof(b)));
+	if (f->port)
+		fprintf(out, " port %u", f->port);
+	if (f->calling[0] || f->called[0])
+		fprintf(out, " %s -> %s", f->calling, f->called);
+	if (f->fault[0])
+		fprintf(out, " %s", f->fault);
+}
+
 const char *lrn_time(uint64_t s, char buf[24])
 {
 	time_t tt = (time_t)s;

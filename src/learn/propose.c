@@ -412,10 +412,6 @@ static void pr_dicom_rule(struct pr *p, unsigned first, bool *done)
 	fputs(" inspect full\n", p->out);
 }
 
-static const char *const pr_proto[256] = {
-	[6] = "tcp", [17] = "udp", [1] = "icmp", [58] = "icmpv6",
-};
-
 static bool pr_same_plain(const struct lrn_flowrec *a, const struct lrn_flowrec *b)
 {
 	size_t n = a->af == SW_AF_INET ? 4 : 16;
@@ -439,7 +435,7 @@ static void pr_plain_rule(struct pr *p, unsigned first, bool *done)
 		if (done[i] || !pr_same_plain(f0, f))
 			continue;
 		done[i] = true;
-		fprintf(p->out, "# %s", pr_proto[f->proto]);
+		fprintf(p->out, "# %s", lrn_proto_name(f->proto));
 		if (f->port)
 			fprintf(p->out, " port %u", f->port);
 		fprintf(p->out, ": %" PRIu64 " flow(s), first %s, last %s\n", f->count,
@@ -447,7 +443,7 @@ static void pr_plain_rule(struct pr *p, unsigned first, bool *done)
 		if (f->port)
 			nports = pr_set_add(ports, nports, PR_PORTS, f->port);
 	}
-	fprintf(p->out, "allow %s from %s to %s", pr_proto[f0->proto],
+	fprintf(p->out, "allow %s from %s to %s", lrn_proto_name(f0->proto),
 		pr_end(p, f0->af, f0->src, a), pr_end(p, f0->af, f0->dst, b));
 	for (unsigned n = 0; n < nports; n++)
 		fprintf(p->out, "%s%u", n ? "," : " port ", ports[n]);
@@ -457,7 +453,7 @@ static void pr_plain_rule(struct pr *p, unsigned first, bool *done)
 static void pr_refusals_seen(struct pr *p)
 {
 	const struct lrn *t = p->t;
-	char a[64], b[64], ta[24], tb[24];
+	char ta[24], tb[24];
 	bool any = false;
 
 	for (unsigned i = 0; i < t->nflow; i++) {
@@ -468,13 +464,8 @@ static void pr_refusals_seen(struct pr *p)
 		if (!any)
 			fputs("\n# refused while observed (not made into rules: judge each):\n", p->out);
 		any = true;
-		fprintf(p->out, "#   %s %s %s -> %s port %u", f->kind,
-			pr_proto[f->proto] ? pr_proto[f->proto] : "other",
-			pr_addr(f->af, f->src, a), pr_addr(f->af, f->dst, b), f->port);
-		if (f->calling[0] || f->called[0])
-			fprintf(p->out, " %s -> %s", f->calling, f->called);
-		if (f->fault[0])
-			fprintf(p->out, " %s", f->fault);
+		fprintf(p->out, "#   %s ", f->kind);
+		lrn_put_flow(p->out, f);
 		if (f->rule_line)
 			fprintf(p->out, " (rule line %d)", f->rule_line);
 		else

@@ -18,11 +18,6 @@
 
 #define LRN_FILE_MAX (64u << 20)
 
-static const char *const proto_names[256] = {
-	[IPPROTO_TCP] = "tcp", [IPPROTO_UDP] = "udp",
-	[IPPROTO_ICMP] = "icmp", [IPPROTO_ICMPV6] = "icmpv6",
-};
-
 static void put_addr(FILE *out, const char *key, uint8_t af, const uint8_t *a)
 {
 	char buf[64];
@@ -98,7 +93,7 @@ static void put_flow(const struct lrn_flowrec *f, FILE *out)
 	fputs("{\"kind\":", out);
 	json_fput_str(out, f->kind);
 	fputs(",\"proto\":", out);
-	json_fput_str(out, proto_names[f->proto] ? proto_names[f->proto] : "other");
+	json_fput_str(out, lrn_proto_name(f->proto));
 	put_addr(out, "src", f->af, f->src);
 	put_addr(out, "dst", f->af, f->dst);
 	fprintf(out, ",\"port\":%u,\"rule\":", f->port);
@@ -306,7 +301,7 @@ static int ld_rel(const struct ld *l, int obj)
 static int ld_proto(const char *name, uint8_t *proto)
 {
 	for (unsigned i = 0; i < 256; i++)
-		if (proto_names[i] && strcmp(proto_names[i], name) == 0) {
+		if (strcmp(lrn_proto_name((uint8_t)i), name) == 0 && strcmp(name, "other")) {
 			*proto = (uint8_t)i;
 			return 0;
 		}

@@ -26,20 +26,10 @@ static void sum_rel(const struct lrn *t, const struct lrn_rel *r, FILE *out)
 
 static void sum_flow(const struct lrn_flowrec *f, FILE *out)
 {
-	static const char *const proto[256] = {
-		[6] = "tcp", [17] = "udp", [1] = "icmp", [58] = "icmpv6",
-	};
-	char a[64], b[64], ts[24];
+	char ts[24];
 
-	fprintf(out, "%-12s %s %s -> %s", f->kind, proto[f->proto] ? proto[f->proto] : "other",
-		flowkey_addr_str(f->af, f->src, a, sizeof(a)),
-		flowkey_addr_str(f->af, f->dst, b, sizeof(b)));
-	if (f->port)
-		fprintf(out, " port %u", f->port);
-	if (f->calling[0] || f->called[0])
-		fprintf(out, " %s -> %s", f->calling, f->called);
-	if (f->fault[0])
-		fprintf(out, " %s", f->fault);
+	fprintf(out, "%-12s ", f->kind);
+	lrn_put_flow(out, f);
 	if (f->rule_line)
 		fprintf(out, ", line %d", f->rule_line);
 	else

@@ -183,10 +183,7 @@ static bool wi_refusal_passes(const struct lrn_flowrec *f, const struct pol *pol
  * refusals seen that it would let pass. */
 static unsigned wi_flows(const struct lrn *t, const struct pol *pol, FILE *out, bool allowed)
 {
-	static const char *const proto[256] = {
-		[6] = "tcp", [17] = "udp", [1] = "icmp", [58] = "icmpv6",
-	};
-	char a[64], b[64], ts[24];
+	char ts[24];
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < t->nflow; i++) {
@@ -198,19 +195,13 @@ static unsigned wi_flows(const struct lrn *t, const struct pol *pol, FILE *out, 
 		if (allowed ? wi_plain(f, pol, &why) : !wi_refusal_passes(f, pol))
 			continue;
 		n++;
-		fprintf(out, "%s: %s %s -> %s", allowed ? "refused" : "now allowed",
-			proto[f->proto] ? proto[f->proto] : "other",
-			flowkey_addr_str(f->af, f->src, a, sizeof(a)),
-			flowkey_addr_str(f->af, f->dst, b, sizeof(b)));
-		if (f->port)
-			fprintf(out, " port %u", f->port);
-		if (f->calling[0] || f->called[0])
-			fprintf(out, " %s -> %s", f->calling, f->called);
+		fprintf(out, "%s: ", allowed ? "refused" : "now allowed");
+		lrn_put_flow(out, f);
 		fputs(": ", out);
 		if (allowed)
 			wi_where(out, &why);
 		else
-			fprintf(out, "was %s%s%s", f->kind, f->fault[0] ? " " : "", f->fault);
+			fprintf(out, "was %s", f->kind);
 		fprintf(out, "; seen %" PRIu64 ", last %s\n", f->count, lrn_time(f->last_s, ts));
 	}
 	return n;
