@@ -24,6 +24,7 @@ struct obs_assoc {
 	struct flow_key key;	/* the initiator's */
 	int32_t rel;		/* -1: the RQ was not seen (or not recorded) */
 	int8_t cls[OBS_CTX];	/* the relation's class slot per context, -1 */
+	uint8_t looked_up;	/* the relation was looked for (a full table counts once) */
 	uint8_t accepted;
 };
 
@@ -114,6 +115,7 @@ void eng_obs_start(struct eng *e, const struct flow *f)
 	s = &e->obs->as[f->assoc - 1];
 	s->key = f->key;
 	s->rel = -1;
+	s->looked_up = 0;
 	s->accepted = 0;
 	memset(s->cls, -1, sizeof(s->cls));
 	dcm_observe(e->assocs[f->assoc - 1].dcm, &s->ob);
@@ -139,7 +141,8 @@ static int obs_relation(struct obs_assoc *s, struct dcm_assoc *a)
 		.port = s->key.dport, .calling = dcm_calling_ae(a), .called = dcm_called_ae(a),
 	};
 
-	if (s->rel < 0) {
+	if (!s->looked_up) {
+		s->looked_up = 1;
 		s->rel = lrn_relation(t, &k, s->o->e->now_s);
 		if (s->rel >= 0)
 			lrn_count(t, s->rel, LRN_ASSOC_REQUESTED, s->o->e->now_s);
