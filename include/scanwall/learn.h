@@ -15,6 +15,7 @@
 #ifndef SCANWALL_LEARN_H
 #define SCANWALL_LEARN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -53,9 +54,15 @@ enum lrn_class_flag {
 	LRN_ROLE_SCU_AC = 32, LRN_ROLE_SCP_AC = 64,	/* ... and accepted */
 };
 
-/* The slot of an abstract syntax in relation rel, created if new; -ENOSPC
- * (counted) when the relation or the UID store is full. */
-int lrn_class(struct lrn *t, int rel, const char *uid, uint64_t now_s);
+/* The index of a UID in the table's store, kept once however many
+ * relations use it; -ENOSPC (counted) when the store is full. */
+int lrn_uid(struct lrn *t, const char *uid);
+/* The slot of abstract syntax uid (an lrn_uid index) in relation rel,
+ * created if new. When the relation's slots are full: -ENOSPC (counted),
+ * unless used is set (a command was seen on it), when a class nothing was
+ * seen on gives up its slot (counted): what the device does matters more
+ * than what a peer offered (storescu proposes 100 classes and sends one). */
+int lrn_class(struct lrn *t, int rel, int uid, bool used);
 void lrn_class_flags(struct lrn *t, int rel, int cls, unsigned flags);
 /* A DIMSE command (catalog.h bit) sent by the initiator (dir 0) or back. */
 void lrn_command(struct lrn *t, int rel, int cls, int dir, uint32_t dimse_bit);

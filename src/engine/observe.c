@@ -23,7 +23,7 @@ struct obs_assoc {
 	struct dcm_observer ob;
 	struct flow_key key;	/* the initiator's */
 	int32_t rel;		/* -1: the RQ was not seen (or not recorded) */
-	int8_t cls[OBS_CTX];	/* the relation's class slot per context, -1 */
+	int32_t uid[OBS_CTX];	/* each context's abstract syntax (lrn_uid), -1 */
 	uint8_t looked_up;	/* the relation was looked for (a full table counts once) */
 	uint8_t accepted;
 };
@@ -117,7 +117,7 @@ void eng_obs_start(struct eng *e, const struct flow *f)
 	s->rel = -1;
 	s->looked_up = 0;
 	s->accepted = 0;
-	memset(s->cls, -1, sizeof(s->cls));
+	memset(s->uid, -1, sizeof(s->uid));
 	dcm_observe(e->assocs[f->assoc - 1].dcm, &s->ob);
 }
 
@@ -150,9 +150,10 @@ static int obs_relation(struct obs_assoc *s, struct dcm_assoc *a)
 	return s->rel;
 }
 
-static int obs_class(struct obs_assoc *s, const char *uid)
+/* The class of context id in the relation; used: a command was seen. */
+static int obs_class(struct obs_assoc *s, uint8_t id, bool used)
 {
-	return lrn_class(s->o->t, s->rel, uid, s->o->e->now_s);
+	return lrn_class(s->o->t, s->rel, s->uid[(id - 1u) / 2], used);
 }
 
 static void obs_rq(struct obs_assoc *s, const struct dcm_obs_item *it)
@@ -163,8 +164,8 @@ static void obs_rq(struct obs_assoc *s, const struct dcm_obs_item *it)
 
 	switch (it->kind) {
 	case DCM_OBS_PROPOSED:
-		c = obs_class(s, it->uid);
-		s->cls[slot] = (int8_t)c;
+		s->uid[slot] = lrn_uid(t, it->uid);
+		c = obs_class(s, it->id, false);
 		if (c >= 0)
 			lrn_class_flags(t, s->rel, c, LRN_PROPOSED);
 		break;
@@ -172,7 +173,7 @@ static void obs_rq(struct obs_assoc *s, const struct dcm_obs_item *it)
 		lrn_ts(t, s->rel, it->uid, LRN_PROPOSED);
 		break;
 	default:	/* DCM_OBS_ROLE_RQ */
-		c = obs_class(s, it->uid);
+		c = lrn_class(t, s->rel, lrn_uid(t, it->uid), false);
 		if (c >= 0)
 			lrn_class_flags(t, s->rel, c, (it->scu ? LRN_ROLE_SCU : 0) |
 						      (it->scp ? LRN_ROLE_SCP : 0));
@@ -183,7 +184,7 @@ static void obs_rq(struct obs_assoc *s, const struct dcm_obs_item *it)
 static void obs_ac(struct obs_assoc *s, const struct dcm_obs_item *it)
 {
 	struct lrn *t = s->o->t;
-	int c = s->cls[(it->id - 1u) / 2];
+	int c = it->kind == DCM_OBS_ROLE_AC ? -1 : obs_class(s, it->id, false);
 
 	if (!s->accepted) {
 		s->accepted = 1;
@@ -200,7 +201,7 @@ static void obs_ac(struct obs_assoc *s, const struct dcm_obs_item *it)
 			lrn_class_flags(t, s->rel, c, LRN_REFUSED);
 		break;
 	case DCM_OBS_ROLE_AC:
-		c = obs_class(s, it->uid);
+		c = lrn_class(t, s->rel, lrn_uid(t, it->uid), false);
 		if (c >= 0)
 			lrn_class_flags(t, s->rel, c, (it->scu ? LRN_ROLE_SCU_AC : 0) |
 						      (it->scp ? LRN_ROLE_SCP_AC : 0));
@@ -221,9 +222,11 @@ static void obs_item(void *ctx, struct dcm_assoc *a, const struct dcm_obs_item *
 	} else if (s->rel < 0) {
 		return;
 	} else if (it->kind == DCM_OBS_COMMAND) {
-		c = s->cls[(it->id - 1u) / 2];
-		if (c >= 0)
+		c = obs_class(s, it->id, true);
+		if (c >= 0) {
+			lrn_class_flags(s->o->t, s->rel, c, LRN_PROPOSED | LRN_ACCEPTED);
 			lrn_command(s->o->t, s->rel, c, it->dir, dimse_bit_of(it->field));
+		}
 	} else {
 		obs_ac(s, it);
 	}

@@ -64,8 +64,6 @@ struct lrn {
 	struct lrn_dropped dropped;
 };
 
-/* table.c: a UID's index, interned if new; -ENOSPC when full (counted). */
-int lrn_uid(struct lrn *t, const char *uid);
 /* "allow", "block", ... as the static string the table keeps, or NULL. */
 const char *lrn_kind_static(const char *kind);
 /* The record of a flow key, created if new; NULL when full (counted). */

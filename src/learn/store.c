@@ -246,7 +246,7 @@ static int ld_classes(const struct ld *l, int obj, int rel, uint64_t now)
 	for (uint32_t k = 0; arr >= 0 && (e = cj_elem(l->j, arr, k)) >= 0; k++) {
 		if (ld_str(l, e, "uid", uid, sizeof(uid), false))
 			return -EBADMSG;
-		c = lrn_class(l->t, rel, uid, now);
+		c = lrn_class(l->t, rel, lrn_uid(l->t, uid), false);
 		if (c < 0)
 			continue;	/* counted */
 		lrn_class_flags(l->t, rel, c, ld_flags(l, e, NFLAGS));

@@ -180,23 +180,32 @@ void lrn_seen(uint64_t *first, uint64_t *last, uint64_t now_s)
 		*last = now_s;
 }
 
-int lrn_class(struct lrn *t, int rel, const char *uid, uint64_t now_s)
+/* A slot whose class carried no command, the last such: -1 if none. */
+static int class_victim(const struct lrn_rel *r)
+{
+	for (int i = r->nclass - 1; i >= 0; i--)
+		if (!r->cls[i].dimse[0] && !r->cls[i].dimse[1])
+			return i;
+	return -1;
+}
+
+int lrn_class(struct lrn *t, int rel, int uid, bool used)
 {
 	struct lrn_rel *r = &t->rel[rel];
-	int u = lrn_uid(t, uid);
-	unsigned i;
+	int i;
 
-	if (u < 0)
-		return u;
+	if (uid < 0)
+		return uid;
 	for (i = 0; i < r->nclass; i++)
-		if (r->cls[i].uid == (uint32_t)u)
-			return (int)i;
-	if (r->nclass == LRN_REL_CLASSES) {
-		t->dropped.classes++;
+		if (r->cls[i].uid == (uint32_t)uid)
+			return i;
+	t->dropped.classes += r->nclass == LRN_REL_CLASSES;
+	if (r->nclass < LRN_REL_CLASSES)
+		i = r->nclass++;
+	else if (!used || (i = class_victim(r)) < 0)
 		return -ENOSPC;
-	}
-	r->cls[r->nclass] = (struct lrn_class){ .uid = (uint32_t)u };
-	return r->nclass++;
+	r->cls[i] = (struct lrn_class){ .uid = (uint32_t)uid };
+	return i;
 }
 
 void lrn_class_flags(struct lrn *t, int rel, int cls, unsigned flags)

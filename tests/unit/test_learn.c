@@ -54,7 +54,7 @@ static void record_echo(struct lrn *t, uint64_t now)
 
 	assert_true(rel >= 0);
 	lrn_count(t, rel, LRN_ASSOC_REQUESTED, now);
-	cls = lrn_class(t, rel, "1.2.840.10008.1.1", now);
+	cls = lrn_class(t, rel, lrn_uid(t, "1.2.840.10008.1.1"), false);
 	assert_true(cls >= 0);
 	lrn_class_flags(t, rel, cls, LRN_PROPOSED);
 	lrn_ts(t, rel, "1.2.840.10008.1.2", LRN_PROPOSED);
@@ -149,7 +149,7 @@ static void test_bound(void **state)
 		if (rel >= 0) {
 			kept++;
 			lrn_count(t, rel, LRN_ASSOC_REQUESTED, i + 1);
-			assert_true(lrn_class(t, rel, "1.2.840.10008.1.1", i) >= 0);
+			assert_true(lrn_class(t, rel, lrn_uid(t, "1.2.840.10008.1.1"), false) >= 0);
 		} else {
 			assert_int_equal(rel, -ENOSPC);
 		}
@@ -167,7 +167,8 @@ static void test_bound(void **state)
 	lrn_free(t);
 }
 
-/* Classes per relation and the UID store are bounded too. */
+/* Classes per relation and the UID store are bounded too; a class a
+ * command was seen on takes the slot of one nothing was seen on. */
 static void test_bound_classes(void **state)
 {
 	struct lrn *t = table(16, 40, 16);
@@ -176,12 +177,20 @@ static void test_bound_classes(void **state)
 
 	for (int i = 0; i < 50; i++) {
 		snprintf(uid, sizeof(uid), "1.2.3.%d", i);
-		c = lrn_class(t, rel, uid, 1);
+		c = lrn_class(t, rel, lrn_uid(t, uid), false);
 		kept += c >= 0;
 	}
 	assert_int_equal(kept, 32);	/* LRN_REL_CLASSES */
 	assert_int_equal(lrn_dropped(t)->classes, 40 - 32);	/* the rest had no UID slot */
 	assert_int_equal(lrn_dropped(t)->uids, 10);
+	/* the class of a C-STORE after 32 proposed ones nothing was sent on */
+	c = lrn_class(t, rel, lrn_uid(t, "1.2.3.35"), true);
+	assert_int_equal(c, 31);
+	lrn_command(t, rel, c, 0, DIMSE_C_STORE);
+	assert_int_equal(lrn_class(t, rel, lrn_uid(t, "1.2.3.35"), false), 31);
+	/* slot 31 now carries a command: the next one takes slot 30 */
+	assert_int_equal(lrn_class(t, rel, lrn_uid(t, "1.2.3.36"), true), 30);
+	assert_int_equal(lrn_dropped(t)->classes, 40 - 32 + 2);
 	lrn_free(t);
 }
 
