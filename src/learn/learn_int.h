@@ -105,8 +105,9 @@ bool *lrn_rules_used(const struct lrn *t, const struct pol *pol);
 
 /* "2026-12-06T14:15:25Z" */
 const char *lrn_time(uint64_t s, char buf[24]);
-/* The classes of a relation that policy must allow: those accepted, or
- * when none was, those proposed. */
+/* The classes of a relation a policy must allow: those a command was seen
+ * on; when none was, those accepted; when none was, those proposed. A
+ * peer that offers a hundred classes and sends one needs that one. */
 bool lrn_class_used(const struct lrn_rel *r, const struct lrn_class *c);
 /* The commands seen on a class, both ways. */
 uint32_t lrn_class_cmds(const struct lrn_class *c);

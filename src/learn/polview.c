@@ -132,11 +132,15 @@ const char *lrn_time(uint64_t s, char buf[24])
 
 bool lrn_class_used(const struct lrn_rel *r, const struct lrn_class *c)
 {
-	bool any = false;
+	bool cmds = false, accepted = false;
 
-	for (unsigned i = 0; i < r->nclass; i++)
-		any |= (r->cls[i].flags & LRN_ACCEPTED) != 0;
-	return c->flags & (any ? LRN_ACCEPTED : LRN_PROPOSED);
+	for (unsigned i = 0; i < r->nclass; i++) {
+		cmds |= lrn_class_cmds(&r->cls[i]) != 0;
+		accepted |= (r->cls[i].flags & LRN_ACCEPTED) != 0;
+	}
+	if (cmds)
+		return lrn_class_cmds(c) != 0;
+	return c->flags & (accepted ? LRN_ACCEPTED : LRN_PROPOSED);
 }
 
 uint32_t lrn_class_cmds(const struct lrn_class *c)

@@ -9,19 +9,27 @@
 static void sum_rel(const struct lrn *t, const struct lrn_rel *r, FILE *out)
 {
 	char a[64], b[64], ts[24], cmds[128];
+	unsigned idle = 0;
 
 	fprintf(out, "dicom %s -> %s port %u, %s -> %s: %" PRIu64 " association(s), %" PRIu64
 		" accepted, last %s\n", flowkey_addr_str(r->af, r->ini, a, sizeof(a)),
 		flowkey_addr_str(r->af, r->acc, b, sizeof(b)), r->port, r->calling, r->called,
 		r->count[0], r->count[1], lrn_time(r->last_s, ts));
+	/* a peer offers a hundred classes and sends on one: the one is shown */
 	for (unsigned i = 0; i < r->nclass; i++) {
 		const struct lrn_class *c = &r->cls[i];
 
+		if (!lrn_class_used(r, c)) {
+			idle++;
+			continue;
+		}
 		fprintf(out, "    %-32s %-8s %s\n", t->uids[c->uid],
 			c->flags & LRN_ACCEPTED ? "accepted" :
 			c->flags & LRN_REFUSED ? "refused" : "proposed",
 			lrn_cmd_names(lrn_class_cmds(c), cmds, sizeof(cmds)));
 	}
+	if (idle)
+		fprintf(out, "    and %u more class(es) offered, nothing sent on them\n", idle);
 }
 
 static void sum_flow(const struct lrn_flowrec *f, FILE *out)
