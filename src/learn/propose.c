@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -420,6 +421,18 @@ static bool pr_same_plain(const struct lrn_flowrec *a, const struct lrn_flowrec 
 	       !memcmp(a->src, b->src, n) && !memcmp(a->dst, b->dst, n);
 }
 
+static bool pr_icmp(uint8_t proto)
+{
+	return proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6;
+}
+
+/* A plain flow a rule can be written for: ICMP, or TCP and UDP to a port
+ * (port 0 cannot be written, and no port would allow them all). */
+static bool pr_plain_writable(const struct lrn_flowrec *f)
+{
+	return !strcmp(f->kind, "allow") && (pr_icmp(f->proto) || f->port);
+}
+
 static void pr_plain_rule(struct pr *p, unsigned first, bool *done)
 {
 	const struct lrn *t = p->t;
@@ -432,15 +445,15 @@ static void pr_plain_rule(struct pr *p, unsigned first, bool *done)
 	for (unsigned i = first; i < t->nflow; i++) {
 		const struct lrn_flowrec *f = &t->flow[i];
 
-		if (done[i] || !pr_same_plain(f0, f))
+		if (done[i] || !pr_same_plain(f0, f) || !pr_plain_writable(f))
 			continue;
 		done[i] = true;
 		fprintf(p->out, "# %s", lrn_proto_name(f->proto));
-		if (f->port)
+		if (!pr_icmp(f->proto))
 			fprintf(p->out, " port %u", f->port);
 		fprintf(p->out, ": %" PRIu64 " flow(s), first %s, last %s\n", f->count,
 			lrn_time(f->first_s, ta), lrn_time(f->last_s, tb));
-		if (f->port)
+		if (!pr_icmp(f->proto))
 			nports = pr_set_add(ports, nports, PR_PORTS, f->port);
 	}
 	fprintf(p->out, "allow %s from %s to %s", lrn_proto_name(f0->proto),
@@ -518,7 +531,7 @@ static int pr_write(struct pr *p, const struct pol *tmpl)
 			pr_dicom_rule(p, i, done);
 	memset(done, 0, (t->nflow + 1) * sizeof(bool));
 	for (unsigned i = 0; i < t->nflow; i++)
-		if (!done[i] && !strcmp(t->flow[i].kind, "allow"))
+		if (!done[i] && pr_plain_writable(&t->flow[i]))
 			pr_plain_rule(p, i, done);
 	pr_refusals_seen(p);
 	if (tmpl)

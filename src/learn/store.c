@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scanwall/dicom.h"
 #include "scanwall/fileio.h"
 #include "scanwall/flowkey.h"
 #include "scanwall/json.h"
@@ -208,9 +209,20 @@ static int ld_addr(const struct ld *l, int obj, const char *key, uint8_t *af, ui
 	return 0;
 }
 
+/* Titles and UIDs obey the rules they obey on the wire: a proposal
+ * written from them must parse. */
 static int ld_ae(const struct ld *l, int obj, const char *key, char out[LRN_AE_MAX + 1])
 {
-	return ld_str(l, obj, key, out, LRN_AE_MAX + 1, true);
+	if (ld_str(l, obj, key, out, LRN_AE_MAX + 1, true))
+		return -EBADMSG;
+	return out[0] && dcm_ae_problem(out, strlen(out)) ? -EBADMSG : 0;
+}
+
+static int ld_uid(const struct ld *l, int obj, char out[LRN_UID_MAX + 1])
+{
+	if (ld_str(l, obj, "uid", out, LRN_UID_MAX + 1, false))
+		return -EBADMSG;
+	return dcm_uid_problem(out, strlen(out)) ? -EBADMSG : 0;
 }
 
 static uint16_t ld_cmds(const struct ld *l, int obj, const char *key)
@@ -244,7 +256,7 @@ static int ld_classes(const struct ld *l, int obj, int rel, uint64_t now)
 	char uid[LRN_UID_MAX + 1];
 
 	for (uint32_t k = 0; arr >= 0 && (e = cj_elem(l->j, arr, k)) >= 0; k++) {
-		if (ld_str(l, e, "uid", uid, sizeof(uid), false))
+		if (ld_uid(l, e, uid))
 			return -EBADMSG;
 		c = lrn_class(l->t, rel, lrn_uid(l->t, uid), false);
 		if (c < 0)
@@ -255,7 +267,7 @@ static int ld_classes(const struct ld *l, int obj, int rel, uint64_t now)
 	}
 	arr = cj_get(l->j, obj, "transfer_syntaxes");
 	for (uint32_t k = 0; arr >= 0 && (e = cj_elem(l->j, arr, k)) >= 0; k++) {
-		if (ld_str(l, e, "uid", uid, sizeof(uid), false))
+		if (ld_uid(l, e, uid))
 			return -EBADMSG;
 		lrn_ts(l->t, rel, uid, ld_flags(l, e, 2));
 	}
