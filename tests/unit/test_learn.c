@@ -245,6 +245,16 @@ static void test_load_bad(void **state)
 		"\"acceptor\":\"10.0.0.2\",\"calling_ae\":\"AN_AE_TITLE_TOO_LONG\",\"called_ae\":\"B\","
 		"\"requested\":1,\"accepted\":1,\"bytes_sent\":0,\"bytes_received\":0,\"first\":1,"
 		"\"last\":1,\"classes\":[],\"transfer_syntaxes\":[]}],\"flows\":[]}",
+		/* a title with a backslash, a class UID with a letter: not from the wire */
+		"{\"version\":1,\"relations\":[{\"port\":104,\"initiator\":\"10.0.0.1\","
+		"\"acceptor\":\"10.0.0.2\",\"calling_ae\":\"A\\\\\",\"called_ae\":\"B\","
+		"\"requested\":1,\"accepted\":1,\"bytes_sent\":0,\"bytes_received\":0,\"first\":1,"
+		"\"last\":1,\"classes\":[],\"transfer_syntaxes\":[]}],\"flows\":[]}",
+		"{\"version\":1,\"relations\":[{\"port\":104,\"initiator\":\"10.0.0.1\","
+		"\"acceptor\":\"10.0.0.2\",\"calling_ae\":\"A\",\"called_ae\":\"B\","
+		"\"requested\":1,\"accepted\":1,\"bytes_sent\":0,\"bytes_received\":0,\"first\":1,"
+		"\"last\":1,\"classes\":[{\"uid\":\"1.2.x\"}],\"transfer_syntaxes\":[]}],"
+		"\"flows\":[]}",
 	};
 	char dir[64], path[96];
 	FILE *fp;
