@@ -505,10 +505,18 @@ static int cmd_policy(struct control *c, int argc, char **argv, FILE *out)
 	return 0;
 }
 
-/* The observation table (observe.h, docs/commissioning.md). */
+/* The observation table and the policy proposed from it (observe.h,
+ * docs/commissioning.md). */
 static int cmd_observed(struct control *c, int argc, char **argv, FILE *out)
 {
 	return eng_obs_json(c->env.eng, out) ? ctl_error(out, "not observing", -ENOENT) : 0;
+}
+
+static int cmd_proposal(struct control *c, int argc, char **argv, FILE *out)
+{
+	int err = eng_obs_proposal_json(c->env.eng, out);
+
+	return err ? ctl_error(out, err == -ENOENT ? "not observing" : strerror(-err), err) : 0;
 }
 
 static int cmd_help(struct control *c, int argc, char **argv, FILE *out);
@@ -525,6 +533,7 @@ static const struct ctl_cmd {
 	{ "reload", cmd_reload, "reload" },
 	{ "policy", cmd_policy, "policy" },
 	{ "observed", cmd_observed, "observed" },
+	{ "proposal", cmd_proposal, "proposal" },
 	{ "event", NULL, "event TEXT" },
 	{ "help", cmd_help, "help" },
 };

@@ -12,6 +12,7 @@
 #include "scanwall/catalog.h"
 #include "scanwall/config.h"
 #include "scanwall/dcm_observe.h"
+#include "scanwall/json.h"
 #include "scanwall/learn.h"
 #include "engine_int.h"
 #include "observe.h"
@@ -104,6 +105,30 @@ int eng_obs_json(const struct eng *e, FILE *out)
 	if (!e->obs)
 		return -ENOENT;
 	return lrn_json(e->obs->t, out);
+}
+
+int eng_obs_proposal_json(const struct eng *e, FILE *out)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem;
+	int err;
+
+	if (!e->obs)
+		return -ENOENT;
+	mem = open_memstream(&text, &len);
+	if (!mem)
+		return -ENOMEM;
+	err = lrn_propose(e->obs->t, eng_policy(e), mem, mem);
+	if (fclose(mem) && !err)
+		err = -ENOMEM;
+	if (!err) {
+		fputs("{\"text\":", out);
+		json_fput_str(out, text);
+		fputs("}\n", out);
+	}
+	free(text);
+	return err;
 }
 
 void eng_obs_start(struct eng *e, const struct flow *f)

@@ -30,6 +30,9 @@ struct lrn *eng_observed(const struct eng *e);
 int eng_obs_save(struct eng *e, uint64_t now_ns, int force);
 /* The `observed` command of the control socket: the table as JSON. */
 int eng_obs_json(const struct eng *e, FILE *out);
+/* The `proposal` command: {"text":...}, the policy lrn_propose() writes
+ * from the table with the policy in force as the template. */
+int eng_obs_proposal_json(const struct eng *e, FILE *out);
 
 /* --- engine internals ------------------------------------------------------ */
 

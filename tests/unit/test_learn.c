@@ -23,6 +23,7 @@
 #include "scanwall/config.h"
 #include "scanwall/engine.h"
 #include "scanwall/learn.h"
+#include "scanwall/policy.h"
 #include "tmpdir.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -291,6 +292,8 @@ static char *ctl_exec(struct control *ctl, const char *line, int *ret)
  * the engine does not observe. */
 static void test_control_observed(void **state)
 {
+	static const char policy[] = "device scanner 10.77.1.20 ae SCANNER\n"
+				     "peer pacs 10.77.1.10 ae PACS\n";
 	static const struct eng_ops ops = { 0 };
 	struct eng_cfg cfg;
 	struct eng *e;
@@ -319,6 +322,15 @@ static void test_control_observed(void **state)
 	assert_int_equal(ret, 0);
 	assert_non_null(strstr(s, "{\"version\":1,\"relations\":[],\"flows\":[{\"kind\":\"allow\","
 				  "\"proto\":\"udp\",\"src\":\"10.77.1.20\""));
+	free(s);
+	/* the proposal from it, the policy in force its template */
+	assert_int_equal(eng_set_policy(e, pol_parse("p", policy, strlen(policy), stderr)), 0);
+	s = ctl_exec(ctl, "proposal", &ret);
+	assert_int_equal(ret, 0);
+	assert_non_null(strstr(s, "{\"text\":\"# Proposed by scanwalld --propose from 0 relation(s) "
+				  "and 1 flow(s) observed, with a template\\u000adevice scanner 10.77.1.20 "
+				  "ae SCANNER\\u000apeer pacs 10.77.1.10 ae PACS\\u000a"));
+	assert_non_null(strstr(s, "\\u000aallow udp from scanner to pacs port 123\\u000a"));
 	free(s);
 	control_close(ctl);
 	eng_free(e);
