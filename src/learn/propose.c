@@ -126,12 +126,25 @@ static bool pr_name_taken(const struct pr *p, const char *name)
 }
 
 /* A name from the first AE title: lower case, what a name may hold, a
- * letter first, unique. */
+ * letter first, unique. An address whose first title another address
+ * already named uses is the same machine (its IPv4 and IPv6 addresses):
+ * it shares the name. */
 static void pr_name(struct pr *p, struct pr_host *h, const char *fallback)
 {
 	char base[PR_NAME_MAX + 1] = "", cand[PR_NAME_MAX + 1];
 	const char *src = h->ntitles ? h->titles[0] : fallback;
 	size_t n = 0;
+
+	for (unsigned i = 0; h->ntitles && i < p->nh; i++) {
+		const struct pr_host *o = &p->h[i];
+
+		if (o != h && o->name[0] && !o->decl && o->ntitles &&
+		    !strcmp(o->titles[0], h->titles[0])) {
+			memcpy(h->name, o->name, sizeof(h->name));
+			h->device = o->device;
+			return;
+		}
+	}
 
 	if (!isalpha((unsigned char)src[0]))
 		n = (size_t)snprintf(base, sizeof(base), "ae-");
@@ -187,6 +200,15 @@ static void pr_hosts(struct pr *p)
 			pr_name(p, &p->h[i], "peer");
 }
 
+/* The first host named name, or NULL. */
+static const struct pr_host *pr_first(const struct pr *p, const char *name)
+{
+	for (unsigned i = 0; i < p->nh; i++)
+		if (!strcmp(p->h[i].name, name))
+			return &p->h[i];
+	return NULL;
+}
+
 static const char *pr_addr(uint8_t af, const uint8_t *a, char buf[64])
 {
 	return flowkey_addr_str(af, a, buf, 64);
@@ -200,14 +222,28 @@ static const char *pr_end(struct pr *p, uint8_t af, const uint8_t *a, char buf[6
 	return h ? h->name : pr_addr(af, a, buf);
 }
 
-static void pr_titles(FILE *out, const struct pr_host *h)
+/* Every title of every host named like h, each once; "any" if none. */
+static void pr_titles(const struct pr *p, FILE *out, const struct pr_host *h)
 {
-	for (unsigned i = 0; i < h->ntitles; i++) {
-		const char *t = h->titles[i];
-		bool quote = pol_is_keyword(t) || strpbrk(t, " ,#");
+	unsigned n = 0;
 
-		fprintf(out, quote ? "%s\"%s\"" : "%s%s", i ? "," : "", t);
+	for (const struct pr_host *o = h; o < p->h + p->nh; o++) {
+		if (strcmp(o->name, h->name))
+			continue;
+		for (unsigned i = 0; i < o->ntitles; i++) {
+			const char *t = o->titles[i];
+			bool quote = pol_is_keyword(t) || strpbrk(t, " ,#"), dup = false;
+
+			for (const struct pr_host *q = h; q <= o && !dup; q++)
+				for (unsigned k = 0; k < q->ntitles && !dup; k++)
+					dup = (q < o || k < i) && !strcmp(q->name, h->name) &&
+					      !strcmp(q->titles[k], t);
+			if (!dup)
+				fprintf(out, quote ? "%s\"%s\"" : "%s%s", n++ ? "," : "", t);
+		}
 	}
+	if (!n)
+		fputs("any", out);
 }
 
 /* A template's device or peer: its addresses, the titles seen (its own
@@ -234,7 +270,7 @@ static void pr_template_line(struct pr *p, unsigned d, bool device)
 		return;
 	}
 	fprintf(p->out, "%.*s ae ", (int)(ae - decl), decl);
-	pr_titles(p->out, h);
+	pr_titles(p, p->out, pr_first(p, h->name));
 	fputc('\n', p->out);
 }
 
@@ -249,15 +285,17 @@ static void pr_decls(struct pr *p)
 	for (int device = 1; device >= 0; device--)
 	for (unsigned i = 0; i < p->nh; i++) {
 		const struct pr_host *h = &p->h[i];
+		unsigned n = 0;
 
-		if (h->decl || h->device != device || (!device && !h->dicom))
+		if (h->decl || h->device != device || (!device && !h->dicom) ||
+		    pr_first(p, h->name) != h)
 			continue;
-		fprintf(p->out, "%s %s %s ae ", device ? "device" : "peer", h->name,
-			pr_addr(h->af, h->addr, buf));
-		if (h->ntitles)
-			pr_titles(p->out, h);
-		else
-			fputs("any", p->out);
+		fprintf(p->out, "%s %s ", device ? "device" : "peer", h->name);
+		for (const struct pr_host *o = h; o < p->h + p->nh; o++)
+			if (!strcmp(o->name, h->name))
+				fprintf(p->out, "%s%s", n++ ? "," : "", pr_addr(o->af, o->addr, buf));
+		fputs(" ae ", p->out);
+		pr_titles(p, p->out, h);
 		fputc('\n', p->out);
 	}
 }
@@ -322,12 +360,13 @@ static const struct cat_service *pr_service(const char *uid, uint32_t cmds)
 static void pr_rel_comment(struct pr *p, const struct lrn_rel *r)
 {
 	const struct lrn *t = p->t;
-	char a[24], b[24], cmds[128];
+	char a[24], b[24], x[64], y[64], cmds[128];
 
-	fprintf(p->out, "# %s -> %s port %u: %" PRIu64 " association(s), %" PRIu64
-		" accepted, %" PRIu64 "/%" PRIu64 " bytes, first %s, last %s\n",
-		r->calling, r->called, r->port, r->count[0], r->count[1], r->bytes[0],
-		r->bytes[1], lrn_time(r->first_s, a), lrn_time(r->last_s, b));
+	fprintf(p->out, "# %s -> %s, %s -> %s port %u: %" PRIu64 " association(s), %" PRIu64
+		" accepted, %" PRIu64 "/%" PRIu64 " bytes, first %s, last %s\n", r->calling,
+		r->called, pr_addr(r->af, r->ini, x), pr_addr(r->af, r->acc, y), r->port,
+		r->count[0], r->count[1], r->bytes[0], r->bytes[1], lrn_time(r->first_s, a),
+		lrn_time(r->last_s, b));
 	for (unsigned i = 0; i < r->nclass; i++) {
 		const struct lrn_class *c = &r->cls[i];
 		const struct cat_service *s = pr_service(t->uids[c->uid], lrn_class_cmds(c));
@@ -340,11 +379,14 @@ static void pr_rel_comment(struct pr *p, const struct lrn_rel *r)
 	}
 }
 
-static bool pr_same_ends(const struct lrn_rel *a, const struct lrn_rel *b)
+/* The same two ends, by name: a peer's IPv4 and IPv6 relations are one
+ * rule. */
+static bool pr_same_ends(struct pr *p, const struct lrn_rel *a, const struct lrn_rel *b)
 {
-	size_t n = a->af == SW_AF_INET ? 4 : 16;
+	char x[64], y[64];
 
-	return a->af == b->af && !memcmp(a->ini, b->ini, n) && !memcmp(a->acc, b->acc, n);
+	return !strcmp(pr_end(p, a->af, a->ini, x), pr_end(p, b->af, b->ini, y)) &&
+	       !strcmp(pr_end(p, a->af, a->acc, x), pr_end(p, b->af, b->acc, y));
 }
 
 /* Appends v to a sorted set of at most max; returns the new count. */
@@ -364,7 +406,7 @@ static unsigned pr_set_add(uint32_t *v, unsigned n, unsigned max, uint32_t x)
 #define PR_SOPS 64
 #define PR_PORTS 64
 
-/* One rule for every relation between the same two addresses. */
+/* One rule for every relation between the same two ends. */
 static void pr_dicom_rule(struct pr *p, unsigned first, bool *done)
 {
 	const struct lrn *t = p->t;
@@ -378,7 +420,7 @@ static void pr_dicom_rule(struct pr *p, unsigned first, bool *done)
 	for (unsigned i = first; i < t->nrel; i++) {
 		const struct lrn_rel *r = &t->rel[i];
 
-		if (done[i] || !pr_same_ends(r0, r))
+		if (done[i] || !pr_same_ends(p, r0, r))
 			continue;
 		done[i] = true;
 		pr_rel_comment(p, r);
@@ -408,17 +450,19 @@ static void pr_dicom_rule(struct pr *p, unsigned first, bool *done)
 			fprintf(p->out, " %s", svc[n]->name);
 	for (n = 0; n < nsops; n++)
 		fprintf(p->out, "%s%s", n ? "," : " sop ", t->uids[sops[n]]);
-	if (!services && !nsops)	/* nothing used: what was proposed, then */
+	if (!services && !nsops)	/* no class kept (the table was full): the least */
 		fputs(" services verification", p->out);
 	fputs(" inspect full\n", p->out);
 }
 
-static bool pr_same_plain(const struct lrn_flowrec *a, const struct lrn_flowrec *b)
+static bool pr_same_plain(struct pr *p, const struct lrn_flowrec *a,
+			  const struct lrn_flowrec *b)
 {
-	size_t n = a->af == SW_AF_INET ? 4 : 16;
+	char x[64], y[64];
 
-	return a->kind == b->kind && a->af == b->af && a->proto == b->proto &&
-	       !memcmp(a->src, b->src, n) && !memcmp(a->dst, b->dst, n);
+	return a->kind == b->kind && a->proto == b->proto &&
+	       !strcmp(pr_end(p, a->af, a->src, x), pr_end(p, b->af, b->src, y)) &&
+	       !strcmp(pr_end(p, a->af, a->dst, x), pr_end(p, b->af, b->dst, y));
 }
 
 static bool pr_icmp(uint8_t proto)
@@ -445,7 +489,7 @@ static void pr_plain_rule(struct pr *p, unsigned first, bool *done)
 	for (unsigned i = first; i < t->nflow; i++) {
 		const struct lrn_flowrec *f = &t->flow[i];
 
-		if (done[i] || !pr_same_plain(f0, f) || !pr_plain_writable(f))
+		if (done[i] || !pr_same_plain(p, f0, f) || !pr_plain_writable(f))
 			continue;
 		done[i] = true;
 		fprintf(p->out, "# %s", lrn_proto_name(f->proto));

@@ -76,6 +76,18 @@ for f in propose propose-template; do
 	check "learn: $f passes --check" "$BIN" --check "$TMP/$f.conf" >/dev/null
 done
 
+# one machine on two addresses: the pacs side and the scanner over IPv4 and IPv6
+# (echo6.pcap) are one peer and one device with both addresses, and one rule
+for p in echo echo6 find; do
+	"$BIN" --replay "$PCAPS/$p.pcap" --policy "$REPLAY/lab.conf" --learn "$TMP/dual.json" \
+		>/dev/null 2>&1
+done
+"$BIN" --propose "$TMP/dual.json" >"$TMP/propose-dual.conf" 2>"$TMP/err"
+golden propose-dual.ok "$TMP/propose-dual.conf"
+check "learn: propose-dual passes --check" "$BIN" --check "$TMP/propose-dual.conf" >/dev/null
+timeout 10 "$BIN" --replay "$PCAPS/echo6.pcap" --policy "$TMP/propose-dual.conf" >"$TMP/out" 2>&1
+check "learn: the dual proposal passes the IPv6 echo" grep -q '"event":"assoc-release"' "$TMP/out"
+
 # --- what-if ---------------------------------------------------------------------
 whatif() {	# NAME POLICY WANT_RC
 	local rc
