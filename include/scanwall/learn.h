@@ -55,7 +55,8 @@ enum lrn_class_flag {
 };
 
 /* The index of a UID in the table's store, kept once however many
- * relations use it; -ENOSPC (counted) when the store is full. */
+ * relations use it; -ENOSPC (counted) when the store is full, -EINVAL
+ * when uid is no UID (dcm_uid_problem). */
 int lrn_uid(struct lrn *t, const char *uid);
 /* The slot of abstract syntax uid (an lrn_uid index) in relation rel,
  * created if new. When the relation's slots are full: -ENOSPC (counted),

@@ -32,7 +32,7 @@ static void put_cmds(FILE *out, const char *key, uint16_t bits)
 	unsigned i, n = 0;
 
 	fprintf(out, ",\"%s\":[", key);
-	for (i = 0; i < lrn_dimse_count; i++)
+	for (i = 0; bits && i < lrn_dimse_count; i++)
 		if (bits & lrn_dimse_names[i].bit)
 			fprintf(out, "%s\"%s\"", n++ ? "," : "", lrn_dimse_names[i].name);
 	fputc(']', out);
@@ -48,11 +48,13 @@ static const struct {
 };
 #define NFLAGS (sizeof(class_flags) / sizeof(class_flags[0]))
 
+/* Only the flags that are set: a full table is thousands of classes, and
+ * the loader takes a missing flag for false. */
 static void put_flags(FILE *out, unsigned flags, unsigned nflags)
 {
 	for (unsigned i = 0; i < nflags; i++)
-		fprintf(out, ",\"%s\":%s", class_flags[i].key,
-			flags & class_flags[i].flag ? "true" : "false");
+		if (flags & class_flags[i].flag)
+			fprintf(out, ",\"%s\":true", class_flags[i].key);
 }
 
 static void put_rel(const struct lrn *t, const struct lrn_rel *r, FILE *out)
@@ -72,8 +74,8 @@ static void put_rel(const struct lrn *t, const struct lrn_rel *r, FILE *out)
 	fprintf(out, ",\"first\":%" PRIu64 ",\"last\":%" PRIu64 ",\"classes\":[", r->first_s,
 		r->last_s);
 	for (i = 0; i < r->nclass; i++) {
-		fputs(i ? ",{\"uid\":" : "{\"uid\":", out);
-		json_fput_str(out, t->uids[r->cls[i].uid]);
+		/* UIDs are digits and dots (lrn_uid's callers check): nothing to escape */
+		fprintf(out, "%s{\"uid\":\"%s\"", i ? "," : "", t->uids[r->cls[i].uid]);
 		put_flags(out, r->cls[i].flags, NFLAGS);
 		put_cmds(out, "commands_sent", r->cls[i].dimse[0]);
 		put_cmds(out, "commands_received", r->cls[i].dimse[1]);
@@ -81,8 +83,7 @@ static void put_rel(const struct lrn *t, const struct lrn_rel *r, FILE *out)
 	}
 	fputs("],\"transfer_syntaxes\":[", out);
 	for (i = 0; i < r->nts; i++) {
-		fputs(i ? ",{\"uid\":" : "{\"uid\":", out);
-		json_fput_str(out, t->uids[r->ts[i].uid]);
+		fprintf(out, "%s{\"uid\":\"%s\"", i ? "," : "", t->uids[r->ts[i].uid]);
 		put_flags(out, r->ts[i].flags, 2);
 		fputc('}', out);
 	}

@@ -11,6 +11,7 @@
 
 #include "scanwall/catalog.h"
 #include "scanwall/config.h"
+#include "scanwall/dicom.h"
 #include "scanwall/event.h"
 #include "scanwall/flowkey.h"
 #include "learn_int.h"
@@ -114,7 +115,8 @@ int lrn_uid(struct lrn *t, const char *uid)
 	size_t n = strnlen(uid, LRN_UID_MAX + 1);
 	uint32_t i = fnv(FNV_START, uid, n) & t->uid_mask, *slot;
 
-	if (n > LRN_UID_MAX)
+	/* checked here, so the JSON writer need not escape UIDs */
+	if (n > LRN_UID_MAX || dcm_uid_problem(uid, n))
 		return -EINVAL;
 	for (; *(slot = &t->uid_hash[i]); i = (i + 1) & t->uid_mask)
 		if (strcmp(t->uids[*slot - 1], uid) == 0)

@@ -109,7 +109,7 @@ static void test_record(void **state)
 				     "\"bytes_sent\":200,\"bytes_received\":100,"
 				     "\"first\":1000,\"last\":2000"));
 	assert_non_null(strstr(json, "{\"uid\":\"1.2.840.10008.1.1\",\"proposed\":true,"
-				     "\"accepted\":true,\"refused\":false"));
+				     "\"accepted\":true,\"commands_sent\""));
 	assert_non_null(strstr(json, "\"commands_sent\":[\"C-ECHO\"],"
 				     "\"commands_received\":[\"C-ECHO\"]"));
 	assert_non_null(strstr(json, "\"kind\":\"assoc-reject\",\"proto\":\"tcp\","
@@ -184,6 +184,7 @@ static void test_bound_classes(void **state)
 	assert_int_equal(kept, 32);	/* LRN_REL_CLASSES */
 	assert_int_equal(lrn_dropped(t)->classes, 40 - 32);	/* the rest had no UID slot */
 	assert_int_equal(lrn_dropped(t)->uids, 10);
+	assert_int_equal(lrn_uid(t, "1.2.03"), -EINVAL);	/* not a UID: never kept */
 	/* the class of a C-STORE after 32 proposed ones nothing was sent on */
 	c = lrn_class(t, rel, lrn_uid(t, "1.2.3.35"), true);
 	assert_int_equal(c, 31);
