@@ -16,6 +16,10 @@ echo_from() {	# NS CALLING: a C-ECHO to the scanner
 	"n_$1" timeout 30 echoscu -to 10 -ta 10 -td 10 -aet "$2" -aec SYMBIA 10.77.1.15 104 \
 		2>>"$SW_WORK/dcmtk.log"
 }
+store_from() {	# NS CALLING: a C-STORE of the test images to the scanner
+	"n_$1" timeout 60 storescu -to 10 -ta 10 -td 10 -aet "$2" -aec SYMBIA 10.77.1.15 104 \
+		"$SW_WORK"/send/*.dcm 2>>"$SW_WORK/dcmtk.log"
+}
 observed() { sw_ctl_json "$1" observed; }
 refused() { ! "$@"; }
 
@@ -25,9 +29,7 @@ sw_start "$SW_POLICY_DIR/netns.conf" || { fail "netns learn: scanwalld starts"; 
 
 # --- observe: what the peers do through the box under the template ---------
 check "netns learn: C-ECHO lan -> scanner" echo_from lan LAN_SCU
-check "netns learn: C-STORE of 2 images" \
-	n_lan timeout 60 storescu -to 10 -ta 10 -td 10 -aet LAN_SCU -aec SYMBIA 10.77.1.15 104 \
-	"$SW_WORK"/send/*.dcm
+check "netns learn: C-STORE of 2 images" store_from lan LAN_SCU
 check "netns learn: C-ECHO viewer -> scanner" echo_from viewer VIEWER
 check "netns learn: an unknown AE from lan is refused" refused echo_from lan INTRUDER
 
@@ -64,12 +66,9 @@ check "netns learn: what-if: the proposal refuses nothing seen" \
 	>/dev/null
 sw_start "$SW_WORK/proposal.conf" || { fail "netns learn: scanwalld starts on the proposal"; exit 1; }
 check "netns learn: under the proposal, C-ECHO lan -> scanner" echo_from lan LAN_SCU
-check "netns learn: under the proposal, C-STORE" \
-	n_lan timeout 60 storescu -to 10 -ta 10 -td 10 -aet LAN_SCU -aec SYMBIA 10.77.1.15 104 \
-	"$SW_WORK"/send/*.dcm
+check "netns learn: under the proposal, C-STORE" store_from lan LAN_SCU
 check "netns learn: under the proposal, the viewer's echo" echo_from viewer VIEWER
 check "netns learn: under the proposal, a new AE title on lan is refused" refused echo_from lan NEWAE
 check "netns learn: under the proposal, a new peer (stranger) is refused" refused echo_from stranger LAN_SCU
 check "netns learn: under the proposal, a new service (storage from the viewer) is refused" \
-	refused n_viewer timeout 30 storescu -to 10 -ta 10 -td 10 -aet VIEWER -aec SYMBIA 10.77.1.15 104 \
-	"$SW_WORK"/send/*.dcm 2>>"$SW_WORK/dcmtk.log"
+	refused store_from viewer VIEWER
