@@ -49,6 +49,7 @@ const struct cons_node cons_oper_tree[] = {
 	{ "show", "show the state of the unit", show_tree },
 	{ "configure", "edit the configuration", NULL, cmd_configure, 0, 0, "", true },
 	{ "bundle", "signed policy bundles", bundle_tree },
+	{ "policy", "commissioning: propose a policy, prove one", cons_policy_tree },
 	{ "factory-reset", "erase the console's password and configuration", NULL,
 	  cmd_factory_reset, 0, 0, "", true },
 	{ "start", "start a maintenance shell", start_tree },

@@ -201,6 +201,7 @@ struct cons_node {
 
 extern const struct cons_node cons_oper_tree[];
 extern const struct cons_node cons_conf_tree[];
+extern const struct cons_node cons_policy_tree[];	/* cmd_policy.c */
 
 int cons_init(struct cons *c, const struct cons_opts *o, FILE *out);
 /* The tree in force: configure mode or operational. */

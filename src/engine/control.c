@@ -25,6 +25,7 @@
 
 #include "engine/control.h"
 #include "engine/nfq.h"
+#include "engine/observe.h"
 #include "scanwall/dicom.h"
 #include "scanwall/digest.h"
 #include "scanwall/engine.h"
@@ -506,6 +507,20 @@ static int cmd_policy(struct control *c, int argc, char **argv, FILE *out)
 	return 0;
 }
 
+/* The observation table and the policy proposed from it (observe.h,
+ * docs/commissioning.md). */
+static int cmd_observed(struct control *c, int argc, char **argv, FILE *out)
+{
+	return eng_obs_json(c->env.eng, out) ? ctl_error(out, "not observing", -ENOENT) : 0;
+}
+
+static int cmd_proposal(struct control *c, int argc, char **argv, FILE *out)
+{
+	int err = eng_obs_proposal_json(c->env.eng, out);
+
+	return err ? ctl_error(out, err == -ENOENT ? "not observing" : strerror(-err), err) : 0;
+}
+
 static int cmd_help(struct control *c, int argc, char **argv, FILE *out);
 
 static const struct ctl_cmd {
@@ -519,6 +534,8 @@ static const struct ctl_cmd {
 	{ "events", cmd_events, "events [since N]" },
 	{ "reload", cmd_reload, "reload" },
 	{ "policy", cmd_policy, "policy" },
+	{ "observed", cmd_observed, "observed" },
+	{ "proposal", cmd_proposal, "proposal" },
 	{ "event", NULL, "event TEXT" },
 	{ "help", cmd_help, "help" },
 };

@@ -56,6 +56,7 @@ int dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const s
 	stream_syn(&a->st[0], p->seq);
 	f->assoc = i;
 	f->state = FLOW_OPEN;
+	eng_obs_start(e, f);
 	e->gen[f->gen].refs++;
 	e->answer_due = true;	/* the RQ follows the handshake */
 	/* Where the acceptor sits is known: its SYN-ACK need not come here. */
@@ -516,6 +517,7 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 		dflow_acceptor_at(e, a, p, &pk->from);
 	if (p->plen > skip)
 		dcm_feed(a->dcm, (enum dcm_dir)dir, p->payload + skip, p->plen - skip, &dv);
+	eng_obs_bytes(e, f, dir, p->plen - skip);
 	if (dv.step == DCM_REFUSE) {
 		dflow_refuse(e, f, dir, p, &dv, skip);
 		return 0;

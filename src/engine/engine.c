@@ -71,6 +71,7 @@ void eng_free(struct eng *e)
 	free(e->park);
 	free(e->park_data);
 	free(e->rule_hits);
+	eng_obs_free(e->obs);
 	free(e);
 }
 

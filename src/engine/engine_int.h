@@ -6,6 +6,7 @@
 
 #include "scanwall/engine.h"
 #include "flow.h"
+#include "observe.h"
 #include "pkt.h"
 #include "reply.h"
 #include "stream.h"
@@ -80,6 +81,7 @@ struct eng {
 	uint64_t now_ns;
 	bool answer_due;		/* eng_take_answer_due() */
 	uint8_t out[REPLY_MAX];
+	struct eng_obs *obs;		/* observe.c; NULL: not observing */
 };
 
 static inline const struct pol *eng_pol(const struct eng *e, const struct flow *f)

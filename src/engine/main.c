@@ -2,7 +2,9 @@
  * mode is its own file (wireguard-tools' wg.c is the model).
  *
  *   scanwalld --check FILE                       check and print a policy
- *   scanwalld --replay PCAP --policy FILE        offline decisions
+ *   scanwalld --replay PCAP --policy FILE [--learn TABLE]  offline decisions
+ *   scanwalld --propose TABLE [--template FILE]  a policy from what was seen
+ *   scanwalld --what-if TABLE --policy FILE      what a policy does to it
  *   scanwalld --policy FILE --queue N --events FILE --control SOCK --state DIR
  *             [--busy-poll USEC]                 inline on NFQUEUE N
  *   scanwalld --flush                            remove our kernel ruleset
@@ -19,6 +21,7 @@
 #include "scanwall/ctlclient.h"
 #include "scanwall/policy.h"
 #include "scanwall/version.h"
+#include "engine/commission.h"
 #include "engine/control.h"
 #include "engine/inline.h"
 #include "engine/replay.h"
@@ -26,13 +29,16 @@
 
 struct args {
 	const char *check, *replay, *policy, *events, *control, *state, *ctl, *keyring;
+	const char *learn, *propose, *tmpl, *what_if;
 	long queue, control_uid, busy_poll_us;
 	int flush, trace;
 };
 
 static const char usage[] =
 	"usage: scanwalld --check FILE\n"
-	"       scanwalld --replay PCAP --policy FILE [--trace]\n"
+	"       scanwalld --replay PCAP --policy FILE [--trace] [--learn TABLE]\n"
+	"       scanwalld --propose TABLE [--template FILE]\n"
+	"       scanwalld --what-if TABLE --policy FILE\n"
 	"       scanwalld --policy FILE [--queue N] [--events FILE] [--control SOCK] [--state DIR]\n"
 	"                 [--keyring DIR] [--control-user USER] [--busy-poll USEC]\n"
 	"       scanwalld --flush\n"
@@ -55,7 +61,7 @@ static int run_check(const struct args *a)
 static int run_replay(const struct args *a)
 {
 	struct replay_opts o = { .pcap = a->replay, .policy = a->policy, .trace = a->trace,
-				 .out = stdout };
+				 .learn = a->learn, .out = stdout };
 
 	if (!a->policy) {
 		fputs(usage, stderr);
@@ -151,6 +157,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "ctl", required_argument, NULL, 'C' },
 		{ "flush", no_argument, NULL, 'F' },
 		{ "trace", no_argument, NULL, 't' },
+		{ "learn", required_argument, NULL, 'L' },
+		{ "propose", required_argument, NULL, 'P' },
+		{ "template", required_argument, NULL, 'T' },
+		{ "what-if", required_argument, NULL, 'W' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -173,6 +183,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'C': a->ctl = optarg; break;
 		case 'F': a->flush = 1; break;
 		case 't': a->trace = 1; break;
+		case 'L': a->learn = optarg; break;
+		case 'P': a->propose = optarg; break;
+		case 'T': a->tmpl = optarg; break;
+		case 'W': a->what_if = optarg; break;
 		case 'V':
 			puts("scanwalld " SW_VERSION " " CONFIG_BUNDLE_COMPATIBLE);
 			exit(0);
@@ -203,6 +217,10 @@ int main(int argc, char **argv)
 		return run_check(&a);
 	if (a.replay)
 		return run_replay(&a);
+	if (a.propose)
+		return commission_propose(a.propose, a.tmpl, stdout);
+	if (a.what_if && a.policy)
+		return commission_what_if(a.what_if, a.policy, stdout);
 	if (a.ctl)
 		return run_ctl(&a, argc - optind, argv + optind);
 	if (a.flush)

@@ -26,6 +26,7 @@ void eng_emit(struct eng *e, struct sw_event *ev, const struct flow_key *k)
 		ev->dport = k->dport;
 	}
 	e->c.assoc[ev->kind]++;
+	eng_obs_event(e, ev, k);
 	if (e->ops->event)
 		e->ops->event(e->ctx, ev);
 }
@@ -111,7 +112,7 @@ int eng_new_flow(struct eng *e, const struct eng_pkt *pk, const struct pkt *p,
 		act = POL_BLOCK, r = NULL;
 	if (act != POL_ALLOW) {
 		eng_refuse(e, pk, p, r, act, act == POL_REJECT ? "default reject" :
-			   start ? "default block" : "not part of a known flow");
+			   start ? "default block" : ENG_REASON_NO_FLOW);
 		return 0;
 	}
 	f = flow_insert(e->flows, &p->key);
