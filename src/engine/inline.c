@@ -251,7 +251,7 @@ static void inl_tick(struct inl *l)
 
 	if (read(l->tfd, &n, sizeof(n)) != sizeof(n))
 		return;
-	eng_expire(l->eng, inl_clock(CLOCK_REALTIME));
+	eng_expire(l->eng, inl_clock(CLOCK_MONOTONIC));	/* nfq.c's clock */
 	if (l->bundle)
 		bundlectl_tick(l->bundle);
 	nfqueue_flush(l->q);
@@ -424,6 +424,8 @@ static int inl_engine(struct inl *l)
 	int err;
 
 	eng_cfg_default(&cfg);
+	if (l->o->artim_s)
+		cfg.artim_s = l->o->artim_s;
 	l->eng = eng_new(&cfg, &inl_ops, l);
 	if (!l->eng)
 		return -errno;
