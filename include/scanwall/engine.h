@@ -87,6 +87,7 @@ struct eng_counters {
 	uint64_t syn_early_drop;	/* unestablished flows ended for a new one */
 	uint64_t assoc_artim;		/* negotiations ended by the ARTIM deadline */
 	uint64_t assoc_retired;		/* associations ended to free a policy generation */
+	uint64_t assoc_unproven;	/* first data not acknowledging the acceptor's SYN-ACK */
 	uint64_t assoc[EV__COUNT];	/* events by kind */
 	uint64_t fault[DCM_FAULT__COUNT];
 };

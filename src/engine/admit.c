@@ -44,7 +44,7 @@ int admit_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk, const str
 	}
 	e->syn_src[b]++;
 	*m = (struct eng_embryo){ .prev = e->emb_tail, .isn = p->seq,
-				  .ifindex = pk->from.ifindex };
+				  .ifindex = pk->from.ifindex, .proof = admit_pressure(e) };
 	if (e->emb_tail)
 		e->emb[e->emb_tail - 1].next = i;
 	else
@@ -67,6 +67,12 @@ void admit_syn_end(struct eng *e, struct flow *f)
 	else
 		e->emb_tail = m->prev;
 	e->syn_src[admit_bucket(e, f)]--;
+}
+
+bool admit_pressure(const struct eng *e)
+{
+	return 2 * (e->assocs_used[ADMIT_RANGE] + e->assocs_used[ADMIT_NAMED]) >= e->cfg.assocs ||
+	       2 * (e->negotiating[ADMIT_RANGE] + e->negotiating[ADMIT_NAMED]) >= e->cfg.rq_bufs;
 }
 
 struct flow *admit_oldest_syn(struct eng *e)

@@ -201,6 +201,7 @@ static void ctl_engine_obj(const struct eng_counters *n, FILE *out)
 		{ "tcp_park_full", n->tcp_park_full },
 		{ "syn_capped", n->syn_capped }, { "syn_early_drop", n->syn_early_drop },
 		{ "assoc_artim", n->assoc_artim }, { "assoc_retired", n->assoc_retired },
+		{ "assoc_unproven", n->assoc_unproven },
 	};
 
 	CTL_U64_OBJ(out, tab);

@@ -41,8 +41,9 @@ int dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const s
 		return 0;
 	}
 	e->answer_due = true;	/* the RQ follows the handshake */
-	/* Where the acceptor sits is known: its SYN-ACK need not come here. */
-	*v = acceptor ? ENG_OPEN_SYNACK : ENG_OPEN;
+	/* Where the acceptor sits is known: its SYN-ACK need not come here,
+	 * unless the first data will have to prove the handshake. */
+	*v = acceptor && !admit_embryo(e, f)->proof ? ENG_OPEN_SYNACK : ENG_OPEN;
 	return 0;
 }
 
@@ -130,7 +131,7 @@ out_busy:
 int dflow_embryo(struct eng *e, struct flow *f, int dir, const struct eng_pkt *pk,
 		 const struct pkt *p, enum eng_verdict *v)
 {
-	const struct eng_embryo *m = admit_embryo(e, f);
+	struct eng_embryo *m = admit_embryo(e, f);
 
 	*v = ENG_DROP;
 	if (p->flags & TCP_RST) {
@@ -150,6 +151,10 @@ int dflow_embryo(struct eng *e, struct flow *f, int dir, const struct eng_pkt *p
 		if (dir && (p->flags & TCP_ACK) &&
 		    !(pk->from.ifindex && pk->from.ifindex == m->ifindex))
 			eng_host_learn(e, p->key.af, p->key.src, &pk->from);
+		if (dir && (p->flags & TCP_ACK) && p->ack == m->isn + 1) {
+			m->isn_acc = p->seq;
+			m->synack = 1;
+		}
 		*v = ENG_ACCEPT;
 		return 0;
 	}
@@ -159,6 +164,12 @@ int dflow_embryo(struct eng *e, struct flow *f, int dir, const struct eng_pkt *p
 	}
 	if (dir || !(p->flags & TCP_ACK))
 		return 0;	/* the acceptor speaking first, or no handshake */
+	if (m->proof && !(m->synack && p->ack == m->isn_acc + 1)) {
+		/* Under pressure a slot goes only to an initiator that saw the
+		 * acceptor's SYN-ACK: a blind spoofer cannot name its ISN. */
+		e->c.assoc_unproven++;
+		return 0;
+	}
 	if (dflow_promote(e, f, pk, p))
 		return 0;
 	return dflow_packet(e, f, dir, pk, p, v);

@@ -39,6 +39,9 @@ struct eng_embryo {
 	uint32_t prev, next;	/* flow index + 1, 0 ends */
 	uint32_t isn;		/* the initiator's */
 	uint32_t ifindex;	/* where the initiator sits */
+	uint32_t isn_acc;	/* the acceptor's, once its SYN-ACK came here */
+	uint8_t proof;		/* the first data must acknowledge isn_acc */
+	uint8_t synack;		/* isn_acc is known */
 };
 
 #define ADMIT_SRC_BITS 12	/* per-source counts: 4096 keyed-hash buckets */
@@ -146,6 +149,9 @@ void dflow_abort(struct eng *e, struct flow *f, const char *reason, const char *
 int admit_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p);
 void admit_syn_end(struct eng *e, struct flow *f);
 struct eng_embryo *admit_embryo(struct eng *e, const struct flow *f);
+/* Half the slots or negotiations in use: new SYNs' SYN-ACKs come here,
+ * so that their first data can be checked against the acceptor's ISN. */
+bool admit_pressure(const struct eng *e);
 /* The oldest unestablished flow, NULL when there is none. */
 struct flow *admit_oldest_syn(struct eng *e);
 /* Counts an association for f (its class in *named): 0, or -EBUSY past

@@ -348,6 +348,28 @@ static void full_table_drops_the_oldest_syn(void **state)
 	assert_int_equal(rq(fx, viewer(2), 40000, 0, 10), ENG_HOLD);
 }
 
+/* With half the negotiations in use, a new SYN's SYN-ACK comes to the
+ * engine (ENG_OPEN although scp's port is known), and a slot goes only to
+ * first data that acknowledges it: a blind spoofer's guess gets nothing. */
+static void under_pressure_the_first_data_proves_the_handshake(void **state)
+{
+	struct fx *fx = *state;
+	struct tpkt forged = { viewer(9), SCP, IPPROTO_TCP, 40000, 104, ISN + 1, 12345,
+			       TCP_ACK | TCP_PSH, fx->rq.b, 10 };
+
+	stall(fx, PACS, 41000);
+	assert_int_equal(syn(fx, viewer(1), 40000), ENG_OPEN_SYNACK);	/* no pressure yet */
+	stall(fx, PACS, 41001);
+	stall(fx, PACS, 41002);
+	stall(fx, PACS, 41003);		/* 4 of 8 negotiating */
+	assert_int_equal(syn(fx, viewer(9), 40000), ENG_OPEN);
+	assert_int_equal(rq(fx, viewer(9), 40000, 0, 10), ENG_DROP);	/* no SYN-ACK seen */
+	assert_int_equal(synack(fx, viewer(9), 40000), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &forged, &at_lan), ENG_DROP);	/* a wrong ISN */
+	assert_int_equal(eng_counters(fx->e)->assoc_unproven, 2);
+	assert_int_equal(rq(fx, viewer(9), 40000, 0, 10), ENG_HOLD);
+}
+
 /* Before its first data a flow knows only the initiator's ISN: a reset
  * that names it ends the flow, a blind one is dropped. */
 static void blind_reset_spares_an_unestablished_flow(void **state)
@@ -445,6 +467,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(full_table_drops_the_oldest_syn, setup_tiny_table,
 						teardown),
 		cmocka_unit_test_setup_teardown(syn_on_the_short_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(under_pressure_the_first_data_proves_the_handshake,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(blind_reset_spares_an_unestablished_flow, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(wall_clock_steps_change_no_timeout, setup, teardown),
