@@ -130,7 +130,7 @@ uint64_t eng_default_hits(const struct eng *e);
 
 struct eng_flow_info {
 	struct flow_key key;	/* as the initiator sent it */
-	const char *state;	/* "new", "established", "settled", "dicom-rq", ... */
+	const char *state;	/* "syn", "inspected", "settled", "refused", "closing" */
 	int rule_line;
 	uint64_t first_ns, last_ns;
 	uint64_t packets;	/* the engine saw; a settled flow's go by in the kernel */
