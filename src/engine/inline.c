@@ -426,6 +426,8 @@ static int inl_engine(struct inl *l)
 	eng_cfg_default(&cfg);
 	if (l->o->artim_s)
 		cfg.artim_s = l->o->artim_s;
+	if (l->o->flows)
+		cfg.flows = l->o->flows;
 	l->eng = eng_new(&cfg, &inl_ops, l);
 	if (!l->eng)
 		return -errno;

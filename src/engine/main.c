@@ -4,7 +4,8 @@
  *   scanwalld --check FILE                       check and print a policy
  *   scanwalld --replay PCAP --policy FILE        offline decisions
  *   scanwalld --policy FILE --queue N --events FILE --control SOCK --state DIR
- *             [--busy-poll USEC] [--artim SECONDS] inline on NFQUEUE N
+ *             [--busy-poll USEC] [--artim SECONDS] [--flows N]
+ *                                                inline on NFQUEUE N
  *   scanwalld --flush                            remove our kernel ruleset
  *   scanwalld --ctl SOCK COMMAND...              talk to a running engine
  */
@@ -26,7 +27,7 @@
 
 struct args {
 	const char *check, *replay, *policy, *events, *control, *state, *ctl, *keyring;
-	long queue, control_uid, busy_poll_us, artim_s;
+	long queue, control_uid, busy_poll_us, artim_s, flows;
 	int flush, trace;
 };
 
@@ -35,7 +36,7 @@ static const char usage[] =
 	"       scanwalld --replay PCAP --policy FILE [--trace]\n"
 	"       scanwalld --policy FILE [--queue N] [--events FILE] [--control SOCK] [--state DIR]\n"
 	"                 [--keyring DIR] [--control-user USER] [--busy-poll USEC]\n"
-	"                 [--artim SECONDS]\n"
+	"                 [--artim SECONDS] [--flows N]\n"
 	"       scanwalld --flush\n"
 	"       scanwalld --ctl SOCK COMMAND...\n";
 
@@ -93,6 +94,7 @@ static int run_inline(const struct args *a)
 		.busy_poll_us = (uint32_t)(a->busy_poll_us < 0 ? CONFIG_ENGINE_BUSY_POLL_US
 								: a->busy_poll_us),
 		.artim_s = (uint32_t)(a->artim_s < 0 ? CONFIG_DICOM_ARTIM_S : a->artim_s),
+		.flows = (uint32_t)(a->flows < 0 ? CONFIG_FLOW_TABLE_SIZE : a->flows),
 		.version = SW_VERSION,
 	};
 
@@ -151,6 +153,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "control-user", required_argument, NULL, 'U' },
 		{ "busy-poll", required_argument, NULL, 'B' },
 		{ "artim", required_argument, NULL, 'A' },
+		{ "flows", required_argument, NULL, 'T' },
 		{ "ctl", required_argument, NULL, 'C' },
 		{ "flush", no_argument, NULL, 'F' },
 		{ "trace", no_argument, NULL, 't' },
@@ -191,6 +194,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 			if (parse_long(optarg, INLINE_ARTIM_MAX, &a->artim_s) || !a->artim_s)
 				return -EINVAL;
 			break;
+		case 'T':	/* no fewer than the association slots it holds */
+			if (parse_long(optarg, INLINE_FLOWS_MAX, &a->flows) ||
+			    a->flows < CONFIG_DICOM_ASSOC_MAX)
+				return -EINVAL;
+			break;
 		default:
 			return -EINVAL;
 		}
@@ -200,7 +208,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 
 int main(int argc, char **argv)
 {
-	struct args a = { .queue = -1, .control_uid = -1, .busy_poll_us = -1, .artim_s = -1 };
+	struct args a = { .queue = -1, .control_uid = -1, .busy_poll_us = -1, .artim_s = -1,
+			 .flows = -1 };
 
 	if (parse_args(argc, argv, &a)) {
 		fputs(usage, stderr);
