@@ -83,6 +83,8 @@ struct eng_counters {
 	uint64_t tcp_out_of_window;	/* segments dropped by stream tracking */
 	uint64_t tcp_parked;		/* segments held beyond a gap until it filled */
 	uint64_t tcp_park_full;		/* ... dropped instead: the park was full */
+	uint64_t tcp_unverifiable;	/* retransmissions older than the bytes kept */
+	uint64_t tcp_retransmitted;	/* copies of inspected bytes verified, passed */
 	uint64_t syn_capped;		/* SYNs over their source's syn_per_src */
 	uint64_t syn_early_drop;	/* unestablished flows ended for a new one */
 	uint64_t assoc_artim;		/* negotiations ended by the ARTIM deadline */
