@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scanwall/bootclock.h"
 #include "scanwall/ctlclient.h"
 #include "console/cons.h"
 
@@ -241,7 +242,7 @@ void cons_complete(const struct cons *c, const char *line, size_t point,
 void cons_tick(struct cons *c)
 {
 	struct conf old = c->running;
-	int r = conf_confirm_expire(&c->store, time(NULL));
+	int r = conf_confirm_expire(&c->store, (time_t)sw_boot_now());
 
 	if (r <= 0)
 		return;

@@ -202,6 +202,9 @@ static void ctl_engine_obj(const struct eng_counters *n, FILE *out)
 		{ "tcp_park_full", n->tcp_park_full },
 		{ "tcp_unverifiable", n->tcp_unverifiable },
 		{ "tcp_retransmitted", n->tcp_retransmitted },
+		{ "syn_capped", n->syn_capped }, { "syn_early_drop", n->syn_early_drop },
+		{ "assoc_artim", n->assoc_artim }, { "assoc_retired", n->assoc_retired },
+		{ "assoc_unproven", n->assoc_unproven },
 	};
 
 	CTL_U64_OBJ(out, tab);

@@ -283,7 +283,7 @@ static void inl_tick(struct inl *l)
 
 	if (read(l->tfd, &n, sizeof(n)) != sizeof(n))
 		return;
-	eng_expire(l->eng, inl_clock(CLOCK_REALTIME));
+	eng_expire(l->eng, inl_clock(CLOCK_MONOTONIC));	/* nfq.c's clock */
 	inl_observe_save(l, 0);
 	if (l->bundle)
 		bundlectl_tick(l->bundle);
@@ -457,6 +457,10 @@ static int inl_engine(struct inl *l)
 	int err;
 
 	eng_cfg_default(&cfg);
+	if (l->o->artim_s)
+		cfg.artim_s = l->o->artim_s;
+	if (l->o->flows)
+		cfg.flows = l->o->flows;
 	l->eng = eng_new(&cfg, &inl_ops, l);
 	if (!l->eng)
 		return -errno;

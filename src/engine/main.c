@@ -6,7 +6,8 @@
  *   scanwalld --propose TABLE [--template FILE]  a policy from what was seen
  *   scanwalld --what-if TABLE --policy FILE      what a policy does to it
  *   scanwalld --policy FILE --queue N --events FILE --control SOCK --state DIR
- *             [--busy-poll USEC]                 inline on NFQUEUE N
+ *             [--busy-poll USEC] [--artim SECONDS] [--flows N]
+ *                                                inline on NFQUEUE N
  *   scanwalld --flush                            remove our kernel ruleset
  *   scanwalld --ctl SOCK COMMAND...              talk to a running engine
  */
@@ -30,7 +31,7 @@
 struct args {
 	const char *check, *replay, *policy, *events, *control, *state, *ctl, *keyring;
 	const char *learn, *propose, *tmpl, *what_if;
-	long queue, control_uid, busy_poll_us;
+	long queue, control_uid, busy_poll_us, artim_s, flows;
 	int flush, trace;
 };
 
@@ -41,6 +42,7 @@ static const char usage[] =
 	"       scanwalld --what-if TABLE --policy FILE\n"
 	"       scanwalld --policy FILE [--queue N] [--events FILE] [--control SOCK] [--state DIR]\n"
 	"                 [--keyring DIR] [--control-user USER] [--busy-poll USEC]\n"
+	"                 [--artim SECONDS] [--flows N]\n"
 	"       scanwalld --flush\n"
 	"       scanwalld --ctl SOCK COMMAND...\n";
 
@@ -97,6 +99,8 @@ static int run_inline(const struct args *a)
 		.control_uid = a->control_uid,
 		.busy_poll_us = (uint32_t)(a->busy_poll_us < 0 ? CONFIG_ENGINE_BUSY_POLL_US
 								: a->busy_poll_us),
+		.artim_s = (uint32_t)(a->artim_s < 0 ? CONFIG_DICOM_ARTIM_S : a->artim_s),
+		.flows = (uint32_t)(a->flows < 0 ? CONFIG_FLOW_TABLE_SIZE : a->flows),
 		.version = SW_VERSION,
 	};
 
@@ -154,6 +158,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "keyring", required_argument, NULL, 'K' },
 		{ "control-user", required_argument, NULL, 'U' },
 		{ "busy-poll", required_argument, NULL, 'B' },
+		{ "artim", required_argument, NULL, 'A' },
+		{ "flows", required_argument, NULL, 'N' },
 		{ "ctl", required_argument, NULL, 'C' },
 		{ "flush", no_argument, NULL, 'F' },
 		{ "trace", no_argument, NULL, 't' },
@@ -198,6 +204,15 @@ static int parse_args(int argc, char **argv, struct args *a)
 			if (parse_long(optarg, INLINE_BUSY_POLL_MAX, &a->busy_poll_us))
 				return -EINVAL;
 			break;
+		case 'A':
+			if (parse_long(optarg, INLINE_ARTIM_MAX, &a->artim_s) || !a->artim_s)
+				return -EINVAL;
+			break;
+		case 'N':	/* no fewer than the association slots it holds */
+			if (parse_long(optarg, INLINE_FLOWS_MAX, &a->flows) ||
+			    a->flows < CONFIG_DICOM_ASSOC_MAX)
+				return -EINVAL;
+			break;
 		default:
 			return -EINVAL;
 		}
@@ -207,7 +222,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 
 int main(int argc, char **argv)
 {
-	struct args a = { .queue = -1, .control_uid = -1, .busy_poll_us = -1 };
+	struct args a = { .queue = -1, .control_uid = -1, .busy_poll_us = -1, .artim_s = -1,
+			 .flows = -1 };
 
 	if (parse_args(argc, argv, &a)) {
 		fputs(usage, stderr);

@@ -168,9 +168,9 @@ static int obs_relation(struct obs_assoc *s, struct dcm_assoc *a)
 
 	if (!s->looked_up) {
 		s->looked_up = 1;
-		s->rel = lrn_relation(t, &k, s->o->e->now_s);
+		s->rel = lrn_relation(t, &k, eng_wall_s(s->o->e));
 		if (s->rel >= 0)
-			lrn_count(t, s->rel, LRN_ASSOC_REQUESTED, s->o->e->now_s);
+			lrn_count(t, s->rel, LRN_ASSOC_REQUESTED, eng_wall_s(s->o->e));
 	}
 	return s->rel;
 }
@@ -213,7 +213,7 @@ static void obs_ac(struct obs_assoc *s, const struct dcm_obs_item *it)
 
 	if (!s->accepted) {
 		s->accepted = 1;
-		lrn_count(t, s->rel, LRN_ASSOC_ACCEPTED, s->o->e->now_s);
+		lrn_count(t, s->rel, LRN_ASSOC_ACCEPTED, eng_wall_s(s->o->e));
 	}
 	switch (it->kind) {
 	case DCM_OBS_ACCEPTED:
@@ -281,6 +281,6 @@ void eng_obs_event(struct eng *e, const struct sw_event *ev, const struct flow_k
 		.rule_line = ev->rule_line, .fault = ev->fault,
 		.calling = ev->calling_ae, .called = ev->called_ae,
 	};
-	lrn_flow(e->obs->t, &fk, e->now_s);
+	lrn_flow(e->obs->t, &fk, eng_wall_s(e));
 	e->obs->changes++;
 }
