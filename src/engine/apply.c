@@ -3,11 +3,11 @@
  * The order inside commit is what makes it atomic: the only steps that
  * can fail (the ruleset install, the engine's allocation) come before
  * anything is recorded, and the engine swap, which cannot be undone (it
- * revokes flows), comes after the kernel took the new ruleset. Prepare
- * checked the engine's room (only this path takes it; ending transfers
- * only give it back), so the swap fails only out of memory, and then the
- * old ruleset is put back. The engine is touched only on its own thread,
- * through dp->call: the rest (parsing, the tools) runs on the caller's. */
+ * revokes flows), comes after the kernel took the new ruleset. The engine
+ * never refuses a policy (a fifth generation retires the oldest), so the
+ * swap fails only out of memory, and then the old ruleset is put back.
+ * The engine is touched only on its own thread, through dp->call: the
+ * rest (parsing, the tools) runs on the caller's. */
 #include <errno.h>
 #include <string.h>
 
@@ -46,13 +46,6 @@ struct apply_swap {
 	struct pol *pol;	/* NULL once the engine took it */
 	int err;
 };
-
-static void apply_room_here(void *arg)
-{
-	struct apply_swap *sw = arg;
-
-	sw->err = eng_policy_room(sw->a->eng);
-}
 
 /* The swap and its revocations, between two batches of the loop. */
 static void apply_swap_here(void *arg)
@@ -93,12 +86,6 @@ int apply_prepare(const struct apply *a, const char *name, const void *text, siz
 	if (!p->pol)
 		return errno == ENOMEM ? apply_fail(diag, -ENOMEM, "compiling") : -EINVAL;
 	sw_sha256_hex(text, len, p->sha256);
-	err = apply_on_engine(a, apply_room_here, &(struct apply_swap){ .a = (struct apply *)a });
-	if (err) {
-		apply_fail(diag, err, "engine: four policies are alive (transfers under older "
-			   "ones); try again when one ends");
-		goto out_abort;
-	}
 	p->rs = a->rs;
 	p->rs.n_devices = 0;
 	err = pol_foreach_device(p->pol, apply_device, &p->rs);

@@ -3,9 +3,8 @@
  * a rollback and the start all call policy_apply():
  *
  *   prepare  parse and compile the text (every datapath limit is checked
- *            by the compiler, so `--check` reports it too), make sure the
- *            engine has room for one more policy, render the kernel ruleset
- *            for its devices and test it (nft check mode);
+ *            by the compiler, so `--check` reports it too), render the
+ *            kernel ruleset for its devices and test it (nft check mode);
  *   commit   install the ruleset, swap the compiled policy in the engine,
  *            send its revocations, record the text's SHA-256;
  *   abort    free what prepare built: nothing has changed.
@@ -36,7 +35,7 @@ struct apply_datapath {
 	/* Runs fn(arg) on the thread that owns the engine (the verdict loop)
 	 * and returns once it ran: 0, or -ESHUTDOWN when the loop is gone.
 	 * NULL: the caller owns the engine. The engine is only ever touched
-	 * through it: to see if it has room, and to swap. */
+	 * through it, for the swap. */
 	int (*call)(void *ctx, void (*fn)(void *arg), void *arg);
 };
 

@@ -36,6 +36,7 @@
 #include "engine/inject.h"
 #include "engine/inline.h"
 #include "engine/nfq.h"
+#include "engine/observe.h"
 #include "engine/ruleset.h"
 #include "engine/watchdog.h"
 
@@ -231,6 +232,37 @@ static void inl_reload(void *ctx)
 	inl_system(l, "reload failed: policy in force kept");
 }
 
+/* The observation table (docs/commissioning.md), kept in the state
+ * directory when there is one. A file that holds no table is replaced:
+ * the box must start, and what it held is lost either way. Saved from
+ * the timer and at exit, never from the packet path; this belongs with
+ * the control half of the loop (issue #16) once there is one. */
+static int inl_observe(struct inl *l)
+{
+	char path[4096];
+	int err;
+
+	if (l->o->state && (size_t)snprintf(path, sizeof(path), "%s/observed.json",
+					    l->o->state) >= sizeof(path))
+		return -ENAMETOOLONG;
+	err = eng_observe(l->eng, l->o->state ? path : NULL);
+	if (err == -EBADMSG) {
+		fprintf(stderr, "scanwalld: %s: not an observation table; starting empty\n", path);
+		return 0;
+	}
+	if (err)
+		fprintf(stderr, "scanwalld: observation table: %s\n", strerror(-err));
+	return err;
+}
+
+static void inl_observe_save(struct inl *l, int force)
+{
+	int err = eng_obs_save(l->eng, inl_clock(CLOCK_MONOTONIC), force);
+
+	if (err)
+		fprintf(stderr, "scanwalld: saving the observation table: %s\n", strerror(-err));
+}
+
 /* --- the loop ------------------------------------------------------------- */
 
 static void inl_signal(struct inl *l)
@@ -251,7 +283,8 @@ static void inl_tick(struct inl *l)
 	/* Here only: fed while the loop that issues verdicts turns. */
 	if (l->wdfd >= 0)
 		wdog_feed(l->wdfd);
-	eng_expire(l->eng, inl_clock(CLOCK_REALTIME));
+	eng_expire(l->eng, inl_clock(CLOCK_MONOTONIC));	/* nfq.c's clock */
+	inl_observe_save(l, 0);
 	nfqueue_flush(l->q);
 }
 
@@ -441,12 +474,19 @@ static int inl_engine(struct inl *l)
 	int err;
 
 	eng_cfg_default(&cfg);
+	if (l->o->artim_s)
+		cfg.artim_s = l->o->artim_s;
+	if (l->o->flows)
+		cfg.flows = l->o->flows;
 	l->eng = eng_new(&cfg, &inl_ops, l);
 	if (!l->eng)
 		return -errno;
 	ruleset_cfg_default(&base);
 	base.queue = l->o->queue;
 	apply_init(&l->ap, l->eng, &base, &inl_datapath, l);
+	err = inl_observe(l);
+	if (err)
+		return err;
 	err = inl_bundle(l);
 	if (err != -ENOENT)
 		return err;
@@ -499,6 +539,8 @@ static int inl_start(struct inl *l)
 static void inl_stop(struct inl *l)
 {
 	control_close(l->ctl);
+	if (l->eng)
+		inl_observe_save(l, 1);
 	eng_free(l->eng);
 	nfqueue_close(l->q);
 	inject_close(l->inj);

@@ -8,6 +8,8 @@
 #include <stdint.h>
 
 #define INLINE_BUSY_POLL_MAX 10000	/* µs; Kconfig's ENGINE_BUSY_POLL_US range */
+#define INLINE_ARTIM_MAX 600		/* s; Kconfig's DICOM_ARTIM_S range */
+#define INLINE_FLOWS_MAX 1048576	/* Kconfig's FLOW_TABLE_SIZE range */
 
 struct inline_opts {
 	const char *policy;	/* required: a broken policy refuses the start */
@@ -22,6 +24,8 @@ struct inline_opts {
 				 * packet whose answer is due; 0: always sleep */
 	const char *watchdog;	/* a watchdog device the loop's tick feeds, or NULL */
 	unsigned watchdog_s;	/* its timeout; 0: the device's own */
+	uint32_t artim_s;	/* association negotiation deadline, seconds */
+	uint32_t flows;		/* flow table entries */
 	const char *version;
 };
 
