@@ -240,8 +240,12 @@ static void ctl_queue_obj(const struct nfqueue_counters *q, FILE *out)
 
 static int cmd_counters(struct control *c, int argc, char **argv, FILE *out)
 {
-	const struct eng_counters *n = eng_counters(c->env.eng);
+	const struct eng_counters *n;
 	const struct pol *pol = eng_policy(c->env.eng);
+
+	if (c->env.counters_sync)
+		c->env.counters_sync(c->env.ctx);
+	n = eng_counters(c->env.eng);
 
 	fputs("{\"engine\":", out);
 	ctl_engine_obj(n, out);

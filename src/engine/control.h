@@ -38,6 +38,9 @@ struct control_env {
 	 * came in a signed bundle is not replaced by an unsigned file. May be
 	 * NULL. */
 	const char *(*reload_locked)(void *ext_ctx);
+	/* Brings the engine's counters up to date before `counters` answers
+	 * (the kernel's share of the rule hits); may be NULL. */
+	void (*counters_sync)(void *ctx);
 	/* The queue's counters for `counters` (drops, ENOBUFS); may be NULL. */
 	const struct nfqueue_counters *(*queue)(void *ctx);
 };

@@ -31,6 +31,7 @@
 #include "engine/inline.h"
 #include "engine/nfq.h"
 #include "engine/ruleset.h"
+#include "engine/rshits.h"
 
 #define INL_EXTRA_FDS 8
 #define INL_POLICY_MAX (1u << 20)	/* as `reload` on the control socket */
@@ -155,7 +156,10 @@ static int inl_install(void *ctx, const struct pol *pol)
 		fprintf(stderr, "scanwalld: more than %u device addresses\n", RULESET_DEVICES_MAX);
 		return err;
 	}
-	return ruleset_install(&l->rs);
+	l->rs.pol = pol;
+	err = ruleset_install(&l->rs);
+	rs_hits_reset(err ? NULL : pol);
+	return err;
 }
 
 /* A new policy text, from a bundle or from the --policy file: compiled
@@ -356,12 +360,19 @@ static const struct nfqueue_counters *inl_queue_counters(void *ctx)
 	return nfqueue_counters(l->q);
 }
 
+static void inl_counters_sync(void *ctx)
+{
+	struct inl *l = ctx;
+
+	rs_hits_sync(l->eng);
+}
+
 static int inl_control(struct inl *l)
 {
 	struct control_env env = {
 		.eng = l->eng, .evlog = l->log, .policy_path = l->o->policy,
 		.version = l->o->version, .on_reload = inl_install, .ctx = l,
-		.queue = inl_queue_counters,
+		.queue = inl_queue_counters, .counters_sync = inl_counters_sync,
 		.extra_uid = l->o->control_uid < 0 ? (uid_t)-1 : (uid_t)l->o->control_uid,
 	};
 	const uint8_t *text;

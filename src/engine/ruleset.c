@@ -19,26 +19,35 @@
 #include <unistd.h>
 
 #include "scanwall/flowkey.h"
+#include "scanwall/policy.h"
 #include "scanwall/sbuf.h"
 #include "engine/ruleset.h"
+#include "engine/rspolicy.h"
 
 #define RS_CHAIN "SCANWALL"
-#define RS_DOC_MAX (64 * 1024)
+#define RS_DOC_MAX (1024 * 1024)	/* the policy's sets: RS_POL_ELEMS_MAX */
 
 /* --- rendering ----------------------------------------------------------- */
 
 static const unsigned rs_nd_types[] = { 133, 134, 135, 136 };
 
-static void rs_nft_queue(struct sbuf *o, const struct ruleset_cfg *c)
+/* No `bypass`: with no engine bound the kernel drops (fail closed). A
+ * range balances by a hash of the addresses, which is symmetric, so both
+ * directions of a flow reach the same engine; `fanout` (by CPU) would
+ * split a flow between engines and is not used.
+ *
+ * The policy chain hands what it judged on to the engine with the queue
+ * itself, or on the xt backend with an accept, which ends only this
+ * table's say and leaves the packet to the iptables chain that queues. */
+static const char *rs_to_engine(const struct ruleset_cfg *c, bool xt, char *buf, size_t n)
 {
-	/* No `bypass`: with no engine bound the kernel drops (fail closed).
-	 * A range balances by a hash of the addresses, which is symmetric,
-	 * so both directions of a flow reach the same engine; `fanout`
-	 * (by CPU) would split a flow between engines and is not used. */
+	if (xt)
+		return "accept";
 	if (c->queues > 1)
-		sb_put(o, "\t\tqueue num %u-%u\n", c->queue, c->queue + c->queues - 1u);
+		snprintf(buf, n, "queue num %u-%u", c->queue, c->queue + c->queues - 1u);
 	else
-		sb_put(o, "\t\tqueue num %u\n", c->queue);
+		snprintf(buf, n, "queue num %u", c->queue);
+	return buf;
 }
 
 /* A bare ACK (no SYN, FIN or RST, not one payload byte) of an inspected
@@ -98,6 +107,7 @@ _Static_assert(SW_MARK_PASS == 0x10000000u, "RS_PASS_XT's argument must be SW_MA
 static void rs_nft_inet(struct sbuf *o, const struct ruleset_cfg *c, bool xt)
 {
 	const char *pass = xt ? RS_PASS_XT(0x10000000) : "accept";
+	char to_engine[32];
 
 	/* Declaring then deleting the table in the same transaction makes the
 	 * load idempotent: the old table stays in force until the commit. */
@@ -116,13 +126,17 @@ static void rs_nft_inet(struct sbuf *o, const struct ruleset_cfg *c, bool xt)
 	/* OPEN, with or without SYNACK */
 	sb_put(o, "\t\tct mark & 0x%08x == 0x%08x meta l4proto tcp jump open\n", SW_MARK_OPEN,
 	       SW_MARK_OPEN);
-	if (!xt) {
+	/* On the xt backend the iptables chain passes ND; here it only
+	 * keeps ND out of the policy chain. */
+	if (!xt || c->pol)
 		sb_put(o, "\t\ticmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, "
 			  "nd-neighbor-advert } ip6 hoplimit 255 accept\n");
-		rs_nft_queue(o, c);
-	}
+	rs_policy_jump(o, c);
+	if (!xt)
+		sb_put(o, "\t\t%s\n", rs_to_engine(c, false, to_engine, sizeof(to_engine)));
 	sb_put(o, "\t}\n");
 	rs_nft_open_chains(o, pass);
+	rs_policy_chains(o, c, rs_to_engine(c, xt, to_engine, sizeof(to_engine)));
 	sb_put(o, "}\n");
 }
 
@@ -262,7 +276,7 @@ void ruleset_cfg_default(struct ruleset_cfg *cfg)
 
 /* --- running the tools --------------------------------------------------- */
 
-enum { RS_QUIET = 1, RS_SCRATCH_NETNS = 2 };
+enum { RS_QUIET = 1, RS_SCRATCH_NETNS = 2, RS_CAPTURE = 4 };
 
 static void rs_child(const char *const argv[], int in_fd, int flags)
 {
@@ -275,10 +289,12 @@ static void rs_child(const char *const argv[], int in_fd, int flags)
 	 * starts on a reload must not inherit that. */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (in_fd >= 0)
+	if (in_fd >= 0 && !(flags & RS_CAPTURE))
 		dup2(in_fd, STDIN_FILENO);
 	else if (null >= 0)
 		dup2(null, STDIN_FILENO);
+	if (flags & RS_CAPTURE)
+		dup2(in_fd, STDOUT_FILENO);
 	if ((flags & RS_QUIET) && null >= 0) {
 		dup2(null, STDOUT_FILENO);
 		dup2(null, STDERR_FILENO);
@@ -343,6 +359,35 @@ static int rs_run(const char *const argv[], const char *text, int flags)
 	return rs_wait(pid) ?: err;
 }
 
+/* Runs argv and reads its standard output into buf (NUL-terminated,
+ * cut at n - 1 bytes). Returns 0 when it exits 0. */
+static int rs_capture(const char *const argv[], char *buf, size_t n)
+{
+	size_t len = 0;
+	int p[2], err = 0;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid == 0)
+		rs_child(argv, p[1], RS_CAPTURE);
+	close(p[1]);
+	while (pid > 0) {
+		ssize_t r = read(p[0], buf + len, n - 1 - len);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || (len += (size_t)r) == n - 1)
+			break;
+	}
+	buf[len] = '\0';
+	if (pid < 0)
+		err = -errno;
+	close(p[0]);
+	return pid < 0 ? err : rs_wait(pid);
+}
+
 static const char *const rs_nft_check[] = { "nft", "-c", "-f", "-", NULL };
 static const char *const rs_nft_load[] = { "nft", "-f", "-", NULL };
 static const char *const rs_ipt_load[][4] = {
@@ -356,6 +401,9 @@ static const char *const rs_ipt_has_jump[][7] = {
 static const char *const rs_ipt_has_chain[][6] = {
 	{ "iptables", "-w", "-n", "-L", RS_CHAIN, NULL },
 	{ "ip6tables", "-w", "-n", "-L", RS_CHAIN, NULL },
+};
+static const char *const rs_nft_counters[] = {
+	"nft", "list", "counters", "table", "inet", SW_RULESET_NAME, NULL
 };
 static const char *const rs_modprobe[] = { "modprobe", "-q", "br_netfilter", NULL };
 
@@ -502,6 +550,19 @@ static int rs_install_xt(const struct ruleset_cfg *cfg)
 	return rs_run_doc(rs_nft_load, cfg, RULESET_DOC_NFT_INET_XT, RULESET_DOC_NFT_BRIDGE, 0);
 }
 
+/* A policy beyond the kernel's limits still works, but part of it is
+ * judged in the engine only: an operator must know it. */
+static void rs_report_fit(const struct ruleset_cfg *cfg)
+{
+	const char *why;
+	unsigned fit = cfg->pol ? rs_policy_fit(cfg->pol, &why) : 0;
+
+	if (cfg->pol && why)
+		fprintf(stderr, "scanwalld: policy rule at line %u and those after it are judged "
+			"in the engine only (kernel ruleset limit: %s)\n",
+			pol_rule_at(cfg->pol, fit)->line, why);
+}
+
 int ruleset_install(const struct ruleset_cfg *cfg)
 {
 	struct ruleset_caps caps = { 0 };
@@ -519,10 +580,23 @@ int ruleset_install(const struct ruleset_cfg *cfg)
 		}
 		b = caps.nft_queue ? RULESET_NFT : RULESET_XT;
 	}
+	rs_report_fit(cfg);
 	err = b == RULESET_NFT ? rs_install_nft(cfg) : rs_install_xt(cfg);
 	if (err)
 		fprintf(stderr, "scanwalld: installing the %s ruleset failed: %s\n",
 			b == RULESET_NFT ? "nft" : "iptables", strerror(-err));
+	return err;
+}
+
+int ruleset_read_hits(const struct pol *pol,
+		      void (*cb)(void *ctx, unsigned index, uint64_t packets), void *ctx)
+{
+	/* About 50 bytes a counter: RS_POL_RULES_MAX and the default fit. */
+	static char text[32 * 1024];
+	int err = rs_capture(rs_nft_counters, text, sizeof(text));
+
+	if (!err)
+		rs_policy_hits(text, pol, cb, ctx);
 	return err;
 }
 

@@ -133,3 +133,13 @@ int eng_new_flow(struct eng *e, const struct eng_pkt *pk, const struct pkt *p,
 					.reason = r->reason }, &p->key);
 	return 0;
 }
+
+void eng_add_hits(struct eng *e, unsigned index, uint64_t n)
+{
+	const struct pol *pol = e->gen[e->cur].pol;
+
+	if (pol && index < pol_rule_count(pol))
+		e->rule_hits[index] += n;
+	else if (pol && index == pol_rule_count(pol))
+		e->default_hits += n;
+}
