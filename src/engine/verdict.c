@@ -66,12 +66,11 @@ static int answer_allowed(const struct pkt *p)
 static const char *eng_answer(struct eng *e, const struct eng_pkt *pk, const struct pkt *p)
 {
 	int admin = p->key.proto != IPPROTO_UDP;
+	int tcp = p->key.proto == IPPROTO_TCP;
 
-	if (!answer_allowed(p))
+	if (!answer_allowed(p) || (tcp && (p->flags & TCP_RST)) || !eng_answer_ok(e, &p->key))
 		return NULL;
-	if (p->key.proto == IPPROTO_TCP) {
-		if (p->flags & TCP_RST)
-			return NULL;
+	if (tcp) {
 		eng_inject(e, reply_tcp_reset(e->out, sizeof(e->out), p), &pk->from);
 		return "tcp-reset";
 	}
