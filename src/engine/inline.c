@@ -46,6 +46,7 @@ struct inl {
 	const struct inline_opts *o;
 	struct eng *eng;
 	struct nfqueue *q;
+	struct nfqueue *syn;		/* new connections' SYNs; NULL: none */
 	struct inject *inj;
 	struct evlog *log;
 	struct control *ctl;
@@ -453,6 +454,31 @@ static int inl_engine(struct inl *l)
 	return err;
 }
 
+static void inl_syn_receive(void *ctx)
+{
+	struct inl *l = ctx;
+
+	nfqueue_receive(l->syn);
+}
+
+/* The queue after ours carries new connections' SYNs (ruleset_cfg's
+ * syn_queue): a flood of them waits there, and the loop serves it one
+ * batch per round beside the established flows' queue. */
+static int inl_syn_queue(struct inl *l)
+{
+	if (!IS_ENABLED(CONFIG_ENGINE_SYN_QUEUE) || l->o->queue == 65535)
+		return 0;
+	l->syn = nfqueue_open(l->o->queue + 1);
+	if (!l->syn) {
+		fprintf(stderr, "scanwalld: binding queue %u: %s\n", l->o->queue + 1, strerror(errno));
+		return -errno;
+	}
+	nfqueue_attach(l->syn, l->eng);
+	nfqueue_syn_only(l->syn);
+	l->rs.syn_queue = true;
+	return inline_add_fd(nfqueue_fd(l->syn), inl_syn_receive, l);
+}
+
 static int inl_start(struct inl *l)
 {
 	int err;
@@ -475,6 +501,9 @@ static int inl_start(struct inl *l)
 	nfqueue_attach(l->q, l->eng);
 	ruleset_cfg_default(&l->rs);
 	l->rs.queue = l->o->queue;
+	err = inl_syn_queue(l);
+	if (err)
+		return err;
 	err = inl_install(l, eng_policy(l->eng));
 	l->up = !err;
 	if (!err)
@@ -488,6 +517,9 @@ static void inl_stop(struct inl *l)
 		inline_del_fd(control_fd(l->ctl));
 		control_close(l->ctl);
 	}
+	if (l->syn)
+		inline_del_fd(nfqueue_fd(l->syn));
+	nfqueue_close(l->syn);
 	nfqueue_close(l->q);
 	inject_close(l->inj);
 	bundlectl_close(l->bundle);

@@ -132,6 +132,9 @@ static void rs_nft_inet(struct sbuf *o, const struct ruleset_cfg *c, bool xt)
 		sb_put(o, "\t\ticmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, "
 			  "nd-neighbor-advert } ip6 hoplimit 255 accept\n");
 	rs_policy_jump(o, c);
+	if (!xt && c->syn_queue)
+		sb_put(o, "\t\ttcp flags & (fin | syn | rst | ack) == syn queue num %u\n",
+		       c->queue + c->queues);
 	if (!xt)
 		sb_put(o, "\t\t%s\n", rs_to_engine(c, false, to_engine, sizeof(to_engine)));
 	sb_put(o, "\t}\n");
@@ -216,6 +219,9 @@ static void rs_ipt(struct sbuf *o, const struct ruleset_cfg *c, int af)
 	for (unsigned i = 0; af == 6 && i < sizeof(rs_nd_types) / sizeof(rs_nd_types[0]); i++)
 		sb_put(o, "-A " RS_CHAIN " -p ipv6-icmp -m icmp6 --icmpv6-type %u -m hl --hl-eq 255 "
 			  "-j ACCEPT\n", rs_nd_types[i]);
+	if (c->syn_queue)
+		sb_put(o, "-A " RS_CHAIN " -p tcp --tcp-flags FIN,SYN,RST,ACK SYN -j NFQUEUE "
+			  "--queue-num %u\n", c->queue + c->queues);
 	if (c->queues > 1)
 		sb_put(o, "-A " RS_CHAIN " -j NFQUEUE --queue-balance %u:%u\n", c->queue,
 		       c->queue + c->queues - 1u);
@@ -257,7 +263,7 @@ int ruleset_render(const struct ruleset_cfg *cfg, enum ruleset_doc doc, char *bu
 {
 	struct sbuf o = { .p = buf, .size = n };
 
-	if (!n || cfg->queues < 1 || cfg->queue + cfg->queues - 1u > 65535u ||
+	if (!n || cfg->queues < 1 || cfg->queue + cfg->queues - (cfg->syn_queue ? 0u : 1u) > 65535u ||
 	    cfg->n_devices > RULESET_DEVICES_MAX)
 		return -EINVAL;
 	buf[0] = '\0';

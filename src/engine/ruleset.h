@@ -68,6 +68,12 @@ struct ruleset_cfg {
 	uint16_t queues;	/* >1: balanced over queue..queue+queues-1 */
 	bool ipv6;		/* false: the bridge drops the IPv6 ethertype */
 	enum ruleset_backend backend;
+	/* A connection's first SYN (no payload can be told apart in every
+	 * rule language here, so: SYN alone among SYN, ACK, FIN, RST) goes to
+	 * queue + queues, which the engine serves beside the others: a flood
+	 * of new connections fills that queue, not the one established
+	 * flows wait in. */
+	bool syn_queue;
 	/* Render only: the FORWARD chain already jumps to SCANWALL, so the
 	 * IPT documents delete that jump in the same transaction. */
 	bool xt_jump_present;

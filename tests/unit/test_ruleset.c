@@ -428,6 +428,30 @@ static void test_policy_hits(void **state)
 	pol_free(p);
 }
 
+/* New connections' SYNs on the queue after the engine's own: last but
+ * one on both backends, after everything that passes or marks. */
+static void test_syn_queue(void **state)
+{
+	struct ruleset_cfg c;
+	const char *t;
+
+	ruleset_cfg_default(&c);
+	c.queue = 5;
+	c.syn_queue = true;
+	t = render(&c, RULESET_DOC_NFT_INET);
+	assert_int_equal(at(t, "\t\ttcp flags & (fin | syn | rst | ack) == syn queue num 6\n"),
+			 at(t, "\t\ttcp flags & (fin | syn | rst | ack) == syn queue num 6\n\t\tqueue num 5\n"));
+	assert_true(at(t, "jump open") < at(t, "== syn queue num 6"));
+	t = render(&c, RULESET_DOC_IPT6);
+	assert_true(at(t, "--icmpv6-type 136") < at(t, "-A SCANWALL -p tcp --tcp-flags FIN,SYN,RST,ACK SYN -j NFQUEUE --queue-num 6\n"
+						  "-A SCANWALL -j NFQUEUE --queue-num 5\n"));
+	assert_null(strstr(render(&c, RULESET_DOC_NFT_INET_XT), "queue"));
+	c.queue = 65535;
+	assert_int_equal(ruleset_render(&c, RULESET_DOC_NFT_INET, buf, sizeof(buf)), -EINVAL);
+	c.syn_queue = false;
+	assert_true(ruleset_render(&c, RULESET_DOC_NFT_INET, buf, sizeof(buf)) > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -445,6 +469,7 @@ int main(void)
 		cmocka_unit_test(test_policy_xt),
 		cmocka_unit_test(test_policy_limits),
 		cmocka_unit_test(test_policy_hits),
+		cmocka_unit_test(test_syn_queue),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
