@@ -28,6 +28,12 @@
 #define RS_STR_(x) #x
 #define RS_STR(x) RS_STR_(x)
 
+/* Hands a packet on to the engine: back to the forward chain (`pol` is
+ * jumped to from there; the rN chains are entered by goto, so their
+ * return goes there too), whose next rules queue it: the SYN queue or the
+ * main one, or on the xt backend the iptables chain. */
+#define RS_TO_ENGINE "return"
+
 static const char *const rs_l4[] = {
 	[POL_TCP] = "tcp", [POL_UDP] = "udp", [POL_ICMP] = "icmp",
 	[POL_ICMPV6] = "ipv6-icmp", [POL_DICOM] = "tcp",
@@ -155,10 +161,10 @@ static void rs_ports(struct sbuf *o, const struct pol_rule *r, int n)
 	sb_put(o, " } ");
 }
 
-static void rs_verdict(struct sbuf *o, const struct pol_rule *r, const char *to_engine)
+static void rs_verdict(struct sbuf *o, const struct pol_rule *r)
 {
 	if (r->action == POL_ALLOW)
-		sb_put(o, "%s comment \"line %u\"\n", to_engine, r->line);
+		sb_put(o, RS_TO_ENGINE " comment \"line %u\"\n", r->line);
 	else
 		sb_put(o, "goto r%u comment \"line %u\"\n", r->index, r->line);
 }
@@ -166,7 +172,7 @@ static void rs_verdict(struct sbuf *o, const struct pol_rule *r, const char *to_
 /* One line per address family the rule's sets name; a rule from any to
  * any is one line for both, like the matcher, which then looks at the
  * protocol alone. A family with an empty side matches nothing. */
-static void rs_rule(struct sbuf *o, const struct pol_rule *r, const char *to_engine)
+static void rs_rule(struct sbuf *o, const struct pol_rule *r)
 {
 	static const uint8_t afs[] = { SW_AF_INET, SW_AF_INET6 };
 	int np = pol_rule_ports(r, rs_m.ports, RS_POL_SET_MAX);
@@ -177,7 +183,7 @@ static void rs_rule(struct sbuf *o, const struct pol_rule *r, const char *to_eng
 	    pol_rule_addrs(r, POL_CALLED, SW_AF_INET, NULL, 0) < 0) {
 		sb_put(o, "\t\t");
 		rs_ports(o, r, np);
-		rs_verdict(o, r, to_engine);
+		rs_verdict(o, r);
 		return;
 	}
 	for (unsigned i = 0; i < sizeof(afs); i++) {
@@ -190,28 +196,28 @@ static void rs_rule(struct sbuf *o, const struct pol_rule *r, const char *to_eng
 		rs_addrs(o, "saddr", afs[i], rs_m.from, nf);
 		rs_addrs(o, "daddr", afs[i], rs_m.to, nt);
 		rs_ports(o, r, np);
-		rs_verdict(o, r, to_engine);
+		rs_verdict(o, r);
 	}
 }
 
 /* A refused packet's chain: a sample to the engine (for a reject, within
  * the answer limit per source and per rule), the rest dropped and counted. */
-static void rs_fixed_chain(struct sbuf *o, const char *name, enum pol_action act,
-			   const char *to_engine)
+static void rs_fixed_chain(struct sbuf *o, const char *name, enum pol_action act)
 {
 	sb_put(o, "\tchain %s {\n", name);
 	if (act == POL_REJECT) {
 		sb_put(o, "\t\tlimit rate over %u/second burst %u packets counter name \"%s\" drop\n",
 		       CONFIG_RULESET_ANSWER_RATE, CONFIG_RULESET_ANSWER_RATE, name);
-		sb_put(o, "\t\tupdate @answer4 { ip saddr limit rate %u/second burst %u packets } %s\n",
-		       CONFIG_RULESET_ANSWER_SOURCE_RATE, CONFIG_RULESET_ANSWER_SOURCE_RATE, to_engine);
+		sb_put(o, "\t\tupdate @answer4 { ip saddr limit rate %u/second burst %u packets } "
+			  RS_TO_ENGINE "\n", CONFIG_RULESET_ANSWER_SOURCE_RATE,
+		       CONFIG_RULESET_ANSWER_SOURCE_RATE);
 		if (IS_ENABLED(CONFIG_IPV6))
 			sb_put(o, "\t\tupdate @answer6 { ip6 saddr limit rate %u/second burst %u packets } "
-				  "%s\n", CONFIG_RULESET_ANSWER_SOURCE_RATE,
-			       CONFIG_RULESET_ANSWER_SOURCE_RATE, to_engine);
+				  RS_TO_ENGINE "\n", CONFIG_RULESET_ANSWER_SOURCE_RATE,
+			       CONFIG_RULESET_ANSWER_SOURCE_RATE);
 	} else {
-		sb_put(o, "\t\tlimit rate %u/second burst %u packets %s\n", CONFIG_RULESET_EVENT_RATE,
-		       CONFIG_RULESET_EVENT_RATE, to_engine);
+		sb_put(o, "\t\tlimit rate %u/second burst %u packets " RS_TO_ENGINE "\n",
+		       CONFIG_RULESET_EVENT_RATE, CONFIG_RULESET_EVENT_RATE);
 	}
 	sb_put(o, "\t\tcounter name \"%s\" drop\n\t}\n", name);
 }
@@ -223,7 +229,7 @@ void rs_policy_jump(struct sbuf *o, const struct ruleset_cfg *c)
 		       SW_MARK_MASK);
 }
 
-void rs_policy_chains(struct sbuf *o, const struct ruleset_cfg *c, const char *to_engine)
+void rs_policy_chains(struct sbuf *o, const struct ruleset_cfg *c)
 {
 	const char *why;
 	unsigned fit, i;
@@ -246,7 +252,7 @@ void rs_policy_chains(struct sbuf *o, const struct ruleset_cfg *c, const char *t
 		sb_put(o, "\tcounter dflt { }\n");
 	sb_put(o, "\tchain pol {\n");
 	for (i = 0; i < fit; i++)
-		rs_rule(o, pol_rule_at(c->pol, i), to_engine);
+		rs_rule(o, pol_rule_at(c->pol, i));
 	/* A rule the kernel cannot render, and all after it, fall through
 	 * to the engine: first match stays the engine's. */
 	if (fit == pol_rule_count(c->pol) && def != POL_ALLOW)
@@ -257,10 +263,10 @@ void rs_policy_chains(struct sbuf *o, const struct ruleset_cfg *c, const char *t
 
 		snprintf(name, sizeof(name), "r%u", i);
 		if (r->action != POL_ALLOW)
-			rs_fixed_chain(o, name, r->action, to_engine);
+			rs_fixed_chain(o, name, r->action);
 	}
 	if (fit == pol_rule_count(c->pol) && def != POL_ALLOW)
-		rs_fixed_chain(o, "dflt", def, to_engine);
+		rs_fixed_chain(o, "dflt", def);
 }
 
 void rs_policy_hits(const char *text, const struct pol *pol,

@@ -24,10 +24,9 @@ unsigned rs_policy_fit(const struct pol *pol, const char **why);
 
 /* The rule that sends a new connection to the policy chain. */
 void rs_policy_jump(struct sbuf *o, const struct ruleset_cfg *c);
-/* Sets, counters and chains; to_engine is the statement that hands a
- * packet on to the engine (a queue statement, or an accept that leaves it
- * to the iptables chain that queues). Nothing without c->pol. */
-void rs_policy_chains(struct sbuf *o, const struct ruleset_cfg *c, const char *to_engine);
+/* Sets, counters and chains; what goes on to the engine returns to the
+ * forward chain, whose next rules queue it. Nothing without c->pol. */
+void rs_policy_chains(struct sbuf *o, const struct ruleset_cfg *c);
 
 /* Parses `nft list counters table inet scanwall`: cb gets each policy
  * counter's packets, index = the rule's, pol_rule_count() for the default. */

@@ -34,20 +34,17 @@ static const unsigned rs_nd_types[] = { 133, 134, 135, 136 };
 /* No `bypass`: with no engine bound the kernel drops (fail closed). A
  * range balances by a hash of the addresses, which is symmetric, so both
  * directions of a flow reach the same engine; `fanout` (by CPU) would
- * split a flow between engines and is not used.
- *
- * The policy chain hands what it judged on to the engine with the queue
- * itself, or on the xt backend with an accept, which ends only this
- * table's say and leaves the packet to the iptables chain that queues. */
-static const char *rs_to_engine(const struct ruleset_cfg *c, bool xt, char *buf, size_t n)
+ * split a flow between engines and is not used. A connection's SYN goes
+ * to the queue after them (ruleset_cfg.syn_queue). */
+static void rs_nft_queue(struct sbuf *o, const struct ruleset_cfg *c)
 {
-	if (xt)
-		return "accept";
+	if (c->syn_queue)
+		sb_put(o, "\t\ttcp flags & (fin | syn | rst | ack) == syn queue num %u\n",
+		       c->queue + c->queues);
 	if (c->queues > 1)
-		snprintf(buf, n, "queue num %u-%u", c->queue, c->queue + c->queues - 1u);
+		sb_put(o, "\t\tqueue num %u-%u\n", c->queue, c->queue + c->queues - 1u);
 	else
-		snprintf(buf, n, "queue num %u", c->queue);
-	return buf;
+		sb_put(o, "\t\tqueue num %u\n", c->queue);
 }
 
 /* A bare ACK (no SYN, FIN or RST, not one payload byte) of an inspected
@@ -107,7 +104,6 @@ _Static_assert(SW_MARK_PASS == 0x10000000u, "RS_PASS_XT's argument must be SW_MA
 static void rs_nft_inet(struct sbuf *o, const struct ruleset_cfg *c, bool xt)
 {
 	const char *pass = xt ? RS_PASS_XT(0x10000000) : "accept";
-	char to_engine[32];
 
 	/* Declaring then deleting the table in the same transaction makes the
 	 * load idempotent: the old table stays in force until the commit. */
@@ -132,14 +128,11 @@ static void rs_nft_inet(struct sbuf *o, const struct ruleset_cfg *c, bool xt)
 		sb_put(o, "\t\ticmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, "
 			  "nd-neighbor-advert } ip6 hoplimit 255 accept\n");
 	rs_policy_jump(o, c);
-	if (!xt && c->syn_queue)
-		sb_put(o, "\t\ttcp flags & (fin | syn | rst | ack) == syn queue num %u\n",
-		       c->queue + c->queues);
 	if (!xt)
-		sb_put(o, "\t\t%s\n", rs_to_engine(c, false, to_engine, sizeof(to_engine)));
+		rs_nft_queue(o, c);
 	sb_put(o, "\t}\n");
 	rs_nft_open_chains(o, pass);
-	rs_policy_chains(o, c, rs_to_engine(c, xt, to_engine, sizeof(to_engine)));
+	rs_policy_chains(o, c);
 	sb_put(o, "}\n");
 }
 
