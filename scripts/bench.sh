@@ -20,7 +20,8 @@
 # BENCH_ECHO (1: a C-ECHO in each association; 0 as runs 1 to 12 did),
 # BENCH_BULK_REPS (3: studies sent per candidate and round, the median kept),
 # BENCH_ASSOC_REPS (3: association-rate samples, the same);
-# BENCH_FLOOD_US (40: microseconds between one flooder's SYNs, two flooders);
+# BENCH_FLOOD_US (0: as fast as they can; N: N microseconds between one flooder's SYNs;
+# two flooders), BENCH_FLOOD_NICE (0: the flooders' nice value);
 # for a quick look while working: BENCH_MODES ("on off"), BENCH_CANDS
 # ("kernel nfqex assoc full"), BENCH_WORK ("bulk iperf assoc latency flood"),
 # BENCH_ENGINE=0 (no callgrind, memory, size).
@@ -33,7 +34,8 @@ MB=${BENCH_MB:-200}
 ASSOC_SECS=${BENCH_ASSOC_SECS:-5}
 BULK_REPS=${BENCH_BULK_REPS:-3}
 ASSOC_REPS=${BENCH_ASSOC_REPS:-3}
-FLOOD_US=${BENCH_FLOOD_US:-40}
+FLOOD_US=${BENCH_FLOOD_US:-0}
+FLOOD_NICE=${BENCH_FLOOD_NICE:-0}
 OUT=build/bench
 mkdir -p "$OUT"
 RAW=$OUT/raw.txt
@@ -169,7 +171,7 @@ bulk() {	# MB/s of one storescu of the study
 		"$W"/send/*.dcm >"$W/scu.log" 2>&1; then
 		log "bench: storescu failed:"
 		tail -3 "$W/scu.log" >&2
-		echo 0
+		printf 0	# as the figure is printed: bulk_median adds the newline
 		return
 	fi
 	t1=$(now_ns)
@@ -190,10 +192,11 @@ bulk_median() {
 # box dropped it in the kernel). Two flooders, each bounded in time and
 # count; their rate is what hping3 reaches on this machine, in the raw line.
 bulk_flood() {
-	local port pids=() b sent t0
+	local port pids=() b sent t0 rate=(-i "u$FLOOD_US" -c 10000000)
+	[ "$FLOOD_US" = 0 ] && rate=(--flood)
 	for port in 80 3465; do
-		ip netns exec "$(topo_ns stranger)" timeout 300 hping3 -q -S -p $port --rand-source \
-			-i "u$FLOOD_US" -c 10000000 $DEV >>"$W/hping.log" 2>&1 &
+		ip netns exec "$(topo_ns stranger)" timeout 300 nice -n "$FLOOD_NICE" hping3 -q -S -p $port \
+			--rand-source "${rate[@]}" $DEV >>"$W/hping.log" 2>&1 &
 		pids+=($!)
 	done
 	sleep 1

@@ -56,11 +56,11 @@ def spread(rows, mode, cand, base, key):
     return f" (rounds {v[0]:.2f} to {v[-1]:.2f})" if v else ""
 
 
-def own(rows, mode, cand):
+def own(rows, mode, cand, key="bulk_flood_MBps"):
     """Each round's bulk under the SYN flood over the same candidate's bulk
     without it, measured just before, sorted."""
-    v = [ratio(float(r.get("bulk_flood_MBps") or 0), float(r.get("bulk_MBps") or 0))
-         for r in rows if r["offloads"] == mode and r["cand"] == cand and r.get("bulk_flood_MBps")]
+    v = [ratio(float(r.get(key) or 0), float(r.get("bulk_MBps") or 0))
+         for r in rows if r["offloads"] == mode and r["cand"] == cand and r.get(key)]
     return sorted(v)
 
 
