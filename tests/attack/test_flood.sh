@@ -44,9 +44,9 @@ check "flood: the PACS's C-STORE passes during the flood" \
 	n_lan timeout 60 storescu -to 10 -ta 10 -td 10 -aet LAN_SCU -aec SYMBIA 10.77.1.15 104 \
 	"$SW_WORK"/send/*.dcm
 peer_check_arrived "flood" "$SW_WORK/send" "$SW_WORK/recv"
-# the PACS's SYNs took the queue of new connections (docs/engine.md)
+# new connections' SYNs took a queue of their own (docs/engine.md)
 syns=$(n_box iptables -w -vnxL SCANWALL | awk '/tcp flags:0x17\/0x02/ && /NFQUEUE/ { print $1 }')
-check "flood: the PACS's SYNs came through the SYN queue (${syns:-none})" test "${syns:-0}" -ge 2
+check "flood: new connections' SYNs (the PACS's, the samples) came through the SYN queue (${syns:-none})" test "${syns:-0}" -ge 2
 wait_flood() { ! pgrep -f "hping3 -q -S -p .* 10.77.1.15" >/dev/null; }
 for _ in $(seq 150); do wait_flood && break; sleep 0.1; done
 sleep 1
