@@ -56,6 +56,36 @@ def spread(rows, mode, cand, base, key):
     return f" (rounds {v[0]:.2f} to {v[-1]:.2f})" if v else ""
 
 
+def own(rows, mode, cand, key="bulk_flood_MBps"):
+    """Each round's bulk under the SYN flood over the same candidate's bulk
+    without it, measured just before, sorted."""
+    v = [ratio(float(r.get(key) or 0), float(r.get("bulk_MBps") or 0))
+         for r in rows if r["offloads"] == mode and r["cand"] == cand and r.get(key)]
+    return sorted(v)
+
+
+def flood(rows, mode, checks):
+    """Bulk C-STORE under a SYN flood at 80/3465 / without (issue #15): each
+    candidate against itself, and (d)'s ratio against (a)'s, paired by round."""
+    print(f"  bulk C-STORE under a SYN flood at 80/3465 / without (flood pps: median "
+          f"{med(rows, mode, 'kernel', 'flood_pps'):.0f} with (a))")
+    for cand, name in CANDS:
+        v = own(rows, mode, cand)
+        if v:
+            print(f"  {name:28} {med(rows, mode, cand, 'bulk_flood_MBps'):10.1f} MB/s under the flood, "
+                  f"own ratio {statistics.median(v):.2f} (rounds {v[0]:.2f} to {v[-1]:.2f})")
+    d, a = own(rows, mode, "full"), own(rows, mode, "kernel")
+    if d:
+        checks.append((f"(d) bulk under a SYN flood >= 0.8 x its own, offloads {mode} "
+                       f"(rounds {d[0]:.2f} to {d[-1]:.2f})", statistics.median(d), 0.8))
+    by = {(r["round"], r["cand"]): ratio(float(r.get("bulk_flood_MBps") or 0), float(r.get("bulk_MBps") or 0))
+          for r in rows if r["offloads"] == mode and r.get("bulk_flood_MBps")}
+    rel = sorted(ratio(by[(rd, c)], by[(rd, "kernel")]) for rd, c in by if c == "full" and (rd, "kernel") in by)
+    if rel:
+        checks.append((f"(d)'s flood ratio >= 0.9 x (a)'s, offloads {mode} "
+                       f"(rounds {rel[0]:.2f} to {rel[-1]:.2f})", statistics.median(rel), 0.9))
+
+
 def main():
     rows, extra = parse(sys.argv[1])
     checks = []
@@ -83,6 +113,8 @@ def main():
             # second compare packets per second.
             checks.append(("(d) >= 2 x (b) packets/s, offloads off" + spread(rows, mode, "full", "nfqex", "bulk_MBps"),
                            pratio(rows, mode, "full", "nfqex", "bulk_MBps"), 2.0))
+        if any(r.get("bulk_flood_MBps") for r in rows if r["offloads"] == mode):
+            flood(rows, mode, checks)
         k99 = med(rows, mode, "kernel", "setup_p99_us")
         for c in ("assoc", "full"):
             add = med(rows, mode, c, "setup_p99_us") - k99

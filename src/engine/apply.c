@@ -87,6 +87,7 @@ int apply_prepare(const struct apply *a, const char *name, const void *text, siz
 		return errno == ENOMEM ? apply_fail(diag, -ENOMEM, "compiling") : -EINVAL;
 	sw_sha256_hex(text, len, p->sha256);
 	p->rs = a->rs;
+	p->rs.pol = p->pol;	/* its fixed verdicts go into the kernel */
 	p->rs.n_devices = 0;
 	err = pol_foreach_device(p->pol, apply_device, &p->rs);
 	if (err) {

@@ -208,6 +208,7 @@ static void ctl_engine_obj(const struct eng_counters *n, FILE *out)
 		{ "syn_capped", n->syn_capped }, { "syn_early_drop", n->syn_early_drop },
 		{ "assoc_artim", n->assoc_artim }, { "assoc_retired", n->assoc_retired },
 		{ "assoc_unproven", n->assoc_unproven },
+		{ "answers_limited", n->answers_limited },
 	};
 
 	CTL_U64_OBJ(out, tab);
@@ -247,7 +248,7 @@ static void ctl_queue_obj(const struct nfqueue_counters *q, FILE *out)
 	CTL_U64_OBJ(out, tab);
 }
 
-static int cmd_counters(struct control *c, int argc, char **argv, FILE *out)
+static int ctl_counters_here(struct control *c, int argc, char **argv, FILE *out)
 {
 	const struct eng_counters *n = eng_counters(c->env.eng);
 	const struct pol *pol = eng_policy(c->env.eng);
@@ -610,6 +611,15 @@ static int cmd_proposal(struct control *c, int argc, char **argv, FILE *out)
 	return err ? ctl_error(out, err == -ENOENT ? "not observing" : strerror(-err), err) : 0;
 }
 
+/* The kernel's share of the rules' hits is read first, on this thread (a
+ * fork/exec of nft); the answer is written on the loop. */
+static int cmd_counters(struct control *c, int argc, char **argv, FILE *out)
+{
+	if (c->env.counters_sync)
+		c->env.counters_sync(c->env.ctx);
+	return ctl_on_loop(c, ctl_counters_here, argc, argv, out);
+}
+
 static int cmd_help(struct control *c, int argc, char **argv, FILE *out);
 
 static const struct ctl_cmd {
@@ -619,7 +629,7 @@ static const struct ctl_cmd {
 	bool here;		/* runs on the caller's thread, not the loop's */
 } ctl_cmds[] = {
 	{ "status", cmd_status, "status" },
-	{ "counters", cmd_counters, "counters" },
+	{ "counters", cmd_counters, "counters", true },
 	{ "flows", cmd_flows, "flows [from N] [count M]", true },
 	{ "events", cmd_events, "events [since N]" },
 	{ "reload", cmd_reload, "reload", true },

@@ -39,6 +39,10 @@ struct control_env {
 	 * came in a signed bundle is not replaced by an unsigned file. May be
 	 * NULL. */
 	const char *(*reload_locked)(void *ext_ctx);
+	/* Brings the engine's counters up to date before `counters` answers
+	 * (the kernel's share of the rule hits); runs on the caller's thread
+	 * and reaches the engine through call. May be NULL. */
+	void (*counters_sync)(void *ctx);
 	/* The queue's counters for `counters` (drops, ENOBUFS); may be NULL. */
 	const struct nfqueue_counters *(*queue)(void *ctx);
 	/* Runs fn(arg) on the thread that owns the engine, the events log and

@@ -38,6 +38,7 @@
 #include "engine/nfq.h"
 #include "engine/observe.h"
 #include "engine/ruleset.h"
+#include "engine/rshits.h"
 #include "engine/watchdog.h"
 
 #define INL_EXTRA_FDS 8
@@ -53,6 +54,7 @@ struct inl {
 	const struct inline_opts *o;
 	struct eng *eng;
 	struct nfqueue *q;
+	struct nfqueue *syn;		/* new connections' SYNs; NULL: none */
 	struct inject *inj;
 	struct evlog *log;
 	struct control *ctl;
@@ -169,7 +171,10 @@ static int inl_rs_check(void *ctx, const struct ruleset_cfg *rs)
 
 static int inl_rs_install(void *ctx, const struct ruleset_cfg *rs)
 {
-	return ruleset_install(rs);
+	int err = ruleset_install(rs);
+
+	rs_hits_reset(err ? NULL : rs->pol);
+	return err;
 }
 
 static void inl_flush(void *ctx)
@@ -409,12 +414,36 @@ static const struct nfqueue_counters *inl_queue_counters(void *ctx)
 	return nfqueue_counters(l->q);
 }
 
+struct inl_hits {
+	struct inl *l;
+	struct rs_hits_delta d;
+};
+
+static void inl_hits_here(void *arg)
+{
+	struct inl_hits *h = arg;
+
+	rs_hits_add(h->l->eng, &h->d);
+}
+
+/* env.counters_sync, on the control thread: the kernel's counters are
+ * read here (nft), what they gained is added on the loop. */
+static void inl_counters_sync(void *ctx)
+{
+	static struct inl_hits h;	/* the control thread's alone */
+
+	h.l = ctx;
+	if (rs_hits_read(&h.d) == 0)
+		inl_call(h.l, inl_hits_here, &h);
+}
+
 static int inl_control(struct inl *l)
 {
 	struct control_env env = {
 		.eng = l->eng, .evlog = l->log, .policy_path = l->o->policy,
 		.version = l->o->version, .apply = &l->ap, .ctx = l,
 		.queue = inl_queue_counters, .call = inl_call,
+		.counters_sync = inl_counters_sync,
 		.extra_uid = l->o->control_uid < 0 ? (uid_t)-1 : (uid_t)l->o->control_uid,
 	};
 	if (!l->o->control)
@@ -465,6 +494,11 @@ static int inl_bundle(struct inl *l)
 	return err;
 }
 
+static bool inl_wants_syn_queue(const struct inl *l)
+{
+	return IS_ENABLED(CONFIG_ENGINE_SYN_QUEUE) && l->o->queue < 65535;
+}
+
 static int inl_engine(struct inl *l)
 {
 	struct ruleset_cfg base;
@@ -483,6 +517,7 @@ static int inl_engine(struct inl *l)
 		return -errno;
 	ruleset_cfg_default(&base);
 	base.queue = l->o->queue;
+	base.syn_queue = inl_wants_syn_queue(l);
 	apply_init(&l->ap, l->eng, &base, &inl_datapath, l);
 	err = inl_observe(l);
 	if (err)
@@ -497,6 +532,30 @@ static int inl_engine(struct inl *l)
 	if (err)
 		fprintf(stderr, "scanwalld: %s: %s; not starting\n", l->o->policy, strerror(-err));
 	return err;
+}
+
+static void inl_syn_receive(void *ctx)
+{
+	struct inl *l = ctx;
+
+	nfqueue_receive(l->syn);
+}
+
+/* The queue after ours carries new connections' SYNs (ruleset_cfg's
+ * syn_queue): a flood of them waits there, and the loop serves it one
+ * batch per round beside the established flows' queue. */
+static int inl_syn_queue(struct inl *l)
+{
+	if (!inl_wants_syn_queue(l))
+		return 0;
+	l->syn = nfqueue_open(l->o->queue + 1);
+	if (!l->syn) {
+		fprintf(stderr, "scanwalld: binding queue %u: %s\n", l->o->queue + 1, strerror(errno));
+		return -errno;
+	}
+	nfqueue_attach(l->syn, l->eng);
+	nfqueue_syn_only(l->syn);
+	return inline_add_fd(nfqueue_fd(l->syn), inl_syn_receive, l);
 }
 
 static int inl_start(struct inl *l)
@@ -519,6 +578,9 @@ static int inl_start(struct inl *l)
 		return err;
 	}
 	nfqueue_attach(l->q, l->eng);
+	err = inl_syn_queue(l);
+	if (err)
+		return err;
 	err = apply_up(&l->ap);
 	if (!err)
 		err = inl_control(l);
@@ -542,6 +604,7 @@ static void inl_stop(struct inl *l)
 	if (l->eng)
 		inl_observe_save(l, 1);
 	eng_free(l->eng);
+	nfqueue_close(l->syn);
 	nfqueue_close(l->q);
 	inject_close(l->inj);
 	bundlectl_close(l->bundle);
