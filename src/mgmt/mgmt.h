@@ -11,12 +11,12 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
+#include <mbedtls/ssl_ticket.h>
 #include <mbedtls/x509_crt.h>
 
 #include "mgmt/http.h"
 #include "mgmt/selfcert.h"
 
-#define MGMT_CLIENTS_MAX 16
 #define MGMT_BODY_MAX (1u << 20)	/* a bundle file: BUNDLE_MAX_SIZE */
 
 struct mgmt_cfg {
@@ -27,6 +27,10 @@ struct mgmt_cfg {
 	const char *syslog, *syslog_ca;	/* HOST:PORT of an RFC 5425 collector */
 	const char *user;		/* drop to this user after binding */
 	const char *spool;		/* private directory for uploaded bundles */
+	const char *log;		/* --log FILE: else stderr */
+	uint64_t log_max;		/* --log-max BYTES */
+	unsigned handshake_ms;		/* absolute deadline of a handshake */
+	unsigned body_ms;		/* absolute deadline of a body, from its head */
 	unsigned header_ms, idle_ms;	/* deadlines: a request head, keep-alive */
 	bool make_cert;			/* --make-cert: create cert and key if absent */
 };
@@ -40,6 +44,8 @@ struct mgmt_tls {
 	mbedtls_x509_crt cert, ca;
 	mbedtls_pk_context key;
 	mbedtls_ssl_config conf;
+	mbedtls_ssl_ticket_context ticket;	/* server only */
+	uint64_t resumed;		/* sessions resumed from a ticket */
 };
 /* Server: TLS 1.2, AEAD suites, client certificate required, no
  * renegotiation. Client (cert and key NULL): verifies the server by ca.
@@ -61,10 +67,21 @@ const char *mgmt_role_name(enum mgmt_role role);
 /* --- the daemon's shared state ------------------------------------------- */
 struct mgmt_syslog;
 
+/* Why a connection was closed before it was served (docs/mgmt.md). */
+enum mgmt_away {
+	AWAY_SOURCE,		/* its source holds its share of the handshake pool */
+	AWAY_EARLY_DROP,	/* a handshake dropped from the full pool */
+	AWAY_SESSIONS,		/* every reader session taken */
+	AWAY_UPLOADS,		/* every upload buffer taken (503) */
+	AWAY__COUNT
+};
+#define MGMT_PHASES 5		/* handshake, idle, head, body, answer */
+
 struct mgmt_stats {
-	uint64_t connections, handshake_failures, unknown_certs, requests;
-	uint64_t refused[6];		/* 400, 411, 413, 414, 431, 403 */
-	uint64_t timeouts, busy;
+	uint64_t connections, handshake_failures, unknown_certs, requests, resumed;
+	uint64_t refused[7];		/* 400, 411, 413, 414, 431, 403, 503 */
+	uint64_t timeouts[MGMT_PHASES];
+	uint64_t away[AWAY__COUNT];
 	uint64_t bundles_posted;
 };
 
@@ -80,11 +97,19 @@ struct mgmt {
 	struct mgmt_cert cert;
 	struct mgmt_syslog *syslog;	/* NULL: no export */
 	struct mgmt_stats st;
+	struct { unsigned waiting, startups, sessions; } now;	/* for /metrics */
 	uint64_t start_s;		/* CLOCK_REALTIME */
 	unsigned spool_seq;
 };
 
 void mgmt_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* log.c: lines go to path from now on (else stderr), which becomes
+ * path.1 when it would pass max bytes (0: never). 0 or -errno. */
+int mgmt_log_open(const char *path, uint64_t max);
+/* Lines held back by mgmt_log's rate limit, ever. */
+uint64_t mgmt_log_suppressed(void);
+const char *mgmt_away_name(enum mgmt_away why);
+const char *mgmt_phase_name(unsigned phase);
 void mgmt_count_refusal(struct mgmt *m, int status);
 
 /* --- api.c: routes -------------------------------------------------------- */
@@ -97,6 +122,10 @@ struct mgmt_resp {
 };
 void mgmt_api(struct mgmt *m, const struct http_req *req, const uint8_t *body,
 	      enum mgmt_role role, struct mgmt_resp *resp);
+/* Decided from the head alone, before any body is read: 0 when role may
+ * make this request, else the status it is refused with (403, 404, 405,
+ * 413) and resp holds the answer. */
+int mgmt_api_admit(const struct http_req *req, enum mgmt_role role, struct mgmt_resp *resp);
 /* ctl.c: runs a control command; *ans is malloc'd (free it) even on
  * failure; -EPROTO means scanwalld refused: an {"error":...} object or
  * an "ok":false answer. */

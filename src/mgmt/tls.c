@@ -24,6 +24,19 @@ static const int mgmt_suites[] = {
 	0
 };
 
+/* The server picks the first of these the client offers: P-256 costs a
+ * fraction of secp521r1, which mbedtls' default order would pick. All
+ * stay allowed, for the keys of client certificates. */
+static const mbedtls_ecp_group_id mgmt_curves[] = {
+	MBEDTLS_ECP_DP_SECP256R1,
+	MBEDTLS_ECP_DP_CURVE25519,
+	MBEDTLS_ECP_DP_SECP384R1,
+	MBEDTLS_ECP_DP_SECP521R1,
+	MBEDTLS_ECP_DP_NONE
+};
+
+#define MGMT_TICKET_S 3600
+
 const char *mgmt_tls_strerror(int err, char *buf, size_t size)
 {
 	mbedtls_strerror(err, buf, size);
@@ -55,6 +68,33 @@ static int mgmt_tls_keys(struct mgmt_tls *t, const char *cert, const char *key)
 	return ret ? mgmt_tls_fail("certificate and key", cert, ret) : 0;
 }
 
+/* Counts the tickets that resumed a session, for /metrics. */
+static int mgmt_ticket_parse(void *ctx, mbedtls_ssl_session *session, unsigned char *buf,
+			     size_t len)
+{
+	struct mgmt_tls *t = ctx;
+	int ret = mbedtls_ssl_ticket_parse(&t->ticket, session, buf, len);
+
+	t->resumed += ret == 0;
+	return ret;
+}
+
+/* Session tickets (RFC 5077): a poller that comes back within the hour
+ * resumes without the ECDHE and signature work of a full handshake. The
+ * client certificate is in the ticket, sealed with a key of ours that
+ * mbedtls renews every MGMT_TICKET_S. */
+static int mgmt_tls_tickets(struct mgmt_tls *t)
+{
+	int ret = mbedtls_ssl_ticket_setup(&t->ticket, mbedtls_ctr_drbg_random, &t->drbg,
+					   MBEDTLS_CIPHER_AES_256_GCM, MGMT_TICKET_S);
+
+	if (ret)
+		return mgmt_tls_fail("session tickets", NULL, ret);
+	mbedtls_ssl_conf_session_tickets_cb(&t->conf, mbedtls_ssl_ticket_write, mgmt_ticket_parse,
+					    t);
+	return 0;
+}
+
 static int mgmt_tls_setup(struct mgmt_tls *t, int endpoint, const char *cert, const char *key,
 			  const char *ca)
 {
@@ -79,7 +119,11 @@ static int mgmt_tls_setup(struct mgmt_tls *t, int endpoint, const char *cert, co
 	mbedtls_ssl_conf_renegotiation(&t->conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
 	mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
 	mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
-	return cert ? mgmt_tls_keys(t, cert, key) : 0;
+	mbedtls_ssl_conf_curves(&t->conf, mgmt_curves);
+	if (!cert)
+		return 0;
+	ret = mgmt_tls_keys(t, cert, key);
+	return ret ? ret : mgmt_tls_tickets(t);
 }
 
 struct mgmt_tls *mgmt_tls_new(int endpoint, const char *cert, const char *key, const char *ca)
@@ -95,6 +139,7 @@ struct mgmt_tls *mgmt_tls_new(int endpoint, const char *cert, const char *key, c
 	mbedtls_x509_crt_init(&t->ca);
 	mbedtls_pk_init(&t->key);
 	mbedtls_ssl_config_init(&t->conf);
+	mbedtls_ssl_ticket_init(&t->ticket);
 	err = mgmt_tls_setup(t, endpoint, cert, key, ca);
 	if (err) {
 		mgmt_tls_free(t);
@@ -109,6 +154,7 @@ void mgmt_tls_free(struct mgmt_tls *t)
 	if (!t)
 		return;
 	mbedtls_ssl_config_free(&t->conf);
+	mbedtls_ssl_ticket_free(&t->ticket);
 	mbedtls_pk_free(&t->key);
 	mbedtls_x509_crt_free(&t->ca);
 	mbedtls_x509_crt_free(&t->cert);

@@ -103,7 +103,7 @@ ip netns exec "$NS" timeout 600 "$BUILD/scanwall-mgmtd" --listen 127.0.0.1:8443 
 	--cert "$PKI/server.crt" --key "$PKI/server.key" --client-ca "$PKI/ca.crt" \
 	--control "$TMP/ctl" --roles "$PKI/roles" --spool "$TMP/spool" \
 	--syslog localhost:6514 --syslog-ca "$PKI/ca.crt" \
-	--header-timeout 3000 --idle-timeout 5000 >"$TMP/mgmt.log" 2>&1 &
+	--header-timeout 3000 --idle-timeout 5000 --body-timeout 4000 >"$TMP/mgmt.log" 2>&1 &
 MGMT_PID=$!
 wait_for logged "listening on" || { fail "mgmt: scanwall-mgmtd did not start"; cat "$TMP/mgmt.log" >&2; exit 0; }
 
@@ -233,18 +233,64 @@ rawcase "two pipelined requests" "200 404 open" \
 rawcase "Connection: close" "200 closed" 'GET /status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
 got=$(raw reader slow 'GET /status HTTP/1.1\r\nHost: x\r\n')
 check "mgmt: a slow request head is cut off ($got)" sh -c "case '$got' in 'closed after '[2-5]' s') true;; *) false;; esac"
-check "mgmt: the timeout is logged" logged "timed out (request)"
+check "mgmt: the timeout is logged" logged "timed out (head)"
 
-# --- bounded: 16 slots, the 17th client waits for nobody ----------------------
-raw reader hold 16 3 >"$TMP/hold" &
+# --- bounded: strangers cannot lock the operator out (docs/mgmt.md, Connections)
+#   127.0.0.2 (silent TCP, reopened) ┐
+#   127.0.0.3 (ClientHello, then nothing) ┼──► :8443 handshake pool 32, 8 a source
+#   127.0.0.1 curl as operator ───────┘           └─► sessions (readers ≤ 248)
+mcount() { awk -v m="$1" '$1 == m { print $2 }' "$TMP/body"; }
+as reader "$URL/metrics" >/dev/null
+away0=$(mcount 'scanwall_mgmt_turned_away_total{reason="early-drop"}')
+hto0=$(mcount 'scanwall_mgmt_timeouts_total{phase="handshake"}')
+lines0=$(wc -l <"$TMP/mgmt.log") t0=$SECONDS
+raw reader silent 600 8 127.0.0.2 >"$TMP/silent" &
+sil_pid=$!
+raw reader silent 500 8 127.0.0.3 hello >"$TMP/hello" &
+hel_pid=$!
+established() { ns ss -Htn state established '( sport = :8443 )' | wc -l; }
+wait_for sh -c "[ \$(ip netns exec $NS ss -Htn state established '( sport = :8443 )' | wc -l) -ge 500 ]"
+held=$(established)
+code=$(as operator --max-time 5 "$URL/bundle")
+check "mgmt: with $held strangers' connections held, the operator is served ($code)" test "$code" = 200
+code=$(as reader --max-time 5 "$URL/status")
+check "mgmt: ...and so is a reader ($code)" test "$code" = 200
+wait "$sil_pid" "$hel_pid"
+check "mgmt: the strangers reconnected and were held ($(cat "$TMP/silent") + $(cat "$TMP/hello") connections)" \
+	test "$(cat "$TMP/silent")" -gt 600 -a "$(cat "$TMP/hello")" -gt 500
+as reader "$URL/metrics" >/dev/null
+check "mgmt: /metrics counts the early drops" test "$(mcount 'scanwall_mgmt_turned_away_total{reason="early-drop"}')" -gt "$away0"
+check "mgmt: /metrics counts the handshake timeouts" test "$(mcount 'scanwall_mgmt_timeouts_total{phase="handshake"}')" -gt "$hto0"
+check "mgmt: the log says they were dropped" logged "connections wait for a handshake slot"
+lines=$(($(wc -l <"$TMP/mgmt.log") - lines0)) bound=$((200 + 20 * (SECONDS - t0 + 1)))
+# the log's bucket: 200 at once, then 20 a second
+check "mgmt: the log grew by $lines lines under the flood (bound $bound)" test "$lines" -le "$bound"
+check "mgmt: the held-back lines are counted in the log" logged "suppressed [0-9]* lines"
+check "mgmt: ...and in /metrics" test "$(mcount scanwall_mgmt_log_suppressed_total)" -gt 0
+
+# sessions: readers hold at most 248 of the 256, the rest are the operators'
+raw reader hold 250 6 >"$TMP/hold" &
 hold_pid=$!
 wait_for test -s "$TMP/hold"
-check "mgmt: 16 clients held at once ($(cat "$TMP/hold"))" test "$(cat "$TMP/hold")" = 16
-check "mgmt: a 17th client is turned away" test "$(as reader --max-time 3 "$URL/status")" = 000
-check "mgmt: the full table is logged" logged "clients already"
+code=$(as operator --max-time 5 "$URL/bundle")
+check "mgmt: with every reader session taken ($(cat "$TMP/hold") held), the operator is served ($code)" test "$code" = 200
+check "mgmt: a reader beyond them is turned away" test "$(as reader --max-time 3 "$URL/status")" = 000
+check "mgmt: ...and it is logged" logged "every reader session taken"
+check "mgmt: 248 reader sessions held at once ($(cat "$TMP/hold"))" test "$(cat "$TMP/hold")" = 248
 wait "$hold_pid" 2>/dev/null
-sleep 1
-check "mgmt: idle clients are cut off, service resumes" test "$(as reader "$URL/status")" = 200
+check "mgmt: sessions free again, service resumes" wait_for test "$(as reader "$URL/status")" = 200
+
+# a trickled body: the body's deadline (--body-timeout 4000) does not move
+got=$(raw operator trickle 'POST /bundle HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n' 1)
+check "mgmt: a body trickled a byte a second is cut at its deadline ($got)" \
+	sh -c "case '$got' in 'closed after '[3-6]' s') true;; *) false;; esac"
+check "mgmt: ...logged" logged "timed out (body)"
+# a reader's upload is refused from its head, the megabyte never read
+rawcase "a reader's POST /bundle, head only" "403 closed" \
+	'POST /bundle HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n'
+got=$(raw operator trickle 'GET /status HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n' 1)
+check "mgmt: a long body on a GET is refused from its head ($got)" sh -c "case '$got' in 'closed after '[01]' s 413') true;; *) false;; esac"
+
 par=
 for i in $(seq 12); do as reader "$URL/status" >"$TMP/par.$i" & par="$par $!"; done
 # shellcheck disable=SC2086
