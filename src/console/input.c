@@ -12,7 +12,7 @@ const char *cons_input_check(const char *line)
 	size_t n = strnlen(line, CONS_LINE_MAX + 1);
 
 	if (n > CONS_LINE_MAX)
-		return "error: line too long (at most 256 characters), ignored";
+		return CONS_TOO_LONG;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)line[i];
 

@@ -349,6 +349,34 @@ def t_garbage():
     c.close()
 
 
+def t_long_line():
+    """A 100 KB line, as a stuck key or a wrong paste sends it: nothing past
+    256 characters reaches libedit (Debian 12's crashes from some thousands
+    on), a bell says so, and the line is refused, not run cut short."""
+    st = new_state("longline")
+    c = first_boot(st)
+    start = len(c.buf)
+    data = b"show configuration " + b"x" * 100000 + b"\r"
+    end = time.monotonic() + 60
+    for i in range(0, len(data), 1024):
+        # a console that stops reading must fail the test, not hang it
+        while not select.select([], [c.fd], [], 0.2)[1] and time.monotonic() < end:
+            c.read(0)
+        if time.monotonic() >= end:
+            break
+        c.send(data[i:i + 1024])
+        c.read(0.005)
+    c.mark = start
+    refused = c.expect(r"line too long[^\n]*\n[^\n]*technician@\S+> $", 30)
+    report(c.alive(), "console: a 100 KB line does not crash it")
+    report(bool(refused), "console: ...the line is refused whole", c.buf[-300:].decode("latin1"))
+    report(b"\x07" in c.buf[start:], "console: ...characters past 256 get a bell")
+    out = c.line("show configuration", timeout=15)
+    report(c.alive() and "line too long" not in out and "error" not in out,
+           "console: ...and the next command runs", out[-200:])
+    c.close()
+
+
 def t_plain_stdin():
     """Not a terminal: a pipe. The same commands, line by line."""
     st = new_state("pipe")
@@ -838,7 +866,7 @@ def t_bundle(good, bad):
 
 def main():
     try:
-        for t in (t_first_boot, t_lockout, t_configure, t_garbage, t_plain_stdin, t_idle, t_start_shell,
+        for t in (t_first_boot, t_lockout, t_configure, t_garbage, t_long_line, t_plain_stdin, t_idle, t_start_shell,
                   t_factory_reset, t_apply, t_timeout_apply, t_revert_at_prompt, t_wrappers):
             try:
                 t()
