@@ -5,8 +5,11 @@
  * a small pool (MGMT_STARTUPS) with a short absolute deadline, and one
  * source may hold only MGMT_STARTUPS_PER_SOURCE of it. What cannot start
  * yet waits, accepted but untouched, in a bounded queue under the same
- * deadline; when the queue is full a random entry of it is dropped (random
- * early drop: a source that floods it is hit in proportion to its share).
+ * deadline (MGMT_WAITING_PER_SOURCE of it a source, more are closed at
+ * once). Random early drop: when the queue is full a random entry of it is
+ * dropped (a source that floods it is hit in proportion to its share), and
+ * when the pool is full a source holding less of it takes the place of a
+ * random handshake of the source holding most.
  * A finished handshake becomes a session (conn.c), which no stranger holds.
  * Calls to the control socket are synchronous: it is a local daemon
  * answering from memory, and ctl_request() bounds each call. */
@@ -88,27 +91,55 @@ static void mgmt_source(const struct sockaddr_storage *sa, uint8_t src[16], char
 
 /* Handshakes in progress per source, for the few sources in the pool. */
 struct mgmt_shares {
-	unsigned n;
-	struct { uint8_t src[16]; unsigned count; } e[MGMT_STARTUPS + 1];
+	unsigned n, top;		/* top: the entry with the largest count */
+	struct { uint8_t src[16]; unsigned count; } e[MGMT_STARTUPS];
 };
 
-static unsigned *mgmt_share(struct mgmt_shares *sh, const uint8_t src[16])
+static unsigned mgmt_share(const struct mgmt_shares *sh, const uint8_t src[16])
 {
 	for (unsigned i = 0; i < sh->n; i++) {
 		if (!memcmp(sh->e[i].src, src, 16))
-			return &sh->e[i].count;
+			return sh->e[i].count;
 	}
-	memcpy(sh->e[sh->n].src, src, 16);
-	sh->e[sh->n].count = 0;
-	return &sh->e[sh->n++].count;
+	return 0;
 }
 
 static void mgmt_shares(const struct mgmt_server *s, struct mgmt_shares *sh)
 {
-	sh->n = 0;
+	sh->n = sh->top = 0;
 	for (int i = 0; i < MGMT_CONNS; i++) {
-		if (s->c[i].state == CONN_HANDSHAKE)
-			(*mgmt_share(sh, s->c[i].src))++;
+		const struct mgmt_conn *c = &s->c[i];
+		unsigned k = 0;
+
+		if (c->state != CONN_HANDSHAKE)
+			continue;
+		while (k < sh->n && memcmp(sh->e[k].src, c->src, 16))
+			k++;
+		if (k == sh->n) {
+			memcpy(sh->e[sh->n].src, c->src, 16);
+			sh->e[sh->n++].count = 0;
+		}
+		if (++sh->e[k].count > sh->e[sh->top].count)
+			sh->top = k;
+	}
+}
+
+/* Random early drop in a full pool: a random handshake of the source that
+ * holds most of it makes room for a source that holds less. */
+static void mgmt_drop_one(struct mgmt_server *s, const struct mgmt_shares *sh)
+{
+	const uint8_t *src = sh->e[sh->top].src;
+	uint32_t k = arc4random_uniform(sh->e[sh->top].count);
+
+	for (int i = 0; i < MGMT_CONNS; i++) {
+		struct mgmt_conn *c = &s->c[i];
+
+		if (c->state != CONN_HANDSHAKE || memcmp(c->src, src, 16) || k--)
+			continue;
+		s->m->st.away[AWAY_EARLY_DROP]++;
+		mgmt_log("turned away %s: dropped from the full handshake pool", c->peer);
+		conn_close(s, c, false);
+		return;
 	}
 }
 
@@ -129,27 +160,32 @@ static void mgmt_start(struct mgmt_server *s, const struct mgmt_waiting *w)
 	memcpy(c->peer, w->peer, sizeof(c->peer));
 }
 
-/* Starts the handshakes of waiting connections, oldest first, while the
- * pool and their sources' shares have room. */
+/* Starts the handshakes of waiting connections, oldest first, while their
+ * sources' shares have room: in the pool if it has room, else in place of
+ * a handshake of the source holding most of it, when that source holds
+ * two more than theirs (a stranger flooding from a few addresses cannot
+ * keep an operator's address out). */
 static void mgmt_admit(struct mgmt_server *s)
 {
 	struct mgmt_shares sh;
 	unsigned kept = 0;
 
-	if (!s->nwaiting || s->startups >= MGMT_STARTUPS)
+	if (!s->nwaiting)
 		return;
 	mgmt_shares(s, &sh);
 	for (unsigned i = 0; i < s->nwaiting; i++) {
 		struct mgmt_waiting *w = &s->waiting[i];
-		unsigned *share = s->startups < MGMT_STARTUPS ? mgmt_share(&sh, w->src) : NULL;
+		unsigned share = mgmt_share(&sh, w->src);
+		bool room = s->startups < MGMT_STARTUPS;
 
-		if (share && *share < MGMT_STARTUPS_PER_SOURCE) {
-			(*share)++;
+		if (share < MGMT_STARTUPS_PER_SOURCE &&
+		    (room || share + 1 < sh.e[sh.top].count)) {
+			if (!room)
+				mgmt_drop_one(s, &sh);
 			mgmt_start(s, w);
+			mgmt_shares(s, &sh);
 			continue;
 		}
-		if (share && !*share)
-			sh.n--;		/* looked up only: not in the pool */
 		s->waiting[kept++] = *w;
 	}
 	s->nwaiting = kept;
@@ -163,12 +199,28 @@ static void mgmt_unwait(struct mgmt_server *s, unsigned i)
 	s->nwaiting--;
 }
 
+static unsigned mgmt_waiting_from(const struct mgmt_server *s, const uint8_t src[16])
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < s->nwaiting; i++)
+		n += !memcmp(s->waiting[i].src, src, 16);
+	return n;
+}
+
 static void mgmt_enqueue(struct mgmt_server *s, int fd, const struct sockaddr_storage *sa)
 {
 	struct mgmt_waiting w = { .fd = fd, .deadline_ms = mgmt_now_ms() + s->m->cfg->handshake_ms };
 	uint32_t victim;
 
 	mgmt_source(sa, w.src, w.peer, sizeof(w.peer));
+	if (mgmt_waiting_from(s, w.src) >= MGMT_WAITING_PER_SOURCE) {
+		s->m->st.away[AWAY_SOURCE]++;
+		mgmt_log("turned away %s: %u connections from it wait already", w.peer,
+			 MGMT_WAITING_PER_SOURCE);
+		close(fd);
+		return;
+	}
 	if (s->nwaiting == MGMT_WAITING) {
 		/* Random early drop: the newcomer or one that waits. */
 		victim = arc4random_uniform(MGMT_WAITING + 1);

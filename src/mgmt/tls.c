@@ -68,7 +68,17 @@ static int mgmt_tls_keys(struct mgmt_tls *t, const char *cert, const char *key)
 	return ret ? mgmt_tls_fail("certificate and key", cert, ret) : 0;
 }
 
-/* Counts the tickets that resumed a session, for /metrics. */
+/* mbedtls passes the same context to both ticket callbacks: ours, so that
+ * the parse can count the sessions it resumed, for /metrics. */
+static int mgmt_ticket_write(void *ctx, const mbedtls_ssl_session *session,
+			     unsigned char *start, const unsigned char *end, size_t *tlen,
+			     uint32_t *lifetime)
+{
+	struct mgmt_tls *t = ctx;
+
+	return mbedtls_ssl_ticket_write(&t->ticket, session, start, end, tlen, lifetime);
+}
+
 static int mgmt_ticket_parse(void *ctx, mbedtls_ssl_session *session, unsigned char *buf,
 			     size_t len)
 {
@@ -90,8 +100,7 @@ static int mgmt_tls_tickets(struct mgmt_tls *t)
 
 	if (ret)
 		return mgmt_tls_fail("session tickets", NULL, ret);
-	mbedtls_ssl_conf_session_tickets_cb(&t->conf, mbedtls_ssl_ticket_write, mgmt_ticket_parse,
-					    t);
+	mbedtls_ssl_conf_session_tickets_cb(&t->conf, mgmt_ticket_write, mgmt_ticket_parse, t);
 	return 0;
 }
 

@@ -103,7 +103,7 @@ ip netns exec "$NS" timeout 600 "$BUILD/scanwall-mgmtd" --listen 127.0.0.1:8443 
 	--cert "$PKI/server.crt" --key "$PKI/server.key" --client-ca "$PKI/ca.crt" \
 	--control "$TMP/ctl" --roles "$PKI/roles" --spool "$TMP/spool" \
 	--syslog localhost:6514 --syslog-ca "$PKI/ca.crt" \
-	--header-timeout 3000 --idle-timeout 5000 --body-timeout 4000 >"$TMP/mgmt.log" 2>&1 &
+	--header-timeout 3000 --idle-timeout 15000 --body-timeout 4000 >"$TMP/mgmt.log" 2>&1 &
 MGMT_PID=$!
 wait_for logged "listening on" || { fail "mgmt: scanwall-mgmtd did not start"; cat "$TMP/mgmt.log" >&2; exit 0; }
 
@@ -197,6 +197,13 @@ check "mgmt: a CBC suite is refused" sh -c "! grep -q 'Cipher is ECDHE-ECDSA-AES
 sclient -tls1_2 -cert "$PKI/reader.crt" -key "$PKI/reader.key" >"$TMP/sc"
 check "mgmt: TLS 1.2 with an AEAD suite is accepted" grep -Eq 'Cipher is ECDHE-ECDSA-(AES[0-9]+-GCM|CHACHA20)' "$TMP/sc"
 check "mgmt: s_client verified mgmtd's certificate" grep -q 'Verify return code: 0' "$TMP/sc"
+# cheap handshakes: the server's preference, P-256, over the client's P-521
+sclient -tls1_2 -groups P-521:P-384:P-256:X25519 -cert "$PKI/reader.crt" -key "$PKI/reader.key" >"$TMP/sc"
+check "mgmt: P-256 chosen though the client lists P-521 first ($(grep -o 'Server Temp Key: [^,]*, [^,]*' "$TMP/sc"))" \
+	grep -q 'Server Temp Key: ECDH, prime256v1' "$TMP/sc"
+sclient -tls1_2 -sess_out "$TMP/sess" -cert "$PKI/reader.crt" -key "$PKI/reader.key" >/dev/null
+sclient -tls1_2 -sess_in "$TMP/sess" -cert "$PKI/reader.crt" -key "$PKI/reader.key" >"$TMP/sc"
+check "mgmt: a poller resumes its session from a ticket" grep -q '^Reused, TLSv1.2' "$TMP/sc"
 sclient -tls1_2 >"$TMP/sc"
 check "mgmt: s_client without a certificate gets a handshake failure alert" \
 	grep -q 'alert handshake failure' "$TMP/sc"
@@ -236,18 +243,23 @@ check "mgmt: a slow request head is cut off ($got)" sh -c "case '$got' in 'close
 check "mgmt: the timeout is logged" logged "timed out (head)"
 
 # --- bounded: strangers cannot lock the operator out (docs/mgmt.md, Connections)
-#   127.0.0.2 (silent TCP, reopened) ┐
-#   127.0.0.3 (ClientHello, then nothing) ┼──► :8443 handshake pool 32, 8 a source
-#   127.0.0.1 curl as operator ───────┘           └─► sessions (readers ≤ 248)
+#   127.0.0.2-6  (600 silent TCP, reopened)        ┐
+#   127.0.0.7-11 (500 ClientHello, then nothing)   ┼──► :8443  handshakes: 32, 8 a source
+#   127.0.0.1    curl as operator, as reader ──────┘           waiting: 512, 64 a source,
+#                                                               random early drop when full
 mcount() { awk -v m="$1" '$1 == m { print $2 }' "$TMP/body"; }
 as reader "$URL/metrics" >/dev/null
 away0=$(mcount 'scanwall_mgmt_turned_away_total{reason="early-drop"}')
+src0=$(mcount 'scanwall_mgmt_turned_away_total{reason="source"}')
 hto0=$(mcount 'scanwall_mgmt_timeouts_total{phase="handshake"}')
 lines0=$(wc -l <"$TMP/mgmt.log") t0=$SECONDS
-raw reader silent 600 8 127.0.0.2 >"$TMP/silent" &
-sil_pid=$!
-raw reader silent 500 8 127.0.0.3 hello >"$TMP/hello" &
-hel_pid=$!
+flood=
+for i in 2 3 4 5 6; do
+	raw reader silent 120 8 127.0.0.$i >"$TMP/silent.$i" &
+	flood="$flood $!"
+	raw reader silent 100 8 127.0.0.$((i + 5)) hello >"$TMP/hello.$i" &
+	flood="$flood $!"
+done
 established() { ns ss -Htn state established '( sport = :8443 )' | wc -l; }
 wait_for sh -c "[ \$(ip netns exec $NS ss -Htn state established '( sport = :8443 )' | wc -l) -ge 500 ]"
 held=$(established)
@@ -255,23 +267,26 @@ code=$(as operator --max-time 5 "$URL/bundle")
 check "mgmt: with $held strangers' connections held, the operator is served ($code)" test "$code" = 200
 code=$(as reader --max-time 5 "$URL/status")
 check "mgmt: ...and so is a reader ($code)" test "$code" = 200
-wait "$sil_pid" "$hel_pid"
-check "mgmt: the strangers reconnected and were held ($(cat "$TMP/silent") + $(cat "$TMP/hello") connections)" \
-	test "$(cat "$TMP/silent")" -gt 600 -a "$(cat "$TMP/hello")" -gt 500
+# shellcheck disable=SC2086
+wait $flood
+opened=$(cat "$TMP"/silent.* "$TMP"/hello.* | awk '{ n += $1 } END { print n }')
+check "mgmt: the strangers reconnected and were held ($opened connections in all)" test "$opened" -gt 1100
 as reader "$URL/metrics" >/dev/null
+check "mgmt: /metrics counts the turned away by source" test "$(mcount 'scanwall_mgmt_turned_away_total{reason="source"}')" -gt "$src0"
 check "mgmt: /metrics counts the early drops" test "$(mcount 'scanwall_mgmt_turned_away_total{reason="early-drop"}')" -gt "$away0"
 check "mgmt: /metrics counts the handshake timeouts" test "$(mcount 'scanwall_mgmt_timeouts_total{phase="handshake"}')" -gt "$hto0"
-check "mgmt: the log says they were dropped" logged "connections wait for a handshake slot"
+check "mgmt: the log says they were dropped" grep -Eq "turned away .*: (dropped from the full handshake pool|[0-9]+ connections wait)" "$TMP/mgmt.log"
 lines=$(($(wc -l <"$TMP/mgmt.log") - lines0)) bound=$((200 + 20 * (SECONDS - t0 + 1)))
 # the log's bucket: 200 at once, then 20 a second
 check "mgmt: the log grew by $lines lines under the flood (bound $bound)" test "$lines" -le "$bound"
 check "mgmt: the held-back lines are counted in the log" logged "suppressed [0-9]* lines"
 check "mgmt: ...and in /metrics" test "$(mcount scanwall_mgmt_log_suppressed_total)" -gt 0
+check "mgmt: /metrics counts the resumed sessions" test "$(mcount scanwall_mgmt_resumed_total)" -gt 0
 
 # sessions: readers hold at most 248 of the 256, the rest are the operators'
-raw reader hold 250 6 >"$TMP/hold" &
+raw reader hold 250 8 >"$TMP/hold" &
 hold_pid=$!
-wait_for test -s "$TMP/hold"
+for i in $(seq 150); do [ -s "$TMP/hold" ] && break; sleep 0.2; done
 code=$(as operator --max-time 5 "$URL/bundle")
 check "mgmt: with every reader session taken ($(cat "$TMP/hold") held), the operator is served ($code)" test "$code" = 200
 check "mgmt: a reader beyond them is turned away" test "$(as reader --max-time 3 "$URL/status")" = 000
