@@ -513,6 +513,10 @@ int cons_apply(const struct cons_apply_env *env, enum cons_apply_how how, const 
 	apply_value(&a, old, new, CONF_TIMEOUT, "600 s (the default)");
 	for (size_t i = 0; i < sizeof(mgmtd_keys) / sizeof(mgmtd_keys[0]); i++)
 		mgmtd |= changed(old, new, mgmtd_keys[i]);
+	if (!conf_roles_equal(old, new)) {
+		say(&a, "management: the role lines changed");
+		mgmtd = true;
+	}
 	if (mgmtd)
 		restart(&a, "mgmtd", "scanwall-mgmtd");
 	if (changed(old, new, CONF_NTP_SERVER))

@@ -37,8 +37,13 @@ enum conf_key {
 	CONF__COUNT
 };
 
+#define CONF_ROLES_MAX 8
+
 struct conf {
 	char val[CONF__COUNT][CONS_VALUE_MAX];	/* "" = not set */
+	/* `management` lines, packed: "operator subject DN",
+	 * "reader spki-sha256 HEX", "reader any" */
+	char roles[CONF_ROLES_MAX][CONS_VALUE_MAX + 24];
 };
 
 struct conf_key_info {
@@ -69,6 +74,17 @@ unsigned conf_timeout(const struct conf *c, unsigned opt);
 /* The names of the keys that differ between a and b, blank-separated, or
  * "no changes", into buf. */
 void conf_changed(const struct conf *a, const struct conf *b, char *buf, size_t size);
+
+/* conf_roles.c: the `management ROLE WHO` lines (conf_set and conf_parse
+ * take them as key "management", value "ROLE WHO"). */
+int conf_role_set(struct conf *c, const char *value, const char **why);
+/* value NULL or "": every line. -ENOENT when there was no such line. */
+int conf_role_delete(struct conf *c, const char *value);
+bool conf_roles_equal(const struct conf *a, const struct conf *b);
+unsigned conf_roles_diff(const struct conf *a, const struct conf *b, FILE *out);
+/* Each line with prefix ("management " for the configuration, "" for
+ * scanwall-mgmtd's roles file), `any` lines last. Returns how many. */
+unsigned conf_roles_print(const struct conf *c, const char *prefix, FILE *out);
 
 /* --- event.c -------------------------------------------------------------- */
 

@@ -764,6 +764,7 @@ def t_wrappers():
         args = wait_file(root + "/scanwall-mgmtd.args")
         want = ["--listen", "[2001:db8::10]:443", "--cert", m + "/cert.pem", "--key", m + "/key.pem", "--make-cert",
                 "--client-ca", m + "/client-ca.pem", "--control", run + "/ctl.sock", "--user", "scanwall",
+                "--log", root + "/run/var/log/mgmtd.log", "--log-max", "1048576",
                 "--syslog", "192.0.2.50:6514", "--syslog-ca", m + "/client-ca.pem"]
         report(args == want, "console: the commit starts scanwall-mgmtd on [ADDR]:443 with the CA copy, "
                "--make-cert, syslog on port 6514", "%s | %s" % (args, out))
@@ -797,6 +798,26 @@ def t_wrappers():
         args = wait_file(root + "/scanwall-mgmtd.args") or []
         report(args[:2] == ["--listen", "198.51.100.20:443"] and args[-3:-1] == ["[fd00::5]:6514", "--syslog-ca"],
                "console: an IPv4 address listens on ADDR:443; a bare IPv6 collector gets [ ] and 6514", str(args))
+        # roles: the management lines become mgmtd's --roles file
+        first = pid("mgmtd")
+        out = commit('set management operator "O=St Elsewhere, CN=pacs-admin"', "set management reader any",
+                     "set management reader " + "AB:" * 31 + "CD")
+        args = wait_file(root + "/scanwall-mgmtd.args") or []
+        try:
+            with open(run + "/mgmtd-roles") as f:
+                roles = f.read()
+        except OSError as e:
+            roles = str(e)
+        report("--roles" in args and args[args.index("--roles") + 1] == run + "/mgmtd-roles" and
+               pid("mgmtd") != first and not os.path.exists(root + "/ntpd.args"),
+               "console: management lines restart mgmtd with --roles", "%s | %s" % (args, out))
+        report(roles == "operator subject O=St Elsewhere, CN=pacs-admin\n"
+                        "reader spki-sha256 " + "ab" * 31 + "cd\nreader any\n",
+               "console: ...the roles file: the operator by subject, a reader by SPKI hash, `any` last", roles)
+        commit("delete management")
+        args = wait_file(root + "/scanwall-mgmtd.args") or []
+        report("--roles" not in args and not os.path.exists(run + "/mgmtd-roles"),
+               "console: delete management: no --roles, every client a reader again", str(args))
         first = pid("ntpd")
         commit("set ntp-server 2001:db8::123")
         args = wait_file(root + "/ntpd.args") or []
