@@ -91,7 +91,12 @@ static void api_status_mgmt(struct mgmt *m, struct mgmt_resp *r)
 	json_fput_str(out, c->sha256);
 	fputs(",\"subject\":", out);
 	json_fput_str(out, c->subject);
-	fprintf(out, ",\"not_before\":\"%s\",\"not_after\":\"%s\"}}", c->not_before, c->not_after);
+	fprintf(out, ",\"not_before\":\"%s\",\"not_after\":\"%s\"}", c->not_before, c->not_after);
+	if (m->crl.loaded)
+		fprintf(out, ",\"crl\":{\"this_update\":\"%s\",\"next_update\":\"%s\",\"revoked\":%u,"
+			"\"stale\":%s}", m->crl.this_update, m->crl.next_update, m->crl.revoked,
+			m->crl.stale ? "true" : "false");
+	fputc('}', out);
 	fwrite(r->body + end, 1, r->len - end, out);
 	if (fclose(out)) {
 		free(body);

@@ -245,6 +245,11 @@ static void conn_handshake(struct mgmt_server *s, struct mgmt_conn *c)
 		return conn_handshake_failed(s, c, ret);
 	role = mgmt_roles_match(s->roles, mbedtls_ssl_get_peer_cert(&c->ssl), c->who,
 				sizeof(c->who));
+	if (mgmt_crl_revoked(s->tls, mbedtls_ssl_get_peer_cert(&c->ssl))) {
+		s->m->st.revoked++;
+		mgmt_log("refused %s: certificate %s is revoked (resumed session)", c->peer, c->who);
+		return conn_close(s, c, false);
+	}
 	if (role == MGMT_NONE) {
 		s->m->st.unknown_certs++;
 		mgmt_log("refused %s: certificate %s has no role", c->peer, c->who);

@@ -5,7 +5,7 @@
  *                  [--syslog HOST:PORT --syslog-ca FILE] [--header-timeout MS]
  *                  [--idle-timeout MS] [--handshake-timeout MS] [--body-timeout MS]
  *                  [--make-cert]
- *                  [--log FILE [--log-max BYTES]]
+ *                  [--log FILE [--log-max BYTES]] [--crl FILE]
  *
  * Everything that needs privileges (making the keys with --make-cert,
  * loading them, the port, the spool directory) is done first; then it
@@ -31,7 +31,8 @@ static const char usage[] =
 	"                      --control SOCK [--roles FILE] [--user NAME] [--spool DIR]\n"
 	"                      [--syslog HOST:PORT --syslog-ca FILE]\n"
 	"                      [--header-timeout MS] [--idle-timeout MS] [--handshake-timeout MS]\n"
-	"                      [--body-timeout MS] [--make-cert] [--log FILE [--log-max BYTES]]\n";
+	"                      [--body-timeout MS] [--make-cert] [--log FILE [--log-max BYTES]]\n"
+	"                      [--crl FILE]\n";
 
 static const struct option opts[] = {
 	{ "listen", required_argument, NULL, 'l' },
@@ -50,6 +51,7 @@ static const struct option opts[] = {
 	{ "body-timeout", required_argument, NULL, 'B' },
 	{ "make-cert", no_argument, NULL, 'M' },
 	{ "log", required_argument, NULL, 'L' },
+	{ "crl", required_argument, NULL, 'C' },
 	{ "log-max", required_argument, NULL, 'X' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 }
@@ -75,7 +77,7 @@ static int parse_args(int argc, char **argv, struct mgmt_cfg *cfg)
 			['l'] = &cfg->listen, ['c'] = &cfg->cert, ['k'] = &cfg->key,
 			['a'] = &cfg->client_ca, ['s'] = &cfg->control, ['r'] = &cfg->roles,
 			['u'] = &cfg->user, ['p'] = &cfg->spool, ['y'] = &cfg->syslog,
-			['Y'] = &cfg->syslog_ca, ['L'] = &cfg->log,
+			['Y'] = &cfg->syslog_ca, ['L'] = &cfg->log, ['C'] = &cfg->crl,
 		};
 		unsigned *ms[128] = {
 			['H'] = &cfg->header_ms, ['I'] = &cfg->idle_ms, ['T'] = &cfg->handshake_ms,

@@ -306,6 +306,18 @@ static void met_self(struct mgmt *m, struct met *t, int up)
 		"scanwall_mgmt_connections{state=\"handshake\"} %u\n"
 		"scanwall_mgmt_connections{state=\"session\"} %u\n",
 		m->now.waiting, m->now.startups, m->now.sessions);
+	if (m->crl.loaded) {
+		met_family(t, "scanwall_mgmt_crl_revoked", "gauge",
+			   "Certificates the CRL in force revokes.");
+		fprintf(t->out, "scanwall_mgmt_crl_revoked %u\n", m->crl.revoked);
+		met_family(t, "scanwall_mgmt_crl_stale", "gauge",
+			   "1 when the CRL in force is past its next update.");
+		fprintf(t->out, "scanwall_mgmt_crl_stale %d\n", m->crl.stale);
+		met_family(t, "scanwall_mgmt_crl_reload_failures_total", "counter",
+			   "CRL files that could not be read; the list in force stayed.");
+		fprintf(t->out, "scanwall_mgmt_crl_reload_failures_total %" PRIu64 "\n",
+			m->crl.reload_failures);
+	}
 	met_family(t, "scanwall_mgmt_log_suppressed_total", "counter",
 		   "Log lines held back by the rate limit.");
 	fprintf(t->out, "scanwall_mgmt_log_suppressed_total %" PRIu64 "\n", mgmt_log_suppressed());

@@ -28,6 +28,7 @@ struct mgmt_cfg {
 	const char *user;		/* drop to this user after binding */
 	const char *spool;		/* private directory for uploaded bundles */
 	const char *log;		/* --log FILE: else stderr */
+	const char *crl;		/* --crl FILE: revoked client certificates */
 	uint64_t log_max;		/* --log-max BYTES */
 	unsigned handshake_ms;		/* absolute deadline of a handshake */
 	unsigned body_ms;		/* absolute deadline of a body, from its head */
@@ -45,6 +46,7 @@ struct mgmt_tls {
 	mbedtls_pk_context key;
 	mbedtls_ssl_config conf;
 	mbedtls_ssl_ticket_context ticket;	/* server only */
+	mbedtls_x509_crl *crl;		/* --crl, NULL: none */
 	uint64_t resumed;		/* sessions resumed from a ticket */
 };
 /* Server: TLS 1.2, AEAD suites, client certificate required, no
@@ -52,8 +54,21 @@ struct mgmt_tls {
  * NULL and errno; the mbedtls error is logged. */
 struct mgmt_tls *mgmt_tls_new(int endpoint, const char *cert, const char *key, const char *ca);
 void mgmt_tls_free(struct mgmt_tls *t);
+/* Parses path (PEM or DER, one CRL or several) and puts it in force for
+ * the handshakes to come; on an error the CRL in force stays. 0 or -errno. */
+int mgmt_tls_crl_load(struct mgmt_tls *t, const char *path);
+void mgmt_tls_crl_free(struct mgmt_tls *t);
 /* A human-readable mbedtls error, for the log. */
 const char *mgmt_tls_strerror(int err, char *buf, size_t size);
+
+/* --- crl.c: --crl ------------------------------------------------------------ */
+struct mgmt;
+/* Reads --crl into t, fills m->crl and logs; why says what asked. */
+int mgmt_crl_load(struct mgmt *m, struct mgmt_tls *t, const char *why);
+/* Once a second: reads it again on SIGHUP (hup) or when the file changed. */
+void mgmt_crl_watch(struct mgmt *m, struct mgmt_tls *t, bool hup);
+/* A session resumed from a ticket verified nothing: the list, again. */
+bool mgmt_crl_revoked(const struct mgmt_tls *t, const mbedtls_x509_crt *crt);
 
 /* --- roles.c: certificate -> role ---------------------------------------- */
 struct mgmt_roles;
@@ -78,11 +93,21 @@ enum mgmt_away {
 #define MGMT_PHASES 5		/* handshake, idle, head, body, answer */
 
 struct mgmt_stats {
-	uint64_t connections, handshake_failures, unknown_certs, requests, resumed;
+	uint64_t connections, handshake_failures, unknown_certs, requests, resumed, revoked;
 	uint64_t refused[7];		/* 400, 411, 413, 414, 431, 403, 503 */
 	uint64_t timeouts[MGMT_PHASES];
 	uint64_t away[AWAY__COUNT];
 	uint64_t bundles_posted;
+};
+
+/* The CRL in force, for /status and the page. */
+struct mgmt_crl {
+	bool loaded;
+	char this_update[24], next_update[24];	/* 2026-12-06T14:00:00Z */
+	unsigned revoked;		/* entries */
+	bool stale;			/* past its next update */
+	uint64_t reloads, reload_failures;
+	uint64_t ino, size, mtime_ns;	/* the file read last */
 };
 
 /* The server certificate in use, for /status and the page. */
@@ -95,6 +120,7 @@ struct mgmt_cert {
 struct mgmt {
 	const struct mgmt_cfg *cfg;
 	struct mgmt_cert cert;
+	struct mgmt_crl crl;
 	struct mgmt_syslog *syslog;	/* NULL: no export */
 	struct mgmt_stats st;
 	struct { unsigned waiting, startups, sessions; } now;	/* for /metrics */

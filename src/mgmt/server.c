@@ -35,7 +35,7 @@
 #define MGMT_EVENTS_POLL_MS 1000
 #define MGMT_BACKLOG 256
 
-static volatile sig_atomic_t mgmt_stop;
+static volatile sig_atomic_t mgmt_stop, mgmt_hup;
 
 uint64_t mgmt_now_ms(void)
 {
@@ -259,7 +259,10 @@ static void mgmt_accept(struct mgmt_server *s)
 
 static void mgmt_on_signal(int sig)
 {
-	mgmt_stop = 1;
+	if (sig == SIGHUP)
+		mgmt_hup = 1;
+	else
+		mgmt_stop = 1;
 }
 
 static void mgmt_deadlines(struct mgmt_server *s, uint64_t now)
@@ -332,11 +335,12 @@ int mgmt_server_run(struct mgmt_server *s)
 {
 	static struct pollfd pfd[MGMT_CONNS + 2];
 	static int map[MGMT_CONNS + 2];
-	uint64_t next_events = 0, now;
+	uint64_t next_events = 0, next_crl = 0, now;
 	struct sigaction sa = { .sa_handler = mgmt_on_signal };
 
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	while (!mgmt_stop) {
 		int timeout = 250, n = mgmt_fill_poll(s, pfd, map, &timeout);
@@ -353,6 +357,11 @@ int mgmt_server_run(struct mgmt_server *s)
 		s->m->now.startups = s->startups;
 		s->m->now.sessions = s->sessions;
 		s->m->st.resumed = s->tls->resumed;
+		if (mgmt_hup || now >= next_crl) {
+			mgmt_crl_watch(s->m, s->tls, mgmt_hup);
+			mgmt_hup = 0;
+			next_crl = now + 1000;
+		}
 		if (s->m->syslog && now >= next_events) {
 			mgmt_syslog_poll_events(s->m);
 			next_events = now + MGMT_EVENTS_POLL_MS;
@@ -423,6 +432,8 @@ struct mgmt_server *mgmt_server_new(struct mgmt *m)
 	mgmt_cert_describe(&s->tls->cert, &m->cert);
 	mgmt_log("certificate %s: %s, valid %s to %s, SHA256 Fingerprint=%s", cfg->cert,
 		 m->cert.subject, m->cert.not_before, m->cert.not_after, m->cert.sha256);
+	if (cfg->crl && (err = mgmt_crl_load(m, s->tls, "start")))
+		goto out_free;
 	if (cfg->roles && !(s->roles = mgmt_roles_load(cfg->roles))) {
 		err = -errno;
 		mgmt_log("roles %s: %s", cfg->roles, strerror(errno));

@@ -104,6 +104,45 @@ static int mgmt_tls_tickets(struct mgmt_tls *t)
 	return 0;
 }
 
+/* A CRL past its next update still lists what it revoked: those stay
+ * refused, and the staleness is logged and shown (/status, the page)
+ * rather than locking every client out until someone brings a new one. */
+static int mgmt_tls_verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+	*flags &= ~(uint32_t)(MBEDTLS_X509_BADCRL_EXPIRED | MBEDTLS_X509_BADCRL_FUTURE);
+	return 0;
+}
+
+int mgmt_tls_crl_load(struct mgmt_tls *t, const char *path)
+{
+	mbedtls_x509_crl *crl = calloc(1, sizeof(*crl));
+	int ret;
+
+	if (!crl)
+		return -ENOMEM;
+	mbedtls_x509_crl_init(crl);
+	ret = mbedtls_x509_crl_parse_file(crl, path);
+	if (ret) {
+		mbedtls_x509_crl_free(crl);
+		free(crl);
+		return mgmt_tls_fail("CRL", path, ret);
+	}
+	/* Handshakes verify within one call: none holds the old list now. */
+	mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, crl);
+	mgmt_tls_crl_free(t);
+	t->crl = crl;
+	return 0;
+}
+
+void mgmt_tls_crl_free(struct mgmt_tls *t)
+{
+	if (!t->crl)
+		return;
+	mbedtls_x509_crl_free(t->crl);
+	free(t->crl);
+	t->crl = NULL;
+}
+
 static int mgmt_tls_setup(struct mgmt_tls *t, int endpoint, const char *cert, const char *key,
 			  const char *ca)
 {
@@ -129,6 +168,7 @@ static int mgmt_tls_setup(struct mgmt_tls *t, int endpoint, const char *cert, co
 	mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
 	mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
 	mbedtls_ssl_conf_curves(&t->conf, mgmt_curves);
+	mbedtls_ssl_conf_verify(&t->conf, mgmt_tls_verify, NULL);
 	if (!cert)
 		return 0;
 	ret = mgmt_tls_keys(t, cert, key);
@@ -164,6 +204,7 @@ void mgmt_tls_free(struct mgmt_tls *t)
 		return;
 	mbedtls_ssl_config_free(&t->conf);
 	mbedtls_ssl_ticket_free(&t->ticket);
+	mgmt_tls_crl_free(t);
 	mbedtls_pk_free(&t->key);
 	mbedtls_x509_crt_free(&t->ca);
 	mbedtls_x509_crt_free(&t->cert);

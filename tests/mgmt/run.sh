@@ -78,6 +78,13 @@ organizationName = optional
 commonName = supplied
 EOC
 signed stranger "/O=scanwall test/CN=stranger"
+# revoked later: an operator's subject, a certificate of its own
+signed revoked "/O=scanwall test/CN=operator"
+crl() { # a new CRL file in place (a new inode, as a copy onto the box makes)
+	openssl ca -gencrl -config "$TMP/ca.cnf" -cert "$PKI/ca.crt" -keyfile "$PKI/ca.key" \
+		-crldays 1 -out "$TMP/crl.new" 2>/dev/null && mv "$TMP/crl.new" "$TMP/crl.pem"
+}
+crl
 signed expired "/O=scanwall test/CN=operator" -startdate 20200101000000Z -enddate 20200201000000Z
 [ -s "$PKI/expired.crt" ] && [ -s "$PKI/stranger.crt" ] || fail "mgmt: extra test certificates"
 
@@ -101,7 +108,7 @@ wait_for test -S "$TMP/ctl" || { fail "mgmt: scanwalld did not start"; cat "$TMP
 
 ip netns exec "$NS" timeout 600 "$BUILD/scanwall-mgmtd" --listen 127.0.0.1:8443 \
 	--cert "$PKI/server.crt" --key "$PKI/server.key" --client-ca "$PKI/ca.crt" \
-	--control "$TMP/ctl" --roles "$PKI/roles" --spool "$TMP/spool" \
+	--control "$TMP/ctl" --roles "$PKI/roles" --spool "$TMP/spool" --crl "$TMP/crl.pem" \
 	--syslog localhost:6514 --syslog-ca "$PKI/ca.crt" \
 	--header-timeout 3000 --idle-timeout 15000 --body-timeout 4000 >"$TMP/mgmt.log" 2>&1 &
 MGMT_PID=$!
@@ -216,6 +223,30 @@ check "mgmt: an expired certificate is refused" test "$(as expired "$URL/status"
 check "mgmt: the expired certificate is logged" wait_for logged "validity has expired"
 check "mgmt: a valid certificate without a role is refused" test "$(as stranger "$URL/status")" = 000
 check "mgmt: the role-less certificate is logged" wait_for logged "CN=stranger.*has no role"
+
+# --- revocation: --crl, read again when the file changes and on SIGHUP -----------
+mgmtd_pid() { cat "/proc/$MGMT_PID/task/$MGMT_PID/children" 2>/dev/null | awk '{print $1}'; }
+check "mgmt: the CRL is read at start" logged "crl .*(start): 0 revoked"
+check "mgmt: a certificate not yet revoked is served" test "$(as revoked "$URL/bundle")" = 200
+sclient -tls1_2 -sess_out "$TMP/sess.revoked" -cert "$PKI/revoked.crt" -key "$PKI/revoked.key" >/dev/null
+openssl ca -config "$TMP/ca.cnf" -cert "$PKI/ca.crt" -keyfile "$PKI/ca.key" -revoke "$PKI/revoked.crt" 2>/dev/null
+crl
+check "mgmt: a new CRL file is read without a restart" wait_for logged "crl .*(changed): 1 revoked"
+check "mgmt: the revoked certificate is refused at the handshake" test "$(as revoked "$URL/bundle")" = 000
+check "mgmt: ...logged as revoked" wait_for logged "revoked (is on a CRL)"
+sclient -tls1_2 -sess_in "$TMP/sess.revoked" -cert "$PKI/revoked.crt" -key "$PKI/revoked.key" >/dev/null
+check "mgmt: ...and when it resumes a session from a ticket" wait_for logged "is revoked (resumed session)"
+check "mgmt: the operator's own certificate still works" test "$(as operator "$URL/bundle")" = 200
+as reader "$URL/status" >/dev/null
+check "mgmt: /status shows the CRL's next update" grep -Eq '"crl":\{"this_update":"[0-9T:-]+Z","next_update":"[0-9T:-]+Z","revoked":1,"stale":false\}' "$TMP/body"
+as reader "$URL/" >/dev/null
+check "mgmt: ...and so does the page" grep -q "Next update</th><td>20" "$TMP/body"
+echo "not a CRL" >"$TMP/crl.new" && mv "$TMP/crl.new" "$TMP/crl.pem"
+check "mgmt: a CRL file that does not parse is logged" wait_for logged "crl .*(changed): unreadable, the list in force stays"
+check "mgmt: ...and the list in force stays" test "$(as revoked "$URL/bundle")" = 000
+crl
+kill -HUP "$(mgmtd_pid)"
+check "mgmt: SIGHUP reads the CRL again" wait_for logged "crl .*(SIGHUP): 1 revoked"
 
 # --- malformed, oversized, slow -----------------------------------------------
 rawcase() { # NAME EXPECTED-OUTPUT REQUEST
@@ -383,10 +414,13 @@ fi
 chmod 711 "$TMP"	# the socket's directory must be searchable by mgmtd's user
 # LeakSanitizer cannot stop a process that dropped to another uid (it is
 # no longer dumpable): without this a sanitizer build hangs at exit.
+# its roles end in `reader any` (what the console's `set management reader
+# any` writes): every other certificate of the CA is a reader
+{ cat "$PKI/roles"; echo "reader any"; } >"$TMP/roles-any"
 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
 ip netns exec "$NS" timeout 120 "$BUILD/scanwall-mgmtd" --listen 127.0.0.1:8444 \
 	--cert "$PKI/server.crt" --key "$PKI/server.key" --client-ca "$PKI/ca.crt" \
-	--control "$TMP/ctl" --roles "$PKI/roles" --spool "$TMP/spool2" --user nobody \
+	--control "$TMP/ctl" --roles "$TMP/roles-any" --spool "$TMP/spool2" --user nobody \
 	>"$TMP/mgmt2.log" 2>&1 &
 MGMT2_PID=$!
 wait_for grep -q 'listening on' "$TMP/mgmt2.log"
@@ -395,6 +429,10 @@ uid=$(awk '/^Uid:/ {print $2 $3 $4 $5}' "/proc/${child:-0}/status" 2>/dev/null)
 check "mgmt: --user nobody drops every uid ($uid)" test "$uid" = "$(id -u nobody)$(id -u nobody)$(id -u nobody)$(id -u nobody)"
 code=$(as reader "https://localhost:8444/status")
 check "mgmt: as nobody, scanwalld's --control-user, /status answers (200)" test "$code" = 200
+check "mgmt: \`reader any': a certificate no other line names is a reader" \
+	test "$(as stranger "https://localhost:8444/status")$(as stranger -X POST "https://localhost:8444/bundle/confirm")" = 200403
+check "mgmt: ...and a named operator is still an operator" \
+	test "$(as operator -X POST "https://localhost:8444/bundle/rollback")" != 403
 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
 ip netns exec "$NS" timeout 120 "$BUILD/scanwall-mgmtd" --listen 127.0.0.1:8445 \
 	--cert "$PKI/server.crt" --key "$PKI/server.key" --client-ca "$PKI/ca.crt" \
