@@ -26,7 +26,7 @@
 #define MGMT_ANSWER_MS 30000		/* absolute, to take the whole answer */
 #define MGMT_OBUF 4096			/* TLS records gathered into one write */
 #define MGMT_WAITING 512		/* accepted, waiting for a handshake slot */
-#define MGMT_WAITING_PER_SOURCE 64	/* of them from one source */
+#define MGMT_WAITING_PER_SOURCE 256	/* of them from one source (a poller farm behind one address) */
 #define MGMT_FDS_MAX (MGMT_CONNS + MGMT_WAITING + 64)	/* + listen, control, syslog, files */
 
 enum conn_state { CONN_FREE, CONN_HANDSHAKE, CONN_READ, CONN_WRITE };

@@ -33,7 +33,7 @@
 #include "mgmt/server.h"
 
 #define MGMT_EVENTS_POLL_MS 1000
-#define MGMT_BACKLOG 256
+#define MGMT_BACKLOG 1024
 
 static volatile sig_atomic_t mgmt_stop, mgmt_hup;
 
@@ -160,11 +160,27 @@ static void mgmt_start(struct mgmt_server *s, const struct mgmt_waiting *w)
 	memcpy(c->peer, w->peer, sizeof(c->peer));
 }
 
-/* Starts the handshakes of waiting connections, oldest first, while their
- * sources' shares have room: in the pool if it has room, else in place of
- * a handshake of the source holding most of it, when that source holds
- * two more than theirs (a stranger flooding from a few addresses cannot
- * keep an operator's address out). */
+/* Whether a connection from src may start its handshake now: in the pool
+ * if it has room, else in place of a handshake of the source holding most
+ * of it, when that source holds two more than src (a stranger flooding
+ * from a few addresses cannot keep an operator's address out). Starts it
+ * and returns true, or returns false: it waits. */
+static bool mgmt_try_start(struct mgmt_server *s, struct mgmt_shares *sh,
+			   const struct mgmt_waiting *w)
+{
+	unsigned share = mgmt_share(sh, w->src);
+	bool room = s->startups < MGMT_STARTUPS;
+
+	if (share >= MGMT_STARTUPS_PER_SOURCE || (!room && share + 1 >= sh->e[sh->top].count))
+		return false;
+	if (!room)
+		mgmt_drop_one(s, sh);
+	mgmt_start(s, w);
+	mgmt_shares(s, sh);
+	return true;
+}
+
+/* Starts the handshakes of waiting connections, oldest first. */
 static void mgmt_admit(struct mgmt_server *s)
 {
 	struct mgmt_shares sh;
@@ -174,19 +190,8 @@ static void mgmt_admit(struct mgmt_server *s)
 		return;
 	mgmt_shares(s, &sh);
 	for (unsigned i = 0; i < s->nwaiting; i++) {
-		struct mgmt_waiting *w = &s->waiting[i];
-		unsigned share = mgmt_share(&sh, w->src);
-		bool room = s->startups < MGMT_STARTUPS;
-
-		if (share < MGMT_STARTUPS_PER_SOURCE &&
-		    (room || share + 1 < sh.e[sh.top].count)) {
-			if (!room)
-				mgmt_drop_one(s, &sh);
-			mgmt_start(s, w);
-			mgmt_shares(s, &sh);
-			continue;
-		}
-		s->waiting[kept++] = *w;
+		if (!mgmt_try_start(s, &sh, &s->waiting[i]))
+			s->waiting[kept++] = s->waiting[i];
 	}
 	s->nwaiting = kept;
 }
@@ -210,10 +215,19 @@ static unsigned mgmt_waiting_from(const struct mgmt_server *s, const uint8_t src
 
 static void mgmt_enqueue(struct mgmt_server *s, int fd, const struct sockaddr_storage *sa)
 {
-	struct mgmt_waiting w = { .fd = fd, .deadline_ms = mgmt_now_ms() + s->m->cfg->handshake_ms };
+	/* A burst of honest pollers waits its turn: twice a handshake's time
+	 * to start, then a handshake's time to finish. */
+	struct mgmt_waiting w = { .fd = fd,
+				  .deadline_ms = mgmt_now_ms() + 2 * s->m->cfg->handshake_ms };
+	struct mgmt_shares sh;
 	uint32_t victim;
 
 	mgmt_source(sa, w.src, w.peer, sizeof(w.peer));
+	/* Straight in when it may: a burst behind it must not push it out of
+	 * the queue before its turn. */
+	mgmt_shares(s, &sh);
+	if (mgmt_try_start(s, &sh, &w))
+		return;
 	if (mgmt_waiting_from(s, w.src) >= MGMT_WAITING_PER_SOURCE) {
 		s->m->st.away[AWAY_SOURCE]++;
 		mgmt_log("turned away %s: %u connections from it wait already", w.peer,
@@ -252,7 +266,6 @@ static void mgmt_accept(struct mgmt_server *s)
 	 * than poll() waking for it without end. */
 	if (errno == EMFILE || errno == ENFILE)
 		s->accept_paused = true;
-	mgmt_admit(s);
 }
 
 /* --- the loop ----------------------------------------------------------------- */

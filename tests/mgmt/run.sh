@@ -276,7 +276,7 @@ check "mgmt: the timeout is logged" logged "timed out (head)"
 # --- bounded: strangers cannot lock the operator out (docs/mgmt.md, Connections)
 #   127.0.0.2-6  (600 silent TCP, reopened)        ┐
 #   127.0.0.7-11 (500 ClientHello, then nothing)   ┼──► :8443  handshakes: 32, 8 a source
-#   127.0.0.1    curl as operator, as reader ──────┘           waiting: 512, 64 a source,
+#   127.0.0.1    curl as operator, as reader ──────┘           waiting: 512, 256 a source,
 #                                                               random early drop when full
 mcount() { awk -v m="$1" '$1 == m { print $2 }' "$TMP/body"; }
 as reader "$URL/metrics" >/dev/null
@@ -303,7 +303,12 @@ wait $flood
 opened=$(cat "$TMP"/silent.* "$TMP"/hello.* | awk '{ n += $1 } END { print n }')
 check "mgmt: the strangers reconnected and were held ($opened connections in all)" test "$opened" -gt 1100
 as reader "$URL/metrics" >/dev/null
-check "mgmt: /metrics counts the turned away by source" test "$(mcount 'scanwall_mgmt_turned_away_total{reason="source"}')" -gt "$src0"
+# one address alone past its share: 8 handshakes, 256 waiting, the rest closed
+raw reader silent 300 2 127.0.0.12 >/dev/null
+as reader "$URL/metrics" >/dev/null
+check "mgmt: /metrics counts those turned away for their source's share" \
+	test "$(mcount 'scanwall_mgmt_turned_away_total{reason="source"}')" -ge $((src0 + 36))
+check "mgmt: ...logged" logged "connections from it wait already"
 check "mgmt: /metrics counts the early drops" test "$(mcount 'scanwall_mgmt_turned_away_total{reason="early-drop"}')" -gt "$away0"
 check "mgmt: /metrics counts the handshake timeouts" test "$(mcount 'scanwall_mgmt_timeouts_total{phase="handshake"}')" -gt "$hto0"
 check "mgmt: the log says they were dropped" grep -Eq "turned away .*: (dropped from the full handshake pool|[0-9]+ connections wait)" "$TMP/mgmt.log"
