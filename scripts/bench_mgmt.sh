@@ -10,7 +10,9 @@
 #   3. 500 silent connections and 500 strangers mid-handshake held for 15 s:
 #      5 operator requests (curl time_total), mgmtd's log growth
 #
-# Figures go to build/bench/mgmt.txt.  BENCH_MGMT_SECS (20) sets phase 2.
+# Figures go to build/bench/mgmt.txt.  BENCH_MGMT_SECS (20) sets phase 2;
+# BENCH_MGMT_BASE=DIR runs the same against DIR/scanwall-mgmtd too (an older
+# build), in the same run, for the ratios in docs/mgmt.md.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=$(cd "${1:-build}" && pwd)
@@ -41,15 +43,14 @@ ns "$BUILD/scanwalld" --policy "$TMP/policy.conf" --queue $((100 + $$ % 800)) --
 	--control "$TMP/ctl" --state "$TMP/state" --keyring "$TMP/keys" >"$TMP/swd.log" 2>&1 &
 PIDS="$PIDS $!"
 for i in $(seq 50); do [ -S "$TMP/ctl" ] && break; sleep 0.1; done
-ip netns exec "$NS" "$BUILD/scanwall-mgmtd" --listen 127.0.0.1:8443 --cert "$PKI/server.crt" --key "$PKI/server.key" \
+run_one() { # MGMTD LABEL
+say "--- $2: $1"
+: >"$TMP/mgmt.log"
+ip netns exec "$NS" "$1" --listen 127.0.0.1:8443 --cert "$PKI/server.crt" --key "$PKI/server.key" \
 	--client-ca "$PKI/ca.crt" --control "$TMP/ctl" --roles "$PKI/roles" --spool "$TMP/spool" \
-	--log "$TMP/mgmt.log" &
+	>>"$TMP/mgmt.log" 2>&1 &
 MPID=$!
-PIDS="$PIDS $MPID"
 for i in $(seq 50); do grep -q "listening on" "$TMP/mgmt.log" 2>/dev/null && break; sleep 0.1; done
-
-: >"$OUT/mgmt.txt"
-say "mgmt bench $(date -u +%FT%TZ), $(nproc) cores, $(git describe --always --dirty 2>/dev/null)"
 py() { local mode=$1; shift; ns /usr/bin/python3 scripts/bench_mgmt.py "$mode" 127.0.0.1 8443 "$PKI" "$@"; }
 for kind in full resumed; do
 	t0=$(ticks "$MPID")
@@ -87,3 +88,11 @@ sleep 6
 log1=$(stat -c %s "$TMP/mgmt.log")
 say "under attack ($held connections held from 10 addresses, 15 s): operator GET /bundle (status:seconds)$times"
 say "$(awk -v b=$((log1 - log0)) 'BEGIN { printf "mgmtd log growth under attack: %d bytes in 15 s (%.0f bytes/s)\n", b, b / 15 }')"
+kill "$MPID"
+wait "$MPID" 2>/dev/null
+}
+
+: >"$OUT/mgmt.txt"
+say "mgmt bench $(date -u +%FT%TZ), $(nproc) cores, $(git describe --always --dirty 2>/dev/null)"
+run_one "$BUILD/scanwall-mgmtd" "this build"
+[ -n "${BENCH_MGMT_BASE:-}" ] && run_one "$BENCH_MGMT_BASE/scanwall-mgmtd" "base"
