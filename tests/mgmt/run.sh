@@ -110,7 +110,7 @@ ip netns exec "$NS" timeout 600 "$BUILD/scanwall-mgmtd" --listen 127.0.0.1:8443 
 	--cert "$PKI/server.crt" --key "$PKI/server.key" --client-ca "$PKI/ca.crt" \
 	--control "$TMP/ctl" --roles "$PKI/roles" --spool "$TMP/spool" --crl "$TMP/crl.pem" \
 	--syslog localhost:6514 --syslog-ca "$PKI/ca.crt" \
-	--header-timeout 3000 --idle-timeout 15000 --body-timeout 4000 >"$TMP/mgmt.log" 2>&1 &
+	--header-timeout 3000 --idle-timeout 60000 --body-timeout 4000 >"$TMP/mgmt.log" 2>&1 &
 MGMT_PID=$!
 wait_for logged "listening on" || { fail "mgmt: scanwall-mgmtd did not start"; cat "$TMP/mgmt.log" >&2; exit 0; }
 
