@@ -1,4 +1,4 @@
-/* The console's configuration: six keys, each with a check that runs on
+/* The console's configuration: seven keys (and the management lines, conf_roles.c), each with a check that runs on
  * `set`, so a candidate never holds a value that a commit would have to
  * refuse, and again when a file is read back, so a damaged file is
  * refused whole rather than half-applied. */
@@ -141,6 +141,8 @@ static const struct conf_key_info conf_keys[CONF__COUNT] = {
 	[CONF_CLIENT_CA] = { "client-ca", "trusted client CA file (PEM) for the management port",
 			     chk_path },
 	[CONF_TIMEOUT] = { "console-timeout", "idle console logout, seconds", chk_timeout },
+	[CONF_CLIENT_CRL] = { "client-crl", "revoked client certificates (CRL file, PEM or DER)",
+			      chk_path },
 };
 
 const struct conf_key_info *conf_key_info(enum conf_key k)

@@ -34,6 +34,7 @@ enum conf_key {
 	CONF_SYSLOG,
 	CONF_CLIENT_CA,
 	CONF_TIMEOUT,
+	CONF_CLIENT_CRL,
 	CONF__COUNT
 };
 

@@ -818,6 +818,23 @@ def t_wrappers():
         args = wait_file(root + "/scanwall-mgmtd.args") or []
         report("--roles" not in args and not os.path.exists(run + "/mgmtd-roles"),
                "console: delete management: no --roles, every client a reader again", str(args))
+        # client-crl: checked, copied, passed as --crl; a new one in its place
+        # is read by mgmtd itself, no restart
+        first = pid("mgmtd")
+        out = commit("set client-crl %s/notes.txt" % USB)
+        report("error: client-crl %s/notes.txt: not a CRL" % USB in out and pid("mgmtd") == first and
+               not os.path.exists(m + "/client-crl.crl"), "console: a client-crl that is no CRL is refused", out)
+        out = commit("set client-crl %s/crl.der" % USB)
+        args = wait_file(root + "/scanwall-mgmtd.args") or []
+        report("--crl" in args and args[args.index("--crl") + 1] == m + "/client-crl.crl" and
+               same("%s/crl.der" % USB, m + "/client-crl.crl") and pid("mgmtd") != first,
+               "console: client-crl (DER) is copied and mgmtd restarts with --crl", "%s | %s" % (args, out))
+        first = pid("mgmtd")
+        out = commit("set client-crl %s/crl.pem" % USB)
+        time.sleep(1)
+        report(same("%s/crl.pem" % USB, m + "/client-crl.crl") and pid("mgmtd") == first and
+               not os.path.exists(root + "/scanwall-mgmtd.args"),
+               "console: ...a new CRL (PEM) in its place, mgmtd not restarted (it reads it again)", out)
         first = pid("ntpd")
         commit("set ntp-server 2001:db8::123")
         args = wait_file(root + "/ntpd.args") or []
