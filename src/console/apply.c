@@ -290,9 +290,13 @@ static const struct mgmt_file {
 	enum conf_key key;
 	const char *file, *prev, *staged;	/* in mgmt_dir */
 	int (*check)(const char *buf, size_t len, const char **why);
+	mode_t mode;
 } mgmt_files[] = {
-	{ CONF_CLIENT_CA, "client-ca.pem", "client-ca.pem.1", "client-ca.pem.new", ca_check },
-	{ CONF_CLIENT_CRL, "client-crl.crl", "client-crl.crl.1", "client-crl.crl.new", crl_check },
+	{ CONF_CLIENT_CA, "client-ca.pem", "client-ca.pem.1", "client-ca.pem.new", ca_check, 0600 },
+	/* mgmtd reads a new CRL again after it dropped root: readable by
+	 * all, as a CA publishes it anyway */
+	{ CONF_CLIENT_CRL, "client-crl.crl", "client-crl.crl.1", "client-crl.crl.new", crl_check,
+	  0644 },
 };
 #define MGMT_FILES (sizeof(mgmt_files) / sizeof(mgmt_files[0]))
 
@@ -354,7 +358,7 @@ static int file_prepare(const struct cons_apply_env *env, const struct conf *old
 {
 	const char *path = new->val[f->key], *why = NULL;
 	struct cons_store s;
-	char *buf = NULL;
+	char *buf = NULL, staged[600];
 	size_t len = 0;
 	int err;
 
@@ -367,7 +371,9 @@ static int file_prepare(const struct cons_apply_env *env, const struct conf *old
 	}
 	err = mgmt_store(env, &s);
 	if (!err)
-		err = cons_store_write(&s, f->staged, buf, len);
+		err = cons_store_path(&s, f->staged, staged, sizeof(staged));
+	if (!err)
+		err = sw_write_atomic(AT_FDCWD, staged, buf, len, f->mode, 0);
 	if (err)
 		fprintf(msg, "error: %s: cannot write %s/%s: %s\n", file_key(f), env->mgmt_dir,
 			f->staged, strerror(-err));

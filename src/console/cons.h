@@ -20,6 +20,7 @@
 
 #define CONS_LINE_MAX 256		/* a command line, before it is refused */
 #define CONS_TOO_LONG "error: line too long (at most 256 characters), ignored"
+#define CONS_NONPRINT "error: non-printable characters in the line, ignored"
 #define CONS_WORDS_MAX 16
 #define CONS_VALUE_MAX 128		/* a configuration value */
 #define CONS_ROLLBACKS 9		/* config.1 .. config.9 */

@@ -19,7 +19,7 @@ const char *cons_input_check(const char *line)
 		if (ch == '\t')
 			continue;
 		if (ch < 0x20 || ch >= 0x7f)
-			return "error: non-printable characters in the line, ignored";
+			return CONS_NONPRINT;
 	}
 	return NULL;
 }

@@ -180,22 +180,31 @@ static bool tty_grows(unsigned char ch)
  * some thousands of characters). The byte is dropped with a bell (at the
  * first and then when no more input waits: one per keystroke, not one per
  * pasted byte), and the line, when it ends, is refused whole rather than
- * run cut short. */
+ * run cut short. Bytes past ASCII never reach libedit either: through
+ * rl_getc_function each byte would become a character of its own (U+0080
+ * to U+00FF, C1 controls among them), which libedit's display mishandles
+ * to the point of a crash; a line that had one is refused as non-printable,
+ * as the line check would. */
 static int tty_stash;
 static bool tty_stashed;
 static bool tty_fed;		/* libedit has a byte of this line: rl_end is its */
+static bool tty_nonascii;	/* this line lost a byte past ASCII */
 
 static bool tty_refuse(unsigned char ch)
 {
+	bool first = !tty_overflow && !tty_nonascii;
 	int n;
 
-	if (!tty_fed || rl_end < CONS_LINE_MAX || !tty_grows(ch))
+	if (ch >= 0x80)
+		tty_nonascii = true;
+	else if (!tty_fed || rl_end < CONS_LINE_MAX || !tty_grows(ch))
 		return false;
-	if (!tty_overflow || (ioctl(STDIN_FILENO, FIONREAD, &n) == 0 && n == 0)) {
+	else
+		tty_overflow = true;
+	if (first || (ioctl(STDIN_FILENO, FIONREAD, &n) == 0 && n == 0)) {
 		fputc('\a', stdout);
 		fflush(stdout);
 	}
-	tty_overflow = true;
 	return true;
 }
 
@@ -327,14 +336,14 @@ static int tty_loop_edit(struct cons *c)
 	stifle_history(TTY_HISTORY);
 	while (!c->quit && !err) {
 		tty_prompt(c, prompt, sizeof(prompt));
-		tty_have_line = tty_overflow = tty_fed = false;
+		tty_have_line = tty_overflow = tty_fed = tty_nonascii = false;
 		rl_callback_handler_install(prompt, tty_on_line);
 		rl_add_defun("scanwall-help", tty_help_key, '?');
 		while (!tty_have_line && !err)
 			err = tty_step(c, &last);
 		rl_callback_handler_remove();
-		if (tty_have_line && tty_line && tty_overflow)
-			puts(CONS_TOO_LONG);
+		if (tty_have_line && tty_line && (tty_overflow || tty_nonascii))
+			puts(tty_overflow ? CONS_TOO_LONG : CONS_NONPRINT);
 		else if (tty_have_line && tty_line)
 			tty_run_line(c, tty_line);
 		/* a long command (a shell, a bundle install) is not idle time */
@@ -359,7 +368,7 @@ static int tty_loop_plain(struct cons *c)
 		err = tty_getline(c, line, sizeof(line), false);
 		if (err == -E2BIG || err == -EILSEQ) {
 			printf("%s\n", err == -E2BIG ? CONS_TOO_LONG
-					      : "error: non-printable characters in the line, ignored");
+					      : CONS_NONPRINT);
 			err = 0;
 			continue;
 		}

@@ -374,6 +374,15 @@ def t_long_line():
     out = c.line("show configuration", timeout=15)
     report(c.alive() and "line too long" not in out and "error" not in out,
            "console: ...and the next command runs", out[-200:])
+    # bytes past ASCII handed to libedit one by one crashed it now and then
+    for _ in range(8):
+        c.send(os.urandom(3000).replace(b"\x04", b"") + b"\r")
+        c.read(0.3)
+    c.send(b"\x15")
+    c.read(0.5)
+    c.mark = len(c.buf)
+    out = c.line("show configuration", timeout=15)
+    report(c.alive(), "console: 24 KB of random bytes do not crash it either")
     c.close()
 
 
@@ -827,8 +836,9 @@ def t_wrappers():
         out = commit("set client-crl %s/crl.der" % USB)
         args = wait_file(root + "/scanwall-mgmtd.args") or []
         report("--crl" in args and args[args.index("--crl") + 1] == m + "/client-crl.crl" and
-               same("%s/crl.der" % USB, m + "/client-crl.crl") and pid("mgmtd") != first,
-               "console: client-crl (DER) is copied and mgmtd restarts with --crl", "%s | %s" % (args, out))
+               same("%s/crl.der" % USB, m + "/client-crl.crl") and pid("mgmtd") != first and
+               os.stat(m + "/client-crl.crl").st_mode & 0o777 == 0o644,
+               "console: client-crl (DER) is copied (mode 644: mgmtd reads it again as its own user) and mgmtd restarts with --crl", "%s | %s" % (args, out))
         first = pid("mgmtd")
         out = commit("set client-crl %s/crl.pem" % USB)
         time.sleep(1)
