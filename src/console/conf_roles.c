@@ -60,15 +60,23 @@ static const char *conf_role_line(const char *value, char *line, size_t size)
 	return NULL;
 }
 
+static bool conf_role_any(const char *line)
+{
+	const char *sp = strchr(line, ' ');
+
+	return sp && !strcmp(sp, " any");
+}
+
+/* Kept packed and in the order the roles file needs (the first matching
+ * line wins): `any` lines after the others, each kind in the order set. */
 int conf_role_set(struct conf *c, const char *value, const char **why)
 {
 	char line[sizeof(c->roles[0])];
-	int n = 0;
+	int n = 0, at;
 
 	*why = conf_role_line(value, line, sizeof(line));
 	if (*why)
 		return -EINVAL;
-	/* kept packed, in the order set */
 	for (; n < CONF_ROLES_MAX && c->roles[n][0]; n++) {
 		if (!strcmp(c->roles[n], line))
 			return 0;
@@ -77,7 +85,11 @@ int conf_role_set(struct conf *c, const char *value, const char **why)
 		*why = "at most 8 management lines";
 		return -ENOSPC;
 	}
-	strcpy(c->roles[n], line);
+	at = n;
+	while (!conf_role_any(line) && at > 0 && conf_role_any(c->roles[at - 1]))
+		at--;
+	memmove(c->roles[at + 1], c->roles[at], (size_t)(n - at) * sizeof(c->roles[0]));
+	strcpy(c->roles[at], line);
 	return 0;
 }
 
@@ -124,22 +136,12 @@ unsigned conf_roles_diff(const struct conf *a, const struct conf *b, FILE *out)
 	return n;
 }
 
-/* prefix "management " for the configuration, "" for mgmtd's roles file.
- * `any` lines go last: the first matching line wins, and a named
- * operator must not be taken for `reader any`. */
+/* prefix "management " for the configuration, "" for mgmtd's roles file */
 unsigned conf_roles_print(const struct conf *c, const char *prefix, FILE *out)
 {
 	unsigned n = 0;
 
-	for (int pass = 0; pass < 2; pass++) {
-		for (int i = 0; i < CONF_ROLES_MAX && c->roles[i][0]; i++) {
-			const char *sp = strchr(c->roles[i], ' ');
-
-			if ((sp && !strcmp(sp, " any")) != (pass == 1))
-				continue;
-			fprintf(out, "%s%s\n", prefix, c->roles[i]);
-			n++;
-		}
-	}
+	for (; n < CONF_ROLES_MAX && c->roles[n][0]; n++)
+		fprintf(out, "%s%s\n", prefix, c->roles[n]);
 	return n;
 }

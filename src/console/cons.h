@@ -43,8 +43,8 @@ enum conf_key {
 
 struct conf {
 	char val[CONF__COUNT][CONS_VALUE_MAX];	/* "" = not set */
-	/* `management` lines, packed: "operator subject DN",
-	 * "reader spki-sha256 HEX", "reader any" */
+	/* `management` lines, packed, `any` ones last: "operator subject
+	 * DN", "reader spki-sha256 HEX", "reader any" */
 	char roles[CONF_ROLES_MAX][CONS_VALUE_MAX + 24];
 };
 
