@@ -5,7 +5,8 @@
  * MGMT_LOG_RATE a second, MGMT_LOG_BURST at once); what it holds back is
  * counted and the next line let through is preceded by "suppressed N
  * lines". With --log FILE the file is also capped: past --log-max bytes
- * it becomes FILE.1 (the one before is lost) and a new FILE is started. */
+ * it becomes FILE.1 (the one before is lost) and a new FILE is started,
+ * or, where mgmtd's user cannot rename there, FILE is emptied. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -40,16 +41,18 @@ static uint64_t mgmt_log_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Opens path afresh; the file open until now stays in use if it cannot. */
 static int mgmt_log_reopen(void)
 {
 	struct stat st;
+	int fd = open(mlog.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 
+	if (fd < 0)
+		return -errno;
 	if (mlog.fd >= 0)
 		close(mlog.fd);
-	mlog.fd = open(mlog.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-	if (mlog.fd < 0)
-		return -errno;
-	mlog.bytes = fstat(mlog.fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+	mlog.fd = fd;
+	mlog.bytes = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
 	return 0;
 }
 
@@ -70,11 +73,13 @@ static void mgmt_log_write(const char *line, size_t len)
 		fwrite(line, 1, len, stderr);
 		return;
 	}
-	if (mlog.max && mlog.bytes && mlog.bytes + len > mlog.max) {
-		rename(mlog.path, mlog.path_old);
-		if (mgmt_log_reopen())
-			return;
-	}
+	/* Past the cap: FILE becomes FILE.1. After dropping root mgmtd may
+	 * have no right to rename in the log's directory: then the file is
+	 * started again, the cap holding either way. */
+	if (mlog.max && mlog.bytes && mlog.bytes + len > mlog.max &&
+	    (rename(mlog.path, mlog.path_old) || mgmt_log_reopen()) &&
+	    ftruncate(mlog.fd, 0) == 0)
+		mlog.bytes = 0;
 	if (write(mlog.fd, line, len) > 0)
 		mlog.bytes += len;
 }

@@ -417,16 +417,18 @@ fi
 
 # --- privileges: --user nobody (scanwalld's --control-user), and another user ---
 chmod 711 "$TMP"	# the socket's directory must be searchable by mgmtd's user
+# Its roles end in `reader any` (what the console's `set management reader
+# any` writes): every other certificate of the CA is a reader. Its log is
+# --log with the smallest cap, in a directory nobody cannot write to (as
+# on the image): past the cap the file is emptied rather than renamed.
+{ cat "$PKI/roles"; echo "reader any"; } >"$TMP/roles-any"
 # LeakSanitizer cannot stop a process that dropped to another uid (it is
 # no longer dumpable): without this a sanitizer build hangs at exit.
-# its roles end in `reader any` (what the console's `set management reader
-# any` writes): every other certificate of the CA is a reader
-{ cat "$PKI/roles"; echo "reader any"; } >"$TMP/roles-any"
 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
 ip netns exec "$NS" timeout 120 "$BUILD/scanwall-mgmtd" --listen 127.0.0.1:8444 \
 	--cert "$PKI/server.crt" --key "$PKI/server.key" --client-ca "$PKI/ca.crt" \
 	--control "$TMP/ctl" --roles "$TMP/roles-any" --spool "$TMP/spool2" --user nobody \
-	>"$TMP/mgmt2.log" 2>&1 &
+	--log "$TMP/mgmt2.log" --log-max 4096 >>"$TMP/mgmt2.log" 2>&1 &
 MGMT2_PID=$!
 wait_for grep -q 'listening on' "$TMP/mgmt2.log"
 child=$(cat "/proc/$MGMT2_PID/task/$MGMT2_PID/children" 2>/dev/null | awk '{print $1}')
@@ -438,6 +440,13 @@ check "mgmt: \`reader any': a certificate no other line names is a reader" \
 	test "$(as stranger "https://localhost:8444/status")$(as stranger -X POST "https://localhost:8444/bundle/confirm")" = 200403
 check "mgmt: ...and a named operator is still an operator" \
 	test "$(as operator -X POST "https://localhost:8444/bundle/rollback")" != 403
+for i in $(seq 60); do
+	ns curl -s -o /dev/null --max-time 3 --resolve localhost:8444:127.0.0.1 --cacert "$PKI/ca.crt" \
+		https://localhost:8444/status
+done
+size=$(stat -c %s "$TMP/mgmt2.log")
+check "mgmt: --log-max 4096 holds as nobody after 60 refusals ($size bytes)" test "$size" -le 4608
+check "mgmt: ...the file kept the latest lines" grep -q "No client certification received" "$TMP/mgmt2.log"
 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
 ip netns exec "$NS" timeout 120 "$BUILD/scanwall-mgmtd" --listen 127.0.0.1:8445 \
 	--cert "$PKI/server.crt" --key "$PKI/server.key" --client-ca "$PKI/ca.crt" \
