@@ -20,7 +20,8 @@
 # BENCH_ASSOC_REPS (3: association-rate samples, the same);
 # for a quick look while working: BENCH_MODES ("on off"), BENCH_CANDS
 # ("kernel nfqex assoc full"), BENCH_WORK ("bulk iperf assoc latency"),
-# BENCH_ENGINE=0 (no callgrind, memory, size).
+# BENCH_ENGINE=0 (no callgrind, memory, size), BENCH_CONTROL=0 (no latency
+# under control load; scripts/bench_control.sh has its own settings).
 # Raw lines go to build/bench/raw.txt, the table to build/bench/summary.txt.
 set -u
 cd "$(dirname "$0")/.."
@@ -271,6 +272,12 @@ for mode in ${BENCH_MODES:-on off}; do
 		done
 	done
 done
+
+# --- verdict latency under control load (scripts/bench_control.sh) ----------
+if [ "${BENCH_CONTROL:-1}" != 0 ]; then
+	log "bench: verdict latency under control load"
+	scripts/bench_control.sh "$BUILD" "$RAW"
+fi
 
 # --- the engine alone -------------------------------------------------------
 if [ "${BENCH_ENGINE:-1}" = 0 ]; then

@@ -104,6 +104,19 @@ def main():
         checks.append(("RSS < 8 MiB with 65,536 flows (MiB)", rss / 1024, -8))
     if size:
         print(f"size: scanwalld stripped {size.get('scanwalld_stripped_bytes')} bytes")
+    phases = [k for k in ("ctlload_idle", "ctlload_reload", "ctlload_bundle", "ctlload_flows") if k in extra]
+    if phases:
+        print("\nverdict latency under control load (a SYN the engine rejects, to the reset; us)")
+        print(f"{'phase':<16} {'work ms':>8} {'probes':>7} {'lost':>5} {'p50':>6} {'p99':>7} {'p99.9':>7}"
+              f" {'+p50':>6} {'+p99':>7} {'+p99.9':>7}")
+        for k in phases:
+            e = extra[k]
+            print(f"{k[8:]:<16} {e.get('work_ms', ''):>8} {e.get('probes', ''):>7} {e.get('lost', ''):>5}"
+                  f" {e.get('p50_us', ''):>6} {e.get('p99_us', ''):>7} {e.get('p999_us', ''):>7}"
+                  f" {e.get('added_p50_us', ''):>6} {e.get('added_p99_us', ''):>7} {e.get('added_p999_us', ''):>7}")
+            if k != "ctlload_idle":
+                checks.append((f"{k[8:]}: p99.9 added < 2000 us", float(e.get("added_p999_us", 0) or 0), -2000))
+                checks.append((f"{k[8:]}: no probe lost", float(e.get("lost", 0) or 0), -0.5))
     print("\ntargets")
     for name, val, target in checks:
         ok = val <= -target if target < 0 else val >= target

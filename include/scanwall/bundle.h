@@ -190,8 +190,13 @@ struct bundle_hooks {
 	int (*apply)(void *ctx, const char *text, size_t len, char *err, size_t errlen);
 	/* Every install, refusal, confirm, revert: the caller's EV_SYSTEM. */
 	void (*event)(void *ctx, const struct bundle_result *r);
-	uint64_t (*now)(void *ctx);	/* NULL: time(NULL) */
+	uint64_t (*now)(void *ctx);	/* NULL: time(NULL); expiry dates only */
 	void *ctx;
+	/* The confirm deadline's clock and which boot it counts in (the
+	 * host tool simulates one boot on its --now clock). NULL:
+	 * sw_boot_now(), sw_boot_id() (bootclock.h). */
+	uint64_t (*boot_now)(void *ctx);
+	uint64_t (*boot_id)(void *ctx);
 };
 
 struct bundle_store;
@@ -210,12 +215,18 @@ int bundle_store_load(struct bundle_store *s, struct bundle_result *res);
  * called within confirm_s seconds. 0 or -errno; res says why always. */
 int bundle_install(struct bundle_store *s, const char *path, unsigned confirm_s,
 		   struct bundle_result *res);
+/* The same from an open file (a control client passed it; name is for
+ * messages). Reads fd from where it is; does not close it. */
+int bundle_install_fd(struct bundle_store *s, int fd, const char *name, unsigned confirm_s,
+		      struct bundle_result *res);
 int bundle_confirm(struct bundle_store *s, struct bundle_result *res);
 /* Back to the last known good bundle. */
 int bundle_rollback(struct bundle_store *s, struct bundle_result *res);
 /* Call about once a second: reverts when the confirm timer has run out.
  * Returns 1 when it reverted, 0 when nothing was due, -errno. */
 int bundle_tick(struct bundle_store *s, uint64_t now_s);
+/* now_s for bundle_tick: the hooks' boot_now. */
+uint64_t bundle_boot_now(const struct bundle_store *s);
 int bundle_status(const struct bundle_store *s, FILE *json_out);
 /* The policy text in force (borrowed until the next install/rollback), or
  * -ENOENT. Any other payload of it by name. */

@@ -14,6 +14,7 @@
 #include "bundle/internal.h"
 #include "scanwall/config.h"
 #include "scanwall/policy.h"
+#include "scanwall/version.h"
 
 struct opts {
 	const char *out, *key, *sig, *keyid, *pub, *keyring, *state, *compatible, *policy, *kind;
@@ -516,13 +517,21 @@ static uint64_t dev_now(void *ctx)
 	return d->have_now ? d->now : (uint64_t)time(NULL);
 }
 
+static uint64_t dev_boot(void *ctx)
+{
+	(void)ctx;
+	return 1;
+}
+
 static struct bundle_store *dev_open(const struct opts *o, struct dev_ctx *d)
 {
 	struct bundle_trust t = {
 		.keyring_dir = o->keyring, .threshold = o->threshold ? o->threshold : 2,
 		.compatible = o->compatible ? o->compatible : "host", .release = o->release,
 	};
-	struct bundle_hooks h = { apply_policy, print_event, dev_now, d };
+	/* one simulated boot, on the --now clock */
+	struct bundle_hooks h = { .apply = apply_policy, .event = print_event, .now = dev_now,
+				  .ctx = d, .boot_now = dev_now, .boot_id = dev_boot };
 	struct bundle_store *s;
 
 	d->now = o->now;
@@ -606,6 +615,8 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
+	if (sw_version_arg(argc, argv, "scanwall-bundle"))
+		return 0;
 	if (argc < 2)
 		return usage();
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)

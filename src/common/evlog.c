@@ -1,6 +1,7 @@
 /* The events file and its in-memory ring (see scanwall/evlog.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ struct evlog {
 	struct evlog_cfg cfg;
 	char *path, *path_old;		/* NULL: ring only */
 	int fd;
+	bool torn;			/* the file ends inside a line */
 	struct sw_bucket bucket;		/* the rate limit */
 	uint64_t pending_suppressed;	/* since the last event let through */
 	uint64_t seq;
@@ -114,15 +116,37 @@ static int evlog_rotate(struct evlog *log)
 {
 	close(log->fd);
 	log->fd = -1;
+	log->torn = false;	/* the new file starts with a whole line */
 	if (rename(log->path, log->path_old) < 0 && errno != ENOENT)
 		return -errno;
 	log->n.rotations++;
 	return evlog_open_fd(log);
 }
 
+/* Writes all of p, going on after a short write; counts what reached the
+ * file. 0 or -errno. */
+static int evlog_write_all(struct evlog *log, const char *p, size_t len, size_t *done)
+{
+	*done = 0;
+	while (*done < len) {
+		ssize_t w = write(log->fd, p + *done, len - *done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		*done += (size_t)w;
+		log->n.file_bytes += (uint64_t)w;
+	}
+	return 0;
+}
+
+/* Every event is a line of its own: a write that fails half way (a full
+ * disk) leaves a torn line, and the next write ends it with a newline
+ * first rather than append an event to it. */
 static int evlog_append_file(struct evlog *log, const char *line, size_t len)
 {
-	ssize_t w;
+	size_t done;
 	int err;
 
 	if (!log->path)
@@ -135,14 +159,17 @@ static int evlog_append_file(struct evlog *log, const char *line, size_t len)
 	}
 	if (log->fd < 0 && (err = evlog_open_fd(log)) < 0)
 		goto out_error;
-	do
-		w = write(log->fd, line, len);
-	while (w < 0 && errno == EINTR);
-	err = w < 0 ? -errno : (size_t)w != len ? -EIO : 0;
-	if (w > 0)
-		log->n.file_bytes += (uint64_t)w;
-	if (err)
+	if (log->torn) {
+		err = evlog_write_all(log, "\n", 1, &done);
+		if (err)
+			goto out_error;
+		log->torn = false;
+	}
+	err = evlog_write_all(log, line, len, &done);
+	if (err) {
+		log->torn = done > 0;
 		goto out_error;
+	}
 	return 0;
 
 out_error:

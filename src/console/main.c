@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "console/cons.h"
+#include "scanwall/version.h"
 
 #define DEFAULT_STATE "/state/scanwall"	/* the state partition (firmware/) */
 #define DEFAULT_CONTROL "/run/scanwall/ctl.sock"
@@ -141,6 +142,8 @@ int main(int argc, char **argv)
 	struct cons c;
 	int ch, err;
 
+	if (sw_version_arg(argc, argv, "scanwall"))
+		return 0;
 	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		if (ch == 'h' || parse_opt(&o, &env, ch, optarg)) {
 			fputs(usage, ch == 'h' ? stdout : stderr);

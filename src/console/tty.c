@@ -19,6 +19,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "scanwall/bootclock.h"
 #include "console/cons.h"
 
 #define TTY_HISTORY 100
@@ -82,7 +83,7 @@ static int tty_getline(struct cons *c, char *buf, size_t size, bool echo)
 {
 	struct rd r = { .buf = buf, .size = size, .echo = echo };
 	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
-	time_t last = time(NULL);
+	time_t last = (time_t)sw_boot_now();
 	int ret = 0;
 	unsigned char ch;
 
@@ -94,13 +95,13 @@ static int tty_getline(struct cons *c, char *buf, size_t size, bool echo)
 			continue;
 		if (p == 0) {
 			cons_tick(c);
-			if (time(NULL) - last >= (time_t)tty_timeout(c))
+			if ((time_t)sw_boot_now() - last >= (time_t)tty_timeout(c))
 				return -ETIMEDOUT;
 			continue;
 		}
 		if (p < 0 || read(STDIN_FILENO, &ch, 1) != 1)
 			return -ENODATA;
-		last = time(NULL);
+		last = (time_t)sw_boot_now();
 		ret = rd_byte(&r, ch);
 		fflush(stdout);
 	}
@@ -309,7 +310,7 @@ static int tty_step(struct cons *c, time_t *last)
 	if (p > 0 && !(pfd.revents & POLLIN))
 		return -ENODATA;	/* hang-up */
 	if (p > 0) {
-		*last = time(NULL);
+		*last = (time_t)sw_boot_now();
 		tty_stash = tty_read_byte();
 		if (tty_stash != EOF && tty_refuse((unsigned char)tty_stash))
 			return 0;
@@ -318,7 +319,7 @@ static int tty_step(struct cons *c, time_t *last)
 		return 0;
 	}
 	cons_tick(c);
-	if (time(NULL) - *last >= (time_t)tty_timeout(c))
+	if ((time_t)sw_boot_now() - *last >= (time_t)tty_timeout(c))
 		return -ETIMEDOUT;
 	return 0;
 }
@@ -326,7 +327,7 @@ static int tty_step(struct cons *c, time_t *last)
 static int tty_loop_edit(struct cons *c)
 {
 	char prompt[CONS_VALUE_MAX + 32];
-	time_t last = time(NULL);
+	time_t last = (time_t)sw_boot_now();
 	int err = 0;
 
 	rl_readline_name = "scanwall";
@@ -347,7 +348,7 @@ static int tty_loop_edit(struct cons *c)
 		else if (tty_have_line && tty_line)
 			tty_run_line(c, tty_line);
 		/* a long command (a shell, a bundle install) is not idle time */
-		last = time(NULL);
+		last = (time_t)sw_boot_now();
 		free(tty_line);
 		tty_line = NULL;
 		if (tty_hangup)

@@ -79,6 +79,7 @@ static enum dcm_fault command_end(struct dcm_assoc *a, struct dcm_stream *s)
 		snprintf(a->detail, sizeof(a->detail), "%s", m->uid);
 		return DCM_F_SOP_MISMATCH;
 	}
+	dcm_obs_command(a, (enum dcm_dir)(s - a->dir), s->msg_ctx, m->field);
 	s->msg = m->dset == DSET_NONE ? DCM_MSG_IDLE : DCM_MSG_DATA;
 	if (s->msg == DCM_MSG_IDLE)
 		a->answer_next = 1;

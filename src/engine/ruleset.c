@@ -41,7 +41,7 @@ static void rs_nft_queue(struct sbuf *o, const struct ruleset_cfg *c)
 		sb_put(o, "\t\tqueue num %u\n", c->queue);
 }
 
-/* A bare ACK (no SYN, FIN or RST, not one payload byte) of an inspected
+/* A bare ACK (no SYN, FIN, RST or URG, not one payload byte) of an inspected
  * flow passes in the kernel: it carries nothing to inspect, and in a bulk
  * transfer every other queued packet would be one. "No payload" is the IP
  * length equal to the headers' own, spelled out per TCP header length
@@ -61,11 +61,12 @@ static void rs_nft_open_chains(struct sbuf *o, const char *pass)
 	sb_put(o, "\tchain open {\n");
 	sb_put(o, "\t\tip length > %u return\n", RS_V4_HDRS_MAX);
 	sb_put(o, "\t\tip6 length > %u return\n", RS_V6_PAYLOAD_MAX);
-	sb_put(o, "\t\ttcp flags & (fin | syn | rst | ack) == ack goto bare\n");
+	sb_put(o, "\t\ttcp flags & (fin | syn | rst | ack | urg) == ack goto bare\n");
 	/* The acceptor's SYN-ACK, when the engine knows its port already
 	 * (hostport.c): the answer to the SYN the engine let through. */
-	sb_put(o, "\t\ttcp flags & (fin | syn | rst | ack) == syn | ack ct mark & 0x%08x == 0x%08x "
-		  "ct direction reply counter goto bare\n", SW_MARK_SYNACK, SW_MARK_SYNACK);
+	sb_put(o, "\t\ttcp flags & (fin | syn | rst | ack | urg) == syn | ack "
+		  "ct mark & 0x%08x == 0x%08x ct direction reply counter goto bare\n",
+		  SW_MARK_SYNACK, SW_MARK_SYNACK);
 	sb_put(o, "\t}\n\tchain bare {\n");
 	for (unsigned i = 0; i < sizeof(rs_doffs) / sizeof(rs_doffs[0]); i++) {
 		unsigned d = rs_doffs[i];
@@ -264,6 +265,13 @@ void ruleset_cfg_default(struct ruleset_cfg *cfg)
 
 enum { RS_QUIET = 1, RS_SCRATCH_NETNS = 2 };
 
+/* Every tool gets this long: the engine's loop waits for it (a reload runs
+ * several), so a wedged tool must cost a refused reload, not a wedged box.
+ * iptables waits for the xtables lock RS_XT_LOCK_WAIT of it. A variable so
+ * that a test can shorten it. */
+static unsigned rs_tool_timeout_s = 10;
+#define RS_XT_LOCK_WAIT "5"
+
 static void rs_child(const char *const argv[], int in_fd, int flags)
 {
 	static const char *const dirs[] = { "/usr/sbin/", "/sbin/", "/usr/bin/", "/bin/" };
@@ -285,6 +293,8 @@ static void rs_child(const char *const argv[], int in_fd, int flags)
 	}
 	if ((flags & RS_SCRATCH_NETNS) && unshare(CLONE_NEWNET) < 0)
 		_exit(126);
+	/* kept across execve(): SIGALRM, at its default, ends the tool */
+	alarm(rs_tool_timeout_s);
 	for (unsigned i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		snprintf(path, sizeof(path), "%s%s", dirs[i], argv[0]);
 		execv(path, (char *const *)argv);
@@ -301,6 +311,8 @@ static int rs_wait(pid_t pid)
 			return -errno;
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM)
+		return -ETIMEDOUT;
 	return WIFEXITED(st) && WEXITSTATUS(st) == 127 ? -ENOENT : -EIO;
 }
 
@@ -345,17 +357,17 @@ static int rs_run(const char *const argv[], const char *text, int flags)
 
 static const char *const rs_nft_check[] = { "nft", "-c", "-f", "-", NULL };
 static const char *const rs_nft_load[] = { "nft", "-f", "-", NULL };
-static const char *const rs_ipt_load[][4] = {
-	{ "iptables-restore", "-w", "--noflush", NULL },
-	{ "ip6tables-restore", "-w", "--noflush", NULL },
+static const char *const rs_ipt_load[][5] = {
+	{ "iptables-restore", "-w", RS_XT_LOCK_WAIT, "--noflush", NULL },
+	{ "ip6tables-restore", "-w", RS_XT_LOCK_WAIT, "--noflush", NULL },
 };
-static const char *const rs_ipt_has_jump[][7] = {
-	{ "iptables", "-w", "-C", "FORWARD", "-j", RS_CHAIN, NULL },
-	{ "ip6tables", "-w", "-C", "FORWARD", "-j", RS_CHAIN, NULL },
+static const char *const rs_ipt_has_jump[][8] = {
+	{ "iptables", "-w", RS_XT_LOCK_WAIT, "-C", "FORWARD", "-j", RS_CHAIN, NULL },
+	{ "ip6tables", "-w", RS_XT_LOCK_WAIT, "-C", "FORWARD", "-j", RS_CHAIN, NULL },
 };
-static const char *const rs_ipt_has_chain[][6] = {
-	{ "iptables", "-w", "-n", "-L", RS_CHAIN, NULL },
-	{ "ip6tables", "-w", "-n", "-L", RS_CHAIN, NULL },
+static const char *const rs_ipt_has_chain[][7] = {
+	{ "iptables", "-w", RS_XT_LOCK_WAIT, "-n", "-L", RS_CHAIN, NULL },
+	{ "ip6tables", "-w", RS_XT_LOCK_WAIT, "-n", "-L", RS_CHAIN, NULL },
 };
 static const char *const rs_modprobe[] = { "modprobe", "-q", "br_netfilter", NULL };
 
@@ -534,4 +546,22 @@ int ruleset_flush(void)
 	ruleset_cfg_default(&c);
 	err = rs_xt_remove();
 	return rs_run_doc(rs_nft_load, &c, RULESET_DOC_NFT_FLUSH, RULESET_DOC__COUNT, 0) ?: err;
+}
+
+int ruleset_check(const struct ruleset_cfg *cfg)
+{
+	char *buf = malloc(RS_DOC_MAX);
+	int err = buf ? 0 : -ENOMEM;
+
+	/* Every document an install may load must render... */
+	for (int d = 0; d < RULESET_DOC__COUNT && !err; d++)
+		err = ruleset_render(cfg, (enum ruleset_doc)d, buf, RS_DOC_MAX) < 0 ? -ENOSPC : 0;
+	free(buf);
+	/* ...and the kernel must take the tables it judges with (check mode:
+	 * run in the kernel and aborted). The queue statement is left out:
+	 * not every kernel has it, and it does not depend on the policy. */
+	if (!err)
+		err = rs_run_doc(rs_nft_check, cfg, RULESET_DOC_NFT_INET_XT, RULESET_DOC_NFT_BRIDGE,
+				 RS_QUIET);
+	return err;
 }

@@ -96,6 +96,11 @@ int ruleset_bridge_nf(void);
  * Idempotent. Returns 0 or -errno (messages on stderr). */
 int ruleset_install(const struct ruleset_cfg *cfg);
 
+/* What an install of cfg would load, rendered and tested (nft check
+ * mode) without changing the kernel: the apply path's prepare step.
+ * Returns 0 or -errno. */
+int ruleset_check(const struct ruleset_cfg *cfg);
+
 /* Removes our tables, chain and jump (`scanwalld --flush`); other people's
  * rules are not touched. Returns 0 or -errno. */
 int ruleset_flush(void);

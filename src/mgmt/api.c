@@ -115,16 +115,40 @@ static void api_status(struct mgmt *m, const struct http_req *req, const uint8_t
 		api_status_mgmt(m, r);
 }
 
+/* One page of the engine's `flows` (?from=N&count=M, default the first
+ * 1000): the answer's "next" is the from of the next page, null at the end. */
 static void api_flows(struct mgmt *m, const struct http_req *req, const uint8_t *body,
 		      struct mgmt_resp *r)
 {
-	api_ctl(m, "flows", 500, r);
+	char cmd[80];
+	uint64_t from = 0, count = 1000;
+	int e1 = http_query_u64(req->query, "from", &from);
+	int e2 = http_query_u64(req->query, "count", &count);
+
+	if ((e1 && e1 != -ENOENT) || (e2 && e2 != -ENOENT) || count == 0 || count > 10000)
+		return api_error(r, 400, "from must be a number, count 1 to 10000");
+	snprintf(cmd, sizeof(cmd), "flows from %" PRIu64 " count %" PRIu64, from, count);
+	api_ctl(m, cmd, 500, r);
 }
 
 static void api_policy(struct mgmt *m, const struct http_req *req, const uint8_t *body,
 		       struct mgmt_resp *r)
 {
 	api_ctl(m, "policy", 500, r);
+}
+
+/* The observation table of commissioning and the policy proposed from it
+ * (docs/commissioning.md). */
+static void api_observed(struct mgmt *m, const struct http_req *req, const uint8_t *body,
+			 struct mgmt_resp *r)
+{
+	api_ctl(m, "observed", 500, r);
+}
+
+static void api_proposal(struct mgmt *m, const struct http_req *req, const uint8_t *body,
+			 struct mgmt_resp *r)
+{
+	api_ctl(m, "proposal", 500, r);
 }
 
 static void api_events(struct mgmt *m, const struct http_req *req, const uint8_t *body,
@@ -249,6 +273,8 @@ static const struct api_route {
 	{ "/flows", HTTP_GET, MGMT_READER, api_flows },
 	{ "/events", HTTP_GET, MGMT_READER, api_events },
 	{ "/policy", HTTP_GET, MGMT_READER, api_policy },
+	{ "/observed", HTTP_GET, MGMT_READER, api_observed },
+	{ "/proposal", HTTP_GET, MGMT_READER, api_proposal },
 	{ "/metrics", HTTP_GET, MGMT_READER, api_metrics },
 	{ "/bundle", HTTP_GET, MGMT_READER, api_bundle_status },
 	{ "/bundle", HTTP_POST, MGMT_OPERATOR, api_bundle },

@@ -25,6 +25,7 @@
 #include "mgmt/conn.h"
 #include "mgmt/mgmt.h"
 #include "mgmt/server.h"
+#include "scanwall/version.h"
 
 static const char usage[] =
 	"usage: scanwall-mgmtd --listen ADDR:PORT --cert FILE --key FILE --client-ca FILE\n"
@@ -189,6 +190,8 @@ int main(int argc, char **argv)
 	struct passwd *pw = NULL;
 	int err;
 
+	if (sw_version_arg(argc, argv, "scanwall-mgmtd"))
+		return 0;
 	if (parse_args(argc, argv, &cfg)) {
 		fputs(usage, stderr);
 		return 2;

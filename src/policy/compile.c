@@ -112,7 +112,7 @@ static int aset_build(struct pol_arena *a, const struct pol_addr *addrs, unsigne
 	return 0;
 }
 
-static const struct ast_def *find_def(const struct ast *ast, const char *name)
+const struct ast_def *pol_find_def(const struct ast *ast, const char *name)
 {
 	const struct ast_def *defs = ast->defs.v;
 	unsigned i;
@@ -136,7 +136,7 @@ static int resolve_ep(struct pol *pol, struct pol_diag *d, const struct ast_ep *
 	}
 	if (ep->kind == EP_ADDR)
 		return aset_build(pol->arena, &ep->addr, 1, set);
-	def = find_def(&pol->ast, ep->name);
+	def = pol_find_def(&pol->ast, ep->name);
 	if (!def) {
 		diag_err(d, ep->line, ep->col, "unknown name '%s' (no device or peer has it)",
 			 ep->name);
@@ -299,10 +299,17 @@ static void check_defs(const struct ast *ast, struct pol_diag *d)
 {
 	const struct ast_def *defs = ast->defs.v;
 	bool device = false;
-	unsigned i, j;
+	unsigned i, j, addrs = 0;
 
 	for (i = 0; i < ast->defs.n; i++) {
 		device |= defs[i].device;
+		/* A datapath limit, checked here so that --check reports it: the
+		 * kernel ruleset lets ARP through for this many addresses. */
+		if (defs[i].device && addrs <= POL_DEVICE_ADDRS_MAX &&
+		    (addrs += defs[i].addrs.n) > POL_DEVICE_ADDRS_MAX)
+			diag_err(d, defs[i].line, defs[i].col,
+				 "more than %u device addresses (the kernel ruleset's ARP rules "
+				 "hold %u)", POL_DEVICE_ADDRS_MAX, POL_DEVICE_ADDRS_MAX);
 		for (j = 0; j < i; j++)
 			if (strcmp(defs[i].name, defs[j].name) == 0) {
 				diag_err(d, defs[i].line, defs[i].col,
