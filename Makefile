@@ -220,6 +220,7 @@ fuzz:
 
 bench: all
 	$(Q)scripts/bench.sh $(BUILD)
+	$(Q)scripts/bench_mgmt.sh $(BUILD)
 
 clean:
 	rm -rf build

@@ -8,9 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "scanwall/bucket.h"
 #include "scanwall/evlog.h"
 
-#define NS_PER_S 1000000000ull
 
 struct evlog_slot {
 	uint64_t seq;
@@ -22,9 +22,7 @@ struct evlog {
 	char *path, *path_old;		/* NULL: ring only */
 	int fd;
 	bool torn;			/* the file ends inside a line */
-	/* Token bucket kept as nanoseconds of credit: an event costs
-	 * 1e9/rate ns, and the credit never exceeds burst events' worth. */
-	uint64_t credit_ns, cost_ns, cap_ns, last_ns;
+	struct sw_bucket bucket;		/* the rate limit */
 	uint64_t pending_suppressed;	/* since the last event let through */
 	uint64_t seq;
 	struct evlog_slot *slots;
@@ -66,16 +64,6 @@ static int evlog_set_paths(struct evlog *log, const char *path)
 	return evlog_open_fd(log);
 }
 
-static void evlog_init_bucket(struct evlog *log)
-{
-	if (!log->cfg.rate)
-		return;
-	log->cost_ns = NS_PER_S / log->cfg.rate;
-	log->cap_ns = log->cost_ns * (log->cfg.burst ? log->cfg.burst : 1);
-	log->credit_ns = log->cap_ns;
-	log->last_ns = 0;
-}
-
 struct evlog *evlog_open(const char *path, const struct evlog_cfg *cfg)
 {
 	struct evlog *log;
@@ -100,7 +88,7 @@ struct evlog *evlog_open(const char *path, const struct evlog_cfg *cfg)
 	err = evlog_set_paths(log, path);
 	if (err)
 		goto out_free;
-	evlog_init_bucket(log);
+	sw_bucket_init(&log->bucket, log->cfg.rate, log->cfg.burst);
 	return log;
 
 out_free:
@@ -120,27 +108,6 @@ void evlog_close(struct evlog *log)
 	free(log->slots);
 	free(log->lines);
 	free(log);
-}
-
-/* Refills the bucket for the time since the last call and takes one
- * event's worth if it is there. A clock that goes backwards refills
- * nothing rather than wrapping around. */
-static int evlog_take_token(struct evlog *log, uint64_t now_ns)
-{
-	uint64_t gained;
-
-	if (!log->cfg.rate)
-		return 1;
-	gained = now_ns > log->last_ns ? now_ns - log->last_ns : 0;
-	log->last_ns = now_ns > log->last_ns ? now_ns : log->last_ns;
-	if (gained > log->cap_ns - log->credit_ns)
-		log->credit_ns = log->cap_ns;
-	else
-		log->credit_ns += gained;
-	if (log->credit_ns < log->cost_ns)
-		return 0;
-	log->credit_ns -= log->cost_ns;
-	return 1;
 }
 
 /* Keeps one rotated file: the oldest history goes, the file never grows
@@ -247,7 +214,7 @@ static int evlog_put_suppressed(struct evlog *log, uint64_t ts_ns)
 
 int evlog_write(struct evlog *log, const struct sw_event *ev, uint64_t now_ns)
 {
-	if (!evlog_take_token(log, now_ns)) {
+	if (!sw_bucket_take(&log->bucket, now_ns)) {
 		log->pending_suppressed++;
 		log->n.suppressed++;
 		return -EAGAIN;

@@ -116,6 +116,9 @@ static int main_config_get(struct cons *c, const char *key)
 {
 	int k = conf_key_find(key);
 
+	/* the management lines as scanwall-mgmtd's roles file */
+	if (!strcmp(key, "management"))
+		return conf_roles_print(&c->running, "", stdout) ? 0 : 1;
 	if (k < 0) {
 		fprintf(stderr, "scanwall: no such setting: %s\n", key);
 		return 2;
