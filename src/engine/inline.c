@@ -53,6 +53,7 @@ struct inl {
 	struct ruleset_cfg rs;
 	int up;				/* the ruleset is installed */
 	int tfd, sfd;
+	unsigned ticks;		/* of ENG_RESEND_TICK_MS: a second's make the slow tick */
 	int stop;
 };
 
@@ -283,6 +284,13 @@ static void inl_tick(struct inl *l)
 
 	if (read(l->tfd, &n, sizeof(n)) != sizeof(n))
 		return;
+	/* Resends want a finer timer than expiry's second (resend.c). */
+	l->ticks += (unsigned)n;
+	if (l->ticks < 1000 / ENG_RESEND_TICK_MS) {
+		eng_resend(l->eng, inl_clock(CLOCK_MONOTONIC));
+		return;
+	}
+	l->ticks = 0;
 	eng_expire(l->eng, inl_clock(CLOCK_MONOTONIC));	/* nfq.c's clock */
 	inl_observe_save(l, 0);
 	if (l->bundle)
@@ -363,7 +371,8 @@ static int inl_loop(struct inl *l)
 
 static int inl_fds_open(struct inl *l)
 {
-	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
+	const struct timespec tick = { 0, ENG_RESEND_TICK_MS * 1000000L };
+	struct itimerspec its = { .it_interval = tick, .it_value = tick };
 	sigset_t set;
 
 	sigemptyset(&set);
