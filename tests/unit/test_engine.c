@@ -311,6 +311,7 @@ static void second_syn(struct fx *fx, uint16_t dport)
  *        ──RQ[50,n)──▶ accept, RQ[0,50) released ──✗ (lost)
  *   tick +0.25 s:            RQ[0,50) as pacs ──▶ symbia (port 2)
  *   tick +0.70 s:            again (backed off)
+ *   symbia's ACK of 20 bytes, tick +1.6 s: RQ[20,50) only
  *   symbia's AC, ack 101+n:  no more */
 static void released_rq_sent_again_until_acknowledged(void **state)
 {
@@ -324,6 +325,7 @@ static void released_rq_sent_again_until_acknowledged(void **state)
 	struct tpkt b = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 151, 901, TCP_ACK, rq + 50, n - 50 };
 	struct tpkt acp = { SYMBIA, PACS, IPPROTO_TCP, 104, 40000, 901, 101 + (uint32_t)n, TCP_ACK,
 			    ac, build_ac(ac) };
+	struct tpkt part = { SYMBIA, PACS, IPPROTO_TCP, 104, 40000, 901, 121, TCP_ACK };
 	struct pkt seg;
 	unsigned i;
 
@@ -352,10 +354,18 @@ static void released_rq_sent_again_until_acknowledged(void **state)
 	}
 	assert_int_equal(eng_counters(fx->e)->tcp_resent, 2);
 
+	assert_int_equal(feed_at(fx, &part, &at_symbia), ENG_ACCEPT);
+	eng_expire(fx->e, t + 1600000000ull);
+	assert_int_equal(fx->r.ninj, 4);
+	assert_int_equal(pkt_parse(fx->r.inj[3], fx->r.injlen[3], &seg), 0);
+	assert_int_equal(seg.seq, 121);			/* from symbia's ACK on */
+	assert_int_equal(seg.plen, 30);
+	assert_memory_equal(seg.payload, rq + 20, 30);
+
 	assert_int_equal(feed_at(fx, &acp, &at_symbia), ENG_ACCEPT);
-	eng_expire(fx->e, t + 5000000000ull);
-	assert_int_equal(fx->r.ninj, 3);		/* symbia has it all */
-	assert_int_equal(eng_counters(fx->e)->tcp_resent, 2);
+	eng_expire(fx->e, t + 9000000000ull);
+	assert_int_equal(fx->r.ninj, 4);		/* symbia has it all */
+	assert_int_equal(eng_counters(fx->e)->tcp_resent, 3);
 }
 
 /*   1st association:  SYN ─▶ OPEN          SYN-ACK ◀─ (queued: symbia's port learnt)
