@@ -5,7 +5,8 @@
  * Everything an association needs lives in struct dcm_assoc, preallocated
  * in the pool: about 1 KiB each, so the engine can keep a thousand. The
  * only large thing, the RQ/AC copy, is borrowed from the pool while that
- * PDU is being received and given back as soon as it was judged. */
+ * PDU is being received and given back as soon as it was judged (or, on
+ * the engine's request, once it no longer needs it: sent.c). */
 #ifndef SCANWALL_DICOM_INTERNAL_H
 #define SCANWALL_DICOM_INTERNAL_H
 
