@@ -1,5 +1,5 @@
-/* The inline loop: one thread, one poll() over the queue socket, a 1 s
- * timer (flow expiry), a signalfd (stop, reload), the control socket and
+/* The inline loop: one thread, one poll() over the queue socket, a
+ * 100 ms timer (resends; flow expiry each second), a signalfd (stop, reload), the control socket and
  * whatever else was added with inline_add_fd(). For busy_poll_us after a
  * packet whose answer is due the poll does not sleep (inl_loop() says why).
  *

@@ -26,8 +26,9 @@ void resend_arm(struct eng *e, struct eng_assoc *a, int dir, uint32_t from, uint
 		uint32_t ack)
 {
 	resend_stop(e, a);
-	/* Only a PDU kept from its first byte on, to a receiver whose port
-	 * we know: anything else is not ours to send. */
+	/* Only a PDU kept whole (from is its first byte: an RQ or AC is the
+	 * first PDU of its direction), to a receiver whose port we know:
+	 * anything else is not ours to send. */
 	if (!a->port[!dir].ifindex || dcm_sent_len(a->dcm, (enum dcm_dir)dir) < to - from) {
 		dcm_sent_forget(a->dcm);
 		return;
