@@ -18,9 +18,9 @@
 
 #define RESEND_FIRST_NS 200000000ull	/* a LAN's RTO floor, as Linux's */
 #define RESEND_TRIES 6			/* 0.2 + 0.4 + ... + 6.4 s: ARTIM ends it */
-/* Payload per segment: a crafted packet fits REPLY_MAX with any IP header,
- * so below every Ethernet MSS. */
-#define RESEND_SEG (REPLY_MAX - 40 - 20)
+/* Payload per segment: a crafted packet fits REPLY_MAX with any IP header
+ * and the timestamp option, so below every Ethernet MSS. */
+#define RESEND_SEG (REPLY_MAX - 40 - 32)
 
 void resend_arm(struct eng *e, struct eng_assoc *a, int dir, uint32_t from, uint32_t to,
 		uint32_t ack)
@@ -67,8 +67,11 @@ static void resend_send(struct eng *e, const struct flow *f, struct eng_assoc *a
 	uint32_t seq = a->rs_seq;
 	uint8_t data[RESEND_SEG];
 	struct flow_key k;
+	/* The sender's newest timestamp passes the receiver's PAWS test; the
+	 * echo is only the receiver's RTT sample. */
 	struct reply_tcp r = { .key = &k, .ack = a->rs_ack, .win = a->win[a->rs_dir],
-			       .data = data };
+			       .data = data, .has_ts = st->ts_seen, .tsval = st->ts_max,
+			       .tsecr = a->st[!a->rs_dir].ts_max };
 
 	if (st->acked_init && seq_before(seq, st->acked))
 		seq = st->acked;

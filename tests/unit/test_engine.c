@@ -321,8 +321,10 @@ static void released_rq_sent_again_until_acknowledged(void **state)
 	size_t n = build_rq(rq, "PACS", "SYMBIA");
 	struct tpkt syn = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 100, 0, TCP_SYN };
 	struct tpkt synack = { SYMBIA, PACS, IPPROTO_TCP, 104, 40000, 900, 101, TCP_SYN | TCP_ACK };
-	struct tpkt a = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 101, 901, TCP_ACK, rq, 50 };
-	struct tpkt b = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 151, 901, TCP_ACK, rq + 50, n - 50 };
+	struct tpkt a = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 101, 901, TCP_ACK, rq, 50,
+			  .has_ts = 1, .tsval = 7000 };
+	struct tpkt b = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 151, 901, TCP_ACK, rq + 50, n - 50,
+			  .has_ts = 1, .tsval = 7001 };
 	struct tpkt acp = { SYMBIA, PACS, IPPROTO_TCP, 104, 40000, 901, 101 + (uint32_t)n, TCP_ACK,
 			    ac, build_ac(ac) };
 	struct tpkt part = { SYMBIA, PACS, IPPROTO_TCP, 104, 40000, 901, 121, TCP_ACK };
@@ -350,6 +352,8 @@ static void released_rq_sent_again_until_acknowledged(void **state)
 		assert_int_equal(seg.seq, 101);
 		assert_int_equal(seg.ack, 901);
 		assert_int_equal(seg.plen, 50);		/* only what we acknowledged */
+		assert_true(seg.has_ts);		/* pacs's newest: PAWS lets it in */
+		assert_int_equal(seg.tsval, 7001);
 		assert_memory_equal(seg.payload, rq, 50);
 	}
 	assert_int_equal(eng_counters(fx->e)->tcp_resent, 2);
