@@ -20,7 +20,7 @@ make --no-print-directory build/include/generated/autoconf.h build/include/gener
 # The management plane contributes its HTTP parser only (the rest talks to
 # sockets); the JSON reader is in src/common.
 srcs=$(ls src/common/*.c src/policy/*.c src/dicom/*.c src/bundle/*.c src/mgmt/http*.c \
-	src/learn/*.c src/engine/{pkt,flow,stream,reply,engine,verdict,dflow,admit,hostport,observe,answerlim}.c \
+	src/learn/*.c src/engine/{pkt,flow,stream,reply,engine,verdict,dflow,admit,hostport,observe,answerlim,resend}.c \
 	2>/dev/null |
 	grep -v -e '/main\.c$' -e '/tool\.c$' || true)
 status=0

@@ -148,6 +148,19 @@ size_t dcm_data_ahead(const struct dcm_assoc *a, enum dcm_dir dir);
  * 0, or -EINVAL when n exceeds dcm_data_ahead(). */
 int dcm_skip_data(struct dcm_assoc *a, enum dcm_dir dir, size_t n);
 
+/* The next RQ or AC that direction dir completes, if it is allowed, is
+ * kept (its pool buffer, until dcm_sent_forget(), the next RQ/AC of the
+ * association or dcm_assoc_free()): the engine acknowledged part of it in
+ * the receiver's name and must be able to send those bytes again. */
+void dcm_sent_keep(struct dcm_assoc *a, enum dcm_dir dir);
+/* Copies up to n bytes of the kept PDU of dir from byte off (0: the first
+ * byte of its PDU header) to dst; returns how many (0: none kept). */
+size_t dcm_sent_copy(const struct dcm_assoc *a, enum dcm_dir dir, size_t off, uint8_t *dst,
+		     size_t n);
+/* The kept PDU's length with its header, 0 when none is kept for dir. */
+size_t dcm_sent_len(const struct dcm_assoc *a, enum dcm_dir dir);
+void dcm_sent_forget(struct dcm_assoc *a);
+
 /* After DCM_EV_ACCEPTED: whether the rest may bypass inspection (the rule
  * says `inspect association`). */
 int dcm_settled(const struct dcm_assoc *a);

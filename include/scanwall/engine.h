@@ -85,6 +85,7 @@ struct eng_counters {
 	uint64_t tcp_park_full;		/* ... dropped instead: the park was full */
 	uint64_t tcp_unverifiable;	/* retransmissions older than the bytes kept */
 	uint64_t tcp_retransmitted;	/* copies of inspected bytes verified, passed */
+	uint64_t tcp_resent;		/* segments of a released RQ/AC the engine sent again */
 	uint64_t syn_capped;		/* SYNs over their source's syn_per_src */
 	uint64_t syn_early_drop;	/* unestablished flows ended for a new one */
 	uint64_t assoc_artim;		/* negotiations ended by the ARTIM deadline */
@@ -124,6 +125,11 @@ bool eng_take_answer_due(struct eng *e);
  * deadline, at time now_ns of the engine's clock (eng_pkt.ts_ns; held
  * packets are dropped). Call about once a second. */
 void eng_expire(struct eng *e, uint64_t now_ns);
+/* Sends again the released RQ/AC bytes a receiver has not acknowledged in
+ * time (resend.c). eng_expire() calls it too; the inline engine calls it
+ * every ENG_RESEND_TICK_MS between. */
+#define ENG_RESEND_TICK_MS 100
+void eng_resend(struct eng *e, uint64_t now_ns);
 
 /* The counters, flows_live read from the flow table as of now. */
 const struct eng_counters *eng_counters(struct eng *e);

@@ -46,6 +46,7 @@ static enum dcm_fault begin_assoc(struct dcm_assoc *a, uint32_t len)
 		return DCM_F_PDU_LENGTH;
 	if (len > dcm_pool_bufsize(a->pool))
 		return DCM_F_PDU_TOO_LONG;
+	dcm_sent_forget(a);	/* the one before was answered: this is the answer */
 	a->buf = dcm_pool_buf_get(a->pool);
 	return a->buf ? DCM_OK : DCM_R_BUSY;
 }
@@ -108,7 +109,7 @@ static enum dcm_fault judge_rq(struct dcm_assoc *a)
 }
 
 /* The RQ or AC is complete in the pool buffer: parse, judge, give the
- * buffer back whatever the outcome. */
+ * buffer back whatever the outcome (or keep it, allowed, for sent.c). */
 static enum dcm_fault end_assoc(struct dcm_assoc *a, enum dcm_dir d, struct dcm_verdict *v)
 {
 	int ac = a->dir[d].type == DCM_PDU_AC;
@@ -118,8 +119,10 @@ static enum dcm_fault end_assoc(struct dcm_assoc *a, enum dcm_dir d, struct dcm_
 		f = judge_rq(a);
 	if (!f)
 		dcm_obs_pdu(a, ac, a->buf, a->dir[d].have);
-	dcm_pool_buf_put(a->pool, a->buf);
+	if (f || !dcm_sent_take(a, d))
+		dcm_pool_buf_put(a->pool, a->buf);
 	a->buf = NULL;
+	a->keep_next[d] = 0;
 	if (f)
 		return f;
 	a->detail[0] = '\0';

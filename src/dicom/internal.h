@@ -5,7 +5,8 @@
  * Everything an association needs lives in struct dcm_assoc, preallocated
  * in the pool: about 1 KiB each, so the engine can keep a thousand. The
  * only large thing, the RQ/AC copy, is borrowed from the pool while that
- * PDU is being received and given back as soon as it was judged. */
+ * PDU is being received and given back as soon as it was judged (or, on
+ * the engine's request, once it no longer needs it: sent.c). */
 #ifndef SCANWALL_DICOM_INTERNAL_H
 #define SCANWALL_DICOM_INTERNAL_H
 
@@ -107,7 +108,17 @@ struct dcm_assoc {
 	uint16_t ctx_sop[DCM_NCTX];
 	uint16_t ctx_dimse[DCM_NCTX];
 	const struct dcm_observer *obs;	/* observe.c; NULL: nobody watches */
+	/* sent.c: a judged RQ/AC kept for the engine to send again */
+	uint8_t *sent;			/* its body, a pool buffer; NULL: none */
+	uint32_t sent_len;		/* body bytes */
+	uint8_t sent_hdr[DCM_PDU_HDR];
+	uint8_t sent_dir;
+	uint8_t keep_next[2];		/* dcm_sent_keep() asked, per direction */
 };
+
+/* sent.c: the RQ/AC just judged in a->buf is kept, if it was asked for;
+ * 1 when it was (a->buf is then no longer the caller's). */
+int dcm_sent_take(struct dcm_assoc *a, enum dcm_dir d);
 
 /* pool.c */
 uint8_t *dcm_pool_buf_get(struct dcm_pool *pool);

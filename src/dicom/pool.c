@@ -88,6 +88,7 @@ void dcm_assoc_free(struct dcm_pool *pool, struct dcm_assoc *a)
 		return;
 	dcm_pool_buf_put(pool, a->buf);
 	a->buf = NULL;
+	dcm_sent_forget(a);
 	a->next_free = pool->free_assoc;
 	pool->free_assoc = a;
 }

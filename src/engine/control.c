@@ -203,7 +203,7 @@ static void ctl_engine_obj(const struct eng_counters *n, FILE *out)
 		{ "tcp_out_of_window", n->tcp_out_of_window },
 		{ "tcp_parked", n->tcp_parked },
 		{ "tcp_park_full", n->tcp_park_full },
-		{ "tcp_unverifiable", n->tcp_unverifiable },
+		{ "tcp_unverifiable", n->tcp_unverifiable }, { "tcp_resent", n->tcp_resent },
 		{ "tcp_retransmitted", n->tcp_retransmitted },
 		{ "syn_capped", n->syn_capped }, { "syn_early_drop", n->syn_early_drop },
 		{ "assoc_artim", n->assoc_artim }, { "assoc_retired", n->assoc_retired },

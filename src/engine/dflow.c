@@ -309,8 +309,6 @@ static void dflow_unpark(struct eng *e, struct eng_assoc *a, int dir, enum eng_v
 
 static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_pkt *pk,
 		      const struct pkt *p, enum eng_verdict *v);
-static void dir_key(const struct flow *f, int dir, struct flow_key *k);
-
 /* The in-order stream has reached parked segments: each one copied is
  * judged now from its copy, exactly as if it arrived in order, and its
  * verdict released. No second trip through the queue, so the segments
@@ -355,6 +353,7 @@ void dflow_end(struct eng *e, struct flow *f)
 	struct eng_assoc *a = flow_assoc(e, f);
 
 	admit_assoc_end(e, f, a);
+	resend_stop(e, a);
 	dflow_release(e, a, 0, ENG_DROP);
 	dflow_release(e, a, 1, ENG_DROP);
 	dflow_unpark(e, a, 0, ENG_DROP, true);
@@ -379,8 +378,7 @@ static void dflow_leave(struct eng *e, struct flow *f, enum flow_state state)
 		e->ops->revoke(e->ctx, &f->key, false);
 }
 
-/* The key of a packet travelling in direction dir of flow f. */
-static void dir_key(const struct flow *f, int dir, struct flow_key *k)
+void dir_key(const struct flow *f, int dir, struct flow_key *k)
 {
 	if (dir)
 		pkt_key_reverse(&f->key, k);
@@ -603,6 +601,7 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 {
 	struct eng_assoc *a = flow_assoc(e, f);
 	struct dcm_verdict dv = { .step = DCM_PASS };
+	uint32_t held_from, held_to;
 	size_t skip;
 
 	switch (stream_classify(&a->st[dir], p, &skip)) {
@@ -647,6 +646,11 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 		/* In order, so from the acceptor: where it sits now, should
 		 * its NIC or port have changed since it was learnt. */
 		dflow_acceptor_at(e, a, p, &pk->from);
+	/* What we acknowledged of a held RQ/AC: kept, should it pass now. */
+	held_from = a->nheld[dir] ? a->hold_seq[dir] : 0;
+	held_to = p->seq + (uint32_t)skip;
+	if (a->nheld[dir])
+		dcm_sent_keep(a->dcm, (enum dcm_dir)dir);
 	if (p->plen > skip)
 		dcm_feed(a->dcm, (enum dcm_dir)dir, p->payload + skip, p->plen - skip, &dv);
 	eng_obs_bytes(e, f, dir, p->plen - skip);
@@ -671,6 +675,8 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 		dflow_refuse(e, f, dir, p, &dv, skip);
 		return 0;
 	}
+	if (a->nheld[dir])
+		resend_arm(e, a, dir, held_from, held_to, p->ack);
 	*v = dflow_pass(e, f, dir, &dv);
 	if (dv.answer_next && f->state == FLOW_OPEN)
 		e->answer_due = true;
@@ -786,6 +792,7 @@ int dflow_packet(struct eng *e, struct flow *f, int dir, const struct eng_pkt *p
 			a->win[1] = DFLOW_WIN_UNSEEN;
 		}
 		stream_ack(&a->st[!dir], p->ack);
+		resend_acked(e, a);
 	}
 	if (dir && !a->st[1].init)
 		return 0;	/* the acceptor speaking before the initiator: dropped */

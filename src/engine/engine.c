@@ -207,6 +207,7 @@ void eng_expire(struct eng *e, uint64_t now_ns)
 	unsigned i;
 
 	e->now_ns = now_ns;	/* the time of the events below */
+	eng_resend(e, now_ns);
 	e->now_s = now;
 	for (i = 0; i < flow_span(e->flows); i++) {
 		struct flow *f = flow_at(e->flows, i);

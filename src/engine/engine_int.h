@@ -30,6 +30,12 @@ struct eng_assoc {
 	uint32_t artim_s;	/* when its negotiation began, engine seconds */
 	uint8_t negotiating;	/* until the AC or RJ passed (admit.c) */
 	uint8_t named;		/* its initiator is named by host address */
+	/* A released RQ/AC the engine acknowledged in the receiver's name,
+	 * sent again until the receiver acknowledges it (resend.c). */
+	uint64_t rs_due_ns;	/* next try */
+	uint32_t rs_seq, rs_end;	/* the PDU's first byte; acknowledged by us to here */
+	uint32_t rs_ack;	/* the sender's ACK */
+	uint8_t rs_dir, rs_tries, rs_armed;
 };
 
 /* A DICOM flow between its SYN and the initiator's first data
@@ -99,6 +105,7 @@ struct eng {
 	uint32_t emb_head, emb_tail;	/* oldest and newest unestablished: index + 1 */
 	unsigned assocs_used[2];	/* by ADMIT_RANGE / ADMIT_NAMED */
 	unsigned negotiating[2];
+	unsigned resends;		/* associations with rs_armed */
 	uint32_t syn_src[1u << ADMIT_SRC_BITS];	/* unestablished, by source bucket */
 	uint32_t neg_src[1u << ADMIT_SRC_BITS];	/* negotiating, ranges only */
 	struct pol_gen gen[ENG_GENS];
@@ -147,6 +154,17 @@ int dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const s
 int dflow_packet(struct eng *e, struct flow *f, int reply, const struct eng_pkt *pk,
 		 const struct pkt *p, enum eng_verdict *v);
 void dflow_end(struct eng *e, struct flow *f);
+
+/* The key of a packet travelling in direction dir of f. */
+void dir_key(const struct flow *f, int dir, struct flow_key *k);
+
+/* resend.c: after the held segments of direction dir, [from, to) of the
+ * PDU dcm kept, were released; a packet from the receiver acknowledged
+ * ack; the association ends. */
+void resend_arm(struct eng *e, struct eng_assoc *a, int dir, uint32_t from, uint32_t to,
+		uint32_t ack);
+void resend_acked(struct eng *e, struct eng_assoc *a);
+void resend_stop(struct eng *e, struct eng_assoc *a);
 
 /* hostport.c: NULL when the host's port is not known */
 const struct eng_port *eng_host_port(struct eng *e, uint8_t af, const uint8_t *addr);

@@ -1,11 +1,11 @@
 /* The inline engine in two halves. The verdict loop: one thread, one
- * poll() over the queue socket, a 1 s timer (flow expiry, the watchdog), a
- * signalfd (stop) and whatever was added with inline_add_fd(): the control
- * thread's calls (ctlthread.h), the one way it reaches the engine, the
- * queue and the events log. The control thread: the control socket, the
- * bundle store's timer, SIGHUP, and so every file, compile, fork/exec and
- * fsync. For busy_poll_us after a packet whose answer is due the poll does
- * not sleep (inl_loop() says why).
+ * poll() over the queue socket, a 100 ms timer (resends; flow expiry and
+ * the watchdog each second), a signalfd (stop) and whatever was added with
+ * inline_add_fd(): the control thread's calls (ctlthread.h), the one way it
+ * reaches the engine, the queue and the events log. The control thread:
+ * the control socket, the bundle store's timer, SIGHUP, and so every file,
+ * compile, fork/exec and fsync. For busy_poll_us after a packet whose
+ * answer is due the poll does not sleep (inl_loop() says why).
  *
  * Start order matters for fail-closed: the policy is parsed first (a
  * broken one stops us before anything changes), the queue is bound before
@@ -63,6 +63,7 @@ struct inl {
 	struct ctlthread *ct;		/* the control half; NULL until running */
 	int tfd, sfd;
 	int wdfd;			/* the hardware watchdog, -1: none */
+	unsigned ticks;		/* of ENG_RESEND_TICK_MS: a second's make the slow tick */
 	int stop;
 };
 
@@ -285,6 +286,13 @@ static void inl_tick(struct inl *l)
 
 	if (read(l->tfd, &n, sizeof(n)) != sizeof(n))
 		return;
+	/* Resends want a finer timer than expiry's second (resend.c). */
+	l->ticks += (unsigned)n;
+	if (l->ticks < 1000 / ENG_RESEND_TICK_MS) {
+		eng_resend(l->eng, inl_clock(CLOCK_MONOTONIC));
+		return;
+	}
+	l->ticks = 0;
 	/* Here only: fed while the loop that issues verdicts turns. */
 	if (l->wdfd >= 0)
 		wdog_feed(l->wdfd);
@@ -387,7 +395,8 @@ static int inl_loop(struct inl *l)
 
 static int inl_fds_open(struct inl *l)
 {
-	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
+	const struct timespec tick = { 0, ENG_RESEND_TICK_MS * 1000000L };
+	struct itimerspec its = { .it_interval = tick, .it_value = tick };
 	sigset_t set;
 
 	sigemptyset(&set);

@@ -115,16 +115,24 @@ static int wlen(const struct wbuf *w)
 int reply_tcp(uint8_t *buf, size_t size, const struct reply_tcp *r)
 {
 	struct wbuf w = { .p = buf, .size = size };
-	size_t l4 = 20 + r->dlen, off = ip_header(&w, r->key, IPPROTO_TCP, l4);
+	size_t hlen = r->has_ts ? 32 : 20, l4 = hlen + r->dlen;
+	size_t off = ip_header(&w, r->key, IPPROTO_TCP, l4);
 
 	put16(&w, r->key->sport);
 	put16(&w, r->key->dport);
 	put32(&w, r->seq);
 	put32(&w, r->ack);
-	put8(&w, 5 << 4);
+	put8(&w, (uint8_t)(hlen / 4 << 4));
 	put8(&w, r->flags);
 	put16(&w, r->flags & TCP_RST ? 0 : r->win ? r->win : 8192);
 	put32(&w, 0);		/* checksum, urgent pointer */
+	if (r->has_ts) {
+		/* NOP, NOP, timestamps (RFC 7323): a stack that negotiated
+		 * them may drop a segment without */
+		put32(&w, 0x0101080a);
+		put32(&w, r->tsval);
+		put32(&w, r->tsecr);
+	}
 	putn(&w, r->data, r->dlen);
 	l4_checksum(&w, r->key, IPPROTO_TCP, off, l4, 16);
 	return wlen(&w);

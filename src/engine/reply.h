@@ -19,6 +19,8 @@ struct reply_tcp {
 	uint8_t flags;
 	const uint8_t *data;
 	size_t dlen;
+	uint8_t has_ts;		/* a timestamp option: tsval, tsecr */
+	uint32_t tsval, tsecr;
 };
 
 /* Each returns the packet's length, or -ENOSPC. */

@@ -304,6 +304,74 @@ static void second_syn(struct fx *fx, uint16_t dport)
 	assert_int_equal(feed_at(fx, &syn2, &at_pacs), ENG_OPEN_SYNACK);
 }
 
+/* A released piece lost on symbia's link: pacs never sends it again (we
+ * acknowledged it), so the engine does, until symbia acknowledges it.
+ *
+ *   pacs ──RQ[0,50)──▶ held, ACKed in symbia's name
+ *        ──RQ[50,n)──▶ accept, RQ[0,50) released ──✗ (lost)
+ *   tick +0.25 s:            RQ[0,50) as pacs ──▶ symbia (port 2)
+ *   tick +0.70 s:            again (backed off)
+ *   symbia's ACK of 20 bytes, tick +1.6 s: RQ[20,50) only
+ *   symbia's AC, ack 101+n:  no more */
+static void released_rq_sent_again_until_acknowledged(void **state)
+{
+	struct fx *fx = *state;
+	const uint64_t t = 1000000000000ull;	/* feed_at()'s clock */
+	uint8_t rq[512], ac[512];
+	size_t n = build_rq(rq, "PACS", "SYMBIA");
+	struct tpkt syn = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 100, 0, TCP_SYN };
+	struct tpkt synack = { SYMBIA, PACS, IPPROTO_TCP, 104, 40000, 900, 101, TCP_SYN | TCP_ACK };
+	struct tpkt a = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 101, 901, TCP_ACK, rq, 50,
+			  .has_ts = 1, .tsval = 7000 };
+	struct tpkt b = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 151, 901, TCP_ACK, rq + 50, n - 50,
+			  .has_ts = 1, .tsval = 7001 };
+	struct tpkt acp = { SYMBIA, PACS, IPPROTO_TCP, 104, 40000, 901, 101 + (uint32_t)n, TCP_ACK,
+			    ac, build_ac(ac) };
+	struct tpkt part = { SYMBIA, PACS, IPPROTO_TCP, 104, 40000, 901, 121, TCP_ACK };
+	struct pkt seg;
+	unsigned i;
+
+	assert_int_equal(feed_at(fx, &syn, &at_pacs), ENG_OPEN);
+	assert_int_equal(feed_at(fx, &synack, &at_symbia), ENG_ACCEPT);
+	assert_int_equal(feed_at(fx, &a, &at_pacs), ENG_HOLD);
+	assert_int_equal(feed_at(fx, &b, &at_pacs), ENG_ACCEPT);
+	assert_int_equal(fx->r.nreleased, 1);
+	assert_int_equal(fx->r.ninj, 1);		/* our ACK of the held piece */
+
+	eng_expire(fx->e, t + 100000000ull);
+	assert_int_equal(fx->r.ninj, 1);		/* not yet due */
+	eng_expire(fx->e, t + 250000000ull);
+	eng_expire(fx->e, t + 500000000ull);		/* backed off: not due */
+	eng_expire(fx->e, t + 700000000ull);
+	assert_int_equal(fx->r.ninj, 3);
+	for (i = 1; i < 3; i++) {
+		assert_int_equal(pkt_parse(fx->r.inj[i], fx->r.injlen[i], &seg), 0);
+		assert_int_equal(fx->r.injport[i], 2);	/* out where symbia sits */
+		assert_int_equal(seg.key.sport, 40000);	/* in pacs's name */
+		assert_int_equal(seg.key.dport, 104);
+		assert_int_equal(seg.seq, 101);
+		assert_int_equal(seg.ack, 901);
+		assert_int_equal(seg.plen, 50);		/* only what we acknowledged */
+		assert_true(seg.has_ts);		/* pacs's newest: PAWS lets it in */
+		assert_int_equal(seg.tsval, 7001);
+		assert_memory_equal(seg.payload, rq, 50);
+	}
+	assert_int_equal(eng_counters(fx->e)->tcp_resent, 2);
+
+	assert_int_equal(feed_at(fx, &part, &at_symbia), ENG_ACCEPT);
+	eng_expire(fx->e, t + 1600000000ull);
+	assert_int_equal(fx->r.ninj, 4);
+	assert_int_equal(pkt_parse(fx->r.inj[3], fx->r.injlen[3], &seg), 0);
+	assert_int_equal(seg.seq, 121);			/* from symbia's ACK on */
+	assert_int_equal(seg.plen, 30);
+	assert_memory_equal(seg.payload, rq + 20, 30);
+
+	assert_int_equal(feed_at(fx, &acp, &at_symbia), ENG_ACCEPT);
+	eng_expire(fx->e, t + 9000000000ull);
+	assert_int_equal(fx->r.ninj, 4);		/* symbia has it all */
+	assert_int_equal(eng_counters(fx->e)->tcp_resent, 3);
+}
+
 /*   1st association:  SYN ─▶ OPEN          SYN-ACK ◀─ (queued: symbia's port learnt)
  *   2nd association:  SYN ─▶ OPEN_SYNACK   SYN-ACK passes in the kernel, unseen;
  *                     RQ (ack = symbia's ISN + 1) ─▶ accept,  AC ◀─ in order: settled */
@@ -995,6 +1063,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(data_on_a_syn_is_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(retransmitted_held_piece_stays_held, setup, teardown),
+		cmocka_unit_test_setup_teardown(released_rq_sent_again_until_acknowledged, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(parked_segments_are_judged_from_their_copies, setup, teardown),
 		cmocka_unit_test_setup_teardown(large_parked_segment_goes_through_the_hook_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(stale_parked_segment_is_dropped, setup, teardown),
