@@ -103,6 +103,11 @@ struct dcm_assoc {
 	struct dcm_stream dir[2];
 	char calling[17], called[17];
 	char detail[DCM_UID_MAX + 8];
+	/* anomalies of the current feed: dcm_verdict.anomal* */
+	uint8_t anomaly;
+	uint16_t anomalies;		/* < 1,000 in a 64 KiB segment */
+	uint8_t outside;		/* the AC accepted a context outside the rule */
+	char anomaly_detail[DCM_UID_MAX + 8];
 	uint8_t ctx_flags[DCM_NCTX];
 	uint16_t ctx_sop[DCM_NCTX];
 	uint16_t ctx_dimse[DCM_NCTX];
@@ -120,6 +125,10 @@ void dcm_fault_answer(enum dcm_fault f, int rq_stage, struct dcm_verdict *v);
 /* syntax.c */
 enum dcm_fault dcm_uid_check(struct cur *c, const uint8_t **uid, size_t *len);
 enum dcm_fault dcm_ae_parse(struct cur *c, char out[17]);
+
+/* pdu.c: records an anomaly of the current feed (f is a DCM_A_*); the
+ * first one's detail is kept. */
+void dcm_anomaly(struct dcm_assoc *a, enum dcm_fault f, const char *detail);
 
 /* assoc.c: a PDU header was read; a whole body was read. */
 enum dcm_fault dcm_pdu_begin(struct dcm_assoc *a, enum dcm_dir d, uint8_t type, uint32_t len);

@@ -11,6 +11,7 @@
 #include "internal.h"
 
 #define DSET_NONE 0x0101	/* Command Data Set Type: no data set follows */
+#define DCM_RSP_BIT 0x8000	/* Command Field of a response (PS3.7 §9.3, §10.3) */
 
 static enum dcm_fault check_context(struct dcm_assoc *a, uint8_t ctx)
 {
@@ -59,6 +60,25 @@ static void command_detail(struct dcm_assoc *a, uint16_t field)
 		snprintf(a->detail, sizeof(a->detail), "0x%04x", field);
 }
 
+/* A request naming another class than its context's would have the
+ * receiver act on a class nobody negotiated: refused. A response only
+ * reports on a request already judged; its class is conformance, not
+ * protection (a dcmjs-dimse worklist SCP answers with Study Root FIND),
+ * so it passes as an anomaly unless the rule is `strict`. */
+static enum dcm_fault sop_mismatch(struct dcm_assoc *a, const struct dcm_cmd *m)
+{
+	if (!(m->field & DCM_RSP_BIT)) {
+		snprintf(a->detail, sizeof(a->detail), "%s", m->uid);
+		return DCM_F_SOP_MISMATCH;
+	}
+	if (a->rule->strict) {
+		snprintf(a->detail, sizeof(a->detail), "%s", m->uid);
+		return DCM_A_RSP_SOP;
+	}
+	dcm_anomaly(a, DCM_A_RSP_SOP, m->uid);
+	return DCM_OK;
+}
+
 /* The whole command set has passed: judge it against the context. */
 static enum dcm_fault command_end(struct dcm_assoc *a, struct dcm_stream *s)
 {
@@ -76,8 +96,9 @@ static enum dcm_fault command_end(struct dcm_assoc *a, struct dcm_stream *s)
 	}
 	if ((m->seen & DCM_SEEN_UID) &&
 	    (pol_sop_lookup(a->rule, m->uid, m->uid_len, &sop, &dimse) || sop != a->ctx_sop[slot])) {
-		snprintf(a->detail, sizeof(a->detail), "%s", m->uid);
-		return DCM_F_SOP_MISMATCH;
+		f = sop_mismatch(a, m);
+		if (f)
+			return f;
 	}
 	s->msg = m->dset == DSET_NONE ? DCM_MSG_IDLE : DCM_MSG_DATA;
 	if (s->msg == DCM_MSG_IDLE)

@@ -6,6 +6,7 @@
  * accumulator in struct dcm_stream, never a look-ahead into the segment.
  * Each step consumes at least one byte of the segment or fails. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
@@ -94,6 +95,14 @@ static void mark_structural(struct dcm_verdict *v, size_t from, size_t to)
 		v->struct_hi = to;
 }
 
+void dcm_anomaly(struct dcm_assoc *a, enum dcm_fault f, const char *detail)
+{
+	if (!a->anomalies++) {
+		a->anomaly = (uint8_t)f;
+		snprintf(a->anomaly_detail, sizeof(a->anomaly_detail), "%s", detail);
+	}
+}
+
 static void refuse(struct dcm_assoc *a, enum dcm_dir d, enum dcm_fault f, struct dcm_verdict *v)
 {
 	int rq_stage = a->state == DCM_ST_AWAIT_RQ && d == DCM_FROM_INITIATOR;
@@ -127,6 +136,7 @@ int dcm_feed(struct dcm_assoc *a, enum dcm_dir dir, const uint8_t *p, size_t n,
 		return -EINVAL;
 	a->detail[0] = '\0';
 	a->answer_next = 0;
+	a->anomalies = 0;
 	cur_init(&c, p, n);
 	while (!f && cur_left(&c)) {
 		size_t before = c.off;
@@ -138,9 +148,16 @@ int dcm_feed(struct dcm_assoc *a, enum dcm_dir dir, const uint8_t *p, size_t n,
 		if (!data)
 			mark_structural(v, before, c.off);
 	}
-	if (f)
+	if (f) {
 		refuse(a, dir, f, v);
-	else if (holding(a, dir))
+		return 0;
+	}
+	if (a->anomalies) {
+		v->anomalies = a->anomalies;
+		v->anomaly = (enum dcm_fault)a->anomaly;
+		v->anomaly_detail = a->anomaly_detail;
+	}
+	if (holding(a, dir))
 		v->step = DCM_HOLD;
 	else
 		v->answer_next = a->answer_next && a->state != DCM_ST_CLOSED;

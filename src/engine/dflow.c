@@ -318,7 +318,7 @@ static void dflow_answer(struct eng *e, struct flow *f, int dir, const struct pk
 
 static enum ev_kind refusal_kind(const struct dcm_verdict *dv)
 {
-	if (dv->fault >= DCM_R_CALLING_AE)
+	if (dv->fault >= DCM_R_CALLING_AE && dv->fault <= DCM_R_BUSY)	/* policy */
 		return dv->answer == DCM_ANS_ABORT ? EV_ASSOC_ABORT : EV_ASSOC_REJECT;
 	return EV_INVALID;
 }
@@ -379,6 +379,27 @@ static const struct {
 	[DCM_EV_ABORTED] = { EV_ASSOC_ABORT, "aborted by a peer" },
 };
 
+/* Conformance anomalies let the message through (docs/dicom.md): one
+ * event per segment names the first, the fault counter counts them all. */
+static void dflow_anomaly(struct eng *e, struct flow *f, const struct dcm_verdict *dv)
+{
+	const struct pol_rule *r = eng_flow_rule(e, f);
+	struct eng_assoc *a = flow_assoc(e, f);
+	struct sw_event ev = {
+		.kind = EV_ANOMALY, .rule_line = r ? (int)r->line : 0,
+		.reason = dv->anomaly == DCM_A_CONTEXT_OUTSIDE ?
+			"accepted a context outside the rule: inspected in full" :
+			"not conformant, passed",
+		.calling_ae = dcm_calling_ae(a->dcm), .called_ae = dcm_called_ae(a->dcm),
+		.refused = dv->anomaly_detail, .fault = dcm_fault_name(dv->anomaly),
+	};
+
+	if (!dv->anomalies)
+		return;
+	eng_emit(e, &ev, &f->key);
+	e->c.fault[dv->anomaly] += dv->anomalies;
+}
+
 /* Held bytes are acknowledged in the receiver's name. Without it the
  * sender's retransmission timer fires while the request is incomplete,
  * its congestion window falls to one segment, and it never sends the rest
@@ -420,6 +441,7 @@ static enum eng_verdict dflow_pass(struct eng *e, struct flow *f, int dir,
 	if ((size_t)dv->event < n && dcm_events[dv->event].reason)
 		dflow_event(e, f, dcm_events[dv->event].kind, dcm_events[dv->event].reason,
 			    NULL, NULL);
+	dflow_anomaly(e, f, dv);
 	if (dv->event != DCM_EV_ACCEPTED || !dcm_settled(a->dcm))
 		return ENG_ACCEPT;
 	/* `inspect association`: the rest is the kernel's, parked segments
@@ -513,6 +535,7 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 	}
 	if (dv.step == DCM_HOLD) {
 		if (!dflow_hold(e, f, a, dir, p, pk, skip)) {
+			dflow_anomaly(e, f, &dv);
 			*v = ENG_HOLD;
 			return 0;
 		}

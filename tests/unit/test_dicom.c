@@ -29,6 +29,11 @@ static const char pol_verif[] =
 	"peer scu 10.0.0.1 ae ECHOSCU\n"
 	"allow dicom from scu to scp port 104 services verification inspect full\n"
 	"default block\n";
+static const char pol_full_strict[] =
+	"device scp 10.0.0.2 ae ANY-SCP\n"
+	"peer scu 10.0.0.1 ae ECHOSCU\n"
+	"allow dicom from scu to scp port 104 services verification storage inspect full strict\n"
+	"default block\n";
 static const char pol_assoc[] =
 	"device scp 10.0.0.2 ae ANY-SCP\n"
 	"peer scu 10.0.0.1 ae ECHOSCU\n"
@@ -53,6 +58,10 @@ struct outcome {
 	char detail[80];
 	unsigned events;	/* bit per enum dcm_event seen */
 	int refused_msg;	/* index of the refusing message, or -1 */
+	unsigned anomalies;	/* summed over every feed */
+	enum dcm_fault anomaly;	/* the first one */
+	char anomaly_detail[80];
+	int settled;		/* dcm_settled() after the last message */
 };
 
 static struct pb *conv_add(struct conv *c, int dir)
@@ -99,6 +108,12 @@ static int feed_msg(struct dcm_assoc *a, const struct msg *m, enum split sp, uns
 		assert_int_equal(dcm_feed(a, m->dir, m->pb.b + off, n, &o->v), 0);
 		off += n;
 		o->events |= 1u << o->v.event;
+		if (o->v.anomalies && !o->anomalies) {
+			o->anomaly = o->v.anomaly;
+			snprintf(o->anomaly_detail, sizeof(o->anomaly_detail), "%s",
+				 o->v.anomaly_detail);
+		}
+		o->anomalies += o->v.anomalies;
 		if (o->v.step == DCM_REFUSE) {
 			snprintf(o->detail, sizeof(o->detail), "%s", o->v.detail ? o->v.detail : "");
 			return 1;
@@ -126,6 +141,7 @@ static struct outcome run_pool(struct dcm_pool *pool, const char *poltext,
 			break;
 		}
 	}
+	o.settled = dcm_settled(a);
 	dcm_assoc_free(pool, a);
 	pol_free(pol);
 	return o;
@@ -170,7 +186,10 @@ static void expect_refusal(const char *poltext, const struct conv *c, int idx, e
 #define expect_abort(pol, c, idx, f, reason) \
 	expect_refusal(pol, c, idx, f, DCM_ANS_ABORT, 0, 2, reason, NULL)
 
-static void expect_pass(const char *poltext, const struct conv *c, unsigned events)
+/* Every split passes; with detail, with exactly one anomaly f (and its
+ * detail), else with none. */
+static void expect_pass_with(const char *poltext, const struct conv *c, unsigned events,
+			     enum dcm_fault f, const char *detail)
 {
 	int sp;
 
@@ -181,9 +200,16 @@ static void expect_pass(const char *poltext, const struct conv *c, unsigned even
 			fail_msg("split %d: refused at %d: %s", sp, o.refused_msg,
 				 dcm_fault_name(o.v.fault));
 		assert_int_equal(o.events & events, events);
+		assert_int_equal(o.anomalies, detail ? 1 : 0);
+		if (!detail)
+			continue;
+		assert_string_equal(dcm_fault_name(o.anomaly), dcm_fault_name(f));
+		assert_string_equal(o.anomaly_detail, detail);
 	}
 }
 
+#define expect_pass(pol, c, events) expect_pass_with(pol, c, events, DCM_OK, NULL)
+#define expect_anomaly(pol, c, f, detail) expect_pass_with(pol, c, 0, f, detail)
 #define EV(e) (1u << (e))
 
 /* The echoscu conversation up to the established association. */
@@ -308,11 +334,13 @@ static void test_store_fragments(void **state)
 	pb_pdu_end(p, at);
 	pb_pdata(p, 3, 0x02, data, sizeof(data));
 	expect_pass(pol_full, &c, EV(DCM_EV_ACCEPTED));
-	/* a C-STORE-RSP naming Verification on the CT context */
+	/* a C-STORE-RSP naming Verification on the CT context: an anomaly,
+	 * refused only under a strict rule */
 	cmd.n = 0;
 	pb_command(&cmd, UID_VERIFICATION, 0x8001, 0x0101);
 	pb_pdata(conv_add(&c, A), 3, 0x03, cmd.b, cmd.n);
-	expect_refusal(pol_full, &c, 3, DCM_F_SOP_MISMATCH, DCM_ANS_ABORT, 0, 2, 6,
+	expect_anomaly(pol_full, &c, DCM_A_RSP_SOP, UID_VERIFICATION);
+	expect_refusal(pol_full_strict, &c, 3, DCM_A_RSP_SOP, DCM_ANS_ABORT, 0, 2, 6,
 		       UID_VERIFICATION);
 }
 
@@ -551,8 +579,11 @@ static void test_policy_refusals(void **state)
 	expect_refusal(pol_full, &c, 0, DCM_R_CALLING_AE, DCM_ANS_RJ, 1, 1, 3, "EVIL");
 	rq_with(&c, "OTHER", "ECHOSCU", UID_VERIFICATION, NULL);
 	expect_refusal(pol_full, &c, 0, DCM_R_CALLED_AE, DCM_ANS_RJ, 1, 1, 7, "OTHER");
+	/* a class outside the rule proposed beside one within: judged at the AC */
 	rq_with(&c, "ANY-SCP", "ECHOSCU", UID_VERIFICATION, UID_CT);
-	expect_refusal(pol_assoc, &c, 0, DCM_R_ABSTRACT_SYNTAX, DCM_ANS_RJ, 1, 1, 1, UID_CT);
+	expect_pass(pol_assoc, &c, EV(DCM_EV_REQUESTED));
+	rq_with(&c, "ANY-SCP", "ECHOSCU", UID_CT, NULL);
+	expect_refusal(pol_assoc, &c, 0, DCM_R_NO_CONTEXT, DCM_ANS_RJ, 1, 1, 1, NULL);
 	rq_with(&c, "ANY-SCP", "ECHOSCU", UID_CT, NULL);
 	expect_refusal(pol_verif, &c, 0, DCM_R_NO_CONTEXT, DCM_ANS_RJ, 1, 1, 1, NULL);
 	/* inspect full: tolerated at negotiation, refused when used */
@@ -573,6 +604,42 @@ static void conv_two_accepted(struct conv *c, uint8_t result3)
 	pb_ac_context(p, 3, result3, UID_IMPLICIT_LE);
 	pb_user_info(p, 16384);
 	pb_pdu_end(p, at);
+}
+
+/* Orthanc's shape: Verification and CT proposed, the rule allows only
+ * Verification. inspect association settles at the AC when the acceptor
+ * rejects CT; when it accepts CT the association stays inspected in full
+ * (an anomaly says so) and a message on CT aborts it. */
+static void test_judged_at_ac(void **state)
+{
+	struct conv c;
+	struct pb cmd = { .n = 0 };
+	struct outcome o;
+	int sp;
+
+	for (sp = 0; sp < SPLIT__COUNT; sp++) {
+		conv_two_accepted(&c, 3);
+		o = run(pol_assoc, &c, (enum split)sp);
+		assert_int_equal(o.refused_msg, -1);
+		assert_int_equal(o.anomalies, 0);
+		assert_true(o.settled);
+		conv_two_accepted(&c, 0);
+		o = run(pol_assoc, &c, (enum split)sp);
+		assert_int_equal(o.refused_msg, -1);
+		assert_false(o.settled);
+		/* under inspect full nothing changes: no anomaly */
+		o = run(pol_verif, &c, (enum split)sp);
+		assert_int_equal(o.anomalies, 0);
+	}
+	conv_two_accepted(&c, 0);
+	expect_anomaly(pol_assoc, &c, DCM_A_CONTEXT_OUTSIDE, "presentation-context-3");
+	pb_echo_cmd(conv_add(&c, I), 0x0030);
+	pb_echo_cmd(conv_add(&c, A), 0x8030);
+	expect_anomaly(pol_assoc, &c, DCM_A_CONTEXT_OUTSIDE, "presentation-context-3");
+	pb_command(&cmd, UID_CT, 0x0001, 0x0000);
+	pb_pdata(conv_add(&c, I), 3, 0x03, cmd.b, cmd.n);
+	expect_refusal(pol_assoc, &c, 4, DCM_R_CONTEXT, DCM_ANS_ABORT, 0, 2, 0,
+		       "presentation-context-3");
 }
 
 static void test_context_and_command_refusals(void **state)
@@ -1288,6 +1355,7 @@ int main(void)
 		cmocka_unit_test(test_release_collision),
 		cmocka_unit_test(test_rejected_and_aborted),
 		cmocka_unit_test(test_policy_refusals),
+		cmocka_unit_test(test_judged_at_ac),
 		cmocka_unit_test(test_context_and_command_refusals),
 		cmocka_unit_test(test_busy),
 		cmocka_unit_test(test_framing_faults),

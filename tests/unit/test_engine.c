@@ -18,6 +18,7 @@
 #include "engine/pkt.h"
 #include "engine/reply.h"
 #include "pktgen.h"
+#include "test_dicom_pdu.h"
 
 static const char policy[] =
 	"device symbia 10.0.0.2 ae SYMBIA\n"
@@ -600,6 +601,75 @@ static void inspect_association_settles_after_ac(void **state)
 	associate(*state, 105, ENG_SETTLE);
 }
 
+/* Orthanc's shape on the `inspect association` port (Verification only):
+ * Verification (1) and CT (3) proposed, the RQ passes. The device's AC
+ * decides: CT rejected, settled; CT accepted, the association stays
+ * inspected in full, with an anomaly event, and a message on CT aborts it.
+ * Returns the AC's verdict; *seq, *ack: the initiator's next numbers. */
+static enum eng_verdict associate_ct_too(struct fx *fx, uint8_t ct_result, uint32_t *seq,
+					 uint32_t *ack)
+{
+	struct pb rq = { .n = 0 }, ac = { .n = 0 };
+	size_t at = pb_assoc_begin(&rq, 0x01, 1, "SYMBIA", "PACS");
+
+	pb_item_str(&rq, 0x10, UID_APP_CONTEXT);
+	pb_rq_context(&rq, 1, UID_VERIFICATION, UID_IMPLICIT_LE);
+	pb_rq_context(&rq, 3, UID_CT, UID_IMPLICIT_LE);
+	pb_user_info(&rq, 16384);
+	pb_pdu_end(&rq, at);
+	at = pb_assoc_begin(&ac, 0x02, 1, "SYMBIA", "PACS");
+	pb_item_str(&ac, 0x10, UID_APP_CONTEXT);
+	pb_ac_context(&ac, 1, 0, UID_IMPLICIT_LE);
+	pb_ac_context(&ac, 3, ct_result, UID_IMPLICIT_LE);
+	pb_user_info(&ac, 16384);
+	pb_pdu_end(&ac, at);
+
+	struct tpkt r = { PACS, SYMBIA, IPPROTO_TCP, 40000, 105, 101, 901, TCP_ACK, rq.b, rq.n };
+	struct tpkt a = { SYMBIA, PACS, IPPROTO_TCP, 105, 40000, 901, 101 + (uint32_t)rq.n,
+			  TCP_ACK, ac.b, ac.n };
+
+	handshake(fx, 105);
+	assert_int_equal(feed(fx, &r), ENG_ACCEPT);
+	*seq = 101 + (uint32_t)rq.n;
+	*ack = 901 + (uint32_t)ac.n;
+	return feed(fx, &a);
+}
+
+static void settles_when_the_device_rejects_the_outside_context(void **state)
+{
+	struct fx *fx = *state;
+	uint32_t seq, ack;
+
+	assert_int_equal(associate_ct_too(fx, 3, &seq, &ack), ENG_SETTLE);
+	assert_int_equal(fx->r.nev, 1);
+	assert_int_equal(fx->r.ev[0], EV_ASSOC_ACCEPT);
+}
+
+static void inspected_in_full_when_the_device_accepts_it(void **state)
+{
+	struct fx *fx = *state;
+	struct pb echo = { .n = 0 }, store = { .n = 0 }, cmd = { .n = 0 };
+	uint32_t seq, ack;
+
+	assert_int_equal(associate_ct_too(fx, 0, &seq, &ack), ENG_ACCEPT);
+	assert_int_equal(fx->r.nev, 2);
+	assert_int_equal(fx->r.ev[0], EV_ASSOC_ACCEPT);
+	assert_int_equal(fx->r.ev[1], EV_ANOMALY);
+	assert_string_equal(fx->r.fault[1], "accepted-outside-rule");
+	pb_echo_cmd(&echo, 0x0030);
+	pb_command(&cmd, UID_CT, 0x0001, 0x0000);
+	pb_pdata(&store, 3, 0x03, cmd.b, cmd.n);
+
+	struct tpkt e = { PACS, SYMBIA, IPPROTO_TCP, 40000, 105, seq, ack, TCP_ACK, echo.b, echo.n };
+	struct tpkt s = { PACS, SYMBIA, IPPROTO_TCP, 40000, 105, seq + (uint32_t)echo.n, ack,
+			  TCP_ACK, store.b, store.n };
+
+	assert_int_equal(feed(fx, &e), ENG_ACCEPT);	/* Verification: within the rule */
+	assert_int_equal(feed(fx, &s), ENG_DROP);	/* CT: outside it */
+	assert_int_equal(fx->r.ev[2], EV_ASSOC_ABORT);
+	assert_string_equal(fx->r.fault[2], "context-refused");
+}
+
 /* The hint that keeps the inline loop awake (eng_take_answer_due): set by a
  * packet whose answer the engine judges next, and by nothing else.
  *
@@ -817,6 +887,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(no_icmp_answer_to_multicast, setup, teardown),
 		cmocka_unit_test_setup_teardown(wrong_calling_ae_gets_rj_and_device_a_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(inspect_association_settles_after_ac, setup, teardown),
+		cmocka_unit_test_setup_teardown(settles_when_the_device_rejects_the_outside_context,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(inspected_in_full_when_the_device_accepts_it, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(plain_flows, setup, teardown),
 		cmocka_unit_test_setup_teardown(reused_tuple_is_judged_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(syn_retransmission_keeps_the_flow, setup, teardown),
