@@ -46,22 +46,37 @@ enum dcm_state {
 enum dcm_phase { DCM_PH_HDR, DCM_PH_ASSOC, DCM_PH_SMALL, DCM_PH_PDATA };
 enum dcm_msg { DCM_MSG_IDLE, DCM_MSG_CMD, DCM_MSG_DATA };
 
-enum dcm_cmd_seen { DCM_SEEN_FIELD = 1, DCM_SEEN_UID = 2, DCM_SEEN_DSET = 4 };
+/* The known command elements present (command.c's table). */
+enum dcm_cmd_seen {
+	DCM_SEEN_GLEN = 1u << 0, DCM_SEEN_CLASS = 1u << 1, DCM_SEEN_REQ_CLASS = 1u << 2,
+	DCM_SEEN_FIELD = 1u << 3, DCM_SEEN_MSG_ID = 1u << 4, DCM_SEEN_RSP_ID = 1u << 5,
+	DCM_SEEN_MOVE_DEST = 1u << 6, DCM_SEEN_PRIORITY = 1u << 7, DCM_SEEN_DSET = 1u << 8,
+	DCM_SEEN_INSTANCE = 1u << 9, DCM_SEEN_REQ_INSTANCE = 1u << 10,
+	DCM_SEEN_EVENT = 1u << 11, DCM_SEEN_ACTION = 1u << 12,
+	DCM_SEEN_UID = DCM_SEEN_CLASS | DCM_SEEN_REQ_CLASS,	/* the class, either one */
+};
 
-/* The command set is parsed as it streams past: only an element header
- * and the three values we judge are ever kept. */
+/* The command set is parsed as it streams past: only an element header,
+ * the three values we judge and an instance UID being checked are kept. */
 struct dcm_cmd {
 	uint8_t hdr[8];
 	uint8_t hdr_have;
 	uint8_t in_val;
 	uint8_t target;		/* which value is being captured */
-	uint8_t seen;
+	uint8_t any;		/* an element was seen (last is valid) */
+	uint8_t glen_done;	/* the group length was read: rest counts */
+	uint16_t seen;		/* enum dcm_cmd_seen */
+	uint16_t last;		/* element number of the last element */
+	uint16_t elem;		/* the element a fault is about */
 	uint32_t val_left;
 	uint8_t val_have;
-	uint8_t small[2];
+	uint8_t small[4];
 	uint16_t field, dset;
+	uint32_t glen;		/* (0000,0000): bytes of the elements after it */
+	uint64_t rest;		/* bytes seen after the group length element */
 	uint8_t uid_len;
 	char uid[DCM_UID_MAX + 2];	/* + one pad byte + NUL */
+	char iuid[DCM_UID_MAX + 2];	/* an instance UID, while checked */
 };
 
 /* PDV message control header bits (PS3.8 Annex E.2). */
@@ -143,6 +158,7 @@ enum dcm_fault dcm_pdata_step(struct dcm_assoc *a, enum dcm_dir d, struct cur *c
 /* command.c */
 void dcm_cmd_reset(struct dcm_cmd *m);
 enum dcm_fault dcm_cmd_feed(struct dcm_cmd *m, struct cur *c);
-enum dcm_fault dcm_cmd_end(const struct dcm_cmd *m);
+/* At the last command fragment; m->elem names what is missing. */
+enum dcm_fault dcm_cmd_end(struct dcm_cmd *m);
 
 #endif

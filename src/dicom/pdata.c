@@ -60,6 +60,14 @@ static void command_detail(struct dcm_assoc *a, uint16_t field)
 		snprintf(a->detail, sizeof(a->detail), "0x%04x", field);
 }
 
+/* The element a command-set fault is about, as its detail. */
+static enum dcm_fault cmd_fault(struct dcm_assoc *a, const struct dcm_cmd *m, enum dcm_fault f)
+{
+	if (f == DCM_F_TAG_ORDER || f == DCM_F_CMD_UID || f == DCM_F_CMD_MISSING)
+		snprintf(a->detail, sizeof(a->detail), "(0000,%04x)", m->elem);
+	return f;
+}
+
 /* A request naming another class than its context's would have the
  * receiver act on a class nobody negotiated: refused. A response only
  * reports on a request already judged; its class is conformance, not
@@ -82,9 +90,9 @@ static enum dcm_fault sop_mismatch(struct dcm_assoc *a, const struct dcm_cmd *m)
 /* The whole command set has passed: judge it against the context. */
 static enum dcm_fault command_end(struct dcm_assoc *a, struct dcm_stream *s)
 {
-	const struct dcm_cmd *m = &s->cmd;
+	struct dcm_cmd *m = &s->cmd;
 	unsigned slot = DCM_CTX_SLOT(s->msg_ctx);
-	enum dcm_fault f = dcm_cmd_end(m);
+	enum dcm_fault f = cmd_fault(a, m, dcm_cmd_end(m));
 	uint16_t sop;
 	uint32_t dimse;
 
@@ -161,7 +169,7 @@ static enum dcm_fault pdv_body_step(struct dcm_assoc *a, struct dcm_stream *s, s
 	if (cur_sub(c, n, &frag))
 		return DCM_F_PDV_LENGTH;
 	if (s->ctl & PDV_COMMAND)
-		f = dcm_cmd_feed(&s->cmd, &frag);
+		f = cmd_fault(a, &s->cmd, dcm_cmd_feed(&s->cmd, &frag));
 	if (f)
 		return f;
 	s->frag_left -= (uint32_t)n;

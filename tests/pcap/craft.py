@@ -393,6 +393,42 @@ def s_rsp_other_sop(c):
     echo_with(c, rq([pctx_rq(1, VERIFICATION)]), ac([pctx_ac(1, 0)]), rsp=rsp)
 
 
+def bad_command(fragment):
+    """A session whose first command set is malformed (PS3.7): after the
+    association, the P-DATA carrying it must not reach the acceptor."""
+    def session(c):
+        c.send("c", rq([pctx_rq(1, VERIFICATION), pctx_rq(3, CT_STORAGE)]))
+        c.send("s", ac([pctx_ac(1, 0), pctx_ac(3, 0)]))
+        c.send("c", fragment)
+        c.close()
+    return session
+
+
+ECHO_FIELDS = {0x0002: uid_value(VERIFICATION), 0x0100: us(0x0030), 0x0110: us(1),
+               0x0800: us(0x0101)}
+
+
+def without(fields, elem):
+    return {e: v for e, v in fields.items() if e != elem}
+
+
+def glen_off_by(delta):
+    cmd = bytearray(echo_rq())
+    cmd[8] += delta
+    return bytes(cmd)
+
+
+STORE_NO_CLASS = pdata(3, command({0x0100: us(0x0001), 0x0110: us(1), 0x0700: us(0),
+                                   0x0800: us(0x0000), 0x1000: uid_value(b"1.2.3.4")}))
+ECHO_NO_MSG_ID = pdata(1, command(without(ECHO_FIELDS, 0x0110)))
+ECHO_SPACE_UID = pdata(1, command({**ECHO_FIELDS, 0x0002: VERIFICATION + b" "}))
+ECHO_GLEN_WRONG = pdata(1, glen_off_by(2))
+# the Command Field before the SOP Class: group length exact, order not
+ECHO_TAG_ORDER = pdata(1, element(0x0000, struct.pack("<I", len(echo_rq()) - 12))
+                       + element(0x0100, us(0x0030)) + element(0x0002, uid_value(VERIFICATION))
+                       + element(0x0110, us(1)) + element(0x0800, us(0x0101)))
+
+
 # name: (session, initiator port). Fixed ports let the expectations tell
 # one crafted session from another.
 SESSIONS = {
@@ -413,6 +449,11 @@ SESSIONS = {
     "orthanc-echo": (s_orthanc_echo, 41015),
     "orthanc-accepted": (s_orthanc_accepted, 41016),
     "rsp-other-sop": (s_rsp_other_sop, 41017),
+    "cmd-store-no-class": (bad_command(STORE_NO_CLASS), 41018),
+    "cmd-echo-no-msg-id": (bad_command(ECHO_NO_MSG_ID), 41019),
+    "cmd-space-uid": (bad_command(ECHO_SPACE_UID), 41020),
+    "cmd-group-length": (bad_command(ECHO_GLEN_WRONG), 41021),
+    "cmd-tag-order": (bad_command(ECHO_TAG_ORDER), 41022),
 }
 
 

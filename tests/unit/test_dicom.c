@@ -1259,46 +1259,219 @@ static void test_pdv_faults(void **state)
 	expect_abort(pol_full, &c, 3, DCM_F_PDV_ORDER, 6);
 }
 
-/* The established echo association, then cmd[0..n) as one command
- * fragment: a malformed command set. */
-static void expect_command_fault(const struct pb *cmd, size_t n)
+/* The established association (Verification 1, CT 3), then cmd[0..n) as
+ * one command fragment on ctx from dir: a malformed command set, refused
+ * with f (and detail, unless NULL) however it is cut. */
+static void expect_cmd_fault_on(int dir, uint8_t ctx, const struct pb *cmd, size_t n,
+				enum dcm_fault f, const char *detail)
 {
 	struct conv c;
 
-	conv_established(&c);
-	pb_pdata(conv_add(&c, I), 1, 0x03, cmd->b, n);
-	expect_abort(pol_full, &c, 2, DCM_F_COMMAND, 6);
+	conv_two_accepted(&c, 0);
+	pb_pdata(conv_add(&c, dir), ctx, 0x03, cmd->b, n);
+	expect_refusal(pol_full, &c, 2, f, DCM_ANS_ABORT, 0, 2, 6, detail);
+}
+
+#define expect_cmd_fault(cmd, f, detail) expect_cmd_fault_on(I, 1, cmd, (cmd)->n, f, detail)
+
+/* A raw value (no padding added). */
+static void pb_elem_raw(struct pb *p, uint16_t element, const char *v, size_t n)
+{
+	pb_le16(p, 0);
+	pb_le16(p, element);
+	pb_le32(p, (uint32_t)n);
+	pb_raw(p, v, n);
 }
 
 static void test_command_faults(void **state)
 {
-	struct pb cmd;
+	struct pb cmd, body;
 
 	/* a group other than 0000 */
 	cmd.n = 0;
 	pb_command(&cmd, UID_VERIFICATION, 0x0030, 0x0101);
 	pb_raw(&cmd, "\x08\x00\x16\x00\x02\x00\x00\x00\x31\x00", 10);
-	expect_command_fault(&cmd, cmd.n);
+	expect_cmd_fault(&cmd, DCM_F_COMMAND, NULL);
 	/* no Command Field */
-	cmd.n = 0;
-	pb_elem_ui(&cmd, 0x0002, UID_VERIFICATION);
-	pb_elem_us(&cmd, 0x0800, 0x0101);
-	expect_command_fault(&cmd, cmd.n);
+	cmd.n = body.n = 0;
+	pb_elem_ui(&body, 0x0002, UID_VERIFICATION);
+	pb_elem_us(&body, 0x0110, 1);
+	pb_elem_us(&body, 0x0800, 0x0101);
+	pb_command_body(&cmd, &body);
+	expect_cmd_fault(&cmd, DCM_F_COMMAND, NULL);
 	/* an element cut off by the last fragment */
 	cmd.n = 0;
 	pb_command(&cmd, UID_VERIFICATION, 0x0030, 0x0101);
-	expect_command_fault(&cmd, cmd.n - 1);
+	expect_cmd_fault_on(I, 1, &cmd, cmd.n - 1, DCM_F_COMMAND, NULL);
 	/* Command Field of the wrong length */
-	cmd.n = 0;
-	pb_elem_ui(&cmd, 0x0002, UID_VERIFICATION);
-	pb_raw(&cmd, "\x00\x00\x00\x01\x04\x00\x00\x00\x30\x00\x00\x00", 12);
-	pb_elem_us(&cmd, 0x0800, 0x0101);
-	expect_command_fault(&cmd, cmd.n);
-	/* a huge value length to skip, past the last fragment */
+	cmd.n = body.n = 0;
+	pb_elem_ui(&body, 0x0002, UID_VERIFICATION);
+	pb_raw(&body, "\x00\x00\x00\x01\x04\x00\x00\x00\x30\x00\x00\x00", 12);
+	pb_elem_us(&body, 0x0110, 1);
+	pb_elem_us(&body, 0x0800, 0x0101);
+	pb_command_body(&cmd, &body);
+	expect_cmd_fault(&cmd, DCM_F_COMMAND, NULL);
+	/* Affected and Requested SOP Class both */
+	cmd.n = body.n = 0;
+	pb_elem_ui(&body, 0x0002, UID_VERIFICATION);
+	pb_elem_ui(&body, 0x0003, UID_VERIFICATION);
+	pb_elem_us(&body, 0x0100, 0x0030);
+	pb_elem_us(&body, 0x0110, 1);
+	pb_elem_us(&body, 0x0800, 0x0101);
+	pb_command_body(&cmd, &body);
+	expect_cmd_fault(&cmd, DCM_F_COMMAND, NULL);
+}
+
+/* PS3.7 §6.3: the group length first, and exactly the byte count of the
+ * elements after it. */
+static void test_command_group_length(void **state)
+{
+	struct pb cmd, body;
+	size_t glen_at = 8;	/* value of (0000,0000) */
+
+	/* missing */
+	cmd.n = body.n = 0;
+	pb_command(&body, UID_VERIFICATION, 0x0030, 0x0101);
+	pb_raw(&cmd, body.b + 12, body.n - 12);
+	expect_cmd_fault(&cmd, DCM_F_GROUP_LENGTH, NULL);
+	/* two bytes short, two bytes long */
 	cmd.n = 0;
 	pb_command(&cmd, UID_VERIFICATION, 0x0030, 0x0101);
-	pb_raw(&cmd, "\x00\x00\x00\x10\xff\xff\xff\xff", 8);
-	expect_command_fault(&cmd, cmd.n);
+	cmd.b[glen_at] -= 2;
+	expect_cmd_fault(&cmd, DCM_F_GROUP_LENGTH, NULL);
+	cmd.b[glen_at] += 4;
+	expect_cmd_fault(&cmd, DCM_F_GROUP_LENGTH, NULL);
+	/* of the wrong size */
+	cmd.n = 0;
+	pb_command(&cmd, UID_VERIFICATION, 0x0030, 0x0101);
+	cmd.b[4] = 2;
+	expect_cmd_fault(&cmd, DCM_F_GROUP_LENGTH, NULL);
+	/* a huge value length past it: refused as soon as it passes the count */
+	cmd.n = 0;
+	pb_command(&cmd, UID_VERIFICATION, 0x0030, 0x0101);
+	pb_raw(&cmd, "\x00\x00\x20\x10\xff\xff\xff\xff", 8);
+	expect_cmd_fault(&cmd, DCM_F_GROUP_LENGTH, NULL);
+}
+
+/* Ascending tags: out of order, or one element twice. */
+static void test_command_tag_order(void **state)
+{
+	struct pb cmd, body;
+
+	cmd.n = body.n = 0;
+	pb_elem_us(&body, 0x0100, 0x0030);
+	pb_elem_ui(&body, 0x0002, UID_VERIFICATION);
+	pb_elem_us(&body, 0x0110, 1);
+	pb_elem_us(&body, 0x0800, 0x0101);
+	pb_command_body(&cmd, &body);
+	expect_cmd_fault(&cmd, DCM_F_TAG_ORDER, "(0000,0002)");
+	cmd.n = body.n = 0;
+	pb_elem_ui(&body, 0x0002, UID_VERIFICATION);
+	pb_elem_us(&body, 0x0100, 0x0030);
+	pb_elem_us(&body, 0x0110, 1);
+	pb_elem_us(&body, 0x0110, 2);
+	pb_elem_us(&body, 0x0800, 0x0101);
+	pb_command_body(&cmd, &body);
+	expect_cmd_fault(&cmd, DCM_F_TAG_ORDER, "(0000,0110)");
+}
+
+/* pb_command(sop, field) without element `drop`. */
+static void command_without(struct pb *cmd, const char *sop, uint16_t field, uint16_t dset,
+			    uint16_t drop)
+{
+	struct pb full = { .n = 0 }, body = { .n = 0 };
+	size_t off = 12;	/* after the group length element */
+
+	pb_command(&full, sop, field, dset);
+	while (off < full.n) {
+		uint16_t el = (uint16_t)(full.b[off + 2] | full.b[off + 3] << 8);
+		size_t len = full.b[off + 4] | (size_t)full.b[off + 5] << 8;
+
+		if (el != drop)
+			pb_raw(&body, full.b + off, 8 + len);
+		off += 8 + len;
+	}
+	cmd->n = 0;
+	pb_command_body(cmd, &body);
+}
+
+/* Requests carry what PS3.7's tables mark required; responses are not
+ * held to theirs. */
+static void test_command_required(void **state)
+{
+	static const struct {
+		uint8_t ctx;
+		const char *sop;
+		uint16_t field, dset, drop;
+		const char *detail;
+	} rows[] = {
+		{ 3, UID_CT, 0x0001, 0x0000, 0x0002, "(0000,0002)" },	/* C-STORE-RQ */
+		{ 3, UID_CT, 0x0001, 0x0000, 0x0110, "(0000,0110)" },
+		{ 3, UID_CT, 0x0001, 0x0000, 0x0700, "(0000,0700)" },
+		{ 3, UID_CT, 0x0001, 0x0000, 0x1000, "(0000,1000)" },
+		{ 1, UID_VERIFICATION, 0x0030, 0x0101, 0x0110, "(0000,0110)" },	/* C-ECHO-RQ */
+		{ 1, UID_VERIFICATION, 0x0030, 0x0101, 0x0002, "(0000,0002)" },
+	};
+	struct pb cmd;
+	struct conv c;
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		command_without(&cmd, rows[i].sop, rows[i].field, rows[i].dset, rows[i].drop);
+		expect_cmd_fault_on(I, rows[i].ctx, &cmd, cmd.n, DCM_F_CMD_MISSING, rows[i].detail);
+		/* the acceptor's requests too (C-STORE sub-operations of a C-GET) */
+		expect_cmd_fault_on(A, rows[i].ctx, &cmd, cmd.n, DCM_F_CMD_MISSING, rows[i].detail);
+	}
+	/* a C-ECHO-RSP without Message ID Being Responded To passes */
+	conv_established(&c);
+	pb_echo_cmd(conv_add(&c, I), 0x0030);
+	command_without(&cmd, UID_VERIFICATION, 0x8030, 0x0101, 0x0120);
+	pb_pdata(conv_add(&c, A), 1, 0x03, cmd.b, cmd.n);
+	expect_pass(pol_full, &c, 0);
+}
+
+/* UIDs by PS3.5 §9.1: one trailing NUL pads (pb_elem_ui adds it to odd
+ * lengths, as every conversation here shows); a space does not. */
+/* A C-ECHO-RQ whose Affected SOP Class value is class[0..n). */
+static void echo_with_class(struct pb *cmd, const char *class, size_t n)
+{
+	struct pb body = { .n = 0 };
+
+	pb_elem_raw(&body, 0x0002, class, n);
+	pb_elem_us(&body, 0x0100, 0x0030);
+	pb_elem_us(&body, 0x0110, 1);
+	pb_elem_us(&body, 0x0800, 0x0101);
+	cmd->n = 0;
+	pb_command_body(cmd, &body);
+}
+
+static void test_command_uids(void **state)
+{
+	struct pb cmd, body;
+	struct conv c;
+
+	echo_with_class(&cmd, UID_VERIFICATION " ", 18);
+	expect_cmd_fault(&cmd, DCM_F_CMD_UID, "(0000,0002)");
+	echo_with_class(&cmd, UID_VERIFICATION "\0\0", 19);	/* two NULs */
+	expect_cmd_fault(&cmd, DCM_F_CMD_UID, "(0000,0002)");
+	echo_with_class(&cmd, UID_VERIFICATION "\0", 18);	/* one: the padding */
+	conv_established(&c);
+	pb_pdata(conv_add(&c, I), 1, 0x03, cmd.b, cmd.n);
+	expect_pass(pol_full, &c, 0);
+	/* an instance UID with a space pad, one with a leading zero */
+	command_without(&body, UID_CT, 0x0001, 0x0000, 0x1000);
+	cmd.n = 0;
+	pb_raw(&cmd, body.b + 12, body.n - 12);
+	pb_elem_raw(&cmd, 0x1000, "1.2.3 ", 6);
+	body = cmd;
+	cmd.n = 0;
+	pb_command_body(&cmd, &body);
+	expect_cmd_fault_on(I, 3, &cmd, cmd.n, DCM_F_CMD_UID, "(0000,1000)");
+	body.n -= 6;
+	pb_raw(&body, "1.02.3", 6);
+	cmd.n = 0;
+	pb_command_body(&cmd, &body);
+	expect_cmd_fault_on(I, 3, &cmd, cmd.n, DCM_F_CMD_UID, "(0000,1000)");
 }
 
 /* --- small pieces -------------------------------------------------------- */
@@ -1364,6 +1537,10 @@ int main(void)
 		cmocka_unit_test(test_ac_faults),
 		cmocka_unit_test(test_pdv_faults),
 		cmocka_unit_test(test_command_faults),
+		cmocka_unit_test(test_command_group_length),
+		cmocka_unit_test(test_command_tag_order),
+		cmocka_unit_test(test_command_required),
+		cmocka_unit_test(test_command_uids),
 		cmocka_unit_test(test_build),
 		cmocka_unit_test(test_fault_names),
 		cmocka_unit_test(test_pool_args),
