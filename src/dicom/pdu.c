@@ -70,15 +70,24 @@ static enum dcm_fault step(struct dcm_assoc *a, enum dcm_dir d, struct cur *c,
 }
 
 /* Bytes of an RQ or AC, even its first header byte, wait for the verdict
- * on the whole PDU. */
+ * on the whole PDU. So do the bytes of a header cut short, whatever the
+ * PDU: a 6-byte PDU header, the 4-byte body of a release or abort (the
+ * whole 10-byte PDU), a 6-byte PDV header. Their first bytes must not
+ * reach the receiver before the rest shows them malformed; at most 11
+ * such bytes wait, until the next segment. */
 static int holding(const struct dcm_assoc *a, enum dcm_dir d)
 {
 	const struct dcm_stream *s = &a->dir[d];
 
-	if (s->phase == DCM_PH_ASSOC)
+	switch (s->phase) {
+	case DCM_PH_ASSOC:
+	case DCM_PH_SMALL:
 		return 1;
-	return s->phase == DCM_PH_HDR && s->hdr_have &&
-	       (s->hdr[0] == DCM_PDU_RQ || s->hdr[0] == DCM_PDU_AC);
+	case DCM_PH_PDATA:
+		return !s->in_frag && s->pdv_have;
+	default:
+		return s->hdr_have != 0;
+	}
 }
 
 /* The next step skips data set bytes (a data fragment's body). */

@@ -419,6 +419,23 @@ static void dflow_ack_held(struct eng *e, struct flow *f, struct eng_assoc *a, i
 	eng_inject(e, reply_tcp(e->out, sizeof(e->out), &r), &a->port[dir]);
 }
 
+/* Whether an ACK of the held bytes in the receiver's name hides no loss.
+ * It acknowledges everything before them too: were some passed bytes lost
+ * between the box and the receiver, the sender would take them as
+ * delivered and never send them again. Safe when the receiver is known to
+ * have acknowledged every byte before the held ones (or nothing we saw:
+ * an RQ, behind the handshake alone), or when the sender resends from the
+ * held bytes (`from_hold`: its retransmission timer resends from its first
+ * unacknowledged byte). A hold in the middle of P-DATA (a header cut
+ * short) otherwise waits for the next segment unacknowledged; a sender
+ * that waits for that ACK (Nagle) resends it, and then gets one. */
+static bool dflow_ack_safe(const struct eng_assoc *a, int dir, bool from_hold)
+{
+	const struct stream *st = &a->st[dir];
+
+	return from_hold || !st->acked_init || !seq_before(st->acked, a->hold_seq[dir]);
+}
+
 static int dflow_hold(struct eng *e, struct flow *f, struct eng_assoc *a, int dir,
 		      const struct pkt *p, const struct eng_pkt *pk, size_t skip)
 {
@@ -427,7 +444,8 @@ static int dflow_hold(struct eng *e, struct flow *f, struct eng_assoc *a, int di
 	if (!a->nheld[dir])
 		a->hold_seq[dir] = p->seq + (uint32_t)skip;
 	a->held[dir][a->nheld[dir]++] = pk->id;
-	dflow_ack_held(e, f, a, dir, a->st[dir].next);
+	if (dflow_ack_safe(a, dir, false))
+		dflow_ack_held(e, f, a, dir, a->st[dir].next);
 	return 0;
 }
 
@@ -499,7 +517,8 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 		if (!dflow_overlaps_held(a, dir, p)) {
 			*v = ENG_ACCEPT;
 			stream_passed(&a->st[dir], p);
-		} else	/* our ACK may have been lost: say it again */
+		} else if (dflow_ack_safe(a, dir, p->seq == a->hold_seq[dir]))
+			/* our ACK may have been lost, or never sent: say it now */
 			dflow_ack_held(e, f, a, dir, a->st[dir].next);
 		return 0;
 	case STREAM_DROP:

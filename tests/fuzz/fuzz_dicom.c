@@ -324,6 +324,7 @@ int main(int argc, char **argv)
 	echo(dir, "echo", 0);
 	echo(dir, "echo-bytes", 1);
 	echo(dir, "echo-split7-association", 0x87);
+	echo(dir, "echo-split3-headers-cut", 3);	/* held inside PDU and PDV headers */
 	established(0);
 	small(0, 0x05, 0, 0, 0);
 	small(1, 0x05, 0, 0, 0);

@@ -429,6 +429,27 @@ ECHO_TAG_ORDER = pdata(1, element(0x0000, struct.pack("<I", len(echo_rq()) - 12)
                        + element(0x0110, us(1)) + element(0x0800, us(0x0101)))
 
 
+def s_headers_cut(c):
+    # The C-ECHO-RQ cut inside its PDU header and inside its PDV header:
+    # each piece is held until the header is whole, then all pass.
+    c.send("c", rq([pctx_rq(1, VERIFICATION)]))
+    c.send("s", ac([pctx_ac(1, 0)]))
+    c.send("c", ECHO_RQ_PDU, (3, 9))
+    c.send("s", ECHO_RSP_PDU)
+    c.send("c", RELEASE_RQ, (4,))
+    c.send("s", RELEASE_RP)
+    c.close()
+
+
+def s_headers_cut_refused(c):
+    # The same cuts, reserved bits in the PDV control header (its last
+    # byte): not one byte of the PDU may have reached the device.
+    c.send("c", rq([pctx_rq(1, VERIFICATION)]))
+    c.send("s", ac([pctx_ac(1, 0)]))
+    c.send("c", pdata(1, echo_rq(), control=0x07), (3, 9))
+    c.close()
+
+
 # name: (session, initiator port). Fixed ports let the expectations tell
 # one crafted session from another.
 SESSIONS = {
@@ -454,6 +475,8 @@ SESSIONS = {
     "cmd-space-uid": (bad_command(ECHO_SPACE_UID), 41020),
     "cmd-group-length": (bad_command(ECHO_GLEN_WRONG), 41021),
     "cmd-tag-order": (bad_command(ECHO_TAG_ORDER), 41022),
+    "headers-cut": (s_headers_cut, 41023),
+    "headers-cut-refused": (s_headers_cut_refused, 41024),
 }
 
 
