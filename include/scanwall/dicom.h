@@ -115,7 +115,9 @@ struct dcm_verdict {
 	size_t struct_lo, struct_hi;
 	/* Anomalies in these bytes (docs/dicom.md: conformance, not
 	 * protection): how many, the first one's DCM_A_* and its detail
-	 * (valid until the next feed, or NULL). Reported on PASS and HOLD. */
+	 * (valid until the next feed). The detail is NULL when that kind was
+	 * reported on this association before: one event per kind and
+	 * association, every one counted. Reported on PASS and HOLD. */
 	unsigned anomalies;
 	enum dcm_fault anomaly;
 	const char *anomaly_detail;

@@ -120,6 +120,8 @@ struct dcm_assoc {
 	char detail[DCM_UID_MAX + 8];
 	/* anomalies of the current feed: dcm_verdict.anomal* */
 	uint8_t anomaly;
+	uint8_t anomaly_told;		/* bit (f - DCM_A_RSP_SOP): reported once */
+	uint8_t anomaly_new;		/* the first of this feed was not told before */
 	uint16_t anomalies;		/* < 1,000 in a 64 KiB segment */
 	uint8_t outside;		/* the AC accepted a context outside the rule */
 	char anomaly_detail[DCM_UID_MAX + 8];

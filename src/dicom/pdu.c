@@ -106,10 +106,14 @@ static void mark_structural(struct dcm_verdict *v, size_t from, size_t to)
 
 void dcm_anomaly(struct dcm_assoc *a, enum dcm_fault f, const char *detail)
 {
-	if (!a->anomalies++) {
-		a->anomaly = (uint8_t)f;
-		snprintf(a->anomaly_detail, sizeof(a->anomaly_detail), "%s", detail);
-	}
+	unsigned bit = 1u << (f - DCM_A_RSP_SOP);
+
+	if (a->anomalies++)
+		return;
+	a->anomaly = (uint8_t)f;
+	a->anomaly_new = !(a->anomaly_told & bit);
+	a->anomaly_told |= (uint8_t)bit;
+	snprintf(a->anomaly_detail, sizeof(a->anomaly_detail), "%s", detail);
 }
 
 static void refuse(struct dcm_assoc *a, enum dcm_dir d, enum dcm_fault f, struct dcm_verdict *v)
@@ -164,7 +168,7 @@ int dcm_feed(struct dcm_assoc *a, enum dcm_dir dir, const uint8_t *p, size_t n,
 	if (a->anomalies) {
 		v->anomalies = a->anomalies;
 		v->anomaly = (enum dcm_fault)a->anomaly;
-		v->anomaly_detail = a->anomaly_detail;
+		v->anomaly_detail = a->anomaly_new ? a->anomaly_detail : NULL;
 	}
 	if (holding(a, dir))
 		v->step = DCM_HOLD;

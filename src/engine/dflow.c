@@ -380,7 +380,7 @@ static const struct {
 };
 
 /* Conformance anomalies let the message through (docs/dicom.md): one
- * event per segment names the first, the fault counter counts them all. */
+ * event per kind and association, the fault counter counts them all. */
 static void dflow_anomaly(struct eng *e, struct flow *f, const struct dcm_verdict *dv)
 {
 	const struct pol_rule *r = eng_flow_rule(e, f);
@@ -396,7 +396,8 @@ static void dflow_anomaly(struct eng *e, struct flow *f, const struct dcm_verdic
 
 	if (!dv->anomalies)
 		return;
-	eng_emit(e, &ev, &f->key);
+	if (dv->anomaly_detail)
+		eng_emit(e, &ev, &f->key);
 	e->c.fault[dv->anomaly] += dv->anomalies;
 }
 

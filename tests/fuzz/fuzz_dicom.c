@@ -62,8 +62,8 @@ static void check(const struct dcm_verdict *v)
 		abort();
 	if (v->answer_next && v->step != DCM_PASS)	/* a hint only for what passes */
 		abort();
-	if (v->anomalies && (v->step == DCM_REFUSE || !v->anomaly_detail ||
-			     strlen(v->anomaly_detail) > 80 || v->anomaly < DCM_A_RSP_SOP))
+	if (v->anomalies && (v->step == DCM_REFUSE || v->anomaly < DCM_A_RSP_SOP ||
+			     (v->anomaly_detail && strlen(v->anomaly_detail) > 80)))
 		abort();
 }
 

@@ -59,6 +59,7 @@ struct outcome {
 	unsigned events;	/* bit per enum dcm_event seen */
 	int refused_msg;	/* index of the refusing message, or -1 */
 	unsigned anomalies;	/* summed over every feed */
+	unsigned told;		/* feeds whose anomaly had a detail (an event) */
 	enum dcm_fault anomaly;	/* the first one */
 	char anomaly_detail[80];
 	int settled;		/* dcm_settled() after the last message */
@@ -133,6 +134,7 @@ static int feed_msg(struct dcm_assoc *a, const struct msg *m, enum split sp, uns
 		assert_int_equal(dcm_feed(a, m->dir, m->pb.b + off, n, &o->v), 0);
 		off += n;
 		o->events |= 1u << o->v.event;
+		o->told += o->v.anomaly_detail != NULL;
 		if (o->v.anomalies && !o->anomalies) {
 			o->anomaly = o->v.anomaly;
 			snprintf(o->anomaly_detail, sizeof(o->anomaly_detail), "%s",
@@ -669,6 +671,29 @@ static void conv_two_accepted(struct conv *c, uint8_t result3)
 	pb_ac_context(p, 3, result3, UID_IMPLICIT_LE);
 	pb_user_info(p, 16384);
 	pb_pdu_end(p, at);
+}
+
+/* The same anomaly twice on one association: both counted, one told. */
+static void test_anomaly_told_once(void **state)
+{
+	struct conv c;
+	struct pb cmd = { .n = 0 };
+	struct outcome o;
+	int sp;
+
+	conv_established(&c);
+	pb_command(&cmd, UID_CT, 0x8030, 0x0101);
+	pb_echo_cmd(conv_add(&c, I), 0x0030);
+	pb_pdata(conv_add(&c, A), 1, 0x03, cmd.b, cmd.n);
+	pb_echo_cmd(conv_add(&c, I), 0x0030);
+	pb_pdata(conv_add(&c, A), 1, 0x03, cmd.b, cmd.n);
+	for (sp = 0; sp < SPLIT__COUNT; sp++) {
+		o = run(pol_full, &c, (enum split)sp);
+		assert_int_equal(o.refused_msg, -1);
+		assert_int_equal(o.anomalies, 2);
+		assert_int_equal(o.told, 1);
+		assert_string_equal(o.anomaly_detail, UID_CT);
+	}
 }
 
 /* Orthanc's shape: Verification and CT proposed, the rule allows only
@@ -1595,6 +1620,7 @@ int main(void)
 		cmocka_unit_test(test_rejected_and_aborted),
 		cmocka_unit_test(test_policy_refusals),
 		cmocka_unit_test(test_judged_at_ac),
+		cmocka_unit_test(test_anomaly_told_once),
 		cmocka_unit_test(test_context_and_command_refusals),
 		cmocka_unit_test(test_busy),
 		cmocka_unit_test(test_framing_faults),
