@@ -27,8 +27,9 @@ struct cmd_elem {
 
 static const struct cmd_elem known[] = {
 	{ 0x0000, TGT_GLEN, DCM_SEEN_GLEN, 4, 4 },		/* Command Group Length */
-	{ 0x0002, TGT_UID, DCM_SEEN_CLASS, 1, DCM_UID_MAX + 1 },	/* Affected SOP Class */
-	{ 0x0003, TGT_UID, DCM_SEEN_REQ_CLASS, 1, DCM_UID_MAX + 1 },	/* Requested SOP Class */
+	/* empty: refused in a request, an anomaly in a response (dcm_cmd_end) */
+	{ 0x0002, TGT_UID, DCM_SEEN_CLASS, 0, DCM_UID_MAX + 1 },	/* Affected SOP Class */
+	{ 0x0003, TGT_UID, DCM_SEEN_REQ_CLASS, 0, DCM_UID_MAX + 1 },	/* Requested SOP Class */
 	{ 0x0100, TGT_FIELD, DCM_SEEN_FIELD, 2, 2 },		/* Command Field */
 	{ 0x0110, TGT_SKIP, DCM_SEEN_MSG_ID, 2, 2 },		/* Message ID */
 	{ 0x0120, TGT_SKIP, DCM_SEEN_RSP_ID, 2, 2 },		/* ... Being Responded To */
@@ -210,6 +211,10 @@ enum dcm_fault dcm_cmd_end(struct dcm_cmd *m)
 	m->elem = 0x0000;
 	if (!m->glen_done || m->rest != m->glen)
 		return DCM_F_GROUP_LENGTH;
+	if (!(m->field & DCM_RSP_BIT) && (m->seen & DCM_SEEN_UID) && !m->uid_len) {
+		m->elem = m->seen & DCM_SEEN_CLASS ? 0x0002 : 0x0003;
+		return DCM_F_CMD_UID;
+	}
 	for (i = 0; i < N(required) && required[i].field != m->field; i++)
 		;
 	if (i == N(required) || (m->seen & required[i].need) == required[i].need)

@@ -46,6 +46,8 @@ enum dcm_state {
 enum dcm_phase { DCM_PH_HDR, DCM_PH_ASSOC, DCM_PH_SMALL, DCM_PH_PDATA };
 enum dcm_msg { DCM_MSG_IDLE, DCM_MSG_CMD, DCM_MSG_DATA };
 
+#define DCM_RSP_BIT 0x8000	/* Command Field of a response (PS3.7 §9.3, §10.3) */
+
 /* The known command elements present (command.c's table). */
 enum dcm_cmd_seen {
 	DCM_SEEN_GLEN = 1u << 0, DCM_SEEN_CLASS = 1u << 1, DCM_SEEN_REQ_CLASS = 1u << 2,

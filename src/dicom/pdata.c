@@ -11,7 +11,6 @@
 #include "internal.h"
 
 #define DSET_NONE 0x0101	/* Command Data Set Type: no data set follows */
-#define DCM_RSP_BIT 0x8000	/* Command Field of a response (PS3.7 §9.3, §10.3) */
 
 static enum dcm_fault check_context(struct dcm_assoc *a, uint8_t ctx)
 {

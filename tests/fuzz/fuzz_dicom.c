@@ -308,9 +308,7 @@ static void bad_commands(const char *dir)
 	pb_elem_us(&body, 0x0800, 0x0101);
 	bad_command(dir, "cmd-missing", &body);
 	body.n = 0;
-	pb_le32(&body, 0x00020000);
-	pb_le32(&body, 18);
-	pb_str(&body, UID_VERIFICATION " ");	/* a space pad */
+	pb_elem_raw(&body, 0x0002, UID_VERIFICATION " ", 18);	/* a space pad */
 	pb_elem_us(&body, 0x0100, 0x0030);
 	pb_elem_us(&body, 0x0110, 1);
 	pb_elem_us(&body, 0x0800, 0x0101);

@@ -673,6 +673,25 @@ static void conv_two_accepted(struct conv *c, uint8_t result3)
 	pb_pdu_end(p, at);
 }
 
+/* An empty Affected SOP Class in a response (dcmjs-dimse's C-STORE-RSP
+ * made without its request) is an anomaly, not a fault. */
+static void test_empty_class_in_response(void **state)
+{
+	struct conv c;
+	struct pb cmd = { .n = 0 }, body = { .n = 0 };
+
+	pb_elem_raw(&body, 0x0002, "", 0);
+	pb_elem_us(&body, 0x0100, 0x8030);
+	pb_elem_us(&body, 0x0120, 1);
+	pb_elem_us(&body, 0x0800, 0x0101);
+	pb_elem_us(&body, 0x0900, 0);
+	pb_command_body(&cmd, &body);
+	conv_established(&c);
+	pb_echo_cmd(conv_add(&c, I), 0x0030);
+	pb_pdata(conv_add(&c, A), 1, 0x03, cmd.b, cmd.n);
+	expect_anomaly(pol_full, &c, DCM_A_RSP_SOP, "");
+}
+
 /* The same anomaly twice on one association: both counted, one told. */
 static void test_anomaly_told_once(void **state)
 {
@@ -1364,15 +1383,6 @@ static void expect_cmd_fault_on(int dir, uint8_t ctx, const struct pb *cmd, size
 
 #define expect_cmd_fault(cmd, f, detail) expect_cmd_fault_on(I, 1, cmd, (cmd)->n, f, detail)
 
-/* A raw value (no padding added). */
-static void pb_elem_raw(struct pb *p, uint16_t element, const char *v, size_t n)
-{
-	pb_le16(p, 0);
-	pb_le16(p, element);
-	pb_le32(p, (uint32_t)n);
-	pb_raw(p, v, n);
-}
-
 static void test_command_faults(void **state)
 {
 	struct pb cmd, body;
@@ -1544,6 +1554,8 @@ static void test_command_uids(void **state)
 	expect_cmd_fault(&cmd, DCM_F_CMD_UID, "(0000,0002)");
 	echo_with_class(&cmd, UID_VERIFICATION "\0\0", 19);	/* two NULs */
 	expect_cmd_fault(&cmd, DCM_F_CMD_UID, "(0000,0002)");
+	echo_with_class(&cmd, "", 0);	/* empty, in a request */
+	expect_cmd_fault(&cmd, DCM_F_CMD_UID, "(0000,0002)");
 	echo_with_class(&cmd, UID_VERIFICATION "\0", 18);	/* one: the padding */
 	conv_established(&c);
 	pb_pdata(conv_add(&c, I), 1, 0x03, cmd.b, cmd.n);
@@ -1621,6 +1633,7 @@ int main(void)
 		cmocka_unit_test(test_policy_refusals),
 		cmocka_unit_test(test_judged_at_ac),
 		cmocka_unit_test(test_anomaly_told_once),
+		cmocka_unit_test(test_empty_class_in_response),
 		cmocka_unit_test(test_context_and_command_refusals),
 		cmocka_unit_test(test_busy),
 		cmocka_unit_test(test_framing_faults),

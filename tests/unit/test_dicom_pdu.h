@@ -199,6 +199,15 @@ static inline void pb_elem_us(struct pb *p, uint16_t element, uint16_t v)
 	pb_le16(p, v);
 }
 
+/* A raw value (no padding added). */
+static inline void pb_elem_raw(struct pb *p, uint16_t element, const char *v, size_t n)
+{
+	pb_le16(p, 0);
+	pb_le16(p, element);
+	pb_le32(p, (uint32_t)n);
+	pb_raw(p, v, n);
+}
+
 /* A UID value padded to even length with a NUL, as in a data set. */
 static inline void pb_elem_ui(struct pb *p, uint16_t element, const char *uid)
 {
