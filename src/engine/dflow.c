@@ -554,12 +554,18 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 		return 0;
 	}
 	if (dv.step == DCM_HOLD) {
-		if (!dflow_hold(e, f, a, dir, p, pk, skip)) {
+		/* A stream that ends inside a PDU or a header: what is held can
+		 * never be whole. Refused rather than held until the idle timeout,
+		 * so the receiver is reset now. */
+		bool cut = p->flags & TCP_FIN;
+
+		if (!cut && !dflow_hold(e, f, a, dir, p, pk, skip)) {
 			dflow_anomaly(e, f, &dv);
 			*v = ENG_HOLD;
 			return 0;
 		}
-		dv = (struct dcm_verdict){ .step = DCM_REFUSE, .fault = DCM_F_PDU_TOO_LONG,
+		dv = (struct dcm_verdict){ .step = DCM_REFUSE,
+					   .fault = cut ? DCM_F_PDU_LENGTH : DCM_F_PDU_TOO_LONG,
 					   .answer = DCM_ANS_ABORT, .source = 2, .reason = 6 };
 		dflow_refuse(e, f, dir, p, &dv, skip);
 		return 0;

@@ -335,6 +335,32 @@ static void partial_header_held_mid_pdata(void **state)
 	echo_cut(fx, &echo, seq + (uint32_t)echo.n, 9, true);	/* inside the PDV header */
 }
 
+/* A stream that ends inside a PDU header: the held bytes can never be
+ * whole. Refused at the FIN (not held until the idle timeout): the
+ * device gets a reset at the first held byte, the sender an A-ABORT.
+ *
+ *   |04 00 00| (held)   |00 00 FIN|  -> invalid pdu-length, both answered */
+static void stream_cut_inside_a_header_is_refused(void **state)
+{
+	struct fx *fx = *state;
+	uint32_t seq = associate(fx, 104, ENG_ACCEPT);
+	static const uint8_t hdr[5] = { 0x04, 0, 0, 0, 0 };
+	struct tpkt head = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, seq, 901, TCP_ACK, hdr, 3 };
+	struct tpkt fin = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, seq + 3, 901, TCP_ACK | TCP_FIN,
+			    hdr + 3, 2 };
+	struct pkt rst;
+
+	assert_int_equal(feed(fx, &head), ENG_HOLD);
+	assert_int_equal(feed(fx, &fin), ENG_DROP);
+	assert_int_equal(fx->r.nreleased, 1);
+	assert_int_equal(fx->r.rv[0], ENG_DROP);
+	assert_int_equal(fx->r.ev[fx->r.nev - 1], EV_INVALID);
+	assert_string_equal(fx->r.fault[fx->r.nev - 1], "pdu-length");
+	assert_int_equal(pkt_parse(fx->r.inj[fx->r.ninj - 1], fx->r.injlen[fx->r.ninj - 1], &rst), 0);
+	assert_true(rst.flags & TCP_RST);
+	assert_int_equal(rst.seq, seq);
+}
+
 /* Bridge ports: pacs on 1, symbia on 2, each with its MAC address. */
 static const struct eng_port at_pacs = { .ifindex = 1, .mac = { 2, 0, 0, 0, 0, 1 }, .has_mac = 1 };
 static const struct eng_port at_symbia = { .ifindex = 2, .mac = { 2, 0, 0, 0, 0, 2 }, .has_mac = 1 };
@@ -932,6 +958,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(data_on_a_syn_is_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(retransmitted_held_piece_stays_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(partial_header_held_mid_pdata, setup, teardown),
+		cmocka_unit_test_setup_teardown(stream_cut_inside_a_header_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(parked_segments_are_judged_from_their_copies, setup, teardown),
 		cmocka_unit_test_setup_teardown(large_parked_segment_goes_through_the_hook_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(stale_parked_segment_is_dropped, setup, teardown),
