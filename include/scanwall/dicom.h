@@ -92,6 +92,13 @@ enum dcm_event {
 	DCM_EV_ABORTED,		/* a peer sent A-ABORT */
 };
 
+/* Bytes [lo, hi) of one feed. */
+struct dcm_range {
+	uint32_t lo, hi;
+};
+
+#define DCM_RANGES 16	/* structural ranges reported per feed */
+
 /* What to answer the initiator when refusing (PS3.8 §9.3.4 and §9.3.8). */
 enum dcm_answer { DCM_ANS_NONE, DCM_ANS_RJ, DCM_ANS_ABORT };
 
@@ -113,6 +120,12 @@ struct dcm_verdict {
 	 * data set bytes, skipped. struct_hi == 0: only data set bytes. The
 	 * engine verifies a retransmission of structural bytes byte for byte. */
 	size_t struct_lo, struct_hi;
+	/* The same range by range, ascending, adjacent ones joined: what the
+	 * engine keeps to verify a retransmission cut anywhere. Past
+	 * DCM_RANGES the last range stretches to the end of the structural
+	 * bytes, taking the data between them in (verified too: stricter). */
+	struct dcm_range structs[DCM_RANGES];
+	unsigned nstruct;
 	/* Anomalies in these bytes (docs/dicom.md: conformance, not
 	 * protection): how many, the first one's DCM_A_* and its detail
 	 * (valid until the next feed). The detail is NULL when that kind was

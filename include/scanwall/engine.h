@@ -76,6 +76,8 @@ struct eng_counters {
 	uint64_t tcp_out_of_window;	/* segments dropped by stream tracking */
 	uint64_t tcp_parked;		/* segments held beyond a gap until it filled */
 	uint64_t tcp_park_full;		/* ... dropped instead: the park was full */
+	uint64_t tcp_unverifiable;	/* retransmissions older than the bytes kept */
+	uint64_t tcp_retransmitted;	/* copies of inspected bytes verified, passed */
 	uint64_t assoc[EV__COUNT];	/* events by kind */
 	uint64_t fault[DCM_FAULT__COUNT];
 };

@@ -98,6 +98,12 @@ static int is_data(const struct dcm_stream *s)
 
 static void mark_structural(struct dcm_verdict *v, size_t from, size_t to)
 {
+	struct dcm_range *last = &v->structs[v->nstruct ? v->nstruct - 1 : 0];
+
+	if (v->nstruct && (last->hi == from || v->nstruct == DCM_RANGES))
+		last->hi = (uint32_t)to;
+	else
+		v->structs[v->nstruct++] = (struct dcm_range){ (uint32_t)from, (uint32_t)to };
 	if (!v->struct_hi || from < v->struct_lo)
 		v->struct_lo = from;
 	if (to > v->struct_hi)

@@ -199,6 +199,8 @@ static void ctl_engine_obj(const struct eng_counters *n, FILE *out)
 		{ "tcp_out_of_window", n->tcp_out_of_window },
 		{ "tcp_parked", n->tcp_parked },
 		{ "tcp_park_full", n->tcp_park_full },
+		{ "tcp_unverifiable", n->tcp_unverifiable },
+		{ "tcp_retransmitted", n->tcp_retransmitted },
 	};
 
 	CTL_U64_OBJ(out, tab);

@@ -46,7 +46,8 @@ int dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const s
 		e->assoc_free = a->next_free;
 	else
 		e->assoc_fresh++;
-	memset(a->st, 0, sizeof(a->st));
+	stream_init(&a->st[0], &e->keep[2 * (i - 1)]);
+	stream_init(&a->st[1], &e->keep[2 * (i - 1) + 1]);
 	a->nheld[0] = a->nheld[1] = 0;
 	memset(a->park_head, 0, sizeof(a->park_head));
 	memset(a->park_tail, 0, sizeof(a->park_tail));
@@ -355,17 +356,18 @@ static void dflow_refuse(struct eng *e, struct flow *f, int dir, const struct pk
 	dflow_leave(e, f, FLOW_REFUSED);
 }
 
-/* The TCP stream itself was abused (changed bytes, a bad skip): the flow
- * ends as invalid, both ends reset. */
+/* The TCP stream itself was abused (changed bytes, a bad skip, urgent
+ * data): the flow ends as invalid, both ends reset, the receiver at
+ * rcv_nxt, the next byte it expects. */
 static void dflow_invalid(struct eng *e, struct flow *f, int dir, const struct pkt *p,
-			  const char *reason, const char *fault)
+			  uint32_t rcv_nxt, const char *reason, const char *fault)
 {
 	static const struct dcm_verdict reset = {
 		.step = DCM_REFUSE, .fault = DCM_F_PDU_UNEXPECTED, .answer = DCM_ANS_NONE,
 	};
 
 	dflow_event(e, f, EV_INVALID, reason, NULL, fault);
-	dflow_answer(e, f, dir, p, &reset, p->plen);
+	dflow_answer(e, f, dir, p, &reset, rcv_nxt - p->seq);
 	dflow_leave(e, f, FLOW_REFUSED);
 }
 
@@ -517,6 +519,7 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 		 * released when the PDU is judged, or dropped with it. */
 		if (!dflow_overlaps_held(a, dir, p)) {
 			*v = ENG_ACCEPT;
+			e->c.tcp_retransmitted++;
 			stream_passed(&a->st[dir], p);
 		} else if (dflow_ack_safe(a, dir, p->seq == a->hold_seq[dir]))
 			/* our ACK may have been lost, or never sent: say it now */
@@ -532,9 +535,21 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 			e->c.tcp_out_of_window++;
 		return 0;
 	case STREAM_EVIL:
-		dflow_invalid(e, f, dir, p, "retransmission with other contents", "tcp-overlap");
+		dflow_invalid(e, f, dir, p, a->st[dir].next, "retransmission with other contents",
+			      "tcp-overlap");
+		return 0;
+	case STREAM_LOST:
+		/* Dropped: its bytes may be what the receiver still lacks. Once
+		 * the receiver acknowledges nothing while STREAM_LOST_MAX such
+		 * copies come, the flow cannot go on: it ends, with an event,
+		 * rather than hang until the idle timeout. */
+		e->c.tcp_unverifiable++;
+		if (++a->st[dir].lost >= STREAM_LOST_MAX)
+			dflow_invalid(e, f, dir, p, a->st[dir].next,
+				      "retransmissions older than the bytes kept", "tcp-unverifiable");
 		return 0;
 	case STREAM_NEW:
+		e->c.tcp_retransmitted += skip > 0;
 		break;
 	}
 	if (dir && pk->from.has_mac && !port_same(&a->port[1], &pk->from))
@@ -547,10 +562,11 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 		dflow_refuse(e, f, dir, p, &dv, skip);
 		return 0;
 	}
-	stream_advance(&a->st[dir], p, skip, dv.struct_lo, dv.struct_hi);
+	stream_advance(&a->st[dir], p, skip, dv.structs, dv.nstruct);
 	stream_passed(&a->st[dir], p);	/* now, or when the held PDU is */
 	if (dflow_catch_up(a, dir)) {
-		dflow_invalid(e, f, dir, p, "data passed ahead of a gap is not data", "tcp-ahead");
+		dflow_invalid(e, f, dir, p, p->seq + (uint32_t)skip,
+			      "data passed ahead of a gap is not data", "tcp-ahead");
 		return 0;
 	}
 	if (dv.step == DCM_HOLD) {
@@ -582,6 +598,72 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 	return 0;
 }
 
+/* A reset ends the flow only where its receiver would take it (RFC 5961
+ * §3.2): exactly at the next byte it expects. One inside its window
+ * passes without ending anything: the receiver answers with a challenge
+ * ACK, and a real reset follows at the right place. Any other is dropped
+ * (a blind guess: the receiver would drop it too). */
+static enum eng_verdict dflow_reset(struct eng *e, struct flow *f, int dir, const struct pkt *p)
+{
+	struct eng_assoc *a = flow_assoc(e, f);
+	const struct stream *st = &a->st[dir];
+	enum eng_verdict v = ENG_ACCEPT;
+
+	if (!st->init) {
+		/* The acceptor's, before we know its sequence numbers: its
+		 * initiator is in SYN-SENT and takes it only when it
+		 * acknowledges exactly the SYN (RFC 9293 §3.10.7.3). */
+		if (!(p->flags & TCP_ACK) || p->ack != a->st[!dir].next)
+			goto out_drop;
+		eng_flow_end(e, f);
+		return ENG_ACCEPT;
+	}
+	if (a->nheld[dir] && p->seq == a->hold_seq[dir]) {
+		eng_flow_end(e, f);	/* exact for the receiver: it lacks the held bytes */
+		return ENG_ACCEPT;
+	}
+	switch (stream_rst(st, p->seq, a->win[!dir])) {
+	case STREAM_RST_EXACT:
+		if (a->nheld[dir]) {
+			/* The sender gave up while we hold its request, which we
+			 * acknowledged in its peer's name: its reset lies past
+			 * what the receiver has. It gets one at its rcv_nxt. */
+			struct flow_key k;
+			struct reply_tcp r = { .key = &k, .seq = a->hold_seq[dir],
+					       .ack = a->st[!dir].next, .flags = TCP_RST | TCP_ACK };
+
+			dir_key(f, dir, &k);
+			eng_inject(e, reply_tcp(e->out, sizeof(e->out), &r), &a->port[!dir]);
+			v = ENG_DROP;
+		}
+		eng_flow_end(e, f);
+		return v;
+	case STREAM_RST_WINDOW:
+		return ENG_ACCEPT;
+	case STREAM_RST_OUTSIDE:
+		break;
+	}
+out_drop:
+	e->c.tcp_out_of_window++;
+	return ENG_DROP;
+}
+
+/* Urgent data: the receiver takes the urgent byte out of band (Linux and
+ * Windows alike), and its parser sees the stream one byte shorter than we
+ * inspected it. DICOM never sends any: a segment at the next byte to
+ * inspect carrying URG ends the flow. Elsewhere it is dropped as a blind
+ * guess would be, rather than let anyone who can guess a window end an
+ * association. */
+static void dflow_urgent(struct eng *e, struct flow *f, int dir, const struct pkt *p)
+{
+	const struct stream *st = &flow_assoc(e, f)->st[dir];
+
+	if (st->init && p->seq == st->next)
+		dflow_invalid(e, f, dir, p, st->next, "urgent data", "tcp-urgent");
+	else
+		e->c.tcp_out_of_window++;
+}
+
 int dflow_packet(struct eng *e, struct flow *f, int dir, const struct eng_pkt *pk,
 		 const struct pkt *p, enum eng_verdict *v)
 {
@@ -590,9 +672,11 @@ int dflow_packet(struct eng *e, struct flow *f, int dir, const struct eng_pkt *p
 
 	*v = ENG_DROP;
 	if (p->flags & TCP_RST) {
-		/* Either end gave up; the reset itself may pass. */
-		*v = ENG_ACCEPT;
-		eng_flow_end(e, f);
+		*v = dflow_reset(e, f, dir, p);
+		return 0;
+	}
+	if (p->flags & TCP_URG) {
+		dflow_urgent(e, f, dir, p);
 		return 0;
 	}
 	if (p->flags & TCP_SYN) {

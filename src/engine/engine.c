@@ -37,9 +37,10 @@ struct eng *eng_new(const struct eng_cfg *cfg, const struct eng_ops *ops, void *
 	e->flows = flow_table_new(cfg->flows);
 	e->dcm = dcm_pool_new(cfg->assocs, cfg->rq_bufs, cfg->rq_max);
 	e->assocs = calloc(cfg->assocs, sizeof(*e->assocs));
+	e->keep = calloc(2 * (size_t)cfg->assocs, sizeof(*e->keep));
 	e->park = calloc(cfg->park_max + 1, sizeof(*e->park));
 	e->park_data = calloc(cfg->park_max + 1, sizeof(*e->park_data));
-	if (!e->flows || !e->dcm || !e->assocs || !e->park || !e->park_data)
+	if (!e->flows || !e->dcm || !e->assocs || !e->keep || !e->park || !e->park_data)
 		goto out_free;
 	for (i = 1; i < cfg->park_max; i++)	/* entry 0 is "none" */
 		e->park[i].next = i + 1;
@@ -66,6 +67,7 @@ void eng_free(struct eng *e)
 	flow_table_free(e->flows);
 	dcm_pool_free(e->dcm);
 	free(e->assocs);
+	free(e->keep);
 	free(e->park);
 	free(e->park_data);
 	free(e->rule_hits);

@@ -64,6 +64,7 @@ struct eng {
 	struct flow_table *flows;
 	struct dcm_pool *dcm;
 	struct eng_assoc *assocs;
+	struct stream_keep *keep;	/* 2 per association slot */
 	struct eng_parked *park;	/* park_max + 1 entries, 0 unused */
 	uint8_t (*park_data)[ENG_PARK_DATA];	/* their copies, touched when used */
 	uint32_t park_free;		/* free list */

@@ -41,7 +41,7 @@ static void rs_nft_queue(struct sbuf *o, const struct ruleset_cfg *c)
 		sb_put(o, "\t\tqueue num %u\n", c->queue);
 }
 
-/* A bare ACK (no SYN, FIN or RST, not one payload byte) of an inspected
+/* A bare ACK (no SYN, FIN, RST or URG, not one payload byte) of an inspected
  * flow passes in the kernel: it carries nothing to inspect, and in a bulk
  * transfer every other queued packet would be one. "No payload" is the IP
  * length equal to the headers' own, spelled out per TCP header length
@@ -61,11 +61,12 @@ static void rs_nft_open_chains(struct sbuf *o, const char *pass)
 	sb_put(o, "\tchain open {\n");
 	sb_put(o, "\t\tip length > %u return\n", RS_V4_HDRS_MAX);
 	sb_put(o, "\t\tip6 length > %u return\n", RS_V6_PAYLOAD_MAX);
-	sb_put(o, "\t\ttcp flags & (fin | syn | rst | ack) == ack goto bare\n");
+	sb_put(o, "\t\ttcp flags & (fin | syn | rst | ack | urg) == ack goto bare\n");
 	/* The acceptor's SYN-ACK, when the engine knows its port already
 	 * (hostport.c): the answer to the SYN the engine let through. */
-	sb_put(o, "\t\ttcp flags & (fin | syn | rst | ack) == syn | ack ct mark & 0x%08x == 0x%08x "
-		  "ct direction reply counter goto bare\n", SW_MARK_SYNACK, SW_MARK_SYNACK);
+	sb_put(o, "\t\ttcp flags & (fin | syn | rst | ack | urg) == syn | ack "
+		  "ct mark & 0x%08x == 0x%08x ct direction reply counter goto bare\n",
+		  SW_MARK_SYNACK, SW_MARK_SYNACK);
 	sb_put(o, "\t}\n\tchain bare {\n");
 	for (unsigned i = 0; i < sizeof(rs_doffs) / sizeof(rs_doffs[0]); i++) {
 		unsigned d = rs_doffs[i];

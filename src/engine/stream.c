@@ -3,88 +3,152 @@
 
 #include "stream.h"
 
-/* A 64-bit digest of structural bytes, to recognise a true retransmission.
- * It need not resist a chosen collision by itself: a forgery must also hit
- * the same sequence range, and only bytes the sender itself sent before. */
-static uint64_t stream_sum(const uint8_t *p, size_t n)
+void stream_init(struct stream *s, struct stream_keep *keep)
 {
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
-	size_t i;
+	memset(s, 0, sizeof(*s));
+	s->keep = keep;
+}
 
-	for (i = 0; i + 8 <= n; i += 8) {
-		memcpy(&w, p + i, 8);
-		h = (h ^ w) * 0x100000001b3ULL;
-		h ^= h >> 29;
-	}
-	for (; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	return h;
+void stream_reset(struct stream *s)
+{
+	stream_init(s, s->keep);
 }
 
 void stream_syn(struct stream *s, uint32_t isn)
 {
-	memset(s, 0, sizeof(*s));
+	stream_reset(s);
 	s->next = isn + 1;
+	s->kept_from = s->next;
+	s->last_end = s->next;
 	s->init = 1;
 }
 
 void stream_ack(struct stream *s, uint32_t ack)
 {
+	if (s->init && seq_before(s->next, ack))
+		return;
 	if (!s->acked_init || seq_before(s->acked, ack)) {
 		s->acked = ack;
 		s->acked_init = 1;
+		s->lost = 0;
 	}
 }
 
-static int stream_acked(const struct stream *s, uint32_t end)
+/* Range i of the keep (0 the oldest): its slot, and where it ends. */
+static unsigned keep_slot(const struct stream *s, unsigned i)
 {
-	return s->acked_init && !seq_before(s->acked, end);
+	return (s->head + i) % STREAM_KEEP_RANGES;
 }
 
-/* Where the remembered segments begin: older bytes cannot be verified. */
-static uint32_t ring_start(const struct stream *s)
+static uint32_t keep_len(const struct stream *s, unsigned i)
 {
-	unsigned oldest = s->ring_used < STREAM_RING ? 0 : s->ring_pos;
+	const struct stream_keep *k = s->keep;
+	uint32_t end = i + 1 < s->used ? k->pos[keep_slot(s, i + 1)] : s->total;
 
-	return s->ring_used ? s->ring[oldest].start : s->next;
+	return end - k->pos[keep_slot(s, i)];
 }
 
-/* One remembered segment against the retransmission [S, E). */
-static enum stream_class seg_check(const struct stream_seg *g, const struct pkt *p)
+/* The oldest range goes: nothing before its end can be verified now. */
+static void keep_pop(struct stream *s)
 {
-	uint32_t S = p->seq, E = p->seq + (uint32_t)p->plen;
+	uint32_t end = s->keep->seq[s->head] + keep_len(s, 0);
 
-	if (g->s_lo == g->s_hi || !seq_before(g->s_lo, E) || !seq_before(S, g->s_hi))
-		return STREAM_OLD;	/* no structural byte of it in the copy */
-	if (seq_before(g->s_lo, S) || seq_before(E, g->s_hi))
-		return STREAM_DROP;	/* part of them only: cannot verify */
-	if (stream_sum(p->payload + (g->s_lo - S), g->s_hi - g->s_lo) != g->sum)
-		return STREAM_EVIL;
-	return STREAM_OLD;
+	if (seq_before(s->kept_from, end))
+		s->kept_from = end;
+	s->head = (s->head + 1) % STREAM_KEEP_RANGES;
+	s->used--;
 }
 
-static enum stream_class stream_old(const struct stream *s, const struct pkt *p)
+/* Room for n more bytes and one more range: acknowledged ranges go first
+ * (nobody needs them), then the oldest, the last one in part if that is
+ * enough. */
+static void keep_room(struct stream *s, uint32_t n)
 {
-	enum stream_class c, worst = STREAM_OLD;
-	unsigned i;
+	struct stream_keep *k = s->keep;
 
-	if (stream_acked(s, p->seq + (uint32_t)p->plen))
+	while (s->used && s->acked_init && !seq_before(s->acked, k->seq[s->head] + keep_len(s, 0)))
+		keep_pop(s);
+	if (s->used == STREAM_KEEP_RANGES)
+		keep_pop(s);
+	while (s->used && s->total - k->pos[s->head] + n > STREAM_KEEP) {
+		uint32_t over = s->total - k->pos[s->head] + n - STREAM_KEEP;
+
+		if (keep_len(s, 0) <= over) {
+			keep_pop(s);
+			continue;
+		}
+		k->seq[s->head] += over;
+		k->pos[s->head] += over;
+		s->kept_from = k->seq[s->head];
+	}
+}
+
+/* Keeps the structural bytes d[0..n) found at sequence seq. A range longer
+ * than the whole keep leaves its tail there. */
+static void keep_push(struct stream *s, uint32_t seq, const uint8_t *d, uint32_t n)
+{
+	struct stream_keep *k = s->keep;
+	uint32_t off, first;
+
+	if (n > STREAM_KEEP) {
+		d += n - STREAM_KEEP;
+		seq += n - STREAM_KEEP;
+		n = STREAM_KEEP;
+		s->used = 0;
+		s->kept_from = seq;
+	}
+	keep_room(s, n);
+	if (!s->used || seq != s->last_end) {	/* else it grows the newest */
+		unsigned i = keep_slot(s, s->used++);
+
+		k->seq[i] = seq;
+		k->pos[i] = s->total;
+	}
+	off = s->total % STREAM_KEEP;
+	first = n < STREAM_KEEP - off ? n : STREAM_KEEP - off;
+	memcpy(k->bytes + off, d, first);
+	memcpy(k->bytes, d + first, n - first);
+	s->total += n;
+	s->last_end = seq + n;
+}
+
+/* Whether the n kept bytes from position pos differ from d. */
+static int keep_differs(const struct stream_keep *k, uint32_t pos, const uint8_t *d, uint32_t n)
+{
+	uint32_t off = pos % STREAM_KEEP, first = n < STREAM_KEEP - off ? n : STREAM_KEEP - off;
+
+	return memcmp(k->bytes + off, d, first) || memcmp(k->bytes, d + first, n - first);
+}
+
+/* The copy p's bytes up to sequence `to`, all inspected before, against
+ * every kept structural byte they overlap. */
+static enum stream_class keep_verify(const struct stream *s, const struct pkt *p, uint32_t to)
+{
+	const struct stream_keep *k = s->keep;
+	uint32_t from = p->seq;
+
+	if (s->acked_init && seq_before(from, s->acked))
+		from = s->acked;	/* the receiver discards those */
+	if (!seq_before(from, to))
 		return STREAM_OLD;
-	if (seq_before(p->seq, ring_start(s)))
-		return STREAM_DROP;
-	for (i = 0; i < s->ring_used; i++) {
-		c = seg_check(&s->ring[i], p);
-		if (c == STREAM_EVIL)
-			return c;
-		if (c == STREAM_DROP)
-			worst = c;
+	if (seq_before(from, s->kept_from))
+		return STREAM_LOST;
+	for (unsigned i = 0; i < s->used; i++) {
+		uint32_t rs = k->seq[keep_slot(s, i)], re = rs + keep_len(s, i);
+		uint32_t lo = seq_before(from, rs) ? rs : from, hi = seq_before(to, re) ? to : re;
+
+		if (seq_before(lo, hi) &&
+		    keep_differs(k, k->pos[keep_slot(s, i)] + (lo - rs), p->payload + (lo - p->seq),
+				 hi - lo))
+			return STREAM_EVIL;
 	}
-	return worst;
+	return STREAM_OLD;
 }
 
 enum stream_class stream_classify(const struct stream *s, const struct pkt *p, size_t *skip)
 {
 	uint32_t end = p->seq + (uint32_t)p->plen;
+	enum stream_class c;
 
 	*skip = 0;
 	if (!s->init)
@@ -94,56 +158,40 @@ enum stream_class stream_classify(const struct stream *s, const struct pkt *p, s
 	if (seq_before(s->next, p->seq))
 		return STREAM_DROP;		/* beyond a gap */
 	if (!seq_before(s->next, end))
-		return stream_old(s, p);	/* entirely inspected already */
+		return keep_verify(s, p, end);	/* entirely inspected already */
 	/* Starts in old bytes, ends in new ones: the old part must pass the
 	 * same test as a retransmission before the rest is inspected. */
-	if (!stream_acked(s, s->next)) {
-		struct pkt old = *p;
-
-		old.plen = s->next - p->seq;
-		if (stream_old(s, &old) != STREAM_OLD)
-			return STREAM_DROP;
-	}
+	c = keep_verify(s, p, s->next);
+	if (c != STREAM_OLD)
+		return c;
 	*skip = s->next - p->seq;
 	return STREAM_NEW;
 }
 
-/* Remembers n as inspected, and moves next past it. Data bytes that
- * continue the newest entry extend it, so that in a bulk transfer the ring
- * spans its last PDUs rather than its last segments: a retransmission of
- * data the receiver discarded (a full buffer, PAWS) still finds its range. */
-static void ring_push(struct stream *s, const struct stream_seg *n)
-{
-	struct stream_seg *last = &s->ring[(s->ring_pos + STREAM_RING - 1) % STREAM_RING];
-
-	s->next = n->end;
-	if (n->s_lo == n->s_hi && s->ring_used && last->end == n->start) {
-		last->end = n->end;
-		return;
-	}
-	s->ring[s->ring_pos] = *n;
-	s->ring_pos = (uint8_t)((s->ring_pos + 1) % STREAM_RING);
-	s->ring_used += s->ring_used < STREAM_RING;
-}
-
-void stream_advance(struct stream *s, const struct pkt *p, size_t skip, size_t lo, size_t hi)
+void stream_advance(struct stream *s, const struct pkt *p, size_t skip,
+		    const struct dcm_range *r, unsigned n)
 {
 	uint32_t start = p->seq + (uint32_t)skip;
 
-	if (p->plen > skip) {
-		struct stream_seg g = { .start = start, .end = p->seq + (uint32_t)p->plen };
-
-		if (hi > lo) {
-			g.s_lo = start + (uint32_t)lo;
-			g.s_hi = start + (uint32_t)hi;
-			g.sum = stream_sum(p->payload + skip + lo, hi - lo);
-		}
-		ring_push(s, &g);
-	}
+	for (unsigned i = 0; i < n; i++)
+		keep_push(s, start + r[i].lo, p->payload + skip + r[i].lo, r[i].hi - r[i].lo);
+	if (p->plen > skip)
+		s->next = p->seq + (uint32_t)p->plen;
 	if (p->flags & TCP_FIN) {
 		s->next++;
 		s->fin = 1;
 	}
+}
+
+enum stream_rst stream_rst(const struct stream *s, uint32_t seq, uint16_t win)
+{
+	uint32_t lo = s->acked_init ? s->acked : s->next;
+
+	if (seq == s->next)
+		return STREAM_RST_EXACT;
+	if (!seq_before(seq, lo) && seq_before(seq, s->next + ((uint32_t)win << 14) + 1))
+		return STREAM_RST_WINDOW;
+	return STREAM_RST_OUTSIDE;
 }
 
 void stream_passed(struct stream *s, const struct pkt *p)
@@ -182,12 +230,6 @@ int stream_ahead_add(struct stream *s, const struct pkt *p)
 	return 0;
 }
 
-/* Records [start, end) as inspected data, no structural byte in it. */
-static void stream_note_data(struct stream *s, uint32_t start, uint32_t end)
-{
-	ring_push(s, &(struct stream_seg){ .start = start, .end = end });
-}
-
 size_t stream_ahead_take(struct stream *s)
 {
 	unsigned i = 0;
@@ -203,7 +245,7 @@ size_t stream_ahead_take(struct stream *s)
 			size_t n = b - s->next;
 
 			s->ahead[i] = s->ahead[--s->nahead];
-			stream_note_data(s, s->next, b);
+			s->next = b;	/* data set bytes: nothing to keep */
 			return n;
 		}
 		i++;

@@ -4,38 +4,55 @@
  * not see in that very position. In-order bytes are inspected; a segment
  * beyond a gap is classified STREAM_DROP here, and the caller (dflow.c)
  * parks it until the gap fills, passes it ahead when it is all data set
- * bytes (stream_ahead_add), or drops it. A retransmission of bytes already inspected passes when the
- * receiver has acknowledged them (it will discard them), or when every
+ * bytes (stream_ahead_add), or drops it.
+ *
+ * A retransmission of bytes already inspected passes when every
  * structural byte it carries (a header, a command, an association PDU:
- * what the inspector parsed) is the same as before, checked against a
- * digest kept for the last STREAM_RING segments. Data set bytes are never
- * parsed, so their contents cannot change what the device's parser sees;
- * they are not hashed, and a retransmission cut differently from the
- * original passes as long as it carries no structural byte it cannot
- * verify whole. */
+ * what the inspector parsed) is the same as before, compared byte for byte
+ * with the copy kept in struct stream_keep, however the copy is cut. Data
+ * set bytes are never parsed, so their contents cannot change what the
+ * device's parser sees; they are not kept. Bytes the receiver acknowledged
+ * need no check: it discards them. The keep is bounded (the newest
+ * CONFIG_TCP_VERIFY_KEEP structural bytes not yet acknowledged); a copy
+ * reaching back before it cannot be verified (STREAM_LOST). */
 #ifndef SW_ENGINE_STREAM_H
 #define SW_ENGINE_STREAM_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "scanwall/config.h"
+#include "scanwall/dicom.h"
 #include "pkt.h"
 
-#define STREAM_RING 16
 #define STREAM_AHEAD 4	/* data ranges passed ahead of a gap, per direction */
+#define STREAM_KEEP CONFIG_TCP_VERIFY_KEEP
+#define STREAM_KEEP_RANGES (STREAM_KEEP / 8)	/* a PDU + PDV header is 12 */
+/* Unverifiable copies dropped since the receiver last acknowledged
+ * anything: past this the flow is ended, not left to hang (dflow.c). */
+#define STREAM_LOST_MAX 8
 
-struct stream_seg {
-	uint32_t start, end;		/* sequence range inspected */
-	uint32_t s_lo, s_hi;		/* its structural bytes; s_lo == s_hi: none */
-	uint64_t sum;			/* digest of the structural bytes */
+/* The structural bytes inspected and not yet acknowledged, FIFO: range i
+ * starts at sequence seq[i] and its bytes at byte position pos[i] (a
+ * running count; bytes[pos % STREAM_KEEP]); it ends where the next one's
+ * bytes begin, the newest at `total`. Preallocated with the engine, one
+ * per direction of each association slot; touched when used. */
+struct stream_keep {
+	uint32_t seq[STREAM_KEEP_RANGES], pos[STREAM_KEEP_RANGES];
+	uint8_t bytes[STREAM_KEEP];
 };
 
 struct stream {
 	uint32_t next;		/* next sequence number to inspect */
 	uint32_t acked;		/* highest ACK the receiver sent */
 	uint32_t ts_max;	/* newest TCP timestamp passed, if ts_seen */
-	uint8_t init, acked_init, fin, ring_pos, ring_used, nahead, ts_seen;
-	struct stream_seg ring[STREAM_RING];
+	uint32_t kept_from;	/* every structural byte from here on is kept */
+	uint32_t total;		/* bytes ever put in the keep */
+	uint32_t last_end;	/* sequence where the newest range ends */
+	uint32_t head, used;	/* oldest range, ranges in use */
+	uint8_t init, acked_init, fin, nahead, ts_seen;
+	uint8_t lost;		/* unverifiable copies dropped, STREAM_LOST_MAX */
+	struct stream_keep *keep;	/* not reset by stream_reset */
 	struct {
 		uint32_t start, end;
 	} ahead[STREAM_AHEAD];		/* passed ahead of a gap, not yet reached */
@@ -44,8 +61,9 @@ struct stream {
 enum stream_class {
 	STREAM_NEW,	/* payload[skip..] are new in-order bytes: inspect them */
 	STREAM_OLD,	/* a harmless retransmission: pass, inspect nothing */
-	STREAM_DROP,	/* out of order or unverifiable: drop quietly */
-	STREAM_EVIL,	/* inspected bytes sent again with other contents */
+	STREAM_DROP,	/* beyond a gap (or before the SYN): park or drop */
+	STREAM_EVIL,	/* inspected structural bytes sent again with other contents */
+	STREAM_LOST,	/* a retransmission older than the keep: cannot be verified */
 };
 
 static inline int seq_before(uint32_t a, uint32_t b)
@@ -53,12 +71,30 @@ static inline int seq_before(uint32_t a, uint32_t b)
 	return (int32_t)(a - b) < 0;
 }
 
+/* s uses keep (caller's storage, for the life of the association). */
+void stream_init(struct stream *s, struct stream_keep *keep);
+/* Back to "no SYN seen", keeping s->keep. */
+void stream_reset(struct stream *s);
 void stream_syn(struct stream *s, uint32_t isn);
+/* An ACK from the receiver; one beyond the bytes inspected is ignored
+ * (nobody acknowledges bytes that never reached it). A newer one resets
+ * the count of unverifiable copies. */
 void stream_ack(struct stream *s, uint32_t ack);
 enum stream_class stream_classify(const struct stream *s, const struct pkt *p, size_t *skip);
-/* payload[skip..] was inspected and passes; of those bytes, [lo, hi)
- * (relative to payload + skip) were structural, hi == 0 none. */
-void stream_advance(struct stream *s, const struct pkt *p, size_t skip, size_t lo, size_t hi);
+/* payload[skip..] was inspected and passes; of those bytes, the n ranges r
+ * (relative to payload + skip, ascending) were structural: they are kept. */
+void stream_advance(struct stream *s, const struct pkt *p, size_t skip,
+		    const struct dcm_range *r, unsigned n);
+
+/* Where a reset's sequence number falls, RFC 5961 §3.2: exactly at the
+ * receiver's next expected byte (as far as we know it: the next byte to
+ * inspect), inside its window (from its last ACK to `next` plus the window
+ * it advertised, win as on the wire), or outside. The window scale is not
+ * tracked (the acceptor's SYN-ACK often passes in the kernel): the largest,
+ * 2^14, is assumed. */
+enum stream_rst { STREAM_RST_EXACT, STREAM_RST_WINDOW, STREAM_RST_OUTSIDE };
+
+enum stream_rst stream_rst(const struct stream *s, uint32_t seq, uint16_t win);
 
 /* p passed toward the receiver: its timestamp is one the receiver may
  * hold older segments against (PAWS, RFC 7323). */

@@ -32,6 +32,11 @@ WORKLIST_FIND = b"1.2.840.10008.5.1.4.31"
 IMPLICIT_LE = b"1.2.840.10008.1.2"
 EXPLICIT_LE = b"1.2.840.10008.1.2.1"
 IMPL_CLASS = b"1.2.826.0.1.3680043.10.1077.9"
+# Siemens CSA Non-Image Storage, listed by the Siemens templates; and a
+# private class they do not list (GDCM's "Philips3D").
+CSA_NON_IMAGE = b"1.3.12.2.1107.5.9.1"
+UNLISTED_PRIVATE = b"1.2.840.113543.6.6.1.3.10002"
+INSTANCE = IMPL_CLASS + b".1"
 
 
 # --- pcap, Ethernet, IPv4, TCP -------------------------------------------
@@ -209,6 +214,22 @@ def find_rq(sop, msg_id=2):
                     0x0700: us(0), 0x0800: us(0x0000)})
 
 
+def store_rq(cls, msg_id=1):
+    return command({0x0002: uid_value(cls), 0x0100: us(0x0001), 0x0110: us(msg_id),
+                    0x0700: us(0), 0x0800: us(0x0000), 0x1000: uid_value(INSTANCE)})
+
+
+def store_rsp(cls, msg_id=1):
+    return command({0x0002: uid_value(cls), 0x0100: us(0x8001), 0x0120: us(msg_id),
+                    0x0800: us(0x0101), 0x0900: us(0), 0x1000: uid_value(INSTANCE)})
+
+
+def dataset(cls):
+    """SOP Class and Instance UID, Implicit VR Little Endian."""
+    return (struct.pack("<HHI", 0x0008, 0x0016, len(uid_value(cls))) + uid_value(cls)
+            + struct.pack("<HHI", 0x0008, 0x0018, len(uid_value(INSTANCE))) + uid_value(INSTANCE))
+
+
 def pdata(cid, fragment, control=0x03):
     """One PDV (command, last fragment by default) in one P-DATA-TF."""
     return pdu(0x04, struct.pack("!IBB", len(fragment) + 2, cid, control) + fragment)
@@ -309,6 +330,28 @@ def s_pdata_bad_context(c):
     c.send("c", pdata(3, echo_rq()))
     c.send("s", ABORT)
     c.close()
+
+
+def store_session(c, cls):
+    """CSA Non-Image on context 1 and cls on context 3, both accepted, then
+    one C-STORE of cls (its command, its data set, the answer)."""
+    cid = 1 if cls == CSA_NON_IMAGE else 3
+    c.send("c", rq([pctx_rq(1, CSA_NON_IMAGE), pctx_rq(3, UNLISTED_PRIVATE)]))
+    c.send("s", ac([pctx_ac(1, 0), pctx_ac(3, 0)]))
+    c.send("c", pdata(cid, store_rq(cls)))
+    c.send("c", pdata(cid, dataset(cls), control=0x02))
+    c.send("s", pdata(cid, store_rsp(cls)))
+    c.send("c", RELEASE_RQ)
+    c.send("s", RELEASE_RP)
+    c.close()
+
+
+def s_store_listed(c):
+    store_session(c, CSA_NON_IMAGE)
+
+
+def s_store_unlisted(c):
+    store_session(c, UNLISTED_PRIVATE)
 
 
 def s_retransmit(c):
@@ -467,16 +510,18 @@ SESSIONS = {
     "overlap-evil": (s_overlap_evil, 41012),
     "out-of-order": (s_out_of_order, 41013),
     "echo": (echo_session, 41014),
-    "orthanc-echo": (s_orthanc_echo, 41015),
-    "orthanc-accepted": (s_orthanc_accepted, 41016),
-    "rsp-other-sop": (s_rsp_other_sop, 41017),
-    "cmd-store-no-class": (bad_command(STORE_NO_CLASS), 41018),
-    "cmd-echo-no-msg-id": (bad_command(ECHO_NO_MSG_ID), 41019),
-    "cmd-space-uid": (bad_command(ECHO_SPACE_UID), 41020),
-    "cmd-group-length": (bad_command(ECHO_GLEN_WRONG), 41021),
-    "cmd-tag-order": (bad_command(ECHO_TAG_ORDER), 41022),
-    "headers-cut": (s_headers_cut, 41023),
-    "headers-cut-refused": (s_headers_cut_refused, 41024),
+    "store-listed": (s_store_listed, 41015),
+    "store-unlisted": (s_store_unlisted, 41016),
+    "orthanc-echo": (s_orthanc_echo, 41017),
+    "orthanc-accepted": (s_orthanc_accepted, 41018),
+    "rsp-other-sop": (s_rsp_other_sop, 41019),
+    "cmd-store-no-class": (bad_command(STORE_NO_CLASS), 41020),
+    "cmd-echo-no-msg-id": (bad_command(ECHO_NO_MSG_ID), 41021),
+    "cmd-space-uid": (bad_command(ECHO_SPACE_UID), 41022),
+    "cmd-group-length": (bad_command(ECHO_GLEN_WRONG), 41023),
+    "cmd-tag-order": (bad_command(ECHO_TAG_ORDER), 41024),
+    "headers-cut": (s_headers_cut, 41025),
+    "headers-cut-refused": (s_headers_cut_refused, 41026),
 }
 
 

@@ -5,6 +5,9 @@
 # trip), every broken one bad-NAME.conf must exit 1 with exactly the
 # messages of bad-NAME.err on stderr and nothing on stdout.
 #
+# The device templates (templates/*.conf) are good policies too, with their
+# goldens in tests/policy/templates/, and each must name its source document.
+#
 #   tests/policy/run.sh BUILD/scanwalld [--update]
 #
 # --update rewrites the goldens from the current output; review the diff.
@@ -24,8 +27,9 @@ differs() {
 	return 0
 }
 
+# good CONF [GOLDEN]
 good() {
-	local conf=$1 name=policy/$(basename "$1" .conf) ok=${1%.conf}.ok rc=0
+	local conf=$1 name=policy/$(basename "$1" .conf) ok=${2:-${1%.conf}.ok} rc=0
 	timeout 10 "$bin" --check "$conf" >"$tmp/out" 2>"$tmp/err" || rc=$?
 	[ -n "$update" ] && cp "$tmp/out" "$ok"
 	if [ "$rc" != 0 ] || [ -s "$tmp/err" ]; then
@@ -63,5 +67,10 @@ for conf in tests/policy/*.conf; do
 	bad-*) bad "$conf" ;;
 	*) good "$conf" ;;
 	esac
+done
+for conf in templates/*.conf; do
+	name=$(basename "$conf" .conf)
+	good "$conf" "tests/policy/templates/$name.ok"
+	check "policy/$name names its source" grep -q '^# Source:' "$conf"
 done
 exit 0

@@ -26,10 +26,15 @@ trap 'rm -rf "$TMP"' EXIT
 run_case() {
 	local pcap=$1 policy=$2 rc trace=
 	shift 2
-	local name="replay $pcap $policy"
+	local name="replay $pcap $policy" file=$HERE/$policy
+	# template:NAME is templates/NAME.conf with the lab's placeholders
+	if [[ $policy == template:* ]]; then
+		file=$TMP/${policy#template:}.conf
+		sed -f "$HERE/template-lab.sed" "$HERE/../../templates/${policy#template:}.conf" >"$file"
+	fi
 	# Per-frame verdicts only when a frame assertion asks for them.
 	[[ " $* " == *" frame"* ]] && trace=--trace
-	timeout 10 "$BIN" --replay "$PCAPS/$pcap" --policy "$HERE/$policy" $trace \
+	timeout 10 "$BIN" --replay "$PCAPS/$pcap" --policy "$file" $trace \
 		>"$TMP/out" 2>"$TMP/err"
 	rc=$?
 	if "$PY" "$HERE/expect.py" "$PCAPS/$pcap" "$rc" "$TMP/out" "$TMP/err" "$@" >"$TMP/why"; then

@@ -399,6 +399,51 @@ static void pb_ct_store(struct pb *rq, struct pb *ac, struct pb *store, struct p
 	pb_pdata(rsp, 3, 0x03, cmd.b, cmd.n);
 }
 
+/* The structural ranges of one feed, for the engine to keep:
+ *
+ *   |PDU+PDV 12|data 20|PDU+PDV 12|data 20|PDU+PDV 12|data 20|  -> 3 ranges
+ *   30 such PDUs in one feed -> DCM_RANGES, the last one stretched to the
+ *   last header (data between them taken in: stricter, never looser) */
+static void test_structural_ranges(void **state)
+{
+	struct pol *pol = policy(pol_full);
+	struct dcm_pool *pool = dcm_pool_new(1, 1, 65536);
+	struct dcm_assoc *a = dcm_assoc_new(pool, pol_rule_at(pol, 0));
+	struct pb rq = { .n = 0 }, ac = { .n = 0 }, store = { .n = 0 }, rsp = { .n = 0 };
+	struct pb data = { .n = 0 };
+	struct dcm_verdict v;
+	uint8_t bytes[20];
+	unsigned i;
+
+	memset(bytes, 0x5a, sizeof(bytes));
+	pb_ct_store(&rq, &ac, &store, &rsp);
+	for (i = 0; i < 3; i++)
+		pb_pdata(&data, 3, 0x00, bytes, sizeof(bytes));
+	dcm_feed(a, I, rq.b, rq.n, &v);
+	assert_int_equal(v.nstruct, 1);				/* the whole RQ */
+	assert_int_equal(v.structs[0].hi, rq.n);
+	dcm_feed(a, A, ac.b, ac.n, &v);
+	dcm_feed(a, I, store.b, store.n, &v);
+	dcm_feed(a, I, data.b, data.n, &v);
+	assert_int_equal(v.step, DCM_PASS);
+	assert_int_equal(v.nstruct, 3);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(v.structs[i].lo, 32 * i);
+		assert_int_equal(v.structs[i].hi, 32 * i + 12);
+	}
+	data.n = 0;
+	for (i = 0; i < 30; i++)
+		pb_pdata(&data, 3, 0x00, bytes, sizeof(bytes));
+	dcm_feed(a, I, data.b, data.n, &v);
+	assert_int_equal(v.step, DCM_PASS);
+	assert_int_equal(v.nstruct, DCM_RANGES);
+	assert_int_equal(v.structs[DCM_RANGES - 1].lo, 32 * (DCM_RANGES - 1));
+	assert_int_equal(v.structs[DCM_RANGES - 1].hi, 32 * 29 + 12);
+	dcm_assoc_free(pool, a);
+	dcm_pool_free(pool);
+	pol_free(pol);
+}
+
 static void test_data_ahead_and_skip(void **state)
 {
 	struct pol *pol = policy(pol_full);
@@ -1624,6 +1669,7 @@ int main(void)
 		cmocka_unit_test(test_pdus_share_segments),
 		cmocka_unit_test(test_store_fragments),
 		cmocka_unit_test(test_data_ahead_and_skip),
+		cmocka_unit_test(test_structural_ranges),
 		cmocka_unit_test(test_answer_next),
 		cmocka_unit_test(test_answer_next_not_when_held),
 		cmocka_unit_test(test_partial_headers_held),

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "scanwall/config.h"
 #include "scanwall/engine.h"
 #include "engine/pkt.h"
 #include "engine/reply.h"
@@ -585,7 +586,7 @@ static void parked_copy_and_flow_end(void **state)
 	uint8_t rq[512];
 	size_t n = build_rq(rq, "PACS", "SYMBIA");
 	struct tpkt p0 = rq_piece(rq, n, 0, 0), p2 = rq_piece(rq, n, 2, 0);
-	struct tpkt rst = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 104, 901, TCP_RST };
+	struct tpkt rst = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 101, 901, TCP_RST };	/* exact */
 
 	handshake(fx, 104);
 	assert_int_equal(feed(fx, &p0), ENG_HOLD);	/* id 4 */
@@ -880,6 +881,190 @@ static void changed_retransmission_ends_flow(void **state)
 	assert_string_equal(fx->r.fault[fx->r.nev - 1], "tcp-overlap");
 }
 
+/* Three C-ECHO-RQs in one segment, then the sender retransmits them cut
+ * otherwise (a smaller MSS, a partial ACK):
+ *
+ *   |PDU+PDV hdr|command|PDU+PDV hdr|command|PDU+PDV hdr|command|
+ *   copies:  [0,5) [5,40) [40,n) [7,n-3) [n-1,n) all pass;
+ *            one with a PDV header byte changed ends the flow */
+static void recut_retransmission_passes(void **state)
+{
+	struct fx *fx = *state;
+	struct pb m = { .n = 0 };
+	uint32_t seq;
+	const size_t cut[][2] = { { 0, 5 }, { 5, 40 }, { 40, 0 }, { 7, 3 }, { 1, 0 } };
+	uint8_t evil[sizeof(m.b)];
+	unsigned i;
+
+	for (i = 0; i < 3; i++)
+		pb_echo_cmd(&m, 0x0030);
+	seq = associate(fx, 104, ENG_ACCEPT);
+	{
+		struct tpkt t = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, seq, 901, TCP_ACK, m.b, m.n };
+
+		assert_int_equal(feed(fx, &t), ENG_ACCEPT);
+	}
+	for (i = 0; i < sizeof(cut) / sizeof(cut[0]); i++) {
+		size_t from = cut[i][0] == 1 ? m.n - 1 : cut[i][0];
+		size_t to = cut[i][1] == 0 ? m.n : cut[i][1] < 5 ? m.n - cut[i][1] : cut[i][1];
+		struct tpkt t = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, seq + (uint32_t)from, 901,
+				  TCP_ACK, m.b + from, to - from };
+
+		assert_int_equal(feed(fx, &t), ENG_ACCEPT);
+	}
+	assert_int_equal(fx->r.nev, 1);			/* the accept, nothing since */
+	assert_int_equal(eng_counters(fx->e)->tcp_retransmitted, 5);
+	memcpy(evil, m.b, m.n);
+	evil[m.n / 3 + 9] ^= 1;				/* the second PDV's length */
+	{
+		struct tpkt t = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, seq + 20, 901, TCP_ACK,
+				  evil + 20, m.n / 3 };
+
+		assert_int_equal(feed(fx, &t), ENG_DROP);
+	}
+	assert_int_equal(fx->r.ev[fx->r.nev - 1], EV_INVALID);
+	assert_string_equal(fx->r.fault[fx->r.nev - 1], "tcp-overlap");
+}
+
+/* More structural bytes unacknowledged than the keep holds: a copy of the
+ * first C-ECHO-RQ cannot be verified. It is dropped and counted; when the
+ * receiver acknowledges nothing while they keep coming, the flow ends with
+ * an event instead of hanging. */
+static void unverifiable_retransmissions_end_the_flow(void **state)
+{
+	struct fx *fx = *state;
+	struct pb m = { .n = 0 };
+	uint32_t seq = associate(fx, 104, ENG_ACCEPT), first = seq;
+	unsigned i;
+
+	pb_echo_cmd(&m, 0x0030);
+	for (i = 0; i * m.n < 2 * CONFIG_TCP_VERIFY_KEEP; i++, seq += (uint32_t)m.n) {
+		struct tpkt t = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, seq, 901, TCP_ACK, m.b, m.n };
+
+		assert_int_equal(feed(fx, &t), ENG_ACCEPT);
+	}
+	for (i = 0; i < 8; i++) {
+		struct tpkt t = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, first, 901, TCP_ACK, m.b, m.n };
+
+		assert_int_equal(feed(fx, &t), ENG_DROP);
+		assert_int_equal(eng_counters(fx->e)->tcp_unverifiable, i + 1);
+		assert_int_equal(fx->r.nev, i < 7 ? 1 : 2);
+	}
+	assert_int_equal(fx->r.ev[1], EV_INVALID);
+	assert_string_equal(fx->r.fault[1], "tcp-unverifiable");
+}
+
+/* The acceptor's next sequence number once associate() is done. */
+static uint32_t symbia_next(void)
+{
+	uint8_t ac[512];
+
+	return 901 + (uint32_t)build_ac(ac);
+}
+
+/*   pacs ──RST seq=next──▶ ends the flow, passes
+ *        ──RST seq=next+1000 (inside the window)──▶ passes, the flow lives
+ *        ──RST seq=next+2^31──▶ dropped, the flow lives
+ * and the same from symbia's side. */
+static void reset_only_at_the_exact_sequence(void **state)
+{
+	struct fx *fx = *state;
+	uint32_t seq = associate(fx, 104, ENG_ACCEPT), sseq = symbia_next();
+	struct tpkt out = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, seq + 0x80000000u, 901, TCP_RST };
+	struct tpkt in = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, seq + 1000, 901, TCP_RST };
+	struct tpkt sout = { SYMBIA, PACS, IPPROTO_TCP, 104, 40000, sseq - 2000, seq, TCP_RST };
+	struct tpkt sin = { SYMBIA, PACS, IPPROTO_TCP, 104, 40000, sseq + 7, seq, TCP_RST | TCP_ACK };
+	struct tpkt exact = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, seq, 901, TCP_RST };
+
+	assert_int_equal(feed(fx, &out), ENG_DROP);
+	assert_int_equal(feed(fx, &sout), ENG_DROP);
+	assert_int_equal(eng_counters(fx->e)->tcp_out_of_window, 2);
+	assert_int_equal(feed(fx, &in), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &sin), ENG_ACCEPT);
+	assert_int_equal(eng_counters(fx->e)->flows_live, 1);
+	assert_int_equal(feed(fx, &exact), ENG_ACCEPT);
+	assert_int_equal(eng_counters(fx->e)->flows_live, 0);
+}
+
+static void reset_from_the_acceptor(void **state)
+{
+	struct fx *fx = *state;
+	uint32_t seq = associate(fx, 104, ENG_ACCEPT);
+	struct tpkt exact = { SYMBIA, PACS, IPPROTO_TCP, 104, 40000, symbia_next(), seq, TCP_RST };
+
+	assert_int_equal(feed(fx, &exact), ENG_ACCEPT);
+	assert_int_equal(eng_counters(fx->e)->flows_live, 0);
+}
+
+/* The acceptor refuses the connection: its RST|ACK answers the SYN, whose
+ * sequence numbers it never told us. Taken when it acknowledges the SYN
+ * exactly, as the initiator in SYN-SENT takes it. */
+static void reset_answering_the_syn(void **state)
+{
+	struct fx *fx = *state;
+	struct tpkt syn = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 100, 0, TCP_SYN };
+	struct tpkt wrong = { SYMBIA, PACS, IPPROTO_TCP, 104, 40000, 0, 5000, TCP_RST | TCP_ACK };
+	struct tpkt rst = { SYMBIA, PACS, IPPROTO_TCP, 104, 40000, 0, 101, TCP_RST | TCP_ACK };
+
+	assert_int_equal(feed(fx, &syn), ENG_OPEN);
+	assert_int_equal(feed(fx, &wrong), ENG_DROP);
+	assert_int_equal(eng_counters(fx->e)->flows_live, 1);
+	assert_int_equal(feed(fx, &rst), ENG_ACCEPT);
+	assert_int_equal(eng_counters(fx->e)->flows_live, 0);
+}
+
+/* A held RQ piece was acknowledged in symbia's name; pacs's reset at its
+ * own next byte lies past what symbia has: dropped, and symbia gets one
+ * at its rcv_nxt (the first held byte). */
+static void reset_while_the_rq_is_held(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t rq[512];
+	struct tpkt a = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 101, 901, TCP_ACK, rq, 50 };
+	struct tpkt rst = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 151, 901, TCP_RST };
+	struct pkt r;
+
+	build_rq(rq, "PACS", "SYMBIA");
+	handshake(fx, 104);
+	assert_int_equal(feed(fx, &a), ENG_HOLD);
+	assert_int_equal(feed(fx, &rst), ENG_DROP);
+	assert_int_equal(eng_counters(fx->e)->flows_live, 0);
+	assert_int_equal(fx->r.rv[0], ENG_DROP);		/* the held piece */
+	assert_int_equal(fx->r.ninj, 2);			/* the ACK, then the reset */
+	assert_int_equal(pkt_parse(fx->r.inj[1], fx->r.injlen[1], &r), 0);
+	assert_int_equal(r.flags, TCP_RST | TCP_ACK);
+	assert_int_equal(r.key.dport, 104);
+	assert_int_equal(r.seq, 101);
+}
+
+/* URG at the next byte to inspect ends the flow (the receiver would take
+ * the urgent byte out of the stream); elsewhere it is dropped. */
+static void urgent_data_ends_the_flow(void **state)
+{
+	struct fx *fx = *state;
+	struct pb m = { .n = 0 };
+	uint32_t seq = associate(fx, 104, ENG_ACCEPT);
+	struct tpkt blind = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, seq + 100, 901,
+			      TCP_ACK | TCP_URG, "x", 1 };
+	struct tpkt urg = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, seq, 901, TCP_ACK | TCP_URG };
+	struct pkt r;
+
+	pb_echo_cmd(&m, 0x0030);
+	assert_int_equal(feed(fx, &blind), ENG_DROP);
+	assert_int_equal(eng_counters(fx->e)->flows_live, 1);
+	urg.data = m.b;
+	urg.dlen = m.n;
+	assert_int_equal(feed(fx, &urg), ENG_DROP);
+	assert_int_equal(fx->r.ev[fx->r.nev - 1], EV_INVALID);
+	assert_string_equal(fx->r.fault[fx->r.nev - 1], "tcp-urgent");
+	/* symbia never got the segment: its reset is at its next byte */
+	assert_int_equal(fx->r.ninj, 2);
+	assert_int_equal(pkt_parse(fx->r.inj[1], fx->r.injlen[1], &r), 0);
+	assert_int_equal(r.key.dport, 104);
+	assert_int_equal(r.flags & TCP_RST, TCP_RST);
+	assert_int_equal(r.seq, seq);
+}
+
 static void policy_swap_keeps_association(void **state)
 {
 	struct fx *fx = *state;
@@ -975,6 +1160,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(reused_tuple_is_judged_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(syn_retransmission_keeps_the_flow, setup, teardown),
 		cmocka_unit_test_setup_teardown(changed_retransmission_ends_flow, setup, teardown),
+		cmocka_unit_test_setup_teardown(recut_retransmission_passes, setup, teardown),
+		cmocka_unit_test_setup_teardown(unverifiable_retransmissions_end_the_flow, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(reset_only_at_the_exact_sequence, setup, teardown),
+		cmocka_unit_test_setup_teardown(reset_from_the_acceptor, setup, teardown),
+		cmocka_unit_test_setup_teardown(reset_answering_the_syn, setup, teardown),
+		cmocka_unit_test_setup_teardown(reset_while_the_rq_is_held, setup, teardown),
+		cmocka_unit_test_setup_teardown(urgent_data_ends_the_flow, setup, teardown),
 		cmocka_unit_test_setup_teardown(policy_swap_keeps_association, setup, teardown),
 		cmocka_unit_test_setup_teardown(settled_association_across_policy_changes, setup, teardown),
 		cmocka_unit_test_setup_teardown(refused_flow_across_policy_change, setup, teardown),

