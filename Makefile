@@ -60,7 +60,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all deps check unit policy-test replay-test bundle-test console-test mgmt-test netns-test attack-test stacks-test fuzz-smoke demo fuzz bench \
+.PHONY: all deps check unit policy-test replay-test learn-test bundle-test console-test mgmt-test netns-test attack-test stacks-test fuzz-smoke demo fuzz bench \
 	menuconfig defconfig savedefconfig clean
 .DEFAULT_GOAL := all
 
@@ -137,7 +137,7 @@ check:
 	$(Q)rm -f build/test-results.txt
 	$(Q)$(MAKE) --no-print-directory BUILD=build/san SAN=address,undefined unit
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(MAKE) --no-print-directory policy-test replay-test bundle-test console-test mgmt-test netns-test attack-test stacks-test fuzz-smoke
+	$(Q)$(MAKE) --no-print-directory policy-test replay-test learn-test bundle-test console-test mgmt-test netns-test attack-test stacks-test fuzz-smoke
 	$(Q)$(MAKE) --no-print-directory qemu-test || \
 		echo "FAIL qemu-test: the image did not build or boot" >>build/test-results.txt
 	$(Q)scripts/summary.sh
@@ -150,6 +150,10 @@ policy-test: $(BUILD)/scanwalld
 
 replay-test: $(BUILD)/scanwalld
 	$(Q)tests/replay/run.sh $(BUILD)/scanwalld
+
+# commissioning offline: learn from the captures, propose, what-if (issue #19)
+learn-test: $(BUILD)/scanwalld
+	$(Q)tests/learn/run.sh $(BUILD)/scanwalld
 
 bundle-test: $(PROGS)
 	$(Q)tests/bundle/run.sh $(BUILD)

@@ -9,7 +9,8 @@
 #
 # Shows an allowed C-ECHO and C-STORE, the advisory's ports refused, a
 # wrong AE title refused, then the events and counters from the control
-# socket. Everything is removed at the end, however it ends.
+# socket, and what the box learnt of it all: the policy it proposes and
+# what-if. Everything is removed at the end, however it ends.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/topo.sh"
@@ -117,6 +118,27 @@ for r in j["rules"]:
     print("  line %3d %-6s %-5s hits %-4d %s" % (r["line"], r["action"], r["proto"], r["hits"], r["reason"] or ""))
 print("  default  %-12s hits %d" % (j["default"]["action"], j["default"]["hits"]))
 '
+
+heading "Commissioning: what the box learnt, the policy it proposes, what-if (docs/commissioning.md)"
+con() { ip netns exec "$(topo_ns box)" "$SW_BUILD/scanwall" --state "$SW_WORK/console" \
+	--control "$SW_WORK/ctl.sock" "$@"; }
+mkdir -p "$SW_WORK/console"
+echo '$ scanwall policy observed'
+con policy observed | grep -v icmpv6 | sed 's/^/    /'
+echo '$ scanwall policy propose > proposal.conf      (its rules:)'
+con policy propose >"$SW_WORK/proposal.conf"
+grep -E '^(allow|block|reject|default)' "$SW_WORK/proposal.conf" | sed 's/^/    /'
+echo '$ scanwall policy what-if proposal.conf'
+con policy what-if "$SW_WORK/proposal.conf" | sed 's/^/    /'
+if "$SW_BUILD/scanwalld" --check "$SW_WORK/proposal.conf" >/dev/null &&
+	sw_ctl observed >"$SW_WORK/observed.json" &&
+	"$SW_BUILD/scanwalld" --what-if "$SW_WORK/observed.json" --policy "$SW_WORK/proposal.conf" \
+		>/dev/null; then
+	printf '%s-> the proposal passes --check and refuses nothing the demo did, as it should%s\n' "$G" "$N"
+else
+	printf '%s-> the proposal fails --check or refuses what the demo did%s\n' "$R" "$N"
+	status=1
+fi
 
 heading "Result"
 if [ "$status" = 0 ]; then

@@ -190,8 +190,13 @@ struct bundle_hooks {
 	int (*apply)(void *ctx, const char *text, size_t len, char *err, size_t errlen);
 	/* Every install, refusal, confirm, revert: the caller's EV_SYSTEM. */
 	void (*event)(void *ctx, const struct bundle_result *r);
-	uint64_t (*now)(void *ctx);	/* NULL: time(NULL) */
+	uint64_t (*now)(void *ctx);	/* NULL: time(NULL); expiry dates only */
 	void *ctx;
+	/* The confirm deadline's clock and which boot it counts in (the
+	 * host tool simulates one boot on its --now clock). NULL:
+	 * sw_boot_now(), sw_boot_id() (bootclock.h). */
+	uint64_t (*boot_now)(void *ctx);
+	uint64_t (*boot_id)(void *ctx);
 };
 
 struct bundle_store;
@@ -216,6 +221,8 @@ int bundle_rollback(struct bundle_store *s, struct bundle_result *res);
 /* Call about once a second: reverts when the confirm timer has run out.
  * Returns 1 when it reverted, 0 when nothing was due, -errno. */
 int bundle_tick(struct bundle_store *s, uint64_t now_s);
+/* now_s for bundle_tick: the hooks' boot_now. */
+uint64_t bundle_boot_now(const struct bundle_store *s);
 int bundle_status(const struct bundle_store *s, FILE *json_out);
 /* The policy text in force (borrowed until the next install/rollback), or
  * -ENOENT. Any other payload of it by name. */

@@ -26,7 +26,10 @@ struct eng_port {
 struct eng_pkt {
 	const uint8_t *l3;	/* IPv4 or IPv6 header first */
 	size_t len;
-	uint64_t ts_ns;		/* wall clock or capture time */
+	uint64_t ts_ns;		/* the engine's clock, for every timeout: monotonic
+				 * inline, the capture time in a replay */
+	uint64_t wall_ns;	/* the wall clock, for event timestamps only; 0:
+				 * ts_ns is the wall clock too (a replay) */
 	uint32_t id;		/* NFQUEUE packet id, or pcap frame number */
 	struct eng_port from;	/* where it entered the bridge */
 };
@@ -66,6 +69,10 @@ struct eng_cfg {
 	size_t rq_max;			/* bytes each */
 	unsigned park_max;		/* segments parked beyond a gap, all flows */
 	unsigned idle_tcp_s, idle_other_s;
+	unsigned artim_s;		/* negotiation deadline (ARTIM) */
+	unsigned syn_per_src;		/* unestablished DICOM flows per source */
+	unsigned negotiating_per_src;	/* associations in negotiation per source */
+	unsigned named_reserve_pct;	/* of assocs and rq_bufs, for named peers */
 };
 
 /* Counters for status and metrics; monotonic except flows_live. */
@@ -78,6 +85,11 @@ struct eng_counters {
 	uint64_t tcp_park_full;		/* ... dropped instead: the park was full */
 	uint64_t tcp_unverifiable;	/* retransmissions older than the bytes kept */
 	uint64_t tcp_retransmitted;	/* copies of inspected bytes verified, passed */
+	uint64_t syn_capped;		/* SYNs over their source's syn_per_src */
+	uint64_t syn_early_drop;	/* unestablished flows ended for a new one */
+	uint64_t assoc_artim;		/* negotiations ended by the ARTIM deadline */
+	uint64_t assoc_retired;		/* associations ended to free a policy generation */
+	uint64_t assoc_unproven;	/* first data not acknowledging the acceptor's SYN-ACK */
 	uint64_t assoc[EV__COUNT];	/* events by kind */
 	uint64_t fault[DCM_FAULT__COUNT];
 };
@@ -91,7 +103,9 @@ void eng_cfg_default(struct eng_cfg *cfg);
 
 /* Put a policy in force. The engine takes ownership; the previous policy
  * is freed once no flow refers to it. Live flows are judged again under
- * the new policy (docs/engine.md says how). Returns 0 or -errno. */
+ * the new policy (docs/engine.md says how). Never refused for lack of a
+ * generation: the oldest one's associations are ended instead. Returns 0
+ * or -ENOMEM. */
 int eng_set_policy(struct eng *e, struct pol *pol);
 const struct pol *eng_policy(const struct eng *e);
 
@@ -105,8 +119,9 @@ int eng_packet(struct eng *e, const struct eng_pkt *pkt, enum eng_verdict *v);
  * inline loop polls without sleeping for that answer. Clears the hint. */
 bool eng_take_answer_due(struct eng *e);
 
-/* Ends flows idle past their timeout at time now_ns (held packets are
- * dropped). Call about once a second. */
+/* Ends flows idle past their timeout, and negotiations past their ARTIM
+ * deadline, at time now_ns of the engine's clock (eng_pkt.ts_ns; held
+ * packets are dropped). Call about once a second. */
 void eng_expire(struct eng *e, uint64_t now_ns);
 
 /* The counters, flows_live read from the flow table as of now. */
@@ -117,7 +132,7 @@ uint64_t eng_default_hits(const struct eng *e);
 
 struct eng_flow_info {
 	struct flow_key key;	/* as the initiator sent it */
-	const char *state;	/* "new", "established", "settled", "dicom-rq", ... */
+	const char *state;	/* "syn", "inspected", "settled", "refused", "closing" */
 	int rule_line;
 	uint64_t first_ns, last_ns;
 	uint64_t packets;	/* the engine saw; a settled flow's go by in the kernel */

@@ -51,6 +51,16 @@ enum pol_action pol_default_action(const struct pol *pol);
 unsigned pol_rule_count(const struct pol *pol);
 const struct pol_rule *pol_rule_at(const struct pol *pol, unsigned index);
 
+/* Whether s is a word of the language, which a name cannot be and an AE
+ * title is quoted to be (the commissioning tools write policies). */
+bool pol_is_keyword(const char *s);
+
+/* Whether k's initiator is named by host address in rule r of pol: its
+ * `from` is that address, or a device or peer that lists it as a single
+ * host (/32, /128), rather than a range or `any`. The engine keeps a share
+ * of its DICOM capacity for such peers (docs/engine.md). */
+bool pol_src_named(const struct pol *pol, const struct pol_rule *r, const struct flow_key *k);
+
 /* AE title checks of a DICOM rule. title is the significant part (leading
  * and trailing spaces removed), NUL-terminated. */
 bool pol_ae_allowed(const struct pol_rule *r, enum pol_side side, const char *title);

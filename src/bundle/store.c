@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "scanwall/bootclock.h"
 #include "bundle/store.h"
 #include "scanwall/config.h"
 
@@ -28,6 +29,16 @@ void store_crash_point(int k)
 uint64_t store_now(const struct bundle_store *s)
 {
 	return s->hooks.now ? s->hooks.now(s->hooks.ctx) : (uint64_t)time(NULL);
+}
+
+uint64_t bundle_boot_now(const struct bundle_store *s)
+{
+	return s->hooks.boot_now ? s->hooks.boot_now(s->hooks.ctx) : sw_boot_now();
+}
+
+uint64_t store_boot_id(const struct bundle_store *s)
+{
+	return s->hooks.boot_id ? s->hooks.boot_id(s->hooks.ctx) : sw_boot_id();
 }
 
 int store_done(struct bundle_store *s, struct bundle_result *res, int err)
@@ -84,16 +95,21 @@ int store_apply(struct bundle_store *s, const struct slot *sl, struct bundle_res
 	return 0;
 }
 
-int store_write_u64s(struct bundle_store *s, const char *name, uint64_t a, uint64_t b, bool two)
+int store_write_u64s(struct bundle_store *s, const char *name, const uint64_t *v, unsigned n)
 {
-	char buf[64];
-	int n = two ? snprintf(buf, sizeof(buf), "%" PRIu64 " %" PRIu64 "\n", a, b)
-		    : snprintf(buf, sizeof(buf), "%" PRIu64 "\n", a);
+	char buf[72];
+	size_t len = 0;
+	unsigned i;
 
-	return sw_write_atomic(s->dirfd, name, buf, (size_t)n, 0600, 0);
+	for (i = 0; i < n && i < 3; i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%" PRIu64, i ? " " : "",
+					v[i]);
+	buf[len++] = '\n';
+	return sw_write_atomic(s->dirfd, name, buf, len, 0600, 0);
 }
 
-static int read_u64s(struct bundle_store *s, const char *name, uint64_t *a, uint64_t *b)
+/* Up to three numbers; those missing are 0. */
+static int read_u64s(struct bundle_store *s, const char *name, uint64_t v[3])
 {
 	char buf[64] = "";
 	int fd = openat(s->dirfd, name, O_RDONLY | O_CLOEXEC);
@@ -103,7 +119,8 @@ static int read_u64s(struct bundle_store *s, const char *name, uint64_t *a, uint
 		return -errno;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
-	if (n <= 0 || sscanf(buf, "%" SCNu64 " %" SCNu64, a, b) < 1)
+	v[0] = v[1] = v[2] = 0;
+	if (n <= 0 || sscanf(buf, "%" SCNu64 " %" SCNu64 " %" SCNu64, &v[0], &v[1], &v[2]) < 1)
 		return -EBADMSG;
 	return 0;
 }
@@ -217,10 +234,10 @@ static void load_current(struct bundle_store *s)
 
 static void recover(struct bundle_store *s)
 {
-	uint64_t a = 0, b = 0;
+	uint64_t v[3], a;
 
-	if (!read_u64s(s, ST_VERSION, &a, &b))
-		s->floor = a;
+	if (!read_u64s(s, ST_VERSION, v))
+		s->floor = v[0];
 	load_current(s);
 	if (s->cur.buf && s->cur.v.m.version > s->floor)
 		s->floor = s->cur.v.m.version;
@@ -228,11 +245,16 @@ static void recover(struct bundle_store *s)
 	if (a > s->floor)
 		s->floor = a;
 	/* A pending file guards the bundle it names; if power failed before
-	 * that bundle became current, there is nothing to confirm. */
-	if (!read_u64s(s, ST_PENDING, &a, &b) && s->cur.buf && s->cur.v.m.version == a) {
+	 * that bundle became current, there is nothing to confirm. Its
+	 * deadline counts on this boot's clock; one of another boot (or of
+	 * a store from before boots were named) has passed: the box was
+	 * restarted before the confirm, and an unconfirmed bundle is not
+	 * known good. How long it was off nobody knows without a wall clock
+	 * to trust, and a power cycle is what a cut-off operator has. */
+	if (!read_u64s(s, ST_PENDING, v) && s->cur.buf && s->cur.v.m.version == v[0]) {
 		s->pending = true;
-		s->pending_version = a;
-		s->deadline = b;
+		s->pending_version = v[0];
+		s->deadline = v[2] == store_boot_id(s) ? v[1] : 0;
 	} else {
 		unlinkat(s->dirfd, ST_PENDING, 0);
 	}

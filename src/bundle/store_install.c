@@ -47,7 +47,8 @@ static int verify(struct bundle_store *s, const uint8_t *buf, size_t len,
 /* Steps 3-8: make the applied bundle the one in force, durably. */
 static int commit(struct bundle_store *s, struct slot *next, unsigned confirm_s)
 {
-	uint64_t deadline = store_now(s) + confirm_s;
+	uint64_t deadline = bundle_boot_now(s) + confirm_s;
+	uint64_t pending[3] = { next->v.m.version, deadline, store_boot_id(s) };
 	int err;
 
 	snprintf(next->name, sizeof(next->name), "slot-%" PRIu64 ".swb", next->v.m.version);
@@ -56,7 +57,7 @@ static int commit(struct bundle_store *s, struct slot *next, unsigned confirm_s)
 	err = bundle_fsync_dir(s->dirfd);
 	store_crash_point(3);
 	if (!err && confirm_s)
-		err = store_write_u64s(s, ST_PENDING, next->v.m.version, deadline, true);
+		err = store_write_u64s(s, ST_PENDING, pending, 3);
 	store_crash_point(4);
 	if (!err && s->cur.buf)
 		err = bundle_link_atomic(s->dirfd, ST_PREVIOUS, s->cur.name);
@@ -65,7 +66,7 @@ static int commit(struct bundle_store *s, struct slot *next, unsigned confirm_s)
 		err = bundle_link_atomic(s->dirfd, ST_CURRENT, next->name);
 	store_crash_point(6);
 	if (!err)
-		err = store_write_u64s(s, ST_VERSION, next->v.m.version, 0, false);
+		err = store_write_u64s(s, ST_VERSION, &next->v.m.version, 1);
 	store_crash_point(7);
 	if (!err) {
 		s->floor = next->v.m.version;

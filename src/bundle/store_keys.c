@@ -82,7 +82,7 @@ int store_install_keyring(struct bundle_store *s, struct bundle_view *v, struct 
 	err = bundle_link_atomic(s->dirfd, ST_KEYRING, name);
 	store_crash_point(6);
 	if (!err)
-		err = store_write_u64s(s, ST_VERSION, v->m.version, 0, false);
+		err = store_write_u64s(s, ST_VERSION, &v->m.version, 1);
 	if (!err)
 		err = store_reload_keyring(s);
 	if (err)

@@ -114,8 +114,9 @@ int bundle_status(const struct bundle_store *s, FILE *out)
 	fputc(',', out);
 	slot_json(out, "previous", &prev);
 	if (s->pending)
-		fprintf(out, ",\"pending\":{\"version\":%" PRIu64 ",\"deadline\":%" PRIu64 "}",
-			s->pending_version, s->deadline);
+		fprintf(out, ",\"pending\":{\"version\":%" PRIu64 ",\"left_s\":%" PRIu64 "}",
+			s->pending_version,
+			s->deadline > bundle_boot_now(s) ? s->deadline - bundle_boot_now(s) : 0);
 	else
 		fprintf(out, ",\"pending\":null");
 	fprintf(out, ",\"keyring\":{\"keys\":%u,\"threshold\":%u}}\n",

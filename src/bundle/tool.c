@@ -516,13 +516,21 @@ static uint64_t dev_now(void *ctx)
 	return d->have_now ? d->now : (uint64_t)time(NULL);
 }
 
+static uint64_t dev_boot(void *ctx)
+{
+	(void)ctx;
+	return 1;
+}
+
 static struct bundle_store *dev_open(const struct opts *o, struct dev_ctx *d)
 {
 	struct bundle_trust t = {
 		.keyring_dir = o->keyring, .threshold = o->threshold ? o->threshold : 2,
 		.compatible = o->compatible ? o->compatible : "host", .release = o->release,
 	};
-	struct bundle_hooks h = { apply_policy, print_event, dev_now, d };
+	/* one simulated boot, on the --now clock */
+	struct bundle_hooks h = { .apply = apply_policy, .event = print_event, .now = dev_now,
+				  .ctx = d, .boot_now = dev_now, .boot_id = dev_boot };
 	struct bundle_store *s;
 
 	d->now = o->now;

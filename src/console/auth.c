@@ -4,54 +4,18 @@
  *
  * Failures are counted in a file, not in memory: the console is respawned
  * by init after every session and a technician can power-cycle the box,
- * and neither may reset the count. After max_failures the console is
- * locked for lockout_s seconds of wall-clock time. */
+ * and neither may reset the count (lockout.c). */
 #include <crypt.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "scanwall/bootclock.h"
 #include "console/cons.h"
 
 #define AUTH_PASSWD "passwd"
-#define AUTH_LOCKOUT "lockout"
 #define AUTH_TRIES_FIRST 3
-
-struct auth_lock {
-	unsigned failures;
-	long long until;
-};
-
-static void auth_lock_read(const struct cons_store *s, struct auth_lock *l)
-{
-	char *text;
-	size_t len;
-
-	*l = (struct auth_lock){ 0 };
-	if (cons_store_read(s, AUTH_LOCKOUT, 64, &text, &len))
-		return;
-	if (sscanf(text, "%u %lld", &l->failures, &l->until) != 2)
-		*l = (struct auth_lock){ .failures = 0, .until = 0 };
-	free(text);
-}
-
-static int auth_lock_write(const struct cons_store *s, const struct auth_lock *l)
-{
-	char buf[64];
-	int n = snprintf(buf, sizeof(buf), "%u %lld\n", l->failures, l->until);
-
-	return cons_store_write(s, AUTH_LOCKOUT, buf, (size_t)n);
-}
-
-int cons_lockout_left(const struct cons_store *s, time_t now, unsigned *left)
-{
-	struct auth_lock l;
-
-	auth_lock_read(s, &l);
-	*left = l.until > (long long)now ? (unsigned)(l.until - (long long)now) : 0;
-	return 0;
-}
 
 /* A comparison that takes as long for a near miss as for a far one. */
 static bool auth_same(const char *a, const char *b)
@@ -150,18 +114,14 @@ static int auth_first_boot(struct cons *c, const struct cons_io *io)
 
 static void auth_failed(struct cons *c, const struct cons_io *io)
 {
-	struct auth_lock l;
+	unsigned failures = cons_lockout_fail(&c->store, sw_boot_now(), c->o.max_failures,
+					      c->o.lockout_s);
 
-	auth_lock_read(&c->store, &l);
-	l.failures++;
-	cons_event(&c->store, "console: login failed (%u of %u)", l.failures, c->o.max_failures);
-	if (l.failures >= c->o.max_failures) {
-		l.failures = 0;
-		l.until = (long long)time(NULL) + c->o.lockout_s;
+	cons_event(&c->store, "console: login failed (%u of %u)",
+		   failures ? failures : c->o.max_failures, c->o.max_failures);
+	if (!failures)
 		cons_event(&c->store, "console: locked for %u s after %u failed logins",
 			   c->o.lockout_s, c->o.max_failures);
-	}
-	auth_lock_write(&c->store, &l);
 	io->say(io->ctx, "Login incorrect.");
 	/* slows a guesser on the line down further than the hash does */
 	io->pause(io->ctx, 1);
@@ -173,7 +133,7 @@ static void auth_wait_lock(struct cons *c, const struct cons_io *io)
 	unsigned left;
 	char msg[96];
 
-	while (!cons_lockout_left(&c->store, time(NULL), &left) && left) {
+	while (!cons_lockout_left(&c->store, sw_boot_now(), c->o.lockout_s, &left) && left) {
 		snprintf(msg, sizeof(msg), "Console locked after failed logins: %u s left.", left);
 		io->say(io->ctx, msg);
 		io->pause(io->ctx, left < 30 ? left : 30);
@@ -197,7 +157,7 @@ static int auth_try(struct cons *c, const struct cons_io *io)
 		auth_failed(c, io);
 		return -EAGAIN;
 	}
-	auth_lock_write(&c->store, &(struct auth_lock){ 0 });
+	cons_lockout_clear(&c->store);
 	cons_event(&c->store, "console: login");
 	return 0;
 }

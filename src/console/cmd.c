@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scanwall/bootclock.h"
 #include "scanwall/ctlclient.h"
 #include "console/cons.h"
 
@@ -49,6 +50,7 @@ const struct cons_node cons_oper_tree[] = {
 	{ "show", "show the state of the unit", show_tree },
 	{ "configure", "edit the configuration", NULL, cmd_configure, 0, 0, "", true },
 	{ "bundle", "signed policy bundles", bundle_tree },
+	{ "policy", "commissioning: propose a policy, prove one", cons_policy_tree },
 	{ "factory-reset", "erase the console's password and configuration", NULL,
 	  cmd_factory_reset, 0, 0, "", true },
 	{ "start", "start a maintenance shell", start_tree },
@@ -240,7 +242,7 @@ void cons_complete(const struct cons *c, const char *line, size_t point,
 void cons_tick(struct cons *c)
 {
 	struct conf old = c->running;
-	int r = conf_confirm_expire(&c->store, time(NULL));
+	int r = conf_confirm_expire(&c->store, (time_t)sw_boot_now());
 
 	if (r <= 0)
 		return;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scanwall/bootclock.h"
 #include "console/cons.h"
 
 #define CONFIRM_MAX 1440		/* a day, in minutes */
@@ -91,7 +92,8 @@ static int cc_commit(struct cons *c, int argc, char **argv)
 	}
 	err = conf_commit(&c->store, &c->cand);
 	if (!err && minutes)
-		err = conf_confirm_arm(&c->store, time(NULL) + (time_t)(minutes * c->o.confirm_unit));
+		err = conf_confirm_arm(&c->store,
+				       (time_t)sw_boot_now() + (time_t)(minutes * c->o.confirm_unit));
 	else if (!err && pending)
 		err = conf_confirm_clear(&c->store);
 	if (err) {

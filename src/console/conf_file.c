@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "console/cons.h"
+#include "scanwall/bootclock.h"
 #include "scanwall/fileio.h"
 
 #define CONF_FILE "config"
@@ -143,8 +144,9 @@ int conf_commit(const struct cons_store *s, const struct conf *c)
 
 int conf_confirm_arm(const struct cons_store *s, time_t deadline)
 {
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%lld\n", (long long)deadline);
+	char buf[48];
+	int n = snprintf(buf, sizeof(buf), "%lld %llu\n", (long long)deadline,
+			 (unsigned long long)sw_boot_id());
 
 	return cons_store_write(s, CONFIRM_FILE, buf, (size_t)n);
 }
@@ -163,8 +165,9 @@ time_t conf_confirm_deadline(const struct cons_store *s)
 	if (cons_store_read(s, CONFIRM_FILE, 64, &text, &len))
 		return 0;
 	v = strtoll(text, &end, 10);
-	/* a damaged file still means "a commit awaits confirmation": revert */
-	if (end == text || v <= 0)
+	/* a damaged file still means "a commit awaits confirmation", and one
+	 * of another boot (or none named) has had its time: revert */
+	if (end == text || v <= 0 || strtoull(end, NULL, 10) != sw_boot_id())
 		v = 1;
 	free(text);
 	return (time_t)v;

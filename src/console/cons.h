@@ -96,7 +96,9 @@ int conf_load(const struct cons_store *s, unsigned n, struct conf *c);
 /* Makes c the running configuration, the old one becomes rollback 1. */
 int conf_commit(const struct cons_store *s, const struct conf *c);
 
-/* commit confirmed: a deadline (wall clock, so that it survives a reboot) */
+/* commit confirmed: a deadline on the boot clock (bootclock.h), kept with
+ * the boot it counts in; one of another boot is due at once (a reboot
+ * before the confirm reverts). */
 int conf_confirm_arm(const struct cons_store *s, time_t deadline);
 int conf_confirm_clear(const struct cons_store *s);
 /* 0 = none pending */
@@ -201,6 +203,7 @@ struct cons_node {
 
 extern const struct cons_node cons_oper_tree[];
 extern const struct cons_node cons_conf_tree[];
+extern const struct cons_node cons_policy_tree[];	/* cmd_policy.c */
 
 int cons_init(struct cons *c, const struct cons_opts *o, FILE *out);
 /* The tree in force: configure mode or operational. */
@@ -264,8 +267,17 @@ struct cons_io {
 /* First boot sets the password, then asks for it; 0 once logged in,
  * -EACCES, -ETIMEDOUT or -ENODATA (hang-up) otherwise. */
 int cons_login(struct cons *c, const struct cons_io *io);
-/* 0 and *left = seconds still locked (0: not locked). */
-int cons_lockout_left(const struct cons_store *s, time_t now, unsigned *left);
+
+/* --- lockout.c: failed logins; times are boot clock seconds ------------- */
+/* 0 and *left = seconds still locked at now (0: not locked); a lock of
+ * another boot restarts at now for lockout_s. */
+int cons_lockout_left(const struct cons_store *s, uint64_t now, unsigned lockout_s,
+		      unsigned *left);
+/* One more failure: its number, or 0 when it locked the console (the
+ * count starts again after the lock). */
+unsigned cons_lockout_fail(const struct cons_store *s, uint64_t now, unsigned max_failures,
+			   unsigned lockout_s);
+int cons_lockout_clear(const struct cons_store *s);
 
 /* --- tty.c ------------------------------------------------------------- */
 

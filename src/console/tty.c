@@ -18,6 +18,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "scanwall/bootclock.h"
 #include "console/cons.h"
 
 #define TTY_HISTORY 100
@@ -80,7 +81,7 @@ static int tty_getline(struct cons *c, char *buf, size_t size, bool echo)
 {
 	struct rd r = { .buf = buf, .size = size, .echo = echo };
 	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
-	time_t last = time(NULL);
+	time_t last = (time_t)sw_boot_now();
 	int ret = 0;
 	unsigned char ch;
 
@@ -92,13 +93,13 @@ static int tty_getline(struct cons *c, char *buf, size_t size, bool echo)
 			continue;
 		if (p == 0) {
 			cons_tick(c);
-			if (time(NULL) - last >= (time_t)tty_timeout(c))
+			if ((time_t)sw_boot_now() - last >= (time_t)tty_timeout(c))
 				return -ETIMEDOUT;
 			continue;
 		}
 		if (p < 0 || read(STDIN_FILENO, &ch, 1) != 1)
 			return -ENODATA;
-		last = time(NULL);
+		last = (time_t)sw_boot_now();
 		ret = rd_byte(&r, ch);
 		fflush(stdout);
 	}
@@ -241,12 +242,12 @@ static int tty_step(struct cons *c, time_t *last)
 	if (p > 0 && !(pfd.revents & POLLIN))
 		return -ENODATA;	/* hang-up */
 	if (p > 0) {
-		*last = time(NULL);
+		*last = (time_t)sw_boot_now();
 		rl_callback_read_char();
 		return 0;
 	}
 	cons_tick(c);
-	if (time(NULL) - *last >= (time_t)tty_timeout(c))
+	if ((time_t)sw_boot_now() - *last >= (time_t)tty_timeout(c))
 		return -ETIMEDOUT;
 	return 0;
 }
@@ -254,7 +255,7 @@ static int tty_step(struct cons *c, time_t *last)
 static int tty_loop_edit(struct cons *c)
 {
 	char prompt[CONS_VALUE_MAX + 32];
-	time_t last = time(NULL);
+	time_t last = (time_t)sw_boot_now();
 	int err = 0;
 
 	rl_readline_name = "scanwall";
@@ -272,7 +273,7 @@ static int tty_loop_edit(struct cons *c)
 		if (tty_have_line && tty_line)
 			tty_run_line(c, tty_line);
 		/* a long command (a shell, a bundle install) is not idle time */
-		last = time(NULL);
+		last = (time_t)sw_boot_now();
 		free(tty_line);
 		tty_line = NULL;
 		if (tty_hangup)

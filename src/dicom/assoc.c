@@ -141,6 +141,8 @@ static enum dcm_fault end_assoc(struct dcm_assoc *a, enum dcm_dir d, struct dcm_
 		f = judge_rq(a);
 	if (!f && ac)
 		judge_ac(a);
+	if (!f)
+		dcm_obs_pdu(a, ac, a->buf, a->dir[d].have);
 	dcm_pool_buf_put(a->pool, a->buf);
 	a->buf = NULL;
 	if (f)

@@ -130,6 +130,7 @@ struct dcm_assoc {
 	uint8_t ctx_flags[DCM_NCTX];
 	uint16_t ctx_sop[DCM_NCTX];
 	uint16_t ctx_dimse[DCM_NCTX];
+	const struct dcm_observer *obs;	/* observe.c; NULL: nobody watches */
 };
 
 /* pool.c */
@@ -158,6 +159,10 @@ enum dcm_fault dcm_items_parse(struct dcm_assoc *a, int ac, const uint8_t *body,
 
 /* pdata.c: consume P-DATA body bytes (at least one). */
 enum dcm_fault dcm_pdata_step(struct dcm_assoc *a, enum dcm_dir d, struct cur *c);
+
+/* observe.c: a whole valid RQ or AC; a command set that passed */
+void dcm_obs_pdu(struct dcm_assoc *a, int ac, const uint8_t *body, size_t len);
+void dcm_obs_command(struct dcm_assoc *a, enum dcm_dir d, uint8_t ctx, uint16_t field);
 
 /* command.c */
 void dcm_cmd_reset(struct dcm_cmd *m);

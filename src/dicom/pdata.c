@@ -107,6 +107,7 @@ static enum dcm_fault command_end(struct dcm_assoc *a, struct dcm_stream *s)
 		if (f)
 			return f;
 	}
+	dcm_obs_command(a, (enum dcm_dir)(s - a->dir), s->msg_ctx, m->field);
 	s->msg = m->dset == DSET_NONE ? DCM_MSG_IDLE : DCM_MSG_DATA;
 	if (s->msg == DCM_MSG_IDLE)
 		a->answer_next = 1;

@@ -104,7 +104,7 @@ int bundlectl_current_policy(struct bundlectl *b, const uint8_t **text, size_t *
 
 void bundlectl_tick(struct bundlectl *b)
 {
-	bundle_tick(b->store, (uint64_t)time(NULL));
+	bundle_tick(b->store, bundle_boot_now(b->store));
 }
 
 const char *bundlectl_reload_locked(void *ctx)

@@ -25,6 +25,7 @@
 
 #include "engine/control.h"
 #include "engine/nfq.h"
+#include "engine/observe.h"
 #include "scanwall/dicom.h"
 #include "scanwall/digest.h"
 #include "scanwall/engine.h"
@@ -201,6 +202,9 @@ static void ctl_engine_obj(const struct eng_counters *n, FILE *out)
 		{ "tcp_park_full", n->tcp_park_full },
 		{ "tcp_unverifiable", n->tcp_unverifiable },
 		{ "tcp_retransmitted", n->tcp_retransmitted },
+		{ "syn_capped", n->syn_capped }, { "syn_early_drop", n->syn_early_drop },
+		{ "assoc_artim", n->assoc_artim }, { "assoc_retired", n->assoc_retired },
+		{ "assoc_unproven", n->assoc_unproven },
 	};
 
 	CTL_U64_OBJ(out, tab);
@@ -506,6 +510,20 @@ static int cmd_policy(struct control *c, int argc, char **argv, FILE *out)
 	return 0;
 }
 
+/* The observation table and the policy proposed from it (observe.h,
+ * docs/commissioning.md). */
+static int cmd_observed(struct control *c, int argc, char **argv, FILE *out)
+{
+	return eng_obs_json(c->env.eng, out) ? ctl_error(out, "not observing", -ENOENT) : 0;
+}
+
+static int cmd_proposal(struct control *c, int argc, char **argv, FILE *out)
+{
+	int err = eng_obs_proposal_json(c->env.eng, out);
+
+	return err ? ctl_error(out, err == -ENOENT ? "not observing" : strerror(-err), err) : 0;
+}
+
 static int cmd_help(struct control *c, int argc, char **argv, FILE *out);
 
 static const struct ctl_cmd {
@@ -519,6 +537,8 @@ static const struct ctl_cmd {
 	{ "events", cmd_events, "events [since N]" },
 	{ "reload", cmd_reload, "reload" },
 	{ "policy", cmd_policy, "policy" },
+	{ "observed", cmd_observed, "observed" },
+	{ "proposal", cmd_proposal, "proposal" },
 	{ "event", NULL, "event TEXT" },
 	{ "help", cmd_help, "help" },
 };

@@ -19,13 +19,13 @@ static struct eng_assoc *flow_assoc(struct eng *e, const struct flow *f)
  * it, and the initiator has nothing more to send before the AC. */
 #define DFLOW_WIN_UNSEEN 0xffff
 
+/* The SYN of an allowed DICOM flow: an unestablished flow (admit.c) and
+ * nothing else, until the initiator sends data (dflow_embryo). */
 int dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p,
 		enum eng_verdict *v)
 {
 	const struct pol_rule *r = eng_flow_rule(e, f);
 	const struct eng_port *acceptor = eng_host_port(e, p->key.af, p->key.dst);
-	uint32_t i = e->assoc_free ? e->assoc_free : e->assoc_fresh + 1;
-	struct eng_assoc *a;
 
 	if (p->plen) {
 		/* Data on a SYN (TCP Fast Open) would reach the acceptor before
@@ -36,12 +36,74 @@ int dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const s
 		flow_remove(e->flows, f);
 		return -EPROTO;
 	}
+	if (admit_syn(e, f, pk, p)) {
+		flow_remove(e->flows, f);	/* counted: syn_capped */
+		return 0;
+	}
+	e->answer_due = true;	/* the RQ follows the handshake */
+	/* Where the acceptor sits is known: its SYN-ACK need not come here,
+	 * unless the first data will have to prove the handshake. */
+	*v = acceptor && !admit_embryo(e, f)->proof ? ENG_OPEN_SYNACK : ENG_OPEN;
+	return 0;
+}
+
+/* No association slot for f's first data: the initiator gets an
+ * A-ASSOCIATE-RJ (transient, local limit exceeded) acknowledging what it
+ * sent, the acceptor, which saw only a handshake, a reset at the first
+ * byte it expects. Both in the other's name, from the numbers the data
+ * segment carries. */
+static void dflow_busy(struct eng *e, struct flow *f, const struct eng_pkt *pk,
+		       const struct pkt *p, uint32_t isn)
+{
+	const struct pol_rule *r = eng_flow_rule(e, f);
+	const struct eng_port *acceptor = eng_host_port(e, f->key.af, f->key.dst);
+	struct flow_key back;
+	uint8_t pdu[10];
+	struct reply_tcp rj = { .key = &back, .seq = p->ack, .ack = p->seq + (uint32_t)p->plen,
+				.flags = TCP_ACK | TCP_PSH, .data = pdu,
+				.dlen = dcm_build_rj(pdu, 2, 3, 2) };
+	struct reply_tcp rst = { .key = &f->key, .seq = isn + 1, .ack = p->ack,
+				 .flags = TCP_RST | TCP_ACK };
+
+	pkt_key_reverse(&f->key, &back);
+	eng_inject(e, reply_tcp(e->out, sizeof(e->out), &rj), &pk->from);
+	if (acceptor)
+		eng_inject(e, reply_tcp(e->out, sizeof(e->out), &rst), acceptor);
+	eng_emit(e, &(struct sw_event){ .kind = EV_ASSOC_REJECT, .rule_line = r ? (int)r->line : 0,
+					.reason = "no inspection slot free",
+					.fault = dcm_fault_name(DCM_R_BUSY),
+					.answer = "a-associate-rj" }, &f->key);
+	e->c.fault[DCM_R_BUSY]++;
+	f->state = FLOW_REFUSED;
+	/* Its bare ACKs passed in the kernel; now they come here, for resets. */
+	if (e->ops->revoke)
+		e->ops->revoke(e->ctx, &f->key, false);
+}
+
+/* The initiator's first data: the flow takes an association slot and its
+ * negotiation begins (the ARTIM deadline runs from here), or it is
+ * refused as busy. */
+static int dflow_promote(struct eng *e, struct flow *f, const struct eng_pkt *pk,
+			 const struct pkt *p)
+{
+	const struct eng_port *acceptor = eng_host_port(e, f->key.af, f->key.dst);
+	uint32_t i = e->assoc_free ? e->assoc_free : e->assoc_fresh + 1;
+	uint32_t isn = admit_embryo(e, f)->isn;
+	struct eng_assoc *a;
+	uint8_t named;
+
+	admit_syn_end(e, f);
 	if (i > e->cfg.assocs)
 		goto out_busy;
 	a = &e->assocs[i - 1];
-	a->dcm = dcm_assoc_new(e->dcm, r);
+	a->dcm = dcm_assoc_new(e->dcm, eng_flow_rule(e, f));
 	if (!a->dcm)
 		goto out_busy;
+	if (admit_assoc(e, f, &named)) {
+		dcm_assoc_free(e->dcm, a->dcm);
+		a->dcm = NULL;
+		goto out_busy;
+	}
 	if (i == e->assoc_free)
 		e->assoc_free = a->next_free;
 	else
@@ -53,24 +115,66 @@ int dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const s
 	memset(a->park_tail, 0, sizeof(a->park_tail));
 	a->port[0] = pk->from;
 	a->port[1] = acceptor ? *acceptor : (struct eng_port){ 0 };
-	stream_syn(&a->st[0], p->seq);
+	a->artim_s = e->now_s;
+	a->negotiating = 1;
+	a->named = named;
+	stream_syn(&a->st[0], isn);
 	f->assoc = i;
 	f->state = FLOW_OPEN;
+	eng_obs_start(e, f);
 	e->gen[f->gen].refs++;
-	e->answer_due = true;	/* the RQ follows the handshake */
-	/* Where the acceptor sits is known: its SYN-ACK need not come here. */
-	*v = acceptor ? ENG_OPEN_SYNACK : ENG_OPEN;
 	return 0;
 
 out_busy:
-	/* No room to inspect: refuse now, cleanly, rather than pass blind. */
-	eng_inject(e, reply_tcp_reset(e->out, sizeof(e->out), p), &pk->from);
-	eng_emit(e, &(struct sw_event){ .kind = EV_ASSOC_REJECT, .rule_line = (int)r->line,
-					.reason = "no inspection slot free",
-					.fault = dcm_fault_name(DCM_R_BUSY),
-					.answer = "tcp-reset" }, &p->key);
-	flow_remove(e->flows, f);
-	return -ENOSPC;
+	dflow_busy(e, f, pk, p, isn);
+	return -EBUSY;
+}
+
+int dflow_embryo(struct eng *e, struct flow *f, int dir, const struct eng_pkt *pk,
+		 const struct pkt *p, enum eng_verdict *v)
+{
+	struct eng_embryo *m = admit_embryo(e, f);
+
+	*v = ENG_DROP;
+	if (p->flags & TCP_RST) {
+		/* Only a reset that names the initiator's ISN ends the flow: a
+		 * blind one is dropped (the only numbers known here). */
+		if (dir ? (p->flags & TCP_ACK) && p->ack == m->isn + 1 : p->seq == m->isn + 1) {
+			*v = ENG_ACCEPT;
+			eng_flow_end(e, f);
+		}
+		return 0;
+	}
+	if (p->flags & TCP_SYN) {
+		if (p->plen)
+			return 0;
+		/* The acceptor's SYN-ACK tells where it sits, unless it came in
+		 * where the initiator does (dflow_acceptor_at says why). */
+		if (dir && (p->flags & TCP_ACK) &&
+		    !(pk->from.ifindex && pk->from.ifindex == m->ifindex))
+			eng_host_learn(e, p->key.af, p->key.src, &pk->from);
+		if (dir && (p->flags & TCP_ACK) && p->ack == m->isn + 1) {
+			m->isn_acc = p->seq;
+			m->synack = 1;
+		}
+		*v = ENG_ACCEPT;
+		return 0;
+	}
+	if (!p->plen && !(p->flags & TCP_FIN)) {
+		*v = ENG_ACCEPT;	/* a bare ACK carries nothing to inspect */
+		return 0;
+	}
+	if (dir || !(p->flags & TCP_ACK))
+		return 0;	/* the acceptor speaking first, or no handshake */
+	if (m->proof && !(m->synack && p->ack == m->isn_acc + 1)) {
+		/* Under pressure a slot goes only to an initiator that saw the
+		 * acceptor's SYN-ACK: a blind spoofer cannot name its ISN. */
+		e->c.assoc_unproven++;
+		return 0;
+	}
+	if (dflow_promote(e, f, pk, p))
+		return 0;
+	return dflow_packet(e, f, dir, pk, p, v);
 }
 
 static bool port_same(const struct eng_port *a, const struct eng_port *b)
@@ -250,6 +354,7 @@ void dflow_end(struct eng *e, struct flow *f)
 {
 	struct eng_assoc *a = flow_assoc(e, f);
 
+	admit_assoc_end(e, f, a);
 	dflow_release(e, a, 0, ENG_DROP);
 	dflow_release(e, a, 1, ENG_DROP);
 	dflow_unpark(e, a, 0, ENG_DROP, true);
@@ -371,6 +476,32 @@ static void dflow_invalid(struct eng *e, struct flow *f, int dir, const struct p
 	dflow_leave(e, f, FLOW_REFUSED);
 }
 
+/* Where the receiver of direction dir stands: its rcv_nxt, before any
+ * bytes still held. */
+static uint32_t dflow_delivered(const struct eng_assoc *a, int dir)
+{
+	return a->nheld[dir] ? a->hold_seq[dir] : a->st[dir].next;
+}
+
+void dflow_abort(struct eng *e, struct flow *f, const char *reason, const char *fault)
+{
+	struct eng_assoc *a = flow_assoc(e, f);
+	struct flow_key back;
+	uint8_t pdu[10];
+	struct reply_tcp ab = { .key = &back, .seq = dflow_delivered(a, 1), .ack = a->st[0].next,
+				.flags = TCP_ACK | TCP_PSH, .data = pdu,
+				.dlen = dcm_build_abort(pdu, 2, 0) };
+	struct reply_tcp rst = { .key = &f->key, .seq = dflow_delivered(a, 0),
+				 .ack = a->st[1].next, .flags = TCP_RST | TCP_ACK };
+
+	dflow_event(e, f, EV_ASSOC_ABORT, reason, NULL, fault);
+	pkt_key_reverse(&f->key, &back);
+	eng_inject(e, reply_tcp(e->out, sizeof(e->out), &ab), &a->port[0]);
+	if (a->st[1].init)
+		eng_inject(e, reply_tcp(e->out, sizeof(e->out), &rst), &a->port[1]);
+	dflow_leave(e, f, FLOW_REFUSED);
+}
+
 static const struct {
 	enum ev_kind kind;
 	const char *reason;
@@ -459,6 +590,8 @@ static enum eng_verdict dflow_pass(struct eng *e, struct flow *f, int dir,
 	size_t n = sizeof(dcm_events) / sizeof(dcm_events[0]);
 
 	dflow_release(e, a, dir, ENG_ACCEPT);
+	if (dv->event > DCM_EV_REQUESTED)	/* AC, RJ, abort: negotiated */
+		admit_negotiated(e, f, a);
 	if ((size_t)dv->event < n && dcm_events[dv->event].reason)
 		dflow_event(e, f, dcm_events[dv->event].kind, dcm_events[dv->event].reason,
 			    NULL, NULL);
@@ -558,6 +691,7 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 		dflow_acceptor_at(e, a, p, &pk->from);
 	if (p->plen > skip)
 		dcm_feed(a->dcm, (enum dcm_dir)dir, p->payload + skip, p->plen - skip, &dv);
+	eng_obs_bytes(e, f, dir, p->plen - skip);
 	if (dv.step == DCM_REFUSE) {
 		dflow_refuse(e, f, dir, p, &dv, skip);
 		return 0;

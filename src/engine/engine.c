@@ -22,6 +22,10 @@ void eng_cfg_default(struct eng_cfg *cfg)
 	cfg->park_max = CONFIG_TCP_PARK_MAX;
 	cfg->idle_tcp_s = CONFIG_FLOW_IDLE_TCP;
 	cfg->idle_other_s = CONFIG_FLOW_IDLE_OTHER;
+	cfg->artim_s = CONFIG_DICOM_ARTIM_S;
+	cfg->syn_per_src = CONFIG_FLOW_SYN_PER_SRC;
+	cfg->negotiating_per_src = CONFIG_DICOM_NEGOTIATING_PER_SRC;
+	cfg->named_reserve_pct = CONFIG_DICOM_NAMED_RESERVE_PCT;
 }
 
 struct eng *eng_new(const struct eng_cfg *cfg, const struct eng_ops *ops, void *ctx)
@@ -37,10 +41,12 @@ struct eng *eng_new(const struct eng_cfg *cfg, const struct eng_ops *ops, void *
 	e->flows = flow_table_new(cfg->flows);
 	e->dcm = dcm_pool_new(cfg->assocs, cfg->rq_bufs, cfg->rq_max);
 	e->assocs = calloc(cfg->assocs, sizeof(*e->assocs));
+	e->emb = calloc(cfg->flows, sizeof(*e->emb));
 	e->keep = calloc(2 * (size_t)cfg->assocs, sizeof(*e->keep));
 	e->park = calloc(cfg->park_max + 1, sizeof(*e->park));
 	e->park_data = calloc(cfg->park_max + 1, sizeof(*e->park_data));
-	if (!e->flows || !e->dcm || !e->assocs || !e->keep || !e->park || !e->park_data)
+	if (!e->flows || !e->dcm || !e->assocs || !e->emb || !e->keep || !e->park ||
+	    !e->park_data)
 		goto out_free;
 	for (i = 1; i < cfg->park_max; i++)	/* entry 0 is "none" */
 		e->park[i].next = i + 1;
@@ -67,10 +73,12 @@ void eng_free(struct eng *e)
 	flow_table_free(e->flows);
 	dcm_pool_free(e->dcm);
 	free(e->assocs);
+	free(e->emb);
 	free(e->keep);
 	free(e->park);
 	free(e->park_data);
 	free(e->rule_hits);
+	eng_obs_free(e->obs);
 	free(e);
 }
 
@@ -86,6 +94,8 @@ void eng_gen_put(struct eng *e, uint8_t g)
 
 void eng_flow_end(struct eng *e, struct flow *f)
 {
+	if (f->state == FLOW_EMBRYO)
+		admit_syn_end(e, f);
 	if (f->assoc) {
 		dflow_end(e, f);
 		eng_gen_put(e, f->gen);
@@ -97,13 +107,15 @@ void eng_flow_end(struct eng *e, struct flow *f)
  * the new policy refuses ends here, and the kernel forgets it too. A
  * settled association goes on while the new policy still allows DICOM on
  * its tuple, as an association under inspection keeps the policy it was
- * judged by: a reload must not tear down a transfer. A plain flow that
- * the new policy wants inspected ends (its bytes were never seen). A
- * refused or closing flow carries nothing more and ends by its timeout. */
+ * judged by: a reload must not tear down a transfer. So does an
+ * unestablished DICOM flow, which has nothing inspected yet and takes the
+ * new policy's rule. A plain flow that the new policy wants inspected ends
+ * (its bytes were never seen). A refused or closing flow carries nothing
+ * more and ends by its timeout. */
 static void eng_rejudge(struct eng *e, struct flow *f)
 {
 	const struct pol_rule *r;
-	bool assoc = f->state == FLOW_SETTLED_ASSOC;
+	bool assoc = f->state == FLOW_SETTLED_ASSOC || f->state == FLOW_EMBRYO;
 
 	if (f->assoc || f->state == FLOW_FREE || f->state == FLOW_REFUSED ||
 	    f->state == FLOW_CLOSING)
@@ -114,9 +126,30 @@ static void eng_rejudge(struct eng *e, struct flow *f)
 		f->rule = (uint16_t)(r->index + 1);
 		return;
 	}
-	if (e->ops->revoke)	/* both settled kinds: the kernel forwards them */
+	if (e->ops->revoke)	/* the kernel forwards them, or their bare ACKs */
 		e->ops->revoke(e->ctx, &f->key, true);
-	flow_remove(e->flows, f);
+	eng_flow_end(e, f);
+}
+
+/* Every policy slot is held by associations in flight: the oldest
+ * policy's associations end (A-ABORT, reset, an event each), so that a
+ * reload, which may be what stops an attack, is never refused. */
+static unsigned eng_retire_oldest(struct eng *e)
+{
+	unsigned g, old = ENG_GENS, i;
+
+	for (g = 0; g < ENG_GENS; g++)
+		if (g != e->cur && (old == ENG_GENS || e->gen[g].seq < e->gen[old].seq))
+			old = g;
+	for (i = 0; i < flow_span(e->flows); i++) {
+		struct flow *f = flow_at(e->flows, i);
+
+		if (f->assoc && f->gen == old) {
+			dflow_abort(e, f, "policy retired by a reload", "policy-retired");
+			e->c.assoc_retired++;
+		}
+	}
+	return old;
 }
 
 int eng_set_policy(struct eng *e, struct pol *pol)
@@ -124,13 +157,14 @@ int eng_set_policy(struct eng *e, struct pol *pol)
 	uint64_t *hits = calloc(pol_rule_count(pol) + 1, sizeof(*hits));
 	unsigned i, g;
 
+	if (!hits)
+		return -ENOMEM;
 	for (g = 0; g < ENG_GENS && (e->gen[g].pol || e->gen[g].refs); g++)
 		;
-	if (!hits || g == ENG_GENS) {
-		free(hits);
-		return hits ? -EBUSY : -ENOMEM;
-	}
+	if (g == ENG_GENS)
+		g = eng_retire_oldest(e);
 	e->gen[g].pol = pol;
+	e->gen[g].seq = ++e->gen_seq;
 	i = e->cur;
 	e->cur = (uint8_t)g;
 	if (i != g && e->gen[i].pol && !e->gen[i].refs) {
@@ -152,9 +186,19 @@ const struct pol *eng_policy(const struct eng *e)
 
 static unsigned flow_idle_limit(const struct eng *e, const struct flow *f)
 {
-	if (f->key.proto == IPPROTO_TCP && f->state != FLOW_REFUSED && f->state != FLOW_CLOSING)
+	if (f->key.proto == IPPROTO_TCP && f->state != FLOW_REFUSED && f->state != FLOW_CLOSING &&
+	    f->state != FLOW_EMBRYO)
 		return e->cfg.idle_tcp_s;
 	return e->cfg.idle_other_s;
+}
+
+/* An association still negotiating after the ARTIM time: whoever stalls
+ * (an RQ or AC begun and never finished) holds nothing any longer. */
+static bool artim_due(const struct eng *e, const struct flow *f, uint32_t now)
+{
+	const struct eng_assoc *a = f->assoc ? &e->assocs[f->assoc - 1] : NULL;
+
+	return a && a->negotiating && now - a->artim_s > e->cfg.artim_s;
 }
 
 void eng_expire(struct eng *e, uint64_t now_ns)
@@ -162,9 +206,17 @@ void eng_expire(struct eng *e, uint64_t now_ns)
 	uint32_t now = (uint32_t)(now_ns / 1000000000u);
 	unsigned i;
 
+	e->now_ns = now_ns;	/* the time of the events below */
+	e->now_s = now;
 	for (i = 0; i < flow_span(e->flows); i++) {
 		struct flow *f = flow_at(e->flows, i);
 
+		if (artim_due(e, f, now)) {
+			dflow_abort(e, f, "association not negotiated in time (ARTIM)",
+				    "artim-expired");
+			e->c.assoc_artim++;
+			continue;
+		}
 		if (f->state == FLOW_FREE || now - f->last_s <= flow_idle_limit(e, f))
 			continue;
 		eng_flow_end(e, f);
@@ -207,6 +259,7 @@ static const char *const state_names[] = {
 	[FLOW_SETTLED_ASSOC] = "settled",
 	[FLOW_REFUSED] = "refused",
 	[FLOW_CLOSING] = "closing",
+	[FLOW_EMBRYO] = "syn",
 };
 
 int eng_foreach_flow(const struct eng *e, int (*cb)(void *ctx, const struct eng_flow_info *f),
@@ -221,8 +274,8 @@ int eng_foreach_flow(const struct eng *e, int (*cb)(void *ctx, const struct eng_
 		struct eng_flow_info fi = {
 			.key = f->key, .state = state_names[f->state],
 			.rule_line = r ? (int)r->line : 0,
-			.first_ns = (uint64_t)f->first_s * 1000000000u,
-			.last_ns = (uint64_t)f->last_s * 1000000000u,
+			.first_ns = (uint64_t)f->first_s * 1000000000u + e->wall_off,
+			.last_ns = (uint64_t)f->last_s * 1000000000u + e->wall_off,
 			.packets = f->packets,
 		};
 
@@ -249,6 +302,8 @@ static int flow_reused(struct eng *e, struct flow *f, int reply, const struct pk
 {
 	if (!pkt_is_syn(p))
 		return 0;
+	if (!reply && f->state == FLOW_EMBRYO && admit_embryo(e, f)->isn == p->seq)
+		return 0;
 	if (!reply && f->state == FLOW_OPEN && f->assoc &&
 	    e->assocs[f->assoc - 1].st[0].next == p->seq + 1)
 		return 0;
@@ -265,6 +320,7 @@ int eng_packet(struct eng *e, const struct eng_pkt *pk, enum eng_verdict *v)
 	e->c.packets++;
 	e->now_ns = pk->ts_ns;
 	e->now_s = (uint32_t)(pk->ts_ns / 1000000000u);
+	e->wall_off = pk->wall_ns ? pk->wall_ns - pk->ts_ns : 0;
 	if (!e->gen[e->cur].pol)
 		return -ENOENT;
 	err = pkt_parse(pk->l3, pk->len, &p);
@@ -296,6 +352,9 @@ int eng_packet(struct eng *e, const struct eng_pkt *pk, enum eng_verdict *v)
 		break;
 	case FLOW_OPEN:
 		err = dflow_packet(e, f, reply, pk, &p, v);
+		break;
+	case FLOW_EMBRYO:
+		err = dflow_embryo(e, f, reply, pk, &p, v);
 		break;
 	case FLOW_CLOSING:
 		if (!p.plen)

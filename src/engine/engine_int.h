@@ -6,6 +6,7 @@
 
 #include "scanwall/engine.h"
 #include "flow.h"
+#include "observe.h"
 #include "pkt.h"
 #include "reply.h"
 #include "stream.h"
@@ -26,7 +27,27 @@ struct eng_assoc {
 	uint8_t nheld[2];
 	uint32_t park_head[2], park_tail[2];	/* parked segments, in eng.park */
 	uint32_t next_free;	/* free list: index + 1 */
+	uint32_t artim_s;	/* when its negotiation began, engine seconds */
+	uint8_t negotiating;	/* until the AC or RJ passed (admit.c) */
+	uint8_t named;		/* its initiator is named by host address */
 };
+
+/* A DICOM flow between its SYN and the initiator's first data
+ * (FLOW_EMBRYO): one per flow table entry, beside the table, touched only
+ * when used. The unestablished flows are kept oldest first, so that a full
+ * table drops the oldest of them for a new flow (admit.c). */
+struct eng_embryo {
+	uint32_t prev, next;	/* flow index + 1, 0 ends */
+	uint32_t isn;		/* the initiator's */
+	uint32_t ifindex;	/* where the initiator sits */
+	uint32_t isn_acc;	/* the acceptor's, once its SYN-ACK came here */
+	uint8_t proof;		/* the first data must acknowledge isn_acc */
+	uint8_t synack;		/* isn_acc is known */
+};
+
+#define ADMIT_SRC_BITS 12	/* per-source counts: 4096 keyed-hash buckets */
+
+enum { ADMIT_RANGE, ADMIT_NAMED };	/* who an association is for */
 
 /* A segment that arrived beyond a gap, held in the kernel until the gap
  * fills (dflow.c). One pool for the engine (eng_cfg.park_max): reordering
@@ -55,6 +76,7 @@ struct eng_host {
 struct pol_gen {
 	struct pol *pol;
 	unsigned refs;		/* open DICOM flows judged by it */
+	uint64_t seq;		/* put in force as the seq'th policy */
 };
 
 struct eng {
@@ -70,17 +92,34 @@ struct eng {
 	uint32_t park_free;		/* free list */
 	uint32_t assoc_free;		/* index + 1 of a slot given back */
 	uint32_t assoc_fresh;		/* assocs[assoc_fresh..] never used */
+	struct eng_embryo *emb;		/* cfg.flows entries (admit.c) */
+	uint32_t emb_head, emb_tail;	/* oldest and newest unestablished: index + 1 */
+	unsigned assocs_used[2];	/* by ADMIT_RANGE / ADMIT_NAMED */
+	unsigned negotiating[2];
+	uint32_t syn_src[1u << ADMIT_SRC_BITS];	/* unestablished, by source bucket */
+	uint32_t neg_src[1u << ADMIT_SRC_BITS];	/* negotiating, ranges only */
 	struct pol_gen gen[ENG_GENS];
 	uint8_t cur;
+	uint64_t gen_seq;
 	uint64_t *rule_hits;
 	uint64_t default_hits;
 	struct eng_counters c;
 	struct eng_host hosts[ENG_HOSTS];
 	uint32_t now_s;
-	uint64_t now_ns;
+	uint64_t now_ns;		/* the engine's clock: timeouts */
+	uint64_t wall_off;		/* wall clock minus it, as of the last packet:
+					 * event timestamps only */
 	bool answer_due;		/* eng_take_answer_due() */
 	uint8_t out[REPLY_MAX];
+	struct eng_obs *obs;		/* observe.c; NULL: not observing */
 };
+
+/* The wall clock's second now, for what a person reads (first and last
+ * seen in the observation table); never for a timeout. */
+static inline uint32_t eng_wall_s(const struct eng *e)
+{
+	return (uint32_t)((e->now_ns + e->wall_off) / 1000000000u);
+}
 
 static inline const struct pol *eng_pol(const struct eng *e, const struct flow *f)
 {
@@ -105,6 +144,32 @@ void dflow_end(struct eng *e, struct flow *f);
 /* hostport.c: NULL when the host's port is not known */
 const struct eng_port *eng_host_port(struct eng *e, uint8_t af, const uint8_t *addr);
 void eng_host_learn(struct eng *e, uint8_t af, const uint8_t *addr, const struct eng_port *port);
+
+/* dflow.c, beyond the packets */
+/* The initiator's first data on an unestablished flow: an association
+ * slot, or a refusal (busy). *v as for dflow_packet when it returns 0. */
+int dflow_embryo(struct eng *e, struct flow *f, int reply, const struct eng_pkt *pk,
+		 const struct pkt *p, enum eng_verdict *v);
+/* Ends an inspected flow from the timer or a reload: the initiator gets an
+ * A-ABORT, the acceptor a reset, with an event naming `fault`. */
+void dflow_abort(struct eng *e, struct flow *f, const char *reason, const char *fault);
+
+/* admit.c: what a stranger may hold. 0, or -EDQUOT over the source's cap
+ * (named peers have none). */
+int admit_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p);
+void admit_syn_end(struct eng *e, struct flow *f);
+struct eng_embryo *admit_embryo(struct eng *e, const struct flow *f);
+/* Half the slots or negotiations in use: new SYNs' SYN-ACKs come here,
+ * so that their first data can be checked against the acceptor's ISN. */
+bool admit_pressure(const struct eng *e);
+/* The oldest unestablished flow, NULL when there is none. */
+struct flow *admit_oldest_syn(struct eng *e);
+/* Counts an association for f (its class in *named): 0, or -EBUSY past
+ * the class's share or the source's cap. */
+int admit_assoc(struct eng *e, const struct flow *f, uint8_t *named);
+/* The association's negotiation is over (AC or RJ passed, or it ended). */
+void admit_negotiated(struct eng *e, const struct flow *f, struct eng_assoc *a);
+void admit_assoc_end(struct eng *e, const struct flow *f, struct eng_assoc *a);
 
 /* engine.c */
 void eng_flow_end(struct eng *e, struct flow *f);

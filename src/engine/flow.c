@@ -168,3 +168,17 @@ struct flow *flow_at(struct flow_table *t, unsigned i)
 {
 	return &t->flows[i];
 }
+
+uint32_t flow_index(const struct flow_table *t, const struct flow *f)
+{
+	return (uint32_t)(f - t->flows);
+}
+
+uint32_t flow_src_bucket(const struct flow_table *t, uint8_t af, const uint8_t *addr,
+			 unsigned bits)
+{
+	uint8_t a[16] = { 0 };
+
+	memcpy(a, addr, af == SW_AF_INET6 ? 8 : 4);
+	return (uint32_t)addr_hash(t->seed ^ 0x5bd1e995u, a) & ((1u << bits) - 1);
+}

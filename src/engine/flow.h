@@ -18,6 +18,8 @@ enum flow_state {
 	FLOW_REFUSED,	/* a refused association: the initiator's packets get resets */
 	FLOW_CLOSING,		/* both ends sent FIN: only empty segments may pass */
 	FLOW_SETTLED_ASSOC,	/* an association checked at negotiation, then the kernel's */
+	FLOW_EMBRYO,		/* a DICOM flow before the initiator's first data:
+				 * no association state yet (admit.c) */
 };
 
 struct flow {
@@ -47,5 +49,12 @@ unsigned flow_count(const struct flow_table *t);
  * the span were never used: a sweep need not touch them. */
 struct flow *flow_at(struct flow_table *t, unsigned i);
 unsigned flow_span(const struct flow_table *t);
+/* f's index in the table, for arrays kept beside it. */
+uint32_t flow_index(const struct flow_table *t, const struct flow *f);
+/* A keyed hash of one address, reduced to `bits` bits: a source's bucket
+ * for per-source counts (the same secret seed as the table's chains). An
+ * IPv6 address counts by its /64, which one host can fill alone. */
+uint32_t flow_src_bucket(const struct flow_table *t, uint8_t af, const uint8_t *addr,
+			 unsigned bits);
 
 #endif

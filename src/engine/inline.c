@@ -30,6 +30,7 @@
 #include "engine/inject.h"
 #include "engine/inline.h"
 #include "engine/nfq.h"
+#include "engine/observe.h"
 #include "engine/ruleset.h"
 
 #define INL_EXTRA_FDS 8
@@ -231,6 +232,37 @@ static void inl_reload(struct inl *l)
 	inl_system(l, "reload failed: policy in force kept");
 }
 
+/* The observation table (docs/commissioning.md), kept in the state
+ * directory when there is one. A file that holds no table is replaced:
+ * the box must start, and what it held is lost either way. Saved from
+ * the timer and at exit, never from the packet path; this belongs with
+ * the control half of the loop (issue #16) once there is one. */
+static int inl_observe(struct inl *l)
+{
+	char path[4096];
+	int err;
+
+	if (l->o->state && (size_t)snprintf(path, sizeof(path), "%s/observed.json",
+					    l->o->state) >= sizeof(path))
+		return -ENAMETOOLONG;
+	err = eng_observe(l->eng, l->o->state ? path : NULL);
+	if (err == -EBADMSG) {
+		fprintf(stderr, "scanwalld: %s: not an observation table; starting empty\n", path);
+		return 0;
+	}
+	if (err)
+		fprintf(stderr, "scanwalld: observation table: %s\n", strerror(-err));
+	return err;
+}
+
+static void inl_observe_save(struct inl *l, int force)
+{
+	int err = eng_obs_save(l->eng, inl_clock(CLOCK_MONOTONIC), force);
+
+	if (err)
+		fprintf(stderr, "scanwalld: saving the observation table: %s\n", strerror(-err));
+}
+
 /* --- the loop ------------------------------------------------------------- */
 
 static void inl_signal(struct inl *l)
@@ -251,7 +283,8 @@ static void inl_tick(struct inl *l)
 
 	if (read(l->tfd, &n, sizeof(n)) != sizeof(n))
 		return;
-	eng_expire(l->eng, inl_clock(CLOCK_REALTIME));
+	eng_expire(l->eng, inl_clock(CLOCK_MONOTONIC));	/* nfq.c's clock */
+	inl_observe_save(l, 0);
 	if (l->bundle)
 		bundlectl_tick(l->bundle);
 	nfqueue_flush(l->q);
@@ -424,9 +457,16 @@ static int inl_engine(struct inl *l)
 	int err;
 
 	eng_cfg_default(&cfg);
+	if (l->o->artim_s)
+		cfg.artim_s = l->o->artim_s;
+	if (l->o->flows)
+		cfg.flows = l->o->flows;
 	l->eng = eng_new(&cfg, &inl_ops, l);
 	if (!l->eng)
 		return -errno;
+	err = inl_observe(l);
+	if (err)
+		return err;
 	err = inl_bundle(l);
 	if (err != -ENOENT)
 		return err;
@@ -477,6 +517,8 @@ static void inl_stop(struct inl *l)
 		inline_del_fd(control_fd(l->ctl));
 		control_close(l->ctl);
 	}
+	if (l->eng)
+		inl_observe_save(l, 1);
 	nfqueue_close(l->q);
 	inject_close(l->inj);
 	bundlectl_close(l->bundle);

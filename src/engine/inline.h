@@ -6,6 +6,8 @@
 #include <stdint.h>
 
 #define INLINE_BUSY_POLL_MAX 10000	/* µs; Kconfig's ENGINE_BUSY_POLL_US range */
+#define INLINE_ARTIM_MAX 600		/* s; Kconfig's DICOM_ARTIM_S range */
+#define INLINE_FLOWS_MAX 1048576	/* Kconfig's FLOW_TABLE_SIZE range */
 
 struct inline_opts {
 	const char *policy;	/* required: a broken policy refuses the start */
@@ -18,6 +20,8 @@ struct inline_opts {
 				 * root (the management plane), -1: none */
 	uint32_t busy_poll_us;	/* poll without sleeping this long after a
 				 * packet whose answer is due; 0: always sleep */
+	uint32_t artim_s;	/* association negotiation deadline, seconds */
+	uint32_t flows;		/* flow table entries */
 	const char *version;
 };
 

@@ -2,9 +2,12 @@
  * mode is its own file (wireguard-tools' wg.c is the model).
  *
  *   scanwalld --check FILE                       check and print a policy
- *   scanwalld --replay PCAP --policy FILE        offline decisions
+ *   scanwalld --replay PCAP --policy FILE [--learn TABLE]  offline decisions
+ *   scanwalld --propose TABLE [--template FILE]  a policy from what was seen
+ *   scanwalld --what-if TABLE --policy FILE      what a policy does to it
  *   scanwalld --policy FILE --queue N --events FILE --control SOCK --state DIR
- *             [--busy-poll USEC]                 inline on NFQUEUE N
+ *             [--busy-poll USEC] [--artim SECONDS] [--flows N]
+ *                                                inline on NFQUEUE N
  *   scanwalld --flush                            remove our kernel ruleset
  *   scanwalld --ctl SOCK COMMAND...              talk to a running engine
  */
@@ -19,6 +22,7 @@
 #include "scanwall/ctlclient.h"
 #include "scanwall/policy.h"
 #include "scanwall/version.h"
+#include "engine/commission.h"
 #include "engine/control.h"
 #include "engine/inline.h"
 #include "engine/replay.h"
@@ -26,15 +30,19 @@
 
 struct args {
 	const char *check, *replay, *policy, *events, *control, *state, *ctl, *keyring;
-	long queue, control_uid, busy_poll_us;
+	const char *learn, *propose, *tmpl, *what_if;
+	long queue, control_uid, busy_poll_us, artim_s, flows;
 	int flush, trace;
 };
 
 static const char usage[] =
 	"usage: scanwalld --check FILE\n"
-	"       scanwalld --replay PCAP --policy FILE [--trace]\n"
+	"       scanwalld --replay PCAP --policy FILE [--trace] [--learn TABLE]\n"
+	"       scanwalld --propose TABLE [--template FILE]\n"
+	"       scanwalld --what-if TABLE --policy FILE\n"
 	"       scanwalld --policy FILE [--queue N] [--events FILE] [--control SOCK] [--state DIR]\n"
 	"                 [--keyring DIR] [--control-user USER] [--busy-poll USEC]\n"
+	"                 [--artim SECONDS] [--flows N]\n"
 	"       scanwalld --flush\n"
 	"       scanwalld --ctl SOCK COMMAND...\n";
 
@@ -55,7 +63,7 @@ static int run_check(const struct args *a)
 static int run_replay(const struct args *a)
 {
 	struct replay_opts o = { .pcap = a->replay, .policy = a->policy, .trace = a->trace,
-				 .out = stdout };
+				 .learn = a->learn, .out = stdout };
 
 	if (!a->policy) {
 		fputs(usage, stderr);
@@ -91,6 +99,8 @@ static int run_inline(const struct args *a)
 		.control_uid = a->control_uid,
 		.busy_poll_us = (uint32_t)(a->busy_poll_us < 0 ? CONFIG_ENGINE_BUSY_POLL_US
 								: a->busy_poll_us),
+		.artim_s = (uint32_t)(a->artim_s < 0 ? CONFIG_DICOM_ARTIM_S : a->artim_s),
+		.flows = (uint32_t)(a->flows < 0 ? CONFIG_FLOW_TABLE_SIZE : a->flows),
 		.version = SW_VERSION,
 	};
 
@@ -148,9 +158,15 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "keyring", required_argument, NULL, 'K' },
 		{ "control-user", required_argument, NULL, 'U' },
 		{ "busy-poll", required_argument, NULL, 'B' },
+		{ "artim", required_argument, NULL, 'A' },
+		{ "flows", required_argument, NULL, 'N' },
 		{ "ctl", required_argument, NULL, 'C' },
 		{ "flush", no_argument, NULL, 'F' },
 		{ "trace", no_argument, NULL, 't' },
+		{ "learn", required_argument, NULL, 'L' },
+		{ "propose", required_argument, NULL, 'P' },
+		{ "template", required_argument, NULL, 'T' },
+		{ "what-if", required_argument, NULL, 'W' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -173,6 +189,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'C': a->ctl = optarg; break;
 		case 'F': a->flush = 1; break;
 		case 't': a->trace = 1; break;
+		case 'L': a->learn = optarg; break;
+		case 'P': a->propose = optarg; break;
+		case 'T': a->tmpl = optarg; break;
+		case 'W': a->what_if = optarg; break;
 		case 'V':
 			puts("scanwalld " SW_VERSION " " CONFIG_BUNDLE_COMPATIBLE);
 			exit(0);
@@ -184,6 +204,15 @@ static int parse_args(int argc, char **argv, struct args *a)
 			if (parse_long(optarg, INLINE_BUSY_POLL_MAX, &a->busy_poll_us))
 				return -EINVAL;
 			break;
+		case 'A':
+			if (parse_long(optarg, INLINE_ARTIM_MAX, &a->artim_s) || !a->artim_s)
+				return -EINVAL;
+			break;
+		case 'N':	/* no fewer than the association slots it holds */
+			if (parse_long(optarg, INLINE_FLOWS_MAX, &a->flows) ||
+			    a->flows < CONFIG_DICOM_ASSOC_MAX)
+				return -EINVAL;
+			break;
 		default:
 			return -EINVAL;
 		}
@@ -193,7 +222,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 
 int main(int argc, char **argv)
 {
-	struct args a = { .queue = -1, .control_uid = -1, .busy_poll_us = -1 };
+	struct args a = { .queue = -1, .control_uid = -1, .busy_poll_us = -1, .artim_s = -1,
+			 .flows = -1 };
 
 	if (parse_args(argc, argv, &a)) {
 		fputs(usage, stderr);
@@ -203,6 +233,10 @@ int main(int argc, char **argv)
 		return run_check(&a);
 	if (a.replay)
 		return run_replay(&a);
+	if (a.propose)
+		return commission_propose(a.propose, a.tmpl, stdout);
+	if (a.what_if && a.policy)
+		return commission_what_if(a.what_if, a.policy, stdout);
 	if (a.ctl)
 		return run_ctl(&a, argc - optind, argv + optind);
 	if (a.flush)

@@ -162,11 +162,11 @@ void nfqueue_ct_mark(struct nfqueue *q, const struct flow_key *k, uint32_t mark)
 	q->c.revoked++;
 }
 
-static uint64_t nfqueue_now_ns(void)
+static uint64_t nfqueue_now_ns(clockid_t clk)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(clk, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
@@ -189,12 +189,15 @@ static void nfqueue_fill_meta(struct nlattr *const *attr, struct eng_pkt *p)
 			p->from.has_mac = 1;
 		}
 	}
+	/* Timeouts run on the monotonic clock, which no step of the wall
+	 * clock (NTP, `date`) moves; the wall clock only dates events. */
+	p->ts_ns = nfqueue_now_ns(CLOCK_MONOTONIC);
 	if (attr[NFQA_TIMESTAMP]) {
 		const struct nfqnl_msg_packet_timestamp *t = mnl_attr_get_payload(attr[NFQA_TIMESTAMP]);
 
-		p->ts_ns = be64toh(t->sec) * 1000000000u + be64toh(t->usec) * 1000u;
+		p->wall_ns = be64toh(t->sec) * 1000000000u + be64toh(t->usec) * 1000u;
 	} else {
-		p->ts_ns = nfqueue_now_ns();
+		p->wall_ns = nfqueue_now_ns(CLOCK_REALTIME);
 	}
 }
 

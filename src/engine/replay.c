@@ -9,6 +9,7 @@
 
 #include "scanwall/cursor.h"
 #include "scanwall/engine.h"
+#include "observe.h"
 #include "replay.h"
 
 /* A packet the engine holds. Inline the kernel keeps it; here a copy
@@ -222,6 +223,21 @@ static int replay_loop(struct eng *e, struct replay *r, pcap_t *pc)
 	return err;
 }
 
+/* --learn FILE: the capture is added to the table FILE holds (several
+ * captures make one table, as days of observation do inline). */
+static int replay_learn(struct eng *e, const struct replay_opts *o, int end)
+{
+	int err;
+
+	if (!o->learn)
+		return 0;
+	err = end ? eng_obs_save(e, 0, 1) : eng_observe(e, o->learn);
+	if (err)
+		fprintf(stderr, "%s: %s\n", o->learn,
+			err == -EBADMSG ? "not an observation table" : strerror(-err));
+	return err;
+}
+
 int replay_run(const struct replay_opts *o)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
@@ -247,6 +263,9 @@ int replay_run(const struct replay_opts *o)
 		pol_free(pol);
 		goto out_eng;
 	}
+	err = replay_learn(e, o, 0);
+	if (err)
+		goto out_eng;
 	pc = pcap_open_offline(o->pcap, errbuf);
 	if (!pc) {
 		fprintf(stderr, "%s: %s\n", o->pcap, errbuf);
@@ -255,6 +274,8 @@ int replay_run(const struct replay_opts *o)
 	}
 	err = replay_loop(e, &r, pc);
 	pcap_close(pc);
+	if (!err)
+		err = replay_learn(e, o, 1);
 out_eng:
 	eng_free(e);
 	replay_free_held(&r);

@@ -7,6 +7,7 @@ struct replay_opts {
 	const char *pcap;
 	const char *policy;
 	int trace;		/* also print each packet's verdict */
+	const char *learn;	/* observation table to add the capture to, or NULL */
 	FILE *out;
 };
 

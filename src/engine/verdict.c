@@ -16,7 +16,7 @@ const struct pol_rule *eng_flow_rule(const struct eng *e, const struct flow *f)
 
 void eng_emit(struct eng *e, struct sw_event *ev, const struct flow_key *k)
 {
-	ev->ts_ns = e->now_ns;
+	ev->ts_ns = e->now_ns + e->wall_off;
 	if (k) {
 		ev->af = k->af;
 		ev->proto = k->proto;
@@ -26,6 +26,7 @@ void eng_emit(struct eng *e, struct sw_event *ev, const struct flow_key *k)
 		ev->dport = k->dport;
 	}
 	e->c.assoc[ev->kind]++;
+	eng_obs_event(e, ev, k);
 	if (e->ops->event)
 		e->ops->event(e->ctx, ev);
 }
@@ -111,10 +112,17 @@ int eng_new_flow(struct eng *e, const struct eng_pkt *pk, const struct pkt *p,
 		act = POL_BLOCK, r = NULL;
 	if (act != POL_ALLOW) {
 		eng_refuse(e, pk, p, r, act, act == POL_REJECT ? "default reject" :
-			   start ? "default block" : "not part of a known flow");
+			   start ? "default block" : ENG_REASON_NO_FLOW);
 		return 0;
 	}
 	f = flow_insert(e->flows, &p->key);
+	if (!f && admit_oldest_syn(e)) {
+		/* Full: the oldest unestablished flow makes room, as in
+		 * conntrack's early drop; a SYN flood then only ages itself. */
+		eng_flow_end(e, admit_oldest_syn(e));
+		e->c.syn_early_drop++;
+		f = flow_insert(e->flows, &p->key);
+	}
 	if (!f) {
 		e->c.flows_table_full++;
 		eng_refuse(e, pk, p, NULL, POL_BLOCK, "flow table full");

@@ -122,6 +122,20 @@ static void api_policy(struct mgmt *m, const struct http_req *req, const uint8_t
 	api_ctl(m, "policy", 500, r);
 }
 
+/* The observation table of commissioning and the policy proposed from it
+ * (docs/commissioning.md). */
+static void api_observed(struct mgmt *m, const struct http_req *req, const uint8_t *body,
+			 struct mgmt_resp *r)
+{
+	api_ctl(m, "observed", 500, r);
+}
+
+static void api_proposal(struct mgmt *m, const struct http_req *req, const uint8_t *body,
+			 struct mgmt_resp *r)
+{
+	api_ctl(m, "proposal", 500, r);
+}
+
 static void api_events(struct mgmt *m, const struct http_req *req, const uint8_t *body,
 		       struct mgmt_resp *r)
 {
@@ -244,6 +258,8 @@ static const struct api_route {
 	{ "/flows", HTTP_GET, MGMT_READER, api_flows },
 	{ "/events", HTTP_GET, MGMT_READER, api_events },
 	{ "/policy", HTTP_GET, MGMT_READER, api_policy },
+	{ "/observed", HTTP_GET, MGMT_READER, api_observed },
+	{ "/proposal", HTTP_GET, MGMT_READER, api_proposal },
 	{ "/metrics", HTTP_GET, MGMT_READER, api_metrics },
 	{ "/bundle", HTTP_GET, MGMT_READER, api_bundle_status },
 	{ "/bundle", HTTP_POST, MGMT_OPERATOR, api_bundle },

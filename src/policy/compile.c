@@ -112,7 +112,7 @@ static int aset_build(struct pol_arena *a, const struct pol_addr *addrs, unsigne
 	return 0;
 }
 
-static const struct ast_def *find_def(const struct ast *ast, const char *name)
+const struct ast_def *pol_find_def(const struct ast *ast, const char *name)
 {
 	const struct ast_def *defs = ast->defs.v;
 	unsigned i;
@@ -136,7 +136,7 @@ static int resolve_ep(struct pol *pol, struct pol_diag *d, const struct ast_ep *
 	}
 	if (ep->kind == EP_ADDR)
 		return aset_build(pol->arena, &ep->addr, 1, set);
-	def = find_def(&pol->ast, ep->name);
+	def = pol_find_def(&pol->ast, ep->name);
 	if (!def) {
 		diag_err(d, ep->line, ep->col, "unknown name '%s' (no device or peer has it)",
 			 ep->name);

@@ -76,6 +76,32 @@ const struct pol_rule *pol_match(const struct pol *pol, const struct flow_key *k
 	return NULL;
 }
 
+static bool addr_is_host(const struct pol_addr *a, const struct flow_key *k)
+{
+	unsigned n = a->af == SW_AF_INET ? 4 : 16;
+
+	return a->af == k->af && a->prefix == n * 8 && !memcmp(a->addr, k->src, n);
+}
+
+bool pol_src_named(const struct pol *pol, const struct pol_rule *r, const struct flow_key *k)
+{
+	const struct ast_ep *ep = &crule_of(r)->src->from;
+	const struct ast_def *def;
+	const struct pol_addr *addrs;
+	unsigned i;
+
+	if (ep->kind == EP_ADDR)
+		return addr_is_host(&ep->addr, k);
+	def = ep->kind == EP_NAME ? pol_find_def(&pol->ast, ep->name) : NULL;
+	if (!def)
+		return false;
+	addrs = def->addrs.v;
+	for (i = 0; i < def->addrs.n; i++)
+		if (addr_is_host(&addrs[i], k))
+			return true;
+	return false;
+}
+
 enum pol_action pol_default_action(const struct pol *pol)
 {
 	return pol->def_action;

@@ -182,6 +182,7 @@ struct pol {
 };
 
 int pol_compile(struct pol *pol, struct pol_diag *d);
+const struct ast_def *pol_find_def(const struct ast *ast, const char *name);
 int uid_cmp(const char *a, size_t alen, const char *b, size_t blen);
 void pol_addr_u128(uint8_t af, const uint8_t *addr, struct pol_u128 *out);
 

@@ -14,11 +14,13 @@
  * Built with -DFUZZ_DICOM_SEEDS instead of the fuzzer (and without
  * -fsanitize=fuzzer), it is a program that writes the seed corpus into
  * the directory given as its argument. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "scanwall/dcm_observe.h"
 #include "scanwall/dicom.h"
 #include "scanwall/policy.h"
 #include "../unit/test_dicom_pdu.h"
@@ -67,6 +69,21 @@ static void check(const struct dcm_verdict *v)
 		abort();
 }
 
+/* The observer (the observation table's source) sees only valid UIDs. */
+static void observe(void *ctx, struct dcm_assoc *a, const struct dcm_obs_item *it)
+{
+	bool role = it->kind == DCM_OBS_ROLE_RQ || it->kind == DCM_OBS_ROLE_AC;
+
+	if (it->kind > DCM_OBS_COMMAND || (!role && !(it->id & 1)))
+		abort();
+	if (it->uid && dcm_uid_problem(it->uid, strlen(it->uid)))
+		abort();
+	if (!it->uid && it->kind != DCM_OBS_REFUSED && it->kind != DCM_OBS_COMMAND)
+		abort();
+}
+
+static const struct dcm_observer observer = { .item = observe };
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct dcm_assoc *a;
@@ -81,6 +98,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	a = dcm_assoc_new(pool, pol_rule_at(pol, (unsigned)(data[0] >> 7) | (data[0] >> 5 & 2)));
 	if (!a)
 		abort();
+	dcm_observe(a, &observer);
 	while (size - off >= 3) {
 		enum dcm_dir dir = (data[off] & 1) ? DCM_FROM_ACCEPTOR : DCM_FROM_INITIATOR;
 		size_t len = (size_t)data[off + 1] << 8 | data[off + 2], done = 0;

@@ -109,7 +109,7 @@ wait_for logged "listening on" || { fail "mgmt: scanwall-mgmtd did not start"; c
 
 # --- every endpoint, both roles -------------------------------------------
 for role in reader operator; do
-	for ep in /status /flows "/events?since=0" /metrics /; do
+	for ep in /status /flows "/events?since=0" /metrics /observed /proposal /; do
 		code=$(as $role "$URL$ep")
 		check "mgmt: $role GET $ep is 200" test "$code" = 200
 	done
@@ -119,6 +119,10 @@ for role in reader operator; do
 	check "mgmt: $role /flows is JSON with flows" sh -c "grep -q '\"flows\":\[' '$TMP/body'"
 	as $role "$URL/events?since=0" >/dev/null
 	check "mgmt: $role /events holds the start event" grep -q '"reason":"start"' "$TMP/body"
+	as $role "$URL/observed" >/dev/null
+	check "mgmt: $role /observed is the observation table" grep -q '^{"version":1,"relations":\[' "$TMP/body"
+	as $role "$URL/proposal" >/dev/null
+	check "mgmt: $role /proposal is a policy from it" grep -q '^{"text":"# Proposed by .*device mr ' "$TMP/body"
 	code=$(as $role "$URL/policy")
 	case $code in
 	200) check "mgmt: $role /policy is JSON" json_ok ;;

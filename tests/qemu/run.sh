@@ -5,7 +5,9 @@
 #   - it boots to a login on the serial console and the login works;
 #   - read-only root, state partition mounted, watchdog fed, scanwalld
 #     running with the policy from the state partition;
-#   - a C-ECHO from lan passes to storescp in dev;
+#   - a C-ECHO from lan passes to storescp in dev; a C-STORE, and an
+#     association idle between the pieces of its request, complete while
+#     the guest's clock is stepped hours both ways;
 #   - port 80 is refused (curl) and 3465 dropped (python connect probe), and
 #     nothing reached the listeners there;
 #   - kill -9 of scanwalld: init respawns it and C-ECHO passes again;
@@ -272,6 +274,47 @@ got=$(find "$work/recv" -name '*1.2.826.0.1.3680043.9.7777.'"$$"'.1' | head -n 1
 check "qemu: the image arrived identical" cmp -s <(dcmdump -q +P 7fe0,0010 --print-all "$work/big.dcm" | md5sum) \
 	<(dcmdump -q +P 7fe0,0010 --print-all "${got:-/dev/null}" 2>/dev/null | md5sum)
 echo "  C-STORE 4 MiB: $ms ms, about $((4194304 * 8 / 1000 / (ms > 0 ? ms : 1))) Mbit/s"
+
+# --- the guest's wall clock stepped during a transfer -----------------------------
+# Timeouts run on the monotonic clock (docs/engine.md, "Clocks"): while an
+# `inspect full` C-STORE of 16 MiB runs, the guest's clock goes two hours
+# forward, then two hours and a minute back, and the transfer completes.
+# (Only the emulated box's clock moves; the host's is never touched.)
+head -c 16777216 /dev/urandom >"$work/pixels.raw"
+sed -e 's/US 2048/US 4096/' -e "s/7777\.$$\.1\]/7777.$$.9]/" "$work/big.dump" >"$work/step.dump"
+dump2dcm -q +te "$work/step.dump" "$work/step.dcm"
+ip netns exec "$nl" timeout 300 storescu -to 60 -ta 60 -td 60 -aet LAN_SCU -aec SYMBIA \
+	10.77.1.15 104 "$work/step.dcm" >"$work/step.log" 2>&1 &
+spid=$!
+sleep 1
+guest 10 'date -s @$(($(date +%s) + 7200)) >/dev/null' >/dev/null
+sleep 1
+guest 10 'date -s @$(($(date +%s) - 7260)) >/dev/null' >/dev/null
+wait "$spid"
+rc=$?
+check "qemu: C-STORE of 16 MiB completes while the guest's clock steps (exit $rc)" test "$rc" = 0
+got=$(find "$work/recv" -name '*1.2.826.0.1.3680043.9.7777.'"$$"'.9' | head -n 1)
+check "qemu: ...and the image arrived identical" cmp -s \
+	<(dcmdump -q +P 7fe0,0010 --print-all "$work/step.dcm" | md5sum) \
+	<(dcmdump -q +P 7fe0,0010 --print-all "${got:-/dev/null}" 2>/dev/null | md5sum)
+check "qemu: ...with no abort or invalid event" guest 10 \
+	'! grep -E "\"event\":\"(assoc-abort|invalid)\"" /state/log/events.json'
+# A busy transfer refreshes its flow with every segment; an association
+# that waits between two pieces of its A-ASSOCIATE-RQ does not, and on the
+# wall clock the step ended it at the next tick (an hour idle, or a
+# negative age). Its RQ in three pieces 5 s apart, a step in each pause.
+ip netns exec "$nl" timeout 60 "$peer" split 10.77.1.15 104 --calling LAN_SCU --called SYMBIA \
+	--pieces 3 --delay 5 >"$work/split.log" 2>&1 &
+spid=$!
+sleep 2
+guest 10 'date -s @$(($(date +%s) + 7200)) >/dev/null' >/dev/null
+sleep 5
+guest 10 'date -s @$(($(date +%s) - 7260)) >/dev/null' >/dev/null
+wait "$spid"
+rc=$?
+check "qemu: an association idle across both steps is accepted and released (exit $rc)" \
+	test "$rc" = 0
+guest 10 'date -s @$(($(date +%s) + 120)) >/dev/null' >/dev/null
 
 # --- supervision ----------------------------------------------------------------
 old=$(guest 10 'pidof scanwalld' | tr -dc '0-9')

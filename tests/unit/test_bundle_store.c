@@ -26,7 +26,8 @@ static const char *const pol_v[] = {
 };
 
 struct env {
-	uint64_t now;
+	uint64_t now;		/* the wall clock: signature expiry */
+	uint64_t up, boot;	/* the boot clock (0: as now) and the boot's id */
 	unsigned events[8];
 	enum bundle_reason last;
 };
@@ -54,6 +55,20 @@ static void on_event(void *ctx, const struct bundle_result *r)
 static uint64_t clock_now(void *ctx)
 {
 	return ((struct env *)ctx)->now;
+}
+
+static uint64_t clock_up(void *ctx)
+{
+	struct env *e = ctx;
+
+	return e->up ? e->up : e->now;
+}
+
+static uint64_t boot_id(void *ctx)
+{
+	struct env *e = ctx;
+
+	return e->boot ? e->boot : 1;
 }
 
 /* A policy bundle signed by keys k1..kN (names in the keys dir). */
@@ -94,7 +109,8 @@ static void make_bundle(const char *out, uint64_t version, const char *compat, c
 static struct bundle_store *open_store(const char *dir, struct env *e)
 {
 	struct bundle_trust t = { .keyring_dir = keys, .threshold = 2, .compatible = "scan1" };
-	struct bundle_hooks h = { apply, on_event, clock_now, e };
+	struct bundle_hooks h = { .apply = apply, .event = on_event, .now = clock_now, .ctx = e,
+				  .boot_now = clock_up, .boot_id = boot_id };
 	struct bundle_store *s = bundle_store_open(dir, &t, &h);
 
 	assert_non_null(s);
@@ -225,6 +241,43 @@ static void confirm_timer_and_floor(void **state)
 	bundle_store_close(s);
 }
 
+/* The confirm deadline runs on the boot clock: wall-clock steps neither
+ * fire nor postpone it; a store opened in another boot reverts at once. */
+static void confirm_deadline_on_the_boot_clock(void **state)
+{
+	struct env e = { .now = 1000, .up = 50 };
+	struct bundle_result res;
+	struct bundle_store *s;
+	char dir[200], b[256];
+
+	fresh("st5", dir, sizeof(dir));
+	s = open_store(dir, &e);
+	snprintf(b, sizeof(b), "%s/c5", root);
+	make_bundle(b, 1, "scan1", pol_v[0], 2);
+	assert_int_equal(bundle_install(s, b, 0, &res), 0);
+	make_bundle(b, 2, "scan1", pol_v[1], 3);
+	assert_int_equal(bundle_install(s, b, 10, &res), 0);
+	e.now += 3600;		/* NTP steps the wall clock an hour on */
+	e.up = 55;
+	assert_int_equal(bundle_tick(s, bundle_boot_now(s)), 0);
+	assert_in_force(s, pol_v[1]);
+	e.now -= 7200;		/* and back */
+	e.up = 60;
+	assert_int_equal(bundle_tick(s, bundle_boot_now(s)), 1);
+	assert_in_force(s, pol_v[0]);
+	/* again, and the box reboots before the confirm */
+	make_bundle(b, 3, "scan1", pol_v[2], 2);
+	assert_int_equal(bundle_install(s, b, 600, &res), 0);
+	bundle_store_close(s);
+	e.boot = 2;
+	e.up = 20;
+	s = open_store(dir, &e);
+	assert_in_force(s, pol_v[2]);	/* nothing applied before the first tick */
+	assert_int_equal(bundle_tick(s, bundle_boot_now(s)), 1);
+	assert_in_force(s, pol_v[0]);
+	bundle_store_close(s);
+}
+
 /* The child dies right after install step k; whatever it left on disk
  * must open as exactly the old or exactly the new policy. */
 static void power_loss_at_every_step(void **state)
@@ -271,6 +324,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(install_and_refuse),
 		cmocka_unit_test(confirm_timer_and_floor),
+		cmocka_unit_test(confirm_deadline_on_the_boot_clock),
 		cmocka_unit_test(power_loss_at_every_step),
 	};
 

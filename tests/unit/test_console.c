@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "scanwall/bootclock.h"
 #include "console/cons.h"
 
 static const char status_json[] =
@@ -302,6 +303,43 @@ static void test_store_confirm(void **state)
 	assert_string_equal(got.val[CONF_HOSTNAME], "good");
 }
 
+/* Deadlines on the boot clock name their boot: a commit confirmed of
+ * another boot is due at once; a lockout of another boot runs again in
+ * full, and one that ran out stays out. */
+static void test_deadlines_across_a_reboot(void **state)
+{
+	struct fx *f = *state;
+	struct conf a, b, got;
+	char other[64];
+	unsigned left;
+
+	conf_host(&a, "good");
+	conf_host(&b, "risky");
+	assert_int_equal(conf_commit(&f->s, &a), 0);
+	assert_int_equal(conf_commit(&f->s, &b), 0);
+	snprintf(other, sizeof(other), "1000000 %llu\n", (unsigned long long)sw_boot_id() + 1);
+	assert_int_equal(cons_store_write(&f->s, "confirm-deadline", other, strlen(other)), 0);
+	assert_int_equal(conf_confirm_expire(&f->s, 5), 1);
+	assert_int_equal(conf_load(&f->s, 0, &got), 0);
+	assert_string_equal(got.val[CONF_HOSTNAME], "good");
+
+	assert_int_equal(cons_lockout_fail(&f->s, 10, 2, 300), 1);
+	assert_int_equal(cons_lockout_fail(&f->s, 10, 2, 300), 0);	/* locked */
+	assert_int_equal(cons_lockout_left(&f->s, 11, 300, &left), 0);
+	assert_int_equal(left, 299);
+	snprintf(other, sizeof(other), "0 900 %llu\n", (unsigned long long)sw_boot_id() + 1);
+	assert_int_equal(cons_store_write(&f->s, "lockout", other, strlen(other)), 0);
+	assert_int_equal(cons_lockout_left(&f->s, 20, 300, &left), 0);
+	assert_int_equal(left, 300);
+	assert_int_equal(cons_lockout_left(&f->s, 319, 300, &left), 0);
+	assert_int_equal(left, 1);
+	assert_int_equal(cons_lockout_left(&f->s, 320, 300, &left), 0);
+	assert_int_equal(left, 0);
+	/* one that ran out is cleared: no later boot renews it */
+	assert_int_equal(cons_lockout_left(&f->s, 5, 300, &left), 0);
+	assert_int_equal(left, 0);
+}
+
 /* --- the command walker --------------------------------------------------- */
 
 static const char *fake_answer;
@@ -448,7 +486,7 @@ static void test_cmd_configure(void **state)
 	/* commit confirmed, then not confirmed: the deadline reverts it */
 	run(&r, "set hostname box2", 0);
 	assert_non_null(strstr(run(&r, "commit confirmed 5", 0), "reverts in 5 minutes"));
-	assert_true(conf_confirm_deadline(&r.f->s) > time(NULL) + 200);
+	assert_true(conf_confirm_deadline(&r.f->s) > (time_t)sw_boot_now() + 200);
 	run(&r, "commit confirmed 0", -EINVAL);
 	assert_int_equal(conf_confirm_arm(&r.f->s, 1), 0);	/* time passes */
 	out = run(&r, "show", 0);
@@ -942,6 +980,7 @@ int main(void)
 		cmocka_unit_test(test_conf_text),
 		cmocka_unit_test_setup_teardown(test_store_rollbacks, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_store_confirm, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_deadlines_across_a_reboot, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_cmd_show, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_cmd_errors, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_cmd_bundle, fx_setup, fx_teardown),

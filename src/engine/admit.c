@@ -1,0 +1,124 @@
+/* Admission of DICOM flows: what a stranger on the clinical LAN can make
+ * the engine hold, and for how long.
+ *
+ * A SYN costs one flow table entry and nothing else (FLOW_EMBRYO): the
+ * association slot and, later, an RQ/AC buffer are taken only at the
+ * initiator's first data, which a spoofed source never sends. The
+ * unestablished flows are kept oldest first, so a full table drops the
+ * oldest of them for a new flow, as conntrack's early drop does. Each
+ * source matched by a range or `any` may hold a few unestablished flows
+ * and a few negotiations at once; and those sources together only what
+ * is left of the association slots and negotiations after the share kept
+ * for peers the policy names by host address, so a range full of
+ * strangers cannot lock out the PACS. Per-source counts live in buckets
+ * of a keyed hash (flow_src_bucket): nobody can aim at another's count. */
+#include <errno.h>
+
+#include "engine_int.h"
+
+static bool admit_is_named(const struct eng *e, const struct flow *f)
+{
+	const struct pol_rule *r = eng_flow_rule(e, f);
+
+	return r && pol_src_named(eng_pol(e, f), r, &f->key);
+}
+
+static uint32_t admit_bucket(const struct eng *e, const struct flow *f)
+{
+	return flow_src_bucket(e->flows, f->key.af, f->key.src, ADMIT_SRC_BITS);
+}
+
+struct eng_embryo *admit_embryo(struct eng *e, const struct flow *f)
+{
+	return &e->emb[flow_index(e->flows, f)];
+}
+
+int admit_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p)
+{
+	uint32_t b = admit_bucket(e, f), i = flow_index(e->flows, f) + 1;
+	struct eng_embryo *m = &e->emb[i - 1];
+
+	if (e->syn_src[b] >= e->cfg.syn_per_src && !admit_is_named(e, f)) {
+		e->c.syn_capped++;
+		return -EDQUOT;
+	}
+	e->syn_src[b]++;
+	*m = (struct eng_embryo){ .prev = e->emb_tail, .isn = p->seq,
+				  .ifindex = pk->from.ifindex, .proof = admit_pressure(e) };
+	if (e->emb_tail)
+		e->emb[e->emb_tail - 1].next = i;
+	else
+		e->emb_head = i;
+	e->emb_tail = i;
+	f->state = FLOW_EMBRYO;
+	return 0;
+}
+
+void admit_syn_end(struct eng *e, struct flow *f)
+{
+	struct eng_embryo *m = admit_embryo(e, f);
+
+	if (m->prev)
+		e->emb[m->prev - 1].next = m->next;
+	else
+		e->emb_head = m->next;
+	if (m->next)
+		e->emb[m->next - 1].prev = m->prev;
+	else
+		e->emb_tail = m->prev;
+	e->syn_src[admit_bucket(e, f)]--;
+}
+
+bool admit_pressure(const struct eng *e)
+{
+	return 2 * (e->assocs_used[ADMIT_RANGE] + e->assocs_used[ADMIT_NAMED]) >= e->cfg.assocs ||
+	       2 * (e->negotiating[ADMIT_RANGE] + e->negotiating[ADMIT_NAMED]) >= e->cfg.rq_bufs;
+}
+
+struct flow *admit_oldest_syn(struct eng *e)
+{
+	return e->emb_head ? flow_at(e->flows, e->emb_head - 1) : NULL;
+}
+
+/* What the ranges may use of n: all but the named peers' share. */
+static unsigned admit_range_share(const struct eng *e, unsigned n)
+{
+	return n - n * e->cfg.named_reserve_pct / 100;
+}
+
+int admit_assoc(struct eng *e, const struct flow *f, uint8_t *named)
+{
+	unsigned used = e->assocs_used[ADMIT_RANGE] + e->assocs_used[ADMIT_NAMED];
+	unsigned neg = e->negotiating[ADMIT_RANGE] + e->negotiating[ADMIT_NAMED];
+	uint32_t b = admit_bucket(e, f);
+
+	*named = admit_is_named(e, f);
+	if (used >= e->cfg.assocs || neg >= e->cfg.rq_bufs)
+		return -EBUSY;
+	if (!*named) {
+		if (e->assocs_used[ADMIT_RANGE] >= admit_range_share(e, e->cfg.assocs) ||
+		    e->negotiating[ADMIT_RANGE] >= admit_range_share(e, e->cfg.rq_bufs) ||
+		    e->neg_src[b] >= e->cfg.negotiating_per_src)
+			return -EBUSY;
+		e->neg_src[b]++;
+	}
+	e->assocs_used[*named]++;
+	e->negotiating[*named]++;
+	return 0;
+}
+
+void admit_negotiated(struct eng *e, const struct flow *f, struct eng_assoc *a)
+{
+	if (!a->negotiating)
+		return;
+	a->negotiating = 0;
+	e->negotiating[a->named]--;
+	if (!a->named)
+		e->neg_src[admit_bucket(e, f)]--;
+}
+
+void admit_assoc_end(struct eng *e, const struct flow *f, struct eng_assoc *a)
+{
+	admit_negotiated(e, f, a);
+	e->assocs_used[a->named]--;
+}

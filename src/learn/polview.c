@@ -1,0 +1,161 @@
+/* What the commissioning tools share: the keys a policy matches records
+ * by, a policy's normalized lines, and a few ways of writing records. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "scanwall/flowkey.h"
+#include "scanwall/policy.h"
+#include "learn_int.h"
+
+void lrn_rel_flowkey(const struct lrn_rel *r, struct flow_key *k)
+{
+	*k = (struct flow_key){ .af = r->af, .proto = IPPROTO_TCP, .dport = r->port };
+	memcpy(k->src, r->ini, sizeof(k->src));
+	memcpy(k->dst, r->acc, sizeof(k->dst));
+}
+
+void lrn_flowrec_flowkey(const struct lrn_flowrec *f, struct flow_key *k)
+{
+	*k = (struct flow_key){ .af = f->af, .proto = f->proto, .dport = f->port };
+	memcpy(k->src, f->src, sizeof(k->src));
+	memcpy(k->dst, f->dst, sizeof(k->dst));
+}
+
+static bool starts(const char *s, const char *word)
+{
+	size_t n = strlen(word);
+
+	return strncmp(s, word, n) == 0 && s[n] == ' ';
+}
+
+int lrn_poltext(const struct pol *pol, struct lrn_poltext *pt)
+{
+	size_t len = 0, nlines = 0;
+	FILE *mem;
+	char *line, *save = NULL;
+
+	memset(pt, 0, sizeof(*pt));
+	mem = open_memstream(&pt->text, &len);
+	if (!mem)
+		return -ENOMEM;
+	pol_print(pol, mem);
+	if (fclose(mem))
+		return -ENOMEM;
+	for (size_t i = 0; i < len; i++)
+		nlines += pt->text[i] == '\n';
+	pt->decl = calloc(nlines + 1, sizeof(char *));
+	pt->rule = calloc(nlines + 1, sizeof(char *));
+	if (!pt->decl || !pt->rule) {
+		lrn_poltext_free(pt);
+		return -ENOMEM;
+	}
+	for (line = strtok_r(pt->text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (starts(line, "device") || starts(line, "peer"))
+			pt->decl[pt->ndecl++] = line;
+		else if (starts(line, "default"))
+			pt->dflt = line;
+		else
+			pt->rule[pt->nrule++] = line;
+	}
+	return 0;
+}
+
+void lrn_poltext_free(struct lrn_poltext *pt)
+{
+	free(pt->text);
+	free(pt->decl);
+	free(pt->rule);
+	memset(pt, 0, sizeof(*pt));
+}
+
+static void mark(bool *used, const struct pol *pol, const struct flow_key *k)
+{
+	const struct pol_rule *r = pol_match(pol, k);
+
+	if (r)
+		used[r->index] = true;
+}
+
+bool *lrn_rules_used(const struct lrn *t, const struct pol *pol)
+{
+	bool *used = calloc(pol_rule_count(pol) + 1, sizeof(bool));
+	struct flow_key k;
+
+	for (unsigned i = 0; used && i < t->nrel; i++) {
+		lrn_rel_flowkey(&t->rel[i], &k);
+		mark(used, pol, &k);
+	}
+	for (unsigned i = 0; used && i < t->nflow; i++) {
+		lrn_flowrec_flowkey(&t->flow[i], &k);
+		mark(used, pol, &k);
+	}
+	return used;
+}
+
+const char *lrn_proto_name(uint8_t proto)
+{
+	static const char *const names[256] = {
+		[IPPROTO_TCP] = "tcp", [IPPROTO_UDP] = "udp",
+		[IPPROTO_ICMP] = "icmp", [IPPROTO_ICMPV6] = "icmpv6",
+	};
+
+	return names[proto] ? names[proto] : "other";
+}
+
+void lrn_put_flow(FILE *out, const struct lrn_flowrec *f)
+{
+	char a[64], b[64];
+
+	fprintf(out, "%s %s -> %s", lrn_proto_name(f->proto),
+		flowkey_addr_str(f->af, f->src, a, sizeof(a)),
+		flowkey_addr_str(f->af, f->dst, b, sizeof(b)));
+	if (f->port)
+		fprintf(out, " port %u", f->port);
+	if (f->calling[0] || f->called[0])
+		fprintf(out, " %s -> %s", f->calling, f->called);
+	if (f->fault[0])
+		fprintf(out, " %s", f->fault);
+}
+
+const char *lrn_time(uint64_t s, char buf[24])
+{
+	time_t tt = (time_t)s;
+	struct tm tm;
+
+	if (!s || !gmtime_r(&tt, &tm) || !strftime(buf, 24, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, 24, "never");
+	return buf;
+}
+
+bool lrn_class_used(const struct lrn_rel *r, const struct lrn_class *c)
+{
+	bool cmds = false, accepted = false;
+
+	for (unsigned i = 0; i < r->nclass; i++) {
+		cmds |= lrn_class_cmds(&r->cls[i]) != 0;
+		accepted |= (r->cls[i].flags & LRN_ACCEPTED) != 0;
+	}
+	if (cmds)
+		return lrn_class_cmds(c) != 0;
+	return c->flags & (accepted ? LRN_ACCEPTED : LRN_PROPOSED);
+}
+
+uint32_t lrn_class_cmds(const struct lrn_class *c)
+{
+	return (uint32_t)c->dimse[0] | c->dimse[1];
+}
+
+const char *lrn_cmd_names(uint32_t bits, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < lrn_dimse_count && n < size; i++)
+		if (bits & lrn_dimse_names[i].bit)
+			n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? " " : "",
+					      lrn_dimse_names[i].name);
+	return buf;
+}

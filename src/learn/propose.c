@@ -1,0 +1,614 @@
+/* `scanwalld --propose`: a complete policy from the observation table.
+ *
+ * The device is the template's (its name, addresses and refusals kept), or
+ * without one the address in most relations. Every other address of a
+ * relation becomes a peer named from its first AE title, with every title
+ * it used. One `allow dicom` per initiator and acceptor, with the ports
+ * seen and the catalog services that cover the classes used (the
+ * commands seen on a class within the service's), `sop` for the rest;
+ * one plain rule per protocol and pair of ends; each rule preceded by
+ * what was seen. Refusals and the template's rules nothing used are
+ * listed as comments for the technician to judge. */
+#include <errno.h>
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scanwall/catalog.h"
+#include "scanwall/flowkey.h"
+#include "scanwall/policy.h"
+#include "learn_int.h"
+
+#define PR_NAME_MAX 32
+#define PR_TITLES 16
+
+struct pr_host {
+	uint8_t af;
+	uint8_t addr[16];
+	char name[PR_NAME_MAX + 1];
+	const char *titles[PR_TITLES];	/* pointers into the table */
+	unsigned ntitles, nrel;
+	unsigned decl;			/* index + 1 of the template's line naming it */
+	bool device;
+	bool dicom;			/* in a relation */
+	bool plain;			/* in an allowed plain flow */
+};
+
+struct pr {
+	const struct lrn *t;
+	struct lrn_poltext tp;		/* the template's, or empty */
+	struct pr_host *h;
+	unsigned nh;
+	FILE *out;
+};
+
+static struct pr_host *pr_host(struct pr *p, uint8_t af, const uint8_t *addr)
+{
+	size_t n = af == SW_AF_INET ? 4 : 16;
+
+	for (unsigned i = 0; i < p->nh; i++)
+		if (p->h[i].af == af && !memcmp(p->h[i].addr, addr, n))
+			return &p->h[i];
+	return NULL;
+}
+
+static struct pr_host *pr_host_add(struct pr *p, uint8_t af, const uint8_t *addr)
+{
+	struct pr_host *h = pr_host(p, af, addr);
+
+	if (h)
+		return h;
+	h = &p->h[p->nh++];
+	*h = (struct pr_host){ .af = af };
+	memcpy(h->addr, addr, af == SW_AF_INET ? 4 : 16);
+	return h;
+}
+
+static void pr_title(struct pr_host *h, const char *title)
+{
+	for (unsigned i = 0; i < h->ntitles; i++)
+		if (!strcmp(h->titles[i], title))
+			return;
+	if (title[0] && !strchr(title, '"') && h->ntitles < PR_TITLES)
+		h->titles[h->ntitles++] = title;
+}
+
+/* "device|peer NAME ADDR[,ADDR...] ae ...": each host address keeps the
+ * template's name (a subnet's hosts get their own). */
+static int pr_template_decl(struct pr *p, unsigned d)
+{
+	char line[1024], *name, *addrs, *a, *save = NULL;
+	bool device = !strncmp(p->tp.decl[d], "device ", 7);
+	uint8_t buf[16] = { 0 };
+
+	snprintf(line, sizeof(line), "%s", p->tp.decl[d]);
+	strtok_r(line, " ", &save);
+	name = strtok_r(NULL, " ", &save);
+	addrs = strtok_r(NULL, " ", &save);
+	for (a = strtok_r(addrs, ",", &save); a; a = strtok_r(NULL, ",", &save)) {
+		struct pr_host *h;
+
+		memset(buf, 0, sizeof(buf));
+		if (strchr(a, '/'))
+			continue;
+		if (inet_pton(AF_INET, a, buf) == 1)
+			h = pr_host_add(p, SW_AF_INET, buf);
+		else if (inet_pton(AF_INET6, a, buf) == 1)
+			h = pr_host_add(p, SW_AF_INET6, buf);
+		else
+			return -EINVAL;
+		h->decl = d + 1;
+		h->device = device;
+		snprintf(h->name, sizeof(h->name), "%s", name);
+	}
+	return 0;
+}
+
+static bool pr_name_taken(const struct pr *p, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (pol_is_keyword(name))
+		return true;
+	for (unsigned i = 0; i < p->nh; i++)
+		if (!strcmp(p->h[i].name, name))
+			return true;
+	for (unsigned i = 0; i < p->tp.ndecl; i++) {
+		const char *w = strchr(p->tp.decl[i], ' ') + 1;
+
+		if (!strncmp(w, name, n) && w[n] == ' ')
+			return true;
+	}
+	return false;
+}
+
+/* A name from the first AE title: lower case, what a name may hold, a
+ * letter first, unique. An address whose first title another address
+ * already named uses is the same machine (its IPv4 and IPv6 addresses):
+ * it shares the name. */
+static void pr_name(struct pr *p, struct pr_host *h, const char *fallback)
+{
+	char base[PR_NAME_MAX + 1] = "", cand[PR_NAME_MAX + 1];
+	const char *src = h->ntitles ? h->titles[0] : fallback;
+	size_t n = 0;
+
+	for (unsigned i = 0; h->ntitles && i < p->nh; i++) {
+		const struct pr_host *o = &p->h[i];
+
+		if (o != h && o->name[0] && !o->decl && o->ntitles &&
+		    !strcmp(o->titles[0], h->titles[0])) {
+			memcpy(h->name, o->name, sizeof(h->name));
+			h->device = o->device;
+			return;
+		}
+	}
+
+	if (!isalpha((unsigned char)src[0]))
+		n = (size_t)snprintf(base, sizeof(base), "ae-");
+	for (; *src && n < PR_NAME_MAX - 3; src++)
+		base[n++] = isalnum((unsigned char)*src) || *src == '-' || *src == '_' ?
+				    (char)tolower((unsigned char)*src) : '-';
+	base[n] = '\0';
+	snprintf(cand, sizeof(cand), "%s", base);
+	for (unsigned k = 2; pr_name_taken(p, cand); k++)
+		snprintf(cand, sizeof(cand), "%s-%u", base, k);
+	snprintf(h->name, sizeof(h->name), "%s", cand);
+}
+
+static void pr_hosts(struct pr *p)
+{
+	const struct lrn *t = p->t;
+	struct pr_host *dev = NULL;
+
+	for (unsigned i = 0; i < t->nrel; i++) {
+		const struct lrn_rel *r = &t->rel[i];
+		struct pr_host *ini = pr_host_add(p, r->af, r->ini);
+		struct pr_host *acc = pr_host_add(p, r->af, r->acc);
+
+		pr_title(ini, r->calling);
+		pr_title(acc, r->called);
+		ini->nrel++;
+		acc->nrel++;
+		ini->dicom = acc->dicom = true;
+	}
+	if (!p->tp.ndecl) {
+		/* no template: the device is the one in most relations */
+		for (unsigned i = 0; i < p->nh; i++)
+			if (!dev || p->h[i].nrel > dev->nrel)
+				dev = &p->h[i];
+		if (dev) {
+			dev->device = true;
+			pr_name(p, dev, "device");
+		}
+	}
+	for (unsigned i = 0; i < t->nflow; i++) {
+		const struct lrn_flowrec *f = &t->flow[i];
+		struct pr_host *src = pr_host(p, f->af, f->src), *dst = pr_host(p, f->af, f->dst);
+
+		if (strcmp(f->kind, "allow"))
+			continue;
+		if (src)
+			src->plain = true;
+		if (dst)
+			dst->plain = true;
+	}
+	for (unsigned i = 0; i < p->nh; i++)
+		if (!p->h[i].name[0])
+			pr_name(p, &p->h[i], "peer");
+}
+
+/* The first host named name, or NULL. */
+static const struct pr_host *pr_first(const struct pr *p, const char *name)
+{
+	for (unsigned i = 0; i < p->nh; i++)
+		if (!strcmp(p->h[i].name, name))
+			return &p->h[i];
+	return NULL;
+}
+
+static const char *pr_addr(uint8_t af, const uint8_t *a, char buf[64])
+{
+	return flowkey_addr_str(af, a, buf, 64);
+}
+
+/* An end of a rule: its name when it has one, else its address. */
+static const char *pr_end(struct pr *p, uint8_t af, const uint8_t *a, char buf[64])
+{
+	const struct pr_host *h = pr_host(p, af, a);
+
+	return h ? h->name : pr_addr(af, a, buf);
+}
+
+/* Every title of every host named like h, each once; "any" if none. */
+static void pr_titles(const struct pr *p, FILE *out, const struct pr_host *h)
+{
+	unsigned n = 0;
+
+	for (const struct pr_host *o = h; o < p->h + p->nh; o++) {
+		if (strcmp(o->name, h->name))
+			continue;
+		for (unsigned i = 0; i < o->ntitles; i++) {
+			const char *t = o->titles[i];
+			bool quote = pol_is_keyword(t) || strpbrk(t, " ,#"), dup = false;
+
+			for (const struct pr_host *q = h; q <= o && !dup; q++)
+				for (unsigned k = 0; k < q->ntitles && !dup; k++)
+					dup = (q < o || k < i) && !strcmp(q->name, h->name) &&
+					      !strcmp(q->titles[k], t);
+			if (!dup)
+				fprintf(out, quote ? "%s\"%s\"" : "%s%s", n++ ? "," : "", t);
+		}
+	}
+	if (!n)
+		fputs("any", out);
+}
+
+/* A template's device or peer: its addresses, the titles seen (its own
+ * when none was); a peer only when something used it. */
+static void pr_template_line(struct pr *p, unsigned d, bool device)
+{
+	const char *decl = p->tp.decl[d], *ae = strstr(decl, " ae ");
+	const struct pr_host *h = NULL;
+	bool used = false;
+
+	if (!strncmp(decl, "device ", 7) != device)
+		return;
+	for (unsigned i = 0; i < p->nh; i++) {
+		if (p->h[i].decl != d + 1)
+			continue;
+		used |= p->h[i].dicom || p->h[i].plain;
+		if (p->h[i].ntitles)
+			h = &p->h[i];
+	}
+	if (!device && !used)
+		return;
+	if (!h || !ae || (!device && !h->dicom)) {
+		fprintf(p->out, "%s\n", decl);
+		return;
+	}
+	fprintf(p->out, "%.*s ae ", (int)(ae - decl), decl);
+	pr_titles(p, p->out, pr_first(p, h->name));
+	fputc('\n', p->out);
+}
+
+static void pr_decls(struct pr *p)
+{
+	char buf[64];
+
+	for (unsigned d = 0; d < p->tp.ndecl; d++)
+		pr_template_line(p, d, true);
+	for (unsigned d = 0; d < p->tp.ndecl; d++)
+		pr_template_line(p, d, false);
+	for (int device = 1; device >= 0; device--)
+	for (unsigned i = 0; i < p->nh; i++) {
+		const struct pr_host *h = &p->h[i];
+		unsigned n = 0;
+
+		if (h->decl || h->device != device || (!device && !h->dicom) ||
+		    pr_first(p, h->name) != h)
+			continue;
+		fprintf(p->out, "%s %s ", device ? "device" : "peer", h->name);
+		for (const struct pr_host *o = h; o < p->h + p->nh; o++)
+			if (!strcmp(o->name, h->name))
+				fprintf(p->out, "%s%s", n++ ? "," : "", pr_addr(o->af, o->addr, buf));
+		fputs(" ae ", p->out);
+		pr_titles(p, p->out, h);
+		fputc('\n', p->out);
+	}
+}
+
+/* The template's refusals, first as in the templates: they name ports
+ * the device must never be reached on. A template peer they name comes
+ * along. */
+static void pr_refusals_kept(struct pr *p)
+{
+	bool any = false;
+
+	for (unsigned i = 0; i < p->tp.nrule; i++) {
+		const char *r = p->tp.rule[i];
+
+		if (strncmp(r, "block ", 6) && strncmp(r, "reject ", 7))
+			continue;
+		if (!any)
+			fputs("\n# the template's refusals, kept\n", p->out);
+		any = true;
+		fprintf(p->out, "%s\n", r);
+	}
+}
+
+static void pr_template_peers(struct pr *p)
+{
+	for (unsigned d = 0; d < p->tp.ndecl; d++) {
+		const char *decl = p->tp.decl[d], *name = decl + 5;
+		size_t n = strcspn(name, " ");
+		bool used = false;
+
+		if (strncmp(decl, "peer ", 5))
+			continue;
+		for (unsigned i = 0; i < p->tp.nrule && !used; i++) {
+			const char *r = p->tp.rule[i], *w;
+
+			if (strncmp(r, "block ", 6) && strncmp(r, "reject ", 7))
+				continue;
+			for (w = strstr(r, name); w && !used; w = strstr(w + 1, name))
+				used = w[-1] == ' ' && (w[n] == ' ' || !w[n]);
+		}
+		if (used)
+			fprintf(p->out, "%s\n", decl);
+	}
+}
+
+/* The first catalog service that holds uid and allows every command seen
+ * on it; NULL: it goes in `sop`. */
+static const struct cat_service *pr_service(const char *uid, uint32_t cmds)
+{
+	const struct cat_service *const *s = cat_services();
+
+	for (unsigned i = 0; s[i]; i++) {
+		if ((cmds & s[i]->dimse) != cmds)
+			continue;
+		for (const char *const *u = s[i]->uids; *u; u++)
+			if (!strcmp(*u, uid))
+				return s[i];
+	}
+	return NULL;
+}
+
+static void pr_rel_comment(struct pr *p, const struct lrn_rel *r)
+{
+	const struct lrn *t = p->t;
+	char a[24], b[24], x[64], y[64], cmds[128];
+
+	fprintf(p->out, "# %s -> %s, %s -> %s port %u: %" PRIu64 " association(s), %" PRIu64
+		" accepted, %" PRIu64 "/%" PRIu64 " bytes, first %s, last %s\n", r->calling,
+		r->called, pr_addr(r->af, r->ini, x), pr_addr(r->af, r->acc, y), r->port,
+		r->count[0], r->count[1], r->bytes[0], r->bytes[1], lrn_time(r->first_s, a),
+		lrn_time(r->last_s, b));
+	for (unsigned i = 0; i < r->nclass; i++) {
+		const struct lrn_class *c = &r->cls[i];
+		const struct cat_service *s = pr_service(t->uids[c->uid], lrn_class_cmds(c));
+
+		if (!lrn_class_used(r, c))
+			continue;
+		fprintf(p->out, "#   %s %s%s%s\n", t->uids[c->uid], s ? s->name : "sop",
+			lrn_class_cmds(c) ? ": " : "",
+			lrn_cmd_names(lrn_class_cmds(c), cmds, sizeof(cmds)));
+	}
+}
+
+/* The same two ends, by name: a peer's IPv4 and IPv6 relations are one
+ * rule. */
+static bool pr_same_ends(struct pr *p, const struct lrn_rel *a, const struct lrn_rel *b)
+{
+	char x[64], y[64];
+
+	return !strcmp(pr_end(p, a->af, a->ini, x), pr_end(p, b->af, b->ini, y)) &&
+	       !strcmp(pr_end(p, a->af, a->acc, x), pr_end(p, b->af, b->acc, y));
+}
+
+/* Appends v to a sorted set of at most max; returns the new count. */
+static unsigned pr_set_add(uint32_t *v, unsigned n, unsigned max, uint32_t x)
+{
+	unsigned i = 0;
+
+	while (i < n && v[i] < x)
+		i++;
+	if ((i < n && v[i] == x) || n == max)
+		return n;
+	memmove(&v[i + 1], &v[i], (n - i) * sizeof(*v));
+	v[i] = x;
+	return n + 1;
+}
+
+#define PR_SOPS 64
+#define PR_PORTS 64
+
+/* One rule for every relation between the same two ends. */
+static void pr_dicom_rule(struct pr *p, unsigned first, bool *done)
+{
+	const struct lrn *t = p->t;
+	const struct lrn_rel *r0 = &t->rel[first];
+	const struct cat_service *const *svc = cat_services();
+	uint32_t ports[PR_PORTS], sops[PR_SOPS], services = 0;
+	unsigned nports = 0, nsops = 0, n;
+	char a[64], b[64];
+
+	fputc('\n', p->out);
+	for (unsigned i = first; i < t->nrel; i++) {
+		const struct lrn_rel *r = &t->rel[i];
+
+		if (done[i] || !pr_same_ends(p, r0, r))
+			continue;
+		done[i] = true;
+		pr_rel_comment(p, r);
+		nports = pr_set_add(ports, nports, PR_PORTS, r->port);
+		for (unsigned c = 0; c < r->nclass; c++) {
+			const struct lrn_class *cl = &r->cls[c];
+			const struct cat_service *s;
+
+			if (!lrn_class_used(r, cl))
+				continue;
+			s = pr_service(t->uids[cl->uid], lrn_class_cmds(cl));
+			for (unsigned k = 0; s && svc[k]; k++)
+				if (svc[k] == s)
+					services |= 1u << k;
+			if (!s)
+				nsops = pr_set_add(sops, nsops, PR_SOPS, cl->uid);
+		}
+	}
+	fprintf(p->out, "allow dicom from %s to %s port", pr_end(p, r0->af, r0->ini, a),
+		pr_end(p, r0->af, r0->acc, b));
+	for (n = 0; n < nports; n++)
+		fprintf(p->out, "%s%u", n ? "," : " ", ports[n]);
+	if (services)
+		fputs(" services", p->out);
+	for (n = 0; svc[n]; n++)
+		if (services & (1u << n))
+			fprintf(p->out, " %s", svc[n]->name);
+	for (n = 0; n < nsops; n++)
+		fprintf(p->out, "%s%s", n ? "," : " sop ", t->uids[sops[n]]);
+	if (!services && !nsops)	/* no class kept (the table was full): the least */
+		fputs(" services verification", p->out);
+	fputs(" inspect full\n", p->out);
+}
+
+static bool pr_same_plain(struct pr *p, const struct lrn_flowrec *a,
+			  const struct lrn_flowrec *b)
+{
+	char x[64], y[64];
+
+	return a->kind == b->kind && a->proto == b->proto &&
+	       !strcmp(pr_end(p, a->af, a->src, x), pr_end(p, b->af, b->src, y)) &&
+	       !strcmp(pr_end(p, a->af, a->dst, x), pr_end(p, b->af, b->dst, y));
+}
+
+static bool pr_icmp(uint8_t proto)
+{
+	return proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6;
+}
+
+/* A plain flow a rule can be written for: ICMP, or TCP and UDP to a port
+ * (port 0 cannot be written, and no port would allow them all). */
+static bool pr_plain_writable(const struct lrn_flowrec *f)
+{
+	return !strcmp(f->kind, "allow") && (pr_icmp(f->proto) || f->port);
+}
+
+static void pr_plain_rule(struct pr *p, unsigned first, bool *done)
+{
+	const struct lrn *t = p->t;
+	const struct lrn_flowrec *f0 = &t->flow[first];
+	uint32_t ports[PR_PORTS];
+	unsigned nports = 0;
+	char a[64], b[64], ta[24], tb[24];
+
+	fputc('\n', p->out);
+	for (unsigned i = first; i < t->nflow; i++) {
+		const struct lrn_flowrec *f = &t->flow[i];
+
+		if (done[i] || !pr_same_plain(p, f0, f) || !pr_plain_writable(f))
+			continue;
+		done[i] = true;
+		fprintf(p->out, "# %s", lrn_proto_name(f->proto));
+		if (!pr_icmp(f->proto))
+			fprintf(p->out, " port %u", f->port);
+		fprintf(p->out, ": %" PRIu64 " flow(s), first %s, last %s\n", f->count,
+			lrn_time(f->first_s, ta), lrn_time(f->last_s, tb));
+		if (!pr_icmp(f->proto))
+			nports = pr_set_add(ports, nports, PR_PORTS, f->port);
+	}
+	fprintf(p->out, "allow %s from %s to %s", lrn_proto_name(f0->proto),
+		pr_end(p, f0->af, f0->src, a), pr_end(p, f0->af, f0->dst, b));
+	for (unsigned n = 0; n < nports; n++)
+		fprintf(p->out, "%s%u", n ? "," : " port ", ports[n]);
+	fputc('\n', p->out);
+}
+
+static void pr_refusals_seen(struct pr *p)
+{
+	const struct lrn *t = p->t;
+	char ta[24], tb[24];
+	bool any = false;
+
+	for (unsigned i = 0; i < t->nflow; i++) {
+		const struct lrn_flowrec *f = &t->flow[i];
+
+		if (!strcmp(f->kind, "allow"))
+			continue;
+		if (!any)
+			fputs("\n# refused while observed (not made into rules: judge each):\n", p->out);
+		any = true;
+		fprintf(p->out, "#   %s ", f->kind);
+		lrn_put_flow(p->out, f);
+		if (f->rule_line)
+			fprintf(p->out, " (rule line %d)", f->rule_line);
+		else
+			fputs(" (default)", p->out);
+		fprintf(p->out, ": %" PRIu64 ", first %s, last %s\n", f->count,
+			lrn_time(f->first_s, ta), lrn_time(f->last_s, tb));
+	}
+}
+
+static int pr_unused(struct pr *p, const struct pol *tmpl)
+{
+	bool *used = lrn_rules_used(p->t, tmpl), any = false;
+
+	if (!used)
+		return -ENOMEM;
+	for (unsigned i = 0; i < pol_rule_count(tmpl) && i < p->tp.nrule; i++) {
+		if (used[i])
+			continue;
+		if (!any)
+			fputs("\n# rules of the template nothing observed used:\n", p->out);
+		any = true;
+		/* its text, not its line: the template may be the policy in
+		 * force, whose lines are those of its normalized form */
+		fprintf(p->out, "#   %s\n", p->tp.rule[i]);
+	}
+	free(used);
+	return 0;
+}
+
+static int pr_write(struct pr *p, const struct pol *tmpl)
+{
+	const struct lrn *t = p->t;
+	const struct lrn_dropped *dr = &t->dropped;
+	bool *done = calloc((t->nrel > t->nflow ? t->nrel : t->nflow) + 1, sizeof(bool));
+	int err = 0;
+
+	if (!done)
+		return -ENOMEM;
+	fprintf(p->out, "# Proposed by scanwalld --propose from %u relation(s) and %u flow(s) "
+		"observed%s\n", t->nrel, t->nflow, tmpl ? ", with a template" : "");
+	if (dr->relations || dr->classes || dr->uids || dr->flows)
+		fprintf(p->out, "# the table was full: %" PRIu64 " relation(s), %" PRIu64
+			" class(es), %" PRIu64 " flow(s) not recorded\n", dr->relations,
+			dr->classes + dr->uids, dr->flows);
+	pr_decls(p);
+	pr_template_peers(p);
+	pr_refusals_kept(p);
+	for (unsigned i = 0; i < t->nrel; i++)
+		if (!done[i])
+			pr_dicom_rule(p, i, done);
+	memset(done, 0, (t->nflow + 1) * sizeof(bool));
+	for (unsigned i = 0; i < t->nflow; i++)
+		if (!done[i] && pr_plain_writable(&t->flow[i]))
+			pr_plain_rule(p, i, done);
+	pr_refusals_seen(p);
+	if (tmpl)
+		err = pr_unused(p, tmpl);
+	fprintf(p->out, "\n%s\n", p->tp.dflt ? p->tp.dflt : "default block");
+	free(done);
+	return err;
+}
+
+int lrn_propose(const struct lrn *t, const struct pol *tmpl, FILE *out, FILE *err)
+{
+	struct pr p = { .t = t, .out = out };
+	int ret = 0;
+
+	if (tmpl && (ret = lrn_poltext(tmpl, &p.tp)))
+		return ret;
+	p.h = calloc(2u * t->nrel + p.tp.ndecl * 16u + 1, sizeof(*p.h));
+	if (!p.h) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	for (unsigned d = 0; d < p.tp.ndecl && !ret; d++)
+		ret = pr_template_decl(&p, d);
+	pr_hosts(&p);
+	if (!ret && !p.nh && !tmpl) {
+		fputs("scanwalld: the table holds no DICOM relation: no device to write a "
+		      "policy for (give --template)\n", err);
+		ret = -ENOENT;
+	}
+	if (!ret)
+		ret = pr_write(&p, tmpl);
+out_free:
+	free(p.h);
+	lrn_poltext_free(&p.tp);
+	return ret;
+}

@@ -1,0 +1,398 @@
+/* The observation table as JSON: what `observed` answers, GET /observed
+ * serves and the state directory keeps (observed.json), and the loader
+ * that reads it back at start or merges several captures' tables. The
+ * file is ours, but it sits on a disk a technician can edit: every value
+ * is checked as it is read, and a bad one rejects the file whole. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scanwall/dicom.h"
+#include "scanwall/fileio.h"
+#include "scanwall/flowkey.h"
+#include "scanwall/json.h"
+#include "learn_int.h"
+
+#define LRN_FILE_MAX (64u << 20)
+
+static void put_addr(FILE *out, const char *key, uint8_t af, const uint8_t *a)
+{
+	char buf[64];
+
+	fprintf(out, ",\"%s\":", key);
+	json_fput_str(out, flowkey_addr_str(af, a, buf, sizeof(buf)));
+}
+
+static void put_cmds(FILE *out, const char *key, uint16_t bits)
+{
+	unsigned i, n = 0;
+
+	fprintf(out, ",\"%s\":[", key);
+	for (i = 0; bits && i < lrn_dimse_count; i++)
+		if (bits & lrn_dimse_names[i].bit)
+			fprintf(out, "%s\"%s\"", n++ ? "," : "", lrn_dimse_names[i].name);
+	fputc(']', out);
+}
+
+static const struct {
+	unsigned flag;
+	const char *key;
+} class_flags[] = {
+	{ LRN_PROPOSED, "proposed" }, { LRN_ACCEPTED, "accepted" }, { LRN_REFUSED, "refused" },
+	{ LRN_ROLE_SCU, "role_scu" }, { LRN_ROLE_SCP, "role_scp" },
+	{ LRN_ROLE_SCU_AC, "role_scu_accepted" }, { LRN_ROLE_SCP_AC, "role_scp_accepted" },
+};
+#define NFLAGS (sizeof(class_flags) / sizeof(class_flags[0]))
+
+/* Only the flags that are set: a full table is thousands of classes, and
+ * the loader takes a missing flag for false. */
+static void put_flags(FILE *out, unsigned flags, unsigned nflags)
+{
+	for (unsigned i = 0; i < nflags; i++)
+		if (flags & class_flags[i].flag)
+			fprintf(out, ",\"%s\":true", class_flags[i].key);
+}
+
+static void put_rel(const struct lrn *t, const struct lrn_rel *r, FILE *out)
+{
+	unsigned i;
+
+	fprintf(out, "{\"port\":%u", r->port);
+	put_addr(out, "initiator", r->af, r->ini);
+	put_addr(out, "acceptor", r->af, r->acc);
+	fputs(",\"calling_ae\":", out);
+	json_fput_str(out, r->calling);
+	fputs(",\"called_ae\":", out);
+	json_fput_str(out, r->called);
+	fprintf(out, ",\"requested\":%" PRIu64 ",\"accepted\":%" PRIu64, r->count[0], r->count[1]);
+	fprintf(out, ",\"bytes_sent\":%" PRIu64 ",\"bytes_received\":%" PRIu64, r->bytes[0],
+		r->bytes[1]);
+	fprintf(out, ",\"first\":%" PRIu64 ",\"last\":%" PRIu64 ",\"classes\":[", r->first_s,
+		r->last_s);
+	for (i = 0; i < r->nclass; i++) {
+		/* UIDs are digits and dots (lrn_uid's callers check): nothing to escape */
+		fprintf(out, "%s{\"uid\":\"%s\"", i ? "," : "", t->uids[r->cls[i].uid]);
+		put_flags(out, r->cls[i].flags, NFLAGS);
+		put_cmds(out, "commands_sent", r->cls[i].dimse[0]);
+		put_cmds(out, "commands_received", r->cls[i].dimse[1]);
+		fputc('}', out);
+	}
+	fputs("],\"transfer_syntaxes\":[", out);
+	for (i = 0; i < r->nts; i++) {
+		fprintf(out, "%s{\"uid\":\"%s\"", i ? "," : "", t->uids[r->ts[i].uid]);
+		put_flags(out, r->ts[i].flags, 2);
+		fputc('}', out);
+	}
+	fputs("]}", out);
+}
+
+static void put_flow(const struct lrn_flowrec *f, FILE *out)
+{
+	fputs("{\"kind\":", out);
+	json_fput_str(out, f->kind);
+	fputs(",\"proto\":", out);
+	json_fput_str(out, lrn_proto_name(f->proto));
+	put_addr(out, "src", f->af, f->src);
+	put_addr(out, "dst", f->af, f->dst);
+	fprintf(out, ",\"port\":%u,\"rule\":", f->port);
+	if (f->rule_line)
+		fprintf(out, "%d", f->rule_line);
+	else
+		fputs("null", out);
+	fputs(",\"fault\":", out);
+	json_fput_str(out, f->fault[0] ? f->fault : NULL);
+	fputs(",\"calling_ae\":", out);
+	json_fput_str(out, f->calling[0] ? f->calling : NULL);
+	fputs(",\"called_ae\":", out);
+	json_fput_str(out, f->called[0] ? f->called : NULL);
+	fprintf(out, ",\"count\":%" PRIu64 ",\"first\":%" PRIu64 ",\"last\":%" PRIu64 "}",
+		f->count, f->first_s, f->last_s);
+}
+
+int lrn_json(const struct lrn *t, FILE *out)
+{
+	unsigned i;
+
+	fputs("{\"version\":1,\"relations\":[", out);
+	for (i = 0; i < t->nrel; i++) {
+		fputs(i ? "," : "", out);
+		put_rel(t, &t->rel[i], out);
+	}
+	fputs("],\"flows\":[", out);
+	for (i = 0; i < t->nflow; i++) {
+		fputs(i ? "," : "", out);
+		put_flow(&t->flow[i], out);
+	}
+	fprintf(out, "],\"dropped\":{\"relations\":%" PRIu64 ",\"classes\":%" PRIu64
+		",\"uids\":%" PRIu64 ",\"flows\":%" PRIu64 "}}\n", t->dropped.relations,
+		t->dropped.classes, t->dropped.uids, t->dropped.flows);
+	return ferror(out) ? -EIO : 0;
+}
+
+int lrn_save(const struct lrn *t, const char *path)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	int err;
+
+	if (!mem)
+		return -ENOMEM;
+	err = lrn_json(t, mem);
+	if (fclose(mem) && !err)
+		err = -ENOMEM;
+	if (!err)
+		err = sw_write_atomic(AT_FDCWD, path, buf, len, 0600, 0);
+	free(buf);
+	return err;
+}
+
+/* --- loading --------------------------------------------------------------- */
+
+struct ld {
+	struct lrn *t;
+	const struct cj *j;
+};
+
+static int ld_str(const struct ld *l, int obj, const char *key, char *buf, size_t size,
+		  bool nullable)
+{
+	int i = cj_get(l->j, obj, key);
+	const struct cj_tok *tk = i >= 0 ? &l->j->tok[i] : NULL;
+
+	if (tk && tk->type == CJ_NULL && nullable) {
+		buf[0] = '\0';
+		return 0;
+	}
+	if (!tk || tk->type != CJ_STR || tk->len >= size)
+		return -EBADMSG;
+	cj_text(l->j, i, buf, size);
+	return 0;
+}
+
+static int ld_u64(const struct ld *l, int obj, const char *key, uint64_t max, uint64_t *v)
+{
+	int i = cj_get(l->j, obj, key);
+	char buf[24], *end;
+
+	if (i < 0 || l->j->tok[i].type != CJ_NUM || l->j->tok[i].len >= sizeof(buf))
+		return -EBADMSG;
+	cj_text(l->j, i, buf, sizeof(buf));
+	if (buf[0] < '0' || buf[0] > '9')
+		return -EBADMSG;
+	errno = 0;
+	*v = strtoull(buf, &end, 10);
+	return errno || *end || *v > max ? -EBADMSG : 0;
+}
+
+static bool ld_bool(const struct ld *l, int obj, const char *key)
+{
+	return cj_true(l->j, cj_get(l->j, obj, key));
+}
+
+static int ld_addr(const struct ld *l, int obj, const char *key, uint8_t *af, uint8_t a[16])
+{
+	char buf[64];
+
+	memset(a, 0, 16);
+	if (ld_str(l, obj, key, buf, sizeof(buf), false))
+		return -EBADMSG;
+	if (inet_pton(AF_INET, buf, a) == 1)
+		*af = SW_AF_INET;
+	else if (inet_pton(AF_INET6, buf, a) == 1)
+		*af = SW_AF_INET6;
+	else
+		return -EBADMSG;
+	return 0;
+}
+
+/* Titles and UIDs obey the rules they obey on the wire: a proposal
+ * written from them must parse. */
+static int ld_ae(const struct ld *l, int obj, const char *key, char out[LRN_AE_MAX + 1])
+{
+	if (ld_str(l, obj, key, out, LRN_AE_MAX + 1, true))
+		return -EBADMSG;
+	return out[0] && dcm_ae_problem(out, strlen(out)) ? -EBADMSG : 0;
+}
+
+static int ld_uid(const struct ld *l, int obj, char out[LRN_UID_MAX + 1])
+{
+	if (ld_str(l, obj, "uid", out, LRN_UID_MAX + 1, false))
+		return -EBADMSG;
+	return dcm_uid_problem(out, strlen(out)) ? -EBADMSG : 0;
+}
+
+static uint16_t ld_cmds(const struct ld *l, int obj, const char *key)
+{
+	int arr = cj_get(l->j, obj, key), e;
+	uint16_t bits = 0;
+	char name[24];
+
+	for (uint32_t k = 0; arr >= 0 && (e = cj_elem(l->j, arr, k)) >= 0; k++) {
+		cj_text(l->j, e, name, sizeof(name));
+		for (unsigned i = 0; i < lrn_dimse_count; i++)
+			if (strcmp(name, lrn_dimse_names[i].name) == 0)
+				bits |= (uint16_t)lrn_dimse_names[i].bit;
+	}
+	return bits;
+}
+
+static unsigned ld_flags(const struct ld *l, int obj, unsigned nflags)
+{
+	unsigned flags = 0;
+
+	for (unsigned i = 0; i < nflags; i++)
+		if (ld_bool(l, obj, class_flags[i].key))
+			flags |= class_flags[i].flag;
+	return flags;
+}
+
+static int ld_classes(const struct ld *l, int obj, int rel, uint64_t now)
+{
+	int arr = cj_get(l->j, obj, "classes"), e, c;
+	char uid[LRN_UID_MAX + 1];
+
+	for (uint32_t k = 0; arr >= 0 && (e = cj_elem(l->j, arr, k)) >= 0; k++) {
+		if (ld_uid(l, e, uid))
+			return -EBADMSG;
+		c = lrn_class(l->t, rel, lrn_uid(l->t, uid), false);
+		if (c < 0)
+			continue;	/* counted */
+		lrn_class_flags(l->t, rel, c, ld_flags(l, e, NFLAGS));
+		lrn_command(l->t, rel, c, 0, ld_cmds(l, e, "commands_sent"));
+		lrn_command(l->t, rel, c, 1, ld_cmds(l, e, "commands_received"));
+	}
+	arr = cj_get(l->j, obj, "transfer_syntaxes");
+	for (uint32_t k = 0; arr >= 0 && (e = cj_elem(l->j, arr, k)) >= 0; k++) {
+		if (ld_uid(l, e, uid))
+			return -EBADMSG;
+		lrn_ts(l->t, rel, uid, ld_flags(l, e, 2));
+	}
+	return 0;
+}
+
+static int ld_rel(const struct ld *l, int obj)
+{
+	uint8_t af, af2, ini[16], acc[16];
+	char calling[LRN_AE_MAX + 1], called[LRN_AE_MAX + 1];
+	uint64_t port, n[LRN_ASSOC__COUNT], bytes[2], first, last;
+	struct lrn_rel_key k = { .initiator = ini, .acceptor = acc, .calling = calling,
+				 .called = called };
+	struct lrn_rel *r;
+	int rel;
+
+	if (ld_addr(l, obj, "initiator", &af, ini) || ld_addr(l, obj, "acceptor", &af2, acc) ||
+	    af != af2 || ld_u64(l, obj, "port", 65535, &port) ||
+	    ld_ae(l, obj, "calling_ae", calling) || ld_ae(l, obj, "called_ae", called) ||
+	    ld_u64(l, obj, "requested", UINT64_MAX, &n[0]) ||
+	    ld_u64(l, obj, "accepted", UINT64_MAX, &n[1]) ||
+	    ld_u64(l, obj, "bytes_sent", UINT64_MAX, &bytes[0]) ||
+	    ld_u64(l, obj, "bytes_received", UINT64_MAX, &bytes[1]) ||
+	    ld_u64(l, obj, "first", UINT64_MAX, &first) || ld_u64(l, obj, "last", UINT64_MAX, &last))
+		return -EBADMSG;
+	k.af = af;
+	k.port = (uint16_t)port;
+	rel = lrn_relation(l->t, &k, first);
+	if (rel < 0)
+		return 0;	/* counted */
+	r = &l->t->rel[rel];
+	r->count[0] += n[0];
+	r->count[1] += n[1];
+	r->bytes[0] += bytes[0];
+	r->bytes[1] += bytes[1];
+	if (first && (!r->first_s || first < r->first_s))
+		r->first_s = first;
+	if (last > r->last_s)
+		r->last_s = last;
+	return ld_classes(l, obj, rel, first);
+}
+
+static int ld_proto(const char *name, uint8_t *proto)
+{
+	for (unsigned i = 0; i < 256; i++)
+		if (strcmp(lrn_proto_name((uint8_t)i), name) == 0 && strcmp(name, "other")) {
+			*proto = (uint8_t)i;
+			return 0;
+		}
+	return -EBADMSG;
+}
+
+static int ld_flow(const struct ld *l, int obj)
+{
+	uint8_t af, af2, src[16], dst[16];
+	char kind[24], proto[8], fault[LRN_FAULT_MAX + 1], calling[LRN_AE_MAX + 1],
+		called[LRN_AE_MAX + 1];
+	uint64_t port, rule = 0, count, first, last;
+	struct lrn_flow_key k = { .src = src, .dst = dst, .fault = fault, .calling = calling,
+				  .called = called };
+	struct lrn_flowrec *f;
+	int ri = cj_get(l->j, obj, "rule");
+
+	if (ld_str(l, obj, "kind", kind, sizeof(kind), false) ||
+	    ld_str(l, obj, "proto", proto, sizeof(proto), false) || ld_proto(proto, &k.proto) ||
+	    ld_addr(l, obj, "src", &af, src) || ld_addr(l, obj, "dst", &af2, dst) || af != af2 ||
+	    ld_u64(l, obj, "port", 65535, &port) ||
+	    (ri >= 0 && l->j->tok[ri].type != CJ_NULL && ld_u64(l, obj, "rule", INT32_MAX, &rule)) ||
+	    ld_str(l, obj, "fault", fault, sizeof(fault), true) ||
+	    ld_ae(l, obj, "calling_ae", calling) || ld_ae(l, obj, "called_ae", called) ||
+	    ld_u64(l, obj, "count", UINT64_MAX, &count) ||
+	    ld_u64(l, obj, "first", UINT64_MAX, &first) || ld_u64(l, obj, "last", UINT64_MAX, &last))
+		return -EBADMSG;
+	k.kind = lrn_kind_static(kind);
+	if (!k.kind || !count)
+		return -EBADMSG;
+	k.af = af;
+	k.port = (uint16_t)port;
+	k.rule_line = (int)rule;
+	f = lrn_flow_find(l->t, &k);
+	if (f) {
+		f->count += count;
+		lrn_seen(&f->first_s, &f->last_s, first);
+		lrn_seen(&f->first_s, &f->last_s, last);
+	}
+	return 0;
+}
+
+static int ld_all(struct ld *l)
+{
+	int rels = cj_get(l->j, 0, "relations"), flows = cj_get(l->j, 0, "flows"), e, err = 0;
+	uint64_t version;
+
+	if (l->j->tok[0].type != CJ_OBJ || ld_u64(l, 0, "version", 1, &version) || version != 1 ||
+	    rels < 0 || l->j->tok[rels].type != CJ_ARR || flows < 0 ||
+	    l->j->tok[flows].type != CJ_ARR)
+		return -EBADMSG;
+	for (uint32_t k = 0; !err && (e = cj_elem(l->j, rels, k)) >= 0; k++)
+		err = ld_rel(l, e);
+	for (uint32_t k = 0; !err && (e = cj_elem(l->j, flows, k)) >= 0; k++)
+		err = ld_flow(l, e);
+	return err;
+}
+
+int lrn_load_text(struct lrn *t, const char *text, size_t len)
+{
+	struct cj j = { 0 };
+	struct ld l = { .t = t, .j = &j };
+	int err = cj_parse(&j, text, len);
+
+	if (!err)
+		err = ld_all(&l);
+	cj_free(&j);
+	return err == -E2BIG || err == -ENOMEM ? err : err ? -EBADMSG : 0;
+}
+
+int lrn_load(struct lrn *t, const char *path)
+{
+	char *text = NULL;
+	size_t len;
+	int err = sw_read_file(path, LRN_FILE_MAX, &text, &len);
+
+	if (!err)
+		err = lrn_load_text(t, text, len);
+	free(text);
+	return err;
+}

@@ -1,0 +1,479 @@
+/* What a stranger can make the engine hold (admit.c), its deadlines, and
+ * reloads that must never be refused:
+ *
+ *   pacs    10.0.0.1      (named by host address) ─┐
+ *   viewers 10.0.1.0/24   (a range)               ─┼─ port 1 ─[engine]─ port 2 ── scp 10.0.0.2:104
+ *
+ * SYNs cost a flow table entry only; the association slot and the RQ
+ * buffer come with the first data, the ranges get what the named peers'
+ * share leaves, and a negotiation has ARTIM seconds to finish. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "scanwall/engine.h"
+#include "engine/pkt.h"
+#include "engine/reply.h"
+#include "pktgen.h"
+#include "test_dicom_pdu.h"
+
+static const char policy[] =
+	"device scp 10.0.0.2 ae ANY-SCP\n"
+	"peer pacs 10.0.0.1 ae any\n"
+	"peer viewers 10.0.1.0/24 ae any\n"
+	"allow dicom from pacs to scp port 104 services verification\n"
+	"allow dicom from viewers to scp port 104 services verification\n"
+	"default block\n";
+
+#define PACS "10.0.0.1"
+#define SCP "10.0.0.2"
+#define ISN 1000u	/* every initiator's */
+#define ISN_SCP 5000u	/* the acceptor's */
+#define SEC 1000000000ull
+
+struct rec {
+	unsigned ninj, nrel, nev;
+	uint8_t inj[4][REPLY_MAX];	/* the last four, by ninj % 4 */
+	size_t injlen[4];
+	uint32_t injport[4];
+	enum eng_verdict rv[64];
+	enum ev_kind ev[64];
+	char fault[64][32];
+	uint64_t ev_ts[64];
+};
+
+static void r_release(void *ctx, uint32_t id, enum eng_verdict v)
+{
+	struct rec *r = ctx;
+
+	(void)id;
+	r->rv[r->nrel++ % 64] = v;
+}
+
+static void r_inject(void *ctx, const uint8_t *l3, size_t len, const struct eng_port *to)
+{
+	struct rec *r = ctx;
+
+	unsigned i = r->ninj++ % 4;
+
+	memcpy(r->inj[i], l3, len);
+	r->injlen[i] = len;
+	r->injport[i] = to->ifindex;
+}
+
+static void r_event(void *ctx, const struct sw_event *ev)
+{
+	struct rec *r = ctx;
+	unsigned i = r->nev++ % 64;
+
+	r->ev[i] = ev->kind;
+	r->ev_ts[i] = ev->ts_ns;
+	snprintf(r->fault[i], sizeof(r->fault[0]), "%s", ev->fault ? ev->fault : "");
+}
+
+static const struct eng_ops ops = { .release = r_release, .inject = r_inject, .event = r_event };
+
+struct fx {
+	struct eng *e;
+	struct rec r;
+	uint32_t id;
+	uint64_t now, wall;	/* the engine's clock; the wall clock, 0: the same */
+	struct pb rq, ac;
+};
+
+static const struct eng_port at_lan = { .ifindex = 1, .mac = { 2, 0, 0, 0, 0, 1 }, .has_mac = 1 };
+static const struct eng_port at_dev = { .ifindex = 2, .mac = { 2, 0, 0, 0, 0, 2 }, .has_mac = 1 };
+
+/* Kconfig's limits, but 16 slots, 8 negotiations (a quarter of each kept
+ * for named peers: 12 and 6 for the ranges), 8 SYNs a source, 2 seconds
+ * ARTIM and a table of `flows` entries. */
+static int setup_flows(void **state, unsigned flows)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+	struct pol *pol = pol_parse("test", policy, sizeof(policy) - 1, stderr);
+	struct eng_cfg cfg;
+
+	assert_non_null(pol);
+	eng_cfg_default(&cfg);
+	cfg.flows = flows;
+	cfg.assocs = 16;
+	cfg.rq_bufs = 8;
+	cfg.syn_per_src = 8;
+	cfg.negotiating_per_src = 2;
+	cfg.named_reserve_pct = 25;
+	cfg.artim_s = 2;
+	fx->e = eng_new(&cfg, &ops, &fx->r);
+	assert_non_null(fx->e);
+	assert_int_equal(eng_set_policy(fx->e, pol), 0);
+	fx->now = 1000 * SEC;
+	pb_echo_rq(&fx->rq);
+	pb_echo_ac(&fx->ac);
+	*state = fx;
+	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_flows(state, 1024);
+}
+
+static int setup_tiny_table(void **state)
+{
+	return setup_flows(state, 8);
+}
+
+static int teardown(void **state)
+{
+	struct fx *fx = *state;
+
+	eng_free(fx->e);
+	free(fx);
+	return 0;
+}
+
+static enum eng_verdict feed(struct fx *fx, const struct tpkt *t, const struct eng_port *from)
+{
+	uint8_t b[2048];
+	struct eng_pkt pk = { .l3 = b, .ts_ns = fx->now, .wall_ns = fx->wall, .id = ++fx->id,
+			      .from = *from };
+	enum eng_verdict v;
+
+	pk.len = tpkt_build(b, t);
+	eng_packet(fx->e, &pk, &v);
+	return v;
+}
+
+static enum eng_verdict syn(struct fx *fx, const char *src, uint16_t sport)
+{
+	struct tpkt t = { src, SCP, IPPROTO_TCP, sport, 104, ISN, 0, TCP_SYN };
+
+	return feed(fx, &t, &at_lan);
+}
+
+static enum eng_verdict synack(struct fx *fx, const char *src, uint16_t sport)
+{
+	struct tpkt t = { SCP, src, IPPROTO_TCP, 104, sport, ISN_SCP, ISN + 1, TCP_SYN | TCP_ACK };
+
+	return feed(fx, &t, &at_dev);
+}
+
+/* n bytes of the RQ from offset off, in order after the handshake */
+static enum eng_verdict rq(struct fx *fx, const char *src, uint16_t sport, size_t off, size_t n)
+{
+	struct tpkt t = { src, SCP, IPPROTO_TCP, sport, 104, ISN + 1 + (uint32_t)off, ISN_SCP + 1,
+			  TCP_ACK | TCP_PSH, fx->rq.b + off, n };
+
+	return feed(fx, &t, &at_lan);
+}
+
+static enum eng_verdict ac(struct fx *fx, const char *src, uint16_t sport)
+{
+	struct tpkt t = { SCP, src, IPPROTO_TCP, 104, sport, ISN_SCP + 1,
+			  ISN + 1 + (uint32_t)fx->rq.n, TCP_ACK | TCP_PSH, fx->ac.b, fx->ac.n };
+
+	return feed(fx, &t, &at_dev);
+}
+
+/* A handshake and the first 10 bytes of an RQ, then nothing: held. */
+static void stall(struct fx *fx, const char *src, uint16_t sport)
+{
+	assert_int_not_equal(syn(fx, src, sport), ENG_DROP);
+	assert_int_equal(synack(fx, src, sport), ENG_ACCEPT);
+	assert_int_equal(rq(fx, src, sport, 0, 10), ENG_HOLD);
+}
+
+/* The whole association: SYN, SYN-ACK, RQ, AC. */
+static void associate(struct fx *fx, const char *src, uint16_t sport)
+{
+	assert_int_not_equal(syn(fx, src, sport), ENG_DROP);
+	assert_int_equal(synack(fx, src, sport), ENG_ACCEPT);
+	assert_int_equal(rq(fx, src, sport, 0, fx->rq.n), ENG_ACCEPT);
+	assert_int_equal(ac(fx, src, sport), ENG_ACCEPT);
+}
+
+static const char *viewer(unsigned i)
+{
+	static char s[8][16];
+	char *b = s[i % 8];
+
+	snprintf(b, sizeof(s[0]), "10.0.1.%u", i);
+	return b;
+}
+
+/* The injected packet `back` before the last (0: the last one): its PDU
+ * type, 0 for none; *port: where it went. */
+static uint8_t injected(const struct fx *fx, unsigned back, uint32_t *port)
+{
+	unsigned i = (fx->r.ninj - 1 - back) % 4;
+	struct pkt p;
+
+	assert_int_equal(pkt_parse(fx->r.inj[i], fx->r.injlen[i], &p), 0);
+	*port = fx->r.injport[i];
+	return p.plen ? p.payload[0] : 0;
+}
+
+/* 200 SYNs from the range fill nothing: all 16 slots are still there. */
+static void syn_takes_no_slot(void **state)
+{
+	struct fx *fx = *state;
+	unsigned i;
+
+	for (i = 1; i <= 200; i++)
+		assert_int_not_equal(syn(fx, viewer(i), 40000), ENG_DROP);
+	for (i = 0; i < 16; i++)
+		associate(fx, PACS, (uint16_t)(41000 + i));
+	assert_int_equal(eng_counters(fx->e)->fault[DCM_R_BUSY], 0);
+}
+
+/* The ranges get 12 of 16 slots and 6 of 8 negotiations; the next viewer
+ * is refused as busy (an RJ, counted), the PACS still gets in. */
+static void range_share_leaves_room_for_named_peers(void **state)
+{
+	struct fx *fx = *state;
+	uint32_t port;
+	unsigned i;
+
+	for (i = 1; i <= 6; i++)
+		stall(fx, viewer(i), 40000);
+	assert_int_not_equal(syn(fx, viewer(7), 40000), ENG_DROP);
+	assert_int_equal(synack(fx, viewer(7), 40000), ENG_ACCEPT);
+	assert_int_equal(rq(fx, viewer(7), 40000, 0, 10), ENG_DROP);
+	assert_int_equal(injected(fx, 1, &port), 0x03);	/* A-ASSOCIATE-RJ */
+	assert_int_equal(port, at_lan.ifindex);
+	assert_int_equal(injected(fx, 0, &port), 0);	/* scp's reset */
+	assert_int_equal(port, at_dev.ifindex);
+	assert_int_equal(eng_counters(fx->e)->fault[DCM_R_BUSY], 1);
+	assert_string_equal(fx->r.fault[(fx->r.nev - 1) % 64], "busy");
+	associate(fx, PACS, 41000);
+	stall(fx, PACS, 41001);
+}
+
+/* Two negotiations a source address; a third waits for one to end. */
+static void negotiations_capped_per_source(void **state)
+{
+	struct fx *fx = *state;
+
+	stall(fx, viewer(1), 40000);
+	stall(fx, viewer(1), 40001);
+	assert_int_not_equal(syn(fx, viewer(1), 40002), ENG_DROP);
+	assert_int_equal(rq(fx, viewer(1), 40002, 0, 10), ENG_DROP);
+	assert_int_equal(eng_counters(fx->e)->fault[DCM_R_BUSY], 1);
+	stall(fx, viewer(2), 40000);	/* another source is not */
+}
+
+/* Eight unestablished flows a source address; the PACS has no cap. */
+static void syns_capped_per_source(void **state)
+{
+	struct fx *fx = *state;
+	unsigned i;
+
+	for (i = 0; i < 8; i++)
+		assert_int_equal(syn(fx, viewer(1), (uint16_t)(40000 + i)), ENG_OPEN);
+	assert_int_equal(syn(fx, viewer(1), 40008), ENG_DROP);
+	assert_int_equal(eng_counters(fx->e)->syn_capped, 1);
+	for (i = 0; i < 20; i++)
+		assert_int_not_equal(syn(fx, PACS, (uint16_t)(41000 + i)), ENG_DROP);
+	assert_int_equal(eng_counters(fx->e)->syn_capped, 1);
+}
+
+/* An RQ begun and never finished: after ARTIM the initiator gets an
+ * A-ABORT, scp a reset, the held piece is dropped, and the negotiation
+ * is free for the next one. */
+static void artim_expiry_answers_and_frees(void **state)
+{
+	struct fx *fx = *state;
+	const struct eng_counters *c = eng_counters(fx->e);
+	unsigned i, inj;
+	uint32_t port;
+
+	for (i = 1; i <= 6; i++)
+		stall(fx, viewer(i), 40000);
+	fx->now += 2 * SEC;
+	eng_expire(fx->e, fx->now);
+	assert_int_equal(c->assoc_artim, 0);	/* not yet */
+	fx->now += 1 * SEC;
+	inj = fx->r.ninj;
+	eng_expire(fx->e, fx->now);
+	assert_int_equal(c->assoc_artim, 6);
+	assert_int_equal(fx->r.ninj, inj + 12);		/* an A-ABORT and a reset each */
+	assert_int_equal(injected(fx, 1, &port), 0x07);
+	assert_int_equal(port, at_lan.ifindex);
+	assert_int_equal(injected(fx, 0, &port), 0);
+	assert_int_equal(port, at_dev.ifindex);
+	assert_int_equal(fx->r.nrel, 6);
+	for (i = 0; i < 6; i++)
+		assert_int_equal(fx->r.rv[i], ENG_DROP);
+	assert_int_equal(fx->r.ev[(fx->r.nev - 1) % 64], EV_ASSOC_ABORT);
+	assert_string_equal(fx->r.fault[(fx->r.nev - 1) % 64], "artim-expired");
+	/* the refused initiator's next packet is answered with a reset */
+	assert_int_equal(rq(fx, viewer(1), 40000, 10, 10), ENG_DROP);
+	for (i = 7; i <= 12; i++)
+		stall(fx, viewer(i), 40000);
+	assert_int_equal(c->fault[DCM_R_BUSY], 0);
+}
+
+/* A negotiation that finishes in time is not touched by ARTIM. */
+static void artim_spares_the_negotiated(void **state)
+{
+	struct fx *fx = *state;
+
+	associate(fx, viewer(1), 40000);
+	fx->now += 10 * SEC;
+	eng_expire(fx->e, fx->now);
+	assert_int_equal(eng_counters(fx->e)->assoc_artim, 0);
+	assert_int_equal(eng_counters(fx->e)->flows_live, 1);
+}
+
+/* A full table drops its oldest unestablished flow for a new one. */
+static void full_table_drops_the_oldest_syn(void **state)
+{
+	struct fx *fx = *state;
+	unsigned i;
+
+	for (i = 1; i <= 8; i++) {
+		assert_int_not_equal(syn(fx, viewer(i), 40000), ENG_DROP);
+		fx->now += SEC;
+	}
+	assert_int_equal(eng_counters(fx->e)->syn_early_drop, 0);
+	associate(fx, PACS, 41000);
+	assert_int_equal(eng_counters(fx->e)->syn_early_drop, 1);
+	/* viewer 1's flow went, viewer 2's is still there */
+	assert_int_equal(rq(fx, viewer(1), 40000, 0, 10), ENG_DROP);
+	assert_int_equal(synack(fx, viewer(2), 40000), ENG_ACCEPT);
+	assert_int_equal(rq(fx, viewer(2), 40000, 0, 10), ENG_HOLD);
+}
+
+/* With half the negotiations in use, a new SYN's SYN-ACK comes to the
+ * engine (ENG_OPEN although scp's port is known), and a slot goes only to
+ * first data that acknowledges it: a blind spoofer's guess gets nothing. */
+static void under_pressure_the_first_data_proves_the_handshake(void **state)
+{
+	struct fx *fx = *state;
+	struct tpkt forged = { viewer(9), SCP, IPPROTO_TCP, 40000, 104, ISN + 1, 12345,
+			       TCP_ACK | TCP_PSH, fx->rq.b, 10 };
+
+	stall(fx, PACS, 41000);
+	assert_int_equal(syn(fx, viewer(1), 40000), ENG_OPEN_SYNACK);	/* no pressure yet */
+	stall(fx, PACS, 41001);
+	stall(fx, PACS, 41002);
+	stall(fx, PACS, 41003);		/* 4 of 8 negotiating */
+	assert_int_equal(syn(fx, viewer(9), 40000), ENG_OPEN);
+	assert_int_equal(rq(fx, viewer(9), 40000, 0, 10), ENG_DROP);	/* no SYN-ACK seen */
+	assert_int_equal(synack(fx, viewer(9), 40000), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &forged, &at_lan), ENG_DROP);	/* a wrong ISN */
+	assert_int_equal(eng_counters(fx->e)->assoc_unproven, 2);
+	assert_int_equal(rq(fx, viewer(9), 40000, 0, 10), ENG_HOLD);
+}
+
+/* Before its first data a flow knows only the initiator's ISN: a reset
+ * that names it ends the flow, a blind one is dropped. */
+static void blind_reset_spares_an_unestablished_flow(void **state)
+{
+	struct fx *fx = *state;
+	struct tpkt blind_in = { viewer(1), SCP, IPPROTO_TCP, 40000, 104, 77777, 0, TCP_RST };
+	struct tpkt blind_back = { SCP, viewer(1), IPPROTO_TCP, 104, 40000, 88888, 99, TCP_RST | TCP_ACK };
+	struct tpkt real = { viewer(1), SCP, IPPROTO_TCP, 40000, 104, ISN + 1, 0, TCP_RST };
+
+	assert_int_not_equal(syn(fx, viewer(1), 40000), ENG_DROP);
+	assert_int_equal(feed(fx, &blind_in, &at_lan), ENG_DROP);
+	assert_int_equal(feed(fx, &blind_back, &at_dev), ENG_DROP);
+	assert_int_equal(eng_counters(fx->e)->flows_live, 1);
+	assert_int_equal(feed(fx, &real, &at_lan), ENG_ACCEPT);
+	assert_int_equal(eng_counters(fx->e)->flows_live, 0);
+}
+
+/* Unestablished flows live idle_other_s, not the hour of established TCP. */
+static void syn_on_the_short_timeout(void **state)
+{
+	struct fx *fx = *state;
+	struct eng_cfg cfg;
+
+	eng_cfg_default(&cfg);
+	assert_int_not_equal(syn(fx, viewer(1), 40000), ENG_DROP);
+	associate(fx, PACS, 41000);
+	fx->now += (cfg.idle_other_s + 1) * SEC;
+	eng_expire(fx->e, fx->now);
+	assert_int_equal(eng_counters(fx->e)->flows_live, 1);	/* the association */
+	assert_int_equal(rq(fx, viewer(1), 40000, 0, 10), ENG_DROP);
+}
+
+/* The wall clock stepped back a second, then forward an hour: the
+ * association goes on; events carry the wall clock. */
+static void wall_clock_steps_change_no_timeout(void **state)
+{
+	struct fx *fx = *state;
+	struct tpkt pd = { PACS, SCP, IPPROTO_TCP, 41000, 104, ISN + 1 + (uint32_t)fx->rq.n,
+			   ISN_SCP + 1 + (uint32_t)fx->ac.n, TCP_ACK };	/* its bare ACK */
+
+	fx->wall = fx->now;
+	associate(fx, PACS, 41000);
+	assert_true(fx->r.ev_ts[(fx->r.nev - 1) % 64] == fx->wall);
+	fx->wall -= SEC;
+	fx->now += SEC;
+	assert_int_equal(feed(fx, &pd, &at_lan), ENG_ACCEPT);
+	fx->wall += 3600 * SEC;
+	fx->now += SEC;
+	eng_expire(fx->e, fx->now);
+	assert_int_equal(feed(fx, &pd, &at_lan), ENG_ACCEPT);
+	assert_int_equal(eng_counters(fx->e)->flows_live, 1);
+	assert_int_equal(eng_counters(fx->e)->flows_expired, 0);
+	/* an event now is dated by the stepped wall clock */
+	assert_int_equal(syn(fx, "10.9.9.9", 1), ENG_DROP);
+	assert_true(fx->r.ev_ts[(fx->r.nev - 1) % 64] == fx->wall);
+}
+
+/* Four policies each held by an association in flight: a fifth reload
+ * succeeds, and the oldest policy's association ends with an event. */
+static void reload_with_every_generation_held(void **state)
+{
+	struct fx *fx = *state;
+	unsigned i;
+
+	for (i = 0; i < 4; i++) {
+		stall(fx, PACS, (uint16_t)(41000 + i));
+		if (i < 3)
+			assert_int_equal(eng_set_policy(fx->e, pol_parse("p", policy,
+									  sizeof(policy) - 1,
+									  NULL)), 0);
+	}
+	assert_int_equal(fx->r.nrel, 0);
+	assert_int_equal(eng_set_policy(fx->e, pol_parse("p", policy, sizeof(policy) - 1, NULL)), 0);
+	assert_int_equal(eng_counters(fx->e)->assoc_retired, 1);
+	assert_string_equal(fx->r.fault[(fx->r.nev - 1) % 64], "policy-retired");
+	assert_int_equal(fx->r.nrel, 1);	/* the first one's held piece, dropped */
+	assert_int_equal(fx->r.rv[0], ENG_DROP);
+	/* the others go on under the policies they started with */
+	assert_int_equal(rq(fx, PACS, 41001, 10, fx->rq.n - 10), ENG_ACCEPT);
+	assert_int_equal(rq(fx, PACS, 41003, 10, fx->rq.n - 10), ENG_ACCEPT);
+	/* and again: the reload after is never refused either */
+	assert_int_equal(eng_set_policy(fx->e, pol_parse("p", policy, sizeof(policy) - 1, NULL)), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(syn_takes_no_slot, setup, teardown),
+		cmocka_unit_test_setup_teardown(range_share_leaves_room_for_named_peers, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(negotiations_capped_per_source, setup, teardown),
+		cmocka_unit_test_setup_teardown(syns_capped_per_source, setup, teardown),
+		cmocka_unit_test_setup_teardown(artim_expiry_answers_and_frees, setup, teardown),
+		cmocka_unit_test_setup_teardown(artim_spares_the_negotiated, setup, teardown),
+		cmocka_unit_test_setup_teardown(full_table_drops_the_oldest_syn, setup_tiny_table,
+						teardown),
+		cmocka_unit_test_setup_teardown(syn_on_the_short_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(under_pressure_the_first_data_proves_the_handshake,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(blind_reset_spares_an_unestablished_flow, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(wall_clock_steps_change_no_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(reload_with_every_generation_held, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

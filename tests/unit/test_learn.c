@@ -1,0 +1,353 @@
+/* The observation table (scanwall/learn.h): what a relation records, the
+ * bound (100,000 distinct relations into a table of the Kconfig size: the
+ * first ones kept, the rest counted), no allocation once it is made, and
+ * a save and load that give the same table back.
+ *
+ *   lrn_relation/lrn_class/...  -->  struct lrn  --lrn_save-->  observed.json
+ *                                        ^                          |
+ *                                        +--------lrn_load----------+      */
+#include <errno.h>
+#include <malloc.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "engine/control.h"
+#include "engine/observe.h"
+#include "scanwall/catalog.h"
+#include "scanwall/config.h"
+#include "scanwall/engine.h"
+#include "scanwall/learn.h"
+#include "scanwall/policy.h"
+#include "tmpdir.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+/* sanitizer/allocator_interface.h, not always installed */
+size_t __sanitizer_get_current_allocated_bytes(void);
+
+static size_t heap_in_use(void)
+{
+	return __sanitizer_get_current_allocated_bytes();
+}
+#else
+static size_t heap_in_use(void)
+{
+	return mallinfo2().uordblks;
+}
+#endif
+
+static const uint8_t pacs[16] = { 10, 77, 1, 10 }, scanner[16] = { 10, 77, 1, 20 };
+
+static const struct lrn_rel_key echo_key = {
+	.af = 4, .initiator = pacs, .acceptor = scanner, .port = 104,
+	.calling = "PACS", .called = "SCANNER",
+};
+
+/* One C-ECHO association and a refused one, as the engine records them. */
+static void record_echo(struct lrn *t, uint64_t now)
+{
+	int rel = lrn_relation(t, &echo_key, now), cls;
+
+	assert_true(rel >= 0);
+	lrn_count(t, rel, LRN_ASSOC_REQUESTED, now);
+	cls = lrn_class(t, rel, lrn_uid(t, "1.2.840.10008.1.1"), false);
+	assert_true(cls >= 0);
+	lrn_class_flags(t, rel, cls, LRN_PROPOSED);
+	lrn_ts(t, rel, "1.2.840.10008.1.2", LRN_PROPOSED);
+	lrn_count(t, rel, LRN_ASSOC_ACCEPTED, now);
+	lrn_class_flags(t, rel, cls, LRN_ACCEPTED);
+	lrn_ts(t, rel, "1.2.840.10008.1.2", LRN_ACCEPTED);
+	lrn_command(t, rel, cls, 0, DIMSE_C_ECHO);
+	lrn_command(t, rel, cls, 1, DIMSE_C_ECHO);
+	lrn_bytes(t, rel, 0, 100);
+	lrn_bytes(t, rel, 1, 50);
+	lrn_flow(t, &(struct lrn_flow_key){ .kind = "assoc-reject", .af = 4, .proto = 6,
+					     .src = pacs, .dst = scanner, .port = 104,
+					     .rule_line = 8, .fault = "calling-ae",
+					     .calling = "INTRUDER", .called = "SCANNER" }, now);
+}
+
+static char *to_json(const struct lrn *t)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+
+	assert_non_null(mem);
+	assert_int_equal(lrn_json(t, mem), 0);
+	fclose(mem);
+	return buf;
+}
+
+static struct lrn *table(unsigned relations, unsigned uids, unsigned flows)
+{
+	struct lrn_cfg cfg = { relations, uids, flows };
+	struct lrn *t = lrn_new(&cfg);
+
+	assert_non_null(t);
+	return t;
+}
+
+static void test_record(void **state)
+{
+	struct lrn *t = table(16, 16, 16);
+	char *json;
+
+	record_echo(t, 1000);
+	record_echo(t, 2000);	/* the same relation again: counted, not a second one */
+	assert_int_equal(lrn_relation_count(t), 1);
+	assert_int_equal(lrn_flow_count(t), 1);
+	json = to_json(t);
+	assert_non_null(strstr(json, "\"port\":104,\"initiator\":\"10.77.1.10\","
+				     "\"acceptor\":\"10.77.1.20\",\"calling_ae\":\"PACS\","
+				     "\"called_ae\":\"SCANNER\",\"requested\":2,\"accepted\":2,"
+				     "\"bytes_sent\":200,\"bytes_received\":100,"
+				     "\"first\":1000,\"last\":2000"));
+	assert_non_null(strstr(json, "{\"uid\":\"1.2.840.10008.1.1\",\"proposed\":true,"
+				     "\"accepted\":true,\"commands_sent\""));
+	assert_non_null(strstr(json, "\"commands_sent\":[\"C-ECHO\"],"
+				     "\"commands_received\":[\"C-ECHO\"]"));
+	assert_non_null(strstr(json, "\"kind\":\"assoc-reject\",\"proto\":\"tcp\","
+				     "\"src\":\"10.77.1.10\",\"dst\":\"10.77.1.20\",\"port\":104,"
+				     "\"rule\":8,\"fault\":\"calling-ae\",\"calling_ae\":\"INTRUDER\","
+				     "\"called_ae\":\"SCANNER\",\"count\":2"));
+	/* another calling AE is another relation */
+	assert_int_equal(lrn_relation(t, &(struct lrn_rel_key){ .af = 4, .initiator = pacs,
+				.acceptor = scanner, .port = 104, .calling = "PACS2",
+				.called = "SCANNER" }, 3000), 1);
+	free(json);
+	lrn_free(t);
+}
+
+/* 100,000 distinct relations (initiator addresses 10.0.0.0 up) into the
+ * table as Kconfig sizes it: the first CONFIG_OBSERVE_RELATIONS are kept,
+ * every other one is counted, and the memory in use does not move. */
+static void test_bound(void **state)
+{
+	struct lrn_cfg cfg;
+	struct lrn *t;
+	size_t before;
+	uint8_t ini[16] = { 10 };
+	struct lrn_rel_key k = echo_key;
+	int kept = 0;
+
+	lrn_cfg_default(&cfg);
+	t = lrn_new(&cfg);
+	assert_non_null(t);
+	k.initiator = ini;
+	before = heap_in_use();
+	for (uint32_t i = 0; i < 100000; i++) {
+		ini[1] = (uint8_t)(i >> 16);
+		ini[2] = (uint8_t)(i >> 8);
+		ini[3] = (uint8_t)i;
+		int rel = lrn_relation(t, &k, i + 1);
+
+		if (rel >= 0) {
+			kept++;
+			lrn_count(t, rel, LRN_ASSOC_REQUESTED, i + 1);
+			assert_true(lrn_class(t, rel, lrn_uid(t, "1.2.840.10008.1.1"), false) >= 0);
+		} else {
+			assert_int_equal(rel, -ENOSPC);
+		}
+		lrn_flow(t, &(struct lrn_flow_key){ .kind = "block", .af = 4, .proto = 6,
+						     .src = ini, .dst = scanner, .port = 3465 }, i);
+	}
+	assert_int_equal(heap_in_use(), before);
+	assert_int_equal(kept, CONFIG_OBSERVE_RELATIONS);
+	assert_int_equal(lrn_relation_count(t), CONFIG_OBSERVE_RELATIONS);
+	assert_int_equal(lrn_dropped(t)->relations, 100000 - CONFIG_OBSERVE_RELATIONS);
+	assert_int_equal(lrn_flow_count(t), CONFIG_OBSERVE_FLOWS);
+	assert_int_equal(lrn_dropped(t)->flows, 100000 - CONFIG_OBSERVE_FLOWS);
+	/* one UID for every relation: interned once */
+	assert_int_equal(lrn_dropped(t)->uids, 0);
+	lrn_free(t);
+}
+
+/* Classes per relation and the UID store are bounded too; a class a
+ * command was seen on takes the slot of one nothing was seen on. */
+static void test_bound_classes(void **state)
+{
+	struct lrn *t = table(16, 40, 16);
+	int rel = lrn_relation(t, &echo_key, 1), c, kept = 0;
+	char uid[32];
+
+	for (int i = 0; i < 50; i++) {
+		snprintf(uid, sizeof(uid), "1.2.3.%d", i);
+		c = lrn_class(t, rel, lrn_uid(t, uid), false);
+		kept += c >= 0;
+	}
+	assert_int_equal(kept, 32);	/* LRN_REL_CLASSES */
+	assert_int_equal(lrn_dropped(t)->classes, 40 - 32);	/* the rest had no UID slot */
+	assert_int_equal(lrn_dropped(t)->uids, 10);
+	assert_int_equal(lrn_uid(t, "1.2.03"), -EINVAL);	/* not a UID: never kept */
+	/* the class of a C-STORE after 32 proposed ones nothing was sent on */
+	c = lrn_class(t, rel, lrn_uid(t, "1.2.3.35"), true);
+	assert_int_equal(c, 31);
+	lrn_command(t, rel, c, 0, DIMSE_C_STORE);
+	assert_int_equal(lrn_class(t, rel, lrn_uid(t, "1.2.3.35"), false), 31);
+	/* slot 31 now carries a command: the next one takes slot 30 */
+	assert_int_equal(lrn_class(t, rel, lrn_uid(t, "1.2.3.36"), true), 30);
+	assert_int_equal(lrn_dropped(t)->classes, 40 - 32 + 2);
+	lrn_free(t);
+}
+
+static void test_roundtrip(void **state)
+{
+	struct lrn *t = table(16, 16, 16), *u = table(16, 16, 16);
+	char dir[64], path[96], *a, *b;
+
+	assert_int_equal(tmpdir_make(dir, sizeof(dir), "test_learn"), 0);
+	snprintf(path, sizeof(path), "%s/observed.json", dir);
+	assert_int_equal(lrn_load(u, path), -ENOENT);
+	record_echo(t, 1000);
+	assert_int_equal(lrn_save(t, path), 0);
+	assert_int_equal(lrn_load(u, path), 0);
+	a = to_json(t);
+	b = to_json(u);
+	assert_string_equal(a, b);
+	free(b);
+	/* loading again adds: counts doubled, the same records */
+	assert_int_equal(lrn_load(u, path), 0);
+	assert_int_equal(lrn_relation_count(u), 1);
+	record_echo(t, 1000);
+	free(a);
+	a = to_json(t);
+	b = to_json(u);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	lrn_free(t);
+	lrn_free(u);
+	tmpdir_remove(dir);
+}
+
+/* A file that is not a table is refused whole, whatever is wrong in it. */
+static void test_load_bad(void **state)
+{
+	static const char *const bad[] = {
+		"", "[]", "{\"version\":2,\"relations\":[],\"flows\":[]}",
+		"{\"version\":1,\"relations\":[{\"port\":104}],\"flows\":[]}",
+		"{\"version\":1,\"relations\":[],\"flows\":[{\"kind\":\"nonsense\",\"proto\":\"tcp\","
+		"\"src\":\"1.2.3.4\",\"dst\":\"1.2.3.5\",\"port\":1,\"rule\":null,\"fault\":null,"
+		"\"calling_ae\":null,\"called_ae\":null,\"count\":1,\"first\":1,\"last\":1}]}",
+		"{\"version\":1,\"relations\":[{\"port\":70000,\"initiator\":\"10.0.0.1\","
+		"\"acceptor\":\"10.0.0.2\",\"calling_ae\":\"A\",\"called_ae\":\"B\",\"requested\":1,"
+		"\"accepted\":1,\"bytes_sent\":0,\"bytes_received\":0,\"first\":1,\"last\":1,"
+		"\"classes\":[],\"transfer_syntaxes\":[]}],\"flows\":[]}",
+		"{\"version\":1,\"relations\":[{\"port\":104,\"initiator\":\"10.0.0.1\","
+		"\"acceptor\":\"fd00::2\",\"calling_ae\":\"A\",\"called_ae\":\"B\",\"requested\":1,"
+		"\"accepted\":1,\"bytes_sent\":0,\"bytes_received\":0,\"first\":1,\"last\":1,"
+		"\"classes\":[],\"transfer_syntaxes\":[]}],\"flows\":[]}",
+		"{\"version\":1,\"relations\":[{\"port\":104,\"initiator\":\"10.0.0.1\","
+		"\"acceptor\":\"10.0.0.2\",\"calling_ae\":\"AN_AE_TITLE_TOO_LONG\",\"called_ae\":\"B\","
+		"\"requested\":1,\"accepted\":1,\"bytes_sent\":0,\"bytes_received\":0,\"first\":1,"
+		"\"last\":1,\"classes\":[],\"transfer_syntaxes\":[]}],\"flows\":[]}",
+		/* a title with a backslash, a class UID with a letter: not from the wire */
+		"{\"version\":1,\"relations\":[{\"port\":104,\"initiator\":\"10.0.0.1\","
+		"\"acceptor\":\"10.0.0.2\",\"calling_ae\":\"A\\\\\",\"called_ae\":\"B\","
+		"\"requested\":1,\"accepted\":1,\"bytes_sent\":0,\"bytes_received\":0,\"first\":1,"
+		"\"last\":1,\"classes\":[],\"transfer_syntaxes\":[]}],\"flows\":[]}",
+		"{\"version\":1,\"relations\":[{\"port\":104,\"initiator\":\"10.0.0.1\","
+		"\"acceptor\":\"10.0.0.2\",\"calling_ae\":\"A\",\"called_ae\":\"B\","
+		"\"requested\":1,\"accepted\":1,\"bytes_sent\":0,\"bytes_received\":0,\"first\":1,"
+		"\"last\":1,\"classes\":[{\"uid\":\"1.2.x\"}],\"transfer_syntaxes\":[]}],"
+		"\"flows\":[]}",
+	};
+	char dir[64], path[96];
+	FILE *fp;
+
+	assert_int_equal(tmpdir_make(dir, sizeof(dir), "test_learn"), 0);
+	snprintf(path, sizeof(path), "%s/observed.json", dir);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct lrn *t = table(16, 16, 16);
+
+		fp = fopen(path, "w");
+		assert_non_null(fp);
+		fputs(bad[i], fp);
+		fclose(fp);
+		if (lrn_load(t, path) != -EBADMSG)
+			fail_msg("case %zu loaded", i);
+		lrn_free(t);
+	}
+	tmpdir_remove(dir);
+}
+
+static char *ctl_exec(struct control *ctl, const char *line, int *ret)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	assert_non_null(out);
+	*ret = control_exec(ctl, line, out);
+	fclose(out);
+	return buf;
+}
+
+/* `observed` on the control socket: the engine's table, or an error when
+ * the engine does not observe. */
+static void test_control_observed(void **state)
+{
+	static const char policy[] = "device scanner 10.77.1.20 ae SCANNER\n"
+				     "peer pacs 10.77.1.10 ae PACS\n";
+	static const struct eng_ops ops = { 0 };
+	struct eng_cfg cfg;
+	struct eng *e;
+	struct control *ctl;
+	char dir[64], sock[96], *s;
+	int ret;
+
+	assert_int_equal(tmpdir_make(dir, sizeof(dir), "test_learn"), 0);
+	snprintf(sock, sizeof(sock), "%s/ctl.sock", dir);
+	eng_cfg_default(&cfg);
+	cfg.flows = 1024;
+	cfg.assocs = 16;
+	cfg.rq_bufs = 4;
+	e = eng_new(&cfg, &ops, NULL);
+	assert_non_null(e);
+	ctl = control_open(sock, &(struct control_env){ .eng = e, .extra_uid = (uid_t)-1 });
+	assert_non_null(ctl);
+	s = ctl_exec(ctl, "observed", &ret);
+	assert_int_equal(ret, -ENOENT);
+	assert_string_equal(s, "{\"error\":\"not observing\"}\n");
+	free(s);
+	assert_int_equal(eng_observe(e, NULL), 0);
+	lrn_flow(eng_observed(e), &(struct lrn_flow_key){ .kind = "allow", .af = 4, .proto = 17,
+							  .src = scanner, .dst = pacs, .port = 123 }, 5);
+	s = ctl_exec(ctl, "observed", &ret);
+	assert_int_equal(ret, 0);
+	assert_non_null(strstr(s, "{\"version\":1,\"relations\":[],\"flows\":[{\"kind\":\"allow\","
+				  "\"proto\":\"udp\",\"src\":\"10.77.1.20\""));
+	free(s);
+	/* the proposal from it, the policy in force its template */
+	assert_int_equal(eng_set_policy(e, pol_parse("p", policy, strlen(policy), stderr)), 0);
+	s = ctl_exec(ctl, "proposal", &ret);
+	assert_int_equal(ret, 0);
+	assert_non_null(strstr(s, "{\"text\":\"# Proposed by scanwalld --propose from 0 relation(s) "
+				  "and 1 flow(s) observed, with a template\\u000adevice scanner 10.77.1.20 "
+				  "ae SCANNER\\u000apeer pacs 10.77.1.10 ae PACS\\u000a"));
+	assert_non_null(strstr(s, "\\u000aallow udp from scanner to pacs port 123\\u000a"));
+	free(s);
+	control_close(ctl);
+	eng_free(e);
+	tmpdir_remove(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_record),
+		cmocka_unit_test(test_bound),
+		cmocka_unit_test(test_bound_classes),
+		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_load_bad),
+		cmocka_unit_test(test_control_observed),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
