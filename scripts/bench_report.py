@@ -56,6 +56,36 @@ def spread(rows, mode, cand, base, key):
     return f" (rounds {v[0]:.2f} to {v[-1]:.2f})" if v else ""
 
 
+def own(rows, mode, cand, key="bulk_flood_MBps"):
+    """Each round's bulk under the SYN flood over the same candidate's bulk
+    without it, measured just before, sorted."""
+    v = [ratio(float(r.get(key) or 0), float(r.get("bulk_MBps") or 0))
+         for r in rows if r["offloads"] == mode and r["cand"] == cand and r.get(key)]
+    return sorted(v)
+
+
+def flood(rows, mode, checks):
+    """Bulk C-STORE under a SYN flood at 80/3465 / without (issue #15): each
+    candidate against itself, and (d)'s ratio against (a)'s, paired by round."""
+    print(f"  bulk C-STORE under a SYN flood at 80/3465 / without (flood pps: median "
+          f"{med(rows, mode, 'kernel', 'flood_pps'):.0f} with (a))")
+    for cand, name in CANDS:
+        v = own(rows, mode, cand)
+        if v:
+            print(f"  {name:28} {med(rows, mode, cand, 'bulk_flood_MBps'):10.1f} MB/s under the flood, "
+                  f"own ratio {statistics.median(v):.2f} (rounds {v[0]:.2f} to {v[-1]:.2f})")
+    d, a = own(rows, mode, "full"), own(rows, mode, "kernel")
+    if d:
+        checks.append((f"(d) bulk under a SYN flood >= 0.8 x its own, offloads {mode} "
+                       f"(rounds {d[0]:.2f} to {d[-1]:.2f})", statistics.median(d), 0.8))
+    by = {(r["round"], r["cand"]): ratio(float(r.get("bulk_flood_MBps") or 0), float(r.get("bulk_MBps") or 0))
+          for r in rows if r["offloads"] == mode and r.get("bulk_flood_MBps")}
+    rel = sorted(ratio(by[(rd, c)], by[(rd, "kernel")]) for rd, c in by if c == "full" and (rd, "kernel") in by)
+    if rel:
+        checks.append((f"(d)'s flood ratio >= 0.9 x (a)'s, offloads {mode} "
+                       f"(rounds {rel[0]:.2f} to {rel[-1]:.2f})", statistics.median(rel), 0.9))
+
+
 def main():
     rows, extra = parse(sys.argv[1])
     checks = []
@@ -83,6 +113,8 @@ def main():
             # second compare packets per second.
             checks.append(("(d) >= 2 x (b) packets/s, offloads off" + spread(rows, mode, "full", "nfqex", "bulk_MBps"),
                            pratio(rows, mode, "full", "nfqex", "bulk_MBps"), 2.0))
+        if any(r.get("bulk_flood_MBps") for r in rows if r["offloads"] == mode):
+            flood(rows, mode, checks)
         k99 = med(rows, mode, "kernel", "setup_p99_us")
         for c in ("assoc", "full"):
             add = med(rows, mode, c, "setup_p99_us") - k99
@@ -104,6 +136,19 @@ def main():
         checks.append(("RSS < 8 MiB with 65,536 flows (MiB)", rss / 1024, -8))
     if size:
         print(f"size: scanwalld stripped {size.get('scanwalld_stripped_bytes')} bytes")
+    phases = [k for k in ("ctlload_idle", "ctlload_reload", "ctlload_bundle", "ctlload_flows") if k in extra]
+    if phases:
+        print("\nverdict latency under control load (a SYN the engine rejects, to the reset; us)")
+        print(f"{'phase':<16} {'work ms':>8} {'probes':>7} {'lost':>5} {'p50':>6} {'p99':>7} {'p99.9':>7}"
+              f" {'+p50':>6} {'+p99':>7} {'+p99.9':>7}")
+        for k in phases:
+            e = extra[k]
+            print(f"{k[8:]:<16} {e.get('work_ms', ''):>8} {e.get('probes', ''):>7} {e.get('lost', ''):>5}"
+                  f" {e.get('p50_us', ''):>6} {e.get('p99_us', ''):>7} {e.get('p999_us', ''):>7}"
+                  f" {e.get('added_p50_us', ''):>6} {e.get('added_p99_us', ''):>7} {e.get('added_p999_us', ''):>7}")
+            if k != "ctlload_idle":
+                checks.append((f"{k[8:]}: p99.9 added < 2000 us", float(e.get("added_p999_us", 0) or 0), -2000))
+                checks.append((f"{k[8:]}: no probe lost", float(e.get("lost", 0) or 0), -0.5))
     print("\ntargets")
     for name, val, target in checks:
         ok = val <= -target if target < 0 else val >= target

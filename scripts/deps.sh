@@ -10,7 +10,7 @@ build_pkgs="build-essential pkg-config libnetfilter-queue-dev libmnl-dev libmbed
             libpcap-dev libedit-dev python3-kconfiglib"
 test_pkgs="libcmocka-dev dcmtk iproute2 iptables nftables tcpdump curl openssl kmod
            prometheus rsyslog rsyslog-openssl chromium
-           procps psmisc ethtool
+           procps psmisc ethtool hping3
            orthanc libgdcm-tools nmap nodejs"
 fuzz_pkgs="clang"
 bench_pkgs="iperf3 valgrind conntrack"

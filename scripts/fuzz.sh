@@ -14,13 +14,13 @@ record() { [ -z "${FUZZ_RECORD:-}" ] || "$@"; }
 secs=${FUZZ_SECONDS:-60}
 out=build/fuzz
 mkdir -p "$out"
-make --no-print-directory build/include/generated/autoconf.h >/dev/null
+make --no-print-directory build/include/generated/autoconf.h build/include/generated/sw_version.h >/dev/null
 # The parsing modules, and the engine core without its kernel plumbing
 # (with the observation table it records into).
 # The management plane contributes its HTTP parser only (the rest talks to
 # sockets); the JSON reader is in src/common.
 srcs=$(ls src/common/*.c src/policy/*.c src/dicom/*.c src/bundle/*.c src/mgmt/http*.c \
-	src/learn/*.c src/engine/{pkt,flow,stream,reply,engine,verdict,dflow,admit,hostport,observe}.c \
+	src/learn/*.c src/engine/{pkt,flow,stream,reply,engine,verdict,dflow,admit,hostport,observe,answerlim}.c \
 	2>/dev/null |
 	grep -v -e '/main\.c$' -e '/tool\.c$' || true)
 status=0

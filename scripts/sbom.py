@@ -23,9 +23,13 @@ SOURCE_FILES = ("Makefile", "Kconfig")
 
 
 def own_version():
-    """SW_VERSION as include/scanwall/version.h defines it."""
-    with open(os.path.join(TOP, "include", "scanwall", "version.h")) as f:
-        m = re.search(r'#define SW_VERSION "([^"]+)"', f.read())
+    """SW_VERSION as the binaries have it: from the environment (the
+    Makefile exports it: `make SW_VERSION=1.2 sbom`), else the Makefile's
+    default, the one place it is set."""
+    if os.environ.get("SW_VERSION"):
+        return os.environ["SW_VERSION"]
+    with open(os.path.join(TOP, "Makefile")) as f:
+        m = re.search(r"^SW_VERSION \?= (\S+)$", f.read(), re.M)
     return m.group(1) if m else "unknown"
 
 
@@ -130,7 +134,7 @@ def main(argv):
                    if c["algorithm"] == "SHA1")
     vcode = hashlib.sha1("".join(sha1s).encode()).hexdigest()
     packages = [{
-        "SPDXID": own, "name": "scanwall", "versionInfo": os.environ.get("SW_VERSION", own_version()),
+        "SPDXID": own, "name": "scanwall", "versionInfo": own_version(),
         "supplier": "Organization: scanwall project", "downloadLocation": "NOASSERTION",
         "filesAnalyzed": True, "packageVerificationCode": {"packageVerificationCodeValue": vcode},
         "licenseConcluded": "NOASSERTION", "licenseDeclared": "NOASSERTION",

@@ -266,6 +266,14 @@ netns_test_begin() {
 
 netns_test_end() {
 	sw_stop
+	# a sanitizer build (tests/netns/run.sh build/tsan, build/san) fails
+	# the test that made it report, whatever its checks said
+	if grep -qE 'WARNING: ThreadSanitizer|ERROR: (Address|Leak)Sanitizer|runtime error:' \
+		"$SW_WORK/scanwalld.log" 2>/dev/null; then
+		fail "$(basename "$0" .sh): sanitizer report in scanwalld.log"
+		grep -E -A20 'WARNING: ThreadSanitizer|ERROR: (Address|Leak)Sanitizer|runtime error:' \
+			"$SW_WORK/scanwalld.log" | head -40 >&2
+	fi
 	topo_down
 	if [ -n "${SW_KEEP:-}" ]; then
 		echo "kept $SW_WORK" >&2

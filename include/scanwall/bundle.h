@@ -215,6 +215,10 @@ int bundle_store_load(struct bundle_store *s, struct bundle_result *res);
  * called within confirm_s seconds. 0 or -errno; res says why always. */
 int bundle_install(struct bundle_store *s, const char *path, unsigned confirm_s,
 		   struct bundle_result *res);
+/* The same from an open file (a control client passed it; name is for
+ * messages). Reads fd from where it is; does not close it. */
+int bundle_install_fd(struct bundle_store *s, int fd, const char *name, unsigned confirm_s,
+		      struct bundle_result *res);
 int bundle_confirm(struct bundle_store *s, struct bundle_result *res);
 /* Back to the last known good bundle. */
 int bundle_rollback(struct bundle_store *s, struct bundle_result *res);

@@ -1,9 +1,10 @@
 /* The client of scanwalld's control socket (docs/control.md): one command,
  * one JSON line back. `scanwalld --ctl`, the console and the management
  * plane all use it. Every call is bounded in time (CTL_REQUEST_TIMEOUT_MS
- * for the whole answer) and size (CTL_REQUEST_MAX), so a stuck or
- * misbehaving engine can cost a caller's event loop a few seconds, never
- * forever. */
+ * for all of it: connect, send and answer) and size (CTL_REQUEST_MAX), so
+ * a stuck or misbehaving engine can cost a caller's event loop a few
+ * seconds, never forever. `bundle install PATH ...` opens PATH here, with
+ * the caller's rights (a regular file, no symlink), and passes the fd. */
 #ifndef SCANWALL_CTLCLIENT_H
 #define SCANWALL_CTLCLIENT_H
 
@@ -14,7 +15,8 @@
 
 /* Sends cmd (no newline in it) and copies the answer, newline included, to
  * out. Returns 0; -EPROTO when scanwalld said no ({"error":...} or
- * {"ok":false,...}: the answer is still in out); -ETIMEDOUT, -EFBIG,
+ * {"ok":false,...}: the answer is still in out), or an upload was refused
+ * here (an {"error":...} line in out as well); -ETIMEDOUT, -EFBIG,
  * -EINVAL, or the -errno of connect() and friends. */
 int ctl_request(const char *sock, const char *cmd, FILE *out);
 

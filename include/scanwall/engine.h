@@ -90,6 +90,7 @@ struct eng_counters {
 	uint64_t assoc_artim;		/* negotiations ended by the ARTIM deadline */
 	uint64_t assoc_retired;		/* associations ended to free a policy generation */
 	uint64_t assoc_unproven;	/* first data not acknowledging the acceptor's SYN-ACK */
+	uint64_t answers_limited;	/* refusals not answered: over the rate limit */
 	uint64_t assoc[EV__COUNT];	/* events by kind */
 	uint64_t fault[DCM_FAULT__COUNT];
 };
@@ -129,6 +130,9 @@ const struct eng_counters *eng_counters(struct eng *e);
 /* Hits per rule index (pol_rule_at), and of the default action. */
 uint64_t eng_rule_hits(const struct eng *e, unsigned index);
 uint64_t eng_default_hits(const struct eng *e);
+/* Hits counted elsewhere (the kernel's fixed verdicts) for rule index of
+ * the policy in force, or its default when index == pol_rule_count(). */
+void eng_add_hits(struct eng *e, unsigned index, uint64_t n);
 
 struct eng_flow_info {
 	struct flow_key key;	/* as the initiator sent it */
@@ -141,5 +145,10 @@ struct eng_flow_info {
 /* Calls cb for each live flow until it returns non-zero (returned). */
 int eng_foreach_flow(const struct eng *e, int (*cb)(void *ctx, const struct eng_flow_info *f),
 		     void *ctx);
+/* The same from table slot *slot on; *slot becomes the slot of the flow
+ * cb stopped at (it was not taken: resume there), or the table's end. For
+ * a walk in pieces, each piece bounded. */
+int eng_foreach_flow_from(const struct eng *e, unsigned *slot,
+			  int (*cb)(void *ctx, const struct eng_flow_info *f), void *ctx);
 
 #endif

@@ -71,6 +71,24 @@ bool pol_ae_allowed(const struct pol_rule *r, enum pol_side side, const char *ti
  * -ENOENT. uid need not be NUL-terminated. */
 int pol_sop_lookup(const struct pol_rule *r, const char *uid, size_t len,
 		   uint16_t *sop_id, uint32_t *dimse);
+/* At most this many addresses over all `device`s: the kernel ruleset's
+ * ARP rules hold that many (RULESET_DEVICES_MAX). */
+#define POL_DEVICE_ADDRS_MAX 64u
+
+/* A rule's match as plain data, for the kernel ruleset: inclusive ranges,
+ * sorted, disjoint and merged as the matcher searches them; addresses in
+ * network order (the first 4 bytes for IPv4). */
+struct pol_span {
+	uint8_t lo[16], hi[16];
+};
+/* The ranges of the rule's `from` (POL_CALLING) or `to` side in family af:
+ * their number (only the first max are written), or -1 for `any`. */
+int pol_rule_addrs(const struct pol_rule *r, enum pol_side side, uint8_t af,
+		   struct pol_span *out, unsigned max);
+/* Its destination ports as {lo, hi} pairs: their number (the first max
+ * written), or -1 for any port (and for ICMP rules, which have none). */
+int pol_rule_ports(const struct pol_rule *r, uint16_t (*out)[2], unsigned max);
+
 /* Every address (prefix) of every `device`, for the kernel's ARP/ND rules. */
 int pol_foreach_device(const struct pol *pol,
 		       int (*cb)(void *ctx, uint8_t af, const uint8_t *addr, unsigned prefix),

@@ -8,6 +8,7 @@
  * "new bundle in force"; the numbered crash points mark those steps and
  * the power-loss test kills the process at each. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,15 +16,17 @@
 
 #include "bundle/store.h"
 
-static int copy_in(struct bundle_store *s, const char *path, uint8_t **buf, size_t *len,
-		   struct bundle_result *res)
+static int copy_in(struct bundle_store *s, int fd, const char *name, uint8_t **buf,
+		   size_t *len, struct bundle_result *res)
 {
-	int err = bundle_read_file(path, BUNDLE_MAX_SIZE, buf, len);
+	char *p = NULL;
+	int err = sw_read_fd(fd, BUNDLE_MAX_SIZE, &p, len);
 
+	*buf = (uint8_t *)p;
 	if (err == -EFBIG)
 		return bundle_fail(res, BUNDLE_E_TOO_LARGE, err, "over %u bytes", BUNDLE_MAX_SIZE);
 	if (err)
-		return bundle_fail(res, BUNDLE_E_IO, err, "%s: %s", path, strerror(-err));
+		return bundle_fail(res, BUNDLE_E_IO, err, "%s: %s", name, strerror(-err));
 	err = sw_write_atomic(s->dirfd, ST_INCOMING, *buf, *len, 0600, 0);
 	if (err) {
 		free(*buf);
@@ -111,8 +114,8 @@ static int install_policy(struct bundle_store *s, struct slot *next, unsigned co
 	return 0;
 }
 
-int bundle_install(struct bundle_store *s, const char *path, unsigned confirm_s,
-		   struct bundle_result *res)
+int bundle_install_fd(struct bundle_store *s, int fd, const char *name, unsigned confirm_s,
+		      struct bundle_result *res)
 {
 	struct slot next;
 	int err;
@@ -122,7 +125,7 @@ int bundle_install(struct bundle_store *s, const char *path, unsigned confirm_s,
 	if (s->pending)
 		return store_done(s, res, bundle_fail(res, BUNDLE_E_PENDING, -EBUSY,
 			"version %" PRIu64 " is not confirmed yet", s->pending_version));
-	err = copy_in(s, path, &next.buf, &next.len, res);
+	err = copy_in(s, fd, name, &next.buf, &next.len, res);
 	if (err)
 		return store_done(s, res, err);
 	err = verify(s, next.buf, next.len, &next.v, res);
@@ -135,4 +138,19 @@ int bundle_install(struct bundle_store *s, const char *path, unsigned confirm_s,
 	unlinkat(s->dirfd, ST_INCOMING, 0);
 	store_slot_free(&next);
 	return store_done(s, res, err);
+}
+
+int bundle_install(struct bundle_store *s, const char *path, unsigned confirm_s,
+		   struct bundle_result *res)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), err;
+
+	if (fd < 0) {
+		memset(res, 0, sizeof(*res));
+		err = bundle_fail(res, BUNDLE_E_IO, -errno, "%s: %s", path, strerror(errno));
+		return store_done(s, res, err);
+	}
+	err = bundle_install_fd(s, fd, path, confirm_s, res);
+	close(fd);
+	return err;
 }

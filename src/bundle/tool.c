@@ -14,6 +14,7 @@
 #include "bundle/internal.h"
 #include "scanwall/config.h"
 #include "scanwall/policy.h"
+#include "scanwall/version.h"
 
 struct opts {
 	const char *out, *key, *sig, *keyid, *pub, *keyring, *state, *compatible, *policy, *kind;
@@ -614,6 +615,8 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
+	if (sw_version_arg(argc, argv, "scanwall-bundle"))
+		return 0;
 	if (argc < 2)
 		return usage();
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)

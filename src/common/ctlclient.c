@@ -1,53 +1,18 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "scanwall/ctlclient.h"
 
-static int cc_connect(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd, err;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
-/* The command and its newline in one send, so the server reads one line. */
-static int cc_send(int fd, const char *cmd)
-{
-	char line[1024];
-	size_t len = strlen(cmd), off = 0;
-
-	if (len + 1 > sizeof(line))
-		return -E2BIG;
-	memcpy(line, cmd, len);
-	line[len++] = '\n';
-	while (off < len) {
-		ssize_t w = send(fd, line + off, len - off, MSG_NOSIGNAL);
-
-		if (w < 0 && errno != EINTR)
-			return -errno;
-		if (w > 0)
-			off += (size_t)w;
-	}
-	return 0;
-}
+#define CC_UPLOAD "bundle install "
 
 static long cc_ms_left(const struct timespec *end)
 {
@@ -55,6 +20,141 @@ static long cc_ms_left(const struct timespec *end)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (long)(end->tv_sec - now.tv_sec) * 1000 + (end->tv_nsec - now.tv_nsec) / 1000000;
+}
+
+/* Waits for events on fd until the deadline: 0, or -ETIMEDOUT. */
+static int cc_wait(int fd, short events, const struct timespec *end)
+{
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = events };
+		long left = cc_ms_left(end);
+		int n;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		n = poll(&p, 1, (int)left);
+		if (n > 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+/* A full backlog answers a non-blocking UNIX connect() with EAGAIN at once
+ * (a blocking one would wait for as long as the server does not accept):
+ * try again until the deadline. */
+static int cc_connect(const char *path, const struct timespec *end)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, err;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	while (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		err = -errno;
+		if (err == -EINPROGRESS)
+			err = cc_wait(fd, POLLOUT, end);
+		else if (err == -EAGAIN || err == -EINTR)
+			err = cc_ms_left(end) > 0 ? (poll(NULL, 0, 10), 0) : -ETIMEDOUT;
+		if (err) {
+			close(fd);
+			return err;
+		}
+		if (cc_ms_left(end) <= 0) {
+			close(fd);
+			return -ETIMEDOUT;
+		}
+	}
+	return fd;
+}
+
+/* `bundle install PATH ...`: the caller opens PATH with its own rights and
+ * the descriptor travels with the line (SCM_RIGHTS), so the root engine
+ * never opens a path a client names. Only a regular file, never through a
+ * symlink, and never waiting on a FIFO or a device. Returns the fd, -1
+ * for other commands, or -errno with the reason written to out as
+ * scanwalld's own refusals are. */
+static int cc_open_upload(const char *cmd, FILE *out)
+{
+	char path[1024];
+	size_t n;
+	struct stat st;
+	int fd, err;
+
+	if (strncmp(cmd, CC_UPLOAD, strlen(CC_UPLOAD)) != 0)
+		return -1;
+	cmd += strlen(CC_UPLOAD);
+	n = strcspn(cmd, " \t");
+	if (n == 0 || n >= sizeof(path))
+		return -1;	/* the engine answers the usage */
+	memcpy(path, cmd, n);
+	path[n] = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		err = -errno;
+		goto out_refuse;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		err = -EINVAL;
+		close(fd);
+		goto out_refuse;
+	}
+	return fd;
+
+out_refuse:
+	fprintf(out, "{\"error\":\"bundle install: %s\"}\n",
+		err == -ELOOP ? "a symbolic link is not taken" :
+		err == -EINVAL ? "not a regular file" : strerror(-err));
+	return err;
+}
+
+/* The command and its newline in one send, so the server reads one line;
+ * an upload's fd rides on its first byte. */
+static int cc_send(int fd, const char *cmd, int upload, const struct timespec *end)
+{
+	char line[1024], cbuf[CMSG_SPACE(sizeof(int))];
+	size_t len = strlen(cmd), off = 0;
+	struct iovec iov;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+
+	if (len + 1 > sizeof(line))
+		return -E2BIG;
+	memcpy(line, cmd, len);
+	line[len++] = '\n';
+	if (upload >= 0) {
+		memset(cbuf, 0, sizeof(cbuf));
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &upload, sizeof(int));
+	}
+	while (off < len) {
+		ssize_t w;
+		int err;
+
+		iov = (struct iovec){ line + off, len - off };
+		w = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w > 0) {
+			off += (size_t)w;
+			mh.msg_control = NULL;	/* sent with the first byte */
+			mh.msg_controllen = 0;
+			continue;
+		}
+		if (w < 0 && errno != EINTR && errno != EAGAIN)
+			return -errno;
+		err = cc_wait(fd, POLLOUT, end);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 /* scanwalld says no in two ways: an {"error":...} object, or an answer
@@ -70,21 +170,17 @@ static bool cc_refused(const char *head, size_t n)
 }
 
 /* Copies the answer up to and including its newline. */
-static int cc_recv(int fd, FILE *out)
+static int cc_recv(int fd, FILE *out, const struct timespec *end)
 {
 	char buf[8192], head[16];
 	size_t total = 0, nhead = 0;
-	struct timespec end;
 
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += CTL_REQUEST_TIMEOUT_MS / 1000;
 	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		long left = cc_ms_left(&end);
 		ssize_t n;
+		int err = cc_wait(fd, POLLIN, end);
 
-		if (left <= 0 || poll(&p, 1, (int)left) == 0)
-			return -ETIMEDOUT;
+		if (err)
+			return err;
 		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
@@ -103,17 +199,32 @@ static int cc_recv(int fd, FILE *out)
 
 int ctl_request(const char *sock, const char *cmd, FILE *out)
 {
-	int fd, err;
+	struct timespec end;
+	int fd, upload, err;
 
 	if (strchr(cmd, '\n'))
 		return -EINVAL;
-	fd = cc_connect(sock);
-	if (fd < 0)
-		return fd;
-	err = cc_send(fd, cmd);
+	/* one deadline for the whole call: connect, send and answer */
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += CTL_REQUEST_TIMEOUT_MS / 1000;
+	end.tv_nsec += (CTL_REQUEST_TIMEOUT_MS % 1000) * 1000000L;
+	if (end.tv_nsec >= 1000000000L) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000L;
+	}
+	upload = cc_open_upload(cmd, out);
+	if (upload < -1) {
+		fflush(out);
+		return -EPROTO;
+	}
+	fd = cc_connect(sock, &end);
+	err = fd < 0 ? fd : cc_send(fd, cmd, upload, &end);
 	if (!err)
-		err = cc_recv(fd, out);
-	close(fd);
+		err = cc_recv(fd, out, &end);
+	if (fd >= 0)
+		close(fd);
+	if (upload >= 0)
+		close(upload);
 	fflush(out);
 	return err;
 }

@@ -1,15 +1,16 @@
 /* The events file and its in-memory ring (see scanwall/evlog.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "scanwall/bucket.h"
 #include "scanwall/evlog.h"
 
-#define NS_PER_S 1000000000ull
 
 struct evlog_slot {
 	uint64_t seq;
@@ -20,9 +21,8 @@ struct evlog {
 	struct evlog_cfg cfg;
 	char *path, *path_old;		/* NULL: ring only */
 	int fd;
-	/* Token bucket kept as nanoseconds of credit: an event costs
-	 * 1e9/rate ns, and the credit never exceeds burst events' worth. */
-	uint64_t credit_ns, cost_ns, cap_ns, last_ns;
+	bool torn;			/* the file ends inside a line */
+	struct sw_bucket bucket;		/* the rate limit */
 	uint64_t pending_suppressed;	/* since the last event let through */
 	uint64_t seq;
 	struct evlog_slot *slots;
@@ -64,16 +64,6 @@ static int evlog_set_paths(struct evlog *log, const char *path)
 	return evlog_open_fd(log);
 }
 
-static void evlog_init_bucket(struct evlog *log)
-{
-	if (!log->cfg.rate)
-		return;
-	log->cost_ns = NS_PER_S / log->cfg.rate;
-	log->cap_ns = log->cost_ns * (log->cfg.burst ? log->cfg.burst : 1);
-	log->credit_ns = log->cap_ns;
-	log->last_ns = 0;
-}
-
 struct evlog *evlog_open(const char *path, const struct evlog_cfg *cfg)
 {
 	struct evlog *log;
@@ -98,7 +88,7 @@ struct evlog *evlog_open(const char *path, const struct evlog_cfg *cfg)
 	err = evlog_set_paths(log, path);
 	if (err)
 		goto out_free;
-	evlog_init_bucket(log);
+	sw_bucket_init(&log->bucket, log->cfg.rate, log->cfg.burst);
 	return log;
 
 out_free:
@@ -120,42 +110,43 @@ void evlog_close(struct evlog *log)
 	free(log);
 }
 
-/* Refills the bucket for the time since the last call and takes one
- * event's worth if it is there. A clock that goes backwards refills
- * nothing rather than wrapping around. */
-static int evlog_take_token(struct evlog *log, uint64_t now_ns)
-{
-	uint64_t gained;
-
-	if (!log->cfg.rate)
-		return 1;
-	gained = now_ns > log->last_ns ? now_ns - log->last_ns : 0;
-	log->last_ns = now_ns > log->last_ns ? now_ns : log->last_ns;
-	if (gained > log->cap_ns - log->credit_ns)
-		log->credit_ns = log->cap_ns;
-	else
-		log->credit_ns += gained;
-	if (log->credit_ns < log->cost_ns)
-		return 0;
-	log->credit_ns -= log->cost_ns;
-	return 1;
-}
-
 /* Keeps one rotated file: the oldest history goes, the file never grows
  * past the cap, and a reader of file.1 sees complete lines. */
 static int evlog_rotate(struct evlog *log)
 {
 	close(log->fd);
 	log->fd = -1;
+	log->torn = false;	/* the new file starts with a whole line */
 	if (rename(log->path, log->path_old) < 0 && errno != ENOENT)
 		return -errno;
 	log->n.rotations++;
 	return evlog_open_fd(log);
 }
 
+/* Writes all of p, going on after a short write; counts what reached the
+ * file. 0 or -errno. */
+static int evlog_write_all(struct evlog *log, const char *p, size_t len, size_t *done)
+{
+	*done = 0;
+	while (*done < len) {
+		ssize_t w = write(log->fd, p + *done, len - *done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		*done += (size_t)w;
+		log->n.file_bytes += (uint64_t)w;
+	}
+	return 0;
+}
+
+/* Every event is a line of its own: a write that fails half way (a full
+ * disk) leaves a torn line, and the next write ends it with a newline
+ * first rather than append an event to it. */
 static int evlog_append_file(struct evlog *log, const char *line, size_t len)
 {
-	ssize_t w;
+	size_t done;
 	int err;
 
 	if (!log->path)
@@ -168,14 +159,17 @@ static int evlog_append_file(struct evlog *log, const char *line, size_t len)
 	}
 	if (log->fd < 0 && (err = evlog_open_fd(log)) < 0)
 		goto out_error;
-	do
-		w = write(log->fd, line, len);
-	while (w < 0 && errno == EINTR);
-	err = w < 0 ? -errno : (size_t)w != len ? -EIO : 0;
-	if (w > 0)
-		log->n.file_bytes += (uint64_t)w;
-	if (err)
+	if (log->torn) {
+		err = evlog_write_all(log, "\n", 1, &done);
+		if (err)
+			goto out_error;
+		log->torn = false;
+	}
+	err = evlog_write_all(log, line, len, &done);
+	if (err) {
+		log->torn = done > 0;
 		goto out_error;
+	}
 	return 0;
 
 out_error:
@@ -220,7 +214,7 @@ static int evlog_put_suppressed(struct evlog *log, uint64_t ts_ns)
 
 int evlog_write(struct evlog *log, const struct sw_event *ev, uint64_t now_ns)
 {
-	if (!evlog_take_token(log, now_ns)) {
+	if (!sw_bucket_take(&log->bucket, now_ns)) {
 		log->pending_suppressed++;
 		log->n.suppressed++;
 		return -EAGAIN;

@@ -33,16 +33,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <mbedtls/x509_crl.h>
 #include <mbedtls/x509_crt.h>
 
 #include "console/cons.h"
 #include "scanwall/fileio.h"
 
-#define CA_FILE "client-ca.pem"		/* what scanwall-mgmtd is given */
-#define CA_PREV "client-ca.pem.1"	/* the copy the last CA change replaced */
-#define CA_NEW "client-ca.pem.new"	/* staged before a commit */
-#define CA_MAX (64 * 1024)
+#define CA_MAX (64 * 1024)		/* also a CRL's */
 #define CA_BEGIN "-----BEGIN CERTIFICATE-----"
+#define CRL_BEGIN "-----BEGIN X509 CRL-----"
 #define HOSTNAME_DEFAULT "scanwall"
 
 struct apply {
@@ -238,12 +237,79 @@ static int mgmt_store(const struct cons_apply_env *env, struct cons_store *s)
 	return 0;
 }
 
-/* The file a technician named as the client CA: a regular file under 64
- * KiB of PEM certificates that mbedtls reads as scanwall-mgmtd will, one
- * of them a CA. On -EINVAL *why says what is wrong with it. */
-static int ca_read(const char *path, char **buf, size_t *len, const char **why)
+/* A client CA: PEM certificates that mbedtls reads as scanwall-mgmtd will,
+ * one of them a CA. */
+static int ca_check(const char *b, size_t n, const char **why)
 {
 	mbedtls_x509_crt crt;
+	int err = 0;
+
+	if (memchr(b, 0, n) || !strstr(b, CA_BEGIN)) {
+		*why = "no PEM certificate in it (" CA_BEGIN ")";
+		return -EINVAL;
+	}
+	mbedtls_x509_crt_init(&crt);
+	/* PEM: the length counts the terminating NUL */
+	if (mbedtls_x509_crt_parse(&crt, (const unsigned char *)b, n + 1)) {
+		*why = "a certificate in it does not parse";
+		err = -EINVAL;
+	} else {
+		bool ca = false;
+
+		for (const mbedtls_x509_crt *c = &crt; c && c->version; c = c->next)
+			ca |= c->ca_istrue || c->version < 3;
+		if (!ca) {
+			*why = "no CA certificate in it (basicConstraints CA:TRUE)";
+			err = -EINVAL;
+		}
+	}
+	mbedtls_x509_crt_free(&crt);
+	return err;
+}
+
+/* A CRL: PEM or DER, as scanwall-mgmtd's --crl reads it. */
+static int crl_check(const char *b, size_t n, const char **why)
+{
+	mbedtls_x509_crl crl;
+	bool pem = !memchr(b, 0, n) && strstr(b, CRL_BEGIN);
+	int err = 0;
+
+	mbedtls_x509_crl_init(&crl);
+	if (mbedtls_x509_crl_parse(&crl, (const unsigned char *)b, pem ? n + 1 : n)) {
+		*why = "not a CRL (PEM " CRL_BEGIN " or DER)";
+		err = -EINVAL;
+	}
+	mbedtls_x509_crl_free(&crl);
+	return err;
+}
+
+/* The files a technician names and the console copies for scanwall-mgmtd:
+ * checked and staged before a commit, in place after it, the copy they
+ * replaced kept for a revert. */
+static const struct mgmt_file {
+	enum conf_key key;
+	const char *file, *prev, *staged;	/* in mgmt_dir */
+	int (*check)(const char *buf, size_t len, const char **why);
+	mode_t mode;
+} mgmt_files[] = {
+	{ CONF_CLIENT_CA, "client-ca.pem", "client-ca.pem.1", "client-ca.pem.new", ca_check, 0600 },
+	/* mgmtd reads a new CRL again after it dropped root: readable by
+	 * all, as a CA publishes it anyway */
+	{ CONF_CLIENT_CRL, "client-crl.crl", "client-crl.crl.1", "client-crl.crl.new", crl_check,
+	  0644 },
+};
+#define MGMT_FILES (sizeof(mgmt_files) / sizeof(mgmt_files[0]))
+
+static const char *file_key(const struct mgmt_file *f)
+{
+	return conf_key_info(f->key)->name;
+}
+
+/* The file a technician named: a regular file under 64 KiB that f's check
+ * accepts. On -EINVAL *why says what is wrong with it. */
+static int file_read(const struct mgmt_file *f, const char *path, char **buf, size_t *len,
+		     const char **why)
+{
 	struct stat st;
 	char *b = NULL;
 	size_t n = 0;
@@ -273,28 +339,9 @@ static int ca_read(const char *path, char **buf, size_t *len, const char **why)
 	if (err == -EFBIG) {
 		*why = "larger than 64 KiB";
 		err = -EINVAL;
-	} else if (!err && (memchr(b, 0, n) || !strstr(b, CA_BEGIN))) {
-		*why = "no PEM certificate in it (" CA_BEGIN ")";
-		err = -EINVAL;
 	}
-	if (err)
-		goto out;
-	mbedtls_x509_crt_init(&crt);
-	/* PEM: the length counts the terminating NUL */
-	if (mbedtls_x509_crt_parse(&crt, (const unsigned char *)b, n + 1)) {
-		*why = "a certificate in it does not parse";
-		err = -EINVAL;
-	} else {
-		bool ca = false;
-
-		for (const mbedtls_x509_crt *c = &crt; c && c->version; c = c->next)
-			ca |= c->ca_istrue || c->version < 3;
-		if (!ca) {
-			*why = "no CA certificate in it (basicConstraints CA:TRUE)";
-			err = -EINVAL;
-		}
-	}
-	mbedtls_x509_crt_free(&crt);
+	if (!err)
+		err = f->check(b, n, why);
 out:
 	close(fd);
 	if (err) {
@@ -306,29 +353,43 @@ out:
 	return 0;
 }
 
-int cons_apply_prepare(const struct cons_apply_env *env, const struct conf *old,
-		       const struct conf *new, FILE *msg)
+static int file_prepare(const struct cons_apply_env *env, const struct conf *old,
+			const struct conf *new, const struct mgmt_file *f, FILE *msg)
 {
-	const char *path = new->val[CONF_CLIENT_CA], *why = NULL;
+	const char *path = new->val[f->key], *why = NULL;
 	struct cons_store s;
-	char *buf = NULL;
+	char *buf = NULL, staged[600];
 	size_t len = 0;
 	int err;
 
-	if (!changed(old, new, CONF_CLIENT_CA) || !path[0])
+	if (!changed(old, new, f->key) || !path[0])
 		return 0;
-	err = ca_read(path, &buf, &len, &why);
+	err = file_read(f, path, &buf, &len, &why);
 	if (err) {
-		fprintf(msg, "error: client-ca %s: %s\n", path, why ? why : strerror(-err));
+		fprintf(msg, "error: %s %s: %s\n", file_key(f), path, why ? why : strerror(-err));
 		return err;
 	}
 	err = mgmt_store(env, &s);
 	if (!err)
-		err = cons_store_write(&s, CA_NEW, buf, len);
+		err = cons_store_path(&s, f->staged, staged, sizeof(staged));
+	if (!err)
+		err = sw_write_atomic(AT_FDCWD, staged, buf, len, f->mode, 0);
 	if (err)
-		fprintf(msg, "error: client-ca: cannot write %s/%s: %s\n", env->mgmt_dir, CA_NEW,
-			strerror(-err));
+		fprintf(msg, "error: %s: cannot write %s/%s: %s\n", file_key(f), env->mgmt_dir,
+			f->staged, strerror(-err));
 	free(buf);
+	return err;
+}
+
+int cons_apply_prepare(const struct cons_apply_env *env, const struct conf *old,
+		       const struct conf *new, FILE *msg)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < MGMT_FILES && !err; i++)
+		err = file_prepare(env, old, new, &mgmt_files[i], msg);
+	if (err)
+		cons_apply_abort(env);
 	return err;
 }
 
@@ -336,13 +397,16 @@ void cons_apply_abort(const struct cons_apply_env *env)
 {
 	struct cons_store s;
 
-	if (!mgmt_store(env, &s))
-		cons_store_remove(&s, CA_NEW);
+	if (mgmt_store(env, &s))
+		return;
+	for (size_t i = 0; i < MGMT_FILES; i++)
+		cons_store_remove(&s, mgmt_files[i].staged);
 }
 
 /* name -> to in the mgmt directory, durably; a missing name is -ENOENT.
  * Whatever is still staged goes with it (removing fsyncs the directory). */
-static int ca_rename(const struct cons_store *s, const char *name, const char *to)
+static int ca_rename(const struct cons_store *s, const struct mgmt_file *f, const char *name,
+		     const char *to)
 {
 	char from[600], dst[600];
 
@@ -350,19 +414,19 @@ static int ca_rename(const struct cons_store *s, const char *name, const char *t
 	cons_store_path(s, to, dst, sizeof(dst));
 	if (rename(from, dst))
 		return -errno;
-	return cons_store_remove(s, CA_NEW);
+	return cons_store_remove(s, f->staged);
 }
 
 /* A commit: the staged file goes in, the copy it replaces is kept as
- * CA_PREV for a revert. The running copy exists at every instant. */
-static int ca_commit(const struct cons_store *s, bool set)
+ * f->prev for a revert. The running copy exists at every instant. */
+static int ca_commit(const struct cons_store *s, const struct mgmt_file *f, bool set)
 {
 	char cur[600], prev[600];
 
-	cons_store_path(s, CA_FILE, cur, sizeof(cur));
-	cons_store_path(s, CA_PREV, prev, sizeof(prev));
+	cons_store_path(s, f->file, cur, sizeof(cur));
+	cons_store_path(s, f->prev, prev, sizeof(prev));
 	if (!set) {
-		int err = ca_rename(s, CA_FILE, CA_PREV);
+		int err = ca_rename(s, f, f->file, f->prev);
 
 		return err == -ENOENT ? 0 : err;
 	}
@@ -370,62 +434,62 @@ static int ca_commit(const struct cons_store *s, bool set)
 		return -errno;
 	if (link(cur, prev) && errno != ENOENT)
 		return -errno;
-	return ca_rename(s, CA_NEW, CA_FILE);
+	return ca_rename(s, f, f->staged, f->file);
 }
 
-static void apply_ca(struct apply *a, enum cons_apply_how how, const struct conf *old,
-		     const struct conf *new)
+static void apply_file(struct apply *a, enum cons_apply_how how, const struct conf *old,
+		       const struct conf *new, const struct mgmt_file *f)
 {
-	const char *path = new->val[CONF_CLIENT_CA], *dir = a->env->mgmt_dir;
+	const char *path = new->val[f->key], *dir = a->env->mgmt_dir, *key = file_key(f);
 	struct cons_store s;
 	struct stat st;
 	char cur[600];
 	int err;
 
-	if (!changed(old, new, CONF_CLIENT_CA) && how != CONS_APPLY_RESET)
+	if (!changed(old, new, f->key) && how != CONS_APPLY_RESET)
 		return;
 	err = mgmt_store(a->env, &s);
 	if (err) {
-		failed(a, "client-ca: %s: %s", dir, strerror(-err));
+		failed(a, "%s: %s: %s", key, dir, strerror(-err));
 		return;
 	}
-	cons_store_path(&s, CA_FILE, cur, sizeof(cur));
+	cons_store_path(&s, f->file, cur, sizeof(cur));
 	switch (how) {
 	case CONS_APPLY_COMMIT:
-		err = ca_commit(&s, path[0]);
+		err = ca_commit(&s, f, path[0]);
 		if (err == -ENOENT)
-			failed(a, "client-ca: nothing staged in %s (the commit did not check it)", dir);
+			failed(a, "%s: nothing staged in %s (the commit did not check it)", key, dir);
 		else if (err)
-			failed(a, "client-ca: %s: %s", dir, strerror(-err));
+			failed(a, "%s: %s: %s", key, dir, strerror(-err));
 		else if (path[0])
-			say(a, "client-ca: %s copied to %s", path, cur);
+			say(a, "%s: %s copied to %s", key, path, cur);
 		else
-			say(a, "client-ca: none (%s removed)", cur);
+			say(a, "%s: none (%s removed)", key, cur);
 		return;
 	case CONS_APPLY_REVERT:
-		err = path[0] ? ca_rename(&s, CA_PREV, CA_FILE) : cons_store_remove(&s, CA_FILE);
+		err = path[0] ? ca_rename(&s, f, f->prev, f->file) : cons_store_remove(&s, f->file);
 		if (err == -ENOENT)
-			failed(a, "client-ca: no earlier copy of %s in %s: set client-ca again", path, dir);
+			failed(a, "%s: no earlier copy of %s in %s: set %s again", key, path, dir, key);
 		else if (err)
-			failed(a, "client-ca: %s: %s", dir, strerror(-err));
+			failed(a, "%s: %s: %s", key, dir, strerror(-err));
 		else
-			say(a, "client-ca: %s", path[0] ? "the earlier copy is back" : "none");
+			say(a, "%s: %s", key, path[0] ? "the earlier copy is back" : "none");
 		return;
 	case CONS_APPLY_BOOT:
 		if (path[0] && stat(cur, &st))
-			failed(a, "client-ca: no %s (the CA file is copied at commit): set client-ca again",
-			       cur);
+			failed(a, "%s: no %s (the file is copied at commit): set %s again", key, cur,
+			       key);
 		else if (path[0])
-			say(a, "client-ca: %s", cur);
+			say(a, "%s: %s", key, cur);
 		return;
 	case CONS_APPLY_RESET:
-		cons_store_remove(&s, CA_NEW);
-		cons_store_remove(&s, CA_PREV);
-		err = cons_store_remove(&s, CA_FILE);
+		cons_store_remove(&s, f->staged);
+		cons_store_remove(&s, f->prev);
+		err = cons_store_remove(&s, f->file);
 		if (err)
-			failed(a, "client-ca: %s: %s", cur, strerror(-err));
-		else if (old->val[CONF_CLIENT_CA][0])
-			say(a, "client-ca: none (%s removed)", cur);
+			failed(a, "%s: %s: %s", key, cur, strerror(-err));
+		else if (old->val[f->key][0])
+			say(a, "%s: none (%s removed)", key, cur);
 		return;
 	}
 }
@@ -507,12 +571,19 @@ int cons_apply(const struct cons_apply_env *env, enum cons_apply_how how, const 
 
 	apply_hostname(&a, old, new);
 	apply_address(&a, old, new);
-	apply_ca(&a, how, old, new);
+	for (size_t i = 0; i < MGMT_FILES; i++)
+		apply_file(&a, how, old, new, &mgmt_files[i]);
 	apply_value(&a, old, new, CONF_SYSLOG, "none");
 	apply_value(&a, old, new, CONF_NTP_SERVER, "none");
 	apply_value(&a, old, new, CONF_TIMEOUT, "600 s (the default)");
 	for (size_t i = 0; i < sizeof(mgmtd_keys) / sizeof(mgmtd_keys[0]); i++)
 		mgmtd |= changed(old, new, mgmtd_keys[i]);
+	/* a new CRL in place of one is read again by mgmtd itself */
+	mgmtd |= !old->val[CONF_CLIENT_CRL][0] != !new->val[CONF_CLIENT_CRL][0];
+	if (!conf_roles_equal(old, new)) {
+		say(&a, "management: the role lines changed");
+		mgmtd = true;
+	}
 	if (mgmtd)
 		restart(&a, "mgmtd", "scanwall-mgmtd");
 	if (changed(old, new, CONF_NTP_SERVER))

@@ -12,10 +12,22 @@
 
 #define CONFIRM_MAX 1440		/* a day, in minutes */
 
+/* argv[1..] as one value: `set management operator "O=x, CN=y"`. */
+static const char *cc_value(int argc, char **argv, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (int i = 1; i < argc && n < size; i++)
+		n += (size_t)snprintf(buf + n, size - n, "%s%s", i > 1 ? " " : "", argv[i]);
+	return buf;
+}
+
 static int cc_set(struct cons *c, int argc, char **argv)
 {
+	char value[CONS_LINE_MAX + 1];
 	const char *why;
-	int err = conf_set(&c->cand, argv[0], argv[1], &why);
+	int err = conf_set(&c->cand, argv[0], cc_value(argc, argv, value, sizeof(value)), &why);
 
 	if (err == -ENOENT)
 		fprintf(c->out, "error: no such setting: %s\n", argv[0]);
@@ -26,9 +38,16 @@ static int cc_set(struct cons *c, int argc, char **argv)
 
 static int cc_delete(struct cons *c, int argc, char **argv)
 {
-	int err = conf_delete(&c->cand, argv[0]);
+	char value[CONS_LINE_MAX + 1];
+	int err;
 
-	if (err)
+	if (!strcmp(argv[0], "management"))
+		err = conf_role_delete(&c->cand, cc_value(argc, argv, value, sizeof(value)));
+	else
+		err = argc > 1 ? -EINVAL : conf_delete(&c->cand, argv[0]);
+	if (err == -ENOENT && argc > 1)
+		fprintf(c->out, "error: no such line: %s %s\n", argv[0], value);
+	else if (err)
 		fprintf(c->out, "error: no such setting: %s\n", argv[0]);
 	return err;
 }
@@ -162,12 +181,14 @@ static int cc_help(struct cons *c, int argc, char **argv)
 	fprintf(c->out, "\nSettings:\n");
 	for (int k = 0; k < CONF__COUNT; k++)
 		fprintf(c->out, "  %-19s %s\n", conf_key_info(k)->name, conf_key_info(k)->help);
+	fprintf(c->out, "  %-19s %s\n", "management",
+		"operator|reader \"SUBJECT DN\"|SPKI-SHA256|any (a line each)");
 	return 0;
 }
 
 const struct cons_node cons_conf_tree[] = {
-	{ "set", "set a value in the candidate", NULL, cc_set, 2, 2, "KEY VALUE" },
-	{ "delete", "remove a value from the candidate", NULL, cc_delete, 1, 1, "KEY" },
+	{ "set", "set a value in the candidate", NULL, cc_set, 2, 4, "KEY VALUE" },
+	{ "delete", "remove a value from the candidate", NULL, cc_delete, 1, 4, "KEY [VALUE]" },
 	{ "show", "the candidate; 'show | compare' against the running", NULL, cc_show, 0, 2,
 	  "[| compare]" },
 	{ "commit", "put the candidate in force", NULL, cc_commit, 0, 2, "[confirmed MINUTES]" },

@@ -1,4 +1,4 @@
-/* The console's configuration: six keys, each with a check that runs on
+/* The console's configuration: seven keys (and the management lines, conf_roles.c), each with a check that runs on
  * `set`, so a candidate never holds a value that a commit would have to
  * refuse, and again when a file is read back, so a damaged file is
  * refused whole rather than half-applied. */
@@ -141,6 +141,8 @@ static const struct conf_key_info conf_keys[CONF__COUNT] = {
 	[CONF_CLIENT_CA] = { "client-ca", "trusted client CA file (PEM) for the management port",
 			     chk_path },
 	[CONF_TIMEOUT] = { "console-timeout", "idle console logout, seconds", chk_timeout },
+	[CONF_CLIENT_CRL] = { "client-crl", "revoked client certificates (CRL file, PEM or DER)",
+			      chk_path },
 };
 
 const struct conf_key_info *conf_key_info(enum conf_key k)
@@ -162,6 +164,8 @@ int conf_set(struct conf *c, const char *key, const char *value, const char **wh
 	int k = conf_key_find(key);
 
 	*why = NULL;
+	if (!strcmp(key, "management"))
+		return conf_role_set(c, value, why);
 	if (k < 0)
 		return -ENOENT;
 	if (strlen(value) >= CONS_VALUE_MAX)
@@ -178,6 +182,8 @@ int conf_delete(struct conf *c, const char *key)
 {
 	int k = conf_key_find(key);
 
+	if (!strcmp(key, "management"))
+		return conf_role_delete(c, NULL);
 	if (k < 0)
 		return -ENOENT;
 	c->val[k][0] = 0;
@@ -190,7 +196,7 @@ bool conf_equal(const struct conf *a, const struct conf *b)
 		if (strcmp(a->val[k], b->val[k]))
 			return false;
 	}
-	return true;
+	return conf_roles_equal(a, b);
 }
 
 unsigned conf_diff(const struct conf *a, const struct conf *b, FILE *out)
@@ -206,7 +212,7 @@ unsigned conf_diff(const struct conf *a, const struct conf *b, FILE *out)
 		if (b->val[k][0])
 			fprintf(out, "+ %s %s\n", conf_keys[k].name, b->val[k]);
 	}
-	return n;
+	return n + conf_roles_diff(a, b, out);
 }
 
 void conf_changed(const struct conf *a, const struct conf *b, char *buf, size_t size)
@@ -218,6 +224,8 @@ void conf_changed(const struct conf *a, const struct conf *b, char *buf, size_t 
 		if (strcmp(a->val[k], b->val[k]))
 			n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? " " : "", conf_keys[k].name);
 	}
+	if (!conf_roles_equal(a, b) && n < size)
+		snprintf(buf + n, size - n, "%smanagement", n ? " " : "");
 	if (!buf[0])
 		snprintf(buf, size, "no changes");
 }
@@ -228,6 +236,7 @@ void conf_print(const struct conf *c, FILE *out)
 		if (c->val[k][0])
 			fprintf(out, "%s %s\n", conf_keys[k].name, c->val[k]);
 	}
+	conf_roles_print(c, "management ", out);
 }
 
 static int conf_parse_line(struct conf *c, char *line)

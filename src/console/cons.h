@@ -19,6 +19,8 @@
 #include "scanwall/json.h"	/* the control socket's answers */
 
 #define CONS_LINE_MAX 256		/* a command line, before it is refused */
+#define CONS_TOO_LONG "error: line too long (at most 256 characters), ignored"
+#define CONS_NONPRINT "error: non-printable characters in the line, ignored"
 #define CONS_WORDS_MAX 16
 #define CONS_VALUE_MAX 128		/* a configuration value */
 #define CONS_ROLLBACKS 9		/* config.1 .. config.9 */
@@ -33,11 +35,17 @@ enum conf_key {
 	CONF_SYSLOG,
 	CONF_CLIENT_CA,
 	CONF_TIMEOUT,
+	CONF_CLIENT_CRL,
 	CONF__COUNT
 };
 
+#define CONF_ROLES_MAX 8
+
 struct conf {
 	char val[CONF__COUNT][CONS_VALUE_MAX];	/* "" = not set */
+	/* `management` lines, packed, `any` ones last: "operator subject
+	 * DN", "reader spki-sha256 HEX", "reader any" */
+	char roles[CONF_ROLES_MAX][CONS_VALUE_MAX + 24];
 };
 
 struct conf_key_info {
@@ -68,6 +76,17 @@ unsigned conf_timeout(const struct conf *c, unsigned opt);
 /* The names of the keys that differ between a and b, blank-separated, or
  * "no changes", into buf. */
 void conf_changed(const struct conf *a, const struct conf *b, char *buf, size_t size);
+
+/* conf_roles.c: the `management ROLE WHO` lines (conf_set and conf_parse
+ * take them as key "management", value "ROLE WHO"). */
+int conf_role_set(struct conf *c, const char *value, const char **why);
+/* value NULL or "": every line. -ENOENT when there was no such line. */
+int conf_role_delete(struct conf *c, const char *value);
+bool conf_roles_equal(const struct conf *a, const struct conf *b);
+unsigned conf_roles_diff(const struct conf *a, const struct conf *b, FILE *out);
+/* Each line with prefix ("management " for the configuration, "" for
+ * scanwall-mgmtd's roles file), `any` lines last. Returns how many. */
+unsigned conf_roles_print(const struct conf *c, const char *prefix, FILE *out);
 
 /* --- event.c -------------------------------------------------------------- */
 

@@ -12,14 +12,14 @@ const char *cons_input_check(const char *line)
 	size_t n = strnlen(line, CONS_LINE_MAX + 1);
 
 	if (n > CONS_LINE_MAX)
-		return "error: line too long (at most 256 characters), ignored";
+		return CONS_TOO_LONG;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)line[i];
 
 		if (ch == '\t')
 			continue;
 		if (ch < 0x20 || ch >= 0x7f)
-			return "error: non-printable characters in the line, ignored";
+			return CONS_NONPRINT;
 	}
 	return NULL;
 }

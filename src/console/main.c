@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "console/cons.h"
+#include "scanwall/version.h"
 
 #define DEFAULT_STATE "/state/scanwall"	/* the state partition (firmware/) */
 #define DEFAULT_CONTROL "/run/scanwall/ctl.sock"
@@ -115,6 +116,9 @@ static int main_config_get(struct cons *c, const char *key)
 {
 	int k = conf_key_find(key);
 
+	/* the management lines as scanwall-mgmtd's roles file */
+	if (!strcmp(key, "management"))
+		return conf_roles_print(&c->running, "", stdout) ? 0 : 1;
 	if (k < 0) {
 		fprintf(stderr, "scanwall: no such setting: %s\n", key);
 		return 2;
@@ -138,6 +142,8 @@ int main(int argc, char **argv)
 	struct cons c;
 	int ch, err;
 
+	if (sw_version_arg(argc, argv, "scanwall"))
+		return 0;
 	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		if (ch == 'h' || parse_opt(&o, &env, ch, optarg)) {
 			fputs(usage, ch == 'h' ? stdout : stderr);

@@ -152,22 +152,61 @@ static void show_flow(struct cons *c, const struct cj *j, int f)
 			cj_text(j, cj_get(j, f, "rule"), v, sizeof(v)));
 }
 
-static void show_flows_fn(struct cons *c, const struct cj *j)
+#define SHOW_FLOWS_PAGE 500	/* flows a `flows` answer carries */
+#define SHOW_FLOWS_MAX 10000	/* flows a serial line is asked to list */
+
+/* Rows of one page; *from becomes the next page's start, or -1 at the end. */
+static uint32_t show_flows_page(struct cons *c, const struct cj *j, double *from)
 {
 	int flows = cj_get(j, 0, "flows");
 	uint32_t n = 0;
 
-	fprintf(c->out, "%-6s%-22s%-22s%-12s%8s %8s\n", "Proto", "Source", "Destination", "State",
-		"Packets", "Bytes");
 	for (int f; (f = cj_elem(j, flows, n)) >= 0; n++)
 		show_flow(c, j, f);
-	fprintf(c->out, "%u flow%s%s\n", n, n == 1 ? "" : "s",
-		cj_true(j, cj_get(j, 0, "truncated")) ? " (list truncated)" : "");
+	*from = cj_num(j, cj_get(j, 0, "next"), -1);
+	return n;
 }
 
+/* Page by page (`flows from N count M`), so the engine never builds one
+ * answer for the whole table; with --json, each page's answer line. */
 int cons_show_flows(struct cons *c, int argc, char **argv)
 {
-	return show_run(c, argc, argv, "flows", show_flows_fn);
+	bool json = c->json;
+	double from = 0;
+	uint32_t n = 0;
+	char cmd[64], *raw;
+	struct cj j;
+	int r = 0;
+
+	if (argc == 1 && strcmp(argv[0], "--json")) {
+		fprintf(c->out, "error: unexpected '%s' (only --json may follow)\n", argv[0]);
+		return -EINVAL;
+	}
+	c->json = json || argc == 1;
+	if (!c->json)
+		fprintf(c->out, "%-6s%-22s%-22s%-12s%8s %8s\n", "Proto", "Source",
+			"Destination", "State", "Packets", "Bytes");
+	while (r >= 0 && from >= 0 && n < SHOW_FLOWS_MAX) {
+		snprintf(cmd, sizeof(cmd), "flows from %.0f count %u", from, SHOW_FLOWS_PAGE);
+		raw = NULL;
+		r = cons_ask_ctl(c, cmd, &raw, &j);
+		from = -1;
+		if (r == 0) {
+			n += show_flows_page(c, &j, &from);
+			cj_free(&j);
+		} else if (r == 1 && raw && !cj_parse(&j, raw, strlen(raw))) {
+			/* printed as it came: only where the next page starts */
+			from = cj_num(&j, cj_get(&j, 0, "next"), -1);
+			n += SHOW_FLOWS_PAGE;
+			cj_free(&j);
+		}
+		free(raw);
+	}
+	if (!c->json && r >= 0)
+		fprintf(c->out, "%u flow%s%s\n", n, n == 1 ? "" : "s",
+			from >= 0 ? " (list truncated)" : "");
+	c->json = json;
+	return r < 0 ? r : 0;
 }
 
 /* --- events -------------------------------------------------------------- */

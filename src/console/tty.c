@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -26,6 +27,7 @@
 static struct cons *tty_c;		/* for libedit's callbacks, which take no context */
 static char *tty_line;
 static bool tty_have_line, tty_hangup;
+static bool tty_overflow;		/* this line lost characters to the cap */
 static char *tty_matches[64];
 static int tty_nmatches;
 static struct termios tty_orig;	/* the terminal as init or getty left it */
@@ -166,6 +168,72 @@ static void tty_pause(void *ctx, unsigned seconds)
 
 /* --- libedit ------------------------------------------------------------ */
 
+/* A byte that would make the line longer: printable, UTF-8, Tab (a
+ * completion) or ^V (quoted insert: the next byte goes in as it is). */
+static bool tty_grows(unsigned char ch)
+{
+	return (ch >= 0x20 && ch != 0x7f) || ch == '\t' || ch == 0x16;
+}
+
+/* libedit's input, a byte at a time, read by tty_step first: at the line
+ * cap nothing that would lengthen the line reaches libedit (Debian 12's
+ * libedit corrupts its heap when its callback interface is fed a line of
+ * some thousands of characters). The byte is dropped with a bell (at the
+ * first and then when no more input waits: one per keystroke, not one per
+ * pasted byte), and the line, when it ends, is refused whole rather than
+ * run cut short. Bytes past ASCII never reach libedit either: through
+ * rl_getc_function each byte would become a character of its own (U+0080
+ * to U+00FF, C1 controls among them), which libedit's display mishandles
+ * to the point of a crash; a line that had one is refused as non-printable,
+ * as the line check would. */
+static int tty_stash;
+static bool tty_stashed;
+static bool tty_fed;		/* libedit has a byte of this line: rl_end is its */
+static bool tty_nonascii;	/* this line lost a byte past ASCII */
+
+static bool tty_refuse(unsigned char ch)
+{
+	bool first = !tty_overflow && !tty_nonascii;
+	int n;
+
+	if (ch >= 0x80)
+		tty_nonascii = true;
+	else if (!tty_fed || rl_end < CONS_LINE_MAX || !tty_grows(ch))
+		return false;
+	else
+		tty_overflow = true;
+	if (first || (ioctl(STDIN_FILENO, FIONREAD, &n) == 0 && n == 0)) {
+		fputc('\a', stdout);
+		fflush(stdout);
+	}
+	return true;
+}
+
+static int tty_read_byte(void)
+{
+	unsigned char ch;
+	ssize_t n;
+
+	do
+		n = read(STDIN_FILENO, &ch, 1);
+	while (n < 0 && errno == EINTR);
+	return n == 1 ? ch : EOF;
+}
+
+/* rl_getc_function: the byte tty_step let through, or (inside an escape
+ * sequence libedit reads on) the next one, ^G for one past the cap. */
+static int tty_getc(FILE *in)
+{
+	int ch;
+
+	if (tty_stashed) {
+		tty_stashed = false;
+		return tty_stash;
+	}
+	ch = tty_read_byte();
+	return ch != EOF && tty_refuse((unsigned char)ch) ? 0x07 : ch;
+}
+
 static void tty_on_line(char *line)
 {
 	tty_have_line = true;
@@ -243,6 +311,10 @@ static int tty_step(struct cons *c, time_t *last)
 		return -ENODATA;	/* hang-up */
 	if (p > 0) {
 		*last = (time_t)sw_boot_now();
+		tty_stash = tty_read_byte();
+		if (tty_stash != EOF && tty_refuse((unsigned char)tty_stash))
+			return 0;
+		tty_stashed = tty_fed = true;
 		rl_callback_read_char();
 		return 0;
 	}
@@ -259,18 +331,21 @@ static int tty_loop_edit(struct cons *c)
 	int err = 0;
 
 	rl_readline_name = "scanwall";
+	rl_getc_function = tty_getc;
 	rl_attempted_completion_function = tty_complete;
 	rl_completion_append_character = ' ';
 	stifle_history(TTY_HISTORY);
 	while (!c->quit && !err) {
 		tty_prompt(c, prompt, sizeof(prompt));
-		tty_have_line = false;
+		tty_have_line = tty_overflow = tty_fed = tty_nonascii = false;
 		rl_callback_handler_install(prompt, tty_on_line);
 		rl_add_defun("scanwall-help", tty_help_key, '?');
 		while (!tty_have_line && !err)
 			err = tty_step(c, &last);
 		rl_callback_handler_remove();
-		if (tty_have_line && tty_line)
+		if (tty_have_line && tty_line && (tty_overflow || tty_nonascii))
+			puts(tty_overflow ? CONS_TOO_LONG : CONS_NONPRINT);
+		else if (tty_have_line && tty_line)
 			tty_run_line(c, tty_line);
 		/* a long command (a shell, a bundle install) is not idle time */
 		last = (time_t)sw_boot_now();
@@ -293,8 +368,8 @@ static int tty_loop_plain(struct cons *c)
 		fputs(prompt, stdout);
 		err = tty_getline(c, line, sizeof(line), false);
 		if (err == -E2BIG || err == -EILSEQ) {
-			printf("%s\n", err == -E2BIG ? "error: line too long (at most 256 characters), ignored"
-					      : "error: non-printable characters in the line, ignored");
+			printf("%s\n", err == -E2BIG ? CONS_TOO_LONG
+					      : CONS_NONPRINT);
 			err = 0;
 			continue;
 		}

@@ -137,10 +137,15 @@ static int bctl_usage(FILE *out)
 	return -EINVAL;
 }
 
-static int bctl_install(struct bundlectl *b, int argc, char **argv, FILE *out)
+/* The file comes as a descriptor the client opened with its own rights
+ * (ctlclient.c passes it): a path a client names is never opened here, as
+ * root. Only a regular file is read; a FIFO or a device would block the
+ * loop that issues verdicts. */
+static int bctl_install(struct bundlectl *b, int argc, char **argv, int upload, FILE *out)
 {
 	struct bundle_result r = { 0 };
 	unsigned long confirm = 0;
+	struct stat st;
 	char *end;
 
 	if (argc == 5 && strcmp(argv[3], "confirm") == 0) {
@@ -151,10 +156,20 @@ static int bctl_install(struct bundlectl *b, int argc, char **argv, FILE *out)
 	} else if (argc != 3) {
 		return bctl_usage(out);
 	}
-	return bctl_answer(bundle_install(b->store, argv[2], (unsigned)confirm, &r), &r, out);
+	if (upload < 0) {
+		fputs("{\"error\":\"bundle install: the file must come with the command "
+		      "(SCM_RIGHTS; scanwalld --ctl, the console and mgmtd pass it)\"}\n", out);
+		return -EBADF;
+	}
+	if (fstat(upload, &st) < 0 || !S_ISREG(st.st_mode)) {
+		fputs("{\"error\":\"bundle install: not a regular file\"}\n", out);
+		return -EINVAL;
+	}
+	return bctl_answer(bundle_install_fd(b->store, upload, argv[2], (unsigned)confirm, &r), &r,
+			   out);
 }
 
-static int bctl_cmd(void *ctx, int argc, char **argv, FILE *out)
+static int bctl_cmd(void *ctx, int argc, char **argv, int upload, FILE *out)
 {
 	struct bundlectl *b = ctx;
 	struct bundle_result r = { 0 };
@@ -162,7 +177,7 @@ static int bctl_cmd(void *ctx, int argc, char **argv, FILE *out)
 	if (!b)
 		return bctl_usage(out);
 	if (argc >= 2 && strcmp(argv[1], "install") == 0)
-		return bctl_install(b, argc, argv, out);
+		return bctl_install(b, argc, argv, upload, out);
 	if (argc == 2 && strcmp(argv[1], "confirm") == 0)
 		return bctl_answer(bundle_confirm(b->store, &r), &r, out);
 	if (argc == 2 && strcmp(argv[1], "rollback") == 0)

@@ -1,12 +1,15 @@
 /* The control socket (control.h, docs/control.md).
  *
- * The server is served from the engine's own loop, so it must never block
- * it: every socket is non-blocking, an answer that does not fit the socket
- * buffer waits in a per-client buffer, and a client that sends more than a
- * line's worth without a newline is cut off. The commands run on the
- * engine's thread and read its state directly; nothing here is shared with
- * another thread. This is the management path, not the packet path, so it
- * may allocate (answers are built in open_memstream buffers). */
+ * The server runs on scanwalld's control thread, one loop for every
+ * client, so no client may block it: every socket is non-blocking, an
+ * answer that does not fit the socket buffer waits in a per-client buffer,
+ * a client that sends more than a line's worth without a newline is cut
+ * off, and one silent for 250 ms gives its slot up when all are taken.
+ * What reads the engine, the events log or the queue runs on the verdict
+ * loop through env.call, and only that (ctl_on_loop); reading files,
+ * compiling, the tools and the bundle store stay here. This is the
+ * management path, not the packet path, so it may allocate (answers are
+ * built in open_memstream buffers). */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -23,11 +26,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/apply.h"
 #include "engine/control.h"
 #include "engine/nfq.h"
 #include "engine/observe.h"
 #include "scanwall/dicom.h"
-#include "scanwall/digest.h"
 #include "scanwall/engine.h"
 #include "scanwall/evlog.h"
 #include "scanwall/fileio.h"
@@ -40,10 +43,14 @@
 #define CTL_LINE_MAX 1024
 #define CTL_POLICY_MAX (1u << 20)
 #define CTL_FLOWS_MAX 10000
+#define CTL_FLOWS_PIECE 500	/* flows the loop copies in one call */
 #define CTL_LISTENER UINT32_MAX
+#define CTL_IDLE_MS 250	/* a client silent this long may lose its slot */
 
 struct ctl_client {
 	int fd;				/* -1: free slot */
+	int upload;			/* a file passed with SCM_RIGHTS, -1: none */
+	uint64_t last_ns;		/* last sign of life (CLOCK_MONOTONIC) */
 	bool eof;			/* the peer will send no more */
 	size_t inlen;
 	char in[CTL_LINE_MAX];
@@ -57,7 +64,6 @@ struct control {
 	char *policy_path;
 	int lfd, epfd;
 	uint64_t start_ns;
-	char sha256[65];		/* of the policy in force, "" unknown */
 	struct ctl_client cl[CTL_CLIENTS];
 };
 
@@ -94,6 +100,15 @@ static void ctl_u64_obj(FILE *out, const struct ctl_u64_field *f, size_t n)
 
 #define CTL_U64_OBJ(out, tab) ctl_u64_obj(out, tab, sizeof(tab) / sizeof(tab[0]))
 
+/* fn(arg) on the thread that owns the engine, the log and the queue. */
+static int ctl_call(struct control *c, void (*fn)(void *arg), void *arg)
+{
+	if (c->env.call)
+		return c->env.call(c->env.ctx, fn, arg);
+	fn(arg);
+	return 0;
+}
+
 static int ctl_error(FILE *out, const char *msg, int err)
 {
 	fputs("{\"error\":", out);
@@ -102,23 +117,11 @@ static int ctl_error(FILE *out, const char *msg, int err)
 	return err;
 }
 
-static void ctl_hash_policy_file(struct control *c)
+/* Of the text of the policy in force, NULL when unknown. */
+static const char *ctl_sha256(const struct control *c)
 {
-	char *text;
-	size_t len;
-
-	c->sha256[0] = 0;
-	if (c->policy_path && sw_read_file(c->policy_path, CTL_POLICY_MAX, &text, &len) == 0) {
-		sw_sha256_hex(text, len, c->sha256);
-		free(text);
-	}
+	return c->env.apply && c->env.apply->sha256[0] ? c->env.apply->sha256 : NULL;
 }
-
-void control_set_policy_text(struct control *c, const void *text, size_t len)
-{
-	sw_sha256_hex(text, len, c->sha256);
-}
-
 
 /* --- commands ------------------------------------------------------------ */
 
@@ -137,7 +140,7 @@ static void ctl_policy_obj(struct control *c, FILE *out)
 	fputs("{\"path\":", out);
 	json_fput_str(out, c->policy_path);
 	fputs(",\"sha256\":", out);
-	json_fput_str(out, c->sha256[0] ? c->sha256 : NULL);
+	json_fput_str(out, ctl_sha256(c));
 	if (pol) {
 		fprintf(out, ",\"rules\":%u,\"default\":\"%s\"", pol_rule_count(pol),
 			ctl_action_names[pol_default_action(pol)]);
@@ -205,6 +208,7 @@ static void ctl_engine_obj(const struct eng_counters *n, FILE *out)
 		{ "syn_capped", n->syn_capped }, { "syn_early_drop", n->syn_early_drop },
 		{ "assoc_artim", n->assoc_artim }, { "assoc_retired", n->assoc_retired },
 		{ "assoc_unproven", n->assoc_unproven },
+		{ "answers_limited", n->answers_limited },
 	};
 
 	CTL_U64_OBJ(out, tab);
@@ -244,7 +248,7 @@ static void ctl_queue_obj(const struct nfqueue_counters *q, FILE *out)
 	CTL_U64_OBJ(out, tab);
 }
 
-static int cmd_counters(struct control *c, int argc, char **argv, FILE *out)
+static int ctl_counters_here(struct control *c, int argc, char **argv, FILE *out)
 {
 	const struct eng_counters *n = eng_counters(c->env.eng);
 	const struct pol *pol = eng_policy(c->env.eng);
@@ -280,49 +284,123 @@ static const char *ctl_ipproto_name(uint8_t proto)
 	return names[proto] ? names[proto] : "other";
 }
 
-struct ctl_flows {
-	FILE *out;
-	unsigned n;
+/* A flow as copied on the loop, its AE titles with it (their buffers are
+ * the engine's); the JSON is written afterwards, off the loop. */
+struct ctl_flow_row {
+	struct eng_flow_info f;
+	char ae[2][17];
 };
+
+struct ctl_flows {
+	struct eng *eng;
+	struct ctl_flow_row *rows;
+	unsigned slot;		/* the table slot the next piece starts at */
+	unsigned n, max;	/* rows taken; rows this piece may reach */
+	int stopped;		/* a flow is left at slot */
+};
+
+static const char *ctl_ae_copy(char dst[17], const char *src)
+{
+	if (!src)
+		return NULL;
+	snprintf(dst, 17, "%s", src);
+	return dst;
+}
 
 static int ctl_flow_cb(void *ctx, const struct eng_flow_info *f)
 {
 	struct ctl_flows *fl = ctx;
-	char a[64];
+	struct ctl_flow_row *r;
 
-	if (fl->n >= CTL_FLOWS_MAX)
+	if (fl->n >= fl->max)
 		return 1;
-	fprintf(fl->out, "%s{\"proto\":\"%s\",\"src\":", fl->n ? "," : "",
-		ctl_ipproto_name(f->key.proto));
-	json_fput_str(fl->out, flowkey_addr_str(f->key.af, f->key.src, a, sizeof(a)));
-	fprintf(fl->out, ",\"sport\":%u,\"dst\":", f->key.sport);
-	json_fput_str(fl->out, flowkey_addr_str(f->key.af, f->key.dst, a, sizeof(a)));
-	fprintf(fl->out, ",\"dport\":%u,\"state\":", f->key.dport);
-	json_fput_str(fl->out, f->state);
-	if (f->rule_line > 0)
-		fprintf(fl->out, ",\"rule\":%d", f->rule_line);
-	else
-		fputs(",\"rule\":null", fl->out);
-	ctl_u64(fl->out, ",", "first_ns", f->first_ns);
-	ctl_u64(fl->out, ",", "last_ns", f->last_ns);
-	ctl_u64(fl->out, ",", "packets", f->packets);
-	fputs(",\"calling_ae\":", fl->out);
-	json_fput_str(fl->out, f->calling_ae);
-	fputs(",\"called_ae\":", fl->out);
-	json_fput_str(fl->out, f->called_ae);
-	fputc('}', fl->out);
-	fl->n++;
+	r = &fl->rows[fl->n++];
+	r->f = *f;
+	r->f.calling_ae = ctl_ae_copy(r->ae[0], f->calling_ae);
+	r->f.called_ae = ctl_ae_copy(r->ae[1], f->called_ae);
 	return 0;
 }
 
+/* On the loop: one piece of the copy, nothing more. */
+static void ctl_flows_here(void *arg)
+{
+	struct ctl_flows *fl = arg;
+
+	fl->stopped = eng_foreach_flow_from(fl->eng, &fl->slot, ctl_flow_cb, fl);
+}
+
+static void ctl_flow_json(FILE *out, const struct eng_flow_info *f, bool first)
+{
+	char a[64];
+
+	fprintf(out, "%s{\"proto\":\"%s\",\"src\":", first ? "" : ",",
+		ctl_ipproto_name(f->key.proto));
+	json_fput_str(out, flowkey_addr_str(f->key.af, f->key.src, a, sizeof(a)));
+	fprintf(out, ",\"sport\":%u,\"dst\":", f->key.sport);
+	json_fput_str(out, flowkey_addr_str(f->key.af, f->key.dst, a, sizeof(a)));
+	fprintf(out, ",\"dport\":%u,\"state\":", f->key.dport);
+	json_fput_str(out, f->state);
+	if (f->rule_line > 0)
+		fprintf(out, ",\"rule\":%d", f->rule_line);
+	else
+		fputs(",\"rule\":null", out);
+	ctl_u64(out, ",", "first_ns", f->first_ns);
+	ctl_u64(out, ",", "last_ns", f->last_ns);
+	ctl_u64(out, ",", "packets", f->packets);
+	fputs(",\"calling_ae\":", out);
+	json_fput_str(out, f->calling_ae);
+	fputs(",\"called_ae\":", out);
+	json_fput_str(out, f->called_ae);
+	fputc('}', out);
+}
+
+static int ctl_parse_u64(const char *s, uint64_t *v);
+
+/* `flows [from N] [count M]`: one page, so that no answer grows with the
+ * table. N is where the page starts in the table: 0, then the previous
+ * page's `next`. The loop copies the page in pieces of CTL_FLOWS_PIECE
+ * flows, each one call, and the JSON is written here, off the loop. A
+ * flow that comes or goes meanwhile may be missed or listed twice. */
 static int cmd_flows(struct control *c, int argc, char **argv, FILE *out)
 {
-	struct ctl_flows fl = { .out = out };
-	int stopped;
+	struct ctl_flows fl = { .eng = c->env.eng };
+	uint64_t from = 0, v, count = CTL_FLOWS_MAX;
+	int err;
 
+	for (int i = 1; i < argc; i += 2) {
+		if (i + 1 == argc || ctl_parse_u64(argv[i + 1], &v) ||
+		    (strcmp(argv[i], "from") && strcmp(argv[i], "count")) ||
+		    (!strcmp(argv[i], "count") && (v == 0 || v > CTL_FLOWS_MAX)))
+			return ctl_error(out, "usage: flows [from N] [count 1..10000]", -EINVAL);
+		if (!strcmp(argv[i], "from"))
+			from = v;
+		else
+			count = v;
+	}
+	fl.slot = from > UINT32_MAX ? UINT32_MAX : (unsigned)from;
+	/* touched here, so that the loop does not take its page faults */
+	fl.rows = malloc(count * sizeof(*fl.rows));
+	if (!fl.rows)
+		return ctl_error(out, "out of memory", -ENOMEM);
+	memset(fl.rows, 0, count * sizeof(*fl.rows));
+	do {
+		fl.max = fl.n + CTL_FLOWS_PIECE < count ? fl.n + CTL_FLOWS_PIECE : (unsigned)count;
+		err = ctl_call(c, ctl_flows_here, &fl);
+	} while (!err && fl.stopped && fl.n < count);
+	if (err) {
+		free(fl.rows);
+		return ctl_error(out, "the engine is stopping", err);
+	}
 	fputs("{\"flows\":[", out);
-	stopped = eng_foreach_flow(c->env.eng, ctl_flow_cb, &fl);
-	fprintf(out, "],\"count\":%u,\"truncated\":%s}\n", fl.n, stopped ? "true" : "false");
+	for (unsigned i = 0; i < fl.n; i++)
+		ctl_flow_json(out, &fl.rows[i].f, i == 0);
+	fprintf(out, "],\"count\":%u,\"from\":%" PRIu64 ",\"next\":", fl.n, from);
+	if (fl.stopped)
+		fprintf(out, "%u", fl.slot);
+	else
+		fputs("null", out);
+	fprintf(out, ",\"truncated\":%s}\n", fl.stopped ? "true" : "false");
+	free(fl.rows);
 	return 0;
 }
 
@@ -410,80 +488,89 @@ static void ctl_reload_event(struct control *c, const char *what)
 	evlog_write(c->env.evlog, &ev, ctl_now(CLOCK_MONOTONIC));
 }
 
-/* Parses into a memstream so every error can be answered, not only the
- * first; the engine only ever sees a policy that compiled whole. */
-static struct pol *ctl_parse_policy(struct control *c, const char *text, size_t len,
-				    FILE *out)
-{
-	char *diag = NULL;
-	size_t dlen = 0;
-	FILE *dfp = open_memstream(&diag, &dlen);
-	struct pol *pol;
+/* --- which thread ------------------------------------------------------- */
 
-	pol = pol_parse(c->policy_path, text, len, dfp);
-	if (dfp)
-		fclose(dfp);
-	if (!pol) {
-		fputs("{\"ok\":false,\"errors\":", out);
-		ctl_errors_arr(diag, out);
-		fputs(",\"policy\":", out);
-		ctl_policy_obj(c, out);
-		fputs("}\n", out);
-		ctl_reload_event(c, "policy reload refused: errors, old policy kept");
-	}
-	free(diag);
-	return pol;
+struct ctl_job {
+	struct control *c;
+	int (*run)(struct control *c, int argc, char **argv, FILE *out);
+	int argc;
+	char **argv;
+	FILE *out;
+	int ret;
+};
+
+static void ctl_job_here(void *arg)
+{
+	struct ctl_job *k = arg;
+
+	k->ret = k->run(k->c, k->argc, k->argv, k->out);
 }
 
-static int ctl_install(struct control *c, struct pol *pol, const char *hash, FILE *out)
+/* The engine, the events log and the queue belong to the verdict loop:
+ * what reads or writes them runs there (env.call), between two batches,
+ * and only that; reading files, compiling, the tools and the bundle store
+ * stay on the caller's thread. */
+static int ctl_on_loop(struct control *c, int (*run)(struct control *c, int argc, char **argv,
+						      FILE *out),
+		       int argc, char **argv, FILE *out)
+{
+	struct ctl_job k = { c, run, argc, argv, out, 0 };
+	int err = ctl_call(c, ctl_job_here, &k);
+
+	return err ? ctl_error(out, "the engine is stopping", err) : k.ret;
+}
+
+/* The end of a reload, on the loop: the answer names the policy in force
+ * and the event says what happened. argv[0] is the diagnostics, argc the
+ * apply's result. */
+static int ctl_reload_answer(struct control *c, int err, char **argv, FILE *out)
 {
 	char msg[128];
-	int err;
 
-	err = eng_set_policy(c->env.eng, pol);
+	fprintf(out, "{\"ok\":%s", err ? "false" : "true");
 	if (err) {
-		pol_free(pol);
-		return ctl_error(out, "engine refused the policy", err);
+		fputs(",\"errors\":", out);
+		ctl_errors_arr(argv[0] ? argv[0] : strerror(-err), out);
 	}
-	memcpy(c->sha256, hash, sizeof(c->sha256));
-	if (c->env.on_reload) {
-		err = c->env.on_reload(c->env.ctx, eng_policy(c->env.eng));
-		if (err)
-			return ctl_error(out, "policy in force, but the datapath update failed",
-					 err);
-	}
-	snprintf(msg, sizeof(msg), "policy reloaded, sha256 %.16s", c->sha256);
-	ctl_reload_event(c, msg);
-	fputs("{\"ok\":true,\"policy\":", out);
+	fputs(",\"policy\":", out);
 	ctl_policy_obj(c, out);
 	fputs("}\n", out);
-	return 0;
+	if (err)
+		snprintf(msg, sizeof(msg), "policy reload refused: %s, old policy kept",
+			 err == -EINVAL ? "errors" : strerror(-err));
+	else
+		snprintf(msg, sizeof(msg), "policy reloaded, sha256 %.16s", ctl_sha256(c));
+	ctl_reload_event(c, msg);
+	return err;
 }
 
+/* policy_apply() into a memstream, so that every error is answered, not
+ * only the first; the engine only ever sees a policy that compiled whole
+ * and whose ruleset the kernel took. On the control thread: the file, the
+ * compiler and the tools never hold up the verdict loop. */
 static int cmd_reload(struct control *c, int argc, char **argv, FILE *out)
 {
-	char hash[65], *text = NULL;
-	struct pol *pol;
-	size_t len;
-	int err;
-
 	const char *locked = c->env.reload_locked ? c->env.reload_locked(c->env.ext_ctx) : NULL;
+	char *text = NULL, *diag = NULL;
+	size_t len, dlen = 0;
+	FILE *dfp;
+	int err;
 
 	if (locked)
 		return ctl_error(out, locked, -EPERM);
-	if (!c->policy_path)
+	if (!c->policy_path || !c->env.apply)
 		return ctl_error(out, "no policy file", -ENOENT);
-	/* Hash exactly the bytes parsed, so `status` names what is in force
-	 * even if the file changes again while we read it. */
 	err = sw_read_file(c->policy_path, CTL_POLICY_MAX, &text, &len);
 	if (err)
 		return ctl_error(out, strerror(-err), err);
-	sw_sha256_hex(text, len, hash);
-	pol = ctl_parse_policy(c, text, len, out);
+	dfp = open_memstream(&diag, &dlen);
+	err = dfp ? policy_apply(c->env.apply, c->policy_path, text, len, dfp) : -ENOMEM;
+	if (dfp)
+		fclose(dfp);
 	free(text);
-	if (!pol)
-		return -EINVAL;
-	return ctl_install(c, pol, hash, out);
+	err = ctl_on_loop(c, ctl_reload_answer, err, &diag, out);
+	free(diag);
+	return err;
 }
 
 /* The policy in force, normalized (the management plane's GET /policy). */
@@ -502,7 +589,7 @@ static int cmd_policy(struct control *c, int argc, char **argv, FILE *out)
 	pol_print(pol, mem);
 	fclose(mem);
 	fputs("{\"sha256\":", out);
-	json_fput_str(out, c->sha256);
+	json_fput_str(out, ctl_sha256(c));
 	fputs(",\"text\":", out);
 	json_fput_str(out, text ? text : "");
 	fputs("}\n", out);
@@ -524,23 +611,33 @@ static int cmd_proposal(struct control *c, int argc, char **argv, FILE *out)
 	return err ? ctl_error(out, err == -ENOENT ? "not observing" : strerror(-err), err) : 0;
 }
 
+/* The kernel's share of the rules' hits is read first, on this thread (a
+ * fork/exec of nft); the answer is written on the loop. */
+static int cmd_counters(struct control *c, int argc, char **argv, FILE *out)
+{
+	if (c->env.counters_sync)
+		c->env.counters_sync(c->env.ctx);
+	return ctl_on_loop(c, ctl_counters_here, argc, argv, out);
+}
+
 static int cmd_help(struct control *c, int argc, char **argv, FILE *out);
 
 static const struct ctl_cmd {
 	const char *name;
 	int (*run)(struct control *c, int argc, char **argv, FILE *out);
 	const char *usage;
+	bool here;		/* runs on the caller's thread, not the loop's */
 } ctl_cmds[] = {
 	{ "status", cmd_status, "status" },
-	{ "counters", cmd_counters, "counters" },
-	{ "flows", cmd_flows, "flows" },
+	{ "counters", cmd_counters, "counters", true },
+	{ "flows", cmd_flows, "flows [from N] [count M]", true },
 	{ "events", cmd_events, "events [since N]" },
-	{ "reload", cmd_reload, "reload" },
+	{ "reload", cmd_reload, "reload", true },
 	{ "policy", cmd_policy, "policy" },
 	{ "observed", cmd_observed, "observed" },
 	{ "proposal", cmd_proposal, "proposal" },
 	{ "event", NULL, "event TEXT" },
-	{ "help", cmd_help, "help" },
+	{ "help", cmd_help, "help", true },
 };
 
 static int cmd_help(struct control *c, int argc, char **argv, FILE *out)
@@ -601,7 +698,17 @@ static int cmd_event(struct control *c, const char *text, FILE *out)
 	return 0;
 }
 
+static int cmd_event_run(struct control *c, int argc, char **argv, FILE *out)
+{
+	return cmd_event(c, argv[0], out);
+}
+
 int control_exec(struct control *c, const char *line, FILE *out)
+{
+	return control_exec_fd(c, line, -1, out);
+}
+
+int control_exec_fd(struct control *c, const char *line, int upload, FILE *out)
 {
 	char buf[CTL_LINE_MAX], *argv[CTL_ARGS];
 	int argc;
@@ -609,7 +716,7 @@ int control_exec(struct control *c, const char *line, FILE *out)
 	if (strlen(line) >= sizeof(buf))
 		return ctl_error(out, "line too long", -E2BIG);
 	if (strncmp(line, "event ", 6) == 0)
-		return cmd_event(c, line + 6, out);
+		return ctl_on_loop(c, cmd_event_run, 1, (char *[]){ (char *)line + 6 }, out);
 	strcpy(buf, line);
 	argc = ctl_split(buf, argv);
 	if (argc < 0)
@@ -618,11 +725,12 @@ int control_exec(struct control *c, const char *line, FILE *out)
 		return ctl_error(out, "empty command", -EINVAL);
 	for (size_t i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++) {
 		if (strcmp(argv[0], ctl_cmds[i].name) == 0 && ctl_cmds[i].run)
-			return ctl_cmds[i].run(c, argc, argv, out);
+			return ctl_cmds[i].here ? ctl_cmds[i].run(c, argc, argv, out)
+						: ctl_on_loop(c, ctl_cmds[i].run, argc, argv, out);
 	}
 	for (unsigned i = 0; i < c->env.n_ext; i++) {
 		if (strcmp(argv[0], c->env.ext[i].name) == 0)
-			return c->env.ext[i].run(c->env.ext_ctx, argc, argv, out);
+			return c->env.ext[i].run(c->env.ext_ctx, argc, argv, upload, out);
 	}
 	return ctl_error(out, "unknown command (try help)", -ENOENT);
 }
@@ -633,8 +741,10 @@ static void ctl_drop(struct control *c, struct ctl_client *cl)
 {
 	epoll_ctl(c->epfd, EPOLL_CTL_DEL, cl->fd, NULL);
 	close(cl->fd);
+	if (cl->upload >= 0)
+		close(cl->upload);
 	free(cl->out);
-	*cl = (struct ctl_client){ .fd = -1 };
+	*cl = (struct ctl_client){ .fd = -1, .upload = -1 };
 }
 
 static int ctl_watch(struct control *c, struct ctl_client *cl, uint32_t events, int op)
@@ -661,6 +771,7 @@ static int ctl_flush(struct control *c, struct ctl_client *cl)
 		if (w <= 0)
 			return w < 0 ? -errno : -EPIPE;
 		cl->outoff += (size_t)w;
+		cl->last_ns = ctl_now(CLOCK_MONOTONIC);
 	}
 	free(cl->out);
 	cl->out = NULL;
@@ -678,7 +789,11 @@ static int ctl_run_line(struct control *c, struct ctl_client *cl, char *nl)
 	out = open_memstream(&cl->out, &cl->outlen);
 	if (!out)
 		return -ENOMEM;
-	control_exec(c, cl->in, out);
+	control_exec_fd(c, cl->in, cl->upload, out);
+	/* a passed file goes with the line it came with, used or not */
+	if (cl->upload >= 0)
+		close(cl->upload);
+	cl->upload = -1;
 	if (fclose(out))
 		return -ENOMEM;
 	memmove(cl->in, cl->in + used, cl->inlen - used);
@@ -713,13 +828,37 @@ static void ctl_eof(struct ctl_client *cl)
 		cl->in[cl->inlen++] = '\n';
 }
 
+/* Keeps the one descriptor a client may pass with a line (SCM_RIGHTS:
+ * `bundle install`); any more are closed. */
+static void ctl_take_fds(struct ctl_client *cl, struct msghdr *mh)
+{
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		size_t n;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (cl->upload >= 0)
+				close(cl->upload);
+			cl->upload = fd;
+		}
+	}
+}
+
 static int ctl_read(struct control *c, struct ctl_client *cl)
 {
+	char cbuf[CMSG_SPACE(2 * sizeof(int))];
 	int ret;
 
 	while (!cl->eof && !cl->out && cl->inlen < sizeof(cl->in)) {
-		ssize_t r = recv(cl->fd, cl->in + cl->inlen, sizeof(cl->in) - cl->inlen,
-				 MSG_DONTWAIT);
+		struct iovec iov = { cl->in + cl->inlen, sizeof(cl->in) - cl->inlen };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+				     .msg_controllen = sizeof(cbuf) };
+		ssize_t r = recvmsg(cl->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -727,6 +866,8 @@ static int ctl_read(struct control *c, struct ctl_client *cl)
 			break;
 		if (r < 0)
 			return -errno;
+		ctl_take_fds(cl, &mh);
+		cl->last_ns = ctl_now(CLOCK_MONOTONIC);
 		cl->inlen += (size_t)r;
 		if (r == 0)
 			ctl_eof(cl);
@@ -775,22 +916,46 @@ static struct ctl_client *ctl_free_slot(struct control *c)
 	return NULL;
 }
 
+/* All slots taken: the client silent for longest gives its slot up, if it
+ * has been silent for CTL_IDLE_MS, so clients that connect and never
+ * finish a line cannot lock the others out. */
+static struct ctl_client *ctl_evict_idle(struct control *c, uint64_t now)
+{
+	struct ctl_client *old = NULL;
+
+	for (int i = 0; i < CTL_CLIENTS; i++)
+		if (!old || c->cl[i].last_ns < old->last_ns)
+			old = &c->cl[i];
+	if (!old || now - old->last_ns < CTL_IDLE_MS * 1000000ull)
+		return NULL;
+	ctl_drop(c, old);
+	return old;
+}
+
+static void ctl_refuse(int fd, const char *msg)
+{
+	send(fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT);
+	close(fd);
+}
+
 static void ctl_accept(struct control *c)
 {
-	static const char denied[] = "{\"error\":\"permission denied\"}\n";
-	static const char busy[] = "{\"error\":\"too many clients\"}\n";
 	struct ctl_client *cl;
+	uint64_t now;
 	int fd;
 
 	while ((fd = accept4(c->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		cl = ctl_free_slot(c);
-		if (!ctl_peer_allowed(c, fd) || !cl) {
-			send(fd, cl ? denied : busy, cl ? sizeof(denied) - 1 : sizeof(busy) - 1,
-			     MSG_NOSIGNAL | MSG_DONTWAIT);
-			close(fd);
+		now = ctl_now(CLOCK_MONOTONIC);
+		if (!ctl_peer_allowed(c, fd)) {
+			ctl_refuse(fd, "{\"error\":\"permission denied\"}\n");
 			continue;
 		}
-		*cl = (struct ctl_client){ .fd = fd };
+		cl = ctl_free_slot(c) ?: ctl_evict_idle(c, now);
+		if (!cl) {
+			ctl_refuse(fd, "{\"error\":\"too many clients\"}\n");
+			continue;
+		}
+		*cl = (struct ctl_client){ .fd = fd, .upload = -1, .last_ns = now };
 		if (ctl_watch(c, cl, EPOLLIN, EPOLL_CTL_ADD) < 0)
 			ctl_drop(c, cl);
 	}
@@ -870,7 +1035,7 @@ struct control *control_open(const char *path, const struct control_env *env)
 		return NULL;
 	c->lfd = c->epfd = -1;
 	for (int i = 0; i < CTL_CLIENTS; i++)
-		c->cl[i].fd = -1;
+		c->cl[i] = (struct ctl_client){ .fd = -1, .upload = -1 };
 	c->env = *env;
 	c->path = strdup(path);
 	c->policy_path = env->policy_path ? strdup(env->policy_path) : NULL;
@@ -882,7 +1047,6 @@ struct control *control_open(const char *path, const struct control_env *env)
 	if (err)
 		goto out_free;
 	c->start_ns = ctl_now(CLOCK_MONOTONIC);
-	ctl_hash_policy_file(c);
 	return c;
 
 out_free:

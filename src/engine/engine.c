@@ -265,10 +265,18 @@ static const char *const state_names[] = {
 int eng_foreach_flow(const struct eng *e, int (*cb)(void *ctx, const struct eng_flow_info *f),
 		     void *ctx)
 {
+	unsigned slot = 0;
+
+	return eng_foreach_flow_from(e, &slot, cb, ctx);
+}
+
+int eng_foreach_flow_from(const struct eng *e, unsigned *slot,
+			  int (*cb)(void *ctx, const struct eng_flow_info *f), void *ctx)
+{
 	unsigned i;
 	int ret;
 
-	for (i = 0; i < flow_span(e->flows); i++) {
+	for (i = *slot; i < flow_span(e->flows); i++) {
 		struct flow *f = flow_at(e->flows, i);
 		const struct pol_rule *r = eng_flow_rule(e, f);
 		struct eng_flow_info fi = {
@@ -286,9 +294,12 @@ int eng_foreach_flow(const struct eng *e, int (*cb)(void *ctx, const struct eng_
 			fi.called_ae = dcm_called_ae(e->assocs[f->assoc - 1].dcm);
 		}
 		ret = cb(ctx, &fi);
-		if (ret)
+		if (ret) {
+			*slot = i;
 			return ret;
+		}
 	}
+	*slot = i;
 	return 0;
 }
 

@@ -73,6 +73,9 @@ struct eng_host {
 	struct eng_port port;
 };
 
+/* Answers to refused packets, rate limited per source (answerlim.c). */
+#define ENG_ANSWER_SLOTS 1024
+
 struct pol_gen {
 	struct pol *pol;
 	unsigned refs;		/* open DICOM flows judged by it */
@@ -110,6 +113,7 @@ struct eng {
 	uint64_t wall_off;		/* wall clock minus it, as of the last packet:
 					 * event timestamps only */
 	bool answer_due;		/* eng_take_answer_due() */
+	uint64_t answer_tat[ENG_ANSWER_SLOTS + 1];	/* per source slot, then all */
 	uint8_t out[REPLY_MAX];
 	struct eng_obs *obs;		/* observe.c; NULL: not observing */
 };
@@ -132,6 +136,9 @@ int eng_new_flow(struct eng *e, const struct eng_pkt *pk, const struct pkt *p,
 void eng_emit(struct eng *e, struct sw_event *ev, const struct flow_key *k);
 void eng_inject(struct eng *e, int len, const struct eng_port *to);
 const struct pol_rule *eng_flow_rule(const struct eng *e, const struct flow *f);
+
+/* answerlim.c: whether a refused packet from k's source may be answered */
+bool eng_answer_ok(struct eng *e, const struct flow_key *k);
 
 /* dflow.c */
 /* *v: ENG_OPEN, or ENG_OPEN_SYNACK when the acceptor's port is known. */

@@ -1,7 +1,11 @@
-/* The inline loop: one thread, one poll() over the queue socket, a 1 s
- * timer (flow expiry), a signalfd (stop, reload), the control socket and
- * whatever else was added with inline_add_fd(). For busy_poll_us after a
- * packet whose answer is due the poll does not sleep (inl_loop() says why).
+/* The inline engine in two halves. The verdict loop: one thread, one
+ * poll() over the queue socket, a 1 s timer (flow expiry, the watchdog), a
+ * signalfd (stop) and whatever was added with inline_add_fd(): the control
+ * thread's calls (ctlthread.h), the one way it reaches the engine, the
+ * queue and the events log. The control thread: the control socket, the
+ * bundle store's timer, SIGHUP, and so every file, compile, fork/exec and
+ * fsync. For busy_poll_us after a packet whose answer is due the poll does
+ * not sleep (inl_loop() says why).
  *
  * Start order matters for fail-closed: the policy is parsed first (a
  * broken one stops us before anything changes), the queue is bound before
@@ -25,13 +29,17 @@
 #include "scanwall/evlog.h"
 #include "scanwall/fileio.h"
 #include "scanwall/policy.h"
+#include "engine/apply.h"
 #include "engine/bundlectl.h"
 #include "engine/control.h"
+#include "engine/ctlthread.h"
 #include "engine/inject.h"
 #include "engine/inline.h"
 #include "engine/nfq.h"
 #include "engine/observe.h"
 #include "engine/ruleset.h"
+#include "engine/rshits.h"
+#include "engine/watchdog.h"
 
 #define INL_EXTRA_FDS 8
 #define INL_POLICY_MAX (1u << 20)	/* as `reload` on the control socket */
@@ -46,13 +54,15 @@ struct inl {
 	const struct inline_opts *o;
 	struct eng *eng;
 	struct nfqueue *q;
+	struct nfqueue *syn;		/* new connections' SYNs; NULL: none */
 	struct inject *inj;
 	struct evlog *log;
 	struct control *ctl;
 	struct bundlectl *bundle;	/* NULL without a state directory */
-	struct ruleset_cfg rs;
-	int up;				/* the ruleset is installed */
+	struct apply ap;		/* every policy change goes through it */
+	struct ctlthread *ct;		/* the control half; NULL until running */
 	int tfd, sfd;
+	int wdfd;			/* the hardware watchdog, -1: none */
 	int stop;
 };
 
@@ -88,22 +98,46 @@ static void inl_release(void *ctx, uint32_t id, enum eng_verdict v)
 {
 	struct inl *l = ctx;
 
-	nfqueue_release(l->q, id, v);
+	if (l->q)
+		nfqueue_release(l->q, id, v);
 }
 
 static void inl_inject(void *ctx, const uint8_t *l3, size_t len, const struct eng_port *to)
 {
 	struct inl *l = ctx;
 
-	inject_send(l->inj, l3, len, to);
+	if (l->inj)
+		inject_send(l->inj, l3, len, to);
 }
 
+struct inl_ev {
+	struct inl *l;
+	const struct sw_event *ev;
+};
+
+static void inl_event_here(void *arg)
+{
+	struct inl_ev *e = arg;
+
+	if (e->l->log)
+		evlog_write(e->l->log, e->ev, inl_clock(CLOCK_MONOTONIC));
+}
+
+/* The log belongs to the loop: an event of the control thread (a bundle,
+ * a reload) is written there. */
 static void inl_event(void *ctx, const struct sw_event *ev)
 {
 	struct inl *l = ctx;
 
-	if (l->log)
-		evlog_write(l->log, ev, inl_clock(CLOCK_MONOTONIC));
+	ctlthread_call(l->ct, inl_event_here, &(struct inl_ev){ l, ev });
+}
+
+/* env.call and apply_datapath.call: fn on the loop's thread. */
+static int inl_call(void *ctx, void (*fn)(void *arg), void *arg)
+{
+	struct inl *l = ctx;
+
+	return ctlthread_call(l->ct, fn, arg);
 }
 
 static void inl_revoke(void *ctx, const struct flow_key *k, bool deny)
@@ -128,86 +162,59 @@ static void inl_system(struct inl *l, const char *what)
 	inl_event(l, &ev);
 }
 
-/* --- ruleset -------------------------------------------------------------- */
+/* --- the policy ------------------------------------------------------------ */
 
-static int inl_device(void *ctx, uint8_t af, const uint8_t *addr, unsigned prefix)
+static int inl_rs_check(void *ctx, const struct ruleset_cfg *rs)
 {
-	struct ruleset_cfg *c = ctx;
-	struct ruleset_addr *a;
-
-	if (c->n_devices == RULESET_DEVICES_MAX)
-		return -E2BIG;
-	a = &c->devices[c->n_devices++];
-	a->af = af;
-	memcpy(a->addr, addr, af == 4 ? 4 : 16);
-	a->prefix = (uint8_t)prefix;
-	return 0;
+	return ruleset_check(rs);
 }
 
-/* Also control_env.on_reload: the ARP rules follow the policy's devices. */
-static int inl_install(void *ctx, const struct pol *pol)
+static int inl_rs_install(void *ctx, const struct ruleset_cfg *rs)
+{
+	int err = ruleset_install(rs);
+
+	rs_hits_reset(err ? NULL : rs->pol);
+	return err;
+}
+
+static void inl_flush(void *ctx)
 {
 	struct inl *l = ctx;
-	int err;
 
-	l->rs.n_devices = 0;
-	err = pol_foreach_device(pol, inl_device, &l->rs);
-	if (err) {
-		fprintf(stderr, "scanwalld: more than %u device addresses\n", RULESET_DEVICES_MAX);
-		return err;
-	}
-	return ruleset_install(&l->rs);
+	if (l->q)
+		nfqueue_flush(l->q);
 }
 
-/* A new policy text, from a bundle or from the --policy file: compiled
- * (errors to diag), swapped in, and `status` and the datapath brought
- * along. *in_force says whether it replaced the old one; the policy in
- * force stays when the text is bad. */
-static int inl_take_policy(struct inl *l, const char *name, const char *text, size_t len,
-			   FILE *diag, bool *in_force)
-{
-	struct pol *pol = pol_parse(name, text, len, diag);
-	int err;
+static const struct apply_datapath inl_datapath = {
+	.check = inl_rs_check, .install = inl_rs_install, .flush = inl_flush, .call = inl_call,
+};
 
-	*in_force = false;
-	if (!pol)
-		return -EINVAL;
-	err = eng_set_policy(l->eng, pol);
-	if (err) {
-		pol_free(pol);
-		return err;
-	}
-	*in_force = true;
-	if (l->ctl)
-		control_set_policy_text(l->ctl, text, len);
-	if (!l->up)
-		return 0;
-	/* The engine has just revoked flows the new policy refuses. */
-	nfqueue_flush(l->q);
-	return inl_install(l, eng_policy(l->eng));
-}
-
-/* The bundle store's apply hook. */
+/* The bundle store's apply hook: the same policy_apply() as a reload, its
+ * reason in errbuf. */
 static int inl_apply(void *ctx, const char *text, size_t len, char *errbuf, size_t errlen)
 {
 	struct inl *l = ctx;
 	FILE *diag = fmemopen(errbuf, errlen, "w");
-	bool in_force;
-	int err = inl_take_policy(l, "bundle:policy", text, len, diag, &in_force);
+	int err = policy_apply(&l->ap, "bundle:policy", text, len, diag);
+	size_t n;
 
 	if (diag)
 		fclose(diag);
-	if (err && err != -EINVAL && !in_force)
-		snprintf(errbuf, errlen, "engine: %s", strerror(-err));
+	/* one line in the answer's detail */
+	for (n = strnlen(errbuf, errlen); n && errbuf[n - 1] == '\n'; n--)
+		errbuf[n - 1] = 0;
+	for (char *nl; (nl = memchr(errbuf, '\n', n)); )
+		*nl = ' ';
 	return err;
 }
 
-/* SIGHUP: the --policy file again. Parsed from the bytes read, and those
- * bytes are what `status` then hashes, as `reload` on the socket does. */
-static void inl_reload(struct inl *l)
+/* SIGHUP, on the control thread: the --policy file again. Parsed from the
+ * bytes read, and those bytes are what `status` then hashes, as `reload`
+ * on the socket does. */
+static void inl_reload(void *ctx)
 {
+	struct inl *l = ctx;
 	const char *locked = l->bundle ? bundlectl_reload_locked(l->bundle) : NULL;
-	bool in_force = false;
 	char *text = NULL;
 	size_t len = 0;
 	int err;
@@ -219,11 +226,9 @@ static void inl_reload(struct inl *l)
 	}
 	err = sw_read_file(l->o->policy, INL_POLICY_MAX, &text, &len);
 	if (!err)
-		err = inl_take_policy(l, l->o->policy, text, len, stderr, &in_force);
+		err = policy_apply(&l->ap, l->o->policy, text, len, stderr);
 	free(text);
-	if (in_force) {
-		if (err)
-			fprintf(stderr, "scanwalld: reload: datapath update: %s\n", strerror(-err));
+	if (!err) {
 		inl_system(l, "reload");
 		return;
 	}
@@ -269,12 +274,9 @@ static void inl_signal(struct inl *l)
 {
 	struct signalfd_siginfo si;
 
-	while (read(l->sfd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGHUP)
-			inl_reload(l);
-		else
-			l->stop = 1;
-	}
+	/* SIGTERM, SIGINT: SIGHUP is the control thread's */
+	while (read(l->sfd, &si, sizeof(si)) == sizeof(si))
+		l->stop = 1;
 }
 
 static void inl_tick(struct inl *l)
@@ -283,20 +285,42 @@ static void inl_tick(struct inl *l)
 
 	if (read(l->tfd, &n, sizeof(n)) != sizeof(n))
 		return;
+	/* Here only: fed while the loop that issues verdicts turns. */
+	if (l->wdfd >= 0)
+		wdog_feed(l->wdfd);
 	eng_expire(l->eng, inl_clock(CLOCK_MONOTONIC));	/* nfq.c's clock */
 	inl_observe_save(l, 0);
-	if (l->bundle)
-		bundlectl_tick(l->bundle);
 	nfqueue_flush(l->q);
 }
 
-static void inl_ctl(void *ctx)
+/* --- the control thread's callbacks ---------------------------------------- */
+
+static void inl_ctl_ready(void *ctx)
 {
 	struct inl *l = ctx;
 
 	control_handle(l->ctl);
-	/* A reload over the control socket may have revoked flows. */
-	nfqueue_flush(l->q);
+}
+
+static void inl_ctl_tick(void *ctx)
+{
+	struct inl *l = ctx;
+
+	if (l->bundle)
+		bundlectl_tick(l->bundle);	/* the confirm timer: may revert */
+}
+
+/* Started last, once the loop's signals are blocked (the thread inherits
+ * the mask); its calls are served from the loop's poll. */
+static int inl_ctl_start(struct inl *l)
+{
+	struct ctlthread_cfg cfg = {
+		.ctl_fd = l->ctl ? control_fd(l->ctl) : -1, .ctl_ready = inl_ctl_ready,
+		.tick = inl_ctl_tick, .hup = inl_reload, .ctx = l,
+	};
+	int err = ctlthread_start(&cfg, &l->ct);
+
+	return err ?: inline_add_fd(ctlthread_call_fd(l->ct), ctlthread_serve, l->ct);
 }
 
 /* Busy polling. An A-ASSOCIATE-RQ the engine passes is answered by the
@@ -375,6 +399,7 @@ static int inl_fds_open(struct inl *l)
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -errno;
 	signal(SIGPIPE, SIG_IGN);
+	sigdelset(&set, SIGHUP);	/* the control thread's */
 	l->sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (l->sfd < 0 || l->tfd < 0 || timerfd_settime(l->tfd, 0, &its, NULL) < 0)
@@ -389,17 +414,38 @@ static const struct nfqueue_counters *inl_queue_counters(void *ctx)
 	return nfqueue_counters(l->q);
 }
 
+struct inl_hits {
+	struct inl *l;
+	struct rs_hits_delta d;
+};
+
+static void inl_hits_here(void *arg)
+{
+	struct inl_hits *h = arg;
+
+	rs_hits_add(h->l->eng, &h->d);
+}
+
+/* env.counters_sync, on the control thread: the kernel's counters are
+ * read here (nft), what they gained is added on the loop. */
+static void inl_counters_sync(void *ctx)
+{
+	static struct inl_hits h;	/* the control thread's alone */
+
+	h.l = ctx;
+	if (rs_hits_read(&h.d) == 0)
+		inl_call(h.l, inl_hits_here, &h);
+}
+
 static int inl_control(struct inl *l)
 {
 	struct control_env env = {
 		.eng = l->eng, .evlog = l->log, .policy_path = l->o->policy,
-		.version = l->o->version, .on_reload = inl_install, .ctx = l,
-		.queue = inl_queue_counters,
+		.version = l->o->version, .apply = &l->ap, .ctx = l,
+		.queue = inl_queue_counters, .call = inl_call,
+		.counters_sync = inl_counters_sync,
 		.extra_uid = l->o->control_uid < 0 ? (uid_t)-1 : (uid_t)l->o->control_uid,
 	};
-	const uint8_t *text;
-	size_t len;
-
 	if (!l->o->control)
 		return 0;
 	if (l->bundle) {
@@ -413,9 +459,7 @@ static int inl_control(struct inl *l)
 		fprintf(stderr, "scanwalld: %s: %s\n", l->o->control, strerror(errno));
 		return -errno;
 	}
-	if (l->bundle && bundlectl_current_policy(l->bundle, &text, &len) == 0)
-		control_set_policy_text(l->ctl, text, len);
-	return inline_add_fd(control_fd(l->ctl), inl_ctl, l);
+	return 0;
 }
 
 /* The signed bundle in force, if the state directory holds one, else the
@@ -450,10 +494,17 @@ static int inl_bundle(struct inl *l)
 	return err;
 }
 
+static bool inl_wants_syn_queue(const struct inl *l)
+{
+	return IS_ENABLED(CONFIG_ENGINE_SYN_QUEUE) && l->o->queue < 65535;
+}
+
 static int inl_engine(struct inl *l)
 {
+	struct ruleset_cfg base;
 	struct eng_cfg cfg;
-	struct pol *pol;
+	char *text = NULL;
+	size_t len = 0;
 	int err;
 
 	eng_cfg_default(&cfg);
@@ -464,22 +515,47 @@ static int inl_engine(struct inl *l)
 	l->eng = eng_new(&cfg, &inl_ops, l);
 	if (!l->eng)
 		return -errno;
+	ruleset_cfg_default(&base);
+	base.queue = l->o->queue;
+	base.syn_queue = inl_wants_syn_queue(l);
+	apply_init(&l->ap, l->eng, &base, &inl_datapath, l);
 	err = inl_observe(l);
 	if (err)
 		return err;
 	err = inl_bundle(l);
 	if (err != -ENOENT)
 		return err;
-	pol = pol_load(l->o->policy, stderr);
-	if (!pol) {
-		err = -errno;
-		fprintf(stderr, "scanwalld: %s: %s; not starting\n", l->o->policy, strerror(errno));
-		return err;
-	}
-	err = eng_set_policy(l->eng, pol);
+	err = sw_read_file(l->o->policy, INL_POLICY_MAX, &text, &len);
+	if (!err)
+		err = policy_apply(&l->ap, l->o->policy, text, len, stderr);
+	free(text);
 	if (err)
-		pol_free(pol);
+		fprintf(stderr, "scanwalld: %s: %s; not starting\n", l->o->policy, strerror(-err));
 	return err;
+}
+
+static void inl_syn_receive(void *ctx)
+{
+	struct inl *l = ctx;
+
+	nfqueue_receive(l->syn);
+}
+
+/* The queue after ours carries new connections' SYNs (ruleset_cfg's
+ * syn_queue): a flood of them waits there, and the loop serves it one
+ * batch per round beside the established flows' queue. */
+static int inl_syn_queue(struct inl *l)
+{
+	if (!inl_wants_syn_queue(l))
+		return 0;
+	l->syn = nfqueue_open(l->o->queue + 1);
+	if (!l->syn) {
+		fprintf(stderr, "scanwalld: binding queue %u: %s\n", l->o->queue + 1, strerror(errno));
+		return -errno;
+	}
+	nfqueue_attach(l->syn, l->eng);
+	nfqueue_syn_only(l->syn);
+	return inline_add_fd(nfqueue_fd(l->syn), inl_syn_receive, l);
 }
 
 static int inl_start(struct inl *l)
@@ -502,28 +578,38 @@ static int inl_start(struct inl *l)
 		return err;
 	}
 	nfqueue_attach(l->q, l->eng);
-	ruleset_cfg_default(&l->rs);
-	l->rs.queue = l->o->queue;
-	err = inl_install(l, eng_policy(l->eng));
-	l->up = !err;
+	err = inl_syn_queue(l);
+	if (err)
+		return err;
+	err = apply_up(&l->ap);
 	if (!err)
 		err = inl_control(l);
-	return err ?: inl_fds_open(l);
+	err = err ?: inl_fds_open(l);
+	if (!err && l->o->watchdog) {
+		/* A board whose watchdog did not probe still filters. */
+		l->wdfd = wdog_open(l->o->watchdog, l->o->watchdog_s);
+		if (l->wdfd < 0)
+			fprintf(stderr, "scanwalld: watchdog %s: %s; not fed\n", l->o->watchdog,
+				strerror(-l->wdfd));
+	}
+	return err ?: inl_ctl_start(l);
 }
 
+/* The engine first: ending its flows releases held and parked packets
+ * through the queue and may send answers and events, so the queue, the
+ * packet socket and the log must still be there. */
 static void inl_stop(struct inl *l)
 {
-	if (l->ctl) {
-		inline_del_fd(control_fd(l->ctl));
-		control_close(l->ctl);
-	}
+	control_close(l->ctl);
 	if (l->eng)
 		inl_observe_save(l, 1);
+	eng_free(l->eng);
+	nfqueue_close(l->syn);
 	nfqueue_close(l->q);
 	inject_close(l->inj);
 	bundlectl_close(l->bundle);
-	eng_free(l->eng);
 	evlog_close(l->log);
+	wdog_close(l->wdfd);
 	if (l->sfd >= 0)
 		close(l->sfd);
 	if (l->tfd >= 0)
@@ -532,7 +618,7 @@ static void inl_stop(struct inl *l)
 
 int inline_run(const struct inline_opts *o)
 {
-	struct inl l = { .o = o, .tfd = -1, .sfd = -1 };
+	struct inl l = { .o = o, .tfd = -1, .sfd = -1, .wdfd = -1 };
 	int err = inl_start(&l);
 
 	if (!err) {
@@ -540,6 +626,13 @@ int inline_run(const struct inline_opts *o)
 		fprintf(stderr, "scanwalld: queue %u: running\n", o->queue);
 		err = inl_loop(&l);
 		inl_system(&l, "stop");
+	}
+	/* The control thread first: what it waits on fails, it ends its
+	 * command and stops; then nothing touches what the loop frees. */
+	if (l.ct) {
+		inline_del_fd(ctlthread_call_fd(l.ct));
+		ctlthread_stop(l.ct);
+		l.ct = NULL;
 	}
 	/* No ruleset_flush(): the wire stays closed while we are away. */
 	inl_stop(&l);

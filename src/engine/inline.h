@@ -1,5 +1,7 @@
-/* The inline engine: NFQUEUE in, verdicts out, one single-threaded poll()
- * loop (`scanwalld --policy FILE --queue N ...`). */
+/* The inline engine: NFQUEUE in, verdicts out (`scanwalld --policy FILE
+ * --queue N ...`). Two halves: the verdict loop, one poll() on the calling
+ * thread, and the control thread (ctlthread.h) for the control socket,
+ * the bundle store and SIGHUP. */
 #ifndef SW_ENGINE_INLINE_H
 #define SW_ENGINE_INLINE_H
 
@@ -20,6 +22,8 @@ struct inline_opts {
 				 * root (the management plane), -1: none */
 	uint32_t busy_poll_us;	/* poll without sleeping this long after a
 				 * packet whose answer is due; 0: always sleep */
+	const char *watchdog;	/* a watchdog device the loop's tick feeds, or NULL */
+	unsigned watchdog_s;	/* its timeout; 0: the device's own */
 	uint32_t artim_s;	/* association negotiation deadline, seconds */
 	uint32_t flows;		/* flow table entries */
 	const char *version;

@@ -29,9 +29,9 @@
 #include "engine/ruleset.h"
 
 struct args {
-	const char *check, *replay, *policy, *events, *control, *state, *ctl, *keyring;
+	const char *check, *replay, *policy, *events, *control, *state, *ctl, *keyring, *watchdog;
 	const char *learn, *propose, *tmpl, *what_if;
-	long queue, control_uid, busy_poll_us, artim_s, flows;
+	long queue, control_uid, busy_poll_us, artim_s, flows, watchdog_s;
 	int flush, trace;
 };
 
@@ -43,6 +43,7 @@ static const char usage[] =
 	"       scanwalld --policy FILE [--queue N] [--events FILE] [--control SOCK] [--state DIR]\n"
 	"                 [--keyring DIR] [--control-user USER] [--busy-poll USEC]\n"
 	"                 [--artim SECONDS] [--flows N]\n"
+	"                 [--watchdog DEV [--watchdog-timeout SEC]]\n"
 	"       scanwalld --flush\n"
 	"       scanwalld --ctl SOCK COMMAND...\n";
 
@@ -102,6 +103,7 @@ static int run_inline(const struct args *a)
 		.artim_s = (uint32_t)(a->artim_s < 0 ? CONFIG_DICOM_ARTIM_S : a->artim_s),
 		.flows = (uint32_t)(a->flows < 0 ? CONFIG_FLOW_TABLE_SIZE : a->flows),
 		.version = SW_VERSION,
+		.watchdog = a->watchdog, .watchdog_s = (unsigned)a->watchdog_s,
 	};
 
 	return inline_run(&o) ? 1 : 0;
@@ -160,6 +162,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "busy-poll", required_argument, NULL, 'B' },
 		{ "artim", required_argument, NULL, 'A' },
 		{ "flows", required_argument, NULL, 'N' },
+		{ "watchdog", required_argument, NULL, 'w' },
+		{ "watchdog-timeout", required_argument, NULL, 'o' },
 		{ "ctl", required_argument, NULL, 'C' },
 		{ "flush", no_argument, NULL, 'F' },
 		{ "trace", no_argument, NULL, 't' },
@@ -187,6 +191,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 				return -EINVAL;
 			break;
 		case 'C': a->ctl = optarg; break;
+		case 'w': a->watchdog = optarg; break;
+		case 'o':
+			if (parse_long(optarg, 3600, &a->watchdog_s))
+				return -EINVAL;
+			break;
 		case 'F': a->flush = 1; break;
 		case 't': a->trace = 1; break;
 		case 'L': a->learn = optarg; break;

@@ -24,6 +24,7 @@
 #include "scanwall/config.h"
 #include "scanwall/flowkey.h"
 #include "engine/nfq.h"
+#include "engine/pkt.h"
 #include "engine/ruleset.h"
 
 /* The largest copied packet (64 KiB with GSO) plus its attributes. */
@@ -53,6 +54,7 @@ struct nfqueue {
 	 * behind it, judged from their copies) wait here and go out after that
 	 * packet's verdict, so the wire keeps sequence order. */
 	bool judging;
+	bool syn_only;		/* nfqueue_syn_only() */
 	struct nfqueue_later {
 		uint32_t id;
 		enum eng_verdict v;
@@ -201,6 +203,17 @@ static void nfqueue_fill_meta(struct nlattr *const *attr, struct eng_pkt *p)
 	}
 }
 
+/* What the SYN queue may hand the engine: a SYN without payload, which
+ * the engine never holds (a held packet's release goes out through the
+ * main queue). The ruleset sends nothing else there; this makes sure. */
+static bool nfqueue_bare_syn(const struct eng_pkt *pk)
+{
+	struct pkt p;
+
+	return !pkt_parse(pk->l3, pk->len, &p) && p.key.proto == IPPROTO_TCP &&
+	       (p.flags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) == TCP_SYN && !p.plen;
+}
+
 /* The engine's verdict for one packet; a packet the engine cannot judge
  * is dropped. */
 static enum eng_verdict nfqueue_judge(struct nfqueue *q, struct nlattr *const *attr, uint32_t id)
@@ -222,6 +235,10 @@ static enum eng_verdict nfqueue_judge(struct nfqueue *q, struct nlattr *const *a
 	}
 	p.l3 = mnl_attr_get_payload(attr[NFQA_PAYLOAD]);
 	p.len = plen;
+	if (q->syn_only && !nfqueue_bare_syn(&p)) {
+		q->c.malformed++;
+		return ENG_DROP;
+	}
 	nfqueue_fill_meta(attr, &p);
 	if (eng_packet(q->eng, &p, &v) < 0) {
 		q->c.engine_errors++;
@@ -402,6 +419,11 @@ void nfqueue_close(struct nfqueue *q)
 	free(q->sbuf);
 	free(q->later);
 	free(q);
+}
+
+void nfqueue_syn_only(struct nfqueue *q)
+{
+	q->syn_only = true;
 }
 
 int nfqueue_fd(const struct nfqueue *q)

@@ -28,6 +28,12 @@ struct nfqueue;
 struct nfqueue *nfqueue_open(uint16_t num);
 void nfqueue_close(struct nfqueue *q);
 
+/* The queue carries only a new connection's first SYN (ruleset_cfg's
+ * syn_queue): anything else on it is dropped before the engine sees it
+ * (counted in malformed), so nothing from it is ever held, and every
+ * release goes through the main queue, where held packets come from. */
+void nfqueue_syn_only(struct nfqueue *q);
+
 int nfqueue_fd(const struct nfqueue *q);
 /* Packets are handed to e from now on. */
 void nfqueue_attach(struct nfqueue *q, struct eng *e);

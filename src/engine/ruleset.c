@@ -19,22 +19,28 @@
 #include <unistd.h>
 
 #include "scanwall/flowkey.h"
+#include "scanwall/policy.h"
 #include "scanwall/sbuf.h"
 #include "engine/ruleset.h"
+#include "engine/rspolicy.h"
 
 #define RS_CHAIN "SCANWALL"
-#define RS_DOC_MAX (64 * 1024)
+#define RS_DOC_MAX (1024 * 1024)	/* the policy's sets: RS_POL_ELEMS_MAX */
 
 /* --- rendering ----------------------------------------------------------- */
 
 static const unsigned rs_nd_types[] = { 133, 134, 135, 136 };
 
+/* No `bypass`: with no engine bound the kernel drops (fail closed). A
+ * range balances by a hash of the addresses, which is symmetric, so both
+ * directions of a flow reach the same engine; `fanout` (by CPU) would
+ * split a flow between engines and is not used. A connection's SYN goes
+ * to the queue after them (ruleset_cfg.syn_queue). */
 static void rs_nft_queue(struct sbuf *o, const struct ruleset_cfg *c)
 {
-	/* No `bypass`: with no engine bound the kernel drops (fail closed).
-	 * A range balances by a hash of the addresses, which is symmetric,
-	 * so both directions of a flow reach the same engine; `fanout`
-	 * (by CPU) would split a flow between engines and is not used. */
+	if (c->syn_queue)
+		sb_put(o, "\t\ttcp flags & (fin | syn | rst | ack) == syn queue num %u\n",
+		       c->queue + c->queues);
 	if (c->queues > 1)
 		sb_put(o, "\t\tqueue num %u-%u\n", c->queue, c->queue + c->queues - 1u);
 	else
@@ -117,13 +123,17 @@ static void rs_nft_inet(struct sbuf *o, const struct ruleset_cfg *c, bool xt)
 	/* OPEN, with or without SYNACK */
 	sb_put(o, "\t\tct mark & 0x%08x == 0x%08x meta l4proto tcp jump open\n", SW_MARK_OPEN,
 	       SW_MARK_OPEN);
-	if (!xt) {
+	/* On the xt backend the iptables chain passes ND; here it only
+	 * keeps ND out of the policy chain. */
+	if (!xt || c->pol)
 		sb_put(o, "\t\ticmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, "
 			  "nd-neighbor-advert } ip6 hoplimit 255 accept\n");
+	rs_policy_jump(o, c);
+	if (!xt)
 		rs_nft_queue(o, c);
-	}
 	sb_put(o, "\t}\n");
 	rs_nft_open_chains(o, pass);
+	rs_policy_chains(o, c);
 	sb_put(o, "}\n");
 }
 
@@ -203,6 +213,9 @@ static void rs_ipt(struct sbuf *o, const struct ruleset_cfg *c, int af)
 	for (unsigned i = 0; af == 6 && i < sizeof(rs_nd_types) / sizeof(rs_nd_types[0]); i++)
 		sb_put(o, "-A " RS_CHAIN " -p ipv6-icmp -m icmp6 --icmpv6-type %u -m hl --hl-eq 255 "
 			  "-j ACCEPT\n", rs_nd_types[i]);
+	if (c->syn_queue)
+		sb_put(o, "-A " RS_CHAIN " -p tcp --tcp-flags FIN,SYN,RST,ACK SYN -j NFQUEUE "
+			  "--queue-num %u\n", c->queue + c->queues);
 	if (c->queues > 1)
 		sb_put(o, "-A " RS_CHAIN " -j NFQUEUE --queue-balance %u:%u\n", c->queue,
 		       c->queue + c->queues - 1u);
@@ -244,7 +257,7 @@ int ruleset_render(const struct ruleset_cfg *cfg, enum ruleset_doc doc, char *bu
 {
 	struct sbuf o = { .p = buf, .size = n };
 
-	if (!n || cfg->queues < 1 || cfg->queue + cfg->queues - 1u > 65535u ||
+	if (!n || cfg->queues < 1 || cfg->queue + cfg->queues - (cfg->syn_queue ? 0u : 1u) > 65535u ||
 	    cfg->n_devices > RULESET_DEVICES_MAX)
 		return -EINVAL;
 	buf[0] = '\0';
@@ -263,7 +276,14 @@ void ruleset_cfg_default(struct ruleset_cfg *cfg)
 
 /* --- running the tools --------------------------------------------------- */
 
-enum { RS_QUIET = 1, RS_SCRATCH_NETNS = 2 };
+enum { RS_QUIET = 1, RS_SCRATCH_NETNS = 2, RS_CAPTURE = 4 };
+
+/* Every tool gets this long: the engine's loop waits for it (a reload runs
+ * several), so a wedged tool must cost a refused reload, not a wedged box.
+ * iptables waits for the xtables lock RS_XT_LOCK_WAIT of it. A variable so
+ * that a test can shorten it. */
+static unsigned rs_tool_timeout_s = 10;
+#define RS_XT_LOCK_WAIT "5"
 
 static void rs_child(const char *const argv[], int in_fd, int flags)
 {
@@ -276,16 +296,20 @@ static void rs_child(const char *const argv[], int in_fd, int flags)
 	 * starts on a reload must not inherit that. */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (in_fd >= 0)
+	if (in_fd >= 0 && !(flags & RS_CAPTURE))
 		dup2(in_fd, STDIN_FILENO);
 	else if (null >= 0)
 		dup2(null, STDIN_FILENO);
+	if (flags & RS_CAPTURE)
+		dup2(in_fd, STDOUT_FILENO);
 	if ((flags & RS_QUIET) && null >= 0) {
 		dup2(null, STDOUT_FILENO);
 		dup2(null, STDERR_FILENO);
 	}
 	if ((flags & RS_SCRATCH_NETNS) && unshare(CLONE_NEWNET) < 0)
 		_exit(126);
+	/* kept across execve(): SIGALRM, at its default, ends the tool */
+	alarm(rs_tool_timeout_s);
 	for (unsigned i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		snprintf(path, sizeof(path), "%s%s", dirs[i], argv[0]);
 		execv(path, (char *const *)argv);
@@ -302,6 +326,8 @@ static int rs_wait(pid_t pid)
 			return -errno;
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM)
+		return -ETIMEDOUT;
 	return WIFEXITED(st) && WEXITSTATUS(st) == 127 ? -ENOENT : -EIO;
 }
 
@@ -344,19 +370,51 @@ static int rs_run(const char *const argv[], const char *text, int flags)
 	return rs_wait(pid) ?: err;
 }
 
+/* Runs argv and reads its standard output into buf (NUL-terminated,
+ * cut at n - 1 bytes). Returns 0 when it exits 0. */
+static int rs_capture(const char *const argv[], char *buf, size_t n)
+{
+	size_t len = 0;
+	int p[2], err = 0;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid == 0)
+		rs_child(argv, p[1], RS_CAPTURE);
+	close(p[1]);
+	while (pid > 0) {
+		ssize_t r = read(p[0], buf + len, n - 1 - len);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || (len += (size_t)r) == n - 1)
+			break;
+	}
+	buf[len] = '\0';
+	if (pid < 0)
+		err = -errno;
+	close(p[0]);
+	return pid < 0 ? err : rs_wait(pid);
+}
+
 static const char *const rs_nft_check[] = { "nft", "-c", "-f", "-", NULL };
 static const char *const rs_nft_load[] = { "nft", "-f", "-", NULL };
-static const char *const rs_ipt_load[][4] = {
-	{ "iptables-restore", "-w", "--noflush", NULL },
-	{ "ip6tables-restore", "-w", "--noflush", NULL },
+static const char *const rs_ipt_load[][5] = {
+	{ "iptables-restore", "-w", RS_XT_LOCK_WAIT, "--noflush", NULL },
+	{ "ip6tables-restore", "-w", RS_XT_LOCK_WAIT, "--noflush", NULL },
 };
-static const char *const rs_ipt_has_jump[][7] = {
-	{ "iptables", "-w", "-C", "FORWARD", "-j", RS_CHAIN, NULL },
-	{ "ip6tables", "-w", "-C", "FORWARD", "-j", RS_CHAIN, NULL },
+static const char *const rs_ipt_has_jump[][8] = {
+	{ "iptables", "-w", RS_XT_LOCK_WAIT, "-C", "FORWARD", "-j", RS_CHAIN, NULL },
+	{ "ip6tables", "-w", RS_XT_LOCK_WAIT, "-C", "FORWARD", "-j", RS_CHAIN, NULL },
 };
-static const char *const rs_ipt_has_chain[][6] = {
-	{ "iptables", "-w", "-n", "-L", RS_CHAIN, NULL },
-	{ "ip6tables", "-w", "-n", "-L", RS_CHAIN, NULL },
+static const char *const rs_ipt_has_chain[][7] = {
+	{ "iptables", "-w", RS_XT_LOCK_WAIT, "-n", "-L", RS_CHAIN, NULL },
+	{ "ip6tables", "-w", RS_XT_LOCK_WAIT, "-n", "-L", RS_CHAIN, NULL },
+};
+static const char *const rs_nft_counters[] = {
+	"nft", "list", "counters", "table", "inet", SW_RULESET_NAME, NULL
 };
 static const char *const rs_modprobe[] = { "modprobe", "-q", "br_netfilter", NULL };
 
@@ -503,6 +561,19 @@ static int rs_install_xt(const struct ruleset_cfg *cfg)
 	return rs_run_doc(rs_nft_load, cfg, RULESET_DOC_NFT_INET_XT, RULESET_DOC_NFT_BRIDGE, 0);
 }
 
+/* A policy beyond the kernel's limits still works, but part of it is
+ * judged in the engine only: an operator must know it. */
+static void rs_report_fit(const struct ruleset_cfg *cfg)
+{
+	const char *why;
+	unsigned fit = cfg->pol ? rs_policy_fit(cfg->pol, &why) : 0;
+
+	if (cfg->pol && why)
+		fprintf(stderr, "scanwalld: policy rule at line %u and those after it are judged "
+			"in the engine only (kernel ruleset limit: %s)\n",
+			pol_rule_at(cfg->pol, fit)->line, why);
+}
+
 int ruleset_install(const struct ruleset_cfg *cfg)
 {
 	struct ruleset_caps caps = { 0 };
@@ -520,10 +591,23 @@ int ruleset_install(const struct ruleset_cfg *cfg)
 		}
 		b = caps.nft_queue ? RULESET_NFT : RULESET_XT;
 	}
+	rs_report_fit(cfg);
 	err = b == RULESET_NFT ? rs_install_nft(cfg) : rs_install_xt(cfg);
 	if (err)
 		fprintf(stderr, "scanwalld: installing the %s ruleset failed: %s\n",
 			b == RULESET_NFT ? "nft" : "iptables", strerror(-err));
+	return err;
+}
+
+int ruleset_read_hits(const struct pol *pol,
+		      void (*cb)(void *ctx, unsigned index, uint64_t packets), void *ctx)
+{
+	/* About 50 bytes a counter: RS_POL_RULES_MAX and the default fit. */
+	static char text[32 * 1024];
+	int err = rs_capture(rs_nft_counters, text, sizeof(text));
+
+	if (!err)
+		rs_policy_hits(text, pol, cb, ctx);
 	return err;
 }
 
@@ -535,4 +619,22 @@ int ruleset_flush(void)
 	ruleset_cfg_default(&c);
 	err = rs_xt_remove();
 	return rs_run_doc(rs_nft_load, &c, RULESET_DOC_NFT_FLUSH, RULESET_DOC__COUNT, 0) ?: err;
+}
+
+int ruleset_check(const struct ruleset_cfg *cfg)
+{
+	char *buf = malloc(RS_DOC_MAX);
+	int err = buf ? 0 : -ENOMEM;
+
+	/* Every document an install may load must render... */
+	for (int d = 0; d < RULESET_DOC__COUNT && !err; d++)
+		err = ruleset_render(cfg, (enum ruleset_doc)d, buf, RS_DOC_MAX) < 0 ? -ENOSPC : 0;
+	free(buf);
+	/* ...and the kernel must take the tables it judges with (check mode:
+	 * run in the kernel and aborted). The queue statement is left out:
+	 * not every kernel has it, and it does not depend on the policy. */
+	if (!err)
+		err = rs_run_doc(rs_nft_check, cfg, RULESET_DOC_NFT_INET_XT, RULESET_DOC_NFT_BRIDGE,
+				 RS_QUIET);
+	return err;
 }

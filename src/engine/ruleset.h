@@ -46,6 +46,8 @@ enum ruleset_doc {
 	RULESET_DOC__COUNT
 };
 
+struct pol;
+
 struct ruleset_caps {
 	bool nft_queue;		/* nft can load a `queue` statement (CONFIG_NFT_QUEUE) */
 	bool xt_queue;		/* iptables -j NFQUEUE loads (in a scratch netns) */
@@ -66,9 +68,18 @@ struct ruleset_cfg {
 	uint16_t queues;	/* >1: balanced over queue..queue+queues-1 */
 	bool ipv6;		/* false: the bridge drops the IPv6 ethertype */
 	enum ruleset_backend backend;
+	/* A connection's first SYN (no payload can be told apart in every
+	 * rule language here, so: SYN alone among SYN, ACK, FIN, RST) goes to
+	 * queue + queues, which the engine serves beside the others: a flood
+	 * of new connections fills that queue, not the one established
+	 * flows wait in. */
+	bool syn_queue;
 	/* Render only: the FORWARD chain already jumps to SCANWALL, so the
 	 * IPT documents delete that jump in the same transaction. */
 	bool xt_jump_present;
+	/* Its block/reject rules and default go into the kernel (rspolicy.c);
+	 * NULL: every new connection is queued. */
+	const struct pol *pol;
 	unsigned n_devices;	/* 0: any ARP passes */
 	struct ruleset_addr devices[RULESET_DEVICES_MAX];
 };
@@ -95,6 +106,19 @@ int ruleset_bridge_nf(void);
  * in force until the new ones are committed, in one transaction per tool.
  * Idempotent. Returns 0 or -errno (messages on stderr). */
 int ruleset_install(const struct ruleset_cfg *cfg);
+
+/* What an install of cfg would load, rendered and tested (nft check
+ * mode) without changing the kernel: the apply path's prepare step.
+ * Returns 0 or -errno. */
+int ruleset_check(const struct ruleset_cfg *cfg);
+
+/* The kernel's hit counters of the policy's fixed verdicts (read with
+ * `nft list counters`, on the control path): cb gets each one, index =
+ * the rule's, pol_rule_count() for the default. They count what the
+ * kernel dropped, not the sample it let through to the engine. pol must
+ * be the policy the ruleset was installed with. Returns 0 or -errno. */
+int ruleset_read_hits(const struct pol *pol,
+		      void (*cb)(void *ctx, unsigned index, uint64_t packets), void *ctx);
 
 /* Removes our tables, chain and jump (`scanwalld --flush`); other people's
  * rules are not touched. Returns 0 or -errno. */

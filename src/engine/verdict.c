@@ -67,12 +67,11 @@ static int answer_allowed(const struct pkt *p)
 static const char *eng_answer(struct eng *e, const struct eng_pkt *pk, const struct pkt *p)
 {
 	int admin = p->key.proto != IPPROTO_UDP;
+	int tcp = p->key.proto == IPPROTO_TCP;
 
-	if (!answer_allowed(p))
+	if (!answer_allowed(p) || (tcp && (p->flags & TCP_RST)) || !eng_answer_ok(e, &p->key))
 		return NULL;
-	if (p->key.proto == IPPROTO_TCP) {
-		if (p->flags & TCP_RST)
-			return NULL;
+	if (tcp) {
 		eng_inject(e, reply_tcp_reset(e->out, sizeof(e->out), p), &pk->from);
 		return "tcp-reset";
 	}
@@ -140,4 +139,14 @@ int eng_new_flow(struct eng *e, const struct eng_pkt *pk, const struct pkt *p,
 	eng_emit(e, &(struct sw_event){ .kind = EV_ALLOW, .rule_line = (int)r->line,
 					.reason = r->reason }, &p->key);
 	return 0;
+}
+
+void eng_add_hits(struct eng *e, unsigned index, uint64_t n)
+{
+	const struct pol *pol = e->gen[e->cur].pol;
+
+	if (pol && index < pol_rule_count(pol))
+		e->rule_hits[index] += n;
+	else if (pol && index == pol_rule_count(pol))
+		e->default_hits += n;
 }

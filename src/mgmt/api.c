@@ -91,7 +91,12 @@ static void api_status_mgmt(struct mgmt *m, struct mgmt_resp *r)
 	json_fput_str(out, c->sha256);
 	fputs(",\"subject\":", out);
 	json_fput_str(out, c->subject);
-	fprintf(out, ",\"not_before\":\"%s\",\"not_after\":\"%s\"}}", c->not_before, c->not_after);
+	fprintf(out, ",\"not_before\":\"%s\",\"not_after\":\"%s\"}", c->not_before, c->not_after);
+	if (m->crl.loaded)
+		fprintf(out, ",\"crl\":{\"this_update\":\"%s\",\"next_update\":\"%s\",\"revoked\":%u,"
+			"\"stale\":%s}", m->crl.this_update, m->crl.next_update, m->crl.revoked,
+			m->crl.stale ? "true" : "false");
+	fputc('}', out);
 	fwrite(r->body + end, 1, r->len - end, out);
 	if (fclose(out)) {
 		free(body);
@@ -110,10 +115,20 @@ static void api_status(struct mgmt *m, const struct http_req *req, const uint8_t
 		api_status_mgmt(m, r);
 }
 
+/* One page of the engine's `flows` (?from=N&count=M, default the first
+ * 1000): the answer's "next" is the from of the next page, null at the end. */
 static void api_flows(struct mgmt *m, const struct http_req *req, const uint8_t *body,
 		      struct mgmt_resp *r)
 {
-	api_ctl(m, "flows", 500, r);
+	char cmd[80];
+	uint64_t from = 0, count = 1000;
+	int e1 = http_query_u64(req->query, "from", &from);
+	int e2 = http_query_u64(req->query, "count", &count);
+
+	if ((e1 && e1 != -ENOENT) || (e2 && e2 != -ENOENT) || count == 0 || count > 10000)
+		return api_error(r, 400, "from must be a number, count 1 to 10000");
+	snprintf(cmd, sizeof(cmd), "flows from %" PRIu64 " count %" PRIu64, from, count);
+	api_ctl(m, cmd, 500, r);
 }
 
 static void api_policy(struct mgmt *m, const struct http_req *req, const uint8_t *body,
@@ -272,8 +287,10 @@ static bool api_method_fits(enum http_method route, enum http_method req)
 	return route == req || (route == HTTP_GET && req == HTTP_HEAD);
 }
 
-void mgmt_api(struct mgmt *m, const struct http_req *req, const uint8_t *body,
-	      enum mgmt_role role, struct mgmt_resp *r)
+/* The route for req, or NULL with r set to the refusal (404, 405, 403).
+ * Needs only the head: the server asks before it reads any body. */
+static const struct api_route *api_find(const struct http_req *req, enum mgmt_role role,
+					struct mgmt_resp *r)
 {
 	bool path_known = false;
 
@@ -286,13 +303,40 @@ void mgmt_api(struct mgmt *m, const struct http_req *req, const uint8_t *body,
 		path_known = true;
 		if (!api_method_fits(rt->method, req->method))
 			continue;
-		if (role < rt->min)
-			return api_error(r, 403, "this needs the operator role");
-		return rt->fn(m, req, body, r);
+		if (role < rt->min) {
+			api_error(r, 403, "this needs the operator role");
+			return NULL;
+		}
+		return rt;
 	}
-	if (!path_known)
-		return api_error(r, 404, "no such resource");
+	if (!path_known) {
+		api_error(r, 404, "no such resource");
+		return NULL;
+	}
 	api_error(r, 405, "method not allowed");
 	r->allow = strncmp(req->path, "/bundle", 7) == 0 ?
 		   (req->path[7] ? "POST" : "GET, HEAD, POST") : "GET, HEAD";
+	return NULL;
+}
+
+int mgmt_api_admit(const struct http_req *req, enum mgmt_role role, struct mgmt_resp *r)
+{
+	const struct api_route *rt = api_find(req, role, r);
+
+	if (!rt)
+		return r->status;
+	if (req->content_length > HTTP_HEAD_MAX && rt->fn != api_bundle) {
+		api_error(r, 413, "only POST /bundle takes a body this long");
+		return 413;
+	}
+	return 0;
+}
+
+void mgmt_api(struct mgmt *m, const struct http_req *req, const uint8_t *body,
+	      enum mgmt_role role, struct mgmt_resp *r)
+{
+	const struct api_route *rt = api_find(req, role, r);
+
+	if (rt)
+		rt->fn(m, req, body, r);
 }

@@ -3,7 +3,9 @@
  *   scanwall-mgmtd --listen ADDR:PORT --cert FILE --key FILE --client-ca FILE
  *                  --control SOCK [--roles FILE] [--user NAME] [--spool DIR]
  *                  [--syslog HOST:PORT --syslog-ca FILE] [--header-timeout MS]
- *                  [--idle-timeout MS] [--make-cert]
+ *                  [--idle-timeout MS] [--handshake-timeout MS] [--body-timeout MS]
+ *                  [--make-cert]
+ *                  [--log FILE [--log-max BYTES]] [--crl FILE]
  *
  * Everything that needs privileges (making the keys with --make-cert,
  * loading them, the port, the spool directory) is done first; then it
@@ -15,18 +17,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "mgmt/conn.h"
 #include "mgmt/mgmt.h"
 #include "mgmt/server.h"
+#include "scanwall/version.h"
 
 static const char usage[] =
 	"usage: scanwall-mgmtd --listen ADDR:PORT --cert FILE --key FILE --client-ca FILE\n"
 	"                      --control SOCK [--roles FILE] [--user NAME] [--spool DIR]\n"
 	"                      [--syslog HOST:PORT --syslog-ca FILE]\n"
-	"                      [--header-timeout MS] [--idle-timeout MS] [--make-cert]\n";
+	"                      [--header-timeout MS] [--idle-timeout MS] [--handshake-timeout MS]\n"
+	"                      [--body-timeout MS] [--make-cert] [--log FILE [--log-max BYTES]]\n"
+	"                      [--crl FILE]\n";
 
 static const struct option opts[] = {
 	{ "listen", required_argument, NULL, 'l' },
@@ -41,7 +48,12 @@ static const struct option opts[] = {
 	{ "syslog-ca", required_argument, NULL, 'Y' },
 	{ "header-timeout", required_argument, NULL, 'H' },
 	{ "idle-timeout", required_argument, NULL, 'I' },
+	{ "handshake-timeout", required_argument, NULL, 'T' },
+	{ "body-timeout", required_argument, NULL, 'B' },
 	{ "make-cert", no_argument, NULL, 'M' },
+	{ "log", required_argument, NULL, 'L' },
+	{ "crl", required_argument, NULL, 'C' },
+	{ "log-max", required_argument, NULL, 'X' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 }
 };
@@ -66,13 +78,22 @@ static int parse_args(int argc, char **argv, struct mgmt_cfg *cfg)
 			['l'] = &cfg->listen, ['c'] = &cfg->cert, ['k'] = &cfg->key,
 			['a'] = &cfg->client_ca, ['s'] = &cfg->control, ['r'] = &cfg->roles,
 			['u'] = &cfg->user, ['p'] = &cfg->spool, ['y'] = &cfg->syslog,
-			['Y'] = &cfg->syslog_ca,
+			['Y'] = &cfg->syslog_ca, ['L'] = &cfg->log, ['C'] = &cfg->crl,
 		};
+		unsigned *ms[128] = {
+			['H'] = &cfg->header_ms, ['I'] = &cfg->idle_ms, ['T'] = &cfg->handshake_ms,
+			['B'] = &cfg->body_ms,
+		};
+		char *end;
 
 		if (c == 'M') {
 			cfg->make_cert = true;
-		} else if (c == 'H' || c == 'I') {
-			if (parse_ms(optarg, c == 'H' ? &cfg->header_ms : &cfg->idle_ms))
+		} else if (c > 0 && c < 128 && ms[c]) {
+			if (parse_ms(optarg, ms[c]))
+				return -EINVAL;
+		} else if (c == 'X') {
+			cfg->log_max = strtoull(optarg, &end, 10);
+			if (*end || cfg->log_max < 4096)
 				return -EINVAL;
 		} else if (c > 0 && c < 128 && dst[c]) {
 			*dst[c] = optarg;
@@ -80,6 +101,8 @@ static int parse_args(int argc, char **argv, struct mgmt_cfg *cfg)
 			return -EINVAL;
 		}
 	}
+	if (cfg->handshake_ms > 60000 || cfg->idle_ms > 600000)
+		return -EINVAL;
 	if (optind != argc || !cfg->listen || !cfg->cert || !cfg->key || !cfg->client_ca ||
 	    !cfg->control || (!cfg->syslog != !cfg->syslog_ca))
 		return -EINVAL;
@@ -116,6 +139,19 @@ static int drop_privileges(const struct passwd *pw)
 	return 0;
 }
 
+/* Sessions, handshakes and the waiting queue each hold a descriptor:
+ * room for all of them, if the hard limit allows. */
+static void mgmt_nofile(void)
+{
+	struct rlimit rl;
+	rlim_t want = MGMT_FDS_MAX;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 static int setup(struct mgmt *m, const struct passwd *pw, struct mgmt_server **srv)
 {
 	const struct mgmt_cfg *cfg = m->cfg;
@@ -148,12 +184,14 @@ static int setup(struct mgmt *m, const struct passwd *pw, struct mgmt_server **s
 int main(int argc, char **argv)
 {
 	struct mgmt_cfg cfg = { .spool = "/run/scanwall-mgmtd", .header_ms = 10000,
-				.idle_ms = 30000 };
+				.idle_ms = 30000, .handshake_ms = 3000, .body_ms = 30000, .log_max = 1u << 20 };
 	struct mgmt m = { .cfg = &cfg, .start_s = (uint64_t)time(NULL) };
 	struct mgmt_server *srv = NULL;
 	struct passwd *pw = NULL;
 	int err;
 
+	if (sw_version_arg(argc, argv, "scanwall-mgmtd"))
+		return 0;
 	if (parse_args(argc, argv, &cfg)) {
 		fputs(usage, stderr);
 		return 2;
@@ -163,6 +201,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	setvbuf(stderr, NULL, _IOLBF, 0);
+	if (cfg.log && (err = mgmt_log_open(cfg.log, cfg.log_max))) {
+		fprintf(stderr, "scanwall-mgmtd: log %s: %s\n", cfg.log, strerror(-err));
+		return 1;
+	}
+	mgmt_nofile();
 	err = setup(&m, pw, &srv);
 	if (!err) {
 		mgmt_log("listening on %s, control %s%s%s", cfg.listen, cfg.control,

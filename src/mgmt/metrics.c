@@ -270,7 +270,7 @@ static void met_bundle(struct mgmt *m, struct met *t)
 
 static void met_self(struct mgmt *m, struct met *t, int up)
 {
-	static const int codes[] = { 400, 411, 413, 414, 431, 403 };
+	static const int codes[] = { 400, 411, 413, 414, 431, 403, 503 };
 	struct mgmt_syslog_stats ss = { 0 };
 
 	met_family(t, "scanwall_mgmt_control_up", "gauge",
@@ -283,11 +283,44 @@ static void met_self(struct mgmt *m, struct met *t, int up)
 		fprintf(t->out, "scanwall_mgmt_refusals_total{status=\"%d\"} %" PRIu64 "\n",
 			codes[i], m->st.refused[i]);
 	met_family(t, "scanwall_mgmt_tls_failures_total", "counter",
-		   "TLS handshakes refused (no, unknown or expired certificate, protocol).");
+		   "TLS handshakes refused (no, unknown, revoked or expired certificate, protocol).");
 	fprintf(t->out, "scanwall_mgmt_tls_failures_total %" PRIu64 "\n",
 		m->st.handshake_failures + m->st.unknown_certs);
-	met_family(t, "scanwall_mgmt_timeouts_total", "counter", "Clients cut off as too slow.");
-	fprintf(t->out, "scanwall_mgmt_timeouts_total %" PRIu64 "\n", m->st.timeouts);
+	met_family(t, "scanwall_mgmt_connections_total", "counter", "Connections accepted.");
+	fprintf(t->out, "scanwall_mgmt_connections_total %" PRIu64 "\n", m->st.connections);
+	met_family(t, "scanwall_mgmt_resumed_total", "counter",
+		   "Handshakes that resumed a session from a ticket.");
+	fprintf(t->out, "scanwall_mgmt_resumed_total %" PRIu64 "\n", m->st.resumed);
+	met_family(t, "scanwall_mgmt_timeouts_total", "counter",
+		   "Connections closed at a deadline, by what they were waiting for.");
+	for (unsigned i = 0; i < MGMT_PHASES; i++)
+		fprintf(t->out, "scanwall_mgmt_timeouts_total{phase=\"%s\"} %" PRIu64 "\n",
+			mgmt_phase_name(i), m->st.timeouts[i]);
+	met_family(t, "scanwall_mgmt_turned_away_total", "counter",
+		   "Connections closed before they were served, by reason.");
+	for (unsigned i = 0; i < AWAY__COUNT; i++)
+		fprintf(t->out, "scanwall_mgmt_turned_away_total{reason=\"%s\"} %" PRIu64 "\n",
+			mgmt_away_name(i), m->st.away[i]);
+	met_family(t, "scanwall_mgmt_connections", "gauge", "Connections now, by state.");
+	fprintf(t->out, "scanwall_mgmt_connections{state=\"waiting\"} %u\n"
+		"scanwall_mgmt_connections{state=\"handshake\"} %u\n"
+		"scanwall_mgmt_connections{state=\"session\"} %u\n",
+		m->now.waiting, m->now.startups, m->now.sessions);
+	if (m->crl.loaded) {
+		met_family(t, "scanwall_mgmt_crl_revoked", "gauge",
+			   "Certificates the CRL in force revokes.");
+		fprintf(t->out, "scanwall_mgmt_crl_revoked %u\n", m->crl.revoked);
+		met_family(t, "scanwall_mgmt_crl_stale", "gauge",
+			   "1 when the CRL in force is past its next update.");
+		fprintf(t->out, "scanwall_mgmt_crl_stale %d\n", m->crl.stale);
+		met_family(t, "scanwall_mgmt_crl_reload_failures_total", "counter",
+			   "CRL files that could not be read; the list in force stayed.");
+		fprintf(t->out, "scanwall_mgmt_crl_reload_failures_total %" PRIu64 "\n",
+			m->crl.reload_failures);
+	}
+	met_family(t, "scanwall_mgmt_log_suppressed_total", "counter",
+		   "Log lines held back by the rate limit.");
+	fprintf(t->out, "scanwall_mgmt_log_suppressed_total %" PRIu64 "\n", mgmt_log_suppressed());
 	if (!m->syslog)
 		return;
 	mgmt_syslog_stats(m->syslog, &ss);

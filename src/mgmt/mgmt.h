@@ -11,12 +11,12 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
+#include <mbedtls/ssl_ticket.h>
 #include <mbedtls/x509_crt.h>
 
 #include "mgmt/http.h"
 #include "mgmt/selfcert.h"
 
-#define MGMT_CLIENTS_MAX 16
 #define MGMT_BODY_MAX (1u << 20)	/* a bundle file: BUNDLE_MAX_SIZE */
 
 struct mgmt_cfg {
@@ -27,6 +27,11 @@ struct mgmt_cfg {
 	const char *syslog, *syslog_ca;	/* HOST:PORT of an RFC 5425 collector */
 	const char *user;		/* drop to this user after binding */
 	const char *spool;		/* private directory for uploaded bundles */
+	const char *log;		/* --log FILE: else stderr */
+	const char *crl;		/* --crl FILE: revoked client certificates */
+	uint64_t log_max;		/* --log-max BYTES */
+	unsigned handshake_ms;		/* absolute deadline of a handshake */
+	unsigned body_ms;		/* absolute deadline of a body, from its head */
 	unsigned header_ms, idle_ms;	/* deadlines: a request head, keep-alive */
 	bool make_cert;			/* --make-cert: create cert and key if absent */
 };
@@ -40,14 +45,30 @@ struct mgmt_tls {
 	mbedtls_x509_crt cert, ca;
 	mbedtls_pk_context key;
 	mbedtls_ssl_config conf;
+	mbedtls_ssl_ticket_context ticket;	/* server only */
+	mbedtls_x509_crl *crl;		/* --crl, NULL: none */
+	uint64_t resumed;		/* sessions resumed from a ticket */
 };
 /* Server: TLS 1.2, AEAD suites, client certificate required, no
  * renegotiation. Client (cert and key NULL): verifies the server by ca.
  * NULL and errno; the mbedtls error is logged. */
 struct mgmt_tls *mgmt_tls_new(int endpoint, const char *cert, const char *key, const char *ca);
 void mgmt_tls_free(struct mgmt_tls *t);
+/* Parses path (PEM or DER, one CRL or several) and puts it in force for
+ * the handshakes to come; on an error the CRL in force stays. 0 or -errno. */
+int mgmt_tls_crl_load(struct mgmt_tls *t, const char *path);
+void mgmt_tls_crl_free(struct mgmt_tls *t);
 /* A human-readable mbedtls error, for the log. */
 const char *mgmt_tls_strerror(int err, char *buf, size_t size);
+
+/* --- crl.c: --crl ------------------------------------------------------------ */
+struct mgmt;
+/* Reads --crl into t, fills m->crl and logs; why says what asked. */
+int mgmt_crl_load(struct mgmt *m, struct mgmt_tls *t, const char *why);
+/* Once a second: reads it again on SIGHUP (hup) or when the file changed. */
+void mgmt_crl_watch(struct mgmt *m, struct mgmt_tls *t, bool hup);
+/* A session resumed from a ticket verified nothing: the list, again. */
+bool mgmt_crl_revoked(const struct mgmt_tls *t, const mbedtls_x509_crt *crt);
 
 /* --- roles.c: certificate -> role ---------------------------------------- */
 struct mgmt_roles;
@@ -61,11 +82,32 @@ const char *mgmt_role_name(enum mgmt_role role);
 /* --- the daemon's shared state ------------------------------------------- */
 struct mgmt_syslog;
 
+/* Why a connection was closed before it was served (docs/mgmt.md). */
+enum mgmt_away {
+	AWAY_SOURCE,		/* its source holds its share of the handshake pool */
+	AWAY_EARLY_DROP,	/* a handshake dropped from the full pool */
+	AWAY_SESSIONS,		/* every reader session taken */
+	AWAY_UPLOADS,		/* every upload buffer taken (503) */
+	AWAY__COUNT
+};
+#define MGMT_PHASES 5		/* handshake, idle, head, body, answer */
+
 struct mgmt_stats {
-	uint64_t connections, handshake_failures, unknown_certs, requests;
-	uint64_t refused[6];		/* 400, 411, 413, 414, 431, 403 */
-	uint64_t timeouts, busy;
+	uint64_t connections, handshake_failures, unknown_certs, requests, resumed, revoked;
+	uint64_t refused[7];		/* 400, 411, 413, 414, 431, 403, 503 */
+	uint64_t timeouts[MGMT_PHASES];
+	uint64_t away[AWAY__COUNT];
 	uint64_t bundles_posted;
+};
+
+/* The CRL in force, for /status and the page. */
+struct mgmt_crl {
+	bool loaded;
+	char this_update[24], next_update[24];	/* 2026-12-06T14:00:00Z */
+	unsigned revoked;		/* entries */
+	bool stale;			/* past its next update */
+	uint64_t reloads, reload_failures;
+	uint64_t ino, size, mtime_ns;	/* the file read last */
 };
 
 /* The server certificate in use, for /status and the page. */
@@ -78,13 +120,22 @@ struct mgmt_cert {
 struct mgmt {
 	const struct mgmt_cfg *cfg;
 	struct mgmt_cert cert;
+	struct mgmt_crl crl;
 	struct mgmt_syslog *syslog;	/* NULL: no export */
 	struct mgmt_stats st;
+	struct { unsigned waiting, startups, sessions; } now;	/* for /metrics */
 	uint64_t start_s;		/* CLOCK_REALTIME */
 	unsigned spool_seq;
 };
 
 void mgmt_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* log.c: lines go to path from now on (else stderr), which becomes
+ * path.1 when it would pass max bytes (0: never). 0 or -errno. */
+int mgmt_log_open(const char *path, uint64_t max);
+/* Lines held back by mgmt_log's rate limit, ever. */
+uint64_t mgmt_log_suppressed(void);
+const char *mgmt_away_name(enum mgmt_away why);
+const char *mgmt_phase_name(unsigned phase);
 void mgmt_count_refusal(struct mgmt *m, int status);
 
 /* --- api.c: routes -------------------------------------------------------- */
@@ -97,6 +148,10 @@ struct mgmt_resp {
 };
 void mgmt_api(struct mgmt *m, const struct http_req *req, const uint8_t *body,
 	      enum mgmt_role role, struct mgmt_resp *resp);
+/* Decided from the head alone, before any body is read: 0 when role may
+ * make this request, else the status it is refused with (403, 404, 405,
+ * 413) and resp holds the answer. */
+int mgmt_api_admit(const struct http_req *req, enum mgmt_role role, struct mgmt_resp *resp);
 /* ctl.c: runs a control command; *ans is malloc'd (free it) even on
  * failure; -EPROTO means scanwalld refused: an {"error":...} object or
  * an "ok":false answer. */

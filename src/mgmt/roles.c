@@ -5,13 +5,15 @@
  *     # role     match        value
  *     operator   subject      C=GB, O=St Elsewhere, CN=pacs-admin
  *     reader     spki-sha256  9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+ *     reader     any
  *
  * `subject` compares the DN as mbedtls prints it (mgmtd logs it for every
  * client it does not know, ready to paste); `spki-sha256` the SHA-256 of
  * the certificate's SubjectPublicKeyInfo (`openssl x509 -pubkey -noout |
  * openssl pkey -pubin -outform DER | sha256sum`), which survives the
- * certificate being renewed with the same key. The first matching line
- * wins; a verified certificate that matches none is refused. */
+ * certificate being renewed with the same key; `any` every certificate
+ * (that the client CA signed). The first matching line wins; a verified
+ * certificate that matches none is refused. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -26,7 +28,7 @@
 #define ROLES_MAX 64
 #define ROLES_VALUE_MAX 256
 
-enum roles_kind { ROLES_SUBJECT, ROLES_SPKI };
+enum roles_kind { ROLES_SUBJECT, ROLES_SPKI, ROLES_ANY };
 
 struct roles_rule {
 	enum mgmt_role role;
@@ -72,14 +74,14 @@ static char *roles_trim(char *s)
 /* One non-blank line into *r; -EINVAL on anything unexpected. */
 static int roles_line(char *line, struct roles_rule *r)
 {
-	static const char *const kinds[] = { "subject", "spki-sha256" };
+	static const char *const kinds[] = { "subject", "spki-sha256", "any" };
 	char role[16], kind[16];
 	int role_i, kind_i, used = 0;
 
 	if (sscanf(line, "%15s %15s %n", role, kind, &used) != 2 || !used)
 		return -EINVAL;
 	role_i = roles_word(role, role_names, 3);
-	kind_i = roles_word(kind, kinds, 2);
+	kind_i = roles_word(kind, kinds, 3);
 	if (role_i <= MGMT_NONE || kind_i < 0 || strlen(line + used) >= sizeof(r->value))
 		return -EINVAL;
 	r->role = (enum mgmt_role)role_i;
@@ -87,7 +89,9 @@ static int roles_line(char *line, struct roles_rule *r)
 	strcpy(r->value, roles_trim(line + used));
 	if (r->kind == ROLES_SPKI && strlen(r->value) != 64)
 		return -EINVAL;
-	return r->value[0] ? 0 : -EINVAL;
+	/* `any`: every certificate the client CA signed, the rules above it
+	 * having had their turn */
+	return r->kind == ROLES_ANY ? (r->value[0] ? -EINVAL : 0) : (r->value[0] ? 0 : -EINVAL);
 }
 
 static int roles_parse(FILE *fp, const char *path, struct mgmt_roles *r)
@@ -101,7 +105,7 @@ static int roles_parse(FILE *fp, const char *path, struct mgmt_roles *r)
 		if (!*line || *line == '#')
 			continue;
 		if (r->n == ROLES_MAX || roles_line(line, &r->r[r->n])) {
-			mgmt_log("%s:%u: bad roles line (ROLE subject DN | ROLE spki-sha256 HEX)",
+			mgmt_log("%s:%u: bad roles line (ROLE subject DN | ROLE spki-sha256 HEX | ROLE any)",
 				 path, lineno);
 			return -EINVAL;
 		}
@@ -156,6 +160,8 @@ enum mgmt_role mgmt_roles_match(const struct mgmt_roles *r, const mbedtls_x509_c
 	for (unsigned i = 0; i < r->n; i++) {
 		const char *want = r->r[i].kind == ROLES_SUBJECT ? dn : spki;
 
+		if (r->r[i].kind == ROLES_ANY)
+			return r->r[i].role;
 		if (strcasecmp(r->r[i].value, want) == 0 &&
 		    (r->r[i].kind == ROLES_SPKI || strcmp(r->r[i].value, want) == 0))
 			return r->r[i].role;

@@ -368,7 +368,7 @@ void mgmt_cert_fingerprint(const mbedtls_x509_crt *crt, char *buf, size_t size)
 		off += (size_t)snprintf(buf + off, size - off, i ? ":%02X" : "%02X", h[i]);
 }
 
-static void sc_time_str(const mbedtls_x509_time *t, char *buf, size_t size)
+void mgmt_x509_time_str(const mbedtls_x509_time *t, char *buf, size_t size)
 {
 	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02dZ", t->year, t->mon, t->day, t->hour,
 		 t->min, t->sec);
@@ -379,6 +379,6 @@ void mgmt_cert_describe(const mbedtls_x509_crt *crt, struct mgmt_cert *out)
 	mgmt_cert_fingerprint(crt, out->sha256, sizeof(out->sha256));
 	if (mbedtls_x509_dn_gets(out->subject, sizeof(out->subject), &crt->subject) < 0)
 		snprintf(out->subject, sizeof(out->subject), "?");
-	sc_time_str(&crt->valid_from, out->not_before, sizeof(out->not_before));
-	sc_time_str(&crt->valid_to, out->not_after, sizeof(out->not_after));
+	mgmt_x509_time_str(&crt->valid_from, out->not_before, sizeof(out->not_before));
+	mgmt_x509_time_str(&crt->valid_to, out->not_after, sizeof(out->not_after));
 }

@@ -23,6 +23,8 @@ int mgmt_selfcert(const char *cert, const char *key, const char *listen);
 
 /* SHA-256 of the certificate's DER as colon hex; size >= MGMT_FP_SIZE. */
 void mgmt_cert_fingerprint(const mbedtls_x509_crt *crt, char *buf, size_t size);
+/* An X.509 time as 2036-11-28T07:15:55Z; size >= 21. */
+void mgmt_x509_time_str(const mbedtls_x509_time *t, char *buf, size_t size);
 /* Fills what /status and the status page show about crt. */
 void mgmt_cert_describe(const mbedtls_x509_crt *crt, struct mgmt_cert *out);
 

@@ -1,14 +1,21 @@
-/* The TLS front of scanwall-mgmtd: one poll() loop, a fixed table of
- * client slots, non-blocking mbedtls sessions (docs/mgmt.md).
+/* The TLS front of scanwall-mgmtd: one poll() loop, a table of
+ * connections, non-blocking mbedtls sessions (docs/mgmt.md, "Connections").
  *
- * Every slot's TLS context and request buffer are set up once at start and
- * reset between clients, so a burst of connections costs no allocation
- * and the memory use has a ceiling. A client must finish its handshake and
- * its request head within header_ms, its body and reading its answer
- * within MGMT_TRANSFER_MS: a slow or stalled client is cut off, never
- * waited for. Calls to the control socket are synchronous: it is a local
- * daemon answering from memory, and ctl_request() bounds each call. */
+ * Admission works like OpenSSH's MaxStartups: handshakes in progress share
+ * a small pool (MGMT_STARTUPS) with a short absolute deadline, and one
+ * source may hold only MGMT_STARTUPS_PER_SOURCE of it. What cannot start
+ * yet waits, accepted but untouched, in a bounded queue under the same
+ * deadline (MGMT_WAITING_PER_SOURCE of it a source, more are closed at
+ * once). Random early drop: when the queue is full a random entry of it is
+ * dropped (a source that floods it is hit in proportion to its share), and
+ * when the pool is full a source holding less of it takes the place of a
+ * random handshake of the source holding most.
+ * A finished handshake becomes a session (conn.c), which no stranger holds.
+ * Calls to the control socket are synchronous: it is a local daemon
+ * answering from memory, and ctl_request() bounds each call. */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -22,43 +29,15 @@
 
 #include <mbedtls/net_sockets.h>
 
-#include "mgmt/mgmt.h"
+#include "mgmt/conn.h"
 #include "mgmt/server.h"
 
-#define MGMT_TRANSFER_MS 60000
 #define MGMT_EVENTS_POLL_MS 1000
-#define MGMT_BUF_SIZE (HTTP_HEAD_MAX + MGMT_BODY_MAX)
+#define MGMT_BACKLOG 1024
 
-enum conn_state { CONN_FREE, CONN_HANDSHAKE, CONN_READ, CONN_WRITE };
+static volatile sig_atomic_t mgmt_stop, mgmt_hup;
 
-struct mgmt_conn {
-	enum conn_state state;
-	mbedtls_net_context net;
-	mbedtls_ssl_context ssl;
-	enum mgmt_role role;
-	short want;			/* POLLIN or POLLOUT */
-	uint64_t deadline_ms;
-	char peer[64];
-	char who[200];
-	uint8_t *in;			/* MGMT_BUF_SIZE, for the slot's life */
-	size_t inlen, used;		/* used: the request being answered */
-	char *out;
-	size_t outlen, outoff;
-	bool close_after;
-	bool ready;			/* pipelined bytes wait in `in` */
-};
-
-struct mgmt_server {
-	struct mgmt *m;
-	struct mgmt_tls *tls;
-	struct mgmt_roles *roles;
-	mbedtls_net_context listen;
-	struct mgmt_conn c[MGMT_CLIENTS_MAX];
-};
-
-static volatile sig_atomic_t mgmt_stop;
-
-static uint64_t mgmt_now_ms(void)
+uint64_t mgmt_now_ms(void)
 {
 	struct timespec ts;
 
@@ -66,18 +45,7 @@ static uint64_t mgmt_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-void mgmt_log(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("scanwall-mgmtd: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-static const int mgmt_refusal_codes[] = { 400, 411, 413, 414, 431, 403 };
+static const int mgmt_refusal_codes[] = { 400, 411, 413, 414, 431, 403, 503 };
 
 void mgmt_count_refusal(struct mgmt *m, int status)
 {
@@ -87,297 +55,254 @@ void mgmt_count_refusal(struct mgmt *m, int status)
 	}
 }
 
-/* --- slots ----------------------------------------------------------------- */
-
-static void conn_close(struct mgmt_conn *c, bool notify)
+const char *mgmt_away_name(enum mgmt_away why)
 {
-	if (notify)
-		mbedtls_ssl_close_notify(&c->ssl);
-	mbedtls_net_free(&c->net);
-	mbedtls_ssl_session_reset(&c->ssl);
-	free(c->out);
-	c->out = NULL;
-	c->outlen = c->outoff = c->inlen = c->used = 0;
-	c->close_after = c->ready = false;
-	c->role = MGMT_NONE;
-	c->state = CONN_FREE;
+	static const char *const names[AWAY__COUNT] = {
+		[AWAY_SOURCE] = "source", [AWAY_EARLY_DROP] = "early-drop",
+		[AWAY_SESSIONS] = "sessions", [AWAY_UPLOADS] = "uploads",
+	};
+
+	return (unsigned)why < AWAY__COUNT ? names[why] : "?";
 }
 
-/* Queues a whole answer (head and body) and switches to writing it. */
-static int conn_answer(struct mgmt_conn *c, const struct http_req *req, struct mgmt_resp *r)
-{
-	FILE *out = open_memstream(&c->out, &c->outlen);
-	bool head = req && req->method == HTTP_HEAD;
+/* --- admission ---------------------------------------------------------------- */
 
-	if (!out)
-		return -ENOMEM;
-	fprintf(out, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-		"Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
-		"Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'\r\n",
-		r->status, http_reason(r->status), r->ctype ? r->ctype : "text/plain", r->len);
-	if (r->allow)
-		fprintf(out, "Allow: %s\r\n", r->allow);
-	if (c->close_after)
-		fputs("Connection: close\r\n", out);
-	fputs("\r\n", out);
-	if (!head && r->len)
-		fwrite(r->body, 1, r->len, out);
-	if (fclose(out))
-		return -ENOMEM;
-	c->outoff = 0;
-	c->state = CONN_WRITE;
-	/* Written from the loop, not from here: a pipelining client must not
-	 * be able to nest answers on our stack. The socket is writable, so
-	 * the next poll() returns at once. */
-	c->want = POLLOUT;
-	c->deadline_ms = mgmt_now_ms() + MGMT_TRANSFER_MS;
+/* The source an admission share is counted by: the IPv4 address, or the
+ * /64 of an IPv6 one (a host has a whole /64 to pick addresses from). */
+static void mgmt_source(const struct sockaddr_storage *sa, uint8_t src[16], char *peer,
+			size_t size)
+{
+	const struct sockaddr_in *v4 = (const void *)sa;
+	const struct sockaddr_in6 *v6 = (const void *)sa;
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	memset(src, 0, 16);
+	if (sa->ss_family == AF_INET) {
+		src[10] = src[11] = 0xff;
+		memcpy(src + 12, &v4->sin_addr, 4);
+		inet_ntop(AF_INET, &v4->sin_addr, a, sizeof(a));
+	} else if (sa->ss_family == AF_INET6) {
+		memcpy(src, &v6->sin6_addr, IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr) ? 16 : 8);
+		inet_ntop(AF_INET6, &v6->sin6_addr, a, sizeof(a));
+	}
+	snprintf(peer, size, "%s:%u", a,
+		 ntohs(sa->ss_family == AF_INET6 ? v6->sin6_port : v4->sin_port));
+}
+
+/* Handshakes in progress per source, for the few sources in the pool. */
+struct mgmt_shares {
+	unsigned n, top;		/* top: the entry with the largest count */
+	struct { uint8_t src[16]; unsigned count; } e[MGMT_STARTUPS];
+};
+
+static unsigned mgmt_share(const struct mgmt_shares *sh, const uint8_t src[16])
+{
+	for (unsigned i = 0; i < sh->n; i++) {
+		if (!memcmp(sh->e[i].src, src, 16))
+			return sh->e[i].count;
+	}
 	return 0;
 }
 
-/* A refusal: counted, logged with who sent it, answered, then closed. */
-static void conn_refuse(struct mgmt_server *s, struct mgmt_conn *c, int status)
+static void mgmt_shares(const struct mgmt_server *s, struct mgmt_shares *sh)
 {
-	char body[96];
-	struct mgmt_resp r = { .status = status, .ctype = "application/json", .body = body };
+	sh->n = sh->top = 0;
+	for (int i = 0; i < MGMT_CONNS; i++) {
+		const struct mgmt_conn *c = &s->c[i];
+		unsigned k = 0;
 
-	mgmt_count_refusal(s->m, status);
-	mgmt_log("refused %s %s: %d %s", c->peer, c->who, status, http_reason(status));
-	r.len = (size_t)snprintf(body, sizeof(body), "{\"error\":\"%s\"}\n", http_reason(status));
-	c->close_after = true;
-	if (conn_answer(c, NULL, &r))
-		conn_close(c, false);
+		if (c->state != CONN_HANDSHAKE)
+			continue;
+		while (k < sh->n && memcmp(sh->e[k].src, c->src, 16))
+			k++;
+		if (k == sh->n) {
+			memcpy(sh->e[sh->n].src, c->src, 16);
+			sh->e[sh->n++].count = 0;
+		}
+		if (++sh->e[k].count > sh->e[sh->top].count)
+			sh->top = k;
+	}
 }
 
-/* --- the state machine ----------------------------------------------------- */
-
-static void conn_step(struct mgmt_server *s, struct mgmt_conn *c);
-
-static bool conn_want(struct mgmt_conn *c, int ret)
+/* Random early drop in a full pool: a random handshake of the source that
+ * holds most of it makes room for a source that holds less. */
+static void mgmt_drop_one(struct mgmt_server *s, const struct mgmt_shares *sh)
 {
-	if (ret == MBEDTLS_ERR_SSL_WANT_READ)
-		c->want = POLLIN;
-	else if (ret == MBEDTLS_ERR_SSL_WANT_WRITE)
-		c->want = POLLOUT;
-	else
+	const uint8_t *src = sh->e[sh->top].src;
+	uint32_t k = arc4random_uniform(sh->e[sh->top].count);
+
+	for (int i = 0; i < MGMT_CONNS; i++) {
+		struct mgmt_conn *c = &s->c[i];
+
+		if (c->state != CONN_HANDSHAKE || memcmp(c->src, src, 16) || k--)
+			continue;
+		s->m->st.away[AWAY_EARLY_DROP]++;
+		mgmt_log("turned away %s: dropped from the full handshake pool", c->peer);
+		conn_close(s, c, false);
+		return;
+	}
+}
+
+static void mgmt_start(struct mgmt_server *s, const struct mgmt_waiting *w)
+{
+	static const int one = 1;
+	struct mgmt_conn *c = NULL;
+
+	for (int i = 0; i < MGMT_CONNS && !c; i++)
+		c = s->c[i].state == CONN_FREE ? &s->c[i] : NULL;
+	/* Nagle would hold a record back for the peer's delayed ACK. */
+	setsockopt(w->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (!c || conn_open(s, c, w->fd)) {
+		close(w->fd);
+		return;
+	}
+	memcpy(c->src, w->src, sizeof(c->src));
+	memcpy(c->peer, w->peer, sizeof(c->peer));
+}
+
+/* Whether a connection from src may start its handshake now: in the pool
+ * if it has room, else in place of a handshake of the source holding most
+ * of it, when that source holds two more than src (a stranger flooding
+ * from a few addresses cannot keep an operator's address out). Starts it
+ * and returns true, or returns false: it waits. */
+static bool mgmt_try_start(struct mgmt_server *s, struct mgmt_shares *sh,
+			   const struct mgmt_waiting *w)
+{
+	unsigned share = mgmt_share(sh, w->src);
+	bool room = s->startups < MGMT_STARTUPS;
+
+	if (share >= MGMT_STARTUPS_PER_SOURCE || (!room && share + 1 >= sh->e[sh->top].count))
 		return false;
+	if (!room)
+		mgmt_drop_one(s, sh);
+	mgmt_start(s, w);
+	mgmt_shares(s, sh);
 	return true;
 }
 
-static void conn_handshake(struct mgmt_server *s, struct mgmt_conn *c)
+/* Starts the handshakes of waiting connections, oldest first. */
+static void mgmt_admit(struct mgmt_server *s)
 {
-	char msg[128], info[256] = "";
-	int ret = mbedtls_ssl_handshake(&c->ssl);
-	uint32_t flags;
+	struct mgmt_shares sh;
+	unsigned kept = 0;
 
-	if (conn_want(c, ret))
+	if (!s->nwaiting)
 		return;
-	if (ret) {
-		flags = mbedtls_ssl_get_verify_result(&c->ssl);
-		if (flags && flags != (uint32_t)-1)
-			mbedtls_x509_crt_verify_info(info, sizeof(info), " ", flags);
-		for (char *p = info; *p; p++)
-			*p = *p == '\n' ? ';' : *p;
-		/* mbedtls just stops on a missing certificate; say why. */
-		if (ret == MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE)
-			mbedtls_ssl_send_alert_message(&c->ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL,
-						       MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE);
-		s->m->st.handshake_failures++;
-		mgmt_log("refused %s: handshake: %s%s", c->peer,
-			 mgmt_tls_strerror(ret, msg, sizeof(msg)), info);
-		conn_close(c, false);
-		return;
+	mgmt_shares(s, &sh);
+	for (unsigned i = 0; i < s->nwaiting; i++) {
+		if (!mgmt_try_start(s, &sh, &s->waiting[i]))
+			s->waiting[kept++] = s->waiting[i];
 	}
-	c->role = mgmt_roles_match(s->roles, mbedtls_ssl_get_peer_cert(&c->ssl), c->who,
-				   sizeof(c->who));
-	if (c->role == MGMT_NONE) {
-		s->m->st.unknown_certs++;
-		mgmt_log("refused %s: certificate %s has no role", c->peer, c->who);
-		conn_close(c, true);
-		return;
-	}
-	mgmt_log("%s: %s as %s (%s)", c->peer, c->who, mgmt_role_name(c->role),
-		 mbedtls_ssl_get_ciphersuite(&c->ssl));
-	c->state = CONN_READ;
-	conn_step(s, c);
+	s->nwaiting = kept;
 }
 
-static void conn_dispatch(struct mgmt_server *s, struct mgmt_conn *c, const struct http_req *req)
+static void mgmt_unwait(struct mgmt_server *s, unsigned i)
 {
-	struct mgmt_resp r = { .status = 500 };
-
-	s->m->st.requests++;
-	c->used = req->head_len + req->content_length;
-	c->close_after = !req->keep_alive;
-	mgmt_api(s->m, req, c->in + req->head_len, c->role, &r);
-	if (r.status == 403 || r.status == 400)
-		mgmt_log("refused %s %s: %d on %s", c->peer, c->who, r.status, req->path);
-	if (r.status >= 400)
-		mgmt_count_refusal(s->m, r.status);
-	if (conn_answer(c, req, &r))
-		conn_close(c, false);
-	free(r.body);
+	close(s->waiting[i].fd);
+	memmove(&s->waiting[i], &s->waiting[i + 1],
+		(s->nwaiting - i - 1) * sizeof(s->waiting[0]));
+	s->nwaiting--;
 }
 
-/* Parses what has arrived; answers when a whole request is in. Returns
- * true when the connection moved on (answer queued or closed). */
-static bool conn_parse(struct mgmt_server *s, struct mgmt_conn *c)
+static unsigned mgmt_waiting_from(const struct mgmt_server *s, const uint8_t src[16])
 {
-	struct http_req req;
-	int err = http_parse(c->in, c->inlen, MGMT_BODY_MAX, &req);
+	unsigned n = 0;
 
-	if (err == -EAGAIN)
-		return false;
-	if (err) {
-		conn_refuse(s, c, req.status);
-		return true;
-	}
-	if (c->inlen < req.head_len + req.content_length) {
-		/* The head is in: the body gets its own, longer, deadline. */
-		if (c->deadline_ms < mgmt_now_ms() + MGMT_TRANSFER_MS / 2)
-			c->deadline_ms = mgmt_now_ms() + MGMT_TRANSFER_MS;
-		return false;
-	}
-	conn_dispatch(s, c, &req);
-	return true;
+	for (unsigned i = 0; i < s->nwaiting; i++)
+		n += !memcmp(s->waiting[i].src, src, 16);
+	return n;
 }
 
-static void conn_read(struct mgmt_server *s, struct mgmt_conn *c)
+static void mgmt_enqueue(struct mgmt_server *s, int fd, const struct sockaddr_storage *sa)
 {
-	for (;;) {
-		int ret;
+	/* A burst of honest pollers waits its turn: twice a handshake's time
+	 * to start, then a handshake's time to finish. */
+	struct mgmt_waiting w = { .fd = fd,
+				  .deadline_ms = mgmt_now_ms() + 2 * s->m->cfg->handshake_ms };
+	struct mgmt_shares sh;
+	uint32_t victim;
 
-		if (c->inlen && conn_parse(s, c))
-			return;
-		/* Never full here: http_parse refuses a head past HTTP_HEAD_MAX
-		 * and a body past MGMT_BODY_MAX before the buffer fills. */
-		ret = mbedtls_ssl_read(&c->ssl, c->in + c->inlen, MGMT_BUF_SIZE - c->inlen);
-		if (conn_want(c, ret))
-			return;
-		if (ret <= 0) {
-			conn_close(c, false);
+	mgmt_source(sa, w.src, w.peer, sizeof(w.peer));
+	/* Straight in when it may: a burst behind it must not push it out of
+	 * the queue before its turn. */
+	mgmt_shares(s, &sh);
+	if (mgmt_try_start(s, &sh, &w))
+		return;
+	if (mgmt_waiting_from(s, w.src) >= MGMT_WAITING_PER_SOURCE) {
+		s->m->st.away[AWAY_SOURCE]++;
+		mgmt_log("turned away %s: %u connections from it wait already", w.peer,
+			 MGMT_WAITING_PER_SOURCE);
+		close(fd);
+		return;
+	}
+	if (s->nwaiting == MGMT_WAITING) {
+		/* Random early drop: the newcomer or one that waits. */
+		victim = arc4random_uniform(MGMT_WAITING + 1);
+		s->m->st.away[AWAY_EARLY_DROP]++;
+		mgmt_log("turned away %s: %u connections wait for a handshake slot",
+			 victim == MGMT_WAITING ? w.peer : s->waiting[victim].peer, MGMT_WAITING);
+		if (victim == MGMT_WAITING) {
+			close(fd);
 			return;
 		}
-		c->inlen += (size_t)ret;
+		mgmt_unwait(s, victim);
 	}
-}
-
-/* After an answer: keep what a pipelining client sent past this request. */
-static void conn_next(struct mgmt_server *s, struct mgmt_conn *c)
-{
-	free(c->out);
-	c->out = NULL;
-	if (c->close_after) {
-		conn_close(c, true);
-		return;
-	}
-	memmove(c->in, c->in + c->used, c->inlen - c->used);
-	c->inlen -= c->used;
-	c->used = 0;
-	c->state = CONN_READ;
-	c->want = POLLIN;
-	c->ready = c->inlen > 0;
-	c->deadline_ms = mgmt_now_ms() + s->m->cfg->idle_ms;
-}
-
-static void conn_write(struct mgmt_server *s, struct mgmt_conn *c)
-{
-	while (c->outoff < c->outlen) {
-		int ret = mbedtls_ssl_write(&c->ssl, (const unsigned char *)c->out + c->outoff,
-					    c->outlen - c->outoff);
-
-		if (conn_want(c, ret))
-			return;
-		if (ret <= 0) {
-			conn_close(c, false);
-			return;
-		}
-		c->outoff += (size_t)ret;
-	}
-	conn_next(s, c);
-}
-
-static void conn_step(struct mgmt_server *s, struct mgmt_conn *c)
-{
-	static void (*const steps[])(struct mgmt_server *, struct mgmt_conn *) = {
-		[CONN_HANDSHAKE] = conn_handshake, [CONN_READ] = conn_read,
-		[CONN_WRITE] = conn_write,
-	};
-
-	if (c->state != CONN_FREE)
-		steps[c->state](s, c);
-}
-
-/* --- accepting ------------------------------------------------------------- */
-
-static struct mgmt_conn *mgmt_free_slot(struct mgmt_server *s)
-{
-	for (int i = 0; i < MGMT_CLIENTS_MAX; i++) {
-		if (s->c[i].state == CONN_FREE)
-			return &s->c[i];
-	}
-	return NULL;
-}
-
-static void mgmt_peer_name(const struct sockaddr_storage *sa, char *buf, size_t size)
-{
-	char a[INET6_ADDRSTRLEN] = "?";
-	const struct sockaddr_in *v4 = (const void *)sa;
-	const struct sockaddr_in6 *v6 = (const void *)sa;
-
-	if (sa->ss_family == AF_INET)
-		inet_ntop(AF_INET, &v4->sin_addr, a, sizeof(a));
-	else if (sa->ss_family == AF_INET6)
-		inet_ntop(AF_INET6, &v6->sin6_addr, a, sizeof(a));
-	snprintf(buf, size, "%s:%u", a,
-		 ntohs(sa->ss_family == AF_INET6 ? v6->sin6_port : v4->sin_port));
+	s->waiting[s->nwaiting++] = w;
 }
 
 static void mgmt_accept(struct mgmt_server *s)
 {
 	struct sockaddr_storage sa;
 	socklen_t salen = sizeof(sa);
-	struct mgmt_conn *c;
 	int fd;
 
 	while ((fd = accept4(s->listen.fd, (struct sockaddr *)&sa, &salen,
 			     SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
 		s->m->st.connections++;
-		c = mgmt_free_slot(s);
-		if (!c) {
-			s->m->st.busy++;
-			mgmt_log("refused: %d clients already", MGMT_CLIENTS_MAX);
-			close(fd);
-			continue;
-		}
-		c->net.fd = fd;
-		mgmt_peer_name(&sa, c->peer, sizeof(c->peer));
-		snprintf(c->who, sizeof(c->who), "(no certificate yet)");
-		c->state = CONN_HANDSHAKE;
-		c->deadline_ms = mgmt_now_ms() + s->m->cfg->header_ms;
-		conn_handshake(s, c);
+		mgmt_enqueue(s, fd, &sa);
 		salen = sizeof(sa);
 	}
+	/* Out of descriptors: the backlog waits until the next tick rather
+	 * than poll() waking for it without end. */
+	if (errno == EMFILE || errno == ENFILE)
+		s->accept_paused = true;
 }
 
 /* --- the loop ----------------------------------------------------------------- */
 
 static void mgmt_on_signal(int sig)
 {
-	mgmt_stop = 1;
+	if (sig == SIGHUP)
+		mgmt_hup = 1;
+	else
+		mgmt_stop = 1;
 }
 
 static void mgmt_deadlines(struct mgmt_server *s, uint64_t now)
 {
-	for (int i = 0; i < MGMT_CLIENTS_MAX; i++) {
-		struct mgmt_conn *c = &s->c[i];
+	unsigned i = 0;
+
+	for (int k = 0; k < MGMT_CONNS; k++) {
+		struct mgmt_conn *c = &s->c[k];
 
 		if (c->state == CONN_FREE || now < c->deadline_ms)
 			continue;
-		s->m->st.timeouts++;
-		mgmt_log("refused %s %s: timed out (%s)", c->peer, c->who,
-			 c->state == CONN_HANDSHAKE ? "handshake" :
-			 c->state == CONN_READ ? "request" : "answer");
-		conn_close(c, false);
+		s->m->st.timeouts[c->phase]++;
+		/* A keep-alive connection left idle is no one's fault. */
+		if (c->phase != PH_IDLE)
+			mgmt_log("refused %s %s: timed out (%s)", c->peer, c->who,
+				 mgmt_phase_name(c->phase));
+		conn_close(s, c, c->phase == PH_IDLE);
+	}
+	while (i < s->nwaiting) {
+		if (now < s->waiting[i].deadline_ms) {
+			i++;
+			continue;
+		}
+		s->m->st.timeouts[PH_HANDSHAKE]++;
+		mgmt_log("refused %s: timed out (waiting for a handshake slot)",
+			 s->waiting[i].peer);
+		mgmt_unwait(s, i);
 	}
 }
 
@@ -388,13 +313,13 @@ static int mgmt_fill_poll(struct mgmt_server *s, struct pollfd *pfd, int *map, i
 	int n = 1;
 	short ev;
 
-	pfd[0] = (struct pollfd){ .fd = s->listen.fd, .events = POLLIN };
-	for (int i = 0; i < MGMT_CLIENTS_MAX; i++) {
+	pfd[0] = (struct pollfd){ .fd = s->accept_paused ? -1 : s->listen.fd, .events = POLLIN };
+	for (int i = 0; i < MGMT_CONNS; i++) {
 		struct mgmt_conn *c = &s->c[i];
 
 		if (c->state == CONN_FREE)
 			continue;
-		if (c->ready || (c->state == CONN_READ && mbedtls_ssl_get_bytes_avail(&c->ssl)))
+		if (conn_pending(c))
 			*timeout = 0;
 		pfd[n] = (struct pollfd){ .fd = c->net.fd, .events = c->want };
 		map[n++] = i;
@@ -412,8 +337,7 @@ static void mgmt_service(struct mgmt_server *s, struct pollfd *pfd, const int *m
 	for (int k = 1; k < n; k++) {
 		struct mgmt_conn *c = &s->c[map[k]];
 
-		if (pfd[k].revents || c->ready ||
-		    (c->state == CONN_READ && mbedtls_ssl_get_bytes_avail(&c->ssl))) {
+		if (pfd[k].revents || conn_pending(c)) {
 			c->ready = false;
 			conn_step(s, c);
 		}
@@ -422,22 +346,35 @@ static void mgmt_service(struct mgmt_server *s, struct pollfd *pfd, const int *m
 
 int mgmt_server_run(struct mgmt_server *s)
 {
-	struct pollfd pfd[MGMT_CLIENTS_MAX + 2];
-	int map[MGMT_CLIENTS_MAX + 2];
-	uint64_t next_events = 0, now;
+	static struct pollfd pfd[MGMT_CONNS + 2];
+	static int map[MGMT_CONNS + 2];
+	uint64_t next_events = 0, next_crl = 0, now;
 	struct sigaction sa = { .sa_handler = mgmt_on_signal };
 
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	while (!mgmt_stop) {
 		int timeout = 250, n = mgmt_fill_poll(s, pfd, map, &timeout);
 
 		if (poll(pfd, (nfds_t)n + 1, timeout) < 0 && errno != EINTR)
 			return -errno;
+		if (!pfd[0].revents)
+			s->accept_paused = false;
 		mgmt_service(s, pfd, map, n);
 		now = mgmt_now_ms();
 		mgmt_deadlines(s, now);
+		mgmt_admit(s);
+		s->m->now.waiting = s->nwaiting;
+		s->m->now.startups = s->startups;
+		s->m->now.sessions = s->sessions;
+		s->m->st.resumed = s->tls->resumed;
+		if (mgmt_hup || now >= next_crl) {
+			mgmt_crl_watch(s->m, s->tls, mgmt_hup);
+			mgmt_hup = 0;
+			next_crl = now + 1000;
+		}
 		if (s->m->syslog && now >= next_events) {
 			mgmt_syslog_poll_events(s->m);
 			next_events = now + MGMT_EVENTS_POLL_MS;
@@ -472,34 +409,22 @@ int mgmt_hostport(const char *hp, char *host, size_t size, const char **port)
 	return 0;
 }
 
-static int mgmt_slots_init(struct mgmt_server *s)
-{
-	for (int i = 0; i < MGMT_CLIENTS_MAX; i++) {
-		struct mgmt_conn *c = &s->c[i];
-
-		mbedtls_net_init(&c->net);
-		mbedtls_ssl_init(&c->ssl);
-		c->in = malloc(MGMT_BUF_SIZE);
-		if (!c->in || mbedtls_ssl_setup(&c->ssl, &s->tls->conf))
-			return -ENOMEM;
-		mbedtls_ssl_set_bio(&c->ssl, &c->net, mbedtls_net_send, mbedtls_net_recv, NULL);
-	}
-	return 0;
-}
-
-static int mgmt_bind(struct mgmt_server *s, const char *listen)
+static int mgmt_bind(struct mgmt_server *s, const char *addr)
 {
 	char host[64], msg[128];
 	const char *port;
 	int ret;
 
-	if (mgmt_hostport(listen, host, sizeof(host), &port))
+	if (mgmt_hostport(addr, host, sizeof(host), &port))
 		return -EINVAL;
 	ret = mbedtls_net_bind(&s->listen, host, port, MBEDTLS_NET_PROTO_TCP);
 	if (ret) {
-		mgmt_log("listen %s: %s", listen, mgmt_tls_strerror(ret, msg, sizeof(msg)));
+		mgmt_log("listen %s: %s", addr, mgmt_tls_strerror(ret, msg, sizeof(msg)));
 		return -EADDRNOTAVAIL;
 	}
+	/* mbedtls listens with a backlog of 10: a burst of pollers would see
+	 * SYNs dropped and retried a second later. */
+	listen(s->listen.fd, MGMT_BACKLOG);
 	return mbedtls_net_set_nonblock(&s->listen) ? -EIO : 0;
 }
 
@@ -520,14 +445,14 @@ struct mgmt_server *mgmt_server_new(struct mgmt *m)
 	mgmt_cert_describe(&s->tls->cert, &m->cert);
 	mgmt_log("certificate %s: %s, valid %s to %s, SHA256 Fingerprint=%s", cfg->cert,
 		 m->cert.subject, m->cert.not_before, m->cert.not_after, m->cert.sha256);
+	if (cfg->crl && (err = mgmt_crl_load(m, s->tls, "start")))
+		goto out_free;
 	if (cfg->roles && !(s->roles = mgmt_roles_load(cfg->roles))) {
 		err = -errno;
 		mgmt_log("roles %s: %s", cfg->roles, strerror(errno));
 		goto out_free;
 	}
-	err = mgmt_slots_init(s);
-	if (!err)
-		err = mgmt_bind(s, cfg->listen);
+	err = mgmt_bind(s, cfg->listen);
 	if (err)
 		goto out_free;
 	return s;
@@ -543,12 +468,10 @@ void mgmt_server_free(struct mgmt_server *s)
 {
 	if (!s)
 		return;
-	for (int i = 0; i < MGMT_CLIENTS_MAX; i++) {
-		mbedtls_net_free(&s->c[i].net);
-		mbedtls_ssl_free(&s->c[i].ssl);
-		free(s->c[i].out);
-		free(s->c[i].in);
-	}
+	for (int i = 0; i < MGMT_CONNS; i++)
+		conn_close(s, &s->c[i], false);
+	while (s->nwaiting)
+		mgmt_unwait(s, s->nwaiting - 1);
 	mbedtls_net_free(&s->listen);
 	mgmt_roles_free(s->roles);
 	mgmt_tls_free(s->tls);

@@ -24,6 +24,19 @@ static const int mgmt_suites[] = {
 	0
 };
 
+/* The server picks the first of these the client offers: P-256 costs a
+ * fraction of secp521r1, which mbedtls' default order would pick. All
+ * stay allowed, for the keys of client certificates. */
+static const mbedtls_ecp_group_id mgmt_curves[] = {
+	MBEDTLS_ECP_DP_SECP256R1,
+	MBEDTLS_ECP_DP_CURVE25519,
+	MBEDTLS_ECP_DP_SECP384R1,
+	MBEDTLS_ECP_DP_SECP521R1,
+	MBEDTLS_ECP_DP_NONE
+};
+
+#define MGMT_TICKET_S 3600
+
 const char *mgmt_tls_strerror(int err, char *buf, size_t size)
 {
 	mbedtls_strerror(err, buf, size);
@@ -55,6 +68,81 @@ static int mgmt_tls_keys(struct mgmt_tls *t, const char *cert, const char *key)
 	return ret ? mgmt_tls_fail("certificate and key", cert, ret) : 0;
 }
 
+/* mbedtls passes the same context to both ticket callbacks: ours, so that
+ * the parse can count the sessions it resumed, for /metrics. */
+static int mgmt_ticket_write(void *ctx, const mbedtls_ssl_session *session,
+			     unsigned char *start, const unsigned char *end, size_t *tlen,
+			     uint32_t *lifetime)
+{
+	struct mgmt_tls *t = ctx;
+
+	return mbedtls_ssl_ticket_write(&t->ticket, session, start, end, tlen, lifetime);
+}
+
+static int mgmt_ticket_parse(void *ctx, mbedtls_ssl_session *session, unsigned char *buf,
+			     size_t len)
+{
+	struct mgmt_tls *t = ctx;
+	int ret = mbedtls_ssl_ticket_parse(&t->ticket, session, buf, len);
+
+	t->resumed += ret == 0;
+	return ret;
+}
+
+/* Session tickets (RFC 5077): a poller that comes back within the hour
+ * resumes without the ECDHE and signature work of a full handshake. The
+ * client certificate is in the ticket, sealed with a key of ours that
+ * mbedtls renews every MGMT_TICKET_S. */
+static int mgmt_tls_tickets(struct mgmt_tls *t)
+{
+	int ret = mbedtls_ssl_ticket_setup(&t->ticket, mbedtls_ctr_drbg_random, &t->drbg,
+					   MBEDTLS_CIPHER_AES_256_GCM, MGMT_TICKET_S);
+
+	if (ret)
+		return mgmt_tls_fail("session tickets", NULL, ret);
+	mbedtls_ssl_conf_session_tickets_cb(&t->conf, mgmt_ticket_write, mgmt_ticket_parse, t);
+	return 0;
+}
+
+/* A CRL past its next update still lists what it revoked: those stay
+ * refused, and the staleness is logged and shown (/status, the page)
+ * rather than locking every client out until someone brings a new one. */
+static int mgmt_tls_verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+	*flags &= ~(uint32_t)(MBEDTLS_X509_BADCRL_EXPIRED | MBEDTLS_X509_BADCRL_FUTURE);
+	return 0;
+}
+
+int mgmt_tls_crl_load(struct mgmt_tls *t, const char *path)
+{
+	mbedtls_x509_crl *crl = calloc(1, sizeof(*crl));
+	int ret;
+
+	if (!crl)
+		return -ENOMEM;
+	mbedtls_x509_crl_init(crl);
+	ret = mbedtls_x509_crl_parse_file(crl, path);
+	if (ret) {
+		mbedtls_x509_crl_free(crl);
+		free(crl);
+		return mgmt_tls_fail("CRL", path, ret);
+	}
+	/* Handshakes verify within one call: none holds the old list now. */
+	mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, crl);
+	mgmt_tls_crl_free(t);
+	t->crl = crl;
+	return 0;
+}
+
+void mgmt_tls_crl_free(struct mgmt_tls *t)
+{
+	if (!t->crl)
+		return;
+	mbedtls_x509_crl_free(t->crl);
+	free(t->crl);
+	t->crl = NULL;
+}
+
 static int mgmt_tls_setup(struct mgmt_tls *t, int endpoint, const char *cert, const char *key,
 			  const char *ca)
 {
@@ -79,7 +167,12 @@ static int mgmt_tls_setup(struct mgmt_tls *t, int endpoint, const char *cert, co
 	mbedtls_ssl_conf_renegotiation(&t->conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
 	mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
 	mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
-	return cert ? mgmt_tls_keys(t, cert, key) : 0;
+	mbedtls_ssl_conf_curves(&t->conf, mgmt_curves);
+	mbedtls_ssl_conf_verify(&t->conf, mgmt_tls_verify, NULL);
+	if (!cert)
+		return 0;
+	ret = mgmt_tls_keys(t, cert, key);
+	return ret ? ret : mgmt_tls_tickets(t);
 }
 
 struct mgmt_tls *mgmt_tls_new(int endpoint, const char *cert, const char *key, const char *ca)
@@ -95,6 +188,7 @@ struct mgmt_tls *mgmt_tls_new(int endpoint, const char *cert, const char *key, c
 	mbedtls_x509_crt_init(&t->ca);
 	mbedtls_pk_init(&t->key);
 	mbedtls_ssl_config_init(&t->conf);
+	mbedtls_ssl_ticket_init(&t->ticket);
 	err = mgmt_tls_setup(t, endpoint, cert, key, ca);
 	if (err) {
 		mgmt_tls_free(t);
@@ -109,6 +203,8 @@ void mgmt_tls_free(struct mgmt_tls *t)
 	if (!t)
 		return;
 	mbedtls_ssl_config_free(&t->conf);
+	mbedtls_ssl_ticket_free(&t->ticket);
+	mgmt_tls_crl_free(t);
 	mbedtls_pk_free(&t->key);
 	mbedtls_x509_crt_free(&t->ca);
 	mbedtls_x509_crt_free(&t->cert);

@@ -299,10 +299,17 @@ static void check_defs(const struct ast *ast, struct pol_diag *d)
 {
 	const struct ast_def *defs = ast->defs.v;
 	bool device = false;
-	unsigned i, j;
+	unsigned i, j, addrs = 0;
 
 	for (i = 0; i < ast->defs.n; i++) {
 		device |= defs[i].device;
+		/* A datapath limit, checked here so that --check reports it: the
+		 * kernel ruleset lets ARP through for this many addresses. */
+		if (defs[i].device && addrs <= POL_DEVICE_ADDRS_MAX &&
+		    (addrs += defs[i].addrs.n) > POL_DEVICE_ADDRS_MAX)
+			diag_err(d, defs[i].line, defs[i].col,
+				 "more than %u device addresses (the kernel ruleset's ARP rules "
+				 "hold %u)", POL_DEVICE_ADDRS_MAX, POL_DEVICE_ADDRS_MAX);
 		for (j = 0; j < i; j++)
 			if (strcmp(defs[i].name, defs[j].name) == 0) {
 				diag_err(d, defs[i].line, defs[i].col,

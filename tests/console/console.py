@@ -349,6 +349,43 @@ def t_garbage():
     c.close()
 
 
+def t_long_line():
+    """A 100 KB line, as a stuck key or a wrong paste sends it: nothing past
+    256 characters reaches libedit (Debian 12's crashes from some thousands
+    on), a bell says so, and the line is refused, not run cut short."""
+    st = new_state("longline")
+    c = first_boot(st)
+    start = len(c.buf)
+    data = b"show configuration " + b"x" * 100000 + b"\r"
+    end = time.monotonic() + 60
+    for i in range(0, len(data), 1024):
+        # a console that stops reading must fail the test, not hang it
+        while not select.select([], [c.fd], [], 0.2)[1] and time.monotonic() < end:
+            c.read(0)
+        if time.monotonic() >= end:
+            break
+        c.send(data[i:i + 1024])
+        c.read(0.005)
+    c.mark = start
+    refused = c.expect(r"line too long[^\n]*\n[^\n]*technician@\S+> $", 30)
+    report(c.alive(), "console: a 100 KB line does not crash it")
+    report(bool(refused), "console: ...the line is refused whole", c.buf[-300:].decode("latin1"))
+    report(b"\x07" in c.buf[start:], "console: ...characters past 256 get a bell")
+    out = c.line("show configuration", timeout=15)
+    report(c.alive() and "line too long" not in out and "error" not in out,
+           "console: ...and the next command runs", out[-200:])
+    # bytes past ASCII handed to libedit one by one crashed it now and then
+    for _ in range(8):
+        c.send(os.urandom(3000).replace(b"\x04", b"") + b"\r")
+        c.read(0.3)
+    c.send(b"\x15")
+    c.read(0.5)
+    c.mark = len(c.buf)
+    out = c.line("show configuration", timeout=15)
+    report(c.alive(), "console: 24 KB of random bytes do not crash it either")
+    c.close()
+
+
 def t_plain_stdin():
     """Not a terminal: a pipe. The same commands, line by line."""
     st = new_state("pipe")
@@ -736,6 +773,7 @@ def t_wrappers():
         args = wait_file(root + "/scanwall-mgmtd.args")
         want = ["--listen", "[2001:db8::10]:443", "--cert", m + "/cert.pem", "--key", m + "/key.pem", "--make-cert",
                 "--client-ca", m + "/client-ca.pem", "--control", run + "/ctl.sock", "--user", "scanwall",
+                "--log", root + "/run/var/log/mgmtd.log", "--log-max", "1048576",
                 "--syslog", "192.0.2.50:6514", "--syslog-ca", m + "/client-ca.pem"]
         report(args == want, "console: the commit starts scanwall-mgmtd on [ADDR]:443 with the CA copy, "
                "--make-cert, syslog on port 6514", "%s | %s" % (args, out))
@@ -769,6 +807,44 @@ def t_wrappers():
         args = wait_file(root + "/scanwall-mgmtd.args") or []
         report(args[:2] == ["--listen", "198.51.100.20:443"] and args[-3:-1] == ["[fd00::5]:6514", "--syslog-ca"],
                "console: an IPv4 address listens on ADDR:443; a bare IPv6 collector gets [ ] and 6514", str(args))
+        # roles: the management lines become mgmtd's --roles file
+        first = pid("mgmtd")
+        out = commit('set management operator "O=St Elsewhere, CN=pacs-admin"', "set management reader any",
+                     "set management reader " + "AB:" * 31 + "CD")
+        args = wait_file(root + "/scanwall-mgmtd.args") or []
+        try:
+            with open(run + "/mgmtd-roles") as f:
+                roles = f.read()
+        except OSError as e:
+            roles = str(e)
+        report("--roles" in args and args[args.index("--roles") + 1] == run + "/mgmtd-roles" and
+               pid("mgmtd") != first and not os.path.exists(root + "/ntpd.args"),
+               "console: management lines restart mgmtd with --roles", "%s | %s" % (args, out))
+        report(roles == "operator subject O=St Elsewhere, CN=pacs-admin\n"
+                        "reader spki-sha256 " + "ab" * 31 + "cd\nreader any\n",
+               "console: ...the roles file: the operator by subject, a reader by SPKI hash, `any` last", roles)
+        commit("delete management")
+        args = wait_file(root + "/scanwall-mgmtd.args") or []
+        report("--roles" not in args and not os.path.exists(run + "/mgmtd-roles"),
+               "console: delete management: no --roles, every client a reader again", str(args))
+        # client-crl: checked, copied, passed as --crl; a new one in its place
+        # is read by mgmtd itself, no restart
+        first = pid("mgmtd")
+        out = commit("set client-crl %s/notes.txt" % USB)
+        report("error: client-crl %s/notes.txt: not a CRL" % USB in out and pid("mgmtd") == first and
+               not os.path.exists(m + "/client-crl.crl"), "console: a client-crl that is no CRL is refused", out)
+        out = commit("set client-crl %s/crl.der" % USB)
+        args = wait_file(root + "/scanwall-mgmtd.args") or []
+        report("--crl" in args and args[args.index("--crl") + 1] == m + "/client-crl.crl" and
+               same("%s/crl.der" % USB, m + "/client-crl.crl") and pid("mgmtd") != first and
+               os.stat(m + "/client-crl.crl").st_mode & 0o777 == 0o644,
+               "console: client-crl (DER) is copied (mode 644: mgmtd reads it again as its own user) and mgmtd restarts with --crl", "%s | %s" % (args, out))
+        first = pid("mgmtd")
+        out = commit("set client-crl %s/crl.pem" % USB)
+        time.sleep(1)
+        report(same("%s/crl.pem" % USB, m + "/client-crl.crl") and pid("mgmtd") == first and
+               not os.path.exists(root + "/scanwall-mgmtd.args"),
+               "console: ...a new CRL (PEM) in its place, mgmtd not restarted (it reads it again)", out)
         first = pid("ntpd")
         commit("set ntp-server 2001:db8::123")
         args = wait_file(root + "/ntpd.args") or []
@@ -838,7 +914,7 @@ def t_bundle(good, bad):
 
 def main():
     try:
-        for t in (t_first_boot, t_lockout, t_configure, t_garbage, t_plain_stdin, t_idle, t_start_shell,
+        for t in (t_first_boot, t_lockout, t_configure, t_garbage, t_long_line, t_plain_stdin, t_idle, t_start_shell,
                   t_factory_reset, t_apply, t_timeout_apply, t_revert_at_prompt, t_wrappers):
             try:
                 t()

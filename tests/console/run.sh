@@ -92,6 +92,13 @@ setup_apply() {
 			-out "$work/usb/ca$n.pem" 2>/dev/null || return 1
 	done
 	echo "not a certificate" >"$work/usb/notes.txt"
+	# a CRL of CA 2, PEM and DER, for client-crl
+	: >"$work/usb/index.txt"
+	printf '[ca]\ndefault_ca = c\n[c]\ndatabase = %s\ndefault_md = sha256\n' "$work/usb/index.txt" \
+		>"$work/usb/ca.cnf"
+	openssl ca -gencrl -config "$work/usb/ca.cnf" -cert "$work/usb/ca2.pem" -keyfile "$work/usb/ca2.key" \
+		-crldays 1 -out "$work/usb/crl.pem" 2>/dev/null || return 1
+	openssl crl -in "$work/usb/crl.pem" -outform DER -out "$work/usb/crl.der" || return 1
 	echo factory-name >"$work/hostname"
 	ip netns add "$nsa" || return 1
 	ip -n "$nsa" link set lo up

@@ -11,6 +11,14 @@ MODE:
              when the server gives up on it, "open" if it did not in 15 s.
   hold       opens ARG connections, handshakes each, prints how many
              handshakes succeeded, then holds them all for ARG2 seconds.
+  trickle    sends the head ARG (escaped), then one body byte every ARG2
+             seconds; prints "closed after N s" (N from the end of the
+             head) with any status answered, "open" if not cut in 20 s.
+  silent     (no certificate used) N SECONDS SRC [hello]: keeps N plain TCP
+             connections from address SRC open, reopening each one the
+             server closes, for SECONDS; with "hello" each sends a TLS
+             ClientHello first and then nothing (a stranger mid-handshake).
+             Prints how many connections it opened in all.
 """
 import re
 import socket
@@ -83,14 +91,102 @@ def mode_hold(args):
             conns.append(connect(*args[:5]))
         except (ssl.SSLError, ConnectionError, OSError):
             pass
-    # A finished handshake means the server gave the connection a slot.
-    print(len(conns))
+    # A finished handshake that the server did not close at once (it
+    # writes nothing else unasked) is a connection it gave a slot.
+    import select
+    closed, _, _ = select.select(conns, [], [], 1.0)
+    print(len(conns) - len(closed))
     sys.stdout.flush()
     time.sleep(float(args[6]) if len(args) > 6 else 0)
 
 
+def mode_trickle(args):
+    s = connect(*args[:5])
+    s.sendall(unescape(args[5]))
+    start = time.time()
+    s.settimeout(float(args[6]))
+    data = b""
+    while time.time() < start + 20:
+        try:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        except socket.timeout:
+            try:
+                s.sendall(b"x")
+            except (ssl.SSLError, ConnectionError, OSError):
+                break
+        except (ssl.SSLError, ConnectionError, OSError):
+            break
+    else:
+        print("open")
+        return
+    codes = re.findall(rb"HTTP/1\.1 (\d{3}) ", data)
+    print("closed after %d s%s" % (round(time.time() - start),
+                                   "".join(" " + c.decode() for c in codes)))
+
+
+def client_hello():
+    """The first flight of a TLS client, to send and then go silent."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = ctx.wrap_bio(inc, out, server_hostname="localhost")
+    try:
+        obj.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return out.read()
+
+
+def mode_silent(args):
+    import selectors
+    host, port = args[0], int(args[1])
+    n, seconds, src = int(args[5]), float(args[6]), args[7]
+    hello = client_hello() if len(args) > 8 and args[8] == "hello" else b""
+    sel = selectors.DefaultSelector()
+    opened = 0
+    end = time.time() + seconds
+
+    def open_one():
+        nonlocal opened
+        try:
+            c = socket.create_connection((host, port), timeout=2, source_address=(src, 0))
+            if hello:
+                c.sendall(hello)
+            c.setblocking(False)
+            sel.register(c, selectors.EVENT_READ)
+            opened += 1
+        except OSError:
+            time.sleep(0.01)
+
+    for _ in range(n):
+        open_one()
+    while time.time() < end:
+        closed = 0
+        for key, _ in sel.select(timeout=0.2):
+            try:
+                gone = not key.fileobj.recv(4096)
+            except BlockingIOError:
+                gone = False
+            except OSError:
+                gone = True
+            if gone:
+                sel.unregister(key.fileobj)
+                key.fileobj.close()
+                closed += 1
+        # those closed come back, a batch every 0.1 s: held, not a SYN flood
+        time.sleep(0.1)
+        for _ in range(closed):
+            open_one()
+    print(opened)
+
+
 def main():
-    modes = {"send": mode_send, "slow": mode_slow, "hold": mode_hold}
+    modes = {"send": mode_send, "slow": mode_slow, "hold": mode_hold,
+             "trickle": mode_trickle, "silent": mode_silent}
     args = sys.argv[1:]
     modes[args[5]](args[:5] + args[6:])
 

@@ -78,6 +78,13 @@ organizationName = optional
 commonName = supplied
 EOC
 signed stranger "/O=scanwall test/CN=stranger"
+# revoked later: an operator's subject, a certificate of its own
+signed revoked "/O=scanwall test/CN=operator"
+crl() { # a new CRL file in place (a new inode, as a copy onto the box makes)
+	openssl ca -gencrl -config "$TMP/ca.cnf" -cert "$PKI/ca.crt" -keyfile "$PKI/ca.key" \
+		-crldays 1 -out "$TMP/crl.new" 2>/dev/null && mv "$TMP/crl.new" "$TMP/crl.pem"
+}
+crl
 signed expired "/O=scanwall test/CN=operator" -startdate 20200101000000Z -enddate 20200201000000Z
 [ -s "$PKI/expired.crt" ] && [ -s "$PKI/stranger.crt" ] || fail "mgmt: extra test certificates"
 
@@ -101,9 +108,9 @@ wait_for test -S "$TMP/ctl" || { fail "mgmt: scanwalld did not start"; cat "$TMP
 
 ip netns exec "$NS" timeout 600 "$BUILD/scanwall-mgmtd" --listen 127.0.0.1:8443 \
 	--cert "$PKI/server.crt" --key "$PKI/server.key" --client-ca "$PKI/ca.crt" \
-	--control "$TMP/ctl" --roles "$PKI/roles" --spool "$TMP/spool" \
+	--control "$TMP/ctl" --roles "$PKI/roles" --spool "$TMP/spool" --crl "$TMP/crl.pem" \
 	--syslog localhost:6514 --syslog-ca "$PKI/ca.crt" \
-	--header-timeout 3000 --idle-timeout 5000 >"$TMP/mgmt.log" 2>&1 &
+	--header-timeout 3000 --idle-timeout 60000 --body-timeout 4000 >"$TMP/mgmt.log" 2>&1 &
 MGMT_PID=$!
 wait_for logged "listening on" || { fail "mgmt: scanwall-mgmtd did not start"; cat "$TMP/mgmt.log" >&2; exit 0; }
 
@@ -201,6 +208,13 @@ check "mgmt: a CBC suite is refused" sh -c "! grep -q 'Cipher is ECDHE-ECDSA-AES
 sclient -tls1_2 -cert "$PKI/reader.crt" -key "$PKI/reader.key" >"$TMP/sc"
 check "mgmt: TLS 1.2 with an AEAD suite is accepted" grep -Eq 'Cipher is ECDHE-ECDSA-(AES[0-9]+-GCM|CHACHA20)' "$TMP/sc"
 check "mgmt: s_client verified mgmtd's certificate" grep -q 'Verify return code: 0' "$TMP/sc"
+# cheap handshakes: the server's preference, P-256, over the client's P-521
+sclient -tls1_2 -groups P-521:P-384:P-256:X25519 -cert "$PKI/reader.crt" -key "$PKI/reader.key" >"$TMP/sc"
+check "mgmt: P-256 chosen though the client lists P-521 first ($(grep -o 'Server Temp Key: [^,]*, [^,]*' "$TMP/sc"))" \
+	grep -q 'Server Temp Key: ECDH, prime256v1' "$TMP/sc"
+sclient -tls1_2 -sess_out "$TMP/sess" -cert "$PKI/reader.crt" -key "$PKI/reader.key" >/dev/null
+sclient -tls1_2 -sess_in "$TMP/sess" -cert "$PKI/reader.crt" -key "$PKI/reader.key" >"$TMP/sc"
+check "mgmt: a poller resumes its session from a ticket" grep -q '^Reused, TLSv1.2' "$TMP/sc"
 sclient -tls1_2 >"$TMP/sc"
 check "mgmt: s_client without a certificate gets a handshake failure alert" \
 	grep -q 'alert handshake failure' "$TMP/sc"
@@ -213,6 +227,30 @@ check "mgmt: an expired certificate is refused" test "$(as expired "$URL/status"
 check "mgmt: the expired certificate is logged" wait_for logged "validity has expired"
 check "mgmt: a valid certificate without a role is refused" test "$(as stranger "$URL/status")" = 000
 check "mgmt: the role-less certificate is logged" wait_for logged "CN=stranger.*has no role"
+
+# --- revocation: --crl, read again when the file changes and on SIGHUP -----------
+mgmtd_pid() { cat "/proc/$MGMT_PID/task/$MGMT_PID/children" 2>/dev/null | awk '{print $1}'; }
+check "mgmt: the CRL is read at start" logged "crl .*(start): 0 revoked"
+check "mgmt: a certificate not yet revoked is served" test "$(as revoked "$URL/bundle")" = 200
+sclient -tls1_2 -sess_out "$TMP/sess.revoked" -cert "$PKI/revoked.crt" -key "$PKI/revoked.key" >/dev/null
+openssl ca -config "$TMP/ca.cnf" -cert "$PKI/ca.crt" -keyfile "$PKI/ca.key" -revoke "$PKI/revoked.crt" 2>/dev/null
+crl
+check "mgmt: a new CRL file is read without a restart" wait_for logged "crl .*(changed): 1 revoked"
+check "mgmt: the revoked certificate is refused at the handshake" test "$(as revoked "$URL/bundle")" = 000
+check "mgmt: ...logged as revoked" wait_for logged "revoked (is on a CRL)"
+sclient -tls1_2 -sess_in "$TMP/sess.revoked" -cert "$PKI/revoked.crt" -key "$PKI/revoked.key" >/dev/null
+check "mgmt: ...and when it resumes a session from a ticket" wait_for logged "is revoked (resumed session)"
+check "mgmt: the operator's own certificate still works" test "$(as operator "$URL/bundle")" = 200
+as reader "$URL/status" >/dev/null
+check "mgmt: /status shows the CRL's next update" grep -Eq '"crl":\{"this_update":"[0-9T:-]+Z","next_update":"[0-9T:-]+Z","revoked":1,"stale":false\}' "$TMP/body"
+as reader "$URL/" >/dev/null
+check "mgmt: ...and so does the page" grep -q "Next update</th><td>20" "$TMP/body"
+echo "not a CRL" >"$TMP/crl.new" && mv "$TMP/crl.new" "$TMP/crl.pem"
+check "mgmt: a CRL file that does not parse is logged" wait_for logged "crl .*(changed): unreadable, the list in force stays"
+check "mgmt: ...and the list in force stays" test "$(as revoked "$URL/bundle")" = 000
+crl
+kill -HUP "$(mgmtd_pid)"
+check "mgmt: SIGHUP reads the CRL again" wait_for logged "crl .*(SIGHUP): 1 revoked"
 
 # --- malformed, oversized, slow -----------------------------------------------
 rawcase() { # NAME EXPECTED-OUTPUT REQUEST
@@ -237,18 +275,80 @@ rawcase "two pipelined requests" "200 404 open" \
 rawcase "Connection: close" "200 closed" 'GET /status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
 got=$(raw reader slow 'GET /status HTTP/1.1\r\nHost: x\r\n')
 check "mgmt: a slow request head is cut off ($got)" sh -c "case '$got' in 'closed after '[2-5]' s') true;; *) false;; esac"
-check "mgmt: the timeout is logged" logged "timed out (request)"
+check "mgmt: the timeout is logged" logged "timed out (head)"
 
-# --- bounded: 16 slots, the 17th client waits for nobody ----------------------
-raw reader hold 16 3 >"$TMP/hold" &
+# --- bounded: strangers cannot lock the operator out (docs/mgmt.md, Connections)
+#   127.0.0.2-6  (600 silent TCP, reopened)        ┐
+#   127.0.0.7-11 (500 ClientHello, then nothing)   ┼──► :8443  handshakes: 32, 8 a source
+#   127.0.0.1    curl as operator, as reader ──────┘           waiting: 512, 256 a source,
+#                                                               random early drop when full
+mcount() { awk -v m="$1" '$1 == m { print $2 }' "$TMP/body"; }
+as reader "$URL/metrics" >/dev/null
+away0=$(mcount 'scanwall_mgmt_turned_away_total{reason="early-drop"}')
+src0=$(mcount 'scanwall_mgmt_turned_away_total{reason="source"}')
+hto0=$(mcount 'scanwall_mgmt_timeouts_total{phase="handshake"}')
+lines0=$(wc -l <"$TMP/mgmt.log") t0=$SECONDS
+flood=
+for i in 2 3 4 5 6; do
+	raw reader silent 120 8 127.0.0.$i >"$TMP/silent.$i" &
+	flood="$flood $!"
+	raw reader silent 100 8 127.0.0.$((i + 5)) hello >"$TMP/hello.$i" &
+	flood="$flood $!"
+done
+established() { ns ss -Htn state established '( sport = :8443 )' | wc -l; }
+wait_for sh -c "[ \$(ip netns exec $NS ss -Htn state established '( sport = :8443 )' | wc -l) -ge 500 ]"
+held=$(established)
+code=$(as operator --max-time 5 "$URL/bundle")
+check "mgmt: with $held strangers' connections held, the operator is served ($code)" test "$code" = 200
+code=$(as reader --max-time 5 "$URL/status")
+check "mgmt: ...and so is a reader ($code)" test "$code" = 200
+# shellcheck disable=SC2086
+wait $flood
+opened=$(cat "$TMP"/silent.* "$TMP"/hello.* | awk '{ n += $1 } END { print n }')
+check "mgmt: the strangers reconnected and were held ($opened connections in all)" test "$opened" -gt 1100
+as reader "$URL/metrics" >/dev/null
+# one address alone past its share: 8 handshakes, 256 waiting, the rest closed
+raw reader silent 300 2 127.0.0.12 >/dev/null
+as reader "$URL/metrics" >/dev/null
+check "mgmt: /metrics counts those turned away for their source's share" \
+	test "$(mcount 'scanwall_mgmt_turned_away_total{reason="source"}')" -ge $((src0 + 36))
+check "mgmt: ...logged" logged "connections from it wait already"
+check "mgmt: /metrics counts the early drops" test "$(mcount 'scanwall_mgmt_turned_away_total{reason="early-drop"}')" -gt "$away0"
+check "mgmt: /metrics counts the handshake timeouts" test "$(mcount 'scanwall_mgmt_timeouts_total{phase="handshake"}')" -gt "$hto0"
+check "mgmt: the log says they were dropped" grep -Eq "turned away .*: (dropped from the full handshake pool|[0-9]+ connections wait)" "$TMP/mgmt.log"
+lines=$(($(wc -l <"$TMP/mgmt.log") - lines0)) bound=$((200 + 20 * (SECONDS - t0 + 1)))
+# the log's bucket: 200 at once, then 20 a second
+check "mgmt: the log grew by $lines lines under the flood (bound $bound)" test "$lines" -le "$bound"
+check "mgmt: the held-back lines are counted in the log" logged "suppressed [0-9]* lines"
+check "mgmt: ...and in /metrics" test "$(mcount scanwall_mgmt_log_suppressed_total)" -gt 0
+check "mgmt: /metrics counts the resumed sessions" test "$(mcount scanwall_mgmt_resumed_total)" -gt 0
+
+# sessions: readers hold at most 248 of the 256, the rest are the operators'
+raw reader hold 250 8 >"$TMP/hold" &
 hold_pid=$!
-wait_for test -s "$TMP/hold"
-check "mgmt: 16 clients held at once ($(cat "$TMP/hold"))" test "$(cat "$TMP/hold")" = 16
-check "mgmt: a 17th client is turned away" test "$(as reader --max-time 3 "$URL/status")" = 000
-check "mgmt: the full table is logged" logged "clients already"
+for i in $(seq 150); do [ -s "$TMP/hold" ] && break; sleep 0.2; done
+code=$(as operator --max-time 5 "$URL/bundle")
+check "mgmt: with every reader session taken ($(cat "$TMP/hold") held), the operator is served ($code)" test "$code" = 200
+check "mgmt: a reader beyond them is turned away" test "$(as reader --max-time 3 "$URL/status")" = 000
+# (its log line may be among those the log's rate limit held back; the
+# readers' sessions are all taken, so the operator scrapes)
+as operator "$URL/metrics" >/dev/null
+check "mgmt: ...and counted" test "$(mcount 'scanwall_mgmt_turned_away_total{reason="sessions"}')" -ge 1
+check "mgmt: 248 reader sessions held at once ($(cat "$TMP/hold"))" test "$(cat "$TMP/hold")" = 248
 wait "$hold_pid" 2>/dev/null
-sleep 1
-check "mgmt: idle clients are cut off, service resumes" test "$(as reader "$URL/status")" = 200
+check "mgmt: sessions free again, service resumes" wait_for test "$(as reader "$URL/status")" = 200
+
+# a trickled body: the body's deadline (--body-timeout 4000) does not move
+got=$(raw operator trickle 'POST /bundle HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n' 1)
+check "mgmt: a body trickled a byte a second is cut at its deadline ($got)" \
+	sh -c "case '$got' in 'closed after '[3-6]' s') true;; *) false;; esac"
+check "mgmt: ...logged" logged "timed out (body)"
+# a reader's upload is refused from its head, the megabyte never read
+rawcase "a reader's POST /bundle, head only" "403 closed" \
+	'POST /bundle HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n'
+got=$(raw operator trickle 'GET /status HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n' 1)
+check "mgmt: a long body on a GET is refused from its head ($got)" sh -c "case '$got' in 'closed after '[01]' s 413') true;; *) false;; esac"
+
 par=
 for i in $(seq 12); do as reader "$URL/status" >"$TMP/par.$i" & par="$par $!"; done
 # shellcheck disable=SC2086
@@ -324,13 +424,18 @@ fi
 
 # --- privileges: --user nobody (scanwalld's --control-user), and another user ---
 chmod 711 "$TMP"	# the socket's directory must be searchable by mgmtd's user
+# Its roles end in `reader any` (what the console's `set management reader
+# any` writes): every other certificate of the CA is a reader. Its log is
+# --log with the smallest cap, in a directory nobody cannot write to (as
+# on the image): past the cap the file is emptied rather than renamed.
+{ cat "$PKI/roles"; echo "reader any"; } >"$TMP/roles-any"
 # LeakSanitizer cannot stop a process that dropped to another uid (it is
 # no longer dumpable): without this a sanitizer build hangs at exit.
 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
 ip netns exec "$NS" timeout 120 "$BUILD/scanwall-mgmtd" --listen 127.0.0.1:8444 \
 	--cert "$PKI/server.crt" --key "$PKI/server.key" --client-ca "$PKI/ca.crt" \
-	--control "$TMP/ctl" --roles "$PKI/roles" --spool "$TMP/spool2" --user nobody \
-	>"$TMP/mgmt2.log" 2>&1 &
+	--control "$TMP/ctl" --roles "$TMP/roles-any" --spool "$TMP/spool2" --user nobody \
+	--log "$TMP/mgmt2.log" --log-max 4096 >>"$TMP/mgmt2.log" 2>&1 &
 MGMT2_PID=$!
 wait_for grep -q 'listening on' "$TMP/mgmt2.log"
 child=$(cat "/proc/$MGMT2_PID/task/$MGMT2_PID/children" 2>/dev/null | awk '{print $1}')
@@ -338,6 +443,17 @@ uid=$(awk '/^Uid:/ {print $2 $3 $4 $5}' "/proc/${child:-0}/status" 2>/dev/null)
 check "mgmt: --user nobody drops every uid ($uid)" test "$uid" = "$(id -u nobody)$(id -u nobody)$(id -u nobody)$(id -u nobody)"
 code=$(as reader "https://localhost:8444/status")
 check "mgmt: as nobody, scanwalld's --control-user, /status answers (200)" test "$code" = 200
+check "mgmt: \`reader any': a certificate no other line names is a reader" \
+	test "$(as stranger "https://localhost:8444/status")$(as stranger -X POST "https://localhost:8444/bundle/confirm")" = 200403
+check "mgmt: ...and a named operator is still an operator" \
+	test "$(as operator -X POST "https://localhost:8444/bundle/rollback")" != 403
+for i in $(seq 60); do
+	ns curl -s -o /dev/null --max-time 3 --resolve localhost:8444:127.0.0.1 --cacert "$PKI/ca.crt" \
+		https://localhost:8444/status
+done
+size=$(stat -c %s "$TMP/mgmt2.log")
+check "mgmt: --log-max 4096 holds as nobody after 60 refusals ($size bytes)" test "$size" -le 4608
+check "mgmt: ...the file kept the latest lines" grep -q "No client certification received" "$TMP/mgmt2.log"
 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
 ip netns exec "$NS" timeout 120 "$BUILD/scanwall-mgmtd" --listen 127.0.0.1:8445 \
 	--cert "$PKI/server.crt" --key "$PKI/server.key" --client-ca "$PKI/ca.crt" \

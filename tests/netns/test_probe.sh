@@ -148,6 +148,14 @@ ruleset_absent() {
 	! box nft list table bridge scanwall >/dev/null 2>&1 &&
 		! box nft list table inet scanwall >/dev/null 2>&1 && [ "$(our_rules)" = 0 ]
 }
+# The policy's refusals in the kernel (docs/engine.md): its allow rule
+# hands on to the engine, its default drops after a sample.
+policy_in_kernel() {
+	local pol
+	pol=$(box nft list chain inet scanwall pol 2>/dev/null)
+	grep -q 'tcp dport 5555 return' <<<"$pol" && grep -q 'goto dflt' <<<"$pol" &&
+		box nft list chain inet scanwall dflt 2>/dev/null | grep -q 'counter name "dflt" drop'
+}
 no_bypass() { ! { box nft list ruleset; box iptables -S; box ip6tables -S; } 2>/dev/null | grep -qi bypass; }
 arp_resolves() {
 	lan ip neigh flush dev l0
@@ -185,6 +193,7 @@ check "probe bridge-nf-call-iptables is 1" \
 	test "$(box cat /proc/sys/net/bridge/bridge-nf-call-iptables)" = 1
 check "probe ruleset present" ruleset_present
 check "probe no queue bypass anywhere" no_bypass
+check "probe the policy's default is in the kernel" policy_in_kernel
 check "probe allowed TCP passes (20 round trips)" tcp 5555
 check "probe unlisted TCP port refused" no_tcp 5556
 check "probe settled flow forwarded by the kernel (ct mark counter)" kernel_forwarded

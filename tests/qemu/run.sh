@@ -177,7 +177,8 @@ check "qemu: br0 came up behind the closed ruleset" \
 	bash -c "grep -q 'rcS: br0 up' '$clog' && ! grep -q 'closed ruleset failed' '$clog'"
 check "qemu: root file system is read-only" guest 10 '! touch /probe 2>/dev/null'
 check "qemu: state partition mounted (ext4)" guest 10 'grep -q " /state ext4 " /proc/mounts'
-check "qemu: watchdog fed" guest 10 'pidof watchdog >/dev/null && test -c /dev/watchdog'
+check "qemu: watchdog fed by scanwalld" guest 10 \
+	'test -c /dev/watchdog && ls -l /proc/$(pidof scanwalld)/fd | grep -q /dev/watchdog'
 
 # scanwalld answers its control socket with the state partition's policy
 got=

@@ -83,6 +83,8 @@ static void test_conf_keys(void **state)
 		{ "console-timeout", "300", 0 },
 		{ "console-timeout", "2", -EINVAL },
 		{ "console-timeout", "10x", -EINVAL },
+		{ "client-crl", "/media/usb/site.crl", 0 },
+		{ "client-crl", "site.crl", -EINVAL },
 		{ "no-such-key", "1", -ENOENT },
 	};
 	struct conf c = { 0 };
@@ -103,6 +105,62 @@ static void test_conf_keys(void **state)
 	assert_int_equal(conf_delete(&c, "console-timeout"), 0);
 	assert_int_equal(conf_timeout(&c, 0), 600);
 	assert_int_equal(conf_delete(&c, "nope"), -ENOENT);
+}
+
+/* The management lines: set as typed, kept as mgmtd's roles file has
+ * them, read back from the configuration file, `any` printed last. */
+static void test_conf_roles(void **state)
+{
+	static const char spki[] = "ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:"
+				   "ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89";
+	static const struct { const char *val; int want; } cases[] = {
+		{ "reader any", 0 },
+		{ "operator O=St Elsewhere, CN=pacs-admin", 0 },
+		{ "operator O=St Elsewhere, CN=pacs-admin", 0 },	/* kept once */
+		{ "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", -EINVAL },
+		{ "admin O=x", -EINVAL },
+		{ "operator", -EINVAL },
+		{ "operator no-equals-sign", -EINVAL },
+		{ "operator O=\"quoted\"", -EINVAL },
+		{ "reader 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde", -EINVAL },
+	};
+	struct conf a = { 0 }, b;
+	char line[160], *text = NULL;
+	const char *why;
+	size_t len = 0;
+	FILE *mem;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int r = conf_set(&a, "management", cases[i].val, &why);
+
+		if (r != cases[i].want)
+			fail_msg("management %s: %d, want %d", cases[i].val, r, cases[i].want);
+	}
+	snprintf(line, sizeof(line), "reader %s", spki);
+	assert_int_equal(conf_set(&a, "management", line, &why), 0);
+	mem = open_memstream(&text, &len);
+	conf_roles_print(&a, "", mem);
+	fclose(mem);
+	assert_string_equal(text, "operator subject O=St Elsewhere, CN=pacs-admin\n"
+			    "reader spki-sha256 abcdef0123456789abcdef0123456789"
+			    "abcdef0123456789abcdef0123456789\nreader any\n");
+	free(text);
+	mem = open_memstream(&text, &len);
+	conf_print(&a, mem);
+	fclose(mem);
+	assert_int_equal(conf_parse(&b, text, len), 0);
+	assert_true(conf_equal(&a, &b));
+	free(text);
+	for (int i = 0; i < 5; i++) {
+		snprintf(line, sizeof(line), "reader O=x, CN=r%d", i);
+		assert_int_equal(conf_set(&a, "management", line, &why), 0);
+	}
+	assert_int_equal(conf_set(&a, "management", "reader O=x, CN=one too many", &why), -ENOSPC);
+	assert_int_equal(conf_role_delete(&a, "reader any"), 0);
+	assert_int_equal(conf_role_delete(&a, "reader any"), -ENOENT);
+	assert_false(conf_equal(&a, &b));
+	assert_int_equal(conf_delete(&a, "management"), 0);
+	assert_int_equal(a.roles[0][0], 0);
 }
 
 static void test_conf_text(void **state)
@@ -978,6 +1036,7 @@ int main(void)
 		cmocka_unit_test(test_input),
 		cmocka_unit_test(test_conf_keys),
 		cmocka_unit_test(test_conf_text),
+		cmocka_unit_test(test_conf_roles),
 		cmocka_unit_test_setup_teardown(test_store_rollbacks, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_store_confirm, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_deadlines_across_a_reboot, fx_setup, fx_teardown),

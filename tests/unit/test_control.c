@@ -23,11 +23,13 @@
 #include <mbedtls/sha256.h>
 #include <mbedtls/version.h>
 
+#include "engine/apply.h"
 #include "engine/control.h"
 #include "scanwall/ctlclient.h"
 #include "scanwall/engine.h"
 #include "scanwall/evlog.h"
 #include "scanwall/policy.h"
+#include "pktgen.h"
 
 static const char policy_ok[] =
 	"# test policy\n"
@@ -53,7 +55,9 @@ struct fx {
 	struct eng *eng;
 	struct evlog *log;
 	struct control *ctl;
-	int reloads;
+	struct apply ap;
+	int reloads;		/* ruleset installs */
+	int install_err;	/* what the next install returns */
 };
 
 static void noop_release(void *ctx, uint32_t id, enum eng_verdict v) {}
@@ -64,13 +68,15 @@ static const struct eng_ops ops = {
 	.release = noop_release, .inject = noop_inject, .event = noop_event,
 };
 
-static int on_reload(void *ctx, const struct pol *pol)
+static int fake_install(void *ctx, const struct ruleset_cfg *rs)
 {
 	struct fx *f = ctx;
 
 	f->reloads++;
-	return pol ? 0 : -EINVAL;
+	return f->install_err;
 }
+
+static const struct apply_datapath fake_dp = { .install = fake_install };
 
 static void write_file(const char *path, const char *text)
 {
@@ -99,7 +105,7 @@ static int setup(void **state)
 	struct fx *f = calloc(1, sizeof(*f));
 	struct eng_cfg cfg;
 	struct evlog_cfg lcfg;
-	struct pol *pol;
+	struct ruleset_cfg base;
 
 	assert_non_null(f);
 	strcpy(f->dir, "/tmp/test_control.XXXXXX");
@@ -114,9 +120,11 @@ static int setup(void **state)
 	cfg.rq_bufs = 4;
 	f->eng = eng_new(&cfg, &ops, f);
 	assert_non_null(f->eng);
-	pol = pol_load(f->policy, stderr);
-	assert_non_null(pol);
-	assert_int_equal(eng_set_policy(f->eng, pol), 0);
+	ruleset_cfg_default(&base);
+	apply_init(&f->ap, f->eng, &base, &fake_dp, f);
+	assert_int_equal(policy_apply(&f->ap, f->policy, policy_ok, strlen(policy_ok), stderr), 0);
+	assert_int_equal(apply_up(&f->ap), 0);
+	f->reloads = 0;
 
 	evlog_cfg_default(&lcfg);
 	lcfg.rate = 0;
@@ -128,7 +136,7 @@ static int setup(void **state)
 		.evlog = f->log,
 		.policy_path = f->policy,
 		.version = "test",
-		.on_reload = on_reload,
+		.apply = &f->ap,
 		.ctx = f,
 		.extra_uid = (uid_t)-1,
 	};
@@ -226,7 +234,61 @@ static void test_counters(void **state)
 	expect(f, "counters", 0, "\"default\":{\"action\":\"block\",\"hits\":0}");
 	expect(f, "counters", 0, "\"faults\":{\"");
 	expect(f, "counters", 0, "\"assoc-reject\":0");
-	expect(f, "flows", 0, "{\"flows\":[],\"count\":0,\"truncated\":false}");
+	expect(f, "flows", 0, "{\"flows\":[],\"count\":0,\"from\":0,\"next\":null,"
+	       "\"truncated\":false}");
+	expect(f, "flows from 5 count 10", 0, "\"count\":0,\"from\":5,\"next\":null");
+	expect(f, "flows count 0", -EINVAL, "usage: flows [from N] [count 1..10000]");
+	expect(f, "flows count 10001", -EINVAL, "usage");
+	expect(f, "flows from", -EINVAL, "usage");
+	expect(f, "flows to 3", -EINVAL, "usage");
+}
+
+/* SYNs from the LAN peer to the device's DICOM port, one flow each. */
+static void open_flows(struct fx *f, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct tpkt t = { "10.77.1.10", "10.77.1.15", IPPROTO_TCP, (uint16_t)(40000 + i), 104,
+				  1000, 0, 0x02 };
+		uint8_t b[256];
+		struct eng_pkt pk = { .l3 = b, .ts_ns = 1000000000000ull, .id = i + 1,
+				      .from = { .ifindex = 1 } };
+		enum eng_verdict v;
+
+		pk.len = tpkt_build(b, &t);
+		assert_int_equal(eng_packet(f->eng, &pk, &v), 0);
+	}
+}
+
+/* `flows` in pages: "next" is where the next page starts, null at the end;
+ * the pages together list every flow once. */
+static void test_flows_pages(void **state)
+{
+	struct fx *f = *state;
+	char cmd[64], *a, *b;
+	int ret;
+	unsigned long next;
+
+	open_flows(f, 3);
+	expect(f, "flows", 0, "\"count\":3,\"from\":0,\"next\":null,\"truncated\":false}");
+	a = exec(f, "flows count 2", &ret);
+	assert_int_equal(ret, 0);
+	assert_non_null(strstr(a, "\"count\":2,\"from\":0,\"next\":"));
+	assert_non_null(strstr(a, "\"truncated\":true}"));
+	next = strtoul(strstr(a, "\"next\":") + 7, NULL, 10);
+	snprintf(cmd, sizeof(cmd), "flows from %lu count 2", next);
+	b = exec(f, cmd, &ret);
+	assert_non_null(strstr(b, "\"count\":1,"));
+	assert_non_null(strstr(b, "\"next\":null"));
+	/* the third flow is on the second page only */
+	for (int port = 40000; port < 40003; port++) {
+		char sport[32];
+
+		snprintf(sport, sizeof(sport), "\"sport\":%d,", port);
+		assert_true(!strstr(a, sport) != !strstr(b, sport));
+	}
+	free(a);
+	free(b);
+	expect(f, "flows from 70000", 0, "{\"flows\":[],\"count\":0,\"from\":70000,\"next\":null");
 }
 
 static void log_events(struct fx *f, unsigned n, const char *reason)
@@ -267,7 +329,17 @@ static void test_reload(void **state)
 	assert_int_equal(f->reloads, 0);
 	expect(f, "events", 0, "policy reload refused");
 
+	/* The kernel refuses the ruleset: the engine keeps the old policy. */
 	write_file(f->policy, policy_v2);
+	f->install_err = -EIO;
+	expect(f, "reload", -EIO, "\"errors\":[\"ruleset: install failed");
+	assert_int_equal(f->reloads, 1);
+	assert_ptr_equal(eng_policy(f->eng), before);
+	expect(f, "status", 0, needle);
+	expect(f, "status", 0, "\"rules\":2,\"default\":\"block\"");
+	f->install_err = 0;
+	f->reloads = 0;
+
 	sha256_hex(policy_v2, hex);
 	snprintf(needle, sizeof(needle), "\"sha256\":\"%s\"", hex);
 	expect(f, "reload", 0, "{\"ok\":true");
@@ -329,6 +401,39 @@ static char *pump(struct fx *f, int fd, unsigned lines, int *closed)
 	}
 	assert_int_equal(fclose(acc), 0);
 	return buf;
+}
+
+/* 17 clients connect and never finish a line: the 17th is told "too many
+ * clients"; once they have been silent 250 ms, a newcomer takes the slot
+ * of the one silent longest and is answered. */
+static void test_stalled_clients(void **state)
+{
+	struct fx *f = *state;
+	int fd[17], closed, me;
+	char *s;
+
+	for (int i = 0; i < 17; i++) {
+		fd[i] = connect_sock(f->sock);
+		assert_true(fd[i] >= 0);
+		assert_int_equal(send(fd[i], "sta", 3, 0), 3);
+	}
+	s = pump(f, fd[16], 1, &closed);
+	assert_non_null(strstr(s, "too many clients"));
+	free(s);
+	usleep(300 * 1000);
+	me = connect_sock(f->sock);
+	assert_true(me >= 0);
+	assert_int_equal(send(me, "status\n", 7, 0), 7);
+	s = pump(f, me, 1, &closed);
+	assert_memory_equal(s, "{\"version\":", 11);
+	free(s);
+	/* the first one lost its slot, the second still has one */
+	s = pump(f, fd[0], 1, &closed);
+	assert_true(closed);
+	free(s);
+	for (int i = 0; i < 17; i++)
+		close(fd[i]);
+	close(me);
 }
 
 static void test_socket_pipeline(void **state)
@@ -516,6 +621,38 @@ static void test_client(void **state)
 	assert_int_equal(ctl_request(path, "status", stdout), -ENOENT);
 }
 
+/* `bundle install PATH`: the client opens PATH itself and passes the fd;
+ * a FIFO (which would block whoever opens it) or a symlink is refused at
+ * once, before the engine is even asked. */
+static void test_client_upload_refused(void **state)
+{
+	struct fx *f = *state;
+	char fifo[128], link[128], cmd[300], *buf = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	snprintf(fifo, sizeof(fifo), "%s/fifo", f->dir);
+	snprintf(link, sizeof(link), "%s/link", f->dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(symlink(f->policy, link), 0);
+
+	snprintf(cmd, sizeof(cmd), "bundle install %s", fifo);
+	out = open_memstream(&buf, &len);
+	assert_int_equal(ctl_request(f->sock, cmd, out), -EPROTO);
+	fclose(out);
+	assert_non_null(strstr(buf, "{\"error\":\"bundle install: not a regular file\"}"));
+	free(buf);
+
+	snprintf(cmd, sizeof(cmd), "bundle install %s confirm 30", link);
+	out = open_memstream(&buf, &len);
+	assert_int_equal(ctl_request(f->sock, cmd, out), -EPROTO);
+	fclose(out);
+	assert_non_null(strstr(buf, "symbolic link"));
+	free(buf);
+	unlink(fifo);
+	unlink(link);
+}
+
 static void test_open_refuses_regular_file(void **state)
 {
 	struct fx *f = *state;
@@ -545,6 +682,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_non_root_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_client, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_refuses_regular_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flows_pages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stalled_clients, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_client_upload_refused, setup, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

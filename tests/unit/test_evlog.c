@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -36,10 +38,13 @@ static int setup(void **state)
 	return 0;
 }
 
+static struct rlimit fsize_at_start;	/* a failed test must not leave its limit */
+
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
+	setrlimit(RLIMIT_FSIZE, &fsize_at_start);
 	tmpdir_remove(f->dir);
 	free(f);
 	return 0;
@@ -104,6 +109,48 @@ static void test_writes_lines(void **state)
 	assert_int_equal(evlog_write(log, &ev, 0), 0);
 	evlog_close(log);
 	assert_int_equal(file_lines(f->path, NULL, &hits), 6);
+}
+
+/* A write cut short by a full disk (here RLIMIT_FSIZE: a short write, then
+ * EFBIG) leaves a torn line; the next event starts on a line of its own. */
+static void test_torn_line_ended(void **state)
+{
+	struct fixture *f = *state;
+	struct rlimit lim;
+	struct sw_event ev;
+	struct evlog *log;
+	struct stat st;
+	char buf[4096], *second;
+	FILE *fp;
+	size_t n;
+
+	signal(SIGXFSZ, SIG_IGN);
+	log = evlog_open(f->path, NULL);
+	assert_non_null(log);
+	ev_fill(&ev, "first");
+	assert_int_equal(evlog_write(log, &ev, 0), 0);
+	assert_int_equal(stat(f->path, &st), 0);
+	lim = fsize_at_start;
+	lim.rlim_cur = (rlim_t)st.st_size + 20;	/* 20 bytes of the next line */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	ev_fill(&ev, "torn");
+	assert_int_equal(evlog_write(log, &ev, 1 * MS), -EFBIG);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &fsize_at_start), 0);
+	ev_fill(&ev, "after");
+	assert_int_equal(evlog_write(log, &ev, 2 * MS), 0);
+	evlog_close(log);
+
+	fp = fopen(f->path, "r");
+	assert_non_null(fp);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = 0;
+	/* line 1 whole, line 2 the 20 torn bytes, line 3 the next event whole */
+	second = strchr(buf, '\n') + 1;
+	assert_int_equal(strchr(second, '\n') - second, 20);
+	assert_memory_equal(strchr(second, '\n') + 1, "{\"ts\":", 6);
+	assert_non_null(strstr(strchr(second, '\n') + 1, "\"reason\":\"after\"}\n"));
+	assert_int_equal(buf[n - 1], '\n');
 }
 
 static void test_rate_limit_and_summary(void **state)
@@ -306,6 +353,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_writes_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_torn_line_ended, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rate_limit_and_summary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bucket_caps_at_burst, setup, teardown),
 		cmocka_unit_test(test_ring_since),
@@ -314,5 +362,6 @@ int main(void)
 		cmocka_unit_test(test_bad_cfg),
 	};
 
+	getrlimit(RLIMIT_FSIZE, &fsize_at_start);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,9 +12,11 @@
 #include <cmocka.h>
 
 #include "scanwall/flowkey.h"
+#include "scanwall/policy.h"
 #include "engine/ruleset.h"
+#include "engine/rspolicy.h"
 
-static char buf[16384];
+static char buf[65536];
 
 static const char *render(const struct ruleset_cfg *c, enum ruleset_doc d)
 {
@@ -252,6 +254,196 @@ static void test_flush_and_space(void **state)
 	assert_int_equal(ruleset_render(&c, RULESET_DOC__COUNT, buf, sizeof(buf)), -EINVAL);
 }
 
+
+/* The policy's fixed verdicts, rendered in policy order (docs/engine.md):
+ * the allow rule before them hands its packets to the engine, block and
+ * reject go to a chain of their own that samples and drops, the default
+ * comes last. */
+static const char pol_text[] =
+	"device scanner 10.77.1.15,fd77::15 ae SCANNER\n"
+	"peer lan 10.77.1.0/24,10.77.2.1,fd77::10 ae LAN\n"
+	"allow dicom from lan to scanner port 104 services verification\n"
+	"reject tcp from any to scanner port 80,443 reason \"IIS\"\n"
+	"block tcp from any to scanner port 3465,5000-5010 reason \"HP\"\n"
+	"block udp from any to any port 53\n"
+	"allow icmp from lan to scanner\n"
+	"default reject\n";
+
+static const char pol_golden[] =
+	"\tset answer4 { type ipv4_addr; size 4096; flags dynamic,timeout; timeout 10s; }\n"
+	"\tset answer6 { type ipv6_addr; size 4096; flags dynamic,timeout; timeout 10s; }\n"
+	"\tcounter r1 { }\n"
+	"\tcounter r2 { }\n"
+	"\tcounter r3 { }\n"
+	"\tcounter dflt { }\n"
+	"\tchain pol {\n"
+	"\t\tip saddr { 10.77.1.0/24, 10.77.2.1 } ip daddr { 10.77.1.15 } tcp dport { 104 } return comment \"line 3\"\n"
+	"\t\tip6 saddr { fd77::10 } ip6 daddr { fd77::15 } tcp dport { 104 } return comment \"line 3\"\n"
+	"\t\tip daddr { 10.77.1.15 } tcp dport { 80, 443 } goto r1 comment \"line 4\"\n"
+	"\t\tip6 daddr { fd77::15 } tcp dport { 80, 443 } goto r1 comment \"line 4\"\n"
+	"\t\tip daddr { 10.77.1.15 } tcp dport { 3465, 5000-5010 } goto r2 comment \"line 5\"\n"
+	"\t\tip6 daddr { fd77::15 } tcp dport { 3465, 5000-5010 } goto r2 comment \"line 5\"\n"
+	"\t\tudp dport { 53 } goto r3 comment \"line 6\"\n"
+	"\t\tip saddr { 10.77.1.0/24, 10.77.2.1 } ip daddr { 10.77.1.15 } meta l4proto icmp return comment \"line 7\"\n"
+	"\t\tip6 saddr { fd77::10 } ip6 daddr { fd77::15 } meta l4proto icmp return comment \"line 7\"\n"
+	"\t\tgoto dflt\n"
+	"\t}\n"
+	"\tchain r1 {\n"
+	"\t\tlimit rate over 100/second burst 100 packets counter name \"r1\" drop\n"
+	"\t\tupdate @answer4 { ip saddr limit rate 5/second burst 5 packets } return\n"
+	"\t\tupdate @answer6 { ip6 saddr limit rate 5/second burst 5 packets } return\n"
+	"\t\tcounter name \"r1\" drop\n"
+	"\t}\n"
+	"\tchain r2 {\n"
+	"\t\tlimit rate 10/second burst 10 packets return\n"
+	"\t\tcounter name \"r2\" drop\n"
+	"\t}\n"
+	"\tchain r3 {\n"
+	"\t\tlimit rate 10/second burst 10 packets return\n"
+	"\t\tcounter name \"r3\" drop\n"
+	"\t}\n"
+	"\tchain dflt {\n"
+	"\t\tlimit rate over 100/second burst 100 packets counter name \"dflt\" drop\n"
+	"\t\tupdate @answer4 { ip saddr limit rate 5/second burst 5 packets } return\n"
+	"\t\tupdate @answer6 { ip6 saddr limit rate 5/second burst 5 packets } return\n"
+	"\t\tcounter name \"dflt\" drop\n"
+	"\t}\n"
+	"}\n";
+
+static struct pol *pol_of(const char *text)
+{
+	struct pol *p = pol_parse("t", text, strlen(text), stderr);
+
+	assert_non_null(p);
+	return p;
+}
+
+static void test_policy_nft(void **state)
+{
+	struct ruleset_cfg c;
+	const char *t;
+
+	ruleset_cfg_default(&c);
+	c.pol = pol_of(pol_text);
+	t = render(&c, RULESET_DOC_NFT_INET);
+	/* New connections without a mark of ours, after the marks and ND,
+	 * before the queue rule. */
+	assert_true(at(t, "jump open\n") < at(t, "\t\tct state new ct mark & 0x68000000 == 0x00000000 jump pol\n"));
+	assert_true(at(t, "hoplimit 255 accept\n") < at(t, "jump pol\n"));
+	assert_int_equal(at(t, "jump pol\n") + strlen("jump pol\n"), at(t, "\t\tqueue num 0\n"));
+	assert_string_equal(t + at(t, "\tset answer4"), pol_golden);
+	pol_free((struct pol *)c.pol);
+}
+
+static void test_policy_xt(void **state)
+{
+	struct ruleset_cfg c;
+	const char *t;
+
+	ruleset_cfg_default(&c);
+	c.pol = pol_of(pol_text);
+	t = render(&c, RULESET_DOC_NFT_INET_XT);
+	/* An accept ends only the inet table's say: the iptables chain then
+	 * queues. Drops are final. */
+	assert_null(strstr(t, "queue"));
+	assert_true(at(t, "jump open\n") < at(t, "hoplimit 255 accept\n"));
+	assert_int_equal(at(t, "hoplimit 255 accept\n") + strlen("hoplimit 255 accept\n"),
+			 at(t, "\t\tct state new ct mark & 0x68000000 == 0x00000000 jump pol\n\t}\n"));
+	assert_string_equal(t + at(t, "\tset answer4"), pol_golden);
+	pol_free((struct pol *)c.pol);
+}
+
+/* First match stays the engine's: a rule the kernel cannot hold, and
+ * every rule after it, hand their packets to the engine, and so does the
+ * default then. */
+static void test_policy_limits(void **state)
+{
+	static char text[200000];
+	struct ruleset_cfg c;
+	const char *t, *why;
+	size_t n;
+
+	n = (size_t)snprintf(text, sizeof(text), "device d 10.9.9.9 ae D\n"
+			     "block tcp from any to any port 1\npeer big ");
+	for (unsigned i = 0; i <= RS_POL_SET_MAX; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s10.%u.%u.1", i ? "," : "",
+				      i / 256, i % 256);
+	snprintf(text + n, sizeof(text) - n, " ae any\nblock tcp from big to any port 2\n"
+		 "block tcp from any to any port 3\ndefault block\n");
+	ruleset_cfg_default(&c);
+	c.pol = pol_of(text);
+	assert_int_equal(rs_policy_fit(c.pol, &why), 1);
+	assert_non_null(why);
+	t = render(&c, RULESET_DOC_NFT_INET);
+	assert_non_null(strstr(t, "tcp dport { 1 } goto r0"));
+	assert_null(strstr(t, "dport { 2 }"));
+	assert_null(strstr(t, "dport { 3 }"));
+	assert_null(strstr(t, "dflt"));
+	pol_free((struct pol *)c.pol);
+
+	c.pol = pol_of("device d 10.9.9.9 ae D\nblock tcp from any to any port 1\ndefault block\n");
+	assert_int_equal(rs_policy_fit(c.pol, &why), 1);
+	assert_null(why);
+	t = render(&c, RULESET_DOC_NFT_INET);
+	assert_non_null(strstr(t, "\t\ttcp dport { 1 } goto r0 comment \"line 2\"\n\t\tgoto dflt\n\t}\n"));
+	assert_non_null(strstr(t, "\tchain dflt {\n\t\tlimit rate 10/second burst 10 packets return\n"
+				  "\t\tcounter name \"dflt\" drop\n\t}\n"));
+	pol_free((struct pol *)c.pol);
+}
+
+static unsigned hits[8];
+
+static void hit(void *ctx, unsigned index, uint64_t packets)
+{
+	(void)ctx;
+	hits[index] += (unsigned)packets;
+}
+
+/* `nft list counters` as this nft prints it. */
+static void test_policy_hits(void **state)
+{
+	struct pol *p = pol_of(pol_text);
+
+	rs_policy_hits("table inet scanwall {\n\tcounter r1 {\n\t\tpackets 7 bytes 420\n\t}\n"
+		       "\tcounter dflt {\n\t\tpackets 3 bytes 180\n\t}\n"
+		       "\tcounter r99 {\n\t\tpackets 5 bytes 1\n\t}\n}\n", p, hit, NULL);
+	assert_int_equal(hits[1], 7);
+	assert_int_equal(hits[5], 3);	/* the default: the rule count */
+	assert_int_equal(hits[0] + hits[2] + hits[3] + hits[4] + hits[6] + hits[7], 0);
+	pol_free(p);
+}
+
+/* New connections' SYNs on the queue after the engine's own: last but
+ * one on both backends, after everything that passes or marks. */
+static void test_syn_queue(void **state)
+{
+	struct ruleset_cfg c;
+	const char *t;
+
+	ruleset_cfg_default(&c);
+	c.queue = 5;
+	c.syn_queue = true;
+	t = render(&c, RULESET_DOC_NFT_INET);
+	assert_int_equal(at(t, "\t\ttcp flags & (fin | syn | rst | ack) == syn queue num 6\n"),
+			 at(t, "\t\ttcp flags & (fin | syn | rst | ack) == syn queue num 6\n\t\tqueue num 5\n"));
+	assert_true(at(t, "jump open") < at(t, "== syn queue num 6"));
+	t = render(&c, RULESET_DOC_IPT6);
+	assert_true(at(t, "--icmpv6-type 136") < at(t, "-A SCANWALL -p tcp --tcp-flags FIN,SYN,RST,ACK SYN -j NFQUEUE --queue-num 6\n"
+						  "-A SCANWALL -j NFQUEUE --queue-num 5\n"));
+	assert_null(strstr(render(&c, RULESET_DOC_NFT_INET_XT), "queue"));
+	/* what the policy chain hands on comes back before both */
+	c.pol = pol_of(pol_text);
+	t = render(&c, RULESET_DOC_NFT_INET);
+	assert_int_equal(at(t, "jump pol\n") + strlen("jump pol\n"), at(t, "\t\ttcp flags & (fin | syn | rst | ack) == syn queue num 6\n"));
+	assert_null(strstr(t, "queue num 5 comment"));
+	pol_free((struct pol *)c.pol);
+	c.pol = NULL;
+	c.queue = 65535;
+	assert_int_equal(ruleset_render(&c, RULESET_DOC_NFT_INET, buf, sizeof(buf)), -EINVAL);
+	c.syn_queue = false;
+	assert_true(ruleset_render(&c, RULESET_DOC_NFT_INET, buf, sizeof(buf)) > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -265,6 +457,11 @@ int main(void)
 		cmocka_unit_test(test_bridge),
 		cmocka_unit_test(test_bridge_devices),
 		cmocka_unit_test(test_flush_and_space),
+		cmocka_unit_test(test_policy_nft),
+		cmocka_unit_test(test_policy_xt),
+		cmocka_unit_test(test_policy_limits),
+		cmocka_unit_test(test_policy_hits),
+		cmocka_unit_test(test_syn_queue),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,156 @@
+#!/bin/bash
+# Verdict latency under control load (issue #16), part of `make bench`, or
+# alone: scripts/bench_control.sh BUILD [RAW].
+#
+#   lan: prober ── SYN to dev:80 ──▶ box: scanwalld judges (reject) ──RST──▶ lan
+#                                     ▲ control socket, back to back:
+#                                     (i) 20 reloads (ii) 20 bundle installs
+#                                     (iii) every page of `flows` over 60,000 flows
+#
+# Each probe is a TCP connect to a port the policy rejects: the engine
+# judges every such SYN (a refused flow leaves no state, so probes neither
+# settle nor fill the table) and answers with its own reset, so the time
+# to ECONNREFUSED is the kernel's round trip plus the verdict loop's
+# delay. The same probes with no control work give the baseline; the
+# figures are each phase's percentiles and what they add to the baseline's.
+# A probe with no answer within 1 s counts as lost.
+#
+# Environment: BENCH_CTL_RATE (probes per second, 1000), BENCH_CTL_ROUNDS
+# (20), BENCH_CTL_FLOWS (60000).
+set -u
+cd "$(dirname "$0")/.."
+BUILD=$(cd "${1:-build}" && pwd)
+RAW=${2:-build/bench/control.txt}
+RATE=${BENCH_CTL_RATE:-1000}
+ROUNDS=${BENCH_CTL_ROUNDS:-20}
+FLOWS=${BENCH_CTL_FLOWS:-60000}
+mkdir -p "$(dirname "$RAW")"
+. scripts/topo.sh
+export SW_BUILD=$BUILD
+log() { printf '%s\n' "$*" >&2; }
+
+W=$(mktemp -d /tmp/scanwall-benchctl.XXXXXX)
+SW_WORK=$W
+cleanup() {
+	sw_stop
+	topo_down
+	rm -rf "$W"
+}
+trap cleanup EXIT
+topo_up "bc$$"
+DEV=10.77.1.15
+
+keys=$W/keys
+mkdir -p "$keys" "$W/priv"
+for k in a b; do
+	"$BUILD/scanwall-bundle" keygen --out "$W/priv/$k" >/dev/null && cp "$W/priv/$k.pub" "$keys/"
+done
+cat >"$W/policy.conf" <<-POL
+	device dev $DEV ae SYMBIA
+	peer lan 10.77.1.10 ae LAN_SCU
+	allow dicom from lan to dev port 104 services verification
+	allow udp from lan to dev port 9
+	reject tcp from any to dev port 80 reason "probe"
+	default block
+POL
+compat=$("$BUILD/scanwalld" --version | cut -d' ' -f3)
+log "bench control: $ROUNDS signed bundles"
+for v in $(seq "$ROUNDS"); do
+	"$BUILD/scanwall-bundle" create --version "$v" --compatible "$compat" --policy "$W/policy.conf" \
+		--out "$W/v$v.bundle" >/dev/null &&
+		"$BUILD/scanwall-bundle" sign --key "$W/priv/a.key" "$W/v$v.bundle" >/dev/null &&
+		"$BUILD/scanwall-bundle" sign --key "$W/priv/b.key" "$W/v$v.bundle" >/dev/null || exit 1
+done
+sw_start "$W/policy.conf" --keyring "$keys" || exit 1
+
+# probe SECONDS|-: probes until SECONDS pass, or (with -) until a file
+# $W/stop appears; prints the round trips in microseconds, "lost" for none
+probe() {
+	n_lan /usr/bin/python3 - "$DEV" "$RATE" "$1" "$W/stop" <<-'PY'
+		import errno, os, select, socket, sys, time
+		dev, rate, until, stop = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+		end = time.monotonic() + float(until) if until != "-" else None
+		gap, nxt = 1.0 / rate, time.monotonic()
+		out = []
+		while (end is None and not os.path.exists(stop)) or (end is not None and time.monotonic() < end):
+		    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+		    s.setblocking(False)
+		    t0 = time.perf_counter_ns()
+		    err = s.connect_ex((dev, 80))
+		    if err == errno.EINPROGRESS:
+		        select.select([], [s], [], 1.0)
+		        err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+		    t1 = time.perf_counter_ns()
+		    s.close()
+		    out.append(str((t1 - t0) // 1000) if err == errno.ECONNREFUSED else "lost")
+		    nxt += gap
+		    time.sleep(max(0.0, nxt - time.monotonic()))
+		print("\n".join(out))
+	PY
+}
+
+# phase NAME CMD...: probes while CMD runs, then one raw line
+phase() {
+	local name=$1 t0 t1
+	shift
+	rm -f "$W/stop"
+	probe - >"$W/$name.rtt" &
+	local p=$!
+	sleep 0.5
+	t0=$(date +%s%N)
+	"$@"
+	t1=$(date +%s%N)
+	sleep 0.5
+	touch "$W/stop"
+	wait "$p"
+	/usr/bin/python3 - "$name" "$(((t1 - t0) / 1000000))" "$W/$name.rtt" "$W/idle.rtt" <<-'PY' | tee -a "$RAW" >&2
+		import sys
+		def pcts(path):
+		    v = sorted(int(x) for x in open(path).read().split() if x != "lost")
+		    lost = sum(1 for x in open(path).read().split() if x == "lost")
+		    at = lambda q: v[min(len(v) - 1, int(q * len(v)))] if v else 0
+		    return len(v) + lost, lost, at(0.5), at(0.99), at(0.999)
+		name, ms, path, base = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+		n, lost, p50, p99, p999 = pcts(path)
+		line = f"ctlload_{name} work_ms={ms} probes={n} lost={lost} p50_us={p50} p99_us={p99} p999_us={p999}"
+		if name != "idle":
+		    _, _, b50, b99, b999 = pcts(base)
+		    line += f" added_p50_us={p50 - b50} added_p99_us={p99 - b99} added_p999_us={p999 - b999}"
+		print(line)
+	PY
+}
+
+reloads() { for _ in $(seq "$ROUNDS"); do sw_ctl reload >/dev/null; done; }
+installs() { for v in $(seq "$ROUNDS"); do sw_ctl bundle install "$W/v$v.bundle" >/dev/null; done; }
+pages() {
+	local from=0 ans
+	for _ in 1 2 3; do
+		from=0
+		while [ "$from" != None ]; do
+			ans=$(sw_ctl flows from "$from" count 10000) || return
+			from=$(/usr/bin/python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["next"])' <<<"$ans")
+		done
+	done
+}
+wait_idle() { sleep "$1"; }
+
+log "bench control: baseline, then reloads, bundle installs, flows"
+phase idle wait_idle 10
+phase reload reloads
+phase bundle installs
+# the table filled: one datagram from each of as many source ports (raw,
+# so every port is a new allowed flow), paced; not measured
+n_lan /usr/bin/python3 - "$FLOWS" <<-'PY'
+	import socket, struct, sys, time
+	s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+	src, dst = socket.inet_aton("10.77.1.10"), socket.inet_aton("10.77.1.15")
+	for i in range(int(sys.argv[1])):
+	    udp = struct.pack("!HHHH", 1024 + i, 9, 8, 0)
+	    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28, 0, 0, 64, 17, 0, src, dst)
+	    s.sendto(ip + udp, ("10.77.1.15", 0))
+	    if i % 1000 == 999:
+	        time.sleep(0.02)
+PY
+sleep 1
+log "bench control: $(sw_ctl_json 'j["flows_live"]' status) flows live"
+phase flows pages

@@ -1,0 +1,39 @@
+/* The control half of scanwalld: a thread that owns the control socket,
+ * the bundle store's timer and SIGHUP, and so every file read, compile,
+ * fork/exec and fsync they lead to. The verdict loop (the thread that
+ * started it) keeps NFQUEUE, the engine, the packet socket and the events
+ * log; the control thread reaches them only through ctlthread_call(), one
+ * narrow door: fn runs on the loop between two batches while the control
+ * thread waits (the apply path's swap and its revocations, and the reads
+ * of the control commands' answers). */
+#ifndef SW_ENGINE_CTLTHREAD_H
+#define SW_ENGINE_CTLTHREAD_H
+
+struct ctlthread_cfg {
+	int ctl_fd;			/* control_fd(), or -1 */
+	void (*ctl_ready)(void *ctx);	/* ctl_fd is readable: control_handle() */
+	void (*tick)(void *ctx);	/* about once a second */
+	void (*hup)(void *ctx);		/* SIGHUP: reload the policy file */
+	void *ctx;
+};
+
+struct ctlthread;
+
+/* From the loop's thread, with SIGHUP blocked (it is read from a
+ * signalfd of the new thread's own). *ct is set before the thread starts,
+ * so the callbacks can reach it through their ctx. 0 or -errno. */
+int ctlthread_start(const struct ctlthread_cfg *cfg, struct ctlthread **ct);
+/* Stops and joins the thread; a call it is waiting on fails with
+ * -ESHUTDOWN. NULL is ignored. */
+void ctlthread_stop(struct ctlthread *ct);
+
+/* The loop polls this fd and calls ctlthread_serve() when it is readable. */
+int ctlthread_call_fd(const struct ctlthread *ct);
+void ctlthread_serve(void *ct);
+
+/* Runs fn(arg) on the loop's thread and returns once it ran: 0, or
+ * -ESHUTDOWN when the loop has stopped. Called on the loop's thread itself
+ * (or with ct NULL), runs fn at once. */
+int ctlthread_call(struct ctlthread *ct, void (*fn)(void *arg), void *arg);
+
+#endif

@@ -1,0 +1,287 @@
+/* The policy's fixed verdicts in the kernel.
+ *
+ * A spoofed SYN flood at a blocked port cost the transfer it shared the
+ * queue with most of its bandwidth: every refused packet crossed the one
+ * queue and thread. Rules whose verdict needs no inspection are rendered
+ * into the inet table, in policy order, for new connections only (ct
+ * state new, no mark of ours): `allow` rules hand the packet on to the
+ * engine as before, `block`/`reject` rules and the default drop it in the
+ * kernel, after letting a rate-limited sample through to the engine. The
+ * engine judges the sample by the same policy, so it emits the event with
+ * the rule's line and reason and answers a reject; the kernel's named
+ * counter holds the rest, and `counters` adds the two. This kernel cannot
+ * answer a bridged packet itself (nft `reject` in inet forward routes the
+ * reset, and a bridge without addresses has no route; the bridge family
+ * has no reject and no conntrack here), so every answer is the engine's,
+ * and the sample is the answer's rate limit: per source, and per rule. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "scanwall/config.h"
+#include "scanwall/flowkey.h"
+#include "scanwall/policy.h"
+#include "scanwall/sbuf.h"
+#include "engine/ruleset.h"
+#include "engine/rspolicy.h"
+
+#define RS_STR_(x) #x
+#define RS_STR(x) RS_STR_(x)
+
+/* Hands a packet on to the engine: back to the forward chain (`pol` is
+ * jumped to from there; the rN chains are entered by goto, so their
+ * return goes there too), whose next rules queue it: the SYN queue or the
+ * main one, or on the xt backend the iptables chain. */
+#define RS_TO_ENGINE "return"
+
+static const char *const rs_l4[] = {
+	[POL_TCP] = "tcp", [POL_UDP] = "udp", [POL_ICMP] = "icmp",
+	[POL_ICMPV6] = "ipv6-icmp", [POL_DICOM] = "tcp",
+};
+
+/* One rule's sets, filled for rendering; static: the renderer runs on
+ * the control path, one document at a time. */
+static struct {
+	struct pol_span from[RS_POL_SET_MAX], to[RS_POL_SET_MAX];
+	uint16_t ports[RS_POL_SET_MAX][2];
+} rs_m;
+
+static unsigned rs_elems(int n)
+{
+	return n > 0 ? (unsigned)n : 0;
+}
+
+/* Elements a rule puts into the kernel's sets, or UINT32_MAX when one set
+ * is larger than RS_POL_SET_MAX. */
+static unsigned rs_rule_elems(const struct pol_rule *r)
+{
+	int n[5] = {
+		pol_rule_ports(r, NULL, 0),
+		pol_rule_addrs(r, POL_CALLING, SW_AF_INET, NULL, 0),
+		pol_rule_addrs(r, POL_CALLED, SW_AF_INET, NULL, 0),
+		pol_rule_addrs(r, POL_CALLING, SW_AF_INET6, NULL, 0),
+		pol_rule_addrs(r, POL_CALLED, SW_AF_INET6, NULL, 0),
+	};
+	unsigned sum = 0;
+
+	for (unsigned i = 0; i < 5; i++) {
+		if (n[i] > RS_POL_SET_MAX)
+			return UINT32_MAX;
+		sum += rs_elems(n[i]);
+	}
+	return sum;
+}
+
+unsigned rs_policy_fit(const struct pol *pol, const char **why)
+{
+	unsigned n = pol_rule_count(pol), total = 0, i;
+
+	*why = NULL;
+	for (i = 0; i < n; i++) {
+		unsigned e = rs_rule_elems(pol_rule_at(pol, i));
+
+		if (i == RS_POL_RULES_MAX) {
+			*why = "more than " RS_STR(RS_POL_RULES_MAX) " rules";
+			break;
+		}
+		if (e == UINT32_MAX) {
+			*why = "a set of more than " RS_STR(RS_POL_SET_MAX) " addresses or ports";
+			break;
+		}
+		if (total + e > RS_POL_ELEMS_MAX) {
+			*why = "more than " RS_STR(RS_POL_ELEMS_MAX) " addresses and ports in all";
+			break;
+		}
+		total += e;
+	}
+	return i;
+}
+
+/* The prefix length when [lo, hi] is exactly one prefix, else -1. */
+static int rs_prefix(const uint8_t *lo, const uint8_t *hi, unsigned bytes)
+{
+	unsigned i = 0, bits;
+
+	while (i < bytes && lo[i] == hi[i])
+		i++;
+	bits = i * 8;
+	if (i < bytes) {
+		uint8_t x = lo[i] ^ hi[i];
+		unsigned host = 0;
+
+		while (host < 8 && (x >> host) & 1)
+			host++;
+		if (x != (uint8_t)((1u << host) - 1) || (lo[i] & x) || (hi[i] & x) != x)
+			return -1;
+		bits += 8 - host;
+		for (i++; i < bytes; i++)
+			if (lo[i] != 0 || hi[i] != 0xff)
+				return -1;
+	}
+	return (int)bits;
+}
+
+static void rs_addrs(struct sbuf *o, const char *what, uint8_t af, const struct pol_span *s,
+		     int n)
+{
+	int fam = af == SW_AF_INET ? AF_INET : AF_INET6;
+	unsigned bytes = af == SW_AF_INET ? 4 : 16;
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+
+	if (n < 0)
+		return;
+	sb_put(o, "%s %s { ", af == SW_AF_INET ? "ip" : "ip6", what);
+	for (int i = 0; i < n; i++) {
+		int p = rs_prefix(s[i].lo, s[i].hi, bytes);
+
+		inet_ntop(fam, s[i].lo, a, sizeof(a));
+		inet_ntop(fam, s[i].hi, b, sizeof(b));
+		if (p == (int)bytes * 8)
+			sb_put(o, "%s%s", i ? ", " : "", a);
+		else if (p >= 0)
+			sb_put(o, "%s%s/%d", i ? ", " : "", a, p);
+		else
+			sb_put(o, "%s%s-%s", i ? ", " : "", a, b);
+	}
+	sb_put(o, " } ");
+}
+
+static void rs_ports(struct sbuf *o, const struct pol_rule *r, int n)
+{
+	if (n < 0) {
+		sb_put(o, "meta l4proto %s ", rs_l4[r->proto]);
+		return;
+	}
+	sb_put(o, "%s dport { ", rs_l4[r->proto]);
+	for (int i = 0; i < n; i++) {
+		sb_put(o, "%s%u", i ? ", " : "", rs_m.ports[i][0]);
+		if (rs_m.ports[i][1] != rs_m.ports[i][0])
+			sb_put(o, "-%u", rs_m.ports[i][1]);
+	}
+	sb_put(o, " } ");
+}
+
+static void rs_verdict(struct sbuf *o, const struct pol_rule *r)
+{
+	if (r->action == POL_ALLOW)
+		sb_put(o, RS_TO_ENGINE " comment \"line %u\"\n", r->line);
+	else
+		sb_put(o, "goto r%u comment \"line %u\"\n", r->index, r->line);
+}
+
+/* One line per address family the rule's sets name; a rule from any to
+ * any is one line for both, like the matcher, which then looks at the
+ * protocol alone. A family with an empty side matches nothing. */
+static void rs_rule(struct sbuf *o, const struct pol_rule *r)
+{
+	static const uint8_t afs[] = { SW_AF_INET, SW_AF_INET6 };
+	int np = pol_rule_ports(r, rs_m.ports, RS_POL_SET_MAX);
+
+	if (np == 0)
+		return;
+	if (pol_rule_addrs(r, POL_CALLING, SW_AF_INET, NULL, 0) < 0 &&
+	    pol_rule_addrs(r, POL_CALLED, SW_AF_INET, NULL, 0) < 0) {
+		sb_put(o, "\t\t");
+		rs_ports(o, r, np);
+		rs_verdict(o, r);
+		return;
+	}
+	for (unsigned i = 0; i < sizeof(afs); i++) {
+		int nf = pol_rule_addrs(r, POL_CALLING, afs[i], rs_m.from, RS_POL_SET_MAX);
+		int nt = pol_rule_addrs(r, POL_CALLED, afs[i], rs_m.to, RS_POL_SET_MAX);
+
+		if (nf == 0 || nt == 0 || (afs[i] == SW_AF_INET6 && !IS_ENABLED(CONFIG_IPV6)))
+			continue;
+		sb_put(o, "\t\t");
+		rs_addrs(o, "saddr", afs[i], rs_m.from, nf);
+		rs_addrs(o, "daddr", afs[i], rs_m.to, nt);
+		rs_ports(o, r, np);
+		rs_verdict(o, r);
+	}
+}
+
+/* A refused packet's chain: a sample to the engine (for a reject, within
+ * the answer limit per source and per rule), the rest dropped and counted. */
+static void rs_fixed_chain(struct sbuf *o, const char *name, enum pol_action act)
+{
+	sb_put(o, "\tchain %s {\n", name);
+	if (act == POL_REJECT) {
+		sb_put(o, "\t\tlimit rate over %u/second burst %u packets counter name \"%s\" drop\n",
+		       CONFIG_RULESET_ANSWER_RATE, CONFIG_RULESET_ANSWER_RATE, name);
+		sb_put(o, "\t\tupdate @answer4 { ip saddr limit rate %u/second burst %u packets } "
+			  RS_TO_ENGINE "\n", CONFIG_RULESET_ANSWER_SOURCE_RATE,
+		       CONFIG_RULESET_ANSWER_SOURCE_RATE);
+		if (IS_ENABLED(CONFIG_IPV6))
+			sb_put(o, "\t\tupdate @answer6 { ip6 saddr limit rate %u/second burst %u packets } "
+				  RS_TO_ENGINE "\n", CONFIG_RULESET_ANSWER_SOURCE_RATE,
+			       CONFIG_RULESET_ANSWER_SOURCE_RATE);
+	} else {
+		sb_put(o, "\t\tlimit rate %u/second burst %u packets " RS_TO_ENGINE "\n",
+		       CONFIG_RULESET_EVENT_RATE, CONFIG_RULESET_EVENT_RATE);
+	}
+	sb_put(o, "\t\tcounter name \"%s\" drop\n\t}\n", name);
+}
+
+void rs_policy_jump(struct sbuf *o, const struct ruleset_cfg *c)
+{
+	if (c->pol)
+		sb_put(o, "\t\tct state new ct mark & 0x%08x == 0x00000000 jump pol\n",
+		       SW_MARK_MASK);
+}
+
+void rs_policy_chains(struct sbuf *o, const struct ruleset_cfg *c)
+{
+	const char *why;
+	unsigned fit, i;
+	enum pol_action def;
+	char name[16];
+
+	if (!c->pol)
+		return;
+	fit = rs_policy_fit(c->pol, &why);
+	def = pol_default_action(c->pol);
+	sb_put(o, "\tset answer4 { type ipv4_addr; size %u; flags dynamic,timeout; timeout 10s; }\n",
+	       RS_POL_SOURCES);
+	if (IS_ENABLED(CONFIG_IPV6))
+		sb_put(o, "\tset answer6 { type ipv6_addr; size %u; flags dynamic,timeout; "
+			  "timeout 10s; }\n", RS_POL_SOURCES);
+	for (i = 0; i < fit; i++)
+		if (pol_rule_at(c->pol, i)->action != POL_ALLOW)
+			sb_put(o, "\tcounter r%u { }\n", i);
+	if (fit == pol_rule_count(c->pol) && def != POL_ALLOW)
+		sb_put(o, "\tcounter dflt { }\n");
+	sb_put(o, "\tchain pol {\n");
+	for (i = 0; i < fit; i++)
+		rs_rule(o, pol_rule_at(c->pol, i));
+	/* A rule the kernel cannot render, and all after it, fall through
+	 * to the engine: first match stays the engine's. */
+	if (fit == pol_rule_count(c->pol) && def != POL_ALLOW)
+		sb_put(o, "\t\tgoto dflt\n");
+	sb_put(o, "\t}\n");
+	for (i = 0; i < fit; i++) {
+		const struct pol_rule *r = pol_rule_at(c->pol, i);
+
+		snprintf(name, sizeof(name), "r%u", i);
+		if (r->action != POL_ALLOW)
+			rs_fixed_chain(o, name, r->action);
+	}
+	if (fit == pol_rule_count(c->pol) && def != POL_ALLOW)
+		rs_fixed_chain(o, "dflt", def);
+}
+
+void rs_policy_hits(const char *text, const struct pol *pol,
+		    void (*cb)(void *ctx, unsigned index, uint64_t packets), void *ctx)
+{
+	unsigned n = pol_rule_count(pol), idx = UINT32_MAX;
+	unsigned long long packets;
+	const char *line = text;
+	char name[16];
+
+	for (; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		if (sscanf(line, " counter %15s {", name) == 1)
+			idx = !strcmp(name, "dflt") ? n :
+			      sscanf(name, "r%u", &idx) == 1 && idx < n ? idx : UINT32_MAX;
+		else if (idx != UINT32_MAX && sscanf(line, " packets %llu", &packets) == 1)
+			cb(ctx, idx, packets), idx = UINT32_MAX;
+	}
+}

@@ -1,0 +1,89 @@
+/* One client connection of scanwall-mgmtd and the table that holds them
+ * (conn.c: the per-connection state machine; server.c: the loop, accept
+ * and admission). Private to src/mgmt. */
+#ifndef SCANWALL_MGMT_CONN_H
+#define SCANWALL_MGMT_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <mbedtls/net_sockets.h>
+#include <mbedtls/ssl.h>
+
+#include "mgmt/mgmt.h"
+
+/* Like OpenSSH's MaxStartups (docs/mgmt.md, "Connections"): handshakes in
+ * progress have a small pool of their own, a short absolute deadline and
+ * a per-source share; finished handshakes become sessions, which a
+ * stranger never holds. */
+#define MGMT_STARTUPS 32		/* handshakes in progress */
+#define MGMT_STARTUPS_PER_SOURCE 8	/* of them from one address (/64 for IPv6) */
+#define MGMT_SESSIONS 256		/* authenticated connections */
+#define MGMT_OPERATOR_SESSIONS 8	/* of them, never given to a reader */
+#define MGMT_CONNS (MGMT_STARTUPS + MGMT_SESSIONS)
+#define MGMT_BODIES 2			/* uploads being received at once */
+#define MGMT_ANSWER_MS 30000		/* absolute, to take the whole answer */
+#define MGMT_OBUF 4096			/* TLS records gathered into one write */
+#define MGMT_WAITING 512		/* accepted, waiting for a handshake slot */
+#define MGMT_WAITING_PER_SOURCE 256	/* of them from one source (a poller farm behind one address) */
+#define MGMT_FDS_MAX (MGMT_CONNS + MGMT_WAITING + 64)	/* + listen, control, syslog, files */
+
+enum conn_state { CONN_FREE, CONN_HANDSHAKE, CONN_READ, CONN_WRITE };
+/* What a connection waits for: names its deadline and its timeout count. */
+enum conn_phase { PH_HANDSHAKE, PH_IDLE, PH_HEAD, PH_BODY, PH_ANSWER, PH__COUNT };
+
+struct mgmt_conn {
+	enum conn_state state;
+	enum conn_phase phase;
+	mbedtls_net_context net;
+	mbedtls_ssl_context ssl;	/* set up at accept, freed at close */
+	enum mgmt_role role;
+	short want;			/* POLLIN or POLLOUT */
+	uint64_t deadline_ms;
+	uint8_t src[16];		/* the source, for the per-source share */
+	char peer[48];
+	char who[200];
+	uint8_t head[HTTP_HEAD_MAX];	/* a request head (and small bodies) */
+	uint8_t *in;			/* head, or a malloc'd upload buffer */
+	size_t cap, inlen, used;	/* used: the request being answered */
+	uint8_t obuf[MGMT_OBUF];	/* records not yet written to the socket */
+	size_t olen;
+	char *out;
+	size_t outlen, outoff;
+	bool close_after;
+	bool ready;			/* pipelined bytes wait in `in` */
+};
+
+/* Accepted but not started: its source's share or the pool is full. It
+ * costs a descriptor and these bytes; its deadline is the handshake's. */
+struct mgmt_waiting {
+	int fd;
+	uint8_t src[16];
+	uint64_t deadline_ms;
+	char peer[48];
+};
+
+struct mgmt_server {
+	struct mgmt *m;
+	struct mgmt_tls *tls;
+	struct mgmt_roles *roles;
+	mbedtls_net_context listen;
+	unsigned startups, sessions, readers, bodies;
+	unsigned nwaiting;
+	struct mgmt_waiting waiting[MGMT_WAITING];
+	bool accept_paused;		/* out of descriptors: until the next tick */
+	struct mgmt_conn c[MGMT_CONNS];
+};
+
+uint64_t mgmt_now_ms(void);
+
+/* conn.c */
+/* Takes an accepted socket into a free entry; the handshake starts. */
+int conn_open(struct mgmt_server *s, struct mgmt_conn *c, int fd);
+void conn_close(struct mgmt_server *s, struct mgmt_conn *c, bool notify);
+void conn_step(struct mgmt_server *s, struct mgmt_conn *c);
+/* Decrypted or pipelined bytes wait: serve without waiting for poll(). */
+bool conn_pending(struct mgmt_conn *c);
+
+#endif

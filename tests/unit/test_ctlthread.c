@@ -1,0 +1,128 @@
+/* The control thread's one door into the verdict loop:
+ *
+ *   control thread (tick, SIGHUP) ── ctlthread_call(fn) ──▶ loop (this test's
+ *                                                           main thread) runs fn
+ *
+ * fn runs on the loop's thread and only when the loop serves it; a call the
+ * loop never serves fails with -ESHUTDOWN once the loop stops; SIGHUP is
+ * read by the control thread. */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdbool.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "engine/ctlthread.h"
+
+struct fx {
+	struct ctlthread *ct;
+	pthread_t ran_on;		/* where fn ran */
+	atomic_int ran, calls, hups, ret;
+};
+
+static void record(void *arg)
+{
+	struct fx *f = arg;
+
+	f->ran_on = pthread_self();
+	f->ran++;
+}
+
+/* The control thread's tick: one call into the loop, the first time. */
+static void tick(void *ctx)
+{
+	struct fx *f = ctx;
+
+	if (f->calls++ == 0)
+		f->ret = ctlthread_call(f->ct, record, f);
+}
+
+static void hup(void *ctx)
+{
+	struct fx *f = ctx;
+
+	f->hups++;
+}
+
+static struct ctlthread *start(struct fx *f)
+{
+	struct ctlthread_cfg cfg = { .ctl_fd = -1, .tick = tick, .hup = hup, .ctx = f };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	assert_int_equal(sigprocmask(SIG_BLOCK, &set, NULL), 0);
+	f->ret = 1;
+	assert_int_equal(ctlthread_start(&cfg, &f->ct), 0);
+	assert_non_null(f->ct);
+	return f->ct;
+}
+
+/* Serves calls for up to ms, until cond holds. */
+static void serve_until(struct fx *f, atomic_int *cond, int ms)
+{
+	for (int t = 0; t < ms && !*cond; t += 10) {
+		struct pollfd p = { .fd = ctlthread_call_fd(f->ct), .events = POLLIN };
+
+		if (poll(&p, 1, 10) > 0)
+			ctlthread_serve(f->ct);
+	}
+}
+
+static void test_call_runs_on_the_loop(void **state)
+{
+	struct fx f = { 0 };
+
+	start(&f);
+	serve_until(&f, &f.ran, 5000);
+	while (f.ret == 1)	/* the caller has its answer a moment later */
+		usleep(1000);
+	assert_int_equal(f.ran, 1);
+	assert_true(pthread_equal(f.ran_on, pthread_self()));
+	assert_int_equal(f.ret, 0);
+	/* on the loop's own thread a call runs at once */
+	assert_int_equal(ctlthread_call(f.ct, record, &f), 0);
+	assert_int_equal(f.ran, 2);
+	ctlthread_stop(f.ct);
+}
+
+static void test_unserved_call_fails_at_stop(void **state)
+{
+	struct fx f = { 0 };
+
+	start(&f);
+	while (f.calls == 0)	/* the tick has made its call; nobody serves it */
+		usleep(10000);
+	usleep(50000);
+	ctlthread_stop(f.ct);	/* joins: the call must have returned */
+	assert_int_equal(f.ret, -ESHUTDOWN);
+	assert_int_equal(f.ran, 0);
+}
+
+static void test_sighup_is_the_control_threads(void **state)
+{
+	struct fx f = { 0 };
+
+	start(&f);
+	assert_int_equal(kill(getpid(), SIGHUP), 0);
+	serve_until(&f, &f.hups, 5000);
+	assert_int_equal(f.hups, 1);
+	ctlthread_stop(f.ct);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_call_runs_on_the_loop),
+		cmocka_unit_test(test_unserved_call_fails_at_stop),
+		cmocka_unit_test(test_sighup_is_the_control_threads),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
