@@ -57,11 +57,20 @@ enum dcm_fault {
 	/* policy */
 	DCM_R_CALLING_AE,	/* calling AE title not allowed */
 	DCM_R_CALLED_AE,
-	DCM_R_ABSTRACT_SYNTAX,	/* proposed class outside the services (inspect association) */
+	DCM_R_ABSTRACT_SYNTAX,	/* retired: contexts are judged at the AC (kept for its number) */
 	DCM_R_CONTEXT,		/* a message on a context outside the services */
 	DCM_R_COMMAND,		/* DIMSE command not allowed on the context's class */
 	DCM_R_NO_CONTEXT,	/* no proposed context within the services */
 	DCM_R_BUSY,		/* no association buffer free */
+	/* command sets by PS3.7 (the device's command parser) */
+	DCM_F_GROUP_LENGTH,	/* (0000,0000) missing, not first, or not the byte count */
+	DCM_F_TAG_ORDER,	/* elements not in ascending tag order */
+	DCM_F_CMD_MISSING,	/* a request without an element PS3.7 requires */
+	DCM_F_CMD_UID,		/* a UID value not by PS3.5 §9.1 (spaces, syntax) */
+	/* anomalies: conformance only, counted and passed (refused under a
+	 * `strict` rule where said) */
+	DCM_A_RSP_SOP,		/* a response's Affected SOP Class is not its context's (strict) */
+	DCM_A_CONTEXT_OUTSIDE,	/* the acceptor accepted a context outside the rule */
 	DCM_FAULT__COUNT
 };
 
@@ -117,6 +126,14 @@ struct dcm_verdict {
 	 * bytes, taking the data between them in (verified too: stricter). */
 	struct dcm_range structs[DCM_RANGES];
 	unsigned nstruct;
+	/* Anomalies in these bytes (docs/dicom.md: conformance, not
+	 * protection): how many, the first one's DCM_A_* and its detail
+	 * (valid until the next feed). The detail is NULL when that kind was
+	 * reported on this association before: one event per kind and
+	 * association, every one counted. Reported on PASS and HOLD. */
+	unsigned anomalies;
+	enum dcm_fault anomaly;
+	const char *anomaly_detail;
 };
 
 struct dcm_pool;
@@ -162,7 +179,8 @@ size_t dcm_sent_len(const struct dcm_assoc *a, enum dcm_dir dir);
 void dcm_sent_forget(struct dcm_assoc *a);
 
 /* After DCM_EV_ACCEPTED: whether the rest may bypass inspection (the rule
- * says `inspect association`). */
+ * says `inspect association` and every context the acceptor accepted is
+ * within it). */
 int dcm_settled(const struct dcm_assoc *a);
 
 /* AE titles as received, significant part; "" before the RQ was seen. */

@@ -17,6 +17,7 @@ enum ev_kind {
 	EV_ASSOC_RELEASE,
 	EV_INVALID,		/* malformed packet or PDU: that flow ends */
 	EV_SYSTEM,		/* start, reload, bundle, login: `reason` says what */
+	EV_ANOMALY,		/* DICOM that breaks conformance, not protection: passed */
 	EV__COUNT
 };
 

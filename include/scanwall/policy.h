@@ -28,6 +28,7 @@ struct pol_rule {
 	enum pol_proto proto;
 	enum pol_inspect inspect;	/* POL_INSPECT_NONE unless proto is DICOM */
 	const char *reason;		/* NULL when the rule gave none */
+	bool strict;			/* `strict`: DICOM anomalies refuse */
 };
 
 /* Parses and compiles. Every error is written to diag (may be NULL) as

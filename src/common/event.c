@@ -22,6 +22,7 @@ static const char *const kind_names[EV__COUNT] = {
 	[EV_ASSOC_RELEASE] = "assoc-release",
 	[EV_INVALID] = "invalid",
 	[EV_SYSTEM] = "system",
+	[EV_ANOMALY] = "anomaly",
 };
 
 const char *ev_kind_name(enum ev_kind k)

@@ -87,6 +87,11 @@ enum dcm_fault dcm_pdu_begin(struct dcm_assoc *a, enum dcm_dir d, uint8_t type, 
 	return f;
 }
 
+/* DICOM negotiates each presentation context on its own (PS3.8 §9.3.2.2):
+ * a proposed class outside the rule is harmless until the acceptor
+ * accepts it, so the RQ is refused only for its AE titles or when not one
+ * proposed context is within the rule. What the acceptor accepted is
+ * judged at the AC (judge_ac). */
 static enum dcm_fault judge_rq(struct dcm_assoc *a)
 {
 	const struct pol_rule *r = a->rule;
@@ -101,11 +106,29 @@ static enum dcm_fault judge_rq(struct dcm_assoc *a)
 		return DCM_R_CALLED_AE;
 	}
 	/* a->detail holds the first proposed class outside the services */
-	if (r->inspect == POL_INSPECT_ASSOCIATION && a->detail[0])
-		return DCM_R_ABSTRACT_SYNTAX;
 	for (i = 0; i < DCM_NCTX; i++)
 		any |= a->ctx_flags[i] & DCM_CTX_ALLOWED;
 	return any ? DCM_OK : DCM_R_NO_CONTEXT;
+}
+
+/* An accepted context outside the rule: the association stays under full
+ * inspection (a message on that context is refused, pdata.c), whatever
+ * the rule's mode, and says so once. */
+static void judge_ac(struct dcm_assoc *a)
+{
+	char ctx[32];
+	unsigned i;
+
+	for (i = 0; i < DCM_NCTX; i++) {
+		if ((a->ctx_flags[i] & (DCM_CTX_ACCEPTED | DCM_CTX_ALLOWED)) != DCM_CTX_ACCEPTED)
+			continue;
+		a->outside = 1;
+		if (a->rule->inspect == POL_INSPECT_ASSOCIATION) {
+			snprintf(ctx, sizeof(ctx), "presentation-context-%u", 2 * i + 1);
+			dcm_anomaly(a, DCM_A_CONTEXT_OUTSIDE, ctx);
+		}
+		return;
+	}
 }
 
 /* The RQ or AC is complete in the pool buffer: parse, judge, give the
@@ -117,6 +140,8 @@ static enum dcm_fault end_assoc(struct dcm_assoc *a, enum dcm_dir d, struct dcm_
 
 	if (!f && !ac)
 		f = judge_rq(a);
+	if (!f && ac)
+		judge_ac(a);
 	if (!f)
 		dcm_obs_pdu(a, ac, a->buf, a->dir[d].have);
 	if (f || !dcm_sent_take(a, d))
@@ -197,7 +222,7 @@ enum dcm_fault dcm_pdu_end(struct dcm_assoc *a, enum dcm_dir d, struct dcm_verdi
 
 int dcm_settled(const struct dcm_assoc *a)
 {
-	return a->rule->inspect == POL_INSPECT_ASSOCIATION &&
+	return a->rule->inspect == POL_INSPECT_ASSOCIATION && !a->outside &&
 	       (a->state == DCM_ST_ESTABLISHED || a->state == DCM_ST_RELEASING);
 }
 

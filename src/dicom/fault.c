@@ -59,6 +59,14 @@ static const struct fault_info faults[DCM_FAULT__COUNT] = {
 	[DCM_R_NO_CONTEXT] = { "no-context", 1, 1, 1, AB_NONE, 0 },
 	/* transient, presentation provider, local limit exceeded */
 	[DCM_R_BUSY] = { "busy", 2, 3, 2, AB_NONE, 0 },
+	[DCM_F_GROUP_LENGTH] = { "group-length", 0, 0, 0, AB_INVALID, 0 },
+	[DCM_F_TAG_ORDER] = { "tag-order", 0, 0, 0, AB_INVALID, 0 },
+	[DCM_F_CMD_MISSING] = { "command-element-missing", 0, 0, 0, AB_INVALID, 0 },
+	[DCM_F_CMD_UID] = { "command-uid", 0, 0, 0, AB_INVALID, 0 },
+	/* refuses only under `strict` */
+	[DCM_A_RSP_SOP] = { "response-sop-class", 0, 0, 0, AB_INVALID, 0 },
+	/* never refuses: the association stays under full inspection */
+	[DCM_A_CONTEXT_OUTSIDE] = { "accepted-outside-rule", 0, 0, 0, AB_NONE, 0 },
 };
 
 const char *dcm_fault_name(enum dcm_fault f)

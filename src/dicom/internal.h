@@ -47,22 +47,39 @@ enum dcm_state {
 enum dcm_phase { DCM_PH_HDR, DCM_PH_ASSOC, DCM_PH_SMALL, DCM_PH_PDATA };
 enum dcm_msg { DCM_MSG_IDLE, DCM_MSG_CMD, DCM_MSG_DATA };
 
-enum dcm_cmd_seen { DCM_SEEN_FIELD = 1, DCM_SEEN_UID = 2, DCM_SEEN_DSET = 4 };
+#define DCM_RSP_BIT 0x8000	/* Command Field of a response (PS3.7 §9.3, §10.3) */
 
-/* The command set is parsed as it streams past: only an element header
- * and the three values we judge are ever kept. */
+/* The known command elements present (command.c's table). */
+enum dcm_cmd_seen {
+	DCM_SEEN_GLEN = 1u << 0, DCM_SEEN_CLASS = 1u << 1, DCM_SEEN_REQ_CLASS = 1u << 2,
+	DCM_SEEN_FIELD = 1u << 3, DCM_SEEN_MSG_ID = 1u << 4, DCM_SEEN_RSP_ID = 1u << 5,
+	DCM_SEEN_MOVE_DEST = 1u << 6, DCM_SEEN_PRIORITY = 1u << 7, DCM_SEEN_DSET = 1u << 8,
+	DCM_SEEN_INSTANCE = 1u << 9, DCM_SEEN_REQ_INSTANCE = 1u << 10,
+	DCM_SEEN_EVENT = 1u << 11, DCM_SEEN_ACTION = 1u << 12,
+	DCM_SEEN_UID = DCM_SEEN_CLASS | DCM_SEEN_REQ_CLASS,	/* the class, either one */
+};
+
+/* The command set is parsed as it streams past: only an element header,
+ * the three values we judge and an instance UID being checked are kept. */
 struct dcm_cmd {
 	uint8_t hdr[8];
 	uint8_t hdr_have;
 	uint8_t in_val;
 	uint8_t target;		/* which value is being captured */
-	uint8_t seen;
+	uint8_t any;		/* an element was seen (last is valid) */
+	uint8_t glen_done;	/* the group length was read: rest counts */
+	uint16_t seen;		/* enum dcm_cmd_seen */
+	uint16_t last;		/* element number of the last element */
+	uint16_t elem;		/* the element a fault is about */
 	uint32_t val_left;
 	uint8_t val_have;
-	uint8_t small[2];
+	uint8_t small[4];
 	uint16_t field, dset;
+	uint32_t glen;		/* (0000,0000): bytes of the elements after it */
+	uint64_t rest;		/* bytes seen after the group length element */
 	uint8_t uid_len;
 	char uid[DCM_UID_MAX + 2];	/* + one pad byte + NUL */
+	char iuid[DCM_UID_MAX + 2];	/* an instance UID, while checked */
 };
 
 /* PDV message control header bits (PS3.8 Annex E.2). */
@@ -104,6 +121,13 @@ struct dcm_assoc {
 	struct dcm_stream dir[2];
 	char calling[17], called[17];
 	char detail[DCM_UID_MAX + 8];
+	/* anomalies of the current feed: dcm_verdict.anomal* */
+	uint8_t anomaly;
+	uint8_t anomaly_told;		/* bit (f - DCM_A_RSP_SOP): reported once */
+	uint8_t anomaly_new;		/* the first of this feed was not told before */
+	uint16_t anomalies;		/* < 1,000 in a 64 KiB segment */
+	uint8_t outside;		/* the AC accepted a context outside the rule */
+	char anomaly_detail[DCM_UID_MAX + 8];
 	uint8_t ctx_flags[DCM_NCTX];
 	uint16_t ctx_sop[DCM_NCTX];
 	uint16_t ctx_dimse[DCM_NCTX];
@@ -133,6 +157,10 @@ void dcm_fault_answer(enum dcm_fault f, int rq_stage, struct dcm_verdict *v);
 enum dcm_fault dcm_uid_check(struct cur *c, const uint8_t **uid, size_t *len);
 enum dcm_fault dcm_ae_parse(struct cur *c, char out[17]);
 
+/* pdu.c: records an anomaly of the current feed (f is a DCM_A_*); the
+ * first one's detail is kept. */
+void dcm_anomaly(struct dcm_assoc *a, enum dcm_fault f, const char *detail);
+
 /* assoc.c: a PDU header was read; a whole body was read. */
 enum dcm_fault dcm_pdu_begin(struct dcm_assoc *a, enum dcm_dir d, uint8_t type, uint32_t len);
 enum dcm_fault dcm_pdu_end(struct dcm_assoc *a, enum dcm_dir d, struct dcm_verdict *v);
@@ -150,6 +178,7 @@ void dcm_obs_command(struct dcm_assoc *a, enum dcm_dir d, uint8_t ctx, uint16_t 
 /* command.c */
 void dcm_cmd_reset(struct dcm_cmd *m);
 enum dcm_fault dcm_cmd_feed(struct dcm_cmd *m, struct cur *c);
-enum dcm_fault dcm_cmd_end(const struct dcm_cmd *m);
+/* At the last command fragment; m->elem names what is missing. */
+enum dcm_fault dcm_cmd_end(struct dcm_cmd *m);
 
 #endif

@@ -59,12 +59,39 @@ static void command_detail(struct dcm_assoc *a, uint16_t field)
 		snprintf(a->detail, sizeof(a->detail), "0x%04x", field);
 }
 
+/* The element a command-set fault is about, as its detail. */
+static enum dcm_fault cmd_fault(struct dcm_assoc *a, const struct dcm_cmd *m, enum dcm_fault f)
+{
+	if (f == DCM_F_TAG_ORDER || f == DCM_F_CMD_UID || f == DCM_F_CMD_MISSING)
+		snprintf(a->detail, sizeof(a->detail), "(0000,%04x)", m->elem);
+	return f;
+}
+
+/* A request naming another class than its context's would have the
+ * receiver act on a class nobody negotiated: refused. A response only
+ * reports on a request already judged; its class is conformance, not
+ * protection (a dcmjs-dimse worklist SCP answers with Study Root FIND),
+ * so it passes as an anomaly unless the rule is `strict`. */
+static enum dcm_fault sop_mismatch(struct dcm_assoc *a, const struct dcm_cmd *m)
+{
+	if (!(m->field & DCM_RSP_BIT)) {
+		snprintf(a->detail, sizeof(a->detail), "%s", m->uid);
+		return DCM_F_SOP_MISMATCH;
+	}
+	if (a->rule->strict) {
+		snprintf(a->detail, sizeof(a->detail), "%s", m->uid);
+		return DCM_A_RSP_SOP;
+	}
+	dcm_anomaly(a, DCM_A_RSP_SOP, m->uid);
+	return DCM_OK;
+}
+
 /* The whole command set has passed: judge it against the context. */
 static enum dcm_fault command_end(struct dcm_assoc *a, struct dcm_stream *s)
 {
-	const struct dcm_cmd *m = &s->cmd;
+	struct dcm_cmd *m = &s->cmd;
 	unsigned slot = DCM_CTX_SLOT(s->msg_ctx);
-	enum dcm_fault f = dcm_cmd_end(m);
+	enum dcm_fault f = cmd_fault(a, m, dcm_cmd_end(m));
 	uint16_t sop;
 	uint32_t dimse;
 
@@ -76,8 +103,9 @@ static enum dcm_fault command_end(struct dcm_assoc *a, struct dcm_stream *s)
 	}
 	if ((m->seen & DCM_SEEN_UID) &&
 	    (pol_sop_lookup(a->rule, m->uid, m->uid_len, &sop, &dimse) || sop != a->ctx_sop[slot])) {
-		snprintf(a->detail, sizeof(a->detail), "%s", m->uid);
-		return DCM_F_SOP_MISMATCH;
+		f = sop_mismatch(a, m);
+		if (f)
+			return f;
 	}
 	dcm_obs_command(a, (enum dcm_dir)(s - a->dir), s->msg_ctx, m->field);
 	s->msg = m->dset == DSET_NONE ? DCM_MSG_IDLE : DCM_MSG_DATA;
@@ -141,7 +169,7 @@ static enum dcm_fault pdv_body_step(struct dcm_assoc *a, struct dcm_stream *s, s
 	if (cur_sub(c, n, &frag))
 		return DCM_F_PDV_LENGTH;
 	if (s->ctl & PDV_COMMAND)
-		f = dcm_cmd_feed(&s->cmd, &frag);
+		f = cmd_fault(a, &s->cmd, dcm_cmd_feed(&s->cmd, &frag));
 	if (f)
 		return f;
 	s->frag_left -= (uint32_t)n;

@@ -6,6 +6,7 @@
  * accumulator in struct dcm_stream, never a look-ahead into the segment.
  * Each step consumes at least one byte of the segment or fails. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
@@ -69,15 +70,24 @@ static enum dcm_fault step(struct dcm_assoc *a, enum dcm_dir d, struct cur *c,
 }
 
 /* Bytes of an RQ or AC, even its first header byte, wait for the verdict
- * on the whole PDU. */
+ * on the whole PDU. So do the bytes of a header cut short, whatever the
+ * PDU: a 6-byte PDU header, the 4-byte body of a release or abort (the
+ * whole 10-byte PDU), a 6-byte PDV header. Their first bytes must not
+ * reach the receiver before the rest shows them malformed; at most 11
+ * such bytes wait, until the next segment. */
 static int holding(const struct dcm_assoc *a, enum dcm_dir d)
 {
 	const struct dcm_stream *s = &a->dir[d];
 
-	if (s->phase == DCM_PH_ASSOC)
+	switch (s->phase) {
+	case DCM_PH_ASSOC:
+	case DCM_PH_SMALL:
 		return 1;
-	return s->phase == DCM_PH_HDR && s->hdr_have &&
-	       (s->hdr[0] == DCM_PDU_RQ || s->hdr[0] == DCM_PDU_AC);
+	case DCM_PH_PDATA:
+		return !s->in_frag && s->pdv_have;
+	default:
+		return s->hdr_have != 0;
+	}
 }
 
 /* The next step skips data set bytes (a data fragment's body). */
@@ -98,6 +108,18 @@ static void mark_structural(struct dcm_verdict *v, size_t from, size_t to)
 		v->struct_lo = from;
 	if (to > v->struct_hi)
 		v->struct_hi = to;
+}
+
+void dcm_anomaly(struct dcm_assoc *a, enum dcm_fault f, const char *detail)
+{
+	unsigned bit = 1u << (f - DCM_A_RSP_SOP);
+
+	if (a->anomalies++)
+		return;
+	a->anomaly = (uint8_t)f;
+	a->anomaly_new = !(a->anomaly_told & bit);
+	a->anomaly_told |= (uint8_t)bit;
+	snprintf(a->anomaly_detail, sizeof(a->anomaly_detail), "%s", detail);
 }
 
 static void refuse(struct dcm_assoc *a, enum dcm_dir d, enum dcm_fault f, struct dcm_verdict *v)
@@ -133,6 +155,7 @@ int dcm_feed(struct dcm_assoc *a, enum dcm_dir dir, const uint8_t *p, size_t n,
 		return -EINVAL;
 	a->detail[0] = '\0';
 	a->answer_next = 0;
+	a->anomalies = 0;
 	cur_init(&c, p, n);
 	while (!f && cur_left(&c)) {
 		size_t before = c.off;
@@ -144,9 +167,16 @@ int dcm_feed(struct dcm_assoc *a, enum dcm_dir dir, const uint8_t *p, size_t n,
 		if (!data)
 			mark_structural(v, before, c.off);
 	}
-	if (f)
+	if (f) {
 		refuse(a, dir, f, v);
-	else if (holding(a, dir))
+		return 0;
+	}
+	if (a->anomalies) {
+		v->anomalies = a->anomalies;
+		v->anomaly = (enum dcm_fault)a->anomaly;
+		v->anomaly_detail = a->anomaly_new ? a->anomaly_detail : NULL;
+	}
+	if (holding(a, dir))
 		v->step = DCM_HOLD;
 	else
 		v->answer_next = a->answer_next && a->state != DCM_ST_CLOSED;

@@ -422,7 +422,7 @@ static void dflow_answer(struct eng *e, struct flow *f, int dir, const struct pk
 
 static enum ev_kind refusal_kind(const struct dcm_verdict *dv)
 {
-	if (dv->fault >= DCM_R_CALLING_AE)
+	if (dv->fault >= DCM_R_CALLING_AE && dv->fault <= DCM_R_BUSY)	/* policy */
 		return dv->answer == DCM_ANS_ABORT ? EV_ASSOC_ABORT : EV_ASSOC_REJECT;
 	return EV_INVALID;
 }
@@ -510,6 +510,28 @@ static const struct {
 	[DCM_EV_ABORTED] = { EV_ASSOC_ABORT, "aborted by a peer" },
 };
 
+/* Conformance anomalies let the message through (docs/dicom.md): one
+ * event per kind and association, the fault counter counts them all. */
+static void dflow_anomaly(struct eng *e, struct flow *f, const struct dcm_verdict *dv)
+{
+	const struct pol_rule *r = eng_flow_rule(e, f);
+	struct eng_assoc *a = flow_assoc(e, f);
+	struct sw_event ev = {
+		.kind = EV_ANOMALY, .rule_line = r ? (int)r->line : 0,
+		.reason = dv->anomaly == DCM_A_CONTEXT_OUTSIDE ?
+			"accepted a context outside the rule: inspected in full" :
+			"not conformant, passed",
+		.calling_ae = dcm_calling_ae(a->dcm), .called_ae = dcm_called_ae(a->dcm),
+		.refused = dv->anomaly_detail, .fault = dcm_fault_name(dv->anomaly),
+	};
+
+	if (!dv->anomalies)
+		return;
+	if (dv->anomaly_detail)
+		eng_emit(e, &ev, &f->key);
+	e->c.fault[dv->anomaly] += dv->anomalies;
+}
+
 /* Held bytes are acknowledged in the receiver's name. Without it the
  * sender's retransmission timer fires while the request is incomplete,
  * its congestion window falls to one segment, and it never sends the rest
@@ -529,6 +551,23 @@ static void dflow_ack_held(struct eng *e, struct flow *f, struct eng_assoc *a, i
 	eng_inject(e, reply_tcp(e->out, sizeof(e->out), &r), &a->port[dir]);
 }
 
+/* Whether an ACK of the held bytes in the receiver's name hides no loss.
+ * It acknowledges everything before them too: were some passed bytes lost
+ * between the box and the receiver, the sender would take them as
+ * delivered and never send them again. Safe when the receiver is known to
+ * have acknowledged every byte before the held ones (or nothing we saw:
+ * an RQ, behind the handshake alone), or when the sender resends from the
+ * held bytes (`from_hold`: its retransmission timer resends from its first
+ * unacknowledged byte). A hold in the middle of P-DATA (a header cut
+ * short) otherwise waits for the next segment unacknowledged; a sender
+ * that waits for that ACK (Nagle) resends it, and then gets one. */
+static bool dflow_ack_safe(const struct eng_assoc *a, int dir, bool from_hold)
+{
+	const struct stream *st = &a->st[dir];
+
+	return from_hold || !st->acked_init || !seq_before(st->acked, a->hold_seq[dir]);
+}
+
 static int dflow_hold(struct eng *e, struct flow *f, struct eng_assoc *a, int dir,
 		      const struct pkt *p, const struct eng_pkt *pk, size_t skip)
 {
@@ -537,7 +576,8 @@ static int dflow_hold(struct eng *e, struct flow *f, struct eng_assoc *a, int di
 	if (!a->nheld[dir])
 		a->hold_seq[dir] = p->seq + (uint32_t)skip;
 	a->held[dir][a->nheld[dir]++] = pk->id;
-	dflow_ack_held(e, f, a, dir, a->st[dir].next);
+	if (dflow_ack_safe(a, dir, false))
+		dflow_ack_held(e, f, a, dir, a->st[dir].next);
 	return 0;
 }
 
@@ -553,6 +593,7 @@ static enum eng_verdict dflow_pass(struct eng *e, struct flow *f, int dir,
 	if ((size_t)dv->event < n && dcm_events[dv->event].reason)
 		dflow_event(e, f, dcm_events[dv->event].kind, dcm_events[dv->event].reason,
 			    NULL, NULL);
+	dflow_anomaly(e, f, dv);
 	if (dv->event != DCM_EV_ACCEPTED || !dcm_settled(a->dcm))
 		return ENG_ACCEPT;
 	/* `inspect association`: the rest is the kernel's, parked segments
@@ -612,7 +653,8 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 			*v = ENG_ACCEPT;
 			e->c.tcp_retransmitted++;
 			stream_passed(&a->st[dir], p);
-		} else	/* our ACK may have been lost: say it again */
+		} else if (dflow_ack_safe(a, dir, p->seq == a->hold_seq[dir]))
+			/* our ACK may have been lost, or never sent: say it now */
 			dflow_ack_held(e, f, a, dir, a->st[dir].next);
 		return 0;
 	case STREAM_DROP:
@@ -666,11 +708,18 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 		return 0;
 	}
 	if (dv.step == DCM_HOLD) {
-		if (!dflow_hold(e, f, a, dir, p, pk, skip)) {
+		/* A stream that ends inside a PDU or a header: what is held can
+		 * never be whole. Refused rather than held until the idle timeout,
+		 * so the receiver is reset now. */
+		bool cut = p->flags & TCP_FIN;
+
+		if (!cut && !dflow_hold(e, f, a, dir, p, pk, skip)) {
+			dflow_anomaly(e, f, &dv);
 			*v = ENG_HOLD;
 			return 0;
 		}
-		dv = (struct dcm_verdict){ .step = DCM_REFUSE, .fault = DCM_F_PDU_TOO_LONG,
+		dv = (struct dcm_verdict){ .step = DCM_REFUSE,
+					   .fault = cut ? DCM_F_PDU_LENGTH : DCM_F_PDU_TOO_LONG,
 					   .answer = DCM_ANS_ABORT, .source = 2, .reason = 6 };
 		dflow_refuse(e, f, dir, p, &dv, skip);
 		return 0;

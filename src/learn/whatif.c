@@ -1,9 +1,9 @@
 /* `scanwalld --what-if`: the observation table judged by a candidate
  * policy, as the engine would judge the same traffic. A relation is
  * refused by the first thing the engine would stop it at: its rule, its
- * AE titles, its proposed classes (all of them under `inspect
- * association`; at least one under `full`), then a message on a class or
- * a command outside the services. Plain flows by their rule. What was
+ * AE titles, its proposed classes (at least one within the services, in
+ * both modes: the engine judges the contexts at the AC, docs/dicom.md),
+ * then a message on a class or a command outside the services. Plain flows by their rule. What was
  * refused when seen and would now pass is listed too, and every allow
  * rule nothing seen used: what the policy opens without need. */
 #include <errno.h>
@@ -58,11 +58,6 @@ static bool wi_classes(const struct lrn *t, const struct lrn_rel *rel, const str
 		bool ok = wi_sop(r, t->uids[c->uid], &dimse);
 
 		any |= ok && (c->flags & LRN_PROPOSED);
-		if (!ok && (c->flags & LRN_PROPOSED) && r->inspect == POL_INSPECT_ASSOCIATION) {
-			why->fault = dcm_fault_name(DCM_R_ABSTRACT_SYNTAX);
-			why->detail = t->uids[c->uid];
-			return false;
-		}
 	}
 	if (!any) {
 		why->fault = dcm_fault_name(DCM_R_NO_CONTEXT);

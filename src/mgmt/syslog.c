@@ -60,7 +60,7 @@ static const struct {
 } sl_severity[] = {
 	{ "allow", 6 }, { "block", 4 }, { "reject", 4 }, { "assoc-accept", 6 },
 	{ "assoc-reject", 5 }, { "assoc-abort", 4 }, { "assoc-release", 6 },
-	{ "invalid", 4 }, { "system", 5 },
+	{ "invalid", 4 }, { "system", 5 }, { "anomaly", 5 },
 };
 
 struct sl_fields {

@@ -283,7 +283,7 @@ static int rule_build(struct pol *pol, struct pol_diag *d, unsigned i)
 	cr->pub = (struct pol_rule){
 		.line = ar->line, .index = i, .action = ar->action, .proto = ar->proto,
 		.inspect = ar->proto == POL_DICOM ? ar->inspect : POL_INSPECT_NONE,
-		.reason = ar->reason,
+		.reason = ar->reason, .strict = ar->strict,
 	};
 	rc = resolve_ep(pol, d, &ar->from, &cr->from, &cr->ae[POL_CALLING]);
 	if (!rc)

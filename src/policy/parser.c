@@ -29,12 +29,12 @@ struct parser {
 static const char *const keywords[] = {
 	"device", "peer", "allow", "block", "reject", "default", "dicom", "tcp",
 	"udp", "icmp", "icmpv6", "from", "to", "port", "services", "sop",
-	"inspect", "reason", "ae", "any", "full", "association", NULL,
+	"inspect", "reason", "ae", "any", "full", "association", "strict", NULL,
 };
 
 /* Words that end a list: the next part of the statement. */
 static const char *const list_stops[] = {
-	"ae", "from", "to", "port", "services", "sop", "inspect", "reason", NULL,
+	"ae", "from", "to", "port", "services", "sop", "inspect", "reason", "strict", NULL,
 };
 
 static bool tok_in(const struct tok *t, const char *const *words)
@@ -416,7 +416,7 @@ static int parse_ep(struct parser *p, const char *kw, struct ast_ep *ep)
 	return 0;
 }
 
-enum { OPT_PORT, OPT_SERVICES, OPT_SOP, OPT_INSPECT, OPT_REASON, OPT_COUNT };
+enum { OPT_PORT, OPT_SERVICES, OPT_SOP, OPT_INSPECT, OPT_REASON, OPT_STRICT, OPT_COUNT };
 
 static int opt_port(struct parser *p, struct ast_rule *r)
 {
@@ -455,6 +455,14 @@ static int opt_inspect(struct parser *p, struct ast_rule *r)
 	return 0;
 }
 
+/* `strict`: DICOM anomalies (docs/dicom.md) abort the association. */
+static int opt_strict(struct parser *p, struct ast_rule *r)
+{
+	next(p);
+	r->strict = true;
+	return 0;
+}
+
 static int opt_reason(struct parser *p, struct ast_rule *r)
 {
 	char buf[64];
@@ -483,6 +491,7 @@ static const struct rule_opt {
 	[OPT_SOP] = { "sop", opt_sop },
 	[OPT_INSPECT] = { "inspect", opt_inspect },
 	[OPT_REASON] = { "reason", opt_reason },
+	[OPT_STRICT] = { "strict", opt_strict },
 };
 
 static int parse_opts(struct parser *p, struct ast_rule *r, struct tok *seen)
@@ -494,7 +503,7 @@ static int parse_opts(struct parser *p, struct ast_rule *r, struct tok *seen)
 			;
 		if (i == OPT_COUNT) {
 			perr(p, &p->t, "unknown word '%.*s' (a rule goes on with port, services, "
-				       "sop, inspect or reason)", QW(&p->t));
+				       "sop, inspect, strict or reason)", QW(&p->t));
 			return -1;
 		}
 		if (seen[i].line)
@@ -510,7 +519,7 @@ static int parse_opts(struct parser *p, struct ast_rule *r, struct tok *seen)
 static void check_rule(struct parser *p, struct ast_rule *r, const struct tok *start,
 		       const struct tok *proto, const struct tok *seen)
 {
-	static const unsigned dicom_only[] = { OPT_SERVICES, OPT_SOP, OPT_INSPECT };
+	static const unsigned dicom_only[] = { OPT_SERVICES, OPT_SOP, OPT_INSPECT, OPT_STRICT };
 	bool dicom = r->proto == POL_DICOM;
 	unsigned i;
 

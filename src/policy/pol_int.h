@@ -107,6 +107,7 @@ struct ast_rule {
 	uint32_t services;	/* bit i: cat_services()[i] */
 	struct pa_vec sops;	/* const char *, validated */
 	enum pol_inspect inspect;	/* NONE when not written */
+	bool strict;
 	const char *reason;
 };
 

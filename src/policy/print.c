@@ -105,6 +105,8 @@ static void print_dicom(FILE *out, const struct ast_rule *ar)
 		if (!seen_before(sop, i))
 			fprintf(out, n++ ? ",%s" : " sop %s", sop[i]);
 	fprintf(out, " inspect %s", ar->inspect == POL_INSPECT_ASSOCIATION ? "association" : "full");
+	if (ar->strict)
+		fputs(" strict", out);
 }
 
 static void print_rule(FILE *out, const struct pol_crule *r)

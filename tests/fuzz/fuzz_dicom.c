@@ -1,8 +1,8 @@
 /* libFuzzer target for the DICOM Upper Layer inspector.
  *
- * Input: byte 0 picks the rule (bit 7: inspect association, else full)
- * and how each record is cut into segments (bits 0-6: piece size, 0 =
- * whole record). Then records: direction byte (bit 0: 0 initiator, 1
+ * Input: byte 0 picks the rule (bit 7: inspect association, else full;
+ * bit 6: strict) and how each record is cut into segments (bits 0-5:
+ * piece size, 0 = whole record). Then records: direction byte (bit 0: 0 initiator, 1
  * acceptor), 16-bit big-endian length, that many stream bytes. A fresh
  * association under a permissive policy gets every record; the verdicts
  * must be well formed and the pool must get everything back.
@@ -33,6 +33,10 @@ static const char fuzz_policy[] =
 	"worklist mpps storage-commitment inspect full\n"
 	"allow dicom from any to any port 11112 services verification storage query-retrieve "
 	"worklist mpps storage-commitment inspect association\n"
+	"allow dicom from any to any port 105 services verification storage query-retrieve "
+	"worklist mpps storage-commitment inspect full strict\n"
+	"allow dicom from any to any port 11113 services verification storage query-retrieve "
+	"worklist mpps storage-commitment inspect association strict\n"
 	"default block\n";
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -44,7 +48,7 @@ static void setup(void)
 {
 	pol = pol_parse("fuzz", fuzz_policy, strlen(fuzz_policy), stderr);
 	pool = dcm_pool_new(1, 1, 16384);
-	if (!pol || !pool || pol_rule_count(pol) < 2)
+	if (!pol || !pool || pol_rule_count(pol) < 4)
 		abort();
 }
 
@@ -59,6 +63,9 @@ static void check(const struct dcm_verdict *v)
 	if (!dcm_fault_name(v->fault))
 		abort();
 	if (v->answer_next && v->step != DCM_PASS)	/* a hint only for what passes */
+		abort();
+	if (v->anomalies && (v->step == DCM_REFUSE || v->anomaly < DCM_A_RSP_SOP ||
+			     (v->anomaly_detail && strlen(v->anomaly_detail) > 80)))
 		abort();
 }
 
@@ -87,8 +94,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		setup();
 	if (size < 1)
 		return 0;
-	piece = data[0] & 0x7f;
-	a = dcm_assoc_new(pool, pol_rule_at(pol, data[0] >> 7));
+	piece = data[0] & 0x3f;
+	a = dcm_assoc_new(pool, pol_rule_at(pol, (unsigned)(data[0] >> 7) | (data[0] >> 5 & 2)));
 	if (!a)
 		abort();
 	dcm_observe(a, &observer);
@@ -181,30 +188,39 @@ static void echo(const char *dir, const char *name, uint8_t mode)
 	write_seed(dir, name);
 }
 
-static void store(const char *dir)
+/* RQ and AC of Verification (1, answered with result1) and abs3 (3,
+ * accepted), from `calling`. */
+static void two_contexts(uint8_t mode, const char *calling, const char *abs3, uint8_t result1)
 {
-	struct pb p = { .n = 0 }, cmd = { .n = 0 };
-	uint8_t data[200];
+	struct pb p = { .n = 0 };
 	size_t at;
 
-	memset(data, 0x5a, sizeof(data));
 	seed.n = 0;
-	pb_u8(&seed, 0);
-	at = pb_assoc_begin(&p, 0x01, 1, "ANY-SCP", "STORESCU");
+	pb_u8(&seed, mode);
+	at = pb_assoc_begin(&p, 0x01, 1, "ANY-SCP", calling);
 	pb_item_str(&p, 0x10, UID_APP_CONTEXT);
 	pb_rq_context(&p, 1, UID_VERIFICATION, UID_IMPLICIT_LE);
-	pb_rq_context(&p, 3, UID_CT, UID_IMPLICIT_LE);
+	pb_rq_context(&p, 3, abs3, UID_IMPLICIT_LE);
 	pb_user_info(&p, 16384);
 	pb_pdu_end(&p, at);
 	rec(0, &p);
 	p.n = 0;
-	at = pb_assoc_begin(&p, 0x02, 1, "ANY-SCP", "STORESCU");
+	at = pb_assoc_begin(&p, 0x02, 1, "ANY-SCP", calling);
 	pb_item_str(&p, 0x10, UID_APP_CONTEXT);
-	pb_ac_context(&p, 1, 3, UID_IMPLICIT_LE);
+	pb_ac_context(&p, 1, result1, UID_IMPLICIT_LE);
 	pb_ac_context(&p, 3, 0, UID_IMPLICIT_LE);
 	pb_user_info(&p, 16384);
 	pb_pdu_end(&p, at);
 	rec(1, &p);
+}
+
+static void store(const char *dir)
+{
+	struct pb p = { .n = 0 }, cmd = { .n = 0 };
+	uint8_t data[200];
+
+	memset(data, 0x5a, sizeof(data));
+	two_contexts(0, "STORESCU", UID_CT, 3);
 	pb_command(&cmd, UID_CT, 0x0001, 0x0000);
 	p.n = 0;
 	pb_pdata(&p, 3, 0x03, cmd.b, cmd.n);
@@ -250,6 +266,73 @@ static void cve(const char *dir)
 	write_seed(dir, "cve-2015-8979");
 }
 
+/* Orthanc's shape: a class outside the rule proposed and accepted, under
+ * inspect association; an echo, then a message on that context. */
+static void accepted_outside(const char *dir)
+{
+	struct pb p = { .n = 0 }, cmd = { .n = 0 };
+
+	two_contexts(0x80, "ORTHANC", "1.2.3.4", 0);
+	pb_echo_cmd(&p, 0x0030);
+	rec(0, &p);
+	pb_command(&cmd, "1.2.3.4", 0x0030, 0x0101);
+	p.n = 0;
+	pb_pdata(&p, 3, 0x03, cmd.b, cmd.n);
+	rec(0, &p);
+	write_seed(dir, "accepted-outside");
+}
+
+/* A C-ECHO-RSP naming CT: an anomaly, or (mode bit 6) a strict refusal. */
+static void rsp_other_sop(const char *dir, const char *name, uint8_t mode)
+{
+	struct pb p = { .n = 0 }, cmd = { .n = 0 };
+
+	established(mode);
+	pb_echo_cmd(&p, 0x0030);
+	rec(0, &p);
+	pb_command(&cmd, UID_CT, 0x8030, 0x0101);
+	p.n = 0;
+	pb_pdata(&p, 1, 0x03, cmd.b, cmd.n);
+	rec(1, &p);
+	small(0, 0x05, 0, 0, 0);
+	small(1, 0x06, 0, 0, 0);
+	write_seed(dir, name);
+}
+
+/* A command set the established echo association refuses (PS3.7). */
+static void bad_command(const char *dir, const char *name, const struct pb *body)
+{
+	struct pb p = { .n = 0 }, cmd = { .n = 0 };
+
+	established(1);
+	pb_command_body(&cmd, body);
+	pb_pdata(&p, 1, 0x03, cmd.b, cmd.n);
+	rec(0, &p);
+	write_seed(dir, name);
+}
+
+static void bad_commands(const char *dir)
+{
+	struct pb body = { .n = 0 };
+
+	pb_elem_us(&body, 0x0100, 0x0030);	/* before the class: tag order */
+	pb_elem_ui(&body, 0x0002, UID_VERIFICATION);
+	pb_elem_us(&body, 0x0110, 1);
+	pb_elem_us(&body, 0x0800, 0x0101);
+	bad_command(dir, "cmd-tag-order", &body);
+	body.n = 0;
+	pb_elem_ui(&body, 0x0002, UID_VERIFICATION);
+	pb_elem_us(&body, 0x0100, 0x0030);	/* no Message ID */
+	pb_elem_us(&body, 0x0800, 0x0101);
+	bad_command(dir, "cmd-missing", &body);
+	body.n = 0;
+	pb_elem_raw(&body, 0x0002, UID_VERIFICATION " ", 18);	/* a space pad */
+	pb_elem_us(&body, 0x0100, 0x0030);
+	pb_elem_us(&body, 0x0110, 1);
+	pb_elem_us(&body, 0x0800, 0x0101);
+	bad_command(dir, "cmd-space-uid", &body);
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : ".";
@@ -257,6 +340,7 @@ int main(int argc, char **argv)
 	echo(dir, "echo", 0);
 	echo(dir, "echo-bytes", 1);
 	echo(dir, "echo-split7-association", 0x87);
+	echo(dir, "echo-split3-headers-cut", 3);	/* held inside PDU and PDV headers */
 	established(0);
 	small(0, 0x05, 0, 0, 0);
 	small(1, 0x05, 0, 0, 0);
@@ -266,6 +350,10 @@ int main(int argc, char **argv)
 	store(dir);
 	rejected(dir);
 	cve(dir);
+	accepted_outside(dir);
+	rsp_other_sop(dir, "rsp-other-sop", 0);
+	rsp_other_sop(dir, "rsp-other-sop-strict", 0x41);
+	bad_commands(dir);
 	return 0;
 }
 

@@ -99,6 +99,9 @@ whatif() {	# NAME POLICY WANT_RC
 whatif whatif-proposal.ok "$TMP/propose-template.conf" 0
 whatif whatif-template.ok "$TMP/scanner.conf" 1
 whatif whatif-verify-only.ok "$REPLAY/verify-only.conf" 1
+# inspect association judges the contexts at the AC too: the store's CT
+# context is refused where it is used, as under inspect full
+whatif whatif-verify-only-assoc.ok "$REPLAY/verify-only-assoc.conf" 1
 # looser than what was seen: the refused INTRUDER would pass, nothing is refused
 whatif whatif-loose.ok "$HERE/loose.conf" 0
 

@@ -27,6 +27,8 @@ T0 = 1704448800  # 2024-01-05 10:00:00 UTC, the same for every file
 APP_CONTEXT = b"1.2.840.10008.3.1.1.1"
 VERIFICATION = b"1.2.840.10008.1.1"
 CT_STORAGE = b"1.2.840.10008.5.1.4.1.1.2"
+STUDY_FIND = b"1.2.840.10008.5.1.4.1.2.2.1"
+WORKLIST_FIND = b"1.2.840.10008.5.1.4.31"
 IMPLICIT_LE = b"1.2.840.10008.1.2"
 EXPLICIT_LE = b"1.2.840.10008.1.2.1"
 IMPL_CLASS = b"1.2.826.0.1.3680043.10.1077.9"
@@ -207,6 +209,11 @@ def echo_rsp(msg_id=1):
                     0x0120: us(msg_id), 0x0800: us(0x0101), 0x0900: us(0)})
 
 
+def find_rq(sop, msg_id=2):
+    return command({0x0002: uid_value(sop), 0x0100: us(0x0020), 0x0110: us(msg_id),
+                    0x0700: us(0), 0x0800: us(0x0000)})
+
+
 def store_rq(cls, msg_id=1):
     return command({0x0002: uid_value(cls), 0x0100: us(0x0001), 0x0110: us(msg_id),
                     0x0700: us(0), 0x0800: us(0x0000), 0x1000: uid_value(INSTANCE)})
@@ -237,15 +244,20 @@ ECHO_RSP_PDU = pdata(1, echo_rsp())
 
 # --- sessions ---------------------------------------------------------------
 
-def echo_session(c, rq_cuts=()):
-    """A complete, valid verification association on an open connection."""
-    c.send("c", rq([pctx_rq(1, VERIFICATION)]), rq_cuts)
-    c.send("s", ac([pctx_ac(1, 0)]))
+def echo_with(c, rq_pdu, ac_pdu, rq_cuts=(), rsp=ECHO_RSP_PDU):
+    """RQ, AC, C-ECHO and its response, release, close."""
+    c.send("c", rq_pdu, rq_cuts)
+    c.send("s", ac_pdu)
     c.send("c", ECHO_RQ_PDU)
-    c.send("s", ECHO_RSP_PDU)
+    c.send("s", rsp)
     c.send("c", RELEASE_RQ)
     c.send("s", RELEASE_RP)
     c.close()
+
+
+def echo_session(c, rq_cuts=()):
+    """A complete, valid verification association on an open connection."""
+    echo_with(c, rq([pctx_rq(1, VERIFICATION)]), ac([pctx_ac(1, 0)]), rq_cuts)
 
 
 def refused_rq(c, pdu_bytes):
@@ -290,13 +302,7 @@ def s_rq_zero_subitems(c):
     # Unknown user-information sub-items of length 0 are legal and ignored
     # (PS3.7 D.3.3): the loop must advance over them and accept.
     odd = item(0x5F, b"") * 3
-    c.send("c", rq([pctx_rq(1, VERIFICATION)], extra_user=odd))
-    c.send("s", ac([pctx_ac(1, 0)]))
-    c.send("c", ECHO_RQ_PDU)
-    c.send("s", ECHO_RSP_PDU)
-    c.send("c", RELEASE_RQ)
-    c.send("s", RELEASE_RP)
-    c.close()
+    echo_with(c, rq([pctx_rq(1, VERIFICATION)], extra_user=odd), ac([pctx_ac(1, 0)]))
 
 
 def s_pdu_type_bad(c):
@@ -400,6 +406,93 @@ def s_out_of_order(c):
     c.close()
 
 
+def orthanc_rq():
+    # Orthanc proposes the same contexts for echo, query and retrieve.
+    return rq([pctx_rq(1, VERIFICATION), pctx_rq(3, STUDY_FIND), pctx_rq(5, WORKLIST_FIND)])
+
+
+def s_orthanc_echo(c):
+    # Where the rule allows only Verification, the RQ passes and the
+    # acceptor, allowing only Verification too, rejects the others.
+    echo_with(c, orthanc_rq(), ac([pctx_ac(1, 0), pctx_ac(3, 3), pctx_ac(5, 3)]))
+
+
+def s_orthanc_accepted(c):
+    # The acceptor accepts Study Root FIND too: the echo passes, the
+    # C-FIND-RQ on context 3 is what the rule does not allow.
+    c.send("c", orthanc_rq())
+    c.send("s", ac([pctx_ac(1, 0), pctx_ac(3, 0), pctx_ac(5, 3)]))
+    c.send("c", ECHO_RQ_PDU)
+    c.send("s", ECHO_RSP_PDU)
+    c.send("c", pdata(3, find_rq(STUDY_FIND)))
+    c.close()
+
+
+def s_rsp_other_sop(c):
+    # The acceptor's C-ECHO-RSP names CT Storage on the Verification
+    # context: not conformant, harmless to the receiver's parser.
+    rsp = pdata(1, command({0x0002: uid_value(CT_STORAGE), 0x0100: us(0x8030),
+                            0x0120: us(1), 0x0800: us(0x0101), 0x0900: us(0)}))
+    echo_with(c, rq([pctx_rq(1, VERIFICATION)]), ac([pctx_ac(1, 0)]), rsp=rsp)
+
+
+def bad_command(fragment):
+    """A session whose first command set is malformed (PS3.7): after the
+    association, the P-DATA carrying it must not reach the acceptor."""
+    def session(c):
+        c.send("c", rq([pctx_rq(1, VERIFICATION), pctx_rq(3, CT_STORAGE)]))
+        c.send("s", ac([pctx_ac(1, 0), pctx_ac(3, 0)]))
+        c.send("c", fragment)
+        c.close()
+    return session
+
+
+ECHO_FIELDS = {0x0002: uid_value(VERIFICATION), 0x0100: us(0x0030), 0x0110: us(1),
+               0x0800: us(0x0101)}
+
+
+def without(fields, elem):
+    return {e: v for e, v in fields.items() if e != elem}
+
+
+def glen_off_by(delta):
+    cmd = bytearray(echo_rq())
+    cmd[8] += delta
+    return bytes(cmd)
+
+
+STORE_NO_CLASS = pdata(3, command({0x0100: us(0x0001), 0x0110: us(1), 0x0700: us(0),
+                                   0x0800: us(0x0000), 0x1000: uid_value(b"1.2.3.4")}))
+ECHO_NO_MSG_ID = pdata(1, command(without(ECHO_FIELDS, 0x0110)))
+ECHO_SPACE_UID = pdata(1, command({**ECHO_FIELDS, 0x0002: VERIFICATION + b" "}))
+ECHO_GLEN_WRONG = pdata(1, glen_off_by(2))
+# the Command Field before the SOP Class: group length exact, order not
+ECHO_TAG_ORDER = pdata(1, element(0x0000, struct.pack("<I", len(echo_rq()) - 12))
+                       + element(0x0100, us(0x0030)) + element(0x0002, uid_value(VERIFICATION))
+                       + element(0x0110, us(1)) + element(0x0800, us(0x0101)))
+
+
+def s_headers_cut(c):
+    # The C-ECHO-RQ cut inside its PDU header and inside its PDV header:
+    # each piece is held until the header is whole, then all pass.
+    c.send("c", rq([pctx_rq(1, VERIFICATION)]))
+    c.send("s", ac([pctx_ac(1, 0)]))
+    c.send("c", ECHO_RQ_PDU, (3, 9))
+    c.send("s", ECHO_RSP_PDU)
+    c.send("c", RELEASE_RQ, (4,))
+    c.send("s", RELEASE_RP)
+    c.close()
+
+
+def s_headers_cut_refused(c):
+    # The same cuts, reserved bits in the PDV control header (its last
+    # byte): not one byte of the PDU may have reached the device.
+    c.send("c", rq([pctx_rq(1, VERIFICATION)]))
+    c.send("s", ac([pctx_ac(1, 0)]))
+    c.send("c", pdata(1, echo_rq(), control=0x07), (3, 9))
+    c.close()
+
+
 # name: (session, initiator port). Fixed ports let the expectations tell
 # one crafted session from another.
 SESSIONS = {
@@ -419,6 +512,16 @@ SESSIONS = {
     "echo": (echo_session, 41014),
     "store-listed": (s_store_listed, 41015),
     "store-unlisted": (s_store_unlisted, 41016),
+    "orthanc-echo": (s_orthanc_echo, 41017),
+    "orthanc-accepted": (s_orthanc_accepted, 41018),
+    "rsp-other-sop": (s_rsp_other_sop, 41019),
+    "cmd-store-no-class": (bad_command(STORE_NO_CLASS), 41020),
+    "cmd-echo-no-msg-id": (bad_command(ECHO_NO_MSG_ID), 41021),
+    "cmd-space-uid": (bad_command(ECHO_SPACE_UID), 41022),
+    "cmd-group-length": (bad_command(ECHO_GLEN_WRONG), 41023),
+    "cmd-tag-order": (bad_command(ECHO_TAG_ORDER), 41024),
+    "headers-cut": (s_headers_cut, 41025),
+    "headers-cut-refused": (s_headers_cut_refused, 41026),
 }
 
 

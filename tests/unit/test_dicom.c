@@ -29,6 +29,11 @@ static const char pol_verif[] =
 	"peer scu 10.0.0.1 ae ECHOSCU\n"
 	"allow dicom from scu to scp port 104 services verification inspect full\n"
 	"default block\n";
+static const char pol_full_strict[] =
+	"device scp 10.0.0.2 ae ANY-SCP\n"
+	"peer scu 10.0.0.1 ae ECHOSCU\n"
+	"allow dicom from scu to scp port 104 services verification storage inspect full strict\n"
+	"default block\n";
 static const char pol_assoc[] =
 	"device scp 10.0.0.2 ae ANY-SCP\n"
 	"peer scu 10.0.0.1 ae ECHOSCU\n"
@@ -53,6 +58,11 @@ struct outcome {
 	char detail[80];
 	unsigned events;	/* bit per enum dcm_event seen */
 	int refused_msg;	/* index of the refusing message, or -1 */
+	unsigned anomalies;	/* summed over every feed */
+	unsigned told;		/* feeds whose anomaly had a detail (an event) */
+	enum dcm_fault anomaly;	/* the first one */
+	char anomaly_detail[80];
+	int settled;		/* dcm_settled() after the last message */
 };
 
 static struct pb *conv_add(struct conv *c, int dir)
@@ -85,12 +95,37 @@ static size_t chunk_len(enum split sp, size_t left, unsigned *seed)
 	return n > left ? left : n;
 }
 
-/* Feeds one message; an RQ or AC (first byte 1 or 2) must be held until
- * its last chunk. Returns 1 when refused. */
+static uint32_t be32_at(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+/* Whether a chunk of m ending at off must be held: inside an RQ or AC
+ * (until its last byte), inside a 6-byte PDU header, a release, abort or
+ * RJ PDU, or a 6-byte PDV header. A model of the rule, written apart from
+ * the code it checks. */
+static int held_at(const struct pb *m, size_t off)
+{
+	size_t p = 0;
+
+	while (p < m->n && p < off) {
+		size_t end = p + 6 + be32_at(m->b + p + 2), q;
+
+		if (off < p + 6 || (off < end && m->b[p] != 4))
+			return 1;
+		for (q = p + 6; m->b[p] == 4 && q < end; q += 4 + be32_at(m->b + q))
+			if (off > q && off < q + 6)
+				return 1;
+		p = end;
+	}
+	return 0;
+}
+
+/* Feeds one message; every chunk is held or passes as held_at() says.
+ * Returns 1 when refused. */
 static int feed_msg(struct dcm_assoc *a, const struct msg *m, enum split sp, unsigned *seed,
 		    struct outcome *o)
 {
-	int assoc_pdu = m->pb.b[0] == 1 || m->pb.b[0] == 2;
 	size_t off = 0;
 
 	while (off < m->pb.n) {
@@ -99,14 +134,19 @@ static int feed_msg(struct dcm_assoc *a, const struct msg *m, enum split sp, uns
 		assert_int_equal(dcm_feed(a, m->dir, m->pb.b + off, n, &o->v), 0);
 		off += n;
 		o->events |= 1u << o->v.event;
+		o->told += o->v.anomaly_detail != NULL;
+		if (o->v.anomalies && !o->anomalies) {
+			o->anomaly = o->v.anomaly;
+			snprintf(o->anomaly_detail, sizeof(o->anomaly_detail), "%s",
+				 o->v.anomaly_detail);
+		}
+		o->anomalies += o->v.anomalies;
 		if (o->v.step == DCM_REFUSE) {
 			snprintf(o->detail, sizeof(o->detail), "%s", o->v.detail ? o->v.detail : "");
 			return 1;
 		}
-		if (assoc_pdu)
-			assert_int_equal(o->v.step, off < m->pb.n ? DCM_HOLD : DCM_PASS);
-		else
-			assert_int_equal(o->v.step, DCM_PASS);
+		if (o->v.step != (held_at(&m->pb, off) ? DCM_HOLD : DCM_PASS))
+			fail_msg("chunk ending at %zu of %zu: step %d", off, m->pb.n, o->v.step);
 	}
 	return 0;
 }
@@ -126,6 +166,7 @@ static struct outcome run_pool(struct dcm_pool *pool, const char *poltext,
 			break;
 		}
 	}
+	o.settled = dcm_settled(a);
 	dcm_assoc_free(pool, a);
 	pol_free(pol);
 	return o;
@@ -170,7 +211,10 @@ static void expect_refusal(const char *poltext, const struct conv *c, int idx, e
 #define expect_abort(pol, c, idx, f, reason) \
 	expect_refusal(pol, c, idx, f, DCM_ANS_ABORT, 0, 2, reason, NULL)
 
-static void expect_pass(const char *poltext, const struct conv *c, unsigned events)
+/* Every split passes; with detail, with exactly one anomaly f (and its
+ * detail), else with none. */
+static void expect_pass_with(const char *poltext, const struct conv *c, unsigned events,
+			     enum dcm_fault f, const char *detail)
 {
 	int sp;
 
@@ -181,9 +225,16 @@ static void expect_pass(const char *poltext, const struct conv *c, unsigned even
 			fail_msg("split %d: refused at %d: %s", sp, o.refused_msg,
 				 dcm_fault_name(o.v.fault));
 		assert_int_equal(o.events & events, events);
+		assert_int_equal(o.anomalies, detail ? 1 : 0);
+		if (!detail)
+			continue;
+		assert_string_equal(dcm_fault_name(o.anomaly), dcm_fault_name(f));
+		assert_string_equal(o.anomaly_detail, detail);
 	}
 }
 
+#define expect_pass(pol, c, events) expect_pass_with(pol, c, events, DCM_OK, NULL)
+#define expect_anomaly(pol, c, f, detail) expect_pass_with(pol, c, 0, f, detail)
 #define EV(e) (1u << (e))
 
 /* The echoscu conversation up to the established association. */
@@ -308,11 +359,13 @@ static void test_store_fragments(void **state)
 	pb_pdu_end(p, at);
 	pb_pdata(p, 3, 0x02, data, sizeof(data));
 	expect_pass(pol_full, &c, EV(DCM_EV_ACCEPTED));
-	/* a C-STORE-RSP naming Verification on the CT context */
+	/* a C-STORE-RSP naming Verification on the CT context: an anomaly,
+	 * refused only under a strict rule */
 	cmd.n = 0;
 	pb_command(&cmd, UID_VERIFICATION, 0x8001, 0x0101);
 	pb_pdata(conv_add(&c, A), 3, 0x03, cmd.b, cmd.n);
-	expect_refusal(pol_full, &c, 3, DCM_F_SOP_MISMATCH, DCM_ANS_ABORT, 0, 2, 6,
+	expect_anomaly(pol_full, &c, DCM_A_RSP_SOP, UID_VERIFICATION);
+	expect_refusal(pol_full_strict, &c, 3, DCM_A_RSP_SOP, DCM_ANS_ABORT, 0, 2, 6,
 		       UID_VERIFICATION);
 }
 
@@ -522,6 +575,48 @@ static void test_answer_next_not_when_held(void **state)
 	expect_hints(rows, sizeof(rows) / sizeof(rows[0]));
 }
 
+/* A malformed PDU cut inside its PDU header or its PDV header: not one of
+ * its bytes passes before the rest shows it malformed.
+ *
+ *   04 00 00 00 | 00 0c 00 00 00 06 01 | 07 ...   reserved control bits
+ *   held ------------------------------>  refused
+ */
+static void test_partial_headers_held(void **state)
+{
+	struct pol *pol = policy(pol_full);
+	struct dcm_pool *pool = dcm_pool_new(1, 1, 4096);
+	struct dcm_assoc *a = dcm_assoc_new(pool, pol_rule_at(pol, 0));
+	struct pb rq = { .n = 0 }, ac = { .n = 0 }, bad = { .n = 0 }, rel = { .n = 0 };
+	struct dcm_verdict v;
+
+	pb_echo_rq(&rq);
+	pb_echo_ac(&ac);
+	pb_echo_cmd(&bad, 0x0030);
+	bad.b[11] = 0x07;	/* PDV control: reserved bits */
+	assert_int_equal(dcm_feed(a, I, rq.b, rq.n, &v), 0);
+	assert_int_equal(dcm_feed(a, A, ac.b, ac.n, &v), 0);
+	assert_int_equal(dcm_feed(a, I, bad.b, 4, &v), 0);	/* PDU header */
+	assert_int_equal(v.step, DCM_HOLD);
+	assert_int_equal(dcm_feed(a, I, bad.b + 4, 7, &v), 0);	/* ... and PDV header */
+	assert_int_equal(v.step, DCM_HOLD);
+	assert_int_equal(dcm_feed(a, I, bad.b + 11, 1, &v), 0);
+	assert_int_equal(v.step, DCM_REFUSE);
+	assert_int_equal(v.fault, DCM_F_PDV_CONTROL);
+	dcm_assoc_free(pool, a);
+	/* a release request is held whole, all 10 bytes */
+	a = dcm_assoc_new(pool, pol_rule_at(pol, 0));
+	pb_small(&rel, 0x05, 0, 0, 0);
+	assert_int_equal(dcm_feed(a, I, rq.b, rq.n, &v), 0);
+	assert_int_equal(dcm_feed(a, A, ac.b, ac.n, &v), 0);
+	assert_int_equal(dcm_feed(a, I, rel.b, 9, &v), 0);
+	assert_int_equal(v.step, DCM_HOLD);
+	assert_int_equal(dcm_feed(a, I, rel.b + 9, 1, &v), 0);
+	assert_int_equal(v.step, DCM_PASS);
+	dcm_assoc_free(pool, a);
+	dcm_pool_free(pool);
+	pol_free(pol);
+}
+
 /* A UID with one trailing pad byte (NUL or space) is tolerated. */
 static void test_uid_one_pad(void **state)
 {
@@ -596,8 +691,11 @@ static void test_policy_refusals(void **state)
 	expect_refusal(pol_full, &c, 0, DCM_R_CALLING_AE, DCM_ANS_RJ, 1, 1, 3, "EVIL");
 	rq_with(&c, "OTHER", "ECHOSCU", UID_VERIFICATION, NULL);
 	expect_refusal(pol_full, &c, 0, DCM_R_CALLED_AE, DCM_ANS_RJ, 1, 1, 7, "OTHER");
+	/* a class outside the rule proposed beside one within: judged at the AC */
 	rq_with(&c, "ANY-SCP", "ECHOSCU", UID_VERIFICATION, UID_CT);
-	expect_refusal(pol_assoc, &c, 0, DCM_R_ABSTRACT_SYNTAX, DCM_ANS_RJ, 1, 1, 1, UID_CT);
+	expect_pass(pol_assoc, &c, EV(DCM_EV_REQUESTED));
+	rq_with(&c, "ANY-SCP", "ECHOSCU", UID_CT, NULL);
+	expect_refusal(pol_assoc, &c, 0, DCM_R_NO_CONTEXT, DCM_ANS_RJ, 1, 1, 1, NULL);
 	rq_with(&c, "ANY-SCP", "ECHOSCU", UID_CT, NULL);
 	expect_refusal(pol_verif, &c, 0, DCM_R_NO_CONTEXT, DCM_ANS_RJ, 1, 1, 1, NULL);
 	/* inspect full: tolerated at negotiation, refused when used */
@@ -618,6 +716,84 @@ static void conv_two_accepted(struct conv *c, uint8_t result3)
 	pb_ac_context(p, 3, result3, UID_IMPLICIT_LE);
 	pb_user_info(p, 16384);
 	pb_pdu_end(p, at);
+}
+
+/* An empty Affected SOP Class in a response (dcmjs-dimse's C-STORE-RSP
+ * made without its request) is an anomaly, not a fault. */
+static void test_empty_class_in_response(void **state)
+{
+	struct conv c;
+	struct pb cmd = { .n = 0 }, body = { .n = 0 };
+
+	pb_elem_raw(&body, 0x0002, "", 0);
+	pb_elem_us(&body, 0x0100, 0x8030);
+	pb_elem_us(&body, 0x0120, 1);
+	pb_elem_us(&body, 0x0800, 0x0101);
+	pb_elem_us(&body, 0x0900, 0);
+	pb_command_body(&cmd, &body);
+	conv_established(&c);
+	pb_echo_cmd(conv_add(&c, I), 0x0030);
+	pb_pdata(conv_add(&c, A), 1, 0x03, cmd.b, cmd.n);
+	expect_anomaly(pol_full, &c, DCM_A_RSP_SOP, "");
+}
+
+/* The same anomaly twice on one association: both counted, one told. */
+static void test_anomaly_told_once(void **state)
+{
+	struct conv c;
+	struct pb cmd = { .n = 0 };
+	struct outcome o;
+	int sp;
+
+	conv_established(&c);
+	pb_command(&cmd, UID_CT, 0x8030, 0x0101);
+	pb_echo_cmd(conv_add(&c, I), 0x0030);
+	pb_pdata(conv_add(&c, A), 1, 0x03, cmd.b, cmd.n);
+	pb_echo_cmd(conv_add(&c, I), 0x0030);
+	pb_pdata(conv_add(&c, A), 1, 0x03, cmd.b, cmd.n);
+	for (sp = 0; sp < SPLIT__COUNT; sp++) {
+		o = run(pol_full, &c, (enum split)sp);
+		assert_int_equal(o.refused_msg, -1);
+		assert_int_equal(o.anomalies, 2);
+		assert_int_equal(o.told, 1);
+		assert_string_equal(o.anomaly_detail, UID_CT);
+	}
+}
+
+/* Orthanc's shape: Verification and CT proposed, the rule allows only
+ * Verification. inspect association settles at the AC when the acceptor
+ * rejects CT; when it accepts CT the association stays inspected in full
+ * (an anomaly says so) and a message on CT aborts it. */
+static void test_judged_at_ac(void **state)
+{
+	struct conv c;
+	struct pb cmd = { .n = 0 };
+	struct outcome o;
+	int sp;
+
+	for (sp = 0; sp < SPLIT__COUNT; sp++) {
+		conv_two_accepted(&c, 3);
+		o = run(pol_assoc, &c, (enum split)sp);
+		assert_int_equal(o.refused_msg, -1);
+		assert_int_equal(o.anomalies, 0);
+		assert_true(o.settled);
+		conv_two_accepted(&c, 0);
+		o = run(pol_assoc, &c, (enum split)sp);
+		assert_int_equal(o.refused_msg, -1);
+		assert_false(o.settled);
+		/* under inspect full nothing changes: no anomaly */
+		o = run(pol_verif, &c, (enum split)sp);
+		assert_int_equal(o.anomalies, 0);
+	}
+	conv_two_accepted(&c, 0);
+	expect_anomaly(pol_assoc, &c, DCM_A_CONTEXT_OUTSIDE, "presentation-context-3");
+	pb_echo_cmd(conv_add(&c, I), 0x0030);
+	pb_echo_cmd(conv_add(&c, A), 0x8030);
+	expect_anomaly(pol_assoc, &c, DCM_A_CONTEXT_OUTSIDE, "presentation-context-3");
+	pb_command(&cmd, UID_CT, 0x0001, 0x0000);
+	pb_pdata(conv_add(&c, I), 3, 0x03, cmd.b, cmd.n);
+	expect_refusal(pol_assoc, &c, 4, DCM_R_CONTEXT, DCM_ANS_ABORT, 0, 2, 0,
+		       "presentation-context-3");
 }
 
 static void test_context_and_command_refusals(void **state)
@@ -1237,46 +1413,212 @@ static void test_pdv_faults(void **state)
 	expect_abort(pol_full, &c, 3, DCM_F_PDV_ORDER, 6);
 }
 
-/* The established echo association, then cmd[0..n) as one command
- * fragment: a malformed command set. */
-static void expect_command_fault(const struct pb *cmd, size_t n)
+/* The established association (Verification 1, CT 3), then cmd[0..n) as
+ * one command fragment on ctx from dir: a malformed command set, refused
+ * with f (and detail, unless NULL) however it is cut. */
+static void expect_cmd_fault_on(int dir, uint8_t ctx, const struct pb *cmd, size_t n,
+				enum dcm_fault f, const char *detail)
 {
 	struct conv c;
 
-	conv_established(&c);
-	pb_pdata(conv_add(&c, I), 1, 0x03, cmd->b, n);
-	expect_abort(pol_full, &c, 2, DCM_F_COMMAND, 6);
+	conv_two_accepted(&c, 0);
+	pb_pdata(conv_add(&c, dir), ctx, 0x03, cmd->b, n);
+	expect_refusal(pol_full, &c, 2, f, DCM_ANS_ABORT, 0, 2, 6, detail);
 }
+
+#define expect_cmd_fault(cmd, f, detail) expect_cmd_fault_on(I, 1, cmd, (cmd)->n, f, detail)
 
 static void test_command_faults(void **state)
 {
-	struct pb cmd;
+	struct pb cmd, body;
 
 	/* a group other than 0000 */
 	cmd.n = 0;
 	pb_command(&cmd, UID_VERIFICATION, 0x0030, 0x0101);
 	pb_raw(&cmd, "\x08\x00\x16\x00\x02\x00\x00\x00\x31\x00", 10);
-	expect_command_fault(&cmd, cmd.n);
+	expect_cmd_fault(&cmd, DCM_F_COMMAND, NULL);
 	/* no Command Field */
-	cmd.n = 0;
-	pb_elem_ui(&cmd, 0x0002, UID_VERIFICATION);
-	pb_elem_us(&cmd, 0x0800, 0x0101);
-	expect_command_fault(&cmd, cmd.n);
+	cmd.n = body.n = 0;
+	pb_elem_ui(&body, 0x0002, UID_VERIFICATION);
+	pb_elem_us(&body, 0x0110, 1);
+	pb_elem_us(&body, 0x0800, 0x0101);
+	pb_command_body(&cmd, &body);
+	expect_cmd_fault(&cmd, DCM_F_COMMAND, NULL);
 	/* an element cut off by the last fragment */
 	cmd.n = 0;
 	pb_command(&cmd, UID_VERIFICATION, 0x0030, 0x0101);
-	expect_command_fault(&cmd, cmd.n - 1);
+	expect_cmd_fault_on(I, 1, &cmd, cmd.n - 1, DCM_F_COMMAND, NULL);
 	/* Command Field of the wrong length */
-	cmd.n = 0;
-	pb_elem_ui(&cmd, 0x0002, UID_VERIFICATION);
-	pb_raw(&cmd, "\x00\x00\x00\x01\x04\x00\x00\x00\x30\x00\x00\x00", 12);
-	pb_elem_us(&cmd, 0x0800, 0x0101);
-	expect_command_fault(&cmd, cmd.n);
-	/* a huge value length to skip, past the last fragment */
+	cmd.n = body.n = 0;
+	pb_elem_ui(&body, 0x0002, UID_VERIFICATION);
+	pb_raw(&body, "\x00\x00\x00\x01\x04\x00\x00\x00\x30\x00\x00\x00", 12);
+	pb_elem_us(&body, 0x0110, 1);
+	pb_elem_us(&body, 0x0800, 0x0101);
+	pb_command_body(&cmd, &body);
+	expect_cmd_fault(&cmd, DCM_F_COMMAND, NULL);
+	/* Affected and Requested SOP Class both */
+	cmd.n = body.n = 0;
+	pb_elem_ui(&body, 0x0002, UID_VERIFICATION);
+	pb_elem_ui(&body, 0x0003, UID_VERIFICATION);
+	pb_elem_us(&body, 0x0100, 0x0030);
+	pb_elem_us(&body, 0x0110, 1);
+	pb_elem_us(&body, 0x0800, 0x0101);
+	pb_command_body(&cmd, &body);
+	expect_cmd_fault(&cmd, DCM_F_COMMAND, NULL);
+}
+
+/* PS3.7 §6.3: the group length first, and exactly the byte count of the
+ * elements after it. */
+static void test_command_group_length(void **state)
+{
+	struct pb cmd, body;
+	size_t glen_at = 8;	/* value of (0000,0000) */
+
+	/* missing */
+	cmd.n = body.n = 0;
+	pb_command(&body, UID_VERIFICATION, 0x0030, 0x0101);
+	pb_raw(&cmd, body.b + 12, body.n - 12);
+	expect_cmd_fault(&cmd, DCM_F_GROUP_LENGTH, NULL);
+	/* two bytes short, two bytes long */
 	cmd.n = 0;
 	pb_command(&cmd, UID_VERIFICATION, 0x0030, 0x0101);
-	pb_raw(&cmd, "\x00\x00\x00\x10\xff\xff\xff\xff", 8);
-	expect_command_fault(&cmd, cmd.n);
+	cmd.b[glen_at] -= 2;
+	expect_cmd_fault(&cmd, DCM_F_GROUP_LENGTH, NULL);
+	cmd.b[glen_at] += 4;
+	expect_cmd_fault(&cmd, DCM_F_GROUP_LENGTH, NULL);
+	/* of the wrong size */
+	cmd.n = 0;
+	pb_command(&cmd, UID_VERIFICATION, 0x0030, 0x0101);
+	cmd.b[4] = 2;
+	expect_cmd_fault(&cmd, DCM_F_GROUP_LENGTH, NULL);
+	/* a huge value length past it: refused as soon as it passes the count */
+	cmd.n = 0;
+	pb_command(&cmd, UID_VERIFICATION, 0x0030, 0x0101);
+	pb_raw(&cmd, "\x00\x00\x20\x10\xff\xff\xff\xff", 8);
+	expect_cmd_fault(&cmd, DCM_F_GROUP_LENGTH, NULL);
+}
+
+/* Ascending tags: out of order, or one element twice. */
+static void test_command_tag_order(void **state)
+{
+	struct pb cmd, body;
+
+	cmd.n = body.n = 0;
+	pb_elem_us(&body, 0x0100, 0x0030);
+	pb_elem_ui(&body, 0x0002, UID_VERIFICATION);
+	pb_elem_us(&body, 0x0110, 1);
+	pb_elem_us(&body, 0x0800, 0x0101);
+	pb_command_body(&cmd, &body);
+	expect_cmd_fault(&cmd, DCM_F_TAG_ORDER, "(0000,0002)");
+	cmd.n = body.n = 0;
+	pb_elem_ui(&body, 0x0002, UID_VERIFICATION);
+	pb_elem_us(&body, 0x0100, 0x0030);
+	pb_elem_us(&body, 0x0110, 1);
+	pb_elem_us(&body, 0x0110, 2);
+	pb_elem_us(&body, 0x0800, 0x0101);
+	pb_command_body(&cmd, &body);
+	expect_cmd_fault(&cmd, DCM_F_TAG_ORDER, "(0000,0110)");
+}
+
+/* pb_command(sop, field) without element `drop`. */
+static void command_without(struct pb *cmd, const char *sop, uint16_t field, uint16_t dset,
+			    uint16_t drop)
+{
+	struct pb full = { .n = 0 }, body = { .n = 0 };
+	size_t off = 12;	/* after the group length element */
+
+	pb_command(&full, sop, field, dset);
+	while (off < full.n) {
+		uint16_t el = (uint16_t)(full.b[off + 2] | full.b[off + 3] << 8);
+		size_t len = full.b[off + 4] | (size_t)full.b[off + 5] << 8;
+
+		if (el != drop)
+			pb_raw(&body, full.b + off, 8 + len);
+		off += 8 + len;
+	}
+	cmd->n = 0;
+	pb_command_body(cmd, &body);
+}
+
+/* Requests carry what PS3.7's tables mark required; responses are not
+ * held to theirs. */
+static void test_command_required(void **state)
+{
+	static const struct {
+		uint8_t ctx;
+		const char *sop;
+		uint16_t field, dset, drop;
+		const char *detail;
+	} rows[] = {
+		{ 3, UID_CT, 0x0001, 0x0000, 0x0002, "(0000,0002)" },	/* C-STORE-RQ */
+		{ 3, UID_CT, 0x0001, 0x0000, 0x0110, "(0000,0110)" },
+		{ 3, UID_CT, 0x0001, 0x0000, 0x0700, "(0000,0700)" },
+		{ 3, UID_CT, 0x0001, 0x0000, 0x1000, "(0000,1000)" },
+		{ 1, UID_VERIFICATION, 0x0030, 0x0101, 0x0110, "(0000,0110)" },	/* C-ECHO-RQ */
+		{ 1, UID_VERIFICATION, 0x0030, 0x0101, 0x0002, "(0000,0002)" },
+	};
+	struct pb cmd;
+	struct conv c;
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		command_without(&cmd, rows[i].sop, rows[i].field, rows[i].dset, rows[i].drop);
+		expect_cmd_fault_on(I, rows[i].ctx, &cmd, cmd.n, DCM_F_CMD_MISSING, rows[i].detail);
+		/* the acceptor's requests too (C-STORE sub-operations of a C-GET) */
+		expect_cmd_fault_on(A, rows[i].ctx, &cmd, cmd.n, DCM_F_CMD_MISSING, rows[i].detail);
+	}
+	/* a C-ECHO-RSP without Message ID Being Responded To passes */
+	conv_established(&c);
+	pb_echo_cmd(conv_add(&c, I), 0x0030);
+	command_without(&cmd, UID_VERIFICATION, 0x8030, 0x0101, 0x0120);
+	pb_pdata(conv_add(&c, A), 1, 0x03, cmd.b, cmd.n);
+	expect_pass(pol_full, &c, 0);
+}
+
+/* UIDs by PS3.5 §9.1: one trailing NUL pads (pb_elem_ui adds it to odd
+ * lengths, as every conversation here shows); a space does not. */
+/* A C-ECHO-RQ whose Affected SOP Class value is class[0..n). */
+static void echo_with_class(struct pb *cmd, const char *class, size_t n)
+{
+	struct pb body = { .n = 0 };
+
+	pb_elem_raw(&body, 0x0002, class, n);
+	pb_elem_us(&body, 0x0100, 0x0030);
+	pb_elem_us(&body, 0x0110, 1);
+	pb_elem_us(&body, 0x0800, 0x0101);
+	cmd->n = 0;
+	pb_command_body(cmd, &body);
+}
+
+static void test_command_uids(void **state)
+{
+	struct pb cmd, body;
+	struct conv c;
+
+	echo_with_class(&cmd, UID_VERIFICATION " ", 18);
+	expect_cmd_fault(&cmd, DCM_F_CMD_UID, "(0000,0002)");
+	echo_with_class(&cmd, UID_VERIFICATION "\0\0", 19);	/* two NULs */
+	expect_cmd_fault(&cmd, DCM_F_CMD_UID, "(0000,0002)");
+	echo_with_class(&cmd, "", 0);	/* empty, in a request */
+	expect_cmd_fault(&cmd, DCM_F_CMD_UID, "(0000,0002)");
+	echo_with_class(&cmd, UID_VERIFICATION "\0", 18);	/* one: the padding */
+	conv_established(&c);
+	pb_pdata(conv_add(&c, I), 1, 0x03, cmd.b, cmd.n);
+	expect_pass(pol_full, &c, 0);
+	/* an instance UID with a space pad, one with a leading zero */
+	command_without(&body, UID_CT, 0x0001, 0x0000, 0x1000);
+	cmd.n = 0;
+	pb_raw(&cmd, body.b + 12, body.n - 12);
+	pb_elem_raw(&cmd, 0x1000, "1.2.3 ", 6);
+	body = cmd;
+	cmd.n = 0;
+	pb_command_body(&cmd, &body);
+	expect_cmd_fault_on(I, 3, &cmd, cmd.n, DCM_F_CMD_UID, "(0000,1000)");
+	body.n -= 6;
+	pb_raw(&body, "1.02.3", 6);
+	cmd.n = 0;
+	pb_command_body(&cmd, &body);
+	expect_cmd_fault_on(I, 3, &cmd, cmd.n, DCM_F_CMD_UID, "(0000,1000)");
 }
 
 /* --- small pieces -------------------------------------------------------- */
@@ -1330,10 +1672,14 @@ int main(void)
 		cmocka_unit_test(test_structural_ranges),
 		cmocka_unit_test(test_answer_next),
 		cmocka_unit_test(test_answer_next_not_when_held),
+		cmocka_unit_test(test_partial_headers_held),
 		cmocka_unit_test(test_uid_one_pad),
 		cmocka_unit_test(test_release_collision),
 		cmocka_unit_test(test_rejected_and_aborted),
 		cmocka_unit_test(test_policy_refusals),
+		cmocka_unit_test(test_judged_at_ac),
+		cmocka_unit_test(test_anomaly_told_once),
+		cmocka_unit_test(test_empty_class_in_response),
 		cmocka_unit_test(test_context_and_command_refusals),
 		cmocka_unit_test(test_busy),
 		cmocka_unit_test(test_framing_faults),
@@ -1342,6 +1688,10 @@ int main(void)
 		cmocka_unit_test(test_ac_faults),
 		cmocka_unit_test(test_pdv_faults),
 		cmocka_unit_test(test_command_faults),
+		cmocka_unit_test(test_command_group_length),
+		cmocka_unit_test(test_command_tag_order),
+		cmocka_unit_test(test_command_required),
+		cmocka_unit_test(test_command_uids),
 		cmocka_unit_test(test_build),
 		cmocka_unit_test(test_fault_names),
 		cmocka_unit_test(test_pool_args),

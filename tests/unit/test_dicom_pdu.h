@@ -199,6 +199,15 @@ static inline void pb_elem_us(struct pb *p, uint16_t element, uint16_t v)
 	pb_le16(p, v);
 }
 
+/* A raw value (no padding added). */
+static inline void pb_elem_raw(struct pb *p, uint16_t element, const char *v, size_t n)
+{
+	pb_le16(p, 0);
+	pb_le16(p, element);
+	pb_le32(p, (uint32_t)n);
+	pb_raw(p, v, n);
+}
+
 /* A UID value padded to even length with a NUL, as in a data set. */
 static inline void pb_elem_ui(struct pb *p, uint16_t element, const char *uid)
 {
@@ -212,23 +221,43 @@ static inline void pb_elem_ui(struct pb *p, uint16_t element, const char *uid)
 		pb_u8(p, 0);
 }
 
-/* A command set: group length, SOP class, command field, message id,
- * data set type (0x0101: none). */
+/* A command set with its group length (0000,0000), as PS3.7 asks: the
+ * SOP class, command field, message id (or the one responded to), move
+ * destination, priority, data set type (0x0101: none), status, instance
+ * UID, each where its request or response needs it. */
+static inline void pb_command_body(struct pb *p, const struct pb *body)
+{
+	pb_le16(p, 0);
+	pb_le16(p, 0x0000);
+	pb_le32(p, 4);
+	pb_le32(p, (uint32_t)body->n);
+	pb_raw(p, body->b, body->n);
+}
+
 static inline void pb_command(struct pb *p, const char *sop, uint16_t field, uint16_t dset)
 {
 	struct pb body = { .n = 0 };
+	uint16_t rq = field & 0x7fff;
+	int c_rq = !(field & 0x8000) && (rq == 0x0001 || rq == 0x0010 || rq == 0x0020 ||
+					 rq == 0x0021);
 
 	pb_elem_ui(&body, 0x0002, sop);
 	pb_elem_us(&body, 0x0100, field);
 	pb_elem_us(&body, field & 0x8000 ? 0x0120 : 0x0110, 1);
+	if (field == 0x0021) {
+		pb_le16(&body, 0);
+		pb_le16(&body, 0x0600);
+		pb_le32(&body, 8);
+		pb_str(&body, "ANY-SCP ");
+	}
+	if (c_rq)
+		pb_elem_us(&body, 0x0700, 0);
 	pb_elem_us(&body, 0x0800, dset);
 	if (field & 0x8000)
 		pb_elem_us(&body, 0x0900, 0);
-	pb_le16(p, 0);
-	pb_le16(p, 0x0000);
-	pb_le32(p, 4);
-	pb_le32(p, (uint32_t)body.n);
-	pb_raw(p, body.b, body.n);
+	if (field == 0x0001)
+		pb_elem_ui(&body, 0x1000, "1.2.826.0.1.3680043.2.1125.1");
+	pb_command_body(p, &body);
 }
 
 /* One P-DATA-TF with one PDV carrying s[0..n). */

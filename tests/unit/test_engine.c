@@ -286,6 +286,82 @@ static void retransmitted_held_piece_stays_held(void **state)
 	assert_int_equal(feed(fx, &a), ENG_ACCEPT);	/* judged now: a copy may pass */
 }
 
+/* The n-th packet injected is an ACK of `want`. */
+static void expect_injected_ack(struct fx *fx, unsigned n, uint32_t want)
+{
+	struct pkt ack;
+
+	assert_int_equal(fx->r.ninj, n);
+	assert_int_equal(pkt_parse(fx->r.inj[n - 1], fx->r.injlen[n - 1], &ack), 0);
+	assert_int_equal(ack.ack, want);
+}
+
+/* The C-ECHO-RQ from seq, cut at `cut`: the head is held until the rest
+ * arrives and releases it. rto: the head is sent twice. */
+static void echo_cut(struct fx *fx, const struct pb *echo, uint32_t seq, size_t cut, bool rto)
+{
+	unsigned released = fx->r.nreleased;
+	struct tpkt head = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, seq, 901, TCP_ACK, echo->b, cut };
+	struct tpkt rest = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, seq + (uint32_t)cut, 901,
+			     TCP_ACK, echo->b + cut, echo->n - cut };
+
+	assert_int_equal(feed(fx, &head), ENG_HOLD);
+	if (rto) {
+		assert_int_equal(fx->r.ninj, 1);	/* no ACK yet */
+		assert_int_equal(feed(fx, &head), ENG_DROP);
+	}
+	expect_injected_ack(fx, rto ? 2 : 1, seq + (uint32_t)cut);
+	assert_int_equal(feed(fx, &rest), ENG_ACCEPT);
+	assert_int_equal(fx->r.nreleased, released + 1);
+	assert_int_equal(fx->r.rv[released], ENG_ACCEPT);
+}
+
+/* A P-DATA cut inside its headers is held until they are whole, and the
+ * ACK the engine sends in the receiver's name never covers passed bytes
+ * the receiver may not have:
+ *
+ *   C-ECHO 1: |3 bytes| rest |    held; ACK now (symbia acked all before)
+ *   C-ECHO 2: |9 bytes| rest |    held; no ACK (C-ECHO 1 not acked by
+ *                                 symbia); the RTO copy from the held
+ *                                 bytes gets one; the rest releases it
+ */
+static void partial_header_held_mid_pdata(void **state)
+{
+	struct fx *fx = *state;
+	uint32_t seq = associate(fx, 104, ENG_ACCEPT);
+	struct pb echo = { .n = 0 };
+
+	pb_echo_cmd(&echo, 0x0030);
+	echo_cut(fx, &echo, seq, 3, false);			/* inside the PDU header */
+	echo_cut(fx, &echo, seq + (uint32_t)echo.n, 9, true);	/* inside the PDV header */
+}
+
+/* A stream that ends inside a PDU header: the held bytes can never be
+ * whole. Refused at the FIN (not held until the idle timeout): the
+ * device gets a reset at the first held byte, the sender an A-ABORT.
+ *
+ *   |04 00 00| (held)   |00 00 FIN|  -> invalid pdu-length, both answered */
+static void stream_cut_inside_a_header_is_refused(void **state)
+{
+	struct fx *fx = *state;
+	uint32_t seq = associate(fx, 104, ENG_ACCEPT);
+	static const uint8_t hdr[5] = { 0x04, 0, 0, 0, 0 };
+	struct tpkt head = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, seq, 901, TCP_ACK, hdr, 3 };
+	struct tpkt fin = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, seq + 3, 901, TCP_ACK | TCP_FIN,
+			    hdr + 3, 2 };
+	struct pkt rst;
+
+	assert_int_equal(feed(fx, &head), ENG_HOLD);
+	assert_int_equal(feed(fx, &fin), ENG_DROP);
+	assert_int_equal(fx->r.nreleased, 1);
+	assert_int_equal(fx->r.rv[0], ENG_DROP);
+	assert_int_equal(fx->r.ev[fx->r.nev - 1], EV_INVALID);
+	assert_string_equal(fx->r.fault[fx->r.nev - 1], "pdu-length");
+	assert_int_equal(pkt_parse(fx->r.inj[fx->r.ninj - 1], fx->r.injlen[fx->r.ninj - 1], &rst), 0);
+	assert_true(rst.flags & TCP_RST);
+	assert_int_equal(rst.seq, seq);
+}
+
 /* Bridge ports: pacs on 1, symbia on 2, each with its MAC address. */
 static const struct eng_port at_pacs = { .ifindex = 1, .mac = { 2, 0, 0, 0, 0, 1 }, .has_mac = 1 };
 static const struct eng_port at_symbia = { .ifindex = 2, .mac = { 2, 0, 0, 0, 0, 2 }, .has_mac = 1 };
@@ -524,9 +600,11 @@ static void parked_segments_are_judged_from_their_copies(void **state)
 
 /* A parked segment too large to copy (a GSO segment) goes through the
  * hook again once the gap before it fills, and is judged when it is back.
+ * The gap is two bytes of a PDU header: held until the header is whole.
  *
  *   P-DATA: |04 00|00 00 0b b8 ...3000 bytes...|
- *            gap   parked, not copied: REPEAT when the gap fills */
+ *            gap   parked, not copied: REPEAT when the gap fills
+ *            (held: a PDU header cut short) */
 static void large_parked_segment_goes_through_the_hook_again(void **state)
 {
 	struct fx *fx = *state;
@@ -538,7 +616,7 @@ static void large_parked_segment_goes_through_the_hook_again(void **state)
 
 	assert_int_equal(feed(fx, &rest), ENG_HOLD);	/* parked */
 	assert_int_equal(fx->r.nreleased, 0);
-	assert_int_equal(feed(fx, &head), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &head), ENG_HOLD);	/* a partial PDU header */
 	assert_int_equal(fx->r.nreleased, 1);
 	assert_int_equal(fx->r.released[0], fx->id - 1);
 	assert_int_equal(fx->r.rv[0], ENG_REPEAT);
@@ -668,6 +746,75 @@ static void wrong_calling_ae_gets_rj_and_device_a_reset(void **state)
 static void inspect_association_settles_after_ac(void **state)
 {
 	associate(*state, 105, ENG_SETTLE);
+}
+
+/* Orthanc's shape on the `inspect association` port (Verification only):
+ * Verification (1) and CT (3) proposed, the RQ passes. The device's AC
+ * decides: CT rejected, settled; CT accepted, the association stays
+ * inspected in full, with an anomaly event, and a message on CT aborts it.
+ * Returns the AC's verdict; *seq, *ack: the initiator's next numbers. */
+static enum eng_verdict associate_ct_too(struct fx *fx, uint8_t ct_result, uint32_t *seq,
+					 uint32_t *ack)
+{
+	struct pb rq = { .n = 0 }, ac = { .n = 0 };
+	size_t at = pb_assoc_begin(&rq, 0x01, 1, "SYMBIA", "PACS");
+
+	pb_item_str(&rq, 0x10, UID_APP_CONTEXT);
+	pb_rq_context(&rq, 1, UID_VERIFICATION, UID_IMPLICIT_LE);
+	pb_rq_context(&rq, 3, UID_CT, UID_IMPLICIT_LE);
+	pb_user_info(&rq, 16384);
+	pb_pdu_end(&rq, at);
+	at = pb_assoc_begin(&ac, 0x02, 1, "SYMBIA", "PACS");
+	pb_item_str(&ac, 0x10, UID_APP_CONTEXT);
+	pb_ac_context(&ac, 1, 0, UID_IMPLICIT_LE);
+	pb_ac_context(&ac, 3, ct_result, UID_IMPLICIT_LE);
+	pb_user_info(&ac, 16384);
+	pb_pdu_end(&ac, at);
+
+	struct tpkt r = { PACS, SYMBIA, IPPROTO_TCP, 40000, 105, 101, 901, TCP_ACK, rq.b, rq.n };
+	struct tpkt a = { SYMBIA, PACS, IPPROTO_TCP, 105, 40000, 901, 101 + (uint32_t)rq.n,
+			  TCP_ACK, ac.b, ac.n };
+
+	handshake(fx, 105);
+	assert_int_equal(feed(fx, &r), ENG_ACCEPT);
+	*seq = 101 + (uint32_t)rq.n;
+	*ack = 901 + (uint32_t)ac.n;
+	return feed(fx, &a);
+}
+
+static void settles_when_the_device_rejects_the_outside_context(void **state)
+{
+	struct fx *fx = *state;
+	uint32_t seq, ack;
+
+	assert_int_equal(associate_ct_too(fx, 3, &seq, &ack), ENG_SETTLE);
+	assert_int_equal(fx->r.nev, 1);
+	assert_int_equal(fx->r.ev[0], EV_ASSOC_ACCEPT);
+}
+
+static void inspected_in_full_when_the_device_accepts_it(void **state)
+{
+	struct fx *fx = *state;
+	struct pb echo = { .n = 0 }, store = { .n = 0 }, cmd = { .n = 0 };
+	uint32_t seq, ack;
+
+	assert_int_equal(associate_ct_too(fx, 0, &seq, &ack), ENG_ACCEPT);
+	assert_int_equal(fx->r.nev, 2);
+	assert_int_equal(fx->r.ev[0], EV_ASSOC_ACCEPT);
+	assert_int_equal(fx->r.ev[1], EV_ANOMALY);
+	assert_string_equal(fx->r.fault[1], "accepted-outside-rule");
+	pb_echo_cmd(&echo, 0x0030);
+	pb_command(&cmd, UID_CT, 0x0001, 0x0000);
+	pb_pdata(&store, 3, 0x03, cmd.b, cmd.n);
+
+	struct tpkt e = { PACS, SYMBIA, IPPROTO_TCP, 40000, 105, seq, ack, TCP_ACK, echo.b, echo.n };
+	struct tpkt s = { PACS, SYMBIA, IPPROTO_TCP, 40000, 105, seq + (uint32_t)echo.n, ack,
+			  TCP_ACK, store.b, store.n };
+
+	assert_int_equal(feed(fx, &e), ENG_ACCEPT);	/* Verification: within the rule */
+	assert_int_equal(feed(fx, &s), ENG_DROP);	/* CT: outside it */
+	assert_int_equal(fx->r.ev[2], EV_ASSOC_ABORT);
+	assert_string_equal(fx->r.fault[2], "context-refused");
 }
 
 /* The hint that keeps the inline loop awake (eng_take_answer_due): set by a
@@ -1065,6 +1212,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(retransmitted_held_piece_stays_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(released_rq_sent_again_until_acknowledged, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(partial_header_held_mid_pdata, setup, teardown),
+		cmocka_unit_test_setup_teardown(stream_cut_inside_a_header_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(parked_segments_are_judged_from_their_copies, setup, teardown),
 		cmocka_unit_test_setup_teardown(large_parked_segment_goes_through_the_hook_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(stale_parked_segment_is_dropped, setup, teardown),
@@ -1073,6 +1222,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(no_icmp_answer_to_multicast, setup, teardown),
 		cmocka_unit_test_setup_teardown(wrong_calling_ae_gets_rj_and_device_a_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(inspect_association_settles_after_ac, setup, teardown),
+		cmocka_unit_test_setup_teardown(settles_when_the_device_rejects_the_outside_context,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(inspected_in_full_when_the_device_accepts_it, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(plain_flows, setup, teardown),
 		cmocka_unit_test_setup_teardown(reused_tuple_is_judged_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(syn_retransmission_keeps_the_flow, setup, teardown),

@@ -139,6 +139,7 @@ static void test_example(void **state)
 	assert_int_equal(r->inspect, IS_ENABLED(CONFIG_INSPECT_DEFAULT_ASSOCIATION) ?
 					     POL_INSPECT_ASSOCIATION : POL_INSPECT_FULL);
 	assert_null(r->reason);
+	assert_false(r->strict);
 	assert_ptr_equal(pol_rule_at(pol, r->index), r);
 	k = key(6, "10.20.3.1", "10.20.4.15", 104);
 	assert_int_equal(pol_match(pol, &k)->inspect, POL_INSPECT_ASSOCIATION);
@@ -152,6 +153,10 @@ static void test_example(void **state)
 	assert_int_equal(pol_rule_at(pol, 7)->line, L_HPCA);
 	assert_int_equal(pol_rule_at(pol, 7)->index, 7);
 	assert_null(pol_rule_at(pol, 8));
+	pol_free(pol);
+	pol = parse("device d 10.0.0.2 ae D\n"
+		    "allow dicom from any to d port 104 services verification strict\n");
+	assert_true(pol_rule_at(pol, 0)->strict);
 	pol_free(pol);
 }
 
