@@ -525,9 +525,12 @@ static void restart(struct apply *a, const char *name, const char *prog)
 		err = a->env->signal(a->env->ctx, pid, SIGTERM);
 	else
 		err = kill(pid, SIGTERM) ? -errno : 0;
+	/* Gone between the read and the signal: its runner (a `sleep` that
+	 * waits for a setting ends every 30 s) is being started again by
+	 * init, and the new one reads the committed configuration. */
 	if (err == -ESRCH)
-		return;
-	if (err)
+		say(a, "%s: restarting (its process had just ended)", prog);
+	else if (err)
 		failed(a, "%s (pid %d) not restarted: %s", prog, (int)pid, strerror(-err));
 	else
 		say(a, "%s: restarted", prog);

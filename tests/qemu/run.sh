@@ -189,6 +189,7 @@ for ((i = 0; i < 60; i++)); do
 	sleep 1
 done
 check "qemu: scanwalld runs with the state policy (${got:0:12})" test "$got" = "$want"
+[ "$got" = "$want" ] || guest 20 'tail -n 20 /run/var/log/scanwalld.log' >&2
 check "qemu: scanwalld installed the nft backend" \
 	guest 20 'nft list table inet scanwall | grep -q "queue"'
 # The control socket admits root (the console) and the user scanwall,
@@ -396,8 +397,8 @@ ntp0=$(guest 10 'cat /run/scanwall/ntpd.pid' | tr -dc '0-9')
 check "qemu: back to the CLI for configure" timeout 30 "$con" "$sock" unshell
 out=$(timeout 40 "$con" "$sock" configure 30 'set ntp-server 192.0.2.123' commit 2>&1)
 check "qemu: commit of an ntp-server: commit complete, ntpd restarted" \
-	bash -c 'grep -q "commit complete" <<<"$1" && grep -q "ntpd: restarted" <<<"$1"' _ "$out"
-grep -q "ntpd: restarted" <<<"$out" || echo "$out" | tail -n 15 >&2
+	bash -c 'grep -q "commit complete" <<<"$1" && grep -q "ntpd: restart" <<<"$1"' _ "$out"
+grep -q "ntpd: restart" <<<"$out" || echo "$out" | tail -n 15 >&2
 timeout 40 "$con" "$sock" shell >/dev/null 2>&1
 state=$(ntpd_state "$ntp0")
 ntpd_checks "ntp-server 192.0.2.123" 192.0.2.123 "$state"
