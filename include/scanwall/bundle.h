@@ -26,6 +26,8 @@
 #define BUNDLE_KEYID_LEN 32		/* SHA-256 of the DER SubjectPublicKeyInfo */
 #define BUNDLE_SIG_MAX 72		/* DER ECDSA P-256 */
 #define BUNDLE_POLICY_NAME "policy"	/* the payload a policy bundle must carry */
+#define BUNDLE_CRL_NAME "crl"		/* optional: the client CA's CRL for mgmtd */
+#define BUNDLE_CRL_MAX (256u << 10)	/* its size cap, bytes */
 
 enum bundle_kind { BUNDLE_KIND_POLICY = 1, BUNDLE_KIND_KEYRING = 2 };
 

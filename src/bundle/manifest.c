@@ -11,6 +11,8 @@
  * must be consumed exactly. The format field comes first so that a future
  * format can change everything after it. */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "bundle/internal.h"
@@ -180,10 +182,19 @@ static int check_required(uint32_t seen, const struct bundle_manifest *m, struct
 	if ((m->kind == BUNDLE_KIND_KEYRING) != !!(seen & 1u << BT_THRESHOLD))
 		return bad(res, "threshold belongs to keyring bundles only");
 	if (m->kind == BUNDLE_KIND_POLICY) {
-		for (unsigned i = 0; i < m->npayloads; i++)
-			if (!strcmp(m->payload[i].name, BUNDLE_POLICY_NAME))
-				return 0;
-		return bad(res, "lacks the policy payload");
+		bool policy = false;
+
+		for (unsigned i = 0; i < m->npayloads; i++) {
+			const struct bundle_payload *p = &m->payload[i];
+
+			policy |= !strcmp(p->name, BUNDLE_POLICY_NAME);
+			/* mgmtd parses it: a bound of its own, well under the bundle's */
+			if (!strcmp(p->name, BUNDLE_CRL_NAME) && p->size > BUNDLE_CRL_MAX)
+				return bundle_fail(res, BUNDLE_E_TOO_LARGE, -EBADMSG,
+						   "crl payload of %" PRIu32 " bytes (at most %u)",
+						   p->size, BUNDLE_CRL_MAX);
+		}
+		return policy ? 0 : bad(res, "lacks the policy payload");
 	}
 	return m->npayloads < m->threshold ? bad(res, "has fewer keys than its threshold") : 0;
 }

@@ -260,8 +260,9 @@ static int concat(const struct bundle_manifest *m, uint8_t **blob, uint32_t *len
 static int cmd_create(int argc, char **argv)
 {
 	uint8_t *data[BUNDLE_MAX_PAYLOADS] = { 0 }, *manifest = NULL, *blob = NULL;
+	struct bundle_manifest m, check;
+	struct bundle_result res = { 0 };
 	struct bundle_view v = { 0 };
-	struct bundle_manifest m;
 	size_t mlen = 0;
 	struct opts o;
 	int rc;
@@ -284,6 +285,9 @@ static int cmd_create(int argc, char **argv)
 		rc = die("manifest: out of memory");
 	if (!rc && mlen > BUNDLE_MAX_MANIFEST)
 		rc = die("manifest too large");
+	/* what the box would refuse (a `crl` over its cap) is not written */
+	if (!rc && bundle_parse_manifest(manifest, mlen, &check, &res))
+		rc = die("%s", res.detail);
 	if (!rc)
 		rc = concat(&m, &blob, &v.blob_len);
 	if (!rc) {

@@ -2,14 +2,17 @@
  * EV_SYSTEM event and a JSON answer; the store itself guarantees that a
  * refusal leaves the policy in force untouched. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "scanwall/bundle.h"
 #include "scanwall/config.h"
+#include "scanwall/fileio.h"
 #include "engine/bundlectl.h"
 #include "scanwall/json.h"
 
@@ -19,18 +22,51 @@ struct bundlectl {
 	char dir[4096];
 };
 
-static void bctl_event(void *ctx, const struct bundle_result *r)
+static void bctl_emit(struct bundlectl *b, const char *text)
 {
-	struct bundlectl *b = ctx;
-	char text[256];
 	struct sw_event ev = { .kind = EV_SYSTEM, .reason = text };
 	struct timespec ts;
 
-	bundle_result_text(r, text, sizeof(text));
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ev.ts_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	if (b->cfg.event)
 		b->cfg.event(b->cfg.ctx, &ev);
+}
+
+/* The `crl` payload of the bundle in force, copied where unprivileged
+ * mgmtd can read it (the store is root's, 0700), or removed when that
+ * bundle carries none. A failed export is an event and undoes nothing:
+ * the policy is in force either way, and mgmtd keeps the list it has. */
+static void bctl_export_crl(struct bundlectl *b)
+{
+	const char *path = b->cfg.crl_export;
+	const uint8_t *p;
+	char text[256];
+	size_t n;
+	int err;
+
+	if (!path)
+		return;
+	if (bundle_current_payload(b->store, BUNDLE_CRL_NAME, &p, &n) == 0)
+		err = sw_write_atomic(AT_FDCWD, path, p, n, 0644, 0);
+	else
+		err = unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+	if (!err)
+		return;
+	snprintf(text, sizeof(text), "bundle-crl-export %s: %s", path, strerror(-err));
+	bctl_emit(b, text);
+}
+
+static void bctl_event(void *ctx, const struct bundle_result *r)
+{
+	struct bundlectl *b = ctx;
+	char text[256];
+
+	bundle_result_text(r, text, sizeof(text));
+	bctl_emit(b, text);
+	/* every outcome that may change the bundle in force */
+	if (r->event != BUNDLE_EV_REFUSED && r->event != BUNDLE_EV_KEYRING)
+		bctl_export_crl(b);
 }
 
 static int bctl_apply(void *ctx, const char *text, size_t len, char *err, size_t errlen)
@@ -93,8 +129,11 @@ int bundlectl_installed(const char *state_dir)
 int bundlectl_load(struct bundlectl *b)
 {
 	struct bundle_result r;
+	int err = bundle_store_load(b->store, &r);
 
-	return bundle_store_load(b->store, &r);
+	if (err == -ENOENT)
+		bctl_export_crl(b);	/* none in force: no CRL left from before */
+	return err;
 }
 
 int bundlectl_current_policy(struct bundlectl *b, const uint8_t **text, size_t *len)

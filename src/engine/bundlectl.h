@@ -13,6 +13,7 @@
 struct bundlectl_cfg {
 	const char *state_dir;		/* the store lives in state_dir/bundles */
 	const char *keyring_dir;	/* NULL: CONFIG_BUNDLE_KEYRING */
+	const char *crl_export;		/* the bundle's `crl` goes here, 0644; NULL: nowhere */
 	/* Compile and swap in; leave the policy in force alone on failure. */
 	int (*apply)(void *ctx, const char *text, size_t len, char *err, size_t errlen);
 	void (*event)(void *ctx, const struct sw_event *ev);

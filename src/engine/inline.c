@@ -477,6 +477,7 @@ static int inl_control(struct inl *l)
 static int inl_bundle(struct inl *l)
 {
 	struct bundlectl_cfg bc = { .state_dir = l->o->state, .keyring_dir = l->o->keyring,
+				    .crl_export = l->o->bundle_crl,
 				    .apply = inl_apply, .event = inl_event, .ctx = l };
 	int err;
 

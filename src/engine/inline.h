@@ -18,6 +18,7 @@ struct inline_opts {
 	const char *control;	/* control socket path, or NULL: none */
 	const char *state;	/* state directory (signed bundles live here), or NULL */
 	const char *keyring;	/* factory signing keys, NULL: CONFIG_BUNDLE_KEYRING */
+	const char *bundle_crl;	/* where the bundle's CRL is exported for mgmtd, or NULL */
 	long control_uid;	/* a user allowed on the control socket besides
 				 * root (the management plane), -1: none */
 	uint32_t busy_poll_us;	/* poll without sleeping this long after a

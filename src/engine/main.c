@@ -30,6 +30,7 @@
 
 struct args {
 	const char *check, *replay, *policy, *events, *control, *state, *ctl, *keyring, *watchdog;
+	const char *bundle_crl;
 	const char *learn, *propose, *tmpl, *what_if;
 	long queue, control_uid, busy_poll_us, artim_s, flows, watchdog_s;
 	int flush, trace;
@@ -41,7 +42,7 @@ static const char usage[] =
 	"       scanwalld --propose TABLE [--template FILE]\n"
 	"       scanwalld --what-if TABLE --policy FILE\n"
 	"       scanwalld --policy FILE [--queue N] [--events FILE] [--control SOCK] [--state DIR]\n"
-	"                 [--keyring DIR] [--control-user USER] [--busy-poll USEC]\n"
+	"                 [--keyring DIR] [--bundle-crl FILE] [--control-user USER] [--busy-poll USEC]\n"
 	"                 [--artim SECONDS] [--flows N]\n"
 	"                 [--watchdog DEV [--watchdog-timeout SEC]]\n"
 	"       scanwalld --flush\n"
@@ -97,6 +98,7 @@ static int run_inline(const struct args *a)
 		.policy = a->policy,
 		.queue = (uint16_t)(a->queue < 0 ? CONFIG_NFQ_QUEUE : a->queue), .events = a->events,
 		.control = a->control, .state = a->state, .keyring = a->keyring,
+		.bundle_crl = a->bundle_crl,
 		.control_uid = a->control_uid,
 		.busy_poll_us = (uint32_t)(a->busy_poll_us < 0 ? CONFIG_ENGINE_BUSY_POLL_US
 								: a->busy_poll_us),
@@ -158,6 +160,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "control", required_argument, NULL, 'c' },
 		{ "state", required_argument, NULL, 's' },
 		{ "keyring", required_argument, NULL, 'K' },
+		{ "bundle-crl", required_argument, NULL, 'X' },
 		{ "control-user", required_argument, NULL, 'U' },
 		{ "busy-poll", required_argument, NULL, 'B' },
 		{ "artim", required_argument, NULL, 'A' },
@@ -186,6 +189,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'c': a->control = optarg; break;
 		case 's': a->state = optarg; break;
 		case 'K': a->keyring = optarg; break;
+		case 'X': a->bundle_crl = optarg; break;
 		case 'U':
 			if (parse_user(optarg, &a->control_uid))
 				return -EINVAL;

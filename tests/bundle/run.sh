@@ -197,6 +197,13 @@ check "rollback returns to the last known good" [ "$(inforce)" = "$C" ]
 check "rollback is an event" grep -q "event bundle-rolled-back v7" <<<"$out"
 check "rollback keeps the anti-rollback floor" [ "$(floor)" = '"installed_version":9' ]
 
+# --- a crl payload (for mgmtd) past its 256 KiB cap is never written ------
+head -c $((256 * 1024 + 1)) /dev/zero >big.crl
+mk bigcrl 50 --file crl=big.crl 2>bigcrl.err
+rc=$?
+check "create refuses a crl payload over 256 KiB ($rc)" [ $rc != 0 ]
+check "...says why and writes nothing" eval 'grep -q "crl payload" bigcrl.err && [ ! -e bigcrl.swb ]'
+
 # --- key rotation ---------------------------------------------------------
 STATE=$W/state-rot
 cp -a state-base "$STATE"

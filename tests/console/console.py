@@ -845,6 +845,14 @@ def t_wrappers():
         report(same("%s/crl.pem" % USB, m + "/client-crl.crl") and pid("mgmtd") == first and
                not os.path.exists(root + "/scanwall-mgmtd.args"),
                "console: ...a new CRL (PEM) in its place, mgmtd not restarted (it reads it again)", out)
+        # a signed bundle's CRL (scanwalld --bundle-crl) wins over client-crl
+        with open("%s/crl.pem" % USB, "rb") as src, open(run + "/bundle-crl.crl", "wb") as dst:
+            dst.write(src.read())
+        os.kill(pid("mgmtd"), signal.SIGTERM)
+        args = wait_file(root + "/scanwall-mgmtd.args") or []
+        os.unlink(run + "/bundle-crl.crl")
+        report("--crl" in args and args[args.index("--crl") + 1] == run + "/bundle-crl.crl",
+               "console: run-mgmtd passes the signed bundle's CRL before client-crl", str(args))
         first = pid("ntpd")
         commit("set ntp-server 2001:db8::123")
         args = wait_file(root + "/ntpd.args") or []

@@ -19,13 +19,13 @@ NS=swm$$
 TMP=$(mktemp -d /tmp/swmgmt.XXXXXX)
 PKI=$TMP/pki
 RAW=$ROOT/tests/mgmt/raw.py
-SWD_PID= MGMT_PID= MGMT2_PID= MGMT3_PID= MC_PID= RSYS_PID=
+SWD_PID= MGMT_PID= MGMT2_PID= MGMT3_PID= MGMT4_PID= MC_PID= RSYS_PID=
 URL=https://localhost:8443
 
 ns() { timeout 30 ip netns exec "$NS" "$@"; }
 
 cleanup() {
-	for p in $MC_PID $MGMT3_PID $MGMT2_PID $MGMT_PID $RSYS_PID $SWD_PID; do kill "$p" 2>/dev/null; done
+	for p in $MC_PID $MGMT4_PID $MGMT3_PID $MGMT2_PID $MGMT_PID $RSYS_PID $SWD_PID; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
 	rm -rf "$TMP"
@@ -102,7 +102,7 @@ for k in k1 k2; do
 done
 ip netns exec "$NS" timeout 600 "$BUILD/scanwalld" --policy "$TMP/policy.conf" --queue $((100 + $$ % 800)) \
 	--events "$TMP/events" --control "$TMP/ctl" --state "$TMP/state" --keyring "$TMP/keys" \
-	--control-user nobody >"$TMP/swd.log" 2>&1 &
+	--control-user nobody --bundle-crl "$TMP/bundle-crl.crl" >"$TMP/swd.log" 2>&1 &
 SWD_PID=$!
 wait_for test -S "$TMP/ctl" || { fail "mgmt: scanwalld did not start"; cat "$TMP/swd.log" >&2; exit 0; }
 
@@ -154,14 +154,14 @@ check "mgmt: the 403s are logged" logged "refused .*CN=reader.*403 on /bundle"
 rules() { ctl status | sed -n 's/.*"rules":\([0-9]*\).*/\1/p'; }
 sha() { ctl status | sed -n 's/.*"sha256":"\([0-9a-f]*\)".*/\1/p'; }
 compat=$("$BUILD/scanwalld" --version | cut -d" " -f3)
-mkbundle() { # VERSION RULES OUT SIGNERS...
+mkbundle() { # VERSION RULES OUT SIGNERS...  (MKB_FILES: more create options)
 	local v=$1 n=$2 out=$3 k
 	shift 3
 	{ echo "device mr 192.168.7.2 ae MR1"; echo "peer ws 192.168.7.10 ae any"
 	  for k in $(seq "$n"); do echo "allow tcp from ws to mr port $((2000 + k))"; done
 	  echo "default block"; } >"$TMP/p$v.conf"
 	"$BUILD/scanwall-bundle" create --version "$v" --compatible "$compat" \
-		--policy "$TMP/p$v.conf" --out "$out" >/dev/null 2>&1 || return 1
+		--policy "$TMP/p$v.conf" ${MKB_FILES:-} --out "$out" >/dev/null 2>&1 || return 1
 	for k in "$@"; do
 		"$BUILD/scanwall-bundle" sign --key "$TMP/signers/$k.key" "$out" >/dev/null 2>&1 || return 1
 	done
@@ -251,6 +251,29 @@ check "mgmt: ...and the list in force stays" test "$(as revoked "$URL/bundle")" 
 crl
 kill -HUP "$(mgmtd_pid)"
 check "mgmt: SIGHUP reads the CRL again" wait_for logged "crl .*(SIGHUP): 1 revoked"
+
+# --- a CRL carried in a signed bundle ---------------------------------------------
+#   bundle v4 (policy + crl) ─► scanwalld --bundle-crl FILE ─► FILE (0644)
+#                                 scanwall-mgmtd :8448 --crl FILE refuses the revoked
+check "mgmt: no bundle CRL exported while the bundle in force has none" test ! -e "$TMP/bundle-crl.crl"
+MKB_FILES="--file crl=$TMP/crl.pem" mkbundle 4 1 "$TMP/v4.swb" k1 k2
+check "mgmt: a bundle carrying a CRL is 200" test "$(post "$TMP/v4.swb")" = 200
+check "mgmt: scanwalld exports the bundle's CRL, mode 0644" sh -c \
+	"cmp -s '$TMP/crl.pem' '$TMP/bundle-crl.crl' && [ \$(stat -c %a '$TMP/bundle-crl.crl') = 644 ]"
+ip netns exec "$NS" timeout 60 "$BUILD/scanwall-mgmtd" --listen 127.0.0.1:8448 \
+	--cert "$PKI/server.crt" --key "$PKI/server.key" --client-ca "$PKI/ca.crt" \
+	--control "$TMP/ctl" --roles "$PKI/roles" --spool "$TMP/spool4" \
+	--crl "$TMP/bundle-crl.crl" >"$TMP/mgmt4.log" 2>&1 &
+MGMT4_PID=$!
+wait_for grep -q 'listening on' "$TMP/mgmt4.log"
+check "mgmt: mgmtd reads the bundle's CRL" grep -q "crl .*(start): 1 revoked" "$TMP/mgmt4.log"
+at8448() { as "$1" --resolve localhost:8448:127.0.0.1 "https://localhost:8448/status"; }
+check "mgmt: mgmtd on the bundle's CRL refuses the revoked certificate" test "$(at8448 revoked)" = 000
+check "mgmt: ...and serves the operator" test "$(at8448 operator)" = 200
+kill "$MGMT4_PID" 2>/dev/null
+mkbundle 5 1 "$TMP/v5.swb" k1 k2
+check "mgmt: a later bundle without a CRL is 200" test "$(post "$TMP/v5.swb")" = 200
+check "mgmt: ...and removes the export" test ! -e "$TMP/bundle-crl.crl"
 
 # --- malformed, oversized, slow -----------------------------------------------
 rawcase() { # NAME EXPECTED-OUTPUT REQUEST

@@ -240,6 +240,30 @@ static void unsigned_refused_before_manifest(void **state)
 	free(buf);
 }
 
+/* A CRL for mgmtd rides as the payload `crl`, capped below the bundle's
+ * own size limit: one byte over is refused before any hashing. */
+static void crl_payload_capped(void **state)
+{
+	uint8_t *crl = calloc(1, BUNDLE_CRL_MAX + 1);
+	struct bundle_manifest m;
+	uint8_t *p;
+	size_t len;
+
+	assert_non_null(crl);
+	sample(&m);
+	strcpy(m.payload[1].name, BUNDLE_CRL_NAME);
+	m.payload[1].data = crl;
+	m.payload[1].size = BUNDLE_CRL_MAX;
+	assert_int_equal(bundle_build_manifest(&m, &p, &len), 0);
+	assert_int_equal(parse(p, len), BUNDLE_OK);
+	free(p);
+	m.payload[1].size = BUNDLE_CRL_MAX + 1;
+	assert_int_equal(bundle_build_manifest(&m, &p, &len), 0);
+	assert_int_equal(parse(p, len), BUNDLE_E_TOO_LARGE);
+	free(p);
+	free(crl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -250,6 +274,7 @@ int main(void)
 		cmocka_unit_test(bad_payload_names),
 		cmocka_unit_test(container_framing),
 		cmocka_unit_test(payload_hashes),
+		cmocka_unit_test(crl_payload_capped),
 		cmocka_unit_test(unsigned_refused_before_manifest),
 	};
 
