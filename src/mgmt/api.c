@@ -13,6 +13,36 @@
 
 #define API_JSON "application/json"
 
+/* The union in force, then each --crl file: present (exists now), loaded
+ * (its entries are in the union, also after it went away). */
+static void api_crl_desc(FILE *out, const struct mgmt_crl_desc *d)
+{
+	fprintf(out, "\"this_update\":\"%s\",\"next_update\":\"%s\",\"revoked\":%u,"
+		"\"stale\":%s", d->this_update, d->next_update, d->revoked,
+		d->stale ? "true" : "false");
+}
+
+static void api_crl(FILE *out, const struct mgmt *m)
+{
+	fputs(",\"crl\":{", out);
+	api_crl_desc(out, &m->crl.d);
+	fputs(",\"files\":[", out);
+	for (unsigned i = 0; i < m->cfg->crls; i++) {
+		const struct mgmt_crl_file *f = &m->crl.f[i];
+
+		fputs(i ? ",{\"path\":" : "{\"path\":", out);
+		json_fput_str(out, m->cfg->crl[i]);
+		fprintf(out, ",\"present\":%s,\"loaded\":%s", f->ino ? "true" : "false",
+			f->d.loaded ? "true" : "false");
+		if (f->d.loaded) {
+			fputc(',', out);
+			api_crl_desc(out, &f->d);
+		}
+		fputc('}', out);
+	}
+	fputs("]}", out);
+}
+
 /* An answer of our own: a JSON error object. */
 static void api_error(struct mgmt_resp *r, int status, const char *msg)
 {
@@ -92,10 +122,8 @@ static void api_status_mgmt(struct mgmt *m, struct mgmt_resp *r)
 	fputs(",\"subject\":", out);
 	json_fput_str(out, c->subject);
 	fprintf(out, ",\"not_before\":\"%s\",\"not_after\":\"%s\"}", c->not_before, c->not_after);
-	if (m->crl.loaded)
-		fprintf(out, ",\"crl\":{\"this_update\":\"%s\",\"next_update\":\"%s\",\"revoked\":%u,"
-			"\"stale\":%s}", m->crl.this_update, m->crl.next_update, m->crl.revoked,
-			m->crl.stale ? "true" : "false");
+	if (m->crl.d.loaded)
+		api_crl(out, m);
 	fputc('}', out);
 	fwrite(r->body + end, 1, r->len - end, out);
 	if (fclose(out)) {

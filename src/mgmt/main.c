@@ -5,7 +5,7 @@
  *                  [--syslog HOST:PORT --syslog-ca FILE] [--header-timeout MS]
  *                  [--idle-timeout MS] [--handshake-timeout MS] [--body-timeout MS]
  *                  [--make-cert]
- *                  [--log FILE [--log-max BYTES]] [--crl FILE]
+ *                  [--log FILE [--log-max BYTES]] [--crl FILE]...
  *
  * Everything that needs privileges (making the keys with --make-cert,
  * loading them, the port, the spool directory) is done first; then it
@@ -33,7 +33,7 @@ static const char usage[] =
 	"                      [--syslog HOST:PORT --syslog-ca FILE]\n"
 	"                      [--header-timeout MS] [--idle-timeout MS] [--handshake-timeout MS]\n"
 	"                      [--body-timeout MS] [--make-cert] [--log FILE [--log-max BYTES]]\n"
-	"                      [--crl FILE]\n";
+	"                      [--crl FILE]... (up to 4)\n";
 
 static const struct option opts[] = {
 	{ "listen", required_argument, NULL, 'l' },
@@ -78,7 +78,7 @@ static int parse_args(int argc, char **argv, struct mgmt_cfg *cfg)
 			['l'] = &cfg->listen, ['c'] = &cfg->cert, ['k'] = &cfg->key,
 			['a'] = &cfg->client_ca, ['s'] = &cfg->control, ['r'] = &cfg->roles,
 			['u'] = &cfg->user, ['p'] = &cfg->spool, ['y'] = &cfg->syslog,
-			['Y'] = &cfg->syslog_ca, ['L'] = &cfg->log, ['C'] = &cfg->crl,
+			['Y'] = &cfg->syslog_ca, ['L'] = &cfg->log,
 		};
 		unsigned *ms[128] = {
 			['H'] = &cfg->header_ms, ['I'] = &cfg->idle_ms, ['T'] = &cfg->handshake_ms,
@@ -88,6 +88,10 @@ static int parse_args(int argc, char **argv, struct mgmt_cfg *cfg)
 
 		if (c == 'M') {
 			cfg->make_cert = true;
+		} else if (c == 'C') {
+			if (cfg->crls == MGMT_CRL_FILES)
+				return -EINVAL;
+			cfg->crl[cfg->crls++] = optarg;
 		} else if (c > 0 && c < 128 && ms[c]) {
 			if (parse_ms(optarg, ms[c]))
 				return -EINVAL;

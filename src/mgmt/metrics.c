@@ -306,13 +306,13 @@ static void met_self(struct mgmt *m, struct met *t, int up)
 		"scanwall_mgmt_connections{state=\"handshake\"} %u\n"
 		"scanwall_mgmt_connections{state=\"session\"} %u\n",
 		m->now.waiting, m->now.startups, m->now.sessions);
-	if (m->crl.loaded) {
+	if (m->crl.d.loaded) {
 		met_family(t, "scanwall_mgmt_crl_revoked", "gauge",
-			   "Certificates the CRL in force revokes.");
-		fprintf(t->out, "scanwall_mgmt_crl_revoked %u\n", m->crl.revoked);
+			   "Certificates the CRLs in force revoke (every --crl file).");
+		fprintf(t->out, "scanwall_mgmt_crl_revoked %u\n", m->crl.d.revoked);
 		met_family(t, "scanwall_mgmt_crl_stale", "gauge",
-			   "1 when the CRL in force is past its next update.");
-		fprintf(t->out, "scanwall_mgmt_crl_stale %d\n", m->crl.stale);
+			   "1 when a CRL in force is past its next update.");
+		fprintf(t->out, "scanwall_mgmt_crl_stale %d\n", m->crl.d.stale);
 		met_family(t, "scanwall_mgmt_crl_reload_failures_total", "counter",
 			   "CRL files that could not be read; the list in force stayed.");
 		fprintf(t->out, "scanwall_mgmt_crl_reload_failures_total %" PRIu64 "\n",

@@ -18,6 +18,7 @@
 #include "mgmt/selfcert.h"
 
 #define MGMT_BODY_MAX (1u << 20)	/* a bundle file: BUNDLE_MAX_SIZE */
+#define MGMT_CRL_FILES 4		/* --crl given at most this often */
 
 struct mgmt_cfg {
 	const char *listen;		/* ADDR:PORT */
@@ -28,7 +29,8 @@ struct mgmt_cfg {
 	const char *user;		/* drop to this user after binding */
 	const char *spool;		/* private directory for uploaded bundles */
 	const char *log;		/* --log FILE: else stderr */
-	const char *crl;		/* --crl FILE: revoked client certificates */
+	const char *crl[MGMT_CRL_FILES];	/* --crl FILE...: revoked client certificates */
+	unsigned crls;
 	uint64_t log_max;		/* --log-max BYTES */
 	unsigned handshake_ms;		/* absolute deadline of a handshake */
 	unsigned body_ms;		/* absolute deadline of a body, from its head */
@@ -54,19 +56,20 @@ struct mgmt_tls {
  * NULL and errno; the mbedtls error is logged. */
 struct mgmt_tls *mgmt_tls_new(int endpoint, const char *cert, const char *key, const char *ca);
 void mgmt_tls_free(struct mgmt_tls *t);
-/* Parses path (PEM or DER, one CRL or several) and puts it in force for
- * the handshakes to come; on an error the CRL in force stays. 0 or -errno. */
-int mgmt_tls_crl_load(struct mgmt_tls *t, const char *path);
+/* Puts crl (NULL: none) in force for the handshakes to come; t owns it. */
+void mgmt_tls_crl_set(struct mgmt_tls *t, mbedtls_x509_crl *crl);
 void mgmt_tls_crl_free(struct mgmt_tls *t);
 /* A human-readable mbedtls error, for the log. */
 const char *mgmt_tls_strerror(int err, char *buf, size_t size);
 
 /* --- crl.c: --crl ------------------------------------------------------------ */
 struct mgmt;
-/* Reads --crl into t, fills m->crl and logs; why says what asked. */
-int mgmt_crl_load(struct mgmt *m, struct mgmt_tls *t, const char *why);
-/* Once a second: reads it again on SIGHUP (hup) or when the file changed. */
+/* Reads every --crl file that exists into t, fills m->crl and logs; a
+ * file that does not parse is an error (-errno), one that is absent not. */
+int mgmt_crl_load(struct mgmt *m, struct mgmt_tls *t);
+/* Once a second: reads them again on SIGHUP (hup) or when a file changed. */
 void mgmt_crl_watch(struct mgmt *m, struct mgmt_tls *t, bool hup);
+void mgmt_crl_free(struct mgmt *m);
 /* A session resumed from a ticket verified nothing: the list, again. */
 bool mgmt_crl_revoked(const struct mgmt_tls *t, const mbedtls_x509_crt *crt);
 
@@ -100,14 +103,27 @@ struct mgmt_stats {
 	uint64_t bundles_posted;
 };
 
-/* The CRL in force, for /status and the page. */
-struct mgmt_crl {
+/* What one CRL file brings (or all of them: their union). */
+struct mgmt_crl_desc {
 	bool loaded;
 	char this_update[24], next_update[24];	/* 2026-12-06T14:00:00Z */
 	unsigned revoked;		/* entries */
 	bool stale;			/* past its next update */
+};
+
+/* One --crl file: its last good parse stays in force if it goes away. */
+struct mgmt_crl_file {
+	struct mgmt_crl_desc d;
+	mbedtls_x509_crl *crl;		/* NULL: never read */
+	bool gone;			/* read once, now absent */
+	uint64_t ino, size, mtime_ns;	/* as read last; 0: absent */
+};
+
+/* The CRL in force (the union of the files), for /status and the page. */
+struct mgmt_crl {
+	struct mgmt_crl_desc d;
+	struct mgmt_crl_file f[MGMT_CRL_FILES];	/* as cfg->crl[] */
 	uint64_t reloads, reload_failures;
-	uint64_t ino, size, mtime_ns;	/* the file read last */
 };
 
 /* The server certificate in use, for /status and the page. */

@@ -161,13 +161,13 @@ static void page_cert(struct mgmt *m, FILE *out)
 		fputs("</td></tr>\n", out);
 	}
 	fputs("</table>\n", out);
-	if (!m->crl.loaded)
+	if (!m->crl.d.loaded)
 		return;
 	fprintf(out, "<h2>Revoked client certificates (CRL)</h2>\n<table id=\"crl\">\n"
 		"<tr><th>Revoked</th><td>%u</td></tr>\n<tr><th>This update</th><td>%s</td></tr>\n"
-		"<tr><th>Next update</th><td>%s%s</td></tr>\n</table>\n", m->crl.revoked,
-		m->crl.this_update, m->crl.next_update,
-		m->crl.stale ? " (past: bring a new CRL)" : "");
+		"<tr><th>Next update</th><td>%s%s</td></tr>\n</table>\n", m->crl.d.revoked,
+		m->crl.d.this_update, m->crl.d.next_update,
+		m->crl.d.stale ? " (past: bring a new CRL)" : "");
 }
 
 int mgmt_page(struct mgmt *m, FILE *out)

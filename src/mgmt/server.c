@@ -445,7 +445,7 @@ struct mgmt_server *mgmt_server_new(struct mgmt *m)
 	mgmt_cert_describe(&s->tls->cert, &m->cert);
 	mgmt_log("certificate %s: %s, valid %s to %s, SHA256 Fingerprint=%s", cfg->cert,
 		 m->cert.subject, m->cert.not_before, m->cert.not_after, m->cert.sha256);
-	if (cfg->crl && (err = mgmt_crl_load(m, s->tls, "start")))
+	if (cfg->crls && (err = mgmt_crl_load(m, s->tls)))
 		goto out_free;
 	if (cfg->roles && !(s->roles = mgmt_roles_load(cfg->roles))) {
 		err = -errno;
@@ -475,5 +475,6 @@ void mgmt_server_free(struct mgmt_server *s)
 	mbedtls_net_free(&s->listen);
 	mgmt_roles_free(s->roles);
 	mgmt_tls_free(s->tls);
+	mgmt_crl_free(s->m);
 	free(s);
 }

@@ -113,25 +113,12 @@ static int mgmt_tls_verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t
 	return 0;
 }
 
-int mgmt_tls_crl_load(struct mgmt_tls *t, const char *path)
+void mgmt_tls_crl_set(struct mgmt_tls *t, mbedtls_x509_crl *crl)
 {
-	mbedtls_x509_crl *crl = calloc(1, sizeof(*crl));
-	int ret;
-
-	if (!crl)
-		return -ENOMEM;
-	mbedtls_x509_crl_init(crl);
-	ret = mbedtls_x509_crl_parse_file(crl, path);
-	if (ret) {
-		mbedtls_x509_crl_free(crl);
-		free(crl);
-		return mgmt_tls_fail("CRL", path, ret);
-	}
 	/* Handshakes verify within one call: none holds the old list now. */
 	mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, crl);
 	mgmt_tls_crl_free(t);
 	t->crl = crl;
-	return 0;
 }
 
 void mgmt_tls_crl_free(struct mgmt_tls *t)

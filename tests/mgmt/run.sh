@@ -242,7 +242,7 @@ sclient -tls1_2 -sess_in "$TMP/sess.revoked" -cert "$PKI/revoked.crt" -key "$PKI
 check "mgmt: ...and when it resumes a session from a ticket" wait_for logged "is revoked (resumed session)"
 check "mgmt: the operator's own certificate still works" test "$(as operator "$URL/bundle")" = 200
 as reader "$URL/status" >/dev/null
-check "mgmt: /status shows the CRL's next update" grep -Eq '"crl":\{"this_update":"[0-9T:-]+Z","next_update":"[0-9T:-]+Z","revoked":1,"stale":false\}' "$TMP/body"
+check "mgmt: /status shows the CRL's next update" grep -Eq '"crl":\{"this_update":"[0-9T:-]+Z","next_update":"[0-9T:-]+Z","revoked":1,"stale":false,"files":\[\{"path":"[^"]*crl.pem","present":true,"loaded":true,' "$TMP/body"
 as reader "$URL/" >/dev/null
 check "mgmt: ...and so does the page" grep -q "Next update</th><td>20" "$TMP/body"
 echo "not a CRL" >"$TMP/crl.new" && mv "$TMP/crl.new" "$TMP/crl.pem"
@@ -252,28 +252,50 @@ crl
 kill -HUP "$(mgmtd_pid)"
 check "mgmt: SIGHUP reads the CRL again" wait_for logged "crl .*(SIGHUP): 1 revoked"
 
-# --- a CRL carried in a signed bundle ---------------------------------------------
-#   bundle v4 (policy + crl) ─► scanwalld --bundle-crl FILE ─► FILE (0644)
-#                                 scanwall-mgmtd :8448 --crl FILE refuses the revoked
+# --- a CRL carried in a signed bundle, and a second --crl file --------------------
+#   scanwall-mgmtd :8448 --crl bundle-crl.crl --crl client-crl.crl  (neither exists yet)
+#   bundle v4 (policy + crl) ─► scanwalld --bundle-crl FILE ─► bundle-crl.crl (0644)
+#   client-crl.crl ◄── tmp + mv: a list of its own (revoked2 only)
+#   mgmtd refuses what either file revokes, without a restart; a file that goes away
+#   leaves its entries in force
 check "mgmt: no bundle CRL exported while the bundle in force has none" test ! -e "$TMP/bundle-crl.crl"
+signed revoked2 "/O=scanwall test/CN=operator"
+ip netns exec "$NS" timeout 60 "$BUILD/scanwall-mgmtd" --listen 127.0.0.1:8448 \
+	--cert "$PKI/server.crt" --key "$PKI/server.key" --client-ca "$PKI/ca.crt" \
+	--control "$TMP/ctl" --roles "$PKI/roles" --spool "$TMP/spool4" \
+	--crl "$TMP/bundle-crl.crl" --crl "$TMP/client-crl.crl" >"$TMP/mgmt4.log" 2>&1 &
+MGMT4_PID=$!
+logged4() { grep -q -- "$1" "$TMP/mgmt4.log"; }
+check "mgmt: mgmtd starts with --crl files that do not exist yet" wait_for logged4 'listening on'
+check "mgmt: ...logged as absent" logged4 "crl .*client-crl.crl (start): absent, read when it appears"
+at8448() { as "$1" --resolve localhost:8448:127.0.0.1 "https://localhost:8448/status"; }
+check "mgmt: ...and serves a certificate the CA has revoked (no list yet)" test "$(at8448 revoked)" = 200
 MKB_FILES="--file crl=$TMP/crl.pem" mkbundle 4 1 "$TMP/v4.swb" k1 k2
 check "mgmt: a bundle carrying a CRL is 200" test "$(post "$TMP/v4.swb")" = 200
 check "mgmt: scanwalld exports the bundle's CRL, mode 0644" sh -c \
 	"cmp -s '$TMP/crl.pem' '$TMP/bundle-crl.crl' && [ \$(stat -c %a '$TMP/bundle-crl.crl') = 644 ]"
-ip netns exec "$NS" timeout 60 "$BUILD/scanwall-mgmtd" --listen 127.0.0.1:8448 \
-	--cert "$PKI/server.crt" --key "$PKI/server.key" --client-ca "$PKI/ca.crt" \
-	--control "$TMP/ctl" --roles "$PKI/roles" --spool "$TMP/spool4" \
-	--crl "$TMP/bundle-crl.crl" >"$TMP/mgmt4.log" 2>&1 &
-MGMT4_PID=$!
-wait_for grep -q 'listening on' "$TMP/mgmt4.log"
-check "mgmt: mgmtd reads the bundle's CRL" grep -q "crl .*(start): 1 revoked" "$TMP/mgmt4.log"
-at8448() { as "$1" --resolve localhost:8448:127.0.0.1 "https://localhost:8448/status"; }
-check "mgmt: mgmtd on the bundle's CRL refuses the revoked certificate" test "$(at8448 revoked)" = 000
+check "mgmt: mgmtd reads the bundle's CRL when it appears" wait_for logged4 "crl .*bundle-crl.crl (changed): 1 revoked"
+check "mgmt: ...and refuses the revoked certificate without a restart" test "$(at8448 revoked)" = 000
 check "mgmt: ...and serves the operator" test "$(at8448 operator)" = 200
-kill "$MGMT4_PID" 2>/dev/null
+check "mgmt: a certificate on no list yet is served" test "$(at8448 revoked2)" = 200
+# the second file: another CA database, so that it lists revoked2 alone
+sed "s|$TMP/index.txt|$TMP/index2.txt|" "$TMP/ca.cnf" >"$TMP/ca2.cnf" && : >"$TMP/index2.txt"
+openssl ca -config "$TMP/ca2.cnf" -cert "$PKI/ca.crt" -keyfile "$PKI/ca.key" -revoke "$PKI/revoked2.crt" 2>/dev/null
+openssl ca -gencrl -config "$TMP/ca2.cnf" -cert "$PKI/ca.crt" -keyfile "$PKI/ca.key" \
+	-crldays 1 -out "$TMP/client-crl.tmp" 2>/dev/null && mv "$TMP/client-crl.tmp" "$TMP/client-crl.crl"
+check "mgmt: the second --crl file is read when it appears" wait_for logged4 "crl .*client-crl.crl (changed): 1 revoked"
+check "mgmt: ...the list in force is the union" logged4 "crl in force: 2 revoked from 2 files"
+check "mgmt: the second file's certificate is refused" test "$(at8448 revoked2)" = 000
+check "mgmt: ...and the first file's still is" test "$(at8448 revoked)" = 000
+as reader --resolve localhost:8448:127.0.0.1 "https://localhost:8448/status" >/dev/null
+check "mgmt: /status shows the union and each file" grep -Eq \
+	'"crl":\{"this_update":"[0-9T:-]+Z","next_update":"[0-9T:-]+Z","revoked":2,"stale":false,"files":\[\{"path":"[^"]*bundle-crl.crl","present":true,"loaded":true,[^]]*"revoked":1,[^]]*\{"path":"[^"]*client-crl.crl","present":true,"loaded":true,[^]]*"revoked":1,' "$TMP/body"
 mkbundle 5 1 "$TMP/v5.swb" k1 k2
 check "mgmt: a later bundle without a CRL is 200" test "$(post "$TMP/v5.swb")" = 200
 check "mgmt: ...and removes the export" test ! -e "$TMP/bundle-crl.crl"
+check "mgmt: a --crl file that goes away is logged" wait_for logged4 "crl .*bundle-crl.crl (changed): gone, its 1 revoked stay in force"
+check "mgmt: ...and its entries stay in force" test "$(at8448 revoked)" = 000
+kill "$MGMT4_PID" 2>/dev/null
 
 # --- malformed, oversized, slow -----------------------------------------------
 rawcase() { # NAME EXPECTED-OUTPUT REQUEST
