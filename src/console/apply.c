@@ -581,8 +581,9 @@ int cons_apply(const struct cons_apply_env *env, enum cons_apply_how how, const 
 	apply_value(&a, old, new, CONF_TIMEOUT, "600 s (the default)");
 	for (size_t i = 0; i < sizeof(mgmtd_keys) / sizeof(mgmtd_keys[0]); i++)
 		mgmtd |= changed(old, new, mgmtd_keys[i]);
-	/* a new CRL in place of one is read again by mgmtd itself */
-	mgmtd |= !old->val[CONF_CLIENT_CRL][0] != !new->val[CONF_CLIENT_CRL][0];
+	/* mgmtd reads a CRL that appears or changes by itself; one deleted
+	 * stays in force (fail safe) until it starts again */
+	mgmtd |= old->val[CONF_CLIENT_CRL][0] && !new->val[CONF_CLIENT_CRL][0];
 	if (!conf_roles_equal(old, new)) {
 		say(&a, "management: the role lines changed");
 		mgmtd = true;

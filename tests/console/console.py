@@ -774,9 +774,10 @@ def t_wrappers():
         want = ["--listen", "[2001:db8::10]:443", "--cert", m + "/cert.pem", "--key", m + "/key.pem", "--make-cert",
                 "--client-ca", m + "/client-ca.pem", "--control", run + "/ctl.sock", "--user", "scanwall",
                 "--log", root + "/run/var/log/mgmtd.log", "--log-max", "1048576",
+                "--crl", run + "/bundle-crl.crl", "--crl", m + "/client-crl.crl",
                 "--syslog", "192.0.2.50:6514", "--syslog-ca", m + "/client-ca.pem"]
         report(args == want, "console: the commit starts scanwall-mgmtd on [ADDR]:443 with the CA copy, "
-               "--make-cert, syslog on port 6514", "%s | %s" % (args, out))
+               "--make-cert, both CRL paths (neither exists yet), syslog on port 6514", "%s | %s" % (args, out))
         report(pid("mgmtd") == inits[0].p.pid and comm(pid("mgmtd")) == "sleep",
                "console: ...its pid is the wrapper's (mgmtd.pid), kept through exec", str(pid("mgmtd")))
         args = wait_file(root + "/ntpd.args")
@@ -827,32 +828,36 @@ def t_wrappers():
         args = wait_file(root + "/scanwall-mgmtd.args") or []
         report("--roles" not in args and not os.path.exists(run + "/mgmtd-roles"),
                "console: delete management: no --roles, every client a reader again", str(args))
-        # client-crl: checked, copied, passed as --crl; a new one in its place
-        # is read by mgmtd itself, no restart
+        # client-crl: checked, copied where mgmtd's second --crl looks; mgmtd
+        # reads it when it appears and when a new one takes its place, no restart
         first = pid("mgmtd")
         out = commit("set client-crl %s/notes.txt" % USB)
         report("error: client-crl %s/notes.txt: not a CRL" % USB in out and pid("mgmtd") == first and
                not os.path.exists(m + "/client-crl.crl"), "console: a client-crl that is no CRL is refused", out)
         out = commit("set client-crl %s/crl.der" % USB)
-        args = wait_file(root + "/scanwall-mgmtd.args") or []
-        report("--crl" in args and args[args.index("--crl") + 1] == m + "/client-crl.crl" and
-               same("%s/crl.der" % USB, m + "/client-crl.crl") and pid("mgmtd") != first and
+        time.sleep(1)
+        report(same("%s/crl.der" % USB, m + "/client-crl.crl") and pid("mgmtd") == first and
+               not os.path.exists(root + "/scanwall-mgmtd.args") and
                os.stat(m + "/client-crl.crl").st_mode & 0o777 == 0o644,
-               "console: client-crl (DER) is copied (mode 644: mgmtd reads it again as its own user) and mgmtd restarts with --crl", "%s | %s" % (args, out))
-        first = pid("mgmtd")
+               "console: client-crl (DER) is copied (mode 644: mgmtd reads it as its own user), mgmtd not restarted", out)
         out = commit("set client-crl %s/crl.pem" % USB)
         time.sleep(1)
         report(same("%s/crl.pem" % USB, m + "/client-crl.crl") and pid("mgmtd") == first and
                not os.path.exists(root + "/scanwall-mgmtd.args"),
                "console: ...a new CRL (PEM) in its place, mgmtd not restarted (it reads it again)", out)
-        # a signed bundle's CRL (scanwalld --bundle-crl) wins over client-crl
-        with open("%s/crl.pem" % USB, "rb") as src, open(run + "/bundle-crl.crl", "wb") as dst:
-            dst.write(src.read())
+        # deleted: mgmtd keeps a list that goes away (fail safe), so it restarts
+        out = commit("delete client-crl")
+        args = wait_file(root + "/scanwall-mgmtd.args") or []
+        report(not os.path.exists(m + "/client-crl.crl") and pid("mgmtd") != first and
+               args.count("--crl") == 2, "console: delete client-crl removes the copy and restarts mgmtd",
+               "%s | %s" % (args, out))
+        # a signed bundle's CRL (scanwalld --bundle-crl): the first --crl, always passed
+        os.unlink(root + "/scanwall-mgmtd.args")
         os.kill(pid("mgmtd"), signal.SIGTERM)
         args = wait_file(root + "/scanwall-mgmtd.args") or []
-        os.unlink(run + "/bundle-crl.crl")
-        report("--crl" in args and args[args.index("--crl") + 1] == run + "/bundle-crl.crl",
-               "console: run-mgmtd passes the signed bundle's CRL before client-crl", str(args))
+        crls = [args[i + 1] for i, a in enumerate(args[:-1]) if a == "--crl"]
+        report(crls == [run + "/bundle-crl.crl", m + "/client-crl.crl"],
+               "console: run-mgmtd passes the signed bundle's CRL and client-crl's, existing or not", str(args))
         first = pid("ntpd")
         commit("set ntp-server 2001:db8::123")
         args = wait_file(root + "/ntpd.args") or []
