@@ -115,6 +115,7 @@ static int dflow_promote(struct eng *e, struct flow *f, const struct eng_pkt *pk
 	memset(a->park_tail, 0, sizeof(a->park_tail));
 	a->port[0] = pk->from;
 	a->port[1] = acceptor ? *acceptor : (struct eng_port){ 0 };
+	a->flow = flow_index(e->flows, f);
 	a->artim_s = e->now_s;
 	a->negotiating = 1;
 	a->named = named;

@@ -27,6 +27,7 @@ struct eng_assoc {
 	uint8_t nheld[2];
 	uint32_t park_head[2], park_tail[2];	/* parked segments, in eng.park */
 	uint32_t next_free;	/* free list: index + 1 */
+	uint32_t flow;		/* its flow's index in the table (resend.c) */
 	uint32_t artim_s;	/* when its negotiation began, engine seconds */
 	uint8_t negotiating;	/* until the AC or RJ passed (admit.c) */
 	uint8_t named;		/* its initiator is named by host address */

@@ -90,6 +90,8 @@ static void resend_send(struct eng *e, const struct flow *f, struct eng_assoc *a
 	}
 }
 
+/* Walks the association slots ever used, not the flow table: a slot
+ * armed for a resend is always an open flow's (dflow_end stops it). */
 void eng_resend(struct eng *e, uint64_t now_ns)
 {
 	unsigned i;
@@ -97,20 +99,16 @@ void eng_resend(struct eng *e, uint64_t now_ns)
 	if (!e->resends)
 		return;
 	e->now_ns = now_ns;
-	for (i = 0; i < flow_span(e->flows) && e->resends; i++) {
-		struct flow *f = flow_at(e->flows, i);
-		struct eng_assoc *a;
+	for (i = 0; i < e->assoc_fresh && e->resends; i++) {
+		struct eng_assoc *a = &e->assocs[i];
 
-		if (f->state != FLOW_OPEN || !f->assoc)
-			continue;
-		a = &e->assocs[f->assoc - 1];
 		if (!a->rs_armed || now_ns < a->rs_due_ns)
 			continue;
 		if (a->rs_tries == RESEND_TRIES) {
 			resend_stop(e, a);
 			continue;
 		}
-		resend_send(e, f, a);
+		resend_send(e, flow_at(e->flows, a->flow), a);
 		a->rs_due_ns = now_ns + (RESEND_FIRST_NS << ++a->rs_tries);
 	}
 }
