@@ -1,6 +1,7 @@
 /* Engine internals shared by engine.c (lifecycle, policy generations,
- * expiry), verdict.c (new flows, plain protocols) and dflow.c (inspected
- * DICOM flows). Nothing here leaves src/engine. */
+ * expiry), verdict.c (new flows, plain protocols), dflow.c (inspected
+ * DICOM flows) and the pieces beside them: admit.c, resend.c,
+ * answerlim.c, hostport.c, observe.c. Nothing here leaves src/engine. */
 #ifndef SW_ENGINE_INT_H
 #define SW_ENGINE_INT_H
 
