@@ -149,12 +149,13 @@ int dflow_embryo(struct eng *e, struct flow *f, int dir, const struct eng_pkt *p
 	if (p->flags & TCP_SYN) {
 		if (p->plen)
 			return 0;
-		/* The acceptor's SYN-ACK tells where it sits, unless it came in
-		 * where the initiator does (dflow_acceptor_at says why). */
-		if (dir && (p->flags & TCP_ACK) &&
-		    !(pk->from.ifindex && pk->from.ifindex == m->ifindex))
-			eng_host_learn(e, p->key.af, p->key.src, &pk->from);
+		/* Only the SYN-ACK that names the initiator's ISN is the
+		 * acceptor's: it tells where the acceptor sits, unless it came
+		 * in where the initiator does (dflow_acceptor_at says why). A
+		 * blind one must not move the host table. */
 		if (dir && (p->flags & TCP_ACK) && p->ack == m->isn + 1) {
+			if (!(pk->from.ifindex && pk->from.ifindex == m->ifindex))
+				eng_host_learn(e, p->key.af, p->key.src, &pk->from);
 			m->isn_acc = p->seq;
 			m->synack = 1;
 		}
