@@ -251,7 +251,7 @@ static unsigned ld_flags(const struct ld *l, int obj, unsigned nflags)
 	return flags;
 }
 
-static int ld_classes(const struct ld *l, int obj, int rel, uint64_t now)
+static int ld_classes(const struct ld *l, int obj, int rel)
 {
 	int arr = cj_get(l->j, obj, "classes"), e, c;
 	char uid[LRN_UID_MAX + 1];
@@ -308,7 +308,7 @@ static int ld_rel(const struct ld *l, int obj)
 		r->first_s = first;
 	if (last > r->last_s)
 		r->last_s = last;
-	return ld_classes(l, obj, rel, first);
+	return ld_classes(l, obj, rel);
 }
 
 static int ld_proto(const char *name, uint8_t *proto)
