@@ -585,6 +585,19 @@ static int pr_write(struct pr *p, const struct pol *tmpl)
 	return err;
 }
 
+/* Hosts at most: both ends of every relation, and every address of the
+ * template's declarations (a comma more than addresses: the AE list's
+ * count too, an upper bound). */
+static size_t pr_max_hosts(const struct pr *p)
+{
+	size_t n = 2u * (size_t)p->t->nrel + 1;
+
+	for (unsigned d = 0; d < p->tp.ndecl; d++)
+		for (const char *s = p->tp.decl[d]; s; s = strchr(s + 1, ','))
+			n++;
+	return n;
+}
+
 int lrn_propose(const struct lrn *t, const struct pol *tmpl, FILE *out, FILE *err)
 {
 	struct pr p = { .t = t, .out = out };
@@ -592,7 +605,7 @@ int lrn_propose(const struct lrn *t, const struct pol *tmpl, FILE *out, FILE *er
 
 	if (tmpl && (ret = lrn_poltext(tmpl, &p.tp)))
 		return ret;
-	p.h = calloc(2u * t->nrel + p.tp.ndecl * 16u + 1, sizeof(*p.h));
+	p.h = calloc(pr_max_hosts(&p), sizeof(*p.h));
 	if (!p.h) {
 		ret = -ENOMEM;
 		goto out_free;
