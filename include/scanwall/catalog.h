@@ -30,6 +30,9 @@ enum dimse_bit {
  * 0 for a value that is no DIMSE command. */
 uint32_t dimse_bit_of(uint16_t command_field);
 const char *dimse_name(uint16_t command_field);
+/* The request's name of the command whose bit is bit (one of
+ * enum dimse_bit), NULL for anything else. */
+const char *dimse_bit_name(uint32_t bit);
 
 struct cat_service {
 	const char *name;		/* "storage" */

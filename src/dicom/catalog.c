@@ -297,6 +297,16 @@ const char *dimse_name(uint16_t command_field)
 	return command_field & 0x8000 ? c->rsp : c->name;
 }
 
+const char *dimse_bit_name(uint32_t bit)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(dimse_cmds) / sizeof(dimse_cmds[0]); i++)
+		if (dimse_cmds[i].bit == bit)
+			return dimse_cmds[i].name;
+	return NULL;
+}
+
 const struct cat_service *cat_service_find(const char *name)
 {
 	size_t i;

@@ -1,12 +1,14 @@
 /* Private to src/dicom: the association's state, shared by the framer
  * (pdu.c), the state machine (assoc.c), the item parser (assoc_items.c),
- * the P-DATA stream (pdata.c) and the command-set stream (command.c).
+ * the P-DATA stream (pdata.c), the command-set stream (command.c), the
+ * kept RQ/AC (sent.c) and the observer (observe.c).
  *
  * Everything an association needs lives in struct dcm_assoc, preallocated
- * in the pool: about 1 KiB each, so the engine can keep a thousand. The
- * only large thing, the RQ/AC copy, is borrowed from the pool while that
- * PDU is being received and given back as soon as it was judged (or, on
- * the engine's request, once it no longer needs it: sent.c). */
+ * in the pool: about 1.3 KiB each (docs/dicom.md), so the engine can
+ * keep a thousand. The only large thing, the RQ/AC copy, is borrowed from
+ * the pool while that PDU is being received and given back as soon as it
+ * was judged (or, on the engine's request, once it no longer needs it:
+ * sent.c). */
 #ifndef SCANWALL_DICOM_INTERNAL_H
 #define SCANWALL_DICOM_INTERNAL_H
 

@@ -70,12 +70,6 @@ const char *lrn_kind_static(const char *kind);
 struct lrn_flowrec *lrn_flow_find(struct lrn *t, const struct lrn_flow_key *k);
 /* Widens [*first, *last] to hold now_s (0 is "never"). */
 void lrn_seen(uint64_t *first, uint64_t *last, uint64_t now_s);
-/* The catalog.h bit of each DIMSE command and its request's name. */
-extern const struct lrn_dimse {
-	uint32_t bit;
-	const char *name;
-} lrn_dimse_names[];
-extern const unsigned lrn_dimse_count;
 
 /* polview.c: what propose.c and whatif.c both need of a policy and of
  * the records. */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "scanwall/catalog.h"
 #include "scanwall/flowkey.h"
 #include "scanwall/policy.h"
 #include "learn_int.h"
@@ -153,9 +154,9 @@ const char *lrn_cmd_names(uint32_t bits, char *buf, size_t size)
 	size_t n = 0;
 
 	buf[0] = '\0';
-	for (unsigned i = 0; i < lrn_dimse_count && n < size; i++)
-		if (bits & lrn_dimse_names[i].bit)
+	for (uint32_t b = 1; (b & DIMSE_ANY) && n < size; b <<= 1)
+		if (bits & b)
 			n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? " " : "",
-					      lrn_dimse_names[i].name);
+					      dimse_bit_name(b));
 	return buf;
 }

@@ -80,11 +80,14 @@ static void pr_title(struct pr_host *h, const char *title)
  * template's name (a subnet's hosts get their own). */
 static int pr_template_decl(struct pr *p, unsigned d)
 {
-	char line[1024], *name, *addrs, *a, *save = NULL;
+	/* a copy, whole: a fixed buffer cut a long line inside an address */
+	char *line = strdup(p->tp.decl[d]), *name, *addrs, *a, *save = NULL;
 	bool device = !strncmp(p->tp.decl[d], "device ", 7);
 	uint8_t buf[16] = { 0 };
+	int ret = 0;
 
-	snprintf(line, sizeof(line), "%s", p->tp.decl[d]);
+	if (!line)
+		return -ENOMEM;
 	strtok_r(line, " ", &save);
 	name = strtok_r(NULL, " ", &save);
 	addrs = strtok_r(NULL, " ", &save);
@@ -98,13 +101,16 @@ static int pr_template_decl(struct pr *p, unsigned d)
 			h = pr_host_add(p, SW_AF_INET, buf);
 		else if (inet_pton(AF_INET6, a, buf) == 1)
 			h = pr_host_add(p, SW_AF_INET6, buf);
-		else
-			return -EINVAL;
+		else {
+			ret = -EINVAL;
+			break;
+		}
 		h->decl = d + 1;
 		h->device = device;
 		snprintf(h->name, sizeof(h->name), "%s", name);
 	}
-	return 0;
+	free(line);
+	return ret;
 }
 
 static bool pr_name_taken(const struct pr *p, const char *name)
@@ -585,6 +591,19 @@ static int pr_write(struct pr *p, const struct pol *tmpl)
 	return err;
 }
 
+/* Hosts at most: both ends of every relation, and every address of the
+ * template's declarations (a comma more than addresses: the AE list's
+ * count too, an upper bound). */
+static size_t pr_max_hosts(const struct pr *p)
+{
+	size_t n = 2u * (size_t)p->t->nrel + 1;
+
+	for (unsigned d = 0; d < p->tp.ndecl; d++)
+		for (const char *s = p->tp.decl[d]; s; s = strchr(s + 1, ','))
+			n++;
+	return n;
+}
+
 int lrn_propose(const struct lrn *t, const struct pol *tmpl, FILE *out, FILE *err)
 {
 	struct pr p = { .t = t, .out = out };
@@ -592,7 +611,7 @@ int lrn_propose(const struct lrn *t, const struct pol *tmpl, FILE *out, FILE *er
 
 	if (tmpl && (ret = lrn_poltext(tmpl, &p.tp)))
 		return ret;
-	p.h = calloc(2u * t->nrel + p.tp.ndecl * 16u + 1, sizeof(*p.h));
+	p.h = calloc(pr_max_hosts(&p), sizeof(*p.h));
 	if (!p.h) {
 		ret = -ENOMEM;
 		goto out_free;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scanwall/catalog.h"
 #include "scanwall/dicom.h"
 #include "scanwall/fileio.h"
 #include "scanwall/flowkey.h"
@@ -29,12 +30,12 @@ static void put_addr(FILE *out, const char *key, uint8_t af, const uint8_t *a)
 
 static void put_cmds(FILE *out, const char *key, uint16_t bits)
 {
-	unsigned i, n = 0;
+	unsigned n = 0;
 
 	fprintf(out, ",\"%s\":[", key);
-	for (i = 0; bits && i < lrn_dimse_count; i++)
-		if (bits & lrn_dimse_names[i].bit)
-			fprintf(out, "%s\"%s\"", n++ ? "," : "", lrn_dimse_names[i].name);
+	for (uint32_t b = 1; b & DIMSE_ANY; b <<= 1)
+		if (bits & b)
+			fprintf(out, "%s\"%s\"", n++ ? "," : "", dimse_bit_name(b));
 	fputc(']', out);
 }
 
@@ -234,9 +235,9 @@ static uint16_t ld_cmds(const struct ld *l, int obj, const char *key)
 
 	for (uint32_t k = 0; arr >= 0 && (e = cj_elem(l->j, arr, k)) >= 0; k++) {
 		cj_text(l->j, e, name, sizeof(name));
-		for (unsigned i = 0; i < lrn_dimse_count; i++)
-			if (strcmp(name, lrn_dimse_names[i].name) == 0)
-				bits |= (uint16_t)lrn_dimse_names[i].bit;
+		for (uint32_t b = 1; b & DIMSE_ANY; b <<= 1)
+			if (strcmp(name, dimse_bit_name(b)) == 0)
+				bits |= (uint16_t)b;
 	}
 	return bits;
 }
@@ -251,7 +252,7 @@ static unsigned ld_flags(const struct ld *l, int obj, unsigned nflags)
 	return flags;
 }
 
-static int ld_classes(const struct ld *l, int obj, int rel, uint64_t now)
+static int ld_classes(const struct ld *l, int obj, int rel)
 {
 	int arr = cj_get(l->j, obj, "classes"), e, c;
 	char uid[LRN_UID_MAX + 1];
@@ -308,7 +309,7 @@ static int ld_rel(const struct ld *l, int obj)
 		r->first_s = first;
 	if (last > r->last_s)
 		r->last_s = last;
-	return ld_classes(l, obj, rel, first);
+	return ld_classes(l, obj, rel);
 }
 
 static int ld_proto(const char *name, uint8_t *proto)

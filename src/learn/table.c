@@ -340,13 +340,3 @@ const char *lrn_kind_static(const char *kind)
 			return ev_kind_name(k);
 	return NULL;
 }
-
-const struct lrn_dimse lrn_dimse_names[] = {
-	{ DIMSE_C_STORE, "C-STORE" }, { DIMSE_C_GET, "C-GET" }, { DIMSE_C_FIND, "C-FIND" },
-	{ DIMSE_C_MOVE, "C-MOVE" }, { DIMSE_C_ECHO, "C-ECHO" },
-	{ DIMSE_N_EVENT_REPORT, "N-EVENT-REPORT" }, { DIMSE_N_GET, "N-GET" },
-	{ DIMSE_N_SET, "N-SET" }, { DIMSE_N_ACTION, "N-ACTION" },
-	{ DIMSE_N_CREATE, "N-CREATE" }, { DIMSE_N_DELETE, "N-DELETE" },
-	{ DIMSE_C_CANCEL, "C-CANCEL" },
-};
-const unsigned lrn_dimse_count = sizeof(lrn_dimse_names) / sizeof(lrn_dimse_names[0]);

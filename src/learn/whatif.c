@@ -3,9 +3,10 @@
  * refused by the first thing the engine would stop it at: its rule, its
  * AE titles, its proposed classes (at least one within the services, in
  * both modes: the engine judges the contexts at the AC, docs/dicom.md),
- * then a message on a class or a command outside the services. Plain flows by their rule. What was
- * refused when seen and would now pass is listed too, and every allow
- * rule nothing seen used: what the policy opens without need. */
+ * then a message on a class or a command outside the services. Plain
+ * flows by their rule. What was refused when seen and would now pass is
+ * listed too, and every allow rule nothing seen used: what the policy
+ * opens without need. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
