@@ -85,18 +85,13 @@ n_dev nft delete table inet lossy
 
 # the LAN side: every 3rd data segment leaves after the one behind it, 1%
 # are sent twice; per MSS segment, as on a real NIC
-check "lossy: offloads off on the sender" n_lan ethtool -K eth0 tso off gso off
-n_lan iptables -A OUTPUT -p tcp --dport 104 -m length --length 200:65535 -j NFQUEUE --queue-num 3 ||
-	{ fail "lossy: queue rule in the lan namespace"; exit 1; }
+check "lossy: offloads off on the sender" peer_offloads_off lan
 check "lossy: duplicate 1% on the LAN port" n_lan iptables -t mangle -A POSTROUTING -p tcp \
 	--dport 104 -m statistic --mode random --probability 0.01 -j TEE --gateway 10.77.1.15
-ip netns exec "$(topo_ns lan)" "$SW_BUILD/tests/netns-reorder" 3 3 "$SW_WORK/swapped" \
-	>>"$SW_WORK/reorder.log" 2>&1 &
-ro_pid=$!
-sleep 0.3
+lan_reorder_start 3 || { fail "lossy: queue rule in the lan namespace"; exit 1; }
 elapsed_ms store
-kill "$ro_pid"
-wait "$ro_pid" 2>/dev/null
+kill "$REORDER_PID"
+wait "$REORDER_PID" 2>/dev/null
 check "lossy: C-STORE of 50 MB with reordering and duplication (${ELAPSED_MS} ms)" test "$RC" = 0
 arrived "lossy: reordered"
 dups=$(n_lan iptables -t mangle -vxnL POSTROUTING | awk '/TEE/ { print $1 }')

@@ -26,7 +26,7 @@ sw_start "$SW_POLICY_DIR/netns.conf" || { fail "lossy rq: scanwalld starts"; exi
 counter() { sw_ctl_json "j[\"engine\"][\"$1\"]" counters; }
 
 # MSS segments from the sender, as a real NIC puts them on the wire
-check "lossy rq: offloads off on the sender" n_lan ethtool -K eth0 tso off gso off
+check "lossy rq: offloads off on the sender" peer_offloads_off lan
 check "lossy rq: the RQ's first segment is lost once at the scanner" n_dev nft -f - <<-NFT
 	table inet lossy {
 		chain in {
