@@ -56,7 +56,8 @@ struct mgmt_conn {
 };
 
 /* Accepted but not started: its source's share or the pool is full. It
- * costs a descriptor and these bytes; its deadline is the handshake's. */
+ * costs a descriptor and these bytes; its deadline is twice the
+ * handshake's, from accept (mgmt_enqueue). */
 struct mgmt_waiting {
 	int fd;
 	uint8_t src[16];
