@@ -37,7 +37,7 @@ struct mgmt_conn {
 	enum conn_state state;
 	enum conn_phase phase;
 	mbedtls_net_context net;
-	mbedtls_ssl_context ssl;	/* set up at accept, freed at close */
+	mbedtls_ssl_context ssl;	/* set up when the handshake starts, freed at close */
 	enum mgmt_role role;
 	short want;			/* POLLIN or POLLOUT */
 	uint64_t deadline_ms;
