@@ -300,6 +300,9 @@ netns_test_end() {
 	fi
 }
 
+# sw_counter NAME: the engine's counter NAME (`counters` on the control socket).
+sw_counter() { sw_ctl_json "j[\"engine\"][\"$1\"]" counters; }
+
 # sw_ctl_json EXPR CMD...: evaluates a Python expression on the control
 # socket's JSON answer `j` and prints the result.
 sw_ctl_json() {

@@ -55,7 +55,6 @@ store() {
 		"$SW_WORK"/send/*.dcm
 }
 invalid() { sw_event_count '"event":"invalid"'; }
-counter() { sw_ctl_json "j[\"engine\"][\"$1\"]" counters; }
 
 # the device link: the box's port toward the scanner runs at 100 Mbit/s
 # (an old scanner NIC behind a gigabit LAN) and loses 1% of the segments
@@ -75,11 +74,11 @@ check "lossy: C-STORE of 50 MB over the lossy device link (${ELAPSED_MS} ms)" te
 arrived "lossy: device link"
 lost=$(n_dev nft list chain inet lossy in | grep -o 'packets [0-9]*' | awk '{ print $2 }')
 check "lossy: segments lost on the device link (${lost:-?})" test "${lost:-0}" -gt 0
-retx=$(counter tcp_retransmitted)
+retx=$(sw_counter tcp_retransmitted)
 check "lossy: the box verified and passed retransmitted copies (${retx:-?})" test "${retx:-0}" -gt 0
 check "lossy: no invalid event ($(invalid))" test "$(invalid)" = 0
 echo "lossy: device link: ${ELAPSED_MS} ms, ${lost:-?} segments lost, $retx copies verified," \
-	"tcp_unverifiable $(counter tcp_unverifiable), tcp_out_of_window $(counter tcp_out_of_window)"
+	"tcp_unverifiable $(sw_counter tcp_unverifiable), tcp_out_of_window $(sw_counter tcp_out_of_window)"
 n_box tc qdisc del dev dev0 root
 n_dev nft delete table inet lossy
 
@@ -96,7 +95,7 @@ check "lossy: C-STORE of 50 MB with reordering and duplication (${ELAPSED_MS} ms
 arrived "lossy: reordered"
 dups=$(n_lan iptables -t mangle -vxnL POSTROUTING | awk '/TEE/ { print $1 }')
 swapped=$(cat "$SW_WORK/swapped" 2>/dev/null)
-parked=$(counter tcp_parked)
+parked=$(sw_counter tcp_parked)
 check "lossy: segments swapped (${swapped:-?}) and duplicated (${dups:-?})" \
 	test "${swapped:-0}" -gt 100 -a "${dups:-0}" -gt 10
 check "lossy: the box parked reordered segments (${parked:-?})" test "${parked:-0}" -gt 0
@@ -104,4 +103,4 @@ check "lossy: no invalid event ($(invalid))" test "$(invalid)" = 0
 aborts=$(sw_event_count '"event":"assoc-abort"')
 check "lossy: no abort event ($aborts)" test "$aborts" = 0
 echo "lossy: reordered: ${ELAPSED_MS} ms, $swapped swapped, $dups duplicated, parked $parked," \
-	"tcp_out_of_window $(counter tcp_out_of_window)"
+	"tcp_out_of_window $(sw_counter tcp_out_of_window)"

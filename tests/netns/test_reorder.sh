@@ -31,8 +31,8 @@ peer_check_arrived "netns reorder" "$SW_WORK/send" "$SW_WORK/recv"
 
 swapped=$(cat "$SW_WORK/swapped" 2>/dev/null)
 check "netns reorder: the reorderer swapped segments (${swapped:-none})" test "${swapped:-0}" -gt 50
-parked=$(sw_ctl_json 'j["engine"]["tcp_parked"]' counters)
-oow=$(sw_ctl_json 'j["engine"]["tcp_out_of_window"]' counters)
+parked=$(sw_counter tcp_parked)
+oow=$(sw_counter tcp_out_of_window)
 check "netns reorder: the box parked segments beyond a gap (${parked:-?})" test "${parked:-0}" -gt 0
 check "netns reorder: none dropped as out of window (${oow:-?})" test "${oow:-1}" = 0
 bad=$(sw_event_count '"event":"invalid"')
