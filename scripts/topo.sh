@@ -113,6 +113,24 @@ topo_wait_tcp() {
 TOPO_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SW_PEER="$TOPO_LIB_DIR/../tests/netns/peer.py"	# #!/usr/bin/python3
 
+# peer_offloads_off NS: NS's eth0 cuts MSS segments itself, as a real NIC
+# puts them on the wire; a veth otherwise sends 64 KiB GSO segments, and a
+# test that drops or swaps segments touches far fewer of them.
+peer_offloads_off() { ip netns exec "$(topo_ns "$1")" ethtool -K eth0 tso off gso off; }
+
+# lan_reorder_start EVERY: the LAN's data segments to port 104 (not the
+# handshake or bare ACKs) go through tests/netns/reorder.c on NFQUEUE 3,
+# which sends every EVERY-th after the one behind it and writes how many it
+# swapped to $SW_WORK/swapped. REORDER_PID: the reorderer, to kill.
+lan_reorder_start() {
+	n_lan iptables -A OUTPUT -p tcp --dport 104 -m length --length 200:65535 \
+		-j NFQUEUE --queue-num 3 || return 1
+	ip netns exec "$(topo_ns lan)" "$SW_BUILD/tests/netns-reorder" 3 "$1" "$SW_WORK/swapped" \
+		>>"$SW_WORK/reorder.log" 2>&1 &
+	REORDER_PID=$!
+	sleep 0.3
+}
+
 # peer_make_dicom DIR N [SIDE]: N Secondary Capture images of SIDE x SIDE
 # random 8-bit pixels (default 64) and unique UIDs, written by dump2dcm.
 peer_make_dicom() {
@@ -281,6 +299,9 @@ netns_test_end() {
 		rm -rf "$SW_WORK"
 	fi
 }
+
+# sw_counter NAME: the engine's counter NAME (`counters` on the control socket).
+sw_counter() { sw_ctl_json "j[\"engine\"][\"$1\"]" counters; }
 
 # sw_ctl_json EXPR CMD...: evaluates a Python expression on the control
 # socket's JSON answer `j` and prints the result.

@@ -115,9 +115,16 @@ int conf_role_delete(struct conf *c, const char *value)
 	return found || !value || !value[0] ? 0 : -ENOENT;
 }
 
+/* By string, as conf_roles_diff: a deleted line leaves its bytes past the
+ * NUL (conf_role_delete clears the first), so the slots need not be
+ * byte-equal when the lines are. */
 bool conf_roles_equal(const struct conf *a, const struct conf *b)
 {
-	return !memcmp(a->roles, b->roles, sizeof(a->roles));
+	for (int i = 0; i < CONF_ROLES_MAX; i++) {
+		if (strcmp(a->roles[i], b->roles[i]))
+			return false;
+	}
+	return true;
 }
 
 unsigned conf_roles_diff(const struct conf *a, const struct conf *b, FILE *out)

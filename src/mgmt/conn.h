@@ -37,7 +37,7 @@ struct mgmt_conn {
 	enum conn_state state;
 	enum conn_phase phase;
 	mbedtls_net_context net;
-	mbedtls_ssl_context ssl;	/* set up at accept, freed at close */
+	mbedtls_ssl_context ssl;	/* set up when the handshake starts, freed at close */
 	enum mgmt_role role;
 	short want;			/* POLLIN or POLLOUT */
 	uint64_t deadline_ms;
@@ -56,7 +56,8 @@ struct mgmt_conn {
 };
 
 /* Accepted but not started: its source's share or the pool is full. It
- * costs a descriptor and these bytes; its deadline is the handshake's. */
+ * costs a descriptor and these bytes; its deadline is twice the
+ * handshake's, from accept (mgmt_enqueue). */
 struct mgmt_waiting {
 	int fd;
 	uint8_t src[16];

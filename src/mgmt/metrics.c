@@ -270,7 +270,6 @@ static void met_bundle(struct mgmt *m, struct met *t)
 
 static void met_self(struct mgmt *m, struct met *t, int up)
 {
-	static const int codes[] = { 400, 411, 413, 414, 431, 403, 503 };
 	struct mgmt_syslog_stats ss = { 0 };
 
 	met_family(t, "scanwall_mgmt_control_up", "gauge",
@@ -279,9 +278,9 @@ static void met_self(struct mgmt *m, struct met *t, int up)
 	met_family(t, "scanwall_mgmt_requests_total", "counter", "HTTP requests served.");
 	fprintf(t->out, "scanwall_mgmt_requests_total %" PRIu64 "\n", m->st.requests);
 	met_family(t, "scanwall_mgmt_refusals_total", "counter", "Requests refused, by status.");
-	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+	for (size_t i = 0; i < MGMT_REFUSALS; i++)
 		fprintf(t->out, "scanwall_mgmt_refusals_total{status=\"%d\"} %" PRIu64 "\n",
-			codes[i], m->st.refused[i]);
+			mgmt_refusal_codes[i], m->st.refused[i]);
 	met_family(t, "scanwall_mgmt_tls_failures_total", "counter",
 		   "TLS handshakes refused (no, unknown, revoked or expired certificate, protocol).");
 	fprintf(t->out, "scanwall_mgmt_tls_failures_total %" PRIu64 "\n",

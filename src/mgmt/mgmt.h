@@ -94,10 +94,13 @@ enum mgmt_away {
 	AWAY__COUNT
 };
 #define MGMT_PHASES 5		/* handshake, idle, head, body, answer */
+#define MGMT_REFUSALS 7
+/* The statuses mgmt_stats.refused counts, in its order (server.c). */
+extern const int mgmt_refusal_codes[MGMT_REFUSALS];
 
 struct mgmt_stats {
 	uint64_t connections, handshake_failures, unknown_certs, requests, resumed, revoked;
-	uint64_t refused[7];		/* 400, 411, 413, 414, 431, 403, 503 */
+	uint64_t refused[MGMT_REFUSALS];	/* by mgmt_refusal_codes */
 	uint64_t timeouts[MGMT_PHASES];
 	uint64_t away[AWAY__COUNT];
 	uint64_t bundles_posted;

@@ -45,11 +45,11 @@ uint64_t mgmt_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static const int mgmt_refusal_codes[] = { 400, 411, 413, 414, 431, 403, 503 };
+const int mgmt_refusal_codes[MGMT_REFUSALS] = { 400, 411, 413, 414, 431, 403, 503 };
 
 void mgmt_count_refusal(struct mgmt *m, int status)
 {
-	for (size_t i = 0; i < sizeof(mgmt_refusal_codes) / sizeof(mgmt_refusal_codes[0]); i++) {
+	for (size_t i = 0; i < MGMT_REFUSALS; i++) {
 		if (mgmt_refusal_codes[i] == status)
 			m->st.refused[i]++;
 	}

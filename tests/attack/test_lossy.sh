@@ -55,7 +55,6 @@ store() {
 		"$SW_WORK"/send/*.dcm
 }
 invalid() { sw_event_count '"event":"invalid"'; }
-counter() { sw_ctl_json "j[\"engine\"][\"$1\"]" counters; }
 
 # the device link: the box's port toward the scanner runs at 100 Mbit/s
 # (an old scanner NIC behind a gigabit LAN) and loses 1% of the segments
@@ -75,33 +74,28 @@ check "lossy: C-STORE of 50 MB over the lossy device link (${ELAPSED_MS} ms)" te
 arrived "lossy: device link"
 lost=$(n_dev nft list chain inet lossy in | grep -o 'packets [0-9]*' | awk '{ print $2 }')
 check "lossy: segments lost on the device link (${lost:-?})" test "${lost:-0}" -gt 0
-retx=$(counter tcp_retransmitted)
+retx=$(sw_counter tcp_retransmitted)
 check "lossy: the box verified and passed retransmitted copies (${retx:-?})" test "${retx:-0}" -gt 0
 check "lossy: no invalid event ($(invalid))" test "$(invalid)" = 0
 echo "lossy: device link: ${ELAPSED_MS} ms, ${lost:-?} segments lost, $retx copies verified," \
-	"tcp_unverifiable $(counter tcp_unverifiable), tcp_out_of_window $(counter tcp_out_of_window)"
+	"tcp_unverifiable $(sw_counter tcp_unverifiable), tcp_out_of_window $(sw_counter tcp_out_of_window)"
 n_box tc qdisc del dev dev0 root
 n_dev nft delete table inet lossy
 
 # the LAN side: every 3rd data segment leaves after the one behind it, 1%
 # are sent twice; per MSS segment, as on a real NIC
-check "lossy: offloads off on the sender" n_lan ethtool -K eth0 tso off gso off
-n_lan iptables -A OUTPUT -p tcp --dport 104 -m length --length 200:65535 -j NFQUEUE --queue-num 3 ||
-	{ fail "lossy: queue rule in the lan namespace"; exit 1; }
+check "lossy: offloads off on the sender" peer_offloads_off lan
 check "lossy: duplicate 1% on the LAN port" n_lan iptables -t mangle -A POSTROUTING -p tcp \
 	--dport 104 -m statistic --mode random --probability 0.01 -j TEE --gateway 10.77.1.15
-ip netns exec "$(topo_ns lan)" "$SW_BUILD/tests/netns-reorder" 3 3 "$SW_WORK/swapped" \
-	>>"$SW_WORK/reorder.log" 2>&1 &
-ro_pid=$!
-sleep 0.3
+lan_reorder_start 3 || { fail "lossy: queue rule in the lan namespace"; exit 1; }
 elapsed_ms store
-kill "$ro_pid"
-wait "$ro_pid" 2>/dev/null
+kill "$REORDER_PID"
+wait "$REORDER_PID" 2>/dev/null
 check "lossy: C-STORE of 50 MB with reordering and duplication (${ELAPSED_MS} ms)" test "$RC" = 0
 arrived "lossy: reordered"
 dups=$(n_lan iptables -t mangle -vxnL POSTROUTING | awk '/TEE/ { print $1 }')
 swapped=$(cat "$SW_WORK/swapped" 2>/dev/null)
-parked=$(counter tcp_parked)
+parked=$(sw_counter tcp_parked)
 check "lossy: segments swapped (${swapped:-?}) and duplicated (${dups:-?})" \
 	test "${swapped:-0}" -gt 100 -a "${dups:-0}" -gt 10
 check "lossy: the box parked reordered segments (${parked:-?})" test "${parked:-0}" -gt 0
@@ -109,4 +103,4 @@ check "lossy: no invalid event ($(invalid))" test "$(invalid)" = 0
 aborts=$(sw_event_count '"event":"assoc-abort"')
 check "lossy: no abort event ($aborts)" test "$aborts" = 0
 echo "lossy: reordered: ${ELAPSED_MS} ms, $swapped swapped, $dups duplicated, parked $parked," \
-	"tcp_out_of_window $(counter tcp_out_of_window)"
+	"tcp_out_of_window $(sw_counter tcp_out_of_window)"

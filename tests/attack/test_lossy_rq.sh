@@ -23,10 +23,9 @@ netns_test_begin
 peer_make_dicom "$SW_WORK/send" 1 64 || { fail "lossy rq: make an image"; exit 1; }
 peer_storescp "$SW_WORK/recv" || { fail "lossy rq: storescp listens"; exit 1; }
 sw_start "$SW_POLICY_DIR/netns.conf" || { fail "lossy rq: scanwalld starts"; exit 1; }
-counter() { sw_ctl_json "j[\"engine\"][\"$1\"]" counters; }
 
 # MSS segments from the sender, as a real NIC puts them on the wire
-check "lossy rq: offloads off on the sender" n_lan ethtool -K eth0 tso off gso off
+check "lossy rq: offloads off on the sender" peer_offloads_off lan
 check "lossy rq: the RQ's first segment is lost once at the scanner" n_dev nft -f - <<-NFT
 	table inet lossy {
 		chain in {
@@ -41,14 +40,14 @@ NFT
 elapsed_ms n_lan timeout 40 storescu -to 10 -ta 20 -td 20 -aet LAN_SCU -aec SYMBIA \
 	10.77.1.15 104 "$SW_WORK"/send/*.dcm
 lost=$(n_dev nft list chain inet lossy in | grep -o 'packets [0-9]*' | awk '{ print $2 }')
-resent=$(counter tcp_resent)
-held=$(counter held)
+resent=$(sw_counter tcp_resent)
+held=$(sw_counter held)
 check "lossy rq: the request came in several segments, held (${held:-?})" test "${held:-0}" -gt 1
 check "lossy rq: its first segment was lost on the device link (${lost:-?})" test "${lost:-0}" = 1
 check "lossy rq: the box sent the lost bytes again (tcp_resent ${resent:-?})" \
 	test "${resent:-0}" -gt 0
 check "lossy rq: C-STORE through after the loss (${ELAPSED_MS} ms, exit $RC)" test "$RC" = 0
 peer_check_arrived "lossy rq" "$SW_WORK/send" "$SW_WORK/recv"
-artim=$(counter assoc_artim)
+artim=$(sw_counter assoc_artim)
 check "lossy rq: not ended by ARTIM (${artim:-?})" test "${artim:-1}" = 0
 echo "lossy rq: ${ELAPSED_MS} ms, held ${held:-?}, lost ${lost:-?}, resent ${resent:-?}"

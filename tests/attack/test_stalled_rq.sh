@@ -37,7 +37,7 @@ for _ in $(seq 100); do
 	[ "$(sw_ctl_json 'j["faults"]["busy"]' counters)" -ge 48 ] 2>/dev/null && break
 	sleep 0.1
 done
-held=$(sw_ctl_json 'j["engine"]["held"]' counters)
+held=$(sw_counter held)
 check "attack stall: the range's 48 negotiations are held (held segments: ${held:-none})" \
 	test "${held:-0}" -ge 48
 check "attack stall: C-ECHO lan -> scanner while they stall" \
@@ -54,7 +54,7 @@ check "attack stall: 48 refused at once as busy (RJ: $(res rj))" test "$(res rj)
 check "attack stall: 48 held ones answered with an A-ABORT at ARTIM ($(res abort))" \
 	test "$(res abort)" = 48
 check "attack stall: none left hanging ($(res silent))" test "$(res silent)" = 0
-artim=$(sw_ctl_json 'j["engine"]["assoc_artim"]' counters)
+artim=$(sw_counter assoc_artim)
 check "attack stall: ARTIM expiries counted ($artim)" test "$artim" = 48
 check "attack stall: an event for each" \
 	test "$(sw_event_count '"event":"assoc-abort"' '"fault":"artim-expired"')" = 48

@@ -27,7 +27,7 @@ flood() { n_stranger timeout 30 "$here/flood.py" syn 10.77.1.15 104 --net "$1" -
 	--count 2048 --seconds 20; }
 sent=$(flood 10.77.1.64 16)
 check "attack syn: 2048 SYNs spoofed from 16 addresses (${sent:-none})" test "${sent:-0}" = 2048
-capped=$(sw_ctl_json 'j["engine"]["syn_capped"]' counters)
+capped=$(sw_counter syn_capped)
 check "attack syn: SYNs over their source's cap counted (${capped:-none})" \
 	test "${capped:-0}" -ge 1024
 sent=$(flood 10.77.1.80 48)
@@ -41,10 +41,10 @@ check "attack syn: C-STORE lan -> scanner during the flood" \
 	"$SW_WORK"/send/*.dcm
 peer_check_arrived "attack syn" "$SW_WORK/send" "$SW_WORK/recv"
 
-early=$(sw_ctl_json 'j["engine"]["syn_early_drop"]' counters)
+early=$(sw_counter syn_early_drop)
 check "attack syn: the oldest unestablished flows made room (${early:-none})" \
 	test "${early:-0}" -gt 0
-full=$(sw_ctl_json 'j["engine"]["flows_table_full"]' counters)
+full=$(sw_counter flows_table_full)
 check "attack syn: no flow refused for a full table (${full:-none})" test "${full:-1}" = 0
 busy=$(sw_ctl_json 'j["faults"]["busy"]' counters)
 check "attack syn: no association refused as busy ($busy)" test "$busy" = 0

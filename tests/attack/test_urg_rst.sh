@@ -27,7 +27,6 @@ n_box tc qdisc add dev dev0 root tbf rate 20mbit burst 64kb latency 20ms
 # LAN host's MAC address as it would on a shared segment
 n_stranger ip neigh replace 10.77.1.10 dev eth0 \
 	lladdr "$(n_lan cat /sys/class/net/eth0/address)"
-counter() { sw_ctl_json "j[\"engine\"][\"$1\"]" counters; }
 
 n_lan timeout 60 storescu -to 10 -ta 10 -td 30 -aet LAN_SCU -aec SYMBIA 10.77.1.15 104 \
 	"$SW_WORK"/send/*.dcm >>"$SW_WORK/storescu.log" 2>&1 &
@@ -38,7 +37,7 @@ wait "$scu"
 rc=$?
 check "urg-rst: the C-STORE completes ($rc)" test "$rc" = 0
 peer_check_arrived "urg-rst" "$SW_WORK/send" "$SW_WORK/recv"
-oow=$(counter tcp_out_of_window)
+oow=$(sw_counter tcp_out_of_window)
 check "urg-rst: the box dropped the URGs and the resets outside the window (${oow:-?} of 15)" \
 	test "${oow:-0}" -ge 15
 bad=$(sw_event_count '"event":"invalid"')
@@ -46,7 +45,7 @@ check "urg-rst: no invalid event ($bad)" test "$bad" = 0
 
 # an idle association: a reset inside the window leaves it on both sides,
 # one at the exact next byte ends it on both
-live=$(counter flows_live)
+live=$(sw_counter flows_live)
 out=$("$craft" idle "$(topo_ns lan)" "$(topo_ns stranger)" "$(topo_ns dev)" 10.77.1.15 104 \
 	LAN_SCU SYMBIA 2>&1)
 echo "$out"
@@ -54,8 +53,8 @@ check "urg-rst: a reset inside the window ends nothing on the scanner" \
 	grep -q "after rst-window: established 1" <<<"$out"
 check "urg-rst: a reset at the exact sequence ends the association on the scanner" \
 	grep -q "after rst-exact: established 0" <<<"$out"
-check "urg-rst: ... and on the box (flows $live before, $(counter flows_live) after)" \
-	test "$(counter flows_live)" = "$live"
+check "urg-rst: ... and on the box (flows $live before, $(sw_counter flows_live) after)" \
+	test "$(sw_counter flows_live)" = "$live"
 
 # urgent data from the client itself, at its next byte: the association is
 # refused, with an event naming the fault

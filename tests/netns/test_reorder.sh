@@ -18,29 +18,21 @@ peer_make_dicom "$SW_WORK/send" 3 700 || { fail "netns reorder: make test images
 peer_storescp "$SW_WORK/recv" || { fail "netns reorder: storescp listens"; exit 1; }
 sw_start "$SW_POLICY_DIR/netns.conf" || { fail "netns reorder: scanwalld starts"; exit 1; }
 
-# per MSS segment, as on a real NIC: without this the sender's segments are
-# 64 KiB GSO ones, and far fewer of them get swapped
-check "netns reorder: offloads off on the sender" n_lan ethtool -K eth0 tso off gso off
-# data segments only: the handshake and bare ACKs go straight out
-n_lan iptables -A OUTPUT -p tcp --dport 104 -m length --length 200:65535 -j NFQUEUE --queue-num 3 ||
-	{ fail "netns reorder: queue rule in the lan namespace"; exit 1; }
-ip netns exec "$(topo_ns lan)" "$SW_BUILD/tests/netns-reorder" 3 4 "$SW_WORK/swapped" \
-	>>"$SW_WORK/reorder.log" 2>&1 &
-ro_pid=$!
-sleep 0.3
+check "netns reorder: offloads off on the sender" peer_offloads_off lan
+lan_reorder_start 4 || { fail "netns reorder: queue rule in the lan namespace"; exit 1; }
 
 check "netns reorder: C-STORE of 3 images (1.4 MB) with every 4th segment swapped" \
 	n_lan timeout 60 storescu -to 10 -ta 10 -td 10 -aet LAN_SCU -aec SYMBIA 10.77.1.15 104 \
 	"$SW_WORK"/send/*.dcm
-kill "$ro_pid"
-wait "$ro_pid" 2>/dev/null
+kill "$REORDER_PID"
+wait "$REORDER_PID" 2>/dev/null
 
 peer_check_arrived "netns reorder" "$SW_WORK/send" "$SW_WORK/recv"
 
 swapped=$(cat "$SW_WORK/swapped" 2>/dev/null)
 check "netns reorder: the reorderer swapped segments (${swapped:-none})" test "${swapped:-0}" -gt 50
-parked=$(sw_ctl_json 'j["engine"]["tcp_parked"]' counters)
-oow=$(sw_ctl_json 'j["engine"]["tcp_out_of_window"]' counters)
+parked=$(sw_counter tcp_parked)
+oow=$(sw_counter tcp_out_of_window)
 check "netns reorder: the box parked segments beyond a gap (${parked:-?})" test "${parked:-0}" -gt 0
 check "netns reorder: none dropped as out of window (${oow:-?})" test "${oow:-1}" = 0
 bad=$(sw_event_count '"event":"invalid"')
