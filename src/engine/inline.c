@@ -4,8 +4,9 @@
  * inline_add_fd(): the control thread's calls (ctlthread.h), the one way it
  * reaches the engine, the queue and the events log. The control thread:
  * the control socket, the bundle store's timer, SIGHUP, and so every file,
- * compile, fork/exec and fsync. For busy_poll_us after a packet whose
- * answer is due the poll does not sleep (inl_loop() says why).
+ * compile, fork/exec and fsync but the events log's and the observation
+ * table's (inl_observe). For busy_poll_us after a packet whose answer is
+ * due the poll does not sleep (inl_loop() says why).
  *
  * Start order matters for fail-closed: the policy is parsed first (a
  * broken one stops us before anything changes), the queue is bound before
@@ -241,8 +242,10 @@ static void inl_reload(void *ctx)
 /* The observation table (docs/commissioning.md), kept in the state
  * directory when there is one. A file that holds no table is replaced:
  * the box must start, and what it held is lost either way. Saved from
- * the timer and at exit, never from the packet path; this belongs with
- * the control half of the loop (issue #16) once there is one. */
+ * the loop's timer and at exit, never from the packet path. It is the one
+ * file the verdict loop still writes (and fsyncs): the table is the
+ * engine's, and moving the save to the control thread (issue #16) means
+ * copying it out through ctlthread_call. */
 static int inl_observe(struct inl *l)
 {
 	char path[4096];
