@@ -43,7 +43,6 @@
 #include "engine/watchdog.h"
 
 #define INL_EXTRA_FDS 8
-#define INL_POLICY_MAX (1u << 20)	/* as `reload` on the control socket */
 
 struct inl_fd {
 	int fd;
@@ -226,7 +225,7 @@ static void inl_reload(void *ctx)
 		inl_system(l, "reload refused: the policy in force came in a signed bundle");
 		return;
 	}
-	err = sw_read_file(l->o->policy, INL_POLICY_MAX, &text, &len);
+	err = sw_read_file(l->o->policy, APPLY_POLICY_MAX, &text, &len);
 	if (!err)
 		err = policy_apply(&l->ap, l->o->policy, text, len, stderr);
 	free(text);
@@ -538,7 +537,7 @@ static int inl_engine(struct inl *l)
 	err = inl_bundle(l);
 	if (err != -ENOENT)
 		return err;
-	err = sw_read_file(l->o->policy, INL_POLICY_MAX, &text, &len);
+	err = sw_read_file(l->o->policy, APPLY_POLICY_MAX, &text, &len);
 	if (!err)
 		err = policy_apply(&l->ap, l->o->policy, text, len, stderr);
 	free(text);
