@@ -54,20 +54,16 @@ static int cc_connect(const char *path, const struct timespec *end)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
+	/* AF_UNIX never answers EINPROGRESS: it connects or says EAGAIN */
 	while (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		err = -errno;
-		if (err == -EINPROGRESS)
-			err = cc_wait(fd, POLLOUT, end);
-		else if (err == -EAGAIN || err == -EINTR)
-			err = cc_ms_left(end) > 0 ? (poll(NULL, 0, 10), 0) : -ETIMEDOUT;
+		err = errno == EAGAIN || errno == EINTR ? 0 : -errno;
+		if (!err && cc_ms_left(end) <= 0)
+			err = -ETIMEDOUT;
 		if (err) {
 			close(fd);
 			return err;
 		}
-		if (cc_ms_left(end) <= 0) {
-			close(fd);
-			return -ETIMEDOUT;
-		}
+		poll(NULL, 0, 10);
 	}
 	return fd;
 }

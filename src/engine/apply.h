@@ -24,6 +24,10 @@
 struct eng;
 struct pol;
 
+/* The largest policy file the engine reads (the start, SIGHUP, `reload`),
+ * as pol_load() has it. */
+#define APPLY_POLICY_MAX (1u << 20)
+
 /* The kernel side; NULL where there is none (--replay, unit tests). */
 struct apply_datapath {
 	/* Tests the ruleset, changing nothing: 0 or -errno. */

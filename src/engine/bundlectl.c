@@ -179,7 +179,7 @@ static int bctl_usage(FILE *out)
 /* The file comes as a descriptor the client opened with its own rights
  * (ctlclient.c passes it): a path a client names is never opened here, as
  * root. Only a regular file is read; a FIFO or a device would block the
- * loop that issues verdicts. */
+ * control thread (every client, the confirm timer) for good. */
 static int bctl_install(struct bundlectl *b, int argc, char **argv, int upload, FILE *out)
 {
 	struct bundle_result r = { 0 };

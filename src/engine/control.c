@@ -41,7 +41,6 @@
 
 #define CTL_CLIENTS 16
 #define CTL_LINE_MAX 1024
-#define CTL_POLICY_MAX (1u << 20)
 #define CTL_FLOWS_MAX 10000
 #define CTL_FLOWS_PIECE 500	/* flows the loop copies in one call */
 #define CTL_LISTENER UINT32_MAX
@@ -560,7 +559,7 @@ static int cmd_reload(struct control *c, int argc, char **argv, FILE *out)
 		return ctl_error(out, locked, -EPERM);
 	if (!c->policy_path || !c->env.apply)
 		return ctl_error(out, "no policy file", -ENOENT);
-	err = sw_read_file(c->policy_path, CTL_POLICY_MAX, &text, &len);
+	err = sw_read_file(c->policy_path, APPLY_POLICY_MAX, &text, &len);
 	if (err)
 		return ctl_error(out, strerror(-err), err);
 	dfp = open_memstream(&diag, &dlen);

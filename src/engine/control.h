@@ -4,9 +4,9 @@
  * It knows the engine, the events log and the policy file, nothing of
  * NFQUEUE: the control thread (ctlthread.h) polls control_fd() and calls
  * control_handle() when it is readable; what touches the engine runs on
- * the verdict loop through control_env.call. That one fd is an epoll set holding the listening
- * socket and every client, so the loop needs a single pollfd however many
- * clients are connected. */
+ * the verdict loop through control_env.call. That one fd is an epoll set
+ * holding the listening socket and every client, so the control thread
+ * needs a single pollfd however many clients are connected. */
 #ifndef SCANWALL_CONTROL_H
 #define SCANWALL_CONTROL_H
 

@@ -4,8 +4,9 @@
  * inline_add_fd(): the control thread's calls (ctlthread.h), the one way it
  * reaches the engine, the queue and the events log. The control thread:
  * the control socket, the bundle store's timer, SIGHUP, and so every file,
- * compile, fork/exec and fsync. For busy_poll_us after a packet whose
- * answer is due the poll does not sleep (inl_loop() says why).
+ * compile, fork/exec and fsync but the events log's and the observation
+ * table's (inl_observe). For busy_poll_us after a packet whose answer is
+ * due the poll does not sleep (inl_loop() says why).
  *
  * Start order matters for fail-closed: the policy is parsed first (a
  * broken one stops us before anything changes), the queue is bound before
@@ -42,7 +43,6 @@
 #include "engine/watchdog.h"
 
 #define INL_EXTRA_FDS 8
-#define INL_POLICY_MAX (1u << 20)	/* as `reload` on the control socket */
 
 struct inl_fd {
 	int fd;
@@ -225,7 +225,7 @@ static void inl_reload(void *ctx)
 		inl_system(l, "reload refused: the policy in force came in a signed bundle");
 		return;
 	}
-	err = sw_read_file(l->o->policy, INL_POLICY_MAX, &text, &len);
+	err = sw_read_file(l->o->policy, APPLY_POLICY_MAX, &text, &len);
 	if (!err)
 		err = policy_apply(&l->ap, l->o->policy, text, len, stderr);
 	free(text);
@@ -241,8 +241,10 @@ static void inl_reload(void *ctx)
 /* The observation table (docs/commissioning.md), kept in the state
  * directory when there is one. A file that holds no table is replaced:
  * the box must start, and what it held is lost either way. Saved from
- * the timer and at exit, never from the packet path; this belongs with
- * the control half of the loop (issue #16) once there is one. */
+ * the loop's timer and at exit, never from the packet path. It is the one
+ * file the verdict loop still writes (and fsyncs): the table is the
+ * engine's, and moving the save to the control thread (issue #16) means
+ * copying it out through ctlthread_call. */
 static int inl_observe(struct inl *l)
 {
 	char path[4096];
@@ -535,7 +537,7 @@ static int inl_engine(struct inl *l)
 	err = inl_bundle(l);
 	if (err != -ENOENT)
 		return err;
-	err = sw_read_file(l->o->policy, INL_POLICY_MAX, &text, &len);
+	err = sw_read_file(l->o->policy, APPLY_POLICY_MAX, &text, &len);
 	if (!err)
 		err = policy_apply(&l->ap, l->o->policy, text, len, stderr);
 	free(text);

@@ -278,8 +278,9 @@ void ruleset_cfg_default(struct ruleset_cfg *cfg)
 
 enum { RS_QUIET = 1, RS_SCRATCH_NETNS = 2, RS_CAPTURE = 4 };
 
-/* Every tool gets this long: the engine's loop waits for it (a reload runs
- * several), so a wedged tool must cost a refused reload, not a wedged box.
+/* Every tool gets this long: the control thread waits for it (a reload runs
+ * several), so a wedged tool must cost a refused reload, not a wedged
+ * control socket and bundle store.
  * iptables waits for the xtables lock RS_XT_LOCK_WAIT of it. A variable so
  * that a test can shorten it. */
 static unsigned rs_tool_timeout_s = 10;
