@@ -9,6 +9,17 @@
 #define SCANWALL_BOOTCLOCK_H
 
 #include <stdint.h>
+#include <time.h>
+
+/* Any clock in nanoseconds: the engine's timeouts read CLOCK_MONOTONIC,
+ * event timestamps CLOCK_REALTIME. One reader for every module. */
+static inline uint64_t sw_clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 /* Seconds since boot, suspend included. */
 uint64_t sw_boot_now(void);

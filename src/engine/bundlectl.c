@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "scanwall/bootclock.h"
 #include "scanwall/bundle.h"
 #include "scanwall/config.h"
 #include "scanwall/fileio.h"
@@ -24,11 +25,8 @@ struct bundlectl {
 
 static void bctl_emit(struct bundlectl *b, const char *text)
 {
-	struct sw_event ev = { .kind = EV_SYSTEM, .reason = text };
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ev.ts_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	struct sw_event ev = { .kind = EV_SYSTEM, .reason = text,
+			       .ts_ns = sw_clock_ns(CLOCK_REALTIME) };
 	if (b->cfg.event)
 		b->cfg.event(b->cfg.ctx, &ev);
 }

@@ -30,6 +30,7 @@
 #include "engine/control.h"
 #include "engine/nfq.h"
 #include "engine/observe.h"
+#include "scanwall/bootclock.h"
 #include "scanwall/dicom.h"
 #include "scanwall/engine.h"
 #include "scanwall/evlog.h"
@@ -67,14 +68,6 @@ struct control {
 };
 
 /* --- small helpers ------------------------------------------------------- */
-
-static uint64_t ctl_now(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* Strings here come from files and from the wire (AE titles, policy
  * reasons, parser messages): escape all that JSON needs and every byte
@@ -175,7 +168,7 @@ static int cmd_status(struct control *c, int argc, char **argv, FILE *out)
 	fputs("{\"version\":", out);
 	json_fput_str(out, c->env.version ? c->env.version : SW_VERSION);
 	ctl_u64(out, ",", "pid", (uint64_t)getpid());
-	ctl_u64(out, ",", "uptime_s", (ctl_now(CLOCK_MONOTONIC) - c->start_ns) / 1000000000u);
+	ctl_u64(out, ",", "uptime_s", (sw_clock_ns(CLOCK_MONOTONIC) - c->start_ns) / 1000000000u);
 	fputs(",\"policy\":", out);
 	ctl_policy_obj(c, out);
 	ctl_u64(out, ",", "packets", n->packets);
@@ -476,7 +469,7 @@ static void ctl_reload_event(struct control *c, const char *what)
 {
 	char reason[160];
 	struct sw_event ev = {
-		.ts_ns = ctl_now(CLOCK_REALTIME),
+		.ts_ns = sw_clock_ns(CLOCK_REALTIME),
 		.kind = EV_SYSTEM,
 		.reason = reason,
 	};
@@ -484,7 +477,7 @@ static void ctl_reload_event(struct control *c, const char *what)
 	if (!c->env.evlog)
 		return;
 	snprintf(reason, sizeof(reason), "%s", what);
-	evlog_write(c->env.evlog, &ev, ctl_now(CLOCK_MONOTONIC));
+	evlog_write(c->env.evlog, &ev, sw_clock_ns(CLOCK_MONOTONIC));
 }
 
 /* --- which thread ------------------------------------------------------- */
@@ -691,8 +684,8 @@ static int cmd_event(struct control *c, const char *text, FILE *out)
 	}
 	if (!c->env.evlog)
 		return ctl_error(out, "no event log", -ENOENT);
-	ev.ts_ns = ctl_now(CLOCK_REALTIME);
-	evlog_write(c->env.evlog, &ev, ctl_now(CLOCK_MONOTONIC));
+	ev.ts_ns = sw_clock_ns(CLOCK_REALTIME);
+	evlog_write(c->env.evlog, &ev, sw_clock_ns(CLOCK_MONOTONIC));
 	fputs("{\"ok\":true}\n", out);
 	return 0;
 }
@@ -770,7 +763,7 @@ static int ctl_flush(struct control *c, struct ctl_client *cl)
 		if (w <= 0)
 			return w < 0 ? -errno : -EPIPE;
 		cl->outoff += (size_t)w;
-		cl->last_ns = ctl_now(CLOCK_MONOTONIC);
+		cl->last_ns = sw_clock_ns(CLOCK_MONOTONIC);
 	}
 	free(cl->out);
 	cl->out = NULL;
@@ -866,7 +859,7 @@ static int ctl_read(struct control *c, struct ctl_client *cl)
 		if (r < 0)
 			return -errno;
 		ctl_take_fds(cl, &mh);
-		cl->last_ns = ctl_now(CLOCK_MONOTONIC);
+		cl->last_ns = sw_clock_ns(CLOCK_MONOTONIC);
 		cl->inlen += (size_t)r;
 		if (r == 0)
 			ctl_eof(cl);
@@ -944,7 +937,7 @@ static void ctl_accept(struct control *c)
 	int fd;
 
 	while ((fd = accept4(c->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		now = ctl_now(CLOCK_MONOTONIC);
+		now = sw_clock_ns(CLOCK_MONOTONIC);
 		if (!ctl_peer_allowed(c, fd)) {
 			ctl_refuse(fd, "{\"error\":\"permission denied\"}\n");
 			continue;
@@ -1045,7 +1038,7 @@ struct control *control_open(const char *path, const struct control_env *env)
 	err = c->epfd < 0 ? -errno : ctl_listen(c);
 	if (err)
 		goto out_free;
-	c->start_ns = ctl_now(CLOCK_MONOTONIC);
+	c->start_ns = sw_clock_ns(CLOCK_MONOTONIC);
 	return c;
 
 out_free:

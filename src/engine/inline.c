@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "scanwall/bootclock.h"
 #include "scanwall/config.h"
 #include "scanwall/engine.h"
 #include "scanwall/evlog.h"
@@ -85,14 +86,6 @@ void inline_del_fd(int fd)
 			inl_fds[i--] = inl_fds[--inl_nfds];
 }
 
-static uint64_t inl_clock(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* --- engine callbacks ---------------------------------------------------- */
 
 static void inl_release(void *ctx, uint32_t id, enum eng_verdict v)
@@ -121,7 +114,7 @@ static void inl_event_here(void *arg)
 	struct inl_ev *e = arg;
 
 	if (e->l->log)
-		evlog_write(e->l->log, e->ev, inl_clock(CLOCK_MONOTONIC));
+		evlog_write(e->l->log, e->ev, sw_clock_ns(CLOCK_MONOTONIC));
 }
 
 /* The log belongs to the loop: an event of the control thread (a bundle,
@@ -157,7 +150,7 @@ static const struct eng_ops inl_ops = {
 
 static void inl_system(struct inl *l, const char *what)
 {
-	struct sw_event ev = { .ts_ns = inl_clock(CLOCK_REALTIME), .kind = EV_SYSTEM,
+	struct sw_event ev = { .ts_ns = sw_clock_ns(CLOCK_REALTIME), .kind = EV_SYSTEM,
 			       .reason = what };
 
 	inl_event(l, &ev);
@@ -265,7 +258,7 @@ static int inl_observe(struct inl *l)
 
 static void inl_observe_save(struct inl *l, int force)
 {
-	int err = eng_obs_save(l->eng, inl_clock(CLOCK_MONOTONIC), force);
+	int err = eng_obs_save(l->eng, sw_clock_ns(CLOCK_MONOTONIC), force);
 
 	if (err)
 		fprintf(stderr, "scanwalld: saving the observation table: %s\n", strerror(-err));
@@ -291,14 +284,14 @@ static void inl_tick(struct inl *l)
 	/* Resends want a finer timer than expiry's second (resend.c). */
 	l->ticks += (unsigned)n;
 	if (l->ticks < 1000 / ENG_RESEND_TICK_MS) {
-		eng_resend(l->eng, inl_clock(CLOCK_MONOTONIC));
+		eng_resend(l->eng, sw_clock_ns(CLOCK_MONOTONIC));
 		return;
 	}
 	l->ticks = 0;
 	/* Here only: fed while the loop that issues verdicts turns. */
 	if (l->wdfd >= 0)
 		wdog_feed(l->wdfd);
-	eng_expire(l->eng, inl_clock(CLOCK_MONOTONIC));	/* nfq.c's clock */
+	eng_expire(l->eng, sw_clock_ns(CLOCK_MONOTONIC));	/* nfq.c's clock */
 	inl_observe_save(l, 0);
 	nfqueue_flush(l->q);
 }
@@ -363,7 +356,7 @@ static int inl_loop(struct inl *l)
 		for (n = P__FIXED, i = 0; i < inl_nfds; i++)
 			p[n++] = (struct pollfd){ .fd = inl_fds[i].fd, .events = POLLIN };
 		timeout = -1;
-		if (spin_until && inl_clock(CLOCK_MONOTONIC) < spin_until)
+		if (spin_until && sw_clock_ns(CLOCK_MONOTONIC) < spin_until)
 			timeout = 0;
 		else
 			spin_until = 0;
@@ -386,7 +379,7 @@ static int inl_loop(struct inl *l)
 				inl_fds[i - P__FIXED].cb(inl_fds[i - P__FIXED].ctx);
 		/* whatever judged the packet: the queue, or the tick's release */
 		if (eng_take_answer_due(l->eng) && spin_ns)
-			spin_until = inl_clock(CLOCK_MONOTONIC) + spin_ns;
+			spin_until = sw_clock_ns(CLOCK_MONOTONIC) + spin_ns;
 	}
 	if (err)
 		fprintf(stderr, "scanwalld: queue %u: %s\n", l->o->queue, strerror(-err));

@@ -21,6 +21,7 @@
 #include <linux/netfilter/nfnetlink_queue.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
+#include "scanwall/bootclock.h"
 #include "scanwall/config.h"
 #include "scanwall/flowkey.h"
 #include "engine/nfq.h"
@@ -164,14 +165,6 @@ void nfqueue_ct_mark(struct nfqueue *q, const struct flow_key *k, uint32_t mark)
 	q->c.revoked++;
 }
 
-static uint64_t nfqueue_now_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static uint32_t nfqueue_attr_u32(struct nlattr *const *attr, int type)
 {
 	return attr[type] ? ntohl(mnl_attr_get_u32(attr[type])) : 0;
@@ -193,13 +186,13 @@ static void nfqueue_fill_meta(struct nlattr *const *attr, struct eng_pkt *p)
 	}
 	/* Timeouts run on the monotonic clock, which no step of the wall
 	 * clock (NTP, `date`) moves; the wall clock only dates events. */
-	p->ts_ns = nfqueue_now_ns(CLOCK_MONOTONIC);
+	p->ts_ns = sw_clock_ns(CLOCK_MONOTONIC);
 	if (attr[NFQA_TIMESTAMP]) {
 		const struct nfqnl_msg_packet_timestamp *t = mnl_attr_get_payload(attr[NFQA_TIMESTAMP]);
 
 		p->wall_ns = be64toh(t->sec) * 1000000000u + be64toh(t->usec) * 1000u;
 	} else {
-		p->wall_ns = nfqueue_now_ns(CLOCK_REALTIME);
+		p->wall_ns = sw_clock_ns(CLOCK_REALTIME);
 	}
 }
 
