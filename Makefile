@@ -54,7 +54,7 @@ SW_VERSION_H := $(BUILD)/include/generated/sw_version.h
 # --- sources -------------------------------------------------------------
 # Every .c under src/ except the programs' mains goes into one archive that
 # the daemons, the host tools, the unit tests and the fuzzers link against.
-MAINS := src/engine/main.c src/bundle/tool.c src/mgmt/main.c src/console/main.c
+MAINS := src/scanwalld/main.c src/bundle/tool.c src/mgmt/main.c src/console/main.c
 LIB_SRC := $(filter-out $(MAINS),$(sort $(wildcard src/*/*.c)))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB := $(BUILD)/libscanwall.a
@@ -118,7 +118,7 @@ $(LIB): $(LIB_OBJ)
 	$(quiet) AR $@
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(BUILD)/scanwalld: $(BUILD)/src/engine/main.o $(LIB)
+$(BUILD)/scanwalld: $(BUILD)/src/scanwalld/main.o $(LIB)
 	$(quiet) LD $@
 	$(Q)$(CC) $(SW_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_NFQ) $(LIBS_PCAP) $(LIBS_TLS)
 

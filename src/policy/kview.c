@@ -1,5 +1,5 @@
 /* A compiled rule's match as plain data, for the kernel ruleset
- * (src/engine/rspolicy.c): the same sorted, merged ranges the matcher
+ * (src/datapath/rspolicy.c): the same sorted, merged ranges the matcher
  * searches, so what the kernel matches is what pol_match() matches. */
 #include <stddef.h>
 #include <string.h>

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "engine/apply.h"
+#include "control/apply.h"
 #include "scanwall/engine.h"
 #include "scanwall/policy.h"
 #include "pktgen.h"

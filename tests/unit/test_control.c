@@ -23,8 +23,8 @@
 #include <mbedtls/sha256.h>
 #include <mbedtls/version.h>
 
-#include "engine/apply.h"
-#include "engine/control.h"
+#include "control/apply.h"
+#include "control/control.h"
 #include "scanwall/ctlclient.h"
 #include "scanwall/engine.h"
 #include "scanwall/evlog.h"

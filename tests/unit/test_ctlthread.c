@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "engine/ctlthread.h"
+#include "control/ctlthread.h"
 
 struct fx {
 	struct ctlthread *ct;

@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "engine/control.h"
+#include "control/control.h"
 #include "engine/observe.h"
 #include "scanwall/catalog.h"
 #include "scanwall/config.h"

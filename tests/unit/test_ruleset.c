@@ -13,8 +13,8 @@
 
 #include "scanwall/flowkey.h"
 #include "scanwall/policy.h"
-#include "engine/ruleset.h"
-#include "engine/rspolicy.h"
+#include "datapath/ruleset.h"
+#include "datapath/rspolicy.h"
 
 static char buf[65536];
 

@@ -8,7 +8,7 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "engine/ruleset.c"
+#include "datapath/ruleset.c"
 
 static double now_s(void)
 {

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "scanwall/event.h"
-#include "engine/control.h"
+#include "control/control.h"
 
 struct bundlectl_cfg {
 	const char *state_dir;		/* the store lives in state_dir/bundles */

@@ -11,7 +11,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "engine/apply.h"
+#include "control/apply.h"
 #include "scanwall/digest.h"
 #include "scanwall/engine.h"
 #include "scanwall/policy.h"

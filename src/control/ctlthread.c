@@ -13,7 +13,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "engine/ctlthread.h"
+#include "control/ctlthread.h"
 
 struct ctlthread {
 	struct ctlthread_cfg cfg;

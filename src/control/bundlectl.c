@@ -14,7 +14,7 @@
 #include "scanwall/bundle.h"
 #include "scanwall/config.h"
 #include "scanwall/fileio.h"
-#include "engine/bundlectl.h"
+#include "control/bundlectl.h"
 #include "scanwall/json.h"
 
 struct bundlectl {

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "engine/ruleset.h"
+#include "datapath/ruleset.h"
 
 struct eng;
 struct pol;

@@ -24,9 +24,9 @@
 #include "scanwall/bootclock.h"
 #include "scanwall/config.h"
 #include "scanwall/flowkey.h"
-#include "engine/nfq.h"
+#include "datapath/nfq.h"
 #include "engine/pkt.h"
-#include "engine/ruleset.h"
+#include "datapath/ruleset.h"
 
 /* The largest copied packet (64 KiB with GSO) plus its attributes. */
 #define NFQUEUE_RBUF (0xffff + 8192)

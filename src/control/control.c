@@ -26,9 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/apply.h"
-#include "engine/control.h"
-#include "engine/nfq.h"
+#include "control/apply.h"
+#include "control/control.h"
+#include "datapath/nfq.h"
 #include "engine/observe.h"
 #include "scanwall/bootclock.h"
 #include "scanwall/dicom.h"

@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "scanwall/engine.h"
-#include "engine/rshits.h"
-#include "engine/rspolicy.h"
-#include "engine/ruleset.h"
+#include "datapath/rshits.h"
+#include "datapath/rspolicy.h"
+#include "datapath/ruleset.h"
 
 static struct {
 	const struct pol *pol;		/* what the kernel's counters count for */

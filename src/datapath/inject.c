@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "engine/inject.h"
+#include "datapath/inject.h"
 
 #define INJ_FRAME_MAX 1518
 #define INJ_PORTS 8

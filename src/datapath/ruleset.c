@@ -21,8 +21,8 @@
 #include "scanwall/flowkey.h"
 #include "scanwall/policy.h"
 #include "scanwall/sbuf.h"
-#include "engine/ruleset.h"
-#include "engine/rspolicy.h"
+#include "datapath/ruleset.h"
+#include "datapath/rspolicy.h"
 
 #define RS_CHAIN "SCANWALL"
 #define RS_DOC_MAX (1024 * 1024)	/* the policy's sets: RS_POL_ELEMS_MAX */

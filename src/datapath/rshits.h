@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "engine/rspolicy.h"
+#include "datapath/rspolicy.h"
 
 struct eng;
 struct pol;

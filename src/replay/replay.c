@@ -9,8 +9,8 @@
 
 #include "scanwall/cursor.h"
 #include "scanwall/engine.h"
-#include "observe.h"
-#include "replay.h"
+#include "engine/observe.h"
+#include "replay/replay.h"
 
 /* A packet the engine holds. Inline the kernel keeps it; here a copy
  * does, so that a segment sent through the hook again (ENG_REPEAT) can be

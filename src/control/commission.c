@@ -5,7 +5,7 @@
 
 #include "scanwall/learn.h"
 #include "scanwall/policy.h"
-#include "commission.h"
+#include "control/commission.h"
 
 static struct lrn *cm_table(const char *path)
 {

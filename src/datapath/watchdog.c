@@ -6,7 +6,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "engine/watchdog.h"
+#include "datapath/watchdog.h"
 
 int wdog_open(const char *dev, unsigned timeout_s)
 {

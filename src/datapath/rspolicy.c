@@ -22,8 +22,8 @@
 #include "scanwall/flowkey.h"
 #include "scanwall/policy.h"
 #include "scanwall/sbuf.h"
-#include "engine/ruleset.h"
-#include "engine/rspolicy.h"
+#include "datapath/ruleset.h"
+#include "datapath/rspolicy.h"
 
 #define RS_STR_(x) #x
 #define RS_STR(x) RS_STR_(x)

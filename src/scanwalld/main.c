@@ -22,11 +22,11 @@
 #include "scanwall/ctlclient.h"
 #include "scanwall/policy.h"
 #include "scanwall/version.h"
-#include "engine/commission.h"
-#include "engine/control.h"
-#include "engine/inline.h"
-#include "engine/replay.h"
-#include "engine/ruleset.h"
+#include "control/commission.h"
+#include "control/control.h"
+#include "datapath/inline.h"
+#include "replay/replay.h"
+#include "datapath/ruleset.h"
 
 struct args {
 	const char *check, *replay, *policy, *events, *control, *state, *ctl, *keyring, *watchdog;
