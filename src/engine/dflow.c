@@ -51,7 +51,7 @@ int dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const s
  * A-ASSOCIATE-RJ (transient, local limit exceeded) acknowledging what it
  * sent, the acceptor, which saw only a handshake, a reset at the first
  * byte it expects. Both in the other's name, from the numbers the data
- * segment carries. */
+ * segment carries, and both only within the initiator's answer limit. */
 static void dflow_busy(struct eng *e, struct flow *f, const struct eng_pkt *pk,
 		       const struct pkt *p, uint32_t isn)
 {
@@ -65,14 +65,17 @@ static void dflow_busy(struct eng *e, struct flow *f, const struct eng_pkt *pk,
 	struct reply_tcp rst = { .key = &f->key, .seq = isn + 1, .ack = p->ack,
 				 .flags = TCP_RST | TCP_ACK };
 
+	bool answer = eng_answer_ok(e, &f->key);
+
 	pkt_key_reverse(&f->key, &back);
-	eng_inject(e, reply_tcp(e->out, sizeof(e->out), &rj), &pk->from);
-	if (acceptor)
+	if (answer)
+		eng_inject(e, reply_tcp(e->out, sizeof(e->out), &rj), &pk->from);
+	if (answer && acceptor)
 		eng_inject(e, reply_tcp(e->out, sizeof(e->out), &rst), acceptor);
 	eng_emit(e, &(struct sw_event){ .kind = EV_ASSOC_REJECT, .rule_line = r ? (int)r->line : 0,
 					.reason = "no inspection slot free",
 					.fault = dcm_fault_name(DCM_R_BUSY),
-					.answer = "a-associate-rj" }, &f->key);
+					.answer = answer ? "a-associate-rj" : NULL }, &f->key);
 	e->c.fault[DCM_R_BUSY]++;
 	f->state = FLOW_REFUSED;
 	/* Its bare ACKs passed in the kernel; now they come here, for resets. */
@@ -392,6 +395,16 @@ static const char *const answer_names[] = {
 	[DCM_ANS_NONE] = "tcp-reset", [DCM_ANS_RJ] = "a-associate-rj", [DCM_ANS_ABORT] = "a-abort",
 };
 
+/* One ask of the answer limit (answerlim.c) for a refusal that what dir
+ * sent caused: the pair of answers below is charged to that source. */
+static bool dflow_may_answer(struct eng *e, const struct flow *f, int dir)
+{
+	struct flow_key k;
+
+	dir_key(f, dir, &k);
+	return eng_answer_ok(e, &k);
+}
+
 /* Sender of the refused bytes: the RJ or A-ABORT, acknowledging all it sent,
  * as if from its peer; without a PDU to send, a reset. Its peer, which
  * never saw the refused bytes, gets a reset at exactly its rcv_nxt. */
@@ -429,8 +442,9 @@ static enum ev_kind refusal_kind(const struct dcm_verdict *dv)
 	return EV_INVALID;
 }
 
+/* answered: the refusal's answer went out (not held back by the limit). */
 static void dflow_event(struct eng *e, struct flow *f, enum ev_kind kind, const char *reason,
-			const struct dcm_verdict *dv, const char *fault)
+			const struct dcm_verdict *dv, const char *fault, bool answered)
 {
 	const struct pol_rule *r = eng_flow_rule(e, f);
 	struct eng_assoc *a = flow_assoc(e, f);
@@ -443,7 +457,7 @@ static void dflow_event(struct eng *e, struct flow *f, enum ev_kind kind, const 
 	if (dv && dv->step == DCM_REFUSE) {
 		ev.refused = dv->detail;
 		ev.fault = dcm_fault_name(dv->fault);
-		ev.answer = answer_names[dv->answer];
+		ev.answer = answered ? answer_names[dv->answer] : NULL;
 		ev.reason = r && r->reason ? r->reason : reason;
 	}
 	eng_emit(e, &ev, &f->key);
@@ -456,8 +470,11 @@ static void dflow_event(struct eng *e, struct flow *f, enum ev_kind kind, const 
 static void dflow_refuse(struct eng *e, struct flow *f, int dir, const struct pkt *p,
 			 const struct dcm_verdict *dv, size_t skip)
 {
-	dflow_event(e, f, refusal_kind(dv), "association refused", dv, NULL);
-	dflow_answer(e, f, dir, p, dv, skip);
+	bool answer = dflow_may_answer(e, f, dir);
+
+	dflow_event(e, f, refusal_kind(dv), "association refused", dv, NULL, answer);
+	if (answer)
+		dflow_answer(e, f, dir, p, dv, skip);
 	dflow_leave(e, f, FLOW_REFUSED);
 }
 
@@ -471,8 +488,9 @@ static void dflow_invalid(struct eng *e, struct flow *f, int dir, const struct p
 		.step = DCM_REFUSE, .fault = DCM_F_PDU_UNEXPECTED, .answer = DCM_ANS_NONE,
 	};
 
-	dflow_event(e, f, EV_INVALID, reason, NULL, fault);
-	dflow_answer(e, f, dir, p, &reset, rcv_nxt - p->seq);
+	dflow_event(e, f, EV_INVALID, reason, NULL, fault, false);
+	if (dflow_may_answer(e, f, dir))
+		dflow_answer(e, f, dir, p, &reset, rcv_nxt - p->seq);
 	dflow_leave(e, f, FLOW_REFUSED);
 }
 
@@ -494,11 +512,14 @@ void dflow_abort(struct eng *e, struct flow *f, const char *reason, const char *
 	struct reply_tcp rst = { .key = &f->key, .seq = dflow_delivered(a, 0),
 				 .ack = a->st[1].next, .flags = TCP_RST | TCP_ACK };
 
-	dflow_event(e, f, EV_ASSOC_ABORT, reason, NULL, fault);
+	dflow_event(e, f, EV_ASSOC_ABORT, reason, NULL, fault, false);
 	pkt_key_reverse(&f->key, &back);
-	eng_inject(e, reply_tcp(e->out, sizeof(e->out), &ab), &a->port[0]);
-	if (a->st[1].init)
-		eng_inject(e, reply_tcp(e->out, sizeof(e->out), &rst), &a->port[1]);
+	/* Charged to the initiator: anyone can stall a request for ARTIM. */
+	if (dflow_may_answer(e, f, 0)) {
+		eng_inject(e, reply_tcp(e->out, sizeof(e->out), &ab), &a->port[0]);
+		if (a->st[1].init)
+			eng_inject(e, reply_tcp(e->out, sizeof(e->out), &rst), &a->port[1]);
+	}
 	dflow_leave(e, f, FLOW_REFUSED);
 }
 
@@ -594,7 +615,7 @@ static enum eng_verdict dflow_pass(struct eng *e, struct flow *f, int dir,
 		admit_negotiated(e, f, a);
 	if ((size_t)dv->event < n && dcm_events[dv->event].reason)
 		dflow_event(e, f, dcm_events[dv->event].kind, dcm_events[dv->event].reason,
-			    NULL, NULL);
+			    NULL, NULL, false);
 	dflow_anomaly(e, f, dv);
 	if (dv->event != DCM_EV_ACCEPTED || !dcm_settled(a->dcm))
 		return ENG_ACCEPT;
@@ -775,7 +796,9 @@ static enum eng_verdict dflow_reset(struct eng *e, struct flow *f, int dir, cons
 					       .ack = a->st[!dir].next, .flags = TCP_RST | TCP_ACK };
 
 			dir_key(f, dir, &k);
-			eng_inject(e, reply_tcp(e->out, sizeof(e->out), &r), &a->port[!dir]);
+			if (dflow_may_answer(e, f, dir))
+				eng_inject(e, reply_tcp(e->out, sizeof(e->out), &r),
+					   &a->port[!dir]);
 			v = ENG_DROP;
 		}
 		eng_flow_end(e, f);

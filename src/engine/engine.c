@@ -374,8 +374,11 @@ int eng_packet(struct eng *e, const struct eng_pkt *pk, enum eng_verdict *v)
 		break;
 	case FLOW_REFUSED:
 		/* The initiator was told no; whatever it sends now (its ACK of
-		 * the RJ, its FIN) is answered with a reset so it lets go. */
-		if (!reply && p.key.proto == IPPROTO_TCP && !(p.flags & TCP_RST))
+		 * the RJ, its FIN) is answered with a reset so it lets go, as
+		 * far as the answer limit lets it (a flood of them is queued
+		 * whole: conntrack forwards nothing of a flow without a mark). */
+		if (!reply && p.key.proto == IPPROTO_TCP && !(p.flags & TCP_RST) &&
+		    eng_answer_ok(e, &p.key))
 			eng_inject(e, reply_tcp_reset(e->out, sizeof(e->out), &p), &pk->from);
 		break;
 	default:

@@ -81,8 +81,10 @@ struct eng_host {
 	struct eng_port port;
 };
 
-/* Answers to refused packets, rate limited per source (answerlim.c). */
-#define ENG_ANSWER_SLOTS 1024
+/* Answers to refused packets, rate limited per source (answerlim.c):
+ * 1024 slots of the keyed source hash. */
+#define ENG_ANSWER_BITS 10
+#define ENG_ANSWER_SLOTS (1u << ENG_ANSWER_BITS)
 
 struct pol_gen {
 	struct pol *pol;
@@ -146,7 +148,8 @@ void eng_emit(struct eng *e, struct sw_event *ev, const struct flow_key *k);
 void eng_inject(struct eng *e, int len, const struct eng_port *to);
 const struct pol_rule *eng_flow_rule(const struct eng *e, const struct flow *f);
 
-/* answerlim.c: whether a refused packet from k's source may be answered */
+/* answerlim.c: whether a refused packet from k's source may be answered;
+ * every crafted answer to a refusal asks first (one ask per refusal) */
 bool eng_answer_ok(struct eng *e, const struct flow_key *k);
 
 /* dflow.c */

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "scanwall/config.h"
 #include "scanwall/engine.h"
 #include "engine/pkt.h"
 #include "engine/reply.h"
@@ -266,6 +267,34 @@ static void negotiations_capped_per_source(void **state)
 	stall(fx, viewer(2), 40000);	/* another source is not */
 }
 
+/* A refused initiator's answers come out of its source's answer budget
+ * (answerlim.c), the busy RJ and its reset as one: a flood of packets at
+ * its refused flow gets a second's worth of resets, then silence; a busy
+ * refusal over the budget is an event without answers. */
+static void refusals_answered_within_the_limit(void **state)
+{
+	struct fx *fx = *state;
+	unsigned rate = CONFIG_RULESET_ANSWER_SOURCE_RATE, inj, i;
+
+	stall(fx, viewer(1), 40000);
+	stall(fx, viewer(1), 40001);
+	assert_int_not_equal(syn(fx, viewer(1), 40002), ENG_DROP);
+	inj = fx->r.ninj;
+	assert_int_equal(rq(fx, viewer(1), 40002, 0, 10), ENG_DROP);	/* busy */
+	assert_int_equal(fx->r.ninj, inj + 2);				/* RJ, reset */
+	for (i = 0; i < 3 * rate; i++)
+		assert_int_equal(rq(fx, viewer(1), 40002, 10, 10), ENG_DROP);
+	assert_int_equal(fx->r.ninj, inj + 2 + rate - 1);
+	assert_int_equal(eng_counters(fx->e)->answers_limited, 2 * rate + 1);
+	assert_int_not_equal(syn(fx, viewer(1), 40003), ENG_DROP);
+	assert_int_equal(rq(fx, viewer(1), 40003, 0, 10), ENG_DROP);
+	assert_int_equal(eng_counters(fx->e)->fault[DCM_R_BUSY], 2);
+	assert_int_equal(fx->r.ninj, inj + 2 + rate - 1);
+	fx->now += SEC;
+	assert_int_equal(rq(fx, viewer(1), 40002, 10, 10), ENG_DROP);
+	assert_int_equal(fx->r.ninj, inj + 2 + rate);
+}
+
 /* Eight unestablished flows a source address; the PACS has no cap. */
 static void syns_capped_per_source(void **state)
 {
@@ -462,6 +491,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(negotiations_capped_per_source, setup, teardown),
 		cmocka_unit_test_setup_teardown(syns_capped_per_source, setup, teardown),
+		cmocka_unit_test_setup_teardown(refusals_answered_within_the_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(artim_expiry_answers_and_frees, setup, teardown),
 		cmocka_unit_test_setup_teardown(artim_spares_the_negotiated, setup, teardown),
 		cmocka_unit_test_setup_teardown(full_table_drops_the_oldest_syn, setup_tiny_table,
