@@ -416,6 +416,25 @@ static void blind_reset_spares_an_unestablished_flow(void **state)
 	assert_int_equal(eng_counters(fx->e)->flows_live, 0);
 }
 
+/* Where scp sits is learnt only from a SYN-ACK that acknowledges the
+ * initiator's SYN exactly (dflow.c): a blind one, sent from another
+ * bridge port to have scp's resets and ACKs sent there, teaches nothing;
+ * the next SYN's SYN-ACK still comes to the engine (ENG_OPEN). */
+static void blind_synack_teaches_no_port(void **state)
+{
+	struct fx *fx = *state;
+	const struct eng_port elsewhere = { .ifindex = 3, .mac = { 2, 0, 0, 0, 0, 3 },
+					    .has_mac = 1 };
+	struct tpkt blind = { SCP, PACS, IPPROTO_TCP, 104, 41000, ISN_SCP, ISN + 2,
+			      TCP_SYN | TCP_ACK };
+
+	assert_int_equal(syn(fx, PACS, 41000), ENG_OPEN);
+	assert_int_equal(feed(fx, &blind, &elsewhere), ENG_ACCEPT);
+	assert_int_equal(syn(fx, PACS, 41001), ENG_OPEN);	/* nothing learnt */
+	assert_int_equal(synack(fx, PACS, 41000), ENG_ACCEPT);
+	assert_int_equal(syn(fx, PACS, 41002), ENG_OPEN_SYNACK);	/* learnt */
+}
+
 /* Unestablished flows live idle_other_s, not the hour of established TCP. */
 static void syn_on_the_short_timeout(void **state)
 {
@@ -497,6 +516,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(full_table_drops_the_oldest_syn, setup_tiny_table,
 						teardown),
 		cmocka_unit_test_setup_teardown(syn_on_the_short_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(blind_synack_teaches_no_port, setup, teardown),
 		cmocka_unit_test_setup_teardown(under_pressure_the_first_data_proves_the_handshake,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(blind_reset_spares_an_unestablished_flow, setup,
