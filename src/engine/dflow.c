@@ -694,12 +694,13 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 			      "tcp-overlap");
 		return 0;
 	case STREAM_LOST:
-		/* Dropped: its bytes may be what the receiver still lacks. Once
-		 * the receiver acknowledges nothing while STREAM_LOST_MAX such
-		 * copies come, the flow cannot go on: it ends, with an event,
+		/* Dropped: its bytes may be what the receiver still lacks, or a
+		 * stranger's guess at an old sequence number. Only copies that
+		 * keep coming with no progress for a while (stream_lost) show
+		 * the real sender stuck: the flow then ends, with an event,
 		 * rather than hang until the idle timeout. */
 		e->c.tcp_unverifiable++;
-		if (++a->st[dir].lost >= STREAM_LOST_MAX)
+		if (stream_lost(&a->st[dir], e->now_s))
 			dflow_invalid(e, f, dir, p, a->st[dir].next,
 				      "retransmissions older than the bytes kept", "tcp-unverifiable");
 		return 0;

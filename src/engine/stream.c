@@ -34,6 +34,15 @@ void stream_ack(struct stream *s, uint32_t ack)
 	}
 }
 
+int stream_lost(struct stream *s, uint32_t now_s)
+{
+	if (!s->lost)
+		s->lost_s = now_s;
+	if (s->lost < UINT8_MAX)
+		s->lost++;
+	return s->lost >= STREAM_LOST_MAX && now_s - s->lost_s >= STREAM_LOST_SPAN_S;
+}
+
 /* Range i of the keep (0 the oldest): its slot, and where it ends. */
 static unsigned keep_slot(const struct stream *s, unsigned i)
 {
@@ -175,8 +184,10 @@ void stream_advance(struct stream *s, const struct pkt *p, size_t skip,
 
 	for (unsigned i = 0; i < n; i++)
 		keep_push(s, start + r[i].lo, p->payload + skip + r[i].lo, r[i].hi - r[i].lo);
-	if (p->plen > skip)
+	if (p->plen > skip) {
 		s->next = p->seq + (uint32_t)p->plen;
+		s->lost = 0;
+	}
 	if (p->flags & TCP_FIN) {
 		s->next++;
 		s->fin = 1;
