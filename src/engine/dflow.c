@@ -91,7 +91,8 @@ static int dflow_promote(struct eng *e, struct flow *f, const struct eng_pkt *pk
 {
 	const struct eng_port *acceptor = eng_host_port(e, f->key.af, f->key.dst);
 	uint32_t i = e->assoc_free ? e->assoc_free : e->assoc_fresh + 1;
-	uint32_t isn = admit_embryo(e, f)->isn;
+	const struct eng_embryo *m = admit_embryo(e, f);
+	uint32_t isn = m->isn;
 	struct eng_assoc *a;
 	uint8_t named;
 
@@ -118,6 +119,8 @@ static int dflow_promote(struct eng *e, struct flow *f, const struct eng_pkt *pk
 	memset(a->park_tail, 0, sizeof(a->park_tail));
 	a->port[0] = pk->from;
 	a->port[1] = acceptor ? *acceptor : (struct eng_port){ 0 };
+	a->wscale[0] = m->ws_ini;
+	a->wscale[1] = m->synack ? m->ws_acc : ENG_WSCALE_UNSEEN;
 	a->flow = flow_index(e->flows, f);
 	a->artim_s = e->now_s;
 	a->negotiating = 1;
@@ -160,6 +163,7 @@ int dflow_embryo(struct eng *e, struct flow *f, int dir, const struct eng_pkt *p
 			if (!(pk->from.ifindex && pk->from.ifindex == m->ifindex))
 				eng_host_learn(e, p->key.af, p->key.src, &pk->from);
 			m->isn_acc = p->seq;
+			m->ws_acc = p->wscale;
 			m->synack = 1;
 		}
 		*v = ENG_ACCEPT;
@@ -762,6 +766,17 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 	return 0;
 }
 
+/* The shift of the windows end `end` advertises (RFC 7323 §2.2): the one
+ * its own SYN named, when both SYNs carried the option; none when either
+ * did not. An acceptor whose SYN-ACK passed in the kernel may have named
+ * any: 14, the most, is assumed for it (and its peer's own is taken). */
+static unsigned dflow_wscale(const struct eng_assoc *a, int end)
+{
+	if (a->wscale[0] == PKT_WSCALE_NONE || a->wscale[1] == PKT_WSCALE_NONE)
+		return 0;
+	return a->wscale[end] == ENG_WSCALE_UNSEEN ? 14 : a->wscale[end];
+}
+
 /* A reset ends the flow only where its receiver would take it (RFC 5961
  * §3.2): exactly at the next byte it expects. One inside its window
  * passes without ending anything: the receiver answers with a challenge
@@ -786,7 +801,7 @@ static enum eng_verdict dflow_reset(struct eng *e, struct flow *f, int dir, cons
 		eng_flow_end(e, f);	/* exact for the receiver: it lacks the held bytes */
 		return ENG_ACCEPT;
 	}
-	switch (stream_rst(st, p->seq, a->win[!dir])) {
+	switch (stream_rst(st, p->seq, a->win[!dir], dflow_wscale(a, !dir))) {
 	case STREAM_RST_EXACT:
 		if (a->nheld[dir]) {
 			/* The sender gave up while we hold its request, which we
@@ -851,6 +866,7 @@ int dflow_packet(struct eng *e, struct flow *f, int dir, const struct eng_pkt *p
 			return 0;
 		if (dir && (p->flags & TCP_ACK) && !a->st[1].init) {
 			stream_syn(&a->st[1], p->seq);
+			a->wscale[1] = p->wscale;
 			dflow_acceptor_at(e, a, p, &pk->from);
 		}
 		if (p->flags & TCP_ACK)

@@ -25,6 +25,8 @@ struct eng_assoc {
 	uint32_t held[2][ENG_HOLD_MAX];
 	uint32_t hold_seq[2];	/* first held byte: the receiver's rcv_nxt */
 	uint16_t win[2];	/* last window each end advertised, as on the wire */
+	uint8_t wscale[2];	/* each end's SYN's window scale (PKT_WSCALE_NONE), or: */
+#define ENG_WSCALE_UNSEEN 0xfe	/* its SYN-ACK passed in the kernel */
 	uint8_t nheld[2];
 	uint32_t park_head[2], park_tail[2];	/* parked segments, in eng.park */
 	uint32_t next_free;	/* free list: index + 1 */
@@ -51,6 +53,7 @@ struct eng_embryo {
 	uint32_t isn_acc;	/* the acceptor's, once its SYN-ACK came here */
 	uint8_t proof;		/* the first data must acknowledge isn_acc */
 	uint8_t synack;		/* isn_acc is known */
+	uint8_t ws_ini, ws_acc;	/* each SYN's window scale (ws_acc once synack) */
 };
 
 #define ADMIT_SRC_BITS 12	/* per-source counts: 4096 keyed-hash buckets */

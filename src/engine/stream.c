@@ -194,13 +194,13 @@ void stream_advance(struct stream *s, const struct pkt *p, size_t skip,
 	}
 }
 
-enum stream_rst stream_rst(const struct stream *s, uint32_t seq, uint16_t win)
+enum stream_rst stream_rst(const struct stream *s, uint32_t seq, uint16_t win, unsigned wscale)
 {
 	uint32_t lo = s->acked_init ? s->acked : s->next;
 
 	if (seq == s->next)
 		return STREAM_RST_EXACT;
-	if (!seq_before(seq, lo) && seq_before(seq, s->next + ((uint32_t)win << 14) + 1))
+	if (!seq_before(seq, lo) && seq_before(seq, s->next + ((uint32_t)win << wscale) + 1))
 		return STREAM_RST_WINDOW;
 	return STREAM_RST_OUTSIDE;
 }

@@ -99,12 +99,10 @@ void stream_advance(struct stream *s, const struct pkt *p, size_t skip,
 /* Where a reset's sequence number falls, RFC 5961 §3.2: exactly at the
  * receiver's next expected byte (as far as we know it: the next byte to
  * inspect), inside its window (from its last ACK to `next` plus the window
- * it advertised, win as on the wire), or outside. The window scale is not
- * tracked (the acceptor's SYN-ACK often passes in the kernel): the largest,
- * 2^14, is assumed. */
+ * it advertised, win as on the wire shifted by its scale), or outside. */
 enum stream_rst { STREAM_RST_EXACT, STREAM_RST_WINDOW, STREAM_RST_OUTSIDE };
 
-enum stream_rst stream_rst(const struct stream *s, uint32_t seq, uint16_t win);
+enum stream_rst stream_rst(const struct stream *s, uint32_t seq, uint16_t win, unsigned wscale);
 
 /* p passed toward the receiver: its timestamp is one the receiver may
  * hold older segments against (PAWS, RFC 7323). */

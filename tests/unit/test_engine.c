@@ -1058,6 +1058,64 @@ static void reset_only_at_the_exact_sequence(void **state)
 	assert_int_equal(eng_counters(fx->e)->flows_live, 0);
 }
 
+/* associate() on port 104 with window scale options in the SYN and the
+ * SYN-ACK (-1: none; acc -2: the SYN-ACK passed in the kernel, unseen). */
+static uint32_t associate_ws(struct fx *fx, int ini, int acc)
+{
+	uint8_t rq[512], ac[512];
+	size_t n = build_rq(rq, "PACS", "SYMBIA");
+	struct tpkt syn = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 100, 0, TCP_SYN };
+	struct tpkt synack = { SYMBIA, PACS, IPPROTO_TCP, 104, 40000, 900, 101, TCP_SYN | TCP_ACK };
+	struct tpkt r = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 101, 901, TCP_ACK, rq, n };
+	struct tpkt a = { SYMBIA, PACS, IPPROTO_TCP, 104, 40000, 901, 101 + (uint32_t)n, TCP_ACK,
+			  ac, build_ac(ac) };
+
+	syn.has_ws = ini >= 0, syn.ws = (uint8_t)ini;
+	synack.has_ws = acc >= 0, synack.ws = (uint8_t)acc;
+	assert_int_equal(feed(fx, &syn), ENG_OPEN);
+	if (acc != -2)
+		assert_int_equal(feed(fx, &synack), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &r), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &a), ENG_ACCEPT);
+	return 101 + (uint32_t)n;
+}
+
+/* A reset inside its receiver's window passes and ends nothing, one a byte
+ * past it is dropped; each window (8192 on the wire here) is scaled as its
+ * end's SYN said, when both SYNs carried the option (RFC 7323):
+ *
+ *   SYN      SYN-ACK   symbia's window   pacs's window
+ *   -        -         8192              8192
+ *   ws 2     ws 7      8192 << 7         8192 << 2
+ *   ws 2     -         8192              8192
+ *   ws 2     unseen    8192 << 14        8192 << 2     (the most it can be) */
+static void reset_window_scaled_as_negotiated(void **state)
+{
+	static const struct {
+		int ini, acc;
+		unsigned to_symbia, to_pacs;
+	} c[] = { { -1, -1, 0, 0 }, { 2, 7, 7, 2 }, { 2, -1, 0, 0 }, { 2, -2, 14, 2 } };
+	struct fx *fx = *state;
+
+	for (unsigned i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		uint32_t seq = associate_ws(fx, c[i].ini, c[i].acc), sseq = symbia_next();
+		uint32_t ws = 0x2000u << c[i].to_symbia, wp = 0x2000u << c[i].to_pacs;
+		struct tpkt past = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, seq + ws + 1, 0, TCP_RST };
+		struct tpkt edge = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, seq + ws, 0, TCP_RST };
+		struct tpkt spast = { SYMBIA, PACS, IPPROTO_TCP, 104, 40000, sseq + wp + 1, 0, TCP_RST };
+		struct tpkt sedge = { SYMBIA, PACS, IPPROTO_TCP, 104, 40000, sseq + wp, 0, TCP_RST };
+		struct tpkt exact = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, seq, 0, TCP_RST };
+
+		assert_int_equal(feed(fx, &past), ENG_DROP);
+		assert_int_equal(feed(fx, &spast), ENG_DROP);
+		assert_int_equal(feed(fx, &edge), ENG_ACCEPT);
+		assert_int_equal(feed(fx, &sedge), ENG_ACCEPT);
+		assert_int_equal(eng_counters(fx->e)->tcp_out_of_window, 2 * (i + 1));
+		assert_int_equal(feed(fx, &exact), ENG_ACCEPT);
+		assert_int_equal(eng_counters(fx->e)->flows_live, 0);
+	}
+}
+
 static void reset_from_the_acceptor(void **state)
 {
 	struct fx *fx = *state;
@@ -1239,6 +1297,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(reset_only_at_the_exact_sequence, setup, teardown),
 		cmocka_unit_test_setup_teardown(reset_from_the_acceptor, setup, teardown),
+		cmocka_unit_test_setup_teardown(reset_window_scaled_as_negotiated, setup, teardown),
 		cmocka_unit_test_setup_teardown(reset_answering_the_syn, setup, teardown),
 		cmocka_unit_test_setup_teardown(reset_while_the_rq_is_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(urgent_data_ends_the_flow, setup, teardown),
