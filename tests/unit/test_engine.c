@@ -1058,6 +1058,34 @@ static void reset_only_at_the_exact_sequence(void **state)
 	assert_int_equal(eng_counters(fx->e)->flows_live, 0);
 }
 
+/* The SYN queue parses its packet once, to check it is a bare SYN, and
+ * the engine judges it from that parse: the same verdict and counts as
+ * eng_packet(), the flow made, and the RQ after it judged as usual. */
+static void packet_parsed_by_the_caller(void **state)
+{
+	struct fx *fx = *state;
+	struct tpkt syn = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 100, 0, TCP_SYN };
+	struct tpkt synack = { SYMBIA, PACS, IPPROTO_TCP, 104, 40000, 900, 101, TCP_SYN | TCP_ACK };
+	uint8_t b[256], rq[512];
+	struct tpkt r = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 101, 901, TCP_ACK, rq,
+			  build_rq(rq, "PACS", "SYMBIA") };
+	struct eng_pkt pk = { .l3 = b, .ts_ns = 1000000000000ull, .id = 1,
+			      .from = { .ifindex = 1 } };
+	enum eng_verdict v;
+	struct pkt p;
+
+	pk.len = tpkt_build(b, &syn);
+	assert_int_equal(pkt_parse(b, pk.len, &p), 0);
+	assert_int_equal(eng_packet_parsed(fx->e, &pk, &p, &v), 0);
+	assert_int_equal(v, ENG_OPEN);
+	assert_int_equal(eng_counters(fx->e)->packets, 1);
+	assert_int_equal(eng_counters(fx->e)->accepted, 1);
+	assert_int_equal(eng_counters(fx->e)->flows_live, 1);
+	fx->id = 1;
+	assert_int_equal(feed(fx, &synack), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &r), ENG_ACCEPT);
+}
+
 /* associate() on port 104 with window scale options in the SYN and the
  * SYN-ACK (-1: none; acc -2: the SYN-ACK passed in the kernel, unseen). */
 static uint32_t associate_ws(struct fx *fx, int ini, int acc)
@@ -1298,6 +1326,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(reset_only_at_the_exact_sequence, setup, teardown),
 		cmocka_unit_test_setup_teardown(reset_from_the_acceptor, setup, teardown),
 		cmocka_unit_test_setup_teardown(reset_window_scaled_as_negotiated, setup, teardown),
+		cmocka_unit_test_setup_teardown(packet_parsed_by_the_caller, setup, teardown),
 		cmocka_unit_test_setup_teardown(reset_answering_the_syn, setup, teardown),
 		cmocka_unit_test_setup_teardown(reset_while_the_rq_is_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(urgent_data_ends_the_flow, setup, teardown),
