@@ -6,11 +6,12 @@
  * answered. Every answer goes to the address the packet claims, so an
  * unlimited one would make the box a reflector.
  *
- * Every answer the engine crafts to a refusal passes here: the reset or
- * ICMP error to a refused packet (verdict.c), the resets to a refused
- * flow's later packets (engine.c), and the pair an association refusal
- * sends (the RJ, A-ABORT or reset to one end, the reset to the other:
- * dflow.c), charged to the source whose packet caused it, once a pair.
+ * Every answer the engine crafts to a packet's sender passes here: the
+ * reset or ICMP error to a refused packet (verdict.c), the resets to a
+ * refused flow's later packets (engine.c), the RJ, A-ABORT or reset an
+ * association refusal sends the end whose bytes it refused (dflow.c).
+ * The reset to that end's peer, at its exact next byte, is not an answer
+ * to anyone's claim: it frees the device's end (dflow_answer says why).
  *
  * GCRA: one theoretical arrival time per slot, sources in the slots by
  * the flow table's keyed hash (flow_src_bucket: two sources in one slot

@@ -51,7 +51,8 @@ int dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const s
  * A-ASSOCIATE-RJ (transient, local limit exceeded) acknowledging what it
  * sent, the acceptor, which saw only a handshake, a reset at the first
  * byte it expects. Both in the other's name, from the numbers the data
- * segment carries, and both only within the initiator's answer limit. */
+ * segment carries; the RJ only within the initiator's answer limit (the
+ * reset frees the device's end and goes nowhere else: dflow_answer). */
 static void dflow_busy(struct eng *e, struct flow *f, const struct eng_pkt *pk,
 		       const struct pkt *p, uint32_t isn)
 {
@@ -70,7 +71,7 @@ static void dflow_busy(struct eng *e, struct flow *f, const struct eng_pkt *pk,
 	pkt_key_reverse(&f->key, &back);
 	if (answer)
 		eng_inject(e, reply_tcp(e->out, sizeof(e->out), &rj), &pk->from);
-	if (answer && acceptor)
+	if (acceptor)
 		eng_inject(e, reply_tcp(e->out, sizeof(e->out), &rst), acceptor);
 	eng_emit(e, &(struct sw_event){ .kind = EV_ASSOC_REJECT, .rule_line = r ? (int)r->line : 0,
 					.reason = "no inspection slot free",
@@ -400,7 +401,7 @@ static const char *const answer_names[] = {
 };
 
 /* One ask of the answer limit (answerlim.c) for a refusal that what dir
- * sent caused: the pair of answers below is charged to that source. */
+ * sent caused: the answer to that source (below) is charged to it. */
 static bool dflow_may_answer(struct eng *e, const struct flow *f, int dir)
 {
 	struct flow_key k;
@@ -410,10 +411,13 @@ static bool dflow_may_answer(struct eng *e, const struct flow *f, int dir)
 }
 
 /* Sender of the refused bytes: the RJ or A-ABORT, acknowledging all it sent,
- * as if from its peer; without a PDU to send, a reset. Its peer, which
- * never saw the refused bytes, gets a reset at exactly its rcv_nxt. */
+ * as if from its peer; without a PDU to send, a reset; only when `answer`
+ * (dflow_may_answer): it goes to the address the packet claims. Its peer,
+ * which never saw the refused bytes, gets a reset at exactly its rcv_nxt
+ * whatever the limit: it frees that end (mostly the device's), goes only
+ * to a host that took part in the handshake, once a flow. */
 static void dflow_answer(struct eng *e, struct flow *f, int dir, const struct pkt *p,
-			 const struct dcm_verdict *dv, size_t skip)
+			 const struct dcm_verdict *dv, size_t skip, bool answer)
 {
 	struct eng_assoc *a = flow_assoc(e, f);
 	struct flow_key to_sender, to_peer;
@@ -430,7 +434,8 @@ static void dflow_answer(struct eng *e, struct flow *f, int dir, const struct pk
 		r.dlen = dcm_build_abort(pdu, dv->source, dv->reason);
 	else
 		r.flags = TCP_RST | TCP_ACK;
-	eng_inject(e, reply_tcp(e->out, sizeof(e->out), &r), &a->port[dir]);
+	if (answer)
+		eng_inject(e, reply_tcp(e->out, sizeof(e->out), &r), &a->port[dir]);
 	if (!a->st[!dir].init)
 		return;
 	r = (struct reply_tcp){ .key = &to_peer, .flags = TCP_RST | TCP_ACK,
@@ -477,8 +482,7 @@ static void dflow_refuse(struct eng *e, struct flow *f, int dir, const struct pk
 	bool answer = dflow_may_answer(e, f, dir);
 
 	dflow_event(e, f, refusal_kind(dv), "association refused", dv, NULL, answer);
-	if (answer)
-		dflow_answer(e, f, dir, p, dv, skip);
+	dflow_answer(e, f, dir, p, dv, skip, answer);
 	dflow_leave(e, f, FLOW_REFUSED);
 }
 
@@ -493,8 +497,7 @@ static void dflow_invalid(struct eng *e, struct flow *f, int dir, const struct p
 	};
 
 	dflow_event(e, f, EV_INVALID, reason, NULL, fault, false);
-	if (dflow_may_answer(e, f, dir))
-		dflow_answer(e, f, dir, p, &reset, rcv_nxt - p->seq);
+	dflow_answer(e, f, dir, p, &reset, rcv_nxt - p->seq, dflow_may_answer(e, f, dir));
 	dflow_leave(e, f, FLOW_REFUSED);
 }
 
@@ -518,12 +521,12 @@ void dflow_abort(struct eng *e, struct flow *f, const char *reason, const char *
 
 	dflow_event(e, f, EV_ASSOC_ABORT, reason, NULL, fault, false);
 	pkt_key_reverse(&f->key, &back);
-	/* Charged to the initiator: anyone can stall a request for ARTIM. */
-	if (dflow_may_answer(e, f, 0)) {
-		eng_inject(e, reply_tcp(e->out, sizeof(e->out), &ab), &a->port[0]);
-		if (a->st[1].init)
-			eng_inject(e, reply_tcp(e->out, sizeof(e->out), &rst), &a->port[1]);
-	}
+	/* Not through the answer limit: the timer's, not an answer to a
+	 * packet, and bounded already by the negotiations a source may hold
+	 * (admit.c); held back, it would leave the device's end open. */
+	eng_inject(e, reply_tcp(e->out, sizeof(e->out), &ab), &a->port[0]);
+	if (a->st[1].init)
+		eng_inject(e, reply_tcp(e->out, sizeof(e->out), &rst), &a->port[1]);
 	dflow_leave(e, f, FLOW_REFUSED);
 }
 
@@ -812,9 +815,7 @@ static enum eng_verdict dflow_reset(struct eng *e, struct flow *f, int dir, cons
 					       .ack = a->st[!dir].next, .flags = TCP_RST | TCP_ACK };
 
 			dir_key(f, dir, &k);
-			if (dflow_may_answer(e, f, dir))
-				eng_inject(e, reply_tcp(e->out, sizeof(e->out), &r),
-					   &a->port[!dir]);
+			eng_inject(e, reply_tcp(e->out, sizeof(e->out), &r), &a->port[!dir]);
 			v = ENG_DROP;
 		}
 		eng_flow_end(e, f);
