@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Crafted TCP segments against a live association, standard library only
-(raw sockets), for tests/attack/test_urg_rst.sh.
+(raw sockets), for tests/attack/test_urg_rst.sh and test_blind_synack.sh.
 
   tcpcraft.py blind SNIFF_NS SEND_NS CLIENT SERVER PORT
         Watches a connection CLIENT -> SERVER:PORT in SNIFF_NS (the
@@ -14,6 +14,12 @@
         reset inside the acceptor's window, then one at exactly its next
         byte, each from SEND_NS with the client's address, and prints after
         each how many connections the acceptor (DEV_NS) holds established.
+  tcpcraft.py synack CLIENT_NS SEND_NS DEV_NS SERVER PORT CALLING CALLED
+        Opens a connection from CLIENT_NS and sends nothing; from SEND_NS
+        (another bridge port) a SYN-ACK in SERVER's name that does not
+        acknowledge the client's SYN; then a request CALLED refuses. Prints
+        the PDU type that answered it, how many packets for SERVER reached
+        SEND_NS, and how many connections DEV_NS then holds established.
   tcpcraft.py oob SERVER PORT CALLING CALLED
         Opens an association and sends one byte of urgent data (MSG_OOB),
         as the client itself would. Exit 0 when the connection is then
@@ -173,6 +179,32 @@ def cmd_idle(a):
     return 0
 
 
+def cmd_synack(a):
+    enter(a.client_ns)
+    s = peer.connect(a.server, a.port, 10)
+    client, cport = s.getsockname()
+    enter(a.send_ns)
+    sn = sniffer()
+    # blind: the client's ISN is not known here, so the ack is a guess
+    Sender().send("synack", a.server, client, a.port, cport, 77777, 12345, SYN | ACK)
+    time.sleep(0.3)
+    s.sendall(peer.assoc_rq(a.calling, a.called))
+    try:
+        kind, _ = peer.read_pdu(s)
+    except (ConnectionError, OSError):
+        kind = 0
+    caught = 0
+    deadline = time.time() + 1
+    while time.time() < deadline:
+        if select.select([sn], [], [], 0.2)[0]:
+            t = parse(sn.recv(65600))
+            caught += bool(t and t[1] == a.server)
+    print("synack: answer %d, %d for the server at the sender, established %d"
+          % (kind, caught, established(a.dev_ns, a.port)))
+    s.close()
+    return 0
+
+
 def cmd_oob(a):
     s = peer.connect(a.server, a.port, 10)
     s.sendall(peer.assoc_rq(a.calling, a.called))
@@ -204,13 +236,20 @@ def main():
     i.add_argument("port", type=int)
     i.add_argument("calling")
     i.add_argument("called")
+    y = sub.add_parser("synack")
+    for n in ("client_ns", "send_ns", "dev_ns", "server"):
+        y.add_argument(n)
+    y.add_argument("port", type=int)
+    y.add_argument("calling")
+    y.add_argument("called")
     o = sub.add_parser("oob")
     o.add_argument("server")
     o.add_argument("port", type=int)
     o.add_argument("calling")
     o.add_argument("called")
     a = p.parse_args()
-    return {"blind": cmd_blind, "idle": cmd_idle, "oob": cmd_oob}[a.cmd](a)
+    return {"blind": cmd_blind, "idle": cmd_idle, "synack": cmd_synack,
+            "oob": cmd_oob}[a.cmd](a)
 
 
 if __name__ == "__main__":
