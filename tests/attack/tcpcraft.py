@@ -14,8 +14,8 @@
         reset inside the acceptor's window, then one at exactly its next
         byte, each from SEND_NS with the client's address, and prints after
         each how many connections the acceptor (DEV_NS) holds established.
-  tcpcraft.py synack CLIENT_NS SEND_NS DEV_NS SERVER PORT CALLING CALLED
-        Opens a connection from CLIENT_NS and sends nothing; from SEND_NS
+  tcpcraft.py synack SNIFF_NS SEND_NS DEV_NS SERVER PORT CALLING CALLED
+        Opens a connection from SNIFF_NS and sends nothing; from SEND_NS
         (another bridge port) a SYN-ACK in SERVER's name that does not
         acknowledge the client's SYN; then a request CALLED refuses. Prints
         the PDU type that answered it, how many packets for SERVER reached
@@ -180,7 +180,7 @@ def cmd_idle(a):
 
 
 def cmd_synack(a):
-    enter(a.client_ns)
+    enter(a.sniff_ns)
     s = peer.connect(a.server, a.port, 10)
     client, cport = s.getsockname()
     enter(a.send_ns)
@@ -230,18 +230,13 @@ def main():
     for n in ("sniff_ns", "send_ns", "client", "server"):
         b.add_argument(n)
     b.add_argument("port", type=int)
-    i = sub.add_parser("idle")
-    for n in ("sniff_ns", "send_ns", "dev_ns", "server"):
-        i.add_argument(n)
-    i.add_argument("port", type=int)
-    i.add_argument("calling")
-    i.add_argument("called")
-    y = sub.add_parser("synack")
-    for n in ("client_ns", "send_ns", "dev_ns", "server"):
-        y.add_argument(n)
-    y.add_argument("port", type=int)
-    y.add_argument("calling")
-    y.add_argument("called")
+    for name in ("idle", "synack"):
+        i = sub.add_parser(name)
+        for n in ("sniff_ns", "send_ns", "dev_ns", "server"):
+            i.add_argument(n)
+        i.add_argument("port", type=int)
+        i.add_argument("calling")
+        i.add_argument("called")
     o = sub.add_parser("oob")
     o.add_argument("server")
     o.add_argument("port", type=int)
