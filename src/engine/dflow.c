@@ -65,7 +65,6 @@ static void dflow_busy(struct eng *e, struct flow *f, const struct eng_pkt *pk,
 				.dlen = dcm_build_rj(pdu, 2, 3, 2) };
 	struct reply_tcp rst = { .key = &f->key, .seq = isn + 1, .ack = p->ack,
 				 .flags = TCP_RST | TCP_ACK };
-
 	bool answer = eng_answer_ok(e, &f->key);
 
 	pkt_key_reverse(&f->key, &back);
