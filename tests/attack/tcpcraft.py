@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Crafted TCP segments against a live association, standard library only
-(raw sockets), for tests/attack/test_urg_rst.sh and test_blind_synack.sh.
+(raw sockets), for tests/attack/test_urg_rst.sh, test_blind_synack.sh and
+test_blind_old.sh.
 
   tcpcraft.py blind SNIFF_NS SEND_NS CLIENT SERVER PORT
         Watches a connection CLIENT -> SERVER:PORT in SNIFF_NS (the
@@ -9,6 +10,12 @@
         sources: an URG segment ahead of the client's stream, and resets
         outside and inside each receiver's window, five rounds. Prints what
         it sent; exit 0, 2 when no connection was seen.
+  tcpcraft.py old SNIFF_NS SEND_NS CLIENT SERVER PORT
+        Watches the client's data segments of a transfer CLIENT ->
+        SERVER:PORT; once 20 MB passed its first large one, sends from
+        SEND_NS 8 copies at that first one's sequence number, in the
+        client's name: retransmissions older than the box keeps, which it
+        cannot verify. Exit 0 when sent, 2 when no such transfer was seen.
   tcpcraft.py idle SNIFF_NS SEND_NS DEV_NS SERVER PORT CALLING CALLED
         Opens an association from SNIFF_NS and leaves it idle; sends a
         reset inside the acceptor's window, then one at exactly its next
@@ -136,6 +143,30 @@ def cmd_blind(a):
     return 0
 
 
+def cmd_old(a):
+    enter(a.sniff_ns)
+    sn = sniffer()
+    first = cport = None
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if not select.select([sn], [], [], 0.5)[0]:
+            continue
+        t = parse(sn.recv(65600))
+        if not t or t[:2] != (a.client, a.server) or t[3] != a.port or t[7] < 1000:
+            continue
+        if first is None or t[2] != cport:
+            cport, first = t[2], t[4]
+        if (t[4] - first) & 0xffffffff >= 20 << 20:
+            enter(a.send_ns)
+            out = Sender()
+            for _ in range(8):
+                out.send("old", a.client, a.server, cport, a.port, first, t[5], ACK | PSH,
+                         b"X" * 100)
+            return 0
+    print("old: no transfer of 20 MB seen")
+    return 2
+
+
 def established(dev_ns, port):
     out = subprocess.run(["ip", "netns", "exec", dev_ns, "ss", "-Htn", "state", "established",
                           "( sport = :%d )" % port], capture_output=True, text=True).stdout
@@ -230,6 +261,10 @@ def main():
     for n in ("sniff_ns", "send_ns", "client", "server"):
         b.add_argument(n)
     b.add_argument("port", type=int)
+    d = sub.add_parser("old")
+    for n in ("sniff_ns", "send_ns", "client", "server"):
+        d.add_argument(n)
+    d.add_argument("port", type=int)
     for name in ("idle", "synack"):
         i = sub.add_parser(name)
         for n in ("sniff_ns", "send_ns", "dev_ns", "server"):
@@ -243,7 +278,7 @@ def main():
     o.add_argument("calling")
     o.add_argument("called")
     a = p.parse_args()
-    return {"blind": cmd_blind, "idle": cmd_idle, "synack": cmd_synack,
+    return {"blind": cmd_blind, "old": cmd_old, "idle": cmd_idle, "synack": cmd_synack,
             "oob": cmd_oob}[a.cmd](a)
 
 
