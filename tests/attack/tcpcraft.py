@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Crafted TCP segments against a live association, standard library only
-(raw sockets), for tests/attack/test_urg_rst.sh, test_blind_synack.sh and
-test_blind_old.sh.
+(raw sockets), for tests/attack/test_urg_rst.sh, test_blind_synack.sh,
+test_blind_old.sh and test_refused_flood.sh.
 
   tcpcraft.py blind SNIFF_NS SEND_NS CLIENT SERVER PORT
         Watches a connection CLIENT -> SERVER:PORT in SNIFF_NS (the
@@ -27,6 +27,12 @@ test_blind_old.sh.
         acknowledge the client's SYN; then a request CALLED refuses. Prints
         the PDU type that answered it, how many packets for SERVER reached
         SEND_NS, and how many connections DEV_NS then holds established.
+  tcpcraft.py refused SNIFF_NS SEND_NS DEV_NS SERVER PORT CALLING CALLED
+        From SNIFF_NS a request CALLED refuses; then from SEND_NS 50
+        segments in the client's name on the refused connection. Prints the
+        PDU type that answered the request and how many resets in the
+        client's name came back to SEND_NS (the box answers out of the port
+        a packet came in).
   tcpcraft.py oob SERVER PORT CALLING CALLED
         Opens an association and sends one byte of urgent data (MSG_OOB),
         as the client itself would. Exit 0 when the connection is then
@@ -210,6 +216,26 @@ def cmd_idle(a):
     return 0
 
 
+def answer_to(s, calling, called):
+    """The PDU type that answers a request from calling to called, 0: none."""
+    s.sendall(peer.assoc_rq(calling, called))
+    try:
+        return peer.read_pdu(s)[0]
+    except (ConnectionError, OSError):
+        return 0
+
+
+def count(sn, secs, match):
+    """How many frames sniffed in the next secs seconds match."""
+    n = 0
+    deadline = time.time() + secs
+    while time.time() < deadline:
+        if select.select([sn], [], [], 0.2)[0]:
+            t = parse(sn.recv(65600))
+            n += bool(t and match(t))
+    return n
+
+
 def cmd_synack(a):
     enter(a.sniff_ns)
     s = peer.connect(a.server, a.port, 10)
@@ -219,19 +245,27 @@ def cmd_synack(a):
     # blind: the client's ISN is not known here, so the ack is a guess
     Sender().send("synack", a.server, client, a.port, cport, 77777, 12345, SYN | ACK)
     time.sleep(0.3)
-    s.sendall(peer.assoc_rq(a.calling, a.called))
-    try:
-        kind, _ = peer.read_pdu(s)
-    except (ConnectionError, OSError):
-        kind = 0
-    caught = 0
-    deadline = time.time() + 1
-    while time.time() < deadline:
-        if select.select([sn], [], [], 0.2)[0]:
-            t = parse(sn.recv(65600))
-            caught += bool(t and t[1] == a.server)
+    kind = answer_to(s, a.calling, a.called)
+    caught = count(sn, 1, lambda t: t[1] == a.server)
     print("synack: answer %d, %d for the server at the sender, established %d"
           % (kind, caught, established(a.dev_ns, a.port)))
+    s.close()
+    return 0
+
+
+def cmd_refused(a):
+    enter(a.sniff_ns)
+    s = peer.connect(a.server, a.port, 10)
+    client, cport = s.getsockname()
+    kind = answer_to(s, a.calling, a.called)
+    enter(a.send_ns)
+    sn = sniffer()
+    out = Sender()
+    for i in range(50):
+        out.s.sendto(segment(client, a.server, cport, a.port, 1000 + i, 0, ACK, b"x"),
+                     (a.server, 0))
+    resets = count(sn, 1, lambda t: t[:4] == (a.server, client, a.port, cport) and t[6] & RST)
+    print("refused: answer %d, %d resets for 50 segments" % (kind, resets))
     s.close()
     return 0
 
@@ -265,7 +299,7 @@ def main():
     for n in ("sniff_ns", "send_ns", "client", "server"):
         d.add_argument(n)
     d.add_argument("port", type=int)
-    for name in ("idle", "synack"):
+    for name in ("idle", "synack", "refused"):
         i = sub.add_parser(name)
         for n in ("sniff_ns", "send_ns", "dev_ns", "server"):
             i.add_argument(n)
@@ -279,7 +313,7 @@ def main():
     o.add_argument("called")
     a = p.parse_args()
     return {"blind": cmd_blind, "old": cmd_old, "idle": cmd_idle, "synack": cmd_synack,
-            "oob": cmd_oob}[a.cmd](a)
+            "refused": cmd_refused, "oob": cmd_oob}[a.cmd](a)
 
 
 if __name__ == "__main__":
