@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Crafted TCP segments against a live association, standard library only
-(raw sockets), for tests/attack/test_urg_rst.sh, test_blind_synack.sh,
-test_blind_old.sh and test_refused_flood.sh.
+(raw sockets), for tests/attack/test_urg_rst.sh, test_refused_answers.sh
+and test_blind_old.sh.
 
   tcpcraft.py blind SNIFF_NS SEND_NS CLIENT SERVER PORT
         Watches a connection CLIENT -> SERVER:PORT in SNIFF_NS (the
