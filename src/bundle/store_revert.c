@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "bundle/store.h"
+#include "scanwall/jsonw.h"
 
 static int go_back(struct bundle_store *s, enum bundle_event ev, struct bundle_result *res)
 {
@@ -95,9 +96,9 @@ static void slot_json(FILE *f, const char *key, const struct slot *sl)
 	}
 	p = bundle_payload_find(&sl->v, BUNDLE_POLICY_NAME);
 	sw_hex(p->sha256, 32, hex);
-	fprintf(f, "\"%s\":{\"version\":%" PRIu64 ",\"compatible\":\"%s\",\"created\":%" PRIu64
-		",\"policy_sha256\":\"%s\"}", key, sl->v.m.version, sl->v.m.compatible,
-		sl->v.m.created, hex);
+	fprintf(f, "\"%s\":{\"version\":%" PRIu64, key, sl->v.m.version);
+	jw_kstr(SB_STREAM(f), ",", "compatible", sl->v.m.compatible);
+	fprintf(f, ",\"created\":%" PRIu64 ",\"policy_sha256\":\"%s\"}", sl->v.m.created, hex);
 }
 
 int bundle_status(const struct bundle_store *s, FILE *out)

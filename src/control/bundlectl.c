@@ -15,7 +15,7 @@
 #include "scanwall/config.h"
 #include "scanwall/fileio.h"
 #include "control/bundlectl.h"
-#include "scanwall/json.h"
+#include "scanwall/jsonw.h"
 
 struct bundlectl {
 	struct bundlectl_cfg cfg;
@@ -158,11 +158,11 @@ const char *bundlectl_reload_locked(void *ctx)
 static int bctl_answer(int err, const struct bundle_result *r, FILE *out)
 {
 	fprintf(out, "{\"ok\":%s,\"event\":", err ? "false" : "true");
-	json_fput_str(out, bundle_event_name(r->event));
+	jw_str(SB_STREAM(out), bundle_event_name(r->event));
 	fputs(",\"reason\":", out);
-	json_fput_str(out, bundle_reason_name(r->reason));
+	jw_str(SB_STREAM(out), bundle_reason_name(r->reason));
 	fprintf(out, ",\"version\":%llu,\"detail\":", (unsigned long long)r->version);
-	json_fput_str(out, r->detail);
+	jw_str(SB_STREAM(out), r->detail);
 	fputs("}\n", out);
 	return err;
 }

@@ -1,0 +1,51 @@
+/* The JSON writer (scanwall/jsonw.h). */
+#include <inttypes.h>
+
+#include "scanwall/jsonw.h"
+
+static int jw_plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+/* Runs of plain bytes go out in one piece: an event's strings are
+ * written on the verdict loop. */
+void jw_str(struct sbuf *w, const char *s)
+{
+	size_t n;
+
+	if (!s) {
+		sb_putn(w, "null", 4);
+		return;
+	}
+	sb_putn(w, "\"", 1);
+	while (*s) {
+		for (n = 0; s[n] && jw_plain((unsigned char)s[n]); n++)
+			;
+		sb_putn(w, s, n);
+		s += n;
+		if (*s == '"' || *s == '\\')
+			sb_put(w, "\\%c", *s++);
+		else if (*s)
+			sb_put(w, "\\u%04x", (unsigned char)*s++);
+	}
+	sb_putn(w, "\"", 1);
+}
+
+void jw_kstr(struct sbuf *w, const char *sep, const char *key, const char *s)
+{
+	sb_put(w, "%s\"%s\":", sep, key);
+	jw_str(w, s);
+}
+
+void jw_ku64(struct sbuf *w, const char *sep, const char *key, uint64_t v)
+{
+	sb_put(w, "%s\"%s\":%" PRIu64, sep, key, v);
+}
+
+void jw_u64_obj(struct sbuf *w, const struct jw_u64 *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		jw_ku64(w, i ? "," : "{", f[i].key, f[i].v);
+	sb_put(w, "%s}", n ? "" : "{");
+}
