@@ -6,6 +6,7 @@
 #define SW_ENGINE_INT_H
 
 #include "scanwall/engine.h"
+#include "scanwall/slotpool.h"
 #include "flow.h"
 #include "observe.h"
 #include "pkt.h"
@@ -27,7 +28,7 @@ struct eng_assoc {
 	uint16_t win[2];	/* last window each end advertised, as on the wire */
 	uint8_t nheld[2];
 	uint32_t park_head[2], park_tail[2];	/* parked segments, in eng.park */
-	uint32_t next_free;	/* free list: index + 1 */
+	uint32_t next_free;	/* the slot pool's link while free */
 	uint32_t flow;		/* its flow's index in the table (resend.c) */
 	uint32_t artim_s;	/* when its negotiation began, engine seconds */
 	uint8_t negotiating;	/* until the AC or RJ passed (admit.c) */
@@ -100,9 +101,8 @@ struct eng {
 	struct stream_keep *keep;	/* 2 per association slot */
 	struct eng_parked *park;	/* park_max + 1 entries, 0 unused */
 	uint8_t (*park_data)[ENG_PARK_DATA];	/* their copies, touched when used */
-	uint32_t park_free;		/* free list */
-	uint32_t assoc_free;		/* index + 1 of a slot given back */
-	uint32_t assoc_fresh;		/* assocs[assoc_fresh..] never used */
+	struct slot_pool park_slots;	/* of park[1..park_max] */
+	struct slot_pool assoc_slots;	/* of assocs (and keep, beside them) */
 	struct eng_embryo *emb;		/* cfg.flows entries (admit.c) */
 	uint32_t emb_head, emb_tail;	/* oldest and newest unestablished: index + 1 */
 	unsigned assocs_used[2];	/* by ADMIT_RANGE / ADMIT_NAMED */
