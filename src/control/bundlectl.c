@@ -134,11 +134,6 @@ int bundlectl_load(struct bundlectl *b)
 	return err;
 }
 
-int bundlectl_current_policy(struct bundlectl *b, const uint8_t **text, size_t *len)
-{
-	return bundle_current_payload(b->store, BUNDLE_POLICY_NAME, text, len);
-}
-
 void bundlectl_tick(struct bundlectl *b)
 {
 	bundle_tick(b->store, bundle_boot_now(b->store));

@@ -261,14 +261,6 @@ static const char *const state_names[] = {
 	[FLOW_EMBRYO] = "syn",
 };
 
-int eng_foreach_flow(const struct eng *e, int (*cb)(void *ctx, const struct eng_flow_info *f),
-		     void *ctx)
-{
-	unsigned slot = 0;
-
-	return eng_foreach_flow_from(e, &slot, cb, ctx);
-}
-
 int eng_foreach_flow_from(const struct eng *e, unsigned *slot,
 			  int (*cb)(void *ctx, const struct eng_flow_info *f), void *ctx)
 {

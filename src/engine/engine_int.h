@@ -186,9 +186,6 @@ void dflow_abort(struct eng *e, struct flow *f, const char *reason, const char *
 int admit_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p);
 void admit_syn_end(struct eng *e, struct flow *f);
 struct eng_embryo *admit_embryo(struct eng *e, const struct flow *f);
-/* Half the slots or negotiations in use: new SYNs' SYN-ACKs come here,
- * so that their first data can be checked against the acceptor's ISN. */
-bool admit_pressure(const struct eng *e);
 /* The oldest unestablished flow, NULL when there is none. */
 struct flow *admit_oldest_syn(struct eng *e);
 /* Counts an association for f (its class in *named): 0, or -EBUSY past
