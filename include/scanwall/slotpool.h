@@ -1,8 +1,9 @@
 /* The one slot pool: the slots of an array the caller allocated once,
  * handed out and given back by index, O(1), never growing (a full pool
- * says no). The flow table, the engine's association slots and parked
- * segments, and the DICOM associations and RQ/AC buffers all reuse their
- * slots through it, so nothing on the packet path allocates.
+ * says no). The flow table, the engine's parked segments, and the DICOM
+ * pool's association slots (the engine's half of an association sits at
+ * the same index) and RQ/AC buffers all reuse their slots through it, so
+ * nothing on the packet path allocates.
  *
  * The free list runs through the free slots themselves: every slot has a
  * 32-bit link `link` bytes in, which the pool owns while the slot is free

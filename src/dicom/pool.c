@@ -83,7 +83,17 @@ void dcm_assoc_free(struct dcm_pool *pool, struct dcm_assoc *a)
 	dcm_pool_buf_put(pool, a->buf);
 	a->buf = NULL;
 	dcm_sent_forget(a);
-	slot_give(&pool->assoc_slots, (uint32_t)(a - pool->assocs) + 1);
+	slot_give(&pool->assoc_slots, dcm_assoc_slot(pool, a));
+}
+
+uint32_t dcm_assoc_slot(const struct dcm_pool *pool, const struct dcm_assoc *a)
+{
+	return (uint32_t)(a - pool->assocs) + 1;
+}
+
+uint32_t dcm_pool_span(const struct dcm_pool *pool)
+{
+	return slot_span(&pool->assoc_slots);
 }
 
 uint8_t *dcm_pool_buf_get(struct dcm_pool *pool)

@@ -87,23 +87,23 @@ static int dflow_promote(struct eng *e, struct flow *f, const struct eng_pkt *pk
 			 const struct pkt *p)
 {
 	const struct eng_port *acceptor = eng_host_port(e, f->key.af, f->key.dst);
-	uint32_t i = slot_take(&e->assoc_slots);
-	uint32_t isn = admit_embryo(e, f)->isn;
+	uint32_t isn = admit_embryo(e, f)->isn, i;
+	struct dcm_assoc *d;
 	struct eng_assoc *a;
 	uint8_t named;
 
 	admit_syn_end(e, f);
-	if (!i)
+	d = dcm_assoc_new(e->dcm, eng_flow_rule(e, f));
+	if (!d)
 		goto out_busy;
-	a = &e->assocs[i - 1];
-	a->dcm = dcm_assoc_new(e->dcm, eng_flow_rule(e, f));
-	if (!a->dcm)
-		goto out_give;
 	if (admit_assoc(e, f, &named)) {
-		dcm_assoc_free(e->dcm, a->dcm);
-		a->dcm = NULL;
-		goto out_give;
+		dcm_assoc_free(e->dcm, d);
+		goto out_busy;
 	}
+	/* one slot: the engine's half sits at the inspector's index */
+	i = dcm_assoc_slot(e->dcm, d);
+	a = &e->assocs[i - 1];
+	a->dcm = d;
 	stream_init(&a->st[0], &e->keep[2 * (i - 1)]);
 	stream_init(&a->st[1], &e->keep[2 * (i - 1) + 1]);
 	a->nheld[0] = a->nheld[1] = 0;
@@ -122,8 +122,6 @@ static int dflow_promote(struct eng *e, struct flow *f, const struct eng_pkt *pk
 	e->gen[f->gen].refs++;
 	return 0;
 
-out_give:
-	slot_give(&e->assoc_slots, i);
 out_busy:
 	dflow_busy(e, f, pk, p, isn);
 	return -EBUSY;
@@ -356,9 +354,8 @@ void dflow_end(struct eng *e, struct flow *f)
 	dflow_release(e, a, 1, ENG_DROP);
 	dflow_unpark(e, a, 0, ENG_DROP, true);
 	dflow_unpark(e, a, 1, ENG_DROP, true);
-	dcm_assoc_free(e->dcm, a->dcm);
+	dcm_assoc_free(e->dcm, a->dcm);	/* the slot of both halves */
 	a->dcm = NULL;
-	slot_give(&e->assoc_slots, f->assoc);
 	f->assoc = 0;
 }
 

@@ -48,7 +48,6 @@ struct eng *eng_new(const struct eng_cfg *cfg, const struct eng_ops *ops, void *
 	    !e->park_data)
 		goto out_free;
 	SLOT_POOL_INIT(&e->park_slots, e->park + 1, cfg->park_max, next);	/* 0 is "none" */
-	SLOT_POOL_INIT(&e->assoc_slots, e->assocs, cfg->assocs, next_free);
 	return e;
 
 out_free:

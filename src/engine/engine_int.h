@@ -28,7 +28,6 @@ struct eng_assoc {
 	uint16_t win[2];	/* last window each end advertised, as on the wire */
 	uint8_t nheld[2];
 	uint32_t park_head[2], park_tail[2];	/* parked segments, in eng.park */
-	uint32_t next_free;	/* the slot pool's link while free */
 	uint32_t flow;		/* its flow's index in the table (resend.c) */
 	uint32_t artim_s;	/* when its negotiation began, engine seconds */
 	uint8_t negotiating;	/* until the AC or RJ passed (admit.c) */
@@ -96,13 +95,12 @@ struct eng {
 	const struct eng_ops *ops;
 	void *ctx;
 	struct flow_table *flows;
-	struct dcm_pool *dcm;
+	struct dcm_pool *dcm;		/* its association slots are assocs' and keep's */
 	struct eng_assoc *assocs;
 	struct stream_keep *keep;	/* 2 per association slot */
 	struct eng_parked *park;	/* park_max + 1 entries, 0 unused */
 	uint8_t (*park_data)[ENG_PARK_DATA];	/* their copies, touched when used */
 	struct slot_pool park_slots;	/* of park[1..park_max] */
-	struct slot_pool assoc_slots;	/* of assocs (and keep, beside them) */
 	struct eng_embryo *emb;		/* cfg.flows entries (admit.c) */
 	uint32_t emb_head, emb_tail;	/* oldest and newest unestablished: index + 1 */
 	unsigned assocs_used[2];	/* by ADMIT_RANGE / ADMIT_NAMED */
