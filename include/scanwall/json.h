@@ -15,7 +15,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #define JSON_DEPTH_MAX 16
 #define MJ_PATH_MAX 256
