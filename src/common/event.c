@@ -46,9 +46,9 @@ static void ev_json_packet(struct sbuf *w, const struct sw_event *ev)
 
 	sb_put(w, ",\"proto\":\"%s\"", proto_name(ev->proto));
 	jw_kstr(w, ",", "src", flowkey_addr_str(ev->af, ev->src, a, sizeof(a)));
-	sb_put(w, ",\"sport\":%u", ev->sport);
+	jw_ku64(w, ",", "sport", ev->sport);
 	jw_kstr(w, ",", "dst", flowkey_addr_str(ev->af, ev->dst, a, sizeof(a)));
-	sb_put(w, ",\"dport\":%u", ev->dport);
+	jw_ku64(w, ",", "dport", ev->dport);
 }
 
 int ev_json(const struct sw_event *ev, char *buf, size_t size)

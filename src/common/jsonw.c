@@ -1,5 +1,5 @@
 /* The JSON writer (scanwall/jsonw.h). */
-#include <inttypes.h>
+#include <string.h>
 
 #include "scanwall/jsonw.h"
 
@@ -32,15 +32,31 @@ void jw_str(struct sbuf *w, const char *s)
 	sb_putn(w, "\"", 1);
 }
 
+/* Keys and numbers without a format string to parse: sep"key": */
+static void jw_key(struct sbuf *w, const char *sep, const char *key)
+{
+	sb_putn(w, sep, strlen(sep));
+	sb_putn(w, "\"", 1);
+	sb_putn(w, key, strlen(key));
+	sb_putn(w, "\":", 2);
+}
+
 void jw_kstr(struct sbuf *w, const char *sep, const char *key, const char *s)
 {
-	sb_put(w, "%s\"%s\":", sep, key);
+	jw_key(w, sep, key);
 	jw_str(w, s);
 }
 
 void jw_ku64(struct sbuf *w, const char *sep, const char *key, uint64_t v)
 {
-	sb_put(w, "%s\"%s\":%" PRIu64, sep, key, v);
+	char d[20];
+	size_t n = sizeof(d);
+
+	jw_key(w, sep, key);
+	do
+		d[--n] = (char)('0' + v % 10);
+	while (v /= 10);
+	sb_putn(w, d + n, sizeof(d) - n);
 }
 
 void jw_u64_obj(struct sbuf *w, const struct jw_u64 *f, size_t n)

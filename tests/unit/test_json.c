@@ -248,7 +248,7 @@ static void test_json_write(void **state)
  * too small fails once, stays failed and still ends in a NUL. */
 static void test_json_write_bounded(void **state)
 {
-	const struct jw_u64 tab[] = { { "a", 1 }, { "b", UINT64_MAX } };
+	const struct jw_u64 tab[] = { { "a", 0 }, { "b", UINT64_MAX } };
 	char buf[128];
 	struct sbuf w = { .p = buf, .size = sizeof(buf) };
 
@@ -260,7 +260,7 @@ static void test_json_write_bounded(void **state)
 	sb_put(&w, "}");
 	assert_int_equal(w.err, 0);
 	assert_string_equal(buf, "{\"s\":\"x\\u0009y\",\"n\":null,\"u\":7,"
-			    "\"o\":{\"a\":1,\"b\":18446744073709551615}}");
+			    "\"o\":{\"a\":0,\"b\":18446744073709551615}}");
 	assert_int_equal(w.len, strlen(buf));
 
 	w = (struct sbuf){ .p = buf, .size = 9 };
