@@ -154,10 +154,8 @@ struct eng_flow_info {
 	uint64_t packets;	/* the engine saw; a settled flow's go by in the kernel */
 	const char *calling_ae, *called_ae;	/* DICOM, else NULL */
 };
-/* Calls cb for each live flow until it returns non-zero (returned). */
-int eng_foreach_flow(const struct eng *e, int (*cb)(void *ctx, const struct eng_flow_info *f),
-		     void *ctx);
-/* The same from table slot *slot on; *slot becomes the slot of the flow
+/* Calls cb for each live flow from table slot *slot on (0: the first),
+ * until it returns non-zero (returned); *slot becomes the slot of the flow
  * cb stopped at (it was not taken: resume there), or the table's end. For
  * a walk in pieces, each piece bounded. */
 int eng_foreach_flow_from(const struct eng *e, unsigned *slot,

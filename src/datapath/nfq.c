@@ -101,7 +101,14 @@ int nfqueue_flush(struct nfqueue *q)
 	return err;
 }
 
-void nfqueue_verdict(struct nfqueue *q, uint32_t id, enum eng_verdict v, uint32_t mark)
+/* Queues a verdict for packet id (ENG_HOLD is ignored). ENG_SETTLE and
+ * ENG_OPEN pass the packet again through the hook with our ALLOW or OPEN
+ * bits in its mark, so the ruleset saves them into the conntrack mark;
+ * mark is the packet's mark as received (other bits are kept), or 0 when
+ * unknown. ENG_REPEAT passes it through the hook with its mark as it was,
+ * so the ruleset queues it to us again. Sent by nfqueue_flush() or when
+ * the buffer fills. */
+static void nfqueue_verdict(struct nfqueue *q, uint32_t id, enum eng_verdict v, uint32_t mark)
 {
 	struct nlmsghdr *nlh;
 

@@ -441,7 +441,11 @@ static int rs_sysctl_one(const char *path)
 	return err;
 }
 
-int ruleset_bridge_nf(void)
+/* Makes bridged traffic reach the inet hooks (br_netfilter, the
+ * bridge-nf-call-ip(6)tables sysctls, read back). -ENOTSUP when it cannot:
+ * a filter that the bridge bypasses is an open wire, so the caller refuses
+ * to start. */
+static int ruleset_bridge_nf(void)
 {
 	/* Built into some kernels (this one has no modules at all), so a
 	 * failed modprobe is no error by itself: the read-back decides. */
@@ -494,7 +498,11 @@ static int rs_run_doc(const char *const argv[], const struct ruleset_cfg *cfg,
 	return err;
 }
 
-int ruleset_probe(struct ruleset_caps *caps)
+/* What this kernel can queue with. Starts nft in check mode and the
+ * iptables-restore tools inside a throwaway network namespace, so the
+ * probe leaves nothing behind. Returns 0 when at least one way works,
+ * else -EOPNOTSUPP. */
+static int ruleset_probe(struct ruleset_caps *caps)
 {
 	struct ruleset_cfg cfg;
 

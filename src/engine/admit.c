@@ -33,6 +33,14 @@ struct eng_embryo *admit_embryo(struct eng *e, const struct flow *f)
 	return &e->emb[flow_index(e->flows, f)];
 }
 
+/* Half the slots or negotiations in use: new SYNs' SYN-ACKs come here,
+ * so that their first data can be checked against the acceptor's ISN. */
+static bool admit_pressure(const struct eng *e)
+{
+	return 2 * (e->assocs_used[ADMIT_RANGE] + e->assocs_used[ADMIT_NAMED]) >= e->cfg.assocs ||
+	       2 * (e->negotiating[ADMIT_RANGE] + e->negotiating[ADMIT_NAMED]) >= e->cfg.rq_bufs;
+}
+
 int admit_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p)
 {
 	uint32_t b = admit_bucket(e, f), i = flow_index(e->flows, f) + 1;
@@ -67,12 +75,6 @@ void admit_syn_end(struct eng *e, struct flow *f)
 	else
 		e->emb_tail = m->prev;
 	e->syn_src[admit_bucket(e, f)]--;
-}
-
-bool admit_pressure(const struct eng *e)
-{
-	return 2 * (e->assocs_used[ADMIT_RANGE] + e->assocs_used[ADMIT_NAMED]) >= e->cfg.assocs ||
-	       2 * (e->negotiating[ADMIT_RANGE] + e->negotiating[ADMIT_NAMED]) >= e->cfg.rq_bufs;
 }
 
 struct flow *admit_oldest_syn(struct eng *e)

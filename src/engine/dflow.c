@@ -90,28 +90,24 @@ static int dflow_promote(struct eng *e, struct flow *f, const struct eng_pkt *pk
 			 const struct pkt *p)
 {
 	const struct eng_port *acceptor = eng_host_port(e, f->key.af, f->key.dst);
-	uint32_t i = e->assoc_free ? e->assoc_free : e->assoc_fresh + 1;
 	const struct eng_embryo *m = admit_embryo(e, f);
-	uint32_t isn = m->isn;
+	uint32_t isn = m->isn, i;
+	struct dcm_assoc *d;
 	struct eng_assoc *a;
 	uint8_t named;
 
 	admit_syn_end(e, f);
-	if (i > e->cfg.assocs)
-		goto out_busy;
-	a = &e->assocs[i - 1];
-	a->dcm = dcm_assoc_new(e->dcm, eng_flow_rule(e, f));
-	if (!a->dcm)
+	d = dcm_assoc_new(e->dcm, eng_flow_rule(e, f));
+	if (!d)
 		goto out_busy;
 	if (admit_assoc(e, f, &named)) {
-		dcm_assoc_free(e->dcm, a->dcm);
-		a->dcm = NULL;
+		dcm_assoc_free(e->dcm, d);
 		goto out_busy;
 	}
-	if (i == e->assoc_free)
-		e->assoc_free = a->next_free;
-	else
-		e->assoc_fresh++;
+	/* one slot: the engine's half sits at the inspector's index */
+	i = dcm_assoc_slot(e->dcm, d);
+	a = &e->assocs[i - 1];
+	a->dcm = d;
 	stream_init(&a->st[0], &e->keep[2 * (i - 1)]);
 	stream_init(&a->st[1], &e->keep[2 * (i - 1) + 1]);
 	a->nheld[0] = a->nheld[1] = 0;
@@ -241,13 +237,12 @@ static int dflow_park(struct eng *e, struct eng_assoc *a, int dir, const struct 
 	for (; *link && !seq_before(p->seq, e->park[*link].seq); link = &e->park[*link].next)
 		if (e->park[*link].seq == p->seq && e->park[*link].end == end)
 			return -EEXIST;
-	n = e->park_free;
+	n = slot_take(&e->park_slots);
 	if (!n) {
 		e->c.tcp_park_full++;
 		return -ENOSPC;
 	}
 	q = &e->park[n];
-	e->park_free = q->next;
 	*q = (struct eng_parked){ .id = pk->id, .seq = p->seq, .end = end, .tsval = p->tsval,
 				  .has_ts = p->has_ts, .flags = p->flags, .next = *link };
 	if (p->plen <= ENG_PARK_DATA) {
@@ -276,8 +271,7 @@ static uint32_t park_pop(struct eng *e, struct eng_assoc *a, int dir)
 
 static void park_free(struct eng *e, uint32_t n)
 {
-	e->park[n].next = e->park_free;
-	e->park_free = n;
+	slot_give(&e->park_slots, n);
 }
 
 /* A segment older (by its timestamp) than one already passed would be
@@ -367,10 +361,8 @@ void dflow_end(struct eng *e, struct flow *f)
 	dflow_release(e, a, 1, ENG_DROP);
 	dflow_unpark(e, a, 0, ENG_DROP, true);
 	dflow_unpark(e, a, 1, ENG_DROP, true);
-	dcm_assoc_free(e->dcm, a->dcm);
+	dcm_assoc_free(e->dcm, a->dcm);	/* the slot of both halves */
 	a->dcm = NULL;
-	a->next_free = e->assoc_free;
-	e->assoc_free = f->assoc;
 	f->assoc = 0;
 }
 

@@ -31,7 +31,6 @@ void eng_cfg_default(struct eng_cfg *cfg)
 struct eng *eng_new(const struct eng_cfg *cfg, const struct eng_ops *ops, void *ctx)
 {
 	struct eng *e = calloc(1, sizeof(*e));
-	unsigned i;
 
 	if (!e)
 		return NULL;
@@ -48,9 +47,7 @@ struct eng *eng_new(const struct eng_cfg *cfg, const struct eng_ops *ops, void *
 	if (!e->flows || !e->dcm || !e->assocs || !e->emb || !e->keep || !e->park ||
 	    !e->park_data)
 		goto out_free;
-	for (i = 1; i < cfg->park_max; i++)	/* entry 0 is "none" */
-		e->park[i].next = i + 1;
-	e->park_free = cfg->park_max ? 1 : 0;
+	SLOT_POOL_INIT(&e->park_slots, e->park + 1, cfg->park_max, next);	/* 0 is "none" */
 	return e;
 
 out_free:
@@ -262,14 +259,6 @@ static const char *const state_names[] = {
 	[FLOW_CLOSING] = "closing",
 	[FLOW_EMBRYO] = "syn",
 };
-
-int eng_foreach_flow(const struct eng *e, int (*cb)(void *ctx, const struct eng_flow_info *f),
-		     void *ctx)
-{
-	unsigned slot = 0;
-
-	return eng_foreach_flow_from(e, &slot, cb, ctx);
-}
 
 int eng_foreach_flow_from(const struct eng *e, unsigned *slot,
 			  int (*cb)(void *ctx, const struct eng_flow_info *f), void *ctx)

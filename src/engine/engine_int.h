@@ -6,6 +6,7 @@
 #define SW_ENGINE_INT_H
 
 #include "scanwall/engine.h"
+#include "scanwall/slotpool.h"
 #include "flow.h"
 #include "observe.h"
 #include "pkt.h"
@@ -29,7 +30,6 @@ struct eng_assoc {
 #define ENG_WSCALE_UNSEEN 0xfe	/* its SYN-ACK passed in the kernel */
 	uint8_t nheld[2];
 	uint32_t park_head[2], park_tail[2];	/* parked segments, in eng.park */
-	uint32_t next_free;	/* free list: index + 1 */
 	uint32_t flow;		/* its flow's index in the table (resend.c) */
 	uint32_t artim_s;	/* when its negotiation began, engine seconds */
 	uint8_t negotiating;	/* until the AC or RJ passed (admit.c) */
@@ -100,14 +100,12 @@ struct eng {
 	const struct eng_ops *ops;
 	void *ctx;
 	struct flow_table *flows;
-	struct dcm_pool *dcm;
+	struct dcm_pool *dcm;		/* its association slots are assocs' and keep's */
 	struct eng_assoc *assocs;
 	struct stream_keep *keep;	/* 2 per association slot */
 	struct eng_parked *park;	/* park_max + 1 entries, 0 unused */
 	uint8_t (*park_data)[ENG_PARK_DATA];	/* their copies, touched when used */
-	uint32_t park_free;		/* free list */
-	uint32_t assoc_free;		/* index + 1 of a slot given back */
-	uint32_t assoc_fresh;		/* assocs[assoc_fresh..] never used */
+	struct slot_pool park_slots;	/* of park[1..park_max] */
 	struct eng_embryo *emb;		/* cfg.flows entries (admit.c) */
 	uint32_t emb_head, emb_tail;	/* oldest and newest unestablished: index + 1 */
 	unsigned assocs_used[2];	/* by ADMIT_RANGE / ADMIT_NAMED */
@@ -192,9 +190,6 @@ void dflow_abort(struct eng *e, struct flow *f, const char *reason, const char *
 int admit_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p);
 void admit_syn_end(struct eng *e, struct flow *f);
 struct eng_embryo *admit_embryo(struct eng *e, const struct flow *f);
-/* Half the slots or negotiations in use: new SYNs' SYN-ACKs come here,
- * so that their first data can be checked against the acceptor's ISN. */
-bool admit_pressure(const struct eng *e);
 /* The oldest unestablished flow, NULL when there is none. */
 struct flow *admit_oldest_syn(struct eng *e);
 /* Counts an association for f (its class in *named): 0, or -EBUSY past

@@ -12,7 +12,7 @@
 #include "scanwall/catalog.h"
 #include "scanwall/config.h"
 #include "scanwall/dcm_observe.h"
-#include "scanwall/json.h"
+#include "scanwall/jsonw.h"
 #include "scanwall/learn.h"
 #include "engine_int.h"
 #include "observe.h"
@@ -124,7 +124,7 @@ int eng_obs_proposal_json(const struct eng *e, FILE *out)
 		err = -ENOMEM;
 	if (!err) {
 		fputs("{\"text\":", out);
-		json_fput_str(out, text);
+		jw_str(SB_STREAM(out), text);
 		fputs("}\n", out);
 	}
 	free(text);

@@ -9,7 +9,8 @@ void stream_init(struct stream *s, struct stream_keep *keep)
 	s->keep = keep;
 }
 
-void stream_reset(struct stream *s)
+/* Back to "no SYN seen", keeping s->keep. */
+static void stream_reset(struct stream *s)
 {
 	stream_init(s, s->keep);
 }

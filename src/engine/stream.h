@@ -78,8 +78,6 @@ static inline int seq_before(uint32_t a, uint32_t b)
 
 /* s uses keep (caller's storage, for the life of the association). */
 void stream_init(struct stream *s, struct stream_keep *keep);
-/* Back to "no SYN seen", keeping s->keep. */
-void stream_reset(struct stream *s);
 void stream_syn(struct stream *s, uint32_t isn);
 /* An ACK from the receiver; one beyond the bytes inspected is ignored
  * (nobody acknowledges bytes that never reached it). A newer one resets

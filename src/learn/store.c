@@ -16,6 +16,7 @@
 #include "scanwall/fileio.h"
 #include "scanwall/flowkey.h"
 #include "scanwall/json.h"
+#include "scanwall/jsonw.h"
 #include "learn_int.h"
 
 #define LRN_FILE_MAX (64u << 20)
@@ -25,7 +26,7 @@ static void put_addr(FILE *out, const char *key, uint8_t af, const uint8_t *a)
 	char buf[64];
 
 	fprintf(out, ",\"%s\":", key);
-	json_fput_str(out, flowkey_addr_str(af, a, buf, sizeof(buf)));
+	jw_str(SB_STREAM(out), flowkey_addr_str(af, a, buf, sizeof(buf)));
 }
 
 static void put_cmds(FILE *out, const char *key, uint16_t bits)
@@ -66,9 +67,9 @@ static void put_rel(const struct lrn *t, const struct lrn_rel *r, FILE *out)
 	put_addr(out, "initiator", r->af, r->ini);
 	put_addr(out, "acceptor", r->af, r->acc);
 	fputs(",\"calling_ae\":", out);
-	json_fput_str(out, r->calling);
+	jw_str(SB_STREAM(out), r->calling);
 	fputs(",\"called_ae\":", out);
-	json_fput_str(out, r->called);
+	jw_str(SB_STREAM(out), r->called);
 	fprintf(out, ",\"requested\":%" PRIu64 ",\"accepted\":%" PRIu64, r->count[0], r->count[1]);
 	fprintf(out, ",\"bytes_sent\":%" PRIu64 ",\"bytes_received\":%" PRIu64, r->bytes[0],
 		r->bytes[1]);
@@ -94,9 +95,9 @@ static void put_rel(const struct lrn *t, const struct lrn_rel *r, FILE *out)
 static void put_flow(const struct lrn_flowrec *f, FILE *out)
 {
 	fputs("{\"kind\":", out);
-	json_fput_str(out, f->kind);
+	jw_str(SB_STREAM(out), f->kind);
 	fputs(",\"proto\":", out);
-	json_fput_str(out, lrn_proto_name(f->proto));
+	jw_str(SB_STREAM(out), lrn_proto_name(f->proto));
 	put_addr(out, "src", f->af, f->src);
 	put_addr(out, "dst", f->af, f->dst);
 	fprintf(out, ",\"port\":%u,\"rule\":", f->port);
@@ -105,11 +106,11 @@ static void put_flow(const struct lrn_flowrec *f, FILE *out)
 	else
 		fputs("null", out);
 	fputs(",\"fault\":", out);
-	json_fput_str(out, f->fault[0] ? f->fault : NULL);
+	jw_str(SB_STREAM(out), f->fault[0] ? f->fault : NULL);
 	fputs(",\"calling_ae\":", out);
-	json_fput_str(out, f->calling[0] ? f->calling : NULL);
+	jw_str(SB_STREAM(out), f->calling[0] ? f->calling : NULL);
 	fputs(",\"called_ae\":", out);
-	json_fput_str(out, f->called[0] ? f->called : NULL);
+	jw_str(SB_STREAM(out), f->called[0] ? f->called : NULL);
 	fprintf(out, ",\"count\":%" PRIu64 ",\"first\":%" PRIu64 ",\"last\":%" PRIu64 "}",
 		f->count, f->first_s, f->last_s);
 }

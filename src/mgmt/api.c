@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "scanwall/json.h"
+#include "scanwall/jsonw.h"
 #include "mgmt/mgmt.h"
 
 #define API_JSON "application/json"
@@ -31,7 +32,7 @@ static void api_crl(FILE *out, const struct mgmt *m)
 		const struct mgmt_crl_file *f = &m->crl.f[i];
 
 		fputs(i ? ",{\"path\":" : "{\"path\":", out);
-		json_fput_str(out, m->cfg->crl[i]);
+		jw_str(SB_STREAM(out), m->cfg->crl[i]);
 		fprintf(out, ",\"present\":%s,\"loaded\":%s", f->ino ? "true" : "false",
 			f->d.loaded ? "true" : "false");
 		if (f->d.loaded) {
@@ -51,7 +52,8 @@ static void api_error(struct mgmt_resp *r, int status, const char *msg)
 	r->status = status;
 	r->ctype = API_JSON;
 	if (out) {
-		fprintf(out, "{\"error\":\"%s\"}\n", msg);
+		jw_kstr(SB_STREAM(out), "{", "error", msg);
+		fputs("}\n", out);
 		fclose(out);
 	}
 }
@@ -118,9 +120,9 @@ static void api_status_mgmt(struct mgmt *m, struct mgmt_resp *r)
 	fwrite(r->body, 1, end, out);
 	fputs(members ? "," : "", out);
 	fputs("\"mgmt\":{\"cert\":{\"sha256\":", out);
-	json_fput_str(out, c->sha256);
+	jw_str(SB_STREAM(out), c->sha256);
 	fputs(",\"subject\":", out);
-	json_fput_str(out, c->subject);
+	jw_str(SB_STREAM(out), c->subject);
 	fprintf(out, ",\"not_before\":\"%s\",\"not_after\":\"%s\"}", c->not_before, c->not_after);
 	if (m->crl.d.loaded)
 		api_crl(out, m);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "mgmt/conn.h"
+#include "scanwall/jsonw.h"
 
 static const char *const conn_phases[PH__COUNT] = {
 	[PH_HANDSHAKE] = "handshake", [PH_IDLE] = "idle", [PH_HEAD] = "head",
@@ -194,8 +195,11 @@ static void conn_refuse(struct mgmt_server *s, struct mgmt_conn *c, int status)
 {
 	char body[96];
 	struct mgmt_resp r = { .status = status, .ctype = "application/json", .body = body };
+	struct sbuf w = { .p = body, .size = sizeof(body) };
 
-	r.len = (size_t)snprintf(body, sizeof(body), "{\"error\":\"%s\"}\n", http_reason(status));
+	jw_kstr(&w, "{", "error", http_reason(status));
+	sb_put(&w, "}\n");
+	r.len = w.len;
 	conn_refuse_resp(s, c, NULL, &r);
 }
 

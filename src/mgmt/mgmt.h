@@ -58,7 +58,6 @@ struct mgmt_tls *mgmt_tls_new(int endpoint, const char *cert, const char *key, c
 void mgmt_tls_free(struct mgmt_tls *t);
 /* Puts crl (NULL: none) in force for the handshakes to come; t owns it. */
 void mgmt_tls_crl_set(struct mgmt_tls *t, mbedtls_x509_crl *crl);
-void mgmt_tls_crl_free(struct mgmt_tls *t);
 /* A human-readable mbedtls error, for the log. */
 const char *mgmt_tls_strerror(int err, char *buf, size_t size);
 
@@ -182,8 +181,6 @@ int mgmt_ctl(struct mgmt *m, const char *cmd, char **ans, size_t *len);
 /* --- metrics.c, page.c ----------------------------------------------------- */
 int mgmt_metrics(struct mgmt *m, FILE *out);
 int mgmt_page(struct mgmt *m, FILE *out);
-/* Writes s with HTML's five specials escaped. */
-void mgmt_html(FILE *out, const char *s);
 
 /* --- syslog.c: RFC 5424 over TLS (RFC 5425) ------------------------------- */
 #define MGMT_SYSLOG_RING 512
@@ -196,9 +193,6 @@ struct mgmt_syslog_stats {
 };
 struct mgmt_syslog *mgmt_syslog_new(const char *hostport, const char *ca);
 void mgmt_syslog_free(struct mgmt_syslog *s);
-/* Queues one event line (an ev_json object) with its sequence number;
- * when the ring is full the oldest waiting message is dropped. */
-void mgmt_syslog_event(struct mgmt_syslog *s, uint64_t seq, const char *json, size_t len);
 /* The fd and poll events to wait for, -1 when idle or waiting to retry. */
 int mgmt_syslog_pollfd(const struct mgmt_syslog *s, short *events);
 /* Connects, handshakes and sends whatever is possible without blocking. */
