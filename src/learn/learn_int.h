@@ -12,6 +12,12 @@
 #define LRN_AE_MAX 16
 #define LRN_REL_CLASSES 32	/* abstract syntaxes kept per relation */
 #define LRN_REL_TS 8		/* transfer syntaxes kept per relation */
+/* A relation handle: the record's generation above its index, so an
+ * association still in flight when its relation is evicted writes
+ * nothing into the record's next tenant. */
+#define LRN_INDEX_BITS 24
+#define LRN_INDEX_MASK ((1u << LRN_INDEX_BITS) - 1)
+#define LRN_GEN_MASK 0x7f
 
 struct lrn_class {
 	uint32_t uid;		/* index into lrn.uids */
@@ -25,7 +31,8 @@ struct lrn_tsyn {
 };
 
 struct lrn_rel {
-	uint8_t af;
+	uint8_t af;		/* 0: a free record (its partner was evicted) */
+	uint8_t gen;		/* bumped at eviction: stale handles miss */
 	uint8_t ini[16], acc[16];
 	uint16_t port;
 	char calling[LRN_AE_MAX + 1], called[LRN_AE_MAX + 1];
@@ -50,19 +57,60 @@ struct lrn_flowrec {
 	uint64_t count, first_s, last_s;
 };
 
+/* evict.c: the records of one kind in two tiers, each a min-heap by
+ * value (count, then last seen), so the least goes when the table is full. */
+enum { LRN_STRANGER, LRN_PARTNER };
+
+struct lrn_pool_ops {
+	bool (*less)(const struct lrn *t, uint32_t a, uint32_t b);
+	void (*drop)(struct lrn *t, uint32_t rec);	/* out of the hash, cleared */
+};
+
+struct lrn_tier {
+	uint32_t *at;		/* heap of record indexes */
+	unsigned n, max;
+};
+
+struct lrn_pool {
+	const struct lrn_pool_ops *ops;
+	struct lrn_tier tier[2];
+	uint32_t *pos;		/* record -> its place in its tier's heap */
+	uint8_t *in;		/* record -> tier + 1; 0: not in use */
+	uint32_t *free;		/* records a promotion's eviction left free */
+	unsigned n, used, nfree, live;
+	uint64_t *evicted;	/* in lrn.dropped */
+};
+
+int lrn_pool_init(struct lrn_pool *p, unsigned n, unsigned reserve_pct,
+		  const struct lrn_pool_ops *ops, uint64_t *evicted);
+void lrn_pool_free(struct lrn_pool *p);
+/* The record for a new one of tier: a free one or the least's (evicted,
+ * counted); -ENOSPC only if the pool is broken. Then lrn_pool_add(). */
+int lrn_pool_take(struct lrn *t, struct lrn_pool *p, int tier);
+void lrn_pool_add(struct lrn *t, struct lrn_pool *p, uint32_t rec, int tier);
+/* rec's value changed, or it moved to tier (a partner may be evicted). */
+void lrn_pool_update(struct lrn *t, struct lrn_pool *p, uint32_t rec, int tier);
+
 struct lrn {
 	struct lrn_cfg cfg;
-	struct lrn_rel *rel;
-	unsigned nrel;
+	struct lrn_rel *rel;	/* [0, relp.used); af 0: free */
+	struct lrn_pool relp;
 	char (*uids)[LRN_UID_MAX + 1];
 	unsigned nuid;
-	struct lrn_flowrec *flow;
-	unsigned nflow;
+	struct lrn_flowrec *flow;	/* [0, flowp.used), never a hole */
+	struct lrn_pool flowp;
 	/* open addressing, index + 1, 0 empty; sizes are powers of two */
 	uint32_t *rel_hash, *uid_hash, *flow_hash;
 	uint32_t rel_mask, uid_mask, flow_mask;
 	struct lrn_dropped dropped;
+	char load_error[96];	/* why lrn_load() refused the last file */
 };
+
+/* The relation of a handle (lrn_relation), NULL when it was evicted. */
+struct lrn_rel *lrn_rel_at(struct lrn *t, int rel);
+/* Its counts or last seen changed (the loader adds to them). */
+void lrn_rel_touched(struct lrn *t, const struct lrn_rel *r);
+void lrn_flow_touched(struct lrn *t, const struct lrn_flowrec *f);
 
 /* "allow", "block", ... as the static string the table keeps, or NULL. */
 const char *lrn_kind_static(const char *kind);

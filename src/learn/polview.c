@@ -85,11 +85,13 @@ bool *lrn_rules_used(const struct lrn *t, const struct pol *pol)
 	bool *used = calloc(pol_rule_count(pol) + 1, sizeof(bool));
 	struct flow_key k;
 
-	for (unsigned i = 0; used && i < t->nrel; i++) {
+	for (unsigned i = 0; used && i < t->relp.used; i++) {
+		if (!t->rel[i].af)
+			continue;
 		lrn_rel_flowkey(&t->rel[i], &k);
 		mark(used, pol, &k);
 	}
-	for (unsigned i = 0; used && i < t->nflow; i++) {
+	for (unsigned i = 0; used && i < t->flowp.used; i++) {
 		lrn_flowrec_flowkey(&t->flow[i], &k);
 		mark(used, pol, &k);
 	}

@@ -169,11 +169,14 @@ static void pr_hosts(struct pr *p)
 	const struct lrn *t = p->t;
 	struct pr_host *dev = NULL;
 
-	for (unsigned i = 0; i < t->nrel; i++) {
+	for (unsigned i = 0; i < t->relp.used; i++) {
 		const struct lrn_rel *r = &t->rel[i];
-		struct pr_host *ini = pr_host_add(p, r->af, r->ini);
-		struct pr_host *acc = pr_host_add(p, r->af, r->acc);
+		struct pr_host *ini, *acc;
 
+		if (!r->af)
+			continue;
+		ini = pr_host_add(p, r->af, r->ini);
+		acc = pr_host_add(p, r->af, r->acc);
 		pr_title(ini, r->calling);
 		pr_title(acc, r->called);
 		ini->nrel++;
@@ -190,7 +193,7 @@ static void pr_hosts(struct pr *p)
 			pr_name(p, dev, "device");
 		}
 	}
-	for (unsigned i = 0; i < t->nflow; i++) {
+	for (unsigned i = 0; i < t->flowp.used; i++) {
 		const struct lrn_flowrec *f = &t->flow[i];
 		struct pr_host *src = pr_host(p, f->af, f->src), *dst = pr_host(p, f->af, f->dst);
 
@@ -423,10 +426,10 @@ static void pr_dicom_rule(struct pr *p, unsigned first, bool *done)
 	char a[64], b[64];
 
 	fputc('\n', p->out);
-	for (unsigned i = first; i < t->nrel; i++) {
+	for (unsigned i = first; i < t->relp.used; i++) {
 		const struct lrn_rel *r = &t->rel[i];
 
-		if (done[i] || !pr_same_ends(p, r0, r))
+		if (done[i] || !r->af || !pr_same_ends(p, r0, r))
 			continue;
 		done[i] = true;
 		pr_rel_comment(p, r);
@@ -492,7 +495,7 @@ static void pr_plain_rule(struct pr *p, unsigned first, bool *done)
 	char a[64], b[64], ta[24], tb[24];
 
 	fputc('\n', p->out);
-	for (unsigned i = first; i < t->nflow; i++) {
+	for (unsigned i = first; i < t->flowp.used; i++) {
 		const struct lrn_flowrec *f = &t->flow[i];
 
 		if (done[i] || !pr_same_plain(p, f0, f) || !pr_plain_writable(f))
@@ -519,7 +522,7 @@ static void pr_refusals_seen(struct pr *p)
 	char ta[24], tb[24];
 	bool any = false;
 
-	for (unsigned i = 0; i < t->nflow; i++) {
+	for (unsigned i = 0; i < t->flowp.used; i++) {
 		const struct lrn_flowrec *f = &t->flow[i];
 
 		if (!strcmp(f->kind, "allow"))
@@ -562,25 +565,30 @@ static int pr_write(struct pr *p, const struct pol *tmpl)
 {
 	const struct lrn *t = p->t;
 	const struct lrn_dropped *dr = &t->dropped;
-	bool *done = calloc((t->nrel > t->nflow ? t->nrel : t->nflow) + 1, sizeof(bool));
+	unsigned nrec = t->relp.used > t->flowp.used ? t->relp.used : t->flowp.used;
+	bool *done = calloc(nrec + 1, sizeof(bool));
 	int err = 0;
 
 	if (!done)
 		return -ENOMEM;
 	fprintf(p->out, "# Proposed by scanwalld --propose from %u relation(s) and %u flow(s) "
-		"observed%s\n", t->nrel, t->nflow, tmpl ? ", with a template" : "");
+		"observed%s\n", lrn_relation_count(t), lrn_flow_count(t), tmpl ? ", with a template" : "");
 	if (dr->relations || dr->classes || dr->uids || dr->flows)
 		fprintf(p->out, "# the table was full: %" PRIu64 " relation(s), %" PRIu64
 			" class(es), %" PRIu64 " flow(s) not recorded\n", dr->relations,
 			dr->classes + dr->uids, dr->flows);
+	if (dr->evicted_relations || dr->evicted_flows)
+		fprintf(p->out, "# the table was full: %" PRIu64 " relation(s) and %" PRIu64
+			" flow(s) or refusal(s) seen least were evicted\n", dr->evicted_relations,
+			dr->evicted_flows);
 	pr_decls(p);
 	pr_template_peers(p);
 	pr_refusals_kept(p);
-	for (unsigned i = 0; i < t->nrel; i++)
-		if (!done[i])
+	for (unsigned i = 0; i < t->relp.used; i++)
+		if (!done[i] && t->rel[i].af)
 			pr_dicom_rule(p, i, done);
-	memset(done, 0, (t->nflow + 1) * sizeof(bool));
-	for (unsigned i = 0; i < t->nflow; i++)
+	memset(done, 0, (t->flowp.used + 1) * sizeof(bool));
+	for (unsigned i = 0; i < t->flowp.used; i++)
 		if (!done[i] && pr_plain_writable(&t->flow[i]))
 			pr_plain_rule(p, i, done);
 	pr_refusals_seen(p);
@@ -596,7 +604,7 @@ static int pr_write(struct pr *p, const struct pol *tmpl)
  * count too, an upper bound). */
 static size_t pr_max_hosts(const struct pr *p)
 {
-	size_t n = 2u * (size_t)p->t->nrel + 1;
+	size_t n = 2u * (size_t)p->t->relp.used + 1;
 
 	for (unsigned d = 0; d < p->tp.ndecl; d++)
 		for (const char *s = p->tp.decl[d]; s; s = strchr(s + 1, ','))

@@ -121,11 +121,11 @@ static unsigned wi_relations(const struct lrn *t, const struct pol *pol, FILE *o
 	char a[64], b[64], ts[24], cmd[128];
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < t->nrel; i++) {
+	for (unsigned i = 0; i < t->relp.used; i++) {
 		const struct lrn_rel *r = &t->rel[i];
 		struct wi_why why = { 0 };
 
-		if (wi_relation(t, r, pol, &why, cmd, sizeof(cmd)))
+		if (!r->af || wi_relation(t, r, pol, &why, cmd, sizeof(cmd)))
 			continue;
 		n++;
 		fprintf(out, "refused: dicom %s -> %s port %u %s -> %s: ",
@@ -182,7 +182,7 @@ static unsigned wi_flows(const struct lrn *t, const struct pol *pol, FILE *out, 
 	char ts[24];
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < t->nflow; i++) {
+	for (unsigned i = 0; i < t->flowp.used; i++) {
 		const struct lrn_flowrec *f = &t->flow[i];
 		struct wi_why why = { 0 };
 
@@ -229,7 +229,8 @@ int lrn_what_if(const struct lrn *t, const struct pol *cand, FILE *out)
 	unsigned refused, now = 0, unused = 0;
 	int err;
 
-	fprintf(out, "# what-if: %u relation(s) and %u flow(s) observed\n", t->nrel, t->nflow);
+	fprintf(out, "# what-if: %u relation(s) and %u flow(s) observed\n",
+		lrn_relation_count(t), lrn_flow_count(t));
 	refused = wi_relations(t, cand, out) + wi_flows(t, cand, out, true);
 	now = wi_flows(t, cand, out, false);
 	err = wi_unused(t, cand, out, &unused);

@@ -1,7 +1,8 @@
 /* The observation table (scanwall/learn.h): what a relation records, the
  * bound (100,000 distinct relations into a table of the Kconfig size: the
- * first ones kept, the rest counted), no allocation once it is made, and
- * a save and load that give the same table back.
+ * table full, the rest evicted and counted; who is evicted is
+ * test_learn_evict.c's), no allocation once it is made, and a save and
+ * load that give the same table back.
  *
  *   lrn_relation/lrn_class/...  -->  struct lrn  --lrn_save-->  observed.json
  *                                        ^                          |
@@ -125,8 +126,8 @@ static void test_record(void **state)
 }
 
 /* 100,000 distinct relations (initiator addresses 10.0.0.0 up) into the
- * table as Kconfig sizes it: the first CONFIG_OBSERVE_RELATIONS are kept,
- * every other one is counted, and the memory in use does not move. */
+ * table as Kconfig sizes it: it holds CONFIG_OBSERVE_RELATIONS, every
+ * other one was evicted and counted, and the memory in use does not move. */
 static void test_bound(void **state)
 {
 	struct lrn_cfg cfg;
@@ -134,7 +135,6 @@ static void test_bound(void **state)
 	size_t before;
 	uint8_t ini[16] = { 10 };
 	struct lrn_rel_key k = echo_key;
-	int kept = 0;
 
 	lrn_cfg_default(&cfg);
 	t = lrn_new(&cfg);
@@ -147,22 +147,19 @@ static void test_bound(void **state)
 		ini[3] = (uint8_t)i;
 		int rel = lrn_relation(t, &k, i + 1);
 
-		if (rel >= 0) {
-			kept++;
-			lrn_count(t, rel, LRN_ASSOC_REQUESTED, i + 1);
-			assert_true(lrn_class(t, rel, lrn_uid(t, "1.2.840.10008.1.1"), false) >= 0);
-		} else {
-			assert_int_equal(rel, -ENOSPC);
-		}
+		assert_true(rel >= 0);
+		lrn_count(t, rel, LRN_ASSOC_REQUESTED, i + 1);
+		assert_true(lrn_class(t, rel, lrn_uid(t, "1.2.840.10008.1.1"), false) >= 0);
 		lrn_flow(t, &(struct lrn_flow_key){ .kind = "block", .af = 4, .proto = 6,
 						     .src = ini, .dst = scanner, .port = 3465 }, i);
 	}
 	assert_int_equal(heap_in_use(), before);
-	assert_int_equal(kept, CONFIG_OBSERVE_RELATIONS);
 	assert_int_equal(lrn_relation_count(t), CONFIG_OBSERVE_RELATIONS);
-	assert_int_equal(lrn_dropped(t)->relations, 100000 - CONFIG_OBSERVE_RELATIONS);
+	assert_int_equal(lrn_dropped(t)->evicted_relations, 100000 - CONFIG_OBSERVE_RELATIONS);
+	assert_int_equal(lrn_dropped(t)->relations, 0);
 	assert_int_equal(lrn_flow_count(t), CONFIG_OBSERVE_FLOWS);
-	assert_int_equal(lrn_dropped(t)->flows, 100000 - CONFIG_OBSERVE_FLOWS);
+	assert_int_equal(lrn_dropped(t)->evicted_flows, 100000 - CONFIG_OBSERVE_FLOWS);
+	assert_int_equal(lrn_dropped(t)->flows, 0);
 	/* one UID for every relation: interned once */
 	assert_int_equal(lrn_dropped(t)->uids, 0);
 	lrn_free(t);
@@ -277,6 +274,50 @@ static void test_load_bad(void **state)
 	tmpdir_remove(dir);
 }
 
+#define REL_OK "{\"port\":104,\"initiator\":\"10.0.0.1\",\"acceptor\":\"10.0.0.2\"," \
+	"\"calling_ae\":\"A\",\"called_ae\":\"B\",\"requested\":1,\"accepted\":1," \
+	"\"bytes_sent\":0,\"bytes_received\":0,\"first\":1,\"last\":1,\"classes\":[]," \
+	"\"transfer_syntaxes\":[]}"
+
+/* Nothing is repaired and nothing half-loaded: a title with a control
+ * character (it would read as "A?"), an unknown command, a flag that is
+ * not a boolean, each after a good relation, leave the table as it was,
+ * and the error names the record and the field. */
+static void test_load_whole(void **state)
+{
+	static const struct {
+		const char *text, *why;
+	} bad[] = {
+		{ "{\"version\":1,\"relations\":[" REL_OK ",{\"port\":104,\"initiator\":\"10.0.0.1\","
+		  "\"acceptor\":\"10.0.0.2\",\"calling_ae\":\"A\\u0001\",\"called_ae\":\"B\","
+		  "\"requested\":1,\"accepted\":1,\"bytes_sent\":0,\"bytes_received\":0,\"first\":1,"
+		  "\"last\":1,\"classes\":[],\"transfer_syntaxes\":[]}],\"flows\":[]}",
+		  "relations[1].calling_ae" },
+		{ "{\"version\":1,\"relations\":[" REL_OK ",{\"port\":104,\"initiator\":\"10.0.0.1\","
+		  "\"acceptor\":\"10.0.0.3\",\"calling_ae\":\"A\",\"called_ae\":\"B\","
+		  "\"requested\":1,\"accepted\":1,\"bytes_sent\":0,\"bytes_received\":0,\"first\":1,"
+		  "\"last\":1,\"classes\":[{\"uid\":\"1.2.840.10008.1.1\",\"commands_sent\":"
+		  "[\"C-ECHO\",\"C-SHRED\"],\"commands_received\":[]}],\"transfer_syntaxes\":[]}],"
+		  "\"flows\":[]}", "relations[1].commands_sent" },
+		{ "{\"version\":1,\"relations\":[" REL_OK "],\"flows\":[{\"kind\":\"block\","
+		  "\"proto\":\"udp\",\"src\":\"10.0.0.1\",\"dst\":\"10.0.0.2\",\"port\":123,"
+		  "\"rule\":null,\"fault\":\"x\\u00e9\",\"calling_ae\":null,\"called_ae\":null,"
+		  "\"count\":1,\"first\":1,\"last\":1}]}", "flows[0].fault" },
+		{ "{\"version\":1,\"relations\":[" REL_OK "],\"flows\":[],\"evicted\":"
+		  "{\"relations\":-1,\"flows\":0}}", "evicted.relations" },
+	};
+	struct lrn *t = table(16, 16, 16);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (lrn_load_text(t, bad[i].text, strlen(bad[i].text)) != -EBADMSG)
+			fail_msg("case %zu loaded", i);
+		assert_int_equal(lrn_relation_count(t), 0);
+		assert_int_equal(lrn_flow_count(t), 0);
+		assert_string_equal(lrn_load_error(t), bad[i].why);
+	}
+	lrn_free(t);
+}
+
 static char *ctl_exec(struct control *ctl, const char *line, int *ret)
 {
 	char *buf = NULL;
@@ -346,6 +387,7 @@ int main(void)
 		cmocka_unit_test(test_bound_classes),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_load_bad),
+		cmocka_unit_test(test_load_whole),
 		cmocka_unit_test(test_control_observed),
 	};
 
