@@ -130,17 +130,6 @@ struct pol_rule;
 void lrn_rel_flowkey(const struct lrn_rel *r, struct flow_key *k);
 void lrn_flowrec_flowkey(const struct lrn_flowrec *f, struct flow_key *k);
 
-/* A policy's normalized text (pol_print) cut into lines: its device and
- * peer statements, and each rule's line by rule index. */
-struct lrn_poltext {
-	char *text;
-	char **decl, **rule;
-	unsigned ndecl, nrule;
-	char *dflt;		/* "default block" */
-};
-int lrn_poltext(const struct pol *pol, struct lrn_poltext *pt);
-void lrn_poltext_free(struct lrn_poltext *pt);
-
 /* Which rules of pol some relation or flow of t matches (used[index]);
  * calloc'ed, NULL when out of memory. */
 bool *lrn_rules_used(const struct lrn *t, const struct pol *pol);

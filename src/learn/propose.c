@@ -10,7 +10,6 @@
  * what was seen. Refusals and the template's rules nothing used are
  * listed as comments for the technician to judge. */
 #include <errno.h>
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <inttypes.h>
 #include <netinet/in.h>
@@ -19,6 +18,7 @@
 
 #include "scanwall/catalog.h"
 #include "scanwall/flowkey.h"
+#include "scanwall/poldecl.h"
 #include "scanwall/policy.h"
 #include "learn_int.h"
 
@@ -31,7 +31,7 @@ struct pr_host {
 	char name[PR_NAME_MAX + 1];
 	const char *titles[PR_TITLES];	/* pointers into the table */
 	unsigned ntitles, nrel;
-	unsigned decl;			/* index + 1 of the template's line naming it */
+	unsigned decl;			/* index + 1 of the template's declaration naming it */
 	bool device;
 	bool dicom;			/* in a relation */
 	bool plain;			/* in an allowed plain flow */
@@ -39,7 +39,8 @@ struct pr_host {
 
 struct pr {
 	const struct lrn *t;
-	struct lrn_poltext tp;		/* the template's, or empty */
+	const struct pol *tmpl;		/* NULL: none */
+	unsigned ndecl;			/* the template's declarations */
 	struct pr_host *h;
 	unsigned nh;
 	FILE *out;
@@ -76,58 +77,39 @@ static void pr_title(struct pr_host *h, const char *title)
 		h->titles[h->ntitles++] = title;
 }
 
-/* "device|peer NAME ADDR[,ADDR...] ae ...": each host address keeps the
- * template's name (a subnet's hosts get their own). */
-static int pr_template_decl(struct pr *p, unsigned d)
+/* Each host address of a template's declaration keeps its name (a
+ * subnet's hosts get their own). */
+static void pr_template_decl(struct pr *p, unsigned d)
 {
-	/* a copy, whole: a fixed buffer cut a long line inside an address */
-	char *line = strdup(p->tp.decl[d]), *name, *addrs, *a, *save = NULL;
-	bool device = !strncmp(p->tp.decl[d], "device ", 7);
-	uint8_t buf[16] = { 0 };
-	int ret = 0;
+	bool device;
+	const char *name = pol_decl_name(p->tmpl, d, &device);
+	uint8_t af, addr[16];
+	unsigned prefix;
 
-	if (!line)
-		return -ENOMEM;
-	strtok_r(line, " ", &save);
-	name = strtok_r(NULL, " ", &save);
-	addrs = strtok_r(NULL, " ", &save);
-	for (a = strtok_r(addrs, ",", &save); a; a = strtok_r(NULL, ",", &save)) {
+	for (unsigned i = 0; !pol_decl_addr(p->tmpl, d, i, &af, addr, &prefix); i++) {
 		struct pr_host *h;
 
-		memset(buf, 0, sizeof(buf));
-		if (strchr(a, '/'))
+		if (prefix != (af == SW_AF_INET ? 32u : 128u))
 			continue;
-		if (inet_pton(AF_INET, a, buf) == 1)
-			h = pr_host_add(p, SW_AF_INET, buf);
-		else if (inet_pton(AF_INET6, a, buf) == 1)
-			h = pr_host_add(p, SW_AF_INET6, buf);
-		else {
-			ret = -EINVAL;
-			break;
-		}
+		h = pr_host_add(p, af, addr);
 		h->decl = d + 1;
 		h->device = device;
 		snprintf(h->name, sizeof(h->name), "%s", name);
 	}
-	free(line);
-	return ret;
 }
 
 static bool pr_name_taken(const struct pr *p, const char *name)
 {
-	size_t n = strlen(name);
+	bool device;
 
 	if (pol_is_keyword(name))
 		return true;
 	for (unsigned i = 0; i < p->nh; i++)
 		if (!strcmp(p->h[i].name, name))
 			return true;
-	for (unsigned i = 0; i < p->tp.ndecl; i++) {
-		const char *w = strchr(p->tp.decl[i], ' ') + 1;
-
-		if (!strncmp(w, name, n) && w[n] == ' ')
+	for (unsigned d = 0; d < p->ndecl; d++)
+		if (!strcmp(pol_decl_name(p->tmpl, d, &device), name))
 			return true;
-	}
 	return false;
 }
 
@@ -183,7 +165,7 @@ static void pr_hosts(struct pr *p)
 		acc->nrel++;
 		ini->dicom = acc->dicom = true;
 	}
-	if (!p->tp.ndecl) {
+	if (!p->ndecl) {
 		/* no template: the device is the one in most relations */
 		for (unsigned i = 0; i < p->nh; i++)
 			if (!dev || p->h[i].nrel > dev->nrel)
@@ -259,11 +241,11 @@ static void pr_titles(const struct pr *p, FILE *out, const struct pr_host *h)
  * when none was); a peer only when something used it. */
 static void pr_template_line(struct pr *p, unsigned d, bool device)
 {
-	const char *decl = p->tp.decl[d], *ae = strstr(decl, " ae ");
 	const struct pr_host *h = NULL;
-	bool used = false;
+	bool used = false, is_device;
 
-	if (!strncmp(decl, "device ", 7) != device)
+	pol_decl_name(p->tmpl, d, &is_device);
+	if (is_device != device)
 		return;
 	for (unsigned i = 0; i < p->nh; i++) {
 		if (p->h[i].decl != d + 1)
@@ -274,11 +256,12 @@ static void pr_template_line(struct pr *p, unsigned d, bool device)
 	}
 	if (!device && !used)
 		return;
-	if (!h || !ae || (!device && !h->dicom)) {
-		fprintf(p->out, "%s\n", decl);
+	if (!h || (!device && !h->dicom)) {
+		pol_print_decl(p->tmpl, d, true, p->out);
 		return;
 	}
-	fprintf(p->out, "%.*s ae ", (int)(ae - decl), decl);
+	pol_print_decl(p->tmpl, d, false, p->out);
+	fputs(" ae ", p->out);
 	pr_titles(p, p->out, pr_first(p, h->name));
 	fputc('\n', p->out);
 }
@@ -287,9 +270,9 @@ static void pr_decls(struct pr *p)
 {
 	char buf[64];
 
-	for (unsigned d = 0; d < p->tp.ndecl; d++)
+	for (unsigned d = 0; d < p->ndecl; d++)
 		pr_template_line(p, d, true);
-	for (unsigned d = 0; d < p->tp.ndecl; d++)
+	for (unsigned d = 0; d < p->ndecl; d++)
 		pr_template_line(p, d, false);
 	for (int device = 1; device >= 0; device--)
 	for (unsigned i = 0; i < p->nh; i++) {
@@ -312,41 +295,35 @@ static void pr_decls(struct pr *p)
 /* The template's refusals, first as in the templates: they name ports
  * the device must never be reached on. A template peer they name comes
  * along. */
+static bool pr_refusal(const struct pr *p, unsigned i)
+{
+	return pol_rule_at(p->tmpl, i)->action != POL_ALLOW;
+}
+
 static void pr_refusals_kept(struct pr *p)
 {
 	bool any = false;
 
-	for (unsigned i = 0; i < p->tp.nrule; i++) {
-		const char *r = p->tp.rule[i];
-
-		if (strncmp(r, "block ", 6) && strncmp(r, "reject ", 7))
+	for (unsigned i = 0; p->tmpl && i < pol_rule_count(p->tmpl); i++) {
+		if (!pr_refusal(p, i))
 			continue;
 		if (!any)
 			fputs("\n# the template's refusals, kept\n", p->out);
 		any = true;
-		fprintf(p->out, "%s\n", r);
+		pol_print_rule(p->tmpl, i, p->out);
 	}
 }
 
 static void pr_template_peers(struct pr *p)
 {
-	for (unsigned d = 0; d < p->tp.ndecl; d++) {
-		const char *decl = p->tp.decl[d], *name = decl + 5;
-		size_t n = strcspn(name, " ");
-		bool used = false;
+	for (unsigned d = 0; d < p->ndecl; d++) {
+		bool device, used = false;
+		const char *name = pol_decl_name(p->tmpl, d, &device);
 
-		if (strncmp(decl, "peer ", 5))
-			continue;
-		for (unsigned i = 0; i < p->tp.nrule && !used; i++) {
-			const char *r = p->tp.rule[i], *w;
-
-			if (strncmp(r, "block ", 6) && strncmp(r, "reject ", 7))
-				continue;
-			for (w = strstr(r, name); w && !used; w = strstr(w + 1, name))
-				used = w[-1] == ' ' && (w[n] == ' ' || !w[n]);
-		}
+		for (unsigned i = 0; !device && i < pol_rule_count(p->tmpl) && !used; i++)
+			used = pr_refusal(p, i) && pol_rule_names(p->tmpl, i, name);
 		if (used)
-			fprintf(p->out, "%s\n", decl);
+			pol_print_decl(p->tmpl, d, true, p->out);
 	}
 }
 
@@ -547,7 +524,7 @@ static int pr_unused(struct pr *p, const struct pol *tmpl)
 
 	if (!used)
 		return -ENOMEM;
-	for (unsigned i = 0; i < pol_rule_count(tmpl) && i < p->tp.nrule; i++) {
+	for (unsigned i = 0; i < pol_rule_count(tmpl); i++) {
 		if (used[i])
 			continue;
 		if (!any)
@@ -555,7 +532,8 @@ static int pr_unused(struct pr *p, const struct pol *tmpl)
 		any = true;
 		/* its text, not its line: the template may be the policy in
 		 * force, whose lines are those of its normalized form */
-		fprintf(p->out, "#   %s\n", p->tp.rule[i]);
+		fputs("#   ", p->out);
+		pol_print_rule(tmpl, i, p->out);
 	}
 	free(used);
 	return 0;
@@ -594,7 +572,11 @@ static int pr_write(struct pr *p, const struct pol *tmpl)
 	pr_refusals_seen(p);
 	if (tmpl)
 		err = pr_unused(p, tmpl);
-	fprintf(p->out, "\n%s\n", p->tp.dflt ? p->tp.dflt : "default block");
+	fputc('\n', p->out);
+	if (tmpl)
+		pol_print_default(tmpl, p->out);
+	else
+		fputs("default block\n", p->out);
 	free(done);
 	return err;
 }
@@ -605,27 +587,28 @@ static int pr_write(struct pr *p, const struct pol *tmpl)
 static size_t pr_max_hosts(const struct pr *p)
 {
 	size_t n = 2u * (size_t)p->t->relp.used + 1;
+	uint8_t af, addr[16];
+	unsigned prefix;
 
-	for (unsigned d = 0; d < p->tp.ndecl; d++)
-		for (const char *s = p->tp.decl[d]; s; s = strchr(s + 1, ','))
+	for (unsigned d = 0; d < p->ndecl; d++)
+		for (unsigned i = 0; !pol_decl_addr(p->tmpl, d, i, &af, addr, &prefix); i++)
 			n++;
 	return n;
 }
 
 int lrn_propose(const struct lrn *t, const struct pol *tmpl, FILE *out, FILE *err)
 {
-	struct pr p = { .t = t, .out = out };
+	struct pr p = { .t = t, .tmpl = tmpl, .ndecl = tmpl ? pol_decl_count(tmpl) : 0,
+			.out = out };
 	int ret = 0;
 
-	if (tmpl && (ret = lrn_poltext(tmpl, &p.tp)))
-		return ret;
 	p.h = calloc(pr_max_hosts(&p), sizeof(*p.h));
 	if (!p.h) {
 		ret = -ENOMEM;
 		goto out_free;
 	}
-	for (unsigned d = 0; d < p.tp.ndecl && !ret; d++)
-		ret = pr_template_decl(&p, d);
+	for (unsigned d = 0; d < p.ndecl; d++)
+		pr_template_decl(&p, d);
 	pr_hosts(&p);
 	if (!ret && !p.nh && !tmpl) {
 		fputs("scanwalld: the table holds no DICOM relation: no device to write a "
@@ -636,6 +619,5 @@ int lrn_propose(const struct lrn *t, const struct pol *tmpl, FILE *out, FILE *er
 		ret = pr_write(&p, tmpl);
 out_free:
 	free(p.h);
-	lrn_poltext_free(&p.tp);
 	return ret;
 }

@@ -14,6 +14,7 @@
 
 #include "scanwall/dicom.h"
 #include "scanwall/flowkey.h"
+#include "scanwall/poldecl.h"
 #include "scanwall/policy.h"
 #include "learn_int.h"
 
@@ -206,22 +207,18 @@ static unsigned wi_flows(const struct lrn *t, const struct pol *pol, FILE *out, 
 static int wi_unused(const struct lrn *t, const struct pol *pol, FILE *out, unsigned *n)
 {
 	bool *used = lrn_rules_used(t, pol);
-	struct lrn_poltext pt;
-	int err;
 
 	if (!used)
 		return -ENOMEM;
-	err = lrn_poltext(pol, &pt);
-	for (unsigned i = 0; !err && i < pol_rule_count(pol) && i < pt.nrule; i++) {
+	for (unsigned i = 0; i < pol_rule_count(pol); i++) {
 		if (used[i] || pol_rule_at(pol, i)->action != POL_ALLOW)
 			continue;
 		++*n;
-		fprintf(out, "allowed, never seen: line %u: %s\n", pol_rule_at(pol, i)->line,
-			pt.rule[i]);
+		fprintf(out, "allowed, never seen: line %u: ", pol_rule_at(pol, i)->line);
+		pol_print_rule(pol, i, out);
 	}
-	lrn_poltext_free(&pt);
 	free(used);
-	return err;
+	return 0;
 }
 
 int lrn_what_if(const struct lrn *t, const struct pol *cand, FILE *out)
