@@ -5,7 +5,8 @@
  * relation becomes a peer named from its first AE title, with every title
  * it used. One `allow dicom` per initiator and acceptor, with the ports
  * seen and the catalog services that cover the classes used (the
- * commands seen on a class within the service's), `sop` for the rest;
+ * commands seen on a class within the service's), `sop` for the rest,
+ * all of them however many (a rule that dropped one would refuse it);
  * one plain rule per protocol and pair of ends; each rule preceded by
  * what was seen. Refusals and the template's rules nothing used are
  * listed as comments for the technician to judge. */
@@ -43,6 +44,9 @@ struct pr {
 	unsigned ndecl;			/* the template's declarations */
 	struct pr_host *h;
 	unsigned nh;
+	/* one rule's classes and ports, sized for every record in one rule:
+	 * a rule lists all it stands for, however many */
+	uint32_t *sops, *ports;
 	FILE *out;
 };
 
@@ -375,22 +379,20 @@ static bool pr_same_ends(struct pr *p, const struct lrn_rel *a, const struct lrn
 	       !strcmp(pr_end(p, a->af, a->acc, x), pr_end(p, b->af, b->acc, y));
 }
 
-/* Appends v to a sorted set of at most max; returns the new count. */
-static unsigned pr_set_add(uint32_t *v, unsigned n, unsigned max, uint32_t x)
+/* Adds x to a sorted set (sized by the caller for every x it may get);
+ * returns the new count. */
+static unsigned pr_set_add(uint32_t *v, unsigned n, uint32_t x)
 {
 	unsigned i = 0;
 
 	while (i < n && v[i] < x)
 		i++;
-	if ((i < n && v[i] == x) || n == max)
+	if (i < n && v[i] == x)
 		return n;
 	memmove(&v[i + 1], &v[i], (n - i) * sizeof(*v));
 	v[i] = x;
 	return n + 1;
 }
-
-#define PR_SOPS 64
-#define PR_PORTS 64
 
 /* One rule for every relation between the same two ends. */
 static void pr_dicom_rule(struct pr *p, unsigned first, bool *done)
@@ -398,7 +400,7 @@ static void pr_dicom_rule(struct pr *p, unsigned first, bool *done)
 	const struct lrn *t = p->t;
 	const struct lrn_rel *r0 = &t->rel[first];
 	const struct cat_service *const *svc = cat_services();
-	uint32_t ports[PR_PORTS], sops[PR_SOPS], services = 0;
+	uint32_t *ports = p->ports, *sops = p->sops, services = 0;
 	unsigned nports = 0, nsops = 0, n;
 	char a[64], b[64];
 
@@ -410,7 +412,7 @@ static void pr_dicom_rule(struct pr *p, unsigned first, bool *done)
 			continue;
 		done[i] = true;
 		pr_rel_comment(p, r);
-		nports = pr_set_add(ports, nports, PR_PORTS, r->port);
+		nports = pr_set_add(ports, nports, r->port);
 		for (unsigned c = 0; c < r->nclass; c++) {
 			const struct lrn_class *cl = &r->cls[c];
 			const struct cat_service *s;
@@ -422,7 +424,7 @@ static void pr_dicom_rule(struct pr *p, unsigned first, bool *done)
 				if (svc[k] == s)
 					services |= 1u << k;
 			if (!s)
-				nsops = pr_set_add(sops, nsops, PR_SOPS, cl->uid);
+				nsops = pr_set_add(sops, nsops, cl->uid);
 		}
 	}
 	fprintf(p->out, "allow dicom from %s to %s port", pr_end(p, r0->af, r0->ini, a),
@@ -467,7 +469,7 @@ static void pr_plain_rule(struct pr *p, unsigned first, bool *done)
 {
 	const struct lrn *t = p->t;
 	const struct lrn_flowrec *f0 = &t->flow[first];
-	uint32_t ports[PR_PORTS];
+	uint32_t *ports = p->ports;
 	unsigned nports = 0;
 	char a[64], b[64], ta[24], tb[24];
 
@@ -484,7 +486,7 @@ static void pr_plain_rule(struct pr *p, unsigned first, bool *done)
 		fprintf(p->out, ": %" PRIu64 " flow(s), first %s, last %s\n", f->count,
 			lrn_time(f->first_s, ta), lrn_time(f->last_s, tb));
 		if (!pr_icmp(f->proto))
-			nports = pr_set_add(ports, nports, PR_PORTS, f->port);
+			nports = pr_set_add(ports, nports, f->port);
 	}
 	fprintf(p->out, "allow %s from %s to %s", lrn_proto_name(f0->proto),
 		pr_end(p, f0->af, f0->src, a), pr_end(p, f0->af, f0->dst, b));
@@ -603,7 +605,9 @@ int lrn_propose(const struct lrn *t, const struct pol *tmpl, FILE *out, FILE *er
 	int ret = 0;
 
 	p.h = calloc(pr_max_hosts(&p), sizeof(*p.h));
-	if (!p.h) {
+	p.sops = calloc((size_t)t->relp.used * LRN_REL_CLASSES + 1, sizeof(*p.sops));
+	p.ports = calloc((size_t)t->relp.used + t->flowp.used + 1, sizeof(*p.ports));
+	if (!p.h || !p.sops || !p.ports) {
 		ret = -ENOMEM;
 		goto out_free;
 	}
@@ -619,5 +623,7 @@ int lrn_propose(const struct lrn *t, const struct pol *tmpl, FILE *out, FILE *er
 		ret = pr_write(&p, tmpl);
 out_free:
 	free(p.h);
+	free(p.sops);
+	free(p.ports);
 	return ret;
 }
