@@ -8,7 +8,6 @@
  *                                        ^                          |
  *                                        +--------lrn_load----------+      */
 #include <errno.h>
-#include <malloc.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,22 +24,8 @@
 #include "scanwall/engine.h"
 #include "scanwall/learn.h"
 #include "scanwall/policy.h"
+#include "learn_util.h"
 #include "tmpdir.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-/* sanitizer/allocator_interface.h, not always installed */
-size_t __sanitizer_get_current_allocated_bytes(void);
-
-static size_t heap_in_use(void)
-{
-	return __sanitizer_get_current_allocated_bytes();
-}
-#else
-static size_t heap_in_use(void)
-{
-	return mallinfo2().uordblks;
-}
-#endif
 
 static const uint8_t pacs[16] = { 10, 77, 1, 10 }, scanner[16] = { 10, 77, 1, 20 };
 
@@ -71,18 +56,6 @@ static void record_echo(struct lrn *t, uint64_t now)
 					     .src = pacs, .dst = scanner, .port = 104,
 					     .rule_line = 8, .fault = "calling-ae",
 					     .calling = "INTRUDER", .called = "SCANNER" }, now);
-}
-
-static char *to_json(const struct lrn *t)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&buf, &len);
-
-	assert_non_null(mem);
-	assert_int_equal(lrn_json(t, mem), 0);
-	fclose(mem);
-	return buf;
 }
 
 static struct lrn *table(unsigned relations, unsigned uids, unsigned flows)

@@ -11,7 +11,6 @@
  * the evictions counted, the heap untouched, and a restart (save, load)
  * gives the same table back. */
 #include <errno.h>
-#include <malloc.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,21 +23,8 @@
 #include "scanwall/catalog.h"
 #include "scanwall/config.h"
 #include "scanwall/learn.h"
+#include "learn_util.h"
 #include "tmpdir.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-size_t __sanitizer_get_current_allocated_bytes(void);
-
-static size_t heap_in_use(void)
-{
-	return __sanitizer_get_current_allocated_bytes();
-}
-#else
-static size_t heap_in_use(void)
-{
-	return mallinfo2().uordblks;
-}
-#endif
 
 static const uint8_t pacs[16] = { 10, 77, 1, 10 }, scanner[16] = { 10, 77, 1, 20 },
 		     ris[16] = { 10, 77, 1, 11 };
@@ -74,18 +60,6 @@ static void plain(struct lrn *t, const char *kind, uint8_t proto, const uint8_t 
 {
 	lrn_flow(t, &(struct lrn_flow_key){ .kind = kind, .af = 4, .proto = proto, .src = src,
 					     .dst = dst, .port = port }, now);
-}
-
-static char *to_json(const struct lrn *t)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&buf, &len);
-
-	assert_non_null(mem);
-	assert_int_equal(lrn_json(t, mem), 0);
-	fclose(mem);
-	return buf;
 }
 
 static void stranger_addr(uint8_t a[16], uint32_t i)
