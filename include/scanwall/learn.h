@@ -61,11 +61,13 @@ enum lrn_class_flag {
 	LRN_ROLE_SCU_AC = 32, LRN_ROLE_SCP_AC = 64,	/* ... and accepted */
 };
 
-/* The index of a UID in the table's store, kept once however many
- * relations use it; -ENOSPC (counted) when the store is full, -EINVAL
- * when uid is no UID (dcm_uid_problem). */
+/* The handle of a UID in the table's store, kept once however many
+ * relations use it (a slot no class names is reused, strangers are
+ * evicted to free one: uids.c); -ENOSPC (counted) when partners' classes
+ * name every slot, -EINVAL when uid is no UID (dcm_uid_problem). A handle
+ * held while its slot went to another UID is stale (lrn_class: -ESTALE). */
 int lrn_uid(struct lrn *t, const char *uid);
-/* The slot of abstract syntax uid (an lrn_uid index) in relation rel,
+/* The slot of abstract syntax uid (an lrn_uid handle) in relation rel,
  * created if new. When the relation's slots are full: -ENOSPC (counted),
  * unless used is set (a command was seen on it), when a class nothing was
  * seen on gives up its slot (counted): what the device does matters more

@@ -136,7 +136,6 @@ void lrn_pool_add(struct lrn *t, struct lrn_pool *p, uint32_t rec, int tier)
 void lrn_pool_update(struct lrn *t, struct lrn_pool *p, uint32_t rec, int tier)
 {
 	struct lrn_tier *h = &p->tier[tier];
-	uint32_t gone;
 
 	if (!p->in[rec])
 		return;
@@ -149,9 +148,15 @@ void lrn_pool_update(struct lrn *t, struct lrn_pool *p, uint32_t rec, int tier)
 	 * record a partner leaves is free for the next new one */
 	heap_remove(t, p, rec);
 	p->live--;
-	if (h->n == h->max) {
-		gone = evict_least(t, p, tier);
-		p->free[p->nfree++] = gone;
-	}
+	if (h->n == h->max)
+		lrn_pool_evict(t, p, tier);
 	lrn_pool_add(t, p, rec, tier);
+}
+
+int lrn_pool_evict(struct lrn *t, struct lrn_pool *p, int tier)
+{
+	if (!p->tier[tier].n)
+		return -ENOENT;
+	p->free[p->nfree++] = evict_least(t, p, tier);
+	return 0;
 }

@@ -90,13 +90,19 @@ int lrn_pool_take(struct lrn *t, struct lrn_pool *p, int tier);
 void lrn_pool_add(struct lrn *t, struct lrn_pool *p, uint32_t rec, int tier);
 /* rec's value changed, or it moved to tier (a partner may be evicted). */
 void lrn_pool_update(struct lrn *t, struct lrn_pool *p, uint32_t rec, int tier);
+/* Evicts the least of tier, its record left free: 0, -ENOENT if none. */
+int lrn_pool_evict(struct lrn *t, struct lrn_pool *p, int tier);
 
 struct lrn {
 	struct lrn_cfg cfg;
 	struct lrn_rel *rel;	/* [0, relp.used); af 0: free */
 	struct lrn_pool relp;
-	char (*uids)[LRN_UID_MAX + 1];
-	unsigned nuid;
+	char (*uids)[LRN_UID_MAX + 1];	/* uids.c */
+	unsigned nuid;			/* slots used, free ones included */
+	uint32_t *uid_refs;		/* class and transfer syntax slots naming it */
+	uint8_t *uid_gen, *uid_listed;	/* generation; on uid_free */
+	uint32_t *uid_free;		/* with no ref when listed */
+	unsigned nuid_free;
 	struct lrn_flowrec *flow;	/* [0, flowp.used), never a hole */
 	struct lrn_pool flowp;
 	/* open addressing, index + 1, 0 empty; sizes are powers of two */
@@ -105,6 +111,28 @@ struct lrn {
 	struct lrn_dropped dropped;
 	char load_error[96];	/* why lrn_load() refused the last file */
 };
+
+/* hash.c: open addressing over record indexes + 1, 0 empty. */
+#define LRN_FNV_START 2166136261u
+uint32_t lrn_fnv(uint32_t h, const void *p, size_t n);
+/* Hashes what a record keeps of s (at most max bytes). */
+uint32_t lrn_str_hash(uint32_t h, const char *s, size_t max);
+/* Twice n slots, a power of two; *mask set. NULL when out of memory. */
+uint32_t *lrn_hash_new(unsigned n, uint32_t *mask);
+/* Removes rec (its key still in place: home_of hashes it). */
+void lrn_hash_del(struct lrn *t, uint32_t *hash, uint32_t mask, uint32_t rec,
+		  uint32_t (*home_of)(const struct lrn *t, uint32_t rec));
+/* The empty slot a new key of hash h goes to. */
+uint32_t *lrn_hash_slot(uint32_t *hash, uint32_t mask, uint32_t h);
+
+/* uids.c */
+int lrn_uids_init(struct lrn *t, unsigned n);
+void lrn_uids_free(struct lrn *t);
+/* The slot of a handle (lrn_uid), -ESTALE when it went to another UID. */
+int lrn_uid_index(const struct lrn *t, int uid);
+/* A class or transfer syntax slot names slot u, or no longer does. */
+void lrn_uid_ref(struct lrn *t, uint32_t u);
+void lrn_uid_unref(struct lrn *t, uint32_t u);
 
 /* The relation of a handle (lrn_relation), NULL when it was evicted. */
 struct lrn_rel *lrn_rel_at(struct lrn *t, int rel);

@@ -23,17 +23,6 @@ void lrn_cfg_default(struct lrn_cfg *cfg)
 	cfg->reserve_pct = CONFIG_OBSERVE_RESERVE_PCT;
 }
 
-/* Twice the entries, rounded up to a power of two: probes stay short. */
-static uint32_t *hash_new(unsigned n, uint32_t *mask)
-{
-	uint32_t size = 2;
-
-	while (size < 2u * n)
-		size <<= 1;
-	*mask = size - 1;
-	return calloc(size, sizeof(uint32_t));
-}
-
 static const struct lrn_pool_ops rel_ops, flow_ops;
 
 struct lrn *lrn_new(const struct lrn_cfg *cfg)
@@ -51,12 +40,10 @@ struct lrn *lrn_new(const struct lrn_cfg *cfg)
 		return NULL;
 	t->cfg = *cfg;
 	t->rel = calloc(cfg->relations, sizeof(*t->rel));
-	t->uids = calloc(cfg->uids, sizeof(*t->uids));
 	t->flow = calloc(cfg->flows, sizeof(*t->flow));
-	t->rel_hash = hash_new(cfg->relations, &t->rel_mask);
-	t->uid_hash = hash_new(cfg->uids, &t->uid_mask);
-	t->flow_hash = hash_new(cfg->flows, &t->flow_mask);
-	if (!t->rel || !t->uids || !t->flow || !t->rel_hash || !t->uid_hash || !t->flow_hash ||
+	t->rel_hash = lrn_hash_new(cfg->relations, &t->rel_mask);
+	t->flow_hash = lrn_hash_new(cfg->flows, &t->flow_mask);
+	if (!t->rel || !t->flow || !t->rel_hash || !t->flow_hash || lrn_uids_init(t, cfg->uids) ||
 	    lrn_pool_init(&t->relp, cfg->relations, cfg->reserve_pct, &rel_ops,
 			  &t->dropped.evicted_relations) ||
 	    lrn_pool_init(&t->flowp, cfg->flows, cfg->reserve_pct, &flow_ops,
@@ -73,68 +60,13 @@ void lrn_free(struct lrn *t)
 	if (!t)
 		return;
 	free(t->rel);
-	free(t->uids);
 	free(t->flow);
 	free(t->rel_hash);
-	free(t->uid_hash);
+	lrn_uids_free(t);
 	free(t->flow_hash);
 	lrn_pool_free(&t->relp);
 	lrn_pool_free(&t->flowp);
 	free(t);
-}
-
-/* FNV-1a, 32 bits: keys are short and come from the wire, the table is
- * bounded, and a collision only costs a probe. */
-static uint32_t fnv(uint32_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	while (n--)
-		h = (h ^ *b++) * 16777619u;
-	return h;
-}
-
-#define FNV_START 2166136261u
-
-/* Only what a record keeps of s (max bytes), so a record's hash is its
- * key's. */
-static uint32_t str_hash(uint32_t h, const char *s, size_t max)
-{
-	return fnv(fnv(h, s ? s : "", s ? strnlen(s, max) : 0), "", 1);
-}
-
-/* Takes rec + 1 out of an open-addressing table by shifting back the
- * entries after it (no tombstones to lengthen later probes). rec must
- * still hold its key: home_of() hashes it. */
-static void hash_del(struct lrn *t, uint32_t *hash, uint32_t mask, uint32_t rec,
-		     uint32_t (*home_of)(const struct lrn *t, uint32_t rec))
-{
-	uint32_t i = home_of(t, rec) & mask, j, k;
-
-	while (hash[i] != rec + 1)
-		i = (i + 1) & mask;
-	for (j = i;;) {
-		j = (j + 1) & mask;
-		if (!hash[j])
-			break;
-		k = home_of(t, hash[j] - 1) & mask;
-		/* the entry at j stays if its home lies cyclically in (i, j] */
-		if (i <= j ? i < k && k <= j : i < k || k <= j)
-			continue;
-		hash[i] = hash[j];
-		i = j;
-	}
-	hash[i] = 0;
-}
-
-/* The empty slot a new key of hash h goes to (the table is never full). */
-static uint32_t *hash_free_slot(uint32_t *hash, uint32_t mask, uint32_t h)
-{
-	uint32_t i = h & mask;
-
-	while (hash[i])
-		i = (i + 1) & mask;
-	return &hash[i];
 }
 
 static size_t addr_len(uint8_t af)
@@ -155,34 +87,14 @@ static bool ae_same(const char *kept, const char *s)
 	return strncmp(kept, s ? s : "", LRN_AE_MAX + 1) == 0;
 }
 
-int lrn_uid(struct lrn *t, const char *uid)
-{
-	size_t n = strnlen(uid, LRN_UID_MAX + 1);
-	uint32_t i = fnv(FNV_START, uid, n) & t->uid_mask, *slot;
-
-	/* checked here, so the JSON writer need not escape UIDs */
-	if (n > LRN_UID_MAX || dcm_uid_problem(uid, n))
-		return -EINVAL;
-	for (; *(slot = &t->uid_hash[i]); i = (i + 1) & t->uid_mask)
-		if (strcmp(t->uids[*slot - 1], uid) == 0)
-			return (int)*slot - 1;
-	if (t->nuid == t->cfg.uids) {
-		t->dropped.uids++;
-		return -ENOSPC;
-	}
-	memcpy(t->uids[t->nuid], uid, n + 1);
-	*slot = ++t->nuid;
-	return (int)t->nuid - 1;
-}
-
 static uint32_t rel_hash(const struct lrn_rel_key *k)
 {
-	uint32_t h = fnv(FNV_START, &k->af, 1);
+	uint32_t h = lrn_fnv(LRN_FNV_START, &k->af, 1);
 
-	h = fnv(h, k->initiator, addr_len(k->af));
-	h = fnv(h, k->acceptor, addr_len(k->af));
-	h = fnv(h, &k->port, sizeof(k->port));
-	return str_hash(str_hash(h, k->calling, LRN_AE_MAX), k->called, LRN_AE_MAX);
+	h = lrn_fnv(h, k->initiator, addr_len(k->af));
+	h = lrn_fnv(h, k->acceptor, addr_len(k->af));
+	h = lrn_fnv(h, &k->port, sizeof(k->port));
+	return lrn_str_hash(lrn_str_hash(h, k->calling, LRN_AE_MAX), k->called, LRN_AE_MAX);
 }
 
 static uint32_t rel_rec_hash(const struct lrn *t, uint32_t rec)
@@ -209,7 +121,11 @@ static void rel_drop(struct lrn *t, uint32_t rec)
 	struct lrn_rel *r = &t->rel[rec];
 	uint8_t gen = r->gen;
 
-	hash_del(t, t->rel_hash, t->rel_mask, rec, rel_rec_hash);
+	for (unsigned i = 0; i < r->nclass; i++)
+		lrn_uid_unref(t, r->cls[i].uid);
+	for (unsigned i = 0; i < r->nts; i++)
+		lrn_uid_unref(t, r->ts[i].uid);
+	lrn_hash_del(t, t->rel_hash, t->rel_mask, rec, rel_rec_hash);
 	memset(r, 0, sizeof(*r));
 	r->gen = (gen + 1) & LRN_GEN_MASK;
 }
@@ -274,7 +190,7 @@ int lrn_relation(struct lrn *t, const struct lrn_rel_key *k, uint64_t now_s)
 	ae_copy(r->called, k->called);
 	r->first_s = r->last_s = now_s;
 	/* an eviction may have shifted the probe's entries */
-	*hash_free_slot(t->rel_hash, t->rel_mask, h) = (uint32_t)rec + 1;
+	*lrn_hash_slot(t->rel_hash, t->rel_mask, h) = (uint32_t)rec + 1;
 	lrn_pool_add(t, &t->relp, (uint32_t)rec, LRN_STRANGER);
 	return rel_handle(t, (uint32_t)rec);
 }
@@ -299,21 +215,24 @@ static int class_victim(const struct lrn_rel *r)
 int lrn_class(struct lrn *t, int rel, int uid, bool used)
 {
 	struct lrn_rel *r = lrn_rel_at(t, rel);
-	int i;
+	int i, u = lrn_uid_index(t, uid);
 
 	if (!r)
 		return -ESTALE;
-	if (uid < 0)
-		return uid;
+	if (u < 0)
+		return u;
 	for (i = 0; i < r->nclass; i++)
-		if (r->cls[i].uid == (uint32_t)uid)
+		if (r->cls[i].uid == (uint32_t)u)
 			return i;
 	t->dropped.classes += r->nclass == LRN_REL_CLASSES;
 	if (r->nclass < LRN_REL_CLASSES)
 		i = r->nclass++;
 	else if (!used || (i = class_victim(r)) < 0)
 		return -ENOSPC;
-	r->cls[i] = (struct lrn_class){ .uid = (uint32_t)uid };
+	else
+		lrn_uid_unref(t, r->cls[i].uid);
+	r->cls[i] = (struct lrn_class){ .uid = (uint32_t)u };
+	lrn_uid_ref(t, (uint32_t)u);
 	return i;
 }
 
@@ -321,7 +240,7 @@ void lrn_class_flags(struct lrn *t, int rel, int cls, unsigned flags)
 {
 	struct lrn_rel *r = lrn_rel_at(t, rel);
 
-	if (r && cls < r->nclass)
+	if (r && cls >= 0 && cls < r->nclass)
 		r->cls[cls].flags |= (uint16_t)flags;
 }
 
@@ -329,17 +248,18 @@ void lrn_command(struct lrn *t, int rel, int cls, int dir, uint32_t dimse_bit)
 {
 	struct lrn_rel *r = lrn_rel_at(t, rel);
 
-	if (r && cls < r->nclass)
+	if (r && cls >= 0 && cls < r->nclass)
 		r->cls[cls].dimse[!!dir] |= (uint16_t)dimse_bit;
 }
 
 void lrn_ts(struct lrn *t, int rel, const char *uid, unsigned flags)
 {
+	/* the UID first: making room for it may evict this very relation */
+	int u = lrn_uid_index(t, lrn_uid(t, uid));
 	struct lrn_rel *r = lrn_rel_at(t, rel);
-	int u;
 	unsigned i;
 
-	if (!r || (u = lrn_uid(t, uid)) < 0)
+	if (!r || u < 0)
 		return;
 	for (i = 0; i < r->nts && r->ts[i].uid != (uint32_t)u; i++)
 		;
@@ -347,8 +267,10 @@ void lrn_ts(struct lrn *t, int rel, const char *uid, unsigned flags)
 		t->dropped.classes++;
 		return;
 	}
-	if (i == r->nts)
+	if (i == r->nts) {
 		r->ts[r->nts++] = (struct lrn_tsyn){ .uid = (uint32_t)u };
+		lrn_uid_ref(t, (uint32_t)u);
+	}
 	r->ts[i].flags |= (uint16_t)flags;
 }
 
@@ -373,15 +295,15 @@ void lrn_bytes(struct lrn *t, int rel, int dir, uint64_t n)
 
 static uint32_t flow_hash(const struct lrn_flow_key *k)
 {
-	uint32_t h = fnv(FNV_START, &k->af, 1);
+	uint32_t h = lrn_fnv(LRN_FNV_START, &k->af, 1);
 
-	h = fnv(h, &k->proto, 1);
-	h = fnv(h, k->src, addr_len(k->af));
-	h = fnv(h, k->dst, addr_len(k->af));
-	h = fnv(h, &k->port, sizeof(k->port));
-	h = fnv(h, &k->rule_line, sizeof(k->rule_line));
-	h = str_hash(str_hash(h, k->kind, 32), k->fault, LRN_FAULT_MAX);
-	return str_hash(str_hash(h, k->calling, LRN_AE_MAX), k->called, LRN_AE_MAX);
+	h = lrn_fnv(h, &k->proto, 1);
+	h = lrn_fnv(h, k->src, addr_len(k->af));
+	h = lrn_fnv(h, k->dst, addr_len(k->af));
+	h = lrn_fnv(h, &k->port, sizeof(k->port));
+	h = lrn_fnv(h, &k->rule_line, sizeof(k->rule_line));
+	h = lrn_str_hash(lrn_str_hash(h, k->kind, 32), k->fault, LRN_FAULT_MAX);
+	return lrn_str_hash(lrn_str_hash(h, k->calling, LRN_AE_MAX), k->called, LRN_AE_MAX);
 }
 
 static uint32_t flow_rec_hash(const struct lrn *t, uint32_t rec)
@@ -406,7 +328,7 @@ static bool flow_less(const struct lrn *t, uint32_t a, uint32_t b)
 
 static void flow_drop(struct lrn *t, uint32_t rec)
 {
-	hash_del(t, t->flow_hash, t->flow_mask, rec, flow_rec_hash);
+	lrn_hash_del(t, t->flow_hash, t->flow_mask, rec, flow_rec_hash);
 	memset(&t->flow[rec], 0, sizeof(t->flow[rec]));
 }
 
@@ -462,7 +384,7 @@ struct lrn_flowrec *lrn_flow_find(struct lrn *t, const struct lrn_flow_key *k)
 	f->rule_line = k->rule_line;
 	ae_copy(f->calling, k->calling);
 	ae_copy(f->called, k->called);
-	*hash_free_slot(t->flow_hash, t->flow_mask, h) = (uint32_t)rec + 1;
+	*lrn_hash_slot(t->flow_hash, t->flow_mask, h) = (uint32_t)rec + 1;
 	lrn_pool_add(t, &t->flowp, (uint32_t)rec, flow_tier(k->kind));
 	return f;
 }

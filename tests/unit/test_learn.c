@@ -139,7 +139,8 @@ static void test_bound(void **state)
 }
 
 /* Classes per relation and the UID store are bounded too; a class a
- * command was seen on takes the slot of one nothing was seen on. */
+ * command was seen on takes the slot of one nothing was seen on, and a
+ * UID no class names leaves its slot to the next one. */
 static void test_bound_classes(void **state)
 {
 	struct lrn *t = table(16, 40, 16);
@@ -152,8 +153,9 @@ static void test_bound_classes(void **state)
 		kept += c >= 0;
 	}
 	assert_int_equal(kept, 32);	/* LRN_REL_CLASSES */
-	assert_int_equal(lrn_dropped(t)->classes, 40 - 32);	/* the rest had no UID slot */
-	assert_int_equal(lrn_dropped(t)->uids, 10);
+	assert_int_equal(lrn_dropped(t)->classes, 50 - 32);
+	/* 40 UID slots for 50 UIDs: those of the classes not kept were reused */
+	assert_int_equal(lrn_dropped(t)->uids, 0);
 	assert_int_equal(lrn_uid(t, "1.2.03"), -EINVAL);	/* not a UID: never kept */
 	/* the class of a C-STORE after 32 proposed ones nothing was sent on */
 	c = lrn_class(t, rel, lrn_uid(t, "1.2.3.35"), true);
@@ -162,7 +164,7 @@ static void test_bound_classes(void **state)
 	assert_int_equal(lrn_class(t, rel, lrn_uid(t, "1.2.3.35"), false), 31);
 	/* slot 31 now carries a command: the next one takes slot 30 */
 	assert_int_equal(lrn_class(t, rel, lrn_uid(t, "1.2.3.36"), true), 30);
-	assert_int_equal(lrn_dropped(t)->classes, 40 - 32 + 2);
+	assert_int_equal(lrn_dropped(t)->classes, 50 - 32 + 2);
 	lrn_free(t);
 }
 

@@ -226,6 +226,65 @@ static void test_stale_handle(void **state)
 	lrn_free(t);
 }
 
+/* Strangers proposing made-up private classes fill the UID store; the
+ * scanner's partners' classes stay, and a new class of a partner still
+ * finds a UID (strangers evicted for it), never the other way round. */
+static void test_uid_flood(void **state)
+{
+	struct lrn_cfg cfg = { .relations = 64, .uids = 64, .flows = 64, .reserve_pct = 25 };
+	struct lrn *t = lrn_new(&cfg);
+	struct lrn_rel_key k = { .af = 4, .acceptor = scanner, .port = 104, .calling = "X",
+				 .called = "SCANNER" };
+	uint8_t a[16];
+	char uid[40], *json;
+	int rel, c;
+
+	assert_non_null(t);
+	assoc(t, pacs, scanner, "PACS", true, 1);	/* Verification, a partner's */
+	k.initiator = a;
+	for (uint32_t i = 0; i < 10000; i++) {
+		stranger_addr(a, i);
+		rel = lrn_relation(t, &k, 10 + i);
+		lrn_count(t, rel, LRN_ASSOC_REQUESTED, 10 + i);
+		for (unsigned j = 0; j < 4; j++) {
+			snprintf(uid, sizeof(uid), "1.2.3.999.%u.%u", i, j);
+			c = lrn_class(t, rel, lrn_uid(t, uid), false);
+			lrn_class_flags(t, rel, c, LRN_PROPOSED);
+		}
+	}
+	/* the partner sends a CT image for the first time */
+	rel = assoc(t, pacs, scanner, "PACS", true, 20000);
+	c = lrn_class(t, rel, lrn_uid(t, "1.2.840.10008.5.1.4.1.1.2"), true);
+	assert_true(c >= 0);
+	lrn_command(t, rel, c, 0, DIMSE_C_STORE);
+	json = to_json(t);
+	assert_non_null(strstr(json, "\"calling_ae\":\"PACS\",\"called_ae\":\"SCANNER\","
+				     "\"requested\":2,\"accepted\":2"));
+	assert_non_null(strstr(json, "{\"uid\":\"1.2.840.10008.1.1\""));
+	assert_non_null(strstr(json, "{\"uid\":\"1.2.840.10008.5.1.4.1.1.2\","
+				     "\"commands_sent\":[\"C-STORE\"]"));
+	free(json);
+	assert_int_equal(lrn_dropped(t)->uids, 0);
+	lrn_free(t);
+}
+
+/* A UID handle an association still holds after its slot went to another
+ * UID is stale: it never names the other one. */
+static void test_stale_uid(void **state)
+{
+	struct lrn_cfg cfg = { .relations = 4, .uids = 2, .flows = 4, .reserve_pct = 25 };
+	struct lrn *t = lrn_new(&cfg);
+	int rel, held;
+
+	assert_non_null(t);
+	rel = assoc(t, pacs, scanner, "PACS", true, 1);	/* names 1.2.840.10008.1.1 */
+	held = lrn_uid(t, "1.2.3.1");	/* proposed; its class not kept */
+	assert_true(held >= 0);
+	assert_true(lrn_uid(t, "1.2.3.2") >= 0);	/* takes 1.2.3.1's slot */
+	assert_int_equal(lrn_class(t, rel, held, true), -ESTALE);
+	lrn_free(t);
+}
+
 /* No key twice in the table: a record the hash lost would come back as a
  * second one. */
 static void assert_distinct(const struct lrn *t, unsigned keys)
@@ -273,6 +332,8 @@ int main(void)
 		cmocka_unit_test(test_partner_share),
 		cmocka_unit_test(test_stale_handle),
 		cmocka_unit_test(test_hash_after_evictions),
+		cmocka_unit_test(test_uid_flood),
+		cmocka_unit_test(test_stale_uid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
