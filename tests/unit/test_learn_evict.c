@@ -86,6 +86,20 @@ static void assert_real_ones(const char *json)
 				     "\"dst\":\"10.77.1.20\",\"port\":0"));
 }
 
+/* `policy observed` tells how much was evicted. */
+static void assert_summary_says(const struct lrn *t, const char *what)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+
+	assert_non_null(mem);
+	lrn_summary(t, mem);
+	fclose(mem);
+	assert_non_null(strstr(text, what));
+	free(text);
+}
+
 static void test_stranger_flood(void **state)
 {
 	struct lrn_cfg cfg;
@@ -119,6 +133,8 @@ static void test_stranger_flood(void **state)
 	before_json = to_json(t);
 	assert_real_ones(before_json);
 	assert_non_null(strstr(before_json, "\"evicted\":{\"relations\":98978,\"flows\":95906}"));
+	assert_summary_says(t, "evicted (table full, least seen first): 98978 relation(s), "
+			       "95906 flow(s) and refusal(s)\n");
 
 	/* a restart keeps the table, evictions counted included */
 	assert_int_equal(tmpdir_make(dir, sizeof(dir), "test_learn_evict"), 0);
