@@ -114,6 +114,12 @@ const struct pol *eng_policy(const struct eng *e);
 /* Decide one packet. *v is always set; ENG_HOLD means the verdict comes
  * through ops->release(). Returns 0 or -errno (the packet is then dropped). */
 int eng_packet(struct eng *e, const struct eng_pkt *pkt, enum eng_verdict *v);
+/* The same for a packet the caller parsed already: pkt_parse()
+ * (src/engine/pkt.h) of pkt->l3 returned 0 into p. The SYN queue checks
+ * what it got and the engine judges it from one parse. */
+struct pkt;
+int eng_packet_parsed(struct eng *e, const struct eng_pkt *pkt, const struct pkt *p,
+		      enum eng_verdict *v);
 
 /* Whether a packet judged since the last call passed something whose
  * answer the engine judges next: a DICOM flow's SYN, then what

@@ -66,6 +66,8 @@ struct inl {
 	int tfd, sfd;
 	int wdfd;			/* the hardware watchdog, -1: none */
 	unsigned ticks;		/* of ENG_RESEND_TICK_MS: a second's make the slow tick */
+	uint64_t now_ns;	/* CLOCK_MONOTONIC, read once a round of the loop: the
+				 * clock of its batch of packets, events and tick */
 	int stop;
 };
 
@@ -114,8 +116,8 @@ static void inl_event_here(void *arg)
 {
 	struct inl_ev *e = arg;
 
-	if (e->l->log)
-		evlog_write(e->l->log, e->ev, sw_clock_ns(CLOCK_MONOTONIC));
+	if (e->l->log)	/* before the loop's first round: its own reading */
+		evlog_write(e->l->log, e->ev, e->l->now_ns ?: sw_clock_ns(CLOCK_MONOTONIC));
 }
 
 /* The log belongs to the loop: an event of the control thread (a bundle,
@@ -286,14 +288,14 @@ static void inl_tick(struct inl *l)
 	/* Resends want a finer timer than expiry's second (resend.c). */
 	l->ticks += (unsigned)n;
 	if (l->ticks < 1000 / ENG_RESEND_TICK_MS) {
-		eng_resend(l->eng, sw_clock_ns(CLOCK_MONOTONIC));
+		eng_resend(l->eng, l->now_ns);
 		return;
 	}
 	l->ticks = 0;
 	/* Here only: fed while the loop that issues verdicts turns. */
 	if (l->wdfd >= 0)
 		wdog_feed(l->wdfd);
-	eng_expire(l->eng, sw_clock_ns(CLOCK_MONOTONIC));	/* nfq.c's clock */
+	eng_expire(l->eng, l->now_ns);	/* the packets' clock */
 	inl_observe_save(l, 0);
 	nfqueue_flush(l->q);
 }
@@ -369,8 +371,9 @@ static int inl_loop(struct inl *l)
 		}
 		if (!ready && !timeout)
 			sched_yield();
+		l->now_ns = sw_clock_ns(CLOCK_MONOTONIC);	/* one read a round */
 		if (p[P_NFQ].revents)
-			err = nfqueue_receive(l->q);
+			err = nfqueue_receive(l->q, l->now_ns);
 		if (p[P_TIMER].revents)
 			inl_tick(l);
 		if (p[P_SIG].revents)
@@ -545,7 +548,7 @@ static void inl_syn_receive(void *ctx)
 {
 	struct inl *l = ctx;
 
-	nfqueue_receive(l->syn);
+	nfqueue_receive(l->syn, l->now_ns);
 }
 
 /* The queue after ours carries new connections' SYNs (ruleset_cfg's

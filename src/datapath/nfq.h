@@ -40,8 +40,10 @@ void nfqueue_attach(struct nfqueue *q, struct eng *e);
 
 /* Receives what is ready (up to a batch), runs each packet through the
  * engine and sends the verdicts in one message. Never blocks; ENOBUFS is
- * counted, not returned. Returns 0 or -errno on a socket failure. */
-int nfqueue_receive(struct nfqueue *q);
+ * counted, not returned. now_ns: CLOCK_MONOTONIC as the caller read it
+ * for this batch, the engine's clock for every packet of it (no clock is
+ * read per packet). Returns 0 or -errno on a socket failure. */
+int nfqueue_receive(struct nfqueue *q, uint64_t now_ns);
 
 /* Queues a verdict for packet id (ENG_HOLD is ignored). ENG_SETTLE and
  * ENG_OPEN pass the packet again through the hook with our ALLOW or OPEN

@@ -43,7 +43,7 @@ int admit_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk, const str
 		return -EDQUOT;
 	}
 	e->syn_src[b]++;
-	*m = (struct eng_embryo){ .prev = e->emb_tail, .isn = p->seq,
+	*m = (struct eng_embryo){ .prev = e->emb_tail, .isn = p->seq, .ws_ini = p->wscale,
 				  .ifindex = pk->from.ifindex, .proof = admit_pressure(e) };
 	if (e->emb_tail)
 		e->emb[e->emb_tail - 1].next = i;

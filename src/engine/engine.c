@@ -322,37 +322,20 @@ static int flow_reused(struct eng *e, struct flow *f, int reply, const struct pk
 	return 1;
 }
 
-int eng_packet(struct eng *e, const struct eng_pkt *pk, enum eng_verdict *v)
+/* The verdict of a parsed packet, counted. */
+static int eng_judge(struct eng *e, const struct eng_pkt *pk, const struct pkt *p,
+		     enum eng_verdict *v)
 {
 	struct flow *f;
-	struct pkt p;
-	int reply, err;
+	int reply, err = 0;
 
-	*v = ENG_DROP;
-	e->c.packets++;
-	e->now_ns = pk->ts_ns;
-	e->now_s = (uint32_t)(pk->ts_ns / 1000000000u);
-	e->wall_off = pk->wall_ns ? pk->wall_ns - pk->ts_ns : 0;
-	if (!e->gen[e->cur].pol)
-		return -ENOENT;
-	err = pkt_parse(pk->l3, pk->len, &p);
-	if (err) {
-		struct sw_event ev = {
-			.kind = err == -EBADMSG ? EV_INVALID : EV_BLOCK,
-			.reason = err == -EBADMSG ? "malformed packet" : "protocol not passed",
-		};
-
-		e->c.parse_errors++;
-		eng_emit(e, &ev, NULL);
-		goto out;
-	}
-	f = flow_lookup(e->flows, &p.key, &reply);
-	if (f && flow_reused(e, f, reply, &p)) {
+	f = flow_lookup(e->flows, &p->key, &reply);
+	if (f && flow_reused(e, f, reply, p)) {
 		eng_flow_end(e, f);
 		f = NULL;
 	}
 	if (!f) {
-		err = eng_new_flow(e, pk, &p, v);
+		err = eng_new_flow(e, pk, p, v);
 		goto out;
 	}
 	f->last_s = e->now_s;
@@ -363,20 +346,23 @@ int eng_packet(struct eng *e, const struct eng_pkt *pk, enum eng_verdict *v)
 		*v = ENG_ACCEPT;
 		break;
 	case FLOW_OPEN:
-		err = dflow_packet(e, f, reply, pk, &p, v);
+		err = dflow_packet(e, f, reply, pk, p, v);
 		break;
 	case FLOW_EMBRYO:
-		err = dflow_embryo(e, f, reply, pk, &p, v);
+		err = dflow_embryo(e, f, reply, pk, p, v);
 		break;
 	case FLOW_CLOSING:
-		if (!p.plen)
+		if (!p->plen)
 			*v = ENG_ACCEPT;
 		break;
 	case FLOW_REFUSED:
 		/* The initiator was told no; whatever it sends now (its ACK of
-		 * the RJ, its FIN) is answered with a reset so it lets go. */
-		if (!reply && p.key.proto == IPPROTO_TCP && !(p.flags & TCP_RST))
-			eng_inject(e, reply_tcp_reset(e->out, sizeof(e->out), &p), &pk->from);
+		 * the RJ, its FIN) is answered with a reset so it lets go, as
+		 * far as the answer limit lets it (a flood of them is queued
+		 * whole: conntrack forwards nothing of a flow without a mark). */
+		if (!reply && p->key.proto == IPPROTO_TCP && !(p->flags & TCP_RST) &&
+		    eng_answer_ok(e, &p->key))
+			eng_inject(e, reply_tcp_reset(e->out, sizeof(e->out), p), &pk->from);
 		break;
 	default:
 		break;
@@ -389,4 +375,46 @@ out:
 	else
 		e->c.accepted += 1, e->c.settled += *v == ENG_SETTLE;
 	return err;
+}
+
+/* Every packet starts here: counted, and the engine's clocks set from it.
+ * -ENOENT without a policy. */
+static int eng_begin(struct eng *e, const struct eng_pkt *pk, enum eng_verdict *v)
+{
+	*v = ENG_DROP;
+	e->c.packets++;
+	e->now_ns = pk->ts_ns;
+	e->now_s = (uint32_t)(pk->ts_ns / 1000000000u);
+	e->wall_off = pk->wall_ns ? pk->wall_ns - pk->ts_ns : 0;
+	return e->gen[e->cur].pol ? 0 : -ENOENT;
+}
+
+int eng_packet(struct eng *e, const struct eng_pkt *pk, enum eng_verdict *v)
+{
+	struct pkt p;
+	int err = eng_begin(e, pk, v);
+
+	if (err)
+		return err;
+	err = pkt_parse(pk->l3, pk->len, &p);
+	if (err) {
+		struct sw_event ev = {
+			.kind = err == -EBADMSG ? EV_INVALID : EV_BLOCK,
+			.reason = err == -EBADMSG ? "malformed packet" : "protocol not passed",
+		};
+
+		e->c.parse_errors++;
+		e->c.dropped++;
+		eng_emit(e, &ev, NULL);
+		return err;
+	}
+	return eng_judge(e, pk, &p, v);
+}
+
+int eng_packet_parsed(struct eng *e, const struct eng_pkt *pk, const struct pkt *p,
+		      enum eng_verdict *v)
+{
+	int err = eng_begin(e, pk, v);
+
+	return err ? err : eng_judge(e, pk, p, v);
 }

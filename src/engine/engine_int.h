@@ -25,6 +25,8 @@ struct eng_assoc {
 	uint32_t held[2][ENG_HOLD_MAX];
 	uint32_t hold_seq[2];	/* first held byte: the receiver's rcv_nxt */
 	uint16_t win[2];	/* last window each end advertised, as on the wire */
+	uint8_t wscale[2];	/* each end's SYN's window scale (PKT_WSCALE_NONE), or: */
+#define ENG_WSCALE_UNSEEN 0xfe	/* its SYN-ACK passed in the kernel */
 	uint8_t nheld[2];
 	uint32_t park_head[2], park_tail[2];	/* parked segments, in eng.park */
 	uint32_t next_free;	/* free list: index + 1 */
@@ -51,6 +53,7 @@ struct eng_embryo {
 	uint32_t isn_acc;	/* the acceptor's, once its SYN-ACK came here */
 	uint8_t proof;		/* the first data must acknowledge isn_acc */
 	uint8_t synack;		/* isn_acc is known */
+	uint8_t ws_ini, ws_acc;	/* each SYN's window scale (ws_acc once synack) */
 };
 
 #define ADMIT_SRC_BITS 12	/* per-source counts: 4096 keyed-hash buckets */
@@ -81,8 +84,10 @@ struct eng_host {
 	struct eng_port port;
 };
 
-/* Answers to refused packets, rate limited per source (answerlim.c). */
-#define ENG_ANSWER_SLOTS 1024
+/* Answers to refused packets, rate limited per source (answerlim.c):
+ * 1024 slots of the keyed source hash. */
+#define ENG_ANSWER_BITS 10
+#define ENG_ANSWER_SLOTS (1u << ENG_ANSWER_BITS)
 
 struct pol_gen {
 	struct pol *pol;
@@ -146,7 +151,8 @@ void eng_emit(struct eng *e, struct sw_event *ev, const struct flow_key *k);
 void eng_inject(struct eng *e, int len, const struct eng_port *to);
 const struct pol_rule *eng_flow_rule(const struct eng *e, const struct flow *f);
 
-/* answerlim.c: whether a refused packet from k's source may be answered */
+/* answerlim.c: whether a refused packet from k's source may be answered;
+ * every crafted answer to a refusal asks first (one ask per refusal) */
 bool eng_answer_ok(struct eng *e, const struct flow_key *k);
 
 /* dflow.c */

@@ -7,6 +7,8 @@
 
 #include "engine_int.h"
 
+const char eng_reason_no_flow[] = "not part of a known flow";
+
 const struct pol_rule *eng_flow_rule(const struct eng *e, const struct flow *f)
 {
 	const struct pol *pol = eng_pol(e, f);
@@ -111,7 +113,7 @@ int eng_new_flow(struct eng *e, const struct eng_pkt *pk, const struct pkt *p,
 		act = POL_BLOCK, r = NULL;
 	if (act != POL_ALLOW) {
 		eng_refuse(e, pk, p, r, act, act == POL_REJECT ? "default reject" :
-			   start ? "default block" : ENG_REASON_NO_FLOW);
+			   start ? "default block" : eng_reason_no_flow);
 		return 0;
 	}
 	f = flow_insert(e->flows, &p->key);

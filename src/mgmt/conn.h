@@ -11,6 +11,7 @@
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/ssl.h>
 
+#include "scanwall/config.h"
 #include "mgmt/mgmt.h"
 
 /* Like OpenSSH's MaxStartups (docs/mgmt.md, "Connections"): handshakes in
@@ -26,7 +27,7 @@
 #define MGMT_ANSWER_MS 30000		/* absolute, to take the whole answer */
 #define MGMT_OBUF 4096			/* TLS records gathered into one write */
 #define MGMT_WAITING 512		/* accepted, waiting for a handshake slot */
-#define MGMT_WAITING_PER_SOURCE 256	/* of them from one source (a poller farm behind one address) */
+#define MGMT_WAITING_PER_SOURCE CONFIG_MGMT_WAITING_PER_SOURCE	/* of them from one source */
 #define MGMT_FDS_MAX (MGMT_CONNS + MGMT_WAITING + 64)	/* + listen, control, syslog, files */
 
 enum conn_state { CONN_FREE, CONN_HANDSHAKE, CONN_READ, CONN_WRITE };
@@ -47,6 +48,7 @@ struct mgmt_conn {
 	uint8_t head[HTTP_HEAD_MAX];	/* a request head (and small bodies) */
 	uint8_t *in;			/* head, or a malloc'd upload buffer */
 	size_t cap, inlen, used;	/* used: the request being answered */
+	const struct mgmt_route *route;	/* its route, found from its head */
 	uint8_t obuf[MGMT_OBUF];	/* records not yet written to the socket */
 	size_t olen;
 	char *out;

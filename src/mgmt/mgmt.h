@@ -87,7 +87,7 @@ struct mgmt_syslog;
 
 /* Why a connection was closed before it was served (docs/mgmt.md). */
 enum mgmt_away {
-	AWAY_SOURCE,		/* its source holds its share of the handshake pool */
+	AWAY_SOURCE,		/* its source's share of the waiting queue full: its oldest closed */
 	AWAY_EARLY_DROP,	/* a handshake dropped from the full pool */
 	AWAY_SESSIONS,		/* every reader session taken */
 	AWAY_UPLOADS,		/* every upload buffer taken (503) */
@@ -165,12 +165,15 @@ struct mgmt_resp {
 	size_t len;
 	const char *allow;		/* for 405 */
 };
-void mgmt_api(struct mgmt *m, const struct http_req *req, const uint8_t *body,
-	      enum mgmt_role role, struct mgmt_resp *resp);
-/* Decided from the head alone, before any body is read: 0 when role may
- * make this request, else the status it is refused with (403, 404, 405,
- * 413) and resp holds the answer. */
-int mgmt_api_admit(const struct http_req *req, enum mgmt_role role, struct mgmt_resp *resp);
+struct mgmt_route;
+/* Decided from the head alone, before any body is read, once a request:
+ * the route that serves req for role, or NULL and resp holds the refusal
+ * (403, 404, 405, 413). */
+const struct mgmt_route *mgmt_api_route(const struct http_req *req, enum mgmt_role role,
+				       struct mgmt_resp *resp);
+/* Answers req, its body all in, by the route mgmt_api_route gave. */
+void mgmt_api(struct mgmt *m, const struct mgmt_route *route, const struct http_req *req,
+	      const uint8_t *body, struct mgmt_resp *resp);
 /* ctl.c: runs a control command; *ans is malloc'd (free it) even on
  * failure; -EPROTO means scanwalld refused: an {"error":...} object or
  * an "ok":false answer. */

@@ -5,8 +5,8 @@
  * a small pool (MGMT_STARTUPS) with a short absolute deadline, and one
  * source may hold only MGMT_STARTUPS_PER_SOURCE of it. What cannot start
  * yet waits, accepted but untouched, in a bounded queue under the same
- * deadline (MGMT_WAITING_PER_SOURCE of it a source, more are closed at
- * once). Random early drop: when the queue is full a random entry of it is
+ * deadline (MGMT_WAITING_PER_SOURCE of it a source: a newcomer beyond
+ * them closes the oldest of its source's). Random early drop: when the queue is full a random entry of it is
  * dropped (a source that floods it is hit in proportion to its share), and
  * when the pool is full a source holding less of it takes the place of a
  * random handshake of the source holding most.
@@ -29,6 +29,7 @@
 
 #include <mbedtls/net_sockets.h>
 
+#include "scanwall/bootclock.h"
 #include "mgmt/conn.h"
 #include "mgmt/server.h"
 
@@ -39,10 +40,7 @@ static volatile sig_atomic_t mgmt_stop, mgmt_hup;
 
 uint64_t mgmt_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return sw_clock_ns(CLOCK_MONOTONIC) / 1000000u;
 }
 
 const int mgmt_refusal_codes[MGMT_REFUSALS] = { 400, 411, 413, 414, 431, 403, 503 };
@@ -204,12 +202,19 @@ static void mgmt_unwait(struct mgmt_server *s, unsigned i)
 	s->nwaiting--;
 }
 
-static unsigned mgmt_waiting_from(const struct mgmt_server *s, const uint8_t src[16])
+/* How many connections from src wait; *oldest: the first of them (the
+ * queue is in the order of accept). */
+static unsigned mgmt_waiting_from(const struct mgmt_server *s, const uint8_t src[16],
+				  unsigned *oldest)
 {
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < s->nwaiting; i++)
-		n += !memcmp(s->waiting[i].src, src, 16);
+	for (unsigned i = 0; i < s->nwaiting; i++) {
+		if (memcmp(s->waiting[i].src, src, 16))
+			continue;
+		if (!n++)
+			*oldest = i;
+	}
 	return n;
 }
 
@@ -221,6 +226,7 @@ static void mgmt_enqueue(struct mgmt_server *s, int fd, const struct sockaddr_st
 				  .deadline_ms = mgmt_now_ms() + 2 * s->m->cfg->handshake_ms };
 	struct mgmt_shares sh;
 	uint32_t victim;
+	unsigned oldest = 0;
 
 	mgmt_source(sa, w.src, w.peer, sizeof(w.peer));
 	/* Straight in when it may: a burst behind it must not push it out of
@@ -228,12 +234,14 @@ static void mgmt_enqueue(struct mgmt_server *s, int fd, const struct sockaddr_st
 	mgmt_shares(s, &sh);
 	if (mgmt_try_start(s, &sh, &w))
 		return;
-	if (mgmt_waiting_from(s, w.src) >= MGMT_WAITING_PER_SOURCE) {
+	if (mgmt_waiting_from(s, w.src, &oldest) >= MGMT_WAITING_PER_SOURCE) {
+		/* Its source's share is full: the oldest of it goes, whose
+		 * client is the likeliest to have given up and gone idle;
+		 * another source's place is never taken. */
 		s->m->st.away[AWAY_SOURCE]++;
-		mgmt_log("turned away %s: %u connections from it wait already", w.peer,
-			 MGMT_WAITING_PER_SOURCE);
-		close(fd);
-		return;
+		mgmt_log("turned away %s: %u connections from its source wait, the oldest closed",
+			 s->waiting[oldest].peer, MGMT_WAITING_PER_SOURCE);
+		mgmt_unwait(s, oldest);
 	}
 	if (s->nwaiting == MGMT_WAITING) {
 		/* Random early drop: the newcomer or one that waits. */

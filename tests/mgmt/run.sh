@@ -325,7 +325,8 @@ check "mgmt: the timeout is logged" logged "timed out (head)"
 # --- bounded: strangers cannot lock the operator out (docs/mgmt.md, Connections)
 #   127.0.0.2-6  (600 silent TCP, reopened)        ┐
 #   127.0.0.7-11 (500 ClientHello, then nothing)   ┼──► :8443  handshakes: 32, 8 a source
-#   127.0.0.1    curl as operator, as reader ──────┘           waiting: 512, 256 a source,
+#   127.0.0.1    curl as operator, as reader ──────┘           waiting: 512, 16 a source
+#                                                               (its oldest closed beyond),
 #                                                               random early drop when full
 mcount() { awk -v m="$1" '$1 == m { print $2 }' "$TMP/body"; }
 as reader "$URL/metrics" >/dev/null
@@ -352,12 +353,31 @@ wait $flood
 opened=$(cat "$TMP"/silent.* "$TMP"/hello.* | awk '{ n += $1 } END { print n }')
 check "mgmt: the strangers reconnected and were held ($opened connections in all)" test "$opened" -gt 1100
 as reader "$URL/metrics" >/dev/null
-# one address alone past its share: 8 handshakes, 256 waiting, the rest closed
-raw reader silent 300 2 127.0.0.12 >/dev/null
+# one address alone past its share (Kconfig MGMT_WAITING_PER_SOURCE, 16):
+#   127.0.0.12 (300 silent TCP) ──► 8 handshakes, 16 waiting, each newcomer
+#                                   beyond them closes its oldest waiting one
+#   127.0.0.1  curl as operator ──► served meanwhile
+waiting() { as reader "$URL/metrics" >/dev/null && mcount 'scanwall_mgmt_connections{state="waiting"}'; }
+none_waiting() { [ "$(waiting)" = 0 ]; }
+wait_for none_waiting
+raw reader silent 300 4 127.0.0.12 >/dev/null &
+one=$!
+share_full() { now_waiting=$(waiting); [ "${now_waiting:-0}" -ge 16 ]; }
+wait_for share_full
+sleep 0.5
+now_waiting=$(waiting)
+check "mgmt: one address holds at most 16 places of the waiting queue ($now_waiting)" \
+	test "${now_waiting:-999}" -le 16 -a "${now_waiting:-0}" -ge 1
+code=$(as operator --max-time 5 "$URL/bundle")
+check "mgmt: ...and another client is served meanwhile ($code)" test "$code" = 200
+wait "$one"
 as reader "$URL/metrics" >/dev/null
 check "mgmt: /metrics counts those turned away for their source's share" \
-	test "$(mcount 'scanwall_mgmt_turned_away_total{reason="source"}')" -ge $((src0 + 36))
-check "mgmt: ...logged" logged "connections from it wait already"
+	test "$(mcount 'scanwall_mgmt_turned_away_total{reason="source"}')" -ge $((src0 + 250))
+check "mgmt: ...logged: the oldest of the source closed" logged "connections from its source wait, the oldest closed"
+# 40 addresses, 20 each: their 16 waiting places would be 640, past the
+# queue's 512 (random early drop)
+raw reader silent 800 3 "$(echo 127.0.1.{1..40} | tr ' ' ,)" >/dev/null
 check "mgmt: /metrics counts the early drops" test "$(mcount 'scanwall_mgmt_turned_away_total{reason="early-drop"}')" -gt "$away0"
 check "mgmt: /metrics counts the handshake timeouts" test "$(mcount 'scanwall_mgmt_timeouts_total{phase="handshake"}')" -gt "$hto0"
 check "mgmt: the log says they were dropped" grep -Eq "turned away .*: (dropped from the full handshake pool|[0-9]+ connections wait)" "$TMP/mgmt.log"

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "scanwall/config.h"
 #include "scanwall/engine.h"
 #include "engine/pkt.h"
 #include "engine/reply.h"
@@ -266,6 +267,37 @@ static void negotiations_capped_per_source(void **state)
 	stall(fx, viewer(2), 40000);	/* another source is not */
 }
 
+/* A refused initiator's answers come out of its source's answer budget
+ * (answerlim.c): a flood of packets at its refused flow gets a second's
+ * worth of resets, then silence; a busy refusal over the budget is an
+ * event without an RJ, and only scp, whose end it frees, gets its reset. */
+static void refusals_answered_within_the_limit(void **state)
+{
+	struct fx *fx = *state;
+	unsigned rate = CONFIG_RULESET_ANSWER_SOURCE_RATE, inj, i;
+	uint32_t port;
+
+	stall(fx, viewer(1), 40000);
+	stall(fx, viewer(1), 40001);
+	assert_int_not_equal(syn(fx, viewer(1), 40002), ENG_DROP);
+	inj = fx->r.ninj;
+	assert_int_equal(rq(fx, viewer(1), 40002, 0, 10), ENG_DROP);	/* busy */
+	assert_int_equal(fx->r.ninj, inj + 2);				/* RJ, reset */
+	for (i = 0; i < 3 * rate; i++)
+		assert_int_equal(rq(fx, viewer(1), 40002, 10, 10), ENG_DROP);
+	assert_int_equal(fx->r.ninj, inj + 2 + rate - 1);
+	assert_int_equal(eng_counters(fx->e)->answers_limited, 2 * rate + 1);
+	assert_int_not_equal(syn(fx, viewer(1), 40003), ENG_DROP);
+	assert_int_equal(rq(fx, viewer(1), 40003, 0, 10), ENG_DROP);
+	assert_int_equal(eng_counters(fx->e)->fault[DCM_R_BUSY], 2);
+	assert_int_equal(fx->r.ninj, inj + 2 + rate);
+	assert_int_equal(injected(fx, 0, &port), 0);
+	assert_int_equal(port, at_dev.ifindex);
+	fx->now += SEC;
+	assert_int_equal(rq(fx, viewer(1), 40002, 10, 10), ENG_DROP);
+	assert_int_equal(fx->r.ninj, inj + 3 + rate);
+}
+
 /* Eight unestablished flows a source address; the PACS has no cap. */
 static void syns_capped_per_source(void **state)
 {
@@ -387,6 +419,25 @@ static void blind_reset_spares_an_unestablished_flow(void **state)
 	assert_int_equal(eng_counters(fx->e)->flows_live, 0);
 }
 
+/* Where scp sits is learnt only from a SYN-ACK that acknowledges the
+ * initiator's SYN exactly (dflow.c): a blind one, sent from another
+ * bridge port to have scp's resets and ACKs sent there, teaches nothing;
+ * the next SYN's SYN-ACK still comes to the engine (ENG_OPEN). */
+static void blind_synack_teaches_no_port(void **state)
+{
+	struct fx *fx = *state;
+	const struct eng_port elsewhere = { .ifindex = 3, .mac = { 2, 0, 0, 0, 0, 3 },
+					    .has_mac = 1 };
+	struct tpkt blind = { SCP, PACS, IPPROTO_TCP, 104, 41000, ISN_SCP, ISN + 2,
+			      TCP_SYN | TCP_ACK };
+
+	assert_int_equal(syn(fx, PACS, 41000), ENG_OPEN);
+	assert_int_equal(feed(fx, &blind, &elsewhere), ENG_ACCEPT);
+	assert_int_equal(syn(fx, PACS, 41001), ENG_OPEN);	/* nothing learnt */
+	assert_int_equal(synack(fx, PACS, 41000), ENG_ACCEPT);
+	assert_int_equal(syn(fx, PACS, 41002), ENG_OPEN_SYNACK);	/* learnt */
+}
+
 /* Unestablished flows live idle_other_s, not the hour of established TCP. */
 static void syn_on_the_short_timeout(void **state)
 {
@@ -462,11 +513,13 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(negotiations_capped_per_source, setup, teardown),
 		cmocka_unit_test_setup_teardown(syns_capped_per_source, setup, teardown),
+		cmocka_unit_test_setup_teardown(refusals_answered_within_the_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(artim_expiry_answers_and_frees, setup, teardown),
 		cmocka_unit_test_setup_teardown(artim_spares_the_negotiated, setup, teardown),
 		cmocka_unit_test_setup_teardown(full_table_drops_the_oldest_syn, setup_tiny_table,
 						teardown),
 		cmocka_unit_test_setup_teardown(syn_on_the_short_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(blind_synack_teaches_no_port, setup, teardown),
 		cmocka_unit_test_setup_teardown(under_pressure_the_first_data_proves_the_handshake,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(blind_reset_spares_an_unestablished_flow, setup,

@@ -25,6 +25,7 @@
 #include "scanwall/learn.h"
 #include "scanwall/policy.h"
 #include "learn_util.h"
+#include "pktgen.h"
 #include "tmpdir.h"
 
 static const uint8_t pacs[16] = { 10, 77, 1, 10 }, scanner[16] = { 10, 77, 1, 20 };
@@ -305,27 +306,35 @@ static char *ctl_exec(struct control *ctl, const char *line, int *ret)
 	return buf;
 }
 
-/* `observed` on the control socket: the engine's table, or an error when
- * the engine does not observe. */
-static void test_control_observed(void **state)
+/* An engine without a policy yet, its ops empty. */
+static struct eng *engine(void)
 {
-	static const char policy[] = "device scanner 10.77.1.20 ae SCANNER\n"
-				     "peer pacs 10.77.1.10 ae PACS\n";
 	static const struct eng_ops ops = { 0 };
 	struct eng_cfg cfg;
 	struct eng *e;
-	struct control *ctl;
-	char dir[64], sock[96], *s;
-	int ret;
 
-	assert_int_equal(tmpdir_make(dir, sizeof(dir), "test_learn"), 0);
-	snprintf(sock, sizeof(sock), "%s/ctl.sock", dir);
 	eng_cfg_default(&cfg);
 	cfg.flows = 1024;
 	cfg.assocs = 16;
 	cfg.rq_bufs = 4;
 	e = eng_new(&cfg, &ops, NULL);
 	assert_non_null(e);
+	return e;
+}
+
+/* `observed` on the control socket: the engine's table, or an error when
+ * the engine does not observe. */
+static void test_control_observed(void **state)
+{
+	static const char policy[] = "device scanner 10.77.1.20 ae SCANNER\n"
+				     "peer pacs 10.77.1.10 ae PACS\n";
+	struct eng *e = engine();
+	struct control *ctl;
+	char dir[64], sock[96], *s;
+	int ret;
+
+	assert_int_equal(tmpdir_make(dir, sizeof(dir), "test_learn"), 0);
+	snprintf(sock, sizeof(sock), "%s/ctl.sock", dir);
 	ctl = control_open(sock, &(struct control_env){ .eng = e, .extra_uid = (uid_t)-1 });
 	assert_non_null(ctl);
 	s = ctl_exec(ctl, "observed", &ret);
@@ -354,6 +363,34 @@ static void test_control_observed(void **state)
 	tmpdir_remove(dir);
 }
 
+/* The engine observes refusals by rule, but not the stray packets of no
+ * flow; it tells those by the reason's address, so a rule whose reason
+ * reads the same is observed like any other. */
+static void test_observe_refusals(void **state)
+{
+	static const char policy[] = "device scanner 10.77.1.20 ae SCANNER\n"
+				     "block tcp from any to scanner port 80 "
+				     "reason \"not part of a known flow\"\n"
+				     "default block\n";
+	struct tpkt syn = { "10.77.1.10", "10.77.1.20", IPPROTO_TCP, 40000, 80, 1, 0, 0x02 };
+	struct tpkt stray = { "10.77.1.10", "10.77.1.20", IPPROTO_TCP, 40001, 104, 1, 1, 0x10 };
+	uint8_t b[256];
+	struct eng_pkt pk = { .l3 = b, .ts_ns = 1000000000000ull };
+	enum eng_verdict v;
+	struct eng *e = engine();
+
+	assert_int_equal(eng_set_policy(e, pol_parse("p", policy, strlen(policy), stderr)), 0);
+	assert_int_equal(eng_observe(e, NULL), 0);
+	pk.len = tpkt_build(b, &stray);
+	eng_packet(e, &pk, &v);
+	assert_int_equal(lrn_flow_count(eng_observed(e)), 0);
+	pk.len = tpkt_build(b, &syn);
+	eng_packet(e, &pk, &v);
+	assert_int_equal(v, ENG_DROP);
+	assert_int_equal(lrn_flow_count(eng_observed(e)), 1);
+	eng_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,6 +401,7 @@ int main(void)
 		cmocka_unit_test(test_load_bad),
 		cmocka_unit_test(test_load_whole),
 		cmocka_unit_test(test_control_observed),
+		cmocka_unit_test(test_observe_refusals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

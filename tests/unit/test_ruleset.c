@@ -14,6 +14,7 @@
 #include "scanwall/flowkey.h"
 #include "scanwall/policy.h"
 #include "datapath/ruleset.h"
+#include "datapath/rshits.h"
 #include "datapath/rspolicy.h"
 
 static char buf[65536];
@@ -413,6 +414,32 @@ static void test_policy_hits(void **state)
 	pol_free(p);
 }
 
+/* What the kernel counted since the last read, reading after reading; a
+ * counter that goes back (the ruleset reinstalled: it restarts at 0) is
+ * a reset, and what it holds is counted, not lost. */
+static void test_hits_fold(void **state)
+{
+	static const char fmt[] = "table inet scanwall {\n\tcounter r1 {\n\t\tpackets %u bytes 1\n"
+				  "\t}\n\tcounter dflt {\n\t\tpackets %u bytes 1\n\t}\n}\n";
+	static const unsigned reads[][4] = {	/* r1, dflt read; r1, dflt gained */
+		{ 7, 3, 7, 3 }, { 10, 3, 3, 0 }, { 2, 1, 2, 1 }, { 5, 1, 3, 0 },
+	};
+	struct pol *p = pol_of(pol_text);
+	struct rs_hits_delta d;
+	char text[256];
+
+	rs_hits_reset(p);
+	for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
+		memset(&d, 0, sizeof(d));
+		snprintf(text, sizeof(text), fmt, reads[i][0], reads[i][1]);
+		rs_policy_hits(text, p, rs_hits_fold, &d);
+		assert_int_equal(d.n[1], reads[i][2]);
+		assert_int_equal(d.n[5], reads[i][3]);	/* the default: the rule count */
+	}
+	rs_hits_reset(NULL);
+	pol_free(p);
+}
+
 /* New connections' SYNs on the queue after the engine's own: last but
  * one on both backends, after everything that passes or marks. */
 static void test_syn_queue(void **state)
@@ -461,6 +488,7 @@ int main(void)
 		cmocka_unit_test(test_policy_xt),
 		cmocka_unit_test(test_policy_limits),
 		cmocka_unit_test(test_policy_hits),
+		cmocka_unit_test(test_hits_fold),
 		cmocka_unit_test(test_syn_queue),
 	};
 
