@@ -30,6 +30,7 @@
 #include "scanwall/engine.h"
 #include "scanwall/evlog.h"
 #include "scanwall/fileio.h"
+#include "scanwall/learn.h"
 #include "scanwall/policy.h"
 #include "control/apply.h"
 #include "control/bundlectl.h"
@@ -250,7 +251,8 @@ static int inl_observe(struct inl *l)
 		return -ENAMETOOLONG;
 	err = eng_observe(l->eng, l->o->state ? path : NULL);
 	if (err == -EBADMSG) {
-		fprintf(stderr, "scanwalld: %s: not an observation table; starting empty\n", path);
+		fprintf(stderr, "scanwalld: %s: not an observation table (%s); starting empty\n",
+			path, lrn_load_error(eng_observed(l->eng)));
 		return 0;
 	}
 	if (err)
