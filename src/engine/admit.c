@@ -77,6 +77,62 @@ void admit_syn_end(struct eng *e, struct flow *f)
 	e->syn_src[admit_bucket(e, f)]--;
 }
 
+/* A plain TCP flow is handed to the kernel only once its handshake is
+ * complete: its SYN passes unmarked, so the SYN-ACK and the initiator's
+ * ACK come here too. Until then it is unestablished like a DICOM flow's
+ * SYN (short timeout, the source's cap, dropped first when the table is
+ * full): spoofed SYNs to an allowed plain port pin nothing, and a flow
+ * the kernel carries is one the engine can still revoke. */
+int admit_plain_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk,
+		    const struct pkt *p, enum eng_verdict *v)
+{
+	if (admit_syn(e, f, pk, p)) {
+		flow_remove(e->flows, f);	/* counted: syn_capped */
+		return -EDQUOT;
+	}
+	f->state = FLOW_HANDSHAKE;
+	*v = ENG_ACCEPT;
+	return 0;
+}
+
+/* The acceptor's SYN-ACK counts only when it names the initiator's ISN
+ * and came in elsewhere than the initiator (a forger there could send
+ * one), and the ACK only when it names that SYN-ACK's: a blind spoofer
+ * can name neither. A reset naming the ISN ends the flow, as for DICOM. */
+void admit_handshake(struct eng *e, struct flow *f, int dir, const struct eng_pkt *pk,
+		     const struct pkt *p, enum eng_verdict *v)
+{
+	struct eng_embryo *m = admit_embryo(e, f);
+
+	*v = ENG_DROP;
+	if (p->flags & TCP_RST) {
+		if (dir ? (p->flags & TCP_ACK) && p->ack == m->isn + 1 : p->seq == m->isn + 1) {
+			*v = ENG_ACCEPT;
+			eng_flow_end(e, f);
+		}
+		return;
+	}
+	if (dir) {
+		if ((p->flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK) &&
+		    p->ack == m->isn + 1 && !(pk->from.ifindex && pk->from.ifindex == m->ifindex)) {
+			m->isn_acc = p->seq;
+			m->synack = 1;
+		}
+		*v = ENG_ACCEPT;	/* the acceptor's answers reach the initiator */
+		return;
+	}
+	if (p->flags & TCP_SYN) {
+		*v = ENG_ACCEPT;	/* retransmitted (flow_reused: same ISN) */
+		return;
+	}
+	if (m->synack && (p->flags & TCP_ACK) && p->seq == m->isn + 1 &&
+	    p->ack == m->isn_acc + 1) {
+		admit_syn_end(e, f);
+		f->state = FLOW_SETTLED;
+		*v = ENG_SETTLE;
+	}
+}
+
 struct flow *admit_oldest_syn(struct eng *e)
 {
 	return e->emb_head ? flow_at(e->flows, e->emb_head - 1) : NULL;

@@ -91,7 +91,7 @@ void eng_gen_put(struct eng *e, uint8_t g)
 
 void eng_flow_end(struct eng *e, struct flow *f)
 {
-	if (f->state == FLOW_EMBRYO)
+	if (f->state == FLOW_EMBRYO || f->state == FLOW_HANDSHAKE)
 		admit_syn_end(e, f);
 	if (f->assoc) {
 		dflow_end(e, f);
@@ -106,7 +106,8 @@ void eng_flow_end(struct eng *e, struct flow *f)
  * its tuple, as an association under inspection keeps the policy it was
  * judged by: a reload must not tear down a transfer. So does an
  * unestablished DICOM flow, which has nothing inspected yet and takes the
- * new policy's rule. A plain flow that the new policy wants inspected ends
+ * new policy's rule; a plain TCP flow in its handshake likewise, if still
+ * allowed plain. A plain flow that the new policy wants inspected ends
  * (its bytes were never seen). A refused or closing flow carries nothing
  * more and ends by its timeout. */
 static void eng_rejudge(struct eng *e, struct flow *f)
@@ -184,7 +185,7 @@ const struct pol *eng_policy(const struct eng *e)
 static unsigned flow_idle_limit(const struct eng *e, const struct flow *f)
 {
 	if (f->key.proto == IPPROTO_TCP && f->state != FLOW_REFUSED && f->state != FLOW_CLOSING &&
-	    f->state != FLOW_EMBRYO)
+	    f->state != FLOW_EMBRYO && f->state != FLOW_HANDSHAKE)
 		return e->cfg.idle_tcp_s;
 	return e->cfg.idle_other_s;
 }
@@ -258,6 +259,7 @@ static const char *const state_names[] = {
 	[FLOW_REFUSED] = "refused",
 	[FLOW_CLOSING] = "closing",
 	[FLOW_EMBRYO] = "syn",
+	[FLOW_HANDSHAKE] = "syn",
 };
 
 int eng_foreach_flow_from(const struct eng *e, unsigned *slot,
@@ -303,7 +305,8 @@ static int flow_reused(struct eng *e, struct flow *f, int reply, const struct pk
 {
 	if (!pkt_is_syn(p))
 		return 0;
-	if (!reply && f->state == FLOW_EMBRYO && admit_embryo(e, f)->isn == p->seq)
+	if (!reply && (f->state == FLOW_EMBRYO || f->state == FLOW_HANDSHAKE) &&
+	    admit_embryo(e, f)->isn == p->seq)
 		return 0;
 	if (!reply && f->state == FLOW_OPEN && f->assoc &&
 	    e->assocs[f->assoc - 1].st[0].next == p->seq + 1)
@@ -339,6 +342,9 @@ static int eng_judge(struct eng *e, const struct eng_pkt *pk, const struct pkt *
 		break;
 	case FLOW_EMBRYO:
 		err = dflow_embryo(e, f, reply, pk, p, v);
+		break;
+	case FLOW_HANDSHAKE:
+		admit_handshake(e, f, reply, pk, p, v);
 		break;
 	case FLOW_CLOSING:
 		if (!p->plen)

@@ -190,6 +190,13 @@ void dflow_abort(struct eng *e, struct flow *f, const char *reason, const char *
 int admit_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p);
 void admit_syn_end(struct eng *e, struct flow *f);
 struct eng_embryo *admit_embryo(struct eng *e, const struct flow *f);
+/* A plain TCP flow's SYN (*v: ENG_ACCEPT), and its packets until the
+ * initiator acknowledges the acceptor's SYN-ACK (ENG_SETTLE, and the flow
+ * is FLOW_SETTLED). admit_plain_syn removes f over the source's cap. */
+int admit_plain_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk,
+		    const struct pkt *p, enum eng_verdict *v);
+void admit_handshake(struct eng *e, struct flow *f, int dir, const struct eng_pkt *pk,
+		     const struct pkt *p, enum eng_verdict *v);
 /* The oldest unestablished flow, NULL when there is none. */
 struct flow *admit_oldest_syn(struct eng *e);
 /* Counts an association for f (its class in *named): 0, or -EBUSY past

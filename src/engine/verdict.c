@@ -1,5 +1,6 @@
 /* The first packet of a flow meets the policy here. Plain allowed flows are
- * settled at once (the kernel forwards the rest); DICOM flows go to
+ * settled at once (the kernel forwards the rest), TCP ones once their
+ * handshake is complete (admit.c); DICOM flows go to
  * dflow.c for inspection; refused ones leave no state behind, so a flood
  * of refused packets cannot fill the flow table. */
 #include <errno.h>
@@ -136,8 +137,12 @@ int eng_new_flow(struct eng *e, const struct eng_pkt *pk, const struct pkt *p,
 	f->gen = e->cur;
 	if (r->proto == POL_DICOM)
 		return dflow_start(e, f, pk, p, v);
-	f->state = FLOW_SETTLED;
-	*v = ENG_SETTLE;
+	if (p->key.proto != IPPROTO_TCP) {
+		f->state = FLOW_SETTLED;
+		*v = ENG_SETTLE;
+	} else if (admit_plain_syn(e, f, pk, p, v)) {
+		return 0;	/* over its source's cap: counted, dropped */
+	}
 	eng_emit(e, &(struct sw_event){ .kind = EV_ALLOW, .rule_line = (int)r->line,
 					.reason = r->reason }, &p->key);
 	return 0;

@@ -3,6 +3,7 @@
  *
  *   pacs    10.0.0.1      (named by host address) ─┐
  *   viewers 10.0.1.0/24   (a range)               ─┼─ port 1 ─[engine]─ port 2 ── scp 10.0.0.2:104
+ *                                                                               (and :8080, plain)
  *
  * SYNs cost a flow table entry only; the association slot and the RQ
  * buffer come with the first data, the ranges get what the named peers'
@@ -29,6 +30,7 @@ static const char policy[] =
 	"peer viewers 10.0.1.0/24 ae any\n"
 	"allow dicom from pacs to scp port 104 services verification\n"
 	"allow dicom from viewers to scp port 104 services verification\n"
+	"allow tcp from viewers to scp port 8080\n"
 	"default block\n";
 
 #define PACS "10.0.0.1"
@@ -380,6 +382,66 @@ static void full_table_drops_the_oldest_syn(void **state)
 	assert_int_equal(rq(fx, viewer(2), 40000, 0, 10), ENG_HOLD);
 }
 
+/* A plain TCP port the viewers may reach uninspected: a SYN passes
+ * unmarked and the flow is unestablished until the initiator acknowledges
+ * scp's SYN-ACK, so spoofed SYNs to it fill the table only with flows a
+ * full table drops first. The PACS still gets its association. */
+static enum eng_verdict plain(struct fx *fx, const char *src, uint16_t sport, uint8_t flags,
+			      uint32_t seq, uint32_t ack, const struct eng_port *from)
+{
+	struct tpkt t = { src, SCP, IPPROTO_TCP, sport, 8080, seq, ack, flags };
+
+	if (from == &at_dev)
+		t = (struct tpkt){ SCP, src, IPPROTO_TCP, 8080, sport, seq, ack, flags };
+	return feed(fx, &t, from);
+}
+
+static void plain_syns_leave_room(void **state)
+{
+	struct fx *fx = *state;
+	unsigned i;
+
+	for (i = 1; i <= 8; i++) {
+		assert_int_equal(plain(fx, viewer(i), 40000, TCP_SYN, ISN, 0, &at_lan), ENG_ACCEPT);
+		fx->now += SEC;
+	}
+	associate(fx, PACS, 41000);
+	assert_int_equal(eng_counters(fx->e)->syn_early_drop, 1);
+	assert_int_equal(eng_counters(fx->e)->flows_table_full, 0);
+}
+
+/* Evidence of a handshake settles a plain flow: scp's SYN-ACK (from its
+ * own port, naming the initiator's ISN), then the initiator's ACK naming
+ * scp's. Settled, it is established: never dropped for a new flow, and on
+ * the hour's timeout. A SYN-ACK forged at the initiator's port, or an ACK
+ * that names no SYN-ACK, settles nothing. */
+static void plain_handshake_settles(void **state)
+{
+	struct fx *fx = *state;
+	struct eng_cfg cfg;
+	unsigned i;
+
+	eng_cfg_default(&cfg);
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_SYN, ISN, 0, &at_lan), ENG_ACCEPT);
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_SYN | TCP_ACK, 777, ISN + 1, &at_lan),
+			 ENG_ACCEPT);	/* forged: not scp's port */
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_ACK, ISN + 1, 778, &at_lan), ENG_DROP);
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_SYN | TCP_ACK, ISN_SCP, ISN + 1, &at_dev),
+			 ENG_ACCEPT);
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_ACK, ISN + 1, ISN_SCP + 2, &at_lan),
+			 ENG_DROP);
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_ACK, ISN + 1, ISN_SCP + 1, &at_lan),
+			 ENG_SETTLE);
+	for (i = 2; i <= 9; i++)
+		assert_int_equal(plain(fx, viewer(i), 40000, TCP_SYN, ISN, 0, &at_lan), ENG_ACCEPT);
+	assert_int_equal(eng_counters(fx->e)->syn_early_drop, 1);	/* viewer 2's */
+	fx->now += (cfg.idle_other_s + 1) * SEC;
+	eng_expire(fx->e, fx->now);
+	assert_int_equal(eng_counters(fx->e)->flows_live, 1);
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_ACK, ISN + 1, ISN_SCP + 1, &at_lan),
+			 ENG_ACCEPT);	/* the settled flow's, had it come here */
+}
+
 /* With half the negotiations in use, a new SYN's SYN-ACK comes to the
  * engine (ENG_OPEN although scp's port is known), and a slot goes only to
  * first data that acknowledges it: a blind spoofer's guess gets nothing. */
@@ -518,6 +580,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(artim_spares_the_negotiated, setup, teardown),
 		cmocka_unit_test_setup_teardown(full_table_drops_the_oldest_syn, setup_tiny_table,
 						teardown),
+		cmocka_unit_test_setup_teardown(plain_syns_leave_room, setup_tiny_table, teardown),
+		cmocka_unit_test_setup_teardown(plain_handshake_settles, setup_tiny_table, teardown),
 		cmocka_unit_test_setup_teardown(syn_on_the_short_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(blind_synack_teaches_no_port, setup, teardown),
 		cmocka_unit_test_setup_teardown(under_pressure_the_first_data_proves_the_handshake,
