@@ -70,7 +70,7 @@ struct eng_cfg {
 	unsigned park_max;		/* segments parked beyond a gap, all flows */
 	unsigned idle_tcp_s, idle_other_s;
 	unsigned artim_s;		/* negotiation deadline (ARTIM) */
-	unsigned syn_per_src;		/* unestablished DICOM flows per source */
+	unsigned syn_per_src;		/* unestablished TCP flows per source */
 	unsigned negotiating_per_src;	/* associations in negotiation per source */
 	unsigned named_reserve_pct;	/* of assocs and rq_bufs, for named peers */
 };
