@@ -28,6 +28,7 @@
 
 #include "control/apply.h"
 #include "control/control.h"
+#include "datapath/inject.h"
 #include "datapath/nfq.h"
 #include "engine/observe.h"
 #include "scanwall/bootclock.h"
@@ -217,6 +218,19 @@ static void ctl_queue_obj(const struct nfqueue_counters *q, FILE *out)
 	JW_U64_OBJ(SB_STREAM(out), tab);
 }
 
+/* What became of the answers the engine crafted (its `injected`): sent out
+ * of a bridge port, or not, and why. */
+static void ctl_inject_obj(const struct inject_counters *in, FILE *out)
+{
+	const struct jw_u64 tab[] = {
+		{ "sent", in->sent }, { "no_port", in->no_port },
+		{ "too_big", in->too_big }, { "errors", in->errors },
+	};
+
+	fputs(",\"inject\":", out);
+	JW_U64_OBJ(SB_STREAM(out), tab);
+}
+
 static int ctl_counters_here(struct control *c, int argc, char **argv, FILE *out)
 {
 	const struct eng_counters *n = eng_counters(c->env.eng);
@@ -239,6 +253,8 @@ static int ctl_counters_here(struct control *c, int argc, char **argv, FILE *out
 	ctl_evlog_obj(c, out);
 	if (c->env.queue)
 		ctl_queue_obj(c->env.queue(c->env.ctx), out);
+	if (c->env.inject && c->env.inject(c->env.ctx))
+		ctl_inject_obj(c->env.inject(c->env.ctx), out);
 	fputs("}\n", out);
 	return 0;
 }

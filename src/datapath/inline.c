@@ -423,6 +423,13 @@ static const struct nfqueue_counters *inl_queue_counters(void *ctx)
 	return nfqueue_counters(l->q);
 }
 
+static const struct inject_counters *inl_inject_counters(void *ctx)
+{
+	struct inl *l = ctx;
+
+	return l->inj ? inject_counters(l->inj) : NULL;
+}
+
 struct inl_hits {
 	struct inl *l;
 	struct rs_hits_delta d;
@@ -451,7 +458,7 @@ static int inl_control(struct inl *l)
 	struct control_env env = {
 		.eng = l->eng, .evlog = l->log, .policy_path = l->o->policy,
 		.version = l->o->version, .apply = &l->ap, .ctx = l,
-		.queue = inl_queue_counters, .call = inl_call,
+		.queue = inl_queue_counters, .inject = inl_inject_counters, .call = inl_call,
 		.counters_sync = inl_counters_sync,
 		.extra_uid = l->o->control_uid < 0 ? (uid_t)-1 : (uid_t)l->o->control_uid,
 	};

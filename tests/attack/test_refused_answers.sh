@@ -50,3 +50,11 @@ check "refused: resets within the source's limit (${resets:-?} for 50 segments)"
 	test "${resets:-99}" -ge 1 -a "${resets:-99}" -le 6
 limited=$(sw_counter answers_limited)
 check "refused: the rest counted as limited (${limited:-?})" test "${limited:-0}" -ge 40
+# The box's crafted answers (the RJs, the resets) left through the packet
+# socket, each counted there, and every one the engine crafted is
+# accounted for: sent, or not and why (`counters` inject, docs/control.md).
+sent=$(sw_ctl_json 'j["inject"]["sent"]' counters)
+check "refused: the crafted resets and RJs counted as sent (${sent:-none})" \
+	test "${sent:-0}" -ge $((${resets:-0} + 2))
+check "refused: every crafted answer accounted for (sent, no port, too big, errors)" \
+	test "$(sw_ctl_json 'sum(j["inject"].values()) == j["engine"]["injected"]' counters)" = True
