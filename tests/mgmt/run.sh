@@ -425,7 +425,7 @@ as reader "$URL/metrics" >/dev/null
 cp "$TMP/body" "$TMP/metrics.txt"
 check "mgmt: promtool check metrics" sh -c "promtool check metrics <'$TMP/metrics.txt' >'$TMP/promtool.out' 2>&1"
 [ -s "$TMP/promtool.out" ] && sed 's/^/        /' "$TMP/promtool.out" | head -5
-for m in scanwall_flows_live scanwall_engine_packets_total scanwall_mgmt_control_up \
+for m in scanwall_flows_live scanwall_engine_packets_total scanwall_inject_sent_total scanwall_mgmt_control_up \
 	scanwall_syslog_dropped_total 'scanwall_default_hits_total{action="block"}' \
 	'scanwall_associations_total{outcome="accept"}' 'scanwall_dicom_faults_total{fault="pdu-type"}'; do
 	check "mgmt: /metrics has $m" grep -qF "$m " "$TMP/metrics.txt"
