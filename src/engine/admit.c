@@ -95,23 +95,34 @@ int admit_plain_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk,
 	return 0;
 }
 
+bool admit_reset(struct eng *e, struct flow *f, int dir, const struct pkt *p,
+		 enum eng_verdict *v)
+{
+	const struct eng_embryo *m = admit_embryo(e, f);
+
+	if (!(p->flags & TCP_RST))
+		return false;
+	/* The initiator's ISN is the only number known here: a reset that
+	 * names it ends the flow, a blind one is dropped. */
+	if (dir ? (p->flags & TCP_ACK) && p->ack == m->isn + 1 : p->seq == m->isn + 1) {
+		*v = ENG_ACCEPT;
+		eng_flow_end(e, f);
+	}
+	return true;
+}
+
 /* The acceptor's SYN-ACK counts only when it names the initiator's ISN
  * and came in elsewhere than the initiator (a forger there could send
  * one), and the ACK only when it names that SYN-ACK's: a blind spoofer
- * can name neither. A reset naming the ISN ends the flow, as for DICOM. */
+ * can name neither. */
 void admit_handshake(struct eng *e, struct flow *f, int dir, const struct eng_pkt *pk,
 		     const struct pkt *p, enum eng_verdict *v)
 {
 	struct eng_embryo *m = admit_embryo(e, f);
 
 	*v = ENG_DROP;
-	if (p->flags & TCP_RST) {
-		if (dir ? (p->flags & TCP_ACK) && p->ack == m->isn + 1 : p->seq == m->isn + 1) {
-			*v = ENG_ACCEPT;
-			eng_flow_end(e, f);
-		}
+	if (admit_reset(e, f, dir, p, v))
 		return;
-	}
 	if (dir) {
 		if ((p->flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK) &&
 		    p->ack == m->isn + 1 && !(pk->from.ifindex && pk->from.ifindex == m->ifindex)) {

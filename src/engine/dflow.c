@@ -139,15 +139,8 @@ int dflow_embryo(struct eng *e, struct flow *f, int dir, const struct eng_pkt *p
 	struct eng_embryo *m = admit_embryo(e, f);
 
 	*v = ENG_DROP;
-	if (p->flags & TCP_RST) {
-		/* Only a reset that names the initiator's ISN ends the flow: a
-		 * blind one is dropped (the only numbers known here). */
-		if (dir ? (p->flags & TCP_ACK) && p->ack == m->isn + 1 : p->seq == m->isn + 1) {
-			*v = ENG_ACCEPT;
-			eng_flow_end(e, f);
-		}
+	if (admit_reset(e, f, dir, p, v))
 		return 0;
-	}
 	if (p->flags & TCP_SYN) {
 		if (p->plen)
 			return 0;

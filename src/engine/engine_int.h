@@ -197,6 +197,10 @@ int admit_plain_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk,
 		    const struct pkt *p, enum eng_verdict *v);
 void admit_handshake(struct eng *e, struct flow *f, int dir, const struct eng_pkt *pk,
 		     const struct pkt *p, enum eng_verdict *v);
+/* An RST on an unestablished flow (true): *v ENG_ACCEPT and f ended when
+ * it names the initiator's ISN, else left as it was (ENG_DROP). */
+bool admit_reset(struct eng *e, struct flow *f, int dir, const struct pkt *p,
+		 enum eng_verdict *v);
 /* The oldest unestablished flow, NULL when there is none. */
 struct flow *admit_oldest_syn(struct eng *e);
 /* Counts an association for f (its class in *named): 0, or -EBUSY past
