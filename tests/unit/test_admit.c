@@ -442,6 +442,30 @@ static void plain_handshake_settles(void **state)
 			 ENG_ACCEPT);	/* the settled flow's, had it come here */
 }
 
+/* A reload judges a handshake like any plain flow: still allowed, it goes
+ * on to be settled; refused, it ends, and the rest of it is dropped as
+ * not part of a known flow. */
+static void plain_handshake_across_reloads(void **state)
+{
+	static const char no_plain[] =
+		"device scp 10.0.0.2 ae ANY-SCP\npeer viewers 10.0.1.0/24 ae any\n"
+		"allow dicom from viewers to scp port 104 services verification\ndefault block\n";
+	struct fx *fx = *state;
+
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_SYN, ISN, 0, &at_lan), ENG_ACCEPT);
+	assert_int_equal(plain(fx, viewer(2), 40000, TCP_SYN, ISN, 0, &at_lan), ENG_ACCEPT);
+	assert_int_equal(plain(fx, viewer(2), 40000, TCP_SYN | TCP_ACK, ISN_SCP, ISN + 1, &at_dev),
+			 ENG_ACCEPT);
+	assert_int_equal(eng_set_policy(fx->e, pol_parse("p", policy, sizeof(policy) - 1, NULL)), 0);
+	assert_int_equal(plain(fx, viewer(2), 40000, TCP_ACK, ISN + 1, ISN_SCP + 1, &at_lan),
+			 ENG_SETTLE);
+	assert_int_equal(eng_set_policy(fx->e, pol_parse("p", no_plain, sizeof(no_plain) - 1,
+							 NULL)), 0);
+	assert_int_equal(eng_counters(fx->e)->flows_live, 0);
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_SYN | TCP_ACK, ISN_SCP, ISN + 1, &at_dev),
+			 ENG_DROP);
+}
+
 /* With half the negotiations in use, a new SYN's SYN-ACK comes to the
  * engine (ENG_OPEN although scp's port is known), and a slot goes only to
  * first data that acknowledges it: a blind spoofer's guess gets nothing. */
@@ -582,6 +606,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(plain_syns_leave_room, setup_tiny_table, teardown),
 		cmocka_unit_test_setup_teardown(plain_handshake_settles, setup_tiny_table, teardown),
+		cmocka_unit_test_setup_teardown(plain_handshake_across_reloads, setup, teardown),
 		cmocka_unit_test_setup_teardown(syn_on_the_short_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(blind_synack_teaches_no_port, setup, teardown),
 		cmocka_unit_test_setup_teardown(under_pressure_the_first_data_proves_the_handshake,
