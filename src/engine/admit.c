@@ -1,11 +1,13 @@
-/* Admission of DICOM flows: what a stranger on the clinical LAN can make
+/* Admission of TCP flows: what a stranger on the clinical LAN can make
  * the engine hold, and for how long.
  *
- * A SYN costs one flow table entry and nothing else (FLOW_EMBRYO): the
- * association slot and, later, an RQ/AC buffer are taken only at the
- * initiator's first data, which a spoofed source never sends. The
- * unestablished flows are kept oldest first, so a full table drops the
- * oldest of them for a new flow, as conntrack's early drop does. Each
+ * A SYN costs one flow table entry and nothing else (FLOW_EMBRYO, or
+ * FLOW_HANDSHAKE for a plain port): the association slot and, later, an
+ * RQ/AC buffer are taken only at the initiator's first data, and a plain
+ * flow is handed to the kernel only at the end of its handshake, which a
+ * spoofed source never reaches. The unestablished flows are kept oldest
+ * first, so a full table drops the oldest of them for a new flow, as
+ * conntrack's early drop does. Each
  * source matched by a range or `any` may hold a few unestablished flows
  * and a few negotiations at once; and those sources together only what
  * is left of the association slots and negotiations after the share kept
