@@ -113,10 +113,10 @@ bool admit_reset(struct eng *e, struct flow *f, int dir, const struct pkt *p,
 	return true;
 }
 
-/* The acceptor's SYN-ACK counts only when it names the initiator's ISN
- * and came in elsewhere than the initiator (a forger there could send
- * one), and the ACK only when it names that SYN-ACK's: a blind spoofer
- * can name neither. */
+/* The acceptor's SYN-ACK counts only when it came in elsewhere than the
+ * initiator (a forger there could send one) and acknowledges the SYN (and
+ * what data the SYN carried: TCP Fast Open); the ACK only when it names
+ * that SYN-ACK's ISN, which a blind spoofer cannot. */
 void admit_handshake(struct eng *e, struct flow *f, int dir, const struct eng_pkt *pk,
 		     const struct pkt *p, enum eng_verdict *v)
 {
@@ -127,7 +127,8 @@ void admit_handshake(struct eng *e, struct flow *f, int dir, const struct eng_pk
 		return;
 	if (dir) {
 		if ((p->flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK) &&
-		    p->ack == m->isn + 1 && !(pk->from.ifindex && pk->from.ifindex == m->ifindex)) {
+		    p->ack - (m->isn + 1) <= 0xffff &&
+		    !(pk->from.ifindex && pk->from.ifindex == m->ifindex)) {
 			m->isn_acc = p->seq;
 			m->synack = 1;
 		}
@@ -138,8 +139,7 @@ void admit_handshake(struct eng *e, struct flow *f, int dir, const struct eng_pk
 		*v = ENG_ACCEPT;	/* retransmitted (flow_reused: same ISN) */
 		return;
 	}
-	if (m->synack && (p->flags & TCP_ACK) && p->seq == m->isn + 1 &&
-	    p->ack == m->isn_acc + 1) {
+	if (m->synack && (p->flags & TCP_ACK) && p->ack == m->isn_acc + 1) {
 		admit_syn_end(e, f);
 		f->state = FLOW_SETTLED;
 		*v = ENG_SETTLE;

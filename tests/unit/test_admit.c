@@ -442,6 +442,19 @@ static void plain_handshake_settles(void **state)
 			 ENG_ACCEPT);	/* the settled flow's, had it come here */
 }
 
+/* TCP Fast Open: the SYN carries data, the SYN-ACK acknowledges it too. */
+static void plain_syn_with_data_settles(void **state)
+{
+	struct fx *fx = *state;
+	struct tpkt tfo = { viewer(1), SCP, IPPROTO_TCP, 40000, 8080, ISN, 0, TCP_SYN, "GET", 3 };
+
+	assert_int_equal(feed(fx, &tfo, &at_lan), ENG_ACCEPT);
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_SYN | TCP_ACK, ISN_SCP, ISN + 4, &at_dev),
+			 ENG_ACCEPT);
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_ACK, ISN + 4, ISN_SCP + 1, &at_lan),
+			 ENG_SETTLE);
+}
+
 /* A reload judges a handshake like any plain flow: still allowed, it goes
  * on to be settled; refused, it ends, and the rest of it is dropped as
  * not part of a known flow. */
@@ -607,6 +620,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(plain_syns_leave_room, setup_tiny_table, teardown),
 		cmocka_unit_test_setup_teardown(plain_handshake_settles, setup_tiny_table, teardown),
 		cmocka_unit_test_setup_teardown(plain_handshake_across_reloads, setup, teardown),
+		cmocka_unit_test_setup_teardown(plain_syn_with_data_settles, setup, teardown),
 		cmocka_unit_test_setup_teardown(syn_on_the_short_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(blind_synack_teaches_no_port, setup, teardown),
 		cmocka_unit_test_setup_teardown(under_pressure_the_first_data_proves_the_handshake,
