@@ -4,7 +4,9 @@
  * queue with most of its bandwidth: every refused packet crossed the one
  * queue and thread. Rules whose verdict needs no inspection are rendered
  * into the inet table, in policy order, for new connections only (ct
- * state new, no mark of ours): `allow` rules hand the packet on to the
+ * state new, no mark of ours), and again into the bridge table for TCP
+ * SYNs, where a flood of them ends before br_netfilter and conntrack
+ * spend anything on it: `allow` rules hand the packet on to the
  * engine as before, `block`/`reject` rules and the default drop it in the
  * kernel, after letting a rate-limited sample through to the engine. The
  * engine judges the sample by the same policy, so it emits the event with
@@ -15,6 +17,7 @@
  * has no reject and no conntrack here), so every answer is the engine's,
  * and the sample is the answer's rate limit: per source, and per rule. */
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -269,19 +272,44 @@ void rs_policy_chains(struct sbuf *o, const struct ruleset_cfg *c)
 		rs_fixed_chain(o, "dflt", def);
 }
 
+void rs_policy_bridge(struct sbuf *o, const struct ruleset_cfg *c)
+{
+	if (!c->pol)
+		return;
+	/* Before br_netfilter (bridge priority 0) hands the frame to the IP
+	 * hooks: a refused SYN costs no conntrack entry, no skb extension,
+	 * no inet chain. What passes is judged again there, by the same
+	 * rules with their own limits, which a sample stays within. */
+	sb_put(o, "\tchain prerouting {\n\t\ttype filter hook prerouting priority -200; "
+		  "policy accept;\n\t\ttcp flags & (fin | syn | rst | ack) == syn jump pol\n\t}\n");
+	rs_policy_chains(o, c);
+}
+
 void rs_policy_hits(const char *text, const struct pol *pol,
 		    void (*cb)(void *ctx, unsigned index, uint64_t packets), void *ctx)
 {
+	static const char *const ours[] = { "table inet " SW_RULESET_NAME " {",
+					    "table bridge " SW_RULESET_NAME " {" };
+	uint64_t sum[RS_POL_RULES_MAX + 1] = { 0 };
+	bool seen[RS_POL_RULES_MAX + 1] = { false }, in_ours = false;
 	unsigned n = pol_rule_count(pol), idx = UINT32_MAX;
 	unsigned long long packets;
 	const char *line = text;
 	char name[16];
 
+	if (n > RS_POL_RULES_MAX)
+		n = RS_POL_RULES_MAX;	/* no counter beyond: rs_policy_fit */
 	for (; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
-		if (sscanf(line, " counter %15s {", name) == 1)
+		if (!strncmp(line, "table ", 6))
+			in_ours = !strncmp(line, ours[0], strlen(ours[0])) ||
+				  !strncmp(line, ours[1], strlen(ours[1]));
+		else if (in_ours && sscanf(line, " counter %15s {", name) == 1)
 			idx = !strcmp(name, "dflt") ? n :
 			      sscanf(name, "r%u", &idx) == 1 && idx < n ? idx : UINT32_MAX;
 		else if (idx != UINT32_MAX && sscanf(line, " packets %llu", &packets) == 1)
-			cb(ctx, idx, packets), idx = UINT32_MAX;
+			sum[idx] += packets, seen[idx] = true, idx = UINT32_MAX;
 	}
+	for (idx = 0; idx <= n; idx++)
+		if (seen[idx])
+			cb(ctx, idx, sum[idx]);
 }

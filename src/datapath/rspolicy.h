@@ -28,8 +28,13 @@ void rs_policy_jump(struct sbuf *o, const struct ruleset_cfg *c);
  * forward chain, whose next rules queue it. Nothing without c->pol. */
 void rs_policy_chains(struct sbuf *o, const struct ruleset_cfg *c);
 
-/* Parses `nft list counters table inet scanwall`: cb gets each policy
- * counter's packets, index = the rule's, pol_rule_count() for the default. */
+/* The bridge table's copy for TCP SYNs: a prerouting chain into the same
+ * sets, counters and chains, ahead of br_netfilter and conntrack. */
+void rs_policy_bridge(struct sbuf *o, const struct ruleset_cfg *c);
+
+/* Parses `nft list counters`: cb gets each policy counter's packets, the
+ * inet and bridge tables' summed, index = the rule's, pol_rule_count()
+ * for the default. */
 void rs_policy_hits(const char *text, const struct pol *pol,
 		    void (*cb)(void *ctx, unsigned index, uint64_t packets), void *ctx);
 

@@ -391,25 +391,54 @@ static void test_policy_limits(void **state)
 	pol_free((struct pol *)c.pol);
 }
 
-static unsigned hits[8];
+/* A TCP SYN is judged in the bridge table first, before br_netfilter
+ * and conntrack, by the same chains as the inet table's; anything else
+ * (and what a chain passes on) in the inet table as before. */
+static void test_policy_bridge(void **state)
+{
+	struct ruleset_cfg c;
+	const char *t;
+
+	ruleset_cfg_default(&c);
+	assert_null(strstr(render(&c, RULESET_DOC_NFT_BRIDGE), "prerouting"));
+	c.pol = pol_of(pol_text);
+	t = render(&c, RULESET_DOC_NFT_BRIDGE);
+	/* the ethertype filter unchanged, then the SYNs' chain */
+	assert_true(at(t, "hook forward priority -200; policy drop;") <
+		    at(t, "\t\tether type arp accept\n\t}\n\tchain prerouting {\n"
+			  "\t\ttype filter hook prerouting priority -200; policy accept;\n"
+			  "\t\ttcp flags & (fin | syn | rst | ack) == syn jump pol\n\t}\n"));
+	assert_string_equal(t + at(t, "\tset answer4"), pol_golden);
+	/* one jump: nothing but a SYN meets the policy there */
+	assert_int_equal(count(t, "jump pol"), 1);
+	pol_free((struct pol *)c.pol);
+}
+
+static unsigned hits[8], calls;
 
 static void hit(void *ctx, unsigned index, uint64_t packets)
 {
 	(void)ctx;
 	hits[index] += (unsigned)packets;
+	calls++;
 }
 
-/* `nft list counters` as this nft prints it. */
+/* `nft list counters` as this nft prints it: both of our tables, summed
+ * per rule (the fold takes each as the rule's total), nobody else's. */
 static void test_policy_hits(void **state)
 {
 	struct pol *p = pol_of(pol_text);
 
 	rs_policy_hits("table inet scanwall {\n\tcounter r1 {\n\t\tpackets 7 bytes 420\n\t}\n"
 		       "\tcounter dflt {\n\t\tpackets 3 bytes 180\n\t}\n"
-		       "\tcounter r99 {\n\t\tpackets 5 bytes 1\n\t}\n}\n", p, hit, NULL);
-	assert_int_equal(hits[1], 7);
+		       "\tcounter r99 {\n\t\tpackets 5 bytes 1\n\t}\n}\n"
+		       "table inet other {\n\tcounter r2 {\n\t\tpackets 11 bytes 1\n\t}\n}\n"
+		       "table bridge scanwall {\n\tcounter r1 {\n\t\tpackets 40 bytes 1600\n\t}\n"
+		       "\tcounter r2 {\n\t\tpackets 0 bytes 0\n\t}\n}\n", p, hit, NULL);
+	assert_int_equal(hits[1], 7 + 40);
 	assert_int_equal(hits[5], 3);	/* the default: the rule count */
 	assert_int_equal(hits[0] + hits[2] + hits[3] + hits[4] + hits[6] + hits[7], 0);
+	assert_int_equal(calls, 3);	/* r1, r2 (0) and dflt, once each */
 	pol_free(p);
 }
 
@@ -460,6 +489,7 @@ int main(void)
 		cmocka_unit_test(test_policy_nft),
 		cmocka_unit_test(test_policy_xt),
 		cmocka_unit_test(test_policy_limits),
+		cmocka_unit_test(test_policy_bridge),
 		cmocka_unit_test(test_policy_hits),
 		cmocka_unit_test(test_syn_queue),
 	};
