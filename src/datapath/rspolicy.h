@@ -22,7 +22,8 @@ struct ruleset_cfg;
  * when all fit); *why names the limit it hit. */
 unsigned rs_policy_fit(const struct pol *pol, const char **why);
 
-/* The rule that sends a new connection to the policy chain. */
+/* The rules that send a new connection to the policy chain and TCP that
+ * conntrack calls invalid to the invalid chain. */
 void rs_policy_jump(struct sbuf *o, const struct ruleset_cfg *c);
 /* Sets, counters and chains; what goes on to the engine returns to the
  * forward chain, whose next rules queue it. Nothing without c->pol. */

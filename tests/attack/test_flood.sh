@@ -91,3 +91,19 @@ check "flood: the flooder's resets are rate limited ($rst for $k80 SYNs)" \
 reached=$(grep -c . "$SW_WORK/dev.cap")
 check "flood: nothing reached the scanner's ports 80/443/3465 ($reached packets)" test "$reached" = 0
 check "flood: no byte reached the scanner's listeners" test ! -s "$SW_WORK/advisory.rec"
+
+# FINs without a connection at 80 from random sources: conntrack calls
+# them invalid, no new connection, and before they all crossed the queue.
+# The inet table's invalid chain drops them by rule 15 beyond the same
+# sample, counted; the engine sees the sample.
+ki0=$(kernel_hits inet r3) q0=$(sw_counter packets) ev0=$(sw_event_count '"event":"reject"' '"rule":15')
+n_stranger timeout 4 hping3 -q -F -p 80 --rand-source -i u200 -c 10000 10.77.1.15 >>"$SW_WORK/hping.log" 2>&1
+sleep 1
+fins=$(($(kernel_hits inet r3) - ki0)) q=$(($(sw_counter packets) - q0))
+ev=$(($(sw_event_count '"event":"reject"' '"rule":15') - ev0))
+check "flood: FINs at 80 without a connection dropped in the inet table ($fins)" test "$fins" -gt 2000
+check "flood: the engine saw their sample only ($q packets, $ev reject events)" \
+	test "$q" -le $((100 * 5 + 100)) -a "$ev" -gt 0
+k80=$(($(kernel_hits bridge r3) + $(kernel_hits inet r3))) ev80=$(sw_event_count '"event":"reject"' '"rule":15')
+check "flood: rule 15's hits = kernel + engine after the FINs ($(engine_hits 15) = $k80 + $ev80)" \
+	test "$(engine_hits 15)" = $((k80 + ev80))
