@@ -269,6 +269,18 @@ static const char pol_text[] =
 	"allow icmp from lan to scanner\n"
 	"default reject\n";
 
+/* The rule lines pol and inv share. */
+#define POL_LINES_3_TO_5 \
+	"\t\tip saddr { 10.77.1.0/24, 10.77.2.1 } ip daddr { 10.77.1.15 } tcp dport { 104 } return comment \"line 3\"\n" \
+	"\t\tip6 saddr { fd77::10 } ip6 daddr { fd77::15 } tcp dport { 104 } return comment \"line 3\"\n" \
+	"\t\tip daddr { 10.77.1.15 } tcp dport { 80, 443 } goto r1 comment \"line 4\"\n" \
+	"\t\tip6 daddr { fd77::15 } tcp dport { 80, 443 } goto r1 comment \"line 4\"\n" \
+	"\t\tip daddr { 10.77.1.15 } tcp dport { 3465, 5000-5010 } goto r2 comment \"line 5\"\n" \
+	"\t\tip6 daddr { fd77::15 } tcp dport { 3465, 5000-5010 } goto r2 comment \"line 5\"\n"
+#define POL_LINE_7 \
+	"\t\tip saddr { 10.77.1.0/24, 10.77.2.1 } ip daddr { 10.77.1.15 } meta l4proto icmp return comment \"line 7\"\n" \
+	"\t\tip6 saddr { fd77::10 } ip6 daddr { fd77::15 } meta l4proto icmp return comment \"line 7\"\n"
+
 #define POL_HEAD \
 	"\tset answer4 { type ipv4_addr; size 4096; flags dynamic,timeout; timeout 10s; }\n" \
 	"\tset answer6 { type ipv6_addr; size 4096; flags dynamic,timeout; timeout 10s; }\n" \
@@ -277,15 +289,9 @@ static const char pol_text[] =
 	"\tcounter r3 { }\n" \
 	"\tcounter dflt { }\n" \
 	"\tchain pol {\n" \
-	"\t\tip saddr { 10.77.1.0/24, 10.77.2.1 } ip daddr { 10.77.1.15 } tcp dport { 104 } return comment \"line 3\"\n" \
-	"\t\tip6 saddr { fd77::10 } ip6 daddr { fd77::15 } tcp dport { 104 } return comment \"line 3\"\n" \
-	"\t\tip daddr { 10.77.1.15 } tcp dport { 80, 443 } goto r1 comment \"line 4\"\n" \
-	"\t\tip6 daddr { fd77::15 } tcp dport { 80, 443 } goto r1 comment \"line 4\"\n" \
-	"\t\tip daddr { 10.77.1.15 } tcp dport { 3465, 5000-5010 } goto r2 comment \"line 5\"\n" \
-	"\t\tip6 daddr { fd77::15 } tcp dport { 3465, 5000-5010 } goto r2 comment \"line 5\"\n" \
+	POL_LINES_3_TO_5 \
 	"\t\tudp dport { 53 } goto r3 comment \"line 6\"\n" \
-	"\t\tip saddr { 10.77.1.0/24, 10.77.2.1 } ip daddr { 10.77.1.15 } meta l4proto icmp return comment \"line 7\"\n" \
-	"\t\tip6 saddr { fd77::10 } ip6 daddr { fd77::15 } meta l4proto icmp return comment \"line 7\"\n" \
+	POL_LINE_7 \
 	"\t\tgoto dflt\n" \
 	"\t}\n"
 
@@ -294,14 +300,8 @@ static const char pol_text[] =
  * default. */
 #define POL_INV \
 	"\tchain inv {\n" \
-	"\t\tip saddr { 10.77.1.0/24, 10.77.2.1 } ip daddr { 10.77.1.15 } tcp dport { 104 } return comment \"line 3\"\n" \
-	"\t\tip6 saddr { fd77::10 } ip6 daddr { fd77::15 } tcp dport { 104 } return comment \"line 3\"\n" \
-	"\t\tip daddr { 10.77.1.15 } tcp dport { 80, 443 } goto r1 comment \"line 4\"\n" \
-	"\t\tip6 daddr { fd77::15 } tcp dport { 80, 443 } goto r1 comment \"line 4\"\n" \
-	"\t\tip daddr { 10.77.1.15 } tcp dport { 3465, 5000-5010 } goto r2 comment \"line 5\"\n" \
-	"\t\tip6 daddr { fd77::15 } tcp dport { 3465, 5000-5010 } goto r2 comment \"line 5\"\n" \
-	"\t\tip saddr { 10.77.1.0/24, 10.77.2.1 } ip daddr { 10.77.1.15 } meta l4proto icmp return comment \"line 7\"\n" \
-	"\t\tip6 saddr { fd77::10 } ip6 daddr { fd77::15 } meta l4proto icmp return comment \"line 7\"\n" \
+	POL_LINES_3_TO_5 \
+	POL_LINE_7 \
 	"\t}\n"
 
 #define POL_TAIL \
