@@ -25,7 +25,7 @@
 #include "datapath/rspolicy.h"
 
 #define RS_CHAIN "SCANWALL"
-#define RS_DOC_MAX (1024 * 1024)	/* the policy's sets: RS_POL_ELEMS_MAX */
+#define RS_DOC_MAX (4 * 1024 * 1024)	/* the policy's sets (RS_POL_ELEMS_MAX) three times */
 
 /* --- rendering ----------------------------------------------------------- */
 
