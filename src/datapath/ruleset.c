@@ -25,7 +25,7 @@
 #include "datapath/rspolicy.h"
 
 #define RS_CHAIN "SCANWALL"
-#define RS_DOC_MAX (1024 * 1024)	/* the policy's sets: RS_POL_ELEMS_MAX */
+#define RS_DOC_MAX (4 * 1024 * 1024)	/* the policy's sets (RS_POL_ELEMS_MAX) three times */
 
 /* --- rendering ----------------------------------------------------------- */
 
@@ -180,7 +180,9 @@ static void rs_nft_bridge(struct sbuf *o, const struct ruleset_cfg *c)
 	if (c->ipv6)
 		sb_put(o, "\t\tether type ip6 accept\n");
 	rs_nft_arp(o, c);
-	sb_put(o, "\t}\n}\n");
+	sb_put(o, "\t}\n");
+	rs_policy_bridge(o, c);
+	sb_put(o, "}\n");
 }
 
 static const struct {
@@ -415,7 +417,7 @@ static const char *const rs_ipt_has_chain[][7] = {
 	{ "ip6tables", "-w", RS_XT_LOCK_WAIT, "-n", "-L", RS_CHAIN, NULL },
 };
 static const char *const rs_nft_counters[] = {
-	"nft", "list", "counters", "table", "inet", SW_RULESET_NAME, NULL
+	"nft", "list", "counters", NULL
 };
 static const char *const rs_modprobe[] = { "modprobe", "-q", "br_netfilter", NULL };
 

@@ -270,46 +270,67 @@ static const char pol_text[] =
 	"allow icmp from lan to scanner\n"
 	"default reject\n";
 
-static const char pol_golden[] =
-	"\tset answer4 { type ipv4_addr; size 4096; flags dynamic,timeout; timeout 10s; }\n"
-	"\tset answer6 { type ipv6_addr; size 4096; flags dynamic,timeout; timeout 10s; }\n"
-	"\tcounter r1 { }\n"
-	"\tcounter r2 { }\n"
-	"\tcounter r3 { }\n"
-	"\tcounter dflt { }\n"
-	"\tchain pol {\n"
-	"\t\tip saddr { 10.77.1.0/24, 10.77.2.1 } ip daddr { 10.77.1.15 } tcp dport { 104 } return comment \"line 3\"\n"
-	"\t\tip6 saddr { fd77::10 } ip6 daddr { fd77::15 } tcp dport { 104 } return comment \"line 3\"\n"
-	"\t\tip daddr { 10.77.1.15 } tcp dport { 80, 443 } goto r1 comment \"line 4\"\n"
-	"\t\tip6 daddr { fd77::15 } tcp dport { 80, 443 } goto r1 comment \"line 4\"\n"
-	"\t\tip daddr { 10.77.1.15 } tcp dport { 3465, 5000-5010 } goto r2 comment \"line 5\"\n"
+/* The rule lines pol and inv share. */
+#define POL_LINES_3_TO_5 \
+	"\t\tip saddr { 10.77.1.0/24, 10.77.2.1 } ip daddr { 10.77.1.15 } tcp dport { 104 } return comment \"line 3\"\n" \
+	"\t\tip6 saddr { fd77::10 } ip6 daddr { fd77::15 } tcp dport { 104 } return comment \"line 3\"\n" \
+	"\t\tip daddr { 10.77.1.15 } tcp dport { 80, 443 } goto r1 comment \"line 4\"\n" \
+	"\t\tip6 daddr { fd77::15 } tcp dport { 80, 443 } goto r1 comment \"line 4\"\n" \
+	"\t\tip daddr { 10.77.1.15 } tcp dport { 3465, 5000-5010 } goto r2 comment \"line 5\"\n" \
 	"\t\tip6 daddr { fd77::15 } tcp dport { 3465, 5000-5010 } goto r2 comment \"line 5\"\n"
-	"\t\tudp dport { 53 } goto r3 comment \"line 6\"\n"
-	"\t\tip saddr { 10.77.1.0/24, 10.77.2.1 } ip daddr { 10.77.1.15 } meta l4proto icmp return comment \"line 7\"\n"
+#define POL_LINE_7 \
+	"\t\tip saddr { 10.77.1.0/24, 10.77.2.1 } ip daddr { 10.77.1.15 } meta l4proto icmp return comment \"line 7\"\n" \
 	"\t\tip6 saddr { fd77::10 } ip6 daddr { fd77::15 } meta l4proto icmp return comment \"line 7\"\n"
-	"\t\tgoto dflt\n"
+
+#define POL_HEAD \
+	"\tset answer4 { type ipv4_addr; size 4096; flags dynamic,timeout; timeout 10s; }\n" \
+	"\tset answer6 { type ipv6_addr; size 4096; flags dynamic,timeout; timeout 10s; }\n" \
+	"\tcounter r1 { }\n" \
+	"\tcounter r2 { }\n" \
+	"\tcounter r3 { }\n" \
+	"\tcounter dflt { }\n" \
+	"\tchain pol {\n" \
+	POL_LINES_3_TO_5 \
+	"\t\tudp dport { 53 } goto r3 comment \"line 6\"\n" \
+	POL_LINE_7 \
+	"\t\tgoto dflt\n" \
 	"\t}\n"
-	"\tchain r1 {\n"
-	"\t\tlimit rate over 100/second burst 100 packets counter name \"r1\" drop\n"
-	"\t\tupdate @answer4 { ip saddr limit rate 5/second burst 5 packets } return\n"
-	"\t\tupdate @answer6 { ip6 saddr limit rate 5/second burst 5 packets } return\n"
-	"\t\tcounter name \"r1\" drop\n"
+
+/* Conntrack's invalid TCP: the allow rules first, then only the refusing
+ * rules that name the addresses they protect (not line 6, to any), no
+ * default. */
+#define POL_INV \
+	"\tchain inv {\n" \
+	POL_LINES_3_TO_5 \
+	POL_LINE_7 \
 	"\t}\n"
-	"\tchain r2 {\n"
-	"\t\tlimit rate 10/second burst 10 packets return\n"
-	"\t\tcounter name \"r2\" drop\n"
-	"\t}\n"
-	"\tchain r3 {\n"
-	"\t\tlimit rate 10/second burst 10 packets return\n"
-	"\t\tcounter name \"r3\" drop\n"
-	"\t}\n"
-	"\tchain dflt {\n"
-	"\t\tlimit rate over 100/second burst 100 packets counter name \"dflt\" drop\n"
-	"\t\tupdate @answer4 { ip saddr limit rate 5/second burst 5 packets } return\n"
-	"\t\tupdate @answer6 { ip6 saddr limit rate 5/second burst 5 packets } return\n"
-	"\t\tcounter name \"dflt\" drop\n"
-	"\t}\n"
-	"}\n";
+
+#define POL_TAIL \
+	"\tchain r1 {\n" \
+	"\t\tlimit rate over 100/second burst 100 packets counter name \"r1\" drop\n" \
+	"\t\tupdate @answer4 { ip saddr limit rate 5/second burst 5 packets } return\n" \
+	"\t\tupdate @answer6 { ip6 saddr limit rate 5/second burst 5 packets } return\n" \
+	"\t\tcounter name \"r1\" drop\n" \
+	"\t}\n" \
+	"\tchain r2 {\n" \
+	"\t\tlimit rate 10/second burst 10 packets return\n" \
+	"\t\tcounter name \"r2\" drop\n" \
+	"\t}\n" \
+	"\tchain r3 {\n" \
+	"\t\tlimit rate 10/second burst 10 packets return\n" \
+	"\t\tcounter name \"r3\" drop\n" \
+	"\t}\n" \
+	"\tchain dflt {\n" \
+	"\t\tlimit rate over 100/second burst 100 packets counter name \"dflt\" drop\n" \
+	"\t\tupdate @answer4 { ip saddr limit rate 5/second burst 5 packets } return\n" \
+	"\t\tupdate @answer6 { ip6 saddr limit rate 5/second burst 5 packets } return\n" \
+	"\t\tcounter name \"dflt\" drop\n" \
+	"\t}\n" \
+	"}\n"
+
+static const char pol_golden[] = POL_HEAD POL_INV POL_TAIL;
+/* the bridge table: no conntrack there, so no invalid chain */
+static const char pol_golden_bridge[] = POL_HEAD POL_TAIL;
 
 static struct pol *pol_of(const char *text)
 {
@@ -331,7 +352,9 @@ static void test_policy_nft(void **state)
 	 * before the queue rule. */
 	assert_true(at(t, "jump open\n") < at(t, "\t\tct state new ct mark & 0x68000000 == 0x00000000 jump pol\n"));
 	assert_true(at(t, "hoplimit 255 accept\n") < at(t, "jump pol\n"));
-	assert_int_equal(at(t, "jump pol\n") + strlen("jump pol\n"), at(t, "\t\tqueue num 0\n"));
+	/* then conntrack's invalid TCP, the same way, before the queue */
+	assert_int_equal(at(t, "jump pol\n") + strlen("jump pol\n"), at(t, "\t\tct state invalid meta l4proto tcp jump inv\n"));
+	assert_int_equal(at(t, "jump inv\n") + strlen("jump inv\n"), at(t, "\t\tqueue num 0\n"));
 	assert_string_equal(t + at(t, "\tset answer4"), pol_golden);
 	pol_free((struct pol *)c.pol);
 }
@@ -349,7 +372,8 @@ static void test_policy_xt(void **state)
 	assert_null(strstr(t, "queue"));
 	assert_true(at(t, "jump open\n") < at(t, "hoplimit 255 accept\n"));
 	assert_int_equal(at(t, "hoplimit 255 accept\n") + strlen("hoplimit 255 accept\n"),
-			 at(t, "\t\tct state new ct mark & 0x68000000 == 0x00000000 jump pol\n\t}\n"));
+			 at(t, "\t\tct state new ct mark & 0x68000000 == 0x00000000 jump pol\n"
+			       "\t\tct state invalid meta l4proto tcp jump inv\n\t}\n"));
 	assert_string_equal(t + at(t, "\tset answer4"), pol_golden);
 	pol_free((struct pol *)c.pol);
 }
@@ -392,25 +416,54 @@ static void test_policy_limits(void **state)
 	pol_free((struct pol *)c.pol);
 }
 
-static unsigned hits[8];
+/* A TCP SYN is judged in the bridge table first, before br_netfilter
+ * and conntrack, by the same chains as the inet table's; anything else
+ * (and what a chain passes on) in the inet table as before. */
+static void test_policy_bridge(void **state)
+{
+	struct ruleset_cfg c;
+	const char *t;
+
+	ruleset_cfg_default(&c);
+	assert_null(strstr(render(&c, RULESET_DOC_NFT_BRIDGE), "prerouting"));
+	c.pol = pol_of(pol_text);
+	t = render(&c, RULESET_DOC_NFT_BRIDGE);
+	/* the ethertype filter unchanged, then the SYNs' chain */
+	assert_true(at(t, "hook forward priority -200; policy drop;") <
+		    at(t, "\t\tether type arp accept\n\t}\n\tchain prerouting {\n"
+			  "\t\ttype filter hook prerouting priority -200; policy accept;\n"
+			  "\t\ttcp flags & (fin | syn | rst | ack) == syn jump pol\n\t}\n"));
+	assert_string_equal(t + at(t, "\tset answer4"), pol_golden_bridge);
+	/* one jump: nothing but a SYN meets the policy there */
+	assert_int_equal(count(t, "jump pol"), 1);
+	pol_free((struct pol *)c.pol);
+}
+
+static unsigned hits[8], calls;
 
 static void hit(void *ctx, unsigned index, uint64_t packets)
 {
 	(void)ctx;
 	hits[index] += (unsigned)packets;
+	calls++;
 }
 
-/* `nft list counters` as this nft prints it. */
+/* `nft list counters` as this nft prints it: both of our tables, summed
+ * per rule (the fold takes each as the rule's total), nobody else's. */
 static void test_policy_hits(void **state)
 {
 	struct pol *p = pol_of(pol_text);
 
 	rs_policy_hits("table inet scanwall {\n\tcounter r1 {\n\t\tpackets 7 bytes 420\n\t}\n"
 		       "\tcounter dflt {\n\t\tpackets 3 bytes 180\n\t}\n"
-		       "\tcounter r99 {\n\t\tpackets 5 bytes 1\n\t}\n}\n", p, hit, NULL);
-	assert_int_equal(hits[1], 7);
+		       "\tcounter r99 {\n\t\tpackets 5 bytes 1\n\t}\n}\n"
+		       "table inet other {\n\tcounter r2 {\n\t\tpackets 11 bytes 1\n\t}\n}\n"
+		       "table bridge scanwall {\n\tcounter r1 {\n\t\tpackets 40 bytes 1600\n\t}\n"
+		       "\tcounter r2 {\n\t\tpackets 0 bytes 0\n\t}\n}\n", p, hit, NULL);
+	assert_int_equal(hits[1], 7 + 40);
 	assert_int_equal(hits[5], 3);	/* the default: the rule count */
 	assert_int_equal(hits[0] + hits[2] + hits[3] + hits[4] + hits[6] + hits[7], 0);
+	assert_int_equal(calls, 3);	/* r1, r2 (0) and dflt, once each */
 	pol_free(p);
 }
 
@@ -461,7 +514,7 @@ static void test_syn_queue(void **state)
 	/* what the policy chain hands on comes back before both */
 	c.pol = pol_of(pol_text);
 	t = render(&c, RULESET_DOC_NFT_INET);
-	assert_int_equal(at(t, "jump pol\n") + strlen("jump pol\n"), at(t, "\t\ttcp flags & (fin | syn | rst | ack) == syn queue num 6\n"));
+	assert_int_equal(at(t, "jump inv\n") + strlen("jump inv\n"), at(t, "\t\ttcp flags & (fin | syn | rst | ack) == syn queue num 6\n"));
 	assert_null(strstr(t, "queue num 5 comment"));
 	pol_free((struct pol *)c.pol);
 	c.pol = NULL;
@@ -487,6 +540,7 @@ int main(void)
 		cmocka_unit_test(test_policy_nft),
 		cmocka_unit_test(test_policy_xt),
 		cmocka_unit_test(test_policy_limits),
+		cmocka_unit_test(test_policy_bridge),
 		cmocka_unit_test(test_policy_hits),
 		cmocka_unit_test(test_hits_fold),
 		cmocka_unit_test(test_syn_queue),
