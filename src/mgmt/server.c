@@ -57,6 +57,7 @@ const char *mgmt_away_name(enum mgmt_away why)
 {
 	static const char *const names[AWAY__COUNT] = {
 		[AWAY_SOURCE] = "source", [AWAY_EARLY_DROP] = "early-drop",
+		[AWAY_EVICTED] = "evicted",
 		[AWAY_SESSIONS] = "sessions", [AWAY_UPLOADS] = "uploads",
 	};
 
@@ -87,9 +88,11 @@ static void mgmt_source(const struct sockaddr_storage *sa, uint8_t src[16], char
 		 ntohs(sa->ss_family == AF_INET6 ? v6->sin6_port : v4->sin_port));
 }
 
-/* Handshakes in progress per source, for the few sources in the pool. */
+/* Handshakes in progress per source, for the few sources in the pool,
+ * and the one that may be evicted for a newcomer. */
 struct mgmt_shares {
 	unsigned n, top;		/* top: the entry with the largest count */
+	struct mgmt_conn *ripe;		/* the oldest handshake, if MGMT_EVICT_AFTER_MS old */
 	struct { uint8_t src[16]; unsigned count; } e[MGMT_STARTUPS];
 };
 
@@ -102,7 +105,23 @@ static unsigned mgmt_share(const struct mgmt_shares *sh, const uint8_t src[16])
 	return 0;
 }
 
-static void mgmt_shares(const struct mgmt_server *s, struct mgmt_shares *sh)
+/* The oldest handshake in progress, of source src (NULL: of any). */
+static struct mgmt_conn *mgmt_oldest(struct mgmt_server *s, const uint8_t *src)
+{
+	struct mgmt_conn *old = NULL;
+
+	for (int i = 0; i < MGMT_CONNS; i++) {
+		struct mgmt_conn *c = &s->c[i];
+
+		if (c->state != CONN_HANDSHAKE || (src && memcmp(c->src, src, 16)))
+			continue;
+		if (!old || c->since_ms < old->since_ms)
+			old = c;
+	}
+	return old;
+}
+
+static void mgmt_shares(struct mgmt_server *s, struct mgmt_shares *sh)
 {
 	sh->n = sh->top = 0;
 	for (int i = 0; i < MGMT_CONNS; i++) {
@@ -120,25 +139,9 @@ static void mgmt_shares(const struct mgmt_server *s, struct mgmt_shares *sh)
 		if (++sh->e[k].count > sh->e[sh->top].count)
 			sh->top = k;
 	}
-}
-
-/* Random early drop in a full pool: a random handshake of the source that
- * holds most of it makes room for a source that holds less. */
-static void mgmt_drop_one(struct mgmt_server *s, const struct mgmt_shares *sh)
-{
-	const uint8_t *src = sh->e[sh->top].src;
-	uint32_t k = arc4random_uniform(sh->e[sh->top].count);
-
-	for (int i = 0; i < MGMT_CONNS; i++) {
-		struct mgmt_conn *c = &s->c[i];
-
-		if (c->state != CONN_HANDSHAKE || memcmp(c->src, src, 16) || k--)
-			continue;
-		s->m->st.away[AWAY_EARLY_DROP]++;
-		mgmt_log("turned away %s: dropped from the full handshake pool", c->peer);
-		conn_close(s, c, false);
-		return;
-	}
+	sh->ripe = mgmt_oldest(s, NULL);
+	if (sh->ripe && mgmt_now_ms() - sh->ripe->since_ms < MGMT_EVICT_AFTER_MS)
+		sh->ripe = NULL;
 }
 
 static void mgmt_start(struct mgmt_server *s, const struct mgmt_waiting *w)
@@ -159,20 +162,35 @@ static void mgmt_start(struct mgmt_server *s, const struct mgmt_waiting *w)
 }
 
 /* Whether a connection from src may start its handshake now: in the pool
- * if it has room, else in place of a handshake of the source holding most
- * of it, when that source holds two more than src (a stranger flooding
- * from a few addresses cannot keep an operator's address out). Starts it
- * and returns true, or returns false: it waits. */
+ * if it has room; else in place of the oldest handshake of the source
+ * holding most of it, when that source holds two more than src (a
+ * stranger flooding from a few addresses cannot keep an operator's
+ * address out); else in place of the oldest handshake of all once it is
+ * MGMT_EVICT_AFTER_MS old (conntrack's early drop: strangers stalling one
+ * handshake from each of many addresses hold the pool that long, not the
+ * whole handshake timeout, and an honest handshake ends well inside it).
+ * Starts it and returns true, or returns false: it waits. */
 static bool mgmt_try_start(struct mgmt_server *s, struct mgmt_shares *sh,
 			   const struct mgmt_waiting *w)
 {
 	unsigned share = mgmt_share(sh, w->src);
-	bool room = s->startups < MGMT_STARTUPS;
+	struct mgmt_conn *victim = NULL;
 
-	if (share >= MGMT_STARTUPS_PER_SOURCE || (!room && share + 1 >= sh->e[sh->top].count))
+	if (share >= MGMT_STARTUPS_PER_SOURCE)
 		return false;
-	if (!room)
-		mgmt_drop_one(s, sh);
+	if (s->startups >= MGMT_STARTUPS && share + 1 < sh->e[sh->top].count) {
+		victim = mgmt_oldest(s, sh->e[sh->top].src);
+		s->m->st.away[AWAY_EARLY_DROP]++;
+		mgmt_log("turned away %s: dropped from the full handshake pool", victim->peer);
+	} else if (s->startups >= MGMT_STARTUPS) {
+		if (!(victim = sh->ripe))
+			return false;
+		s->m->st.away[AWAY_EVICTED]++;
+		mgmt_log("turned away %s: evicted from the full handshake pool after %u ms",
+			 victim->peer, (unsigned)(mgmt_now_ms() - victim->since_ms));
+	}
+	if (victim)
+		conn_close(s, victim, false);
 	mgmt_start(s, w);
 	mgmt_shares(s, sh);
 	return true;
@@ -230,9 +248,10 @@ static void mgmt_enqueue(struct mgmt_server *s, int fd, const struct sockaddr_st
 
 	mgmt_source(sa, w.src, w.peer, sizeof(w.peer));
 	/* Straight in when it may: a burst behind it must not push it out of
-	 * the queue before its turn. */
+	 * the queue before its turn. Not past those that wait, though: they
+	 * have the first claim on a handshake that may be evicted. */
 	mgmt_shares(s, &sh);
-	if (mgmt_try_start(s, &sh, &w))
+	if (!s->nwaiting && mgmt_try_start(s, &sh, &w))
 		return;
 	if (mgmt_waiting_from(s, w.src, &oldest) >= MGMT_WAITING_PER_SOURCE) {
 		/* Its source's share is full: the oldest of it goes, whose
