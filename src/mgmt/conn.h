@@ -64,7 +64,8 @@ struct mgmt_conn {
  * costs a descriptor and these bytes; its deadline is twice the
  * handshake's, from accept (mgmt_enqueue). */
 struct mgmt_waiting {
-	int fd;
+	int fd;				/* -1: started (within mgmt_admit) */
+	uint8_t level;			/* its source's share of the pool (mgmt_admit) */
 	uint8_t src[16];
 	uint64_t deadline_ms;
 	char peer[48];

@@ -196,7 +196,13 @@ static bool mgmt_try_start(struct mgmt_server *s, struct mgmt_shares *sh,
 	return true;
 }
 
-/* Starts the handshakes of waiting connections, oldest first. */
+/* Starts the handshakes of waiting connections: those whose source holds
+ * the fewest handshakes first, the oldest first among them (fair
+ * queueing: a source's second connection waits behind every other
+ * source's first, so an address holding nothing, the operator's, waits
+ * only for others that hold nothing). w->level: its source's share when
+ * last looked at; a share only grows within a call (it may shrink when a
+ * handshake is evicted: that entry waits for the next call). */
 static void mgmt_admit(struct mgmt_server *s)
 {
 	struct mgmt_shares sh;
@@ -205,8 +211,24 @@ static void mgmt_admit(struct mgmt_server *s)
 	if (!s->nwaiting)
 		return;
 	mgmt_shares(s, &sh);
+	for (unsigned i = 0; i < s->nwaiting; i++)
+		s->waiting[i].level = 0;
+	for (unsigned level = 0; level < MGMT_STARTUPS_PER_SOURCE; level++) {
+		/* Full, nothing to evict, no source to take from: none can start. */
+		if (s->startups >= MGMT_STARTUPS && !sh.ripe && level + 1 >= sh.e[sh.top].count)
+			break;
+		for (unsigned i = 0; i < s->nwaiting; i++) {
+			struct mgmt_waiting *w = &s->waiting[i];
+
+			if (w->fd < 0 || w->level > level)
+				continue;
+			w->level = mgmt_share(&sh, w->src);
+			if (w->level == level && mgmt_try_start(s, &sh, w))
+				w->fd = -1;
+		}
+	}
 	for (unsigned i = 0; i < s->nwaiting; i++) {
-		if (!mgmt_try_start(s, &sh, &s->waiting[i]))
+		if (s->waiting[i].fd >= 0)
 			s->waiting[kept++] = s->waiting[i];
 	}
 	s->nwaiting = kept;
