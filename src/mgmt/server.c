@@ -6,10 +6,13 @@
  * source may hold only MGMT_STARTUPS_PER_SOURCE of it. What cannot start
  * yet waits, accepted but untouched, in a bounded queue under the same
  * deadline (MGMT_WAITING_PER_SOURCE of it a source: a newcomer beyond
- * them closes the oldest of its source's). Random early drop: when the queue is full a random entry of it is
- * dropped (a source that floods it is hit in proportion to its share), and
- * when the pool is full a source holding less of it takes the place of a
- * random handshake of the source holding most.
+ * them closes the oldest of its source's), the sources holding fewest
+ * handshakes first. Random early drop: when the queue is full a random
+ * entry of it is dropped (a source that floods it is hit in proportion to
+ * its share). When the pool is full, a source holding less of it takes
+ * the place of the oldest handshake of the source holding most, and
+ * failing that the oldest handshake of all goes once it is
+ * MGMT_EVICT_AFTER_MS old (conntrack's early drop).
  * A finished handshake becomes a session (conn.c), which no stranger holds.
  * Calls to the control socket are synchronous: it is a local daemon
  * answering from memory, and ctl_request() bounds each call. */
