@@ -65,7 +65,8 @@ struct mgmt_conn {
  * handshake's, from accept (mgmt_enqueue). */
 struct mgmt_waiting {
 	int fd;				/* -1: started (within mgmt_admit) */
-	uint8_t level;			/* its source's share of the pool (mgmt_admit) */
+	uint8_t level;			/* its rank in the order of admission (mgmt_admit) */
+	bool stalled;			/* a handshake of its source was evicted meanwhile */
 	uint8_t src[16];
 	uint64_t deadline_ms;
 	char peer[48];

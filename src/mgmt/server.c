@@ -164,6 +164,14 @@ static void mgmt_start(struct mgmt_server *s, const struct mgmt_waiting *w)
 	memcpy(c->peer, w->peer, sizeof(c->peer));
 }
 
+/* A source whose handshake was evicted: its connections that wait go
+ * behind those of sources that hold as much but did not stall. */
+static void mgmt_stalled(struct mgmt_server *s, const uint8_t src[16])
+{
+	for (unsigned i = 0; i < s->nwaiting; i++)
+		s->waiting[i].stalled |= !memcmp(s->waiting[i].src, src, 16);
+}
+
 /* Whether a connection from src may start its handshake now: in the pool
  * if it has room; else in place of the oldest handshake of the source
  * holding most of it, when that source holds two more than src (a
@@ -192,20 +200,24 @@ static bool mgmt_try_start(struct mgmt_server *s, struct mgmt_shares *sh,
 		mgmt_log("turned away %s: evicted from the full handshake pool after %u ms",
 			 victim->peer, (unsigned)(mgmt_now_ms() - victim->since_ms));
 	}
-	if (victim)
+	if (victim) {
+		mgmt_stalled(s, victim->src);
 		conn_close(s, victim, false);
+	}
 	mgmt_start(s, w);
 	mgmt_shares(s, sh);
 	return true;
 }
 
 /* Starts the handshakes of waiting connections: those whose source holds
- * the fewest handshakes first, the oldest first among them (fair
- * queueing: a source's second connection waits behind every other
- * source's first, so an address holding nothing, the operator's, waits
- * only for others that hold nothing). w->level: its source's share when
- * last looked at; a share only grows within a call (it may shrink when a
- * handshake is evicted: that entry waits for the next call). */
+ * the fewest handshakes first, then those whose source did not just stall
+ * one, the oldest first among equals (fair queueing: a source's second
+ * connection waits behind every other source's first, and a stranger
+ * whose handshakes are evicted as they stall waits behind a newcomer, so
+ * the operator's address, holding nothing, waits only for others that
+ * hold nothing and stalled nothing). w->level: that rank (share + stalled)
+ * when last looked at; it only grows within a call (a share may shrink
+ * when a handshake is evicted: that entry waits for the next call). */
 static void mgmt_admit(struct mgmt_server *s)
 {
 	struct mgmt_shares sh;
@@ -216,16 +228,17 @@ static void mgmt_admit(struct mgmt_server *s)
 	mgmt_shares(s, &sh);
 	for (unsigned i = 0; i < s->nwaiting; i++)
 		s->waiting[i].level = 0;
-	for (unsigned level = 0; level < MGMT_STARTUPS_PER_SOURCE; level++) {
-		/* Full, nothing to evict, no source to take from: none can start. */
-		if (s->startups >= MGMT_STARTUPS && !sh.ripe && level + 1 >= sh.e[sh.top].count)
+	for (unsigned level = 0; level <= MGMT_STARTUPS_PER_SOURCE; level++) {
+		/* Full, nothing to evict, no source to take from: none can
+		 * start (taking from one needs share + 1 < top, share >= level - 1). */
+		if (s->startups >= MGMT_STARTUPS && !sh.ripe && level >= sh.e[sh.top].count)
 			break;
 		for (unsigned i = 0; i < s->nwaiting; i++) {
 			struct mgmt_waiting *w = &s->waiting[i];
 
 			if (w->fd < 0 || w->level > level)
 				continue;
-			w->level = mgmt_share(&sh, w->src);
+			w->level = (uint8_t)(mgmt_share(&sh, w->src) + w->stalled);
 			if (w->level == level && mgmt_try_start(s, &sh, w))
 				w->fd = -1;
 		}

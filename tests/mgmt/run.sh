@@ -414,6 +414,21 @@ as reader "$URL/metrics" >/dev/null
 check "mgmt: /metrics counts the stalled handshakes evicted" \
 	test "$(mcount 'scanwall_mgmt_turned_away_total{reason="evicted"}')" -gt "${evict0:-0}"
 check "mgmt: ...logged" grep -q "turned away .*: evicted" "$TMP/mgmt.log"
+# fewer addresses, four stalled handshakes each: the waiting go by their
+# source's share of the pool, then behind those whose source just had a
+# handshake evicted, so the operator's address (holding nothing, stalling
+# nothing) waits for one turn of the pool, not for the 200 in the queue
+#   127.0.5.1-60 (240 ClientHello then nothing, reopened) ──► :8443
+#   127.0.3.2  curl as operator ──► 200 (first in the queue, not last)
+wait_for none_waiting
+raw reader silent 240 12 "$(echo 127.0.5.{1..60} | tr ' ' ,)" hello >/dev/null &
+flood=$!
+wait_for sh -c "[ \$(ip netns exec $NS ss -Htn state established '( sport = :8443 )' | wc -l) -ge 220 ]"
+held=$(established) t1=$(date +%s%N)
+code=$(as operator --max-time 3 --interface 127.0.3.2 "$URL/bundle")
+ms=$((($(date +%s%N) - t1) / 1000000))
+check "mgmt: with $held stalled connections from 60 addresses, the operator is served ($code in $ms ms, bound 3 s)" test "$code" = 200
+wait "$flood"
 
 # sessions: readers hold at most 248 of the 256, the rest are the operators'
 raw reader hold 250 8 >"$TMP/hold" &
