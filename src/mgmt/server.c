@@ -286,10 +286,10 @@ static void mgmt_enqueue(struct mgmt_server *s, int fd, const struct sockaddr_st
 
 	mgmt_source(sa, w.src, w.peer, sizeof(w.peer));
 	/* Straight in when it may: a burst behind it must not push it out of
-	 * the queue before its turn. Not past those that wait, though: they
-	 * have the first claim on a handshake that may be evicted. */
+	 * the queue before its turn. Not in place of another, though, past
+	 * those that wait: theirs is the first claim (mgmt_admit's order). */
 	mgmt_shares(s, &sh);
-	if (!s->nwaiting && mgmt_try_start(s, &sh, &w))
+	if ((!s->nwaiting || s->startups < MGMT_STARTUPS) && mgmt_try_start(s, &sh, &w))
 		return;
 	if (mgmt_waiting_from(s, w.src, &oldest) >= MGMT_WAITING_PER_SOURCE) {
 		/* Its source's share is full: the oldest of it goes, whose
