@@ -106,6 +106,7 @@ int conn_open(struct mgmt_server *s, struct mgmt_conn *c, int fd)
 	snprintf(c->who, sizeof(c->who), "(no certificate yet)");
 	c->state = CONN_HANDSHAKE;
 	conn_wait(s, c, PH_HANDSHAKE, s->m->cfg->handshake_ms);
+	c->since_ms = c->deadline_ms - s->m->cfg->handshake_ms;
 	s->startups++;
 	return 0;
 }

@@ -87,7 +87,8 @@ struct mgmt_syslog;
 /* Why a connection was closed before it was served (docs/mgmt.md). */
 enum mgmt_away {
 	AWAY_SOURCE,		/* its source's share of the waiting queue full: its oldest closed */
-	AWAY_EARLY_DROP,	/* a handshake dropped from the full pool */
+	AWAY_EARLY_DROP,	/* a handshake dropped from the full pool for a fairer source */
+	AWAY_EVICTED,		/* the oldest handshake, stalled, evicted from the full pool */
 	AWAY_SESSIONS,		/* every reader session taken */
 	AWAY_UPLOADS,		/* every upload buffer taken (503) */
 	AWAY__COUNT

@@ -388,6 +388,48 @@ check "mgmt: the held-back lines are counted in the log" logged "suppressed [0-9
 check "mgmt: ...and in /metrics" test "$(mcount scanwall_mgmt_log_suppressed_total)" -gt 0
 check "mgmt: /metrics counts the resumed sessions" test "$(mcount scanwall_mgmt_resumed_total)" -gt 0
 
+# many addresses, one stalled handshake each (conntrack's early drop):
+#   127.0.2.1-160 (160 ClientHello then nothing, reopened)  ┐
+#   127.0.4.1-80  (80 silent TCP, reopened)                  ┴─► :8443
+#        pool of 32 full, no source holds two more than another (so fairness
+#        alone lets no one in), the rest wait
+#   127.0.3.1  curl as operator ──► waits its turn: the oldest handshake goes
+#        once 500 ms old (Kconfig MGMT_EVICT_AFTER_MS), the pool turns over
+#        in that time, not in the 3 s handshake timeout; its own handshake
+#        ends in milliseconds
+wait_for none_waiting
+evict0=$(mcount 'scanwall_mgmt_turned_away_total{reason="evicted"}')
+raw reader silent 160 14 "$(echo 127.0.2.{1..160} | tr ' ' ,)" hello >/dev/null &
+flood=$!
+raw reader silent 80 14 "$(echo 127.0.4.{1..80} | tr ' ' ,)" >/dev/null &
+flood="$flood $!"
+wait_for sh -c "[ \$(ip netns exec $NS ss -Htn state established '( sport = :8443 )' | wc -l) -ge 220 ]"
+held=$(established) t1=$(date +%s%N)
+code=$(as operator --max-time 10 --interface 127.0.3.1 "$URL/bundle")
+ms=$((($(date +%s%N) - t1) / 1000000))
+check "mgmt: with $held stalled connections from 240 addresses, the operator is served ($code in $ms ms, bound 10 s)" test "$code" = 200
+# shellcheck disable=SC2086
+wait $flood
+as reader "$URL/metrics" >/dev/null
+check "mgmt: /metrics counts the stalled handshakes evicted" \
+	test "$(mcount 'scanwall_mgmt_turned_away_total{reason="evicted"}')" -gt "${evict0:-0}"
+check "mgmt: ...logged" grep -q "turned away .*: evicted" "$TMP/mgmt.log"
+# fewer addresses, four stalled handshakes each: the waiting go by their
+# source's share of the pool, then behind those whose source just had a
+# handshake evicted, so the operator's address (holding nothing, stalling
+# nothing) waits for one turn of the pool, not for the 200 in the queue
+#   127.0.5.1-60 (240 ClientHello then nothing, reopened) ──► :8443
+#   127.0.3.2  curl as operator ──► 200 (first in the queue, not last)
+wait_for none_waiting
+raw reader silent 240 12 "$(echo 127.0.5.{1..60} | tr ' ' ,)" hello >/dev/null &
+flood=$!
+wait_for sh -c "[ \$(ip netns exec $NS ss -Htn state established '( sport = :8443 )' | wc -l) -ge 220 ]"
+held=$(established) t1=$(date +%s%N)
+code=$(as operator --max-time 3 --interface 127.0.3.2 "$URL/bundle")
+ms=$((($(date +%s%N) - t1) / 1000000))
+check "mgmt: with $held stalled connections from 60 addresses, the operator is served ($code in $ms ms, bound 3 s)" test "$code" = 200
+wait "$flood"
+
 # sessions: readers hold at most 248 of the 256, the rest are the operators'
 raw reader hold 250 8 >"$TMP/hold" &
 hold_pid=$!
