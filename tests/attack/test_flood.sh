@@ -7,7 +7,7 @@
 # limited, a sample of events still names the rule and its reason, and
 # nothing reaches the scanner's ports.
 #
-#   stranger (synflood, 8,192 sources, 10 s) ───┐
+#   stranger (synflood, 12,288 sources, 10 s) ──┐
 #   lan (PACS: echoscu, storescu) ───────────────┴─ box (scanwalld, netns.conf) ─ dev (storescp,
 #                                                                                listeners 80 443 3465)
 set -u
