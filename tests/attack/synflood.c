@@ -238,7 +238,7 @@ static int sf_run(const struct sf_opts *o, int fd, struct mmsghdr *msgs, unsigne
 {
 	uint64_t step = o->rate ? (uint64_t)o->batch * 1000000000u / o->rate : 0;
 	double t_end = o->secs > 0 ? sf_now() + o->secs : 0;
-	struct timespec next;
+	struct timespec next, now;
 	unsigned k = 0, want;
 	int r;
 
@@ -262,8 +262,46 @@ static int sf_run(const struct sf_opts *o, int fd, struct mmsghdr *msgs, unsigne
 		if (!step)
 			continue;
 		sf_add_ns(&next, step);
-		if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
-			continue;
+		/* a second behind (the machine was busy): no burst to catch up */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > next.tv_sec + 1)
+			next = now;
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+	}
+	return 0;
+}
+
+struct sf_frames {
+	uint8_t *bytes;
+	struct iovec *iov;
+	struct mmsghdr *msgs;
+	unsigned n;
+};
+
+static void sf_frames_free(struct sf_frames *fr)
+{
+	free(fr->msgs);
+	free(fr->iov);
+	free(fr->bytes);
+}
+
+/* A whole number of batches, and every port as often as the others. */
+static int sf_frames_build(struct sf_frames *fr, const struct sf_opts *o, const uint8_t *smac)
+{
+	uint32_t seed = 0x5ca77a11;
+	unsigned i;
+
+	fr->n = (o->sources + o->batch - 1) / o->batch * o->batch * o->nports;
+	fr->bytes = malloc((size_t)fr->n * SF_FRAME);
+	fr->iov = calloc(fr->n, sizeof(*fr->iov));
+	fr->msgs = calloc(fr->n, sizeof(*fr->msgs));
+	if (!fr->bytes || !fr->iov || !fr->msgs)
+		return -ENOMEM;
+	for (i = 0; i < fr->n; i++) {
+		sf_build(fr->bytes + (size_t)i * SF_FRAME, o, smac, i, &seed);
+		fr->iov[i] = (struct iovec){ fr->bytes + (size_t)i * SF_FRAME, SF_FRAME };
+		fr->msgs[i].msg_hdr.msg_iov = &fr->iov[i];
+		fr->msgs[i].msg_hdr.msg_iovlen = 1;
 	}
 	return 0;
 }
@@ -271,12 +309,9 @@ static int sf_run(const struct sf_opts *o, int fd, struct mmsghdr *msgs, unsigne
 int main(int argc, char **argv)
 {
 	struct sf_opts o = { .batch = 32, .sources = 4096 };
-	struct mmsghdr *msgs = NULL;
-	struct iovec *iov = NULL;
-	uint8_t *frames = NULL, smac[ETH_ALEN];
+	struct sf_frames fr = { 0 };
+	uint8_t smac[ETH_ALEN];
 	unsigned long sent = 0;
-	uint32_t seed = 0x5ca77a11;
-	unsigned i, n;
 	double t0;
 	int fd, err;
 
@@ -285,7 +320,7 @@ int main(int argc, char **argv)
 	if (sf_args(argc, argv, &o) < 0) {
 		fprintf(stderr, "usage: synflood -i IFACE -m DSTMAC -d DST -p PORT[,PORT...] "
 			"[-s NET/LEN (10.77.128.0/17)] [-r PPS (0: full rate)] [-b BATCH (32)] "
-			"[-n SOURCES (4096)] [-c COUNT] [-t SECONDS]\n");
+			"[-n SOURCES (4096 a port)] [-c COUNT] [-t SECONDS]\n");
 		return 2;
 	}
 	fd = sf_socket(o.ifname, smac);
@@ -293,33 +328,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "synflood: %s: %s\n", o.ifname, strerror(-fd));
 		return 1;
 	}
-	/* a whole number of batches, and every port as often as the others */
-	n = (o.sources + o.batch - 1) / o.batch * o.batch * o.nports;
-	frames = malloc((size_t)n * SF_FRAME);
-	iov = calloc(n, sizeof(*iov));
-	msgs = calloc(n, sizeof(*msgs));
-	if (!frames || !iov || !msgs) {
-		err = -ENOMEM;
+	err = sf_frames_build(&fr, &o, smac);
+	if (err)
 		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		sf_build(frames + (size_t)i * SF_FRAME, &o, smac, i, &seed);
-		iov[i] = (struct iovec){ frames + (size_t)i * SF_FRAME, SF_FRAME };
-		msgs[i].msg_hdr.msg_iov = &iov[i];
-		msgs[i].msg_hdr.msg_iovlen = 1;
-	}
 	signal(SIGTERM, on_term);
 	signal(SIGINT, on_term);
 	t0 = sf_now();
-	err = sf_run(&o, fd, msgs, n, &sent);
+	err = sf_run(&o, fd, fr.msgs, fr.n, &sent);
 	t0 = sf_now() - t0;
 	printf("sent %lu in %.2f s: %.0f/s\n", sent, t0, t0 > 0 ? (double)sent / t0 : 0);
-	if (err)
-		fprintf(stderr, "synflood: send: %s\n", strerror(-err));
 out:
-	free(msgs);
-	free(iov);
-	free(frames);
+	if (err)
+		fprintf(stderr, "synflood: %s\n", strerror(-err));
+	sf_frames_free(&fr);
 	close(fd);
 	return err ? 1 : 0;
 }
