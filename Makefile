@@ -144,6 +144,11 @@ $(BUILD)/tests/netns-reorder: $(BUILD)/tests/netns/reorder.o
 	$(quiet) LD $@
 	$(Q)$(CC) $(SW_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_NFQ)
 
+# the bench's and the attack tests' cheap spoofed SYN flooder
+$(BUILD)/tests/synflood: $(BUILD)/tests/attack/synflood.o
+	$(quiet) LD $@
+	$(Q)$(CC) $(SW_LDFLAGS) $(LDFLAGS) -o $@ $^
+
 # --- tests ---------------------------------------------------------------
 # Unit tests run under ASan and UBSan in their own build tree, so a memory
 # error anywhere in the library fails `make check`.
@@ -191,7 +196,7 @@ netns-test: $(PROGS) $(BUILD)/tests/netns-reorder
 	$(Q)tests/netns/run.sh $(BUILD)
 
 # the box under loss and attack (issue #15): floods, stalls, crafted segments
-attack-test: $(PROGS) $(BUILD)/tests/netns-reorder
+attack-test: $(PROGS) $(BUILD)/tests/netns-reorder $(BUILD)/tests/synflood
 	$(Q)tests/attack/run.sh $(BUILD)
 
 # the box between DICOM stacks other than dcmtk (Orthanc, GDCM, dcmjs-dimse, nmap)
@@ -218,7 +223,7 @@ fuzz:
 	$(Q)scripts/deps.sh fuzz
 	$(Q)scripts/fuzz.sh $(FUZZ_SRC)
 
-bench: all
+bench: all $(BUILD)/tests/synflood
 	$(Q)scripts/bench.sh $(BUILD)
 	$(Q)scripts/bench_mgmt.sh $(BUILD)
 

@@ -6,9 +6,9 @@
 #   storescu, iperf3 -c,                        storescp --ignore, iperf3 -s
 #   bench_assoc.py
 #
-#   stranger: hping3, spoofed SYNs at 80 and 3465 (the `flood` workload)
-#   sink: the same two hping3 into a veth pair of their own, no box
-#         (the `sink` workload: what the flooders' CPU alone costs)
+#   stranger: synflood (or hping3), spoofed SYNs at 80 and 3465 (the `flood` workload)
+#   sink: the same flooder into a veth pair of its own, no box
+#         (the `sink` workload: what the flooder's CPU alone costs)
 #
 #   (a) kernel   iptables rules and the ethertype table for the same policy,
 #                no userspace: the limit
@@ -24,8 +24,12 @@
 # BENCH_ECHO (1: a C-ECHO in each association; 0 as runs 1 to 12 did),
 # BENCH_BULK_REPS (3: studies sent per candidate and round, the median kept),
 # BENCH_ASSOC_REPS (3: association-rate samples, the same);
-# BENCH_FLOOD_US (0: as fast as they can; N: N microseconds between one flooder's SYNs;
-# two flooders), BENCH_FLOOD_NICE (0: the flooders' nice value);
+# BENCH_FLOODER (synflood: $BUILD/tests/synflood, prebuilt frames in batches;
+# hping3: two of them, one a port, as runs before 2026-12-06 evening did),
+# BENCH_FLOOD_US (0: as fast as they can; N: N microseconds between one hping3's
+# SYNs; for synflood any N bounds it at BENCH_FLOOD_PPS, default 19000 SYNs a
+# second, what the two hping3 reached at N=40), BENCH_FLOOD_NICE (0: the flooders'
+# nice value);
 # for a quick look while working: BENCH_MODES ("on off"), BENCH_CANDS
 # ("kernel nfqex assoc full"), BENCH_WORK ("bulk iperf assoc latency flood";
 # also "sink"),
@@ -42,6 +46,14 @@ BULK_REPS=${BENCH_BULK_REPS:-3}
 ASSOC_REPS=${BENCH_ASSOC_REPS:-3}
 FLOOD_US=${BENCH_FLOOD_US:-0}
 FLOOD_NICE=${BENCH_FLOOD_NICE:-0}
+FLOODER=${BENCH_FLOODER:-synflood}
+FLOOD_PPS=${BENCH_FLOOD_PPS:-19000}
+[ "$FLOOD_US" = 0 ] && FLOOD_PPS=0
+case $FLOODER in
+synflood) [ -x "$BUILD/tests/synflood" ] || { echo "bench: no $BUILD/tests/synflood (make $BUILD/tests/synflood)" >&2; exit 2; } ;;
+hping3) ;;
+*) echo "bench: BENCH_FLOODER is synflood or hping3" >&2; exit 2 ;;
+esac
 OUT=build/bench
 mkdir -p "$OUT"
 RAW=$OUT/raw.txt
@@ -189,7 +201,7 @@ bulk() {	# MB/s of one storescu of the study
 
 # The flooders' own CPU: on this machine they share the two vCPUs with
 # the peers and the box, which a real attacker's do not. The `sink`
-# workload runs the same two hping3 into a veth pair of their own (the
+# workload runs the same flooder into a veth pair of its own (the
 # far end takes each SYN, addressed to a MAC not its own, and drops it
 # in ip_rcv; no bridge, no netfilter), so the bulk figure under it is
 # what the flooders cost without the box doing anything; under `flood`
@@ -227,17 +239,29 @@ bulk_median() {
 # The bulk figure again under a SYN flood from random sources at the two
 # refused ports (issue #15: 0.12 to 0.26 of the unloaded rate before the
 # box dropped it in the kernel). Two flooders, each bounded in time and
-# count; their rate is what hping3 reaches on this machine, in the raw line.
+# count; their rate is what they reach on this machine, in the raw line.
+# synflood sends from 8,192 sources in 10.77.128.0/17 (hping3: any address),
+# 32 SYNs a batch, one wake-up a batch, where hping3 wakes for each SYN.
 # bulk_flood [sink]: from the stranger at the device, or into the sink.
 bulk_flood() {
 	local port pids=() b sent t0 rate=(-i "u$FLOOD_US" -c 10000000) ns=stranger to=$DEV
+	local dev=eth0 mac
 	[ "$FLOOD_US" = 0 ] && rate=(--flood)
-	[ "${1:-}" = sink ] && ns=sink to=$SINK
-	for port in 80 3465; do
-		ip netns exec "$(topo_ns $ns)" timeout 300 nice -n "$FLOOD_NICE" hping3 -q -S -p $port \
-			--rand-source "${rate[@]}" $to >>"$W/hping.log" 2>&1 &
+	[ "${1:-}" = sink ] && ns=sink to=$SINK dev=s0
+	if [ "$FLOODER" = synflood ]; then
+		# the frames' destination: the device's port, or the sink's far end
+		mac=$(ip netns exec "$(topo_ns dev)" cat /sys/class/net/eth0/address)
+		[ "$ns" = sink ] && mac=02:00:00:00:00:02
+		ip netns exec "$(topo_ns $ns)" timeout 300 nice -n "$FLOOD_NICE" "$BUILD/tests/synflood" \
+			-i $dev -m "$mac" -d $to -p 80,3465 -r "$FLOOD_PPS" -c 100000000 >>"$W/flood.log" 2>&1 &
 		pids+=($!)
-	done
+	else
+		for port in 80 3465; do
+			ip netns exec "$(topo_ns $ns)" timeout 300 nice -n "$FLOOD_NICE" hping3 -q -S -p $port \
+				--rand-source "${rate[@]}" $to >>"$W/flood.log" 2>&1 &
+			pids+=($!)
+		done
+	fi
 	sleep 1
 	sent=$(flood_count $ns) t0=$(now_ns)
 	b=$(bulk_median)
@@ -342,7 +366,7 @@ for mode in ${BENCH_MODES:-on off}; do
 			work assoc && read -r r rf cpu <<<"$(assoc_rate)"
 			work latency && read -r p50 p99 <<<"$(setup_latency)"
 			cand_down
-			line="offloads=$mode round=$round cand=$cand bulk_MBps=$b iperf_Mbps=$i assoc_per_s=$r assoc_failed=$rf assoc_cpu_pct=$cpu setup_p50_us=$p50 setup_p99_us=$p99 bulk_flood_MBps=$bf flood_pps=$fpps bulk_sink_MBps=$bs sink_pps=$spps"
+			line="offloads=$mode round=$round cand=$cand bulk_MBps=$b iperf_Mbps=$i assoc_per_s=$r assoc_failed=$rf assoc_cpu_pct=$cpu setup_p50_us=$p50 setup_p99_us=$p99 bulk_flood_MBps=$bf flood_pps=$fpps bulk_sink_MBps=$bs sink_pps=$spps flooder=$FLOODER"
 			echo "$line" >>"$RAW"
 			log "  $line"
 		done
