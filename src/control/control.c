@@ -28,8 +28,8 @@
 
 #include "control/apply.h"
 #include "control/control.h"
+#include "control/obsnap.h"
 #include "datapath/nfq.h"
-#include "engine/observe.h"
 #include "scanwall/bootclock.h"
 #include "scanwall/dicom.h"
 #include "scanwall/engine.h"
@@ -37,6 +37,7 @@
 #include "scanwall/fileio.h"
 #include "scanwall/json.h"
 #include "scanwall/flowkey.h"
+#include "scanwall/learn.h"
 #include "scanwall/policy.h"
 #include "scanwall/version.h"
 
@@ -142,12 +143,12 @@ static void ctl_policy_obj(struct control *c, FILE *out)
 
 static void ctl_evlog_counters(const struct evlog *log, FILE *out)
 {
-	const struct evlog_counters *n = evlog_counters(log);
+	const struct evlog_counters n = evlog_counters(log);
 	const struct ctl_u64_field tab[] = {
-		{ "last_seq", evlog_last_seq(log) }, { "written", n->written },
-		{ "suppressed", n->suppressed }, { "write_errors", n->write_errors },
-		{ "too_long", n->too_long }, { "rotations", n->rotations },
-		{ "file_bytes", n->file_bytes },
+		{ "last_seq", evlog_last_seq(log) }, { "written", n.written },
+		{ "suppressed", n.suppressed }, { "write_errors", n.write_errors },
+		{ "too_long", n.too_long }, { "rotations", n.rotations },
+		{ "file_bytes", n.file_bytes }, { "file_dropped", n.file_dropped },
 	};
 
 	CTL_U64_OBJ(out, tab);
@@ -539,7 +540,8 @@ static int ctl_reload_answer(struct control *c, int err, char **argv, FILE *out)
 /* policy_apply() into a memstream, so that every error is answered, not
  * only the first; the engine only ever sees a policy that compiled whole
  * and whose ruleset the kernel took. On the control thread: the file, the
- * compiler and the tools never hold up the verdict loop. */
+ * compiler and the tools never hold up the verdict loop. SIGHUP comes here
+ * too (control_reload). */
 static int cmd_reload(struct control *c, int argc, char **argv, FILE *out)
 {
 	const char *locked = c->env.reload_locked ? c->env.reload_locked(c->env.ext_ctx) : NULL;
@@ -563,6 +565,11 @@ static int cmd_reload(struct control *c, int argc, char **argv, FILE *out)
 	err = ctl_on_loop(c, ctl_reload_answer, err, &diag, out);
 	free(diag);
 	return err;
+}
+
+int control_reload(struct control *c, FILE *out)
+{
+	return cmd_reload(c, 1, (char *[]){ "reload", NULL }, out);
 }
 
 /* The policy in force, normalized (the management plane's GET /policy). */
@@ -589,18 +596,49 @@ static int cmd_policy(struct control *c, int argc, char **argv, FILE *out)
 	return 0;
 }
 
-/* The observation table and the policy proposed from it (observe.h,
- * docs/commissioning.md). */
-static int cmd_observed(struct control *c, int argc, char **argv, FILE *out)
+/* The observation table and the policy proposed from it
+ * (docs/commissioning.md), written here from the copy obsnap.c makes of
+ * it: the loop only copies, a slice at a time. */
+static int ctl_obs_take(struct control *c, FILE *out)
 {
-	return eng_obs_json(c->env.eng, out) ? ctl_error(out, "not observing", -ENOENT) : 0;
-}
-
-static int cmd_proposal(struct control *c, int argc, char **argv, FILE *out)
-{
-	int err = eng_obs_proposal_json(c->env.eng, out);
+	int err = c->env.obs ? obsnap_take(c->env.obs) : -ENOENT;
 
 	return err ? ctl_error(out, err == -ENOENT ? "not observing" : strerror(-err), err) : 0;
+}
+
+static int cmd_observed(struct control *c, int argc, char **argv, FILE *out)
+{
+	return ctl_obs_take(c, out) ?: lrn_json(obsnap_table(c->env.obs), out);
+}
+
+/* The policy in force is the template: compiled again here from its text
+ * (apply.h keeps it), since the engine's copy is the loop's. */
+static int cmd_proposal(struct control *c, int argc, char **argv, FILE *out)
+{
+	const struct apply *a = c->env.apply;
+	struct pol *tmpl = a && a->text ? pol_parse("policy", a->text, a->len, NULL) : NULL;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem;
+	int err = ctl_obs_take(c, out);
+
+	if (err)
+		goto out_free;
+	mem = open_memstream(&text, &len);
+	err = mem ? lrn_propose(obsnap_table(c->env.obs), tmpl, mem, mem) : -ENOMEM;
+	if (mem && fclose(mem) && !err)
+		err = -ENOMEM;
+	if (err) {
+		ctl_error(out, strerror(-err), err);
+		goto out_free;
+	}
+	fputs("{\"text\":", out);
+	json_fput_str(out, text);
+	fputs("}\n", out);
+out_free:
+	free(text);
+	pol_free(tmpl);
+	return err;
 }
 
 /* The kernel's share of the rules' hits is read first, on this thread (a
@@ -626,8 +664,8 @@ static const struct ctl_cmd {
 	{ "events", cmd_events, "events [since N]" },
 	{ "reload", cmd_reload, "reload", true },
 	{ "policy", cmd_policy, "policy" },
-	{ "observed", cmd_observed, "observed" },
-	{ "proposal", cmd_proposal, "proposal" },
+	{ "observed", cmd_observed, "observed", true },
+	{ "proposal", cmd_proposal, "proposal", true },
 	{ "event", NULL, "event TEXT" },
 	{ "help", cmd_help, "help", true },
 };
@@ -1029,13 +1067,13 @@ struct control *control_open(const char *path, const struct control_env *env)
 	for (int i = 0; i < CTL_CLIENTS; i++)
 		c->cl[i] = (struct ctl_client){ .fd = -1, .upload = -1 };
 	c->env = *env;
-	c->path = strdup(path);
+	c->path = path ? strdup(path) : NULL;
 	c->policy_path = env->policy_path ? strdup(env->policy_path) : NULL;
-	if (!c->path || (env->policy_path && !c->policy_path))
+	if ((path && !c->path) || (env->policy_path && !c->policy_path))
 		goto out_free;
 	c->env.policy_path = c->policy_path;
 	c->epfd = epoll_create1(EPOLL_CLOEXEC);
-	err = c->epfd < 0 ? -errno : ctl_listen(c);
+	err = c->epfd < 0 ? -errno : path ? ctl_listen(c) : 0;
 	if (err)
 		goto out_free;
 	c->start_ns = sw_clock_ns(CLOCK_MONOTONIC);

@@ -17,7 +17,9 @@
 
 #include <cmocka.h>
 
+#include "control/apply.h"
 #include "control/control.h"
+#include "control/obsnap.h"
 #include "engine/observe.h"
 #include "scanwall/catalog.h"
 #include "scanwall/config.h"
@@ -277,6 +279,49 @@ static void test_load_bad(void **state)
 	tmpdir_remove(dir);
 }
 
+/* The control thread's copy (obsnap.c), a slice at a time: one record a
+ * step here. Recording between two steps loses nothing the table held when
+ * the copy began, and a copy with none between is the table. */
+static void test_copy_slices(void **state)
+{
+	struct lrn_cfg cfg = { .relations = 64, .uids = 64, .flows = 64 };
+	struct lrn *t = lrn_new(&cfg), *cp = lrn_new(&cfg);
+	struct lrn_copy c = { 0 };
+	struct lrn_sizes n = { 64, 64, 64 };
+	char *a, *b;
+	int steps = 0;
+
+	assert_non_null(t);
+	assert_non_null(cp);
+	record_echo(t, 1000);
+	for (uint8_t i = 1; i <= 5; i++)
+		lrn_flow(t, &(struct lrn_flow_key){ .kind = "block", .af = 4, .proto = 17,
+						     .src = pacs, .dst = scanner, .port = i }, 1000);
+	lrn_prefault(cp, &n);
+	while (lrn_copy_step(cp, t, &c, 1))
+		steps++;
+	assert_int_equal(steps + 1, 1 + 6 + 2);	/* a relation, 6 flows, 2 UIDs */
+	a = to_json(t);
+	b = to_json(cp);
+	assert_string_equal(a, b);
+	free(b);
+
+	/* again into the same copy, the table recorded into between steps */
+	memset(&c, 0, sizeof(c));
+	for (uint8_t i = 6; lrn_copy_step(cp, t, &c, 1); i++)
+		lrn_flow(t, &(struct lrn_flow_key){ .kind = "block", .af = 4, .proto = 17,
+						     .src = pacs, .dst = scanner, .port = i }, 1001);
+	assert_true(lrn_flow_count(cp) >= 6);
+	assert_true(lrn_flow_count(cp) <= lrn_flow_count(t));
+	assert_int_equal(lrn_relation_count(cp), 1);
+	b = to_json(cp);
+	assert_non_null(strstr(b, "\"1.2.840.10008.1.1\""));	/* its class's UID came */
+	free(b);
+	free(a);
+	lrn_free(cp);
+	lrn_free(t);
+}
+
 static char *ctl_exec(struct control *ctl, const char *line, int *ret)
 {
 	char *buf = NULL;
@@ -297,6 +342,9 @@ static void test_control_observed(void **state)
 				     "peer pacs 10.77.1.10 ae PACS\n";
 	static const struct eng_ops ops = { 0 };
 	struct eng_cfg cfg;
+	struct ruleset_cfg base;
+	struct apply ap;
+	struct obsnap *obs;
 	struct eng *e;
 	struct control *ctl;
 	char dir[64], sock[96], *s;
@@ -310,7 +358,12 @@ static void test_control_observed(void **state)
 	cfg.rq_bufs = 4;
 	e = eng_new(&cfg, &ops, NULL);
 	assert_non_null(e);
-	ctl = control_open(sock, &(struct control_env){ .eng = e, .extra_uid = (uid_t)-1 });
+	ruleset_cfg_default(&base);
+	apply_init(&ap, e, &base, NULL, NULL);
+	obs = obsnap_new(&(struct obsnap_cfg){ .eng = e });
+	assert_non_null(obs);
+	ctl = control_open(sock, &(struct control_env){ .eng = e, .apply = &ap, .obs = obs,
+							.extra_uid = (uid_t)-1 });
 	assert_non_null(ctl);
 	s = ctl_exec(ctl, "observed", &ret);
 	assert_int_equal(ret, -ENOENT);
@@ -325,7 +378,7 @@ static void test_control_observed(void **state)
 				  "\"proto\":\"udp\",\"src\":\"10.77.1.20\""));
 	free(s);
 	/* the proposal from it, the policy in force its template */
-	assert_int_equal(eng_set_policy(e, pol_parse("p", policy, strlen(policy), stderr)), 0);
+	assert_int_equal(policy_apply(&ap, "p", policy, strlen(policy), stderr), 0);
 	s = ctl_exec(ctl, "proposal", &ret);
 	assert_int_equal(ret, 0);
 	assert_non_null(strstr(s, "{\"text\":\"# Proposed by scanwalld --propose from 0 relation(s) "
@@ -334,6 +387,8 @@ static void test_control_observed(void **state)
 	assert_non_null(strstr(s, "\\u000aallow udp from scanner to pacs port 123\\u000a"));
 	free(s);
 	control_close(ctl);
+	obsnap_free(obs);
+	apply_fini(&ap);
 	eng_free(e);
 	tmpdir_remove(dir);
 }
@@ -346,6 +401,7 @@ int main(void)
 		cmocka_unit_test(test_bound_classes),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_load_bad),
+		cmocka_unit_test(test_copy_slices),
 		cmocka_unit_test(test_control_observed),
 	};
 
