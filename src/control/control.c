@@ -51,6 +51,7 @@
 struct ctl_client {
 	int fd;				/* -1: free slot */
 	int upload;			/* a file passed with SCM_RIGHTS, -1: none */
+	size_t upload_at;		/* in in[]: a byte of the line it came with */
 	uint64_t last_ns;		/* last sign of life (CLOCK_MONOTONIC) */
 	bool eof;			/* the peer will send no more */
 	size_t inlen;
@@ -733,6 +734,19 @@ static int cmd_event_run(struct control *c, int argc, char **argv, FILE *out)
 	return cmd_event(c, argv[0], out);
 }
 
+/* Whether the command of line is one that takes a passed file
+ * (control_cmd.takes_file): only those are given one. */
+static bool ctl_takes_file(const struct control *c, const char *line)
+{
+	size_t n = strcspn(line, " \t\r");
+
+	for (unsigned i = 0; i < c->env.n_ext; i++)
+		if (c->env.ext[i].takes_file && strlen(c->env.ext[i].name) == n &&
+		    strncmp(line, c->env.ext[i].name, n) == 0)
+			return true;
+	return false;
+}
+
 int control_exec(struct control *c, const char *line, FILE *out)
 {
 	return control_exec_fd(c, line, -1, out);
@@ -745,6 +759,8 @@ int control_exec_fd(struct control *c, const char *line, int upload, FILE *out)
 
 	if (strlen(line) >= sizeof(buf))
 		return ctl_error(out, "line too long", -E2BIG);
+	if (upload >= 0 && !ctl_takes_file(c, line))
+		return ctl_error(out, "a file came with a command that takes none", -EBADF);
 	if (strncmp(line, "event ", 6) == 0)
 		return ctl_on_loop(c, cmd_event_run, 1, (char *[]){ (char *)line + 6 }, out);
 	strcpy(buf, line);
@@ -809,21 +825,28 @@ static int ctl_flush(struct control *c, struct ctl_client *cl)
 	return ctl_watch(c, cl, EPOLLIN, EPOLL_CTL_MOD) ?: 1;
 }
 
-/* Runs one complete line from the input buffer into the output buffer. */
+/* Runs one complete line from the input buffer into the output buffer.
+ * A passed file goes with the line it came with, used or not, and with no
+ * other: lines before it were sent before it (a client that pipelines
+ * `status` and then `bundle install` must not hand the bundle to
+ * `status`). */
 static int ctl_run_line(struct control *c, struct ctl_client *cl, char *nl)
 {
 	FILE *out;
 	size_t used = (size_t)(nl - cl->in) + 1;
+	bool mine = cl->upload >= 0 && cl->upload_at < used;
 
 	*nl = 0;
 	out = open_memstream(&cl->out, &cl->outlen);
 	if (!out)
 		return -ENOMEM;
-	control_exec_fd(c, cl->in, cl->upload, out);
-	/* a passed file goes with the line it came with, used or not */
-	if (cl->upload >= 0)
+	control_exec_fd(c, cl->in, mine ? cl->upload : -1, out);
+	if (mine) {
 		close(cl->upload);
-	cl->upload = -1;
+		cl->upload = -1;
+	} else if (cl->upload >= 0) {
+		cl->upload_at -= used;
+	}
 	if (fclose(out))
 		return -ENOMEM;
 	memmove(cl->in, cl->in + used, cl->inlen - used);
@@ -859,9 +882,16 @@ static void ctl_eof(struct ctl_client *cl)
 }
 
 /* Keeps the one descriptor a client may pass with a line (SCM_RIGHTS:
- * `bundle install`); any more are closed. */
-static void ctl_take_fds(struct ctl_client *cl, struct msghdr *mh)
+ * `bundle install`), bound to the line of the last byte this read
+ * brought: the kernel ends a read with the bytes a descriptor came with,
+ * and ctlclient.c sends it with a line of its own. More than one at a
+ * time (in one message, or before the line of the first was run) is not
+ * how a client speaks: all are closed and so is the connection
+ * (-EPROTO). */
+static int ctl_take_fds(struct ctl_client *cl, struct msghdr *mh, size_t last)
 {
+	int err = mh->msg_flags & MSG_CTRUNC ? -EPROTO : 0;
+
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
 		size_t n;
 
@@ -872,11 +902,16 @@ static void ctl_take_fds(struct ctl_client *cl, struct msghdr *mh)
 			int fd;
 
 			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-			if (cl->upload >= 0)
-				close(cl->upload);
+			if (cl->upload >= 0 || err) {
+				close(fd);
+				err = -EPROTO;
+				continue;
+			}
 			cl->upload = fd;
+			cl->upload_at = last;
 		}
 	}
+	return err;
 }
 
 static int ctl_read(struct control *c, struct ctl_client *cl)
@@ -896,7 +931,9 @@ static int ctl_read(struct control *c, struct ctl_client *cl)
 			break;
 		if (r < 0)
 			return -errno;
-		ctl_take_fds(cl, &mh);
+		ret = ctl_take_fds(cl, &mh, cl->inlen + (r ? (size_t)r - 1 : 0));
+		if (ret < 0)
+			return ret;
 		cl->last_ns = sw_clock_ns(CLOCK_MONOTONIC);
 		cl->inlen += (size_t)r;
 		if (r == 0)

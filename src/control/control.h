@@ -10,6 +10,7 @@
 #ifndef SCANWALL_CONTROL_H
 #define SCANWALL_CONTROL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -63,6 +64,9 @@ struct control_cmd {
 	 * server closes it afterwards. */
 	int (*run)(void *ext_ctx, int argc, char **argv, int upload, FILE *out);
 	const char *usage;
+	/* A file may come with it; any other command that comes with one is
+	 * refused. */
+	bool takes_file;
 };
 
 struct control;
