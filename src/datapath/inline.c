@@ -2,11 +2,13 @@
  * poll() over the queue socket, a 100 ms timer (resends; flow expiry and
  * the watchdog each second), a signalfd (stop) and whatever was added with
  * inline_add_fd(): the control thread's calls (ctlthread.h), the one way it
- * reaches the engine, the queue and the events log. The control thread:
+ * reaches the engine, the queue and the events ring. The control thread:
  * the control socket, the bundle store's timer, SIGHUP, and so every file,
- * compile, fork/exec and fsync but the events log's and the observation
- * table's (inl_observe). For busy_poll_us after a packet whose answer is
- * due the poll does not sleep (inl_loop() says why).
+ * compile, helper process and fsync: the events file from the lines the
+ * loop hands over (evlog.h), the observation table from its copy
+ * (obsnap.h). The loop writes a file only at exit. For busy_poll_us after
+ * a packet whose answer is due the poll does not sleep (inl_loop() says
+ * why).
  *
  * Start order matters for fail-closed: the policy is parsed first (a
  * broken one stops us before anything changes), the queue is bound before
@@ -250,9 +252,10 @@ static int inl_observe(struct inl *l)
 	return l->obs ? 0 : -errno;
 }
 
-static void inl_observe_save(struct inl *l, int force)
+/* At exit, with the control thread gone. */
+static void inl_observe_save(struct inl *l)
 {
-	int err = eng_obs_save(l->eng, sw_clock_ns(CLOCK_MONOTONIC), force);
+	int err = eng_obs_save(l->eng, sw_clock_ns(CLOCK_MONOTONIC), 1);
 
 	if (err)
 		fprintf(stderr, "scanwalld: saving the observation table: %s\n", strerror(-err));
@@ -614,7 +617,7 @@ static void inl_stop(struct inl *l)
 {
 	control_close(l->ctl);
 	if (l->eng)
-		inl_observe_save(l, 1);
+		inl_observe_save(l);
 	eng_free(l->eng);
 	obsnap_free(l->obs);
 	apply_fini(&l->ap);
