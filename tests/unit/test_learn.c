@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -322,6 +323,52 @@ static void test_copy_slices(void **state)
 	lrn_free(t);
 }
 
+/* The control thread's save (obsnap_tick): once CONFIG_OBSERVE_SAVE_S has
+ * passed and only when the table changed, from its copy. */
+static void test_periodic_save(void **state)
+{
+	static const struct eng_ops ops = { 0 };
+	const uint64_t period = (uint64_t)CONFIG_OBSERVE_SAVE_S * 1000000000u;
+	uint64_t now = 10 * period;
+	struct eng_cfg cfg;
+	struct obsnap *obs;
+	struct lrn *back;
+	struct eng *e;
+	char dir[64], path[96];
+
+	assert_int_equal(tmpdir_make(dir, sizeof(dir), "test_learn"), 0);
+	snprintf(path, sizeof(path), "%s/observed.json", dir);
+	eng_cfg_default(&cfg);
+	cfg.flows = 1024;
+	cfg.assocs = 16;
+	cfg.rq_bufs = 4;
+	e = eng_new(&cfg, &ops, NULL);
+	assert_non_null(e);
+	assert_int_equal(eng_observe(e, NULL), 0);
+	obs = obsnap_new(&(struct obsnap_cfg){ .eng = e, .path = path });
+	assert_non_null(obs);
+	obsnap_tick(obs, now);
+	assert_int_equal(access(path, F_OK), -1);	/* nothing recorded yet */
+	lrn_flow(eng_observed(e), &(struct lrn_flow_key){ .kind = "allow", .af = 4, .proto = 17,
+							  .src = scanner, .dst = pacs, .port = 123 }, 5);
+	eng_obs_event(e, &(struct sw_event){ .kind = EV_ALLOW },
+		      &(struct flow_key){ .af = 4, .proto = 17, .dport = 124 });
+	obsnap_tick(obs, now + period / 2);
+	assert_int_equal(access(path, F_OK), -1);	/* too soon */
+	obsnap_tick(obs, now + period);
+	back = lrn_new(lrn_config(eng_observed(e)));
+	assert_non_null(back);
+	assert_int_equal(lrn_load(back, path), 0);
+	assert_int_equal(lrn_flow_count(back), 2);
+	lrn_free(back);
+	unlink(path);
+	obsnap_tick(obs, now + 3 * period);
+	assert_int_equal(access(path, F_OK), -1);	/* unchanged: not written again */
+	obsnap_free(obs);
+	eng_free(e);
+	tmpdir_remove(dir);
+}
+
 static char *ctl_exec(struct control *ctl, const char *line, int *ret)
 {
 	char *buf = NULL;
@@ -402,6 +449,7 @@ int main(void)
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_load_bad),
 		cmocka_unit_test(test_copy_slices),
+		cmocka_unit_test(test_periodic_save),
 		cmocka_unit_test(test_control_observed),
 	};
 
