@@ -682,6 +682,54 @@ static void test_open_refuses_regular_file(void **state)
 	unlink(path);
 }
 
+/* A scanwalld busy 3.3 s with each command (a reload's tools): the client
+ * waits for `reload` (deadlines.h: as long as the tools may take), and
+ * gives a `status` up after its 3 s. */
+static void slow_server(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int lfd = socket(AF_UNIX, SOCK_STREAM, 0), fd;
+	char buf[256];
+
+	strcpy(sa.sun_path, path);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) || listen(lfd, 4))
+		_exit(1);
+	for (int i = 0; i < 2 && (fd = accept(lfd, NULL, NULL)) >= 0; i++) {
+		if (recv(fd, buf, sizeof(buf), 0) <= 0)
+			_exit(2);
+		usleep(3300000);
+		send(fd, "{\"ok\":true}\n", 12, MSG_NOSIGNAL);
+		close(fd);
+	}
+	_exit(0);
+}
+
+static void test_client_waits_for_tools(void **state)
+{
+	struct fx *f = *state;
+	char path[128], *buf = NULL;
+	size_t len = 0;
+	FILE *out;
+	int status;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/slow.sock", f->dir);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		slow_server(path);
+	for (int i = 0; i < 500 && access(path, F_OK); i++)
+		usleep(10000);
+	out = open_memstream(&buf, &len);
+	assert_int_equal(ctl_request(path, "reload", out), 0);
+	fclose(out);
+	assert_string_equal(buf, "{\"ok\":true}\n");
+	free(buf);
+	assert_int_equal(ctl_request(path, "status", stdout), -ETIMEDOUT);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	unlink(path);
+}
+
 /* line, with fd riding on its first byte (as ctlclient.c sends it). */
 static void send_with_fd(int sock, const char *line, int fd)
 {
@@ -781,6 +829,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_client_upload_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_fd_bound_to_its_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_two_fds_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_client_waits_for_tools, setup, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
