@@ -643,7 +643,7 @@ out_free:
 }
 
 /* The kernel's share of the rules' hits is read first, on this thread (a
- * fork/exec of nft); the answer is written on the loop. */
+ * helper process, nft); the answer is written on the loop. */
 static int cmd_counters(struct control *c, int argc, char **argv, FILE *out)
 {
 	if (c->env.counters_sync)
