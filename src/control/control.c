@@ -573,10 +573,20 @@ int control_reload(struct control *c, FILE *out)
 	return cmd_reload(c, 1, (char *[]){ "reload", NULL }, out);
 }
 
-/* The policy in force, normalized (the management plane's GET /policy). */
+/* The policy in force compiled again here, from its text (apply.h keeps
+ * it): the engine's copy is the loop's. NULL when there is none. */
+static struct pol *ctl_policy_copy(const struct control *c)
+{
+	const struct apply *a = c->env.apply;
+
+	return a && a->text ? pol_parse("policy", a->text, a->len, NULL) : NULL;
+}
+
+/* The policy in force, normalized (the management plane's GET /policy),
+ * printed off the loop. */
 static int cmd_policy(struct control *c, int argc, char **argv, FILE *out)
 {
-	const struct pol *pol = eng_policy(c->env.eng);
+	struct pol *pol = ctl_policy_copy(c);
 	char *text = NULL;
 	size_t len = 0;
 	FILE *mem;
@@ -584,10 +594,13 @@ static int cmd_policy(struct control *c, int argc, char **argv, FILE *out)
 	if (!pol)
 		return ctl_error(out, "no policy in force", -ENOENT);
 	mem = open_memstream(&text, &len);
-	if (!mem)
+	if (!mem) {
+		pol_free(pol);
 		return ctl_error(out, "out of memory", -ENOMEM);
+	}
 	pol_print(pol, mem);
 	fclose(mem);
+	pol_free(pol);
 	fputs("{\"sha256\":", out);
 	json_fput_str(out, ctl_sha256(c));
 	fputs(",\"text\":", out);
@@ -612,12 +625,10 @@ static int cmd_observed(struct control *c, int argc, char **argv, FILE *out)
 	return ctl_obs_take(c, out) ?: lrn_json(obsnap_table(c->env.obs), out);
 }
 
-/* The policy in force is the template: compiled again here from its text
- * (apply.h keeps it), since the engine's copy is the loop's. */
+/* The policy in force is the template. */
 static int cmd_proposal(struct control *c, int argc, char **argv, FILE *out)
 {
-	const struct apply *a = c->env.apply;
-	struct pol *tmpl = a && a->text ? pol_parse("policy", a->text, a->len, NULL) : NULL;
+	struct pol *tmpl = ctl_policy_copy(c);
 	char *text = NULL;
 	size_t len = 0;
 	FILE *mem;
@@ -664,7 +675,7 @@ static const struct ctl_cmd {
 	{ "flows", cmd_flows, "flows [from N] [count M]", true },
 	{ "events", cmd_events, "events [since N]" },
 	{ "reload", cmd_reload, "reload", true },
-	{ "policy", cmd_policy, "policy" },
+	{ "policy", cmd_policy, "policy", true },
 	{ "observed", cmd_observed, "observed", true },
 	{ "proposal", cmd_proposal, "proposal", true },
 	{ "event", NULL, "event TEXT" },
