@@ -104,15 +104,51 @@ static const uint32_t rs_verdict_marks[] = {
 #define RS_PASS_XT(bit) "meta mark set meta mark | " #bit " accept"
 _Static_assert(SW_MARK_PASS == 0x10000000u, "RS_PASS_XT's argument must be SW_MARK_PASS");
 
+/* The start of a table's replacement, in the same transaction as the new
+ * table: the old one stays in force until the commit. Its base chain is
+ * declared (created the first time) and emptied, never deleted: when a
+ * netfilter hook goes away the kernel drops every packet waiting in every
+ * NFQUEUE of the namespace (nf_queue_nf_hook_drop), and a reload must not
+ * cost the packets queued at that instant, nor those the engine holds.
+ * Every other object of ours is declared and deleted (a chain or counter
+ * not declared again would be left over, empty); the document then
+ * defines what it keeps. */
+static void rs_nft_replace(struct sbuf *o, const char *family, const char *hook)
+{
+	sb_put(o, "add table %s " SW_RULESET_NAME "\nadd chain %s " SW_RULESET_NAME " forward "
+		  "{ %s }\nflush table %s " SW_RULESET_NAME "\n", family, family, hook, family);
+}
+
+/* The inet table's objects besides its base chain, any policy's: see
+ * rs_nft_replace(). */
+static void rs_nft_inet_objects(struct sbuf *o)
+{
+	static const char *const chains[] = { "open", "bare", "pol", "dflt" };
+	const char *const t = "inet " SW_RULESET_NAME;
+
+	for (unsigned i = 0; i < sizeof(chains) / sizeof(chains[0]); i++)
+		sb_put(o, "add chain %s %s\ndelete chain %s %s\n", t, chains[i], t, chains[i]);
+	for (unsigned i = 0; i < RS_POL_RULES_MAX; i++)
+		sb_put(o, "add chain %s r%u\ndelete chain %s r%u\nadd counter %s r%u\n"
+			  "delete counter %s r%u\n", t, i, t, i, t, i, t, i);
+	sb_put(o, "add counter %s dflt\ndelete counter %s dflt\n", t, t);
+	/* as rs_policy_chains() declares them */
+	for (unsigned af = 4; af <= 6; af += 2)
+		sb_put(o, "add set %s answer%u { type ipv%u_addr; size %u; flags dynamic,timeout; "
+			  "timeout 10s; }\ndelete set %s answer%u\n", t, af, af, RS_POL_SOURCES, t, af);
+}
+
 static void rs_nft_inet(struct sbuf *o, const struct ruleset_cfg *c, bool xt)
 {
 	const char *pass = xt ? RS_PASS_XT(0x10000000) : "accept";
+	char hook[64];
 
-	/* Declaring then deleting the table in the same transaction makes the
-	 * load idempotent: the old table stays in force until the commit. */
-	sb_put(o, "table inet " SW_RULESET_NAME "\ndelete table inet " SW_RULESET_NAME "\n");
+	snprintf(hook, sizeof(hook), "type filter hook forward priority -10; policy %s;",
+		 xt ? "accept" : "drop");
+	rs_nft_replace(o, "inet", hook);
+	rs_nft_inet_objects(o);
 	sb_put(o, "table inet " SW_RULESET_NAME " {\n\tchain forward {\n");
-	sb_put(o, "\t\ttype filter hook forward priority -10; policy %s;\n", xt ? "accept" : "drop");
+	sb_put(o, "\t\t%s\n", hook);
 	/* An NF_REPEAT verdict runs its own hook's chain again: on the xt
 	 * backend that is the iptables chain, which saves these itself. */
 	for (unsigned i = 0; !xt && i < sizeof(rs_verdict_marks) / sizeof(rs_verdict_marks[0]); i++)
@@ -173,9 +209,11 @@ static void rs_nft_bridge(struct sbuf *o, const struct ruleset_cfg *c)
 	 * every other ethertype, VLAN-tagged frames included: br_netfilter
 	 * does not hand tagged frames to the inet hooks (bridge-nf-filter-
 	 * vlan-tagged is 0), so a tagged frame would pass the engine unseen. */
-	sb_put(o, "table bridge " SW_RULESET_NAME "\ndelete table bridge " SW_RULESET_NAME "\n");
+	static const char hook[] = "type filter hook forward priority -200; policy drop;";
+
+	rs_nft_replace(o, "bridge", hook);
 	sb_put(o, "table bridge " SW_RULESET_NAME " {\n\tchain forward {\n");
-	sb_put(o, "\t\ttype filter hook forward priority -200; policy drop;\n");
+	sb_put(o, "\t\t%s\n", hook);
 	/* Every data frame crosses this chain: IPv4 first, with one compare
 	 * (the types are disjoint, so the order changes nothing else). */
 	sb_put(o, "\t\tether type ip accept\n");

@@ -74,9 +74,17 @@ static void test_nft_inet_order(void **state)
 	 * chain follows, entered from it. */
 	assert_int_equal(at(t, "\t\tqueue num 7\n"), at(t, "\t\tqueue num 7\n\t}\n\tchain open {\n"));
 	assert_int_equal(count(t, "queue"), 1);
-	/* Replaced atomically: declare, delete, define in one file. */
-	assert_int_equal(at(t, "table inet scanwall\ndelete table inet scanwall\ntable inet scanwall {"),
+	/* Replaced atomically in one file, its hook kept: the base chain is
+	 * declared and emptied, never deleted (a hook that goes takes every
+	 * queued packet with it); every other object is declared, deleted,
+	 * then defined again. */
+	assert_int_equal(at(t, "add table inet scanwall\nadd chain inet scanwall forward { type filter "
+			       "hook forward priority -10; policy drop; }\nflush table inet scanwall\n"),
 			 0);
+	assert_null(strstr(t, "delete table"));
+	assert_null(strstr(t, "delete chain inet scanwall forward"));
+	assert_true(at(t, "add counter inet scanwall r255\ndelete counter inet scanwall r255\n") <
+		    at(t, "table inet scanwall {\n\tchain forward {\n"));
 }
 
 static void test_nft_balance(void **state)
@@ -190,8 +198,10 @@ static void test_nft_inet_xt(void **state)
 {
 	const char *t = render_default(RULESET_DOC_NFT_INET_XT);
 
-	assert_int_equal(at(t, "table inet scanwall\ndelete table inet scanwall\ntable inet scanwall {"),
+	assert_int_equal(at(t, "add table inet scanwall\nadd chain inet scanwall forward { type filter "
+			       "hook forward priority -10; policy accept; }\nflush table inet scanwall\n"),
 			 0);
+	assert_null(strstr(t, "delete table"));
 	assert_non_null(strstr(t, "hook forward priority -10; policy accept;\n"));
 	assert_null(strstr(t, "queue"));
 	assert_null(strstr(t, "ct mark set"));	/* NF_REPEAT re-runs the iptables chain */
@@ -210,6 +220,11 @@ static void test_bridge(void **state)
 
 	ruleset_cfg_default(&c);
 	t = render(&c, RULESET_DOC_NFT_BRIDGE);
+	/* its hook kept across a reload, as the inet table's */
+	assert_int_equal(at(t, "add table bridge scanwall\nadd chain bridge scanwall forward { type "
+			       "filter hook forward priority -200; policy drop; }\nflush table bridge "
+			       "scanwall\n"), 0);
+	assert_null(strstr(t, "delete"));
 	assert_non_null(strstr(t, "hook forward priority -200; policy drop;"));
 	assert_non_null(strstr(t, "\t\tether type arp accept\n"));
 	assert_int_equal(at(t, "\t\tether type ip accept\n\t\tether type ip6 accept\n\t\tether type arp"),
@@ -378,7 +393,8 @@ static void test_policy_limits(void **state)
 	assert_non_null(strstr(t, "tcp dport { 1 } goto r0"));
 	assert_null(strstr(t, "dport { 2 }"));
 	assert_null(strstr(t, "dport { 3 }"));
-	assert_null(strstr(t, "dflt"));
+	assert_null(strstr(t, "goto dflt"));
+	assert_null(strstr(t, "\tchain dflt {"));
 	pol_free((struct pol *)c.pol);
 
 	c.pol = pol_of("device d 10.9.9.9 ae D\nblock tcp from any to any port 1\ndefault block\n");
