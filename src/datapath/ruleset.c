@@ -110,32 +110,12 @@ _Static_assert(SW_MARK_PASS == 0x10000000u, "RS_PASS_XT's argument must be SW_MA
  * netfilter hook goes away the kernel drops every packet waiting in every
  * NFQUEUE of the namespace (nf_queue_nf_hook_drop), and a reload must not
  * cost the packets queued at that instant, nor those the engine holds.
- * Every other object of ours is declared and deleted (a chain or counter
- * not declared again would be left over, empty); the document then
- * defines what it keeps. */
+ * The document then defines the rest again into the emptied table
+ * (rs_policy_reset() first deletes what must start empty). */
 static void rs_nft_replace(struct sbuf *o, const char *family, const char *hook)
 {
 	sb_put(o, "add table %s " SW_RULESET_NAME "\nadd chain %s " SW_RULESET_NAME " forward "
 		  "{ %s }\nflush table %s " SW_RULESET_NAME "\n", family, family, hook, family);
-}
-
-/* The inet table's objects besides its base chain, any policy's: see
- * rs_nft_replace(). */
-static void rs_nft_inet_objects(struct sbuf *o)
-{
-	static const char *const chains[] = { "open", "bare", "pol", "dflt" };
-	const char *const t = "inet " SW_RULESET_NAME;
-
-	for (unsigned i = 0; i < sizeof(chains) / sizeof(chains[0]); i++)
-		sb_put(o, "add chain %s %s\ndelete chain %s %s\n", t, chains[i], t, chains[i]);
-	for (unsigned i = 0; i < RS_POL_RULES_MAX; i++)
-		sb_put(o, "add chain %s r%u\ndelete chain %s r%u\nadd counter %s r%u\n"
-			  "delete counter %s r%u\n", t, i, t, i, t, i, t, i);
-	sb_put(o, "add counter %s dflt\ndelete counter %s dflt\n", t, t);
-	/* as rs_policy_chains() declares them */
-	for (unsigned af = 4; af <= 6; af += 2)
-		sb_put(o, "add set %s answer%u { type ipv%u_addr; size %u; flags dynamic,timeout; "
-			  "timeout 10s; }\ndelete set %s answer%u\n", t, af, af, RS_POL_SOURCES, t, af);
 }
 
 static void rs_nft_inet(struct sbuf *o, const struct ruleset_cfg *c, bool xt)
@@ -146,7 +126,7 @@ static void rs_nft_inet(struct sbuf *o, const struct ruleset_cfg *c, bool xt)
 	snprintf(hook, sizeof(hook), "type filter hook forward priority -10; policy %s;",
 		 xt ? "accept" : "drop");
 	rs_nft_replace(o, "inet", hook);
-	rs_nft_inet_objects(o);
+	rs_policy_reset(o, c);
 	sb_put(o, "table inet " SW_RULESET_NAME " {\n\tchain forward {\n");
 	sb_put(o, "\t\t%s\n", hook);
 	/* An NF_REPEAT verdict runs its own hook's chain again: on the xt
