@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -19,6 +20,7 @@
 #include "control/ctlthread.h"
 
 #define CT_BACKOFF_MAX_MS 1000
+#define CT_NICE 10
 
 struct ctlthread {
 	struct ctlthread_cfg cfg;
@@ -73,6 +75,13 @@ static void *ct_main(void *arg)
 	struct signalfd_siginfo si;
 	unsigned backoff_ms = 0;
 	uint64_t n;
+
+	/* Below the loop: on two cores a page of flows' JSON, a bundle's
+	 * verification or a ruleset tool must not take the CPU the verdicts
+	 * wait for. (Linux: a thread's own nice value; the tools it starts
+	 * inherit it.) */
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), CT_NICE) < 0)
+		fprintf(stderr, "scanwalld: control thread: nice %d: %s\n", CT_NICE, strerror(errno));
 
 	for (;;) {
 		if (poll(p, np, -1) < 0) {

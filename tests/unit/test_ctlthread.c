@@ -33,7 +33,7 @@
 struct fx {
 	struct ctlthread *ct;
 	pthread_t ran_on;		/* where fn ran */
-	atomic_int ran, calls, hups, ret, ready, work;
+	atomic_int ran, calls, hups, ret, ready, work, nice;
 	int work_fd, ctl_fd;
 };
 
@@ -58,6 +58,8 @@ static void hup(void *ctx)
 {
 	struct fx *f = ctx;
 
+	errno = 0;
+	f->nice = getpriority(PRIO_PROCESS, (id_t)gettid());
 	f->hups++;
 }
 
@@ -144,6 +146,8 @@ static void test_sighup_is_the_control_threads(void **state)
 	assert_int_equal(kill(getpid(), SIGHUP), 0);
 	serve_until(&f, &f.hups, 5000);
 	assert_int_equal(f.hups, 1);
+	/* below the loop (this thread), whose CPU it must not take */
+	assert_int_equal(f.nice, getpriority(PRIO_PROCESS, 0) + 10);
 	ctlthread_stop(f.ct);
 }
 
