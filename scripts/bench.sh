@@ -7,6 +7,8 @@
 #   bench_assoc.py
 #
 #   stranger: hping3, spoofed SYNs at 80 and 3465 (the `flood` workload)
+#   sink: the same two hping3 into a veth pair of their own, no box
+#         (the `sink` workload: what the flooders' CPU alone costs)
 #
 #   (a) kernel   iptables rules and the ethertype table for the same policy,
 #                no userspace: the limit
@@ -15,6 +17,8 @@
 #   (d) full     scanwalld, `inspect full`
 #   assoc0, full0  the same with --busy-poll 0 (not in the default list:
 #                name them in BENCH_CANDS to measure what busy polling buys)
+#   ref          (d) with the scanwalld of BENCH_REF (another build directory,
+#                say of main): a change against what it changes, same rounds
 #
 # Environment: BENCH_ROUNDS (5), BENCH_MB (200), BENCH_ASSOC_SECS (5),
 # BENCH_ECHO (1: a C-ECHO in each association; 0 as runs 1 to 12 did),
@@ -23,7 +27,8 @@
 # BENCH_FLOOD_US (0: as fast as they can; N: N microseconds between one flooder's SYNs;
 # two flooders), BENCH_FLOOD_NICE (0: the flooders' nice value);
 # for a quick look while working: BENCH_MODES ("on off"), BENCH_CANDS
-# ("kernel nfqex assoc full"), BENCH_WORK ("bulk iperf assoc latency flood"),
+# ("kernel nfqex assoc full"), BENCH_WORK ("bulk iperf assoc latency flood";
+# also "sink"),
 # BENCH_ENGINE=0 (no callgrind, memory, size), BENCH_CONTROL=0 (no latency
 # under control load; scripts/bench_control.sh has its own settings).
 # Raw lines go to build/bench/raw.txt, the table to build/bench/summary.txt.
@@ -48,6 +53,7 @@ scripts/deps.sh bench || exit 1
 W=$(mktemp -d /tmp/scanwall-bench.XXXXXX)
 cleanup() {
 	cand_down 2>/dev/null
+	sink_down
 	topo_down
 	rm -rf "$W"
 }
@@ -122,12 +128,13 @@ cand_up() {
 		CAND_PID=$!
 		sleep 0.5
 		cand_alive nfqex ;;
-	assoc | full | assoc0 | full0)
+	assoc | full | assoc0 | full0 | ref)
 		policy "$([ "${1%0}" = assoc ] && echo association || echo full)" >"$W/$1.conf"
-		local opt=()
+		local opt=() bin=$BUILD
 		[ "${1%0}" != "$1" ] && opt=(--busy-poll 0)
+		[ "$1" = ref ] && bin=${BENCH_REF:?BENCH_REF: the build directory the ref candidate runs}
 		mkdir -p "$W/state"
-		ip netns exec "$(topo_ns box)" "$BUILD/scanwalld" --policy "$W/$1.conf" --queue 0 \
+		ip netns exec "$(topo_ns box)" "$bin/scanwalld" --policy "$W/$1.conf" --queue 0 \
 			--control "$W/ctl.sock" --state "$W/state" \
 			"${opt[@]}" >>"$W/scanwalld.log" 2>&1 &
 		CAND_PID=$!
@@ -180,6 +187,35 @@ bulk() {	# MB/s of one storescu of the study
 		'BEGIN { printf "%.1f", b / 1048576 / (ns / 1e9) }'
 }
 
+# The flooders' own CPU: on this machine they share the two vCPUs with
+# the peers and the box, which a real attacker's do not. The `sink`
+# workload runs the same two hping3 into a veth pair of their own (the
+# far end takes each SYN, addressed to a MAC not its own, and drops it
+# in ip_rcv; no bridge, no netfilter), so the bulk figure under it is
+# what the flooders cost without the box doing anything; under `flood`
+# minus that is the box's own share. (This kernel has no dummy driver.)
+SINK=10.99.0.2
+sink_up() {
+	local ns
+	ns=$(topo_ns sink)
+	ip netns add "$ns" || return 1
+	ip -n "$ns" link add s0 type veth peer name s1
+	ip -n "$ns" addr add 10.99.0.1/24 dev s0
+	ip -n "$ns" link set s0 up
+	ip -n "$ns" link set s1 up
+	ip -n "$ns" neigh add $SINK lladdr 02:00:00:00:00:02 dev s0
+}
+
+sink_down() {
+	local ns pids
+	ns=$(topo_ns sink)
+	[ -e "/run/netns/$ns" ] || return 0
+	pids=$(ip netns pids "$ns" 2>/dev/null)
+	# shellcheck disable=SC2086
+	[ -n "$pids" ] && kill -9 $pids 2>/dev/null
+	ip netns del "$ns" 2>/dev/null
+}
+
 # A transfer of a second or two on two shared vCPUs moves by a third from
 # one run to the next (with offloads on most of all): each round's figure
 # is the median of BULK_REPS studies.
@@ -192,25 +228,29 @@ bulk_median() {
 # refused ports (issue #15: 0.12 to 0.26 of the unloaded rate before the
 # box dropped it in the kernel). Two flooders, each bounded in time and
 # count; their rate is what hping3 reaches on this machine, in the raw line.
+# bulk_flood [sink]: from the stranger at the device, or into the sink.
 bulk_flood() {
-	local port pids=() b sent t0 rate=(-i "u$FLOOD_US" -c 10000000)
+	local port pids=() b sent t0 rate=(-i "u$FLOOD_US" -c 10000000) ns=stranger to=$DEV
 	[ "$FLOOD_US" = 0 ] && rate=(--flood)
+	[ "${1:-}" = sink ] && ns=sink to=$SINK
 	for port in 80 3465; do
-		ip netns exec "$(topo_ns stranger)" timeout 300 nice -n "$FLOOD_NICE" hping3 -q -S -p $port \
-			--rand-source "${rate[@]}" $DEV >>"$W/hping.log" 2>&1 &
+		ip netns exec "$(topo_ns $ns)" timeout 300 nice -n "$FLOOD_NICE" hping3 -q -S -p $port \
+			--rand-source "${rate[@]}" $to >>"$W/hping.log" 2>&1 &
 		pids+=($!)
 	done
 	sleep 1
-	sent=$(flood_count) t0=$(now_ns)
+	sent=$(flood_count $ns) t0=$(now_ns)
 	b=$(bulk_median)
-	sent=$(($(flood_count) - sent))
+	sent=$(($(flood_count $ns) - sent))
 	kill "${pids[@]}" 2>/dev/null
 	wait "${pids[@]}" 2>/dev/null
 	echo "$b $((sent * 1000000000 / ($(now_ns) - t0)))"
 }
 
-flood_count() {	# packets the flooders' port has sent so far
-	ip netns exec "$(topo_ns stranger)" cat /sys/class/net/eth0/statistics/tx_packets
+flood_count() {	# packets the flooders' port (in namespace $1) has sent so far
+	local dev=eth0
+	[ "$1" = sink ] && dev=s0
+	ip netns exec "$(topo_ns "$1")" cat /sys/class/net/$dev/statistics/tx_packets
 }
 
 iperf() {	# Mbit/s of a 3 s iperf3 on the allowed port
@@ -264,7 +304,7 @@ offloads() {	# on|off on every veth end
 WORK=" ${BENCH_WORK:-bulk iperf assoc latency flood} "
 work() { [[ $WORK == *" $1 "* ]]; }
 for w in $WORK; do
-	case $w in bulk | iperf | assoc | latency | flood) ;; *) log "bench: no workload '$w'"; exit 2 ;; esac
+	case $w in bulk | iperf | assoc | latency | flood | sink) ;; *) log "bench: no workload '$w'"; exit 2 ;; esac
 done
 
 # --- run --------------------------------------------------------------------
@@ -282,6 +322,7 @@ n_dev env TCP_NODELAY=1 storescp --ignore -aet SYMBIA 104 >/dev/null 2>&1 &
 n_dev iperf3 -s -D >/dev/null 2>&1
 topo_wait_tcp dev $DEV 104 || exit 1
 topo_wait_tcp dev $DEV 5201 || exit 1
+if work sink; then sink_up || exit 1; fi
 
 for mode in ${BENCH_MODES:-on off}; do
 	offloads "$mode"
@@ -293,14 +334,15 @@ for mode in ${BENCH_MODES:-on off}; do
 		[ $((round % 2)) = 0 ] && cands=$(echo "$cands" | tr ' ' '\n' | tac | tr '\n' ' ')
 		for cand in $cands; do
 			cand_up $cand
-			b= i= r= rf= cpu= p50= p99= bf= fpps=
+			b= i= r= rf= cpu= p50= p99= bf= fpps= bs= spps=
 			work bulk && b=$(bulk_median)
 			work flood && read -r bf fpps <<<"$(bulk_flood)"
+			work sink && read -r bs spps <<<"$(bulk_flood sink)"
 			work iperf && i=$(iperf)
 			work assoc && read -r r rf cpu <<<"$(assoc_rate)"
 			work latency && read -r p50 p99 <<<"$(setup_latency)"
 			cand_down
-			line="offloads=$mode round=$round cand=$cand bulk_MBps=$b iperf_Mbps=$i assoc_per_s=$r assoc_failed=$rf assoc_cpu_pct=$cpu setup_p50_us=$p50 setup_p99_us=$p99 bulk_flood_MBps=$bf flood_pps=$fpps"
+			line="offloads=$mode round=$round cand=$cand bulk_MBps=$b iperf_Mbps=$i assoc_per_s=$r assoc_failed=$rf assoc_cpu_pct=$cpu setup_p50_us=$p50 setup_p99_us=$p99 bulk_flood_MBps=$bf flood_pps=$fpps bulk_sink_MBps=$bs sink_pps=$spps"
 			echo "$line" >>"$RAW"
 			log "  $line"
 		done

@@ -56,10 +56,11 @@ def handshakes(host, port, pki, seconds, workers, resume=False):
     print("handshakes %d errors %d" % tuple(counts))
 
 
-async def reader(host, port, ctx, path, end, lat, errs):
+async def reader(host, port, ctx, path, end, lat, errs, src):
     req = ("GET %s HTTP/1.1\r\nHost: localhost\r\n\r\n" % path).encode()
     try:
-        r, w = await asyncio.open_connection(host, port, ssl=ctx, server_hostname="localhost")
+        r, w = await asyncio.open_connection(host, port, ssl=ctx, server_hostname="localhost",
+                                             local_addr=(src, 0))
     except (OSError, ssl.SSLError):
         errs.append(1)
         return
@@ -78,11 +79,16 @@ async def reader(host, port, ctx, path, end, lat, errs):
     w.close()
 
 
-async def readers_main(host, port, pki, seconds, clients, path):
+# A fleet of pollers comes from many addresses: mgmtd admits few
+# connections at once from any one (MGMT_WAITING_PER_SOURCE), so the
+# readers are spread over SOURCES loopback addresses, 127.0.1.1 on.
+async def readers_main(host, port, pki, seconds, clients, path, sources):
     ctx = context(pki)
     lat, errs = [], []
     end = time.monotonic() + seconds
-    await asyncio.gather(*(reader(host, port, ctx, path, end, lat, errs) for _ in range(clients)))
+    src = lambda i: "127.0.1.%d" % (1 + i % sources)
+    await asyncio.gather(*(reader(host, port, ctx, path, end, lat, errs, src(i))
+                           for i in range(clients)))
     lat.sort()
     pick = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000 if lat else 0
     print("requests %d errors %d p50_ms %.1f p99_ms %.1f" % (len(lat), len(errs), pick(0.5), pick(0.99)))
@@ -93,7 +99,8 @@ def main():
     if mode == "handshakes":
         handshakes(host, int(port), pki, float(seconds), int(n), len(sys.argv) > 7)
     else:
-        asyncio.run(readers_main(host, int(port), pki, float(seconds), int(n), sys.argv[7]))
+        sources = int(sys.argv[8]) if len(sys.argv) > 8 else 1
+        asyncio.run(readers_main(host, int(port), pki, float(seconds), int(n), sys.argv[7], sources))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@
 #   [ns swbmNNN, lo]  scanwalld ◄─ ctl ─ scanwall-mgmtd 127.0.0.1:8443 ◄─ bench_mgmt.py
 #                                                          ◄─ raw.py silent (127.0.0.2-11)
 #   1. full handshakes/s (4 threads, 5 s) and resumed ones (session tickets)
-#   2. 200 keep-alive readers for 20 s: requests/s, errors, p50/p99, mgmtd CPU
+#   2. 200 keep-alive readers from 20 addresses (127.0.1.1-20) for 20 s:
+#      requests/s, errors, p50/p99, mgmtd CPU
 #      per request
 #   3. 500 silent connections and 500 strangers mid-handshake held for 15 s:
 #      5 operator requests (curl time_total), mgmtd's log growth
@@ -60,10 +61,10 @@ for kind in full resumed; do
 		printf "handshakes %-8s %6.0f/s  errors %d  mgmtd CPU %.2f ms each\n", k, n / 5, e, n ? t * 1000 / hz / n : 0 }')"
 done
 t0=$(ticks "$MPID")
-set -- $(py readers "$SECS" 200 /status)
+set -- $(py readers "$SECS" 200 /status 20)
 t1=$(ticks "$MPID")
 say "$(awk -v n="$2" -v e="$4" -v p50="$6" -v p99="$8" -v s="$SECS" -v t=$((t1 - t0)) -v hz="$HZ" 'BEGIN {
-	printf "readers 200 keep-alive, %d s: %.0f requests/s  errors %d  p50 %.1f ms  p99 %.1f ms  mgmtd CPU %.3f ms a request\n",
+	printf "readers 200 keep-alive from 20 addresses, %d s: %.0f requests/s  errors %d  p50 %.1f ms  p99 %.1f ms  mgmtd CPU %.3f ms a request\n",
 		s, n / s, e, p50, p99, n ? t * 1000 / hz / n : 0 }')"
 
 log0=$(stat -c %s "$TMP/mgmt.log")

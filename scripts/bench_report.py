@@ -13,7 +13,8 @@ import sys
 
 CANDS = [("kernel", "(a) kernel only"), ("nfqex", "(b) nf-queue example"),
          ("assoc", "(c) scanwalld association"), ("full", "(d) scanwalld full"),
-         ("assoc0", "(c) without busy polling"), ("full0", "(d) without busy polling")]
+         ("assoc0", "(c) without busy polling"), ("full0", "(d) without busy polling"),
+         ("ref", "(d) of BENCH_REF")]
 
 
 def parse(path):
@@ -74,6 +75,11 @@ def flood(rows, mode, checks):
         if v:
             print(f"  {name:28} {med(rows, mode, cand, 'bulk_flood_MBps'):10.1f} MB/s under the flood, "
                   f"own ratio {statistics.median(v):.2f} (rounds {v[0]:.2f} to {v[-1]:.2f})")
+    for cand, name in CANDS:
+        v = own(rows, mode, cand, "bulk_sink_MBps")
+        if v:
+            print(f"  {name:28} {med(rows, mode, cand, 'bulk_sink_MBps'):10.1f} MB/s, the flooders into "
+                  f"the sink, own ratio {statistics.median(v):.2f} (rounds {v[0]:.2f} to {v[-1]:.2f})")
     d, a = own(rows, mode, "full"), own(rows, mode, "kernel")
     if d:
         checks.append((f"(d) bulk under a SYN flood >= 0.8 x its own, offloads {mode} "
@@ -113,7 +119,7 @@ def main():
             # second compare packets per second.
             checks.append(("(d) >= 2 x (b) packets/s, offloads off" + spread(rows, mode, "full", "nfqex", "bulk_MBps"),
                            pratio(rows, mode, "full", "nfqex", "bulk_MBps"), 2.0))
-        if any(r.get("bulk_flood_MBps") for r in rows if r["offloads"] == mode):
+        if any(r.get("bulk_flood_MBps") or r.get("bulk_sink_MBps") for r in rows if r["offloads"] == mode):
             flood(rows, mode, checks)
         k99 = med(rows, mode, "kernel", "setup_p99_us")
         for c in ("assoc", "full"):

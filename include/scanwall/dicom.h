@@ -148,6 +148,11 @@ void dcm_pool_free(struct dcm_pool *pool);
  * valid as long as the association). NULL when the pool is exhausted. */
 struct dcm_assoc *dcm_assoc_new(struct dcm_pool *pool, const struct pol_rule *rule);
 void dcm_assoc_free(struct dcm_pool *pool, struct dcm_assoc *a);
+/* a's slot in the pool, 1 to nassoc: the engine keeps its own half of an
+ * association at the same index, so one pool hands out both. */
+uint32_t dcm_assoc_slot(const struct dcm_pool *pool, const struct dcm_assoc *a);
+/* Slots 1..span were ever taken: a sweep of them need not look beyond. */
+uint32_t dcm_pool_span(const struct dcm_pool *pool);
 
 /* Feed the next n in-order bytes of one direction. Always fills *v.
  * Returns 0, or -EINVAL for a call that makes no sense (n == 0). Once a

@@ -70,7 +70,7 @@ struct eng_cfg {
 	unsigned park_max;		/* segments parked beyond a gap, all flows */
 	unsigned idle_tcp_s, idle_other_s;
 	unsigned artim_s;		/* negotiation deadline (ARTIM) */
-	unsigned syn_per_src;		/* unestablished DICOM flows per source */
+	unsigned syn_per_src;		/* unestablished TCP flows per source */
 	unsigned negotiating_per_src;	/* associations in negotiation per source */
 	unsigned named_reserve_pct;	/* of assocs and rq_bufs, for named peers */
 };
@@ -114,6 +114,12 @@ const struct pol *eng_policy(const struct eng *e);
 /* Decide one packet. *v is always set; ENG_HOLD means the verdict comes
  * through ops->release(). Returns 0 or -errno (the packet is then dropped). */
 int eng_packet(struct eng *e, const struct eng_pkt *pkt, enum eng_verdict *v);
+/* The same for a packet the caller parsed already: pkt_parse()
+ * (src/engine/pkt.h) of pkt->l3 returned 0 into p. The SYN queue checks
+ * what it got and the engine judges it from one parse. */
+struct pkt;
+int eng_packet_parsed(struct eng *e, const struct eng_pkt *pkt, const struct pkt *p,
+		      enum eng_verdict *v);
 
 /* Whether a packet judged since the last call passed something whose
  * answer the engine judges next: a DICOM flow's SYN, then what
@@ -148,10 +154,8 @@ struct eng_flow_info {
 	uint64_t packets;	/* the engine saw; a settled flow's go by in the kernel */
 	const char *calling_ae, *called_ae;	/* DICOM, else NULL */
 };
-/* Calls cb for each live flow until it returns non-zero (returned). */
-int eng_foreach_flow(const struct eng *e, int (*cb)(void *ctx, const struct eng_flow_info *f),
-		     void *ctx);
-/* The same from table slot *slot on; *slot becomes the slot of the flow
+/* Calls cb for each live flow from table slot *slot on (0: the first),
+ * until it returns non-zero (returned); *slot becomes the slot of the flow
  * cb stopped at (it was not taken: resume there), or the table's end. For
  * a walk in pieces, each piece bounded. */
 int eng_foreach_flow_from(const struct eng *e, unsigned *slot,

@@ -15,7 +15,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #define JSON_DEPTH_MAX 16
 #define MJ_PATH_MAX 256
@@ -83,15 +82,5 @@ int mj_walk_cj(const struct cj *j, mj_cb cb, void *ctx);
 int mj_str(const struct mj_val *v, char *buf, size_t size);
 /* A non-negative integer value. Returns 0 or -EINVAL. */
 int mj_u64(const struct mj_val *v, uint64_t *out);
-
-/* --- writing -------------------------------------------------------------- */
-
-/* Byte c as it stands inside a JSON string: itself, \" or \\, or \u00XX
- * for every byte outside printable ASCII (AE titles, UIDs and reasons come
- * from the wire; nothing may reach a terminal or a parser raw). buf: 7
- * bytes; returns buf. */
-const char *json_escape_char(unsigned char c, char buf[7]);
-/* s as a JSON string, or null when s is NULL. */
-void json_fput_str(FILE *out, const char *s);
 
 #endif

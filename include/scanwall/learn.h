@@ -10,8 +10,12 @@
  * refused association): source, destination, protocol, port, rule line,
  * fault, count. Addresses, AE titles and UIDs only: no patient data.
  *
- * All memory is allocated by lrn_new(); recording never allocates, and
- * what does not fit is counted (lrn_dropped), never silently lost. */
+ * All memory is allocated by lrn_new(); recording never allocates. When
+ * the table is full the record of least value (fewest counts, then oldest
+ * last seen) is evicted and counted (lrn_dropped): a stranger's (an
+ * association never accepted, a refusal) only for a stranger or a
+ * partner, a partner's (an accepted relation, an allowed flow) only for a
+ * partner, so a flood of strangers cannot push out the real partners. */
 #ifndef SCANWALL_LEARN_H
 #define SCANWALL_LEARN_H
 
@@ -27,6 +31,7 @@ struct lrn_cfg {
 	unsigned relations;	/* DICOM relations */
 	unsigned uids;		/* distinct class and transfer syntax UIDs */
 	unsigned flows;		/* plain flows allowed and refusals, together */
+	unsigned reserve_pct;	/* of relations and flows partners cannot take */
 };
 
 /* From Kconfig (OBSERVE_*). */
@@ -44,8 +49,10 @@ struct lrn_rel_key {
 	const char *calling, *called;	/* significant part, at most 16 */
 };
 
-/* The relation's index, created if new; -ENOSPC when the table is full
- * (counted). now_s: seconds, wall clock or capture time. */
+/* The relation's handle, created if new (evicting the least stranger when
+ * the table is full). A handle whose relation was evicted since is stale:
+ * the calls below ignore it, lrn_class() returns -ESTALE. now_s: seconds,
+ * wall clock or capture time. */
 int lrn_relation(struct lrn *t, const struct lrn_rel_key *k, uint64_t now_s);
 
 enum lrn_class_flag {
@@ -54,11 +61,13 @@ enum lrn_class_flag {
 	LRN_ROLE_SCU_AC = 32, LRN_ROLE_SCP_AC = 64,	/* ... and accepted */
 };
 
-/* The index of a UID in the table's store, kept once however many
- * relations use it; -ENOSPC (counted) when the store is full, -EINVAL
- * when uid is no UID (dcm_uid_problem). */
+/* The handle of a UID in the table's store, kept once however many
+ * relations use it (a slot no class names is reused, strangers are
+ * evicted to free one: uids.c); -ENOSPC (counted) when partners' classes
+ * name every slot, -EINVAL when uid is no UID (dcm_uid_problem). A handle
+ * held while its slot went to another UID is stale (lrn_class: -ESTALE). */
 int lrn_uid(struct lrn *t, const char *uid);
-/* The slot of abstract syntax uid (an lrn_uid index) in relation rel,
+/* The slot of abstract syntax uid (an lrn_uid handle) in relation rel,
  * created if new. When the relation's slots are full: -ENOSPC (counted),
  * unless used is set (a command was seen on it), when a class nothing was
  * seen on gives up its slot (counted): what the device does matters more
@@ -91,8 +100,10 @@ void lrn_flow(struct lrn *t, const struct lrn_flow_key *k, uint64_t now_s);
 
 struct lrn_dropped {
 	uint64_t relations, classes, uids, flows;	/* records that did not fit */
+	uint64_t evicted_relations, evicted_flows;	/* records that made room */
 };
 const struct lrn_dropped *lrn_dropped(const struct lrn *t);
+/* Records in the table (evicted ones not counted). */
 unsigned lrn_relation_count(const struct lrn *t);
 unsigned lrn_flow_count(const struct lrn *t);
 
@@ -103,10 +114,14 @@ int lrn_json(const struct lrn *t, FILE *out);
 int lrn_save(const struct lrn *t, const char *path);
 /* Adds what a saved table holds to t (counts summed, first/last widened):
  * a restart keeps what was learnt, and several captures make one table.
- * -ENOENT when there is no file, -EBADMSG when it is not a table. */
+ * The whole file is checked first: -EBADMSG when any of it is not what
+ * lrn_json() writes (lrn_load_error() says where), and then nothing of it
+ * was added; nothing is repaired. -ENOENT when there is no file. */
 int lrn_load(struct lrn *t, const char *path);
 /* The same from the text of one (the control socket's answer). */
 int lrn_load_text(struct lrn *t, const char *text, size_t len);
+/* After -EBADMSG: the record and field refused ("relations[3].calling_ae"). */
+const char *lrn_load_error(const struct lrn *t);
 
 /* --- a copy, in slices ------------------------------------------------------ */
 

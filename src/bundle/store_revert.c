@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "bundle/store.h"
+#include "scanwall/jsonw.h"
 
 static int go_back(struct bundle_store *s, enum bundle_event ev, struct bundle_result *res)
 {
@@ -84,43 +85,52 @@ int bundle_confirm(struct bundle_store *s, struct bundle_result *res)
 	return store_done(s, res, 0);
 }
 
-static void slot_json(FILE *f, const char *key, const struct slot *sl)
+static void slot_json(struct sbuf *w, const char *key, const struct slot *sl)
 {
 	const struct bundle_payload *p;
 	char hex[65];
 
+	sb_put(w, "\"%s\":", key);
 	if (!sl || !sl->buf) {
-		fprintf(f, "\"%s\":null", key);
+		sb_put(w, "null");
 		return;
 	}
 	p = bundle_payload_find(&sl->v, BUNDLE_POLICY_NAME);
 	sw_hex(p->sha256, 32, hex);
-	fprintf(f, "\"%s\":{\"version\":%" PRIu64 ",\"compatible\":\"%s\",\"created\":%" PRIu64
-		",\"policy_sha256\":\"%s\"}", key, sl->v.m.version, sl->v.m.compatible,
-		sl->v.m.created, hex);
+	jw_ku64(w, "{", "version", sl->v.m.version);
+	jw_kstr(w, ",", "compatible", sl->v.m.compatible);
+	jw_ku64(w, ",", "created", sl->v.m.created);
+	jw_kstr(w, ",", "policy_sha256", hex);
+	sb_put(w, "}");
 }
 
 int bundle_status(const struct bundle_store *s, FILE *out)
 {
-	struct bundle_store *w = (struct bundle_store *)s;	/* store_slot_read only reads */
+	struct bundle_store *st = (struct bundle_store *)s;	/* store_slot_read only reads */
+	struct sbuf w = { .f = out };
 	struct slot prev = { 0 };
 	char target[64];
+	uint64_t now;
 
 	if (!bundle_readlink(s->dirfd, ST_PREVIOUS, target, sizeof(target)) &&
 	    (!s->cur.buf || strcmp(target, s->cur.name)))
-		store_slot_read(w, target, &prev);
-	fprintf(out, "{\"installed_version\":%" PRIu64 ",", s->floor);
-	slot_json(out, "current", &s->cur);
-	fputc(',', out);
-	slot_json(out, "previous", &prev);
-	if (s->pending)
-		fprintf(out, ",\"pending\":{\"version\":%" PRIu64 ",\"left_s\":%" PRIu64 "}",
-			s->pending_version,
-			s->deadline > bundle_boot_now(s) ? s->deadline - bundle_boot_now(s) : 0);
-	else
-		fprintf(out, ",\"pending\":null");
-	fprintf(out, ",\"keyring\":{\"keys\":%u,\"threshold\":%u}}\n",
-		bundle_keyring_count(s->kr), bundle_keyring_threshold(s->kr));
+		store_slot_read(st, target, &prev);
+	jw_ku64(&w, "{", "installed_version", s->floor);
+	sb_put(&w, ",");
+	slot_json(&w, "current", &s->cur);
+	sb_put(&w, ",");
+	slot_json(&w, "previous", &prev);
+	sb_put(&w, ",\"pending\":");
+	if (s->pending) {
+		now = bundle_boot_now(s);
+		jw_ku64(&w, "{", "version", s->pending_version);
+		jw_ku64(&w, ",", "left_s", s->deadline > now ? s->deadline - now : 0);
+		sb_put(&w, "}");
+	} else {
+		sb_put(&w, "null");
+	}
+	sb_put(&w, ",\"keyring\":{\"keys\":%u,\"threshold\":%u}}\n",
+	       bundle_keyring_count(s->kr), bundle_keyring_threshold(s->kr));
 	store_slot_free(&prev);
-	return ferror(out) ? -EIO : 0;
+	return w.err || ferror(out) ? -EIO : 0;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "scanwall/ctlclient.h"
+#include "scanwall/jsonw.h"
 
 #define CC_UPLOAD "bundle install "
 
@@ -76,7 +77,7 @@ static int cc_connect(const char *path, const struct timespec *end)
  * scanwalld's own refusals are. */
 static int cc_open_upload(const char *cmd, FILE *out)
 {
-	char path[1024];
+	char path[1024], msg[128];
 	size_t n;
 	struct stat st;
 	int fd, err;
@@ -102,9 +103,11 @@ static int cc_open_upload(const char *cmd, FILE *out)
 	return fd;
 
 out_refuse:
-	fprintf(out, "{\"error\":\"bundle install: %s\"}\n",
-		err == -ELOOP ? "a symbolic link is not taken" :
-		err == -EINVAL ? "not a regular file" : strerror(-err));
+	snprintf(msg, sizeof(msg), "bundle install: %s",
+		 err == -ELOOP ? "a symbolic link is not taken" :
+		 err == -EINVAL ? "not a regular file" : strerror(-err));
+	jw_kstr(SB_STREAM(out), "{", "error", msg);
+	fputs("}\n", out);
 	return err;
 }
 

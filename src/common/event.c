@@ -8,9 +8,8 @@
 #include <string.h>
 
 #include "scanwall/event.h"
-#include "scanwall/json.h"
 #include "scanwall/flowkey.h"
-#include "scanwall/sbuf.h"
+#include "scanwall/jsonw.h"
 
 static const char *const kind_names[EV__COUNT] = {
 	[EV_ALLOW] = "allow",
@@ -30,27 +29,6 @@ const char *ev_kind_name(enum ev_kind k)
 	return (unsigned)k < EV__COUNT ? kind_names[k] : "unknown";
 }
 
-/* Strings in events come from the wire too (AE titles, UIDs): escape
- * everything JSON requires and every byte outside printable ASCII. */
-static void jw_str(struct sbuf *w, const char *s)
-{
-	char buf[7];
-
-	sb_put(w, "\"");
-	for (; *s; s++)
-		sb_put(w, "%s", json_escape_char((unsigned char)*s, buf));
-	sb_put(w, "\"");
-}
-
-static void jw_key_str(struct sbuf *w, const char *key, const char *val)
-{
-	sb_put(w, ",\"%s\":", key);
-	if (val)
-		jw_str(w, val);
-	else
-		sb_put(w, "null");
-}
-
 static const char *proto_name(uint8_t proto)
 {
 	switch (proto) {
@@ -62,15 +40,15 @@ static const char *proto_name(uint8_t proto)
 	}
 }
 
-static void jw_packet(struct sbuf *w, const struct sw_event *ev)
+static void ev_json_packet(struct sbuf *w, const struct sw_event *ev)
 {
 	char a[64];
 
 	sb_put(w, ",\"proto\":\"%s\"", proto_name(ev->proto));
-	jw_key_str(w, "src", flowkey_addr_str(ev->af, ev->src, a, sizeof(a)));
-	sb_put(w, ",\"sport\":%u", ev->sport);
-	jw_key_str(w, "dst", flowkey_addr_str(ev->af, ev->dst, a, sizeof(a)));
-	sb_put(w, ",\"dport\":%u", ev->dport);
+	jw_kstr(w, ",", "src", flowkey_addr_str(ev->af, ev->src, a, sizeof(a)));
+	jw_ku64(w, ",", "sport", ev->sport);
+	jw_kstr(w, ",", "dst", flowkey_addr_str(ev->af, ev->dst, a, sizeof(a)));
+	jw_ku64(w, ",", "dport", ev->dport);
 }
 
 int ev_json(const struct sw_event *ev, char *buf, size_t size)
@@ -80,22 +58,22 @@ int ev_json(const struct sw_event *ev, char *buf, size_t size)
 	sb_put(&w, "{\"ts\":%" PRIu64 ".%06" PRIu64 ",\"event\":\"%s\"",
 	       ev->ts_ns / 1000000000u, ev->ts_ns % 1000000000u / 1000u, ev_kind_name(ev->kind));
 	if (ev->af && ev->src && ev->dst)
-		jw_packet(&w, ev);
+		ev_json_packet(&w, ev);
 	if (ev->rule_line > 0)
-		sb_put(&w, ",\"rule\":%d", ev->rule_line);
+		jw_ku64(&w, ",", "rule", (uint64_t)ev->rule_line);
 	else
 		sb_put(&w, ",\"rule\":null");
-	jw_key_str(&w, "reason", ev->reason);
+	jw_kstr(&w, ",", "reason", ev->reason);
 	if (ev->calling_ae || ev->called_ae) {
-		jw_key_str(&w, "calling_ae", ev->calling_ae);
-		jw_key_str(&w, "called_ae", ev->called_ae);
+		jw_kstr(&w, ",", "calling_ae", ev->calling_ae);
+		jw_kstr(&w, ",", "called_ae", ev->called_ae);
 	}
 	if (ev->refused)
-		jw_key_str(&w, "refused", ev->refused);
+		jw_kstr(&w, ",", "refused", ev->refused);
 	if (ev->fault)
-		jw_key_str(&w, "fault", ev->fault);
+		jw_kstr(&w, ",", "fault", ev->fault);
 	if (ev->answer)
-		jw_key_str(&w, "answer", ev->answer);
+		jw_kstr(&w, ",", "answer", ev->answer);
 	sb_put(&w, "}\n");
 	return w.err ? w.err : (int)w.len;
 }

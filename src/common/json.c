@@ -463,30 +463,3 @@ int mj_u64(const struct mj_val *v, uint64_t *out)
 	*out = x;
 	return 0;
 }
-
-/* --- writing -------------------------------------------------------------- */
-
-const char *json_escape_char(unsigned char c, char buf[7])
-{
-	if (c == '"' || c == '\\')
-		snprintf(buf, 7, "\\%c", c);
-	else if (c < 0x20 || c >= 0x7f)
-		snprintf(buf, 7, "\\u%04x", c);
-	else
-		snprintf(buf, 7, "%c", c);
-	return buf;
-}
-
-void json_fput_str(FILE *out, const char *s)
-{
-	char buf[7];
-
-	if (!s) {
-		fputs("null", out);
-		return;
-	}
-	fputc('"', out);
-	for (; *s; s++)
-		fputs(json_escape_char((unsigned char)*s, buf), out);
-	fputc('"', out);
-}

@@ -59,6 +59,8 @@ const struct cons_node cons_oper_tree[] = {
 	{ NULL },
 };
 
+static int cons_ctl_socket(struct cons *c, const char *cmd, char **answer);
+
 int cons_init(struct cons *c, const struct cons_opts *o, FILE *out)
 {
 	int err;
@@ -74,7 +76,8 @@ int cons_init(struct cons *c, const struct cons_opts *o, FILE *out)
 	return err;
 }
 
-const struct cons_node *cons_tree(const struct cons *c)
+/* The tree in force: configure mode or operational. */
+static const struct cons_node *cons_tree(const struct cons *c)
 {
 	return c->configuring ? cons_conf_tree : cons_oper_tree;
 }
@@ -101,8 +104,10 @@ static const struct cons_node *cmd_match(const struct cons_node *tree, const cha
 	return hit;
 }
 
-const struct cons_node *cons_lookup(const struct cons_node *tree, int argc, char **argv,
-				    int *used, const char **why)
+/* Looks words up in tree (unique prefixes allowed); *used = words consumed.
+ * NULL with *why set when nothing runnable matches. */
+static const struct cons_node *cons_lookup(const struct cons_node *tree, int argc, char **argv,
+					   int *used, const char **why)
 {
 	const struct cons_node *n = NULL;
 
@@ -411,7 +416,8 @@ static int cmd_factory_reset(struct cons *c, int argc, char **argv)
 
 /* --- the control socket -------------------------------------------------- */
 
-int cons_ctl_socket(struct cons *c, const char *cmd, char **answer)
+/* The control socket through ctl_request(). */
+static int cons_ctl_socket(struct cons *c, const char *cmd, char **answer)
 {
 	size_t len = 0;
 	FILE *mem;

@@ -225,12 +225,6 @@ extern const struct cons_node cons_conf_tree[];
 extern const struct cons_node cons_policy_tree[];	/* cmd_policy.c */
 
 int cons_init(struct cons *c, const struct cons_opts *o, FILE *out);
-/* The tree in force: configure mode or operational. */
-const struct cons_node *cons_tree(const struct cons *c);
-/* Looks words up in tree (unique prefixes allowed); *used = words consumed.
- * NULL with *why set when nothing runnable matches. */
-const struct cons_node *cons_lookup(const struct cons_node *tree, int argc, char **argv,
-				    int *used, const char **why);
 /* Runs one line: checks, splits, looks up, runs. 0 or -errno. */
 int cons_exec(struct cons *c, const char *line);
 int cons_exec_argv(struct cons *c, const struct cons_node *tree, int argc, char **argv);
@@ -245,8 +239,6 @@ void cons_tick(struct cons *c);
  * what was done and logs it as an event. Returns the failed steps. */
 int cons_apply_running(struct cons *c, enum cons_apply_how how, const struct conf *old);
 
-/* control socket through control_client() */
-int cons_ctl_socket(struct cons *c, const char *cmd, char **answer);
 /* Runs cmd and parses the answer; prints the error itself. */
 int cons_ask_ctl(struct cons *c, const char *cmd, char **raw, struct cj *j);
 
@@ -261,10 +253,6 @@ int cons_show_bundle(struct cons *c, int argc, char **argv);
 int cons_show_keys(struct cons *c, int argc, char **argv);
 int cons_show_interfaces(struct cons *c, int argc, char **argv);
 int cons_show_log(struct cons *c, int argc, char **argv);
-/* Any JSON value as indented "key  value" lines. */
-void cons_print_tree(FILE *out, const struct cj *j, int i, int indent);
-/* A string cut to fit width columns. */
-void cons_put_cut(FILE *out, const char *s, size_t width);
 
 /* --- event.c: the console's events, ev_json() lines ----------------------- */
 

@@ -14,7 +14,8 @@
 
 typedef void (*show_fn)(struct cons *c, const struct cj *j);
 
-void cons_put_cut(FILE *out, const char *s, size_t width)
+/* A string cut to fit width columns. */
+static void cons_put_cut(FILE *out, const char *s, size_t width)
 {
 	size_t n = strlen(s);
 
@@ -65,7 +66,8 @@ static void show_field(struct cons *c, const char *label, const struct cj *j, in
 	show_put_last(c->out, cj_text(j, i, v, sizeof(v)), CONS_COLS - 16);
 }
 
-void cons_print_tree(FILE *out, const struct cj *j, int i, int indent)
+/* Any JSON value as indented "key  value" lines. */
+static void cons_print_tree(FILE *out, const struct cj *j, int i, int indent)
 {
 	char key[40], v[CONS_COLS];
 	bool obj = j->tok[i].type == CJ_OBJ;

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "console/cons.h"
-#include "scanwall/json.h"
+#include "scanwall/jsonw.h"
 
 #define SYSFS_NET "/sys/class/net"
 
@@ -55,10 +55,10 @@ static void if_print(struct cons *c, const char *name, char v[IF_NATTR][64], boo
 		return;
 	}
 	fprintf(c->out, "%s{\"name\":", first ? "" : ",");
-	json_fput_str(c->out, name);
+	jw_str(SB_STREAM(c->out), name);
 	for (size_t i = 0; i < IF_NATTR; i++) {
 		fprintf(c->out, ",\"%s\":", keys[i]);
-		json_fput_str(c->out, v[i]);
+		jw_str(SB_STREAM(c->out), v[i]);
 	}
 	fputc('}', c->out);
 }

@@ -15,7 +15,7 @@
 #include "scanwall/config.h"
 #include "scanwall/fileio.h"
 #include "control/bundlectl.h"
-#include "scanwall/json.h"
+#include "scanwall/jsonw.h"
 
 struct bundlectl {
 	struct bundlectl_cfg cfg;
@@ -134,11 +134,6 @@ int bundlectl_load(struct bundlectl *b)
 	return err;
 }
 
-int bundlectl_current_policy(struct bundlectl *b, const uint8_t **text, size_t *len)
-{
-	return bundle_current_payload(b->store, BUNDLE_POLICY_NAME, text, len);
-}
-
 void bundlectl_tick(struct bundlectl *b)
 {
 	bundle_tick(b->store, bundle_boot_now(b->store));
@@ -158,11 +153,11 @@ const char *bundlectl_reload_locked(void *ctx)
 static int bctl_answer(int err, const struct bundle_result *r, FILE *out)
 {
 	fprintf(out, "{\"ok\":%s,\"event\":", err ? "false" : "true");
-	json_fput_str(out, bundle_event_name(r->event));
+	jw_str(SB_STREAM(out), bundle_event_name(r->event));
 	fputs(",\"reason\":", out);
-	json_fput_str(out, bundle_reason_name(r->reason));
+	jw_str(SB_STREAM(out), bundle_reason_name(r->reason));
 	fprintf(out, ",\"version\":%llu,\"detail\":", (unsigned long long)r->version);
-	json_fput_str(out, r->detail);
+	jw_str(SB_STREAM(out), r->detail);
 	fputs("}\n", out);
 	return err;
 }

@@ -29,8 +29,6 @@ void bundlectl_close(struct bundlectl *b);
 int bundlectl_installed(const char *state_dir);
 /* Applies the bundle in force; -ENOENT when there is none. */
 int bundlectl_load(struct bundlectl *b);
-/* The policy text of the bundle in force: 0, or -ENOENT. */
-int bundlectl_current_policy(struct bundlectl *b, const uint8_t **text, size_t *len);
 /* About once a second: the confirm timer. */
 void bundlectl_tick(struct bundlectl *b);
 

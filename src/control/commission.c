@@ -22,8 +22,11 @@ static struct lrn *cm_table(const char *path)
 	}
 	err = lrn_load(t, path);
 	if (err) {
-		fprintf(stderr, "%s: %s\n", path,
-			err == -EBADMSG ? "not an observation table" : strerror(-err));
+		if (err == -EBADMSG)
+			fprintf(stderr, "%s: not an observation table (%s)\n", path,
+				lrn_load_error(t));
+		else
+			fprintf(stderr, "%s: %s\n", path, strerror(-err));
 		lrn_free(t);
 		return NULL;
 	}

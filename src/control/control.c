@@ -29,13 +29,14 @@
 #include "control/apply.h"
 #include "control/control.h"
 #include "control/obsnap.h"
+#include "datapath/inject.h"
 #include "datapath/nfq.h"
 #include "scanwall/bootclock.h"
 #include "scanwall/dicom.h"
 #include "scanwall/engine.h"
 #include "scanwall/evlog.h"
 #include "scanwall/fileio.h"
-#include "scanwall/json.h"
+#include "scanwall/jsonw.h"
 #include "scanwall/flowkey.h"
 #include "scanwall/learn.h"
 #include "scanwall/policy.h"
@@ -71,29 +72,6 @@ struct control {
 
 /* --- small helpers ------------------------------------------------------- */
 
-/* Strings here come from files and from the wire (AE titles, policy
- * reasons, parser messages): escape all that JSON needs and every byte
- * outside printable ASCII, as ev_json does. */
-static void ctl_u64(FILE *out, const char *sep, const char *key, uint64_t v)
-{
-	fprintf(out, "%s\"%s\":%" PRIu64, sep, key, v);
-}
-
-struct ctl_u64_field {
-	const char *key;
-	uint64_t v;
-};
-
-/* A flat object of counters, {"key":n,...}. */
-static void ctl_u64_obj(FILE *out, const struct ctl_u64_field *f, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		ctl_u64(out, i ? "," : "{", f[i].key, f[i].v);
-	fputc('}', out);
-}
-
-#define CTL_U64_OBJ(out, tab) ctl_u64_obj(out, tab, sizeof(tab) / sizeof(tab[0]))
-
 /* fn(arg) on the thread that owns the engine, the log and the queue. */
 static int ctl_call(struct control *c, void (*fn)(void *arg), void *arg)
 {
@@ -106,7 +84,7 @@ static int ctl_call(struct control *c, void (*fn)(void *arg), void *arg)
 static int ctl_error(FILE *out, const char *msg, int err)
 {
 	fputs("{\"error\":", out);
-	json_fput_str(out, msg);
+	jw_str(SB_STREAM(out), msg);
 	fputs("}\n", out);
 	return err;
 }
@@ -132,9 +110,9 @@ static void ctl_policy_obj(struct control *c, FILE *out)
 	const struct pol *pol = eng_policy(c->env.eng);
 
 	fputs("{\"path\":", out);
-	json_fput_str(out, c->policy_path);
+	jw_str(SB_STREAM(out), c->policy_path);
 	fputs(",\"sha256\":", out);
-	json_fput_str(out, ctl_sha256(c));
+	jw_str(SB_STREAM(out), ctl_sha256(c));
 	if (pol) {
 		fprintf(out, ",\"rules\":%u,\"default\":\"%s\"", pol_rule_count(pol),
 			ctl_action_names[pol_default_action(pol)]);
@@ -145,14 +123,14 @@ static void ctl_policy_obj(struct control *c, FILE *out)
 static void ctl_evlog_counters(const struct evlog *log, FILE *out)
 {
 	const struct evlog_counters n = evlog_counters(log);
-	const struct ctl_u64_field tab[] = {
+	const struct jw_u64 tab[] = {
 		{ "last_seq", evlog_last_seq(log) }, { "written", n.written },
 		{ "suppressed", n.suppressed }, { "write_errors", n.write_errors },
 		{ "too_long", n.too_long }, { "rotations", n.rotations },
 		{ "file_bytes", n.file_bytes }, { "file_dropped", n.file_dropped },
 	};
 
-	CTL_U64_OBJ(out, tab);
+	JW_U64_OBJ(SB_STREAM(out), tab);
 }
 
 static void ctl_evlog_obj(struct control *c, FILE *out)
@@ -168,16 +146,16 @@ static int cmd_status(struct control *c, int argc, char **argv, FILE *out)
 	const struct eng_counters *n = eng_counters(c->env.eng);
 
 	fputs("{\"version\":", out);
-	json_fput_str(out, c->env.version ? c->env.version : SW_VERSION);
-	ctl_u64(out, ",", "pid", (uint64_t)getpid());
-	ctl_u64(out, ",", "uptime_s", (sw_clock_ns(CLOCK_MONOTONIC) - c->start_ns) / 1000000000u);
+	jw_str(SB_STREAM(out), c->env.version ? c->env.version : SW_VERSION);
+	jw_ku64(SB_STREAM(out), ",", "pid", (uint64_t)getpid());
+	jw_ku64(SB_STREAM(out), ",", "uptime_s", (sw_clock_ns(CLOCK_MONOTONIC) - c->start_ns) / 1000000000u);
 	fputs(",\"policy\":", out);
 	ctl_policy_obj(c, out);
-	ctl_u64(out, ",", "packets", n->packets);
-	ctl_u64(out, ",", "accepted", n->accepted);
-	ctl_u64(out, ",", "dropped", n->dropped);
-	ctl_u64(out, ",", "settled", n->settled);
-	ctl_u64(out, ",", "flows_live", n->flows_live);
+	jw_ku64(SB_STREAM(out), ",", "packets", n->packets);
+	jw_ku64(SB_STREAM(out), ",", "accepted", n->accepted);
+	jw_ku64(SB_STREAM(out), ",", "dropped", n->dropped);
+	jw_ku64(SB_STREAM(out), ",", "settled", n->settled);
+	jw_ku64(SB_STREAM(out), ",", "flows_live", n->flows_live);
 	fputs(",\"events\":", out);
 	ctl_evlog_obj(c, out);
 	fputs("}\n", out);
@@ -186,7 +164,7 @@ static int cmd_status(struct control *c, int argc, char **argv, FILE *out)
 
 static void ctl_engine_obj(const struct eng_counters *n, FILE *out)
 {
-	const struct ctl_u64_field tab[] = {
+	const struct jw_u64 tab[] = {
 		{ "packets", n->packets }, { "accepted", n->accepted },
 		{ "dropped", n->dropped }, { "held", n->held },
 		{ "settled", n->settled }, { "injected", n->injected },
@@ -205,7 +183,7 @@ static void ctl_engine_obj(const struct eng_counters *n, FILE *out)
 		{ "answers_limited", n->answers_limited },
 	};
 
-	CTL_U64_OBJ(out, tab);
+	JW_U64_OBJ(SB_STREAM(out), tab);
 }
 
 static void ctl_rules_arr(struct control *c, const struct pol *pol, FILE *out)
@@ -219,9 +197,9 @@ static void ctl_rules_arr(struct control *c, const struct pol *pol, FILE *out)
 		fprintf(out, "%s{\"index\":%u,\"line\":%u,\"action\":\"%s\",\"proto\":\"%s\"",
 			i ? "," : "", r->index, r->line, ctl_action_names[r->action],
 			ctl_proto_names[r->proto]);
-		ctl_u64(out, ",", "hits", eng_rule_hits(c->env.eng, i));
+		jw_ku64(SB_STREAM(out), ",", "hits", eng_rule_hits(c->env.eng, i));
 		fputs(",\"reason\":", out);
-		json_fput_str(out, r->reason);
+		jw_str(SB_STREAM(out), r->reason);
 		fputc('}', out);
 	}
 	fputc(']', out);
@@ -231,7 +209,7 @@ static void ctl_rules_arr(struct control *c, const struct pol *pol, FILE *out)
  * not judge never reaches the engine's counters. */
 static void ctl_queue_obj(const struct nfqueue_counters *q, FILE *out)
 {
-	const struct ctl_u64_field tab[] = {
+	const struct jw_u64 tab[] = {
 		{ "packets", q->packets }, { "enobufs", q->enobufs },
 		{ "verdicts", q->verdicts }, { "send_errors", q->send_errors },
 		{ "malformed", q->malformed }, { "truncated", q->truncated },
@@ -239,7 +217,20 @@ static void ctl_queue_obj(const struct nfqueue_counters *q, FILE *out)
 	};
 
 	fputs(",\"queue\":", out);
-	CTL_U64_OBJ(out, tab);
+	JW_U64_OBJ(SB_STREAM(out), tab);
+}
+
+/* What became of the answers the engine crafted (its `injected`): sent out
+ * of a bridge port, or not, and why. */
+static void ctl_inject_obj(const struct inject_counters *in, FILE *out)
+{
+	const struct jw_u64 tab[] = {
+		{ "sent", in->sent }, { "no_port", in->no_port },
+		{ "too_big", in->too_big }, { "errors", in->errors },
+	};
+
+	fputs(",\"inject\":", out);
+	JW_U64_OBJ(SB_STREAM(out), tab);
 }
 
 static int ctl_counters_here(struct control *c, int argc, char **argv, FILE *out)
@@ -251,19 +242,21 @@ static int ctl_counters_here(struct control *c, int argc, char **argv, FILE *out
 	ctl_engine_obj(n, out);
 	fputs(",\"events\":", out);
 	for (int k = 0; k < EV__COUNT; k++)
-		ctl_u64(out, k ? "," : "{", ev_kind_name(k), n->assoc[k]);
+		jw_ku64(SB_STREAM(out), k ? "," : "{", ev_kind_name(k), n->assoc[k]);
 	fputs("},\"faults\":", out);
 	for (int f = DCM_OK + 1; f < DCM_FAULT__COUNT; f++)
-		ctl_u64(out, f > DCM_OK + 1 ? "," : "{", dcm_fault_name(f), n->fault[f]);
+		jw_ku64(SB_STREAM(out), f > DCM_OK + 1 ? "," : "{", dcm_fault_name(f), n->fault[f]);
 	fputs("},\"rules\":", out);
 	ctl_rules_arr(c, pol, out);
 	fprintf(out, ",\"default\":{\"action\":\"%s\"",
 		pol ? ctl_action_names[pol_default_action(pol)] : "block");
-	ctl_u64(out, ",", "hits", eng_default_hits(c->env.eng));
+	jw_ku64(SB_STREAM(out), ",", "hits", eng_default_hits(c->env.eng));
 	fputs("},\"evlog\":", out);
 	ctl_evlog_obj(c, out);
 	if (c->env.queue)
 		ctl_queue_obj(c->env.queue(c->env.ctx), out);
+	if (c->env.inject && c->env.inject(c->env.ctx))
+		ctl_inject_obj(c->env.inject(c->env.ctx), out);
 	fputs("}\n", out);
 	return 0;
 }
@@ -329,22 +322,22 @@ static void ctl_flow_json(FILE *out, const struct eng_flow_info *f, bool first)
 
 	fprintf(out, "%s{\"proto\":\"%s\",\"src\":", first ? "" : ",",
 		ctl_ipproto_name(f->key.proto));
-	json_fput_str(out, flowkey_addr_str(f->key.af, f->key.src, a, sizeof(a)));
+	jw_str(SB_STREAM(out), flowkey_addr_str(f->key.af, f->key.src, a, sizeof(a)));
 	fprintf(out, ",\"sport\":%u,\"dst\":", f->key.sport);
-	json_fput_str(out, flowkey_addr_str(f->key.af, f->key.dst, a, sizeof(a)));
+	jw_str(SB_STREAM(out), flowkey_addr_str(f->key.af, f->key.dst, a, sizeof(a)));
 	fprintf(out, ",\"dport\":%u,\"state\":", f->key.dport);
-	json_fput_str(out, f->state);
+	jw_str(SB_STREAM(out), f->state);
 	if (f->rule_line > 0)
 		fprintf(out, ",\"rule\":%d", f->rule_line);
 	else
 		fputs(",\"rule\":null", out);
-	ctl_u64(out, ",", "first_ns", f->first_ns);
-	ctl_u64(out, ",", "last_ns", f->last_ns);
-	ctl_u64(out, ",", "packets", f->packets);
+	jw_ku64(SB_STREAM(out), ",", "first_ns", f->first_ns);
+	jw_ku64(SB_STREAM(out), ",", "last_ns", f->last_ns);
+	jw_ku64(SB_STREAM(out), ",", "packets", f->packets);
 	fputs(",\"calling_ae\":", out);
-	json_fput_str(out, f->calling_ae);
+	jw_str(SB_STREAM(out), f->calling_ae);
 	fputs(",\"called_ae\":", out);
-	json_fput_str(out, f->called_ae);
+	jw_str(SB_STREAM(out), f->called_ae);
 	fputc('}', out);
 }
 
@@ -444,9 +437,9 @@ static int cmd_events(struct control *c, int argc, char **argv, FILE *out)
 	fputs("{\"events\":[", out);
 	if (c->env.evlog)
 		evlog_since(c->env.evlog, since, ctl_event_cb, &ev);
-	ctl_u64(out, "],", "count", ev.n);
-	ctl_u64(out, ",", "first_seq", ev.n ? ev.first : 0);
-	ctl_u64(out, ",", "last_seq", c->env.evlog ? evlog_last_seq(c->env.evlog) : 0);
+	jw_ku64(SB_STREAM(out), "],", "count", ev.n);
+	jw_ku64(SB_STREAM(out), ",", "first_seq", ev.n ? ev.first : 0);
+	jw_ku64(SB_STREAM(out), ",", "last_seq", c->env.evlog ? evlog_last_seq(c->env.evlog) : 0);
 	fputs("}\n", out);
 	return 0;
 }
@@ -461,7 +454,7 @@ static void ctl_errors_arr(const char *diag, FILE *out)
 	for (line = copy ? strtok_r(copy, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		fputs(n++ ? "," : "", out);
-		json_fput_str(out, line);
+		jw_str(SB_STREAM(out), line);
 	}
 	fputc(']', out);
 	free(copy);
@@ -602,9 +595,9 @@ static int cmd_policy(struct control *c, int argc, char **argv, FILE *out)
 	fclose(mem);
 	pol_free(pol);
 	fputs("{\"sha256\":", out);
-	json_fput_str(out, ctl_sha256(c));
+	jw_str(SB_STREAM(out), ctl_sha256(c));
 	fputs(",\"text\":", out);
-	json_fput_str(out, text ? text : "");
+	jw_str(SB_STREAM(out), text ? text : "");
 	fputs("}\n", out);
 	free(text);
 	return 0;
@@ -645,7 +638,7 @@ static int cmd_proposal(struct control *c, int argc, char **argv, FILE *out)
 		goto out_free;
 	}
 	fputs("{\"text\":", out);
-	json_fput_str(out, text);
+	jw_str(SB_STREAM(out), text);
 	fputs("}\n", out);
 out_free:
 	free(text);
@@ -687,11 +680,11 @@ static int cmd_help(struct control *c, int argc, char **argv, FILE *out)
 	fputs("{\"commands\":[", out);
 	for (size_t i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++) {
 		fputs(i ? "," : "", out);
-		json_fput_str(out, ctl_cmds[i].usage);
+		jw_str(SB_STREAM(out), ctl_cmds[i].usage);
 	}
 	for (unsigned i = 0; i < c->env.n_ext; i++) {
 		fputs(",", out);
-		json_fput_str(out, c->env.ext[i].usage);
+		jw_str(SB_STREAM(out), c->env.ext[i].usage);
 	}
 	fputs("]}\n", out);
 	return 0;

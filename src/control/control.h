@@ -18,6 +18,7 @@
 struct apply;
 struct eng;
 struct evlog;
+struct inject_counters;
 struct nfqueue_counters;
 struct obsnap;
 struct pol;
@@ -50,6 +51,9 @@ struct control_env {
 	void (*counters_sync)(void *ctx);
 	/* The queue's counters for `counters` (drops, ENOBUFS); may be NULL. */
 	const struct nfqueue_counters *(*queue)(void *ctx);
+	/* The crafted answers' outcomes for `counters` (sent, not sent and
+	 * why); may be NULL. */
+	const struct inject_counters *(*inject)(void *ctx);
 	/* Runs fn(arg) on the thread that owns the engine, the events log and
 	 * the queue, and returns once it ran (0, or -errno when it cannot):
 	 * every command that reads them runs through it; `reload` reads and

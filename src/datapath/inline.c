@@ -32,6 +32,7 @@
 #include "scanwall/engine.h"
 #include "scanwall/evlog.h"
 #include "scanwall/fileio.h"
+#include "scanwall/learn.h"
 #include "scanwall/policy.h"
 #include "control/apply.h"
 #include "control/bundlectl.h"
@@ -69,6 +70,8 @@ struct inl {
 	int tfd, sfd;
 	int wdfd;			/* the hardware watchdog, -1: none */
 	unsigned ticks;		/* of ENG_RESEND_TICK_MS: a second's make the slow tick */
+	uint64_t now_ns;	/* CLOCK_MONOTONIC, read once a round of the loop: the
+				 * clock of its batch of packets, events and tick */
 	int stop;
 };
 
@@ -117,8 +120,8 @@ static void inl_event_here(void *arg)
 {
 	struct inl_ev *e = arg;
 
-	if (e->l->log)
-		evlog_write(e->l->log, e->ev, sw_clock_ns(CLOCK_MONOTONIC));
+	if (e->l->log)	/* before the loop's first round: its own reading */
+		evlog_write(e->l->log, e->ev, e->l->now_ns ?: sw_clock_ns(CLOCK_MONOTONIC));
 }
 
 /* The log belongs to the loop: an event of the control thread (a bundle,
@@ -240,7 +243,8 @@ static int inl_observe(struct inl *l)
 		return -ENAMETOOLONG;
 	err = eng_observe(l->eng, l->o->state ? path : NULL);
 	if (err == -EBADMSG) {
-		fprintf(stderr, "scanwalld: %s: not an observation table; starting empty\n", path);
+		fprintf(stderr, "scanwalld: %s: not an observation table (%s); starting empty\n",
+			path, lrn_load_error(eng_observed(l->eng)));
 		err = 0;
 	}
 	if (err) {
@@ -281,14 +285,14 @@ static void inl_tick(struct inl *l)
 	/* Resends want a finer timer than expiry's second (resend.c). */
 	l->ticks += (unsigned)n;
 	if (l->ticks < 1000 / ENG_RESEND_TICK_MS) {
-		eng_resend(l->eng, sw_clock_ns(CLOCK_MONOTONIC));
+		eng_resend(l->eng, l->now_ns);
 		return;
 	}
 	l->ticks = 0;
 	/* Here only: fed while the loop that issues verdicts turns. */
 	if (l->wdfd >= 0)
 		wdog_feed(l->wdfd);
-	eng_expire(l->eng, sw_clock_ns(CLOCK_MONOTONIC));	/* nfq.c's clock */
+	eng_expire(l->eng, l->now_ns);	/* the packets' clock */
 	nfqueue_flush(l->q);
 }
 
@@ -373,8 +377,9 @@ static int inl_loop(struct inl *l)
 		}
 		if (!ready && !timeout)
 			sched_yield();
+		l->now_ns = sw_clock_ns(CLOCK_MONOTONIC);	/* one read a round */
 		if (p[P_NFQ].revents)
-			err = nfqueue_receive(l->q);
+			err = nfqueue_receive(l->q, l->now_ns);
 		if (p[P_TIMER].revents)
 			inl_tick(l);
 		if (p[P_SIG].revents)
@@ -424,6 +429,13 @@ static const struct nfqueue_counters *inl_queue_counters(void *ctx)
 	return nfqueue_counters(l->q);
 }
 
+static const struct inject_counters *inl_inject_counters(void *ctx)
+{
+	struct inl *l = ctx;
+
+	return l->inj ? inject_counters(l->inj) : NULL;
+}
+
 struct inl_hits {
 	struct inl *l;
 	struct rs_hits_delta d;
@@ -452,7 +464,7 @@ static int inl_control(struct inl *l)
 	struct control_env env = {
 		.eng = l->eng, .evlog = l->log, .policy_path = l->o->policy,
 		.version = l->o->version, .apply = &l->ap, .ctx = l, .obs = l->obs,
-		.queue = inl_queue_counters, .call = inl_call,
+		.queue = inl_queue_counters, .inject = inl_inject_counters, .call = inl_call,
 		.counters_sync = inl_counters_sync,
 		.extra_uid = l->o->control_uid < 0 ? (uid_t)-1 : (uid_t)l->o->control_uid,
 	};
@@ -549,7 +561,7 @@ static void inl_syn_receive(void *ctx)
 {
 	struct inl *l = ctx;
 
-	nfqueue_receive(l->syn);
+	nfqueue_receive(l->syn, l->now_ns);
 }
 
 /* The queue after ours carries new connections' SYNs (ruleset_cfg's

@@ -61,6 +61,10 @@ struct nfqueue {
 		enum eng_verdict v;
 	} *later;
 	unsigned nlater;
+	/* The clocks of the batch being received (nfqueue_receive): every
+	 * packet of it is stamped alike, no clock read per packet. wall_ns
+	 * is read when a packet first lacks NFQA_TIMESTAMP; 0: not yet. */
+	uint64_t now_ns, wall_ns;
 	unsigned acks_wanted;
 	int ack_err;
 	struct nfqueue_counters c;
@@ -97,7 +101,14 @@ int nfqueue_flush(struct nfqueue *q)
 	return err;
 }
 
-void nfqueue_verdict(struct nfqueue *q, uint32_t id, enum eng_verdict v, uint32_t mark)
+/* Queues a verdict for packet id (ENG_HOLD is ignored). ENG_SETTLE and
+ * ENG_OPEN pass the packet again through the hook with our ALLOW or OPEN
+ * bits in its mark, so the ruleset saves them into the conntrack mark;
+ * mark is the packet's mark as received (other bits are kept), or 0 when
+ * unknown. ENG_REPEAT passes it through the hook with its mark as it was,
+ * so the ruleset queues it to us again. Sent by nfqueue_flush() or when
+ * the buffer fills. */
+static void nfqueue_verdict(struct nfqueue *q, uint32_t id, enum eng_verdict v, uint32_t mark)
 {
 	struct nlmsghdr *nlh;
 
@@ -171,7 +182,7 @@ static uint32_t nfqueue_attr_u32(struct nlattr *const *attr, int type)
 }
 
 /* Time, bridge port and source MAC, as far as the kernel told them. */
-static void nfqueue_fill_meta(struct nlattr *const *attr, struct eng_pkt *p)
+static void nfqueue_fill_meta(struct nfqueue *q, struct nlattr *const *attr, struct eng_pkt *p)
 {
 	p->from.ifindex = nfqueue_attr_u32(attr, NFQA_IFINDEX_PHYSINDEV);
 	if (!p->from.ifindex)
@@ -186,25 +197,26 @@ static void nfqueue_fill_meta(struct nlattr *const *attr, struct eng_pkt *p)
 	}
 	/* Timeouts run on the monotonic clock, which no step of the wall
 	 * clock (NTP, `date`) moves; the wall clock only dates events. */
-	p->ts_ns = sw_clock_ns(CLOCK_MONOTONIC);
+	p->ts_ns = q->now_ns;
 	if (attr[NFQA_TIMESTAMP]) {
 		const struct nfqnl_msg_packet_timestamp *t = mnl_attr_get_payload(attr[NFQA_TIMESTAMP]);
 
 		p->wall_ns = be64toh(t->sec) * 1000000000u + be64toh(t->usec) * 1000u;
 	} else {
-		p->wall_ns = sw_clock_ns(CLOCK_REALTIME);
+		if (!q->wall_ns)
+			q->wall_ns = sw_clock_ns(CLOCK_REALTIME);
+		p->wall_ns = q->wall_ns;
 	}
 }
 
 /* What the SYN queue may hand the engine: a SYN without payload, which
  * the engine never holds (a held packet's release goes out through the
- * main queue). The ruleset sends nothing else there; this makes sure. */
-static bool nfqueue_bare_syn(const struct eng_pkt *pk)
+ * main queue). The ruleset sends nothing else there; this makes sure,
+ * and the engine judges the packet from this parse (eng_packet_parsed). */
+static bool nfqueue_bare_syn(const struct eng_pkt *pk, struct pkt *p)
 {
-	struct pkt p;
-
-	return !pkt_parse(pk->l3, pk->len, &p) && p.key.proto == IPPROTO_TCP &&
-	       (p.flags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) == TCP_SYN && !p.plen;
+	return !pkt_parse(pk->l3, pk->len, p) && p->key.proto == IPPROTO_TCP &&
+	       (p->flags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) == TCP_SYN && !p->plen;
 }
 
 /* The engine's verdict for one packet; a packet the engine cannot judge
@@ -213,7 +225,9 @@ static enum eng_verdict nfqueue_judge(struct nfqueue *q, struct nlattr *const *a
 {
 	struct eng_pkt p = { .id = id };
 	enum eng_verdict v = ENG_DROP;
+	struct pkt syn;
 	uint16_t plen;
+	int err;
 
 	if (!attr[NFQA_PAYLOAD] || !q->eng) {
 		q->c.malformed += !attr[NFQA_PAYLOAD];
@@ -228,12 +242,13 @@ static enum eng_verdict nfqueue_judge(struct nfqueue *q, struct nlattr *const *a
 	}
 	p.l3 = mnl_attr_get_payload(attr[NFQA_PAYLOAD]);
 	p.len = plen;
-	if (q->syn_only && !nfqueue_bare_syn(&p)) {
+	if (q->syn_only && !nfqueue_bare_syn(&p, &syn)) {
 		q->c.malformed++;
 		return ENG_DROP;
 	}
-	nfqueue_fill_meta(attr, &p);
-	if (eng_packet(q->eng, &p, &v) < 0) {
+	nfqueue_fill_meta(q, attr, &p);
+	err = q->syn_only ? eng_packet_parsed(q->eng, &p, &syn, &v) : eng_packet(q->eng, &p, &v);
+	if (err < 0) {
 		q->c.engine_errors++;
 		v = ENG_DROP;
 	}
@@ -316,10 +331,12 @@ static int nfqueue_recv_one(struct nfqueue *q)
 	return 0;
 }
 
-int nfqueue_receive(struct nfqueue *q)
+int nfqueue_receive(struct nfqueue *q, uint64_t now_ns)
 {
 	int err = 0;
 
+	q->now_ns = now_ns;
+	q->wall_ns = 0;
 	for (unsigned i = 0; i < NFQUEUE_BATCH && !err; i++)
 		err = nfqueue_recv_one(q);
 	if (err == -EINTR || err == -EAGAIN)

@@ -40,17 +40,12 @@ void nfqueue_attach(struct nfqueue *q, struct eng *e);
 
 /* Receives what is ready (up to a batch), runs each packet through the
  * engine and sends the verdicts in one message. Never blocks; ENOBUFS is
- * counted, not returned. Returns 0 or -errno on a socket failure. */
-int nfqueue_receive(struct nfqueue *q);
+ * counted, not returned. now_ns: CLOCK_MONOTONIC as the caller read it
+ * for this batch, the engine's clock for every packet of it (no clock is
+ * read per packet). Returns 0 or -errno on a socket failure. */
+int nfqueue_receive(struct nfqueue *q, uint64_t now_ns);
 
-/* Queues a verdict for packet id (ENG_HOLD is ignored). ENG_SETTLE and
- * ENG_OPEN pass the packet again through the hook with our ALLOW or OPEN
- * bits in its mark, so the ruleset saves them into the conntrack mark;
- * mark is the packet's mark as received (other bits are kept), or 0 when
- * unknown. ENG_REPEAT passes it through the hook with its mark as it was,
- * so the ruleset queues it to us again. Sent by nfqueue_flush() or when
- * the buffer fills. */
-void nfqueue_verdict(struct nfqueue *q, uint32_t id, enum eng_verdict v, uint32_t mark);
+/* Verdicts are sent by nfqueue_flush(), or when the buffer fills. */
 int nfqueue_flush(struct nfqueue *q);
 /* ops.release: a held packet's verdict. While a packet is being judged
  * the releases it causes wait and are sent right after its own verdict. */

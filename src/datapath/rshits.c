@@ -1,6 +1,8 @@
 /* Folding the kernel's hit counters into the engine's. Both start at 0
  * with a policy (eng_set_policy, then the ruleset reinstalled with it), so
  * the engine's count plus everything the kernel counted since is exact.
+ * A counter that goes back was made anew under the same policy (the
+ * ruleset reinstalled): what it holds is counted, not lost.
  * rs_hits belongs to the control thread, which installs rulesets and
  * reads counters one after the other. */
 #include <string.h>
@@ -21,13 +23,15 @@ void rs_hits_reset(const struct pol *pol)
 	rs_hits.pol = pol;
 }
 
-static void rs_hits_fold(void *ctx, unsigned index, uint64_t packets)
+void rs_hits_fold(void *ctx, unsigned index, uint64_t packets)
 {
 	struct rs_hits_delta *d = ctx;
 
-	if (index > RS_POL_RULES_MAX || packets < rs_hits.last[index])
+	if (index > RS_POL_RULES_MAX)
 		return;
-	d->n[index] += packets - rs_hits.last[index];
+	/* A counter that went back was made anew (the ruleset reinstalled,
+	 * its counters at 0 again): all it holds is new. */
+	d->n[index] += packets >= rs_hits.last[index] ? packets - rs_hits.last[index] : packets;
 	rs_hits.last[index] = packets;
 }
 

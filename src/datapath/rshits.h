@@ -23,6 +23,11 @@ struct rs_hits_delta {
  * at 0 with it), or failed to be (NULL: nothing is read until the next).
  * Control thread. */
 void rs_hits_reset(const struct pol *pol);
+/* Adds to d what the kernel's counter for rule index gained since it was
+ * last read, packets now (all of them when it went back: a reinstalled
+ * ruleset restarts its counters at 0). rs_hits_read's callback, for
+ * ruleset_read_hits; public for the tests. */
+void rs_hits_fold(void *ctx, unsigned index, uint64_t packets);
 /* Reads the kernel's counters into d. Control thread. 0 or -errno. */
 int rs_hits_read(struct rs_hits_delta *d);
 /* Adds d to the engine's hits when the engine's policy is d->pol. Loop. */

@@ -4,7 +4,9 @@
  * queue with most of its bandwidth: every refused packet crossed the one
  * queue and thread. Rules whose verdict needs no inspection are rendered
  * into the inet table, in policy order, for new connections only (ct
- * state new, no mark of ours): `allow` rules hand the packet on to the
+ * state new, no mark of ours), and again into the bridge table for TCP
+ * SYNs, where a flood of them ends before br_netfilter and conntrack
+ * spend anything on it: `allow` rules hand the packet on to the
  * engine as before, `block`/`reject` rules and the default drop it in the
  * kernel, after letting a rate-limited sample through to the engine. The
  * engine judges the sample by the same policy, so it emits the event with
@@ -15,6 +17,7 @@
  * has no reject and no conntrack here), so every answer is the engine's,
  * and the sample is the answer's rate limit: per source, and per rule. */
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -171,16 +174,21 @@ static void rs_verdict(struct sbuf *o, const struct pol_rule *r)
 
 /* One line per address family the rule's sets name; a rule from any to
  * any is one line for both, like the matcher, which then looks at the
- * protocol alone. A family with an empty side matches nothing. */
-static void rs_rule(struct sbuf *o, const struct pol_rule *r)
+ * protocol alone. A family with an empty side matches nothing. With
+ * named_to, a refusing rule keeps only the families whose `to` side names
+ * addresses (the invalid chain, below). */
+static void rs_rule(struct sbuf *o, const struct pol_rule *r, bool named_to)
 {
 	static const uint8_t afs[] = { SW_AF_INET, SW_AF_INET6 };
 	int np = pol_rule_ports(r, rs_m.ports, RS_POL_SET_MAX);
 
+	named_to = named_to && r->action != POL_ALLOW;
 	if (np == 0)
 		return;
 	if (pol_rule_addrs(r, POL_CALLING, SW_AF_INET, NULL, 0) < 0 &&
 	    pol_rule_addrs(r, POL_CALLED, SW_AF_INET, NULL, 0) < 0) {
+		if (named_to)
+			return;
 		sb_put(o, "\t\t");
 		rs_ports(o, r, np);
 		rs_verdict(o, r);
@@ -190,7 +198,8 @@ static void rs_rule(struct sbuf *o, const struct pol_rule *r)
 		int nf = pol_rule_addrs(r, POL_CALLING, afs[i], rs_m.from, RS_POL_SET_MAX);
 		int nt = pol_rule_addrs(r, POL_CALLED, afs[i], rs_m.to, RS_POL_SET_MAX);
 
-		if (nf == 0 || nt == 0 || (afs[i] == SW_AF_INET6 && !IS_ENABLED(CONFIG_IPV6)))
+		if (nf == 0 || nt == 0 || (nt < 0 && named_to) ||
+		    (afs[i] == SW_AF_INET6 && !IS_ENABLED(CONFIG_IPV6)))
 			continue;
 		sb_put(o, "\t\t");
 		rs_addrs(o, "saddr", afs[i], rs_m.from, nf);
@@ -224,9 +233,10 @@ static void rs_fixed_chain(struct sbuf *o, const char *name, enum pol_action act
 
 void rs_policy_jump(struct sbuf *o, const struct ruleset_cfg *c)
 {
-	if (c->pol)
-		sb_put(o, "\t\tct state new ct mark & 0x%08x == 0x00000000 jump pol\n",
-		       SW_MARK_MASK);
+	if (!c->pol)
+		return;
+	sb_put(o, "\t\tct state new ct mark & 0x%08x == 0x00000000 jump pol\n", SW_MARK_MASK);
+	sb_put(o, "\t\tct state invalid meta l4proto tcp jump inv\n");
 }
 
 /* The counters rs_policy_chains() defines, by name: a rule's that
@@ -244,22 +254,24 @@ static unsigned rs_counter_names(const struct pol *pol, char names[][16], unsign
 	return n;
 }
 
-void rs_policy_reset(struct sbuf *o, const struct ruleset_cfg *c)
+void rs_policy_reset(struct sbuf *o, const struct ruleset_cfg *c, const char *family)
 {
 	static char names[RS_POL_RULES_MAX + 1][16];
-	const char *const t = "inet " SW_RULESET_NAME;
 	unsigned n = c->pol ? rs_counter_names(c->pol, names, RS_POL_RULES_MAX + 1) : 0;
+	const char *const t = SW_RULESET_NAME;
 
 	for (unsigned i = 0; i < n; i++)
-		sb_put(o, "add counter %s %s\ndelete counter %s %s\n", t, names[i], t, names[i]);
+		sb_put(o, "add counter %s %s %s\ndelete counter %s %s %s\n", family, t, names[i],
+		       family, t, names[i]);
 	for (unsigned af = 4; c->pol && af <= 6; af += 2)
 		if (af == 4 || IS_ENABLED(CONFIG_IPV6))
-			sb_put(o, "add set %s answer%u { type ipv%u_addr; size %u; "
-				  "flags dynamic,timeout; timeout 10s; }\ndelete set %s answer%u\n",
-			       t, af, af, RS_POL_SOURCES, t, af);
+			sb_put(o, "add set %s %s answer%u { type ipv%u_addr; size %u; "
+				  "flags dynamic,timeout; timeout 10s; }\ndelete set %s %s answer%u\n",
+			       family, t, af, af, RS_POL_SOURCES, family, t, af);
 }
 
-void rs_policy_chains(struct sbuf *o, const struct ruleset_cfg *c)
+/* with_inv: the inet table's; the bridge sees no conntrack state. */
+static void rs_chains(struct sbuf *o, const struct ruleset_cfg *c, bool with_inv)
 {
 	const char *why;
 	unsigned fit, i;
@@ -282,12 +294,26 @@ void rs_policy_chains(struct sbuf *o, const struct ruleset_cfg *c)
 		sb_put(o, "\tcounter dflt { }\n");
 	sb_put(o, "\tchain pol {\n");
 	for (i = 0; i < fit; i++)
-		rs_rule(o, pol_rule_at(c->pol, i));
+		rs_rule(o, pol_rule_at(c->pol, i), false);
 	/* A rule the kernel cannot render, and all after it, fall through
 	 * to the engine: first match stays the engine's. */
 	if (fit == pol_rule_count(c->pol) && def != POL_ALLOW)
 		sb_put(o, "\t\tgoto dflt\n");
 	sb_put(o, "\t}\n");
+	/* TCP that conntrack calls invalid (a FIN, RST or SYN-ACK without a
+	 * connection: a flood of them from strangers) is no new connection
+	 * and may be a reply or a segment of a flow only the engine knows,
+	 * which first match cannot judge. Only a refusing rule that names
+	 * the addresses it protects judges it here, behind the allow rules
+	 * as in pol; the default does not, nor a rule to any address (a
+	 * reply goes to an initiator's ephemeral port, which such a rule's
+	 * port might name). The rest goes to the engine as before. */
+	if (with_inv) {
+		sb_put(o, "\tchain inv {\n");
+		for (i = 0; i < fit; i++)
+			rs_rule(o, pol_rule_at(c->pol, i), true);
+		sb_put(o, "\t}\n");
+	}
 	for (i = 0; i < fit; i++) {
 		const struct pol_rule *r = pol_rule_at(c->pol, i);
 
@@ -299,22 +325,52 @@ void rs_policy_chains(struct sbuf *o, const struct ruleset_cfg *c)
 		rs_fixed_chain(o, "dflt", def);
 }
 
+void rs_policy_chains(struct sbuf *o, const struct ruleset_cfg *c)
+{
+	rs_chains(o, c, true);
+}
+
+void rs_policy_bridge(struct sbuf *o, const struct ruleset_cfg *c)
+{
+	if (!c->pol)
+		return;
+	/* Before br_netfilter (bridge priority 0) hands the frame to the IP
+	 * hooks: a refused SYN costs no conntrack entry, no skb extension,
+	 * no inet chain. What passes is judged again there, by the same
+	 * rules with their own limits, which a sample stays within. */
+	sb_put(o, "\tchain prerouting {\n\t\ttype filter hook prerouting priority -200; "
+		  "policy accept;\n\t\ttcp flags & (fin | syn | rst | ack) == syn jump pol\n\t}\n");
+	rs_chains(o, c, false);
+}
+
 void rs_policy_hits(const char *text, const struct pol *pol,
 		    void (*cb)(void *ctx, unsigned index, uint64_t packets), void *ctx)
 {
+	static const char *const ours[] = { "table inet " SW_RULESET_NAME " {",
+					    "table bridge " SW_RULESET_NAME " {" };
+	uint64_t sum[RS_POL_RULES_MAX + 1] = { 0 };
+	bool seen[RS_POL_RULES_MAX + 1] = { false }, in_ours = false;
 	unsigned n = pol_rule_count(pol), idx = UINT32_MAX;
 	unsigned long long packets;
 	const char *line = text;
 	char name[16];
 
+	if (n > RS_POL_RULES_MAX)
+		n = RS_POL_RULES_MAX;	/* no counter beyond: rs_policy_fit */
 	for (; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
 		/* A counter of an older policy may be left over (a rule that
 		 * allows has none): only a refusing rule's is taken. */
-		if (sscanf(line, " counter %15s {", name) == 1)
+		if (!strncmp(line, "table ", 6))
+			in_ours = !strncmp(line, ours[0], strlen(ours[0])) ||
+				  !strncmp(line, ours[1], strlen(ours[1]));
+		else if (in_ours && sscanf(line, " counter %15s {", name) == 1)
 			idx = !strcmp(name, "dflt") ? n :
 			      sscanf(name, "r%u", &idx) == 1 && idx < n &&
 			      pol_rule_at(pol, idx)->action != POL_ALLOW ? idx : UINT32_MAX;
 		else if (idx != UINT32_MAX && sscanf(line, " packets %llu", &packets) == 1)
-			cb(ctx, idx, packets), idx = UINT32_MAX;
+			sum[idx] += packets, seen[idx] = true, idx = UINT32_MAX;
 	}
+	for (idx = 0; idx <= n; idx++)
+		if (seen[idx])
+			cb(ctx, idx, sum[idx]);
 }

@@ -22,19 +22,26 @@ struct ruleset_cfg;
  * when all fit); *why names the limit it hit. */
 unsigned rs_policy_fit(const struct pol *pol, const char **why);
 
-/* The rule that sends a new connection to the policy chain. */
+/* The rules that send a new connection to the policy chain and TCP that
+ * conntrack calls invalid to the invalid chain. */
 void rs_policy_jump(struct sbuf *o, const struct ruleset_cfg *c);
 /* Sets, counters and chains; what goes on to the engine returns to the
  * forward chain, whose next rules queue it. Nothing without c->pol. */
 void rs_policy_chains(struct sbuf *o, const struct ruleset_cfg *c);
-/* Before them, in the same transaction: the counters and sets they define
- * are deleted first (declared, so that the first install finds them), so
- * that counters start at 0. Chains need not be: an emptied table keeps
+/* Before them, in the same transaction, in the table of family ("inet",
+ * "bridge"): the counters and sets they define are deleted first
+ * (declared, so that the first install finds them), so that counters
+ * start at 0. Chains need not be: an emptied table keeps
  * them, empty, and the definitions fill them again. */
-void rs_policy_reset(struct sbuf *o, const struct ruleset_cfg *c);
+void rs_policy_reset(struct sbuf *o, const struct ruleset_cfg *c, const char *family);
 
-/* Parses `nft list counters table inet scanwall`: cb gets each policy
- * counter's packets, index = the rule's, pol_rule_count() for the default. */
+/* The bridge table's copy for TCP SYNs: a prerouting chain into the same
+ * sets, counters and chains, ahead of br_netfilter and conntrack. */
+void rs_policy_bridge(struct sbuf *o, const struct ruleset_cfg *c);
+
+/* Parses `nft list counters`: cb gets each policy counter's packets, the
+ * inet and bridge tables' summed, index = the rule's, pol_rule_count()
+ * for the default. */
 void rs_policy_hits(const char *text, const struct pol *pol,
 		    void (*cb)(void *ctx, unsigned index, uint64_t packets), void *ctx);
 

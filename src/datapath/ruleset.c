@@ -27,7 +27,7 @@
 #include "datapath/rspolicy.h"
 
 #define RS_CHAIN "SCANWALL"
-#define RS_DOC_MAX (1024 * 1024)	/* the policy's sets: RS_POL_ELEMS_MAX */
+#define RS_DOC_MAX (4 * 1024 * 1024)	/* the policy's sets (RS_POL_ELEMS_MAX) three times */
 
 /* --- rendering ----------------------------------------------------------- */
 
@@ -105,17 +105,19 @@ static const uint32_t rs_verdict_marks[] = {
 _Static_assert(SW_MARK_PASS == 0x10000000u, "RS_PASS_XT's argument must be SW_MARK_PASS");
 
 /* The start of a table's replacement, in the same transaction as the new
- * table: the old one stays in force until the commit. Its base chain is
- * declared (created the first time) and emptied, never deleted: when a
- * netfilter hook goes away the kernel drops every packet waiting in every
- * NFQUEUE of the namespace (nf_queue_nf_hook_drop), and a reload must not
- * cost the packets queued at that instant, nor those the engine holds.
+ * table: the old one stays in force until the commit. It is declared
+ * (created the first time) and emptied, its base chains never deleted:
+ * when a netfilter hook goes away the kernel drops every packet waiting
+ * in every NFQUEUE of the namespace (nf_queue_nf_hook_drop), and a reload
+ * must not cost the packets queued at that instant, nor those the engine
+ * holds.
  * The document then defines the rest again into the emptied table
  * (rs_policy_reset() first deletes what must start empty). */
-static void rs_nft_replace(struct sbuf *o, const char *family, const char *hook)
+static void rs_nft_replace(struct sbuf *o, const struct ruleset_cfg *c, const char *family)
 {
-	sb_put(o, "add table %s " SW_RULESET_NAME "\nadd chain %s " SW_RULESET_NAME " forward "
-		  "{ %s }\nflush table %s " SW_RULESET_NAME "\n", family, family, hook, family);
+	sb_put(o, "add table %s " SW_RULESET_NAME "\nflush table %s " SW_RULESET_NAME "\n", family,
+	       family);
+	rs_policy_reset(o, c, family);
 }
 
 static void rs_nft_inet(struct sbuf *o, const struct ruleset_cfg *c, bool xt)
@@ -125,8 +127,7 @@ static void rs_nft_inet(struct sbuf *o, const struct ruleset_cfg *c, bool xt)
 
 	snprintf(hook, sizeof(hook), "type filter hook forward priority -10; policy %s;",
 		 xt ? "accept" : "drop");
-	rs_nft_replace(o, "inet", hook);
-	rs_policy_reset(o, c);
+	rs_nft_replace(o, c, "inet");
 	sb_put(o, "table inet " SW_RULESET_NAME " {\n\tchain forward {\n");
 	sb_put(o, "\t\t%s\n", hook);
 	/* An NF_REPEAT verdict runs its own hook's chain again: on the xt
@@ -191,7 +192,7 @@ static void rs_nft_bridge(struct sbuf *o, const struct ruleset_cfg *c)
 	 * vlan-tagged is 0), so a tagged frame would pass the engine unseen. */
 	static const char hook[] = "type filter hook forward priority -200; policy drop;";
 
-	rs_nft_replace(o, "bridge", hook);
+	rs_nft_replace(o, c, "bridge");
 	sb_put(o, "table bridge " SW_RULESET_NAME " {\n\tchain forward {\n");
 	sb_put(o, "\t\t%s\n", hook);
 	/* Every data frame crosses this chain: IPv4 first, with one compare
@@ -200,7 +201,9 @@ static void rs_nft_bridge(struct sbuf *o, const struct ruleset_cfg *c)
 	if (c->ipv6)
 		sb_put(o, "\t\tether type ip6 accept\n");
 	rs_nft_arp(o, c);
-	sb_put(o, "\t}\n}\n");
+	sb_put(o, "\t}\n");
+	rs_policy_bridge(o, c);
+	sb_put(o, "}\n");
 }
 
 static const struct {
@@ -494,7 +497,7 @@ static const char *const rs_ipt_has_chain[][7] = {
 	{ "ip6tables", "-w", RS_XT_LOCK_WAIT, "-n", "-L", RS_CHAIN, NULL },
 };
 static const char *const rs_nft_counters[] = {
-	"nft", "list", "counters", "table", "inet", SW_RULESET_NAME, NULL
+	"nft", "list", "counters", NULL
 };
 static const char *const rs_modprobe[] = { "modprobe", "-q", "br_netfilter", NULL };
 
@@ -520,7 +523,11 @@ static int rs_sysctl_one(const char *path)
 	return err;
 }
 
-int ruleset_bridge_nf(void)
+/* Makes bridged traffic reach the inet hooks (br_netfilter, the
+ * bridge-nf-call-ip(6)tables sysctls, read back). -ENOTSUP when it cannot:
+ * a filter that the bridge bypasses is an open wire, so the caller refuses
+ * to start. */
+static int ruleset_bridge_nf(void)
 {
 	/* Built into some kernels (this one has no modules at all), so a
 	 * failed modprobe is no error by itself: the read-back decides. */
@@ -573,7 +580,11 @@ static int rs_run_doc(const char *const argv[], const struct ruleset_cfg *cfg,
 	return err;
 }
 
-int ruleset_probe(struct ruleset_caps *caps)
+/* What this kernel can queue with. Starts nft in check mode and the
+ * iptables-restore tools inside a throwaway network namespace, so the
+ * probe leaves nothing behind. Returns 0 when at least one way works,
+ * else -EOPNOTSUPP. */
+static int ruleset_probe(struct ruleset_caps *caps)
 {
 	struct ruleset_cfg cfg;
 

@@ -90,18 +90,6 @@ void ruleset_cfg_default(struct ruleset_cfg *cfg);
  * -ENOSPC, -EINVAL. Pure: no process is started, so it is unit-testable. */
 int ruleset_render(const struct ruleset_cfg *cfg, enum ruleset_doc doc, char *buf, size_t n);
 
-/* What this kernel can queue with. Starts nft in check mode and the
- * iptables-restore tools inside a throwaway network namespace, so the
- * probe leaves nothing behind. Returns 0 when at least one way works,
- * else -EOPNOTSUPP. */
-int ruleset_probe(struct ruleset_caps *caps);
-
-/* Makes bridged traffic reach the inet hooks (br_netfilter, the
- * bridge-nf-call-ip(6)tables sysctls, read back). -ENOTSUP when it cannot:
- * a filter that the bridge bypasses is an open wire, so the caller refuses
- * to start. */
-int ruleset_bridge_nf(void);
-
 /* ruleset_bridge_nf(), probe, then installs atomically: the old rules stay
  * in force until the new ones are committed, in one transaction per tool.
  * Idempotent. Returns 0 or -errno (messages on stderr). */

@@ -111,7 +111,7 @@ struct dcm_stream {
 struct dcm_assoc {
 	struct dcm_pool *pool;
 	const struct pol_rule *rule;
-	struct dcm_assoc *next_free;
+	uint32_t next_free;		/* the slot pool's link while free */
 	uint8_t *buf;			/* RQ/AC being received, from the pool */
 	uint8_t state;
 	uint8_t fault;			/* of the refusal, once DEAD */

@@ -1,28 +1,27 @@
 /* The preallocated associations and RQ/AC buffers.
  *
  * The engine makes one pool at start; dcm_feed() then never allocates.
- * Associations and buffers are kept on free lists: taking and giving back
- * is O(1), and a full pool says no instead of growing. */
+ * Associations and buffers are slots of two slot pools (slotpool.h):
+ * taking and giving back is O(1), and a full pool says no instead of
+ * growing. A free buffer's first bytes hold its pool's link. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+#include "scanwall/slotpool.h"
 
 struct dcm_pool {
 	struct dcm_assoc *assocs;
-	struct dcm_assoc *free_assoc;	/* given back; taken first */
-	unsigned nassoc, fresh;		/* assocs[fresh..] were never used */
+	struct slot_pool assoc_slots;
 	uint8_t *bufmem;
-	uint8_t **free_buf;	/* a stack of nfree pointers into bufmem */
-	unsigned nfree;
+	struct slot_pool buf_slots;
 	size_t bufsize;
 };
 
 struct dcm_pool *dcm_pool_new(unsigned nassoc, unsigned nbuf, size_t bufsize)
 {
 	struct dcm_pool *pool;
-	unsigned i;
 
 	if (!nassoc || !nbuf || bufsize < DCM_ASSOC_FIXED || bufsize > UINT32_MAX) {
 		errno = EINVAL;
@@ -33,15 +32,11 @@ struct dcm_pool *dcm_pool_new(unsigned nassoc, unsigned nbuf, size_t bufsize)
 		goto out;
 	pool->assocs = calloc(nassoc, sizeof(*pool->assocs));
 	pool->bufmem = calloc(nbuf, bufsize);
-	pool->free_buf = calloc(nbuf, sizeof(*pool->free_buf));
-	if (!pool->assocs || !pool->bufmem || !pool->free_buf)
+	if (!pool->assocs || !pool->bufmem)
 		goto out_free;
 	pool->bufsize = bufsize;
-	/* Slots never used stay untouched, so they cost address space but no
-	 * resident memory until the box actually runs that many at once. */
-	pool->nassoc = nassoc;
-	for (i = 0; i < nbuf; i++)
-		pool->free_buf[pool->nfree++] = pool->bufmem + (size_t)i * bufsize;
+	SLOT_POOL_INIT(&pool->assoc_slots, pool->assocs, nassoc, next_free);
+	slot_pool_init(&pool->buf_slots, pool->bufmem, bufsize, 0, nbuf);
 	return pool;
 
 out_free:
@@ -55,7 +50,6 @@ void dcm_pool_free(struct dcm_pool *pool)
 {
 	if (!pool)
 		return;
-	free(pool->free_buf);
 	free(pool->bufmem);
 	free(pool->assocs);
 	free(pool);
@@ -63,19 +57,19 @@ void dcm_pool_free(struct dcm_pool *pool)
 
 struct dcm_assoc *dcm_assoc_new(struct dcm_pool *pool, const struct pol_rule *rule)
 {
-	struct dcm_assoc *a = NULL;
+	struct dcm_assoc *a;
+	uint32_t i;
 
-	if (pool)
-		a = pool->free_assoc ? pool->free_assoc :
-		    pool->fresh < pool->nassoc ? &pool->assocs[pool->fresh] : NULL;
-	if (!a || !rule) {
-		errno = a ? EINVAL : ENOBUFS;
+	if (!pool || !rule) {
+		errno = pool ? EINVAL : ENOBUFS;
 		return NULL;
 	}
-	if (a == pool->free_assoc)
-		pool->free_assoc = a->next_free;
-	else
-		pool->fresh++;
+	i = slot_take(&pool->assoc_slots);
+	if (!i) {
+		errno = ENOBUFS;
+		return NULL;
+	}
+	a = &pool->assocs[i - 1];
 	memset(a, 0, sizeof(*a));
 	a->pool = pool;
 	a->rule = rule;
@@ -89,19 +83,30 @@ void dcm_assoc_free(struct dcm_pool *pool, struct dcm_assoc *a)
 	dcm_pool_buf_put(pool, a->buf);
 	a->buf = NULL;
 	dcm_sent_forget(a);
-	a->next_free = pool->free_assoc;
-	pool->free_assoc = a;
+	slot_give(&pool->assoc_slots, dcm_assoc_slot(pool, a));
+}
+
+uint32_t dcm_assoc_slot(const struct dcm_pool *pool, const struct dcm_assoc *a)
+{
+	return (uint32_t)(a - pool->assocs) + 1;
+}
+
+uint32_t dcm_pool_span(const struct dcm_pool *pool)
+{
+	return slot_span(&pool->assoc_slots);
 }
 
 uint8_t *dcm_pool_buf_get(struct dcm_pool *pool)
 {
-	return pool->nfree ? pool->free_buf[--pool->nfree] : NULL;
+	uint32_t i = slot_take(&pool->buf_slots);
+
+	return i ? pool->bufmem + (size_t)(i - 1) * pool->bufsize : NULL;
 }
 
 void dcm_pool_buf_put(struct dcm_pool *pool, uint8_t *buf)
 {
 	if (buf)
-		pool->free_buf[pool->nfree++] = buf;
+		slot_give(&pool->buf_slots, (uint32_t)((size_t)(buf - pool->bufmem) / pool->bufsize) + 1);
 }
 
 size_t dcm_pool_bufsize(const struct dcm_pool *pool)

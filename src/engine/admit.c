@@ -1,11 +1,13 @@
-/* Admission of DICOM flows: what a stranger on the clinical LAN can make
+/* Admission of TCP flows: what a stranger on the clinical LAN can make
  * the engine hold, and for how long.
  *
- * A SYN costs one flow table entry and nothing else (FLOW_EMBRYO): the
- * association slot and, later, an RQ/AC buffer are taken only at the
- * initiator's first data, which a spoofed source never sends. The
- * unestablished flows are kept oldest first, so a full table drops the
- * oldest of them for a new flow, as conntrack's early drop does. Each
+ * A SYN costs one flow table entry and nothing else (FLOW_EMBRYO, or
+ * FLOW_HANDSHAKE for a plain port): the association slot and, later, an
+ * RQ/AC buffer are taken only at the initiator's first data, and a plain
+ * flow is handed to the kernel only at the end of its handshake, which a
+ * spoofed source never reaches. The unestablished flows are kept oldest
+ * first, so a full table drops the oldest of them for a new flow, as
+ * conntrack's early drop does. Each
  * source matched by a range or `any` may hold a few unestablished flows
  * and a few negotiations at once; and those sources together only what
  * is left of the association slots and negotiations after the share kept
@@ -33,6 +35,14 @@ struct eng_embryo *admit_embryo(struct eng *e, const struct flow *f)
 	return &e->emb[flow_index(e->flows, f)];
 }
 
+/* Half the slots or negotiations in use: new SYNs' SYN-ACKs come here,
+ * so that their first data can be checked against the acceptor's ISN. */
+static bool admit_pressure(const struct eng *e)
+{
+	return 2 * (e->assocs_used[ADMIT_RANGE] + e->assocs_used[ADMIT_NAMED]) >= e->cfg.assocs ||
+	       2 * (e->negotiating[ADMIT_RANGE] + e->negotiating[ADMIT_NAMED]) >= e->cfg.rq_bufs;
+}
+
 int admit_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p)
 {
 	uint32_t b = admit_bucket(e, f), i = flow_index(e->flows, f) + 1;
@@ -43,7 +53,7 @@ int admit_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk, const str
 		return -EDQUOT;
 	}
 	e->syn_src[b]++;
-	*m = (struct eng_embryo){ .prev = e->emb_tail, .isn = p->seq,
+	*m = (struct eng_embryo){ .prev = e->emb_tail, .isn = p->seq, .ws_ini = p->wscale,
 				  .ifindex = pk->from.ifindex, .proof = admit_pressure(e) };
 	if (e->emb_tail)
 		e->emb[e->emb_tail - 1].next = i;
@@ -69,10 +79,71 @@ void admit_syn_end(struct eng *e, struct flow *f)
 	e->syn_src[admit_bucket(e, f)]--;
 }
 
-bool admit_pressure(const struct eng *e)
+/* A plain TCP flow is handed to the kernel only once its handshake is
+ * complete: its SYN passes unmarked, so the SYN-ACK and the initiator's
+ * ACK come here too. Until then it is unestablished like a DICOM flow's
+ * SYN (short timeout, the source's cap, dropped first when the table is
+ * full): spoofed SYNs to an allowed plain port pin nothing, and a flow
+ * the kernel carries is one the engine can still revoke. */
+int admit_plain_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk,
+		    const struct pkt *p, enum eng_verdict *v)
 {
-	return 2 * (e->assocs_used[ADMIT_RANGE] + e->assocs_used[ADMIT_NAMED]) >= e->cfg.assocs ||
-	       2 * (e->negotiating[ADMIT_RANGE] + e->negotiating[ADMIT_NAMED]) >= e->cfg.rq_bufs;
+	if (admit_syn(e, f, pk, p)) {
+		flow_remove(e->flows, f);	/* counted: syn_capped */
+		return -EDQUOT;
+	}
+	f->state = FLOW_HANDSHAKE;
+	*v = ENG_ACCEPT;
+	return 0;
+}
+
+bool admit_reset(struct eng *e, struct flow *f, int dir, const struct pkt *p,
+		 enum eng_verdict *v)
+{
+	const struct eng_embryo *m = admit_embryo(e, f);
+
+	if (!(p->flags & TCP_RST))
+		return false;
+	/* The initiator's ISN is the only number known here: a reset that
+	 * names it ends the flow, a blind one is dropped. */
+	if (dir ? (p->flags & TCP_ACK) && p->ack == m->isn + 1 : p->seq == m->isn + 1) {
+		*v = ENG_ACCEPT;
+		eng_flow_end(e, f);
+	}
+	return true;
+}
+
+/* The acceptor's SYN-ACK counts only when it came in elsewhere than the
+ * initiator (a forger there could send one) and acknowledges the SYN (and
+ * what data the SYN carried: TCP Fast Open); the ACK only when it names
+ * that SYN-ACK's ISN, which a blind spoofer cannot. */
+void admit_handshake(struct eng *e, struct flow *f, int dir, const struct eng_pkt *pk,
+		     const struct pkt *p, enum eng_verdict *v)
+{
+	struct eng_embryo *m = admit_embryo(e, f);
+
+	*v = ENG_DROP;
+	if (admit_reset(e, f, dir, p, v))
+		return;
+	if (dir) {
+		if ((p->flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK) &&
+		    p->ack - (m->isn + 1) <= 0xffff &&
+		    !(pk->from.ifindex && pk->from.ifindex == m->ifindex)) {
+			m->isn_acc = p->seq;
+			m->synack = 1;
+		}
+		*v = ENG_ACCEPT;	/* the acceptor's answers reach the initiator */
+		return;
+	}
+	if (p->flags & TCP_SYN) {
+		*v = ENG_ACCEPT;	/* retransmitted (flow_reused: same ISN) */
+		return;
+	}
+	if (m->synack && (p->flags & TCP_ACK) && p->ack == m->isn_acc + 1) {
+		admit_syn_end(e, f);
+		f->state = FLOW_SETTLED;
+		*v = ENG_SETTLE;
+	}
 }
 
 struct flow *admit_oldest_syn(struct eng *e)

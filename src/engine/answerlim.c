@@ -6,9 +6,18 @@
  * answered. Every answer goes to the address the packet claims, so an
  * unlimited one would make the box a reflector.
  *
- * GCRA: one theoretical arrival time per slot, sources hashed into the
- * slots (two sources in one slot share its budget: more limiting, never
- * less), one more slot for all of them. No allocation, no system call. */
+ * Every answer the engine crafts to a packet's sender passes here: the
+ * reset or ICMP error to a refused packet (verdict.c), the resets to a
+ * refused flow's later packets (engine.c), the RJ, A-ABORT or reset an
+ * association refusal sends the end whose bytes it refused (dflow.c).
+ * The reset to that end's peer, at its exact next byte, is not an answer
+ * to anyone's claim: it frees the device's end (dflow_answer says why).
+ *
+ * GCRA: one theoretical arrival time per slot, sources in the slots by
+ * the flow table's keyed hash (flow_src_bucket: two sources in one slot
+ * share its budget, more limiting, never less, and nobody can pick a
+ * victim's slot to silence it), one more slot for all of them. No
+ * allocation, no system call. */
 #include <string.h>
 
 #include "scanwall/config.h"
@@ -31,18 +40,10 @@ static bool answer_slot_ok(uint64_t *tat, uint64_t now, unsigned rate)
 	return true;
 }
 
-static unsigned answer_slot(const struct flow_key *k)
-{
-	uint32_t h = 2166136261u ^ k->af;
-
-	for (unsigned i = 0; i < sizeof(k->src); i++)
-		h = (h ^ k->src[i]) * 16777619u;
-	return h % ENG_ANSWER_SLOTS;
-}
-
 bool eng_answer_ok(struct eng *e, const struct flow_key *k)
 {
-	uint64_t *src = &e->answer_tat[answer_slot(k)];
+	uint32_t slot = flow_src_bucket(e->flows, k->af, k->src, ENG_ANSWER_BITS);
+	uint64_t *src = &e->answer_tat[slot];
 	uint64_t *all = &e->answer_tat[ENG_ANSWER_SLOTS];
 
 	/* The source's budget first: one source's excess does not use up

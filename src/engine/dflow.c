@@ -51,7 +51,8 @@ int dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const s
  * A-ASSOCIATE-RJ (transient, local limit exceeded) acknowledging what it
  * sent, the acceptor, which saw only a handshake, a reset at the first
  * byte it expects. Both in the other's name, from the numbers the data
- * segment carries. */
+ * segment carries; the RJ only within the initiator's answer limit (the
+ * reset frees the device's end and goes nowhere else: dflow_answer). */
 static void dflow_busy(struct eng *e, struct flow *f, const struct eng_pkt *pk,
 		       const struct pkt *p, uint32_t isn)
 {
@@ -64,15 +65,17 @@ static void dflow_busy(struct eng *e, struct flow *f, const struct eng_pkt *pk,
 				.dlen = dcm_build_rj(pdu, 2, 3, 2) };
 	struct reply_tcp rst = { .key = &f->key, .seq = isn + 1, .ack = p->ack,
 				 .flags = TCP_RST | TCP_ACK };
+	bool answer = eng_answer_ok(e, &f->key);
 
 	pkt_key_reverse(&f->key, &back);
-	eng_inject(e, reply_tcp(e->out, sizeof(e->out), &rj), &pk->from);
+	if (answer)
+		eng_inject(e, reply_tcp(e->out, sizeof(e->out), &rj), &pk->from);
 	if (acceptor)
 		eng_inject(e, reply_tcp(e->out, sizeof(e->out), &rst), acceptor);
 	eng_emit(e, &(struct sw_event){ .kind = EV_ASSOC_REJECT, .rule_line = r ? (int)r->line : 0,
 					.reason = "no inspection slot free",
 					.fault = dcm_fault_name(DCM_R_BUSY),
-					.answer = "a-associate-rj" }, &f->key);
+					.answer = answer ? "a-associate-rj" : NULL }, &f->key);
 	e->c.fault[DCM_R_BUSY]++;
 	f->state = FLOW_REFUSED;
 	/* Its bare ACKs passed in the kernel; now they come here, for resets. */
@@ -87,27 +90,24 @@ static int dflow_promote(struct eng *e, struct flow *f, const struct eng_pkt *pk
 			 const struct pkt *p)
 {
 	const struct eng_port *acceptor = eng_host_port(e, f->key.af, f->key.dst);
-	uint32_t i = e->assoc_free ? e->assoc_free : e->assoc_fresh + 1;
-	uint32_t isn = admit_embryo(e, f)->isn;
+	const struct eng_embryo *m = admit_embryo(e, f);
+	uint32_t isn = m->isn, i;
+	struct dcm_assoc *d;
 	struct eng_assoc *a;
 	uint8_t named;
 
 	admit_syn_end(e, f);
-	if (i > e->cfg.assocs)
-		goto out_busy;
-	a = &e->assocs[i - 1];
-	a->dcm = dcm_assoc_new(e->dcm, eng_flow_rule(e, f));
-	if (!a->dcm)
+	d = dcm_assoc_new(e->dcm, eng_flow_rule(e, f));
+	if (!d)
 		goto out_busy;
 	if (admit_assoc(e, f, &named)) {
-		dcm_assoc_free(e->dcm, a->dcm);
-		a->dcm = NULL;
+		dcm_assoc_free(e->dcm, d);
 		goto out_busy;
 	}
-	if (i == e->assoc_free)
-		e->assoc_free = a->next_free;
-	else
-		e->assoc_fresh++;
+	/* one slot: the engine's half sits at the inspector's index */
+	i = dcm_assoc_slot(e->dcm, d);
+	a = &e->assocs[i - 1];
+	a->dcm = d;
 	stream_init(&a->st[0], &e->keep[2 * (i - 1)]);
 	stream_init(&a->st[1], &e->keep[2 * (i - 1) + 1]);
 	a->nheld[0] = a->nheld[1] = 0;
@@ -115,6 +115,8 @@ static int dflow_promote(struct eng *e, struct flow *f, const struct eng_pkt *pk
 	memset(a->park_tail, 0, sizeof(a->park_tail));
 	a->port[0] = pk->from;
 	a->port[1] = acceptor ? *acceptor : (struct eng_port){ 0 };
+	a->wscale[0] = m->ws_ini;
+	a->wscale[1] = m->synack ? m->ws_acc : ENG_WSCALE_UNSEEN;
 	a->flow = flow_index(e->flows, f);
 	a->artim_s = e->now_s;
 	a->negotiating = 1;
@@ -137,15 +139,8 @@ int dflow_embryo(struct eng *e, struct flow *f, int dir, const struct eng_pkt *p
 	struct eng_embryo *m = admit_embryo(e, f);
 
 	*v = ENG_DROP;
-	if (p->flags & TCP_RST) {
-		/* Only a reset that names the initiator's ISN ends the flow: a
-		 * blind one is dropped (the only numbers known here). */
-		if (dir ? (p->flags & TCP_ACK) && p->ack == m->isn + 1 : p->seq == m->isn + 1) {
-			*v = ENG_ACCEPT;
-			eng_flow_end(e, f);
-		}
+	if (admit_reset(e, f, dir, p, v))
 		return 0;
-	}
 	if (p->flags & TCP_SYN) {
 		if (p->plen)
 			return 0;
@@ -157,6 +152,7 @@ int dflow_embryo(struct eng *e, struct flow *f, int dir, const struct eng_pkt *p
 			if (!(pk->from.ifindex && pk->from.ifindex == m->ifindex))
 				eng_host_learn(e, p->key.af, p->key.src, &pk->from);
 			m->isn_acc = p->seq;
+			m->ws_acc = p->wscale;
 			m->synack = 1;
 		}
 		*v = ENG_ACCEPT;
@@ -234,13 +230,12 @@ static int dflow_park(struct eng *e, struct eng_assoc *a, int dir, const struct 
 	for (; *link && !seq_before(p->seq, e->park[*link].seq); link = &e->park[*link].next)
 		if (e->park[*link].seq == p->seq && e->park[*link].end == end)
 			return -EEXIST;
-	n = e->park_free;
+	n = slot_take(&e->park_slots);
 	if (!n) {
 		e->c.tcp_park_full++;
 		return -ENOSPC;
 	}
 	q = &e->park[n];
-	e->park_free = q->next;
 	*q = (struct eng_parked){ .id = pk->id, .seq = p->seq, .end = end, .tsval = p->tsval,
 				  .has_ts = p->has_ts, .flags = p->flags, .next = *link };
 	if (p->plen <= ENG_PARK_DATA) {
@@ -269,8 +264,7 @@ static uint32_t park_pop(struct eng *e, struct eng_assoc *a, int dir)
 
 static void park_free(struct eng *e, uint32_t n)
 {
-	e->park[n].next = e->park_free;
-	e->park_free = n;
+	slot_give(&e->park_slots, n);
 }
 
 /* A segment older (by its timestamp) than one already passed would be
@@ -360,10 +354,8 @@ void dflow_end(struct eng *e, struct flow *f)
 	dflow_release(e, a, 1, ENG_DROP);
 	dflow_unpark(e, a, 0, ENG_DROP, true);
 	dflow_unpark(e, a, 1, ENG_DROP, true);
-	dcm_assoc_free(e->dcm, a->dcm);
+	dcm_assoc_free(e->dcm, a->dcm);	/* the slot of both halves */
 	a->dcm = NULL;
-	a->next_free = e->assoc_free;
-	e->assoc_free = f->assoc;
 	f->assoc = 0;
 }
 
@@ -392,11 +384,24 @@ static const char *const answer_names[] = {
 	[DCM_ANS_NONE] = "tcp-reset", [DCM_ANS_RJ] = "a-associate-rj", [DCM_ANS_ABORT] = "a-abort",
 };
 
+/* One ask of the answer limit (answerlim.c) for a refusal that what dir
+ * sent caused: the answer to that source (below) is charged to it. */
+static bool dflow_may_answer(struct eng *e, const struct flow *f, int dir)
+{
+	struct flow_key k;
+
+	dir_key(f, dir, &k);
+	return eng_answer_ok(e, &k);
+}
+
 /* Sender of the refused bytes: the RJ or A-ABORT, acknowledging all it sent,
- * as if from its peer; without a PDU to send, a reset. Its peer, which
- * never saw the refused bytes, gets a reset at exactly its rcv_nxt. */
+ * as if from its peer; without a PDU to send, a reset; only when `answer`
+ * (dflow_may_answer): it goes to the address the packet claims. Its peer,
+ * which never saw the refused bytes, gets a reset at exactly its rcv_nxt
+ * whatever the limit: it frees that end (mostly the device's), goes only
+ * to a host that took part in the handshake, once a flow. */
 static void dflow_answer(struct eng *e, struct flow *f, int dir, const struct pkt *p,
-			 const struct dcm_verdict *dv, size_t skip)
+			 const struct dcm_verdict *dv, size_t skip, bool answer)
 {
 	struct eng_assoc *a = flow_assoc(e, f);
 	struct flow_key to_sender, to_peer;
@@ -413,7 +418,8 @@ static void dflow_answer(struct eng *e, struct flow *f, int dir, const struct pk
 		r.dlen = dcm_build_abort(pdu, dv->source, dv->reason);
 	else
 		r.flags = TCP_RST | TCP_ACK;
-	eng_inject(e, reply_tcp(e->out, sizeof(e->out), &r), &a->port[dir]);
+	if (answer)
+		eng_inject(e, reply_tcp(e->out, sizeof(e->out), &r), &a->port[dir]);
 	if (!a->st[!dir].init)
 		return;
 	r = (struct reply_tcp){ .key = &to_peer, .flags = TCP_RST | TCP_ACK,
@@ -429,8 +435,9 @@ static enum ev_kind refusal_kind(const struct dcm_verdict *dv)
 	return EV_INVALID;
 }
 
+/* answered: the refusal's answer went out (not held back by the limit). */
 static void dflow_event(struct eng *e, struct flow *f, enum ev_kind kind, const char *reason,
-			const struct dcm_verdict *dv, const char *fault)
+			const struct dcm_verdict *dv, const char *fault, bool answered)
 {
 	const struct pol_rule *r = eng_flow_rule(e, f);
 	struct eng_assoc *a = flow_assoc(e, f);
@@ -443,7 +450,7 @@ static void dflow_event(struct eng *e, struct flow *f, enum ev_kind kind, const 
 	if (dv && dv->step == DCM_REFUSE) {
 		ev.refused = dv->detail;
 		ev.fault = dcm_fault_name(dv->fault);
-		ev.answer = answer_names[dv->answer];
+		ev.answer = answered ? answer_names[dv->answer] : NULL;
 		ev.reason = r && r->reason ? r->reason : reason;
 	}
 	eng_emit(e, &ev, &f->key);
@@ -456,8 +463,10 @@ static void dflow_event(struct eng *e, struct flow *f, enum ev_kind kind, const 
 static void dflow_refuse(struct eng *e, struct flow *f, int dir, const struct pkt *p,
 			 const struct dcm_verdict *dv, size_t skip)
 {
-	dflow_event(e, f, refusal_kind(dv), "association refused", dv, NULL);
-	dflow_answer(e, f, dir, p, dv, skip);
+	bool answer = dflow_may_answer(e, f, dir);
+
+	dflow_event(e, f, refusal_kind(dv), "association refused", dv, NULL, answer);
+	dflow_answer(e, f, dir, p, dv, skip, answer);
 	dflow_leave(e, f, FLOW_REFUSED);
 }
 
@@ -471,8 +480,8 @@ static void dflow_invalid(struct eng *e, struct flow *f, int dir, const struct p
 		.step = DCM_REFUSE, .fault = DCM_F_PDU_UNEXPECTED, .answer = DCM_ANS_NONE,
 	};
 
-	dflow_event(e, f, EV_INVALID, reason, NULL, fault);
-	dflow_answer(e, f, dir, p, &reset, rcv_nxt - p->seq);
+	dflow_event(e, f, EV_INVALID, reason, NULL, fault, false);
+	dflow_answer(e, f, dir, p, &reset, rcv_nxt - p->seq, dflow_may_answer(e, f, dir));
 	dflow_leave(e, f, FLOW_REFUSED);
 }
 
@@ -494,8 +503,11 @@ void dflow_abort(struct eng *e, struct flow *f, const char *reason, const char *
 	struct reply_tcp rst = { .key = &f->key, .seq = dflow_delivered(a, 0),
 				 .ack = a->st[1].next, .flags = TCP_RST | TCP_ACK };
 
-	dflow_event(e, f, EV_ASSOC_ABORT, reason, NULL, fault);
+	dflow_event(e, f, EV_ASSOC_ABORT, reason, NULL, fault, false);
 	pkt_key_reverse(&f->key, &back);
+	/* Not through the answer limit: the timer's, not an answer to a
+	 * packet, and bounded already by the negotiations a source may hold
+	 * (admit.c); held back, it would leave the device's end open. */
 	eng_inject(e, reply_tcp(e->out, sizeof(e->out), &ab), &a->port[0]);
 	if (a->st[1].init)
 		eng_inject(e, reply_tcp(e->out, sizeof(e->out), &rst), &a->port[1]);
@@ -594,7 +606,7 @@ static enum eng_verdict dflow_pass(struct eng *e, struct flow *f, int dir,
 		admit_negotiated(e, f, a);
 	if ((size_t)dv->event < n && dcm_events[dv->event].reason)
 		dflow_event(e, f, dcm_events[dv->event].kind, dcm_events[dv->event].reason,
-			    NULL, NULL);
+			    NULL, NULL, false);
 	dflow_anomaly(e, f, dv);
 	if (dv->event != DCM_EV_ACCEPTED || !dcm_settled(a->dcm))
 		return ENG_ACCEPT;
@@ -673,12 +685,13 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 			      "tcp-overlap");
 		return 0;
 	case STREAM_LOST:
-		/* Dropped: its bytes may be what the receiver still lacks. Once
-		 * the receiver acknowledges nothing while STREAM_LOST_MAX such
-		 * copies come, the flow cannot go on: it ends, with an event,
+		/* Dropped: its bytes may be what the receiver still lacks, or a
+		 * stranger's guess at an old sequence number. Only copies that
+		 * keep coming with no progress for a while (stream_lost) show
+		 * the real sender stuck: the flow then ends, with an event,
 		 * rather than hang until the idle timeout. */
 		e->c.tcp_unverifiable++;
-		if (++a->st[dir].lost >= STREAM_LOST_MAX)
+		if (stream_lost(&a->st[dir], e->now_s))
 			dflow_invalid(e, f, dir, p, a->st[dir].next,
 				      "retransmissions older than the bytes kept", "tcp-unverifiable");
 		return 0;
@@ -740,6 +753,17 @@ static int dflow_data(struct eng *e, struct flow *f, int dir, const struct eng_p
 	return 0;
 }
 
+/* The shift of the windows end `end` advertises (RFC 7323 §2.2): the one
+ * its own SYN named, when both SYNs carried the option; none when either
+ * did not. An acceptor whose SYN-ACK passed in the kernel may have named
+ * any: 14, the most, is assumed for it (and its peer's own is taken). */
+static unsigned dflow_wscale(const struct eng_assoc *a, int end)
+{
+	if (a->wscale[0] == PKT_WSCALE_NONE || a->wscale[1] == PKT_WSCALE_NONE)
+		return 0;
+	return a->wscale[end] == ENG_WSCALE_UNSEEN ? 14 : a->wscale[end];
+}
+
 /* A reset ends the flow only where its receiver would take it (RFC 5961
  * §3.2): exactly at the next byte it expects. One inside its window
  * passes without ending anything: the receiver answers with a challenge
@@ -764,7 +788,7 @@ static enum eng_verdict dflow_reset(struct eng *e, struct flow *f, int dir, cons
 		eng_flow_end(e, f);	/* exact for the receiver: it lacks the held bytes */
 		return ENG_ACCEPT;
 	}
-	switch (stream_rst(st, p->seq, a->win[!dir])) {
+	switch (stream_rst(st, p->seq, a->win[!dir], dflow_wscale(a, !dir))) {
 	case STREAM_RST_EXACT:
 		if (a->nheld[dir]) {
 			/* The sender gave up while we hold its request, which we
@@ -827,6 +851,7 @@ int dflow_packet(struct eng *e, struct flow *f, int dir, const struct eng_pkt *p
 			return 0;
 		if (dir && (p->flags & TCP_ACK) && !a->st[1].init) {
 			stream_syn(&a->st[1], p->seq);
+			a->wscale[1] = p->wscale;
 			dflow_acceptor_at(e, a, p, &pk->from);
 		}
 		if (p->flags & TCP_ACK)

@@ -31,7 +31,6 @@ void eng_cfg_default(struct eng_cfg *cfg)
 struct eng *eng_new(const struct eng_cfg *cfg, const struct eng_ops *ops, void *ctx)
 {
 	struct eng *e = calloc(1, sizeof(*e));
-	unsigned i;
 
 	if (!e)
 		return NULL;
@@ -48,9 +47,7 @@ struct eng *eng_new(const struct eng_cfg *cfg, const struct eng_ops *ops, void *
 	if (!e->flows || !e->dcm || !e->assocs || !e->emb || !e->keep || !e->park ||
 	    !e->park_data)
 		goto out_free;
-	for (i = 1; i < cfg->park_max; i++)	/* entry 0 is "none" */
-		e->park[i].next = i + 1;
-	e->park_free = cfg->park_max ? 1 : 0;
+	SLOT_POOL_INIT(&e->park_slots, e->park + 1, cfg->park_max, next);	/* 0 is "none" */
 	return e;
 
 out_free:
@@ -94,7 +91,7 @@ void eng_gen_put(struct eng *e, uint8_t g)
 
 void eng_flow_end(struct eng *e, struct flow *f)
 {
-	if (f->state == FLOW_EMBRYO)
+	if (f->state == FLOW_EMBRYO || f->state == FLOW_HANDSHAKE)
 		admit_syn_end(e, f);
 	if (f->assoc) {
 		dflow_end(e, f);
@@ -109,7 +106,8 @@ void eng_flow_end(struct eng *e, struct flow *f)
  * its tuple, as an association under inspection keeps the policy it was
  * judged by: a reload must not tear down a transfer. So does an
  * unestablished DICOM flow, which has nothing inspected yet and takes the
- * new policy's rule. A plain flow that the new policy wants inspected ends
+ * new policy's rule; a plain TCP flow in its handshake likewise, if still
+ * allowed plain. A plain flow that the new policy wants inspected ends
  * (its bytes were never seen). A refused or closing flow carries nothing
  * more and ends by its timeout. */
 static void eng_rejudge(struct eng *e, struct flow *f)
@@ -187,7 +185,7 @@ const struct pol *eng_policy(const struct eng *e)
 static unsigned flow_idle_limit(const struct eng *e, const struct flow *f)
 {
 	if (f->key.proto == IPPROTO_TCP && f->state != FLOW_REFUSED && f->state != FLOW_CLOSING &&
-	    f->state != FLOW_EMBRYO)
+	    f->state != FLOW_EMBRYO && f->state != FLOW_HANDSHAKE)
 		return e->cfg.idle_tcp_s;
 	return e->cfg.idle_other_s;
 }
@@ -261,15 +259,8 @@ static const char *const state_names[] = {
 	[FLOW_REFUSED] = "refused",
 	[FLOW_CLOSING] = "closing",
 	[FLOW_EMBRYO] = "syn",
+	[FLOW_HANDSHAKE] = "syn",
 };
-
-int eng_foreach_flow(const struct eng *e, int (*cb)(void *ctx, const struct eng_flow_info *f),
-		     void *ctx)
-{
-	unsigned slot = 0;
-
-	return eng_foreach_flow_from(e, &slot, cb, ctx);
-}
 
 int eng_foreach_flow_from(const struct eng *e, unsigned *slot,
 			  int (*cb)(void *ctx, const struct eng_flow_info *f), void *ctx)
@@ -314,7 +305,8 @@ static int flow_reused(struct eng *e, struct flow *f, int reply, const struct pk
 {
 	if (!pkt_is_syn(p))
 		return 0;
-	if (!reply && f->state == FLOW_EMBRYO && admit_embryo(e, f)->isn == p->seq)
+	if (!reply && (f->state == FLOW_EMBRYO || f->state == FLOW_HANDSHAKE) &&
+	    admit_embryo(e, f)->isn == p->seq)
 		return 0;
 	if (!reply && f->state == FLOW_OPEN && f->assoc &&
 	    e->assocs[f->assoc - 1].st[0].next == p->seq + 1)
@@ -322,37 +314,20 @@ static int flow_reused(struct eng *e, struct flow *f, int reply, const struct pk
 	return 1;
 }
 
-int eng_packet(struct eng *e, const struct eng_pkt *pk, enum eng_verdict *v)
+/* The verdict of a parsed packet, counted. */
+static int eng_judge(struct eng *e, const struct eng_pkt *pk, const struct pkt *p,
+		     enum eng_verdict *v)
 {
 	struct flow *f;
-	struct pkt p;
-	int reply, err;
+	int reply, err = 0;
 
-	*v = ENG_DROP;
-	e->c.packets++;
-	e->now_ns = pk->ts_ns;
-	e->now_s = (uint32_t)(pk->ts_ns / 1000000000u);
-	e->wall_off = pk->wall_ns ? pk->wall_ns - pk->ts_ns : 0;
-	if (!e->gen[e->cur].pol)
-		return -ENOENT;
-	err = pkt_parse(pk->l3, pk->len, &p);
-	if (err) {
-		struct sw_event ev = {
-			.kind = err == -EBADMSG ? EV_INVALID : EV_BLOCK,
-			.reason = err == -EBADMSG ? "malformed packet" : "protocol not passed",
-		};
-
-		e->c.parse_errors++;
-		eng_emit(e, &ev, NULL);
-		goto out;
-	}
-	f = flow_lookup(e->flows, &p.key, &reply);
-	if (f && flow_reused(e, f, reply, &p)) {
+	f = flow_lookup(e->flows, &p->key, &reply);
+	if (f && flow_reused(e, f, reply, p)) {
 		eng_flow_end(e, f);
 		f = NULL;
 	}
 	if (!f) {
-		err = eng_new_flow(e, pk, &p, v);
+		err = eng_new_flow(e, pk, p, v);
 		goto out;
 	}
 	f->last_s = e->now_s;
@@ -363,20 +338,26 @@ int eng_packet(struct eng *e, const struct eng_pkt *pk, enum eng_verdict *v)
 		*v = ENG_ACCEPT;
 		break;
 	case FLOW_OPEN:
-		err = dflow_packet(e, f, reply, pk, &p, v);
+		err = dflow_packet(e, f, reply, pk, p, v);
 		break;
 	case FLOW_EMBRYO:
-		err = dflow_embryo(e, f, reply, pk, &p, v);
+		err = dflow_embryo(e, f, reply, pk, p, v);
+		break;
+	case FLOW_HANDSHAKE:
+		admit_handshake(e, f, reply, pk, p, v);
 		break;
 	case FLOW_CLOSING:
-		if (!p.plen)
+		if (!p->plen)
 			*v = ENG_ACCEPT;
 		break;
 	case FLOW_REFUSED:
 		/* The initiator was told no; whatever it sends now (its ACK of
-		 * the RJ, its FIN) is answered with a reset so it lets go. */
-		if (!reply && p.key.proto == IPPROTO_TCP && !(p.flags & TCP_RST))
-			eng_inject(e, reply_tcp_reset(e->out, sizeof(e->out), &p), &pk->from);
+		 * the RJ, its FIN) is answered with a reset so it lets go, as
+		 * far as the answer limit lets it (a flood of them is queued
+		 * whole: conntrack forwards nothing of a flow without a mark). */
+		if (!reply && p->key.proto == IPPROTO_TCP && !(p->flags & TCP_RST) &&
+		    eng_answer_ok(e, &p->key))
+			eng_inject(e, reply_tcp_reset(e->out, sizeof(e->out), p), &pk->from);
 		break;
 	default:
 		break;
@@ -389,4 +370,46 @@ out:
 	else
 		e->c.accepted += 1, e->c.settled += *v == ENG_SETTLE;
 	return err;
+}
+
+/* Every packet starts here: counted, and the engine's clocks set from it.
+ * -ENOENT without a policy. */
+static int eng_begin(struct eng *e, const struct eng_pkt *pk, enum eng_verdict *v)
+{
+	*v = ENG_DROP;
+	e->c.packets++;
+	e->now_ns = pk->ts_ns;
+	e->now_s = (uint32_t)(pk->ts_ns / 1000000000u);
+	e->wall_off = pk->wall_ns ? pk->wall_ns - pk->ts_ns : 0;
+	return e->gen[e->cur].pol ? 0 : -ENOENT;
+}
+
+int eng_packet(struct eng *e, const struct eng_pkt *pk, enum eng_verdict *v)
+{
+	struct pkt p;
+	int err = eng_begin(e, pk, v);
+
+	if (err)
+		return err;
+	err = pkt_parse(pk->l3, pk->len, &p);
+	if (err) {
+		struct sw_event ev = {
+			.kind = err == -EBADMSG ? EV_INVALID : EV_BLOCK,
+			.reason = err == -EBADMSG ? "malformed packet" : "protocol not passed",
+		};
+
+		e->c.parse_errors++;
+		e->c.dropped++;
+		eng_emit(e, &ev, NULL);
+		return err;
+	}
+	return eng_judge(e, pk, &p, v);
+}
+
+int eng_packet_parsed(struct eng *e, const struct eng_pkt *pk, const struct pkt *p,
+		      enum eng_verdict *v)
+{
+	int err = eng_begin(e, pk, v);
+
+	return err ? err : eng_judge(e, pk, p, v);
 }

@@ -6,6 +6,7 @@
 #define SW_ENGINE_INT_H
 
 #include "scanwall/engine.h"
+#include "scanwall/slotpool.h"
 #include "flow.h"
 #include "observe.h"
 #include "pkt.h"
@@ -25,9 +26,10 @@ struct eng_assoc {
 	uint32_t held[2][ENG_HOLD_MAX];
 	uint32_t hold_seq[2];	/* first held byte: the receiver's rcv_nxt */
 	uint16_t win[2];	/* last window each end advertised, as on the wire */
+	uint8_t wscale[2];	/* each end's SYN's window scale (PKT_WSCALE_NONE), or: */
+#define ENG_WSCALE_UNSEEN 0xfe	/* its SYN-ACK passed in the kernel */
 	uint8_t nheld[2];
 	uint32_t park_head[2], park_tail[2];	/* parked segments, in eng.park */
-	uint32_t next_free;	/* free list: index + 1 */
 	uint32_t flow;		/* its flow's index in the table (resend.c) */
 	uint32_t artim_s;	/* when its negotiation began, engine seconds */
 	uint8_t negotiating;	/* until the AC or RJ passed (admit.c) */
@@ -51,6 +53,7 @@ struct eng_embryo {
 	uint32_t isn_acc;	/* the acceptor's, once its SYN-ACK came here */
 	uint8_t proof;		/* the first data must acknowledge isn_acc */
 	uint8_t synack;		/* isn_acc is known */
+	uint8_t ws_ini, ws_acc;	/* each SYN's window scale (ws_acc once synack) */
 };
 
 #define ADMIT_SRC_BITS 12	/* per-source counts: 4096 keyed-hash buckets */
@@ -81,8 +84,10 @@ struct eng_host {
 	struct eng_port port;
 };
 
-/* Answers to refused packets, rate limited per source (answerlim.c). */
-#define ENG_ANSWER_SLOTS 1024
+/* Answers to refused packets, rate limited per source (answerlim.c):
+ * 1024 slots of the keyed source hash. */
+#define ENG_ANSWER_BITS 10
+#define ENG_ANSWER_SLOTS (1u << ENG_ANSWER_BITS)
 
 struct pol_gen {
 	struct pol *pol;
@@ -95,14 +100,12 @@ struct eng {
 	const struct eng_ops *ops;
 	void *ctx;
 	struct flow_table *flows;
-	struct dcm_pool *dcm;
+	struct dcm_pool *dcm;		/* its association slots are assocs' and keep's */
 	struct eng_assoc *assocs;
 	struct stream_keep *keep;	/* 2 per association slot */
 	struct eng_parked *park;	/* park_max + 1 entries, 0 unused */
 	uint8_t (*park_data)[ENG_PARK_DATA];	/* their copies, touched when used */
-	uint32_t park_free;		/* free list */
-	uint32_t assoc_free;		/* index + 1 of a slot given back */
-	uint32_t assoc_fresh;		/* assocs[assoc_fresh..] never used */
+	struct slot_pool park_slots;	/* of park[1..park_max] */
 	struct eng_embryo *emb;		/* cfg.flows entries (admit.c) */
 	uint32_t emb_head, emb_tail;	/* oldest and newest unestablished: index + 1 */
 	unsigned assocs_used[2];	/* by ADMIT_RANGE / ADMIT_NAMED */
@@ -146,7 +149,8 @@ void eng_emit(struct eng *e, struct sw_event *ev, const struct flow_key *k);
 void eng_inject(struct eng *e, int len, const struct eng_port *to);
 const struct pol_rule *eng_flow_rule(const struct eng *e, const struct flow *f);
 
-/* answerlim.c: whether a refused packet from k's source may be answered */
+/* answerlim.c: whether a refused packet from k's source may be answered;
+ * every crafted answer to a refusal asks first (one ask per refusal) */
 bool eng_answer_ok(struct eng *e, const struct flow_key *k);
 
 /* dflow.c */
@@ -186,9 +190,17 @@ void dflow_abort(struct eng *e, struct flow *f, const char *reason, const char *
 int admit_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p);
 void admit_syn_end(struct eng *e, struct flow *f);
 struct eng_embryo *admit_embryo(struct eng *e, const struct flow *f);
-/* Half the slots or negotiations in use: new SYNs' SYN-ACKs come here,
- * so that their first data can be checked against the acceptor's ISN. */
-bool admit_pressure(const struct eng *e);
+/* A plain TCP flow's SYN (*v: ENG_ACCEPT), and its packets until the
+ * initiator acknowledges the acceptor's SYN-ACK (ENG_SETTLE, and the flow
+ * is FLOW_SETTLED). admit_plain_syn removes f over the source's cap. */
+int admit_plain_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk,
+		    const struct pkt *p, enum eng_verdict *v);
+void admit_handshake(struct eng *e, struct flow *f, int dir, const struct eng_pkt *pk,
+		     const struct pkt *p, enum eng_verdict *v);
+/* An RST on an unestablished flow (true): *v ENG_ACCEPT and f ended when
+ * it names the initiator's ISN, else left as it was (ENG_DROP). */
+bool admit_reset(struct eng *e, struct flow *f, int dir, const struct pkt *p,
+		 enum eng_verdict *v);
 /* The oldest unestablished flow, NULL when there is none. */
 struct flow *admit_oldest_syn(struct eng *e);
 /* Counts an association for f (its class in *named): 0, or -EBUSY past

@@ -7,11 +7,11 @@
 #include <sys/random.h>
 
 #include "flow.h"
+#include "scanwall/slotpool.h"
 
 struct flow_table {
-	unsigned size, mask, used;
-	uint32_t free_head;	/* index + 1 of an entry given back; taken first */
-	uint32_t fresh;		/* flows[fresh..] were never used (untouched memory) */
+	unsigned mask;
+	struct slot_pool slots;	/* of flows; a flow's `next` is the free list's link */
 	uint64_t seed;
 	uint32_t *buckets;	/* index + 1 */
 	struct flow *flows;
@@ -64,12 +64,12 @@ struct flow_table *flow_table_new(unsigned size)
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
-	t->size = size;
 	t->mask = nb - 1;
 	t->buckets = calloc(nb, sizeof(*t->buckets));
 	t->flows = calloc(size, sizeof(*t->flows));
 	if (!t->buckets || !t->flows || getrandom(&t->seed, sizeof(t->seed), 0) < 0)
 		goto out_free;
+	SLOT_POOL_INIT(&t->slots, t->flows, size, next);
 	return t;
 
 out_free:
@@ -118,24 +118,17 @@ struct flow *flow_lookup(struct flow_table *t, const struct flow_key *k, int *re
 
 struct flow *flow_insert(struct flow_table *t, const struct flow_key *k)
 {
-	uint32_t b, i = t->free_head;
+	uint32_t b, i = slot_take(&t->slots);
 	struct flow *f;
 
-	if (i) {
-		f = &t->flows[i - 1];
-		t->free_head = f->next;
-	} else if (t->fresh < t->size) {
-		i = ++t->fresh;
-		f = &t->flows[i - 1];
-	} else {
+	if (!i)
 		return NULL;
-	}
+	f = &t->flows[i - 1];
 	memset(f, 0, sizeof(*f));
 	f->key = *k;
 	b = flow_hash(t, k);
 	f->next = t->buckets[b];
 	t->buckets[b] = i;
-	t->used++;
 	return f;
 }
 
@@ -149,19 +142,17 @@ void flow_remove(struct flow_table *t, struct flow *f)
 	if (*pp)
 		*pp = f->next;
 	f->state = FLOW_FREE;
-	f->next = t->free_head;
-	t->free_head = idx;
-	t->used--;
+	slot_give(&t->slots, idx);
 }
 
 unsigned flow_count(const struct flow_table *t)
 {
-	return t->used;
+	return t->slots.used;
 }
 
 unsigned flow_span(const struct flow_table *t)
 {
-	return t->fresh;
+	return slot_span(&t->slots);
 }
 
 struct flow *flow_at(struct flow_table *t, unsigned i)

@@ -20,6 +20,8 @@ enum flow_state {
 	FLOW_SETTLED_ASSOC,	/* an association checked at negotiation, then the kernel's */
 	FLOW_EMBRYO,		/* a DICOM flow before the initiator's first data:
 				 * no association state yet (admit.c) */
+	FLOW_HANDSHAKE,		/* a plain TCP flow before the initiator's ACK of
+				 * the acceptor's SYN-ACK: not yet the kernel's */
 };
 
 struct flow {

@@ -247,7 +247,7 @@ void eng_obs_event(struct eng *e, const struct sw_event *ev, const struct flow_k
 		return;
 	if (ev->kind != EV_ALLOW && ev->kind != EV_BLOCK && ev->kind != EV_REJECT && !ev->fault)
 		return;
-	if (ev->reason && strcmp(ev->reason, ENG_REASON_NO_FLOW) == 0)
+	if (ev->reason == eng_reason_no_flow)
 		return;
 	icmp = k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6;
 	fk = (struct lrn_flow_key){

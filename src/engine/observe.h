@@ -36,8 +36,10 @@ uint64_t eng_obs_changes(const struct eng *e);
 
 /* --- engine internals ------------------------------------------------------ */
 
-/* The reason of a packet refused because it starts no flow (verdict.c). */
-#define ENG_REASON_NO_FLOW "not part of a known flow"
+/* The reason of a packet refused because it starts no flow (verdict.c),
+ * told apart by its address: no refusal event costs a string compare, and
+ * a rule whose own reason reads the same is still observed. */
+extern const char eng_reason_no_flow[];
 
 void eng_obs_free(struct eng_obs *o);
 /* dflow_start: an inspected association begins on flow f. */

@@ -13,23 +13,24 @@
 
 #define IPV6_MAX_EXT 8
 
-/* The timestamp option, if the options carry a well-formed one. Anything
+/* The timestamp and window scale options, where well formed. Anything
  * else in them is the receiver's business: a malformed list only ends
  * the walk. */
-static void pkt_tcp_ts(struct cur *o, struct pkt *p)
+static void pkt_tcp_opts(struct cur *o, struct pkt *p)
 {
-	uint8_t kind, len;
+	uint8_t kind, len, ws;
 
 	while (!cur_u8(o, &kind) && kind != 0) {
 		if (kind == 1)
 			continue;	/* NOP */
 		if (cur_u8(o, &len) || len < 2 || len - 2u > cur_left(o))
 			return;
-		if (kind == 8 && len == 10) {
-			p->has_ts = !cur_be32(o, &p->tsval);
-			return;
-		}
-		cur_skip(o, len - 2u);
+		if (kind == 8 && len == 10)
+			p->has_ts = !cur_be32(o, &p->tsval) && !cur_skip(o, 4);
+		else if (kind == 3 && len == 3 && !cur_u8(o, &ws))
+			p->wscale = ws > 14 ? 14 : ws;	/* RFC 7323 §2.3: 14 at most */
+		else
+			cur_skip(o, len - 2u);
 	}
 }
 
@@ -49,7 +50,8 @@ static int pkt_tcp(struct cur *c, struct pkt *p)
 	if (off < 5 || cur_sub(c, (size_t)(off - 5) * 4, &opts))
 		return -EBADMSG;
 	p->has_ts = 0;
-	pkt_tcp_ts(&opts, p);
+	p->wscale = PKT_WSCALE_NONE;
+	pkt_tcp_opts(&opts, p);
 	p->flags = flags;
 	p->plen = cur_left(c);
 	return cur_ptr(c, p->plen, &p->payload);

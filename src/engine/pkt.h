@@ -24,6 +24,8 @@ struct pkt {
 	uint16_t win;
 	uint8_t flags;			/* TCP flags */
 	uint8_t has_ts;
+	uint8_t wscale;			/* TCP window scale option (a SYN's), or: */
+#define PKT_WSCALE_NONE 0xff		/* none */
 	uint8_t icmp_type, icmp_code;
 	uint8_t echo;			/* ICMP echo request (1) or reply (2) */
 };

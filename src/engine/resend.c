@@ -99,7 +99,7 @@ void eng_resend(struct eng *e, uint64_t now_ns)
 	if (!e->resends)
 		return;
 	e->now_ns = now_ns;
-	for (i = 0; i < e->assoc_fresh && e->resends; i++) {
+	for (i = 0; i < dcm_pool_span(e->dcm) && e->resends; i++) {
 		struct eng_assoc *a = &e->assocs[i];
 
 		if (!a->rs_armed || now_ns < a->rs_due_ns)

@@ -9,7 +9,8 @@ void stream_init(struct stream *s, struct stream_keep *keep)
 	s->keep = keep;
 }
 
-void stream_reset(struct stream *s)
+/* Back to "no SYN seen", keeping s->keep. */
+static void stream_reset(struct stream *s)
 {
 	stream_init(s, s->keep);
 }
@@ -32,6 +33,15 @@ void stream_ack(struct stream *s, uint32_t ack)
 		s->acked_init = 1;
 		s->lost = 0;
 	}
+}
+
+int stream_lost(struct stream *s, uint32_t now_s)
+{
+	if (!s->lost)
+		s->lost_s = now_s;
+	if (s->lost < UINT8_MAX)
+		s->lost++;
+	return s->lost >= STREAM_LOST_MAX && now_s - s->lost_s >= STREAM_LOST_SPAN_S;
 }
 
 /* Range i of the keep (0 the oldest): its slot, and where it ends. */
@@ -175,21 +185,23 @@ void stream_advance(struct stream *s, const struct pkt *p, size_t skip,
 
 	for (unsigned i = 0; i < n; i++)
 		keep_push(s, start + r[i].lo, p->payload + skip + r[i].lo, r[i].hi - r[i].lo);
-	if (p->plen > skip)
+	if (p->plen > skip) {
 		s->next = p->seq + (uint32_t)p->plen;
+		s->lost = 0;
+	}
 	if (p->flags & TCP_FIN) {
 		s->next++;
 		s->fin = 1;
 	}
 }
 
-enum stream_rst stream_rst(const struct stream *s, uint32_t seq, uint16_t win)
+enum stream_rst stream_rst(const struct stream *s, uint32_t seq, uint16_t win, unsigned wscale)
 {
 	uint32_t lo = s->acked_init ? s->acked : s->next;
 
 	if (seq == s->next)
 		return STREAM_RST_EXACT;
-	if (!seq_before(seq, lo) && seq_before(seq, s->next + ((uint32_t)win << 14) + 1))
+	if (!seq_before(seq, lo) && seq_before(seq, s->next + ((uint32_t)win << wscale) + 1))
 		return STREAM_RST_WINDOW;
 	return STREAM_RST_OUTSIDE;
 }

@@ -28,9 +28,13 @@
 #define STREAM_AHEAD 4	/* data ranges passed ahead of a gap, per direction */
 #define STREAM_KEEP CONFIG_TCP_VERIFY_KEEP
 #define STREAM_KEEP_RANGES (STREAM_KEEP / 8)	/* a PDU + PDV header is 12 */
-/* Unverifiable copies dropped since the receiver last acknowledged
- * anything: past this the flow is ended, not left to hang (dflow.c). */
+/* When unverifiable copies end a flow rather than let it hang (dflow.c):
+ * at least STREAM_LOST_MAX of them, spread over STREAM_LOST_SPAN_S
+ * seconds, with no progress in between (no new ACK from the receiver, no
+ * new byte from the sender). A stuck sender's RTO copies do that (Linux's
+ * 8th comes 25 s after its 1st); a blind burst of guesses does not. */
 #define STREAM_LOST_MAX 8
+#define STREAM_LOST_SPAN_S 10
 
 /* The structural bytes inspected and not yet acknowledged, FIFO: range i
  * starts at sequence seq[i] and its bytes at byte position pos[i] (a
@@ -51,7 +55,8 @@ struct stream {
 	uint32_t last_end;	/* sequence where the newest range ends */
 	uint32_t head, used;	/* oldest range, ranges in use */
 	uint8_t init, acked_init, fin, nahead, ts_seen;
-	uint8_t lost;		/* unverifiable copies dropped, STREAM_LOST_MAX */
+	uint8_t lost;		/* unverifiable copies since the last progress */
+	uint32_t lost_s;	/* the engine second the first of them came */
 	struct stream_keep *keep;	/* not reset by stream_reset */
 	struct {
 		uint32_t start, end;
@@ -73,28 +78,29 @@ static inline int seq_before(uint32_t a, uint32_t b)
 
 /* s uses keep (caller's storage, for the life of the association). */
 void stream_init(struct stream *s, struct stream_keep *keep);
-/* Back to "no SYN seen", keeping s->keep. */
-void stream_reset(struct stream *s);
 void stream_syn(struct stream *s, uint32_t isn);
 /* An ACK from the receiver; one beyond the bytes inspected is ignored
  * (nobody acknowledges bytes that never reached it). A newer one resets
  * the count of unverifiable copies. */
 void stream_ack(struct stream *s, uint32_t ack);
+/* A copy classified STREAM_LOST was dropped at engine second now_s: 1
+ * when the copies since the last progress are evidence that the real
+ * sender is stuck (STREAM_LOST_MAX, STREAM_LOST_SPAN_S), 0 otherwise. */
+int stream_lost(struct stream *s, uint32_t now_s);
 enum stream_class stream_classify(const struct stream *s, const struct pkt *p, size_t *skip);
 /* payload[skip..] was inspected and passes; of those bytes, the n ranges r
- * (relative to payload + skip, ascending) were structural: they are kept. */
+ * (relative to payload + skip, ascending) were structural: they are kept.
+ * New bytes are progress: the count of unverifiable copies restarts. */
 void stream_advance(struct stream *s, const struct pkt *p, size_t skip,
 		    const struct dcm_range *r, unsigned n);
 
 /* Where a reset's sequence number falls, RFC 5961 §3.2: exactly at the
  * receiver's next expected byte (as far as we know it: the next byte to
  * inspect), inside its window (from its last ACK to `next` plus the window
- * it advertised, win as on the wire), or outside. The window scale is not
- * tracked (the acceptor's SYN-ACK often passes in the kernel): the largest,
- * 2^14, is assumed. */
+ * it advertised, win as on the wire shifted by its scale), or outside. */
 enum stream_rst { STREAM_RST_EXACT, STREAM_RST_WINDOW, STREAM_RST_OUTSIDE };
 
-enum stream_rst stream_rst(const struct stream *s, uint32_t seq, uint16_t win);
+enum stream_rst stream_rst(const struct stream *s, uint32_t seq, uint16_t win, unsigned wscale);
 
 /* p passed toward the receiver: its timestamp is one the receiver may
  * hold older segments against (PAWS, RFC 7323). */

@@ -1,11 +1,14 @@
 /* The first packet of a flow meets the policy here. Plain allowed flows are
- * settled at once (the kernel forwards the rest); DICOM flows go to
+ * settled at once (the kernel forwards the rest), TCP ones once their
+ * handshake is complete (admit.c); DICOM flows go to
  * dflow.c for inspection; refused ones leave no state behind, so a flood
  * of refused packets cannot fill the flow table. */
 #include <errno.h>
 #include <netinet/in.h>
 
 #include "engine_int.h"
+
+const char eng_reason_no_flow[] = "not part of a known flow";
 
 const struct pol_rule *eng_flow_rule(const struct eng *e, const struct flow *f)
 {
@@ -111,7 +114,7 @@ int eng_new_flow(struct eng *e, const struct eng_pkt *pk, const struct pkt *p,
 		act = POL_BLOCK, r = NULL;
 	if (act != POL_ALLOW) {
 		eng_refuse(e, pk, p, r, act, act == POL_REJECT ? "default reject" :
-			   start ? "default block" : ENG_REASON_NO_FLOW);
+			   start ? "default block" : eng_reason_no_flow);
 		return 0;
 	}
 	f = flow_insert(e->flows, &p->key);
@@ -134,8 +137,12 @@ int eng_new_flow(struct eng *e, const struct eng_pkt *pk, const struct pkt *p,
 	f->gen = e->cur;
 	if (r->proto == POL_DICOM)
 		return dflow_start(e, f, pk, p, v);
-	f->state = FLOW_SETTLED;
-	*v = ENG_SETTLE;
+	if (p->key.proto != IPPROTO_TCP) {
+		f->state = FLOW_SETTLED;
+		*v = ENG_SETTLE;
+	} else if (admit_plain_syn(e, f, pk, p, v)) {
+		return 0;	/* over its source's cap: counted, dropped */
+	}
 	eng_emit(e, &(struct sw_event){ .kind = EV_ALLOW, .rule_line = (int)r->line,
 					.reason = r->reason }, &p->key);
 	return 0;

@@ -12,6 +12,12 @@
 #define LRN_AE_MAX 16
 #define LRN_REL_CLASSES 32	/* abstract syntaxes kept per relation */
 #define LRN_REL_TS 8		/* transfer syntaxes kept per relation */
+/* A relation handle: the record's generation above its index, so an
+ * association still in flight when its relation is evicted writes
+ * nothing into the record's next tenant. */
+#define LRN_INDEX_BITS 24
+#define LRN_INDEX_MASK ((1u << LRN_INDEX_BITS) - 1)
+#define LRN_GEN_MASK 0x7f
 
 struct lrn_class {
 	uint32_t uid;		/* index into lrn.uids */
@@ -25,7 +31,8 @@ struct lrn_tsyn {
 };
 
 struct lrn_rel {
-	uint8_t af;
+	uint8_t af;		/* 0: a free record (its partner was evicted) */
+	uint8_t gen;		/* bumped at eviction: stale handles miss */
 	uint8_t ini[16], acc[16];
 	uint16_t port;
 	char calling[LRN_AE_MAX + 1], called[LRN_AE_MAX + 1];
@@ -50,19 +57,88 @@ struct lrn_flowrec {
 	uint64_t count, first_s, last_s;
 };
 
+/* evict.c: the records of one kind in two tiers, each a min-heap by
+ * value (count, then last seen), so the least goes when the table is full. */
+enum { LRN_STRANGER, LRN_PARTNER };
+
+struct lrn_pool_ops {
+	bool (*less)(const struct lrn *t, uint32_t a, uint32_t b);
+	void (*drop)(struct lrn *t, uint32_t rec);	/* out of the hash, cleared */
+};
+
+struct lrn_tier {
+	uint32_t *at;		/* heap of record indexes */
+	unsigned n, max;
+};
+
+struct lrn_pool {
+	const struct lrn_pool_ops *ops;
+	struct lrn_tier tier[2];
+	uint32_t *pos;		/* record -> its place in its tier's heap */
+	uint8_t *in;		/* record -> tier + 1; 0: not in use */
+	uint32_t *free;		/* records a promotion's eviction left free */
+	unsigned n, used, nfree, live;
+	uint64_t *evicted;	/* in lrn.dropped */
+};
+
+int lrn_pool_init(struct lrn_pool *p, unsigned n, unsigned reserve_pct,
+		  const struct lrn_pool_ops *ops, uint64_t *evicted);
+void lrn_pool_free(struct lrn_pool *p);
+/* The record for a new one of tier: a free one or the least's (evicted,
+ * counted); -ENOSPC only if the pool is broken. Then lrn_pool_add(). */
+int lrn_pool_take(struct lrn *t, struct lrn_pool *p, int tier);
+void lrn_pool_add(struct lrn *t, struct lrn_pool *p, uint32_t rec, int tier);
+/* rec's value changed, or it moved to tier (a partner may be evicted). */
+void lrn_pool_update(struct lrn *t, struct lrn_pool *p, uint32_t rec, int tier);
+/* Evicts the least of tier, its record left free: 0, -ENOENT if none. */
+int lrn_pool_evict(struct lrn *t, struct lrn_pool *p, int tier);
+
 struct lrn {
 	struct lrn_cfg cfg;
-	struct lrn_rel *rel;
-	unsigned nrel;
-	char (*uids)[LRN_UID_MAX + 1];
-	unsigned nuid;
-	struct lrn_flowrec *flow;
-	unsigned nflow;
+	struct lrn_rel *rel;	/* [0, relp.used); af 0: free */
+	struct lrn_pool relp;
+	char (*uids)[LRN_UID_MAX + 1];	/* uids.c */
+	unsigned nuid;			/* slots used, free ones included */
+	uint32_t *uid_refs;		/* class and transfer syntax slots naming it */
+	uint8_t *uid_gen, *uid_listed;	/* generation; on uid_free */
+	uint32_t *uid_free;		/* with no ref when listed */
+	unsigned nuid_free;
+	struct lrn_flowrec *flow;	/* [0, flowp.used), never a hole */
+	struct lrn_pool flowp;
 	/* open addressing, index + 1, 0 empty; sizes are powers of two */
 	uint32_t *rel_hash, *uid_hash, *flow_hash;
 	uint32_t rel_mask, uid_mask, flow_mask;
 	struct lrn_dropped dropped;
+	char load_error[96];	/* why lrn_load() refused the last file */
 };
+
+/* hash.c: open addressing over record indexes + 1, 0 empty. */
+#define LRN_FNV_START 2166136261u
+uint32_t lrn_fnv(uint32_t h, const void *p, size_t n);
+/* Hashes what a record keeps of s (at most max bytes). */
+uint32_t lrn_str_hash(uint32_t h, const char *s, size_t max);
+/* Twice n slots, a power of two; *mask set. NULL when out of memory. */
+uint32_t *lrn_hash_new(unsigned n, uint32_t *mask);
+/* Removes rec (its key still in place: home_of hashes it). */
+void lrn_hash_del(struct lrn *t, uint32_t *hash, uint32_t mask, uint32_t rec,
+		  uint32_t (*home_of)(const struct lrn *t, uint32_t rec));
+/* The empty slot a new key of hash h goes to. */
+uint32_t *lrn_hash_slot(uint32_t *hash, uint32_t mask, uint32_t h);
+
+/* uids.c */
+int lrn_uids_init(struct lrn *t, unsigned n);
+void lrn_uids_free(struct lrn *t);
+/* The slot of a handle (lrn_uid), -ESTALE when it went to another UID. */
+int lrn_uid_index(const struct lrn *t, int uid);
+/* A class or transfer syntax slot names slot u, or no longer does. */
+void lrn_uid_ref(struct lrn *t, uint32_t u);
+void lrn_uid_unref(struct lrn *t, uint32_t u);
+
+/* The relation of a handle (lrn_relation), NULL when it was evicted. */
+struct lrn_rel *lrn_rel_at(struct lrn *t, int rel);
+/* Its counts or last seen changed (the loader adds to them). */
+void lrn_rel_touched(struct lrn *t, const struct lrn_rel *r);
+void lrn_flow_touched(struct lrn *t, const struct lrn_flowrec *f);
 
 /* "allow", "block", ... as the static string the table keeps, or NULL. */
 const char *lrn_kind_static(const char *kind);
@@ -81,17 +157,6 @@ struct pol_rule;
  * flow record, would carry: what pol_match() judges. */
 void lrn_rel_flowkey(const struct lrn_rel *r, struct flow_key *k);
 void lrn_flowrec_flowkey(const struct lrn_flowrec *f, struct flow_key *k);
-
-/* A policy's normalized text (pol_print) cut into lines: its device and
- * peer statements, and each rule's line by rule index. */
-struct lrn_poltext {
-	char *text;
-	char **decl, **rule;
-	unsigned ndecl, nrule;
-	char *dflt;		/* "default block" */
-};
-int lrn_poltext(const struct pol *pol, struct lrn_poltext *pt);
-void lrn_poltext_free(struct lrn_poltext *pt);
 
 /* Which rules of pol some relation or flow of t matches (used[index]);
  * calloc'ed, NULL when out of memory. */

@@ -1,5 +1,5 @@
 /* What the commissioning tools share: the keys a policy matches records
- * by, a policy's normalized lines, and a few ways of writing records. */
+ * by, which rules they use, and a few ways of writing records. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -25,53 +25,6 @@ void lrn_flowrec_flowkey(const struct lrn_flowrec *f, struct flow_key *k)
 	memcpy(k->dst, f->dst, sizeof(k->dst));
 }
 
-static bool starts(const char *s, const char *word)
-{
-	size_t n = strlen(word);
-
-	return strncmp(s, word, n) == 0 && s[n] == ' ';
-}
-
-int lrn_poltext(const struct pol *pol, struct lrn_poltext *pt)
-{
-	size_t len = 0, nlines = 0;
-	FILE *mem;
-	char *line, *save = NULL;
-
-	memset(pt, 0, sizeof(*pt));
-	mem = open_memstream(&pt->text, &len);
-	if (!mem)
-		return -ENOMEM;
-	pol_print(pol, mem);
-	if (fclose(mem))
-		return -ENOMEM;
-	for (size_t i = 0; i < len; i++)
-		nlines += pt->text[i] == '\n';
-	pt->decl = calloc(nlines + 1, sizeof(char *));
-	pt->rule = calloc(nlines + 1, sizeof(char *));
-	if (!pt->decl || !pt->rule) {
-		lrn_poltext_free(pt);
-		return -ENOMEM;
-	}
-	for (line = strtok_r(pt->text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (starts(line, "device") || starts(line, "peer"))
-			pt->decl[pt->ndecl++] = line;
-		else if (starts(line, "default"))
-			pt->dflt = line;
-		else
-			pt->rule[pt->nrule++] = line;
-	}
-	return 0;
-}
-
-void lrn_poltext_free(struct lrn_poltext *pt)
-{
-	free(pt->text);
-	free(pt->decl);
-	free(pt->rule);
-	memset(pt, 0, sizeof(*pt));
-}
-
 static void mark(bool *used, const struct pol *pol, const struct flow_key *k)
 {
 	const struct pol_rule *r = pol_match(pol, k);
@@ -85,11 +38,13 @@ bool *lrn_rules_used(const struct lrn *t, const struct pol *pol)
 	bool *used = calloc(pol_rule_count(pol) + 1, sizeof(bool));
 	struct flow_key k;
 
-	for (unsigned i = 0; used && i < t->nrel; i++) {
+	for (unsigned i = 0; used && i < t->relp.used; i++) {
+		if (!t->rel[i].af)
+			continue;
 		lrn_rel_flowkey(&t->rel[i], &k);
 		mark(used, pol, &k);
 	}
-	for (unsigned i = 0; used && i < t->nflow; i++) {
+	for (unsigned i = 0; used && i < t->flowp.used; i++) {
 		lrn_flowrec_flowkey(&t->flow[i], &k);
 		mark(used, pol, &k);
 	}

@@ -5,12 +5,12 @@
  * relation becomes a peer named from its first AE title, with every title
  * it used. One `allow dicom` per initiator and acceptor, with the ports
  * seen and the catalog services that cover the classes used (the
- * commands seen on a class within the service's), `sop` for the rest;
+ * commands seen on a class within the service's), `sop` for the rest,
+ * all of them however many (a rule that dropped one would refuse it);
  * one plain rule per protocol and pair of ends; each rule preceded by
  * what was seen. Refusals and the template's rules nothing used are
  * listed as comments for the technician to judge. */
 #include <errno.h>
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <inttypes.h>
 #include <netinet/in.h>
@@ -19,6 +19,7 @@
 
 #include "scanwall/catalog.h"
 #include "scanwall/flowkey.h"
+#include "scanwall/poldecl.h"
 #include "scanwall/policy.h"
 #include "learn_int.h"
 
@@ -31,7 +32,7 @@ struct pr_host {
 	char name[PR_NAME_MAX + 1];
 	const char *titles[PR_TITLES];	/* pointers into the table */
 	unsigned ntitles, nrel;
-	unsigned decl;			/* index + 1 of the template's line naming it */
+	unsigned decl;			/* index + 1 of the template's declaration naming it */
 	bool device;
 	bool dicom;			/* in a relation */
 	bool plain;			/* in an allowed plain flow */
@@ -39,9 +40,13 @@ struct pr_host {
 
 struct pr {
 	const struct lrn *t;
-	struct lrn_poltext tp;		/* the template's, or empty */
+	const struct pol *tmpl;		/* NULL: none */
+	unsigned ndecl;			/* the template's declarations */
 	struct pr_host *h;
 	unsigned nh;
+	/* one rule's classes and ports, sized for every record in one rule:
+	 * a rule lists all it stands for, however many */
+	uint32_t *sops, *ports;
 	FILE *out;
 };
 
@@ -76,58 +81,39 @@ static void pr_title(struct pr_host *h, const char *title)
 		h->titles[h->ntitles++] = title;
 }
 
-/* "device|peer NAME ADDR[,ADDR...] ae ...": each host address keeps the
- * template's name (a subnet's hosts get their own). */
-static int pr_template_decl(struct pr *p, unsigned d)
+/* Each host address of a template's declaration keeps its name (a
+ * subnet's hosts get their own). */
+static void pr_template_decl(struct pr *p, unsigned d)
 {
-	/* a copy, whole: a fixed buffer cut a long line inside an address */
-	char *line = strdup(p->tp.decl[d]), *name, *addrs, *a, *save = NULL;
-	bool device = !strncmp(p->tp.decl[d], "device ", 7);
-	uint8_t buf[16] = { 0 };
-	int ret = 0;
+	bool device;
+	const char *name = pol_decl_name(p->tmpl, d, &device);
+	uint8_t af, addr[16];
+	unsigned prefix;
 
-	if (!line)
-		return -ENOMEM;
-	strtok_r(line, " ", &save);
-	name = strtok_r(NULL, " ", &save);
-	addrs = strtok_r(NULL, " ", &save);
-	for (a = strtok_r(addrs, ",", &save); a; a = strtok_r(NULL, ",", &save)) {
+	for (unsigned i = 0; !pol_decl_addr(p->tmpl, d, i, &af, addr, &prefix); i++) {
 		struct pr_host *h;
 
-		memset(buf, 0, sizeof(buf));
-		if (strchr(a, '/'))
+		if (prefix != (af == SW_AF_INET ? 32u : 128u))
 			continue;
-		if (inet_pton(AF_INET, a, buf) == 1)
-			h = pr_host_add(p, SW_AF_INET, buf);
-		else if (inet_pton(AF_INET6, a, buf) == 1)
-			h = pr_host_add(p, SW_AF_INET6, buf);
-		else {
-			ret = -EINVAL;
-			break;
-		}
+		h = pr_host_add(p, af, addr);
 		h->decl = d + 1;
 		h->device = device;
 		snprintf(h->name, sizeof(h->name), "%s", name);
 	}
-	free(line);
-	return ret;
 }
 
 static bool pr_name_taken(const struct pr *p, const char *name)
 {
-	size_t n = strlen(name);
+	bool device;
 
 	if (pol_is_keyword(name))
 		return true;
 	for (unsigned i = 0; i < p->nh; i++)
 		if (!strcmp(p->h[i].name, name))
 			return true;
-	for (unsigned i = 0; i < p->tp.ndecl; i++) {
-		const char *w = strchr(p->tp.decl[i], ' ') + 1;
-
-		if (!strncmp(w, name, n) && w[n] == ' ')
+	for (unsigned d = 0; d < p->ndecl; d++)
+		if (!strcmp(pol_decl_name(p->tmpl, d, &device), name))
 			return true;
-	}
 	return false;
 }
 
@@ -169,18 +155,21 @@ static void pr_hosts(struct pr *p)
 	const struct lrn *t = p->t;
 	struct pr_host *dev = NULL;
 
-	for (unsigned i = 0; i < t->nrel; i++) {
+	for (unsigned i = 0; i < t->relp.used; i++) {
 		const struct lrn_rel *r = &t->rel[i];
-		struct pr_host *ini = pr_host_add(p, r->af, r->ini);
-		struct pr_host *acc = pr_host_add(p, r->af, r->acc);
+		struct pr_host *ini, *acc;
 
+		if (!r->af)
+			continue;
+		ini = pr_host_add(p, r->af, r->ini);
+		acc = pr_host_add(p, r->af, r->acc);
 		pr_title(ini, r->calling);
 		pr_title(acc, r->called);
 		ini->nrel++;
 		acc->nrel++;
 		ini->dicom = acc->dicom = true;
 	}
-	if (!p->tp.ndecl) {
+	if (!p->ndecl) {
 		/* no template: the device is the one in most relations */
 		for (unsigned i = 0; i < p->nh; i++)
 			if (!dev || p->h[i].nrel > dev->nrel)
@@ -190,7 +179,7 @@ static void pr_hosts(struct pr *p)
 			pr_name(p, dev, "device");
 		}
 	}
-	for (unsigned i = 0; i < t->nflow; i++) {
+	for (unsigned i = 0; i < t->flowp.used; i++) {
 		const struct lrn_flowrec *f = &t->flow[i];
 		struct pr_host *src = pr_host(p, f->af, f->src), *dst = pr_host(p, f->af, f->dst);
 
@@ -256,11 +245,11 @@ static void pr_titles(const struct pr *p, FILE *out, const struct pr_host *h)
  * when none was); a peer only when something used it. */
 static void pr_template_line(struct pr *p, unsigned d, bool device)
 {
-	const char *decl = p->tp.decl[d], *ae = strstr(decl, " ae ");
 	const struct pr_host *h = NULL;
-	bool used = false;
+	bool used = false, is_device;
 
-	if (!strncmp(decl, "device ", 7) != device)
+	pol_decl_name(p->tmpl, d, &is_device);
+	if (is_device != device)
 		return;
 	for (unsigned i = 0; i < p->nh; i++) {
 		if (p->h[i].decl != d + 1)
@@ -271,11 +260,12 @@ static void pr_template_line(struct pr *p, unsigned d, bool device)
 	}
 	if (!device && !used)
 		return;
-	if (!h || !ae || (!device && !h->dicom)) {
-		fprintf(p->out, "%s\n", decl);
+	if (!h || (!device && !h->dicom)) {
+		pol_print_decl(p->tmpl, d, true, p->out);
 		return;
 	}
-	fprintf(p->out, "%.*s ae ", (int)(ae - decl), decl);
+	pol_print_decl(p->tmpl, d, false, p->out);
+	fputs(" ae ", p->out);
 	pr_titles(p, p->out, pr_first(p, h->name));
 	fputc('\n', p->out);
 }
@@ -284,9 +274,9 @@ static void pr_decls(struct pr *p)
 {
 	char buf[64];
 
-	for (unsigned d = 0; d < p->tp.ndecl; d++)
+	for (unsigned d = 0; d < p->ndecl; d++)
 		pr_template_line(p, d, true);
-	for (unsigned d = 0; d < p->tp.ndecl; d++)
+	for (unsigned d = 0; d < p->ndecl; d++)
 		pr_template_line(p, d, false);
 	for (int device = 1; device >= 0; device--)
 	for (unsigned i = 0; i < p->nh; i++) {
@@ -309,41 +299,35 @@ static void pr_decls(struct pr *p)
 /* The template's refusals, first as in the templates: they name ports
  * the device must never be reached on. A template peer they name comes
  * along. */
+static bool pr_refusal(const struct pr *p, unsigned i)
+{
+	return pol_rule_at(p->tmpl, i)->action != POL_ALLOW;
+}
+
 static void pr_refusals_kept(struct pr *p)
 {
 	bool any = false;
 
-	for (unsigned i = 0; i < p->tp.nrule; i++) {
-		const char *r = p->tp.rule[i];
-
-		if (strncmp(r, "block ", 6) && strncmp(r, "reject ", 7))
+	for (unsigned i = 0; p->tmpl && i < pol_rule_count(p->tmpl); i++) {
+		if (!pr_refusal(p, i))
 			continue;
 		if (!any)
 			fputs("\n# the template's refusals, kept\n", p->out);
 		any = true;
-		fprintf(p->out, "%s\n", r);
+		pol_print_rule(p->tmpl, i, p->out);
 	}
 }
 
 static void pr_template_peers(struct pr *p)
 {
-	for (unsigned d = 0; d < p->tp.ndecl; d++) {
-		const char *decl = p->tp.decl[d], *name = decl + 5;
-		size_t n = strcspn(name, " ");
-		bool used = false;
+	for (unsigned d = 0; d < p->ndecl; d++) {
+		bool device, used = false;
+		const char *name = pol_decl_name(p->tmpl, d, &device);
 
-		if (strncmp(decl, "peer ", 5))
-			continue;
-		for (unsigned i = 0; i < p->tp.nrule && !used; i++) {
-			const char *r = p->tp.rule[i], *w;
-
-			if (strncmp(r, "block ", 6) && strncmp(r, "reject ", 7))
-				continue;
-			for (w = strstr(r, name); w && !used; w = strstr(w + 1, name))
-				used = w[-1] == ' ' && (w[n] == ' ' || !w[n]);
-		}
+		for (unsigned i = 0; !device && i < pol_rule_count(p->tmpl) && !used; i++)
+			used = pr_refusal(p, i) && pol_rule_names(p->tmpl, i, name);
 		if (used)
-			fprintf(p->out, "%s\n", decl);
+			pol_print_decl(p->tmpl, d, true, p->out);
 	}
 }
 
@@ -395,22 +379,20 @@ static bool pr_same_ends(struct pr *p, const struct lrn_rel *a, const struct lrn
 	       !strcmp(pr_end(p, a->af, a->acc, x), pr_end(p, b->af, b->acc, y));
 }
 
-/* Appends v to a sorted set of at most max; returns the new count. */
-static unsigned pr_set_add(uint32_t *v, unsigned n, unsigned max, uint32_t x)
+/* Adds x to a sorted set (sized by the caller for every x it may get);
+ * returns the new count. */
+static unsigned pr_set_add(uint32_t *v, unsigned n, uint32_t x)
 {
 	unsigned i = 0;
 
 	while (i < n && v[i] < x)
 		i++;
-	if ((i < n && v[i] == x) || n == max)
+	if (i < n && v[i] == x)
 		return n;
 	memmove(&v[i + 1], &v[i], (n - i) * sizeof(*v));
 	v[i] = x;
 	return n + 1;
 }
-
-#define PR_SOPS 64
-#define PR_PORTS 64
 
 /* One rule for every relation between the same two ends. */
 static void pr_dicom_rule(struct pr *p, unsigned first, bool *done)
@@ -418,19 +400,19 @@ static void pr_dicom_rule(struct pr *p, unsigned first, bool *done)
 	const struct lrn *t = p->t;
 	const struct lrn_rel *r0 = &t->rel[first];
 	const struct cat_service *const *svc = cat_services();
-	uint32_t ports[PR_PORTS], sops[PR_SOPS], services = 0;
+	uint32_t *ports = p->ports, *sops = p->sops, services = 0;
 	unsigned nports = 0, nsops = 0, n;
 	char a[64], b[64];
 
 	fputc('\n', p->out);
-	for (unsigned i = first; i < t->nrel; i++) {
+	for (unsigned i = first; i < t->relp.used; i++) {
 		const struct lrn_rel *r = &t->rel[i];
 
-		if (done[i] || !pr_same_ends(p, r0, r))
+		if (done[i] || !r->af || !pr_same_ends(p, r0, r))
 			continue;
 		done[i] = true;
 		pr_rel_comment(p, r);
-		nports = pr_set_add(ports, nports, PR_PORTS, r->port);
+		nports = pr_set_add(ports, nports, r->port);
 		for (unsigned c = 0; c < r->nclass; c++) {
 			const struct lrn_class *cl = &r->cls[c];
 			const struct cat_service *s;
@@ -442,7 +424,7 @@ static void pr_dicom_rule(struct pr *p, unsigned first, bool *done)
 				if (svc[k] == s)
 					services |= 1u << k;
 			if (!s)
-				nsops = pr_set_add(sops, nsops, PR_SOPS, cl->uid);
+				nsops = pr_set_add(sops, nsops, cl->uid);
 		}
 	}
 	fprintf(p->out, "allow dicom from %s to %s port", pr_end(p, r0->af, r0->ini, a),
@@ -487,12 +469,12 @@ static void pr_plain_rule(struct pr *p, unsigned first, bool *done)
 {
 	const struct lrn *t = p->t;
 	const struct lrn_flowrec *f0 = &t->flow[first];
-	uint32_t ports[PR_PORTS];
+	uint32_t *ports = p->ports;
 	unsigned nports = 0;
 	char a[64], b[64], ta[24], tb[24];
 
 	fputc('\n', p->out);
-	for (unsigned i = first; i < t->nflow; i++) {
+	for (unsigned i = first; i < t->flowp.used; i++) {
 		const struct lrn_flowrec *f = &t->flow[i];
 
 		if (done[i] || !pr_same_plain(p, f0, f) || !pr_plain_writable(f))
@@ -504,7 +486,7 @@ static void pr_plain_rule(struct pr *p, unsigned first, bool *done)
 		fprintf(p->out, ": %" PRIu64 " flow(s), first %s, last %s\n", f->count,
 			lrn_time(f->first_s, ta), lrn_time(f->last_s, tb));
 		if (!pr_icmp(f->proto))
-			nports = pr_set_add(ports, nports, PR_PORTS, f->port);
+			nports = pr_set_add(ports, nports, f->port);
 	}
 	fprintf(p->out, "allow %s from %s to %s", lrn_proto_name(f0->proto),
 		pr_end(p, f0->af, f0->src, a), pr_end(p, f0->af, f0->dst, b));
@@ -519,7 +501,7 @@ static void pr_refusals_seen(struct pr *p)
 	char ta[24], tb[24];
 	bool any = false;
 
-	for (unsigned i = 0; i < t->nflow; i++) {
+	for (unsigned i = 0; i < t->flowp.used; i++) {
 		const struct lrn_flowrec *f = &t->flow[i];
 
 		if (!strcmp(f->kind, "allow"))
@@ -544,7 +526,7 @@ static int pr_unused(struct pr *p, const struct pol *tmpl)
 
 	if (!used)
 		return -ENOMEM;
-	for (unsigned i = 0; i < pol_rule_count(tmpl) && i < p->tp.nrule; i++) {
+	for (unsigned i = 0; i < pol_rule_count(tmpl); i++) {
 		if (used[i])
 			continue;
 		if (!any)
@@ -552,7 +534,8 @@ static int pr_unused(struct pr *p, const struct pol *tmpl)
 		any = true;
 		/* its text, not its line: the template may be the policy in
 		 * force, whose lines are those of its normalized form */
-		fprintf(p->out, "#   %s\n", p->tp.rule[i]);
+		fputs("#   ", p->out);
+		pol_print_rule(tmpl, i, p->out);
 	}
 	free(used);
 	return 0;
@@ -562,31 +545,40 @@ static int pr_write(struct pr *p, const struct pol *tmpl)
 {
 	const struct lrn *t = p->t;
 	const struct lrn_dropped *dr = &t->dropped;
-	bool *done = calloc((t->nrel > t->nflow ? t->nrel : t->nflow) + 1, sizeof(bool));
+	unsigned nrec = t->relp.used > t->flowp.used ? t->relp.used : t->flowp.used;
+	bool *done = calloc(nrec + 1, sizeof(bool));
 	int err = 0;
 
 	if (!done)
 		return -ENOMEM;
 	fprintf(p->out, "# Proposed by scanwalld --propose from %u relation(s) and %u flow(s) "
-		"observed%s\n", t->nrel, t->nflow, tmpl ? ", with a template" : "");
+		"observed%s\n", lrn_relation_count(t), lrn_flow_count(t), tmpl ? ", with a template" : "");
 	if (dr->relations || dr->classes || dr->uids || dr->flows)
 		fprintf(p->out, "# the table was full: %" PRIu64 " relation(s), %" PRIu64
 			" class(es), %" PRIu64 " flow(s) not recorded\n", dr->relations,
 			dr->classes + dr->uids, dr->flows);
+	if (dr->evicted_relations || dr->evicted_flows)
+		fprintf(p->out, "# the table was full: %" PRIu64 " relation(s) and %" PRIu64
+			" flow(s) or refusal(s) seen least were evicted\n", dr->evicted_relations,
+			dr->evicted_flows);
 	pr_decls(p);
 	pr_template_peers(p);
 	pr_refusals_kept(p);
-	for (unsigned i = 0; i < t->nrel; i++)
-		if (!done[i])
+	for (unsigned i = 0; i < t->relp.used; i++)
+		if (!done[i] && t->rel[i].af)
 			pr_dicom_rule(p, i, done);
-	memset(done, 0, (t->nflow + 1) * sizeof(bool));
-	for (unsigned i = 0; i < t->nflow; i++)
+	memset(done, 0, (t->flowp.used + 1) * sizeof(bool));
+	for (unsigned i = 0; i < t->flowp.used; i++)
 		if (!done[i] && pr_plain_writable(&t->flow[i]))
 			pr_plain_rule(p, i, done);
 	pr_refusals_seen(p);
 	if (tmpl)
 		err = pr_unused(p, tmpl);
-	fprintf(p->out, "\n%s\n", p->tp.dflt ? p->tp.dflt : "default block");
+	fputc('\n', p->out);
+	if (tmpl)
+		pol_print_default(tmpl, p->out);
+	else
+		fputs("default block\n", p->out);
 	free(done);
 	return err;
 }
@@ -596,28 +588,31 @@ static int pr_write(struct pr *p, const struct pol *tmpl)
  * count too, an upper bound). */
 static size_t pr_max_hosts(const struct pr *p)
 {
-	size_t n = 2u * (size_t)p->t->nrel + 1;
+	size_t n = 2u * (size_t)p->t->relp.used + 1;
+	uint8_t af, addr[16];
+	unsigned prefix;
 
-	for (unsigned d = 0; d < p->tp.ndecl; d++)
-		for (const char *s = p->tp.decl[d]; s; s = strchr(s + 1, ','))
+	for (unsigned d = 0; d < p->ndecl; d++)
+		for (unsigned i = 0; !pol_decl_addr(p->tmpl, d, i, &af, addr, &prefix); i++)
 			n++;
 	return n;
 }
 
 int lrn_propose(const struct lrn *t, const struct pol *tmpl, FILE *out, FILE *err)
 {
-	struct pr p = { .t = t, .out = out };
+	struct pr p = { .t = t, .tmpl = tmpl, .ndecl = tmpl ? pol_decl_count(tmpl) : 0,
+			.out = out };
 	int ret = 0;
 
-	if (tmpl && (ret = lrn_poltext(tmpl, &p.tp)))
-		return ret;
 	p.h = calloc(pr_max_hosts(&p), sizeof(*p.h));
-	if (!p.h) {
+	p.sops = calloc((size_t)t->relp.used * LRN_REL_CLASSES + 1, sizeof(*p.sops));
+	p.ports = calloc((size_t)t->relp.used + t->flowp.used + 1, sizeof(*p.ports));
+	if (!p.h || !p.sops || !p.ports) {
 		ret = -ENOMEM;
 		goto out_free;
 	}
-	for (unsigned d = 0; d < p.tp.ndecl && !ret; d++)
-		ret = pr_template_decl(&p, d);
+	for (unsigned d = 0; d < p.ndecl; d++)
+		pr_template_decl(&p, d);
 	pr_hosts(&p);
 	if (!ret && !p.nh && !tmpl) {
 		fputs("scanwalld: the table holds no DICOM relation: no device to write a "
@@ -628,6 +623,7 @@ int lrn_propose(const struct lrn *t, const struct pol *tmpl, FILE *out, FILE *er
 		ret = pr_write(&p, tmpl);
 out_free:
 	free(p.h);
-	lrn_poltext_free(&p.tp);
+	free(p.sops);
+	free(p.ports);
 	return ret;
 }

@@ -1,9 +1,11 @@
 /* A copy of a table that is being recorded, made in slices (learn.h):
  * scanwalld's verdict loop records, and its control thread writes the
  * table's JSON, saves it and proposes from it, off the loop, from a copy
- * the loop makes a slice at a time between two batches. Records are only
- * ever added (and changed in place), so a slice copies whole records and
- * what was added since is taken by the slice that reaches it. */
+ * the loop makes a slice at a time between two batches. Records live in
+ * fixed arrays, added at the end or replaced in place (an eviction), so a
+ * slice copies whole records, and what was added since is taken by the
+ * slice that reaches it. The copy is for reading: of the record pools only
+ * what the readers look at (used, live) is set. */
 #include <string.h>
 
 #include "learn_int.h"
@@ -17,7 +19,8 @@ const struct lrn_cfg *lrn_config(const struct lrn *t)
 
 void lrn_sizes(const struct lrn *t, struct lrn_sizes *n)
 {
-	*n = (struct lrn_sizes){ .relations = t->nrel, .flows = t->nflow, .uids = t->nuid };
+	*n = (struct lrn_sizes){ .relations = t->relp.used, .flows = t->flowp.used,
+				 .uids = t->nuid };
 }
 
 static unsigned cp_min(unsigned a, unsigned b)
@@ -51,17 +54,20 @@ int lrn_copy_step(struct lrn *dst, const struct lrn *src, struct lrn_copy *c, si
 
 	switch (c->phase) {
 	case CP_REL:
-		whole = cp_part(dst->rel, src->rel, sizeof(*src->rel), src->nrel, &c->next,
+		whole = cp_part(dst->rel, src->rel, sizeof(*src->rel), src->relp.used, &c->next,
 				max_bytes);
-		dst->nrel = c->next;
+		dst->relp.used = c->next;
+		dst->relp.live = src->relp.live;
 		break;
 	case CP_FLOW:
-		whole = cp_part(dst->flow, src->flow, sizeof(*src->flow), src->nflow, &c->next,
+		whole = cp_part(dst->flow, src->flow, sizeof(*src->flow), src->flowp.used, &c->next,
 				max_bytes);
-		dst->nflow = c->next;
+		dst->flowp.used = c->next;
+		dst->flowp.live = src->flowp.live;
 		break;
 	case CP_UID:
-		/* last: every UID a copied relation names is older than this */
+		/* last: every UID a copied relation names is there (one an
+		 * eviction freed and reused meanwhile may read as the new one) */
 		whole = cp_part(dst->uids, src->uids, sizeof(*src->uids), src->nuid, &c->next,
 				max_bytes);
 		dst->nuid = c->next;

@@ -49,14 +49,19 @@ void lrn_summary(const struct lrn *t, FILE *out)
 {
 	const struct lrn_dropped *d = &t->dropped;
 
-	for (unsigned i = 0; i < t->nrel; i++)
-		sum_rel(t, &t->rel[i], out);
-	for (unsigned i = 0; i < t->nflow; i++)
+	for (unsigned i = 0; i < t->relp.used; i++)
+		if (t->rel[i].af)
+			sum_rel(t, &t->rel[i], out);
+	for (unsigned i = 0; i < t->flowp.used; i++)
 		sum_flow(&t->flow[i], out);
-	fprintf(out, "%u relation(s), %u flow(s) and refusal(s)", t->nrel, t->nflow);
+	fprintf(out, "%u relation(s), %u flow(s) and refusal(s)", lrn_relation_count(t),
+		lrn_flow_count(t));
 	if (d->relations || d->classes || d->uids || d->flows)
 		fprintf(out, "; not recorded (table full): %" PRIu64 " relation(s), %" PRIu64
 			" class(es), %" PRIu64 " flow(s)", d->relations, d->classes + d->uids,
 			d->flows);
+	if (d->evicted_relations || d->evicted_flows)
+		fprintf(out, "; evicted (table full, least seen first): %" PRIu64 " relation(s), %"
+			PRIu64 " flow(s) and refusal(s)", d->evicted_relations, d->evicted_flows);
 	fputc('\n', out);
 }

@@ -1,9 +1,8 @@
 /* The observation table: fixed arrays sized at start, found through
  * open-addressing hashes of indexes, so recording allocates nothing and a
- * flood of new relations costs a probe and a counter once the table is
- * full. A record is never evicted: what was learnt first stays, what did
- * not fit is counted (lrn_dropped), and the counts say how much was
- * missed. */
+ * flood of new relations costs a probe and, once the table is full, an
+ * eviction (evict.c: the least valued stranger goes, never a partner for
+ * a stranger), counted so the counts say how much was missed. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,25 +20,18 @@ void lrn_cfg_default(struct lrn_cfg *cfg)
 	cfg->relations = CONFIG_OBSERVE_RELATIONS;
 	cfg->uids = CONFIG_OBSERVE_UIDS;
 	cfg->flows = CONFIG_OBSERVE_FLOWS;
+	cfg->reserve_pct = CONFIG_OBSERVE_RESERVE_PCT;
 }
 
-/* Twice the entries, rounded up to a power of two: probes stay short. */
-static uint32_t *hash_new(unsigned n, uint32_t *mask)
-{
-	uint32_t size = 2;
-
-	while (size < 2u * n)
-		size <<= 1;
-	*mask = size - 1;
-	return calloc(size, sizeof(uint32_t));
-}
+static const struct lrn_pool_ops rel_ops, flow_ops;
 
 struct lrn *lrn_new(const struct lrn_cfg *cfg)
 {
 	struct lrn *t;
 
-	if (!cfg->relations || !cfg->uids || !cfg->flows || cfg->relations > (1u << 24) ||
-	    cfg->uids > (1u << 24) || cfg->flows > (1u << 24)) {
+	/* 24 bits of a relation handle are its index (LRN_HANDLE) */
+	if (cfg->relations < 2 || !cfg->uids || cfg->flows < 2 || cfg->relations > (1u << 24) ||
+	    cfg->uids > (1u << 24) || cfg->flows > (1u << 24) || cfg->reserve_pct > 100) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -48,12 +40,14 @@ struct lrn *lrn_new(const struct lrn_cfg *cfg)
 		return NULL;
 	t->cfg = *cfg;
 	t->rel = calloc(cfg->relations, sizeof(*t->rel));
-	t->uids = calloc(cfg->uids, sizeof(*t->uids));
 	t->flow = calloc(cfg->flows, sizeof(*t->flow));
-	t->rel_hash = hash_new(cfg->relations, &t->rel_mask);
-	t->uid_hash = hash_new(cfg->uids, &t->uid_mask);
-	t->flow_hash = hash_new(cfg->flows, &t->flow_mask);
-	if (!t->rel || !t->uids || !t->flow || !t->rel_hash || !t->uid_hash || !t->flow_hash) {
+	t->rel_hash = lrn_hash_new(cfg->relations, &t->rel_mask);
+	t->flow_hash = lrn_hash_new(cfg->flows, &t->flow_mask);
+	if (!t->rel || !t->flow || !t->rel_hash || !t->flow_hash || lrn_uids_init(t, cfg->uids) ||
+	    lrn_pool_init(&t->relp, cfg->relations, cfg->reserve_pct, &rel_ops,
+			  &t->dropped.evicted_relations) ||
+	    lrn_pool_init(&t->flowp, cfg->flows, cfg->reserve_pct, &flow_ops,
+			  &t->dropped.evicted_flows)) {
 		lrn_free(t);
 		errno = ENOMEM;
 		return NULL;
@@ -66,30 +60,13 @@ void lrn_free(struct lrn *t)
 	if (!t)
 		return;
 	free(t->rel);
-	free(t->uids);
 	free(t->flow);
 	free(t->rel_hash);
-	free(t->uid_hash);
+	lrn_uids_free(t);
 	free(t->flow_hash);
+	lrn_pool_free(&t->relp);
+	lrn_pool_free(&t->flowp);
 	free(t);
-}
-
-/* FNV-1a, 32 bits: keys are short and come from the wire, the table is
- * bounded, and a collision only costs a probe. */
-static uint32_t fnv(uint32_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	while (n--)
-		h = (h ^ *b++) * 16777619u;
-	return h;
-}
-
-#define FNV_START 2166136261u
-
-static uint32_t str_hash(uint32_t h, const char *s)
-{
-	return fnv(h, s ? s : "", s ? strlen(s) + 1 : 1);
 }
 
 static size_t addr_len(uint8_t af)
@@ -110,34 +87,70 @@ static bool ae_same(const char *kept, const char *s)
 	return strncmp(kept, s ? s : "", LRN_AE_MAX + 1) == 0;
 }
 
-int lrn_uid(struct lrn *t, const char *uid)
-{
-	size_t n = strnlen(uid, LRN_UID_MAX + 1);
-	uint32_t i = fnv(FNV_START, uid, n) & t->uid_mask, *slot;
-
-	/* checked here, so the JSON writer need not escape UIDs */
-	if (n > LRN_UID_MAX || dcm_uid_problem(uid, n))
-		return -EINVAL;
-	for (; *(slot = &t->uid_hash[i]); i = (i + 1) & t->uid_mask)
-		if (strcmp(t->uids[*slot - 1], uid) == 0)
-			return (int)*slot - 1;
-	if (t->nuid == t->cfg.uids) {
-		t->dropped.uids++;
-		return -ENOSPC;
-	}
-	memcpy(t->uids[t->nuid], uid, n + 1);
-	*slot = ++t->nuid;
-	return (int)t->nuid - 1;
-}
-
 static uint32_t rel_hash(const struct lrn_rel_key *k)
 {
-	uint32_t h = fnv(FNV_START, &k->af, 1);
+	uint32_t h = lrn_fnv(LRN_FNV_START, &k->af, 1);
 
-	h = fnv(h, k->initiator, addr_len(k->af));
-	h = fnv(h, k->acceptor, addr_len(k->af));
-	h = fnv(h, &k->port, sizeof(k->port));
-	return str_hash(str_hash(h, k->calling), k->called);
+	h = lrn_fnv(h, k->initiator, addr_len(k->af));
+	h = lrn_fnv(h, k->acceptor, addr_len(k->af));
+	h = lrn_fnv(h, &k->port, sizeof(k->port));
+	return lrn_str_hash(lrn_str_hash(h, k->calling, LRN_AE_MAX), k->called, LRN_AE_MAX);
+}
+
+static uint32_t rel_rec_hash(const struct lrn *t, uint32_t rec)
+{
+	const struct lrn_rel *r = &t->rel[rec];
+	struct lrn_rel_key k = { .af = r->af, .initiator = r->ini, .acceptor = r->acc,
+				 .port = r->port, .calling = r->calling, .called = r->called };
+
+	return rel_hash(&k);
+}
+
+/* A relation's value: associations requested, then last seen. */
+static bool rel_less(const struct lrn *t, uint32_t a, uint32_t b)
+{
+	const struct lrn_rel *x = &t->rel[a], *y = &t->rel[b];
+
+	if (x->count[LRN_ASSOC_REQUESTED] != y->count[LRN_ASSOC_REQUESTED])
+		return x->count[LRN_ASSOC_REQUESTED] < y->count[LRN_ASSOC_REQUESTED];
+	return x->last_s < y->last_s;
+}
+
+static void rel_drop(struct lrn *t, uint32_t rec)
+{
+	struct lrn_rel *r = &t->rel[rec];
+	uint8_t gen = r->gen;
+
+	for (unsigned i = 0; i < r->nclass; i++)
+		lrn_uid_unref(t, r->cls[i].uid);
+	for (unsigned i = 0; i < r->nts; i++)
+		lrn_uid_unref(t, r->ts[i].uid);
+	lrn_hash_del(t, t->rel_hash, t->rel_mask, rec, rel_rec_hash);
+	memset(r, 0, sizeof(*r));
+	r->gen = (gen + 1) & LRN_GEN_MASK;
+}
+
+static int rel_tier(const struct lrn_rel *r)
+{
+	return r->count[LRN_ASSOC_ACCEPTED] ? LRN_PARTNER : LRN_STRANGER;
+}
+
+static const struct lrn_pool_ops rel_ops = { .less = rel_less, .drop = rel_drop };
+
+struct lrn_rel *lrn_rel_at(struct lrn *t, int rel)
+{
+	uint32_t i = (uint32_t)rel & LRN_INDEX_MASK;
+	struct lrn_rel *r;
+
+	if (rel < 0 || i >= t->relp.used)
+		return NULL;
+	r = &t->rel[i];
+	return r->af && r->gen == (uint32_t)rel >> LRN_INDEX_BITS ? r : NULL;
+}
+
+void lrn_rel_touched(struct lrn *t, const struct lrn_rel *r)
+{
+	lrn_pool_update(t, &t->relp, (uint32_t)(r - t->rel), rel_tier(r));
 }
 
 static bool rel_same(const struct lrn_rel *r, const struct lrn_rel_key *k)
@@ -149,20 +162,26 @@ static bool rel_same(const struct lrn_rel *r, const struct lrn_rel_key *k)
 	       ae_same(r->called, k->called);
 }
 
+static int rel_handle(const struct lrn *t, uint32_t rec)
+{
+	return (int)((uint32_t)t->rel[rec].gen << LRN_INDEX_BITS | rec);
+}
+
 int lrn_relation(struct lrn *t, const struct lrn_rel_key *k, uint64_t now_s)
 {
-	uint32_t i = rel_hash(k) & t->rel_mask, *slot;
+	uint32_t h = rel_hash(k), i = h & t->rel_mask, *slot;
 	struct lrn_rel *r;
+	int rec;
 
 	for (; *(slot = &t->rel_hash[i]); i = (i + 1) & t->rel_mask)
 		if (rel_same(&t->rel[*slot - 1], k))
-			return (int)*slot - 1;
-	if (t->nrel == t->cfg.relations) {
+			return rel_handle(t, *slot - 1);
+	rec = lrn_pool_take(t, &t->relp, LRN_STRANGER);
+	if (rec < 0) {
 		t->dropped.relations++;
-		return -ENOSPC;
+		return rec;
 	}
-	r = &t->rel[t->nrel];
-	memset(r, 0, sizeof(*r));
+	r = &t->rel[rec];
 	r->af = k->af;
 	memcpy(r->ini, k->initiator, addr_len(k->af));
 	memcpy(r->acc, k->acceptor, addr_len(k->af));
@@ -170,8 +189,10 @@ int lrn_relation(struct lrn *t, const struct lrn_rel_key *k, uint64_t now_s)
 	ae_copy(r->calling, k->calling);
 	ae_copy(r->called, k->called);
 	r->first_s = r->last_s = now_s;
-	*slot = ++t->nrel;
-	return (int)t->nrel - 1;
+	/* an eviction may have shifted the probe's entries */
+	*lrn_hash_slot(t->rel_hash, t->rel_mask, h) = (uint32_t)rec + 1;
+	lrn_pool_add(t, &t->relp, (uint32_t)rec, LRN_STRANGER);
+	return rel_handle(t, (uint32_t)rec);
 }
 
 void lrn_seen(uint64_t *first, uint64_t *last, uint64_t now_s)
@@ -193,40 +214,52 @@ static int class_victim(const struct lrn_rel *r)
 
 int lrn_class(struct lrn *t, int rel, int uid, bool used)
 {
-	struct lrn_rel *r = &t->rel[rel];
-	int i;
+	struct lrn_rel *r = lrn_rel_at(t, rel);
+	int i, u = lrn_uid_index(t, uid);
 
-	if (uid < 0)
-		return uid;
+	if (!r)
+		return -ESTALE;
+	if (u < 0)
+		return u;
 	for (i = 0; i < r->nclass; i++)
-		if (r->cls[i].uid == (uint32_t)uid)
+		if (r->cls[i].uid == (uint32_t)u)
 			return i;
 	t->dropped.classes += r->nclass == LRN_REL_CLASSES;
 	if (r->nclass < LRN_REL_CLASSES)
 		i = r->nclass++;
 	else if (!used || (i = class_victim(r)) < 0)
 		return -ENOSPC;
-	r->cls[i] = (struct lrn_class){ .uid = (uint32_t)uid };
+	else
+		lrn_uid_unref(t, r->cls[i].uid);
+	r->cls[i] = (struct lrn_class){ .uid = (uint32_t)u };
+	lrn_uid_ref(t, (uint32_t)u);
 	return i;
 }
 
 void lrn_class_flags(struct lrn *t, int rel, int cls, unsigned flags)
 {
-	t->rel[rel].cls[cls].flags |= (uint16_t)flags;
+	struct lrn_rel *r = lrn_rel_at(t, rel);
+
+	if (r && cls >= 0 && cls < r->nclass)
+		r->cls[cls].flags |= (uint16_t)flags;
 }
 
 void lrn_command(struct lrn *t, int rel, int cls, int dir, uint32_t dimse_bit)
 {
-	t->rel[rel].cls[cls].dimse[!!dir] |= (uint16_t)dimse_bit;
+	struct lrn_rel *r = lrn_rel_at(t, rel);
+
+	if (r && cls >= 0 && cls < r->nclass)
+		r->cls[cls].dimse[!!dir] |= (uint16_t)dimse_bit;
 }
 
 void lrn_ts(struct lrn *t, int rel, const char *uid, unsigned flags)
 {
-	struct lrn_rel *r = &t->rel[rel];
-	int u = lrn_uid(t, uid);
+	/* the UID first: making room for it may evict this very relation */
+	int u = lrn_uid_index(t, lrn_uid(t, uid));
+	struct lrn_rel *r = lrn_rel_at(t, rel);
 	unsigned i;
 
-	if (u < 0)
+	if (!r || u < 0)
 		return;
 	for (i = 0; i < r->nts && r->ts[i].uid != (uint32_t)u; i++)
 		;
@@ -234,35 +267,83 @@ void lrn_ts(struct lrn *t, int rel, const char *uid, unsigned flags)
 		t->dropped.classes++;
 		return;
 	}
-	if (i == r->nts)
+	if (i == r->nts) {
 		r->ts[r->nts++] = (struct lrn_tsyn){ .uid = (uint32_t)u };
+		lrn_uid_ref(t, (uint32_t)u);
+	}
 	r->ts[i].flags |= (uint16_t)flags;
 }
 
 void lrn_count(struct lrn *t, int rel, enum lrn_count what, uint64_t now_s)
 {
-	struct lrn_rel *r = &t->rel[rel];
+	struct lrn_rel *r = lrn_rel_at(t, rel);
 
+	if (!r)
+		return;
 	r->count[what]++;
 	lrn_seen(&r->first_s, &r->last_s, now_s);
+	lrn_rel_touched(t, r);
 }
 
 void lrn_bytes(struct lrn *t, int rel, int dir, uint64_t n)
 {
-	t->rel[rel].bytes[!!dir] += n;
+	struct lrn_rel *r = lrn_rel_at(t, rel);
+
+	if (r)
+		r->bytes[!!dir] += n;
 }
 
 static uint32_t flow_hash(const struct lrn_flow_key *k)
 {
-	uint32_t h = fnv(FNV_START, &k->af, 1);
+	uint32_t h = lrn_fnv(LRN_FNV_START, &k->af, 1);
 
-	h = fnv(h, &k->proto, 1);
-	h = fnv(h, k->src, addr_len(k->af));
-	h = fnv(h, k->dst, addr_len(k->af));
-	h = fnv(h, &k->port, sizeof(k->port));
-	h = fnv(h, &k->rule_line, sizeof(k->rule_line));
-	h = str_hash(str_hash(h, k->kind), k->fault);
-	return str_hash(str_hash(h, k->calling), k->called);
+	h = lrn_fnv(h, &k->proto, 1);
+	h = lrn_fnv(h, k->src, addr_len(k->af));
+	h = lrn_fnv(h, k->dst, addr_len(k->af));
+	h = lrn_fnv(h, &k->port, sizeof(k->port));
+	h = lrn_fnv(h, &k->rule_line, sizeof(k->rule_line));
+	h = lrn_str_hash(lrn_str_hash(h, k->kind, 32), k->fault, LRN_FAULT_MAX);
+	return lrn_str_hash(lrn_str_hash(h, k->calling, LRN_AE_MAX), k->called, LRN_AE_MAX);
+}
+
+static uint32_t flow_rec_hash(const struct lrn *t, uint32_t rec)
+{
+	const struct lrn_flowrec *f = &t->flow[rec];
+	struct lrn_flow_key k = {
+		.kind = f->kind, .af = f->af, .proto = f->proto, .src = f->src, .dst = f->dst,
+		.port = f->port, .rule_line = f->rule_line, .fault = f->fault,
+		.calling = f->calling, .called = f->called,
+	};
+
+	return flow_hash(&k);
+}
+
+/* A flow's or refusal's value: its count, then last seen. */
+static bool flow_less(const struct lrn *t, uint32_t a, uint32_t b)
+{
+	const struct lrn_flowrec *x = &t->flow[a], *y = &t->flow[b];
+
+	return x->count != y->count ? x->count < y->count : x->last_s < y->last_s;
+}
+
+static void flow_drop(struct lrn *t, uint32_t rec)
+{
+	lrn_hash_del(t, t->flow_hash, t->flow_mask, rec, flow_rec_hash);
+	memset(&t->flow[rec], 0, sizeof(t->flow[rec]));
+}
+
+static const struct lrn_pool_ops flow_ops = { .less = flow_less, .drop = flow_drop };
+
+/* Plain flows the policy allowed are what the device needs; refusals are
+ * strangers, however many. */
+static int flow_tier(const char *kind)
+{
+	return strcmp(kind, "allow") ? LRN_STRANGER : LRN_PARTNER;
+}
+
+void lrn_flow_touched(struct lrn *t, const struct lrn_flowrec *f)
+{
+	lrn_pool_update(t, &t->flowp, (uint32_t)(f - t->flow), flow_tier(f->kind));
 }
 
 static bool flow_same(const struct lrn_flowrec *f, const struct lrn_flow_key *k)
@@ -278,20 +359,21 @@ static bool flow_same(const struct lrn_flowrec *f, const struct lrn_flow_key *k)
 
 struct lrn_flowrec *lrn_flow_find(struct lrn *t, const struct lrn_flow_key *k)
 {
-	uint32_t i = flow_hash(k) & t->flow_mask, *slot;
+	uint32_t h = flow_hash(k), i = h & t->flow_mask, *slot;
 	struct lrn_flowrec *f;
+	int rec;
 
 	for (; *(slot = &t->flow_hash[i]); i = (i + 1) & t->flow_mask) {
 		f = &t->flow[*slot - 1];
 		if (flow_same(f, k))
 			return f;
 	}
-	if (t->nflow == t->cfg.flows) {
+	rec = lrn_pool_take(t, &t->flowp, flow_tier(k->kind));
+	if (rec < 0) {
 		t->dropped.flows++;
 		return NULL;
 	}
-	f = &t->flow[t->nflow];
-	memset(f, 0, sizeof(*f));
+	f = &t->flow[rec];
 	f->kind = k->kind;
 	snprintf(f->fault, sizeof(f->fault), "%s", k->fault ? k->fault : "");
 	f->af = k->af;
@@ -302,7 +384,8 @@ struct lrn_flowrec *lrn_flow_find(struct lrn *t, const struct lrn_flow_key *k)
 	f->rule_line = k->rule_line;
 	ae_copy(f->calling, k->calling);
 	ae_copy(f->called, k->called);
-	*slot = ++t->nflow;
+	*lrn_hash_slot(t->flow_hash, t->flow_mask, h) = (uint32_t)rec + 1;
+	lrn_pool_add(t, &t->flowp, (uint32_t)rec, flow_tier(k->kind));
 	return f;
 }
 
@@ -313,6 +396,7 @@ void lrn_flow(struct lrn *t, const struct lrn_flow_key *k, uint64_t now_s)
 	if (f) {
 		f->count++;
 		lrn_seen(&f->first_s, &f->last_s, now_s);
+		lrn_flow_touched(t, f);
 	}
 }
 
@@ -323,12 +407,12 @@ const struct lrn_dropped *lrn_dropped(const struct lrn *t)
 
 unsigned lrn_relation_count(const struct lrn *t)
 {
-	return t->nrel;
+	return t->relp.live;
 }
 
 unsigned lrn_flow_count(const struct lrn *t)
 {
-	return t->nflow;
+	return t->flowp.live;
 }
 
 /* The kind is kept as a pointer: the loader maps what it reads onto the

@@ -14,6 +14,7 @@
 
 #include "scanwall/dicom.h"
 #include "scanwall/flowkey.h"
+#include "scanwall/poldecl.h"
 #include "scanwall/policy.h"
 #include "learn_int.h"
 
@@ -121,11 +122,11 @@ static unsigned wi_relations(const struct lrn *t, const struct pol *pol, FILE *o
 	char a[64], b[64], ts[24], cmd[128];
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < t->nrel; i++) {
+	for (unsigned i = 0; i < t->relp.used; i++) {
 		const struct lrn_rel *r = &t->rel[i];
 		struct wi_why why = { 0 };
 
-		if (wi_relation(t, r, pol, &why, cmd, sizeof(cmd)))
+		if (!r->af || wi_relation(t, r, pol, &why, cmd, sizeof(cmd)))
 			continue;
 		n++;
 		fprintf(out, "refused: dicom %s -> %s port %u %s -> %s: ",
@@ -182,7 +183,7 @@ static unsigned wi_flows(const struct lrn *t, const struct pol *pol, FILE *out, 
 	char ts[24];
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < t->nflow; i++) {
+	for (unsigned i = 0; i < t->flowp.used; i++) {
 		const struct lrn_flowrec *f = &t->flow[i];
 		struct wi_why why = { 0 };
 
@@ -206,22 +207,18 @@ static unsigned wi_flows(const struct lrn *t, const struct pol *pol, FILE *out, 
 static int wi_unused(const struct lrn *t, const struct pol *pol, FILE *out, unsigned *n)
 {
 	bool *used = lrn_rules_used(t, pol);
-	struct lrn_poltext pt;
-	int err;
 
 	if (!used)
 		return -ENOMEM;
-	err = lrn_poltext(pol, &pt);
-	for (unsigned i = 0; !err && i < pol_rule_count(pol) && i < pt.nrule; i++) {
+	for (unsigned i = 0; i < pol_rule_count(pol); i++) {
 		if (used[i] || pol_rule_at(pol, i)->action != POL_ALLOW)
 			continue;
 		++*n;
-		fprintf(out, "allowed, never seen: line %u: %s\n", pol_rule_at(pol, i)->line,
-			pt.rule[i]);
+		fprintf(out, "allowed, never seen: line %u: ", pol_rule_at(pol, i)->line);
+		pol_print_rule(pol, i, out);
 	}
-	lrn_poltext_free(&pt);
 	free(used);
-	return err;
+	return 0;
 }
 
 int lrn_what_if(const struct lrn *t, const struct pol *cand, FILE *out)
@@ -229,7 +226,8 @@ int lrn_what_if(const struct lrn *t, const struct pol *cand, FILE *out)
 	unsigned refused, now = 0, unused = 0;
 	int err;
 
-	fprintf(out, "# what-if: %u relation(s) and %u flow(s) observed\n", t->nrel, t->nflow);
+	fprintf(out, "# what-if: %u relation(s) and %u flow(s) observed\n",
+		lrn_relation_count(t), lrn_flow_count(t));
 	refused = wi_relations(t, cand, out) + wi_flows(t, cand, out, true);
 	now = wi_flows(t, cand, out, false);
 	err = wi_unused(t, cand, out, &unused);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "scanwall/json.h"
+#include "scanwall/jsonw.h"
 #include "mgmt/mgmt.h"
 
 #define API_JSON "application/json"
@@ -31,7 +32,7 @@ static void api_crl(FILE *out, const struct mgmt *m)
 		const struct mgmt_crl_file *f = &m->crl.f[i];
 
 		fputs(i ? ",{\"path\":" : "{\"path\":", out);
-		json_fput_str(out, m->cfg->crl[i]);
+		jw_str(SB_STREAM(out), m->cfg->crl[i]);
 		fprintf(out, ",\"present\":%s,\"loaded\":%s", f->ino ? "true" : "false",
 			f->d.loaded ? "true" : "false");
 		if (f->d.loaded) {
@@ -51,7 +52,8 @@ static void api_error(struct mgmt_resp *r, int status, const char *msg)
 	r->status = status;
 	r->ctype = API_JSON;
 	if (out) {
-		fprintf(out, "{\"error\":\"%s\"}\n", msg);
+		jw_kstr(SB_STREAM(out), "{", "error", msg);
+		fputs("}\n", out);
 		fclose(out);
 	}
 }
@@ -118,9 +120,9 @@ static void api_status_mgmt(struct mgmt *m, struct mgmt_resp *r)
 	fwrite(r->body, 1, end, out);
 	fputs(members ? "," : "", out);
 	fputs("\"mgmt\":{\"cert\":{\"sha256\":", out);
-	json_fput_str(out, c->sha256);
+	jw_str(SB_STREAM(out), c->sha256);
 	fputs(",\"subject\":", out);
-	json_fput_str(out, c->subject);
+	jw_str(SB_STREAM(out), c->subject);
 	fprintf(out, ",\"not_before\":\"%s\",\"not_after\":\"%s\"}", c->not_before, c->not_after);
 	if (m->crl.d.loaded)
 		api_crl(out, m);
@@ -290,7 +292,7 @@ static void api_bundle_status(struct mgmt *m, const struct http_req *req, const 
 typedef void api_fn(struct mgmt *m, const struct http_req *req, const uint8_t *body,
 		    struct mgmt_resp *r);
 
-static const struct api_route {
+static const struct mgmt_route {
 	const char *path;
 	enum http_method method;	/* GET also answers HEAD */
 	enum mgmt_role min;
@@ -317,14 +319,14 @@ static bool api_method_fits(enum http_method route, enum http_method req)
 
 /* The route for req, or NULL with r set to the refusal (404, 405, 403).
  * Needs only the head: the server asks before it reads any body. */
-static const struct api_route *api_find(const struct http_req *req, enum mgmt_role role,
+static const struct mgmt_route *api_find(const struct http_req *req, enum mgmt_role role,
 					struct mgmt_resp *r)
 {
 	bool path_known = false;
 
 	*r = (struct mgmt_resp){ .status = 500 };
 	for (size_t i = 0; i < sizeof(api_routes) / sizeof(api_routes[0]); i++) {
-		const struct api_route *rt = &api_routes[i];
+		const struct mgmt_route *rt = &api_routes[i];
 
 		if (strcmp(rt->path, req->path) != 0)
 			continue;
@@ -347,24 +349,21 @@ static const struct api_route *api_find(const struct http_req *req, enum mgmt_ro
 	return NULL;
 }
 
-int mgmt_api_admit(const struct http_req *req, enum mgmt_role role, struct mgmt_resp *r)
+const struct mgmt_route *mgmt_api_route(const struct http_req *req, enum mgmt_role role,
+				       struct mgmt_resp *r)
 {
-	const struct api_route *rt = api_find(req, role, r);
+	const struct mgmt_route *rt = api_find(req, role, r);
 
-	if (!rt)
-		return r->status;
-	if (req->content_length > HTTP_HEAD_MAX && rt->fn != api_bundle) {
+	if (rt && req->content_length > HTTP_HEAD_MAX && rt->fn != api_bundle) {
 		api_error(r, 413, "only POST /bundle takes a body this long");
-		return 413;
+		return NULL;
 	}
-	return 0;
+	return rt;
 }
 
-void mgmt_api(struct mgmt *m, const struct http_req *req, const uint8_t *body,
-	      enum mgmt_role role, struct mgmt_resp *r)
+void mgmt_api(struct mgmt *m, const struct mgmt_route *route, const struct http_req *req,
+	      const uint8_t *body, struct mgmt_resp *r)
 {
-	const struct api_route *rt = api_find(req, role, r);
-
-	if (rt)
-		rt->fn(m, req, body, r);
+	*r = (struct mgmt_resp){ .status = 500 };
+	route->fn(m, req, body, r);
 }

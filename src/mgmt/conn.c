@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "mgmt/conn.h"
+#include "scanwall/jsonw.h"
 
 static const char *const conn_phases[PH__COUNT] = {
 	[PH_HANDSHAKE] = "handshake", [PH_IDLE] = "idle", [PH_HEAD] = "head",
@@ -105,6 +106,7 @@ int conn_open(struct mgmt_server *s, struct mgmt_conn *c, int fd)
 	snprintf(c->who, sizeof(c->who), "(no certificate yet)");
 	c->state = CONN_HANDSHAKE;
 	conn_wait(s, c, PH_HANDSHAKE, s->m->cfg->handshake_ms);
+	c->since_ms = c->deadline_ms - s->m->cfg->handshake_ms;
 	s->startups++;
 	return 0;
 }
@@ -194,8 +196,11 @@ static void conn_refuse(struct mgmt_server *s, struct mgmt_conn *c, int status)
 {
 	char body[96];
 	struct mgmt_resp r = { .status = status, .ctype = "application/json", .body = body };
+	struct sbuf w = { .p = body, .size = sizeof(body) };
 
-	r.len = (size_t)snprintf(body, sizeof(body), "{\"error\":\"%s\"}\n", http_reason(status));
+	jw_kstr(&w, "{", "error", http_reason(status));
+	sb_put(&w, "}\n");
+	r.len = w.len;
 	conn_refuse_resp(s, c, NULL, &r);
 }
 
@@ -273,21 +278,23 @@ static void conn_handshake(struct mgmt_server *s, struct mgmt_conn *c)
 	conn_step(s, c);
 }
 
-static void conn_dispatch(struct mgmt_server *s, struct mgmt_conn *c, const struct http_req *req)
+/* The request is all in: answered by the route its head found, or with
+ * the refusal r already holds (c->route NULL: a 404 or 405). */
+static void conn_dispatch(struct mgmt_server *s, struct mgmt_conn *c, const struct http_req *req,
+			  struct mgmt_resp *r)
 {
-	struct mgmt_resp r = { .status = 500 };
-
 	s->m->st.requests++;
 	c->used = req->head_len + req->content_length;
 	c->close_after = !req->keep_alive;
-	mgmt_api(s->m, req, c->in + req->head_len, c->role, &r);
-	if (r.status == 403 || r.status == 400)
-		mgmt_log("refused %s %s: %d on %s", c->peer, c->who, r.status, req->path);
-	if (r.status >= 400)
-		mgmt_count_refusal(s->m, r.status);
-	if (conn_answer(s, c, req, &r))
+	if (c->route)
+		mgmt_api(s->m, c->route, req, c->in + req->head_len, r);
+	if (r->status == 403 || r->status == 400)
+		mgmt_log("refused %s %s: %d on %s", c->peer, c->who, r->status, req->path);
+	if (r->status >= 400)
+		mgmt_count_refusal(s->m, r->status);
+	if (conn_answer(s, c, req, r))
 		conn_close(s, c, false);
-	free(r.body);
+	free(r->body);
 }
 
 /* A body longer than the head buffer: an upload buffer of its own, at
@@ -308,24 +315,26 @@ static int conn_grow(struct mgmt_server *s, struct mgmt_conn *c, size_t size)
 	return 0;
 }
 
-/* The head is in: whether this role may make this request is decided now,
- * and the body gets one absolute deadline. false: go on reading. A 403,
- * or any refusal with a body still to come, is answered and closed: the
- * body is never read. A 404 or 405 that is all in keeps the connection. */
+/* The head is in: its route, and whether this role may take it, are
+ * decided now, and the body gets one absolute deadline. false: go on
+ * reading. A 403, or any refusal with a body still to come, is answered
+ * and closed: the body is never read. A 404 or 405 that is all in is
+ * answered and keeps the connection. */
 static bool conn_admit(struct mgmt_server *s, struct mgmt_conn *c, const struct http_req *req)
 {
 	struct mgmt_resp r;
 	size_t whole = req->head_len + req->content_length;
-	int status = mgmt_api_admit(req, c->role, &r);
 
-	if (status && (status == 403 || c->inlen < whole)) {
+	c->route = mgmt_api_route(req, c->role, &r);
+	if (!c->route && (r.status == 403 || c->inlen < whole)) {
 		conn_refuse_resp(s, c, req, &r);
 		free(r.body);
 		return true;
 	}
-	free(r.body);
-	if (c->inlen >= whole)
-		return false;
+	if (c->inlen >= whole) {
+		conn_dispatch(s, c, req, &r);
+		return true;
+	}
 	conn_wait(s, c, PH_BODY, s->m->cfg->body_ms);
 	if (whole > c->cap && conn_grow(s, c, whole)) {
 		s->m->st.away[AWAY_UPLOADS]++;
@@ -348,11 +357,11 @@ static bool conn_parse(struct mgmt_server *s, struct mgmt_conn *c)
 		conn_refuse(s, c, req.status);
 		return true;
 	}
-	if (c->phase != PH_BODY && conn_admit(s, c, &req))
-		return true;
+	if (c->phase != PH_BODY)
+		return conn_admit(s, c, &req);
 	if (c->inlen < req.head_len + req.content_length)
 		return false;
-	conn_dispatch(s, c, &req);
+	conn_dispatch(s, c, &req, &(struct mgmt_resp){ .status = 500 });
 	return true;
 }
 

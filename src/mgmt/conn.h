@@ -11,14 +11,17 @@
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/ssl.h>
 
+#include "scanwall/config.h"
 #include "mgmt/mgmt.h"
 
 /* Like OpenSSH's MaxStartups (docs/mgmt.md, "Connections"): handshakes in
  * progress have a small pool of their own, a short absolute deadline and
  * a per-source share; finished handshakes become sessions, which a
  * stranger never holds. */
-#define MGMT_STARTUPS 32		/* handshakes in progress */
-#define MGMT_STARTUPS_PER_SOURCE 8	/* of them from one address (/64 for IPv6) */
+#define MGMT_STARTUPS CONFIG_MGMT_STARTUPS	/* handshakes in progress */
+#define MGMT_STARTUPS_PER_SOURCE CONFIG_MGMT_STARTUPS_PER_SOURCE	/* of them from one address (/64 for IPv6) */
+/* A handshake this old may be evicted from a full pool for a newcomer. */
+#define MGMT_EVICT_AFTER_MS CONFIG_MGMT_EVICT_AFTER_MS
 #define MGMT_SESSIONS 256		/* authenticated connections */
 #define MGMT_OPERATOR_SESSIONS 8	/* of them, never given to a reader */
 #define MGMT_CONNS (MGMT_STARTUPS + MGMT_SESSIONS)
@@ -26,7 +29,7 @@
 #define MGMT_ANSWER_MS 30000		/* absolute, to take the whole answer */
 #define MGMT_OBUF 4096			/* TLS records gathered into one write */
 #define MGMT_WAITING 512		/* accepted, waiting for a handshake slot */
-#define MGMT_WAITING_PER_SOURCE 256	/* of them from one source (a poller farm behind one address) */
+#define MGMT_WAITING_PER_SOURCE CONFIG_MGMT_WAITING_PER_SOURCE	/* of them from one source */
 #define MGMT_FDS_MAX (MGMT_CONNS + MGMT_WAITING + 64)	/* + listen, control, syslog, files */
 
 enum conn_state { CONN_FREE, CONN_HANDSHAKE, CONN_READ, CONN_WRITE };
@@ -41,12 +44,14 @@ struct mgmt_conn {
 	enum mgmt_role role;
 	short want;			/* POLLIN or POLLOUT */
 	uint64_t deadline_ms;
+	uint64_t since_ms;		/* the handshake's start: the oldest is evicted first */
 	uint8_t src[16];		/* the source, for the per-source share */
 	char peer[48];
 	char who[200];
 	uint8_t head[HTTP_HEAD_MAX];	/* a request head (and small bodies) */
 	uint8_t *in;			/* head, or a malloc'd upload buffer */
 	size_t cap, inlen, used;	/* used: the request being answered */
+	const struct mgmt_route *route;	/* its route, found from its head */
 	uint8_t obuf[MGMT_OBUF];	/* records not yet written to the socket */
 	size_t olen;
 	char *out;
@@ -59,7 +64,9 @@ struct mgmt_conn {
  * costs a descriptor and these bytes; its deadline is twice the
  * handshake's, from accept (mgmt_enqueue). */
 struct mgmt_waiting {
-	int fd;
+	int fd;				/* -1: started (within mgmt_admit) */
+	uint8_t level;			/* its rank in the order of admission (mgmt_admit) */
+	bool stalled;			/* a handshake of its source was evicted meanwhile */
 	uint8_t src[16];
 	uint64_t deadline_ms;
 	char peer[48];

@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "scanwall/bootclock.h"
 #include "scanwall/bucket.h"
 #include "mgmt/mgmt.h"
 
@@ -32,14 +32,6 @@ static struct {
 	uint64_t max, bytes;
 	int fd;
 } mlog = { .fd = -1 };
-
-static uint64_t mgmt_log_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* Opens path afresh; the file open until now stays in use if it cannot. */
 static int mgmt_log_reopen(void)
@@ -113,7 +105,7 @@ void mgmt_log(const char *fmt, ...)
 		sw_bucket_init(&mlog.bucket, MGMT_LOG_RATE, MGMT_LOG_BURST);
 		mlog.ready = true;
 	}
-	if (!sw_bucket_take(&mlog.bucket, mgmt_log_now_ns())) {
+	if (!sw_bucket_take(&mlog.bucket, sw_clock_ns(CLOCK_MONOTONIC))) {
 		mlog.suppressed++;
 		mlog.pending++;
 		return;
@@ -124,7 +116,7 @@ void mgmt_log(const char *fmt, ...)
 		mgmt_log_fmt("suppressed %llu lines (log rate limit)",
 			     (unsigned long long)mlog.pending);
 		mlog.pending = 0;
-		if (!sw_bucket_take(&mlog.bucket, mgmt_log_now_ns())) {
+		if (!sw_bucket_take(&mlog.bucket, sw_clock_ns(CLOCK_MONOTONIC))) {
 			mlog.suppressed++;
 			mlog.pending++;
 			return;

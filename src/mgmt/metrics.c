@@ -107,10 +107,10 @@ static int met_try_labelled(struct met *t, const char *path, uint64_t v)
 
 /* Whole groups of counters named after their key: engine.packets becomes
  * scanwall_engine_packets_total; queue.* is the NFQUEUE's own (drops,
- * ENOBUFS) once scanwalld reports them. */
+ * ENOBUFS), inject.* what became of the crafted answers. */
 static int met_try_group(struct met *t, const char *path, uint64_t v)
 {
-	static const char *const groups[] = { "engine.", "queue.", "evlog." };
+	static const char *const groups[] = { "engine.", "queue.", "inject.", "evlog." };
 	static char fam[MJ_PATH_MAX + 32];
 
 	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {

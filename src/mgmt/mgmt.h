@@ -58,7 +58,6 @@ struct mgmt_tls *mgmt_tls_new(int endpoint, const char *cert, const char *key, c
 void mgmt_tls_free(struct mgmt_tls *t);
 /* Puts crl (NULL: none) in force for the handshakes to come; t owns it. */
 void mgmt_tls_crl_set(struct mgmt_tls *t, mbedtls_x509_crl *crl);
-void mgmt_tls_crl_free(struct mgmt_tls *t);
 /* A human-readable mbedtls error, for the log. */
 const char *mgmt_tls_strerror(int err, char *buf, size_t size);
 
@@ -87,8 +86,9 @@ struct mgmt_syslog;
 
 /* Why a connection was closed before it was served (docs/mgmt.md). */
 enum mgmt_away {
-	AWAY_SOURCE,		/* its source holds its share of the handshake pool */
-	AWAY_EARLY_DROP,	/* a handshake dropped from the full pool */
+	AWAY_SOURCE,		/* its source's share of the waiting queue full: its oldest closed */
+	AWAY_EARLY_DROP,	/* a handshake dropped from the full pool for a fairer source */
+	AWAY_EVICTED,		/* the oldest handshake, stalled, evicted from the full pool */
 	AWAY_SESSIONS,		/* every reader session taken */
 	AWAY_UPLOADS,		/* every upload buffer taken (503) */
 	AWAY__COUNT
@@ -165,12 +165,15 @@ struct mgmt_resp {
 	size_t len;
 	const char *allow;		/* for 405 */
 };
-void mgmt_api(struct mgmt *m, const struct http_req *req, const uint8_t *body,
-	      enum mgmt_role role, struct mgmt_resp *resp);
-/* Decided from the head alone, before any body is read: 0 when role may
- * make this request, else the status it is refused with (403, 404, 405,
- * 413) and resp holds the answer. */
-int mgmt_api_admit(const struct http_req *req, enum mgmt_role role, struct mgmt_resp *resp);
+struct mgmt_route;
+/* Decided from the head alone, before any body is read, once a request:
+ * the route that serves req for role, or NULL and resp holds the refusal
+ * (403, 404, 405, 413). */
+const struct mgmt_route *mgmt_api_route(const struct http_req *req, enum mgmt_role role,
+				       struct mgmt_resp *resp);
+/* Answers req, its body all in, by the route mgmt_api_route gave. */
+void mgmt_api(struct mgmt *m, const struct mgmt_route *route, const struct http_req *req,
+	      const uint8_t *body, struct mgmt_resp *resp);
 /* ctl.c: runs a control command; *ans is malloc'd (free it) even on
  * failure; -EPROTO means scanwalld refused: an {"error":...} object or
  * an "ok":false answer. */
@@ -179,8 +182,6 @@ int mgmt_ctl(struct mgmt *m, const char *cmd, char **ans, size_t *len);
 /* --- metrics.c, page.c ----------------------------------------------------- */
 int mgmt_metrics(struct mgmt *m, FILE *out);
 int mgmt_page(struct mgmt *m, FILE *out);
-/* Writes s with HTML's five specials escaped. */
-void mgmt_html(FILE *out, const char *s);
 
 /* --- syslog.c: RFC 5424 over TLS (RFC 5425) ------------------------------- */
 #define MGMT_SYSLOG_RING 512
@@ -193,9 +194,6 @@ struct mgmt_syslog_stats {
 };
 struct mgmt_syslog *mgmt_syslog_new(const char *hostport, const char *ca);
 void mgmt_syslog_free(struct mgmt_syslog *s);
-/* Queues one event line (an ev_json object) with its sequence number;
- * when the ring is full the oldest waiting message is dropped. */
-void mgmt_syslog_event(struct mgmt_syslog *s, uint64_t seq, const char *json, size_t len);
 /* The fd and poll events to wait for, -1 when idle or waiting to retry. */
 int mgmt_syslog_pollfd(const struct mgmt_syslog *s, short *events);
 /* Connects, handshakes and sends whatever is possible without blocking. */

@@ -12,7 +12,8 @@
 
 #define PAGE_EVENTS 15
 
-void mgmt_html(FILE *out, const char *s)
+/* Writes s with HTML's five specials escaped. */
+static void mgmt_html(FILE *out, const char *s)
 {
 	static const char *const esc[256] = {
 		['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;", ['\''] = "&#39;",

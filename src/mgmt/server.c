@@ -5,11 +5,14 @@
  * a small pool (MGMT_STARTUPS) with a short absolute deadline, and one
  * source may hold only MGMT_STARTUPS_PER_SOURCE of it. What cannot start
  * yet waits, accepted but untouched, in a bounded queue under the same
- * deadline (MGMT_WAITING_PER_SOURCE of it a source, more are closed at
- * once). Random early drop: when the queue is full a random entry of it is
- * dropped (a source that floods it is hit in proportion to its share), and
- * when the pool is full a source holding less of it takes the place of a
- * random handshake of the source holding most.
+ * deadline (MGMT_WAITING_PER_SOURCE of it a source: a newcomer beyond
+ * them closes the oldest of its source's), the sources holding fewest
+ * handshakes first. Random early drop: when the queue is full a random
+ * entry of it is dropped (a source that floods it is hit in proportion to
+ * its share). When the pool is full, a source holding less of it takes
+ * the place of the oldest handshake of the source holding most, and
+ * failing that the oldest handshake of all goes once it is
+ * MGMT_EVICT_AFTER_MS old (conntrack's early drop).
  * A finished handshake becomes a session (conn.c), which no stranger holds.
  * Calls to the control socket are synchronous: it is a local daemon
  * answering from memory, and ctl_request() bounds each call. */
@@ -29,6 +32,7 @@
 
 #include <mbedtls/net_sockets.h>
 
+#include "scanwall/bootclock.h"
 #include "mgmt/conn.h"
 #include "mgmt/server.h"
 
@@ -39,10 +43,7 @@ static volatile sig_atomic_t mgmt_stop, mgmt_hup;
 
 uint64_t mgmt_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return sw_clock_ns(CLOCK_MONOTONIC) / 1000000u;
 }
 
 const int mgmt_refusal_codes[MGMT_REFUSALS] = { 400, 411, 413, 414, 431, 403, 503 };
@@ -59,6 +60,7 @@ const char *mgmt_away_name(enum mgmt_away why)
 {
 	static const char *const names[AWAY__COUNT] = {
 		[AWAY_SOURCE] = "source", [AWAY_EARLY_DROP] = "early-drop",
+		[AWAY_EVICTED] = "evicted",
 		[AWAY_SESSIONS] = "sessions", [AWAY_UPLOADS] = "uploads",
 	};
 
@@ -89,9 +91,11 @@ static void mgmt_source(const struct sockaddr_storage *sa, uint8_t src[16], char
 		 ntohs(sa->ss_family == AF_INET6 ? v6->sin6_port : v4->sin_port));
 }
 
-/* Handshakes in progress per source, for the few sources in the pool. */
+/* Handshakes in progress per source, for the few sources in the pool,
+ * and the one that may be evicted for a newcomer. */
 struct mgmt_shares {
 	unsigned n, top;		/* top: the entry with the largest count */
+	struct mgmt_conn *ripe;		/* the oldest handshake, if MGMT_EVICT_AFTER_MS old */
 	struct { uint8_t src[16]; unsigned count; } e[MGMT_STARTUPS];
 };
 
@@ -104,7 +108,23 @@ static unsigned mgmt_share(const struct mgmt_shares *sh, const uint8_t src[16])
 	return 0;
 }
 
-static void mgmt_shares(const struct mgmt_server *s, struct mgmt_shares *sh)
+/* The oldest handshake in progress, of source src (NULL: of any). */
+static struct mgmt_conn *mgmt_oldest(struct mgmt_server *s, const uint8_t *src)
+{
+	struct mgmt_conn *old = NULL;
+
+	for (int i = 0; i < MGMT_CONNS; i++) {
+		struct mgmt_conn *c = &s->c[i];
+
+		if (c->state != CONN_HANDSHAKE || (src && memcmp(c->src, src, 16)))
+			continue;
+		if (!old || c->since_ms < old->since_ms)
+			old = c;
+	}
+	return old;
+}
+
+static void mgmt_shares(struct mgmt_server *s, struct mgmt_shares *sh)
 {
 	sh->n = sh->top = 0;
 	for (int i = 0; i < MGMT_CONNS; i++) {
@@ -122,25 +142,9 @@ static void mgmt_shares(const struct mgmt_server *s, struct mgmt_shares *sh)
 		if (++sh->e[k].count > sh->e[sh->top].count)
 			sh->top = k;
 	}
-}
-
-/* Random early drop in a full pool: a random handshake of the source that
- * holds most of it makes room for a source that holds less. */
-static void mgmt_drop_one(struct mgmt_server *s, const struct mgmt_shares *sh)
-{
-	const uint8_t *src = sh->e[sh->top].src;
-	uint32_t k = arc4random_uniform(sh->e[sh->top].count);
-
-	for (int i = 0; i < MGMT_CONNS; i++) {
-		struct mgmt_conn *c = &s->c[i];
-
-		if (c->state != CONN_HANDSHAKE || memcmp(c->src, src, 16) || k--)
-			continue;
-		s->m->st.away[AWAY_EARLY_DROP]++;
-		mgmt_log("turned away %s: dropped from the full handshake pool", c->peer);
-		conn_close(s, c, false);
-		return;
-	}
+	sh->ripe = mgmt_oldest(s, NULL);
+	if (sh->ripe && mgmt_now_ms() - sh->ripe->since_ms < MGMT_EVICT_AFTER_MS)
+		sh->ripe = NULL;
 }
 
 static void mgmt_start(struct mgmt_server *s, const struct mgmt_waiting *w)
@@ -160,27 +164,60 @@ static void mgmt_start(struct mgmt_server *s, const struct mgmt_waiting *w)
 	memcpy(c->peer, w->peer, sizeof(c->peer));
 }
 
+/* A source whose handshake was evicted: its connections that wait go
+ * behind those of sources that hold as much but did not stall. */
+static void mgmt_stalled(struct mgmt_server *s, const uint8_t src[16])
+{
+	for (unsigned i = 0; i < s->nwaiting; i++)
+		s->waiting[i].stalled |= !memcmp(s->waiting[i].src, src, 16);
+}
+
 /* Whether a connection from src may start its handshake now: in the pool
- * if it has room, else in place of a handshake of the source holding most
- * of it, when that source holds two more than src (a stranger flooding
- * from a few addresses cannot keep an operator's address out). Starts it
- * and returns true, or returns false: it waits. */
+ * if it has room; else in place of the oldest handshake of the source
+ * holding most of it, when that source holds two more than src (a
+ * stranger flooding from a few addresses cannot keep an operator's
+ * address out); else in place of the oldest handshake of all once it is
+ * MGMT_EVICT_AFTER_MS old (conntrack's early drop: strangers stalling one
+ * handshake from each of many addresses hold the pool that long, not the
+ * whole handshake timeout, and an honest handshake ends well inside it).
+ * Starts it and returns true, or returns false: it waits. */
 static bool mgmt_try_start(struct mgmt_server *s, struct mgmt_shares *sh,
 			   const struct mgmt_waiting *w)
 {
 	unsigned share = mgmt_share(sh, w->src);
-	bool room = s->startups < MGMT_STARTUPS;
+	struct mgmt_conn *victim = NULL;
 
-	if (share >= MGMT_STARTUPS_PER_SOURCE || (!room && share + 1 >= sh->e[sh->top].count))
+	if (share >= MGMT_STARTUPS_PER_SOURCE)
 		return false;
-	if (!room)
-		mgmt_drop_one(s, sh);
+	if (s->startups >= MGMT_STARTUPS && share + 1 < sh->e[sh->top].count) {
+		victim = mgmt_oldest(s, sh->e[sh->top].src);
+		s->m->st.away[AWAY_EARLY_DROP]++;
+		mgmt_log("turned away %s: dropped from the full handshake pool", victim->peer);
+	} else if (s->startups >= MGMT_STARTUPS) {
+		if (!(victim = sh->ripe))
+			return false;
+		s->m->st.away[AWAY_EVICTED]++;
+		mgmt_log("turned away %s: evicted from the full handshake pool after %u ms",
+			 victim->peer, (unsigned)(mgmt_now_ms() - victim->since_ms));
+	}
+	if (victim) {
+		mgmt_stalled(s, victim->src);
+		conn_close(s, victim, false);
+	}
 	mgmt_start(s, w);
 	mgmt_shares(s, sh);
 	return true;
 }
 
-/* Starts the handshakes of waiting connections, oldest first. */
+/* Starts the handshakes of waiting connections: those whose source holds
+ * the fewest handshakes first, then those whose source did not just stall
+ * one, the oldest first among equals (fair queueing: a source's second
+ * connection waits behind every other source's first, and a stranger
+ * whose handshakes are evicted as they stall waits behind a newcomer, so
+ * the operator's address, holding nothing, waits only for others that
+ * hold nothing and stalled nothing). w->level: that rank (share + stalled)
+ * when last looked at; it only grows within a call (a share may shrink
+ * when a handshake is evicted: that entry waits for the next call). */
 static void mgmt_admit(struct mgmt_server *s)
 {
 	struct mgmt_shares sh;
@@ -189,8 +226,25 @@ static void mgmt_admit(struct mgmt_server *s)
 	if (!s->nwaiting)
 		return;
 	mgmt_shares(s, &sh);
+	for (unsigned i = 0; i < s->nwaiting; i++)
+		s->waiting[i].level = 0;
+	for (unsigned level = 0; level <= MGMT_STARTUPS_PER_SOURCE; level++) {
+		/* Full, nothing to evict, no source to take from: none can
+		 * start (taking from one needs share + 1 < top, share >= level - 1). */
+		if (s->startups >= MGMT_STARTUPS && !sh.ripe && level >= sh.e[sh.top].count)
+			break;
+		for (unsigned i = 0; i < s->nwaiting; i++) {
+			struct mgmt_waiting *w = &s->waiting[i];
+
+			if (w->fd < 0 || w->level > level)
+				continue;
+			w->level = (uint8_t)(mgmt_share(&sh, w->src) + w->stalled);
+			if (w->level == level && mgmt_try_start(s, &sh, w))
+				w->fd = -1;
+		}
+	}
 	for (unsigned i = 0; i < s->nwaiting; i++) {
-		if (!mgmt_try_start(s, &sh, &s->waiting[i]))
+		if (s->waiting[i].fd >= 0)
 			s->waiting[kept++] = s->waiting[i];
 	}
 	s->nwaiting = kept;
@@ -204,12 +258,19 @@ static void mgmt_unwait(struct mgmt_server *s, unsigned i)
 	s->nwaiting--;
 }
 
-static unsigned mgmt_waiting_from(const struct mgmt_server *s, const uint8_t src[16])
+/* How many connections from src wait; *oldest: the first of them (the
+ * queue is in the order of accept). */
+static unsigned mgmt_waiting_from(const struct mgmt_server *s, const uint8_t src[16],
+				  unsigned *oldest)
 {
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < s->nwaiting; i++)
-		n += !memcmp(s->waiting[i].src, src, 16);
+	for (unsigned i = 0; i < s->nwaiting; i++) {
+		if (memcmp(s->waiting[i].src, src, 16))
+			continue;
+		if (!n++)
+			*oldest = i;
+	}
 	return n;
 }
 
@@ -221,19 +282,23 @@ static void mgmt_enqueue(struct mgmt_server *s, int fd, const struct sockaddr_st
 				  .deadline_ms = mgmt_now_ms() + 2 * s->m->cfg->handshake_ms };
 	struct mgmt_shares sh;
 	uint32_t victim;
+	unsigned oldest = 0;
 
 	mgmt_source(sa, w.src, w.peer, sizeof(w.peer));
 	/* Straight in when it may: a burst behind it must not push it out of
-	 * the queue before its turn. */
+	 * the queue before its turn. Not in place of another, though, past
+	 * those that wait: theirs is the first claim (mgmt_admit's order). */
 	mgmt_shares(s, &sh);
-	if (mgmt_try_start(s, &sh, &w))
+	if ((!s->nwaiting || s->startups < MGMT_STARTUPS) && mgmt_try_start(s, &sh, &w))
 		return;
-	if (mgmt_waiting_from(s, w.src) >= MGMT_WAITING_PER_SOURCE) {
+	if (mgmt_waiting_from(s, w.src, &oldest) >= MGMT_WAITING_PER_SOURCE) {
+		/* Its source's share is full: the oldest of it goes, whose
+		 * client is the likeliest to have given up and gone idle;
+		 * another source's place is never taken. */
 		s->m->st.away[AWAY_SOURCE]++;
-		mgmt_log("turned away %s: %u connections from it wait already", w.peer,
-			 MGMT_WAITING_PER_SOURCE);
-		close(fd);
-		return;
+		mgmt_log("turned away %s: %u connections from its source wait, the oldest closed",
+			 s->waiting[oldest].peer, MGMT_WAITING_PER_SOURCE);
+		mgmt_unwait(s, oldest);
 	}
 	if (s->nwaiting == MGMT_WAITING) {
 		/* Random early drop: the newcomer or one that waits. */

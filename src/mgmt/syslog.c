@@ -118,7 +118,9 @@ static int sl_format(const struct mgmt_syslog *s, uint64_t seq, const char *json
 	return n < 0 || (size_t)n >= size ? -EMSGSIZE : n;
 }
 
-void mgmt_syslog_event(struct mgmt_syslog *s, uint64_t seq, const char *json, size_t len)
+/* Queues one event line (an ev_json object) with its sequence number;
+ * when the ring is full this newest one is dropped (this file's head says why). */
+static void mgmt_syslog_event(struct mgmt_syslog *s, uint64_t seq, const char *json, size_t len)
 {
 	struct sl_msg *slot;
 	int n;

@@ -113,21 +113,21 @@ static int mgmt_tls_verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t
 	return 0;
 }
 
-void mgmt_tls_crl_set(struct mgmt_tls *t, mbedtls_x509_crl *crl)
-{
-	/* Handshakes verify within one call: none holds the old list now. */
-	mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, crl);
-	mgmt_tls_crl_free(t);
-	t->crl = crl;
-}
-
-void mgmt_tls_crl_free(struct mgmt_tls *t)
+static void mgmt_tls_crl_free(struct mgmt_tls *t)
 {
 	if (!t->crl)
 		return;
 	mbedtls_x509_crl_free(t->crl);
 	free(t->crl);
 	t->crl = NULL;
+}
+
+void mgmt_tls_crl_set(struct mgmt_tls *t, mbedtls_x509_crl *crl)
+{
+	/* Handshakes verify within one call: none holds the old list now. */
+	mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, crl);
+	mgmt_tls_crl_free(t);
+	t->crl = crl;
 }
 
 static int mgmt_tls_setup(struct mgmt_tls *t, int endpoint, const char *cert, const char *key,

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "scanwall/catalog.h"
+#include "scanwall/poldecl.h"
 #include "pol_int.h"
 
 static void print_addr(FILE *out, const struct pol_addr *a)
@@ -32,7 +33,7 @@ static void print_title(FILE *out, const char *t)
 	fprintf(out, quote ? "\"%s\"" : "%s", t);
 }
 
-static void print_def(FILE *out, const struct ast_def *d)
+static void print_def(FILE *out, const struct ast_def *d, bool titles)
 {
 	const struct pol_addr *a = d->addrs.v;
 	const char *const *t = d->titles.v;
@@ -44,6 +45,8 @@ static void print_def(FILE *out, const struct ast_def *d)
 			fputc(',', out);
 		print_addr(out, &a[i]);
 	}
+	if (!titles)
+		return;
 	fputs(" ae ", out);
 	if (d->ae_any)
 		fputs("any", out);
@@ -130,9 +133,26 @@ int pol_print(const struct pol *pol, FILE *out)
 	unsigned i;
 
 	for (i = 0; i < pol->ast.defs.n; i++)
-		print_def(out, &defs[i]);
+		print_def(out, &defs[i], true);
 	for (i = 0; i < pol->nrules; i++)
 		print_rule(out, &pol->rules[i]);
-	fprintf(out, "default %s\n", action_name(pol->def_action));
+	pol_print_default(pol, out);
 	return ferror(out) ? -EIO : 0;
+}
+
+void pol_print_decl(const struct pol *pol, unsigned d, bool titles, FILE *out)
+{
+	if (d < pol->ast.defs.n)
+		print_def(out, &((const struct ast_def *)pol->ast.defs.v)[d], titles);
+}
+
+void pol_print_rule(const struct pol *pol, unsigned index, FILE *out)
+{
+	if (index < pol->nrules)
+		print_rule(out, &pol->rules[index]);
+}
+
+void pol_print_default(const struct pol *pol, FILE *out)
+{
+	fprintf(out, "default %s\n", action_name(pol->def_action));
 }

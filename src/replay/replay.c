@@ -9,6 +9,7 @@
 
 #include "scanwall/cursor.h"
 #include "scanwall/engine.h"
+#include "scanwall/learn.h"
 #include "engine/observe.h"
 #include "replay/replay.h"
 
@@ -232,9 +233,11 @@ static int replay_learn(struct eng *e, const struct replay_opts *o, int end)
 	if (!o->learn)
 		return 0;
 	err = end ? eng_obs_save(e, 0, 1) : eng_observe(e, o->learn);
-	if (err)
-		fprintf(stderr, "%s: %s\n", o->learn,
-			err == -EBADMSG ? "not an observation table" : strerror(-err));
+	if (err == -EBADMSG)
+		fprintf(stderr, "%s: not an observation table (%s)\n", o->learn,
+			lrn_load_error(eng_observed(e)));
+	else if (err)
+		fprintf(stderr, "%s: %s\n", o->learn, strerror(-err));
 	return err;
 }
 

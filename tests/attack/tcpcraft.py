@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Crafted TCP segments against a live association, standard library only
-(raw sockets), for tests/attack/test_urg_rst.sh.
+(raw sockets), for tests/attack/test_urg_rst.sh, test_refused_answers.sh
+and test_blind_old.sh.
 
   tcpcraft.py blind SNIFF_NS SEND_NS CLIENT SERVER PORT
         Watches a connection CLIENT -> SERVER:PORT in SNIFF_NS (the
@@ -9,11 +10,29 @@
         sources: an URG segment ahead of the client's stream, and resets
         outside and inside each receiver's window, five rounds. Prints what
         it sent; exit 0, 2 when no connection was seen.
+  tcpcraft.py old SNIFF_NS SEND_NS CLIENT SERVER PORT
+        Watches the client's data segments of a transfer CLIENT ->
+        SERVER:PORT; once 20 MB passed its first large one, sends from
+        SEND_NS 8 copies at that first one's sequence number, in the
+        client's name: retransmissions older than the box keeps, which it
+        cannot verify. Exit 0 when sent, 2 when no such transfer was seen.
   tcpcraft.py idle SNIFF_NS SEND_NS DEV_NS SERVER PORT CALLING CALLED
         Opens an association from SNIFF_NS and leaves it idle; sends a
         reset inside the acceptor's window, then one at exactly its next
         byte, each from SEND_NS with the client's address, and prints after
         each how many connections the acceptor (DEV_NS) holds established.
+  tcpcraft.py synack SNIFF_NS SEND_NS DEV_NS SERVER PORT CALLING CALLED
+        Opens a connection from SNIFF_NS and sends nothing; from SEND_NS
+        (another bridge port) a SYN-ACK in SERVER's name that does not
+        acknowledge the client's SYN; then a request CALLED refuses. Prints
+        the PDU type that answered it, how many packets for SERVER reached
+        SEND_NS, and how many connections DEV_NS then holds established.
+  tcpcraft.py refused SNIFF_NS SEND_NS DEV_NS SERVER PORT CALLING CALLED
+        From SNIFF_NS a request CALLED refuses; then from SEND_NS 50
+        segments in the client's name on the refused connection. Prints the
+        PDU type that answered the request and how many resets in the
+        client's name came back to SEND_NS (the box answers out of the port
+        a packet came in).
   tcpcraft.py oob SERVER PORT CALLING CALLED
         Opens an association and sends one byte of urgent data (MSG_OOB),
         as the client itself would. Exit 0 when the connection is then
@@ -130,6 +149,30 @@ def cmd_blind(a):
     return 0
 
 
+def cmd_old(a):
+    enter(a.sniff_ns)
+    sn = sniffer()
+    first = cport = None
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if not select.select([sn], [], [], 0.5)[0]:
+            continue
+        t = parse(sn.recv(65600))
+        if not t or t[:2] != (a.client, a.server) or t[3] != a.port or t[7] < 1000:
+            continue
+        if first is None or t[2] != cport:
+            cport, first = t[2], t[4]
+        if (t[4] - first) & 0xffffffff >= 20 << 20:
+            enter(a.send_ns)
+            out = Sender()
+            for _ in range(8):
+                out.send("old", a.client, a.server, cport, a.port, first, t[5], ACK | PSH,
+                         b"X" * 100)
+            return 0
+    print("old: no transfer of 20 MB seen")
+    return 2
+
+
 def established(dev_ns, port):
     out = subprocess.run(["ip", "netns", "exec", dev_ns, "ss", "-Htn", "state", "established",
                           "( sport = :%d )" % port], capture_output=True, text=True).stdout
@@ -173,6 +216,60 @@ def cmd_idle(a):
     return 0
 
 
+def answer_to(s, calling, called):
+    """The PDU type that answers a request from calling to called, 0: none."""
+    s.sendall(peer.assoc_rq(calling, called))
+    try:
+        return peer.read_pdu(s)[0]
+    except (ConnectionError, OSError):
+        return 0
+
+
+def count(sn, secs, match):
+    """How many frames sniffed in the next secs seconds match."""
+    n = 0
+    deadline = time.time() + secs
+    while time.time() < deadline:
+        if select.select([sn], [], [], 0.2)[0]:
+            t = parse(sn.recv(65600))
+            n += bool(t and match(t))
+    return n
+
+
+def cmd_synack(a):
+    enter(a.sniff_ns)
+    s = peer.connect(a.server, a.port, 10)
+    client, cport = s.getsockname()
+    enter(a.send_ns)
+    sn = sniffer()
+    # blind: the client's ISN is not known here, so the ack is a guess
+    Sender().send("synack", a.server, client, a.port, cport, 77777, 12345, SYN | ACK)
+    time.sleep(0.3)
+    kind = answer_to(s, a.calling, a.called)
+    caught = count(sn, 1, lambda t: t[1] == a.server)
+    print("synack: answer %d, %d for the server at the sender, established %d"
+          % (kind, caught, established(a.dev_ns, a.port)))
+    s.close()
+    return 0
+
+
+def cmd_refused(a):
+    enter(a.sniff_ns)
+    s = peer.connect(a.server, a.port, 10)
+    client, cport = s.getsockname()
+    kind = answer_to(s, a.calling, a.called)
+    enter(a.send_ns)
+    sn = sniffer()
+    out = Sender()
+    for i in range(50):
+        out.s.sendto(segment(client, a.server, cport, a.port, 1000 + i, 0, ACK, b"x"),
+                     (a.server, 0))
+    resets = count(sn, 1, lambda t: t[:4] == (a.server, client, a.port, cport) and t[6] & RST)
+    print("refused: answer %d, %d resets for 50 segments" % (kind, resets))
+    s.close()
+    return 0
+
+
 def cmd_oob(a):
     s = peer.connect(a.server, a.port, 10)
     s.sendall(peer.assoc_rq(a.calling, a.called))
@@ -198,19 +295,25 @@ def main():
     for n in ("sniff_ns", "send_ns", "client", "server"):
         b.add_argument(n)
     b.add_argument("port", type=int)
-    i = sub.add_parser("idle")
-    for n in ("sniff_ns", "send_ns", "dev_ns", "server"):
-        i.add_argument(n)
-    i.add_argument("port", type=int)
-    i.add_argument("calling")
-    i.add_argument("called")
+    d = sub.add_parser("old")
+    for n in ("sniff_ns", "send_ns", "client", "server"):
+        d.add_argument(n)
+    d.add_argument("port", type=int)
+    for name in ("idle", "synack", "refused"):
+        i = sub.add_parser(name)
+        for n in ("sniff_ns", "send_ns", "dev_ns", "server"):
+            i.add_argument(n)
+        i.add_argument("port", type=int)
+        i.add_argument("calling")
+        i.add_argument("called")
     o = sub.add_parser("oob")
     o.add_argument("server")
     o.add_argument("port", type=int)
     o.add_argument("calling")
     o.add_argument("called")
     a = p.parse_args()
-    return {"blind": cmd_blind, "idle": cmd_idle, "oob": cmd_oob}[a.cmd](a)
+    return {"blind": cmd_blind, "old": cmd_old, "idle": cmd_idle, "synack": cmd_synack,
+            "refused": cmd_refused, "oob": cmd_oob}[a.cmd](a)
 
 
 if __name__ == "__main__":

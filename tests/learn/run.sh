@@ -65,6 +65,11 @@ printf 'not json' >"$TMP/bad.json"
 "$BIN" --replay "$PCAPS/echo.pcap" --policy "$REPLAY/lab.conf" --learn "$TMP/bad.json" \
 	>/dev/null 2>"$TMP/err"
 check "learn: a file that is no table is refused" grep -q "not an observation table" "$TMP/err"
+# an edited table with a control character in a title: refused, the field named, not repaired
+sed 's/"calling_ae":"PACS"/"calling_ae":"PA\\u0007CS"/' "$TABLE" >"$TMP/edited.json"
+"$BIN" --propose "$TMP/edited.json" >/dev/null 2>"$TMP/err"
+check "learn: an edited table is refused, naming the field" \
+	grep -Eq 'not an observation table \(relations\[[0-9]+\]\.calling_ae\)' "$TMP/err"
 
 # --- propose -------------------------------------------------------------------
 sed -f "$REPLAY/template-lab.sed" "$HERE/../../templates/siemens-mi-scanner.conf" >"$TMP/scanner.conf"

@@ -15,7 +15,8 @@ MODE:
              seconds; prints "closed after N s" (N from the end of the
              head) with any status answered, "open" if not cut in 20 s.
   silent     (no certificate used) N SECONDS SRC [hello]: keeps N plain TCP
-             connections from address SRC open, reopening each one the
+             connections from address SRC (or from each address of a
+             comma-separated list in turn) open, reopening each one the
              server closes, for SECONDS; with "hello" each sends a TLS
              ClientHello first and then nothing (a stranger mid-handshake).
              Prints how many connections it opened in all.
@@ -144,7 +145,7 @@ def client_hello():
 def mode_silent(args):
     import selectors
     host, port = args[0], int(args[1])
-    n, seconds, src = int(args[5]), float(args[6]), args[7]
+    n, seconds, srcs = int(args[5]), float(args[6]), args[7].split(",")
     hello = client_hello() if len(args) > 8 and args[8] == "hello" else b""
     sel = selectors.DefaultSelector()
     opened = 0
@@ -153,6 +154,7 @@ def mode_silent(args):
     def open_one():
         nonlocal opened
         try:
+            src = srcs[opened % len(srcs)]
             c = socket.create_connection((host, port), timeout=2, source_address=(src, 0))
             if hello:
                 c.sendall(hello)

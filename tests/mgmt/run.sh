@@ -325,7 +325,8 @@ check "mgmt: the timeout is logged" logged "timed out (head)"
 # --- bounded: strangers cannot lock the operator out (docs/mgmt.md, Connections)
 #   127.0.0.2-6  (600 silent TCP, reopened)        ┐
 #   127.0.0.7-11 (500 ClientHello, then nothing)   ┼──► :8443  handshakes: 32, 8 a source
-#   127.0.0.1    curl as operator, as reader ──────┘           waiting: 512, 256 a source,
+#   127.0.0.1    curl as operator, as reader ──────┘           waiting: 512, 16 a source
+#                                                               (its oldest closed beyond),
 #                                                               random early drop when full
 mcount() { awk -v m="$1" '$1 == m { print $2 }' "$TMP/body"; }
 as reader "$URL/metrics" >/dev/null
@@ -352,12 +353,31 @@ wait $flood
 opened=$(cat "$TMP"/silent.* "$TMP"/hello.* | awk '{ n += $1 } END { print n }')
 check "mgmt: the strangers reconnected and were held ($opened connections in all)" test "$opened" -gt 1100
 as reader "$URL/metrics" >/dev/null
-# one address alone past its share: 8 handshakes, 256 waiting, the rest closed
-raw reader silent 300 2 127.0.0.12 >/dev/null
+# one address alone past its share (Kconfig MGMT_WAITING_PER_SOURCE, 16):
+#   127.0.0.12 (300 silent TCP) ──► 8 handshakes, 16 waiting, each newcomer
+#                                   beyond them closes its oldest waiting one
+#   127.0.0.1  curl as operator ──► served meanwhile
+waiting() { as reader "$URL/metrics" >/dev/null && mcount 'scanwall_mgmt_connections{state="waiting"}'; }
+none_waiting() { [ "$(waiting)" = 0 ]; }
+wait_for none_waiting
+raw reader silent 300 4 127.0.0.12 >/dev/null &
+one=$!
+share_full() { now_waiting=$(waiting); [ "${now_waiting:-0}" -ge 16 ]; }
+wait_for share_full
+sleep 0.5
+now_waiting=$(waiting)
+check "mgmt: one address holds at most 16 places of the waiting queue ($now_waiting)" \
+	test "${now_waiting:-999}" -le 16 -a "${now_waiting:-0}" -ge 1
+code=$(as operator --max-time 5 "$URL/bundle")
+check "mgmt: ...and another client is served meanwhile ($code)" test "$code" = 200
+wait "$one"
 as reader "$URL/metrics" >/dev/null
 check "mgmt: /metrics counts those turned away for their source's share" \
-	test "$(mcount 'scanwall_mgmt_turned_away_total{reason="source"}')" -ge $((src0 + 36))
-check "mgmt: ...logged" logged "connections from it wait already"
+	test "$(mcount 'scanwall_mgmt_turned_away_total{reason="source"}')" -ge $((src0 + 250))
+check "mgmt: ...logged: the oldest of the source closed" logged "connections from its source wait, the oldest closed"
+# 40 addresses, 20 each: their 16 waiting places would be 640, past the
+# queue's 512 (random early drop)
+raw reader silent 800 3 "$(echo 127.0.1.{1..40} | tr ' ' ,)" >/dev/null
 check "mgmt: /metrics counts the early drops" test "$(mcount 'scanwall_mgmt_turned_away_total{reason="early-drop"}')" -gt "$away0"
 check "mgmt: /metrics counts the handshake timeouts" test "$(mcount 'scanwall_mgmt_timeouts_total{phase="handshake"}')" -gt "$hto0"
 check "mgmt: the log says they were dropped" grep -Eq "turned away .*: (dropped from the full handshake pool|[0-9]+ connections wait)" "$TMP/mgmt.log"
@@ -367,6 +387,48 @@ check "mgmt: the log grew by $lines lines under the flood (bound $bound)" test "
 check "mgmt: the held-back lines are counted in the log" logged "suppressed [0-9]* lines"
 check "mgmt: ...and in /metrics" test "$(mcount scanwall_mgmt_log_suppressed_total)" -gt 0
 check "mgmt: /metrics counts the resumed sessions" test "$(mcount scanwall_mgmt_resumed_total)" -gt 0
+
+# many addresses, one stalled handshake each (conntrack's early drop):
+#   127.0.2.1-160 (160 ClientHello then nothing, reopened)  ┐
+#   127.0.4.1-80  (80 silent TCP, reopened)                  ┴─► :8443
+#        pool of 32 full, no source holds two more than another (so fairness
+#        alone lets no one in), the rest wait
+#   127.0.3.1  curl as operator ──► waits its turn: the oldest handshake goes
+#        once 500 ms old (Kconfig MGMT_EVICT_AFTER_MS), the pool turns over
+#        in that time, not in the 3 s handshake timeout; its own handshake
+#        ends in milliseconds
+wait_for none_waiting
+evict0=$(mcount 'scanwall_mgmt_turned_away_total{reason="evicted"}')
+raw reader silent 160 14 "$(echo 127.0.2.{1..160} | tr ' ' ,)" hello >/dev/null &
+flood=$!
+raw reader silent 80 14 "$(echo 127.0.4.{1..80} | tr ' ' ,)" >/dev/null &
+flood="$flood $!"
+wait_for sh -c "[ \$(ip netns exec $NS ss -Htn state established '( sport = :8443 )' | wc -l) -ge 220 ]"
+held=$(established) t1=$(date +%s%N)
+code=$(as operator --max-time 10 --interface 127.0.3.1 "$URL/bundle")
+ms=$((($(date +%s%N) - t1) / 1000000))
+check "mgmt: with $held stalled connections from 240 addresses, the operator is served ($code in $ms ms, bound 10 s)" test "$code" = 200
+# shellcheck disable=SC2086
+wait $flood
+as reader "$URL/metrics" >/dev/null
+check "mgmt: /metrics counts the stalled handshakes evicted" \
+	test "$(mcount 'scanwall_mgmt_turned_away_total{reason="evicted"}')" -gt "${evict0:-0}"
+check "mgmt: ...logged" grep -q "turned away .*: evicted" "$TMP/mgmt.log"
+# fewer addresses, four stalled handshakes each: the waiting go by their
+# source's share of the pool, then behind those whose source just had a
+# handshake evicted, so the operator's address (holding nothing, stalling
+# nothing) waits for one turn of the pool, not for the 200 in the queue
+#   127.0.5.1-60 (240 ClientHello then nothing, reopened) ──► :8443
+#   127.0.3.2  curl as operator ──► 200 (first in the queue, not last)
+wait_for none_waiting
+raw reader silent 240 12 "$(echo 127.0.5.{1..60} | tr ' ' ,)" hello >/dev/null &
+flood=$!
+wait_for sh -c "[ \$(ip netns exec $NS ss -Htn state established '( sport = :8443 )' | wc -l) -ge 220 ]"
+held=$(established) t1=$(date +%s%N)
+code=$(as operator --max-time 3 --interface 127.0.3.2 "$URL/bundle")
+ms=$((($(date +%s%N) - t1) / 1000000))
+check "mgmt: with $held stalled connections from 60 addresses, the operator is served ($code in $ms ms, bound 3 s)" test "$code" = 200
+wait "$flood"
 
 # sessions: readers hold at most 248 of the 256, the rest are the operators'
 raw reader hold 250 8 >"$TMP/hold" &
@@ -405,7 +467,7 @@ as reader "$URL/metrics" >/dev/null
 cp "$TMP/body" "$TMP/metrics.txt"
 check "mgmt: promtool check metrics" sh -c "promtool check metrics <'$TMP/metrics.txt' >'$TMP/promtool.out' 2>&1"
 [ -s "$TMP/promtool.out" ] && sed 's/^/        /' "$TMP/promtool.out" | head -5
-for m in scanwall_flows_live scanwall_engine_packets_total scanwall_mgmt_control_up \
+for m in scanwall_flows_live scanwall_engine_packets_total scanwall_inject_sent_total scanwall_mgmt_control_up \
 	scanwall_syslog_dropped_total 'scanwall_default_hits_total{action="block"}' \
 	'scanwall_associations_total{outcome="accept"}' 'scanwall_dicom_faults_total{fault="pdu-type"}'; do
 	check "mgmt: /metrics has $m" grep -qF "$m " "$TMP/metrics.txt"

@@ -2,7 +2,9 @@
 # A refused apply changes nothing (issue #16): a policy with 65 device
 # addresses, one more than the kernel ruleset's ARP rules hold, is refused
 # by `reload` and as a signed bundle, with a reason that says why, and the
-# engine's policy, the kernel ruleset and the bundle store stay as they were.
+# engine's policy (its record and what it prints from the policy it judges
+# by), the kernel ruleset and the bundle store stay as they were; the same
+# checks see a policy that fits taken.
 #
 #   scanwall-bundle (65-address policy, signed 2 of 2)
 #        │ bundle install / reload
@@ -38,11 +40,15 @@ echo_ok() { n_lan timeout 20 echoscu -to 5 -ta 10 -td 10 -aet LAN_SCU -aec SYMBI
 sha() { sw_ctl_json 'j["policy"]["sha256"]' status; }
 rules() { n_box nft -s list ruleset 2>/dev/null; }
 current() { sw_ctl_json 'j["current"]' bundle status; }
+# the engine's own policy, printed from what it judges by (not the record)
+engine_pol() { sw_ctl_json 'j["text"]' policy; }
 
 check "netns apply: C-ECHO passes under the first policy" echo_ok
 sha0=$(sha)
 rules0=$(rules)
 cur0=$(current)
+pol0=$(engine_pol)
+check "netns apply: the engine prints its policy, devices and all" grep -q '10\.77\.1\.15' <<<"$pol0"
 
 # reload of the 65-address file
 cp "$big" "$pol"
@@ -50,6 +56,7 @@ answer=$(sw_ctl reload)
 check "netns apply: reload refused, with file:line:col" \
 	grep -q '"ok":false,"errors":\[".*policy.conf:[0-9]*:[0-9]*: more than 64 device addresses' <<<"$answer"
 check "netns apply: ...the policy in force stays" test "$(sha)" = "$sha0"
+check "netns apply: ...the engine judges by it still" test "$(engine_pol)" = "$pol0"
 check "netns apply: ...the kernel ruleset is unchanged" test "$(rules)" = "$rules0"
 check "netns apply: ...C-ECHO still passes" echo_ok
 
@@ -63,9 +70,20 @@ if "$tool" create --version 1 --compatible "$compat" --policy "$big" --out "$SW_
 	check "netns apply: ...and the detail says why" \
 		grep -q '"detail":"[^"]*bundle:policy:[0-9]*:[0-9]*: more than 64 device addresses' <<<"$answer"
 	check "netns apply: ...the policy in force stays" test "$(sha)" = "$sha0"
+	check "netns apply: ...the engine judges by it still" test "$(engine_pol)" = "$pol0"
 	check "netns apply: ...the kernel ruleset is unchanged" test "$(rules)" = "$rules0"
 	check "netns apply: ...the store has no new current bundle" test "$(current)" = "$cur0"
 	check "netns apply: ...C-ECHO still passes" echo_ok
 else
 	fail "netns apply: create and sign the 65-address bundle"
 fi
+
+# fewer fit: the same checks see an apply that is taken
+cp "$big" "$pol"
+sed -i 's/, 10\.78\.0\.49, .* ae/ ae/' "$pol"
+answer=$(sw_ctl reload)
+check "netns apply: 48 spare addresses are taken" grep -q '"ok":true' <<<"$answer"
+pol1=$(engine_pol)
+check "netns apply: ...the engine judges by the new policy" \
+	test "$pol1" != "$pol0" -a -n "$(grep '10\.78\.0\.48' <<<"$pol1")"
+check "netns apply: ...and the kernel ruleset changed with it" test "$(rules)" != "$rules0"

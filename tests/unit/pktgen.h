@@ -19,6 +19,7 @@ struct tpkt {
 	uint8_t icmp_type;
 	uint8_t has_ts;		/* TCP: a timestamp option with tsval */
 	uint32_t tsval;
+	uint8_t has_ws, ws;	/* TCP: a window scale option of shift ws */
 };
 
 static inline size_t tpkt_build(uint8_t *buf, const struct tpkt *t)
@@ -37,14 +38,18 @@ static inline size_t tpkt_build(uint8_t *buf, const struct tpkt *t)
 		h[6] = (uint8_t)(t->seq >> 8); h[7] = (uint8_t)t->seq;
 		h[8] = (uint8_t)(t->ack >> 24); h[9] = (uint8_t)(t->ack >> 16);
 		h[10] = (uint8_t)(t->ack >> 8); h[11] = (uint8_t)t->ack;
-		h[12] = 5 << 4; h[13] = t->flags; h[14] = 0x20;
+		h[13] = t->flags; h[14] = 0x20;
 		if (t->has_ts) {	/* NOP NOP TS(10): as Linux sends it */
-			l4 = 32;
-			h[12] = 8 << 4;
 			h[20] = 1; h[21] = 1; h[22] = 8; h[23] = 10;
 			h[24] = (uint8_t)(t->tsval >> 24); h[25] = (uint8_t)(t->tsval >> 16);
 			h[26] = (uint8_t)(t->tsval >> 8); h[27] = (uint8_t)t->tsval;
+			l4 += 12;
 		}
+		if (t->has_ws) {	/* NOP WS(3) */
+			h[l4] = 1; h[l4 + 1] = 3; h[l4 + 2] = 3; h[l4 + 3] = t->ws;
+			l4 += 4;
+		}
+		h[12] = (uint8_t)(l4 / 4 << 4);
 		break;
 	case IPPROTO_UDP:
 		l4 = 8;

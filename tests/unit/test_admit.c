@@ -3,6 +3,7 @@
  *
  *   pacs    10.0.0.1      (named by host address) ─┐
  *   viewers 10.0.1.0/24   (a range)               ─┼─ port 1 ─[engine]─ port 2 ── scp 10.0.0.2:104
+ *                                                                               (and :8080, plain)
  *
  * SYNs cost a flow table entry only; the association slot and the RQ
  * buffer come with the first data, the ranges get what the named peers'
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "scanwall/config.h"
 #include "scanwall/engine.h"
 #include "engine/pkt.h"
 #include "engine/reply.h"
@@ -28,6 +30,7 @@ static const char policy[] =
 	"peer viewers 10.0.1.0/24 ae any\n"
 	"allow dicom from pacs to scp port 104 services verification\n"
 	"allow dicom from viewers to scp port 104 services verification\n"
+	"allow tcp from viewers to scp port 8080\n"
 	"default block\n";
 
 #define PACS "10.0.0.1"
@@ -266,6 +269,37 @@ static void negotiations_capped_per_source(void **state)
 	stall(fx, viewer(2), 40000);	/* another source is not */
 }
 
+/* A refused initiator's answers come out of its source's answer budget
+ * (answerlim.c): a flood of packets at its refused flow gets a second's
+ * worth of resets, then silence; a busy refusal over the budget is an
+ * event without an RJ, and only scp, whose end it frees, gets its reset. */
+static void refusals_answered_within_the_limit(void **state)
+{
+	struct fx *fx = *state;
+	unsigned rate = CONFIG_RULESET_ANSWER_SOURCE_RATE, inj, i;
+	uint32_t port;
+
+	stall(fx, viewer(1), 40000);
+	stall(fx, viewer(1), 40001);
+	assert_int_not_equal(syn(fx, viewer(1), 40002), ENG_DROP);
+	inj = fx->r.ninj;
+	assert_int_equal(rq(fx, viewer(1), 40002, 0, 10), ENG_DROP);	/* busy */
+	assert_int_equal(fx->r.ninj, inj + 2);				/* RJ, reset */
+	for (i = 0; i < 3 * rate; i++)
+		assert_int_equal(rq(fx, viewer(1), 40002, 10, 10), ENG_DROP);
+	assert_int_equal(fx->r.ninj, inj + 2 + rate - 1);
+	assert_int_equal(eng_counters(fx->e)->answers_limited, 2 * rate + 1);
+	assert_int_not_equal(syn(fx, viewer(1), 40003), ENG_DROP);
+	assert_int_equal(rq(fx, viewer(1), 40003, 0, 10), ENG_DROP);
+	assert_int_equal(eng_counters(fx->e)->fault[DCM_R_BUSY], 2);
+	assert_int_equal(fx->r.ninj, inj + 2 + rate);
+	assert_int_equal(injected(fx, 0, &port), 0);
+	assert_int_equal(port, at_dev.ifindex);
+	fx->now += SEC;
+	assert_int_equal(rq(fx, viewer(1), 40002, 10, 10), ENG_DROP);
+	assert_int_equal(fx->r.ninj, inj + 3 + rate);
+}
+
 /* Eight unestablished flows a source address; the PACS has no cap. */
 static void syns_capped_per_source(void **state)
 {
@@ -348,6 +382,103 @@ static void full_table_drops_the_oldest_syn(void **state)
 	assert_int_equal(rq(fx, viewer(2), 40000, 0, 10), ENG_HOLD);
 }
 
+/* A plain TCP port the viewers may reach uninspected: a SYN passes
+ * unmarked and the flow is unestablished until the initiator acknowledges
+ * scp's SYN-ACK, so spoofed SYNs to it fill the table only with flows a
+ * full table drops first. The PACS still gets its association. */
+static enum eng_verdict plain(struct fx *fx, const char *src, uint16_t sport, uint8_t flags,
+			      uint32_t seq, uint32_t ack, const struct eng_port *from)
+{
+	struct tpkt t = { src, SCP, IPPROTO_TCP, sport, 8080, seq, ack, flags };
+
+	if (from == &at_dev)
+		t = (struct tpkt){ SCP, src, IPPROTO_TCP, 8080, sport, seq, ack, flags };
+	return feed(fx, &t, from);
+}
+
+static void plain_syns_leave_room(void **state)
+{
+	struct fx *fx = *state;
+	unsigned i;
+
+	for (i = 1; i <= 8; i++) {
+		assert_int_equal(plain(fx, viewer(i), 40000, TCP_SYN, ISN, 0, &at_lan), ENG_ACCEPT);
+		fx->now += SEC;
+	}
+	associate(fx, PACS, 41000);
+	assert_int_equal(eng_counters(fx->e)->syn_early_drop, 1);
+	assert_int_equal(eng_counters(fx->e)->flows_table_full, 0);
+}
+
+/* Evidence of a handshake settles a plain flow: scp's SYN-ACK (from its
+ * own port, naming the initiator's ISN), then the initiator's ACK naming
+ * scp's. Settled, it is established: never dropped for a new flow, and on
+ * the hour's timeout. A SYN-ACK forged at the initiator's port, or an ACK
+ * that names no SYN-ACK, settles nothing. */
+static void plain_handshake_settles(void **state)
+{
+	struct fx *fx = *state;
+	struct eng_cfg cfg;
+	unsigned i;
+
+	eng_cfg_default(&cfg);
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_SYN, ISN, 0, &at_lan), ENG_ACCEPT);
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_SYN | TCP_ACK, 777, ISN + 1, &at_lan),
+			 ENG_ACCEPT);	/* forged: not scp's port */
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_ACK, ISN + 1, 778, &at_lan), ENG_DROP);
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_SYN | TCP_ACK, ISN_SCP, ISN + 1, &at_dev),
+			 ENG_ACCEPT);
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_ACK, ISN + 1, ISN_SCP + 2, &at_lan),
+			 ENG_DROP);
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_ACK, ISN + 1, ISN_SCP + 1, &at_lan),
+			 ENG_SETTLE);
+	for (i = 2; i <= 9; i++)
+		assert_int_equal(plain(fx, viewer(i), 40000, TCP_SYN, ISN, 0, &at_lan), ENG_ACCEPT);
+	assert_int_equal(eng_counters(fx->e)->syn_early_drop, 1);	/* viewer 2's */
+	fx->now += (cfg.idle_other_s + 1) * SEC;
+	eng_expire(fx->e, fx->now);
+	assert_int_equal(eng_counters(fx->e)->flows_live, 1);
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_ACK, ISN + 1, ISN_SCP + 1, &at_lan),
+			 ENG_ACCEPT);	/* the settled flow's, had it come here */
+}
+
+/* TCP Fast Open: the SYN carries data, the SYN-ACK acknowledges it too. */
+static void plain_syn_with_data_settles(void **state)
+{
+	struct fx *fx = *state;
+	struct tpkt tfo = { viewer(1), SCP, IPPROTO_TCP, 40000, 8080, ISN, 0, TCP_SYN, "GET", 3 };
+
+	assert_int_equal(feed(fx, &tfo, &at_lan), ENG_ACCEPT);
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_SYN | TCP_ACK, ISN_SCP, ISN + 4, &at_dev),
+			 ENG_ACCEPT);
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_ACK, ISN + 4, ISN_SCP + 1, &at_lan),
+			 ENG_SETTLE);
+}
+
+/* A reload judges a handshake like any plain flow: still allowed, it goes
+ * on to be settled; refused, it ends, and the rest of it is dropped as
+ * not part of a known flow. */
+static void plain_handshake_across_reloads(void **state)
+{
+	static const char no_plain[] =
+		"device scp 10.0.0.2 ae ANY-SCP\npeer viewers 10.0.1.0/24 ae any\n"
+		"allow dicom from viewers to scp port 104 services verification\ndefault block\n";
+	struct fx *fx = *state;
+
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_SYN, ISN, 0, &at_lan), ENG_ACCEPT);
+	assert_int_equal(plain(fx, viewer(2), 40000, TCP_SYN, ISN, 0, &at_lan), ENG_ACCEPT);
+	assert_int_equal(plain(fx, viewer(2), 40000, TCP_SYN | TCP_ACK, ISN_SCP, ISN + 1, &at_dev),
+			 ENG_ACCEPT);
+	assert_int_equal(eng_set_policy(fx->e, pol_parse("p", policy, sizeof(policy) - 1, NULL)), 0);
+	assert_int_equal(plain(fx, viewer(2), 40000, TCP_ACK, ISN + 1, ISN_SCP + 1, &at_lan),
+			 ENG_SETTLE);
+	assert_int_equal(eng_set_policy(fx->e, pol_parse("p", no_plain, sizeof(no_plain) - 1,
+							 NULL)), 0);
+	assert_int_equal(eng_counters(fx->e)->flows_live, 0);
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_SYN | TCP_ACK, ISN_SCP, ISN + 1, &at_dev),
+			 ENG_DROP);
+}
+
 /* With half the negotiations in use, a new SYN's SYN-ACK comes to the
  * engine (ENG_OPEN although scp's port is known), and a slot goes only to
  * first data that acknowledges it: a blind spoofer's guess gets nothing. */
@@ -385,6 +516,25 @@ static void blind_reset_spares_an_unestablished_flow(void **state)
 	assert_int_equal(eng_counters(fx->e)->flows_live, 1);
 	assert_int_equal(feed(fx, &real, &at_lan), ENG_ACCEPT);
 	assert_int_equal(eng_counters(fx->e)->flows_live, 0);
+}
+
+/* Where scp sits is learnt only from a SYN-ACK that acknowledges the
+ * initiator's SYN exactly (dflow.c): a blind one, sent from another
+ * bridge port to have scp's resets and ACKs sent there, teaches nothing;
+ * the next SYN's SYN-ACK still comes to the engine (ENG_OPEN). */
+static void blind_synack_teaches_no_port(void **state)
+{
+	struct fx *fx = *state;
+	const struct eng_port elsewhere = { .ifindex = 3, .mac = { 2, 0, 0, 0, 0, 3 },
+					    .has_mac = 1 };
+	struct tpkt blind = { SCP, PACS, IPPROTO_TCP, 104, 41000, ISN_SCP, ISN + 2,
+			      TCP_SYN | TCP_ACK };
+
+	assert_int_equal(syn(fx, PACS, 41000), ENG_OPEN);
+	assert_int_equal(feed(fx, &blind, &elsewhere), ENG_ACCEPT);
+	assert_int_equal(syn(fx, PACS, 41001), ENG_OPEN);	/* nothing learnt */
+	assert_int_equal(synack(fx, PACS, 41000), ENG_ACCEPT);
+	assert_int_equal(syn(fx, PACS, 41002), ENG_OPEN_SYNACK);	/* learnt */
 }
 
 /* Unestablished flows live idle_other_s, not the hour of established TCP. */
@@ -462,11 +612,17 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(negotiations_capped_per_source, setup, teardown),
 		cmocka_unit_test_setup_teardown(syns_capped_per_source, setup, teardown),
+		cmocka_unit_test_setup_teardown(refusals_answered_within_the_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(artim_expiry_answers_and_frees, setup, teardown),
 		cmocka_unit_test_setup_teardown(artim_spares_the_negotiated, setup, teardown),
 		cmocka_unit_test_setup_teardown(full_table_drops_the_oldest_syn, setup_tiny_table,
 						teardown),
+		cmocka_unit_test_setup_teardown(plain_syns_leave_room, setup_tiny_table, teardown),
+		cmocka_unit_test_setup_teardown(plain_handshake_settles, setup_tiny_table, teardown),
+		cmocka_unit_test_setup_teardown(plain_handshake_across_reloads, setup, teardown),
+		cmocka_unit_test_setup_teardown(plain_syn_with_data_settles, setup, teardown),
 		cmocka_unit_test_setup_teardown(syn_on_the_short_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(blind_synack_teaches_no_port, setup, teardown),
 		cmocka_unit_test_setup_teardown(under_pressure_the_first_data_proves_the_handshake,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(blind_reset_spares_an_unestablished_flow, setup,

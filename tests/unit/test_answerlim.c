@@ -4,6 +4,7 @@
  *
  *   flooder 10.0.0.x ──FIN──▶ [engine: reject tcp port 80] ──RST──▶ (at most the limit)
  */
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -113,11 +114,48 @@ static void test_all_sources(void **state)
 	eng_free(e);
 }
 
+/* The slot FNV-1a would give src (no key): a hash anyone can compute,
+ * as answerlim.c used, so a stranger could pick addresses that share it. */
+static unsigned fnv_slot(const char *src)
+{
+	uint8_t a[16] = { 0 };
+	uint32_t h = 2166136261u ^ 4;
+
+	assert_int_equal(inet_pton(AF_INET, src, a), 1);
+	for (unsigned i = 0; i < sizeof(a); i++)
+		h = (h ^ a[i]) * 16777619u;
+	return h % 1024;
+}
+
+/* A stranger spends its budget; sources it picked to share its slot of a
+ * computable hash are still answered: the slots are the flow table's
+ * keyed hash. (Two of three: a keyed slot may still be shared, 1/1024.) */
+static void victims_slot_cannot_be_aimed_at(void **state)
+{
+	struct eng *e = engine();
+	char victim[3][32], cand[32];
+	unsigned found = 0, before;
+
+	for (unsigned i = 0; found < 3 && i < 65536; i++) {
+		snprintf(cand, sizeof(cand), "10.2.%u.%u", i / 256, i % 256);
+		if (fnv_slot(cand) == fnv_slot("10.0.0.7"))
+			memcpy(victim[found++], cand, sizeof(cand));
+	}
+	assert_int_equal(found, 3);
+	fins(e, "10.0.0.7", 2 * CONFIG_RULESET_ANSWER_SOURCE_RATE, 1000);
+	before = injected;
+	for (unsigned i = 0; i < 3; i++)
+		fins(e, victim[i], 1, 1000);
+	assert_true(injected - before >= 2);
+	eng_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_per_source),
 		cmocka_unit_test(test_all_sources),
+		cmocka_unit_test(victims_slot_cannot_be_aimed_at),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -842,6 +842,11 @@ static void test_busy(void **state)
 	struct pb rq = { .n = 0 };
 	struct dcm_verdict v;
 
+	/* the slots the engine keeps its own half of each association at */
+	assert_int_equal(dcm_assoc_slot(pool, a1), 1);
+	assert_int_equal(dcm_assoc_slot(pool, a2), 2);
+	assert_int_equal(dcm_pool_span(pool), 2);
+	assert_null(dcm_assoc_new(pool, pol_rule_at(pol, 0)));
 	pb_echo_rq(&rq);
 	assert_int_equal(dcm_feed(a1, I, rq.b, 20, &v), 0);
 	assert_int_equal(v.step, DCM_HOLD);
@@ -860,6 +865,7 @@ static void test_busy(void **state)
 	dcm_assoc_free(pool, a1);
 	dcm_assoc_free(pool, a2);
 	a1 = dcm_assoc_new(pool, pol_rule_at(pol, 0));
+	assert_int_equal(dcm_assoc_slot(pool, a1), 2);	/* the last given back */
 	assert_int_equal(dcm_feed(a1, I, rq.b, rq.n, &v), 0);
 	assert_int_equal(v.event, DCM_EV_REQUESTED);
 	dcm_assoc_free(pool, a1);

@@ -90,6 +90,7 @@ struct fx {
 	struct eng *e;
 	struct rec r;
 	uint32_t id;
+	uint64_t later_ns;	/* added to every packet's time */
 };
 
 /* An engine with room for 16 associations and park_max parked segments. */
@@ -135,7 +136,8 @@ static int teardown(void **state)
 static enum eng_verdict feed_at(struct fx *fx, const struct tpkt *t, const struct eng_port *from)
 {
 	uint8_t b[4096];	/* up to a 3000-byte segment (the GSO test) */
-	struct eng_pkt pk = { .l3 = b, .ts_ns = 1000000000000ull, .id = ++fx->id, .from = *from };
+	struct eng_pkt pk = { .l3 = b, .ts_ns = 1000000000000ull + fx->later_ns, .id = ++fx->id,
+			      .from = *from };
 	enum eng_verdict v;
 
 	pk.len = tpkt_build(b, t);
@@ -995,9 +997,10 @@ static void recut_retransmission_passes(void **state)
 }
 
 /* More structural bytes unacknowledged than the keep holds: a copy of the
- * first C-ECHO-RQ cannot be verified. It is dropped and counted; when the
- * receiver acknowledges nothing while they keep coming, the flow ends with
- * an event instead of hanging. */
+ * first C-ECHO-RQ cannot be verified. It is dropped and counted. A burst
+ * of them (a stranger's guesses) ends nothing; when they keep coming for
+ * ten seconds while nothing moves, as a stuck sender's do, the flow ends
+ * with an event instead of hanging. */
 static void unverifiable_retransmissions_end_the_flow(void **state)
 {
 	struct fx *fx = *state;
@@ -1011,12 +1014,13 @@ static void unverifiable_retransmissions_end_the_flow(void **state)
 
 		assert_int_equal(feed(fx, &t), ENG_ACCEPT);
 	}
-	for (i = 0; i < 8; i++) {
+	for (i = 0; i < 13; i++) {
 		struct tpkt t = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, first, 901, TCP_ACK, m.b, m.n };
 
+		fx->later_ns = i < 8 ? 0 : (i - 7) * 2000000000ull;	/* 8 at once, then 2 s apart */
 		assert_int_equal(feed(fx, &t), ENG_DROP);
 		assert_int_equal(eng_counters(fx->e)->tcp_unverifiable, i + 1);
-		assert_int_equal(fx->r.nev, i < 7 ? 1 : 2);
+		assert_int_equal(fx->r.nev, i < 12 ? 1 : 2);
 	}
 	assert_int_equal(fx->r.ev[1], EV_INVALID);
 	assert_string_equal(fx->r.fault[1], "tcp-unverifiable");
@@ -1052,6 +1056,92 @@ static void reset_only_at_the_exact_sequence(void **state)
 	assert_int_equal(eng_counters(fx->e)->flows_live, 1);
 	assert_int_equal(feed(fx, &exact), ENG_ACCEPT);
 	assert_int_equal(eng_counters(fx->e)->flows_live, 0);
+}
+
+/* The SYN queue parses its packet once, to check it is a bare SYN, and
+ * the engine judges it from that parse: the same verdict and counts as
+ * eng_packet(), the flow made, and the RQ after it judged as usual. */
+static void packet_parsed_by_the_caller(void **state)
+{
+	struct fx *fx = *state;
+	struct tpkt syn = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 100, 0, TCP_SYN };
+	struct tpkt synack = { SYMBIA, PACS, IPPROTO_TCP, 104, 40000, 900, 101, TCP_SYN | TCP_ACK };
+	uint8_t b[256], rq[512];
+	struct tpkt r = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 101, 901, TCP_ACK, rq,
+			  build_rq(rq, "PACS", "SYMBIA") };
+	struct eng_pkt pk = { .l3 = b, .ts_ns = 1000000000000ull, .id = 1,
+			      .from = { .ifindex = 1 } };
+	enum eng_verdict v;
+	struct pkt p;
+
+	pk.len = tpkt_build(b, &syn);
+	assert_int_equal(pkt_parse(b, pk.len, &p), 0);
+	assert_int_equal(eng_packet_parsed(fx->e, &pk, &p, &v), 0);
+	assert_int_equal(v, ENG_OPEN);
+	assert_int_equal(eng_counters(fx->e)->packets, 1);
+	assert_int_equal(eng_counters(fx->e)->accepted, 1);
+	assert_int_equal(eng_counters(fx->e)->flows_live, 1);
+	fx->id = 1;
+	assert_int_equal(feed(fx, &synack), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &r), ENG_ACCEPT);
+}
+
+/* associate() on port 104 with window scale options in the SYN and the
+ * SYN-ACK (-1: none; acc -2: the SYN-ACK passed in the kernel, unseen). */
+static uint32_t associate_ws(struct fx *fx, int ini, int acc)
+{
+	uint8_t rq[512], ac[512];
+	size_t n = build_rq(rq, "PACS", "SYMBIA");
+	struct tpkt syn = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 100, 0, TCP_SYN };
+	struct tpkt synack = { SYMBIA, PACS, IPPROTO_TCP, 104, 40000, 900, 101, TCP_SYN | TCP_ACK };
+	struct tpkt r = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, 101, 901, TCP_ACK, rq, n };
+	struct tpkt a = { SYMBIA, PACS, IPPROTO_TCP, 104, 40000, 901, 101 + (uint32_t)n, TCP_ACK,
+			  ac, build_ac(ac) };
+
+	syn.has_ws = ini >= 0, syn.ws = (uint8_t)ini;
+	synack.has_ws = acc >= 0, synack.ws = (uint8_t)acc;
+	assert_int_equal(feed(fx, &syn), ENG_OPEN);
+	if (acc != -2)
+		assert_int_equal(feed(fx, &synack), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &r), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &a), ENG_ACCEPT);
+	return 101 + (uint32_t)n;
+}
+
+/* A reset inside its receiver's window passes and ends nothing, one a byte
+ * past it is dropped; each window (8192 on the wire here) is scaled as its
+ * end's SYN said, when both SYNs carried the option (RFC 7323):
+ *
+ *   SYN      SYN-ACK   symbia's window   pacs's window
+ *   -        -         8192              8192
+ *   ws 2     ws 7      8192 << 7         8192 << 2
+ *   ws 2     -         8192              8192
+ *   ws 2     unseen    8192 << 14        8192 << 2     (the most it can be) */
+static void reset_window_scaled_as_negotiated(void **state)
+{
+	static const struct {
+		int ini, acc;
+		unsigned to_symbia, to_pacs;
+	} c[] = { { -1, -1, 0, 0 }, { 2, 7, 7, 2 }, { 2, -1, 0, 0 }, { 2, -2, 14, 2 } };
+	struct fx *fx = *state;
+
+	for (unsigned i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		uint32_t seq = associate_ws(fx, c[i].ini, c[i].acc), sseq = symbia_next();
+		uint32_t ws = 0x2000u << c[i].to_symbia, wp = 0x2000u << c[i].to_pacs;
+		struct tpkt past = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, seq + ws + 1, 0, TCP_RST };
+		struct tpkt edge = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, seq + ws, 0, TCP_RST };
+		struct tpkt spast = { SYMBIA, PACS, IPPROTO_TCP, 104, 40000, sseq + wp + 1, 0, TCP_RST };
+		struct tpkt sedge = { SYMBIA, PACS, IPPROTO_TCP, 104, 40000, sseq + wp, 0, TCP_RST };
+		struct tpkt exact = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, seq, 0, TCP_RST };
+
+		assert_int_equal(feed(fx, &past), ENG_DROP);
+		assert_int_equal(feed(fx, &spast), ENG_DROP);
+		assert_int_equal(feed(fx, &edge), ENG_ACCEPT);
+		assert_int_equal(feed(fx, &sedge), ENG_ACCEPT);
+		assert_int_equal(eng_counters(fx->e)->tcp_out_of_window, 2 * (i + 1));
+		assert_int_equal(feed(fx, &exact), ENG_ACCEPT);
+		assert_int_equal(eng_counters(fx->e)->flows_live, 0);
+	}
 }
 
 static void reset_from_the_acceptor(void **state)
@@ -1235,6 +1325,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(reset_only_at_the_exact_sequence, setup, teardown),
 		cmocka_unit_test_setup_teardown(reset_from_the_acceptor, setup, teardown),
+		cmocka_unit_test_setup_teardown(reset_window_scaled_as_negotiated, setup, teardown),
+		cmocka_unit_test_setup_teardown(packet_parsed_by_the_caller, setup, teardown),
 		cmocka_unit_test_setup_teardown(reset_answering_the_syn, setup, teardown),
 		cmocka_unit_test_setup_teardown(reset_while_the_rq_is_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(urgent_data_ends_the_flow, setup, teardown),

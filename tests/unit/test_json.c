@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "scanwall/json.h"
+#include "scanwall/jsonw.h"
 
 /* --- tokens, random access ------------------------------------------------ */
 
@@ -226,9 +227,9 @@ static void test_json_write(void **state)
 	struct cj j = { 0 };
 
 	assert_non_null(f);
-	json_fput_str(f, in);
+	jw_str(SB_STREAM(f), in);
 	fputc(' ', f);
-	json_fput_str(f, NULL);
+	jw_str(SB_STREAM(f), NULL);
 	fclose(f);
 	assert_string_equal(buf, "\"AE\\\"\\\\\\u0001\\u007f\\u00e9 ok\" null");
 	for (size_t i = 0; i < len; i++)
@@ -243,12 +244,43 @@ static void test_json_write(void **state)
 	free(buf);
 }
 
+/* The same writer into a bounded buffer: members in order, and a buffer
+ * too small fails once, stays failed and still ends in a NUL. */
+static void test_json_write_bounded(void **state)
+{
+	const struct jw_u64 tab[] = { { "a", 0 }, { "b", UINT64_MAX } };
+	char buf[128];
+	struct sbuf w = { .p = buf, .size = sizeof(buf) };
+
+	jw_kstr(&w, "{", "s", "x\ty");
+	jw_kstr(&w, ",", "n", NULL);
+	jw_ku64(&w, ",", "u", 7);
+	sb_put(&w, ",\"o\":");
+	JW_U64_OBJ(&w, tab);
+	sb_put(&w, "}");
+	assert_int_equal(w.err, 0);
+	assert_string_equal(buf, "{\"s\":\"x\\u0009y\",\"n\":null,\"u\":7,"
+			    "\"o\":{\"a\":0,\"b\":18446744073709551615}}");
+	assert_int_equal(w.len, strlen(buf));
+
+	w = (struct sbuf){ .p = buf, .size = 9 };
+	jw_str(&w, "abcdef");
+	assert_int_equal(w.err, 0);
+	assert_string_equal(buf, "\"abcdef\"");
+	jw_str(&w, "g");
+	assert_int_equal(w.err, -ENOSPC);
+	jw_ku64(&w, ",", "k", 1);
+	assert_int_equal(w.len, 8);
+	assert_string_equal(buf, "\"abcdef\"");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_paths),
 		cmocka_unit_test(test_json_arrays),
 		cmocka_unit_test(test_json_escapes),
+		cmocka_unit_test(test_json_write_bounded),
 		cmocka_unit_test(test_json_malformed),
 		cmocka_unit_test(test_json_walk),
 		cmocka_unit_test(test_json_bad),

@@ -1,13 +1,13 @@
 /* The observation table (scanwall/learn.h): what a relation records, the
  * bound (100,000 distinct relations into a table of the Kconfig size: the
- * first ones kept, the rest counted), no allocation once it is made, and
- * a save and load that give the same table back.
+ * table full, the rest evicted and counted; who is evicted is
+ * test_learn_evict.c's), no allocation once it is made, and a save and
+ * load that give the same table back.
  *
  *   lrn_relation/lrn_class/...  -->  struct lrn  --lrn_save-->  observed.json
  *                                        ^                          |
  *                                        +--------lrn_load----------+      */
 #include <errno.h>
-#include <malloc.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,22 +27,9 @@
 #include "scanwall/engine.h"
 #include "scanwall/learn.h"
 #include "scanwall/policy.h"
+#include "learn_util.h"
+#include "pktgen.h"
 #include "tmpdir.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-/* sanitizer/allocator_interface.h, not always installed */
-size_t __sanitizer_get_current_allocated_bytes(void);
-
-static size_t heap_in_use(void)
-{
-	return __sanitizer_get_current_allocated_bytes();
-}
-#else
-static size_t heap_in_use(void)
-{
-	return mallinfo2().uordblks;
-}
-#endif
 
 static const uint8_t pacs[16] = { 10, 77, 1, 10 }, scanner[16] = { 10, 77, 1, 20 };
 
@@ -73,18 +60,6 @@ static void record_echo(struct lrn *t, uint64_t now)
 					     .src = pacs, .dst = scanner, .port = 104,
 					     .rule_line = 8, .fault = "calling-ae",
 					     .calling = "INTRUDER", .called = "SCANNER" }, now);
-}
-
-static char *to_json(const struct lrn *t)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&buf, &len);
-
-	assert_non_null(mem);
-	assert_int_equal(lrn_json(t, mem), 0);
-	fclose(mem);
-	return buf;
 }
 
 static struct lrn *table(unsigned relations, unsigned uids, unsigned flows)
@@ -128,8 +103,8 @@ static void test_record(void **state)
 }
 
 /* 100,000 distinct relations (initiator addresses 10.0.0.0 up) into the
- * table as Kconfig sizes it: the first CONFIG_OBSERVE_RELATIONS are kept,
- * every other one is counted, and the memory in use does not move. */
+ * table as Kconfig sizes it: it holds CONFIG_OBSERVE_RELATIONS, every
+ * other one was evicted and counted, and the memory in use does not move. */
 static void test_bound(void **state)
 {
 	struct lrn_cfg cfg;
@@ -137,7 +112,6 @@ static void test_bound(void **state)
 	size_t before;
 	uint8_t ini[16] = { 10 };
 	struct lrn_rel_key k = echo_key;
-	int kept = 0;
 
 	lrn_cfg_default(&cfg);
 	t = lrn_new(&cfg);
@@ -150,29 +124,27 @@ static void test_bound(void **state)
 		ini[3] = (uint8_t)i;
 		int rel = lrn_relation(t, &k, i + 1);
 
-		if (rel >= 0) {
-			kept++;
-			lrn_count(t, rel, LRN_ASSOC_REQUESTED, i + 1);
-			assert_true(lrn_class(t, rel, lrn_uid(t, "1.2.840.10008.1.1"), false) >= 0);
-		} else {
-			assert_int_equal(rel, -ENOSPC);
-		}
+		assert_true(rel >= 0);
+		lrn_count(t, rel, LRN_ASSOC_REQUESTED, i + 1);
+		assert_true(lrn_class(t, rel, lrn_uid(t, "1.2.840.10008.1.1"), false) >= 0);
 		lrn_flow(t, &(struct lrn_flow_key){ .kind = "block", .af = 4, .proto = 6,
 						     .src = ini, .dst = scanner, .port = 3465 }, i);
 	}
 	assert_int_equal(heap_in_use(), before);
-	assert_int_equal(kept, CONFIG_OBSERVE_RELATIONS);
 	assert_int_equal(lrn_relation_count(t), CONFIG_OBSERVE_RELATIONS);
-	assert_int_equal(lrn_dropped(t)->relations, 100000 - CONFIG_OBSERVE_RELATIONS);
+	assert_int_equal(lrn_dropped(t)->evicted_relations, 100000 - CONFIG_OBSERVE_RELATIONS);
+	assert_int_equal(lrn_dropped(t)->relations, 0);
 	assert_int_equal(lrn_flow_count(t), CONFIG_OBSERVE_FLOWS);
-	assert_int_equal(lrn_dropped(t)->flows, 100000 - CONFIG_OBSERVE_FLOWS);
+	assert_int_equal(lrn_dropped(t)->evicted_flows, 100000 - CONFIG_OBSERVE_FLOWS);
+	assert_int_equal(lrn_dropped(t)->flows, 0);
 	/* one UID for every relation: interned once */
 	assert_int_equal(lrn_dropped(t)->uids, 0);
 	lrn_free(t);
 }
 
 /* Classes per relation and the UID store are bounded too; a class a
- * command was seen on takes the slot of one nothing was seen on. */
+ * command was seen on takes the slot of one nothing was seen on, and a
+ * UID no class names leaves its slot to the next one. */
 static void test_bound_classes(void **state)
 {
 	struct lrn *t = table(16, 40, 16);
@@ -185,8 +157,9 @@ static void test_bound_classes(void **state)
 		kept += c >= 0;
 	}
 	assert_int_equal(kept, 32);	/* LRN_REL_CLASSES */
-	assert_int_equal(lrn_dropped(t)->classes, 40 - 32);	/* the rest had no UID slot */
-	assert_int_equal(lrn_dropped(t)->uids, 10);
+	assert_int_equal(lrn_dropped(t)->classes, 50 - 32);
+	/* 40 UID slots for 50 UIDs: those of the classes not kept were reused */
+	assert_int_equal(lrn_dropped(t)->uids, 0);
 	assert_int_equal(lrn_uid(t, "1.2.03"), -EINVAL);	/* not a UID: never kept */
 	/* the class of a C-STORE after 32 proposed ones nothing was sent on */
 	c = lrn_class(t, rel, lrn_uid(t, "1.2.3.35"), true);
@@ -195,7 +168,7 @@ static void test_bound_classes(void **state)
 	assert_int_equal(lrn_class(t, rel, lrn_uid(t, "1.2.3.35"), false), 31);
 	/* slot 31 now carries a command: the next one takes slot 30 */
 	assert_int_equal(lrn_class(t, rel, lrn_uid(t, "1.2.3.36"), true), 30);
-	assert_int_equal(lrn_dropped(t)->classes, 40 - 32 + 2);
+	assert_int_equal(lrn_dropped(t)->classes, 50 - 32 + 2);
 	lrn_free(t);
 }
 
@@ -369,6 +342,50 @@ static void test_periodic_save(void **state)
 	tmpdir_remove(dir);
 }
 
+#define REL_OK "{\"port\":104,\"initiator\":\"10.0.0.1\",\"acceptor\":\"10.0.0.2\"," \
+	"\"calling_ae\":\"A\",\"called_ae\":\"B\",\"requested\":1,\"accepted\":1," \
+	"\"bytes_sent\":0,\"bytes_received\":0,\"first\":1,\"last\":1,\"classes\":[]," \
+	"\"transfer_syntaxes\":[]}"
+
+/* Nothing is repaired and nothing half-loaded: a title with a control
+ * character (it would read as "A?"), an unknown command, a flag that is
+ * not a boolean, each after a good relation, leave the table as it was,
+ * and the error names the record and the field. */
+static void test_load_whole(void **state)
+{
+	static const struct {
+		const char *text, *why;
+	} bad[] = {
+		{ "{\"version\":1,\"relations\":[" REL_OK ",{\"port\":104,\"initiator\":\"10.0.0.1\","
+		  "\"acceptor\":\"10.0.0.2\",\"calling_ae\":\"A\\u0001\",\"called_ae\":\"B\","
+		  "\"requested\":1,\"accepted\":1,\"bytes_sent\":0,\"bytes_received\":0,\"first\":1,"
+		  "\"last\":1,\"classes\":[],\"transfer_syntaxes\":[]}],\"flows\":[]}",
+		  "relations[1].calling_ae" },
+		{ "{\"version\":1,\"relations\":[" REL_OK ",{\"port\":104,\"initiator\":\"10.0.0.1\","
+		  "\"acceptor\":\"10.0.0.3\",\"calling_ae\":\"A\",\"called_ae\":\"B\","
+		  "\"requested\":1,\"accepted\":1,\"bytes_sent\":0,\"bytes_received\":0,\"first\":1,"
+		  "\"last\":1,\"classes\":[{\"uid\":\"1.2.840.10008.1.1\",\"commands_sent\":"
+		  "[\"C-ECHO\",\"C-SHRED\"],\"commands_received\":[]}],\"transfer_syntaxes\":[]}],"
+		  "\"flows\":[]}", "relations[1].commands_sent" },
+		{ "{\"version\":1,\"relations\":[" REL_OK "],\"flows\":[{\"kind\":\"block\","
+		  "\"proto\":\"udp\",\"src\":\"10.0.0.1\",\"dst\":\"10.0.0.2\",\"port\":123,"
+		  "\"rule\":null,\"fault\":\"x\\u00e9\",\"calling_ae\":null,\"called_ae\":null,"
+		  "\"count\":1,\"first\":1,\"last\":1}]}", "flows[0].fault" },
+		{ "{\"version\":1,\"relations\":[" REL_OK "],\"flows\":[],\"evicted\":"
+		  "{\"relations\":-1,\"flows\":0}}", "evicted.relations" },
+	};
+	struct lrn *t = table(16, 16, 16);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (lrn_load_text(t, bad[i].text, strlen(bad[i].text)) != -EBADMSG)
+			fail_msg("case %zu loaded", i);
+		assert_int_equal(lrn_relation_count(t), 0);
+		assert_int_equal(lrn_flow_count(t), 0);
+		assert_string_equal(lrn_load_error(t), bad[i].why);
+	}
+	lrn_free(t);
+}
+
 static char *ctl_exec(struct control *ctl, const char *line, int *ret)
 {
 	char *buf = NULL;
@@ -381,30 +398,38 @@ static char *ctl_exec(struct control *ctl, const char *line, int *ret)
 	return buf;
 }
 
-/* `observed` on the control socket: the engine's table, or an error when
- * the engine does not observe. */
-static void test_control_observed(void **state)
+/* An engine without a policy yet, its ops empty. */
+static struct eng *engine(void)
 {
-	static const char policy[] = "device scanner 10.77.1.20 ae SCANNER\n"
-				     "peer pacs 10.77.1.10 ae PACS\n";
 	static const struct eng_ops ops = { 0 };
 	struct eng_cfg cfg;
-	struct ruleset_cfg base;
-	struct apply ap;
-	struct obsnap *obs;
 	struct eng *e;
-	struct control *ctl;
-	char dir[64], sock[96], *s;
-	int ret;
 
-	assert_int_equal(tmpdir_make(dir, sizeof(dir), "test_learn"), 0);
-	snprintf(sock, sizeof(sock), "%s/ctl.sock", dir);
 	eng_cfg_default(&cfg);
 	cfg.flows = 1024;
 	cfg.assocs = 16;
 	cfg.rq_bufs = 4;
 	e = eng_new(&cfg, &ops, NULL);
 	assert_non_null(e);
+	return e;
+}
+
+/* `observed` on the control socket: the engine's table, or an error when
+ * the engine does not observe. */
+static void test_control_observed(void **state)
+{
+	static const char policy[] = "device scanner 10.77.1.20 ae SCANNER\n"
+				     "peer pacs 10.77.1.10 ae PACS\n";
+	struct eng *e = engine();
+	struct ruleset_cfg base;
+	struct apply ap;
+	struct obsnap *obs;
+	struct control *ctl;
+	char dir[64], sock[96], *s;
+	int ret;
+
+	assert_int_equal(tmpdir_make(dir, sizeof(dir), "test_learn"), 0);
+	snprintf(sock, sizeof(sock), "%s/ctl.sock", dir);
 	ruleset_cfg_default(&base);
 	apply_init(&ap, e, &base, NULL, NULL);
 	obs = obsnap_new(&(struct obsnap_cfg){ .eng = e });
@@ -440,6 +465,34 @@ static void test_control_observed(void **state)
 	tmpdir_remove(dir);
 }
 
+/* The engine observes refusals by rule, but not the stray packets of no
+ * flow; it tells those by the reason's address, so a rule whose reason
+ * reads the same is observed like any other. */
+static void test_observe_refusals(void **state)
+{
+	static const char policy[] = "device scanner 10.77.1.20 ae SCANNER\n"
+				     "block tcp from any to scanner port 80 "
+				     "reason \"not part of a known flow\"\n"
+				     "default block\n";
+	struct tpkt syn = { "10.77.1.10", "10.77.1.20", IPPROTO_TCP, 40000, 80, 1, 0, 0x02 };
+	struct tpkt stray = { "10.77.1.10", "10.77.1.20", IPPROTO_TCP, 40001, 104, 1, 1, 0x10 };
+	uint8_t b[256];
+	struct eng_pkt pk = { .l3 = b, .ts_ns = 1000000000000ull };
+	enum eng_verdict v;
+	struct eng *e = engine();
+
+	assert_int_equal(eng_set_policy(e, pol_parse("p", policy, strlen(policy), stderr)), 0);
+	assert_int_equal(eng_observe(e, NULL), 0);
+	pk.len = tpkt_build(b, &stray);
+	eng_packet(e, &pk, &v);
+	assert_int_equal(lrn_flow_count(eng_observed(e)), 0);
+	pk.len = tpkt_build(b, &syn);
+	eng_packet(e, &pk, &v);
+	assert_int_equal(v, ENG_DROP);
+	assert_int_equal(lrn_flow_count(eng_observed(e)), 1);
+	eng_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -450,7 +503,9 @@ int main(void)
 		cmocka_unit_test(test_load_bad),
 		cmocka_unit_test(test_copy_slices),
 		cmocka_unit_test(test_periodic_save),
+		cmocka_unit_test(test_load_whole),
 		cmocka_unit_test(test_control_observed),
+		cmocka_unit_test(test_observe_refusals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -28,6 +28,27 @@ static void tcp_v4_fields(void **state)
 	assert_memory_equal(p.key.src, "\x0a\x00\x00\x01\x00\x00", 6);
 }
 
+/* A SYN's options: timestamps, then the window scale after them (the walk
+ * goes on past the timestamp), a shift above 14 read as 14 (RFC 7323). */
+static void tcp_options(void **state)
+{
+	uint8_t b[256];
+	struct tpkt t = { "10.0.0.1", "10.0.0.2", IPPROTO_TCP, 40000, 104, 1000, 0, 0x02 };
+	struct pkt p;
+
+	assert_int_equal(pkt_parse(b, tpkt_build(b, &t), &p), 0);
+	assert_int_equal(p.has_ts, 0);
+	assert_int_equal(p.wscale, PKT_WSCALE_NONE);
+	t.has_ts = 1, t.tsval = 77, t.has_ws = 1, t.ws = 7;
+	assert_int_equal(pkt_parse(b, tpkt_build(b, &t), &p), 0);
+	assert_int_equal(p.has_ts, 1);
+	assert_int_equal(p.tsval, 77);
+	assert_int_equal(p.wscale, 7);
+	t.ws = 20;
+	assert_int_equal(pkt_parse(b, tpkt_build(b, &t), &p), 0);
+	assert_int_equal(p.wscale, 14);
+}
+
 static void ethernet_padding_is_not_payload(void **state)
 {
 	uint8_t b[256];
@@ -105,6 +126,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(tcp_v4_fields),
+		cmocka_unit_test(tcp_options),
 		cmocka_unit_test(ethernet_padding_is_not_payload),
 		cmocka_unit_test(udp_and_icmp_v6),
 		cmocka_unit_test(malformed_headers),

@@ -14,6 +14,7 @@
 #include "scanwall/flowkey.h"
 #include "scanwall/policy.h"
 #include "datapath/ruleset.h"
+#include "datapath/rshits.h"
 #include "datapath/rspolicy.h"
 
 static char buf[65536];
@@ -78,9 +79,7 @@ static void test_nft_inet_order(void **state)
 	 * declared and emptied, never deleted (a hook that goes takes every
 	 * queued packet with it); every other object is declared, deleted,
 	 * then defined again. */
-	assert_int_equal(at(t, "add table inet scanwall\nadd chain inet scanwall forward { type filter "
-			       "hook forward priority -10; policy drop; }\nflush table inet scanwall\n"),
-			 0);
+	assert_int_equal(at(t, "add table inet scanwall\nflush table inet scanwall\n"), 0);
 	assert_null(strstr(t, "delete table"));
 	assert_null(strstr(t, "delete chain inet scanwall forward"));
 }
@@ -93,9 +92,7 @@ static void test_bridge(void **state)
 	ruleset_cfg_default(&c);
 	t = render(&c, RULESET_DOC_NFT_BRIDGE);
 	/* its hook kept across a reload, as the inet table's */
-	assert_int_equal(at(t, "add table bridge scanwall\nadd chain bridge scanwall forward { type "
-			       "filter hook forward priority -200; policy drop; }\nflush table bridge "
-			       "scanwall\n"), 0);
+	assert_int_equal(at(t, "add table bridge scanwall\nflush table bridge scanwall\n"), 0);
 	assert_null(strstr(t, "delete"));
 	assert_non_null(strstr(t, "hook forward priority -200; policy drop;"));
 	assert_non_null(strstr(t, "\t\tether type arp accept\n"));
@@ -156,46 +153,67 @@ static const char pol_text[] =
 	"allow icmp from lan to scanner\n"
 	"default reject\n";
 
-static const char pol_golden[] =
-	"\tset answer4 { type ipv4_addr; size 4096; flags dynamic,timeout; timeout 10s; }\n"
-	"\tset answer6 { type ipv6_addr; size 4096; flags dynamic,timeout; timeout 10s; }\n"
-	"\tcounter r1 { }\n"
-	"\tcounter r2 { }\n"
-	"\tcounter r3 { }\n"
-	"\tcounter dflt { }\n"
-	"\tchain pol {\n"
-	"\t\tip saddr { 10.77.1.0/24, 10.77.2.1 } ip daddr { 10.77.1.15 } tcp dport { 104 } return comment \"line 3\"\n"
-	"\t\tip6 saddr { fd77::10 } ip6 daddr { fd77::15 } tcp dport { 104 } return comment \"line 3\"\n"
-	"\t\tip daddr { 10.77.1.15 } tcp dport { 80, 443 } goto r1 comment \"line 4\"\n"
-	"\t\tip6 daddr { fd77::15 } tcp dport { 80, 443 } goto r1 comment \"line 4\"\n"
-	"\t\tip daddr { 10.77.1.15 } tcp dport { 3465, 5000-5010 } goto r2 comment \"line 5\"\n"
+/* The rule lines pol and inv share. */
+#define POL_LINES_3_TO_5 \
+	"\t\tip saddr { 10.77.1.0/24, 10.77.2.1 } ip daddr { 10.77.1.15 } tcp dport { 104 } return comment \"line 3\"\n" \
+	"\t\tip6 saddr { fd77::10 } ip6 daddr { fd77::15 } tcp dport { 104 } return comment \"line 3\"\n" \
+	"\t\tip daddr { 10.77.1.15 } tcp dport { 80, 443 } goto r1 comment \"line 4\"\n" \
+	"\t\tip6 daddr { fd77::15 } tcp dport { 80, 443 } goto r1 comment \"line 4\"\n" \
+	"\t\tip daddr { 10.77.1.15 } tcp dport { 3465, 5000-5010 } goto r2 comment \"line 5\"\n" \
 	"\t\tip6 daddr { fd77::15 } tcp dport { 3465, 5000-5010 } goto r2 comment \"line 5\"\n"
-	"\t\tudp dport { 53 } goto r3 comment \"line 6\"\n"
-	"\t\tip saddr { 10.77.1.0/24, 10.77.2.1 } ip daddr { 10.77.1.15 } meta l4proto icmp return comment \"line 7\"\n"
+#define POL_LINE_7 \
+	"\t\tip saddr { 10.77.1.0/24, 10.77.2.1 } ip daddr { 10.77.1.15 } meta l4proto icmp return comment \"line 7\"\n" \
 	"\t\tip6 saddr { fd77::10 } ip6 daddr { fd77::15 } meta l4proto icmp return comment \"line 7\"\n"
-	"\t\tgoto dflt\n"
+
+#define POL_HEAD \
+	"\tset answer4 { type ipv4_addr; size 4096; flags dynamic,timeout; timeout 10s; }\n" \
+	"\tset answer6 { type ipv6_addr; size 4096; flags dynamic,timeout; timeout 10s; }\n" \
+	"\tcounter r1 { }\n" \
+	"\tcounter r2 { }\n" \
+	"\tcounter r3 { }\n" \
+	"\tcounter dflt { }\n" \
+	"\tchain pol {\n" \
+	POL_LINES_3_TO_5 \
+	"\t\tudp dport { 53 } goto r3 comment \"line 6\"\n" \
+	POL_LINE_7 \
+	"\t\tgoto dflt\n" \
 	"\t}\n"
-	"\tchain r1 {\n"
-	"\t\tlimit rate over 100/second burst 100 packets counter name \"r1\" drop\n"
-	"\t\tupdate @answer4 { ip saddr limit rate 5/second burst 5 packets } return\n"
-	"\t\tupdate @answer6 { ip6 saddr limit rate 5/second burst 5 packets } return\n"
-	"\t\tcounter name \"r1\" drop\n"
+
+/* Conntrack's invalid TCP: the allow rules first, then only the refusing
+ * rules that name the addresses they protect (not line 6, to any), no
+ * default. */
+#define POL_INV \
+	"\tchain inv {\n" \
+	POL_LINES_3_TO_5 \
+	POL_LINE_7 \
 	"\t}\n"
-	"\tchain r2 {\n"
-	"\t\tlimit rate 10/second burst 10 packets return\n"
-	"\t\tcounter name \"r2\" drop\n"
-	"\t}\n"
-	"\tchain r3 {\n"
-	"\t\tlimit rate 10/second burst 10 packets return\n"
-	"\t\tcounter name \"r3\" drop\n"
-	"\t}\n"
-	"\tchain dflt {\n"
-	"\t\tlimit rate over 100/second burst 100 packets counter name \"dflt\" drop\n"
-	"\t\tupdate @answer4 { ip saddr limit rate 5/second burst 5 packets } return\n"
-	"\t\tupdate @answer6 { ip6 saddr limit rate 5/second burst 5 packets } return\n"
-	"\t\tcounter name \"dflt\" drop\n"
-	"\t}\n"
-	"}\n";
+
+#define POL_TAIL \
+	"\tchain r1 {\n" \
+	"\t\tlimit rate over 100/second burst 100 packets counter name \"r1\" drop\n" \
+	"\t\tupdate @answer4 { ip saddr limit rate 5/second burst 5 packets } return\n" \
+	"\t\tupdate @answer6 { ip6 saddr limit rate 5/second burst 5 packets } return\n" \
+	"\t\tcounter name \"r1\" drop\n" \
+	"\t}\n" \
+	"\tchain r2 {\n" \
+	"\t\tlimit rate 10/second burst 10 packets return\n" \
+	"\t\tcounter name \"r2\" drop\n" \
+	"\t}\n" \
+	"\tchain r3 {\n" \
+	"\t\tlimit rate 10/second burst 10 packets return\n" \
+	"\t\tcounter name \"r3\" drop\n" \
+	"\t}\n" \
+	"\tchain dflt {\n" \
+	"\t\tlimit rate over 100/second burst 100 packets counter name \"dflt\" drop\n" \
+	"\t\tupdate @answer4 { ip saddr limit rate 5/second burst 5 packets } return\n" \
+	"\t\tupdate @answer6 { ip6 saddr limit rate 5/second burst 5 packets } return\n" \
+	"\t\tcounter name \"dflt\" drop\n" \
+	"\t}\n" \
+	"}\n"
+
+static const char pol_golden[] = POL_HEAD POL_INV POL_TAIL;
+/* the bridge table: no conntrack there, so no invalid chain */
+static const char pol_golden_bridge[] = POL_HEAD POL_TAIL;
 
 static struct pol *pol_of(const char *text)
 {
@@ -217,7 +235,9 @@ static void test_policy_nft(void **state)
 	 * before the queue rule. */
 	assert_true(at(t, "jump open\n") < at(t, "\t\tct state new ct mark & 0x68000000 == 0x00000000 jump pol\n"));
 	assert_true(at(t, "hoplimit 255 accept\n") < at(t, "jump pol\n"));
-	assert_int_equal(at(t, "jump pol\n") + strlen("jump pol\n"), at(t, "\t\tqueue num 0\n"));
+	/* then conntrack's invalid TCP, the same way, before the queue */
+	assert_int_equal(at(t, "jump pol\n") + strlen("jump pol\n"), at(t, "\t\tct state invalid meta l4proto tcp jump inv\n"));
+	assert_int_equal(at(t, "jump inv\n") + strlen("jump inv\n"), at(t, "\t\tqueue num 0\n"));
 	assert_string_equal(t + at(t, "\tset answer4"), pol_golden);
 	pol_free((struct pol *)c.pol);
 }
@@ -235,7 +255,8 @@ static void test_policy_xt(void **state)
 	assert_null(strstr(t, "queue"));
 	assert_true(at(t, "jump open\n") < at(t, "hoplimit 255 accept\n"));
 	assert_int_equal(at(t, "hoplimit 255 accept\n") + strlen("hoplimit 255 accept\n"),
-			 at(t, "\t\tct state new ct mark & 0x68000000 == 0x00000000 jump pol\n\t}\n"));
+			 at(t, "\t\tct state new ct mark & 0x68000000 == 0x00000000 jump pol\n"
+			       "\t\tct state invalid meta l4proto tcp jump inv\n\t}\n"));
 	assert_string_equal(t + at(t, "\tset answer4"), pol_golden);
 	pol_free((struct pol *)c.pol);
 }
@@ -279,15 +300,40 @@ static void test_policy_limits(void **state)
 	pol_free((struct pol *)c.pol);
 }
 
-static unsigned hits[8];
+/* A TCP SYN is judged in the bridge table first, before br_netfilter
+ * and conntrack, by the same chains as the inet table's; anything else
+ * (and what a chain passes on) in the inet table as before. */
+static void test_policy_bridge(void **state)
+{
+	struct ruleset_cfg c;
+	const char *t;
+
+	ruleset_cfg_default(&c);
+	assert_null(strstr(render(&c, RULESET_DOC_NFT_BRIDGE), "prerouting"));
+	c.pol = pol_of(pol_text);
+	t = render(&c, RULESET_DOC_NFT_BRIDGE);
+	/* the ethertype filter unchanged, then the SYNs' chain */
+	assert_true(at(t, "hook forward priority -200; policy drop;") <
+		    at(t, "\t\tether type arp accept\n\t}\n\tchain prerouting {\n"
+			  "\t\ttype filter hook prerouting priority -200; policy accept;\n"
+			  "\t\ttcp flags & (fin | syn | rst | ack) == syn jump pol\n\t}\n"));
+	assert_string_equal(t + at(t, "\tset answer4"), pol_golden_bridge);
+	/* one jump: nothing but a SYN meets the policy there */
+	assert_int_equal(count(t, "jump pol"), 1);
+	pol_free((struct pol *)c.pol);
+}
+
+static unsigned hits[8], calls;
 
 static void hit(void *ctx, unsigned index, uint64_t packets)
 {
 	(void)ctx;
 	hits[index] += (unsigned)packets;
+	calls++;
 }
 
-/* `nft list counters` as this nft prints it. */
+/* `nft list counters` as this nft prints it: both of our tables, summed
+ * per rule (the fold takes each as the rule's total), nobody else's. */
 static void test_policy_hits(void **state)
 {
 	struct pol *p = pol_of(pol_text);
@@ -296,10 +342,40 @@ static void test_policy_hits(void **state)
 		       "\tcounter dflt {\n\t\tpackets 3 bytes 180\n\t}\n"
 		       "\tcounter r99 {\n\t\tpackets 5 bytes 1\n\t}\n"
 		       /* left by an older policy: rule 0 allows, so it is not its */
-		       "\tcounter r0 {\n\t\tpackets 9 bytes 1\n\t}\n}\n", p, hit, NULL);
-	assert_int_equal(hits[1], 7);
+		       "\tcounter r0 {\n\t\tpackets 9 bytes 1\n\t}\n}\n"
+		       "table inet other {\n\tcounter r2 {\n\t\tpackets 11 bytes 1\n\t}\n}\n"
+		       "table bridge scanwall {\n\tcounter r1 {\n\t\tpackets 40 bytes 1600\n\t}\n"
+		       "\tcounter r2 {\n\t\tpackets 0 bytes 0\n\t}\n}\n", p, hit, NULL);
+	assert_int_equal(hits[1], 7 + 40);
 	assert_int_equal(hits[5], 3);	/* the default: the rule count */
 	assert_int_equal(hits[0] + hits[2] + hits[3] + hits[4] + hits[6] + hits[7], 0);
+	assert_int_equal(calls, 3);	/* r1, r2 (0) and dflt, once each */
+	pol_free(p);
+}
+
+/* What the kernel counted since the last read, reading after reading; a
+ * counter that goes back (the ruleset reinstalled: it restarts at 0) is
+ * a reset, and what it holds is counted, not lost. */
+static void test_hits_fold(void **state)
+{
+	static const char fmt[] = "table inet scanwall {\n\tcounter r1 {\n\t\tpackets %u bytes 1\n"
+				  "\t}\n\tcounter dflt {\n\t\tpackets %u bytes 1\n\t}\n}\n";
+	static const unsigned reads[][4] = {	/* r1, dflt read; r1, dflt gained */
+		{ 7, 3, 7, 3 }, { 10, 3, 3, 0 }, { 2, 1, 2, 1 }, { 5, 1, 3, 0 },
+	};
+	struct pol *p = pol_of(pol_text);
+	struct rs_hits_delta d;
+	char text[256];
+
+	rs_hits_reset(p);
+	for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
+		memset(&d, 0, sizeof(d));
+		snprintf(text, sizeof(text), fmt, reads[i][0], reads[i][1]);
+		rs_policy_hits(text, p, rs_hits_fold, &d);
+		assert_int_equal(d.n[1], reads[i][2]);
+		assert_int_equal(d.n[5], reads[i][3]);	/* the default: the rule count */
+	}
+	rs_hits_reset(NULL);
 	pol_free(p);
 }
 
@@ -324,7 +400,7 @@ static void test_syn_queue(void **state)
 	/* what the policy chain hands on comes back before both */
 	c.pol = pol_of(pol_text);
 	t = render(&c, RULESET_DOC_NFT_INET);
-	assert_int_equal(at(t, "jump pol\n") + strlen("jump pol\n"), at(t, "\t\ttcp flags & (fin | syn | rst | ack) == syn queue num 6\n"));
+	assert_int_equal(at(t, "jump inv\n") + strlen("jump inv\n"), at(t, "\t\ttcp flags & (fin | syn | rst | ack) == syn queue num 6\n"));
 	assert_null(strstr(t, "queue num 5 comment"));
 	pol_free((struct pol *)c.pol);
 	c.pol = NULL;
@@ -471,9 +547,7 @@ static void test_nft_inet_xt(void **state)
 {
 	const char *t = render_default(RULESET_DOC_NFT_INET_XT);
 
-	assert_int_equal(at(t, "add table inet scanwall\nadd chain inet scanwall forward { type filter "
-			       "hook forward priority -10; policy accept; }\nflush table inet scanwall\n"),
-			 0);
+	assert_int_equal(at(t, "add table inet scanwall\nflush table inet scanwall\n"), 0);
 	assert_null(strstr(t, "delete table"));
 	assert_non_null(strstr(t, "hook forward priority -10; policy accept;\n"));
 	assert_null(strstr(t, "queue"));
@@ -503,7 +577,9 @@ int main(void)
 		cmocka_unit_test(test_policy_nft),
 		cmocka_unit_test(test_policy_xt),
 		cmocka_unit_test(test_policy_limits),
+		cmocka_unit_test(test_policy_bridge),
 		cmocka_unit_test(test_policy_hits),
+		cmocka_unit_test(test_hits_fold),
 		cmocka_unit_test(test_syn_queue),
 	};
 

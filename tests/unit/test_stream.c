@@ -240,6 +240,32 @@ static void ack_beyond_next_ignored(void **state)
 	assert_int_equal(s.acked, 1003);
 }
 
+/* Unverifiable copies end a flow only as a stuck sender sends them: eight
+ * or more over ten seconds with no progress. A burst (a stranger who
+ * guessed the tuple and an old sequence number) does not; new bytes from
+ * the sender or a new ACK from the receiver start the count again. */
+static void lost_copies_need_time_without_progress(void **state)
+{
+	struct stream s;
+	struct pkt a = seg(1001, "HDR!"), b = seg(1005, "HDR?");
+	unsigned i;
+
+	syn(&s, 1000);
+	for (i = 0; i < 100; i++)
+		assert_int_equal(stream_lost(&s, 50), 0);		/* a burst */
+	assert_int_equal(stream_lost(&s, 59), 0);
+	inspect(&s, &a, 4);					/* new bytes */
+	for (i = 0; i < 7; i++)
+		assert_int_equal(stream_lost(&s, 60 + 2 * i), 0);	/* 60 .. 72 */
+	stream_ack(&s, 1003);					/* a new ACK */
+	for (i = 0; i < 7; i++)
+		assert_int_equal(stream_lost(&s, 80 + i), 0);
+	assert_int_equal(stream_lost(&s, 89), 0);		/* 8, over 9 s */
+	assert_int_equal(stream_lost(&s, 90), 1);		/* 9, over 10 s */
+	inspect(&s, &b, 4);
+	assert_int_equal(stream_lost(&s, 200), 0);
+}
+
 /* Data passed ahead of a gap is remembered, then skipped when reached:
  *   next=1001 [gap 1001..1005) [ahead 1005..1009) [ahead 1009..1013)
  */
@@ -308,6 +334,7 @@ int main(void)
 		cmocka_unit_test(keep_is_bounded),
 		cmocka_unit_test(range_longer_than_the_keep),
 		cmocka_unit_test(ack_beyond_next_ignored),
+		cmocka_unit_test(lost_copies_need_time_without_progress),
 		cmocka_unit_test(ranges_passed_ahead),
 		cmocka_unit_test(sequence_wraps),
 		cmocka_unit_test(nothing_before_syn),

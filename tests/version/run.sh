@@ -4,6 +4,9 @@
 #
 #   make SW_VERSION=9.9.9 ─▶ scanwalld, scanwall-bundle, scanwall-mgmtd, scanwall --version
 #   scripts/sbom.py on a stand-in image directory ─▶ versionInfo
+#   SW_VERSION=9.9.9 make -n image sbom ─▶ the cross build's version header,
+#     the image's programs linked from it, sbom.py run with it (a dry run:
+#     the cross build and the image take minutes and the network)
 #
 #   tests/version/run.sh BUILD     (builds into BUILD/version-test)
 . "$(dirname "$0")/../lib.sh"
@@ -31,6 +34,19 @@ sbom_version() { /usr/bin/python3 scripts/sbom.py qemu-aarch64 "$tmp/image" | /u
 	'import json,sys; print([p["versionInfo"] for p in json.load(sys.stdin)["packages"] if p["name"] == "scanwall"][0])'; }
 check "version: the SBOM says 9.9.9 with SW_VERSION=9.9.9" test "$(SW_VERSION=9.9.9 sbom_version)" = 9.9.9
 check "version: ...and the Makefile's $default without" test "$(env -u SW_VERSION bash -c "$(declare -f sbom_version); tmp=$tmp; sbom_version")" = "$default"
+
+# `SW_VERSION=9.9.9 make image sbom` as the release does it, planned only
+plan=$(SW_VERSION=9.9.9 make -n --no-print-directory BUILD="$tmp/img" image sbom 2>&1)
+check "version: make image gives the cross build 9.9.9" \
+	grep -qF "printf '#define SW_VERSION \"%s\"\\n' '9.9.9' >$tmp/img/include/generated/sw_version.h" <<<"$plan"
+for p in scanwalld scanwall-mgmtd scanwall; do
+	check "version: ...and links the image's $p from it" \
+		grep -qE "^aarch64-linux-gnu-gcc .*-o $tmp/img/$p $tmp/img/src/.*/main\.o $tmp/img/libscanwall\.a" <<<"$plan"
+done
+check "version: ...which firmware/mkimage.sh puts in the image" grep -qF "firmware/mkimage.sh qemu-aarch64 $tmp/img" <<<"$plan"
+check "version: make sbom runs sbom.py with 9.9.9" \
+	grep -qE "^SW_VERSION=9\.9\.9 .*scripts/sbom\.py qemu-aarch64 $tmp/img/image " <<<"$plan"
+check "version: the dry run built nothing" test ! -e "$tmp/img"
 
 # the same build again without it: back to the default, everywhere
 make --no-print-directory BUILD="$out" -j2 $(printf "$out/%s " $progs) >"$tmp/make.log" 2>&1

@@ -1,0 +1,36 @@
+#!/bin/bash
+# Retransmissions older than the box keeps cannot be verified (stream.c):
+# they are dropped, and only a stuck sender's copies (8 over 10 s with no
+# progress) end the flow. A stranger who watches the LAN sends 8 copies in
+# the PACS's name at a sequence number from the start of a 30 MB C-STORE,
+# once 20 MB have passed (more than the structural bytes kept, 8 KiB, cover
+# while the scanner sends no data): the transfer completes byte for byte.
+# (8 such copies used to end the association.)
+#
+#   lan (storescu; the stranger watches here) ── box (scanwalld) ── dev (storescp, 100 Mbit/s)
+#   stranger (sends as 10.77.1.10) ──┘
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib.sh"
+. "$here/../../scripts/topo.sh"
+netns_test_begin
+
+# 5500 x 5500 pixels, 30 MB, through a 100 Mbit/s device port: about 3 s
+peer_make_dicom "$SW_WORK/send" 1 5500 || { fail "blind-old: make a 30 MB image"; exit 1; }
+peer_storescp "$SW_WORK/recv" || { fail "blind-old: storescp listens"; exit 1; }
+sw_start "$SW_POLICY_DIR/netns.conf" || { fail "blind-old: scanwalld starts"; exit 1; }
+n_box tc qdisc add dev dev0 root tbf rate 100mbit burst 64kb latency 20ms
+
+n_lan timeout 60 storescu -to 10 -ta 10 -td 30 -aet LAN_SCU -aec SYMBIA 10.77.1.15 104 \
+	"$SW_WORK"/send/*.dcm >>"$SW_WORK/storescu.log" 2>&1 &
+scu=$!
+check "blind-old: 8 copies older than the keep crafted into the C-STORE in flight" \
+	"$here/tcpcraft.py" old "$(topo_ns lan)" "$(topo_ns stranger)" 10.77.1.10 10.77.1.15 104
+wait "$scu"
+rc=$?
+check "blind-old: the C-STORE completes ($rc)" test "$rc" = 0
+peer_check_arrived "blind-old" "$SW_WORK/send" "$SW_WORK/recv"
+unv=$(sw_counter tcp_unverifiable)
+check "blind-old: the box dropped them as unverifiable (${unv:-?})" test "${unv:-0}" -ge 8
+bad=$(sw_event_count '"event":"invalid"')
+check "blind-old: no invalid event ($bad)" test "$bad" = 0

@@ -1,0 +1,356 @@
+/* Strangers cannot fill the observation table for good (evict.c). A full
+ * table evicts the least valued record of the right tier:
+ *
+ *   relations:  partners (accepted)     | strangers (never accepted)
+ *   flows:      partners (allowed flow) | strangers (refusals)
+ *               <= 75 % (reserve 25 %)  | evict only each other
+ *
+ * 100,000 distinct stranger refusals (an association refused for its
+ * calling AE, and its refusal record) after the scanner's real partners,
+ * then a real relation seen for the first time: all the real ones kept,
+ * the evictions counted, the heap untouched, and a restart (save, load)
+ * gives the same table back. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "scanwall/catalog.h"
+#include "scanwall/config.h"
+#include "scanwall/learn.h"
+#include "learn_util.h"
+#include "tmpdir.h"
+
+static const uint8_t pacs[16] = { 10, 77, 1, 10 }, scanner[16] = { 10, 77, 1, 20 },
+		     ris[16] = { 10, 77, 1, 11 };
+
+/* An association: requested, and accepted or refused for its calling AE
+ * (then with its refusal record, as the engine's events give it). */
+static int assoc(struct lrn *t, const uint8_t *ini, const uint8_t *acc, const char *calling,
+		 bool accepted, uint64_t now)
+{
+	struct lrn_rel_key k = { .af = 4, .initiator = ini, .acceptor = acc, .port = 104,
+				 .calling = calling, .called = "SCANNER" };
+	int rel = lrn_relation(t, &k, now), c;
+
+	assert_true(rel >= 0);
+	lrn_count(t, rel, LRN_ASSOC_REQUESTED, now);
+	c = lrn_class(t, rel, lrn_uid(t, "1.2.840.10008.1.1"), false);
+	assert_true(c >= 0);
+	lrn_class_flags(t, rel, c, LRN_PROPOSED);
+	if (accepted) {
+		lrn_count(t, rel, LRN_ASSOC_ACCEPTED, now);
+		lrn_command(t, rel, c, 0, DIMSE_C_ECHO);
+	} else {
+		lrn_flow(t, &(struct lrn_flow_key){ .kind = "assoc-reject", .af = 4, .proto = 6,
+						     .src = ini, .dst = acc, .port = 104,
+						     .rule_line = 8, .fault = "calling-ae",
+						     .calling = calling, .called = "SCANNER" }, now);
+	}
+	return rel;
+}
+
+static void plain(struct lrn *t, const char *kind, uint8_t proto, const uint8_t *src,
+		  const uint8_t *dst, uint16_t port, uint64_t now)
+{
+	lrn_flow(t, &(struct lrn_flow_key){ .kind = kind, .af = 4, .proto = proto, .src = src,
+					     .dst = dst, .port = port }, now);
+}
+
+static void stranger_addr(uint8_t a[16], uint32_t i)
+{
+	memset(a, 0, 16);
+	a[0] = 172;
+	a[1] = (uint8_t)(16 + (i >> 16));
+	a[2] = (uint8_t)(i >> 8);
+	a[3] = (uint8_t)i;
+}
+
+static void assert_real_ones(const char *json)
+{
+	/* the archive's echoes, its time server and the new worklist relation */
+	assert_non_null(strstr(json, "\"initiator\":\"10.77.1.10\",\"acceptor\":\"10.77.1.20\","
+				     "\"calling_ae\":\"PACS\",\"called_ae\":\"SCANNER\","
+				     "\"requested\":3,\"accepted\":3"));
+	assert_non_null(strstr(json, "\"initiator\":\"10.77.1.20\",\"acceptor\":\"10.77.1.11\","
+				     "\"calling_ae\":\"SCANNER_AE\",\"called_ae\":\"SCANNER\","
+				     "\"requested\":1,\"accepted\":1"));
+	assert_non_null(strstr(json, "{\"kind\":\"allow\",\"proto\":\"udp\",\"src\":\"10.77.1.20\","
+				     "\"dst\":\"10.77.1.10\",\"port\":123"));
+	assert_non_null(strstr(json, "{\"kind\":\"allow\",\"proto\":\"icmp\",\"src\":\"10.77.1.10\","
+				     "\"dst\":\"10.77.1.20\",\"port\":0"));
+}
+
+/* `policy observed` tells how much was evicted. */
+static void assert_summary_says(const struct lrn *t, const char *what)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+
+	assert_non_null(mem);
+	lrn_summary(t, mem);
+	fclose(mem);
+	assert_non_null(strstr(text, what));
+	free(text);
+}
+
+static void test_stranger_flood(void **state)
+{
+	struct lrn_cfg cfg;
+	struct lrn *t, *u;
+	uint8_t a[16];
+	char dir[64], path[96], *before_json, *after_json;
+	size_t heap;
+
+	lrn_cfg_default(&cfg);
+	t = lrn_new(&cfg);
+	assert_non_null(t);
+	heap = heap_in_use();
+	for (uint64_t s = 1; s <= 3; s++)
+		assoc(t, pacs, scanner, "PACS", true, s);
+	plain(t, "allow", 17, scanner, pacs, 123, 4);
+	for (uint32_t i = 0; i < 100000; i++) {
+		stranger_addr(a, i);
+		assoc(t, a, scanner, "INTRUDER", false, 10 + i);
+	}
+	assoc(t, scanner, ris, "SCANNER_AE", true, 200000);
+	plain(t, "allow", 1, pacs, scanner, 0, 200001);
+	assert_int_equal(heap_in_use(), heap);
+
+	assert_int_equal(lrn_relation_count(t), CONFIG_OBSERVE_RELATIONS);
+	assert_int_equal(lrn_flow_count(t), CONFIG_OBSERVE_FLOWS);
+	/* 1 + 100,000 + 1 relations, 1 + 100,000 + 1 flows went through */
+	assert_int_equal(lrn_dropped(t)->evicted_relations, 100002 - CONFIG_OBSERVE_RELATIONS);
+	assert_int_equal(lrn_dropped(t)->evicted_flows, 100002 - CONFIG_OBSERVE_FLOWS);
+	assert_int_equal(lrn_dropped(t)->relations, 0);
+	assert_int_equal(lrn_dropped(t)->flows, 0);
+	before_json = to_json(t);
+	assert_real_ones(before_json);
+	assert_non_null(strstr(before_json, "\"evicted\":{\"relations\":98978,\"flows\":95906}"));
+	assert_summary_says(t, "evicted (table full, least seen first): 98978 relation(s), "
+			       "95906 flow(s) and refusal(s)\n");
+
+	/* a restart keeps the table, evictions counted included */
+	assert_int_equal(tmpdir_make(dir, sizeof(dir), "test_learn_evict"), 0);
+	snprintf(path, sizeof(path), "%s/observed.json", dir);
+	assert_int_equal(lrn_save(t, path), 0);
+	u = lrn_new(&cfg);
+	assert_non_null(u);
+	assert_int_equal(lrn_load(u, path), 0);
+	after_json = to_json(u);
+	assert_string_equal(before_json, after_json);
+	free(before_json);
+	free(after_json);
+	tmpdir_remove(dir);
+	lrn_free(u);
+	lrn_free(t);
+}
+
+/* The least valued goes: a stranger seen five times outlives strangers
+ * seen once, and among those seen once the oldest goes first. */
+static void test_least_valued(void **state)
+{
+	struct lrn_cfg cfg = { .relations = 8, .uids = 16, .flows = 8, .reserve_pct = 25 };
+	struct lrn *t = lrn_new(&cfg);
+	uint8_t a[16], b[16];
+	char *json;
+
+	assert_non_null(t);
+	stranger_addr(b, 99999);
+	for (uint64_t s = 1; s <= 5; s++)
+		assoc(t, b, scanner, "PERSISTENT", false, s);
+	for (uint32_t i = 0; i < 100; i++) {
+		stranger_addr(a, i);
+		assoc(t, a, scanner, "ONCE", false, 100 + i);
+	}
+	json = to_json(t);
+	assert_non_null(strstr(json, "\"calling_ae\":\"PERSISTENT\",\"called_ae\":\"SCANNER\","
+				     "\"requested\":5"));
+	/* the 7 other records are the 7 newest strangers */
+	assert_null(strstr(json, "\"initiator\":\"172.16.0.92\""));
+	for (uint32_t i = 93; i < 100; i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "\"initiator\":\"172.16.0.%u\"", i);
+		assert_non_null(strstr(json, want));
+	}
+	free(json);
+	lrn_free(t);
+}
+
+/* Partners beyond their share (8 - 2 reserved) evict the least partner,
+ * never the strangers' reserve, and a real partner seen often stays. */
+static void test_partner_share(void **state)
+{
+	struct lrn_cfg cfg = { .relations = 8, .uids = 16, .flows = 8, .reserve_pct = 25 };
+	struct lrn *t = lrn_new(&cfg);
+	uint8_t a[16];
+	char *json;
+
+	assert_non_null(t);
+	for (uint64_t s = 1; s <= 3; s++)
+		assoc(t, pacs, scanner, "PACS", true, s);
+	stranger_addr(a, 500);
+	assoc(t, a, scanner, "INTRUDER", false, 4);
+	for (uint32_t i = 0; i < 1000; i++) {
+		stranger_addr(a, i);
+		assoc(t, a, scanner, "ANY", true, 10 + i);
+	}
+	json = to_json(t);
+	assert_non_null(strstr(json, "\"calling_ae\":\"PACS\",\"called_ae\":\"SCANNER\","
+				     "\"requested\":3,\"accepted\":3"));
+	assert_non_null(strstr(json, "\"calling_ae\":\"INTRUDER\""));
+	free(json);
+	assert_true(lrn_relation_count(t) <= 8);
+	assert_int_equal(lrn_dropped(t)->relations, 0);
+	lrn_free(t);
+}
+
+/* An association in flight whose relation was evicted writes nothing
+ * into the record's next tenant. */
+static void test_stale_handle(void **state)
+{
+	struct lrn_cfg cfg = { .relations = 2, .uids = 16, .flows = 4, .reserve_pct = 50 };
+	struct lrn *t = lrn_new(&cfg);
+	uint8_t a[16];
+	int old, c;
+	char *json;
+
+	assert_non_null(t);
+	old = assoc(t, pacs, scanner, "OLD", false, 1);
+	stranger_addr(a, 1);
+	assoc(t, a, scanner, "NEW1", false, 2);
+	stranger_addr(a, 2);
+	assoc(t, a, scanner, "NEW2", false, 3);	/* OLD's record goes */
+	assert_int_equal(lrn_class(t, old, lrn_uid(t, "1.2.840.10008.1.1"), true), -ESTALE);
+	lrn_count(t, old, LRN_ASSOC_ACCEPTED, 4);
+	lrn_bytes(t, old, 0, 1000);
+	c = 0;
+	lrn_command(t, old, c, 0, DIMSE_C_STORE);
+	json = to_json(t);
+	assert_null(strstr(json, "\"calling_ae\":\"OLD\",\"called_ae\":\"SCANNER\",\"requested\""));
+	assert_null(strstr(json, "C-STORE"));
+	assert_null(strstr(json, "\"bytes_sent\":1000"));
+	assert_null(strstr(json, "\"accepted\":1"));
+	free(json);
+	lrn_free(t);
+}
+
+/* Strangers proposing made-up private classes fill the UID store; the
+ * scanner's partners' classes stay, and a new class of a partner still
+ * finds a UID (strangers evicted for it), never the other way round. */
+static void test_uid_flood(void **state)
+{
+	struct lrn_cfg cfg = { .relations = 64, .uids = 64, .flows = 64, .reserve_pct = 25 };
+	struct lrn *t = lrn_new(&cfg);
+	struct lrn_rel_key k = { .af = 4, .acceptor = scanner, .port = 104, .calling = "X",
+				 .called = "SCANNER" };
+	uint8_t a[16];
+	char uid[40], *json;
+	int rel, c;
+
+	assert_non_null(t);
+	assoc(t, pacs, scanner, "PACS", true, 1);	/* Verification, a partner's */
+	k.initiator = a;
+	for (uint32_t i = 0; i < 10000; i++) {
+		stranger_addr(a, i);
+		rel = lrn_relation(t, &k, 10 + i);
+		lrn_count(t, rel, LRN_ASSOC_REQUESTED, 10 + i);
+		for (unsigned j = 0; j < 4; j++) {
+			snprintf(uid, sizeof(uid), "1.2.3.999.%u.%u", i, j);
+			c = lrn_class(t, rel, lrn_uid(t, uid), false);
+			lrn_class_flags(t, rel, c, LRN_PROPOSED);
+		}
+	}
+	/* the partner sends a CT image for the first time */
+	rel = assoc(t, pacs, scanner, "PACS", true, 20000);
+	c = lrn_class(t, rel, lrn_uid(t, "1.2.840.10008.5.1.4.1.1.2"), true);
+	assert_true(c >= 0);
+	lrn_command(t, rel, c, 0, DIMSE_C_STORE);
+	json = to_json(t);
+	assert_non_null(strstr(json, "\"calling_ae\":\"PACS\",\"called_ae\":\"SCANNER\","
+				     "\"requested\":2,\"accepted\":2"));
+	assert_non_null(strstr(json, "{\"uid\":\"1.2.840.10008.1.1\""));
+	assert_non_null(strstr(json, "{\"uid\":\"1.2.840.10008.5.1.4.1.1.2\","
+				     "\"commands_sent\":[\"C-STORE\"]"));
+	free(json);
+	assert_int_equal(lrn_dropped(t)->uids, 0);
+	lrn_free(t);
+}
+
+/* A UID handle an association still holds after its slot went to another
+ * UID is stale: it never names the other one. */
+static void test_stale_uid(void **state)
+{
+	struct lrn_cfg cfg = { .relations = 4, .uids = 2, .flows = 4, .reserve_pct = 25 };
+	struct lrn *t = lrn_new(&cfg);
+	int rel, held;
+
+	assert_non_null(t);
+	rel = assoc(t, pacs, scanner, "PACS", true, 1);	/* names 1.2.840.10008.1.1 */
+	held = lrn_uid(t, "1.2.3.1");	/* proposed; its class not kept */
+	assert_true(held >= 0);
+	assert_true(lrn_uid(t, "1.2.3.2") >= 0);	/* takes 1.2.3.1's slot */
+	assert_int_equal(lrn_class(t, rel, held, true), -ESTALE);
+	lrn_free(t);
+}
+
+/* No key twice in the table: a record the hash lost would come back as a
+ * second one. */
+static void assert_distinct(const struct lrn *t, unsigned keys)
+{
+	char *json = to_json(t), want[48];
+	const char *p;
+
+	for (unsigned x = 0; x < keys; x++) {
+		snprintf(want, sizeof(want), "\"initiator\":\"172.16.0.%u\"", x);
+		p = strstr(json, want);
+		assert_true(!p || !strstr(p + 1, want));
+	}
+	free(json);
+}
+
+/* Eviction takes records out of the middle of the hash's probe chains:
+ * every record left must still be found (no new record, no eviction). */
+static void test_hash_after_evictions(void **state)
+{
+	struct lrn_cfg cfg = { .relations = 16, .uids = 16, .flows = 16, .reserve_pct = 25 };
+	struct lrn *t = lrn_new(&cfg);
+	uint8_t a[16];
+	uint64_t ev;
+
+	assert_non_null(t);
+	for (uint32_t i = 0; i < 5000; i++) {
+		stranger_addr(a, (i * 7919u) % 61u);
+		assoc(t, a, scanner, "X", i % 3 == 0, i + 1);
+		ev = lrn_dropped(t)->evicted_relations;
+		/* what was just recorded is there: found, not made again */
+		assoc(t, a, scanner, "X", false, i + 1);
+		assert_int_equal(lrn_dropped(t)->evicted_relations, ev);
+		assert_true(lrn_relation_count(t) <= 16);
+		if (i % 50 == 0)
+			assert_distinct(t, 61);
+	}
+	lrn_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stranger_flood),
+		cmocka_unit_test(test_least_valued),
+		cmocka_unit_test(test_partner_share),
+		cmocka_unit_test(test_stale_handle),
+		cmocka_unit_test(test_hash_after_evictions),
+		cmocka_unit_test(test_uid_flood),
+		cmocka_unit_test(test_stale_uid),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
