@@ -298,25 +298,19 @@ static void test_copy_slices(void **state)
 
 /* The control thread's save (obsnap_tick): once CONFIG_OBSERVE_SAVE_S has
  * passed and only when the table changed, from its copy. */
+static struct eng *engine(void);
+
 static void test_periodic_save(void **state)
 {
-	static const struct eng_ops ops = { 0 };
 	const uint64_t period = (uint64_t)CONFIG_OBSERVE_SAVE_S * 1000000000u;
 	uint64_t now = 10 * period;
-	struct eng_cfg cfg;
 	struct obsnap *obs;
 	struct lrn *back;
-	struct eng *e;
+	struct eng *e = engine();
 	char dir[64], path[96];
 
 	assert_int_equal(tmpdir_make(dir, sizeof(dir), "test_learn"), 0);
 	snprintf(path, sizeof(path), "%s/observed.json", dir);
-	eng_cfg_default(&cfg);
-	cfg.flows = 1024;
-	cfg.assocs = 16;
-	cfg.rq_bufs = 4;
-	e = eng_new(&cfg, &ops, NULL);
-	assert_non_null(e);
 	assert_int_equal(eng_observe(e, NULL), 0);
 	obs = obsnap_new(&(struct obsnap_cfg){ .eng = e, .path = path });
 	assert_non_null(obs);
