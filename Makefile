@@ -208,7 +208,7 @@ stacks-test: $(PROGS)
 # Not in `check` (a build of its own); run it after touching ctlthread.c.
 tsan-test:
 	$(Q)$(MAKE) --no-print-directory BUILD=build/tsan SAN=thread build/tsan/scanwalld build/tsan/scanwall-bundle
-	$(Q)for t in control_load bundle reload apply_refused; do \
+	$(Q)for t in control_load bundle reload apply_refused learn; do \
 		SW_NETNS_ONLY=$$t tests/netns/run.sh build/tsan || exit 1; done
 
 # SW_VERSION=9.9.9 in every binary and the SBOM (a build of its own)

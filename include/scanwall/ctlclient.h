@@ -1,16 +1,18 @@
 /* The client of scanwalld's control socket (docs/control.md): one command,
  * one JSON line back. `scanwalld --ctl`, the console and the management
- * plane all use it. Every call is bounded in time (CTL_REQUEST_TIMEOUT_MS
- * for all of it: connect, send and answer) and size (CTL_REQUEST_MAX), so
- * a stuck or misbehaving engine can cost a caller's event loop a few
- * seconds, never forever. `bundle install PATH ...` opens PATH here, with
+ * plane all use it. Every call is bounded in time (one deadline for all
+ * of it: connect, send and answer; CTL_REQUEST_TIMEOUT_MS, or for the
+ * commands that run tools CTL_TOOLS_TIMEOUT_MS, deadlines.h) and size
+ * (CTL_REQUEST_MAX), so a stuck or misbehaving engine can cost a caller's
+ * event loop seconds, never forever. `bundle install PATH ...` opens PATH here, with
  * the caller's rights (a regular file, no symlink), and passes the fd. */
 #ifndef SCANWALL_CTLCLIENT_H
 #define SCANWALL_CTLCLIENT_H
 
 #include <stdio.h>
 
-#define CTL_REQUEST_TIMEOUT_MS 3000
+#include "scanwall/deadlines.h"
+
 #define CTL_REQUEST_MAX (16u << 20)
 
 /* Sends cmd (no newline in it) and copies the answer, newline included, to

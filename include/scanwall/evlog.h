@@ -7,7 +7,15 @@
  * when it would pass its size cap. The last lines are also kept in a
  * preallocated ring, numbered, so the control socket and the management
  * plane can serve "events since N" without reading the file back.
- * Nothing is allocated per event. Single-threaded, like the engine. */
+ * Nothing is allocated per event.
+ *
+ * One thread writes events (the engine's, the verdict loop in scanwalld).
+ * With a hand-over queue (evlog_cfg.handover) that thread never touches
+ * the file: each line goes into the queue, and another thread writes
+ * what waits there (evlog_drain(), scanwalld's control thread), rotation
+ * included. A full queue drops the line from the file only (counted, and
+ * said in the file by a line of its own once there is room), never from
+ * the ring. Without one, evlog_write() appends to the file itself. */
 #ifndef SCANWALL_EVLOG_H
 #define SCANWALL_EVLOG_H
 
@@ -22,6 +30,7 @@ struct evlog_cfg {
 	uint64_t max_bytes;	/* rotate before the file passes this; 0: never */
 	unsigned ring;		/* lines kept in memory (at least 1) */
 	size_t line_max;	/* bytes per line, newline included */
+	unsigned handover;	/* lines that may wait for evlog_drain(); 0: none */
 };
 
 struct evlog_counters {
@@ -31,11 +40,12 @@ struct evlog_counters {
 	uint64_t too_long;	/* events larger than line_max, dropped */
 	uint64_t rotations;
 	uint64_t file_bytes;	/* size of the current file */
+	uint64_t file_dropped;	/* lines the hand-over queue had no room for */
 };
 
 struct evlog;
 
-/* 200 events/s, burst 1000, 16 MiB, 1024 lines of 1 KiB. */
+/* 200 events/s, burst 1000, 16 MiB, 1024 lines of 1 KiB, no hand-over. */
 void evlog_cfg_default(struct evlog_cfg *cfg);
 
 /* Opens (creates, mode 0640) path for appending. path may be NULL: then
@@ -59,6 +69,13 @@ int evlog_since(const struct evlog *log, uint64_t seq, evlog_cb cb, void *ctx);
 
 /* The sequence number of the newest line, 0 when none yet. */
 uint64_t evlog_last_seq(const struct evlog *log);
-const struct evlog_counters *evlog_counters(const struct evlog *log);
+/* A copy: the file's counters move on the thread that drains. */
+struct evlog_counters evlog_counters(const struct evlog *log);
+
+/* The hand-over (cfg.handover): readable when lines wait for the file;
+ * -1 without one. evlog_drain() writes them, on a thread of its own (one
+ * at a time); evlog_close() writes what is left. */
+int evlog_handover_fd(const struct evlog *log);
+void evlog_drain(struct evlog *log);
 
 #endif

@@ -123,6 +123,29 @@ int lrn_load_text(struct lrn *t, const char *text, size_t len);
 /* After -EBADMSG: the record and field refused ("relations[3].calling_ae"). */
 const char *lrn_load_error(const struct lrn *t);
 
+/* --- a copy, in slices ------------------------------------------------------ */
+
+/* The table's own sizes, for a copy made with lrn_new(lrn_config(t)). */
+const struct lrn_cfg *lrn_config(const struct lrn *t);
+struct lrn_sizes {
+	unsigned relations, flows, uids;	/* records held */
+};
+void lrn_sizes(const struct lrn *t, struct lrn_sizes *n);
+/* Touches the pages of dst a copy of a table of these sizes will write,
+ * so that the copy itself (on the recording thread) takes no page fault. */
+void lrn_prefault(struct lrn *dst, const struct lrn_sizes *n);
+
+/* Copies about max_bytes of src into dst (made with src's lrn_config),
+ * from where c stopped: start with c zeroed and call until it returns 0;
+ * then dst holds every record src held, each as it was when its slice was
+ * copied. src may be recorded into between two calls, not during one.
+ * The copy is for reading (lrn_json, lrn_save, lrn_propose, lrn_what_if):
+ * its lookup hashes are not copied, so it is not to be recorded into. */
+struct lrn_copy {
+	unsigned phase, next;
+};
+int lrn_copy_step(struct lrn *dst, const struct lrn *src, struct lrn_copy *c, size_t max_bytes);
+
 /* --- commissioning tools (offline) ----------------------------------------- */
 
 /* The table for a person: a line per relation (its classes and commands

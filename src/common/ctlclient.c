@@ -196,8 +196,24 @@ static int cc_recv(int fd, FILE *out, const struct timespec *end)
 	}
 }
 
+/* The commands that run helper tools on scanwalld's side wait for them
+ * (deadlines.h): the client waits as long. */
+static long cc_timeout_ms(const char *cmd)
+{
+	static const char *const slow[] = { "reload", "bundle", "counters" };
+
+	for (size_t i = 0; i < sizeof(slow) / sizeof(slow[0]); i++) {
+		size_t n = strlen(slow[i]);
+
+		if (strncmp(cmd, slow[i], n) == 0 && (cmd[n] == ' ' || cmd[n] == '\0'))
+			return CTL_TOOLS_TIMEOUT_MS;
+	}
+	return CTL_REQUEST_TIMEOUT_MS;
+}
+
 int ctl_request(const char *sock, const char *cmd, FILE *out)
 {
+	long ms = cc_timeout_ms(cmd);
 	struct timespec end;
 	int fd, upload, err;
 
@@ -205,8 +221,8 @@ int ctl_request(const char *sock, const char *cmd, FILE *out)
 		return -EINVAL;
 	/* one deadline for the whole call: connect, send and answer */
 	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += CTL_REQUEST_TIMEOUT_MS / 1000;
-	end.tv_nsec += (CTL_REQUEST_TIMEOUT_MS % 1000) * 1000000L;
+	end.tv_sec += ms / 1000;
+	end.tv_nsec += (ms % 1000) * 1000000L;
 	if (end.tv_nsec >= 1000000000L) {
 		end.tv_sec++;
 		end.tv_nsec -= 1000000000L;

@@ -1,6 +1,7 @@
 /* The events file and its in-memory ring (see scanwall/evlog.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,27 +9,41 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/linequeue.h"
 #include "scanwall/bucket.h"
 #include "scanwall/evlog.h"
-
 
 struct evlog_slot {
 	uint64_t seq;
 	size_t len;
 };
 
-struct evlog {
-	struct evlog_cfg cfg;
+/* The file's side: the thread that drains owns it (the writer, without a
+ * hand-over); its counters are read from the other. */
+struct evlog_file {
 	char *path, *path_old;		/* NULL: ring only */
 	int fd;
 	bool torn;			/* the file ends inside a line */
+	_Atomic uint64_t write_errors, rotations, bytes;
+};
+
+struct evlog {
+	struct evlog_cfg cfg;
+	struct evlog_file f;
+	struct lq q;			/* the hand-over; q.n 0: none */
+	uint64_t q_dropped;		/* since the last line the queue took */
 	struct sw_bucket bucket;		/* the rate limit */
 	uint64_t pending_suppressed;	/* since the last event let through */
 	uint64_t seq;
 	struct evlog_slot *slots;
 	char *lines;			/* ring * line_max bytes */
-	struct evlog_counters n;
+	struct evlog_counters n;	/* the writer's; the file's are in f */
 };
+
+static void evlog_count(_Atomic uint64_t *c, uint64_t v)
+{
+	atomic_fetch_add_explicit(c, v, memory_order_relaxed);
+}
 
 void evlog_cfg_default(struct evlog_cfg *cfg)
 {
@@ -41,27 +56,28 @@ void evlog_cfg_default(struct evlog_cfg *cfg)
 	};
 }
 
-static int evlog_open_fd(struct evlog *log)
+static int evlog_open_fd(struct evlog_file *f)
 {
 	struct stat st;
 
-	log->fd = open(log->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-	if (log->fd < 0)
+	f->fd = open(f->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (f->fd < 0)
 		return -errno;
-	log->n.file_bytes = fstat(log->fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+	atomic_store_explicit(&f->bytes, fstat(f->fd, &st) == 0 ? (uint64_t)st.st_size : 0,
+			      memory_order_relaxed);
 	return 0;
 }
 
-static int evlog_set_paths(struct evlog *log, const char *path)
+static int evlog_set_paths(struct evlog_file *f, const char *path)
 {
 	if (!path)
 		return 0;
-	log->path = strdup(path);
-	if (!log->path || asprintf(&log->path_old, "%s.1", path) < 0) {
-		log->path_old = NULL;
+	f->path = strdup(path);
+	if (!f->path || asprintf(&f->path_old, "%s.1", path) < 0) {
+		f->path_old = NULL;
 		return -ENOMEM;
 	}
-	return evlog_open_fd(log);
+	return evlog_open_fd(f);
 }
 
 struct evlog *evlog_open(const char *path, const struct evlog_cfg *cfg)
@@ -72,7 +88,7 @@ struct evlog *evlog_open(const char *path, const struct evlog_cfg *cfg)
 	log = calloc(1, sizeof(*log));
 	if (!log)
 		return NULL;
-	log->fd = -1;
+	log->f.fd = -1;
 	if (cfg)
 		log->cfg = *cfg;
 	else
@@ -85,7 +101,9 @@ struct evlog *evlog_open(const char *path, const struct evlog_cfg *cfg)
 	log->lines = calloc(log->cfg.ring, log->cfg.line_max);
 	if (!log->slots || !log->lines)
 		goto out_free;
-	err = evlog_set_paths(log, path);
+	err = evlog_set_paths(&log->f, path);
+	if (!err && path && log->cfg.handover)
+		err = lq_init(&log->q, log->cfg.handover, log->cfg.line_max);
 	if (err)
 		goto out_free;
 	sw_bucket_init(&log->bucket, log->cfg.rate, log->cfg.burst);
@@ -101,10 +119,12 @@ void evlog_close(struct evlog *log)
 {
 	if (!log)
 		return;
-	if (log->fd >= 0)
-		close(log->fd);
-	free(log->path);
-	free(log->path_old);
+	evlog_drain(log);
+	lq_fini(&log->q);
+	if (log->f.fd >= 0)
+		close(log->f.fd);
+	free(log->f.path);
+	free(log->f.path_old);
 	free(log->slots);
 	free(log->lines);
 	free(log);
@@ -112,31 +132,31 @@ void evlog_close(struct evlog *log)
 
 /* Keeps one rotated file: the oldest history goes, the file never grows
  * past the cap, and a reader of file.1 sees complete lines. */
-static int evlog_rotate(struct evlog *log)
+static int evlog_rotate(struct evlog_file *f)
 {
-	close(log->fd);
-	log->fd = -1;
-	log->torn = false;	/* the new file starts with a whole line */
-	if (rename(log->path, log->path_old) < 0 && errno != ENOENT)
+	close(f->fd);
+	f->fd = -1;
+	f->torn = false;	/* the new file starts with a whole line */
+	if (rename(f->path, f->path_old) < 0 && errno != ENOENT)
 		return -errno;
-	log->n.rotations++;
-	return evlog_open_fd(log);
+	evlog_count(&f->rotations, 1);
+	return evlog_open_fd(f);
 }
 
 /* Writes all of p, going on after a short write; counts what reached the
  * file. 0 or -errno. */
-static int evlog_write_all(struct evlog *log, const char *p, size_t len, size_t *done)
+static int evlog_write_all(struct evlog_file *f, const char *p, size_t len, size_t *done)
 {
 	*done = 0;
 	while (*done < len) {
-		ssize_t w = write(log->fd, p + *done, len - *done);
+		ssize_t w = write(f->fd, p + *done, len - *done);
 
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
 			return w < 0 ? -errno : -EIO;
 		*done += (size_t)w;
-		log->n.file_bytes += (uint64_t)w;
+		evlog_count(&f->bytes, (uint64_t)w);
 	}
 	return 0;
 }
@@ -144,37 +164,85 @@ static int evlog_write_all(struct evlog *log, const char *p, size_t len, size_t 
 /* Every event is a line of its own: a write that fails half way (a full
  * disk) leaves a torn line, and the next write ends it with a newline
  * first rather than append an event to it. */
-static int evlog_append_file(struct evlog *log, const char *line, size_t len)
+static int evlog_append_file(struct evlog_file *f, uint64_t max_bytes, const char *line,
+			     size_t len)
 {
+	uint64_t bytes = atomic_load_explicit(&f->bytes, memory_order_relaxed);
 	size_t done;
 	int err;
 
-	if (!log->path)
+	if (!f->path)
 		return 0;
-	if (log->cfg.max_bytes && log->n.file_bytes > 0 &&
-	    log->n.file_bytes + len > log->cfg.max_bytes) {
-		err = evlog_rotate(log);
+	if (max_bytes && bytes > 0 && bytes + len > max_bytes) {
+		err = evlog_rotate(f);
 		if (err)
 			goto out_error;
 	}
-	if (log->fd < 0 && (err = evlog_open_fd(log)) < 0)
+	if (f->fd < 0 && (err = evlog_open_fd(f)) < 0)
 		goto out_error;
-	if (log->torn) {
-		err = evlog_write_all(log, "\n", 1, &done);
+	if (f->torn) {
+		err = evlog_write_all(f, "\n", 1, &done);
 		if (err)
 			goto out_error;
-		log->torn = false;
+		f->torn = false;
 	}
-	err = evlog_write_all(log, line, len, &done);
+	err = evlog_write_all(f, line, len, &done);
 	if (err) {
-		log->torn = done > 0;
+		f->torn = done > 0;
 		goto out_error;
 	}
 	return 0;
 
 out_error:
-	log->n.write_errors++;
+	evlog_count(&f->write_errors, 1);
 	return err;
+}
+
+static void evlog_drain_line(void *ctx, const char *line, size_t len)
+{
+	struct evlog *log = ctx;
+
+	evlog_append_file(&log->f, log->cfg.max_bytes, line, len);
+}
+
+void evlog_drain(struct evlog *log)
+{
+	if (log->q.n)
+		lq_drain(&log->q, evlog_drain_line, log);
+}
+
+int evlog_handover_fd(const struct evlog *log)
+{
+	return log->q.n ? lq_fd(&log->q) : -1;
+}
+
+/* What the queue had no room for is said in the file, once there is room
+ * for that line and the one that follows it. */
+static void evlog_queue_dropped(struct evlog *log, uint64_t ts_ns)
+{
+	char reason[80], line[256];
+	struct sw_event ev = { .ts_ns = ts_ns, .kind = EV_SYSTEM, .reason = reason };
+	int len;
+
+	snprintf(reason, sizeof(reason), "%llu events not written to this file (its writer "
+		 "was busy)", (unsigned long long)log->q_dropped);
+	len = ev_json(&ev, line, sizeof(line));
+	if (len > 0 && lq_push(&log->q, line, (size_t)len) == 0)
+		log->q_dropped = 0;
+}
+
+/* To the file now, or to the queue for the thread that drains. */
+static int evlog_hand(struct evlog *log, const char *line, size_t len, uint64_t ts_ns)
+{
+	if (!log->q.n)
+		return evlog_append_file(&log->f, log->cfg.max_bytes, line, len);
+	if (log->q_dropped && lq_space(&log->q) >= 2)
+		evlog_queue_dropped(log, ts_ns);
+	if (!log->q_dropped && lq_push(&log->q, line, len) == 0)
+		return 0;
+	log->q_dropped++;
+	log->n.file_dropped++;
+	return -ENOBUFS;
 }
 
 /* Formats straight into the next ring slot: the ring is the only buffer. */
@@ -194,7 +262,7 @@ static int evlog_put(struct evlog *log, const struct sw_event *ev)
 	slot->seq = seq;
 	slot->len = (size_t)len;
 	log->n.written++;
-	return evlog_append_file(log, line, (size_t)len);
+	return evlog_hand(log, line, (size_t)len, ev->ts_ns);
 }
 
 static int evlog_put_suppressed(struct evlog *log, uint64_t ts_ns)
@@ -252,7 +320,12 @@ uint64_t evlog_last_seq(const struct evlog *log)
 	return log->seq;
 }
 
-const struct evlog_counters *evlog_counters(const struct evlog *log)
+struct evlog_counters evlog_counters(const struct evlog *log)
 {
-	return &log->n;
+	struct evlog_counters n = log->n;
+
+	n.write_errors = atomic_load_explicit(&log->f.write_errors, memory_order_relaxed);
+	n.rotations = atomic_load_explicit(&log->f.rotations, memory_order_relaxed);
+	n.file_bytes = atomic_load_explicit(&log->f.bytes, memory_order_relaxed);
+	return n;
 }

@@ -9,6 +9,7 @@
  * The engine is touched only on its own thread, through dp->call: the
  * rest (parsing, the tools) runs on the caller's. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "control/apply.h"
@@ -24,6 +25,13 @@ void apply_init(struct apply *a, struct eng *eng, const struct ruleset_cfg *base
 {
 	*a = (struct apply){ .eng = eng, .dp = dp, .ctx = ctx, .rs = *base };
 	a->rs.n_devices = 0;
+}
+
+void apply_fini(struct apply *a)
+{
+	free(a->text);
+	a->text = NULL;
+	a->len = 0;
 }
 
 static int apply_device(void *ctx, uint8_t af, const uint8_t *addr, unsigned prefix)
@@ -86,6 +94,14 @@ int apply_prepare(const struct apply *a, const char *name, const void *text, siz
 	if (!p->pol)
 		return errno == ENOMEM ? apply_fail(diag, -ENOMEM, "compiling") : -EINVAL;
 	sw_sha256_hex(text, len, p->sha256);
+	p->text = malloc(len + 1);
+	if (!p->text) {
+		err = apply_fail(diag, -ENOMEM, "compiling");
+		goto out_abort;
+	}
+	memcpy(p->text, text, len);
+	p->text[len] = 0;
+	p->len = len;
 	p->rs = a->rs;
 	p->rs.pol = p->pol;	/* its fixed verdicts go into the kernel */
 	p->rs.n_devices = 0;
@@ -110,6 +126,8 @@ void apply_abort(struct apply_plan *p)
 {
 	pol_free(p->pol);
 	p->pol = NULL;
+	free(p->text);
+	p->text = NULL;
 }
 
 static int apply_install(struct apply *a, const struct ruleset_cfg *rs)
@@ -136,6 +154,10 @@ int apply_commit(struct apply *a, struct apply_plan *p, FILE *diag)
 	}
 	a->rs = p->rs;
 	memcpy(a->sha256, p->sha256, sizeof(a->sha256));
+	free(a->text);
+	a->text = p->text;
+	a->len = p->len;
+	p->text = NULL;
 	return 0;
 }
 

@@ -50,17 +50,23 @@ struct apply {
 	bool up;			/* dp has installed rs: commits install too */
 	struct ruleset_cfg rs;		/* in force, or to install at start */
 	char sha256[65];		/* of the policy text in force; "" none */
+	char *text;			/* a copy of it (`proposal`'s template); NULL none */
+	size_t len;
 };
 
 struct apply_plan {
 	struct pol *pol;
 	struct ruleset_cfg rs;
 	char sha256[65];
+	char *text;
+	size_t len;
 };
 
 /* base: the ruleset's queue and backend; its devices come from policies. */
 void apply_init(struct apply *a, struct eng *eng, const struct ruleset_cfg *base,
 		const struct apply_datapath *dp, void *ctx);
+/* Frees the copy of the text in force. */
+void apply_fini(struct apply *a);
 
 int apply_prepare(const struct apply *a, const char *name, const void *text, size_t len,
 		  FILE *diag, struct apply_plan *p);

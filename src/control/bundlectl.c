@@ -220,6 +220,7 @@ static int bctl_cmd(void *ctx, int argc, char **argv, int upload, FILE *out)
 }
 
 const struct control_cmd bundlectl_cmds[] = {
-	{ "bundle", bctl_cmd, "bundle install PATH [confirm SECONDS] | confirm | rollback | status" },
+	{ "bundle", bctl_cmd, "bundle install PATH [confirm SECONDS] | confirm | rollback | status",
+	  true },
 };
 const unsigned bundlectl_ncmds = sizeof(bundlectl_cmds) / sizeof(bundlectl_cmds[0]);

@@ -28,9 +28,9 @@
 
 #include "control/apply.h"
 #include "control/control.h"
+#include "control/obsnap.h"
 #include "datapath/inject.h"
 #include "datapath/nfq.h"
-#include "engine/observe.h"
 #include "scanwall/bootclock.h"
 #include "scanwall/dicom.h"
 #include "scanwall/engine.h"
@@ -38,6 +38,7 @@
 #include "scanwall/fileio.h"
 #include "scanwall/jsonw.h"
 #include "scanwall/flowkey.h"
+#include "scanwall/learn.h"
 #include "scanwall/policy.h"
 #include "scanwall/version.h"
 
@@ -51,6 +52,7 @@
 struct ctl_client {
 	int fd;				/* -1: free slot */
 	int upload;			/* a file passed with SCM_RIGHTS, -1: none */
+	size_t upload_at;		/* in in[]: a byte of the line it came with */
 	uint64_t last_ns;		/* last sign of life (CLOCK_MONOTONIC) */
 	bool eof;			/* the peer will send no more */
 	size_t inlen;
@@ -120,12 +122,12 @@ static void ctl_policy_obj(struct control *c, FILE *out)
 
 static void ctl_evlog_counters(const struct evlog *log, FILE *out)
 {
-	const struct evlog_counters *n = evlog_counters(log);
+	const struct evlog_counters n = evlog_counters(log);
 	const struct jw_u64 tab[] = {
-		{ "last_seq", evlog_last_seq(log) }, { "written", n->written },
-		{ "suppressed", n->suppressed }, { "write_errors", n->write_errors },
-		{ "too_long", n->too_long }, { "rotations", n->rotations },
-		{ "file_bytes", n->file_bytes },
+		{ "last_seq", evlog_last_seq(log) }, { "written", n.written },
+		{ "suppressed", n.suppressed }, { "write_errors", n.write_errors },
+		{ "too_long", n.too_long }, { "rotations", n.rotations },
+		{ "file_bytes", n.file_bytes }, { "file_dropped", n.file_dropped },
 	};
 
 	JW_U64_OBJ(SB_STREAM(out), tab);
@@ -532,7 +534,8 @@ static int ctl_reload_answer(struct control *c, int err, char **argv, FILE *out)
 /* policy_apply() into a memstream, so that every error is answered, not
  * only the first; the engine only ever sees a policy that compiled whole
  * and whose ruleset the kernel took. On the control thread: the file, the
- * compiler and the tools never hold up the verdict loop. */
+ * compiler and the tools never hold up the verdict loop. SIGHUP comes here
+ * too (control_reload). */
 static int cmd_reload(struct control *c, int argc, char **argv, FILE *out)
 {
 	const char *locked = c->env.reload_locked ? c->env.reload_locked(c->env.ext_ctx) : NULL;
@@ -558,10 +561,25 @@ static int cmd_reload(struct control *c, int argc, char **argv, FILE *out)
 	return err;
 }
 
-/* The policy in force, normalized (the management plane's GET /policy). */
+int control_reload(struct control *c, FILE *out)
+{
+	return cmd_reload(c, 1, (char *[]){ "reload", NULL }, out);
+}
+
+/* The policy in force compiled again here, from its text (apply.h keeps
+ * it): the engine's copy is the loop's. NULL when there is none. */
+static struct pol *ctl_policy_copy(const struct control *c)
+{
+	const struct apply *a = c->env.apply;
+
+	return a && a->text ? pol_parse("policy", a->text, a->len, NULL) : NULL;
+}
+
+/* The policy in force, normalized (the management plane's GET /policy),
+ * printed off the loop. */
 static int cmd_policy(struct control *c, int argc, char **argv, FILE *out)
 {
-	const struct pol *pol = eng_policy(c->env.eng);
+	struct pol *pol = ctl_policy_copy(c);
 	char *text = NULL;
 	size_t len = 0;
 	FILE *mem;
@@ -569,10 +587,13 @@ static int cmd_policy(struct control *c, int argc, char **argv, FILE *out)
 	if (!pol)
 		return ctl_error(out, "no policy in force", -ENOENT);
 	mem = open_memstream(&text, &len);
-	if (!mem)
+	if (!mem) {
+		pol_free(pol);
 		return ctl_error(out, "out of memory", -ENOMEM);
+	}
 	pol_print(pol, mem);
 	fclose(mem);
+	pol_free(pol);
 	fputs("{\"sha256\":", out);
 	jw_str(SB_STREAM(out), ctl_sha256(c));
 	fputs(",\"text\":", out);
@@ -582,22 +603,51 @@ static int cmd_policy(struct control *c, int argc, char **argv, FILE *out)
 	return 0;
 }
 
-/* The observation table and the policy proposed from it (observe.h,
- * docs/commissioning.md). */
-static int cmd_observed(struct control *c, int argc, char **argv, FILE *out)
+/* The observation table and the policy proposed from it
+ * (docs/commissioning.md), written here from the copy obsnap.c makes of
+ * it: the loop only copies, a slice at a time. */
+static int ctl_obs_take(struct control *c, FILE *out)
 {
-	return eng_obs_json(c->env.eng, out) ? ctl_error(out, "not observing", -ENOENT) : 0;
-}
-
-static int cmd_proposal(struct control *c, int argc, char **argv, FILE *out)
-{
-	int err = eng_obs_proposal_json(c->env.eng, out);
+	int err = c->env.obs ? obsnap_take(c->env.obs) : -ENOENT;
 
 	return err ? ctl_error(out, err == -ENOENT ? "not observing" : strerror(-err), err) : 0;
 }
 
+static int cmd_observed(struct control *c, int argc, char **argv, FILE *out)
+{
+	return ctl_obs_take(c, out) ?: lrn_json(obsnap_table(c->env.obs), out);
+}
+
+/* The policy in force is the template. */
+static int cmd_proposal(struct control *c, int argc, char **argv, FILE *out)
+{
+	struct pol *tmpl = ctl_policy_copy(c);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem;
+	int err = ctl_obs_take(c, out);
+
+	if (err)
+		goto out_free;
+	mem = open_memstream(&text, &len);
+	err = mem ? lrn_propose(obsnap_table(c->env.obs), tmpl, mem, mem) : -ENOMEM;
+	if (mem && fclose(mem) && !err)
+		err = -ENOMEM;
+	if (err) {
+		ctl_error(out, strerror(-err), err);
+		goto out_free;
+	}
+	fputs("{\"text\":", out);
+	jw_str(SB_STREAM(out), text);
+	fputs("}\n", out);
+out_free:
+	free(text);
+	pol_free(tmpl);
+	return err;
+}
+
 /* The kernel's share of the rules' hits is read first, on this thread (a
- * fork/exec of nft); the answer is written on the loop. */
+ * helper process, nft); the answer is written on the loop. */
 static int cmd_counters(struct control *c, int argc, char **argv, FILE *out)
 {
 	if (c->env.counters_sync)
@@ -618,9 +668,9 @@ static const struct ctl_cmd {
 	{ "flows", cmd_flows, "flows [from N] [count M]", true },
 	{ "events", cmd_events, "events [since N]" },
 	{ "reload", cmd_reload, "reload", true },
-	{ "policy", cmd_policy, "policy" },
-	{ "observed", cmd_observed, "observed" },
-	{ "proposal", cmd_proposal, "proposal" },
+	{ "policy", cmd_policy, "policy", true },
+	{ "observed", cmd_observed, "observed", true },
+	{ "proposal", cmd_proposal, "proposal", true },
 	{ "event", NULL, "event TEXT" },
 	{ "help", cmd_help, "help", true },
 };
@@ -688,6 +738,19 @@ static int cmd_event_run(struct control *c, int argc, char **argv, FILE *out)
 	return cmd_event(c, argv[0], out);
 }
 
+/* Whether the command of line is one that takes a passed file
+ * (control_cmd.takes_file): only those are given one. */
+static bool ctl_takes_file(const struct control *c, const char *line)
+{
+	size_t n = strcspn(line, " \t\r");
+
+	for (unsigned i = 0; i < c->env.n_ext; i++)
+		if (c->env.ext[i].takes_file && strlen(c->env.ext[i].name) == n &&
+		    strncmp(line, c->env.ext[i].name, n) == 0)
+			return true;
+	return false;
+}
+
 int control_exec(struct control *c, const char *line, FILE *out)
 {
 	return control_exec_fd(c, line, -1, out);
@@ -700,6 +763,8 @@ int control_exec_fd(struct control *c, const char *line, int upload, FILE *out)
 
 	if (strlen(line) >= sizeof(buf))
 		return ctl_error(out, "line too long", -E2BIG);
+	if (upload >= 0 && !ctl_takes_file(c, line))
+		return ctl_error(out, "a file came with a command that takes none", -EBADF);
 	if (strncmp(line, "event ", 6) == 0)
 		return ctl_on_loop(c, cmd_event_run, 1, (char *[]){ (char *)line + 6 }, out);
 	strcpy(buf, line);
@@ -764,21 +829,28 @@ static int ctl_flush(struct control *c, struct ctl_client *cl)
 	return ctl_watch(c, cl, EPOLLIN, EPOLL_CTL_MOD) ?: 1;
 }
 
-/* Runs one complete line from the input buffer into the output buffer. */
+/* Runs one complete line from the input buffer into the output buffer.
+ * A passed file goes with the line it came with, used or not, and with no
+ * other: lines before it were sent before it (a client that pipelines
+ * `status` and then `bundle install` must not hand the bundle to
+ * `status`). */
 static int ctl_run_line(struct control *c, struct ctl_client *cl, char *nl)
 {
 	FILE *out;
 	size_t used = (size_t)(nl - cl->in) + 1;
+	bool mine = cl->upload >= 0 && cl->upload_at < used;
 
 	*nl = 0;
 	out = open_memstream(&cl->out, &cl->outlen);
 	if (!out)
 		return -ENOMEM;
-	control_exec_fd(c, cl->in, cl->upload, out);
-	/* a passed file goes with the line it came with, used or not */
-	if (cl->upload >= 0)
+	control_exec_fd(c, cl->in, mine ? cl->upload : -1, out);
+	if (mine) {
 		close(cl->upload);
-	cl->upload = -1;
+		cl->upload = -1;
+	} else if (cl->upload >= 0) {
+		cl->upload_at -= used;
+	}
 	if (fclose(out))
 		return -ENOMEM;
 	memmove(cl->in, cl->in + used, cl->inlen - used);
@@ -814,9 +886,16 @@ static void ctl_eof(struct ctl_client *cl)
 }
 
 /* Keeps the one descriptor a client may pass with a line (SCM_RIGHTS:
- * `bundle install`); any more are closed. */
-static void ctl_take_fds(struct ctl_client *cl, struct msghdr *mh)
+ * `bundle install`), bound to the line of the last byte this read
+ * brought: the kernel ends a read with the bytes a descriptor came with,
+ * and ctlclient.c sends it with a line of its own. More than one at a
+ * time (in one message, or before the line of the first was run) is not
+ * how a client speaks: all are closed and so is the connection
+ * (-EPROTO). */
+static int ctl_take_fds(struct ctl_client *cl, struct msghdr *mh, size_t last)
 {
+	int err = mh->msg_flags & MSG_CTRUNC ? -EPROTO : 0;
+
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
 		size_t n;
 
@@ -827,11 +906,16 @@ static void ctl_take_fds(struct ctl_client *cl, struct msghdr *mh)
 			int fd;
 
 			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-			if (cl->upload >= 0)
-				close(cl->upload);
+			if (cl->upload >= 0 || err) {
+				close(fd);
+				err = -EPROTO;
+				continue;
+			}
 			cl->upload = fd;
+			cl->upload_at = last;
 		}
 	}
+	return err;
 }
 
 static int ctl_read(struct control *c, struct ctl_client *cl)
@@ -851,7 +935,9 @@ static int ctl_read(struct control *c, struct ctl_client *cl)
 			break;
 		if (r < 0)
 			return -errno;
-		ctl_take_fds(cl, &mh);
+		ret = ctl_take_fds(cl, &mh, cl->inlen + (r ? (size_t)r - 1 : 0));
+		if (ret < 0)
+			return ret;
 		cl->last_ns = sw_clock_ns(CLOCK_MONOTONIC);
 		cl->inlen += (size_t)r;
 		if (r == 0)
@@ -1022,13 +1108,13 @@ struct control *control_open(const char *path, const struct control_env *env)
 	for (int i = 0; i < CTL_CLIENTS; i++)
 		c->cl[i] = (struct ctl_client){ .fd = -1, .upload = -1 };
 	c->env = *env;
-	c->path = strdup(path);
+	c->path = path ? strdup(path) : NULL;
 	c->policy_path = env->policy_path ? strdup(env->policy_path) : NULL;
-	if (!c->path || (env->policy_path && !c->policy_path))
+	if ((path && !c->path) || (env->policy_path && !c->policy_path))
 		goto out_free;
 	c->env.policy_path = c->policy_path;
 	c->epfd = epoll_create1(EPOLL_CLOEXEC);
-	err = c->epfd < 0 ? -errno : ctl_listen(c);
+	err = c->epfd < 0 ? -errno : path ? ctl_listen(c) : 0;
 	if (err)
 		goto out_free;
 	c->start_ns = sw_clock_ns(CLOCK_MONOTONIC);

@@ -10,6 +10,7 @@
 #ifndef SCANWALL_CONTROL_H
 #define SCANWALL_CONTROL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -19,6 +20,7 @@ struct eng;
 struct evlog;
 struct inject_counters;
 struct nfqueue_counters;
+struct obsnap;
 struct pol;
 
 struct control_env {
@@ -30,6 +32,9 @@ struct control_env {
 	 * `status` and `policy` name its SHA-256. NULL: `reload` refuses. */
 	struct apply *apply;
 	void *ctx;
+	/* The observation table's copy (obsnap.h): `observed`, `proposal`.
+	 * NULL: they answer "not observing". */
+	struct obsnap *obs;
 	uid_t extra_uid;		/* a uid allowed besides root; (uid_t)-1: none */
 	/* Commands other modules add (the bundle store's `bundle ...`),
 	 * looked up after the built-in ones; ext_ctx is their first argument. */
@@ -63,12 +68,16 @@ struct control_cmd {
 	 * server closes it afterwards. */
 	int (*run)(void *ext_ctx, int argc, char **argv, int upload, FILE *out);
 	const char *usage;
+	/* A file may come with it; any other command that comes with one is
+	 * refused. */
+	bool takes_file;
 };
 
 struct control;
 
 /* Binds path (replacing a stale socket, never another kind of file), mode
- * 0600. NULL and errno. */
+ * 0600. path NULL: no socket, the commands only (control_reload() for
+ * SIGHUP). NULL and errno. */
 struct control *control_open(const char *path, const struct control_env *env);
 /* Closes every client and removes the socket. */
 void control_close(struct control *c);
@@ -76,6 +85,10 @@ void control_close(struct control *c);
 int control_fd(const struct control *c);
 /* Accepts, reads and answers whatever is ready; never blocks. */
 void control_handle(struct control *c);
+
+/* `reload`, as the socket's: SIGHUP's way to the same policy_apply(). The
+ * answer line goes to out. 0 or -errno. */
+int control_reload(struct control *c, FILE *out);
 
 /* Runs one command line (no newline) and writes its JSON answer and a
  * newline to out. The socket calls it; tests may too. Returns 0 or -errno

@@ -7,13 +7,20 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "control/ctlthread.h"
+
+#define CT_BACKOFF_MAX_MS 1000
+#define CT_NICE 10
 
 struct ctlthread {
 	struct ctlthread_cfg cfg;
@@ -28,22 +35,62 @@ struct ctlthread {
 	bool pending, done, stopping;
 };
 
+/* An fd poll() calls invalid would be ready at once for ever: it leaves
+ * the set, said once. */
+static void ct_drop_invalid(struct pollfd *p, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (!(p[i].revents & POLLNVAL))
+			continue;
+		fprintf(stderr, "scanwalld: control thread: fd %d is not open; no longer polled\n",
+			p[i].fd);
+		p[i].fd = -1;
+		p[i].revents = 0;
+	}
+}
+
+/* poll() itself failing (out of memory, or a bug) must not spin a CPU
+ * away from the verdict loop: wait, longer each time, up to a second,
+ * and say so once a streak. */
+static void ct_backoff(unsigned *ms, int err)
+{
+	if (!*ms)
+		fprintf(stderr, "scanwalld: control thread: poll: %s; retrying\n", strerror(err));
+	*ms = *ms ? (*ms * 2 > CT_BACKOFF_MAX_MS ? CT_BACKOFF_MAX_MS : *ms * 2) : 10;
+	nanosleep(&(struct timespec){ *ms / 1000, (long)(*ms % 1000) * 1000000L }, NULL);
+}
+
 static void *ct_main(void *arg)
 {
 	struct ctlthread *ct = arg;
-	enum { P_STOP, P_TICK, P_HUP, P_CTL };
+	enum { P_STOP, P_TICK, P_HUP, P_WORK, P_CTL };
 	struct pollfd p[] = {
 		[P_STOP] = { .fd = ct->stop_fd, .events = POLLIN },
 		[P_TICK] = { .fd = ct->tfd, .events = POLLIN },
 		[P_HUP] = { .fd = ct->sfd, .events = POLLIN },
+		[P_WORK] = { .fd = ct->cfg.work_fd, .events = POLLIN },
 		[P_CTL] = { .fd = ct->cfg.ctl_fd, .events = POLLIN },
 	};
+	const unsigned np = sizeof(p) / sizeof(p[0]);
 	struct signalfd_siginfo si;
+	unsigned backoff_ms = 0;
 	uint64_t n;
 
+	/* Below the loop: on two cores a page of flows' JSON, a bundle's
+	 * verification or a ruleset tool must not take the CPU the verdicts
+	 * wait for. (Linux: a thread's own nice value; the tools it starts
+	 * inherit it.) */
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), CT_NICE) < 0)
+		fprintf(stderr, "scanwalld: control thread: nice %d: %s\n", CT_NICE, strerror(errno));
+
 	for (;;) {
-		if (poll(p, ct->cfg.ctl_fd >= 0 ? 4 : 3, -1) < 0)
-			continue;	/* EINTR */
+		if (poll(p, np, -1) < 0) {
+			if (errno != EINTR)
+				ct_backoff(&backoff_ms, errno);
+			continue;
+		}
+		backoff_ms = 0;
+		ct_drop_invalid(p, np);
 		if (p[P_STOP].revents)
 			break;
 		if (p[P_TICK].revents && read(ct->tfd, &n, sizeof(n)) == sizeof(n) && ct->cfg.tick)
@@ -52,6 +99,8 @@ static void *ct_main(void *arg)
 			while (read(ct->sfd, &si, sizeof(si)) == sizeof(si))
 				if (ct->cfg.hup)
 					ct->cfg.hup(ct->cfg.ctx);
+		if (p[P_WORK].revents && ct->cfg.work)
+			ct->cfg.work(ct->cfg.ctx);
 		if (p[P_CTL].revents && ct->cfg.ctl_ready)
 			ct->cfg.ctl_ready(ct->cfg.ctx);
 	}

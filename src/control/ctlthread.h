@@ -5,7 +5,9 @@
  * log; the control thread reaches them only through ctlthread_call(), one
  * narrow door: fn runs on the loop between two batches while the control
  * thread waits (the apply path's swap and its revocations, and the reads
- * of the control commands' answers). */
+ * of the control commands' answers). The other way, the loop hands work
+ * over without waiting: work_fd is readable when some waits (the events
+ * file's lines, evlog.h). */
 #ifndef SW_ENGINE_CTLTHREAD_H
 #define SW_ENGINE_CTLTHREAD_H
 
@@ -14,6 +16,8 @@ struct ctlthread_cfg {
 	void (*ctl_ready)(void *ctx);	/* ctl_fd is readable: control_handle() */
 	void (*tick)(void *ctx);	/* about once a second */
 	void (*hup)(void *ctx);		/* SIGHUP: reload the policy file */
+	int work_fd;			/* the loop's hand-over (events), or -1 */
+	void (*work)(void *ctx);	/* work_fd is readable: take it over */
 	void *ctx;
 };
 

@@ -2,11 +2,13 @@
  * poll() over the queue socket, a 100 ms timer (resends; flow expiry and
  * the watchdog each second), a signalfd (stop) and whatever was added with
  * inline_add_fd(): the control thread's calls (ctlthread.h), the one way it
- * reaches the engine, the queue and the events log. The control thread:
+ * reaches the engine, the queue and the events ring. The control thread:
  * the control socket, the bundle store's timer, SIGHUP, and so every file,
- * compile, fork/exec and fsync but the events log's and the observation
- * table's (inl_observe). For busy_poll_us after a packet whose answer is
- * due the poll does not sleep (inl_loop() says why).
+ * compile, helper process and fsync: the events file from the lines the
+ * loop hands over (evlog.h), the observation table from its copy
+ * (obsnap.h). The loop writes a file only at exit. For busy_poll_us after
+ * a packet whose answer is due the poll does not sleep (inl_loop() says
+ * why).
  *
  * Start order matters for fail-closed: the policy is parsed first (a
  * broken one stops us before anything changes), the queue is bound before
@@ -36,6 +38,7 @@
 #include "control/bundlectl.h"
 #include "control/control.h"
 #include "control/ctlthread.h"
+#include "control/obsnap.h"
 #include "datapath/inject.h"
 #include "datapath/inline.h"
 #include "datapath/nfq.h"
@@ -63,6 +66,7 @@ struct inl {
 	struct bundlectl *bundle;	/* NULL without a state directory */
 	struct apply ap;		/* every policy change goes through it */
 	struct ctlthread *ct;		/* the control half; NULL until running */
+	struct obsnap *obs;		/* the control half's copy of the observation table */
 	int tfd, sfd;
 	int wdfd;			/* the hardware watchdog, -1: none */
 	unsigned ticks;		/* of ENG_RESEND_TICK_MS: a second's make the slow tick */
@@ -205,42 +209,30 @@ static int inl_apply(void *ctx, const char *text, size_t len, char *errbuf, size
 	return err;
 }
 
-/* SIGHUP, on the control thread: the --policy file again. Parsed from the
- * bytes read, and those bytes are what `status` then hashes, as `reload`
- * on the socket does. */
-static void inl_reload(void *ctx)
+/* SIGHUP, on the control thread: the socket's `reload` command itself
+ * (control_reload: the lock of a signed bundle, the file, policy_apply,
+ * the event), its answer on stderr. */
+static void inl_hup(void *ctx)
 {
 	struct inl *l = ctx;
-	const char *locked = l->bundle ? bundlectl_reload_locked(l->bundle) : NULL;
-	char *text = NULL;
+	char *answer = NULL;
 	size_t len = 0;
-	int err;
+	FILE *out = open_memstream(&answer, &len);
 
-	if (locked) {
-		fprintf(stderr, "scanwalld: reload: %s\n", locked);
-		inl_system(l, "reload refused: the policy in force came in a signed bundle");
+	if (!out)
 		return;
-	}
-	err = sw_read_file(l->o->policy, APPLY_POLICY_MAX, &text, &len);
-	if (!err)
-		err = policy_apply(&l->ap, l->o->policy, text, len, stderr);
-	free(text);
-	if (!err) {
-		inl_system(l, "reload");
-		return;
-	}
-	fprintf(stderr, "scanwalld: %s: %s; the policy in force stays\n", l->o->policy,
-		strerror(-err));
-	inl_system(l, "reload failed: policy in force kept");
+	control_reload(l->ctl, out);
+	fclose(out);
+	fprintf(stderr, "scanwalld: SIGHUP: %s", answer ? answer : "\n");
+	free(answer);
 }
 
 /* The observation table (docs/commissioning.md), kept in the state
  * directory when there is one. A file that holds no table is replaced:
- * the box must start, and what it held is lost either way. Saved from
- * the loop's timer and at exit, never from the packet path. It is the one
- * file the verdict loop still writes (and fsyncs): the table is the
- * engine's, and moving the save to the control thread (issue #16) means
- * copying it out through ctlthread_call. */
+ * the box must start, and what it held is lost either way. The loop
+ * records into it and saves it only at exit; while it runs, the control
+ * thread copies it off the loop a slice at a time and saves the copy
+ * (obsnap.h). */
 static int inl_observe(struct inl *l)
 {
 	char path[4096];
@@ -253,16 +245,21 @@ static int inl_observe(struct inl *l)
 	if (err == -EBADMSG) {
 		fprintf(stderr, "scanwalld: %s: not an observation table (%s); starting empty\n",
 			path, lrn_load_error(eng_observed(l->eng)));
-		return 0;
+		err = 0;
 	}
-	if (err)
+	if (err) {
 		fprintf(stderr, "scanwalld: observation table: %s\n", strerror(-err));
-	return err;
+		return err;
+	}
+	l->obs = obsnap_new(&(struct obsnap_cfg){ .eng = l->eng,
+		.path = l->o->state ? path : NULL, .call = inl_call, .ctx = l });
+	return l->obs ? 0 : -errno;
 }
 
-static void inl_observe_save(struct inl *l, int force)
+/* At exit, with the control thread gone. */
+static void inl_observe_save(struct inl *l)
 {
-	int err = eng_obs_save(l->eng, sw_clock_ns(CLOCK_MONOTONIC), force);
+	int err = eng_obs_save(l->eng, sw_clock_ns(CLOCK_MONOTONIC), 1);
 
 	if (err)
 		fprintf(stderr, "scanwalld: saving the observation table: %s\n", strerror(-err));
@@ -296,7 +293,6 @@ static void inl_tick(struct inl *l)
 	if (l->wdfd >= 0)
 		wdog_feed(l->wdfd);
 	eng_expire(l->eng, l->now_ns);	/* the packets' clock */
-	inl_observe_save(l, 0);
 	nfqueue_flush(l->q);
 }
 
@@ -309,12 +305,21 @@ static void inl_ctl_ready(void *ctx)
 	control_handle(l->ctl);
 }
 
+/* The events file's lines the loop handed over (evlog.h). */
+static void inl_ctl_events(void *ctx)
+{
+	struct inl *l = ctx;
+
+	evlog_drain(l->log);
+}
+
 static void inl_ctl_tick(void *ctx)
 {
 	struct inl *l = ctx;
 
 	if (l->bundle)
 		bundlectl_tick(l->bundle);	/* the confirm timer: may revert */
+	obsnap_tick(l->obs, sw_clock_ns(CLOCK_MONOTONIC));
 }
 
 /* Started last, once the loop's signals are blocked (the thread inherits
@@ -323,7 +328,8 @@ static int inl_ctl_start(struct inl *l)
 {
 	struct ctlthread_cfg cfg = {
 		.ctl_fd = l->ctl ? control_fd(l->ctl) : -1, .ctl_ready = inl_ctl_ready,
-		.tick = inl_ctl_tick, .hup = inl_reload, .ctx = l,
+		.tick = inl_ctl_tick, .hup = inl_hup, .ctx = l,
+		.work_fd = l->log ? evlog_handover_fd(l->log) : -1, .work = inl_ctl_events,
 	};
 	int err = ctlthread_start(&cfg, &l->ct);
 
@@ -457,22 +463,22 @@ static int inl_control(struct inl *l)
 {
 	struct control_env env = {
 		.eng = l->eng, .evlog = l->log, .policy_path = l->o->policy,
-		.version = l->o->version, .apply = &l->ap, .ctx = l,
+		.version = l->o->version, .apply = &l->ap, .ctx = l, .obs = l->obs,
 		.queue = inl_queue_counters, .inject = inl_inject_counters, .call = inl_call,
 		.counters_sync = inl_counters_sync,
 		.extra_uid = l->o->control_uid < 0 ? (uid_t)-1 : (uid_t)l->o->control_uid,
 	};
-	if (!l->o->control)
-		return 0;
 	if (l->bundle) {
 		env.ext = bundlectl_cmds;
 		env.n_ext = bundlectl_ncmds;
 		env.ext_ctx = l->bundle;
 		env.reload_locked = bundlectl_reload_locked;
 	}
+	/* Without --control too: SIGHUP runs its `reload`. */
 	l->ctl = control_open(l->o->control, &env);
 	if (!l->ctl) {
-		fprintf(stderr, "scanwalld: %s: %s\n", l->o->control, strerror(errno));
+		fprintf(stderr, "scanwalld: %s: %s\n", l->o->control ? l->o->control : "control",
+			strerror(errno));
 		return -errno;
 	}
 	return 0;
@@ -577,9 +583,13 @@ static int inl_syn_queue(struct inl *l)
 
 static int inl_start(struct inl *l)
 {
+	struct evlog_cfg ec;
 	int err;
 
-	if (l->o->events && !(l->log = evlog_open(l->o->events, NULL))) {
+	/* The loop formats, the control thread writes (evlog.h). */
+	evlog_cfg_default(&ec);
+	ec.handover = ec.ring;
+	if (l->o->events && !(l->log = evlog_open(l->o->events, &ec))) {
 		fprintf(stderr, "scanwalld: %s: %s\n", l->o->events, strerror(errno));
 		return -errno;
 	}
@@ -619,8 +629,10 @@ static void inl_stop(struct inl *l)
 {
 	control_close(l->ctl);
 	if (l->eng)
-		inl_observe_save(l, 1);
+		inl_observe_save(l);
 	eng_free(l->eng);
+	obsnap_free(l->obs);
+	apply_fini(&l->ap);
 	nfqueue_close(l->syn);
 	nfqueue_close(l->q);
 	inject_close(l->inj);

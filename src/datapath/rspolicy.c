@@ -239,6 +239,37 @@ void rs_policy_jump(struct sbuf *o, const struct ruleset_cfg *c)
 	sb_put(o, "\t\tct state invalid meta l4proto tcp jump inv\n");
 }
 
+/* The counters rs_policy_chains() defines, by name: a rule's that
+ * refuses (rN), the default's (dflt). */
+static unsigned rs_counter_names(const struct pol *pol, char names[][16], unsigned max)
+{
+	const char *why;
+	unsigned fit = rs_policy_fit(pol, &why), n = 0;
+
+	for (unsigned i = 0; i < fit && n < max; i++)
+		if (pol_rule_at(pol, i)->action != POL_ALLOW)
+			snprintf(names[n++], sizeof(names[0]), "r%u", i);
+	if (fit == pol_rule_count(pol) && pol_default_action(pol) != POL_ALLOW && n < max)
+		snprintf(names[n++], sizeof(names[0]), "dflt");
+	return n;
+}
+
+void rs_policy_reset(struct sbuf *o, const struct ruleset_cfg *c, const char *family)
+{
+	static char names[RS_POL_RULES_MAX + 1][16];
+	unsigned n = c->pol ? rs_counter_names(c->pol, names, RS_POL_RULES_MAX + 1) : 0;
+	const char *const t = SW_RULESET_NAME;
+
+	for (unsigned i = 0; i < n; i++)
+		sb_put(o, "add counter %s %s %s\ndelete counter %s %s %s\n", family, t, names[i],
+		       family, t, names[i]);
+	for (unsigned af = 4; c->pol && af <= 6; af += 2)
+		if (af == 4 || IS_ENABLED(CONFIG_IPV6))
+			sb_put(o, "add set %s %s answer%u { type ipv%u_addr; size %u; "
+				  "flags dynamic,timeout; timeout 10s; }\ndelete set %s %s answer%u\n",
+			       family, t, af, af, RS_POL_SOURCES, family, t, af);
+}
+
 /* with_inv: the inet table's; the bridge sees no conntrack state. */
 static void rs_chains(struct sbuf *o, const struct ruleset_cfg *c, bool with_inv)
 {
@@ -327,12 +358,15 @@ void rs_policy_hits(const char *text, const struct pol *pol,
 	if (n > RS_POL_RULES_MAX)
 		n = RS_POL_RULES_MAX;	/* no counter beyond: rs_policy_fit */
 	for (; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		/* A counter of an older policy may be left over (a rule that
+		 * allows has none): only a refusing rule's is taken. */
 		if (!strncmp(line, "table ", 6))
 			in_ours = !strncmp(line, ours[0], strlen(ours[0])) ||
 				  !strncmp(line, ours[1], strlen(ours[1]));
 		else if (in_ours && sscanf(line, " counter %15s {", name) == 1)
 			idx = !strcmp(name, "dflt") ? n :
-			      sscanf(name, "r%u", &idx) == 1 && idx < n ? idx : UINT32_MAX;
+			      sscanf(name, "r%u", &idx) == 1 && idx < n &&
+			      pol_rule_at(pol, idx)->action != POL_ALLOW ? idx : UINT32_MAX;
 		else if (idx != UINT32_MAX && sscanf(line, " packets %llu", &packets) == 1)
 			sum[idx] += packets, seen[idx] = true, idx = UINT32_MAX;
 	}

@@ -28,6 +28,12 @@ void rs_policy_jump(struct sbuf *o, const struct ruleset_cfg *c);
 /* Sets, counters and chains; what goes on to the engine returns to the
  * forward chain, whose next rules queue it. Nothing without c->pol. */
 void rs_policy_chains(struct sbuf *o, const struct ruleset_cfg *c);
+/* Before them, in the same transaction, in the table of family ("inet",
+ * "bridge"): the counters and sets they define are deleted first
+ * (declared, so that the first install finds them), so that counters
+ * start at 0. Chains need not be: an emptied table keeps
+ * them, empty, and the definitions fill them again. */
+void rs_policy_reset(struct sbuf *o, const struct ruleset_cfg *c, const char *family);
 
 /* The bridge table's copy for TCP SYNs: a prerouting chain into the same
  * sets, counters and chains, ahead of br_netfilter and conntrack. */

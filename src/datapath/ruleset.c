@@ -16,8 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "scanwall/deadlines.h"
 #include "scanwall/flowkey.h"
 #include "scanwall/policy.h"
 #include "scanwall/sbuf.h"
@@ -102,15 +104,32 @@ static const uint32_t rs_verdict_marks[] = {
 #define RS_PASS_XT(bit) "meta mark set meta mark | " #bit " accept"
 _Static_assert(SW_MARK_PASS == 0x10000000u, "RS_PASS_XT's argument must be SW_MARK_PASS");
 
+/* The start of a table's replacement, in the same transaction as the new
+ * table: the old one stays in force until the commit. It is declared
+ * (created the first time) and emptied, its base chains never deleted:
+ * when a netfilter hook goes away the kernel drops every packet waiting
+ * in every NFQUEUE of the namespace (nf_queue_nf_hook_drop), and a reload
+ * must not cost the packets queued at that instant, nor those the engine
+ * holds.
+ * The document then defines the rest again into the emptied table
+ * (rs_policy_reset() first deletes what must start empty). */
+static void rs_nft_replace(struct sbuf *o, const struct ruleset_cfg *c, const char *family)
+{
+	sb_put(o, "add table %s " SW_RULESET_NAME "\nflush table %s " SW_RULESET_NAME "\n", family,
+	       family);
+	rs_policy_reset(o, c, family);
+}
+
 static void rs_nft_inet(struct sbuf *o, const struct ruleset_cfg *c, bool xt)
 {
 	const char *pass = xt ? RS_PASS_XT(0x10000000) : "accept";
+	char hook[64];
 
-	/* Declaring then deleting the table in the same transaction makes the
-	 * load idempotent: the old table stays in force until the commit. */
-	sb_put(o, "table inet " SW_RULESET_NAME "\ndelete table inet " SW_RULESET_NAME "\n");
+	snprintf(hook, sizeof(hook), "type filter hook forward priority -10; policy %s;",
+		 xt ? "accept" : "drop");
+	rs_nft_replace(o, c, "inet");
 	sb_put(o, "table inet " SW_RULESET_NAME " {\n\tchain forward {\n");
-	sb_put(o, "\t\ttype filter hook forward priority -10; policy %s;\n", xt ? "accept" : "drop");
+	sb_put(o, "\t\t%s\n", hook);
 	/* An NF_REPEAT verdict runs its own hook's chain again: on the xt
 	 * backend that is the iptables chain, which saves these itself. */
 	for (unsigned i = 0; !xt && i < sizeof(rs_verdict_marks) / sizeof(rs_verdict_marks[0]); i++)
@@ -171,9 +190,11 @@ static void rs_nft_bridge(struct sbuf *o, const struct ruleset_cfg *c)
 	 * every other ethertype, VLAN-tagged frames included: br_netfilter
 	 * does not hand tagged frames to the inet hooks (bridge-nf-filter-
 	 * vlan-tagged is 0), so a tagged frame would pass the engine unseen. */
-	sb_put(o, "table bridge " SW_RULESET_NAME "\ndelete table bridge " SW_RULESET_NAME "\n");
+	static const char hook[] = "type filter hook forward priority -200; policy drop;";
+
+	rs_nft_replace(o, c, "bridge");
 	sb_put(o, "table bridge " SW_RULESET_NAME " {\n\tchain forward {\n");
-	sb_put(o, "\t\ttype filter hook forward priority -200; policy drop;\n");
+	sb_put(o, "\t\t%s\n", hook);
 	/* Every data frame crosses this chain: IPv4 first, with one compare
 	 * (the types are disjoint, so the order changes nothing else). */
 	sb_put(o, "\t\tether type ip accept\n");
@@ -278,46 +299,112 @@ void ruleset_cfg_default(struct ruleset_cfg *cfg)
 
 /* --- running the tools --------------------------------------------------- */
 
-enum { RS_QUIET = 1, RS_SCRATCH_NETNS = 2, RS_CAPTURE = 4 };
+enum { RS_QUIET = 1, RS_SCRATCH_NETNS = 2 };
 
-/* Every tool gets this long: the control thread waits for it (a reload runs
- * several), so a wedged tool must cost a refused reload, not a wedged
- * control socket and bundle store.
- * iptables waits for the xtables lock RS_XT_LOCK_WAIT of it. A variable so
- * that a test can shorten it. */
-static unsigned rs_tool_timeout_s = 10;
+/* Every tool gets what is left of its operation's SW_TOOLS_OP_S
+ * (deadlines.h: a check, an install or a read of the counters, all its
+ * tools together), and never more than rs_tool_timeout_s: the control
+ * thread waits for it, and its clients wait at most as long, so a wedged
+ * tool must cost a refused reload, not a wedged control socket and bundle
+ * store. iptables waits for the xtables lock RS_XT_LOCK_WAIT of it.
+ * Variables so that a test can shorten them. */
+static unsigned rs_tool_timeout_s = SW_TOOLS_OP_S;
+static uint64_t rs_op_end_ns;		/* CLOCK_MONOTONIC; 0: no operation */
 #define RS_XT_LOCK_WAIT "5"
 
-static void rs_child(const char *const argv[], int in_fd, int flags)
+static uint64_t rs_now_ns(void)
 {
-	static const char *const dirs[] = { "/usr/sbin/", "/sbin/", "/usr/bin/", "/bin/" };
-	char path[128];
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The start of an operation: its tools share SW_TOOLS_OP_S from here. */
+static void rs_op_begin(void)
+{
+	rs_op_end_ns = rs_now_ns() + (uint64_t)SW_TOOLS_OP_S * 1000000000u;
+}
+
+/* Whole seconds a tool may run now (alarm(2)), 0: the operation's time is
+ * up. */
+static unsigned rs_tool_secs(void)
+{
+	uint64_t now = rs_now_ns(), left;
+
+	if (!rs_op_end_ns)
+		return rs_tool_timeout_s;
+	if (now >= rs_op_end_ns)
+		return 0;
+	left = (rs_op_end_ns - now + 999999999u) / 1000000000u;
+	return left < rs_tool_timeout_s ? (unsigned)left : rs_tool_timeout_s;
+}
+
+static const char *const rs_dirs[] = { "/usr/sbin/", "/sbin/", "/usr/bin/", "/bin/" };
+#define RS_NDIRS (sizeof(rs_dirs) / sizeof(rs_dirs[0]))
+
+/* What the child of vfork() needs, prepared before it: the child does
+ * system calls only (the memory is the parent's until execv). */
+struct rs_child {
+	const char *const *argv;
+	char path[RS_NDIRS][128];
+	int in_fd, out_fd, null, flags;
+	unsigned secs;
+};
+
+static void rs_child(const struct rs_child *c)
+{
 	sigset_t none;
 
-	/* The engine blocks its signals for the signalfd; the tools it
-	 * starts on a reload must not inherit that. */
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (in_fd >= 0 && !(flags & RS_CAPTURE))
-		dup2(in_fd, STDIN_FILENO);
-	else if (null >= 0)
-		dup2(null, STDIN_FILENO);
-	if (flags & RS_CAPTURE)
-		dup2(in_fd, STDOUT_FILENO);
-	if ((flags & RS_QUIET) && null >= 0) {
-		dup2(null, STDOUT_FILENO);
-		dup2(null, STDERR_FILENO);
+	dup2(c->in_fd >= 0 ? c->in_fd : c->null, STDIN_FILENO);
+	if (c->out_fd >= 0)
+		dup2(c->out_fd, STDOUT_FILENO);
+	if ((c->flags & RS_QUIET) && c->null >= 0) {
+		dup2(c->null, STDOUT_FILENO);
+		dup2(c->null, STDERR_FILENO);
 	}
-	if ((flags & RS_SCRATCH_NETNS) && unshare(CLONE_NEWNET) < 0)
+	if ((c->flags & RS_SCRATCH_NETNS) && unshare(CLONE_NEWNET) < 0)
 		_exit(126);
 	/* kept across execve(): SIGALRM, at its default, ends the tool */
-	alarm(rs_tool_timeout_s);
-	for (unsigned i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		snprintf(path, sizeof(path), "%s%s", dirs[i], argv[0]);
-		execv(path, (char *const *)argv);
-	}
+	alarm(c->secs);
+	/* The engine blocks its signals for the signalfds; the tools it
+	 * starts must not inherit that. */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (unsigned i = 0; i < RS_NDIRS; i++)
+		execv(c->path[i], (char *const *)c->argv);
 	_exit(127);
+}
+
+/* The one place scanwalld starts a program (the ruleset's tools), on the
+ * control thread while the verdict loop runs. Not fork(): it would copy
+ * the page tables of the whole engine (holding the memory map lock the
+ * loop's page faults need, and then a copy-on-write fault for each page
+ * the loop writes), and the child of a threaded process may only call
+ * async-signal-safe functions anyway. vfork() shares the memory and
+ * suspends only this thread until execv. argv[0] is a bare tool name;
+ * in_fd and out_fd become its stdin and stdout (-1: /dev/null,
+ * inherited). The pid, or -errno (-ETIMEDOUT: the operation's time is
+ * up). */
+static pid_t rs_spawn(const char *const argv[], int in_fd, int out_fd, int flags)
+{
+	struct rs_child c = { .argv = argv, .in_fd = in_fd, .out_fd = out_fd, .flags = flags,
+			      .secs = rs_tool_secs() };
+	pid_t pid;
+
+	if (!c.secs)
+		return -ETIMEDOUT;
+	for (unsigned i = 0; i < RS_NDIRS; i++)
+		snprintf(c.path[i], sizeof(c.path[i]), "%s%s", rs_dirs[i], argv[0]);
+	c.null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	pid = vfork();
+	if (pid == 0)
+		rs_child(&c);
+	if (pid < 0)
+		pid = -errno;
+	if (c.null >= 0)
+		close(c.null);
+	return pid;
 }
 
 static int rs_wait(pid_t pid)
@@ -359,14 +446,11 @@ static int rs_run(const char *const argv[], const char *text, int flags)
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
-	pid = fork();
-	if (pid == 0)
-		rs_child(argv, text ? p[0] : -1, flags);
+	pid = rs_spawn(argv, text ? p[0] : -1, -1, flags);
 	close(p[0]);
 	if (pid < 0) {
-		err = -errno;
 		close(p[1]);
-		return err;
+		return pid;
 	}
 	err = rs_feed(p[1], text);
 	close(p[1]);
@@ -378,14 +462,12 @@ static int rs_run(const char *const argv[], const char *text, int flags)
 static int rs_capture(const char *const argv[], char *buf, size_t n)
 {
 	size_t len = 0;
-	int p[2], err = 0;
+	int p[2];
 	pid_t pid;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
-	pid = fork();
-	if (pid == 0)
-		rs_child(argv, p[1], RS_CAPTURE);
+	pid = rs_spawn(argv, -1, p[1], 0);
 	close(p[1]);
 	while (pid > 0) {
 		ssize_t r = read(p[0], buf + len, n - 1 - len);
@@ -396,10 +478,8 @@ static int rs_capture(const char *const argv[], char *buf, size_t n)
 			break;
 	}
 	buf[len] = '\0';
-	if (pid < 0)
-		err = -errno;
 	close(p[0]);
-	return pid < 0 ? err : rs_wait(pid);
+	return pid < 0 ? pid : rs_wait(pid);
 }
 
 static const char *const rs_nft_check[] = { "nft", "-c", "-f", "-", NULL };
@@ -589,7 +669,10 @@ int ruleset_install(const struct ruleset_cfg *cfg)
 {
 	struct ruleset_caps caps = { 0 };
 	enum ruleset_backend b = cfg->backend;
-	int err = ruleset_bridge_nf();
+	int err;
+
+	rs_op_begin();
+	err = ruleset_bridge_nf();
 
 	if (err)
 		return err;
@@ -615,7 +698,10 @@ int ruleset_read_hits(const struct pol *pol,
 {
 	/* About 50 bytes a counter: RS_POL_RULES_MAX and the default fit. */
 	static char text[32 * 1024];
-	int err = rs_capture(rs_nft_counters, text, sizeof(text));
+	int err;
+
+	rs_op_begin();
+	err = rs_capture(rs_nft_counters, text, sizeof(text));
 
 	if (!err)
 		rs_policy_hits(text, pol, cb, ctx);
@@ -628,6 +714,7 @@ int ruleset_flush(void)
 	int err;
 
 	ruleset_cfg_default(&c);
+	rs_op_begin();
 	err = rs_xt_remove();
 	return rs_run_doc(rs_nft_load, &c, RULESET_DOC_NFT_FLUSH, RULESET_DOC__COUNT, 0) ?: err;
 }
@@ -637,6 +724,7 @@ int ruleset_check(const struct ruleset_cfg *cfg)
 	char *buf = malloc(RS_DOC_MAX);
 	int err = buf ? 0 : -ENOMEM;
 
+	rs_op_begin();
 	/* Every document an install may load must render... */
 	for (int d = 0; d < RULESET_DOC__COUNT && !err; d++)
 		err = ruleset_render(cfg, (enum ruleset_doc)d, buf, RS_DOC_MAX) < 0 ? -ENOSPC : 0;

@@ -3,8 +3,10 @@
  * context is its slot here: what the RQ proposed, the AC accepted and
  * each DIMSE message carried is added to the relation of the flow's
  * addresses and AE titles. Plain flows and refusals come from the events.
- * Everything is sized at eng_observe(): nothing here allocates per packet,
- * and the table is written to disk only from the timer or at exit. */
+ * Everything is sized at eng_observe(): nothing here allocates per packet.
+ * Inline, the control thread copies the table off the loop in slices and
+ * writes it (control/obsnap.c); eng_obs_save() is for the end (and
+ * --replay --learn), when nothing else waits on the thread. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +14,6 @@
 #include "scanwall/catalog.h"
 #include "scanwall/config.h"
 #include "scanwall/dcm_observe.h"
-#include "scanwall/jsonw.h"
 #include "scanwall/learn.h"
 #include "engine_int.h"
 #include "observe.h"
@@ -100,35 +101,9 @@ int eng_obs_save(struct eng *e, uint64_t now_ns, int force)
 	return err;
 }
 
-int eng_obs_json(const struct eng *e, FILE *out)
+uint64_t eng_obs_changes(const struct eng *e)
 {
-	if (!e->obs)
-		return -ENOENT;
-	return lrn_json(e->obs->t, out);
-}
-
-int eng_obs_proposal_json(const struct eng *e, FILE *out)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *mem;
-	int err;
-
-	if (!e->obs)
-		return -ENOENT;
-	mem = open_memstream(&text, &len);
-	if (!mem)
-		return -ENOMEM;
-	err = lrn_propose(e->obs->t, eng_policy(e), mem, mem);
-	if (fclose(mem) && !err)
-		err = -ENOMEM;
-	if (!err) {
-		fputs("{\"text\":", out);
-		jw_str(SB_STREAM(out), text);
-		fputs("}\n", out);
-	}
-	free(text);
-	return err;
+	return e->obs ? e->obs->changes : 0;
 }
 
 void eng_obs_start(struct eng *e, const struct flow *f)

@@ -26,13 +26,13 @@ int eng_observe(struct eng *e, const char *path);
 struct lrn *eng_observed(const struct eng *e);
 /* Writes the table to its path if it changed since the last save and
  * at least CONFIG_OBSERVE_SAVE_S passed; force: now, whatever changed. Not
- * for the packet path: a file write and two fsyncs. 0 or -errno. */
+ * for the verdict loop while it issues verdicts: the JSON of the whole
+ * table, a file write and two fsyncs (inline, control/obsnap.c saves a
+ * copy from the control thread; this is for the exit). 0 or -errno. */
 int eng_obs_save(struct eng *e, uint64_t now_ns, int force);
-/* The `observed` command of the control socket: the table as JSON. */
-int eng_obs_json(const struct eng *e, FILE *out);
-/* The `proposal` command: {"text":...}, the policy lrn_propose() writes
- * from the table with the policy in force as the template. */
-int eng_obs_proposal_json(const struct eng *e, FILE *out);
+/* Grows whenever the table is recorded into: a copy taken at the same
+ * count is still the table. 0 when not observing. */
+uint64_t eng_obs_changes(const struct eng *e);
 
 /* --- engine internals ------------------------------------------------------ */
 

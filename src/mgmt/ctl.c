@@ -1,6 +1,7 @@
 /* mgmtd's client of scanwalld's control socket: the shared, bounded
  * ctl_request() (a stuck engine costs the loop that serves every HTTPS
- * client at most CTL_REQUEST_TIMEOUT_MS), with the answer kept in memory
+ * client at most CTL_REQUEST_TIMEOUT_MS, or CTL_TOOLS_TIMEOUT_MS for a
+ * command that runs tools: deadlines.h), with the answer kept in memory
  * for the handler that turns it into a response. */
 #include <errno.h>
 #include <stdio.h>

@@ -174,7 +174,7 @@ revoke_on_reload() {
 	for _ in $(seq 50); do [ -f "$TMP/reloaded.up" ] && break; sleep 0.1; done
 	sed -i '/^allow tcp/d' "$TMP/policy.conf"
 	kill -HUP "$ENGINE_PID"
-	for _ in $(seq 50); do grep -q '"reload"' "$TMP/events.json" && break; sleep 0.1; done
+	for _ in $(seq 50); do grep -q 'policy reloaded' "$TMP/events.json" && break; sleep 0.1; done
 	touch "$TMP/reloaded"
 	wait "$pid"; rc=$?
 	cp "$TMP/policy.conf.orig" "$TMP/policy.conf"

@@ -130,6 +130,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
+	apply_fini(&f->ap);
 	eng_free(f->eng);
 	free(f);
 	return 0;

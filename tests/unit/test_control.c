@@ -100,6 +100,17 @@ static void sha256_hex(const char *text, char hex[65])
 		sprintf(hex + 2 * i, "%02x", md[i]);
 }
 
+/* A command that takes a file, and says whether it got one. */
+static int take_run(void *ctx, int argc, char **argv, int upload, FILE *out)
+{
+	fprintf(out, "{\"file\":%s}\n", upload >= 0 ? "true" : "false");
+	return 0;
+}
+
+static const struct control_cmd take_cmd[] = {
+	{ "take", take_run, "take", true },
+};
+
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
@@ -139,6 +150,8 @@ static int setup(void **state)
 		.apply = &f->ap,
 		.ctx = f,
 		.extra_uid = (uid_t)-1,
+		.ext = take_cmd,
+		.n_ext = 1,
 	};
 	f->ctl = control_open(f->sock, &env);
 	assert_non_null(f->ctl);
@@ -154,6 +167,7 @@ static int teardown(void **state)
 	control_close(f->ctl);
 	assert_int_equal(stat(f->sock, &st), -1);	/* the socket is gone */
 	evlog_close(f->log);
+	apply_fini(&f->ap);
 	eng_free(f->eng);
 	unlink(f->policy);
 	rmdir(f->dir);
@@ -481,7 +495,7 @@ static void test_socket_large_answer(void **state)
 	struct fx *f = *state;
 	int fd, closed;
 	char *s;
-	struct evlog_counters before = *evlog_counters(f->log);
+	struct evlog_counters before = evlog_counters(f->log);
 
 	char reason[600];
 
@@ -497,7 +511,7 @@ static void test_socket_large_answer(void **state)
 	s = pump(f, fd, 2, &closed);
 	assert_non_null(strstr(s, "\"count\":1024,"));
 	assert_non_null(strstr(s, "}\n{\"version\""));
-	assert_int_equal(evlog_counters(f->log)->written, before.written + 1024);
+	assert_int_equal(evlog_counters(f->log).written, before.written + 1024);
 	free(s);
 	close(fd);
 }
@@ -668,6 +682,138 @@ static void test_open_refuses_regular_file(void **state)
 	unlink(path);
 }
 
+/* A scanwalld busy 3.3 s with each command (a reload's tools): the client
+ * waits for `reload` (deadlines.h: as long as the tools may take), and
+ * gives a `status` up after its 3 s. */
+static void slow_server(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int lfd = socket(AF_UNIX, SOCK_STREAM, 0), fd;
+	char buf[256];
+
+	strcpy(sa.sun_path, path);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) || listen(lfd, 4))
+		_exit(1);
+	for (int i = 0; i < 2 && (fd = accept(lfd, NULL, NULL)) >= 0; i++) {
+		if (recv(fd, buf, sizeof(buf), 0) <= 0)
+			_exit(2);
+		usleep(3300000);
+		send(fd, "{\"ok\":true}\n", 12, MSG_NOSIGNAL);
+		close(fd);
+	}
+	_exit(0);
+}
+
+static void test_client_waits_for_tools(void **state)
+{
+	struct fx *f = *state;
+	char path[128], *buf = NULL;
+	size_t len = 0;
+	FILE *out;
+	int status, r_reload, r_status;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/slow.sock", f->dir);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		slow_server(path);
+	for (int i = 0; i < 500 && access(path, F_OK); i++)
+		usleep(10000);
+	out = open_memstream(&buf, &len);
+	r_reload = ctl_request(path, "reload", out);
+	fclose(out);
+	r_status = ctl_request(path, "status", stdout);
+	/* the server goes whatever happened, before any assertion */
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	unlink(path);
+	assert_int_equal(r_reload, 0);
+	assert_string_equal(buf, "{\"ok\":true}\n");
+	free(buf);
+	assert_int_equal(r_status, -ETIMEDOUT);
+}
+
+/* line, with fd riding on its first byte (as ctlclient.c sends it). */
+static void send_with_fd(int sock, const char *line, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { (void *)line, strlen(line) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	assert_int_equal(sendmsg(sock, &mh, 0), (ssize_t)strlen(line));
+}
+
+/* A file passed with a line belongs to that line alone:
+ *
+ *   "take\n"  "status\n"  "take\n"+fd  "status\n"+fd  "take\n"
+ *    no file   answered   the file     refused       no file
+ *
+ * all sent before the server reads, so that one read brings several. */
+static void test_socket_fd_bound_to_its_line(void **state)
+{
+	struct fx *f = *state;
+	int fd = connect_sock(f->sock), p[2], closed;
+	char *s, *line, *save = NULL;
+	static const char *const want[] = {
+		"{\"file\":false}", "{\"version\":", "{\"file\":true}",
+		"{\"error\":\"a file came with a command that takes none\"}", "{\"file\":false}",
+	};
+	unsigned n = 0;
+
+	assert_true(fd >= 0);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(send(fd, "take\nstatus\n", 12, 0), 12);
+	send_with_fd(fd, "take\n", p[0]);
+	send_with_fd(fd, "status\n", p[0]);
+	assert_int_equal(send(fd, "take\n", 5, 0), 5);
+	shutdown(fd, SHUT_WR);
+	s = pump(f, fd, 5, &closed);
+	for (line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save), n++) {
+		assert_true(n < 5);
+		assert_memory_equal(line, want[n], strlen(want[n]));
+	}
+	assert_int_equal(n, 5);
+	free(s);
+	close(fd);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* Two files in one message: not how a client speaks; the connection goes. */
+static void test_socket_two_fds_refused(void **state)
+{
+	struct fx *f = *state;
+	int fd = connect_sock(f->sock), p[2], closed;
+	char cbuf[CMSG_SPACE(2 * sizeof(int))] = { 0 };
+	struct iovec iov = { "take\n", 5 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	char *s;
+
+	assert_true(fd >= 0);
+	assert_int_equal(pipe(p), 0);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(2 * sizeof(int));
+	memcpy(CMSG_DATA(cm), p, 2 * sizeof(int));
+	assert_int_equal(sendmsg(fd, &mh, 0), 5);
+	s = pump(f, fd, 1, &closed);
+	assert_true(closed);
+	assert_null(strstr(s ? s : "", "file"));
+	free(s);
+	close(fd);
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -685,6 +831,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_flows_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stalled_clients, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_client_upload_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_socket_fd_bound_to_its_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_socket_two_fds_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_client_waits_for_tools, setup, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

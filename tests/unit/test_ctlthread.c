@@ -5,8 +5,14 @@
  *
  * fn runs on the loop's thread and only when the loop serves it; a call the
  * loop never serves fails with -ESHUTDOWN once the loop stops; SIGHUP is
- * read by the control thread. */
+ * read by the control thread.
+ *
+ *   loop ── work_fd (eventfd) ──▶ control thread runs work()
+ *
+ * and the thread never spins: an fd that is not open leaves its poll set,
+ * and poll() failing backs off. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -15,6 +21,10 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -23,7 +33,8 @@
 struct fx {
 	struct ctlthread *ct;
 	pthread_t ran_on;		/* where fn ran */
-	atomic_int ran, calls, hups, ret;
+	atomic_int ran, calls, hups, ret, ready, work, nice;
+	int work_fd, ctl_fd;
 };
 
 static void record(void *arg)
@@ -47,12 +58,34 @@ static void hup(void *ctx)
 {
 	struct fx *f = ctx;
 
+	errno = 0;
+	f->nice = getpriority(PRIO_PROCESS, (id_t)gettid());
 	f->hups++;
 }
 
+static void ready(void *ctx)
+{
+	struct fx *f = ctx;
+
+	f->ready++;
+}
+
+static void work(void *ctx)
+{
+	struct fx *f = ctx;
+	uint64_t n;
+
+	if (read(f->work_fd, &n, sizeof(n)) == sizeof(n))
+		f->work += (int)n;
+}
+
+/* f->ctl_fd and f->work_fd: 0 means none (-1). */
 static struct ctlthread *start(struct fx *f)
 {
-	struct ctlthread_cfg cfg = { .ctl_fd = -1, .tick = tick, .hup = hup, .ctx = f };
+	struct ctlthread_cfg cfg = {
+		.ctl_fd = f->ctl_fd ?: -1, .ctl_ready = ready, .tick = tick, .hup = hup,
+		.work_fd = f->work_fd ?: -1, .work = work, .ctx = f,
+	};
 	sigset_t set;
 
 	sigemptyset(&set);
@@ -113,7 +146,66 @@ static void test_sighup_is_the_control_threads(void **state)
 	assert_int_equal(kill(getpid(), SIGHUP), 0);
 	serve_until(&f, &f.hups, 5000);
 	assert_int_equal(f.hups, 1);
+	/* below the loop (this thread), whose CPU it must not take */
+	assert_int_equal(f.nice, getpriority(PRIO_PROCESS, 0) + 10);
 	ctlthread_stop(f.ct);
+}
+
+static void test_work_fd(void **state)
+{
+	struct fx f = { .work_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) };
+	uint64_t three = 3;
+
+	assert_true(f.work_fd > 0);
+	start(&f);
+	assert_int_equal(write(f.work_fd, &three, sizeof(three)), sizeof(three));
+	serve_until(&f, &f.work, 5000);
+	assert_int_equal(f.work, 3);
+	ctlthread_stop(f.ct);
+	close(f.work_fd);
+}
+
+/* A closed fd is POLLNVAL at once, every time: it must not call its
+ * callback in a loop. */
+static void test_closed_fd_not_spun(void **state)
+{
+	struct fx f = { .ctl_fd = 999 };
+
+	assert_true(fcntl(f.ctl_fd, F_GETFD) < 0);	/* not open */
+	start(&f);
+	usleep(200000);
+	ctlthread_stop(f.ct);
+	assert_int_equal(f.ready, 0);
+}
+
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* poll() failing (here EINVAL: more fds than RLIMIT_NOFILE) backs off:
+ * the process stays about idle while this thread sleeps. */
+static void test_poll_error_backs_off(void **state)
+{
+	struct fx f = { 0 };
+	struct rlimit was, low = { .rlim_cur = 2 };
+	uint64_t t0;
+
+	start(&f);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &was), 0);
+	low.rlim_max = was.rlim_max;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	/* wakes it from the poll() it is in: the next one fails */
+	assert_int_equal(kill(getpid(), SIGHUP), 0);
+	t0 = cpu_ns();
+	usleep(300000);
+	t0 = cpu_ns() - t0;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &was), 0);
+	ctlthread_stop(f.ct);
+	assert_true(t0 < 100000000u);
 }
 
 int main(void)
@@ -122,6 +214,9 @@ int main(void)
 		cmocka_unit_test(test_call_runs_on_the_loop),
 		cmocka_unit_test(test_unserved_call_fails_at_stop),
 		cmocka_unit_test(test_sighup_is_the_control_threads),
+		cmocka_unit_test(test_work_fd),
+		cmocka_unit_test(test_closed_fd_not_spun),
+		cmocka_unit_test(test_poll_error_backs_off),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,14 @@
 /* evlog: rate limit with a fake clock, the suppressed-count event, the
- * ring and its sequence numbers, rotation, all against real files. */
+ * ring and its sequence numbers, rotation, all against real files; and the
+ * hand-over:
+ *
+ *   writer (the verdict loop) ── evlog_write ──▶ ring + queue ──▶ evlog_drain
+ *                                                (the control thread) ──▶ file
+ */
 #include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -173,7 +181,7 @@ static void test_rate_limit_and_summary(void **state)
 	for (int i = 0; i < 100; i++)
 		passed += evlog_write(log, &ev, now) == 0;
 	assert_int_equal(passed, 20);
-	assert_int_equal(evlog_counters(log)->suppressed, 80);
+	assert_int_equal(evlog_counters(log).suppressed, 80);
 	assert_int_equal(evlog_write(log, &ev, now + 50 * MS), -EAGAIN);
 
 	/* 100 ms later one token is back: the summary, then the event. */
@@ -187,7 +195,7 @@ static void test_rate_limit_and_summary(void **state)
 	assert_int_equal(evlog_write(log, &ev, now + 300 * MS), 0);
 	assert_int_equal(file_lines(f->path, "suppressed", &hits), 23);
 	assert_int_equal(hits, 1);
-	assert_int_equal(evlog_counters(log)->suppressed, 81);
+	assert_int_equal(evlog_counters(log).suppressed, 81);
 	evlog_close(log);
 }
 
@@ -299,7 +307,7 @@ static void test_too_long(void **state)
 	reason[sizeof(reason) - 1] = 0;
 	ev_fill(&ev, reason);
 	assert_int_equal(evlog_write(log, &ev, 0), -ENOSPC);
-	assert_int_equal(evlog_counters(log)->too_long, 1);
+	assert_int_equal(evlog_counters(log).too_long, 1);
 	assert_int_equal(evlog_last_seq(log), 0);
 	evlog_close(log);
 }
@@ -321,7 +329,7 @@ static void test_rotation(void **state)
 	ev_fill(&ev, "rotate me");
 	for (int i = 0; i < 200; i++)
 		assert_int_equal(evlog_write(log, &ev, 0), 0);
-	assert_true(evlog_counters(log)->rotations >= 1);
+	assert_true(evlog_counters(log).rotations >= 1);
 	evlog_close(log);
 
 	assert_int_equal(stat(f->path, &st), 0);
@@ -349,6 +357,113 @@ static void test_bad_cfg(void **state)
 	assert_int_equal(errno, ENOENT);
 }
 
+static struct evlog *open_handover(const char *path, unsigned lines)
+{
+	struct evlog_cfg cfg;
+
+	evlog_cfg_default(&cfg);
+	cfg.rate = 0;
+	cfg.handover = lines;
+	return evlog_open(path, &cfg);
+}
+
+/* With a hand-over the writer never touches the file: lines wait for
+ * evlog_drain(); a full queue drops them from the file only, and the file
+ * says how many once there is room. */
+static void test_handover(void **state)
+{
+	struct fixture *f = *state;
+	struct evlog *log = open_handover(f->path, 4);
+	struct pollfd p;
+	struct sw_event ev;
+	unsigned hits;
+
+	assert_non_null(log);
+	p = (struct pollfd){ .fd = evlog_handover_fd(log), .events = POLLIN };
+	assert_true(p.fd >= 0);
+	assert_int_equal(poll(&p, 1, 0), 0);
+	ev_fill(&ev, "queued");
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(evlog_write(log, &ev, 0), i < 4 ? 0 : -ENOBUFS);
+	assert_int_equal(file_lines(f->path, NULL, &hits), 0);
+	assert_int_equal(poll(&p, 1, 0), 1);
+	assert_int_equal(evlog_last_seq(log), 6);	/* the ring has all six */
+	assert_int_equal(evlog_counters(log).file_dropped, 2);
+	evlog_drain(log);
+	assert_int_equal(poll(&p, 1, 0), 0);
+	assert_int_equal(file_lines(f->path, "queued", &hits), 4);
+	assert_int_equal(hits, 4);
+	assert_int_equal(evlog_write(log, &ev, 0), 0);
+	evlog_close(log);	/* writes what waits */
+	assert_int_equal(file_lines(f->path, "queued", &hits), 6);
+	assert_int_equal(hits, 5);
+	assert_int_equal(file_lines(f->path, "2 events not written to this file", &hits), 6);
+	assert_int_equal(hits, 1);
+}
+
+struct drainer {
+	struct evlog *log;
+	atomic_int done;
+};
+
+static void *drain_main(void *arg)
+{
+	struct drainer *d = arg;
+	struct pollfd p = { .fd = evlog_handover_fd(d->log), .events = POLLIN };
+
+	while (!d->done) {
+		if (poll(&p, 1, 10) > 0)
+			evlog_drain(d->log);
+	}
+	return NULL;
+}
+
+/* Two threads, as in scanwalld (and under `make tsan-test`'s sanitizer):
+ * every line the queue took reaches the file, whole and in order. */
+static void test_handover_threads(void **state)
+{
+	struct fixture *f = *state;
+	struct drainer d = { .log = open_handover(f->path, 64) };
+	char reason[32], buf[2048];
+	struct sw_event ev;
+	pthread_t tid;
+	unsigned lines = 0, summaries = 0, last = 0, n;
+	FILE *fp;
+
+	assert_non_null(d.log);
+	assert_int_equal(pthread_create(&tid, NULL, drain_main, &d), 0);
+	for (unsigned i = 1; i <= 5000; i++) {
+		snprintf(reason, sizeof(reason), "n %u", i);
+		ev_fill(&ev, reason);
+		evlog_write(d.log, &ev, 0);
+		if (i % 500 == 0)
+			usleep(1000);
+	}
+	d.done = 1;
+	pthread_join(tid, NULL);
+	n = 5000 - (unsigned)evlog_counters(d.log).file_dropped;
+	evlog_close(d.log);
+	fp = fopen(f->path, "r");
+	assert_non_null(fp);
+	while (fgets(buf, sizeof(buf), fp)) {
+		const char *r = strstr(buf, "\"reason\":\"n ");
+		unsigned v;
+
+		assert_true(strchr(buf, '\n') != NULL);
+		if (!r) {
+			summaries += strstr(buf, "not written to this file") != NULL;
+			continue;
+		}
+		assert_int_equal(sscanf(r, "\"reason\":\"n %u", &v), 1);
+		assert_true(v > last);
+		last = v;
+		lines++;
+	}
+	fclose(fp);
+	assert_int_equal(lines, n);
+	assert_true(n == 5000 || summaries > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +475,8 @@ int main(void)
 		cmocka_unit_test(test_too_long),
 		cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
 		cmocka_unit_test(test_bad_cfg),
+		cmocka_unit_test_setup_teardown(test_handover, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_handover_threads, setup, teardown),
 	};
 
 	getrlimit(RLIMIT_FSIZE, &fsize_at_start);

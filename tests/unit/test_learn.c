@@ -14,10 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "control/apply.h"
 #include "control/control.h"
+#include "control/obsnap.h"
 #include "engine/observe.h"
 #include "scanwall/catalog.h"
 #include "scanwall/config.h"
@@ -250,6 +253,89 @@ static void test_load_bad(void **state)
 	tmpdir_remove(dir);
 }
 
+/* The control thread's copy (obsnap.c), a slice at a time: one record a
+ * step here. Recording between two steps loses nothing the table held when
+ * the copy began, and a copy with none between is the table. */
+static void test_copy_slices(void **state)
+{
+	struct lrn_cfg cfg = { .relations = 64, .uids = 64, .flows = 64 };
+	struct lrn *t = lrn_new(&cfg), *cp = lrn_new(&cfg);
+	struct lrn_copy c = { 0 };
+	struct lrn_sizes n = { 64, 64, 64 };
+	char *a, *b;
+	int steps = 0;
+
+	assert_non_null(t);
+	assert_non_null(cp);
+	record_echo(t, 1000);
+	for (uint8_t i = 1; i <= 5; i++)
+		lrn_flow(t, &(struct lrn_flow_key){ .kind = "block", .af = 4, .proto = 17,
+						     .src = pacs, .dst = scanner, .port = i }, 1000);
+	lrn_prefault(cp, &n);
+	while (lrn_copy_step(cp, t, &c, 1))
+		steps++;
+	assert_int_equal(steps + 1, 1 + 6 + 2);	/* a relation, 6 flows, 2 UIDs */
+	a = to_json(t);
+	b = to_json(cp);
+	assert_string_equal(a, b);
+	free(b);
+
+	/* again into the same copy, the table recorded into between steps */
+	memset(&c, 0, sizeof(c));
+	for (uint8_t i = 6; lrn_copy_step(cp, t, &c, 1); i++)
+		lrn_flow(t, &(struct lrn_flow_key){ .kind = "block", .af = 4, .proto = 17,
+						     .src = pacs, .dst = scanner, .port = i }, 1001);
+	assert_true(lrn_flow_count(cp) >= 6);
+	assert_true(lrn_flow_count(cp) <= lrn_flow_count(t));
+	assert_int_equal(lrn_relation_count(cp), 1);
+	b = to_json(cp);
+	assert_non_null(strstr(b, "\"1.2.840.10008.1.1\""));	/* its class's UID came */
+	free(b);
+	free(a);
+	lrn_free(cp);
+	lrn_free(t);
+}
+
+/* The control thread's save (obsnap_tick): once CONFIG_OBSERVE_SAVE_S has
+ * passed and only when the table changed, from its copy. */
+static struct eng *engine(void);
+
+static void test_periodic_save(void **state)
+{
+	const uint64_t period = (uint64_t)CONFIG_OBSERVE_SAVE_S * 1000000000u;
+	uint64_t now = 10 * period;
+	struct obsnap *obs;
+	struct lrn *back;
+	struct eng *e = engine();
+	char dir[64], path[96];
+
+	assert_int_equal(tmpdir_make(dir, sizeof(dir), "test_learn"), 0);
+	snprintf(path, sizeof(path), "%s/observed.json", dir);
+	assert_int_equal(eng_observe(e, NULL), 0);
+	obs = obsnap_new(&(struct obsnap_cfg){ .eng = e, .path = path });
+	assert_non_null(obs);
+	obsnap_tick(obs, now);
+	assert_int_equal(access(path, F_OK), -1);	/* nothing recorded yet */
+	lrn_flow(eng_observed(e), &(struct lrn_flow_key){ .kind = "allow", .af = 4, .proto = 17,
+							  .src = scanner, .dst = pacs, .port = 123 }, 5);
+	eng_obs_event(e, &(struct sw_event){ .kind = EV_ALLOW },
+		      &(struct flow_key){ .af = 4, .proto = 17, .dport = 124 });
+	obsnap_tick(obs, now + period / 2);
+	assert_int_equal(access(path, F_OK), -1);	/* too soon */
+	obsnap_tick(obs, now + period);
+	back = lrn_new(lrn_config(eng_observed(e)));
+	assert_non_null(back);
+	assert_int_equal(lrn_load(back, path), 0);
+	assert_int_equal(lrn_flow_count(back), 2);
+	lrn_free(back);
+	unlink(path);
+	obsnap_tick(obs, now + 3 * period);
+	assert_int_equal(access(path, F_OK), -1);	/* unchanged: not written again */
+	obsnap_free(obs);
+	eng_free(e);
+	tmpdir_remove(dir);
+}
+
 #define REL_OK "{\"port\":104,\"initiator\":\"10.0.0.1\",\"acceptor\":\"10.0.0.2\"," \
 	"\"calling_ae\":\"A\",\"called_ae\":\"B\",\"requested\":1,\"accepted\":1," \
 	"\"bytes_sent\":0,\"bytes_received\":0,\"first\":1,\"last\":1,\"classes\":[]," \
@@ -329,13 +415,21 @@ static void test_control_observed(void **state)
 	static const char policy[] = "device scanner 10.77.1.20 ae SCANNER\n"
 				     "peer pacs 10.77.1.10 ae PACS\n";
 	struct eng *e = engine();
+	struct ruleset_cfg base;
+	struct apply ap;
+	struct obsnap *obs;
 	struct control *ctl;
 	char dir[64], sock[96], *s;
 	int ret;
 
 	assert_int_equal(tmpdir_make(dir, sizeof(dir), "test_learn"), 0);
 	snprintf(sock, sizeof(sock), "%s/ctl.sock", dir);
-	ctl = control_open(sock, &(struct control_env){ .eng = e, .extra_uid = (uid_t)-1 });
+	ruleset_cfg_default(&base);
+	apply_init(&ap, e, &base, NULL, NULL);
+	obs = obsnap_new(&(struct obsnap_cfg){ .eng = e });
+	assert_non_null(obs);
+	ctl = control_open(sock, &(struct control_env){ .eng = e, .apply = &ap, .obs = obs,
+							.extra_uid = (uid_t)-1 });
 	assert_non_null(ctl);
 	s = ctl_exec(ctl, "observed", &ret);
 	assert_int_equal(ret, -ENOENT);
@@ -350,7 +444,7 @@ static void test_control_observed(void **state)
 				  "\"proto\":\"udp\",\"src\":\"10.77.1.20\""));
 	free(s);
 	/* the proposal from it, the policy in force its template */
-	assert_int_equal(eng_set_policy(e, pol_parse("p", policy, strlen(policy), stderr)), 0);
+	assert_int_equal(policy_apply(&ap, "p", policy, strlen(policy), stderr), 0);
 	s = ctl_exec(ctl, "proposal", &ret);
 	assert_int_equal(ret, 0);
 	assert_non_null(strstr(s, "{\"text\":\"# Proposed by scanwalld --propose from 0 relation(s) "
@@ -359,6 +453,8 @@ static void test_control_observed(void **state)
 	assert_non_null(strstr(s, "\\u000aallow udp from scanner to pacs port 123\\u000a"));
 	free(s);
 	control_close(ctl);
+	obsnap_free(obs);
+	apply_fini(&ap);
 	eng_free(e);
 	tmpdir_remove(dir);
 }
@@ -399,6 +495,8 @@ int main(void)
 		cmocka_unit_test(test_bound_classes),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_load_bad),
+		cmocka_unit_test(test_copy_slices),
+		cmocka_unit_test(test_periodic_save),
 		cmocka_unit_test(test_load_whole),
 		cmocka_unit_test(test_control_observed),
 		cmocka_unit_test(test_observe_refusals),

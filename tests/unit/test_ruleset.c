@@ -75,133 +75,13 @@ static void test_nft_inet_order(void **state)
 	 * chain follows, entered from it. */
 	assert_int_equal(at(t, "\t\tqueue num 7\n"), at(t, "\t\tqueue num 7\n\t}\n\tchain open {\n"));
 	assert_int_equal(count(t, "queue"), 1);
-	/* Replaced atomically: declare, delete, define in one file. */
-	assert_int_equal(at(t, "table inet scanwall\ndelete table inet scanwall\ntable inet scanwall {"),
-			 0);
-}
-
-static void test_nft_balance(void **state)
-{
-	struct ruleset_cfg c;
-
-	ruleset_cfg_default(&c);
-	c.queue = 4;
-	c.queues = 4;
-	assert_non_null(strstr(render(&c, RULESET_DOC_NFT_INET), "queue num 4-7\n"));
-	assert_non_null(strstr(render(&c, RULESET_DOC_IPT4), "-j NFQUEUE --queue-balance 4:7\n"));
-	c.queue = 65534;
-	assert_int_equal(ruleset_render(&c, RULESET_DOC_NFT_INET, buf, sizeof(buf)), -EINVAL);
-	c.queues = 0;
-	assert_int_equal(ruleset_render(&c, RULESET_DOC_NFT_INET, buf, sizeof(buf)), -EINVAL);
-}
-
-static void test_ipt4(void **state)
-{
-	struct ruleset_cfg c;
-	const char *t;
-
-	ruleset_cfg_default(&c);
-	c.queue = 3;
-	t = render(&c, RULESET_DOC_IPT4);
-	assert_int_equal(at(t, "*filter\n:SCANWALL - [0:0]\n"), 0);
-	assert_null(strstr(t, "bypass"));
-	assert_null(strstr(t, "icmp6"));
-	/* What the inet table judged goes first; then our NF_REPEAT marks
-	 * are saved to the ct mark; the rest is queued. */
-	assert_int_equal(at(t, "-A SCANWALL"), at(t, "-A SCANWALL -m mark --mark 0x10000000/0x10000000 -j ACCEPT\n"));
-	assert_true(at(t, "--mark 0x40000000/0x68000000 -j CONNMARK --save-mark --mask 0x68000000") <
-		    at(t, "-m mark --mark 0x40000000/0x68000000 -j ACCEPT"));
-	assert_true(at(t, "--mark 0x60000000/0x60000000 -j CONNMARK --save-mark --mask 0x68000000") <
-		    at(t, "-m mark --mark 0x60000000/0x60000000 -j ACCEPT"));
-	assert_true(at(t, "0x60000000/0x60000000 -j ACCEPT") < at(t, "-A SCANWALL -j NFQUEUE --queue-num 3\n"));
-	/* The xt matches the inet table now does natively are gone. */
-	assert_null(strstr(t, "connmark"));
-	assert_null(strstr(t, "u32"));
-	assert_null(strstr(t, "-m length"));
-	assert_null(strstr(t, "-D FORWARD"));
-	assert_int_equal(count(t, "-I FORWARD 1 -j SCANWALL\n"), 1);
-	assert_true(at(t, "NFQUEUE") < at(t, "COMMIT\n"));
-}
-
-static void test_ipt6_nd_and_jump(void **state)
-{
-	struct ruleset_cfg c;
-	const char *t;
-
-	ruleset_cfg_default(&c);
-	c.xt_jump_present = true;
-	t = render(&c, RULESET_DOC_IPT6);
-	assert_int_equal(count(t, "-m hl --hl-eq 255 -j ACCEPT\n"), 4);
-	assert_non_null(strstr(t, "--icmpv6-type 133 "));
-	assert_non_null(strstr(t, "--icmpv6-type 136 "));
-	assert_true(at(t, "--icmpv6-type 136") < at(t, "NFQUEUE --queue-num 0\n"));
-	/* An existing jump is removed and put back at the top, once. */
-	assert_true(at(t, "-D FORWARD -j SCANWALL\n") < at(t, "-I FORWARD 1 -j SCANWALL\n"));
-	assert_int_equal(count(t, "FORWARD"), 2);
-}
-
-/* An inspected flow (ct mark OPEN) has only its bare ACKs passed in the
- * kernel: FIN, SYN and RST clear, ACK set, and the IP length exactly the
- * headers' (one rule per TCP header length, 20 to 60 bytes); everything
- * else of it is queued. Data segments leave the test at its first rules. */
-static void test_bare_acks(void **state)
-{
-	const char *t = render_default(RULESET_DOC_NFT_INET);
-
-	assert_true(at(t, "meta mark & 0x68000000 == 0x60000000 ct mark set ct mark & 0x97ffffff | 0x60000000 accept") <
-		    at(t, "\t\tqueue num"));
-	assert_true(at(t, "0x20000000 counter drop") <
-		    at(t, "\t\tct mark & 0x60000000 == 0x60000000 meta l4proto tcp jump open\n"));
-	assert_true(at(t, "jump open") < at(t, "\t\tqueue num"));
-	assert_true(at(t, "\tchain open {\n\t\tip length > 80 return\n\t\tip6 length > 60 return\n"
-			  "\t\ttcp flags & (fin | syn | rst | ack | urg) == ack goto bare\n") > at(t, "queue num"));
-	assert_true(at(t, "\t}\n\tchain bare {\n\t\tip hdrlength 5 ip length 52 tcp doff 8 counter accept\n") >
-		    at(t, "goto bare"));
-	assert_int_equal(count(t, " tcp doff "), 22);
-	assert_int_equal(count(t, "ip hdrlength 5 ip length "), 11);
-	assert_non_null(strstr(t, "ip hdrlength 5 ip length 40 tcp doff 5 counter accept\n"));
-	assert_non_null(strstr(t, "ip hdrlength 5 ip length 80 tcp doff 15 counter accept\n"));
-	assert_non_null(strstr(t, "ip6 nexthdr tcp ip6 length 32 tcp doff 8 counter accept\n"));
-	assert_non_null(strstr(t, "ip6 nexthdr tcp ip6 length 60 tcp doff 15 counter accept\n"));
-}
-
-/* The acceptor's SYN-ACK passes in the kernel only when the SYN's verdict
- * said so (the SYNACK bit, saved with OPEN into the ct mark), only in the
- * reply direction, and only without payload (the same length rules). */
-static void test_synack(void **state)
-{
-	const char *t = render_default(RULESET_DOC_NFT_INET);
-
-	assert_true(at(t, "meta mark & 0x68000000 == 0x68000000 ct mark set ct mark & 0x97ffffff | 0x68000000 accept\n") <
-		    at(t, "\t\tqueue num"));
-	assert_true(at(t, "\t\ttcp flags & (fin | syn | rst | ack | urg) == syn | ack ct mark & 0x08000000 == 0x08000000 "
-			  "ct direction reply counter goto bare\n") < at(t, "\tchain bare {"));
-	assert_int_equal(count(t, "syn | ack"), 1);
-	t = render_default(RULESET_DOC_IPT4);
-	/* OPEN with or without the bit: saved under the whole mask */
-	assert_non_null(strstr(t, "-m mark --mark 0x60000000/0x60000000 -j CONNMARK --save-mark --mask 0x68000000\n"));
-	t = render_default(RULESET_DOC_NFT_INET_XT);
-	assert_non_null(strstr(t, "ct direction reply counter goto bare\n"));
-}
-
-/* On the xt backend the inet table judges but cannot queue: whatever it
- * passes it marks PASS for the iptables chain, it drops DENY flows itself,
- * and it has no policy of its own (the iptables chain queues the rest). */
-static void test_nft_inet_xt(void **state)
-{
-	const char *t = render_default(RULESET_DOC_NFT_INET_XT);
-
-	assert_int_equal(at(t, "table inet scanwall\ndelete table inet scanwall\ntable inet scanwall {"),
-			 0);
-	assert_non_null(strstr(t, "hook forward priority -10; policy accept;\n"));
-	assert_null(strstr(t, "queue"));
-	assert_null(strstr(t, "ct mark set"));	/* NF_REPEAT re-runs the iptables chain */
-	assert_non_null(strstr(t, "\t\tct mark & 0x68000000 == 0x40000000 counter meta mark set meta mark | 0x10000000 accept\n"));
-	assert_non_null(strstr(t, "\t\tct mark & 0x68000000 == 0x20000000 counter drop\n"));
-	assert_non_null(strstr(t, "ip hdrlength 5 ip length 52 tcp doff 8 counter meta mark set meta mark | 0x10000000 accept\n"));
-	/* every rule that accepts marks first: ALLOW, and the 22 bare ACKs */
-	assert_int_equal(count(t, " accept\n"), 1 + 22);
-	assert_int_equal(count(t, " accept\n"), count(t, "meta mark set meta mark | 0x10000000 accept\n"));
+	/* Replaced atomically in one file, its hook kept: the base chain is
+	 * declared and emptied, never deleted (a hook that goes takes every
+	 * queued packet with it); every other object is declared, deleted,
+	 * then defined again. */
+	assert_int_equal(at(t, "add table inet scanwall\nflush table inet scanwall\n"), 0);
+	assert_null(strstr(t, "delete table"));
+	assert_null(strstr(t, "delete chain inet scanwall forward"));
 }
 
 static void test_bridge(void **state)
@@ -211,6 +91,9 @@ static void test_bridge(void **state)
 
 	ruleset_cfg_default(&c);
 	t = render(&c, RULESET_DOC_NFT_BRIDGE);
+	/* its hook kept across a reload, as the inet table's */
+	assert_int_equal(at(t, "add table bridge scanwall\nflush table bridge scanwall\n"), 0);
+	assert_null(strstr(t, "delete"));
 	assert_non_null(strstr(t, "hook forward priority -200; policy drop;"));
 	assert_non_null(strstr(t, "\t\tether type arp accept\n"));
 	assert_int_equal(at(t, "\t\tether type ip accept\n\t\tether type ip6 accept\n\t\tether type arp"),
@@ -403,7 +286,8 @@ static void test_policy_limits(void **state)
 	assert_non_null(strstr(t, "tcp dport { 1 } goto r0"));
 	assert_null(strstr(t, "dport { 2 }"));
 	assert_null(strstr(t, "dport { 3 }"));
-	assert_null(strstr(t, "dflt"));
+	assert_null(strstr(t, "goto dflt"));
+	assert_null(strstr(t, "\tchain dflt {"));
 	pol_free((struct pol *)c.pol);
 
 	c.pol = pol_of("device d 10.9.9.9 ae D\nblock tcp from any to any port 1\ndefault block\n");
@@ -456,7 +340,9 @@ static void test_policy_hits(void **state)
 
 	rs_policy_hits("table inet scanwall {\n\tcounter r1 {\n\t\tpackets 7 bytes 420\n\t}\n"
 		       "\tcounter dflt {\n\t\tpackets 3 bytes 180\n\t}\n"
-		       "\tcounter r99 {\n\t\tpackets 5 bytes 1\n\t}\n}\n"
+		       "\tcounter r99 {\n\t\tpackets 5 bytes 1\n\t}\n"
+		       /* left by an older policy: rule 0 allows, so it is not its */
+		       "\tcounter r0 {\n\t\tpackets 9 bytes 1\n\t}\n}\n"
 		       "table inet other {\n\tcounter r2 {\n\t\tpackets 11 bytes 1\n\t}\n}\n"
 		       "table bridge scanwall {\n\tcounter r1 {\n\t\tpackets 40 bytes 1600\n\t}\n"
 		       "\tcounter r2 {\n\t\tpackets 0 bytes 0\n\t}\n}\n", p, hit, NULL);
@@ -524,6 +410,156 @@ static void test_syn_queue(void **state)
 	assert_true(ruleset_render(&c, RULESET_DOC_NFT_INET, buf, sizeof(buf)) > 0);
 }
 
+/* A reload's counters start at 0: each the new policy defines is deleted
+ * first, in the same file (declared, for the first install). A rule that
+ * allows has none; one an older policy left is not read (below). */
+static void test_reinstall_counters(void **state)
+{
+	struct ruleset_cfg c;
+	const char *t;
+
+	ruleset_cfg_default(&c);
+	c.pol = pol_of(pol_text);
+	t = render(&c, RULESET_DOC_NFT_INET);
+	for (unsigned i = 1; i <= 3; i++) {
+		char del[96], def[32];
+
+		snprintf(del, sizeof(del), "add counter inet scanwall r%u\ndelete counter inet "
+			 "scanwall r%u\n", i, i);
+		snprintf(def, sizeof(def), "\tcounter r%u { }\n", i);
+		assert_true(at(t, "flush table inet scanwall\n") < at(t, del));
+		assert_true(at(t, del) < at(t, def));
+	}
+	assert_true(at(t, "delete counter inet scanwall dflt\n") < at(t, "\tcounter dflt { }\n"));
+	assert_null(strstr(t, "counter inet scanwall r0\n"));
+	assert_true(at(t, "delete set inet scanwall answer4\n") < at(t, "\tset answer4 {"));
+	pol_free((struct pol *)c.pol);
+}
+
+static void test_nft_balance(void **state)
+{
+	struct ruleset_cfg c;
+
+	ruleset_cfg_default(&c);
+	c.queue = 4;
+	c.queues = 4;
+	assert_non_null(strstr(render(&c, RULESET_DOC_NFT_INET), "queue num 4-7\n"));
+	assert_non_null(strstr(render(&c, RULESET_DOC_IPT4), "-j NFQUEUE --queue-balance 4:7\n"));
+	c.queue = 65534;
+	assert_int_equal(ruleset_render(&c, RULESET_DOC_NFT_INET, buf, sizeof(buf)), -EINVAL);
+	c.queues = 0;
+	assert_int_equal(ruleset_render(&c, RULESET_DOC_NFT_INET, buf, sizeof(buf)), -EINVAL);
+}
+
+static void test_ipt4(void **state)
+{
+	struct ruleset_cfg c;
+	const char *t;
+
+	ruleset_cfg_default(&c);
+	c.queue = 3;
+	t = render(&c, RULESET_DOC_IPT4);
+	assert_int_equal(at(t, "*filter\n:SCANWALL - [0:0]\n"), 0);
+	assert_null(strstr(t, "bypass"));
+	assert_null(strstr(t, "icmp6"));
+	/* What the inet table judged goes first; then our NF_REPEAT marks
+	 * are saved to the ct mark; the rest is queued. */
+	assert_int_equal(at(t, "-A SCANWALL"), at(t, "-A SCANWALL -m mark --mark 0x10000000/0x10000000 -j ACCEPT\n"));
+	assert_true(at(t, "--mark 0x40000000/0x68000000 -j CONNMARK --save-mark --mask 0x68000000") <
+		    at(t, "-m mark --mark 0x40000000/0x68000000 -j ACCEPT"));
+	assert_true(at(t, "--mark 0x60000000/0x60000000 -j CONNMARK --save-mark --mask 0x68000000") <
+		    at(t, "-m mark --mark 0x60000000/0x60000000 -j ACCEPT"));
+	assert_true(at(t, "0x60000000/0x60000000 -j ACCEPT") < at(t, "-A SCANWALL -j NFQUEUE --queue-num 3\n"));
+	/* The xt matches the inet table now does natively are gone. */
+	assert_null(strstr(t, "connmark"));
+	assert_null(strstr(t, "u32"));
+	assert_null(strstr(t, "-m length"));
+	assert_null(strstr(t, "-D FORWARD"));
+	assert_int_equal(count(t, "-I FORWARD 1 -j SCANWALL\n"), 1);
+	assert_true(at(t, "NFQUEUE") < at(t, "COMMIT\n"));
+}
+
+static void test_ipt6_nd_and_jump(void **state)
+{
+	struct ruleset_cfg c;
+	const char *t;
+
+	ruleset_cfg_default(&c);
+	c.xt_jump_present = true;
+	t = render(&c, RULESET_DOC_IPT6);
+	assert_int_equal(count(t, "-m hl --hl-eq 255 -j ACCEPT\n"), 4);
+	assert_non_null(strstr(t, "--icmpv6-type 133 "));
+	assert_non_null(strstr(t, "--icmpv6-type 136 "));
+	assert_true(at(t, "--icmpv6-type 136") < at(t, "NFQUEUE --queue-num 0\n"));
+	/* An existing jump is removed and put back at the top, once. */
+	assert_true(at(t, "-D FORWARD -j SCANWALL\n") < at(t, "-I FORWARD 1 -j SCANWALL\n"));
+	assert_int_equal(count(t, "FORWARD"), 2);
+}
+
+/* An inspected flow (ct mark OPEN) has only its bare ACKs passed in the
+ * kernel: FIN, SYN and RST clear, ACK set, and the IP length exactly the
+ * headers' (one rule per TCP header length, 20 to 60 bytes); everything
+ * else of it is queued. Data segments leave the test at its first rules. */
+static void test_bare_acks(void **state)
+{
+	const char *t = render_default(RULESET_DOC_NFT_INET);
+
+	assert_true(at(t, "meta mark & 0x68000000 == 0x60000000 ct mark set ct mark & 0x97ffffff | 0x60000000 accept") <
+		    at(t, "\t\tqueue num"));
+	assert_true(at(t, "0x20000000 counter drop") <
+		    at(t, "\t\tct mark & 0x60000000 == 0x60000000 meta l4proto tcp jump open\n"));
+	assert_true(at(t, "jump open") < at(t, "\t\tqueue num"));
+	assert_true(at(t, "\tchain open {\n\t\tip length > 80 return\n\t\tip6 length > 60 return\n"
+			  "\t\ttcp flags & (fin | syn | rst | ack | urg) == ack goto bare\n") > at(t, "queue num"));
+	assert_true(at(t, "\t}\n\tchain bare {\n\t\tip hdrlength 5 ip length 52 tcp doff 8 counter accept\n") >
+		    at(t, "goto bare"));
+	assert_int_equal(count(t, " tcp doff "), 22);
+	assert_int_equal(count(t, "ip hdrlength 5 ip length "), 11);
+	assert_non_null(strstr(t, "ip hdrlength 5 ip length 40 tcp doff 5 counter accept\n"));
+	assert_non_null(strstr(t, "ip hdrlength 5 ip length 80 tcp doff 15 counter accept\n"));
+	assert_non_null(strstr(t, "ip6 nexthdr tcp ip6 length 32 tcp doff 8 counter accept\n"));
+	assert_non_null(strstr(t, "ip6 nexthdr tcp ip6 length 60 tcp doff 15 counter accept\n"));
+}
+
+/* The acceptor's SYN-ACK passes in the kernel only when the SYN's verdict
+ * said so (the SYNACK bit, saved with OPEN into the ct mark), only in the
+ * reply direction, and only without payload (the same length rules). */
+static void test_synack(void **state)
+{
+	const char *t = render_default(RULESET_DOC_NFT_INET);
+
+	assert_true(at(t, "meta mark & 0x68000000 == 0x68000000 ct mark set ct mark & 0x97ffffff | 0x68000000 accept\n") <
+		    at(t, "\t\tqueue num"));
+	assert_true(at(t, "\t\ttcp flags & (fin | syn | rst | ack | urg) == syn | ack ct mark & 0x08000000 == 0x08000000 "
+			  "ct direction reply counter goto bare\n") < at(t, "\tchain bare {"));
+	assert_int_equal(count(t, "syn | ack"), 1);
+	t = render_default(RULESET_DOC_IPT4);
+	/* OPEN with or without the bit: saved under the whole mask */
+	assert_non_null(strstr(t, "-m mark --mark 0x60000000/0x60000000 -j CONNMARK --save-mark --mask 0x68000000\n"));
+	t = render_default(RULESET_DOC_NFT_INET_XT);
+	assert_non_null(strstr(t, "ct direction reply counter goto bare\n"));
+}
+
+/* On the xt backend the inet table judges but cannot queue: whatever it
+ * passes it marks PASS for the iptables chain, it drops DENY flows itself,
+ * and it has no policy of its own (the iptables chain queues the rest). */
+static void test_nft_inet_xt(void **state)
+{
+	const char *t = render_default(RULESET_DOC_NFT_INET_XT);
+
+	assert_int_equal(at(t, "add table inet scanwall\nflush table inet scanwall\n"), 0);
+	assert_null(strstr(t, "delete table"));
+	assert_non_null(strstr(t, "hook forward priority -10; policy accept;\n"));
+	assert_null(strstr(t, "queue"));
+	assert_null(strstr(t, "ct mark set"));	/* NF_REPEAT re-runs the iptables chain */
+	assert_non_null(strstr(t, "\t\tct mark & 0x68000000 == 0x40000000 counter meta mark set meta mark | 0x10000000 accept\n"));
+	assert_non_null(strstr(t, "\t\tct mark & 0x68000000 == 0x20000000 counter drop\n"));
+	assert_non_null(strstr(t, "ip hdrlength 5 ip length 52 tcp doff 8 counter meta mark set meta mark | 0x10000000 accept\n"));
+	/* every rule that accepts marks first: ALLOW, and the 22 bare ACKs */
+	assert_int_equal(count(t, " accept\n"), 1 + 22);
+	assert_int_equal(count(t, " accept\n"), count(t, "meta mark set meta mark | 0x10000000 accept\n"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -534,6 +570,7 @@ int main(void)
 		cmocka_unit_test(test_bare_acks),
 		cmocka_unit_test(test_nft_inet_xt),
 		cmocka_unit_test(test_synack),
+		cmocka_unit_test(test_reinstall_counters),
 		cmocka_unit_test(test_bridge),
 		cmocka_unit_test(test_bridge_devices),
 		cmocka_unit_test(test_flush_and_space),

@@ -1,8 +1,12 @@
 /* The tools the engine starts are bounded in time: a tool that hangs (an
  * iptables waiting on the xtables lock, a wedged nft) is ended and the
- * install fails with -ETIMEDOUT, so a reload can never wedge the loop that
- * issues verdicts. ruleset.c is included to reach its static runner. */
+ * install fails with -ETIMEDOUT, and all the tools of one operation share
+ * SW_TOOLS_OP_S, so a reload can never wedge the control thread for longer
+ * than its clients wait (deadlines.h). They are started through one
+ * function (rs_spawn, vfork), with their stdin, stdout and an empty signal
+ * mask. ruleset.c is included to reach its static runner. */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <time.h>
@@ -41,11 +45,52 @@ static void test_tool_hangs(void **state)
 	rs_tool_timeout_s = 10;
 }
 
+static void test_tool_output_and_mask(void **state)
+{
+	static const char *const echo[] = { "echo", "hi", NULL };
+	static const char *const status[] = { "cat", "/proc/self/status", NULL };
+	char buf[4096];
+	sigset_t set, was;
+
+	assert_int_equal(rs_capture(echo, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "hi\n");
+	/* the engine blocks signals for its signalfds; the tool must not */
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	assert_int_equal(sigprocmask(SIG_BLOCK, &set, &was), 0);
+	assert_int_equal(rs_capture(status, buf, sizeof(buf)), 0);
+	sigprocmask(SIG_SETMASK, &was, NULL);
+	assert_non_null(strstr(buf, "SigBlk:\t0000000000000000\n"));
+}
+
+/* One operation's tools share its time: the first hangs and is ended when
+ * the operation's time is up; the next is not even started. */
+static void test_operation_deadline(void **state)
+{
+	static const char *const hang[] = { "sleep", "30", NULL };
+	static const char *const ok[] = { "true", NULL };
+	double t0 = now_s();
+
+	rs_op_begin();
+	rs_op_end_ns = rs_now_ns() + 1000000000u;
+	assert_int_equal(rs_run(hang, NULL, RS_QUIET), -ETIMEDOUT);
+	assert_true(now_s() - t0 < 20);
+	while (rs_now_ns() < rs_op_end_ns)
+		usleep(10000);
+	assert_int_equal(rs_run(ok, NULL, RS_QUIET), -ETIMEDOUT);
+	rs_op_begin();
+	assert_int_equal(rs_run(ok, NULL, RS_QUIET), 0);
+	rs_op_end_ns = 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tool_ends),
 		cmocka_unit_test(test_tool_hangs),
+		cmocka_unit_test(test_tool_output_and_mask),
+		cmocka_unit_test(test_operation_deadline),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
