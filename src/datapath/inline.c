@@ -228,8 +228,10 @@ static void inl_hup(void *ctx)
 }
 
 /* The observation table (docs/commissioning.md), kept in the state
- * directory when there is one. A file that holds no table is replaced:
- * the box must start, and what it held is lost either way. The loop
+ * directory when there is one. A file that holds no table is moved aside
+ * to observed.json.bad (the last one kept) and the box starts empty: it
+ * must start, and the next save must not destroy what a technician may
+ * still recover by hand. The loop
  * records into it and saves it only at exit; while it runs, the control
  * thread copies it off the loop a slice at a time and saves the copy
  * (obsnap.h). */
@@ -243,9 +245,12 @@ static int inl_observe(struct inl *l)
 		return -ENAMETOOLONG;
 	err = eng_observe(l->eng, l->o->state ? path : NULL);
 	if (err == -EBADMSG) {
-		fprintf(stderr, "scanwalld: %s: not an observation table (%s); starting empty\n",
-			path, lrn_load_error(eng_observed(l->eng)));
-		err = 0;
+		char bad[sizeof(path) + 4];
+
+		snprintf(bad, sizeof(bad), "%s.bad", path);
+		fprintf(stderr, "scanwalld: %s: not an observation table (%s); kept as %s, starting empty\n",
+			path, lrn_load_error(eng_observed(l->eng)), bad);
+		err = rename(path, bad) ? -errno : 0;
 	}
 	if (err) {
 		fprintf(stderr, "scanwalld: observation table: %s\n", strerror(-err));

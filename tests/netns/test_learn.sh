@@ -53,6 +53,16 @@ check "netns learn: after a restart the table still holds 2 relations" \
 	test "$(observed 'len(j["relations"])')" = 2
 sw_stop
 
+# --- a table file that is no table is kept aside, not overwritten -------------
+cp "$SW_WORK/state/observed.json" "$SW_WORK/observed.good"
+printf '{"relations": [ broken\n' >"$SW_WORK/state/observed.json"
+sw_start "$SW_POLICY_DIR/netns.conf" || { fail "netns learn: scanwalld starts over a broken table"; exit 1; }
+check "netns learn: a broken table starts empty" test "$(observed 'len(j["relations"])')" = 0
+sw_stop
+check "netns learn: ... and the broken file is kept as observed.json.bad" \
+	grep -q broken "$SW_WORK/state/observed.json.bad"
+cp "$SW_WORK/observed.good" "$SW_WORK/state/observed.json"
+
 # --- propose, and enforce the proposal --------------------------------------
 "$SW_BUILD/scanwalld" --propose "$SW_WORK/state/observed.json" \
 	--template "$SW_POLICY_DIR/netns.conf" >"$SW_WORK/proposal.conf"
