@@ -67,11 +67,19 @@ static void mgmt_log_write(const char *line, size_t len)
 	}
 	/* Past the cap: FILE becomes FILE.1. After dropping root mgmtd may
 	 * have no right to rename in the log's directory: then the file is
-	 * started again, the cap holding either way. */
-	if (mlog.max && mlog.bytes && mlog.bytes + len > mlog.max &&
-	    (rename(mlog.path, mlog.path_old) || mgmt_log_reopen()) &&
-	    ftruncate(mlog.fd, 0) == 0)
-		mlog.bytes = 0;
+	 * started again, the cap holding either way. Once renamed, the open
+	 * descriptor is FILE.1's: if FILE cannot be opened anew the line goes
+	 * to stderr, never truncating what was just kept. */
+	if (mlog.max && mlog.bytes && mlog.bytes + len > mlog.max) {
+		if (rename(mlog.path, mlog.path_old) == 0 || errno == ENOENT) {
+			if (mgmt_log_reopen() < 0) {
+				fwrite(line, 1, len, stderr);
+				return;
+			}
+		} else if (ftruncate(mlog.fd, 0) == 0) {
+			mlog.bytes = 0;
+		}
+	}
 	if (write(mlog.fd, line, len) > 0)
 		mlog.bytes += len;
 }
