@@ -528,21 +528,26 @@ static const struct {
  * event per kind and association, the fault counter counts them all. */
 static void dflow_anomaly(struct eng *e, struct flow *f, const struct dcm_verdict *dv)
 {
-	const struct pol_rule *r = eng_flow_rule(e, f);
-	struct eng_assoc *a = flow_assoc(e, f);
-	struct sw_event ev = {
-		.kind = EV_ANOMALY, .rule_line = r ? (int)r->line : 0,
-		.reason = dv->anomaly == DCM_A_CONTEXT_OUTSIDE ?
-			"accepted a context outside the rule: inspected in full" :
-			"not conformant, passed",
-		.calling_ae = dcm_calling_ae(a->dcm), .called_ae = dcm_called_ae(a->dcm),
-		.refused = dv->anomaly_detail, .fault = dcm_fault_name(dv->anomaly),
-	};
+	const struct pol_rule *r;
+	const struct eng_assoc *a;
 
+	/* Every passed or held message comes here, nearly all conformant:
+	 * nothing is looked up for them. */
 	if (!dv->anomalies)
 		return;
-	if (dv->anomaly_detail)
-		eng_emit(e, &ev, &f->key);
+	if (dv->anomaly_detail) {
+		r = eng_flow_rule(e, f);
+		a = flow_assoc(e, f);
+		eng_emit(e, &(struct sw_event){
+				 .kind = EV_ANOMALY, .rule_line = r ? (int)r->line : 0,
+				 .reason = dv->anomaly == DCM_A_CONTEXT_OUTSIDE ?
+					 "accepted a context outside the rule: inspected in full" :
+					 "not conformant, passed",
+				 .calling_ae = dcm_calling_ae(a->dcm),
+				 .called_ae = dcm_called_ae(a->dcm),
+				 .refused = dv->anomaly_detail,
+				 .fault = dcm_fault_name(dv->anomaly) }, &f->key);
+	}
 	e->c.fault[dv->anomaly] += dv->anomalies;
 }
 

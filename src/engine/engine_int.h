@@ -42,8 +42,10 @@ struct eng_assoc {
 	uint8_t rs_dir, rs_tries, rs_armed;
 };
 
-/* A DICOM flow between its SYN and the initiator's first data
- * (FLOW_EMBRYO): one per flow table entry, beside the table, touched only
+/* An unestablished TCP flow: a DICOM one between its SYN and the
+ * initiator's first data (FLOW_EMBRYO), a plain one until its handshake
+ * is complete (FLOW_HANDSHAKE, which uses neither proof nor the window
+ * scales). One per flow table entry, beside the table, touched only
  * when used. The unestablished flows are kept oldest first, so that a full
  * table drops the oldest of them for a new flow (admit.c). */
 struct eng_embryo {
