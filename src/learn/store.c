@@ -81,7 +81,7 @@ static void put_rel(const struct lrn *t, const struct lrn_rel *r, FILE *out)
 	fprintf(out, ",\"first\":%" PRIu64 ",\"last\":%" PRIu64 ",\"classes\":[", r->first_s,
 		r->last_s);
 	for (i = 0; i < r->nclass; i++) {
-		/* UIDs are digits and dots (lrn_uid's callers check): nothing to escape */
+		/* UIDs are digits and dots (lrn_uid checks): nothing to escape */
 		fprintf(out, "%s{\"uid\":\"%s\"", i ? "," : "", t->uids[r->cls[i].uid]);
 		put_flags(out, r->cls[i].flags, NFLAGS);
 		put_cmds(out, "commands_sent", r->cls[i].dimse[0]);
