@@ -696,8 +696,11 @@ int ruleset_install(const struct ruleset_cfg *cfg)
 int ruleset_read_hits(const struct pol *pol,
 		      void (*cb)(void *ctx, unsigned index, uint64_t packets), void *ctx)
 {
-	/* About 50 bytes a counter: RS_POL_RULES_MAX and the default fit. */
-	static char text[32 * 1024];
+	/* About 60 bytes a counter, up to 80 with 20-digit counts: the
+	 * RS_POL_RULES_MAX rules' and the default's, in the inet and the
+	 * bridge table (an older policy's are left over there too), fit. A
+	 * listing cut short fails the read (nft exits on EPIPE). */
+	static char text[96 * 1024];
 	int err;
 
 	rs_op_begin();
