@@ -630,8 +630,14 @@ static int rs_install_nft(const struct ruleset_cfg *cfg)
 	int err = rs_run_doc(rs_nft_load, cfg, RULESET_DOC_NFT_INET, RULESET_DOC_NFT_BRIDGE, 0);
 
 	/* Only once ours is in: an earlier iptables-backend chain would
-	 * still queue to the same engine, and now goes. */
-	return err ?: rs_xt_remove();
+	 * still queue to the same engine, and now goes. The transaction is
+	 * committed by then, so a chain that cannot go is not a failed
+	 * install (the caller would keep the old policy in the engine while
+	 * the kernel holds the new one): it queues to the engine, which
+	 * judges by the new policy: slower, never more open. */
+	if (!err && rs_xt_remove() < 0)
+		fprintf(stderr, "ruleset: an old iptables chain could not be removed; it still queues\n");
+	return err;
 }
 
 static int rs_install_xt(const struct ruleset_cfg *cfg)
