@@ -10,6 +10,8 @@
 
 int lq_init(struct lq *q, unsigned n, size_t line_max)
 {
+	int err;
+
 	memset(q, 0, sizeof(*q));
 	q->efd = -1;
 	if (!n || !line_max)
@@ -19,11 +21,10 @@ int lq_init(struct lq *q, unsigned n, size_t line_max)
 	q->buf = calloc(n, line_max);
 	q->len = calloc(n, sizeof(*q->len));
 	q->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (!q->buf || !q->len || q->efd < 0) {
+	err = !q->buf || !q->len ? -ENOMEM : q->efd < 0 ? -errno : 0;
+	if (err)
 		lq_fini(q);
-		return -ENOMEM;
-	}
-	return 0;
+	return err;
 }
 
 void lq_fini(struct lq *q)

@@ -181,7 +181,6 @@ void ctlthread_serve(void *arg)
 	void *fn_arg = NULL;
 	uint64_t n;
 
-
 	if (read(ct->call_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		return;
 	pthread_mutex_lock(&ct->mu);
