@@ -148,7 +148,9 @@ int apply_commit(struct apply *a, struct apply_plan *p, FILE *diag)
 	err = apply_on_engine(a, apply_swap_here, &sw);
 	p->pol = sw.pol;
 	if (err) {
-		apply_install(a, &a->rs);
+		/* the engine kept the old policy: the kernel must hold it too */
+		if (apply_install(a, &a->rs) < 0 && diag)
+			fprintf(diag, "ruleset: the old one could not be put back\n");
 		apply_abort(p);
 		return apply_fail(diag, err, "engine");
 	}

@@ -255,8 +255,12 @@ static int ctl_counters_here(struct control *c, int argc, char **argv, FILE *out
 	ctl_evlog_obj(c, out);
 	if (c->env.queue)
 		ctl_queue_obj(c->env.queue(c->env.ctx), out);
-	if (c->env.inject && c->env.inject(c->env.ctx))
-		ctl_inject_obj(c->env.inject(c->env.ctx), out);
+	if (c->env.inject) {
+		const struct inject_counters *in = c->env.inject(c->env.ctx);
+
+		if (in)
+			ctl_inject_obj(in, out);
+	}
 	fputs("}\n", out);
 	return 0;
 }

@@ -1,6 +1,6 @@
 /* The control half of scanwalld: a thread that owns the control socket,
  * the bundle store's timer and SIGHUP, and so every file read, compile,
- * fork/exec and fsync they lead to. The verdict loop (the thread that
+ * helper process (vfork) and fsync they lead to. The verdict loop (the thread that
  * started it) keeps NFQUEUE, the engine, the packet socket and the events
  * log; the control thread reaches them only through ctlthread_call(), one
  * narrow door: fn runs on the loop between two batches while the control
@@ -8,8 +8,8 @@
  * of the control commands' answers). The other way, the loop hands work
  * over without waiting: work_fd is readable when some waits (the events
  * file's lines, evlog.h). */
-#ifndef SW_ENGINE_CTLTHREAD_H
-#define SW_ENGINE_CTLTHREAD_H
+#ifndef SW_CONTROL_CTLTHREAD_H
+#define SW_CONTROL_CTLTHREAD_H
 
 struct ctlthread_cfg {
 	int ctl_fd;			/* control_fd(), or -1 */
