@@ -24,13 +24,20 @@ n_box tc qdisc add dev dev0 root tbf rate 100mbit burst 64kb latency 20ms
 n_lan timeout 60 storescu -to 10 -ta 10 -td 30 -aet LAN_SCU -aec SYMBIA 10.77.1.15 104 \
 	"$SW_WORK"/send/*.dcm >>"$SW_WORK/storescu.log" 2>&1 &
 scu=$!
+rt0=$(sw_counter tcp_retransmitted)
 check "blind-old: 8 copies older than the keep crafted into the C-STORE in flight" \
 	"$here/tcpcraft.py" old "$(topo_ns lan)" "$(topo_ns stranger)" 10.77.1.10 10.77.1.15 104
+rt1=$(sw_counter tcp_retransmitted)
 wait "$scu"
 rc=$?
 check "blind-old: the C-STORE completes ($rc)" test "$rc" = 0
 peer_check_arrived "blind-old" "$SW_WORK/send" "$SW_WORK/recv"
+# Dropped as unverifiable, or, when the box has not yet seen the ACKs that
+# free those bytes (bare ACKs pass in the kernel) and still keeps them,
+# compared byte for byte and passed as retransmissions: never the end.
 unv=$(sw_counter tcp_unverifiable)
-check "blind-old: the box dropped them as unverifiable (${unv:-?})" test "${unv:-0}" -ge 8
+rt=$(( ${rt1:-0} - ${rt0:-0} ))
+check "blind-old: the box dropped them as unverifiable (${unv:-?}) or verified them ($rt)" \
+	test "${unv:-0}" -ge 8 -o "$rt" -ge 8
 bad=$(sw_event_count '"event":"invalid"')
 check "blind-old: no invalid event ($bad)" test "$bad" = 0
