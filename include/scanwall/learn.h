@@ -53,7 +53,7 @@ struct lrn_rel_key {
  * the table is full). A handle whose relation was evicted since is stale:
  * the calls below ignore it, lrn_class() returns -ESTALE. now_s: seconds,
  * wall clock or capture time. */
-int lrn_relation(struct lrn *t, const struct lrn_rel_key *k, uint64_t now_s);
+int64_t lrn_relation(struct lrn *t, const struct lrn_rel_key *k, uint64_t now_s);
 
 enum lrn_class_flag {
 	LRN_PROPOSED = 1, LRN_ACCEPTED = 2, LRN_REFUSED = 4,
@@ -66,21 +66,21 @@ enum lrn_class_flag {
  * evicted to free one: uids.c); -ENOSPC (counted) when partners' classes
  * name every slot, -EINVAL when uid is no UID (dcm_uid_problem). A handle
  * held while its slot went to another UID is stale (lrn_class: -ESTALE). */
-int lrn_uid(struct lrn *t, const char *uid);
+int64_t lrn_uid(struct lrn *t, const char *uid);
 /* The slot of abstract syntax uid (an lrn_uid handle) in relation rel,
  * created if new. When the relation's slots are full: -ENOSPC (counted),
  * unless used is set (a command was seen on it), when a class nothing was
  * seen on gives up its slot (counted): what the device does matters more
  * than what a peer offered (storescu proposes 100 classes and sends one). */
-int lrn_class(struct lrn *t, int rel, int uid, bool used);
-void lrn_class_flags(struct lrn *t, int rel, int cls, unsigned flags);
+int lrn_class(struct lrn *t, int64_t rel, int64_t uid, bool used);
+void lrn_class_flags(struct lrn *t, int64_t rel, int cls, unsigned flags);
 /* A DIMSE command (catalog.h bit) sent by the initiator (dir 0) or back. */
-void lrn_command(struct lrn *t, int rel, int cls, int dir, uint32_t dimse_bit);
+void lrn_command(struct lrn *t, int64_t rel, int cls, int dir, uint32_t dimse_bit);
 /* A transfer syntax proposed (LRN_PROPOSED) or accepted (LRN_ACCEPTED). */
-void lrn_ts(struct lrn *t, int rel, const char *uid, unsigned flags);
+void lrn_ts(struct lrn *t, int64_t rel, const char *uid, unsigned flags);
 enum lrn_count { LRN_ASSOC_REQUESTED, LRN_ASSOC_ACCEPTED, LRN_ASSOC__COUNT };
-void lrn_count(struct lrn *t, int rel, enum lrn_count what, uint64_t now_s);
-void lrn_bytes(struct lrn *t, int rel, int dir, uint64_t n);
+void lrn_count(struct lrn *t, int64_t rel, enum lrn_count what, uint64_t now_s);
+void lrn_bytes(struct lrn *t, int64_t rel, int dir, uint64_t n);
 
 /* A plain flow allowed (kind "allow") or a refusal ("block", "reject",
  * "assoc-reject", ...). kind must be an ev_kind_name(): only the pointer

@@ -24,8 +24,8 @@ struct obs_assoc {
 	struct eng_obs *o;
 	struct dcm_observer ob;
 	struct flow_key key;	/* the initiator's */
-	int32_t rel;		/* -1: the RQ was not seen (or not recorded) */
-	int32_t uid[OBS_CTX];	/* each context's abstract syntax (lrn_uid), -1 */
+	int64_t rel;		/* -1: the RQ was not seen (or not recorded) */
+	int64_t uid[OBS_CTX];	/* each context's abstract syntax (lrn_uid), -1 */
 	uint8_t looked_up;	/* the relation was looked for (a full table counts once) */
 	uint8_t accepted;
 };
@@ -133,7 +133,7 @@ void eng_obs_bytes(struct eng *e, const struct flow *f, int dir, size_t n)
 }
 
 /* The RQ passed: its relation, found or made, counts one request. */
-static int obs_relation(struct obs_assoc *s, struct dcm_assoc *a)
+static int64_t obs_relation(struct obs_assoc *s, struct dcm_assoc *a)
 {
 	struct lrn *t = s->o->t;
 	struct lrn_rel_key k = {

@@ -12,12 +12,12 @@
 #define LRN_AE_MAX 16
 #define LRN_REL_CLASSES 32	/* abstract syntaxes kept per relation */
 #define LRN_REL_TS 8		/* transfer syntaxes kept per relation */
-/* A relation handle: the record's generation above its index, so an
- * association still in flight when its relation is evicted writes
- * nothing into the record's next tenant. */
+/* A relation or UID handle: the slot's generation, 32 bits, above its
+ * index, so an association still in flight when its relation (or a UID it
+ * holds) is evicted writes nothing into the slot's next tenants: a
+ * generation goes round only after 2^32 tenants of that one slot. */
 #define LRN_INDEX_BITS 24
 #define LRN_INDEX_MASK ((1u << LRN_INDEX_BITS) - 1)
-#define LRN_GEN_MASK 0x7f
 
 struct lrn_class {
 	uint32_t uid;		/* index into lrn.uids */
@@ -31,8 +31,8 @@ struct lrn_tsyn {
 };
 
 struct lrn_rel {
+	uint32_t gen;		/* bumped at eviction: stale handles miss */
 	uint8_t af;		/* 0: a free record (its partner was evicted) */
-	uint8_t gen;		/* bumped at eviction: stale handles miss */
 	uint8_t ini[16], acc[16];
 	uint16_t port;
 	char calling[LRN_AE_MAX + 1], called[LRN_AE_MAX + 1];
@@ -100,7 +100,8 @@ struct lrn {
 	char (*uids)[LRN_UID_MAX + 1];	/* uids.c */
 	unsigned nuid;			/* slots used, free ones included */
 	uint32_t *uid_refs;		/* class and transfer syntax slots naming it */
-	uint8_t *uid_gen, *uid_listed;	/* generation; on uid_free */
+	uint32_t *uid_gen;		/* generation */
+	uint8_t *uid_listed;		/* on uid_free */
 	uint32_t *uid_free;		/* with no ref when listed */
 	unsigned nuid_free;
 	struct lrn_flowrec *flow;	/* [0, flowp.used), never a hole */
@@ -129,13 +130,13 @@ uint32_t *lrn_hash_slot(uint32_t *hash, uint32_t mask, uint32_t h);
 int lrn_uids_init(struct lrn *t, unsigned n);
 void lrn_uids_free(struct lrn *t);
 /* The slot of a handle (lrn_uid), -ESTALE when it went to another UID. */
-int lrn_uid_index(const struct lrn *t, int uid);
+int lrn_uid_index(const struct lrn *t, int64_t uid);
 /* A class or transfer syntax slot names slot u, or no longer does. */
 void lrn_uid_ref(struct lrn *t, uint32_t u);
 void lrn_uid_unref(struct lrn *t, uint32_t u);
 
 /* The relation of a handle (lrn_relation), NULL when it was evicted. */
-struct lrn_rel *lrn_rel_at(struct lrn *t, int rel);
+struct lrn_rel *lrn_rel_at(struct lrn *t, int64_t rel);
 /* Its counts or last seen changed (the loader adds to them). */
 void lrn_rel_touched(struct lrn *t, const struct lrn_rel *r);
 void lrn_flow_touched(struct lrn *t, const struct lrn_flowrec *f);

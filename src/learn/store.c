@@ -322,7 +322,7 @@ static int ld_array(struct ld *l, int obj, const char *key)
 	return arr >= 0 && l->j->tok[arr].type == CJ_ARR ? arr : ld_bad(l, key);
 }
 
-static int ld_class(struct ld *l, int e, int rel)
+static int ld_class(struct ld *l, int e, int64_t rel)
 {
 	char uid[LRN_UID_MAX + 1];
 	uint16_t sent, received;
@@ -340,7 +340,7 @@ static int ld_class(struct ld *l, int e, int rel)
 	return 0;
 }
 
-static int ld_classes(struct ld *l, int obj, int rel)
+static int ld_classes(struct ld *l, int obj, int64_t rel)
 {
 	int arr = ld_array(l, obj, "classes"), e;
 	char uid[LRN_UID_MAX + 1];
@@ -370,7 +370,7 @@ static int ld_rel(struct ld *l, int obj)
 	struct lrn_rel_key k = { .initiator = ini, .acceptor = acc, .calling = calling,
 				 .called = called };
 	struct lrn_rel *r;
-	int rel = -1;
+	int64_t rel = -1;
 
 	if (ld_addr(l, obj, "initiator", &af, ini) || ld_addr(l, obj, "acceptor", &af2, acc) ||
 	    (af != af2 && ld_bad(l, "acceptor")) || ld_u64(l, obj, "port", 65535, &port) ||

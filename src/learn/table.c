@@ -119,7 +119,7 @@ static bool rel_less(const struct lrn *t, uint32_t a, uint32_t b)
 static void rel_drop(struct lrn *t, uint32_t rec)
 {
 	struct lrn_rel *r = &t->rel[rec];
-	uint8_t gen = r->gen;
+	uint32_t gen = r->gen;
 
 	for (unsigned i = 0; i < r->nclass; i++)
 		lrn_uid_unref(t, r->cls[i].uid);
@@ -127,7 +127,7 @@ static void rel_drop(struct lrn *t, uint32_t rec)
 		lrn_uid_unref(t, r->ts[i].uid);
 	lrn_hash_del(t, t->rel_hash, t->rel_mask, rec, rel_rec_hash);
 	memset(r, 0, sizeof(*r));
-	r->gen = (gen + 1) & LRN_GEN_MASK;
+	r->gen = gen + 1;
 }
 
 static int rel_tier(const struct lrn_rel *r)
@@ -137,7 +137,7 @@ static int rel_tier(const struct lrn_rel *r)
 
 static const struct lrn_pool_ops rel_ops = { .less = rel_less, .drop = rel_drop };
 
-struct lrn_rel *lrn_rel_at(struct lrn *t, int rel)
+struct lrn_rel *lrn_rel_at(struct lrn *t, int64_t rel)
 {
 	uint32_t i = (uint32_t)rel & LRN_INDEX_MASK;
 	struct lrn_rel *r;
@@ -145,7 +145,7 @@ struct lrn_rel *lrn_rel_at(struct lrn *t, int rel)
 	if (rel < 0 || i >= t->relp.used)
 		return NULL;
 	r = &t->rel[i];
-	return r->af && r->gen == (uint32_t)rel >> LRN_INDEX_BITS ? r : NULL;
+	return r->af && r->gen == (uint64_t)rel >> LRN_INDEX_BITS ? r : NULL;
 }
 
 void lrn_rel_touched(struct lrn *t, const struct lrn_rel *r)
@@ -162,12 +162,12 @@ static bool rel_same(const struct lrn_rel *r, const struct lrn_rel_key *k)
 	       ae_same(r->called, k->called);
 }
 
-static int rel_handle(const struct lrn *t, uint32_t rec)
+static int64_t rel_handle(const struct lrn *t, uint32_t rec)
 {
-	return (int)((uint32_t)t->rel[rec].gen << LRN_INDEX_BITS | rec);
+	return (int64_t)((uint64_t)t->rel[rec].gen << LRN_INDEX_BITS | rec);
 }
 
-int lrn_relation(struct lrn *t, const struct lrn_rel_key *k, uint64_t now_s)
+int64_t lrn_relation(struct lrn *t, const struct lrn_rel_key *k, uint64_t now_s)
 {
 	uint32_t h = rel_hash(k), i = h & t->rel_mask, *slot;
 	struct lrn_rel *r;
@@ -212,7 +212,7 @@ static int class_victim(const struct lrn_rel *r)
 	return -1;
 }
 
-int lrn_class(struct lrn *t, int rel, int uid, bool used)
+int lrn_class(struct lrn *t, int64_t rel, int64_t uid, bool used)
 {
 	struct lrn_rel *r = lrn_rel_at(t, rel);
 	int i, u = lrn_uid_index(t, uid);
@@ -236,7 +236,7 @@ int lrn_class(struct lrn *t, int rel, int uid, bool used)
 	return i;
 }
 
-void lrn_class_flags(struct lrn *t, int rel, int cls, unsigned flags)
+void lrn_class_flags(struct lrn *t, int64_t rel, int cls, unsigned flags)
 {
 	struct lrn_rel *r = lrn_rel_at(t, rel);
 
@@ -244,7 +244,7 @@ void lrn_class_flags(struct lrn *t, int rel, int cls, unsigned flags)
 		r->cls[cls].flags |= (uint16_t)flags;
 }
 
-void lrn_command(struct lrn *t, int rel, int cls, int dir, uint32_t dimse_bit)
+void lrn_command(struct lrn *t, int64_t rel, int cls, int dir, uint32_t dimse_bit)
 {
 	struct lrn_rel *r = lrn_rel_at(t, rel);
 
@@ -252,7 +252,7 @@ void lrn_command(struct lrn *t, int rel, int cls, int dir, uint32_t dimse_bit)
 		r->cls[cls].dimse[!!dir] |= (uint16_t)dimse_bit;
 }
 
-void lrn_ts(struct lrn *t, int rel, const char *uid, unsigned flags)
+void lrn_ts(struct lrn *t, int64_t rel, const char *uid, unsigned flags)
 {
 	/* the UID first: making room for it may evict this very relation */
 	int u = lrn_uid_index(t, lrn_uid(t, uid));
@@ -274,7 +274,7 @@ void lrn_ts(struct lrn *t, int rel, const char *uid, unsigned flags)
 	r->ts[i].flags |= (uint16_t)flags;
 }
 
-void lrn_count(struct lrn *t, int rel, enum lrn_count what, uint64_t now_s)
+void lrn_count(struct lrn *t, int64_t rel, enum lrn_count what, uint64_t now_s)
 {
 	struct lrn_rel *r = lrn_rel_at(t, rel);
 
@@ -285,7 +285,7 @@ void lrn_count(struct lrn *t, int rel, enum lrn_count what, uint64_t now_s)
 	lrn_rel_touched(t, r);
 }
 
-void lrn_bytes(struct lrn *t, int rel, int dir, uint64_t n)
+void lrn_bytes(struct lrn *t, int64_t rel, int dir, uint64_t n)
 {
 	struct lrn_rel *r = lrn_rel_at(t, rel);
 

@@ -41,7 +41,8 @@ static const struct lrn_rel_key echo_key = {
 /* One C-ECHO association and a refused one, as the engine records them. */
 static void record_echo(struct lrn *t, uint64_t now)
 {
-	int rel = lrn_relation(t, &echo_key, now), cls;
+	int64_t rel = lrn_relation(t, &echo_key, now);
+	int cls;
 
 	assert_true(rel >= 0);
 	lrn_count(t, rel, LRN_ASSOC_REQUESTED, now);
@@ -122,7 +123,7 @@ static void test_bound(void **state)
 		ini[1] = (uint8_t)(i >> 16);
 		ini[2] = (uint8_t)(i >> 8);
 		ini[3] = (uint8_t)i;
-		int rel = lrn_relation(t, &k, i + 1);
+		int64_t rel = lrn_relation(t, &k, i + 1);
 
 		assert_true(rel >= 0);
 		lrn_count(t, rel, LRN_ASSOC_REQUESTED, i + 1);
@@ -148,7 +149,8 @@ static void test_bound(void **state)
 static void test_bound_classes(void **state)
 {
 	struct lrn *t = table(16, 40, 16);
-	int rel = lrn_relation(t, &echo_key, 1), c, kept = 0;
+	int64_t rel = lrn_relation(t, &echo_key, 1);
+	int c, kept = 0;
 	char uid[32];
 
 	for (int i = 0; i < 50; i++) {

@@ -31,12 +31,13 @@ static const uint8_t pacs[16] = { 10, 77, 1, 10 }, scanner[16] = { 10, 77, 1, 20
 
 /* An association: requested, and accepted or refused for its calling AE
  * (then with its refusal record, as the engine's events give it). */
-static int assoc(struct lrn *t, const uint8_t *ini, const uint8_t *acc, const char *calling,
+static int64_t assoc(struct lrn *t, const uint8_t *ini, const uint8_t *acc, const char *calling,
 		 bool accepted, uint64_t now)
 {
 	struct lrn_rel_key k = { .af = 4, .initiator = ini, .acceptor = acc, .port = 104,
 				 .calling = calling, .called = "SCANNER" };
-	int rel = lrn_relation(t, &k, now), c;
+	int64_t rel = lrn_relation(t, &k, now);
+	int c;
 
 	assert_true(rel >= 0);
 	lrn_count(t, rel, LRN_ASSOC_REQUESTED, now);
@@ -219,7 +220,8 @@ static void test_stale_handle(void **state)
 	struct lrn_cfg cfg = { .relations = 2, .uids = 16, .flows = 4, .reserve_pct = 50 };
 	struct lrn *t = lrn_new(&cfg);
 	uint8_t a[16];
-	int old, c;
+	int64_t old;
+	int c;
 	char *json;
 
 	assert_non_null(t);
@@ -242,6 +244,41 @@ static void test_stale_handle(void **state)
 	lrn_free(t);
 }
 
+/* A handle stays stale however often its record is reused: with two
+ * records, 600 new strangers pass through the stale one's record (300
+ * tenants each, past any small generation counter's wrap), then a
+ * partner; the old association's writes never reach any of them. */
+static void test_stale_after_reuse(void **state)
+{
+	struct lrn_cfg cfg = { .relations = 2, .uids = 16, .flows = 4, .reserve_pct = 50 };
+	struct lrn *t = lrn_new(&cfg);
+	uint8_t a[16];
+	int64_t old;
+	char *json;
+
+	assert_non_null(t);
+	old = assoc(t, pacs, scanner, "OLD", false, 1);
+	for (uint32_t i = 0; i < 600; i++) {
+		stranger_addr(a, i);
+		assoc(t, a, scanner, "STRANGER", false, 2 + i);
+		if (i)	/* OLD went at the second */
+			assert_int_equal(lrn_class(t, old, lrn_uid(t, "1.2.840.10008.1.1"), true),
+					 -ESTALE);
+	}
+	assoc(t, ris, scanner, "RIS", true, 1000);
+	lrn_count(t, old, LRN_ASSOC_ACCEPTED, 1001);
+	lrn_bytes(t, old, 0, 1000);
+	lrn_command(t, old, 0, 0, DIMSE_C_STORE);
+	assert_int_equal(lrn_class(t, old, lrn_uid(t, "1.2.840.10008.1.1"), true), -ESTALE);
+	json = to_json(t);
+	assert_non_null(strstr(json, "\"calling_ae\":\"RIS\",\"called_ae\":\"SCANNER\","
+				     "\"requested\":1,\"accepted\":1,\"bytes_sent\":0"));
+	assert_null(strstr(json, "C-STORE"));
+	assert_null(strstr(json, "\"bytes_sent\":1000"));
+	free(json);
+	lrn_free(t);
+}
+
 /* Strangers proposing made-up private classes fill the UID store; the
  * scanner's partners' classes stay, and a new class of a partner still
  * finds a UID (strangers evicted for it), never the other way round. */
@@ -253,7 +290,8 @@ static void test_uid_flood(void **state)
 				 .called = "SCANNER" };
 	uint8_t a[16];
 	char uid[40], *json;
-	int rel, c;
+	int64_t rel;
+	int c;
 
 	assert_non_null(t);
 	assoc(t, pacs, scanner, "PACS", true, 1);	/* Verification, a partner's */
@@ -285,12 +323,13 @@ static void test_uid_flood(void **state)
 }
 
 /* A UID handle an association still holds after its slot went to another
- * UID is stale: it never names the other one. */
+ * UID is stale: it never names the other one, however many came since. */
 static void test_stale_uid(void **state)
 {
 	struct lrn_cfg cfg = { .relations = 4, .uids = 2, .flows = 4, .reserve_pct = 25 };
 	struct lrn *t = lrn_new(&cfg);
-	int rel, held;
+	int64_t rel, held;
+	char uid[24];
 
 	assert_non_null(t);
 	rel = assoc(t, pacs, scanner, "PACS", true, 1);	/* names 1.2.840.10008.1.1 */
@@ -298,6 +337,12 @@ static void test_stale_uid(void **state)
 	assert_true(held >= 0);
 	assert_true(lrn_uid(t, "1.2.3.2") >= 0);	/* takes 1.2.3.1's slot */
 	assert_int_equal(lrn_class(t, rel, held, true), -ESTALE);
+	/* and stays stale while 300 more UIDs take that slot in turn */
+	for (unsigned i = 3; i < 303; i++) {
+		snprintf(uid, sizeof(uid), "1.2.3.%u", i);
+		assert_true(lrn_uid(t, uid) >= 0);
+		assert_int_equal(lrn_class(t, rel, held, true), -ESTALE);
+	}
 	lrn_free(t);
 }
 
@@ -347,6 +392,7 @@ int main(void)
 		cmocka_unit_test(test_least_valued),
 		cmocka_unit_test(test_partner_share),
 		cmocka_unit_test(test_stale_handle),
+		cmocka_unit_test(test_stale_after_reuse),
 		cmocka_unit_test(test_hash_after_evictions),
 		cmocka_unit_test(test_uid_flood),
 		cmocka_unit_test(test_stale_uid),
