@@ -89,7 +89,7 @@ struct lrn_flow_key {
 	const char *kind;
 	uint8_t af, proto;		/* IPPROTO_* */
 	const uint8_t *src, *dst;	/* 16 bytes each */
-	uint16_t port;			/* 0 for ICMP */
+	uint16_t port;			/* ICMP's (type, code) is kept as 0 */
 	int rule_line;			/* 0: the default */
 	const char *fault;		/* may be NULL */
 	const char *calling, *called;	/* DICOM refusals; may be NULL */

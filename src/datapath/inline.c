@@ -264,7 +264,7 @@ static int inl_observe(struct inl *l)
 /* At exit, with the control thread gone. */
 static void inl_observe_save(struct inl *l)
 {
-	int err = eng_obs_save(l->eng, sw_clock_ns(CLOCK_MONOTONIC), 1);
+	int err = eng_obs_save(l->eng);
 
 	if (err)
 		fprintf(stderr, "scanwalld: saving the observation table: %s\n", strerror(-err));

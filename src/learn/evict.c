@@ -104,7 +104,7 @@ static uint32_t evict_least(struct lrn *t, struct lrn_pool *p, int tier)
 
 	heap_remove(t, p, rec);
 	p->ops->drop(t, rec);
-	(*p->evicted)++;
+	lrn_add(p->evicted, 1);
 	p->live--;
 	return rec;
 }

@@ -145,6 +145,13 @@ void lrn_flow_touched(struct lrn *t, const struct lrn_flowrec *f);
 const char *lrn_kind_static(const char *kind);
 /* The record of a flow key, created if new; NULL when full (counted). */
 struct lrn_flowrec *lrn_flow_find(struct lrn *t, const struct lrn_flow_key *k);
+/* *to += v, saturated: a file's counts are a technician's to edit, and a
+ * count loaded at the top must not wrap to nothing at the next packet. */
+static inline void lrn_add(uint64_t *to, uint64_t v)
+{
+	if (__builtin_add_overflow(*to, v, to))
+		*to = UINT64_MAX;
+}
 /* Widens [*first, *last] to hold now_s (0 is "never"). */
 void lrn_seen(uint64_t *first, uint64_t *last, uint64_t now_s);
 
@@ -171,6 +178,8 @@ const char *lrn_time(uint64_t s, char buf[24]);
 bool lrn_class_used(const struct lrn_rel *r, const struct lrn_class *c);
 /* The commands seen on a class, both ways. */
 uint32_t lrn_class_cmds(const struct lrn_class *c);
+/* ICMP or ICMPv6: a flow with no port (its record keeps 0). */
+bool lrn_proto_icmp(uint8_t proto);
 /* "tcp", "udp", "icmp", "icmpv6" or "other". */
 const char *lrn_proto_name(uint8_t proto);
 /* "PROTO SRC -> DST[ port P][ CALLING -> CALLED][ FAULT]" of a record. */

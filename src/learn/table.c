@@ -178,7 +178,7 @@ int64_t lrn_relation(struct lrn *t, const struct lrn_rel_key *k, uint64_t now_s)
 			return rel_handle(t, *slot - 1);
 	rec = lrn_pool_take(t, &t->relp, LRN_STRANGER);
 	if (rec < 0) {
-		t->dropped.relations++;
+		lrn_add(&t->dropped.relations, 1);
 		return rec;
 	}
 	r = &t->rel[rec];
@@ -224,7 +224,7 @@ int lrn_class(struct lrn *t, int64_t rel, int64_t uid, bool used)
 	for (i = 0; i < r->nclass; i++)
 		if (r->cls[i].uid == (uint32_t)u)
 			return i;
-	t->dropped.classes += r->nclass == LRN_REL_CLASSES;
+	lrn_add(&t->dropped.classes, r->nclass == LRN_REL_CLASSES);
 	if (r->nclass < LRN_REL_CLASSES)
 		i = r->nclass++;
 	else if (!used || (i = class_victim(r)) < 0)
@@ -264,7 +264,7 @@ void lrn_ts(struct lrn *t, int64_t rel, const char *uid, unsigned flags)
 	for (i = 0; i < r->nts && r->ts[i].uid != (uint32_t)u; i++)
 		;
 	if (i == LRN_REL_TS) {
-		t->dropped.classes++;
+		lrn_add(&t->dropped.classes, 1);
 		return;
 	}
 	if (i == r->nts) {
@@ -280,7 +280,7 @@ void lrn_count(struct lrn *t, int64_t rel, enum lrn_count what, uint64_t now_s)
 
 	if (!r)
 		return;
-	r->count[what]++;
+	lrn_add(&r->count[what], 1);
 	lrn_seen(&r->first_s, &r->last_s, now_s);
 	lrn_rel_touched(t, r);
 }
@@ -290,7 +290,7 @@ void lrn_bytes(struct lrn *t, int64_t rel, int dir, uint64_t n)
 	struct lrn_rel *r = lrn_rel_at(t, rel);
 
 	if (r)
-		r->bytes[!!dir] += n;
+		lrn_add(&r->bytes[!!dir], n);
 }
 
 static uint32_t flow_hash(const struct lrn_flow_key *k)
@@ -370,7 +370,7 @@ struct lrn_flowrec *lrn_flow_find(struct lrn *t, const struct lrn_flow_key *k)
 	}
 	rec = lrn_pool_take(t, &t->flowp, flow_tier(k->kind));
 	if (rec < 0) {
-		t->dropped.flows++;
+		lrn_add(&t->dropped.flows, 1);
 		return NULL;
 	}
 	f = &t->flow[rec];
@@ -391,10 +391,15 @@ struct lrn_flowrec *lrn_flow_find(struct lrn *t, const struct lrn_flow_key *k)
 
 void lrn_flow(struct lrn *t, const struct lrn_flow_key *k, uint64_t now_s)
 {
-	struct lrn_flowrec *f = lrn_flow_find(t, k);
+	struct lrn_flow_key key = *k;
+	struct lrn_flowrec *f;
 
+	/* ICMP's dport is its type and code: one record for a pair of ends */
+	if (lrn_proto_icmp(key.proto))
+		key.port = 0;
+	f = lrn_flow_find(t, &key);
 	if (f) {
-		f->count++;
+		lrn_add(&f->count, 1);
 		lrn_seen(&f->first_s, &f->last_s, now_s);
 		lrn_flow_touched(t, f);
 	}

@@ -103,7 +103,7 @@ int64_t lrn_uid(struct lrn *t, const char *uid)
 			return uid_handle(t, *slot - 1);
 	u = t->nuid < t->cfg.uids ? (int)t->nuid++ : uid_reclaim(t);
 	if (u < 0) {
-		t->dropped.uids++;
+		lrn_add(&t->dropped.uids, 1);
 		return u;
 	}
 	memcpy(t->uids[u], uid, n + 1);
