@@ -58,8 +58,14 @@ struct lrn_flowrec {
 };
 
 /* evict.c: the records of one kind in two tiers, each a min-heap by
- * value (count, then last seen), so the least goes when the table is full. */
+ * value (count, aged since last seen), so the least goes when the table is
+ * full. */
 enum { LRN_STRANGER, LRN_PARTNER };
+
+/* Whether a record seen count times, last at last_s, is worth less than
+ * another: its count halves every CONFIG_OBSERVE_HALF_LIFE_S it is not
+ * seen. */
+bool lrn_less(uint64_t count_a, uint64_t last_a, uint64_t count_b, uint64_t last_b);
 
 struct lrn_pool_ops {
 	bool (*less)(const struct lrn *t, uint32_t a, uint32_t b);

@@ -106,14 +106,13 @@ static uint32_t rel_rec_hash(const struct lrn *t, uint32_t rec)
 	return rel_hash(&k);
 }
 
-/* A relation's value: associations requested, then last seen. */
+/* A relation's value: associations requested, aged since last seen. */
 static bool rel_less(const struct lrn *t, uint32_t a, uint32_t b)
 {
 	const struct lrn_rel *x = &t->rel[a], *y = &t->rel[b];
 
-	if (x->count[LRN_ASSOC_REQUESTED] != y->count[LRN_ASSOC_REQUESTED])
-		return x->count[LRN_ASSOC_REQUESTED] < y->count[LRN_ASSOC_REQUESTED];
-	return x->last_s < y->last_s;
+	return lrn_less(x->count[LRN_ASSOC_REQUESTED], x->last_s, y->count[LRN_ASSOC_REQUESTED],
+			y->last_s);
 }
 
 static void rel_drop(struct lrn *t, uint32_t rec)
@@ -318,12 +317,12 @@ static uint32_t flow_rec_hash(const struct lrn *t, uint32_t rec)
 	return flow_hash(&k);
 }
 
-/* A flow's or refusal's value: its count, then last seen. */
+/* A flow's or refusal's value: its count, aged since last seen. */
 static bool flow_less(const struct lrn *t, uint32_t a, uint32_t b)
 {
 	const struct lrn_flowrec *x = &t->flow[a], *y = &t->flow[b];
 
-	return x->count != y->count ? x->count < y->count : x->last_s < y->last_s;
+	return lrn_less(x->count, x->last_s, y->count, y->last_s);
 }
 
 static void flow_drop(struct lrn *t, uint32_t rec)

@@ -185,6 +185,34 @@ static void test_least_valued(void **state)
 	lrn_free(t);
 }
 
+/* Worth ages: a stranger refused a thousand times a month ago gives its
+ * records (relation and refusal) to new strangers seen once; a partner
+ * seen once a month ago is still given to no stranger. */
+static void test_worth_ages(void **state)
+{
+	struct lrn_cfg cfg = { .relations = 8, .uids = 16, .flows = 8, .reserve_pct = 25 };
+	struct lrn *t = lrn_new(&cfg);
+	const uint64_t month = 30 * 86400;
+	uint8_t a[16], b[16];
+	char *json;
+
+	assert_non_null(t);
+	stranger_addr(b, 99999);
+	for (uint64_t s = 1; s <= 1000; s++)
+		assoc(t, b, scanner, "BUSY", false, s);
+	assoc(t, ris, scanner, "RIS", true, 1000);
+	for (uint32_t i = 0; i < 20; i++) {
+		stranger_addr(a, i);
+		assoc(t, a, scanner, "NEW", false, month + i);
+	}
+	json = to_json(t);
+	assert_null(strstr(json, "\"calling_ae\":\"BUSY\""));
+	assert_non_null(strstr(json, "\"calling_ae\":\"RIS\",\"called_ae\":\"SCANNER\","
+				     "\"requested\":1,\"accepted\":1"));
+	free(json);
+	lrn_free(t);
+}
+
 /* Partners beyond their share (8 - 2 reserved) evict the least partner,
  * never the strangers' reserve, and a real partner seen often stays. */
 static void test_partner_share(void **state)
@@ -390,6 +418,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stranger_flood),
 		cmocka_unit_test(test_least_valued),
+		cmocka_unit_test(test_worth_ages),
 		cmocka_unit_test(test_partner_share),
 		cmocka_unit_test(test_stale_handle),
 		cmocka_unit_test(test_stale_after_reuse),
