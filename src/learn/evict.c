@@ -124,7 +124,7 @@ static uint32_t evict_least(struct lrn *t, struct lrn_pool *p, int tier)
 	uint32_t rec = p->tier[tier].at[0];
 
 	heap_remove(t, p, rec);
-	p->ops->drop(t, rec);
+	p->ops->drop(t, rec, tier);
 	lrn_add(p->evicted, 1);
 	p->live--;
 	return rec;
@@ -172,6 +172,11 @@ void lrn_pool_update(struct lrn *t, struct lrn_pool *p, uint32_t rec, int tier)
 	if (h->n == h->max)
 		lrn_pool_evict(t, p, tier);
 	lrn_pool_add(t, p, rec, tier);
+}
+
+int lrn_pool_tier(const struct lrn_pool *p, uint32_t rec)
+{
+	return (int)p->in[rec] - 1;
 }
 
 int lrn_pool_evict(struct lrn *t, struct lrn_pool *p, int tier)

@@ -69,7 +69,8 @@ bool lrn_less(uint64_t count_a, uint64_t last_a, uint64_t count_b, uint64_t last
 
 struct lrn_pool_ops {
 	bool (*less)(const struct lrn *t, uint32_t a, uint32_t b);
-	void (*drop)(struct lrn *t, uint32_t rec);	/* out of the hash, cleared */
+	/* out of the hash (and counts) of its tier, cleared */
+	void (*drop)(struct lrn *t, uint32_t rec, int tier);
 };
 
 struct lrn_tier {
@@ -98,6 +99,23 @@ void lrn_pool_add(struct lrn *t, struct lrn_pool *p, uint32_t rec, int tier);
 void lrn_pool_update(struct lrn *t, struct lrn_pool *p, uint32_t rec, int tier);
 /* Evicts the least of tier, its record left free: 0, -ENOENT if none. */
 int lrn_pool_evict(struct lrn *t, struct lrn_pool *p, int tier);
+/* The tier rec is in, -1 if it is not in use. */
+int lrn_pool_tier(const struct lrn_pool *p, uint32_t rec);
+
+/* peers.c: the partners of one initiator address, and of one calling AE,
+ * towards one acceptor, counted and bounded. */
+#define LRN_PEER_KEY 34		/* kind, af, address or AE, acceptor */
+struct lrn_peer {
+	uint8_t key[LRN_PEER_KEY];
+	uint32_t n;		/* partners counted */
+};
+int lrn_peers_init(struct lrn *t, unsigned partners);
+void lrn_peers_free(struct lrn *t);
+/* Counts r's relation in as a partner: false (nothing counted) when its
+ * address or its AE holds CONFIG_OBSERVE_PEER_PARTNERS already. */
+bool lrn_peers_admit(struct lrn *t, const struct lrn_rel *r);
+/* A partner counted by lrn_peers_admit() leaves (evicted). */
+void lrn_peers_leave(struct lrn *t, const struct lrn_rel *r);
 
 struct lrn {
 	struct lrn_cfg cfg;
@@ -112,6 +130,9 @@ struct lrn {
 	unsigned nuid_free;
 	struct lrn_flowrec *flow;	/* [0, flowp.used), never a hole */
 	struct lrn_pool flowp;
+	struct lrn_peer *peer;		/* peers.c: [0, npeer), free ones listed */
+	uint32_t *peer_free, *peer_hash, peer_mask;
+	unsigned npeer, npeer_free, peer_cap;
 	/* open addressing, index + 1, 0 empty; sizes are powers of two */
 	uint32_t *rel_hash, *uid_hash, *flow_hash;
 	uint32_t rel_mask, uid_mask, flow_mask;

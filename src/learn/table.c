@@ -47,7 +47,8 @@ struct lrn *lrn_new(const struct lrn_cfg *cfg)
 	    lrn_pool_init(&t->relp, cfg->relations, cfg->reserve_pct, &rel_ops,
 			  &t->dropped.evicted_relations) ||
 	    lrn_pool_init(&t->flowp, cfg->flows, cfg->reserve_pct, &flow_ops,
-			  &t->dropped.evicted_flows)) {
+			  &t->dropped.evicted_flows) ||
+	    lrn_peers_init(t, t->relp.tier[LRN_PARTNER].max)) {
 		lrn_free(t);
 		errno = ENOMEM;
 		return NULL;
@@ -66,6 +67,7 @@ void lrn_free(struct lrn *t)
 	free(t->flow_hash);
 	lrn_pool_free(&t->relp);
 	lrn_pool_free(&t->flowp);
+	lrn_peers_free(t);
 	free(t);
 }
 
@@ -115,11 +117,13 @@ static bool rel_less(const struct lrn *t, uint32_t a, uint32_t b)
 			y->last_s);
 }
 
-static void rel_drop(struct lrn *t, uint32_t rec)
+static void rel_drop(struct lrn *t, uint32_t rec, int tier)
 {
 	struct lrn_rel *r = &t->rel[rec];
 	uint32_t gen = r->gen;
 
+	if (tier == LRN_PARTNER)
+		lrn_peers_leave(t, r);
 	for (unsigned i = 0; i < r->nclass; i++)
 		lrn_uid_unref(t, r->cls[i].uid);
 	for (unsigned i = 0; i < r->nts; i++)
@@ -129,9 +133,15 @@ static void rel_drop(struct lrn *t, uint32_t rec)
 	r->gen = gen + 1;
 }
 
-static int rel_tier(const struct lrn_rel *r)
+/* Accepted, and within what its peer may hold of the partners (peers.c):
+ * a partner; else a stranger. */
+static int rel_tier(struct lrn *t, const struct lrn_rel *r)
 {
-	return r->count[LRN_ASSOC_ACCEPTED] ? LRN_PARTNER : LRN_STRANGER;
+	if (!r->count[LRN_ASSOC_ACCEPTED])
+		return LRN_STRANGER;
+	if (lrn_pool_tier(&t->relp, (uint32_t)(r - t->rel)) == LRN_PARTNER)
+		return LRN_PARTNER;
+	return lrn_peers_admit(t, r) ? LRN_PARTNER : LRN_STRANGER;
 }
 
 static const struct lrn_pool_ops rel_ops = { .less = rel_less, .drop = rel_drop };
@@ -149,7 +159,7 @@ struct lrn_rel *lrn_rel_at(struct lrn *t, int64_t rel)
 
 void lrn_rel_touched(struct lrn *t, const struct lrn_rel *r)
 {
-	lrn_pool_update(t, &t->relp, (uint32_t)(r - t->rel), rel_tier(r));
+	lrn_pool_update(t, &t->relp, (uint32_t)(r - t->rel), rel_tier(t, r));
 }
 
 static bool rel_same(const struct lrn_rel *r, const struct lrn_rel_key *k)
@@ -325,7 +335,7 @@ static bool flow_less(const struct lrn *t, uint32_t a, uint32_t b)
 	return lrn_less(x->count, x->last_s, y->count, y->last_s);
 }
 
-static void flow_drop(struct lrn *t, uint32_t rec)
+static void flow_drop(struct lrn *t, uint32_t rec, int tier)
 {
 	lrn_hash_del(t, t->flow_hash, t->flow_mask, rec, flow_rec_hash);
 	memset(&t->flow[rec], 0, sizeof(t->flow[rec]));

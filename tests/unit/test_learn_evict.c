@@ -214,7 +214,9 @@ static void test_worth_ages(void **state)
 }
 
 /* Partners beyond their share (8 - 2 reserved) evict the least partner,
- * never the strangers' reserve, and a real partner seen often stays. */
+ * never the strangers' reserve, and a real partner seen often stays (each
+ * new partner with an address and an AE title of its own, so no peer's
+ * bound holds it back). */
 static void test_partner_share(void **state)
 {
 	struct lrn_cfg cfg = { .relations = 8, .uids = 16, .flows = 8, .reserve_pct = 25 };
@@ -228,8 +230,11 @@ static void test_partner_share(void **state)
 	stranger_addr(a, 500);
 	assoc(t, a, scanner, "INTRUDER", false, 4);
 	for (uint32_t i = 0; i < 1000; i++) {
+		char ae[8];
+
 		stranger_addr(a, i);
-		assoc(t, a, scanner, "ANY", true, 10 + i);
+		snprintf(ae, sizeof(ae), "ANY%u", i);
+		assoc(t, a, scanner, ae, true, 10 + i);
 	}
 	json = to_json(t);
 	assert_non_null(strstr(json, "\"calling_ae\":\"PACS\",\"called_ae\":\"SCANNER\","
@@ -238,6 +243,83 @@ static void test_partner_share(void **state)
 	free(json);
 	assert_true(lrn_relation_count(t) <= 8);
 	assert_int_equal(lrn_dropped(t)->relations, 0);
+	lrn_free(t);
+}
+
+/* One peer the device accepts, trying 1,000 AE titles from one address,
+ * then one AE title from 1,000 addresses, a day after the scanner's 10
+ * real partners were last seen: it holds OBSERVE_PEER_PARTNERS partners
+ * each way, the rest of its relations are strangers, and every real
+ * partner stays. */
+static void test_partner_per_peer(void **state)
+{
+	struct lrn_cfg cfg = { .relations = 64, .uids = 16, .flows = 64, .reserve_pct = 25 };
+	struct lrn *t = lrn_new(&cfg);
+	const uint8_t rogue[16] = { 10, 77, 1, 99 };
+	uint8_t a[16] = { 10, 77, 2 };
+	char ae[17], want[96], *json;
+
+	assert_non_null(t);
+	for (uint8_t i = 0; i < 10; i++) {
+		a[3] = i;
+		snprintf(ae, sizeof(ae), "PARTNER%u", i);
+		assoc(t, a, scanner, ae, true, 1);
+		assoc(t, a, scanner, ae, true, 2);
+	}
+	for (uint32_t i = 0; i < 1000; i++) {
+		snprintf(ae, sizeof(ae), "TITLE%u", i);
+		assoc(t, rogue, scanner, ae, true, 86400 + i);
+		stranger_addr(a, i);
+		assoc(t, a, scanner, "ROGUE", true, 86400 + i);
+	}
+	json = to_json(t);
+	for (uint8_t i = 0; i < 10; i++) {
+		snprintf(want, sizeof(want), "\"calling_ae\":\"PARTNER%u\",\"called_ae\":\"SCANNER\","
+			 "\"requested\":2,\"accepted\":2", i);
+		assert_non_null(strstr(json, want));
+	}
+	/* the rogue's first ones stay partners; its newest, strangers, too */
+	assert_non_null(strstr(json, "\"calling_ae\":\"TITLE0\","));
+	assert_non_null(strstr(json, "\"calling_ae\":\"TITLE999\","));
+	assert_non_null(strstr(json, "\"initiator\":\"172.16.0.0\","));
+	assert_non_null(strstr(json, "\"initiator\":\"172.16.3.231\","));
+	free(json);
+	assert_int_equal(lrn_relation_count(t), 64);
+	lrn_free(t);
+}
+
+/* A peer's partners evicted no longer count against it: a peer that held
+ * its 16 partners, all evicted since by 48 newer partners, makes a new
+ * one a partner again (it outlives 100 strangers after it). */
+static void test_partner_per_peer_leaves(void **state)
+{
+	struct lrn_cfg cfg = { .relations = 64, .uids = 16, .flows = 64, .reserve_pct = 25 };
+	struct lrn *t = lrn_new(&cfg);
+	const uint8_t rogue[16] = { 10, 77, 1, 99 };
+	uint8_t a[16];
+	char ae[17], *json;
+
+	assert_non_null(t);
+	for (uint32_t i = 0; i < CONFIG_OBSERVE_PEER_PARTNERS; i++) {
+		snprintf(ae, sizeof(ae), "TITLE%u", i);
+		assoc(t, rogue, scanner, ae, true, 1 + i);
+	}
+	for (uint32_t i = 0; i < 48; i++) {
+		stranger_addr(a, i);
+		snprintf(ae, sizeof(ae), "NEW%u", i);
+		assoc(t, a, scanner, ae, true, 86400 + i);
+	}
+	json = to_json(t);
+	assert_null(strstr(json, "\"calling_ae\":\"TITLE"));
+	free(json);
+	assoc(t, rogue, scanner, "AGAIN", true, 2 * 86400);
+	for (uint32_t i = 0; i < 100; i++) {
+		stranger_addr(a, 1000 + i);
+		assoc(t, a, scanner, "STRANGER", false, 2 * 86400 + 1 + i);
+	}
+	json = to_json(t);
+	assert_non_null(strstr(json, "\"calling_ae\":\"AGAIN\""));
+	free(json);
 	lrn_free(t);
 }
 
@@ -420,6 +502,8 @@ int main(void)
 		cmocka_unit_test(test_least_valued),
 		cmocka_unit_test(test_worth_ages),
 		cmocka_unit_test(test_partner_share),
+		cmocka_unit_test(test_partner_per_peer),
+		cmocka_unit_test(test_partner_per_peer_leaves),
 		cmocka_unit_test(test_stale_handle),
 		cmocka_unit_test(test_stale_after_reuse),
 		cmocka_unit_test(test_hash_after_evictions),
