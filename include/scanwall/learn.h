@@ -11,11 +11,14 @@
  * fault, count. Addresses, AE titles and UIDs only: no patient data.
  *
  * All memory is allocated by lrn_new(); recording never allocates. When
- * the table is full the record of least value (its count, aged since last
- * seen: CONFIG_OBSERVE_HALF_LIFE_S) is evicted and counted (lrn_dropped): a stranger's (an
- * association never accepted, a refusal) only for a stranger or a
- * partner, a partner's (an accepted relation, an allowed flow) only for a
- * partner, so a flood of strangers cannot push out the real partners. */
+ * the table is full the record of least value (its count, aged since it
+ * was last seen: CONFIG_OBSERVE_HALF_LIFE_S) is evicted and counted
+ * (lrn_dropped): a stranger's (an association never accepted, a refusal)
+ * only for a stranger or a partner, a partner's (an accepted relation, an
+ * allowed flow) only for a partner, so a flood of strangers cannot push
+ * out the real partners; and one initiator address, or one calling AE,
+ * makes at most CONFIG_OBSERVE_PEER_PARTNERS partners towards an acceptor,
+ * so one peer accepted whatever its title cannot either. */
 #ifndef SCANWALL_LEARN_H
 #define SCANWALL_LEARN_H
 

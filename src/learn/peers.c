@@ -49,15 +49,20 @@ void lrn_peers_free(struct lrn *t)
 	free(t->peer_hash);
 }
 
+static uint32_t peer_hash(const uint8_t key[LRN_PEER_KEY])
+{
+	return lrn_fnv(LRN_FNV_START, key, LRN_PEER_KEY);
+}
+
 static uint32_t peer_home(const struct lrn *t, uint32_t e)
 {
-	return lrn_fnv(LRN_FNV_START, t->peer[e].key, LRN_PEER_KEY);
+	return peer_hash(t->peer[e].key);
 }
 
 /* The entry of key, made (count 0) if new and make is set; NULL if not. */
 static struct lrn_peer *peer_find(struct lrn *t, const uint8_t key[LRN_PEER_KEY], bool make)
 {
-	uint32_t h = lrn_fnv(LRN_FNV_START, key, LRN_PEER_KEY), i = h & t->peer_mask, *slot, e;
+	uint32_t i = peer_hash(key) & t->peer_mask, *slot, e;
 
 	for (; *(slot = &t->peer_hash[i]); i = (i + 1) & t->peer_mask)
 		if (!memcmp(t->peer[*slot - 1].key, key, LRN_PEER_KEY))
