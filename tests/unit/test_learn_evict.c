@@ -153,23 +153,31 @@ static void test_stranger_flood(void **state)
 	lrn_free(t);
 }
 
+/* One stranger refused n times, at 1, 2, ... n, then a stranger each
+ * refused once, at from, from + 1, ... */
+static void strangers(struct lrn *t, const char *ae, uint64_t n, uint32_t once, uint64_t from)
+{
+	uint8_t a[16];
+
+	stranger_addr(a, 99999);
+	for (uint64_t s = 1; s <= n; s++)
+		assoc(t, a, scanner, ae, false, s);
+	for (uint32_t i = 0; i < once; i++) {
+		stranger_addr(a, i);
+		assoc(t, a, scanner, "ONCE", false, from + i);
+	}
+}
+
 /* The least valued goes: a stranger seen five times outlives strangers
  * seen once, and among those seen once the oldest goes first. */
 static void test_least_valued(void **state)
 {
 	struct lrn_cfg cfg = { .relations = 8, .uids = 16, .flows = 8, .reserve_pct = 25 };
 	struct lrn *t = lrn_new(&cfg);
-	uint8_t a[16], b[16];
 	char *json;
 
 	assert_non_null(t);
-	stranger_addr(b, 99999);
-	for (uint64_t s = 1; s <= 5; s++)
-		assoc(t, b, scanner, "PERSISTENT", false, s);
-	for (uint32_t i = 0; i < 100; i++) {
-		stranger_addr(a, i);
-		assoc(t, a, scanner, "ONCE", false, 100 + i);
-	}
+	strangers(t, "PERSISTENT", 5, 100, 100);
 	json = to_json(t);
 	assert_non_null(strstr(json, "\"calling_ae\":\"PERSISTENT\",\"called_ae\":\"SCANNER\","
 				     "\"requested\":5"));
@@ -192,19 +200,11 @@ static void test_worth_ages(void **state)
 {
 	struct lrn_cfg cfg = { .relations = 8, .uids = 16, .flows = 8, .reserve_pct = 25 };
 	struct lrn *t = lrn_new(&cfg);
-	const uint64_t month = 30 * 86400;
-	uint8_t a[16], b[16];
 	char *json;
 
 	assert_non_null(t);
-	stranger_addr(b, 99999);
-	for (uint64_t s = 1; s <= 1000; s++)
-		assoc(t, b, scanner, "BUSY", false, s);
 	assoc(t, ris, scanner, "RIS", true, 1000);
-	for (uint32_t i = 0; i < 20; i++) {
-		stranger_addr(a, i);
-		assoc(t, a, scanner, "NEW", false, month + i);
-	}
+	strangers(t, "BUSY", 1000, 20, 30 * 86400);	/* a month later */
 	json = to_json(t);
 	assert_null(strstr(json, "\"calling_ae\":\"BUSY\""));
 	assert_non_null(strstr(json, "\"calling_ae\":\"RIS\",\"called_ae\":\"SCANNER\","
