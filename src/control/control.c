@@ -722,7 +722,9 @@ static int cmd_event(struct control *c, const char *text, FILE *out)
 	struct sw_event ev = { .kind = EV_SYSTEM, .reason = reason };
 	size_t n = strlen(text);
 
-	if (!n || n > CTL_EVENT_MAX)
+	if (!n)
+		return ctl_error(out, "event needs text: event TEXT (1 to 200 characters)", -EINVAL);
+	if (n > CTL_EVENT_MAX)
 		return ctl_error(out, "usage: event TEXT (1 to 200 characters)", -EINVAL);
 	for (size_t i = 0; i <= n; i++) {
 		if (i < n && (text[i] < 0x20 || text[i] > 0x7e))
@@ -769,8 +771,9 @@ int control_exec_fd(struct control *c, const char *line, int upload, FILE *out)
 		return ctl_error(out, "line too long", -E2BIG);
 	if (upload >= 0 && !ctl_takes_file(c, line))
 		return ctl_error(out, "a file came with a command that takes none", -EBADF);
-	if (strncmp(line, "event ", 6) == 0)
-		return ctl_on_loop(c, cmd_event_run, 1, (char *[]){ (char *)line + 6 }, out);
+	/* the text is kept whole, not split in words ("event" alone: no text) */
+	if (strncmp(line, "event", 5) == 0 && (line[5] == ' ' || !line[5]))
+		return ctl_on_loop(c, cmd_event_run, 1, (char *[]){ (char *)line + 5 + !!line[5] }, out);
 	strcpy(buf, line);
 	argc = ctl_split(buf, argv);
 	if (argc < 0)

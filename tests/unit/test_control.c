@@ -220,7 +220,9 @@ static void test_dispatch(void **state)
 	expect(f, "policy", 0, "default ");
 	/* a local program's event, kept whole */
 	expect(f, "event console: login on ttyAMA0", 0, "{\"ok\":true}");
-	expect(f, "event", -ENOENT, "unknown command");
+	expect(f, "event", -EINVAL, "event needs text");
+	expect(f, "event ", -EINVAL, "event needs text");
+	expect(f, "events", 0, "\"count\":1,");
 	expect(f, "event \x01" "bell", -EINVAL, "printable");
 }
 
