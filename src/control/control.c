@@ -379,8 +379,8 @@ static int cmd_flows(struct control *c, int argc, char **argv, FILE *out)
 		err = ctl_call(c, ctl_flows_here, &fl);
 	} while (!err && fl.stopped && fl.n < count);
 	if (err) {
-		free(fl.rows);
-		return ctl_error(out, "the engine is stopping", err);
+		ctl_error(out, "the engine is stopping", err);
+		goto out_free;
 	}
 	fputs("{\"flows\":[", out);
 	for (unsigned i = 0; i < fl.n; i++)
@@ -391,8 +391,9 @@ static int cmd_flows(struct control *c, int argc, char **argv, FILE *out)
 	else
 		fputs("null", out);
 	fprintf(out, ",\"truncated\":%s}\n", fl.stopped ? "true" : "false");
+out_free:
 	free(fl.rows);
-	return 0;
+	return err;
 }
 
 struct ctl_events {

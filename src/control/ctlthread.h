@@ -27,17 +27,19 @@ struct ctlthread;
  * signalfd of the new thread's own). *ct is set before the thread starts,
  * so the callbacks can reach it through their ctx. 0 or -errno. */
 int ctlthread_start(const struct ctlthread_cfg *cfg, struct ctlthread **ct);
-/* Stops and joins the thread; a call it is waiting on fails with
- * -ESHUTDOWN. NULL is ignored. */
+/* From the loop's thread: stops and joins the control thread. A call of
+ * its that the loop has not run yet returns -ESHUTDOWN and its fn never
+ * runs, so the join never waits on the loop. NULL is ignored. */
 void ctlthread_stop(struct ctlthread *ct);
 
 /* The loop polls this fd and calls ctlthread_serve() when it is readable. */
 int ctlthread_call_fd(const struct ctlthread *ct);
 void ctlthread_serve(void *ct);
 
-/* Runs fn(arg) on the loop's thread and returns once it ran: 0, or
- * -ESHUTDOWN when the loop has stopped. Called on the loop's thread itself
- * (or with ct NULL), runs fn at once. */
+/* Runs fn(arg) on the loop's thread, between two batches, and returns once
+ * it ran: 0; or -ESHUTDOWN, fn not run, when ctlthread_stop() began before
+ * the loop ran it. Called on the loop's thread itself (or with ct NULL),
+ * runs fn at once. */
 int ctlthread_call(struct ctlthread *ct, void (*fn)(void *arg), void *arg);
 
 #endif
