@@ -23,6 +23,11 @@ struct ctlthread_cfg {
 
 struct ctlthread;
 
+/* The most one call copies for the control thread (a slice of the
+ * observation table, of the events ring): its share of the loop stays
+ * small, and what is larger takes several calls. */
+#define CTLTHREAD_SLICE (256u << 10)
+
 /* From the loop's thread, with SIGHUP blocked (it is read from a
  * signalfd of the new thread's own). *ct is set before the thread starts,
  * so the callbacks can reach it through their ctx. 0 or -errno. */
