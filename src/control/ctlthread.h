@@ -1,6 +1,6 @@
 /* The control half of scanwalld: a thread that owns the control socket,
  * the bundle store's timer and SIGHUP, and so every file read, compile,
- * helper process (vfork) and fsync they lead to. The verdict loop (the thread that
+ * helper process (posix_spawn) and fsync they lead to. The verdict loop (the thread that
  * started it) keeps NFQUEUE, the engine, the packet socket and the events
  * log; the control thread reaches them only through ctlthread_call(), one
  * narrow door: fn runs on the loop between two batches while the control
