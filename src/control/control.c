@@ -459,7 +459,7 @@ struct ctl_events {
 	uint64_t upto;		/* the newest line when the first slice was taken */
 	uint64_t first;		/* the first line's number; 0: none */
 	unsigned n;
-	bool begun, more;
+	bool more;
 };
 
 static int ctl_event_cb(void *ctx, uint64_t seq, const char *line, size_t len)
@@ -485,9 +485,9 @@ static void ctl_events_here(void *arg)
 {
 	struct ctl_events *ev = arg;
 
-	if (!ev->begun)
+	/* 0 after the first slice: the ring was empty, and no slice follows */
+	if (!ev->upto)
 		ev->upto = evlog_last_seq(ev->log);
-	ev->begun = true;
 	ev->more = false;
 	evlog_since(ev->log, ev->since, ctl_event_cb, ev);
 }
@@ -535,6 +535,7 @@ static int cmd_events(struct control *c, int argc, char **argv, FILE *out)
 {
 	struct ctl_events ev = { .log = c->env.evlog };
 	const char *line, *nl;
+	size_t at;
 	int err;
 
 	if (!(argc == 1 || (argc == 3 && strcmp(argv[1], "since") == 0 &&
@@ -547,11 +548,12 @@ static int cmd_events(struct control *c, int argc, char **argv, FILE *out)
 	}
 	/* The ring holds ev_json() lines: objects already, and a newline. */
 	fputs("{\"events\":[", out);
-	for (line = ev.buf; line < ev.buf + ev.len; line = nl + 1) {
-		nl = memchr(line, '\n', (size_t)(ev.buf + ev.len - line));
+	for (at = 0; at < ev.len; at += (size_t)(nl - line) + 1) {
+		line = ev.buf + at;
+		nl = memchr(line, '\n', ev.len - at);
 		if (!nl)
 			break;
-		fprintf(out, "%s%.*s", line == ev.buf ? "" : ",", (int)(nl - line), line);
+		fprintf(out, "%s%.*s", at ? "," : "", (int)(nl - line), line);
 	}
 	jw_ku64(SB_STREAM(out), "],", "count", ev.n);
 	jw_ku64(SB_STREAM(out), ",", "first_seq", ev.first);
