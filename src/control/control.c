@@ -8,9 +8,8 @@
  * What reads the engine, the events log or the queue runs on the verdict
  * loop through env.call, and only that: a copy, bounded a call (a look at
  * the counters, a slice of the ring, a piece of the flows), whose JSON is
- * written here; `counters` and `event` still run whole there
- * (ctl_on_loop). Reading files, compiling, the tools and the bundle store
- * stay here. This is the
+ * written here; only `event` runs whole there (ctl_on_loop). Reading
+ * files, compiling, the tools and the bundle store stay here. This is the
  * management path, not the packet path, so it may allocate (answers are
  * built in open_memstream buffers). */
 #include <errno.h>
@@ -91,6 +90,12 @@ static int ctl_error(FILE *out, const char *msg, int err)
 	jw_str(SB_STREAM(out), msg);
 	fputs("}\n", out);
 	return err;
+}
+
+/* A copy from the loop that failed: no room for it, or the loop stopped. */
+static int ctl_copy_error(FILE *out, int err)
+{
+	return ctl_error(out, err == -ENOMEM ? "out of memory" : "the engine is stopping", err);
 }
 
 /* Of the text of the policy in force, NULL when unknown. */
@@ -234,9 +239,51 @@ static void ctl_engine_obj(const struct eng_counters *n, FILE *out)
 	JW_U64_OBJ(SB_STREAM(out), tab);
 }
 
-static void ctl_rules_arr(struct control *c, const struct pol *pol, FILE *out)
+/* `counters`: what the look takes, and the rules' hits, the queue's and
+ * the injection's counters, copied on the loop in one call into room made
+ * here (a look before says how many rules). The policy's rules themselves
+ * are read here: a compiled policy does not change, and the one in force
+ * is only ever swapped by this thread's own apply path, so it stays while
+ * the answer is written. */
+struct ctl_tally {
+	struct ctl_look look;
+	const struct pol *pol;
+	uint64_t *hits;		/* room for look.rules */
+	uint64_t dflt_hits;
+	struct nfqueue_counters q;
+	struct inject_counters in;
+	bool have_q, have_in;
+};
+
+static void ctl_tally_here(void *arg)
 {
-	unsigned count = pol ? pol_rule_count(pol) : 0;
+	struct ctl_tally *t = arg;
+	struct control *c = t->look.c;
+	unsigned room = t->look.rules;
+	const struct nfqueue_counters *q = c->env.queue ? c->env.queue(c->env.ctx) : NULL;
+	const struct inject_counters *in = c->env.inject ? c->env.inject(c->env.ctx) : NULL;
+
+	ctl_look_here(&t->look);
+	t->pol = eng_policy(c->env.eng);
+	/* the policy cannot change between the look and the tally (only the
+	 * control thread swaps it); never past the room all the same */
+	if (t->look.rules > room)
+		t->look.rules = room;
+	for (unsigned i = 0; i < t->look.rules; i++)
+		t->hits[i] = eng_rule_hits(c->env.eng, i);
+	t->dflt_hits = eng_default_hits(c->env.eng);
+	t->have_q = q != NULL;
+	t->have_in = in != NULL;
+	if (q)
+		t->q = *q;
+	if (in)
+		t->in = *in;
+}
+
+static void ctl_rules_arr(const struct ctl_tally *t, FILE *out)
+{
+	const struct pol *pol = t->pol;
+	unsigned count = pol ? t->look.rules : 0;
 
 	fputc('[', out);
 	for (unsigned i = 0; i < count; i++) {
@@ -245,7 +292,7 @@ static void ctl_rules_arr(struct control *c, const struct pol *pol, FILE *out)
 		fprintf(out, "%s{\"index\":%u,\"line\":%u,\"action\":\"%s\",\"proto\":\"%s\"",
 			i ? "," : "", r->index, r->line, ctl_action_names[r->action],
 			ctl_proto_names[r->proto]);
-		jw_ku64(SB_STREAM(out), ",", "hits", eng_rule_hits(c->env.eng, i));
+		jw_ku64(SB_STREAM(out), ",", "hits", t->hits[i]);
 		fputs(",\"reason\":", out);
 		jw_str(SB_STREAM(out), r->reason);
 		fputc('}', out);
@@ -281,11 +328,21 @@ static void ctl_inject_obj(const struct inject_counters *in, FILE *out)
 	JW_U64_OBJ(SB_STREAM(out), tab);
 }
 
-static int ctl_counters_here(struct control *c, int argc, char **argv, FILE *out)
+/* The look first, for the room the rules' hits need, then the tally. */
+static int ctl_tally(struct control *c, struct ctl_tally *t)
 {
-	struct ctl_look look = { .c = c };
-	const struct eng_counters *n = eng_counters(c->env.eng);
-	const struct pol *pol = eng_policy(c->env.eng);
+	int err = ctl_look(c, &t->look);
+
+	if (err)
+		return err;
+	t->hits = calloc(t->look.rules + 1u, sizeof(*t->hits));
+	return t->hits ? ctl_call(c, ctl_tally_here, t) : -ENOMEM;
+}
+
+static void ctl_counters_json(struct control *c, const struct ctl_tally *t, FILE *out)
+{
+	const struct eng_counters *n = &t->look.n;
+	const struct pol *pol = t->pol;
 
 	fputs("{\"engine\":", out);
 	ctl_engine_obj(n, out);
@@ -296,23 +353,17 @@ static int ctl_counters_here(struct control *c, int argc, char **argv, FILE *out
 	for (int f = DCM_OK + 1; f < DCM_FAULT__COUNT; f++)
 		jw_ku64(SB_STREAM(out), f > DCM_OK + 1 ? "," : "{", dcm_fault_name(f), n->fault[f]);
 	fputs("},\"rules\":", out);
-	ctl_rules_arr(c, pol, out);
+	ctl_rules_arr(t, out);
 	fprintf(out, ",\"default\":{\"action\":\"%s\"",
 		pol ? ctl_action_names[pol_default_action(pol)] : "block");
-	jw_ku64(SB_STREAM(out), ",", "hits", eng_default_hits(c->env.eng));
+	jw_ku64(SB_STREAM(out), ",", "hits", t->dflt_hits);
 	fputs("},\"evlog\":", out);
-	ctl_look_here(&look);
-	ctl_evlog_obj(c, &look, out);
-	if (c->env.queue)
-		ctl_queue_obj(c->env.queue(c->env.ctx), out);
-	if (c->env.inject) {
-		const struct inject_counters *in = c->env.inject(c->env.ctx);
-
-		if (in)
-			ctl_inject_obj(in, out);
-	}
+	ctl_evlog_obj(c, &t->look, out);
+	if (t->have_q)
+		ctl_queue_obj(&t->q, out);
+	if (t->have_in)
+		ctl_inject_obj(&t->in, out);
 	fputs("}\n", out);
-	return 0;
 }
 
 static const char *ctl_ipproto_name(uint8_t proto)
@@ -543,7 +594,7 @@ static int cmd_events(struct control *c, int argc, char **argv, FILE *out)
 		return ctl_error(out, "usage: events [since N]", -EINVAL);
 	err = ctl_events_copy(c, &ev);
 	if (err) {
-		ctl_error(out, err == -ENOMEM ? "out of memory" : "the engine is stopping", err);
+		ctl_copy_error(out, err);
 		goto out_free;
 	}
 	/* The ring holds ev_json() lines: objects already, and a newline. */
@@ -756,12 +807,21 @@ out_free:
 }
 
 /* The kernel's share of the rules' hits is read first, on this thread (a
- * helper process, nft); the answer is written on the loop. */
+ * helper process, nft); the answer is written here from the tally. */
 static int cmd_counters(struct control *c, int argc, char **argv, FILE *out)
 {
+	struct ctl_tally t = { 0 };
+	int err;
+
 	if (c->env.counters_sync)
 		c->env.counters_sync(c->env.ctx);
-	return ctl_on_loop(c, ctl_counters_here, argc, argv, out);
+	err = ctl_tally(c, &t);
+	if (err)
+		ctl_copy_error(out, err);
+	else
+		ctl_counters_json(c, &t, out);
+	free(t.hits);
+	return err;
 }
 
 static int cmd_help(struct control *c, int argc, char **argv, FILE *out);

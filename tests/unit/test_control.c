@@ -255,6 +255,8 @@ static void test_status(void **state)
 	expect(f, "status", 0, "\"packets\":0");
 }
 
+static void open_flows(struct fx *f, unsigned n);
+
 static void test_counters(void **state)
 {
 	struct fx *f = *state;
@@ -273,6 +275,10 @@ static void test_counters(void **state)
 	expect(f, "flows count 10001", -EINVAL, "usage");
 	expect(f, "flows from", -EINVAL, "usage");
 	expect(f, "flows to 3", -EINVAL, "usage");
+	/* the hits, copied on the loop with the counters */
+	open_flows(f, 3);
+	expect(f, "counters", 0, "\"line\":4,\"action\":\"allow\",\"proto\":\"dicom\",\"hits\":3");
+	expect(f, "counters", 0, "\"engine\":{\"packets\":3,");
 }
 
 /* SYNs from the LAN peer to the device's DICOM port, one flow each. */
