@@ -31,10 +31,13 @@
 #define RS_STR_(x) #x
 #define RS_STR(x) RS_STR_(x)
 
-/* Hands a packet on to the engine: back to the forward chain (`pol` is
- * jumped to from there; the rN chains are entered by goto, so their
- * return goes there too), whose next rules queue it: the SYN queue or the
- * main one, or on the xt backend the iptables chain. */
+/* Hands a packet on towards the engine: back to the chain that jumped to
+ * `pol` (the rN chains are entered by goto, so their return goes there
+ * too). In the inet table that is the forward chain, whose next rules
+ * queue it: the SYN queue or the main one, or on the xt backend the
+ * iptables chain. In the bridge table it is the prerouting chain, which
+ * accepts it on to br_netfilter and so to the inet table, where the same
+ * rules judge it again. */
 #define RS_TO_ENGINE "return"
 
 static const char *const rs_l4[] = {
@@ -343,6 +346,19 @@ void rs_policy_bridge(struct sbuf *o, const struct ruleset_cfg *c)
 	rs_chains(o, c, false);
 }
 
+/* The rule a counter of the policy in force counts (its rule count: the
+ * default), or UINT32_MAX: one an older policy left, which this policy
+ * does not define (docs/engine.md, "Atomic and idempotent"). */
+static unsigned rs_counter_rule(const struct pol *pol, unsigned fit, const char *name)
+{
+	unsigned n = pol_rule_count(pol), idx;
+
+	if (!strcmp(name, "dflt"))
+		return fit == n && pol_default_action(pol) != POL_ALLOW ? n : UINT32_MAX;
+	return sscanf(name, "r%u", &idx) == 1 && idx < fit &&
+	       pol_rule_at(pol, idx)->action != POL_ALLOW ? idx : UINT32_MAX;
+}
+
 void rs_policy_hits(const char *text, const struct pol *pol,
 		    void (*cb)(void *ctx, unsigned index, uint64_t packets), void *ctx)
 {
@@ -350,7 +366,8 @@ void rs_policy_hits(const char *text, const struct pol *pol,
 					    "table bridge " SW_RULESET_NAME " {" };
 	uint64_t sum[RS_POL_RULES_MAX + 1] = { 0 };
 	bool seen[RS_POL_RULES_MAX + 1] = { false }, in_ours = false;
-	unsigned n = pol_rule_count(pol), idx = UINT32_MAX;
+	const char *why;
+	unsigned fit = rs_policy_fit(pol, &why), n = pol_rule_count(pol), idx = UINT32_MAX;
 	unsigned long long packets;
 	const char *line = text;
 	char name[16];
@@ -358,15 +375,11 @@ void rs_policy_hits(const char *text, const struct pol *pol,
 	if (n > RS_POL_RULES_MAX)
 		n = RS_POL_RULES_MAX;	/* no counter beyond: rs_policy_fit */
 	for (; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
-		/* A counter of an older policy may be left over (a rule that
-		 * allows has none): only a refusing rule's is taken. */
 		if (!strncmp(line, "table ", 6))
 			in_ours = !strncmp(line, ours[0], strlen(ours[0])) ||
 				  !strncmp(line, ours[1], strlen(ours[1]));
 		else if (in_ours && sscanf(line, " counter %15s {", name) == 1)
-			idx = !strcmp(name, "dflt") ? n :
-			      sscanf(name, "r%u", &idx) == 1 && idx < n &&
-			      pol_rule_at(pol, idx)->action != POL_ALLOW ? idx : UINT32_MAX;
+			idx = rs_counter_rule(pol, fit, name);
 		else if (idx != UINT32_MAX && sscanf(line, " packets %llu", &packets) == 1)
 			sum[idx] += packets, seen[idx] = true, idx = UINT32_MAX;
 	}

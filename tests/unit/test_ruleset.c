@@ -328,7 +328,8 @@ static unsigned hits[8], calls;
 static void hit(void *ctx, unsigned index, uint64_t packets)
 {
 	(void)ctx;
-	hits[index] += (unsigned)packets;
+	if (index < sizeof(hits) / sizeof(hits[0]))
+		hits[index] += (unsigned)packets;
 	calls++;
 }
 
@@ -350,6 +351,27 @@ static void test_policy_hits(void **state)
 	assert_int_equal(hits[5], 3);	/* the default: the rule count */
 	assert_int_equal(hits[0] + hits[2] + hits[3] + hits[4] + hits[6] + hits[7], 0);
 	assert_int_equal(calls, 3);	/* r1, r2 (0) and dflt, once each */
+	pol_free(p);
+}
+
+/* A policy with more rules than the kernel takes defines no dflt counter
+ * (its default is the engine's): an older policy's is left in the table,
+ * and its count is not this default's hits. */
+static void test_policy_hits_leftover(void **state)
+{
+	char text[RS_POL_RULES_MAX * 48 + 64], *at = text;
+	struct pol *p;
+
+	at += sprintf(at, "device scanner 10.77.1.15 ae SCANNER\n");
+	for (unsigned i = 0; i <= RS_POL_RULES_MAX; i++)
+		at += sprintf(at, "block tcp from any to scanner port %u\n", 1000 + i);
+	p = pol_of(text);
+	memset(hits, 0, sizeof(hits));
+	calls = 0;
+	rs_policy_hits("table inet scanwall {\n\tcounter r0 {\n\t\tpackets 2 bytes 1\n\t}\n"
+		       "\tcounter dflt {\n\t\tpackets 8 bytes 1\n\t}\n}\n", p, hit, NULL);
+	assert_int_equal(hits[0], 2);
+	assert_int_equal(calls, 1);
 	pol_free(p);
 }
 
@@ -579,6 +601,7 @@ int main(void)
 		cmocka_unit_test(test_policy_limits),
 		cmocka_unit_test(test_policy_bridge),
 		cmocka_unit_test(test_policy_hits),
+		cmocka_unit_test(test_policy_hits_leftover),
 		cmocka_unit_test(test_hits_fold),
 		cmocka_unit_test(test_syn_queue),
 	};
