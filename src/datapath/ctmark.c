@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
@@ -180,7 +179,6 @@ static int ct_entry_cb(const struct nlmsghdr *nlh, void *data)
 	    mnl_attr_parse(nlh, sizeof(*nfg), ct_nest_cb, &top) < 0 ||
 	    ct_tuple(top.tb[CTA_TUPLE_ORIG], nfg->nfgen_family, &k) < 0)
 		return MNL_CB_OK;	/* not one we could have marked */
-	s->st->seen++;
 	if (s->n < CT_SWEEP_BATCH && !s->keep(s->ctx, &k))
 		s->refused[s->n++] = k;
 	return MNL_CB_OK;
@@ -247,8 +245,8 @@ int ct_sweep(bool (*keep)(void *ctx, const struct flow_key *k), void *ctx,
 	/* the control path's, one sweep at a time */
 	static char buf[CT_SWEEP_BATCH * CT_MARK_MSG_MAX];
 	static struct ct_sweep s;
+	static uint32_t seq;
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
-	uint32_t seq = (uint32_t)time(NULL);
 	int err = 0;
 
 	memset(st, 0, sizeof(*st));

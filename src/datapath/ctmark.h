@@ -20,7 +20,6 @@ struct flow_key;
 size_t ct_mark_msg(void *buf, uint32_t seq, const struct flow_key *k, uint32_t mark);
 
 struct ct_sweep_stats {
-	unsigned seen;		/* entries with ct mark ALLOW */
 	unsigned revoked;	/* set to DENY: keep() said no */
 };
 
