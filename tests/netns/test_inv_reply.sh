@@ -30,12 +30,14 @@ NFT
 dev_capture() {
 	local out=$1 i
 	shift
-	n_dev timeout 20 tcpdump -nl -i eth0 "$@" >"$out" 2>"$out.err" &
-	for ((i = 0; i < 50; i++)); do grep -qs listening "$out.err" && return 0; sleep 0.1; done
+	n_dev timeout 40 tcpdump -nl -i eth0 "$@" >"$out" 2>"$out.err" &
+	for ((i = 0; i < 200; i++)); do grep -qs listening "$out.err" && return 0; sleep 0.1; done
+	return 1
 }
 
 # lan's first data on the connection, for its sequence numbers
-dev_capture "$SW_WORK/ready.cap" -S -c 1 'tcp src port 8080 and tcp[13] & 8 != 0'
+dev_capture "$SW_WORK/ready.cap" -S -c 1 'tcp src port 8080 and tcp[13] & 8 != 0' ||
+	{ fail "inv reply: tcpdump on the scanner"; exit 1; }
 # lan's server: accepts one connection, waits for "go", answers "late"
 n_lan /usr/bin/python3 -c '
 import socket, sys
@@ -77,7 +79,8 @@ check "inv reply: the scanner's connection to lan:8080 opens (port ${eport:-none
 seq=$(sed -n 's/.* seq \([0-9]*\):.*/\1/p' "$SW_WORK/ready.cap")
 check "inv reply: lan's sequence number seen (${seq:-none})" test -n "$seq"
 seq=$(((${seq:-0} + (1 << 30)) % (1 << 32)))
-dev_capture "$SW_WORK/dev.cap" -q "tcp src port 8080 and tcp dst port $eport and tcp[4:4] = $seq"
+dev_capture "$SW_WORK/dev.cap" -q "tcp src port 8080 and tcp dst port $eport and tcp[4:4] = $seq" ||
+	{ fail "inv reply: tcpdump on the scanner"; exit 1; }
 n_lan timeout 10 hping3 -q -A -s 8080 -k -p "$eport" -M "$seq" -L 1 -d 8 -i u20000 -c 30 10.77.1.15 \
 	>>"$SW_WORK/hping.log" 2>&1
 sleep 1
