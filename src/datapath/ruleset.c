@@ -163,8 +163,7 @@ static void rs_nft_inet(struct sbuf *o, const struct ruleset_cfg *c, bool xt)
 
 static void rs_nft_arp(struct sbuf *o, const struct ruleset_cfg *c)
 {
-	static const char *const dir[] = { "daddr", "saddr" };
-	char a[INET_ADDRSTRLEN];
+	static const char *const dir[] = { "arp daddr ip", "arp saddr ip" };
 	unsigned v4 = 0;
 
 	for (unsigned i = 0; i < c->n_devices; i++)
@@ -175,17 +174,9 @@ static void rs_nft_arp(struct sbuf *o, const struct ruleset_cfg *c)
 	}
 	/* To a device (requests, replies to it) and from it (its own). */
 	for (unsigned d = 0; d < 2; d++) {
-		const char *sep = "";
-
-		sb_put(o, "\t\tether type arp arp %s ip { ", dir[d]);
-		for (unsigned i = 0; i < c->n_devices; i++) {
-			if (c->devices[i].af != SW_AF_INET)
-				continue;
-			inet_ntop(AF_INET, c->devices[i].addr, a, sizeof(a));
-			sb_put(o, "%s%s/%u", sep, a, c->devices[i].prefix);
-			sep = ", ";
-		}
-		sb_put(o, " } accept\n");
+		sb_put(o, "\t\tether type arp ");
+		rs_device_set(o, c, SW_AF_INET, dir[d]);
+		sb_put(o, "accept\n");
 	}
 }
 
