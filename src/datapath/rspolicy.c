@@ -190,9 +190,11 @@ static bool rs_tcp(const struct pol_rule *r)
 /* Whether rule r has lines in chain ch. The inv and bridge chains see TCP
  * only. In inv a refusing rule must name the ports and the addresses it
  * protects: what it matches there is then a segment toward a service
- * port of the hosts it names, never a reply to their own connections
- * (a reply goes to the initiator's ephemeral port); a rule without ports
- * would take those replies too, and one to any address replies to anyone. */
+ * port of the hosts it names, not a reply to their own connections (a
+ * reply goes to the initiator's ephemeral port) unless that port lies in
+ * the rule's port set (docs/engine.md says what this gives up); a rule
+ * without ports would take those replies too, and one to any address
+ * replies to anyone. */
 static bool rs_takes(const struct pol_rule *r, enum rs_chain ch)
 {
 	if (ch == RS_POL)
