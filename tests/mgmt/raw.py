@@ -14,11 +14,12 @@ MODE:
   trickle    sends the head ARG (escaped), then one body byte every ARG2
              seconds; prints "closed after N s" (N from the end of the
              head) with any status answered, "open" if not cut in 20 s.
-  silent     (no certificate used) N SECONDS SRC [hello]: keeps N plain TCP
+  silent     (no certificate used) N SECONDS SRC [hello] [once]: keeps N plain TCP
              connections from address SRC (or from each address of a
              comma-separated list in turn) open, reopening each one the
              server closes, for SECONDS; with "hello" each sends a TLS
-             ClientHello first and then nothing (a stranger mid-handshake).
+             ClientHello first and then nothing (a stranger mid-handshake);
+             with "once" none is reopened (one place each).
              Prints how many connections it opened in all.
 """
 import re
@@ -146,7 +147,8 @@ def mode_silent(args):
     import selectors
     host, port = args[0], int(args[1])
     n, seconds, srcs = int(args[5]), float(args[6]), args[7].split(",")
-    hello = client_hello() if len(args) > 8 and args[8] == "hello" else b""
+    hello = client_hello() if "hello" in args[8:] else b""
+    once = "once" in args[8:]
     sel = selectors.DefaultSelector()
     opened = 0
     end = time.time() + seconds
@@ -181,7 +183,7 @@ def mode_silent(args):
                 closed += 1
         # those closed come back, a batch every 0.1 s: held, not a SYN flood
         time.sleep(0.1)
-        for _ in range(closed):
+        for _ in range(0 if once else closed):
             open_one()
     print(opened)
 
