@@ -17,7 +17,7 @@ MODE:
   silent     (no certificate used) N SECONDS SRC [hello] [once]: keeps N plain TCP
              connections from address SRC (or from each address of a
              comma-separated list in turn) open, reopening each one the
-             server closes, for SECONDS; with "hello" each sends a TLS
+             server closes from its address, for SECONDS; with "hello" each sends a TLS
              ClientHello first and then nothing (a stranger mid-handshake);
              with "once" none is reopened (one place each).
              Prints how many connections it opened in all.
@@ -153,23 +153,22 @@ def mode_silent(args):
     opened = 0
     end = time.time() + seconds
 
-    def open_one():
+    def open_one(src):
         nonlocal opened
         try:
-            src = srcs[opened % len(srcs)]
             c = socket.create_connection((host, port), timeout=2, source_address=(src, 0))
             if hello:
                 c.sendall(hello)
             c.setblocking(False)
-            sel.register(c, selectors.EVENT_READ)
+            sel.register(c, selectors.EVENT_READ, src)
             opened += 1
         except OSError:
             time.sleep(0.01)
 
-    for _ in range(n):
-        open_one()
+    for i in range(n):
+        open_one(srcs[i % len(srcs)])
     while time.time() < end:
-        closed = 0
+        closed = []
         for key, _ in sel.select(timeout=0.2):
             try:
                 gone = not key.fileobj.recv(4096)
@@ -180,11 +179,12 @@ def mode_silent(args):
             if gone:
                 sel.unregister(key.fileobj)
                 key.fileobj.close()
-                closed += 1
-        # those closed come back, a batch every 0.1 s: held, not a SYN flood
+                closed.append(key.data)
+        # those closed come back from their address, a batch every 0.1 s:
+        # held, not a SYN flood
         time.sleep(0.1)
-        for _ in range(0 if once else closed):
-            open_one()
+        for src in [] if once else closed:
+            open_one(src)
     print(opened)
 
 

@@ -327,7 +327,7 @@ check "mgmt: the timeout is logged" logged "timed out (head)"
 #   127.0.0.7-11 (500 ClientHello, then nothing)   ┼──► :8443  handshakes: 32, 8 a source
 #   127.0.0.1    curl as operator, as reader ──────┘           waiting: 512, 16 a source
 #                                                               (its oldest closed beyond),
-#                                                               random early drop when full
+#                                                               early drop when full
 mcount() { awk -v m="$1" '$1 == m { print $2 }' "$TMP/body"; }
 as reader "$URL/metrics" >/dev/null
 away0=$(mcount 'scanwall_mgmt_turned_away_total{reason="early-drop"}')
@@ -376,7 +376,7 @@ check "mgmt: /metrics counts those turned away for their source's share" \
 	test "$(mcount 'scanwall_mgmt_turned_away_total{reason="source"}')" -ge $((src0 + 250))
 check "mgmt: ...logged: the oldest of the source closed" logged "connections from its source wait, the oldest closed"
 # 40 addresses, 20 each: their 16 waiting places would be 640, past the
-# queue's 512 (random early drop)
+# queue's 512 (early drop)
 raw reader silent 800 3 "$(echo 127.0.1.{1..40} | tr ' ' ,)" >/dev/null
 check "mgmt: /metrics counts the early drops" test "$(mcount 'scanwall_mgmt_turned_away_total{reason="early-drop"}')" -gt "$away0"
 check "mgmt: /metrics counts the handshake timeouts" test "$(mcount 'scanwall_mgmt_timeouts_total{phase="handshake"}')" -gt "$hto0"
