@@ -170,13 +170,11 @@ static void mgmt_pool_fill(struct mgmt_server *s, struct mgmt_pool *p)
 	p->n = 0;
 	for (int k = 0; k < MGMT_CONNS && p->n < MGMT_STARTUPS; k++) {
 		struct mgmt_conn *c = &s->c[k];
-		unsigned i = p->n++;
+		unsigned i;
 
-		if (c->state != CONN_HANDSHAKE) {
-			p->n--;
+		if (c->state != CONN_HANDSHAKE)
 			continue;
-		}
-		for (; i > 0 && p->hs[i - 1]->since_ms > c->since_ms; i--)
+		for (i = p->n++; i > 0 && p->hs[i - 1]->since_ms > c->since_ms; i--)
 			p->hs[i] = p->hs[i - 1];
 		p->hs[i] = c;
 	}
