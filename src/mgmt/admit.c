@@ -30,9 +30,12 @@
 /* Bytes compared at each level of an IPv6 source: /64, /56, /48. */
 static const unsigned mgmt_level_bytes[MGMT_LEVELS] = { 8, 7, 6 };
 
+/* ::ffff:a.b.c.d, compared bytewise (src need not be aligned). */
 static bool mgmt_src_v4(const uint8_t src[16])
 {
-	return IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)src);
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	return !memcmp(src, mapped, sizeof(mapped));
 }
 
 /* Whether a and b are the same source at a level (an IPv4 address is
