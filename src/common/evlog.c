@@ -1,13 +1,10 @@
 /* The events file and its in-memory ring (see scanwall/evlog.h). */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "common/linequeue.h"
 #include "scanwall/bucket.h"

@@ -27,6 +27,15 @@
 
 #include "mgmt/conn.h"
 
+/* A source's levels: an IPv6 /64, /56 and /48 (an IPv4 address is its
+ * own source at every level). */
+#define MGMT_LEVELS 3
+
+/* A source's count of connections at each level. */
+struct mgmt_share {
+	unsigned n[MGMT_LEVELS];
+};
+
 /* Bytes compared at each level of an IPv6 source: /64, /56, /48. */
 static const unsigned mgmt_level_bytes[MGMT_LEVELS] = { 8, 7, 6 };
 

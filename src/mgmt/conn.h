@@ -35,8 +35,6 @@
  * reconnecting or not; that many such sources are remembered. */
 #define MGMT_STALLED_MS 10000
 #define MGMT_STALLED 512
-/* A source: an IPv4 address, an IPv6 /64, /56 and /48 (admit.c). */
-#define MGMT_LEVELS 3
 #define MGMT_FDS_MAX (MGMT_CONNS + MGMT_WAITING + 64)	/* + listen, control, syslog, files */
 
 enum conn_state { CONN_FREE, CONN_HANDSHAKE, CONN_READ, CONN_WRITE };
@@ -77,11 +75,6 @@ struct mgmt_waiting {
 	uint8_t src[16];
 	uint64_t deadline_ms;
 	char peer[48];
-};
-
-/* A source's count of connections at each level (/64, /56, /48). */
-struct mgmt_share {
-	unsigned n[MGMT_LEVELS];
 };
 
 struct mgmt_stall {
