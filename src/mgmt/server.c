@@ -7,18 +7,14 @@
  * Calls to the control socket are synchronous: it is a local daemon
  * answering from memory, and ctl_request() bounds each call. */
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#include <arpa/inet.h>
 
 #include <mbedtls/net_sockets.h>
 
