@@ -32,9 +32,10 @@
 #define MGMT_WAITING 512		/* accepted, waiting for a handshake slot */
 #define MGMT_WAITING_PER_SOURCE CONFIG_MGMT_WAITING_PER_SOURCE	/* of them from one source */
 /* A source whose handshake was evicted waits behind the others this long,
- * reconnecting or not; that many such sources are remembered. */
+ * reconnecting or not; that many such sources are remembered (more than
+ * the pool evicts in that time: 32 every MGMT_EVICT_AFTER_MS, 640). */
 #define MGMT_STALLED_MS 10000
-#define MGMT_STALLED 512
+#define MGMT_STALLED 1024
 #define MGMT_FDS_MAX (MGMT_CONNS + MGMT_WAITING + 64)	/* + listen, control, syslog, files */
 
 enum conn_state { CONN_FREE, CONN_HANDSHAKE, CONN_READ, CONN_WRITE };
