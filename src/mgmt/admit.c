@@ -107,6 +107,20 @@ static void mgmt_source(const struct sockaddr_storage *sa, uint8_t src[16], char
 
 /* --- the stalled: sources whose handshake was evicted, for a while ----------- */
 
+/* Whether src stalled lately: its /64 (or IPv4 address), or two /64s of
+ * its /56, or four of its /48 (the scale of the limits: a stranger with a
+ * /48 cannot step past its marks to fresh /64s). */
+static bool mgmt_stalled(const struct mgmt_server *s, const uint8_t src[16], uint64_t now)
+{
+	struct mgmt_share sh = { { 0 } };
+
+	for (unsigned i = 0; i < MGMT_STALLED; i++) {
+		if (s->stalled[i].until_ms > now)
+			mgmt_count(&sh, s->stalled[i].src, src);
+	}
+	return mgmt_full(&sh, 1) >= 0;
+}
+
 /* Marks src stalled for MGMT_STALLED_MS: its connections that wait, and
  * those it opens meanwhile, go behind those of sources that hold as much
  * but did not stall. The table is fixed: when full, the mark that ends
@@ -127,17 +141,12 @@ static void mgmt_stall(struct mgmt_server *s, const uint8_t src[16], uint64_t no
 	}
 	memcpy(slot->src, src, 16);
 	slot->until_ms = now + MGMT_STALLED_MS;
-	for (unsigned i = 0; i < s->nwaiting; i++)
-		s->waiting[i].stalled |= !memcmp(s->waiting[i].src, src, 16);
-}
+	for (unsigned i = 0; i < s->nwaiting; i++) {
+		struct mgmt_waiting *w = &s->waiting[i];
 
-static bool mgmt_stalled(const struct mgmt_server *s, const uint8_t src[16], uint64_t now)
-{
-	for (unsigned i = 0; i < MGMT_STALLED; i++) {
-		if (s->stalled[i].until_ms > now && !memcmp(s->stalled[i].src, src, 16))
-			return true;
+		if (!w->stalled && mgmt_same(w->src, src, MGMT_LEVELS - 1))
+			w->stalled = mgmt_stalled(s, w->src, now);
 	}
-	return false;
 }
 
 /* --- the pool: handshakes in progress ------------------------------------------ */

@@ -151,6 +151,38 @@ static void test_stalled_remembered(void **state)
 	assert_int_equal(waiting(f, "10.0.0.1:"), 1);
 }
 
+/* Four /64s of one /48 stalled: a fifth, fresh, waits behind a newcomer
+ * from elsewhere though it came first. */
+static void test_stalled_48(void **state)
+{
+	struct fixture *f = *state;
+	char a[48];
+
+	fill_pool(f, "10.0.0");
+	for (int i = 1; i <= 4; i++) {
+		snprintf(a, sizeof(a), "fd00:8:0:%x::1", i << 8);
+		connect_from(f, a);
+		snprintf(a, sizeof(a), "10.0.0.%d:0", i);
+		ripen(f, a);
+	}
+	mgmt_admit(f->s);
+	assert_int_equal(started(f, "fd00:8:"), 4);
+	for (int i = 1; i <= 4; i++) {
+		snprintf(a, sizeof(a), "fd00:8:0:%x::1:0", i << 8);
+		ripen(f, a);
+		snprintf(a, sizeof(a), "10.0.3.%d", i);
+		connect_from(f, a);
+	}
+	mgmt_admit(f->s);
+	assert_int_equal(started(f, "fd00:8:"), 0);
+	connect_from(f, "fd00:8:0:500::1");
+	connect_from(f, "10.0.4.1");
+	ripen(f, "10.0.0.5:0");
+	mgmt_admit(f->s);
+	assert_int_equal(started(f, "10.0.4.1:"), 1);
+	assert_int_equal(waiting(f, "fd00:8:"), 1);
+}
+
 /* Among equals the oldest starts first while the queue keeps up, the
  * newest once the oldest has waited MGMT_EVICT_AFTER_MS. */
 static void test_newest_first_when_behind(void **state)
@@ -229,6 +261,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_stalled_remembered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stalled_48, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newest_first_when_behind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_drop_spares_single, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ipv6_aggregates, setup, teardown),
