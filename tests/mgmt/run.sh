@@ -361,13 +361,17 @@ as reader "$URL/metrics" >/dev/null
 #   127.0.0.1  curl as operator ──► served meanwhile
 waiting() { as reader "$URL/metrics" >/dev/null && mcount 'scanwall_mgmt_connections{state="waiting"}'; }
 none_waiting() { [ "$(waiting)" = 0 ]; }
+# once at least MIN wait (as the function COUNT says), how many half a second later
+waiting_at_least() { now_waiting=$("$1"); [ "${now_waiting:-0}" -ge "$2" ]; }
+settled_waiting() { # COUNT MIN
+	wait_for waiting_at_least "$1" "$2"
+	sleep 0.5
+	now_waiting=$("$1")
+}
 wait_for none_waiting
 raw reader silent 300 4 127.0.0.12 >/dev/null &
 one=$!
-share_full() { now_waiting=$(waiting); [ "${now_waiting:-0}" -ge 16 ]; }
-wait_for share_full
-sleep 0.5
-now_waiting=$(waiting)
+settled_waiting waiting 16
 check "mgmt: one address holds at most 16 places of the waiting queue ($now_waiting)" \
 	test "${now_waiting:-999}" -le 16 -a "${now_waiting:-0}" -ge 1
 code=$(as operator --max-time 5 "$URL/bundle")
@@ -408,6 +412,15 @@ operator_through() { # HELD SRC MAX
 	code=$(as operator --max-time "$3" --interface "$2" "$URL/bundle")
 	ms=$((($(date +%s%N) - t1) / 1000000))
 }
+# the same while raw.py silent ARGS... floods from an empty queue, to its end
+operator_through_flood() { # HELD SRC MAX ARGS...
+	local flood
+	wait_for none_waiting
+	raw reader silent "${@:4}" >/dev/null &
+	flood=$!
+	operator_through "$1" "$2" "$3"
+	wait "$flood"
+}
 wait_for none_waiting
 evict0=$(mcount 'scanwall_mgmt_turned_away_total{reason="evicted"}')
 raw reader silent 160 14 "$(echo 127.0.2.{1..160} | tr ' ' ,)" hello >/dev/null &
@@ -428,24 +441,16 @@ check "mgmt: ...logged" grep -q "turned away .*: evicted" "$TMP/mgmt.log"
 # nothing) waits for one turn of the pool, not for the 200 in the queue
 #   127.0.5.1-60 (240 ClientHello then nothing, reopened) ──► :8443
 #   127.0.3.2  curl as operator ──► 200 (first in the queue, not last)
-wait_for none_waiting
-raw reader silent 240 12 "$(echo 127.0.5.{1..60} | tr ' ' ,)" hello >/dev/null &
-flood=$!
-operator_through 220 127.0.3.2 3
+operator_through_flood 220 127.0.3.2 3 240 12 "$(echo 127.0.5.{1..60} | tr ' ' ,)" hello
 check "mgmt: with $held stalled connections from 60 addresses, the operator is served ($code in $ms ms, bound 3 s)" test "$code" = 200
-wait "$flood"
 # the estimate's worst case: one stalled handshake from each of 480 addresses,
 # all accepted before the operator's (a client behind N of them started
 # within N / 32 x 500 ms: 7.5 s, past its 6 s in the queue)
 #   127.0.6.1-240, 127.0.7.1-240 (480 ClientHello then nothing, reopened) ──► :8443
 #   127.0.3.3  curl as operator ──► 200: among equals the newest goes first
 #        once the queue is not keeping up, and the evicted come back stalled
-wait_for none_waiting
-raw reader silent 480 10 "$(echo 127.0.6.{1..240} 127.0.7.{1..240} | tr ' ' ,)" hello >/dev/null &
-flood=$!
-operator_through 460 127.0.3.3 10
+operator_through_flood 460 127.0.3.3 10 480 10 "$(echo 127.0.6.{1..240} 127.0.7.{1..240} | tr ' ' ,)" hello
 check "mgmt: with $held stalled connections from 480 addresses, the operator is served ($code in $ms ms, bound 10 s)" test "$code" = 200
-wait "$flood"
 # the early drop of a full queue takes from the sources holding most of it:
 #   127.0.10.1-210, 127.0.11.1-210 (420 ClientHello then nothing, one each, once) ┐
 #   127.0.12.1-10 (300 silent TCP, 16 of each wait, reopened)                     ┴─► :8443
@@ -485,10 +490,7 @@ check "mgmt: mgmtd listens on IPv6" wait_for grep -q "listening on" "$TMP/mgmt6.
 v6srcs=$(for i in $(seq 0 9); do for j in $(seq 10); do printf 'fd00:7:0:%x::1,' $((i * 256 + j)); done; done)
 ns "$RAW" fd00:9::1 8449 "$PKI/ca.crt" "$PKI/reader.crt" "$PKI/reader.key" silent 300 5 "${v6srcs%,}" >/dev/null &
 flood=$!
-v6_full() { now_waiting=$(waiting6); [ "${now_waiting:-0}" -ge 20 ]; }
-wait_for v6_full
-sleep 0.5
-now_waiting=$(waiting6)
+settled_waiting waiting6 20
 check "mgmt: one /48 from 100 /64s holds at most 64 places of the waiting queue ($now_waiting)" \
 	test "${now_waiting:-999}" -le 64 -a "${now_waiting:-0}" -ge 1
 code=$(at8449 operator /bundle)
