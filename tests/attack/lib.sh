@@ -25,9 +25,10 @@ pacs_echo() {
 	n_lan timeout 30 echoscu -to 10 -ta 10 -td 10 -aet LAN_SCU -aec SYMBIA 10.77.1.15 104
 }
 
-# pacs_store SECONDS: the PACS's C-STORE of $SW_WORK/send/*.dcm to the
-# scanner, given up after SECONDS.
+# pacs_store SECONDS [DIMSE_S]: the PACS's C-STORE of $SW_WORK/send/*.dcm
+# to the scanner, given up after SECONDS, or after DIMSE_S (30) without a
+# response (the tests under a flood or a stall allow 10).
 pacs_store() {
-	n_lan timeout "$1" storescu -to 10 -ta 10 -td 30 -aet LAN_SCU -aec SYMBIA 10.77.1.15 104 \
-		"$SW_WORK"/send/*.dcm
+	n_lan timeout "$1" storescu -to 10 -ta 10 -td "${2:-30}" -aet LAN_SCU -aec SYMBIA \
+		10.77.1.15 104 "$SW_WORK"/send/*.dcm
 }

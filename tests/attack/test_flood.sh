@@ -42,7 +42,7 @@ n_stranger timeout $((FLOOD_S + 2)) "$SW_BUILD/tests/synflood" -i eth0 -m "$devm
 flood_pid=$!
 sleep 1
 check "flood: the PACS's C-ECHO passes during the flood" pacs_echo
-check "flood: the PACS's C-STORE passes during the flood" pacs_store 60
+check "flood: the PACS's C-STORE passes during the flood" pacs_store 60 10
 peer_check_arrived "flood" "$SW_WORK/send" "$SW_WORK/recv"
 # new connections' SYNs took a queue of their own (docs/engine.md)
 syns=$(n_box iptables -w -vnxL SCANWALL | awk '/tcp flags:0x17\/0x02/ && /NFQUEUE/ { print $1 }')

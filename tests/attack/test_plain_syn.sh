@@ -50,7 +50,7 @@ check "attack plain syn: 2048 SYNs to the plain port spoofed from 48 addresses (
 	test "${sent:-0}" = 2048
 
 check "attack plain syn: C-ECHO lan -> scanner after the flood" pacs_echo
-check "attack plain syn: C-STORE lan -> scanner after the flood" pacs_store 60
+check "attack plain syn: C-STORE lan -> scanner after the flood" pacs_store 60 10
 peer_check_arrived "attack plain syn" "$SW_WORK/send" "$SW_WORK/recv"
 check "attack plain syn: a real connection from the range to the plain port" \
 	n_stranger timeout 10 /usr/bin/python3 "$SW_WORK/ask.py" 10.77.1.15

@@ -43,7 +43,7 @@ held=$(sw_counter held)
 check "attack stall: the range's 48 negotiations are held (held segments: ${held:-none})" \
 	test "${held:-0}" -ge 48
 check "attack stall: C-ECHO lan -> scanner while they stall" pacs_echo
-check "attack stall: C-STORE lan -> scanner while they stall" pacs_store 60
+check "attack stall: C-STORE lan -> scanner while they stall" pacs_store 60 10
 peer_check_arrived "attack stall" "$SW_WORK/send" "$SW_WORK/recv"
 
 wait "$stall_pid"

@@ -34,7 +34,7 @@ check "attack syn: 2048 more from the other 48 (${sent:-none})" test "${sent:-0}
 
 # The flood's flows live FLOW_IDLE_OTHER (60 s): the PACS comes now.
 check "attack syn: C-ECHO lan -> scanner during the flood" pacs_echo
-check "attack syn: C-STORE lan -> scanner during the flood" pacs_store 60
+check "attack syn: C-STORE lan -> scanner during the flood" pacs_store 60 10
 peer_check_arrived "attack syn" "$SW_WORK/send" "$SW_WORK/recv"
 
 early=$(sw_counter syn_early_drop)
