@@ -25,14 +25,9 @@ static bool admit_is_named(const struct eng *e, const struct flow *f)
 	return r && pol_src_named(eng_pol(e, f), r, &f->key);
 }
 
-static uint32_t admit_key_bucket(const struct eng *e, const struct flow_key *k)
+static uint32_t admit_bucket(const struct eng *e, const struct flow_key *k)
 {
 	return flow_src_bucket(e->flows, k->af, k->src, ADMIT_SRC_BITS);
-}
-
-static uint32_t admit_bucket(const struct eng *e, const struct flow *f)
-{
-	return admit_key_bucket(e, &f->key);
 }
 
 struct eng_embryo *admit_embryo(struct eng *e, const struct flow *f)
@@ -51,6 +46,7 @@ static bool admit_pressure(const struct eng *e)
 int admit_syn_check(struct eng *e, const struct pol_rule *r, const struct pkt *p)
 {
 	const struct pol *pol = e->gen[e->cur].pol;
+	uint32_t b = admit_bucket(e, &p->key);
 
 	if (r->proto == POL_DICOM && p->plen) {
 		/* Data on a SYN (TCP Fast Open) would reach the acceptor before
@@ -62,21 +58,22 @@ int admit_syn_check(struct eng *e, const struct pol_rule *r, const struct pkt *p
 	}
 	/* Plain and DICOM SYNs count alike: both hold a table entry until
 	 * their handshake proves the source (docs/engine.md). */
-	if (e->syn_src[admit_key_bucket(e, &p->key)] >= e->cfg.syn_per_src &&
-	    !pol_src_named(pol, r, &p->key)) {
+	if (e->syn_src[b] >= e->cfg.syn_per_src && !pol_src_named(pol, r, &p->key)) {
 		e->c.syn_capped++;
 		return -EDQUOT;
 	}
-	return 0;
+	return (int)b;
 }
 
-void admit_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p)
+void admit_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p,
+	       uint32_t src)
 {
 	uint32_t i = flow_index(e->flows, f) + 1;
 	struct eng_embryo *m = &e->emb[i - 1];
 
-	e->syn_src[admit_bucket(e, f)]++;
+	e->syn_src[src]++;
 	*m = (struct eng_embryo){ .prev = e->emb_tail, .isn = p->seq, .ws_ini = p->wscale,
+				  .syn_len = (uint16_t)p->plen, .src = (uint16_t)src,
 				  .ifindex = pk->from.ifindex, .proof = admit_pressure(e) };
 	if (e->emb_tail)
 		e->emb[e->emb_tail - 1].next = i;
@@ -98,7 +95,22 @@ void admit_syn_end(struct eng *e, struct flow *f)
 		e->emb[m->next - 1].prev = m->prev;
 	else
 		e->emb_tail = m->prev;
-	e->syn_src[admit_bucket(e, f)]--;
+	e->syn_src[m->src]--;
+}
+
+/* flow_reused leaves every SYN on an unestablished flow here. A blind
+ * stranger who knows the tuple can send one with any ISN, or from the
+ * other end: neither ends the handshake. A real client that reuses its
+ * port while the entry lives (a connection closed before its first data)
+ * has its new SYN dropped until the entry's short timeout. */
+enum eng_verdict admit_syn_again(struct eng *e, const struct flow *f, const struct pkt *p)
+{
+	const struct eng_embryo *m = admit_embryo(e, f);
+
+	if (p->seq == m->isn && p->plen == m->syn_len)
+		return ENG_ACCEPT;	/* retransmitted */
+	e->c.handshake_mismatch++;
+	return ENG_DROP;
 }
 
 /* A plain TCP flow is handed to the kernel only once its handshake is
@@ -108,9 +120,9 @@ void admit_syn_end(struct eng *e, struct flow *f)
  * full): spoofed SYNs to an allowed plain port pin nothing, and a flow
  * the kernel carries is one the engine can still revoke. */
 void admit_plain_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk,
-		     const struct pkt *p, enum eng_verdict *v)
+		     const struct pkt *p, uint32_t src, enum eng_verdict *v)
 {
-	admit_syn(e, f, pk, p);
+	admit_syn(e, f, pk, p, src);
 	f->state = FLOW_HANDSHAKE;
 	*v = ENG_ACCEPT;
 }
@@ -131,39 +143,53 @@ bool admit_reset(struct eng *e, struct flow *f, int dir, const struct pkt *p,
 	return true;
 }
 
-/* Whether the acceptor's p acknowledges what the initiator can have sent:
- * its SYN, exactly for a DICOM SYN-ACK; a plain SYN's data too (TCP Fast
- * Open); and after the SYN-ACK a DICOM initiator's FIN (data ends the
- * unestablished stage). */
-static bool admit_acks_ini(const struct flow *f, const struct eng_embryo *m, const struct pkt *p)
-{
-	uint32_t slack = f->state == FLOW_HANDSHAKE ? 0xffff : !(p->flags & TCP_SYN);
+/* What the acceptor may send before the handshake ends, from its ISN on
+ * (a keepalive probe's number): the initiator's SYN window, which is never
+ * scaled, then its FIN, then its ACK after the FIN. */
+#define ADMIT_ACC_WINDOW (0xffffu + 2)
 
-	return (p->flags & TCP_ACK) && p->ack - (m->isn + 1) <= slack;
+/* Whether the acceptor's p acknowledges what the initiator can have sent.
+ * A SYN-ACK acknowledges the SYN exactly, with its data (TCP Fast Open)
+ * or without (the acceptor refused them; they come again): a blind forger
+ * has one number in 2^32 to guess, or two. A later segment anything up to
+ * the initiator's FIN after that (data ends the unestablished stage). */
+static bool admit_acks_ini(const struct eng_embryo *m, const struct pkt *p)
+{
+	uint32_t n = p->ack - (m->isn + 1);
+
+	if (!(p->flags & TCP_ACK))
+		return false;
+	return p->flags & TCP_SYN ? n == 0 || n == m->syn_len : n <= m->syn_len + 1u;
 }
 
 int admit_acceptor(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p)
 {
 	struct eng_embryo *m = admit_embryo(e, f);
-	bool syn = p->flags & TCP_SYN;
 
 	/* A forger at the initiator's port (a port without a MAC address is
 	 * the replay's, which names no real port). */
 	if (pk->from.has_mac && pk->from.ifindex == m->ifindex)
 		goto out_mismatch;
-	if (m->synack) {
-		if (admit_acks_ini(f, m, p) && p->seq == m->isn_acc + !syn)
-			return 0;	/* that SYN-ACK again, or the next byte */
-		goto out_mismatch;
-	}
-	if (!syn) {
+	if (!(p->flags & TCP_SYN)) {
 		/* A DICOM flow's SYN-ACK may have passed in the kernel: its
 		 * empty segments have nothing to be checked against. */
-		if (f->state == FLOW_EMBRYO && !p->plen)
+		if (!m->synack && f->state == FLOW_EMBRYO && !p->plen)
+			return 0;
+		/* After it, what any TCP would take: the acceptor closing
+		 * first, its FIN and the ACK after it, passes. */
+		if (m->synack && admit_acks_ini(m, p) && p->seq - m->isn_acc <= ADMIT_ACC_WINDOW)
 			return 0;
 		goto out_mismatch;
 	}
-	if (!admit_acks_ini(f, m, p))
+	if (!admit_acks_ini(m, p))
+		goto out_mismatch;
+	if (m->synack && p->seq == m->isn_acc)
+		return 0;	/* that SYN-ACK again */
+	/* Another one that acknowledges the SYN exactly (which a blind
+	 * forger cannot) replaces it until the initiator has acknowledged
+	 * one: the acceptor's answer to a retransmitted SYN (a SYN cookie of
+	 * a later minute), or the first one lost past the box. */
+	if (m->acked)
 		goto out_mismatch;
 	m->isn_acc = p->seq;
 	m->ws_acc = p->wscale;
@@ -192,7 +218,7 @@ void admit_handshake(struct eng *e, struct flow *f, int dir, const struct eng_pk
 		return;
 	}
 	if (p->flags & TCP_SYN) {
-		*v = ENG_ACCEPT;	/* retransmitted (flow_reused: same ISN) */
+		*v = admit_syn_again(e, f, p);
 		return;
 	}
 	if (m->synack && (p->flags & TCP_ACK) && p->ack == m->isn_acc + 1) {
@@ -218,7 +244,7 @@ int admit_assoc(struct eng *e, const struct flow *f, uint8_t *named)
 {
 	unsigned used = e->assocs_used[ADMIT_RANGE] + e->assocs_used[ADMIT_NAMED];
 	unsigned neg = e->negotiating[ADMIT_RANGE] + e->negotiating[ADMIT_NAMED];
-	uint32_t b = admit_bucket(e, f);
+	uint32_t b = admit_bucket(e, &f->key);
 
 	*named = admit_is_named(e, f);
 	if (used >= e->cfg.assocs || neg >= e->cfg.rq_bufs)
@@ -235,14 +261,25 @@ int admit_assoc(struct eng *e, const struct flow *f, uint8_t *named)
 	return 0;
 }
 
+static void admit_negotiation_end(struct eng *e, const struct flow *f, uint8_t named)
+{
+	e->negotiating[named]--;
+	if (!named)
+		e->neg_src[admit_bucket(e, &f->key)]--;
+}
+
 void admit_negotiated(struct eng *e, const struct flow *f, struct eng_assoc *a)
 {
 	if (!a->negotiating)
 		return;
 	a->negotiating = 0;
-	e->negotiating[a->named]--;
-	if (!a->named)
-		e->neg_src[admit_bucket(e, f)]--;
+	admit_negotiation_end(e, f, a->named);
+}
+
+void admit_assoc_undo(struct eng *e, const struct flow *f, uint8_t named)
+{
+	admit_negotiation_end(e, f, named);
+	e->assocs_used[named]--;
 }
 
 void admit_assoc_end(struct eng *e, const struct flow *f, struct eng_assoc *a)

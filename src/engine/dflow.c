@@ -23,11 +23,11 @@ static struct eng_assoc *flow_assoc(struct eng *e, const struct flow *f)
  * unestablished flow (admit.c) and nothing else, until the initiator
  * sends data (dflow_embryo). */
 void dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p,
-		 enum eng_verdict *v)
+		 uint32_t src, enum eng_verdict *v)
 {
 	const struct eng_port *acceptor = eng_host_port(e, p->key.af, p->key.dst);
 
-	admit_syn(e, f, pk, p);
+	admit_syn(e, f, pk, p, src);
 	e->answer_due = true;	/* the RQ follows the handshake */
 	/* Where the acceptor sits is known: its SYN-ACK need not come here,
 	 * unless the first data will have to prove the handshake. */
@@ -86,8 +86,11 @@ static int dflow_promote(struct eng *e, struct flow *f, const struct eng_pkt *pk
 	admit_syn_end(e, f);
 	if (admit_assoc(e, f, &named))
 		goto out_busy;
-	/* admit_assoc counts within cfg.assocs, the pool's size: a slot is free */
 	d = dcm_assoc_new(e->dcm, eng_flow_rule(e, f));
+	if (!d) {	/* no rule, or the pool disagrees with the count */
+		admit_assoc_undo(e, f, named);
+		goto out_busy;
+	}
 	/* one slot: the engine's half sits at the inspector's index */
 	i = dcm_assoc_slot(e->dcm, d);
 	a = &e->assocs[i - 1];
@@ -132,9 +135,9 @@ int dflow_embryo(struct eng *e, struct flow *f, int dir, const struct eng_pkt *p
 
 		if (p->plen)
 			return 0;	/* the acceptor speaking first */
-		/* The acceptor's port is learnt only from its first SYN-ACK,
-		 * which named the initiator's ISN: a blind one must not move
-		 * the host table (dflow_acceptor_at says why). */
+		/* The acceptor's port is learnt only from a SYN-ACK that
+		 * named the initiator's ISN: a blind one must not move the
+		 * host table (dflow_acceptor_at says why). */
 		ok = admit_acceptor(e, f, pk, p);
 		if (ok == 1)
 			eng_host_learn(e, p->key.af, p->key.src, &pk->from);
@@ -143,17 +146,19 @@ int dflow_embryo(struct eng *e, struct flow *f, int dir, const struct eng_pkt *p
 		return 0;
 	}
 	if (p->flags & TCP_SYN) {
-		if (!p->plen)
-			*v = ENG_ACCEPT;	/* retransmitted (flow_reused: same ISN) */
+		*v = admit_syn_again(e, f, p);
 		return 0;
 	}
 	if (!p->plen) {
 		/* A bare ACK carries nothing to inspect, nor does a FIN that
 		 * closes the connection before any data: neither takes a slot,
 		 * and the flow stays unestablished, as conntrack's entry stays
-		 * unassured in FIN_WAIT. Only the ACK of the SYN-ACK advances. */
-		if (acked)
+		 * unassured in FIN_WAIT. Only the first ACK of the SYN-ACK
+		 * advances: keepalives and FINs again keep nothing alive. */
+		if (acked && !m->acked) {
+			m->acked = 1;
 			f->last_s = e->now_s;
+		}
 		*v = ENG_ACCEPT;
 		return 0;
 	}

@@ -300,13 +300,12 @@ int eng_foreach_flow_from(const struct eng *e, unsigned *slot,
  * the 5-tuple of one that ended: a client's port reused, or the other end
  * connecting back on the reversed tuple. The new one is judged afresh:
  * passing it as the old flow would hand a new association to the kernel
- * (or drop it) on the strength of the previous one's inspection. */
+ * (or drop it) on the strength of the previous one's inspection. Not on
+ * an unestablished flow, whose SYN anyone who knows the tuple could send:
+ * admit.c judges it (admit_syn_again), and a handshake goes on. */
 static int flow_reused(struct eng *e, struct flow *f, int reply, const struct pkt *p)
 {
-	if (!pkt_is_syn(p))
-		return 0;
-	if (!reply && (f->state == FLOW_EMBRYO || f->state == FLOW_HANDSHAKE) &&
-	    admit_embryo(e, f)->isn == p->seq)
+	if (!pkt_is_syn(p) || f->state == FLOW_EMBRYO || f->state == FLOW_HANDSHAKE)
 		return 0;
 	if (!reply && f->state == FLOW_OPEN && f->assoc &&
 	    e->assocs[f->assoc - 1].st[0].next == p->seq + 1)

@@ -53,9 +53,12 @@ struct eng_embryo {
 	uint32_t isn;		/* the initiator's */
 	uint32_t ifindex;	/* where the initiator sits */
 	uint32_t isn_acc;	/* the acceptor's, once its SYN-ACK came here */
-	uint8_t proof;		/* the first data must acknowledge isn_acc */
-	uint8_t synack;		/* isn_acc is known */
+	uint16_t syn_len;	/* the SYN's data (TCP Fast Open: plain flows) */
+	uint16_t src;		/* the source's bucket of the per-source counts */
 	uint8_t ws_ini, ws_acc;	/* each SYN's window scale (ws_acc once synack) */
+	uint8_t proof : 1;	/* the first data must acknowledge isn_acc */
+	uint8_t synack : 1;	/* isn_acc is known */
+	uint8_t acked : 1;	/* the initiator acknowledged isn_acc: it stands */
 };
 
 #define ADMIT_SRC_BITS 12	/* per-source counts: 4096 keyed-hash buckets */
@@ -158,7 +161,7 @@ bool eng_answer_ok(struct eng *e, const struct flow_key *k);
 /* dflow.c */
 /* *v: ENG_OPEN, or ENG_OPEN_SYNACK when the acceptor's port is known. */
 void dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p,
-		 enum eng_verdict *v);
+		 uint32_t src, enum eng_verdict *v);
 int dflow_packet(struct eng *e, struct flow *f, int reply, const struct eng_pkt *pk,
 		 const struct pkt *p, enum eng_verdict *v);
 void dflow_end(struct eng *e, struct flow *f);
@@ -188,30 +191,36 @@ int dflow_embryo(struct eng *e, struct flow *f, int reply, const struct eng_pkt 
 void dflow_abort(struct eng *e, struct flow *f, const char *reason, const char *fault);
 
 /* admit.c: what a stranger may hold. Before a new TCP flow takes an
- * entry (or ends another's for it): 0, or -EDQUOT over its source's cap
- * (named peers have none), -EPROTO for data on a DICOM SYN (an event). */
+ * entry (or ends another's for it): its source's bucket (>= 0, for
+ * admit_syn), or -EDQUOT over its source's cap (named peers have none),
+ * -EPROTO for data on a DICOM SYN (an event). */
 int admit_syn_check(struct eng *e, const struct pol_rule *r, const struct pkt *p);
-void admit_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p);
+void admit_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p,
+	       uint32_t src);
+/* The initiator's SYN on its unestablished flow: ENG_ACCEPT for that SYN
+ * again, else ENG_DROP, counted (handshake_mismatch). */
+enum eng_verdict admit_syn_again(struct eng *e, const struct flow *f, const struct pkt *p);
 void admit_syn_end(struct eng *e, struct flow *f);
 struct eng_embryo *admit_embryo(struct eng *e, const struct flow *f);
 /* A plain TCP flow's SYN (*v: ENG_ACCEPT), and its packets until the
  * initiator acknowledges the acceptor's SYN-ACK (ENG_SETTLE, and the flow
  * is FLOW_SETTLED). */
 void admit_plain_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk,
-		     const struct pkt *p, enum eng_verdict *v);
+		     const struct pkt *p, uint32_t src, enum eng_verdict *v);
 void admit_handshake(struct eng *e, struct flow *f, int dir, const struct eng_pkt *pk,
 		     const struct pkt *p, enum eng_verdict *v);
 /* An RST on an unestablished flow (true): *v ENG_ACCEPT and f ended when
  * it names the initiator's ISN, else left as it was (ENG_DROP). */
 bool admit_reset(struct eng *e, struct flow *f, int dir, const struct pkt *p,
 		 enum eng_verdict *v);
-/* A packet from the acceptor on an unestablished flow, not a reset. The
- * first SYN-ACK that acknowledges the SYN and came in elsewhere than the
- * initiator gives the acceptor's ISN (1: the handshake advanced), which
- * then stands: a copy of that SYN-ACK, or a segment at the byte after it,
- * 0. Any other: -EPERM, counted (handshake_mismatch), to be dropped.
- * Before any SYN-ACK, only an empty segment of a DICOM flow is 0 (its
- * SYN-ACK may have passed in the kernel). */
+/* A packet from the acceptor on an unestablished flow, not a reset. A
+ * SYN-ACK that acknowledges the SYN exactly and came in elsewhere than
+ * the initiator gives the acceptor's ISN (1: the handshake advanced),
+ * until the initiator has acknowledged one; a copy of it, or a segment
+ * in the acceptor's window after it, 0. Any other: -EPERM, counted
+ * (handshake_mismatch), to be dropped. Before any SYN-ACK, only an empty
+ * segment of a DICOM flow is 0 (its SYN-ACK may have passed in the
+ * kernel). */
 int admit_acceptor(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p);
 /* The oldest unestablished flow, NULL when there is none. */
 struct flow *admit_oldest_syn(struct eng *e);
@@ -221,6 +230,8 @@ int admit_assoc(struct eng *e, const struct flow *f, uint8_t *named);
 /* The association's negotiation is over (AC or RJ passed, or it ended). */
 void admit_negotiated(struct eng *e, const struct flow *f, struct eng_assoc *a);
 void admit_assoc_end(struct eng *e, const struct flow *f, struct eng_assoc *a);
+/* What admit_assoc counted, given back: no association was made. */
+void admit_assoc_undo(struct eng *e, const struct flow *f, uint8_t named);
 
 /* engine.c */
 void eng_flow_end(struct eng *e, struct flow *f);

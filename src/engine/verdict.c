@@ -102,7 +102,7 @@ int eng_new_flow(struct eng *e, const struct eng_pkt *pk, const struct pkt *p,
 	const struct pol *pol = e->gen[e->cur].pol;
 	const struct pol_rule *r = pol_match(pol, &p->key);
 	enum pol_action act = r ? r->action : pol_default_action(pol);
-	int start = flow_can_start(p), tcp = p->key.proto == IPPROTO_TCP;
+	int start = flow_can_start(p), tcp = p->key.proto == IPPROTO_TCP, src = 0;
 	struct flow *f;
 
 	*v = ENG_DROP;
@@ -120,10 +120,9 @@ int eng_new_flow(struct eng *e, const struct eng_pkt *pk, const struct pkt *p,
 	/* A SYN refused anyway (its source at its cap) takes nothing, nor
 	 * ends another's handshake below. */
 	if (tcp) {
-		int err = admit_syn_check(e, r, p);
-
-		if (err)
-			return err == -EDQUOT ? 0 : err;
+		src = admit_syn_check(e, r, p);
+		if (src < 0)
+			return src == -EDQUOT ? 0 : src;
 	}
 	f = flow_insert(e->flows, &p->key);
 	if (!f && tcp && admit_oldest_syn(e)) {
@@ -148,11 +147,11 @@ int eng_new_flow(struct eng *e, const struct eng_pkt *pk, const struct pkt *p,
 	f->rule = (uint16_t)(r->index + 1);
 	f->gen = e->cur;
 	if (r->proto == POL_DICOM) {
-		dflow_start(e, f, pk, p, v);
+		dflow_start(e, f, pk, p, (uint32_t)src, v);
 		return 0;
 	}
 	if (tcp) {
-		admit_plain_syn(e, f, pk, p, v);
+		admit_plain_syn(e, f, pk, p, (uint32_t)src, v);
 	} else {
 		f->state = FLOW_SETTLED;
 		*v = ENG_SETTLE;

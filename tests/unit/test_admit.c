@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "scanwall/config.h"
+#include "scanwall/dicom.h"
 #include "scanwall/engine.h"
 #include "engine/engine_int.h"
 #include "engine/pkt.h"
@@ -687,14 +688,18 @@ static void datagrams_end_no_handshake(void **state)
 	assert_int_equal(eng_counters(fx->e)->syn_early_drop, 1);
 }
 
-/* scp's first SYN-ACK names its ISN for good: the same SYN-ACK again
- * passes (scp retransmits it), another one is dropped and counted, as is
- * any segment of scp's that is not at the byte after it; the initiator's
- * ACK of the first one still settles the flow. */
-static void first_synack_stands(void **state)
+/* A SYN-ACK names scp's ISN; a copy passes (scp retransmits it); another
+ * that acknowledges the SYN exactly replaces it (scp answered a
+ * retransmitted SYN anew, or its first one was lost past the box) until
+ * the initiator acknowledges one; scp's other segments pass in its window
+ * after it. The initiator's ACK of the one that stands settles the flow. */
+static void later_synack_replaces_until_acked(void **state)
 {
 	struct fx *fx = *state;
 	const struct eng_counters *c = eng_counters(fx->e);
+	struct tpkt ack = { viewer(2), SCP, IPPROTO_TCP, 40000, 104, ISN + 1, ISN_SCP + 1, TCP_ACK };
+	struct tpkt late = { SCP, viewer(2), IPPROTO_TCP, 104, 40000, 9999, ISN + 1,
+			     TCP_SYN | TCP_ACK };
 
 	assert_int_equal(plain(fx, viewer(1), 40000, TCP_SYN, ISN, 0, &at_lan), ENG_ACCEPT);
 	assert_int_equal(plain(fx, viewer(1), 40000, TCP_ACK, ISN_SCP + 1, ISN + 1, &at_dev),
@@ -704,14 +709,145 @@ static void first_synack_stands(void **state)
 	assert_int_equal(plain(fx, viewer(1), 40000, TCP_SYN | TCP_ACK, ISN_SCP, ISN + 1, &at_dev),
 			 ENG_ACCEPT);
 	assert_int_equal(plain(fx, viewer(1), 40000, TCP_SYN | TCP_ACK, 9999, ISN + 1, &at_dev),
-			 ENG_DROP);
-	assert_int_equal(plain(fx, viewer(1), 40000, TCP_ACK, 10000, ISN + 1, &at_dev), ENG_DROP);
-	assert_int_equal(plain(fx, viewer(1), 40000, TCP_ACK, ISN_SCP + 1, ISN + 1, &at_dev),
 			 ENG_ACCEPT);
-	assert_int_equal(c->handshake_mismatch, 3);
-	assert_int_equal(plain(fx, viewer(1), 40000, TCP_ACK, ISN + 1, 10000, &at_lan), ENG_DROP);
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_ACK, 10000, ISN + 1, &at_dev), ENG_ACCEPT);
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_ACK, 10000 + 0x20000, ISN + 1, &at_dev),
+			 ENG_DROP);	/* beyond its window */
+	assert_int_equal(c->handshake_mismatch, 2);
 	assert_int_equal(plain(fx, viewer(1), 40000, TCP_ACK, ISN + 1, ISN_SCP + 1, &at_lan),
+			 ENG_DROP);	/* the one replaced */
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_ACK, ISN + 1, 10000, &at_lan), ENG_SETTLE);
+
+	/* acknowledged, a DICOM flow's SYN-ACK stands */
+	assert_int_not_equal(syn(fx, viewer(2), 40000), ENG_DROP);
+	assert_int_equal(synack(fx, viewer(2), 40000), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &ack, &at_lan), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &late, &at_dev), ENG_DROP);
+	assert_int_equal(c->handshake_mismatch, 3);
+	assert_int_equal(rq(fx, viewer(2), 40000, 0, 10), ENG_HOLD);
+}
+
+/* A SYN-ACK must acknowledge the SYN exactly: a blind forger who knows
+ * the tuple has one number in 2^32 to hit, not a window's worth. With
+ * data on the SYN (TCP Fast Open) both the data's end and the SYN's
+ * (scp refused the data) count, nothing between. */
+static void synack_acks_the_syn_exactly(void **state)
+{
+	struct fx *fx = *state;
+	struct tpkt tfo = { viewer(2), SCP, IPPROTO_TCP, 40000, 8080, ISN, 0, TCP_SYN, "GET", 3 };
+
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_SYN, ISN, 0, &at_lan), ENG_ACCEPT);
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_SYN | TCP_ACK, ISN_SCP, ISN + 2, &at_dev),
+			 ENG_DROP);
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_SYN | TCP_ACK, ISN_SCP, ISN + 0x8000,
+			       &at_dev), ENG_DROP);
+	assert_int_equal(eng_counters(fx->e)->handshake_mismatch, 2);
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_SYN | TCP_ACK, ISN_SCP, ISN + 1, &at_dev),
+			 ENG_ACCEPT);
+	assert_int_equal(feed(fx, &tfo, &at_lan), ENG_ACCEPT);
+	assert_int_equal(plain(fx, viewer(2), 40000, TCP_SYN | TCP_ACK, ISN_SCP, ISN + 3, &at_dev),
+			 ENG_DROP);
+	assert_int_equal(plain(fx, viewer(2), 40000, TCP_SYN | TCP_ACK, ISN_SCP, ISN + 1, &at_dev),
+			 ENG_ACCEPT);
+	assert_int_equal(plain(fx, viewer(2), 40000, TCP_ACK, ISN + 1, ISN_SCP + 1, &at_lan),
 			 ENG_SETTLE);
+}
+
+/* scp closes first, before any request (an idle connection it ends):
+ * its FIN, the initiator's FIN, and scp's last ACK, one byte past its
+ * FIN, all pass. A segment far beyond scp's window is dropped. */
+static void acceptor_closing_first_passes(void **state)
+{
+	struct fx *fx = *state;
+	struct tpkt ack = { viewer(1), SCP, IPPROTO_TCP, 40000, 104, ISN + 1, ISN_SCP + 1, TCP_ACK };
+	struct tpkt fin = { SCP, viewer(1), IPPROTO_TCP, 104, 40000, ISN_SCP + 1, ISN + 1,
+			    TCP_FIN | TCP_ACK };
+	struct tpkt fin_back = { viewer(1), SCP, IPPROTO_TCP, 40000, 104, ISN + 1, ISN_SCP + 2,
+				 TCP_FIN | TCP_ACK };
+	struct tpkt last = { SCP, viewer(1), IPPROTO_TCP, 104, 40000, ISN_SCP + 2, ISN + 2,
+			     TCP_ACK };
+	struct tpkt far = { SCP, viewer(1), IPPROTO_TCP, 104, 40000, ISN_SCP + 0x20000, ISN + 2,
+			    TCP_ACK };
+
+	assert_int_not_equal(syn(fx, viewer(1), 40000), ENG_DROP);
+	assert_int_equal(synack(fx, viewer(1), 40000), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &ack, &at_lan), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &fin, &at_dev), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &fin_back, &at_lan), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &last, &at_dev), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &fin, &at_dev), ENG_ACCEPT);	/* again */
+	assert_int_equal(eng_counters(fx->e)->handshake_mismatch, 0);
+	assert_int_equal(feed(fx, &far, &at_dev), ENG_DROP);
+	assert_int_equal(eng_counters(fx->e)->handshake_mismatch, 1);
+}
+
+/* The initiator's ACK of scp's SYN-ACK advances a handshake once: its
+ * keepalives and FINs again after it keep nothing alive, and the flow
+ * ends FLOW_IDLE_OTHER after the first. */
+static void handshake_ack_counts_once(void **state)
+{
+	struct fx *fx = *state;
+	struct tpkt ack = { viewer(1), SCP, IPPROTO_TCP, 40000, 104, ISN + 1, ISN_SCP + 1, TCP_ACK };
+	struct tpkt fin = { viewer(1), SCP, IPPROTO_TCP, 40000, 104, ISN + 1, ISN_SCP + 1,
+			    TCP_FIN | TCP_ACK };
+	struct eng_cfg cfg;
+	unsigned t;
+
+	eng_cfg_default(&cfg);
+	assert_int_not_equal(syn(fx, viewer(1), 40000), ENG_DROP);
+	assert_int_equal(synack(fx, viewer(1), 40000), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &ack, &at_lan), ENG_ACCEPT);
+	for (t = 10; t <= cfg.idle_other_s + 10; t += 10) {
+		fx->now += 10 * SEC;
+		assert_int_equal(feed(fx, t % 20 ? &ack : &fin, &at_lan), ENG_ACCEPT);
+	}
+	eng_expire(fx->e, fx->now);
+	assert_int_equal(eng_counters(fx->e)->flows_live, 0);
+}
+
+/* Anyone who knows a handshake's tuple can send a SYN on it with another
+ * ISN, or a bare SYN from the other end: both are dropped and counted,
+ * and the handshake goes on. The initiator's own SYN again passes. */
+static void blind_syn_ends_no_handshake(void **state)
+{
+	struct fx *fx = *state;
+	struct tpkt other = { viewer(1), SCP, IPPROTO_TCP, 40000, 104, ISN + 777, 0, TCP_SYN };
+	struct tpkt back = { SCP, viewer(1), IPPROTO_TCP, 104, 40000, 4242, 0, TCP_SYN };
+
+	assert_int_not_equal(syn(fx, viewer(1), 40000), ENG_DROP);
+	assert_int_equal(feed(fx, &other, &at_lan), ENG_DROP);
+	assert_int_equal(feed(fx, &back, &at_dev), ENG_DROP);
+	assert_int_not_equal(syn(fx, viewer(1), 40000), ENG_DROP);
+	assert_int_equal(plain(fx, viewer(2), 40000, TCP_SYN, ISN, 0, &at_lan), ENG_ACCEPT);
+	assert_int_equal(plain(fx, viewer(2), 40000, TCP_SYN, ISN + 777, 0, &at_lan), ENG_DROP);
+	assert_int_equal(eng_counters(fx->e)->handshake_mismatch, 3);
+	assert_int_equal(synack(fx, viewer(1), 40000), ENG_ACCEPT);
+	assert_int_equal(rq(fx, viewer(1), 40000, 0, 10), ENG_HOLD);
+	assert_int_equal(plain(fx, viewer(2), 40000, TCP_SYN | TCP_ACK, ISN_SCP, ISN + 1, &at_dev),
+			 ENG_ACCEPT);
+	assert_int_equal(plain(fx, viewer(2), 40000, TCP_ACK, ISN + 1, ISN_SCP + 1, &at_lan),
+			 ENG_SETTLE);
+}
+
+/* The inspector's pool has no association for the first data (here the
+ * test holds every one): the flow is refused as busy, not a crash, and
+ * the counts admit_assoc took are given back. */
+static void no_inspector_is_busy(void **state)
+{
+	struct fx *fx = *state;
+	const struct pol_rule *r = pol_rule_at(eng_policy(fx->e), 0);
+	struct dcm_assoc *held[16];
+	unsigned i;
+
+	for (i = 0; i < 16; i++)
+		assert_non_null(held[i] = dcm_assoc_new(fx->e->dcm, r));
+	assert_int_not_equal(syn(fx, PACS, 41000), ENG_DROP);
+	assert_int_equal(rq(fx, PACS, 41000, 0, 10), ENG_DROP);
+	assert_int_equal(eng_counters(fx->e)->fault[DCM_R_BUSY], 1);
+	assert_int_equal(fx->e->assocs_used[ADMIT_NAMED] + fx->e->negotiating[ADMIT_NAMED], 0);
+	for (i = 0; i < 16; i++)
+		dcm_assoc_free(fx->e->dcm, held[i]);
+	associate(fx, PACS, 41001);
 }
 
 /* A connection closed before its first data (a port check): the FINs
@@ -763,7 +899,12 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(datagrams_end_no_handshake, setup_tiny_table,
 						teardown),
-		cmocka_unit_test_setup_teardown(first_synack_stands, setup, teardown),
+		cmocka_unit_test_setup_teardown(later_synack_replaces_until_acked, setup, teardown),
+		cmocka_unit_test_setup_teardown(synack_acks_the_syn_exactly, setup, teardown),
+		cmocka_unit_test_setup_teardown(acceptor_closing_first_passes, setup, teardown),
+		cmocka_unit_test_setup_teardown(handshake_ack_counts_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(blind_syn_ends_no_handshake, setup, teardown),
+		cmocka_unit_test_setup_teardown(no_inspector_is_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(fin_before_data_takes_no_slot, setup, teardown),
 	};
 
