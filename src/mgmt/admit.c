@@ -4,9 +4,9 @@
  * Handshakes in progress share a small pool (MGMT_STARTUPS) with a short
  * absolute deadline, and one source may hold only MGMT_STARTUPS_PER_SOURCE
  * of it. What cannot start yet waits, accepted but untouched, in a bounded
- * queue under the same deadline (MGMT_WAITING_PER_SOURCE of it a source: a
- * newcomer beyond them closes the oldest of its source's), the sources
- * holding fewest handshakes first. When the queue is full, the source
+ * queue under a deadline of twice a handshake's (MGMT_WAITING_PER_SOURCE
+ * of it a source: a newcomer beyond them closes the oldest of its source's),
+ * the sources holding fewest handshakes first. When the queue is full, the source
  * holding most of it loses its oldest. When the pool is full, a source
  * holding less of it takes the place of the oldest handshake of the source
  * holding most, and failing that the oldest handshake of all goes once it
