@@ -309,8 +309,12 @@ void mgmt_admit(struct mgmt_server *s)
 		s->waiting[i].level = 0;
 	for (unsigned level = 0; level <= MGMT_STARTUPS_PER_SOURCE; level++) {
 		/* Full, nothing to evict, no source to take from: none can
-		 * start (taking from one needs weight + 1 < top, weight >= level - 1). */
-		if (p.n >= MGMT_STARTUPS && !mgmt_pool_ripe(&p, now) && level >= p.top)
+		 * start (taking from one needs weight + 1 < top, weight >=
+		 * level - 1, and >= 0: at level 0 too, a top of 1 takes from
+		 * none, as under one stalled handshake from each of many
+		 * addresses between two evictions). */
+		if (p.n >= MGMT_STARTUPS && !mgmt_pool_ripe(&p, now) &&
+		    (level ? level : 1) >= p.top)
 			break;
 		for (unsigned k = 0; k < n; k++) {
 			struct mgmt_waiting *w = &s->waiting[lifo ? n - 1 - k : k];
