@@ -330,10 +330,13 @@ static int eng_judge(struct eng *e, const struct eng_pkt *pk, const struct pkt *
 		err = eng_new_flow(e, pk, p, v);
 		goto out;
 	}
-	/* An unestablished flow's age is its handshake's: only a packet that
-	 * advances it refreshes it (admit.c), so a blind spoofer's junk on
-	 * the tuple cannot keep it alive. */
-	if (f->state != FLOW_EMBRYO && f->state != FLOW_HANDSHAKE)
+	/* Only a flow that carries traffic is refreshed by any packet. An
+	 * unestablished one ages from its handshake's last step (admit.c); a
+	 * refused one (it only answers) and a closing one (both FINs seen,
+	 * its stream state gone) from the moment they got there, like
+	 * conntrack's TIME_WAIT: a stranger's junk on their tuple keeps none
+	 * of them alive. */
+	if (f->state == FLOW_OPEN || f->state == FLOW_SETTLED || f->state == FLOW_SETTLED_ASSOC)
 		f->last_s = e->now_s;
 	f->packets++;
 	switch (f->state) {

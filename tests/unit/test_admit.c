@@ -648,6 +648,42 @@ static void junk_keeps_no_handshake_alive(void **state)
 			 ENG_SETTLE);
 }
 
+/* A refused flow only answers, a closing one (both FINs seen) only winds
+ * down: each ages from the moment it got there, and junk on its tuple (an
+ * empty ACK that passes, a refused initiator's segment that is answered)
+ * keeps neither alive past FLOW_IDLE_OTHER. */
+static void junk_keeps_no_refused_or_closing_alive(void **state)
+{
+	struct fx *fx = *state;
+	uint32_t ini = ISN + 1 + (uint32_t)fx->rq.n, acc = ISN_SCP + 1 + (uint32_t)fx->ac.n;
+	struct tpkt fin_pacs = { PACS, SCP, IPPROTO_TCP, 41000, 104, ini, acc, TCP_FIN | TCP_ACK };
+	struct tpkt fin_scp = { SCP, PACS, IPPROTO_TCP, 104, 41000, acc, ini + 1,
+				TCP_FIN | TCP_ACK };
+	struct tpkt junk = { PACS, SCP, IPPROTO_TCP, 41000, 104, 7, 7, TCP_ACK };
+	struct eng_cfg cfg;
+
+	eng_cfg_default(&cfg);
+	associate(fx, PACS, 41000);
+	assert_int_equal(feed(fx, &fin_pacs, &at_lan), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &fin_scp, &at_dev), ENG_ACCEPT);	/* closing */
+	stall(fx, viewer(1), 40000);
+	stall(fx, viewer(1), 40001);
+	assert_int_not_equal(syn(fx, viewer(1), 40002), ENG_DROP);
+	assert_int_equal(rq(fx, viewer(1), 40002, 0, 10), ENG_DROP);	/* refused: busy */
+	fx->now += 3 * SEC;
+	eng_expire(fx->e, fx->now);	/* the two stalled ones refused at ARTIM */
+	assert_int_equal(eng_counters(fx->e)->flows_live, 4);
+	fx->now += (cfg.idle_other_s - 10) * SEC;
+	assert_int_equal(feed(fx, &junk, &at_lan), ENG_ACCEPT);	/* empty: passes */
+	assert_int_equal(rq(fx, viewer(1), 40002, 10, 10), ENG_DROP);
+	fx->now += 8 * SEC;	/* FLOW_IDLE_OTHER + 1 since closing and the busy refusal */
+	eng_expire(fx->e, fx->now);
+	assert_int_equal(eng_counters(fx->e)->flows_live, 2);	/* those refused at ARTIM */
+	fx->now += 3 * SEC;
+	eng_expire(fx->e, fx->now);
+	assert_int_equal(eng_counters(fx->e)->flows_live, 0);
+}
+
 /* A source at its SYN cap is refused before it can make room: the oldest
  * handshake of a full table (viewer 2's) is not ended for a SYN that is
  * dropped anyway. */
@@ -759,6 +795,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(wall_clock_steps_change_no_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(reload_with_every_generation_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(junk_keeps_no_handshake_alive, setup, teardown),
+		cmocka_unit_test_setup_teardown(junk_keeps_no_refused_or_closing_alive, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(capped_source_ends_no_handshake, setup_table9,
 						teardown),
 		cmocka_unit_test_setup_teardown(datagrams_end_no_handshake, setup_tiny_table,
