@@ -23,6 +23,7 @@ void eng_cfg_default(struct eng_cfg *cfg)
 	cfg->idle_tcp_s = CONFIG_FLOW_IDLE_TCP;
 	cfg->idle_other_s = CONFIG_FLOW_IDLE_OTHER;
 	cfg->artim_s = CONFIG_DICOM_ARTIM_S;
+	cfg->dgram_pct = CONFIG_FLOW_DGRAM_PCT;
 	cfg->syn_per_src = CONFIG_FLOW_SYN_PER_SRC;
 	cfg->negotiating_per_src = CONFIG_DICOM_NEGOTIATING_PER_SRC;
 	cfg->named_reserve_pct = CONFIG_DICOM_NAMED_RESERVE_PCT;
@@ -93,6 +94,8 @@ void eng_flow_end(struct eng *e, struct flow *f)
 {
 	if (f->state == FLOW_EMBRYO || f->state == FLOW_HANDSHAKE)
 		admit_syn_end(e, f);
+	else if (f->key.proto != IPPROTO_TCP)
+		admit_dgram_end(e, f);
 	if (f->assoc) {
 		dflow_end(e, f);
 		eng_gen_put(e, f->gen);

@@ -124,6 +124,8 @@ int eng_new_flow(struct eng *e, const struct eng_pkt *pk, const struct pkt *p,
 
 		if (err)
 			return err == -EDQUOT ? 0 : err;
+	} else {
+		admit_dgram_room(e);
 	}
 	f = flow_insert(e->flows, &p->key);
 	if (!f && tcp && admit_oldest_syn(e)) {
@@ -132,7 +134,8 @@ int eng_new_flow(struct eng *e, const struct eng_pkt *pk, const struct pkt *p,
 		 * itself. Not for UDP or ICMP: their first packet is all they
 		 * ever show (settled at once), proves nothing about its source
 		 * and has no per-source cap, so a stranger's datagrams must not
-		 * end a PACS's handshake. */
+		 * end a PACS's handshake; they make room among themselves
+		 * (admit_dgram_room). */
 		eng_flow_end(e, admit_oldest_syn(e));
 		e->c.syn_early_drop++;
 		f = flow_insert(e->flows, &p->key);
@@ -154,6 +157,7 @@ int eng_new_flow(struct eng *e, const struct eng_pkt *pk, const struct pkt *p,
 	if (tcp) {
 		admit_plain_syn(e, f, pk, p, v);
 	} else {
+		admit_dgram(e, f);
 		f->state = FLOW_SETTLED;
 		*v = ENG_SETTLE;
 	}

@@ -137,6 +137,11 @@ static int setup_table9(void **state)
 	return setup_flows(state, 9);
 }
 
+static int setup_table64(void **state)
+{
+	return setup_flows(state, 64);
+}
+
 static int teardown(void **state)
 {
 	struct fx *fx = *state;
@@ -704,8 +709,9 @@ static void capped_source_ends_no_handshake(void **state)
 }
 
 /* UDP has no handshake and no per-source cap: a stranger's datagrams to
- * an allowed port never end a handshake for room; a full table refuses
- * them. The next SYN still makes room. */
+ * an allowed port never end a handshake for room; in a full table a new
+ * one takes the oldest datagram flow's entry (the kernel goes on with
+ * it). The next SYN still makes room. */
 static void datagrams_end_no_handshake(void **state)
 {
 	struct fx *fx = *state;
@@ -716,11 +722,39 @@ static void datagrams_end_no_handshake(void **state)
 	for (i = 1; i <= 7; i++)
 		assert_int_not_equal(syn(fx, viewer(i), 40000), ENG_DROP);
 	udp.sport++;
-	assert_int_equal(feed(fx, &udp, &at_lan), ENG_DROP);
+	assert_int_equal(feed(fx, &udp, &at_lan), ENG_SETTLE);
+	assert_int_equal(eng_counters(fx->e)->dgram_forgotten, 1);
 	assert_int_equal(eng_counters(fx->e)->syn_early_drop, 0);
-	assert_int_equal(eng_counters(fx->e)->flows_table_full, 1);
+	assert_int_equal(eng_counters(fx->e)->flows_table_full, 0);
 	associate(fx, PACS, 41000);
 	assert_int_equal(eng_counters(fx->e)->syn_early_drop, 1);
+}
+
+/* 1,000 spoofed datagrams from the range to its UDP port, each a flow
+ * the kernel carries: they hold at most their share (a quarter of 64),
+ * the oldest forgotten first, so the PACS's association and a range's
+ * handshakes find their entries, none ended for room. */
+static void datagram_flood_leaves_tcp_room(void **state)
+{
+	struct fx *fx = *state;
+	struct tpkt udp = { NULL, SCP, IPPROTO_UDP, 5353, 4000 };
+	char src[16];
+	unsigned i;
+
+	for (i = 0; i < 1000; i++) {
+		snprintf(src, sizeof(src), "10.0.1.%u", 1 + i % 250);
+		udp.src = src;
+		udp.sport = (uint16_t)(5000 + i);
+		assert_int_equal(feed(fx, &udp, &at_lan), ENG_SETTLE);
+	}
+	assert_int_equal(eng_counters(fx->e)->flows_live, 16);
+	assert_int_equal(eng_counters(fx->e)->dgram_forgotten, 1000 - 16);
+	for (i = 1; i <= 5; i++)	/* 40 handshakes at their sources' caps */
+		for (uint16_t port = 40000; port < 40008; port++)
+			assert_int_not_equal(syn(fx, viewer(i), port), ENG_DROP);
+	associate(fx, PACS, 41000);
+	assert_int_equal(eng_counters(fx->e)->syn_early_drop, 0);
+	assert_int_equal(eng_counters(fx->e)->flows_table_full, 0);
 }
 
 /* scp's first SYN-ACK names its ISN for good: the same SYN-ACK again
@@ -800,6 +834,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(capped_source_ends_no_handshake, setup_table9,
 						teardown),
 		cmocka_unit_test_setup_teardown(datagrams_end_no_handshake, setup_tiny_table,
+						teardown),
+		cmocka_unit_test_setup_teardown(datagram_flood_leaves_tcp_room, setup_table64,
 						teardown),
 		cmocka_unit_test_setup_teardown(first_synack_stands, setup, teardown),
 		cmocka_unit_test_setup_teardown(fin_before_data_takes_no_slot, setup, teardown),
