@@ -49,7 +49,7 @@ static int flow_can_start(const struct pkt *p)
 {
 	if (p->key.proto == IPPROTO_TCP)
 		return pkt_is_syn(p);
-	if (p->key.proto == IPPROTO_ICMP || p->key.proto == IPPROTO_ICMPV6)
+	if (flowkey_proto_icmp(p->key.proto))
 		return p->echo != 2;
 	return 1;
 }
@@ -60,7 +60,7 @@ static int answer_allowed(const struct pkt *p)
 {
 	const uint8_t *d = p->key.dst;
 
-	if ((p->key.proto == IPPROTO_ICMP || p->key.proto == IPPROTO_ICMPV6) && !p->echo)
+	if (flowkey_proto_icmp(p->key.proto) && !p->echo)
 		return 0;
 	if (p->key.af == SW_AF_INET6)
 		return d[0] != 0xff;
