@@ -13,7 +13,9 @@
  * is left of the association slots and negotiations after the share kept
  * for peers the policy names by host address, so a range full of
  * strangers cannot lock out the PACS. Per-source counts live in buckets
- * of a keyed hash (flow_src_bucket): nobody can aim at another's count. */
+ * of a keyed hash (flow_src_bucket): nobody can aim at another's count.
+ * UDP and ICMP flows, the kernel's from their first packet, hold at most
+ * their own share of the table, the oldest forgotten first. */
 #include <errno.h>
 
 #include "engine_int.h"
