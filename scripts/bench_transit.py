@@ -10,7 +10,8 @@ passes (on transmit as it is handed to the veth, on receive as the veth
 delivers it), so a capturing or probing process that waits for a CPU does
 not move the stamps. A probe is a SYN to port 104 and the device's reset;
 it is keyed by (the prober's port, the SYN's sequence number), the reset by
-(its destination port, its ack - 1). Transit: the SYN's stamp at the device
+(its destination port, its ack - 1) (pair() for the copies of a
+retransmission). Transit: the SYN's stamp at the device
 minus its stamp at the prober, the reset's stamp at the prober minus its
 stamp at the device. Probes whose SYN left between FROM_NS and TO_NS
 (CLOCK_REALTIME) count; OUT gets their transits in ns, one a line. Prints
@@ -55,7 +56,9 @@ def tcp(ip):
 
 
 def stamps(path):
-    """{("syn"|"rst", key): first stamp} of a capture."""
+    """{("syn"|"rst", key): [stamps]} of a capture: more than one when the
+    prober's kernel sent the SYN again (a retransmission keeps its
+    sequence number) and the device answered each."""
     out = {}
     for ns, ip in frames(path):
         h = tcp(ip)
@@ -68,25 +71,37 @@ def stamps(path):
             k = ("rst", (dport, (ack - 1) & 0xFFFFFFFF))
         else:
             continue
-        out.setdefault(k, ns)
+        out.setdefault(k, []).append(ns)
     return out
+
+
+def pair(left, arrived):
+    """(transits, lost, unpaired) of one packet's copies: each arrival
+    goes with the latest departure before it not yet taken (a copy the box
+    dropped and its retransmission that passed are one lost, one paired)."""
+    free, transits, unpaired = sorted(left), [], 0
+    for t1 in sorted(arrived):
+        before = [t0 for t0 in free if t0 <= t1]
+        if before:
+            free.remove(before[-1])
+            transits.append(t1 - before[-1])
+        else:
+            unpaired += 1
+    return transits, len(free), unpaired
 
 
 def main():
     lan, dev = stamps(sys.argv[1]), stamps(sys.argv[2])
     lo, hi, outp = int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-    probes = {k for (kind, k), ns in lan.items() if kind == "syn" and lo <= ns < hi}
+    probes = {k for (kind, k), ns in lan.items() if kind == "syn" and lo <= ns[0] < hi}
     transit, lost, unpaired = [], 0, 0
     # (where it leaves, where it arrives) for each direction
     for kind, src, dst in (("syn", lan, dev), ("rst", dev, lan)):
         for k in probes:
-            t0, t1 = src.get((kind, k)), dst.get((kind, k))
-            if t0 is not None and t1 is not None:
-                transit.append(t1 - t0)
-            elif t0 is not None:
-                lost += 1
-            elif t1 is not None:
-                unpaired += 1
+            t, n_lost, n_unpaired = pair(src.get((kind, k), []), dst.get((kind, k), []))
+            transit += t
+            lost += n_lost
+            unpaired += n_unpaired
     with open(outp, "w") as f:
         f.write("".join("%d\n" % t for t in transit))
     print("probes=%d packets=%d lost=%d unpaired=%d" % (len(probes), len(transit), lost, unpaired))
