@@ -27,7 +27,9 @@
 # each phase's percentiles and what they add to the baseline's.
 #
 # Environment: BENCH_CTL_RATE (probes per second, 1000), BENCH_CTL_ROUNDS
-# (20), BENCH_CTL_FLOWS (65536).
+# (20), BENCH_CTL_FLOWS (65536), BENCH_CTL_ARGS (more scanwalld options,
+# e.g. --busy-poll 0), BENCH_CTL_KEEP (non-empty: keep the scratch
+# directory, captures included).
 set -u
 cd "$(dirname "$0")/.."
 BUILD=$(cd "${1:-build}" && pwd)
@@ -75,7 +77,8 @@ for v in $(seq "$ROUNDS"); do
 		"$BUILD/scanwall-bundle" sign --key "$W/priv/b.key" "$W/v$v.bundle" >/dev/null || exit 1
 done
 # room for the probes' flows beside the 65,536 the last phase lists
-sw_start "$W/policy.conf" --keyring "$keys" --flows $((FLOWS + 65536)) || exit 1
+# shellcheck disable=SC2086
+sw_start "$W/policy.conf" --keyring "$keys" --flows $((FLOWS + 65536)) ${BENCH_CTL_ARGS:-} || exit 1
 
 # Both sides of the box captured for the whole run, each frame written
 # out as it comes (-U), so a phase reads its packets when it ends.

@@ -45,6 +45,7 @@
 #include "engine/observe.h"
 #include "datapath/ruleset.h"
 #include "datapath/rshits.h"
+#include "datapath/rtsched.h"
 #include "datapath/watchdog.h"
 
 #define INL_EXTRA_FDS 8
@@ -658,6 +659,7 @@ int inline_run(const struct inline_opts *o)
 	if (!err) {
 		inl_system(&l, "start");
 		fprintf(stderr, "scanwalld: queue %u: running\n", o->queue);
+		rtsched_loop();		/* after the control thread: not inherited */
 		err = inl_loop(&l);
 		inl_system(&l, "stop");
 	}
