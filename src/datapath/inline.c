@@ -70,7 +70,6 @@ struct inl {
 	struct obsnap *obs;		/* the control half's copy of the observation table */
 	int tfd, sfd;
 	int wdfd;			/* the hardware watchdog, -1: none */
-	bool fifo;		/* the loop runs SCHED_FIFO (rtsched.h): no busy polling */
 	unsigned ticks;		/* of ENG_RESEND_TICK_MS: a second's make the slow tick */
 	uint64_t now_ns;	/* CLOCK_MONOTONIC, read once a round of the loop: the
 				 * clock of its batch of packets, events and tick */
@@ -357,14 +356,13 @@ static int inl_ctl_start(struct inl *l)
  * sleeps again. Only then: in a bulk transfer the data keeps coming
  * anyway, and polling eagerly there cut the batches from dozens of packets
  * to a few and cost a tenth of the throughput. Measured in
- * docs/performance.md; 0 turns it off. A SCHED_FIFO loop does not poll:
- * its sched_yield() yields to no ordinary process, so the spin would hold
- * the CPU from the very process the verdict just woke (docs/engine.md). */
+ * docs/performance.md; 0 turns it off. (A SCHED_FIFO loop's yield gives
+ * the CPU to no ordinary process: docs/engine.md, "Scheduling".) */
 static int inl_loop(struct inl *l)
 {
 	enum { P_NFQ, P_TIMER, P_SIG, P__FIXED };
 	struct pollfd p[P__FIXED + INL_EXTRA_FDS];
-	uint64_t spin_ns = l->fifo ? 0 : (uint64_t)l->o->busy_poll_us * 1000u, spin_until = 0;
+	uint64_t spin_ns = (uint64_t)l->o->busy_poll_us * 1000u, spin_until = 0;
 	unsigned n, i;
 	int err = 0, timeout, ready;
 
@@ -662,7 +660,7 @@ int inline_run(const struct inline_opts *o)
 	if (!err) {
 		inl_system(&l, "start");
 		fprintf(stderr, "scanwalld: queue %u: running\n", o->queue);
-		l.fifo = rtsched_loop();	/* after the control thread: not inherited */
+		rtsched_loop();		/* after the control thread: not inherited */
 		err = inl_loop(&l);
 		inl_system(&l, "stop");
 	}

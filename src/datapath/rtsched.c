@@ -32,16 +32,13 @@ static int rts_fifo(void)
 	return 0;
 }
 
-bool rtsched_loop(void)
+void rtsched_loop(void)
 {
-	bool fifo = rts_fifo() == 0;
-
-	if (!fifo && CONFIG_VERDICT_NICE &&
+	if (rts_fifo() < 0 && CONFIG_VERDICT_NICE &&
 	    setpriority(PRIO_PROCESS, (id_t)gettid(), CONFIG_VERDICT_NICE) < 0)
 		rts_warn("nice", errno);
 	/* An appliance: no page fault (a flow table page touched first, a
 	 * stack page) ever stands between a packet and its verdict. */
 	if (IS_ENABLED(CONFIG_VERDICT_MLOCK) && mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
 		rts_warn("mlockall", errno);
-	return fifo;
 }

@@ -6,16 +6,13 @@
 #ifndef SW_DATAPATH_RTSCHED_H
 #define SW_DATAPATH_RTSCHED_H
 
-#include <stdbool.h>
-
 /* Raises the calling thread as Kconfig says: SCHED_FIFO at
  * CONFIG_VERDICT_RT_PRIORITY, or (0, or refused) nice CONFIG_VERDICT_NICE;
  * and with CONFIG_VERDICT_MLOCK locks the process's memory. Call it on the
  * loop's own thread once every other thread has been started: a thread
  * inherits its creator's policy (processes the loop would start do not:
  * SCHED_RESET_ON_FORK). What the kernel refuses (a container, no
- * CAP_SYS_NICE) is a warning on stderr: the loop runs as it is. Returns
- * true when the thread runs SCHED_FIFO. */
-bool rtsched_loop(void);
+ * CAP_SYS_NICE) is a warning on stderr: the loop runs as it is. */
+void rtsched_loop(void);
 
 #endif
