@@ -660,7 +660,7 @@ int inline_run(const struct inline_opts *o)
 	if (!err) {
 		inl_system(&l, "start");
 		fprintf(stderr, "scanwalld: queue %u: running\n", o->queue);
-		rtsched_loop();		/* after the control thread: not inherited */
+		rtsched_loop();		/* this thread only (rtsched.h) */
 		err = inl_loop(&l);
 		inl_system(&l, "stop");
 	}

@@ -9,10 +9,10 @@
 /* Raises the calling thread as Kconfig says: SCHED_FIFO at
  * CONFIG_VERDICT_RT_PRIORITY, or (0, or refused) nice CONFIG_VERDICT_NICE;
  * and with CONFIG_VERDICT_MLOCK locks the process's memory. Call it on the
- * loop's own thread once every other thread has been started: a thread
- * inherits its creator's policy (processes the loop would start do not:
- * SCHED_RESET_ON_FORK). What the kernel refuses (a container, no
- * CAP_SYS_NICE) is a warning on stderr: the loop runs as it is. */
+ * loop's own thread: threads and processes it starts afterwards start as
+ * ordinary ones (SCHED_RESET_ON_FORK). What the kernel refuses (a
+ * container, no CAP_SYS_NICE) is a warning on stderr: the loop runs as it
+ * is. */
 void rtsched_loop(void);
 
 #endif

@@ -6,7 +6,7 @@
 # may not raise it (no CAP_SYS_NICE, as in a container) warns and filters.
 #
 #   lan (LAN_SCU) ── box: scanwalld ─ loop thread (tid = pid): FIFO / nice
-#                    │               └ control thread: nice 10, not RT
+#                    │               └ every other thread (control: nice 10): not RT
 #                    └─ dev (storescp, AE SYMBIA)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,7 +21,13 @@ NICE=$(conf VERDICT_NICE)
 # (fields after the command's closing parenthesis: nice is 19, rt_priority
 # 40, policy 41)
 sched_of() { sed 's/.*) //' "/proc/$SW_PID/task/$1/stat" | awk '{ print $39, $38, $17 }'; }
-control_tid() { ls "/proc/$SW_PID/task" | grep -vx "$SW_PID" | head -1; }
+# the other threads (the control thread; a sanitizer's own): "policy nice" each
+others() {
+	local t
+	for t in /proc/"$SW_PID"/task/*; do
+		[ "${t##*/}" = "$SW_PID" ] || sched_of "${t##*/}" | awk '{ print $1, $3 }'
+	done
+}
 
 peer_storescp "$SW_WORK/recv" || { fail "loop sched: storescp listens"; exit 1; }
 sw_start "$SW_POLICY_DIR/netns.conf" || { fail "loop sched: scanwalld starts"; exit 1; }
@@ -36,10 +42,11 @@ else
 	check "loop sched: the loop thread runs at nice ${NICE:-0} (policy $pol, nice $nice)" \
 		test "$pol" = 0 -a "$nice" = "${NICE:-0}"
 fi
-ct=$(control_tid)
-read -r cpol cprio cnice < <(sched_of "$ct")
-check "loop sched: the control thread is not real-time and runs at nice 10 (policy $cpol, nice $cnice)" \
-	test "$cpol" = 0 -a "$cnice" = 10
+threads=$(others | tr '\n' ' ')
+check "loop sched: no other thread inherited real-time ($threads)" \
+	test -n "$threads" -a -z "$(others | awk '$1 != 0')"
+control_nice10() { others | grep -qx '0 10'; }
+check "loop sched: the control thread runs at nice 10 ($threads)" control_nice10
 # a reload runs the ruleset tools, started by the control thread
 reload() { sw_ctl reload >/dev/null; }
 check "loop sched: a reload (the control thread runs the ruleset's tools)" reload
