@@ -144,6 +144,11 @@ $(BUILD)/tests/netns-reorder: $(BUILD)/tests/netns/reorder.o
 	$(quiet) LD $@
 	$(Q)$(CC) $(SW_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_NFQ)
 
+# the policy suite's renderer of every kernel document a policy loads
+$(BUILD)/tests/rsrender: $(BUILD)/tests/policy/rsrender.o $(LIB)
+	$(quiet) LD $@
+	$(Q)$(CC) $(SW_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_NFQ) $(LIBS_PCAP) $(LIBS_TLS)
+
 # the bench's and the attack tests' cheap spoofed SYN flooder
 $(BUILD)/tests/synflood: $(BUILD)/tests/attack/synflood.o
 	$(quiet) LD $@
@@ -165,8 +170,9 @@ check:
 unit: $(UNIT_BIN)
 	$(Q)tests/unit/run.sh $(UNIT_BIN)
 
-policy-test: $(BUILD)/scanwalld
+policy-test: $(BUILD)/scanwalld $(BUILD)/tests/rsrender
 	$(Q)tests/policy/run.sh $(BUILD)/scanwalld
+	$(Q)tests/policy/modules.sh $(BUILD)
 
 replay-test: $(BUILD)/scanwalld
 	$(Q)tests/replay/run.sh $(BUILD)/scanwalld

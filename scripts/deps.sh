@@ -6,8 +6,10 @@
 #   scripts/deps.sh [build|test|fuzz|bench|all]   (default: all)
 set -eu
 
+# python3 is named although python3-kconfiglib pulls it in: the build runs
+# it (Kconfig) and the tests' helpers are Python (/usr/bin/python3).
 build_pkgs="build-essential pkg-config libnetfilter-queue-dev libmnl-dev libmbedtls-dev libcrypt-dev
-            libpcap-dev libedit-dev python3-kconfiglib"
+            libpcap-dev libedit-dev python3 python3-kconfiglib"
 test_pkgs="libcmocka-dev dcmtk iproute2 iptables nftables tcpdump curl openssl kmod
            prometheus rsyslog rsyslog-openssl chromium
            procps psmisc ethtool hping3

@@ -88,6 +88,8 @@ struct eng_counters {
 	uint64_t tcp_resent;		/* segments of a released RQ/AC the engine sent again */
 	uint64_t syn_capped;		/* SYNs over their source's syn_per_src */
 	uint64_t syn_early_drop;	/* unestablished flows ended for a new one */
+	uint64_t handshake_mismatch;	/* acceptor's packets before the handshake's end
+					 * not matching its first SYN-ACK: dropped */
 	uint64_t assoc_artim;		/* negotiations ended by the ARTIM deadline */
 	uint64_t assoc_retired;		/* associations ended to free a policy generation */
 	uint64_t assoc_unproven;	/* first data not acknowledging the acceptor's SYN-ACK */

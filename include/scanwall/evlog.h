@@ -4,7 +4,7 @@
  * that matter, so a token bucket limits the rate; what it holds back is
  * counted, and the next event it lets through is preceded by one EV_SYSTEM
  * event "suppressed N events". The file is rotated once (file -> file.1)
- * when it would pass its size cap. The last lines are also kept in a
+ * when it would pass its size cap (scanwall/logfile.h). The last lines are also kept in a
  * preallocated ring, numbered, so the control socket and the management
  * plane can serve "events since N" without reading the file back.
  * Nothing is allocated per event.

@@ -11,11 +11,14 @@
  * fault, count. Addresses, AE titles and UIDs only: no patient data.
  *
  * All memory is allocated by lrn_new(); recording never allocates. When
- * the table is full the record of least value (fewest counts, then oldest
- * last seen) is evicted and counted (lrn_dropped): a stranger's (an
- * association never accepted, a refusal) only for a stranger or a
- * partner, a partner's (an accepted relation, an allowed flow) only for a
- * partner, so a flood of strangers cannot push out the real partners. */
+ * the table is full the record of least value (its count, aged since it
+ * was last seen: CONFIG_OBSERVE_HALF_LIFE_S) is evicted and counted
+ * (lrn_dropped): a stranger's (an association never accepted, a refusal)
+ * only for a stranger or a partner, a partner's (an accepted relation, an
+ * allowed flow) only for a partner, so a flood of strangers cannot push
+ * out the real partners; and one initiator address, or one calling AE,
+ * makes at most CONFIG_OBSERVE_PEER_PARTNERS partners towards an acceptor,
+ * so one peer accepted whatever its title cannot either. */
 #ifndef SCANWALL_LEARN_H
 #define SCANWALL_LEARN_H
 
@@ -53,7 +56,7 @@ struct lrn_rel_key {
  * the table is full). A handle whose relation was evicted since is stale:
  * the calls below ignore it, lrn_class() returns -ESTALE. now_s: seconds,
  * wall clock or capture time. */
-int lrn_relation(struct lrn *t, const struct lrn_rel_key *k, uint64_t now_s);
+int64_t lrn_relation(struct lrn *t, const struct lrn_rel_key *k, uint64_t now_s);
 
 enum lrn_class_flag {
 	LRN_PROPOSED = 1, LRN_ACCEPTED = 2, LRN_REFUSED = 4,
@@ -66,21 +69,21 @@ enum lrn_class_flag {
  * evicted to free one: uids.c); -ENOSPC (counted) when partners' classes
  * name every slot, -EINVAL when uid is no UID (dcm_uid_problem). A handle
  * held while its slot went to another UID is stale (lrn_class: -ESTALE). */
-int lrn_uid(struct lrn *t, const char *uid);
+int64_t lrn_uid(struct lrn *t, const char *uid);
 /* The slot of abstract syntax uid (an lrn_uid handle) in relation rel,
  * created if new. When the relation's slots are full: -ENOSPC (counted),
  * unless used is set (a command was seen on it), when a class nothing was
  * seen on gives up its slot (counted): what the device does matters more
  * than what a peer offered (storescu proposes 100 classes and sends one). */
-int lrn_class(struct lrn *t, int rel, int uid, bool used);
-void lrn_class_flags(struct lrn *t, int rel, int cls, unsigned flags);
+int lrn_class(struct lrn *t, int64_t rel, int64_t uid, bool used);
+void lrn_class_flags(struct lrn *t, int64_t rel, int cls, unsigned flags);
 /* A DIMSE command (catalog.h bit) sent by the initiator (dir 0) or back. */
-void lrn_command(struct lrn *t, int rel, int cls, int dir, uint32_t dimse_bit);
+void lrn_command(struct lrn *t, int64_t rel, int cls, int dir, uint32_t dimse_bit);
 /* A transfer syntax proposed (LRN_PROPOSED) or accepted (LRN_ACCEPTED). */
-void lrn_ts(struct lrn *t, int rel, const char *uid, unsigned flags);
+void lrn_ts(struct lrn *t, int64_t rel, const char *uid, unsigned flags);
 enum lrn_count { LRN_ASSOC_REQUESTED, LRN_ASSOC_ACCEPTED, LRN_ASSOC__COUNT };
-void lrn_count(struct lrn *t, int rel, enum lrn_count what, uint64_t now_s);
-void lrn_bytes(struct lrn *t, int rel, int dir, uint64_t n);
+void lrn_count(struct lrn *t, int64_t rel, enum lrn_count what, uint64_t now_s);
+void lrn_bytes(struct lrn *t, int64_t rel, int dir, uint64_t n);
 
 /* A plain flow allowed (kind "allow") or a refusal ("block", "reject",
  * "assoc-reject", ...). kind must be an ev_kind_name(): only the pointer
@@ -89,7 +92,7 @@ struct lrn_flow_key {
 	const char *kind;
 	uint8_t af, proto;		/* IPPROTO_* */
 	const uint8_t *src, *dst;	/* 16 bytes each */
-	uint16_t port;			/* 0 for ICMP */
+	uint16_t port;			/* ICMP's (type, code) is kept as 0 */
 	int rule_line;			/* 0: the default */
 	const char *fault;		/* may be NULL */
 	const char *calling, *called;	/* DICOM refusals; may be NULL */

@@ -48,6 +48,8 @@ int pol_print(const struct pol *pol, FILE *out);
  * POL_DICOM rules the key is the initiator's TCP SYN. */
 const struct pol_rule *pol_match(const struct pol *pol, const struct flow_key *k);
 enum pol_action pol_default_action(const struct pol *pol);
+/* "block", "reject", "allow": the word a policy writes. */
+const char *pol_action_name(enum pol_action a);
 unsigned pol_rule_count(const struct pol *pol);
 const struct pol_rule *pol_rule_at(const struct pol *pol, unsigned index);
 

@@ -1,35 +1,25 @@
 /* The events file and its in-memory ring (see scanwall/evlog.h). */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "common/linequeue.h"
 #include "scanwall/bucket.h"
 #include "scanwall/evlog.h"
+#include "scanwall/logfile.h"
 
 struct evlog_slot {
 	uint64_t seq;
 	size_t len;
 };
 
-/* The file's side: the thread that drains owns it (the writer, without a
- * hand-over); its counters are read from the other. */
-struct evlog_file {
-	char *path, *path_old;		/* NULL: ring only */
-	int fd;
-	bool torn;			/* the file ends inside a line */
-	_Atomic uint64_t write_errors, rotations, bytes;
-};
-
 struct evlog {
 	struct evlog_cfg cfg;
-	struct evlog_file f;
+	struct sw_logfile f;		/* the thread that drains owns it (the
+					 * writer, without a hand-over) */
 	struct lq q;			/* the hand-over; q.n 0: none */
 	uint64_t q_dropped;		/* since the last line the queue took */
 	struct sw_bucket bucket;		/* the rate limit */
@@ -40,11 +30,6 @@ struct evlog {
 	struct evlog_counters n;	/* the writer's; the file's are in f */
 };
 
-static void evlog_count(_Atomic uint64_t *c, uint64_t v)
-{
-	atomic_fetch_add_explicit(c, v, memory_order_relaxed);
-}
-
 void evlog_cfg_default(struct evlog_cfg *cfg)
 {
 	*cfg = (struct evlog_cfg){
@@ -54,30 +39,6 @@ void evlog_cfg_default(struct evlog_cfg *cfg)
 		.ring = 1024,
 		.line_max = 1024,
 	};
-}
-
-static int evlog_open_fd(struct evlog_file *f)
-{
-	struct stat st;
-
-	f->fd = open(f->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-	if (f->fd < 0)
-		return -errno;
-	atomic_store_explicit(&f->bytes, fstat(f->fd, &st) == 0 ? (uint64_t)st.st_size : 0,
-			      memory_order_relaxed);
-	return 0;
-}
-
-static int evlog_set_paths(struct evlog_file *f, const char *path)
-{
-	if (!path)
-		return 0;
-	f->path = strdup(path);
-	if (!f->path || asprintf(&f->path_old, "%s.1", path) < 0) {
-		f->path_old = NULL;
-		return -ENOMEM;
-	}
-	return evlog_open_fd(f);
 }
 
 struct evlog *evlog_open(const char *path, const struct evlog_cfg *cfg)
@@ -101,7 +62,7 @@ struct evlog *evlog_open(const char *path, const struct evlog_cfg *cfg)
 	log->lines = calloc(log->cfg.ring, log->cfg.line_max);
 	if (!log->slots || !log->lines)
 		goto out_free;
-	err = evlog_set_paths(&log->f, path);
+	err = sw_logfile_open(&log->f, path);
 	if (!err && path && log->cfg.handover)
 		err = lq_init(&log->q, log->cfg.handover, log->cfg.line_max);
 	if (err)
@@ -121,88 +82,17 @@ void evlog_close(struct evlog *log)
 		return;
 	evlog_drain(log);
 	lq_fini(&log->q);
-	if (log->f.fd >= 0)
-		close(log->f.fd);
-	free(log->f.path);
-	free(log->f.path_old);
+	sw_logfile_close(&log->f);
 	free(log->slots);
 	free(log->lines);
 	free(log);
-}
-
-/* Keeps one rotated file: the oldest history goes, the file never grows
- * past the cap, and a reader of file.1 sees complete lines. */
-static int evlog_rotate(struct evlog_file *f)
-{
-	close(f->fd);
-	f->fd = -1;
-	f->torn = false;	/* the new file starts with a whole line */
-	if (rename(f->path, f->path_old) < 0 && errno != ENOENT)
-		return -errno;
-	evlog_count(&f->rotations, 1);
-	return evlog_open_fd(f);
-}
-
-/* Writes all of p, going on after a short write; counts what reached the
- * file. 0 or -errno. */
-static int evlog_write_all(struct evlog_file *f, const char *p, size_t len, size_t *done)
-{
-	*done = 0;
-	while (*done < len) {
-		ssize_t w = write(f->fd, p + *done, len - *done);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return w < 0 ? -errno : -EIO;
-		*done += (size_t)w;
-		evlog_count(&f->bytes, (uint64_t)w);
-	}
-	return 0;
-}
-
-/* Every event is a line of its own: a write that fails half way (a full
- * disk) leaves a torn line, and the next write ends it with a newline
- * first rather than append an event to it. */
-static int evlog_append_file(struct evlog_file *f, uint64_t max_bytes, const char *line,
-			     size_t len)
-{
-	uint64_t bytes = atomic_load_explicit(&f->bytes, memory_order_relaxed);
-	size_t done;
-	int err;
-
-	if (!f->path)
-		return 0;
-	if (max_bytes && bytes > 0 && bytes + len > max_bytes) {
-		err = evlog_rotate(f);
-		if (err)
-			goto out_error;
-	}
-	if (f->fd < 0 && (err = evlog_open_fd(f)) < 0)
-		goto out_error;
-	if (f->torn) {
-		err = evlog_write_all(f, "\n", 1, &done);
-		if (err)
-			goto out_error;
-		f->torn = false;
-	}
-	err = evlog_write_all(f, line, len, &done);
-	if (err) {
-		f->torn = done > 0;
-		goto out_error;
-	}
-	return 0;
-
-out_error:
-	evlog_count(&f->write_errors, 1);
-	return err;
 }
 
 static void evlog_drain_line(void *ctx, const char *line, size_t len)
 {
 	struct evlog *log = ctx;
 
-	evlog_append_file(&log->f, log->cfg.max_bytes, line, len);
+	sw_logfile_append(&log->f, log->cfg.max_bytes, line, len);
 }
 
 void evlog_drain(struct evlog *log)
@@ -235,7 +125,7 @@ static void evlog_queue_dropped(struct evlog *log, uint64_t ts_ns)
 static int evlog_hand(struct evlog *log, const char *line, size_t len, uint64_t ts_ns)
 {
 	if (!log->q.n)
-		return evlog_append_file(&log->f, log->cfg.max_bytes, line, len);
+		return sw_logfile_append(&log->f, log->cfg.max_bytes, line, len);
 	if (log->q_dropped && lq_space(&log->q) >= 2)
 		evlog_queue_dropped(log, ts_ns);
 	if (!log->q_dropped && lq_push(&log->q, line, len) == 0)

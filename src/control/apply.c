@@ -130,6 +130,16 @@ void apply_abort(struct apply_plan *p)
 	p->text = NULL;
 }
 
+/* The policy is in force whatever the sweep does: a failure is said. */
+static void apply_sweep(const struct apply *a, FILE *diag)
+{
+	int err = a->up && a->dp && a->dp->sweep ? a->dp->sweep(a->ctx, a->rs.pol) : 0;
+
+	if (err && diag)
+		fprintf(diag, "conntrack sweep: %s; connections older than the engine's "
+			"memory keep the old verdict\n", strerror(-err));
+}
+
 static int apply_install(struct apply *a, const struct ruleset_cfg *rs)
 {
 	return a->up && a->dp && a->dp->install ? a->dp->install(a->ctx, rs) : 0;
@@ -155,6 +165,7 @@ int apply_commit(struct apply *a, struct apply_plan *p, FILE *diag)
 		return apply_fail(diag, err, "engine");
 	}
 	a->rs = p->rs;
+	apply_sweep(a, diag);
 	memcpy(a->sha256, p->sha256, sizeof(a->sha256));
 	free(a->text);
 	a->text = p->text;
@@ -176,5 +187,7 @@ int apply_up(struct apply *a)
 	int err = a->dp && a->dp->install ? a->dp->install(a->ctx, &a->rs) : 0;
 
 	a->up = !err;
+	if (a->up)
+		apply_sweep(a, stderr);
 	return err;
 }

@@ -36,6 +36,11 @@ struct apply_datapath {
 	int (*install)(void *ctx, const struct ruleset_cfg *rs);
 	/* Sends what the engine has queued for the kernel (revocations). */
 	void (*flush)(void *ctx);
+	/* Judges by pol, on the caller's thread, the connections the kernel
+	 * forwards by itself, the engine's forgotten ones too (a plain flow
+	 * past FLOW_IDLE_TCP, every one after a restart), and revokes those
+	 * pol refuses: after the swap and at the start. 0 or -errno. */
+	int (*sweep)(void *ctx, const struct pol *pol);
 	/* Runs fn(arg) on the thread that owns the engine (the verdict loop)
 	 * and returns once it ran: 0, or -ESHUTDOWN when the loop is gone.
 	 * NULL: the caller owns the engine. The engine is only ever touched

@@ -6,8 +6,10 @@
  * a client that sends more than a line's worth without a newline is cut
  * off, and one silent for 250 ms gives its slot up when all are taken.
  * What reads the engine, the events log or the queue runs on the verdict
- * loop through env.call, and only that (ctl_on_loop); reading files,
- * compiling, the tools and the bundle store stay here. This is the
+ * loop through env.call, and only that: a copy, bounded a call (a look at
+ * the counters, a slice of the ring, a piece of the flows), whose JSON is
+ * written here; only `event` runs whole there (ctl_on_loop). Reading
+ * files, compiling, the tools and the bundle store stay here. This is the
  * management path, not the packet path, so it may allocate (answers are
  * built in open_memstream buffers). */
 #include <errno.h>
@@ -28,6 +30,7 @@
 
 #include "control/apply.h"
 #include "control/control.h"
+#include "control/ctlthread.h"
 #include "control/obsnap.h"
 #include "datapath/inject.h"
 #include "datapath/nfq.h"
@@ -89,6 +92,12 @@ static int ctl_error(FILE *out, const char *msg, int err)
 	return err;
 }
 
+/* A copy from the loop that failed: no room for it, or the loop stopped. */
+static int ctl_copy_error(FILE *out, int err)
+{
+	return ctl_error(out, err == -ENOMEM ? "out of memory" : "the engine is stopping", err);
+}
+
 /* Of the text of the policy in force, NULL when unknown. */
 static const char *ctl_sha256(const struct control *c)
 {
@@ -105,59 +114,103 @@ static const char *const ctl_proto_names[] = {
 	[POL_ICMPV6] = "icmpv6", [POL_DICOM] = "dicom",
 };
 
-static void ctl_policy_obj(struct control *c, FILE *out)
+static void ctl_reload_event(struct control *c, const char *what)
 {
-	const struct pol *pol = eng_policy(c->env.eng);
+	char reason[160];
+	struct sw_event ev = {
+		.ts_ns = sw_clock_ns(CLOCK_REALTIME),
+		.kind = EV_SYSTEM,
+		.reason = reason,
+	};
 
+	if (!c->env.evlog)
+		return;
+	snprintf(reason, sizeof(reason), "%s", what);
+	evlog_write(c->env.evlog, &ev, sw_clock_ns(CLOCK_MONOTONIC));
+}
+
+/* What `status` and a reload's answer read of the loop's state, copied
+ * there in one call (ctl_look); the JSON is written here, off the loop. */
+struct ctl_look {
+	struct control *c;
+	struct eng_counters n;
+	struct evlog_counters ev;
+	uint64_t ev_last;
+	unsigned rules;
+	int def;		/* the policy's default action; -1: no policy */
+	const char *event;	/* written into the log first, when not NULL */
+};
+
+static void ctl_look_here(void *arg)
+{
+	struct ctl_look *k = arg;
+	const struct pol *pol = eng_policy(k->c->env.eng);
+	const struct evlog *log = k->c->env.evlog;
+
+	if (k->event)
+		ctl_reload_event(k->c, k->event);
+	k->n = *eng_counters(k->c->env.eng);
+	k->rules = pol ? pol_rule_count(pol) : 0;
+	k->def = pol ? (int)pol_default_action(pol) : -1;
+	if (log) {
+		k->ev = evlog_counters(log);
+		k->ev_last = evlog_last_seq(log);
+	}
+}
+
+static int ctl_look(struct control *c, struct ctl_look *k)
+{
+	k->c = c;
+	return ctl_call(c, ctl_look_here, k);
+}
+
+static void ctl_policy_obj(struct control *c, const struct ctl_look *k, FILE *out)
+{
 	fputs("{\"path\":", out);
 	jw_str(SB_STREAM(out), c->policy_path);
 	fputs(",\"sha256\":", out);
 	jw_str(SB_STREAM(out), ctl_sha256(c));
-	if (pol) {
-		fprintf(out, ",\"rules\":%u,\"default\":\"%s\"", pol_rule_count(pol),
-			ctl_action_names[pol_default_action(pol)]);
-	}
+	if (k->def >= 0)
+		fprintf(out, ",\"rules\":%u,\"default\":\"%s\"", k->rules,
+			ctl_action_names[k->def]);
 	fputc('}', out);
 }
 
-static void ctl_evlog_counters(const struct evlog *log, FILE *out)
+static void ctl_evlog_obj(struct control *c, const struct ctl_look *k, FILE *out)
 {
-	const struct evlog_counters n = evlog_counters(log);
 	const struct jw_u64 tab[] = {
-		{ "last_seq", evlog_last_seq(log) }, { "written", n.written },
-		{ "suppressed", n.suppressed }, { "write_errors", n.write_errors },
-		{ "too_long", n.too_long }, { "rotations", n.rotations },
-		{ "file_bytes", n.file_bytes }, { "file_dropped", n.file_dropped },
+		{ "last_seq", k->ev_last }, { "written", k->ev.written },
+		{ "suppressed", k->ev.suppressed }, { "write_errors", k->ev.write_errors },
+		{ "too_long", k->ev.too_long }, { "rotations", k->ev.rotations },
+		{ "file_bytes", k->ev.file_bytes }, { "file_dropped", k->ev.file_dropped },
 	};
 
-	JW_U64_OBJ(SB_STREAM(out), tab);
-}
-
-static void ctl_evlog_obj(struct control *c, FILE *out)
-{
 	if (c->env.evlog)
-		ctl_evlog_counters(c->env.evlog, out);
+		JW_U64_OBJ(SB_STREAM(out), tab);
 	else
 		fputs("null", out);
 }
 
 static int cmd_status(struct control *c, int argc, char **argv, FILE *out)
 {
-	const struct eng_counters *n = eng_counters(c->env.eng);
+	struct ctl_look k = { 0 };
+	int err = ctl_look(c, &k);
 
+	if (err)
+		return ctl_error(out, "the engine is stopping", err);
 	fputs("{\"version\":", out);
 	jw_str(SB_STREAM(out), c->env.version ? c->env.version : SW_VERSION);
 	jw_ku64(SB_STREAM(out), ",", "pid", (uint64_t)getpid());
 	jw_ku64(SB_STREAM(out), ",", "uptime_s", (sw_clock_ns(CLOCK_MONOTONIC) - c->start_ns) / 1000000000u);
 	fputs(",\"policy\":", out);
-	ctl_policy_obj(c, out);
-	jw_ku64(SB_STREAM(out), ",", "packets", n->packets);
-	jw_ku64(SB_STREAM(out), ",", "accepted", n->accepted);
-	jw_ku64(SB_STREAM(out), ",", "dropped", n->dropped);
-	jw_ku64(SB_STREAM(out), ",", "settled", n->settled);
-	jw_ku64(SB_STREAM(out), ",", "flows_live", n->flows_live);
+	ctl_policy_obj(c, &k, out);
+	jw_ku64(SB_STREAM(out), ",", "packets", k.n.packets);
+	jw_ku64(SB_STREAM(out), ",", "accepted", k.n.accepted);
+	jw_ku64(SB_STREAM(out), ",", "dropped", k.n.dropped);
+	jw_ku64(SB_STREAM(out), ",", "settled", k.n.settled);
+	jw_ku64(SB_STREAM(out), ",", "flows_live", k.n.flows_live);
 	fputs(",\"events\":", out);
-	ctl_evlog_obj(c, out);
+	ctl_evlog_obj(c, &k, out);
 	fputs("}\n", out);
 	return 0;
 }
@@ -178,6 +231,7 @@ static void ctl_engine_obj(const struct eng_counters *n, FILE *out)
 		{ "tcp_unverifiable", n->tcp_unverifiable }, { "tcp_resent", n->tcp_resent },
 		{ "tcp_retransmitted", n->tcp_retransmitted },
 		{ "syn_capped", n->syn_capped }, { "syn_early_drop", n->syn_early_drop },
+		{ "handshake_mismatch", n->handshake_mismatch },
 		{ "assoc_artim", n->assoc_artim }, { "assoc_retired", n->assoc_retired },
 		{ "assoc_unproven", n->assoc_unproven },
 		{ "answers_limited", n->answers_limited },
@@ -186,9 +240,51 @@ static void ctl_engine_obj(const struct eng_counters *n, FILE *out)
 	JW_U64_OBJ(SB_STREAM(out), tab);
 }
 
-static void ctl_rules_arr(struct control *c, const struct pol *pol, FILE *out)
+/* `counters`: what the look takes, and the rules' hits, the queue's and
+ * the injection's counters, copied on the loop in one call into room made
+ * here (a look before says how many rules). The policy's rules themselves
+ * are read here: a compiled policy does not change, and the one in force
+ * is only ever swapped by this thread's own apply path, so it stays while
+ * the answer is written. */
+struct ctl_tally {
+	struct ctl_look look;
+	const struct pol *pol;
+	uint64_t *hits;		/* room for look.rules */
+	uint64_t dflt_hits;
+	struct nfqueue_counters q;
+	struct inject_counters in;
+	bool have_q, have_in;
+};
+
+static void ctl_tally_here(void *arg)
 {
-	unsigned count = pol ? pol_rule_count(pol) : 0;
+	struct ctl_tally *t = arg;
+	struct control *c = t->look.c;
+	unsigned room = t->look.rules;
+	const struct nfqueue_counters *q = c->env.queue ? c->env.queue(c->env.ctx) : NULL;
+	const struct inject_counters *in = c->env.inject ? c->env.inject(c->env.ctx) : NULL;
+
+	ctl_look_here(&t->look);
+	t->pol = eng_policy(c->env.eng);
+	/* the policy cannot change between the look and the tally (only the
+	 * control thread swaps it); never past the room all the same */
+	if (t->look.rules > room)
+		t->look.rules = room;
+	for (unsigned i = 0; i < t->look.rules; i++)
+		t->hits[i] = eng_rule_hits(c->env.eng, i);
+	t->dflt_hits = eng_default_hits(c->env.eng);
+	t->have_q = q != NULL;
+	t->have_in = in != NULL;
+	if (q)
+		t->q = *q;
+	if (in)
+		t->in = *in;
+}
+
+static void ctl_rules_arr(const struct ctl_tally *t, FILE *out)
+{
+	const struct pol *pol = t->pol;
+	unsigned count = pol ? t->look.rules : 0;
 
 	fputc('[', out);
 	for (unsigned i = 0; i < count; i++) {
@@ -197,7 +293,7 @@ static void ctl_rules_arr(struct control *c, const struct pol *pol, FILE *out)
 		fprintf(out, "%s{\"index\":%u,\"line\":%u,\"action\":\"%s\",\"proto\":\"%s\"",
 			i ? "," : "", r->index, r->line, ctl_action_names[r->action],
 			ctl_proto_names[r->proto]);
-		jw_ku64(SB_STREAM(out), ",", "hits", eng_rule_hits(c->env.eng, i));
+		jw_ku64(SB_STREAM(out), ",", "hits", t->hits[i]);
 		fputs(",\"reason\":", out);
 		jw_str(SB_STREAM(out), r->reason);
 		fputc('}', out);
@@ -233,10 +329,21 @@ static void ctl_inject_obj(const struct inject_counters *in, FILE *out)
 	JW_U64_OBJ(SB_STREAM(out), tab);
 }
 
-static int ctl_counters_here(struct control *c, int argc, char **argv, FILE *out)
+/* The look first, for the room the rules' hits need, then the tally. */
+static int ctl_tally(struct control *c, struct ctl_tally *t)
 {
-	const struct eng_counters *n = eng_counters(c->env.eng);
-	const struct pol *pol = eng_policy(c->env.eng);
+	int err = ctl_look(c, &t->look);
+
+	if (err)
+		return err;
+	t->hits = calloc(t->look.rules + 1u, sizeof(*t->hits));
+	return t->hits ? ctl_call(c, ctl_tally_here, t) : -ENOMEM;
+}
+
+static void ctl_counters_json(struct control *c, const struct ctl_tally *t, FILE *out)
+{
+	const struct eng_counters *n = &t->look.n;
+	const struct pol *pol = t->pol;
 
 	fputs("{\"engine\":", out);
 	ctl_engine_obj(n, out);
@@ -247,22 +354,17 @@ static int ctl_counters_here(struct control *c, int argc, char **argv, FILE *out
 	for (int f = DCM_OK + 1; f < DCM_FAULT__COUNT; f++)
 		jw_ku64(SB_STREAM(out), f > DCM_OK + 1 ? "," : "{", dcm_fault_name(f), n->fault[f]);
 	fputs("},\"rules\":", out);
-	ctl_rules_arr(c, pol, out);
+	ctl_rules_arr(t, out);
 	fprintf(out, ",\"default\":{\"action\":\"%s\"",
 		pol ? ctl_action_names[pol_default_action(pol)] : "block");
-	jw_ku64(SB_STREAM(out), ",", "hits", eng_default_hits(c->env.eng));
+	jw_ku64(SB_STREAM(out), ",", "hits", t->dflt_hits);
 	fputs("},\"evlog\":", out);
-	ctl_evlog_obj(c, out);
-	if (c->env.queue)
-		ctl_queue_obj(c->env.queue(c->env.ctx), out);
-	if (c->env.inject) {
-		const struct inject_counters *in = c->env.inject(c->env.ctx);
-
-		if (in)
-			ctl_inject_obj(in, out);
-	}
+	ctl_evlog_obj(c, &t->look, out);
+	if (t->have_q)
+		ctl_queue_obj(&t->q, out);
+	if (t->have_in)
+		ctl_inject_obj(&t->in, out);
 	fputs("}\n", out);
-	return 0;
 }
 
 static const char *ctl_ipproto_name(uint8_t proto)
@@ -379,8 +481,8 @@ static int cmd_flows(struct control *c, int argc, char **argv, FILE *out)
 		err = ctl_call(c, ctl_flows_here, &fl);
 	} while (!err && fl.stopped && fl.n < count);
 	if (err) {
-		free(fl.rows);
-		return ctl_error(out, "the engine is stopping", err);
+		ctl_error(out, "the engine is stopping", err);
+		goto out_free;
 	}
 	fputs("{\"flows\":[", out);
 	for (unsigned i = 0; i < fl.n; i++)
@@ -391,29 +493,83 @@ static int cmd_flows(struct control *c, int argc, char **argv, FILE *out)
 	else
 		fputs("null", out);
 	fprintf(out, ",\"truncated\":%s}\n", fl.stopped ? "true" : "false");
+out_free:
 	free(fl.rows);
-	return 0;
+	return err;
 }
 
+/* `events`: the ring's lines are copied on the loop a slice at a time
+ * (CTLTHREAD_SLICE bytes, one call each) into a buffer grown and touched
+ * here, and the answer is written here from the copy. It ends at the
+ * newest line when its first slice was taken: a flood meanwhile cannot
+ * make it grow without end. */
 struct ctl_events {
-	FILE *out;
-	uint64_t first, last;
+	const struct evlog *log;
+	char *buf;		/* the lines, each with its newline */
+	size_t len, end;	/* bytes copied; where this slice must stop */
+	uint64_t since;		/* the next slice starts above it */
+	uint64_t upto;		/* the newest line when the first slice was taken */
+	uint64_t first;		/* the first line's number; 0: none */
 	unsigned n;
+	bool more;
 };
 
 static int ctl_event_cb(void *ctx, uint64_t seq, const char *line, size_t len)
 {
 	struct ctl_events *ev = ctx;
 
-	/* The ring holds ev_json() lines: objects already, minus the newline. */
-	if (len && line[len - 1] == '\n')
-		len--;
-	fprintf(ev->out, "%s%.*s", ev->n ? "," : "", (int)len, line);
-	if (!ev->n)
-		ev->first = seq;
-	ev->last = seq;
+	if (seq > ev->upto)
+		return 1;
+	if (len > ev->end - ev->len) {
+		ev->more = true;
+		return 1;
+	}
+	memcpy(ev->buf + ev->len, line, len);
+	ev->len += len;
+	ev->since = seq;
+	ev->first = ev->first ?: seq;
 	ev->n++;
 	return 0;
+}
+
+/* On the loop: one slice of the copy, nothing more. */
+static void ctl_events_here(void *arg)
+{
+	struct ctl_events *ev = arg;
+
+	/* 0 after the first slice: the ring was empty, and no slice follows */
+	if (!ev->upto)
+		ev->upto = evlog_last_seq(ev->log);
+	ev->more = false;
+	evlog_since(ev->log, ev->since, ctl_event_cb, ev);
+}
+
+/* Room for one more slice, its pages touched here so that the loop only
+ * copies. */
+static int ctl_events_grow(struct ctl_events *ev)
+{
+	char *p = realloc(ev->buf, ev->len + CTLTHREAD_SLICE);
+
+	if (!p)
+		return -ENOMEM;
+	ev->buf = p;
+	ev->end = ev->len + CTLTHREAD_SLICE;
+	memset(ev->buf + ev->len, 0, CTLTHREAD_SLICE);
+	return 0;
+}
+
+static int ctl_events_copy(struct control *c, struct ctl_events *ev)
+{
+	size_t had;
+	int err;
+
+	if (!ev->log)
+		return 0;
+	do {
+		had = ev->len;
+		err = ctl_events_grow(ev) ?: ctl_call(c, ctl_events_here, ev);
+	} while (!err && ev->more && ev->len > had);
+	return err;
 }
 
 static int ctl_parse_u64(const char *s, uint64_t *v)
@@ -429,23 +585,35 @@ static int ctl_parse_u64(const char *s, uint64_t *v)
 
 static int cmd_events(struct control *c, int argc, char **argv, FILE *out)
 {
-	struct ctl_events ev = { .out = out };
-	uint64_t since = 0;
+	struct ctl_events ev = { .log = c->env.evlog };
+	const char *line, *nl;
+	size_t at;
+	int err;
 
-	if (argc == 3 && strcmp(argv[1], "since") == 0) {
-		if (ctl_parse_u64(argv[2], &since))
-			return ctl_error(out, "usage: events [since N]", -EINVAL);
-	} else if (argc != 1) {
+	if (!(argc == 1 || (argc == 3 && strcmp(argv[1], "since") == 0 &&
+			    !ctl_parse_u64(argv[2], &ev.since))))
 		return ctl_error(out, "usage: events [since N]", -EINVAL);
+	err = ctl_events_copy(c, &ev);
+	if (err) {
+		ctl_copy_error(out, err);
+		goto out_free;
 	}
+	/* The ring holds ev_json() lines: objects already, and a newline. */
 	fputs("{\"events\":[", out);
-	if (c->env.evlog)
-		evlog_since(c->env.evlog, since, ctl_event_cb, &ev);
+	for (at = 0; at < ev.len; at += (size_t)(nl - line) + 1) {
+		line = ev.buf + at;
+		nl = memchr(line, '\n', ev.len - at);
+		if (!nl)
+			break;
+		fprintf(out, "%s%.*s", at ? "," : "", (int)(nl - line), line);
+	}
 	jw_ku64(SB_STREAM(out), "],", "count", ev.n);
-	jw_ku64(SB_STREAM(out), ",", "first_seq", ev.n ? ev.first : 0);
-	jw_ku64(SB_STREAM(out), ",", "last_seq", c->env.evlog ? evlog_last_seq(c->env.evlog) : 0);
+	jw_ku64(SB_STREAM(out), ",", "first_seq", ev.first);
+	jw_ku64(SB_STREAM(out), ",", "last_seq", ev.upto);
 	fputs("}\n", out);
-	return 0;
+out_free:
+	free(ev.buf);
+	return err;
 }
 
 /* Writes each "file:line:col: message" line of the parser as a string. */
@@ -462,21 +630,6 @@ static void ctl_errors_arr(const char *diag, FILE *out)
 	}
 	fputc(']', out);
 	free(copy);
-}
-
-static void ctl_reload_event(struct control *c, const char *what)
-{
-	char reason[160];
-	struct sw_event ev = {
-		.ts_ns = sw_clock_ns(CLOCK_REALTIME),
-		.kind = EV_SYSTEM,
-		.reason = reason,
-	};
-
-	if (!c->env.evlog)
-		return;
-	snprintf(reason, sizeof(reason), "%s", what);
-	evlog_write(c->env.evlog, &ev, sw_clock_ns(CLOCK_MONOTONIC));
 }
 
 /* --- which thread ------------------------------------------------------- */
@@ -511,27 +664,31 @@ static int ctl_on_loop(struct control *c, int (*run)(struct control *c, int argc
 	return err ? ctl_error(out, "the engine is stopping", err) : k.ret;
 }
 
-/* The end of a reload, on the loop: the answer names the policy in force
- * and the event says what happened. argv[0] is the diagnostics, argc the
- * apply's result. */
-static int ctl_reload_answer(struct control *c, int err, char **argv, FILE *out)
+/* The end of a reload: the event says what happened (written on the
+ * loop, with the look at the policy in force), the answer names that
+ * policy. err is the apply's result, diag its diagnostics. */
+static int ctl_reload_answer(struct control *c, int err, const char *diag, FILE *out)
 {
 	char msg[128];
+	struct ctl_look k = { .event = msg };
+	int cerr;
 
-	fprintf(out, "{\"ok\":%s", err ? "false" : "true");
-	if (err) {
-		fputs(",\"errors\":", out);
-		ctl_errors_arr(argv[0] ? argv[0] : strerror(-err), out);
-	}
-	fputs(",\"policy\":", out);
-	ctl_policy_obj(c, out);
-	fputs("}\n", out);
 	if (err)
 		snprintf(msg, sizeof(msg), "policy reload refused: %s, old policy kept",
 			 err == -EINVAL ? "errors" : strerror(-err));
 	else
 		snprintf(msg, sizeof(msg), "policy reloaded, sha256 %.16s", ctl_sha256(c));
-	ctl_reload_event(c, msg);
+	cerr = ctl_look(c, &k);
+	if (cerr)
+		return ctl_error(out, "the engine is stopping", cerr);
+	fprintf(out, "{\"ok\":%s", err ? "false" : "true");
+	if (err) {
+		fputs(",\"errors\":", out);
+		ctl_errors_arr(diag ? diag : strerror(-err), out);
+	}
+	fputs(",\"policy\":", out);
+	ctl_policy_obj(c, &k, out);
+	fputs("}\n", out);
 	return err;
 }
 
@@ -560,7 +717,7 @@ static int cmd_reload(struct control *c, int argc, char **argv, FILE *out)
 	if (dfp)
 		fclose(dfp);
 	free(text);
-	err = ctl_on_loop(c, ctl_reload_answer, err, &diag, out);
+	err = ctl_reload_answer(c, err, diag, out);
 	free(diag);
 	return err;
 }
@@ -651,12 +808,21 @@ out_free:
 }
 
 /* The kernel's share of the rules' hits is read first, on this thread (a
- * helper process, nft); the answer is written on the loop. */
+ * helper process, nft); the answer is written here from the tally. */
 static int cmd_counters(struct control *c, int argc, char **argv, FILE *out)
 {
+	struct ctl_tally t = { 0 };
+	int err;
+
 	if (c->env.counters_sync)
 		c->env.counters_sync(c->env.ctx);
-	return ctl_on_loop(c, ctl_counters_here, argc, argv, out);
+	err = ctl_tally(c, &t);
+	if (err)
+		ctl_copy_error(out, err);
+	else
+		ctl_counters_json(c, &t, out);
+	free(t.hits);
+	return err;
 }
 
 static int cmd_help(struct control *c, int argc, char **argv, FILE *out);
@@ -667,10 +833,10 @@ static const struct ctl_cmd {
 	const char *usage;
 	bool here;		/* runs on the caller's thread, not the loop's */
 } ctl_cmds[] = {
-	{ "status", cmd_status, "status" },
+	{ "status", cmd_status, "status", true },
 	{ "counters", cmd_counters, "counters", true },
 	{ "flows", cmd_flows, "flows [from N] [count M]", true },
-	{ "events", cmd_events, "events [since N]" },
+	{ "events", cmd_events, "events [since N]", true },
 	{ "reload", cmd_reload, "reload", true },
 	{ "policy", cmd_policy, "policy", true },
 	{ "observed", cmd_observed, "observed", true },
@@ -722,7 +888,9 @@ static int cmd_event(struct control *c, const char *text, FILE *out)
 	struct sw_event ev = { .kind = EV_SYSTEM, .reason = reason };
 	size_t n = strlen(text);
 
-	if (!n || n > CTL_EVENT_MAX)
+	if (!n)
+		return ctl_error(out, "event needs text: event TEXT (1 to 200 characters)", -EINVAL);
+	if (n > CTL_EVENT_MAX)
 		return ctl_error(out, "usage: event TEXT (1 to 200 characters)", -EINVAL);
 	for (size_t i = 0; i <= n; i++) {
 		if (i < n && (text[i] < 0x20 || text[i] > 0x7e))
@@ -769,8 +937,9 @@ int control_exec_fd(struct control *c, const char *line, int upload, FILE *out)
 		return ctl_error(out, "line too long", -E2BIG);
 	if (upload >= 0 && !ctl_takes_file(c, line))
 		return ctl_error(out, "a file came with a command that takes none", -EBADF);
-	if (strncmp(line, "event ", 6) == 0)
-		return ctl_on_loop(c, cmd_event_run, 1, (char *[]){ (char *)line + 6 }, out);
+	/* the text is kept whole, not split in words ("event" alone: no text) */
+	if (strncmp(line, "event", 5) == 0 && (line[5] == ' ' || !line[5]))
+		return ctl_on_loop(c, cmd_event_run, 1, (char *[]){ (char *)line + 5 + !!line[5] }, out);
 	strcpy(buf, line);
 	argc = ctl_split(buf, argv);
 	if (argc < 0)

@@ -30,9 +30,9 @@ struct ctlthread {
 	int call_fd;		/* the loop polls it: a call waits */
 	int stop_fd;		/* the control thread polls it: stop */
 	int tfd, sfd;		/* its tick and its SIGHUP */
-	void (*fn)(void *arg);	/* the call waiting, under mu */
+	void (*fn)(void *arg);	/* the call waiting, under mu; NULL: none */
 	void *arg;
-	bool pending, done, stopping;
+	bool done, stopping;
 };
 
 /* An fd poll() calls invalid would be ready at once for ever: it leaves
@@ -184,7 +184,7 @@ void ctlthread_serve(void *arg)
 	if (read(ct->call_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		return;
 	pthread_mutex_lock(&ct->mu);
-	if (ct->pending && !ct->done && !ct->stopping) {
+	if (ct->fn && !ct->done && !ct->stopping) {
 		fn = ct->fn;
 		fn_arg = ct->arg;
 	}
@@ -214,7 +214,6 @@ int ctlthread_call(struct ctlthread *ct, void (*fn)(void *arg), void *arg)
 	}
 	ct->fn = fn;
 	ct->arg = arg;
-	ct->pending = true;
 	ct->done = false;
 	pthread_mutex_unlock(&ct->mu);
 	if (write(ct->call_fd, &one, sizeof(one)) < 0) {
@@ -224,7 +223,7 @@ int ctlthread_call(struct ctlthread *ct, void (*fn)(void *arg), void *arg)
 	while (!ct->done && !ct->stopping)
 		pthread_cond_wait(&ct->cv, &ct->mu);
 	err = ct->done ? 0 : -ESHUTDOWN;
-	ct->pending = false;
+	ct->fn = NULL;
 	pthread_mutex_unlock(&ct->mu);
 	return err;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control/ctlthread.h"
 #include "control/obsnap.h"
 #include "engine/observe.h"
 #include "scanwall/config.h"
@@ -58,7 +59,7 @@ static void os_copy_here(void *arg)
 {
 	struct os_job *j = arg;
 
-	j->more = lrn_copy_step(j->s->t, eng_observed(j->s->cfg.eng), &j->cp, OBSNAP_SLICE);
+	j->more = lrn_copy_step(j->s->t, eng_observed(j->s->cfg.eng), &j->cp, CTLTHREAD_SLICE);
 }
 
 /* The table's sizes and change count, from the loop. */

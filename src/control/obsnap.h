@@ -1,7 +1,7 @@
 /* The observation table, off the verdict loop (docs/architecture.md, "Two
  * halves"). The engine records into its table on the loop; the control
  * thread keeps a copy, made a slice at a time on the loop (each slice one
- * ctlthread call, OBSNAP_SLICE bytes at most), and does the slow work
+ * ctlthread call, CTLTHREAD_SLICE bytes at most), and does the slow work
  * with it: the `observed` and `proposal` answers, and the save to the
  * state directory every CONFIG_OBSERVE_SAVE_S when the table changed
  * (its JSON, a file write, two fsyncs). */
@@ -12,8 +12,6 @@
 
 struct eng;
 struct lrn;
-
-#define OBSNAP_SLICE (256u << 10)
 
 struct obsnap_cfg {
 	struct eng *eng;

@@ -39,6 +39,7 @@
 #include "control/control.h"
 #include "control/ctlthread.h"
 #include "control/obsnap.h"
+#include "datapath/ctmark.h"
 #include "datapath/inject.h"
 #include "datapath/inline.h"
 #include "datapath/nfq.h"
@@ -187,8 +188,30 @@ static void inl_flush(void *ctx)
 		nfqueue_flush(l->q);
 }
 
+/* A connection the kernel forwards stays while the policy's first match
+ * for its initiator allows it, as the engine judges the flows it knows. */
+static bool inl_sweep_keep(void *ctx, const struct flow_key *k)
+{
+	const struct pol *pol = ctx;
+	const struct pol_rule *r = pol_match(pol, k);
+
+	return (r ? r->action : pol_default_action(pol)) == POL_ALLOW;
+}
+
+static int inl_sweep(void *ctx, const struct pol *pol)
+{
+	struct ct_sweep_stats st;
+	int err = pol ? ct_sweep(inl_sweep_keep, (void *)pol, &st) : 0;
+
+	if (!err && pol && st.revoked)
+		fprintf(stderr, "scanwalld: %u connections the kernel forwarded revoked by the policy\n",
+			st.revoked);
+	return err;
+}
+
 static const struct apply_datapath inl_datapath = {
-	.check = inl_rs_check, .install = inl_rs_install, .flush = inl_flush, .call = inl_call,
+	.check = inl_rs_check, .install = inl_rs_install, .flush = inl_flush,
+	.sweep = inl_sweep, .call = inl_call,
 };
 
 /* The bundle store's apply hook: the same policy_apply() as a reload, its
@@ -265,7 +288,7 @@ static int inl_observe(struct inl *l)
 /* At exit, with the control thread gone. */
 static void inl_observe_save(struct inl *l)
 {
-	int err = eng_obs_save(l->eng, sw_clock_ns(CLOCK_MONOTONIC), 1);
+	int err = eng_obs_save(l->eng);
 
 	if (err)
 		fprintf(stderr, "scanwalld: saving the observation table: %s\n", strerror(-err));

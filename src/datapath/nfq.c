@@ -17,13 +17,13 @@
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
-#include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/netfilter/nfnetlink_queue.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
 #include "scanwall/bootclock.h"
 #include "scanwall/config.h"
 #include "scanwall/flowkey.h"
+#include "datapath/ctmark.h"
 #include "datapath/nfq.h"
 #include "engine/pkt.h"
 #include "datapath/ruleset.h"
@@ -34,7 +34,6 @@
  * triggers before the buffer has to be sent early. */
 #define NFQUEUE_SBUF (64 * 1024)
 #define NFQUEUE_VERDICT_MAX 64
-#define NFQUEUE_CT_MAX 256
 #define NFQUEUE_BATCH 64
 /* Releases one packet's judging can give: every segment parked on its
  * flow and every packet held for its RQ/AC; more go out at once. */
@@ -125,54 +124,11 @@ static void nfqueue_verdict(struct nfqueue *q, uint32_t id, enum eng_verdict v, 
 	q->c.verdicts++;
 }
 
-/* The tuple as conntrack keys it: ports, or ICMP id, type and code. */
-static void nfqueue_ct_proto(struct nlmsghdr *nlh, const struct flow_key *k)
-{
-	struct nlattr *nest = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
-	bool v6 = k->af == SW_AF_INET6;
-
-	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, k->proto);
-	if (k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6) {
-		mnl_attr_put_u16(nlh, v6 ? CTA_PROTO_ICMPV6_ID : CTA_PROTO_ICMP_ID, htons(k->sport));
-		mnl_attr_put_u8(nlh, v6 ? CTA_PROTO_ICMPV6_TYPE : CTA_PROTO_ICMP_TYPE,
-				(uint8_t)(k->dport >> 8));
-		mnl_attr_put_u8(nlh, v6 ? CTA_PROTO_ICMPV6_CODE : CTA_PROTO_ICMP_CODE,
-				(uint8_t)k->dport);
-	} else {
-		mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT, htons(k->sport));
-		mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, htons(k->dport));
-	}
-	mnl_attr_nest_end(nlh, nest);
-}
-
 void nfqueue_ct_mark(struct nfqueue *q, const struct flow_key *k, uint32_t mark)
 {
-	bool v6 = k->af == SW_AF_INET6;
-	size_t alen = v6 ? 16 : 4;
-	struct nlattr *tuple, *ip;
-	struct nlmsghdr *nlh;
-	struct nfgenmsg *nfg;
-
-	if (NFQUEUE_SBUF - q->sused < NFQUEUE_CT_MAX)
+	if (NFQUEUE_SBUF - q->sused < CT_MARK_MSG_MAX)
 		nfqueue_flush(q);
-	nlh = mnl_nlmsg_put_header(q->sbuf + q->sused);
-	/* An update (no NLM_F_CREATE) of the entry the initiator opened. */
-	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	nlh->nlmsg_seq = ++q->seq;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = v6 ? AF_INET6 : AF_INET;
-	nfg->version = NFNETLINK_V0;
-	tuple = mnl_attr_nest_start(nlh, CTA_TUPLE_ORIG);
-	ip = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
-	mnl_attr_put(nlh, v6 ? CTA_IP_V6_SRC : CTA_IP_V4_SRC, alen, k->src);
-	mnl_attr_put(nlh, v6 ? CTA_IP_V6_DST : CTA_IP_V4_DST, alen, k->dst);
-	mnl_attr_nest_end(nlh, ip);
-	nfqueue_ct_proto(nlh, k);
-	mnl_attr_nest_end(nlh, tuple);
-	mnl_attr_put_u32(nlh, CTA_MARK, htonl(mark & SW_MARK_MASK));
-	mnl_attr_put_u32(nlh, CTA_MARK_MASK, htonl(SW_MARK_MASK));
-	q->sused += nlh->nlmsg_len;
+	q->sused += ct_mark_msg(q->sbuf + q->sused, ++q->seq, k, mark);
 	q->c.revoked++;
 }
 

@@ -31,10 +31,13 @@
 #define RS_STR_(x) #x
 #define RS_STR(x) RS_STR_(x)
 
-/* Hands a packet on to the engine: back to the forward chain (`pol` is
- * jumped to from there; the rN chains are entered by goto, so their
- * return goes there too), whose next rules queue it: the SYN queue or the
- * main one, or on the xt backend the iptables chain. */
+/* Hands a packet on towards the engine: back to the chain that jumped to
+ * `pol` (the rN chains are entered by goto, so their return goes there
+ * too). In the inet table that is the forward chain, whose next rules
+ * queue it: the SYN queue or the main one, or on the xt backend the
+ * iptables chain. In the bridge table it is the prerouting chain, which
+ * accepts it on to br_netfilter and so to the inet table, where the same
+ * rules judge it again. */
 #define RS_TO_ENGINE "return"
 
 static const char *const rs_l4[] = {
@@ -172,17 +175,48 @@ static void rs_verdict(struct sbuf *o, const struct pol_rule *r)
 		sb_put(o, "goto r%u comment \"line %u\"\n", r->index, r->line);
 }
 
+/* The chains a policy rule is rendered into. */
+enum rs_chain {
+	RS_POL,	/* inet: new connections, every rule */
+	RS_INV,	/* inet: TCP that conntrack calls invalid */
+	RS_SYN,	/* bridge: TCP SYNs to a device address */
+};
+
+static bool rs_tcp(const struct pol_rule *r)
+{
+	return r->proto == POL_TCP || r->proto == POL_DICOM;
+}
+
+/* Whether rule r has lines in chain ch. The inv and bridge chains see TCP
+ * only. In inv a refusing rule must name the ports and the addresses it
+ * protects: what it matches there is then a segment toward a service
+ * port of the hosts it names, not a reply to their own connections (a
+ * reply goes to the initiator's ephemeral port) unless that port lies in
+ * the rule's port set (docs/engine.md says what this gives up); a rule
+ * without ports would take those replies too, and one to any address
+ * replies to anyone. */
+static bool rs_takes(const struct pol_rule *r, enum rs_chain ch)
+{
+	if (ch == RS_POL)
+		return true;
+	if (!rs_tcp(r))
+		return false;
+	return ch == RS_SYN || r->action == POL_ALLOW || pol_rule_ports(r, NULL, 0) > 0;
+}
+
 /* One line per address family the rule's sets name; a rule from any to
  * any is one line for both, like the matcher, which then looks at the
- * protocol alone. A family with an empty side matches nothing. With
- * named_to, a refusing rule keeps only the families whose `to` side names
- * addresses (the invalid chain, below). */
-static void rs_rule(struct sbuf *o, const struct pol_rule *r, bool named_to)
+ * protocol alone. A family with an empty side matches nothing. In inv a
+ * refusing rule keeps only the families whose `to` side names addresses. */
+static void rs_rule(struct sbuf *o, const struct pol_rule *r, enum rs_chain ch)
 {
 	static const uint8_t afs[] = { SW_AF_INET, SW_AF_INET6 };
-	int np = pol_rule_ports(r, rs_m.ports, RS_POL_SET_MAX);
+	bool named_to = ch == RS_INV && r->action != POL_ALLOW;
+	int np;
 
-	named_to = named_to && r->action != POL_ALLOW;
+	if (!rs_takes(r, ch))
+		return;
+	np = pol_rule_ports(r, rs_m.ports, RS_POL_SET_MAX);
 	if (np == 0)
 		return;
 	if (pol_rule_addrs(r, POL_CALLING, SW_AF_INET, NULL, 0) < 0 &&
@@ -207,6 +241,34 @@ static void rs_rule(struct sbuf *o, const struct pol_rule *r, bool named_to)
 		rs_ports(o, r, np);
 		rs_verdict(o, r);
 	}
+}
+
+/* Whether a refusing rule has a line in inv (above). */
+static bool rs_inv_refuses(const struct pol_rule *r)
+{
+	static const uint8_t afs[] = { SW_AF_INET, SW_AF_INET6 };
+
+	if (r->action == POL_ALLOW || !rs_takes(r, RS_INV))
+		return false;
+	for (unsigned i = 0; i < sizeof(afs); i++)
+		if (pol_rule_addrs(r, POL_CALLED, afs[i], NULL, 0) > 0 &&
+		    pol_rule_addrs(r, POL_CALLING, afs[i], NULL, 0) != 0 &&
+		    (afs[i] == SW_AF_INET || IS_ENABLED(CONFIG_IPV6)))
+			return true;
+	return false;
+}
+
+/* The rules inv holds: those before its last refusing one (an allow rule
+ * after it would only hand on what falls through anyway); 0: no inv. */
+static unsigned rs_inv_end(const struct pol *pol)
+{
+	const char *why;
+	unsigned end = 0, fit = rs_policy_fit(pol, &why);
+
+	for (unsigned i = 0; i < fit; i++)
+		if (rs_inv_refuses(pol_rule_at(pol, i)))
+			end = i + 1;
+	return end;
 }
 
 /* A refused packet's chain: a sample to the engine (for a reject, within
@@ -236,7 +298,8 @@ void rs_policy_jump(struct sbuf *o, const struct ruleset_cfg *c)
 	if (!c->pol)
 		return;
 	sb_put(o, "\t\tct state new ct mark & 0x%08x == 0x00000000 jump pol\n", SW_MARK_MASK);
-	sb_put(o, "\t\tct state invalid meta l4proto tcp jump inv\n");
+	if (rs_inv_end(c->pol))
+		sb_put(o, "\t\tct state invalid meta l4proto tcp jump inv\n");
 }
 
 /* The counters rs_policy_chains() defines, by name: a rule's that
@@ -270,11 +333,12 @@ void rs_policy_reset(struct sbuf *o, const struct ruleset_cfg *c, const char *fa
 			       family, t, af, af, RS_POL_SOURCES, family, t, af);
 }
 
-/* with_inv: the inet table's; the bridge sees no conntrack state. */
-static void rs_chains(struct sbuf *o, const struct ruleset_cfg *c, bool with_inv)
+/* Sets, counters and chains of the table whose policy chain is ch's
+ * (RS_POL: the inet table, with inv; RS_SYN: the bridge's). */
+static void rs_chains(struct sbuf *o, const struct ruleset_cfg *c, enum rs_chain ch)
 {
 	const char *why;
-	unsigned fit, i;
+	unsigned fit, inv, i;
 	enum pol_action def;
 	char name[16];
 
@@ -288,13 +352,13 @@ static void rs_chains(struct sbuf *o, const struct ruleset_cfg *c, bool with_inv
 		sb_put(o, "\tset answer6 { type ipv6_addr; size %u; flags dynamic,timeout; "
 			  "timeout 10s; }\n", RS_POL_SOURCES);
 	for (i = 0; i < fit; i++)
-		if (pol_rule_at(c->pol, i)->action != POL_ALLOW)
+		if (pol_rule_at(c->pol, i)->action != POL_ALLOW && rs_takes(pol_rule_at(c->pol, i), ch))
 			sb_put(o, "\tcounter r%u { }\n", i);
 	if (fit == pol_rule_count(c->pol) && def != POL_ALLOW)
 		sb_put(o, "\tcounter dflt { }\n");
 	sb_put(o, "\tchain pol {\n");
 	for (i = 0; i < fit; i++)
-		rs_rule(o, pol_rule_at(c->pol, i), false);
+		rs_rule(o, pol_rule_at(c->pol, i), ch);
 	/* A rule the kernel cannot render, and all after it, fall through
 	 * to the engine: first match stays the engine's. */
 	if (fit == pol_rule_count(c->pol) && def != POL_ALLOW)
@@ -303,22 +367,22 @@ static void rs_chains(struct sbuf *o, const struct ruleset_cfg *c, bool with_inv
 	/* TCP that conntrack calls invalid (a FIN, RST or SYN-ACK without a
 	 * connection: a flood of them from strangers) is no new connection
 	 * and may be a reply or a segment of a flow only the engine knows,
-	 * which first match cannot judge. Only a refusing rule that names
-	 * the addresses it protects judges it here, behind the allow rules
-	 * as in pol; the default does not, nor a rule to any address (a
-	 * reply goes to an initiator's ephemeral port, which such a rule's
-	 * port might name). The rest goes to the engine as before. */
-	if (with_inv) {
+	 * which first match cannot judge. Only a refusing rule that names the
+	 * addresses and ports it protects judges it here (rs_takes), behind
+	 * the allow rules as in pol; never the default. The rest goes to the
+	 * engine as before. */
+	inv = ch == RS_POL ? rs_inv_end(c->pol) : 0;
+	if (inv) {
 		sb_put(o, "\tchain inv {\n");
-		for (i = 0; i < fit; i++)
-			rs_rule(o, pol_rule_at(c->pol, i), true);
+		for (i = 0; i < inv; i++)
+			rs_rule(o, pol_rule_at(c->pol, i), RS_INV);
 		sb_put(o, "\t}\n");
 	}
 	for (i = 0; i < fit; i++) {
 		const struct pol_rule *r = pol_rule_at(c->pol, i);
 
 		snprintf(name, sizeof(name), "r%u", i);
-		if (r->action != POL_ALLOW)
+		if (r->action != POL_ALLOW && rs_takes(r, ch))
 			rs_fixed_chain(o, name, r->action);
 	}
 	if (fit == pol_rule_count(c->pol) && def != POL_ALLOW)
@@ -327,20 +391,73 @@ static void rs_chains(struct sbuf *o, const struct ruleset_cfg *c, bool with_inv
 
 void rs_policy_chains(struct sbuf *o, const struct ruleset_cfg *c)
 {
-	rs_chains(o, c, true);
+	rs_chains(o, c, RS_POL);
+}
+
+static unsigned rs_devices(const struct ruleset_cfg *c, uint8_t af)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < c->n_devices; i++)
+		n += c->devices[i].af == af;
+	return n;
+}
+
+void rs_device_set(struct sbuf *o, const struct ruleset_cfg *c, uint8_t af, const char *what)
+{
+	int fam = af == SW_AF_INET ? AF_INET : AF_INET6;
+	char a[INET6_ADDRSTRLEN];
+	const char *sep = "";
+
+	sb_put(o, "%s { ", what);
+	for (unsigned i = 0; i < c->n_devices; i++) {
+		if (c->devices[i].af != af)
+			continue;
+		inet_ntop(fam, c->devices[i].addr, a, sizeof(a));
+		sb_put(o, "%s%s/%u", sep, a, c->devices[i].prefix);
+		sep = ", ";
+	}
+	sb_put(o, " } ");
 }
 
 void rs_policy_bridge(struct sbuf *o, const struct ruleset_cfg *c)
 {
-	if (!c->pol)
+	static const uint8_t afs[] = { SW_AF_INET, SW_AF_INET6 };
+
+	if (!c->pol || !c->n_devices)
 		return;
 	/* Before br_netfilter (bridge priority 0) hands the frame to the IP
 	 * hooks: a refused SYN costs no conntrack entry, no skb extension,
 	 * no inet chain. What passes is judged again there, by the same
-	 * rules with their own limits, which a sample stays within. */
+	 * rules with their own limits, which a sample stays within. Only a
+	 * SYN to a device address: this hook also sees frames for the box
+	 * itself (an address on the bridge), which the device's policy must
+	 * never refuse; every other SYN through the box is judged in the
+	 * inet table's forward hook, which only forwarded packets cross. */
 	sb_put(o, "\tchain prerouting {\n\t\ttype filter hook prerouting priority -200; "
-		  "policy accept;\n\t\ttcp flags & (fin | syn | rst | ack) == syn jump pol\n\t}\n");
-	rs_chains(o, c, false);
+		  "policy accept;\n");
+	for (unsigned i = 0; i < sizeof(afs); i++) {
+		if (!rs_devices(c, afs[i]) || (afs[i] == SW_AF_INET6 && !IS_ENABLED(CONFIG_IPV6)))
+			continue;
+		sb_put(o, "\t\t");
+		rs_device_set(o, c, afs[i], afs[i] == SW_AF_INET ? "ip daddr" : "ip6 daddr");
+		sb_put(o, "tcp flags & (fin | syn | rst | ack) == syn jump pol\n");
+	}
+	sb_put(o, "\t}\n");
+	rs_chains(o, c, RS_SYN);
+}
+
+/* The rule a counter of the policy in force counts (its rule count: the
+ * default), or UINT32_MAX: one an older policy left, which this policy
+ * does not define (docs/engine.md, "Atomic and idempotent"). */
+static unsigned rs_counter_rule(const struct pol *pol, unsigned fit, const char *name)
+{
+	unsigned n = pol_rule_count(pol), idx;
+
+	if (!strcmp(name, "dflt"))
+		return fit == n && pol_default_action(pol) != POL_ALLOW ? n : UINT32_MAX;
+	return sscanf(name, "r%u", &idx) == 1 && idx < fit &&
+	       pol_rule_at(pol, idx)->action != POL_ALLOW ? idx : UINT32_MAX;
 }
 
 void rs_policy_hits(const char *text, const struct pol *pol,
@@ -350,7 +467,8 @@ void rs_policy_hits(const char *text, const struct pol *pol,
 					    "table bridge " SW_RULESET_NAME " {" };
 	uint64_t sum[RS_POL_RULES_MAX + 1] = { 0 };
 	bool seen[RS_POL_RULES_MAX + 1] = { false }, in_ours = false;
-	unsigned n = pol_rule_count(pol), idx = UINT32_MAX;
+	const char *why;
+	unsigned fit = rs_policy_fit(pol, &why), n = pol_rule_count(pol), idx = UINT32_MAX;
 	unsigned long long packets;
 	const char *line = text;
 	char name[16];
@@ -358,15 +476,11 @@ void rs_policy_hits(const char *text, const struct pol *pol,
 	if (n > RS_POL_RULES_MAX)
 		n = RS_POL_RULES_MAX;	/* no counter beyond: rs_policy_fit */
 	for (; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
-		/* A counter of an older policy may be left over (a rule that
-		 * allows has none): only a refusing rule's is taken. */
 		if (!strncmp(line, "table ", 6))
 			in_ours = !strncmp(line, ours[0], strlen(ours[0])) ||
 				  !strncmp(line, ours[1], strlen(ours[1]));
 		else if (in_ours && sscanf(line, " counter %15s {", name) == 1)
-			idx = !strcmp(name, "dflt") ? n :
-			      sscanf(name, "r%u", &idx) == 1 && idx < n &&
-			      pol_rule_at(pol, idx)->action != POL_ALLOW ? idx : UINT32_MAX;
+			idx = rs_counter_rule(pol, fit, name);
 		else if (idx != UINT32_MAX && sscanf(line, " packets %llu", &packets) == 1)
 			sum[idx] += packets, seen[idx] = true, idx = UINT32_MAX;
 	}

@@ -35,9 +35,13 @@ void rs_policy_chains(struct sbuf *o, const struct ruleset_cfg *c);
  * them, empty, and the definitions fill them again. */
 void rs_policy_reset(struct sbuf *o, const struct ruleset_cfg *c, const char *family);
 
-/* The bridge table's copy for TCP SYNs: a prerouting chain into the same
- * sets, counters and chains, ahead of br_netfilter and conntrack. */
+/* The bridge table's copy for TCP SYNs to a device address: a prerouting
+ * chain into the same sets, counters and chains (its TCP rules only),
+ * ahead of br_netfilter and conntrack. Nothing without device addresses. */
 void rs_policy_bridge(struct sbuf *o, const struct ruleset_cfg *c);
+
+/* "WHAT { a/p, ... } ": the device addresses of family af (at least one). */
+void rs_device_set(struct sbuf *o, const struct ruleset_cfg *c, uint8_t af, const char *what);
 
 /* Parses `nft list counters`: cb gets each policy counter's packets, the
  * inet and bridge tables' summed, index = the rule's, pol_rule_count()

@@ -10,11 +10,16 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -158,8 +163,7 @@ static void rs_nft_inet(struct sbuf *o, const struct ruleset_cfg *c, bool xt)
 
 static void rs_nft_arp(struct sbuf *o, const struct ruleset_cfg *c)
 {
-	static const char *const dir[] = { "daddr", "saddr" };
-	char a[INET_ADDRSTRLEN];
+	static const char *const dir[] = { "arp daddr ip", "arp saddr ip" };
 	unsigned v4 = 0;
 
 	for (unsigned i = 0; i < c->n_devices; i++)
@@ -170,17 +174,9 @@ static void rs_nft_arp(struct sbuf *o, const struct ruleset_cfg *c)
 	}
 	/* To a device (requests, replies to it) and from it (its own). */
 	for (unsigned d = 0; d < 2; d++) {
-		const char *sep = "";
-
-		sb_put(o, "\t\tether type arp arp %s ip { ", dir[d]);
-		for (unsigned i = 0; i < c->n_devices; i++) {
-			if (c->devices[i].af != SW_AF_INET)
-				continue;
-			inet_ntop(AF_INET, c->devices[i].addr, a, sizeof(a));
-			sb_put(o, "%s%s/%u", sep, a, c->devices[i].prefix);
-			sep = ", ";
-		}
-		sb_put(o, " } accept\n");
+		sb_put(o, "\t\tether type arp ");
+		rs_device_set(o, c, SW_AF_INET, dir[d]);
+		sb_put(o, "accept\n");
 	}
 }
 
@@ -326,8 +322,7 @@ static void rs_op_begin(void)
 	rs_op_end_ns = rs_now_ns() + (uint64_t)SW_TOOLS_OP_S * 1000000000u;
 }
 
-/* Whole seconds a tool may run now (alarm(2)), 0: the operation's time is
- * up. */
+/* Whole seconds a tool may run now, 0: the operation's time is up. */
 static unsigned rs_tool_secs(void)
 {
 	uint64_t now = rs_now_ns(), left;
@@ -343,143 +338,233 @@ static unsigned rs_tool_secs(void)
 static const char *const rs_dirs[] = { "/usr/sbin/", "/sbin/", "/usr/bin/", "/bin/" };
 #define RS_NDIRS (sizeof(rs_dirs) / sizeof(rs_dirs[0]))
 
-/* What the child of vfork() needs, prepared before it: the child does
- * system calls only (the memory is the parent's until execv). */
-struct rs_child {
-	const char *const *argv;
-	char path[RS_NDIRS][128];
-	int in_fd, out_fd, null, flags;
-	unsigned secs;
+/* A tool running: its pid and the end of its time (CLOCK_MONOTONIC),
+ * which the runner keeps from here (the child of posix_spawn cannot arm
+ * an alarm of its own). */
+struct rs_tool {
+	pid_t pid;
+	uint64_t end_ns;
 };
 
-static void rs_child(const struct rs_child *c)
+/* Milliseconds left of the tool's time, for poll(). */
+static int rs_ms_left(const struct rs_tool *t)
 {
-	sigset_t none;
+	uint64_t now = rs_now_ns();
 
-	dup2(c->in_fd >= 0 ? c->in_fd : c->null, STDIN_FILENO);
-	if (c->out_fd >= 0)
-		dup2(c->out_fd, STDOUT_FILENO);
-	if ((c->flags & RS_QUIET) && c->null >= 0) {
-		dup2(c->null, STDOUT_FILENO);
-		dup2(c->null, STDERR_FILENO);
+	return now >= t->end_ns ? 0 : (int)((t->end_ns - now + 999999u) / 1000000u);
+}
+
+struct rs_exec {
+	const char *const *argv;
+	const posix_spawn_file_actions_t *fa;
+	const posix_spawnattr_t *attr;
+	bool scratch;		/* in a network namespace of its own */
+	pid_t pid;
+	int err;		/* a positive errno */
+};
+
+/* The tool is named bare and PATH is not trusted: each directory of
+ * rs_dirs in turn. With scratch, on a thread of its own (pthread arg):
+ * a network namespace is per thread, the child inherits the thread's,
+ * and the thread ends with the spawn, so nothing else ever runs in it. */
+static void *rs_exec_dirs(void *arg)
+{
+	struct rs_exec *x = arg;
+	char path[128];
+
+	if (x->scratch && unshare(CLONE_NEWNET) < 0) {
+		x->err = errno;
+		return NULL;
 	}
-	if ((c->flags & RS_SCRATCH_NETNS) && unshare(CLONE_NEWNET) < 0)
-		_exit(126);
-	/* kept across execve(): SIGALRM, at its default, ends the tool */
-	alarm(c->secs);
-	/* The engine blocks its signals for the signalfds; the tools it
-	 * starts must not inherit that. */
+	for (unsigned i = 0; i < RS_NDIRS; i++) {
+		snprintf(path, sizeof(path), "%s%s", rs_dirs[i], x->argv[0]);
+		x->err = posix_spawn(&x->pid, path, x->fa, x->attr, (char *const *)x->argv, environ);
+		/* started, or no process to start it in: an exec's failure
+		 * tries the next directory */
+		if (!x->err || x->err == EAGAIN || x->err == ENOMEM)
+			return NULL;
+	}
+	x->err = ENOENT;
+	return NULL;
+}
+
+/* The tool's stdin (in_fd, or /dev/null), stdout (out_fd, or inherited;
+ * /dev/null with stderr when RS_QUIET), an empty signal mask and every
+ * signal at its default: the engine blocks its signals for the
+ * signalfds and ignores SIGPIPE, and the tools must not inherit that. */
+static int rs_spawn_setup(posix_spawn_file_actions_t *fa, posix_spawnattr_t *attr, int in_fd,
+			  int out_fd, int flags)
+{
+	sigset_t none, all;
+	int err;
+
 	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (unsigned i = 0; i < RS_NDIRS; i++)
-		execv(c->path[i], (char *const *)c->argv);
-	_exit(127);
+	sigfillset(&all);
+	err = posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) ?:
+	      posix_spawnattr_setsigmask(attr, &none) ?:
+	      posix_spawnattr_setsigdefault(attr, &all);
+	if (!err)
+		err = in_fd >= 0 ? posix_spawn_file_actions_adddup2(fa, in_fd, STDIN_FILENO)
+				 : posix_spawn_file_actions_addopen(fa, STDIN_FILENO, "/dev/null",
+								    O_RDONLY, 0);
+	if (!err && (flags & RS_QUIET))
+		err = posix_spawn_file_actions_addopen(fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0) ?:
+		      posix_spawn_file_actions_adddup2(fa, STDOUT_FILENO, STDERR_FILENO);
+	else if (!err && out_fd >= 0)
+		err = posix_spawn_file_actions_adddup2(fa, out_fd, STDOUT_FILENO);
+	return err;
 }
 
 /* The one place scanwalld starts a program (the ruleset's tools), on the
- * control thread while the verdict loop runs. Not fork(): it would copy
- * the page tables of the whole engine (holding the memory map lock the
- * loop's page faults need, and then a copy-on-write fault for each page
- * the loop writes), and the child of a threaded process may only call
- * async-signal-safe functions anyway. vfork() shares the memory and
- * suspends only this thread until execv. argv[0] is a bare tool name;
- * in_fd and out_fd become its stdin and stdout (-1: /dev/null,
- * inherited). The pid, or -errno (-ETIMEDOUT: the operation's time is
- * up). */
-static pid_t rs_spawn(const char *const argv[], int in_fd, int out_fd, int flags)
+ * control thread while the verdict loop runs. posix_spawn, not fork(): a
+ * fork would copy the page tables of the whole engine (holding the memory
+ * map lock the loop's page faults need, and then a copy-on-write fault
+ * for each page the loop writes). glibc's posix_spawn shares the memory
+ * and suspends only this thread until the exec (CLONE_VFORK), with every
+ * signal blocked and handlers reset in the child, so no handler of ours
+ * runs in it. argv[0] is a bare tool name. 0 and *t, or -errno
+ * (-ETIMEDOUT: the operation's time is up; -ENOENT: no such tool). */
+static int rs_spawn(const char *const argv[], int in_fd, int out_fd, int flags, struct rs_tool *t)
 {
-	struct rs_child c = { .argv = argv, .in_fd = in_fd, .out_fd = out_fd, .flags = flags,
-			      .secs = rs_tool_secs() };
-	pid_t pid;
+	struct rs_exec x = { .argv = argv, .scratch = flags & RS_SCRATCH_NETNS };
+	unsigned secs = rs_tool_secs();
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	pthread_t tid;
+	int err;
 
-	if (!c.secs)
+	if (!secs)
 		return -ETIMEDOUT;
-	for (unsigned i = 0; i < RS_NDIRS; i++)
-		snprintf(c.path[i], sizeof(c.path[i]), "%s%s", rs_dirs[i], argv[0]);
-	c.null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	pid = vfork();
-	if (pid == 0)
-		rs_child(&c);
-	if (pid < 0)
-		pid = -errno;
-	if (c.null >= 0)
-		close(c.null);
-	return pid;
+	t->end_ns = rs_now_ns() + (uint64_t)secs * 1000000000u;
+	err = posix_spawn_file_actions_init(&fa);
+	if (err)
+		return -err;
+	err = posix_spawnattr_init(&attr);
+	if (err)
+		goto out_fa;
+	err = rs_spawn_setup(&fa, &attr, in_fd, out_fd, flags);
+	if (err)
+		goto out_attr;
+	x.fa = &fa;
+	x.attr = &attr;
+	if (x.scratch)
+		err = pthread_create(&tid, NULL, rs_exec_dirs, &x) ?: pthread_join(tid, NULL);
+	else
+		rs_exec_dirs(&x);
+	err = err ?: x.err;
+	t->pid = x.pid;
+out_attr:
+	posix_spawnattr_destroy(&attr);
+out_fa:
+	posix_spawn_file_actions_destroy(&fa);
+	return -err;
 }
 
-static int rs_wait(pid_t pid)
+/* Waits until fd is ready for events within the tool's time: 0,
+ * -ETIMEDOUT or poll's -errno. */
+static int rs_ready(int fd, short events, const struct rs_tool *t)
 {
-	int st;
+	struct pollfd p = { .fd = fd, .events = events };
+	int r;
 
-	while (waitpid(pid, &st, 0) < 0)
+	while ((r = poll(&p, 1, rs_ms_left(t))) < 0)
 		if (errno != EINTR)
 			return -errno;
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-		return 0;
-	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM)
-		return -ETIMEDOUT;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 127 ? -ENOENT : -EIO;
+	return r ? 0 : -ETIMEDOUT;
 }
 
-static int rs_feed(int fd, const char *text)
+/* Waits for the tool until the end of its time, then ends it (SIGKILL):
+ * -ETIMEDOUT. One that cannot be waited for within a time (no pidfd) is
+ * ended too, with that -errno: never an unbounded wait. 0 when it
+ * exited 0, else -EIO. */
+static int rs_wait(const struct rs_tool *t)
+{
+	int st, fd = pidfd_open(t->pid, 0);
+	int err = fd < 0 ? -errno : rs_ready(fd, POLLIN, t);
+
+	if (fd >= 0)
+		close(fd);
+	if (err)
+		kill(t->pid, SIGKILL);
+	while (waitpid(t->pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return err ?: WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
+}
+
+/* The tool's stdin, written within its time (fd does not block). */
+static int rs_feed(int fd, const char *text, const struct rs_tool *t)
 {
 	size_t len = text ? strlen(text) : 0, off = 0;
+	int err = 0;
 
-	while (off < len) {
+	while (!err && off < len) {
 		ssize_t w = write(fd, text + off, len - off);
 
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -EIO;
-		off += (size_t)w;
+		if (w > 0)
+			off += (size_t)w;
+		else if (w == 0 || (errno != EINTR && errno != EAGAIN))
+			err = -EIO;
+		else if (errno == EAGAIN)
+			err = rs_ready(fd, POLLOUT, t);
 	}
-	return 0;
+	return err;
+}
+
+/* A pipe whose end of ours (end: 0 read, 1 write) does not block. */
+static int rs_pipe(int p[2], int end)
+{
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	if (fcntl(p[end], F_SETFL, O_NONBLOCK) == 0)
+		return 0;
+	close(p[0]);
+	close(p[1]);
+	return -errno;
 }
 
 /* Runs argv (a bare tool name in argv[0]) with text on its stdin and
  * returns 0 when it exits 0. */
 static int rs_run(const char *const argv[], const char *text, int flags)
 {
-	int p[2], err;
-	pid_t pid;
+	struct rs_tool t;
+	int p[2], err = rs_pipe(p, 1);
 
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -errno;
-	pid = rs_spawn(argv, text ? p[0] : -1, -1, flags);
+	if (err)
+		return err;
+	err = rs_spawn(argv, text ? p[0] : -1, -1, flags, &t);
 	close(p[0]);
-	if (pid < 0) {
+	if (err) {
 		close(p[1]);
-		return pid;
+		return err;
 	}
-	err = rs_feed(p[1], text);
+	err = rs_feed(p[1], text, &t);
 	close(p[1]);
-	return rs_wait(pid) ?: err;
+	return rs_wait(&t) ?: err;
 }
 
 /* Runs argv and reads its standard output into buf (NUL-terminated,
- * cut at n - 1 bytes). Returns 0 when it exits 0. */
+ * cut at n - 1 bytes) within its time. Returns 0 when it exits 0. */
 static int rs_capture(const char *const argv[], char *buf, size_t n)
 {
+	struct rs_tool t;
 	size_t len = 0;
-	int p[2];
-	pid_t pid;
+	int p[2], err = rs_pipe(p, 0);
 
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -errno;
-	pid = rs_spawn(argv, -1, p[1], 0);
+	if (err)
+		return err;
+	err = rs_spawn(argv, -1, p[1], 0, &t);
 	close(p[1]);
-	while (pid > 0) {
+	while (!err && len < n - 1 && !rs_ready(p[0], POLLIN, &t)) {
 		ssize_t r = read(p[0], buf + len, n - 1 - len);
 
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0 || (len += (size_t)r) == n - 1)
+		if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN))
 			break;
+		len += r > 0 ? (size_t)r : 0;
 	}
 	buf[len] = '\0';
 	close(p[0]);
-	return pid < 0 ? pid : rs_wait(pid);
+	return err ?: rs_wait(&t);
 }
 
 static const char *const rs_nft_check[] = { "nft", "-c", "-f", "-", NULL };

@@ -25,9 +25,14 @@ static bool admit_is_named(const struct eng *e, const struct flow *f)
 	return r && pol_src_named(eng_pol(e, f), r, &f->key);
 }
 
+static uint32_t admit_key_bucket(const struct eng *e, const struct flow_key *k)
+{
+	return flow_src_bucket(e->flows, k->af, k->src, ADMIT_SRC_BITS);
+}
+
 static uint32_t admit_bucket(const struct eng *e, const struct flow *f)
 {
-	return flow_src_bucket(e->flows, f->key.af, f->key.src, ADMIT_SRC_BITS);
+	return admit_key_bucket(e, &f->key);
 }
 
 struct eng_embryo *admit_embryo(struct eng *e, const struct flow *f)
@@ -43,16 +48,34 @@ static bool admit_pressure(const struct eng *e)
 	       2 * (e->negotiating[ADMIT_RANGE] + e->negotiating[ADMIT_NAMED]) >= e->cfg.rq_bufs;
 }
 
-int admit_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p)
+int admit_syn_check(struct eng *e, const struct pol_rule *r, const struct pkt *p)
 {
-	uint32_t b = admit_bucket(e, f), i = flow_index(e->flows, f) + 1;
-	struct eng_embryo *m = &e->emb[i - 1];
+	const struct pol *pol = e->gen[e->cur].pol;
 
-	if (e->syn_src[b] >= e->cfg.syn_per_src && !admit_is_named(e, f)) {
+	if (r->proto == POL_DICOM && p->plen) {
+		/* Data on a SYN (TCP Fast Open) would reach the acceptor before
+		 * any of it is inspected; no DICOM peer sends it. Dropped: the
+		 * initiator tries again without. */
+		eng_emit(e, &(struct sw_event){ .kind = EV_INVALID, .rule_line = (int)r->line,
+						.reason = "data on a SYN" }, &p->key);
+		return -EPROTO;
+	}
+	/* Plain and DICOM SYNs count alike: both hold a table entry until
+	 * their handshake proves the source (docs/engine.md). */
+	if (e->syn_src[admit_key_bucket(e, &p->key)] >= e->cfg.syn_per_src &&
+	    !pol_src_named(pol, r, &p->key)) {
 		e->c.syn_capped++;
 		return -EDQUOT;
 	}
-	e->syn_src[b]++;
+	return 0;
+}
+
+void admit_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p)
+{
+	uint32_t i = flow_index(e->flows, f) + 1;
+	struct eng_embryo *m = &e->emb[i - 1];
+
+	e->syn_src[admit_bucket(e, f)]++;
 	*m = (struct eng_embryo){ .prev = e->emb_tail, .isn = p->seq, .ws_ini = p->wscale,
 				  .ifindex = pk->from.ifindex, .proof = admit_pressure(e) };
 	if (e->emb_tail)
@@ -61,7 +84,6 @@ int admit_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk, const str
 		e->emb_head = i;
 	e->emb_tail = i;
 	f->state = FLOW_EMBRYO;
-	return 0;
 }
 
 void admit_syn_end(struct eng *e, struct flow *f)
@@ -85,16 +107,12 @@ void admit_syn_end(struct eng *e, struct flow *f)
  * SYN (short timeout, the source's cap, dropped first when the table is
  * full): spoofed SYNs to an allowed plain port pin nothing, and a flow
  * the kernel carries is one the engine can still revoke. */
-int admit_plain_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk,
-		    const struct pkt *p, enum eng_verdict *v)
+void admit_plain_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk,
+		     const struct pkt *p, enum eng_verdict *v)
 {
-	if (admit_syn(e, f, pk, p)) {
-		flow_remove(e->flows, f);	/* counted: syn_capped */
-		return -EDQUOT;
-	}
+	admit_syn(e, f, pk, p);
 	f->state = FLOW_HANDSHAKE;
 	*v = ENG_ACCEPT;
-	return 0;
 }
 
 bool admit_reset(struct eng *e, struct flow *f, int dir, const struct pkt *p,
@@ -113,10 +131,53 @@ bool admit_reset(struct eng *e, struct flow *f, int dir, const struct pkt *p,
 	return true;
 }
 
-/* The acceptor's SYN-ACK counts only when it came in elsewhere than the
- * initiator (a forger there could send one) and acknowledges the SYN (and
- * what data the SYN carried: TCP Fast Open); the ACK only when it names
- * that SYN-ACK's ISN, which a blind spoofer cannot. */
+/* Whether the acceptor's p acknowledges what the initiator can have sent:
+ * its SYN, exactly for a DICOM SYN-ACK; a plain SYN's data too (TCP Fast
+ * Open); and after the SYN-ACK a DICOM initiator's FIN (data ends the
+ * unestablished stage). */
+static bool admit_acks_ini(const struct flow *f, const struct eng_embryo *m, const struct pkt *p)
+{
+	uint32_t slack = f->state == FLOW_HANDSHAKE ? 0xffff : !(p->flags & TCP_SYN);
+
+	return (p->flags & TCP_ACK) && p->ack - (m->isn + 1) <= slack;
+}
+
+int admit_acceptor(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p)
+{
+	struct eng_embryo *m = admit_embryo(e, f);
+	bool syn = p->flags & TCP_SYN;
+
+	/* A forger at the initiator's port (a port without a MAC address is
+	 * the replay's, which names no real port). */
+	if (pk->from.has_mac && pk->from.ifindex == m->ifindex)
+		goto out_mismatch;
+	if (m->synack) {
+		if (admit_acks_ini(f, m, p) && p->seq == m->isn_acc + !syn)
+			return 0;	/* that SYN-ACK again, or the next byte */
+		goto out_mismatch;
+	}
+	if (!syn) {
+		/* A DICOM flow's SYN-ACK may have passed in the kernel: its
+		 * empty segments have nothing to be checked against. */
+		if (f->state == FLOW_EMBRYO && !p->plen)
+			return 0;
+		goto out_mismatch;
+	}
+	if (!admit_acks_ini(f, m, p))
+		goto out_mismatch;
+	m->isn_acc = p->seq;
+	m->ws_acc = p->wscale;
+	m->synack = 1;
+	f->last_s = e->now_s;	/* the handshake advanced */
+	return 1;
+
+out_mismatch:
+	e->c.handshake_mismatch++;
+	return -EPERM;
+}
+
+/* The initiator's ACK counts only when it names the acceptor's ISN, which
+ * a blind spoofer cannot. */
 void admit_handshake(struct eng *e, struct flow *f, int dir, const struct eng_pkt *pk,
 		     const struct pkt *p, enum eng_verdict *v)
 {
@@ -126,13 +187,8 @@ void admit_handshake(struct eng *e, struct flow *f, int dir, const struct eng_pk
 	if (admit_reset(e, f, dir, p, v))
 		return;
 	if (dir) {
-		if ((p->flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK) &&
-		    p->ack - (m->isn + 1) <= 0xffff &&
-		    !(pk->from.ifindex && pk->from.ifindex == m->ifindex)) {
-			m->isn_acc = p->seq;
-			m->synack = 1;
-		}
-		*v = ENG_ACCEPT;	/* the acceptor's answers reach the initiator */
+		if (admit_acceptor(e, f, pk, p) >= 0)
+			*v = ENG_ACCEPT;	/* the acceptor's answers reach the initiator */
 		return;
 	}
 	if (p->flags & TCP_SYN) {
@@ -142,6 +198,7 @@ void admit_handshake(struct eng *e, struct flow *f, int dir, const struct eng_pk
 	if (m->synack && (p->flags & TCP_ACK) && p->ack == m->isn_acc + 1) {
 		admit_syn_end(e, f);
 		f->state = FLOW_SETTLED;
+		f->last_s = e->now_s;
 		*v = ENG_SETTLE;
 	}
 }

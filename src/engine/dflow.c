@@ -19,32 +19,19 @@ static struct eng_assoc *flow_assoc(struct eng *e, const struct flow *f)
  * it, and the initiator has nothing more to send before the AC. */
 #define DFLOW_WIN_UNSEEN 0xffff
 
-/* The SYN of an allowed DICOM flow: an unestablished flow (admit.c) and
- * nothing else, until the initiator sends data (dflow_embryo). */
-int dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p,
-		enum eng_verdict *v)
+/* The SYN of an allowed DICOM flow (admit_syn_check passed): an
+ * unestablished flow (admit.c) and nothing else, until the initiator
+ * sends data (dflow_embryo). */
+void dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p,
+		 enum eng_verdict *v)
 {
-	const struct pol_rule *r = eng_flow_rule(e, f);
 	const struct eng_port *acceptor = eng_host_port(e, p->key.af, p->key.dst);
 
-	if (p->plen) {
-		/* Data on a SYN (TCP Fast Open) would reach the acceptor before
-		 * any of it is inspected; no DICOM peer sends it. Dropped: the
-		 * initiator tries again without. */
-		eng_emit(e, &(struct sw_event){ .kind = EV_INVALID, .rule_line = (int)r->line,
-						.reason = "data on a SYN" }, &p->key);
-		flow_remove(e->flows, f);
-		return -EPROTO;
-	}
-	if (admit_syn(e, f, pk, p)) {
-		flow_remove(e->flows, f);	/* counted: syn_capped */
-		return 0;
-	}
+	admit_syn(e, f, pk, p);
 	e->answer_due = true;	/* the RQ follows the handshake */
 	/* Where the acceptor sits is known: its SYN-ACK need not come here,
 	 * unless the first data will have to prove the handshake. */
 	*v = acceptor && !admit_embryo(e, f)->proof ? ENG_OPEN_SYNACK : ENG_OPEN;
-	return 0;
 }
 
 /* No association slot for f's first data: the initiator gets an
@@ -97,13 +84,10 @@ static int dflow_promote(struct eng *e, struct flow *f, const struct eng_pkt *pk
 	uint8_t named;
 
 	admit_syn_end(e, f);
+	if (admit_assoc(e, f, &named))
+		goto out_busy;
+	/* admit_assoc counts within cfg.assocs, the pool's size: a slot is free */
 	d = dcm_assoc_new(e->dcm, eng_flow_rule(e, f));
-	if (!d)
-		goto out_busy;
-	if (admit_assoc(e, f, &named)) {
-		dcm_assoc_free(e->dcm, d);
-		goto out_busy;
-	}
 	/* one slot: the engine's half sits at the inspector's index */
 	i = dcm_assoc_slot(e->dcm, d);
 	a = &e->assocs[i - 1];
@@ -124,6 +108,7 @@ static int dflow_promote(struct eng *e, struct flow *f, const struct eng_pkt *pk
 	stream_syn(&a->st[0], isn);
 	f->assoc = i;
 	f->state = FLOW_OPEN;
+	f->last_s = e->now_s;	/* the handshake advanced */
 	eng_obs_start(e, f);
 	e->gen[f->gen].refs++;
 	return 0;
@@ -137,34 +122,44 @@ int dflow_embryo(struct eng *e, struct flow *f, int dir, const struct eng_pkt *p
 		 const struct pkt *p, enum eng_verdict *v)
 {
 	struct eng_embryo *m = admit_embryo(e, f);
+	bool acked = m->synack && (p->flags & TCP_ACK) && p->ack == m->isn_acc + 1;
 
 	*v = ENG_DROP;
 	if (admit_reset(e, f, dir, p, v))
 		return 0;
-	if (p->flags & TCP_SYN) {
+	if (dir) {
+		int ok;
+
 		if (p->plen)
-			return 0;
-		/* Only the SYN-ACK that names the initiator's ISN is the
-		 * acceptor's: it tells where the acceptor sits, unless it came
-		 * in where the initiator does (dflow_acceptor_at says why). A
-		 * blind one must not move the host table. */
-		if (dir && (p->flags & TCP_ACK) && p->ack == m->isn + 1) {
-			if (!(pk->from.ifindex && pk->from.ifindex == m->ifindex))
-				eng_host_learn(e, p->key.af, p->key.src, &pk->from);
-			m->isn_acc = p->seq;
-			m->ws_acc = p->wscale;
-			m->synack = 1;
-		}
+			return 0;	/* the acceptor speaking first */
+		/* The acceptor's port is learnt only from its first SYN-ACK,
+		 * which named the initiator's ISN: a blind one must not move
+		 * the host table (dflow_acceptor_at says why). */
+		ok = admit_acceptor(e, f, pk, p);
+		if (ok == 1)
+			eng_host_learn(e, p->key.af, p->key.src, &pk->from);
+		if (ok >= 0)
+			*v = ENG_ACCEPT;
+		return 0;
+	}
+	if (p->flags & TCP_SYN) {
+		if (!p->plen)
+			*v = ENG_ACCEPT;	/* retransmitted (flow_reused: same ISN) */
+		return 0;
+	}
+	if (!p->plen) {
+		/* A bare ACK carries nothing to inspect, nor does a FIN that
+		 * closes the connection before any data: neither takes a slot,
+		 * and the flow stays unestablished, as conntrack's entry stays
+		 * unassured in FIN_WAIT. Only the ACK of the SYN-ACK advances. */
+		if (acked)
+			f->last_s = e->now_s;
 		*v = ENG_ACCEPT;
 		return 0;
 	}
-	if (!p->plen && !(p->flags & TCP_FIN)) {
-		*v = ENG_ACCEPT;	/* a bare ACK carries nothing to inspect */
-		return 0;
-	}
-	if (dir || !(p->flags & TCP_ACK))
-		return 0;	/* the acceptor speaking first, or no handshake */
-	if (m->proof && !(m->synack && p->ack == m->isn_acc + 1)) {
+	if (!(p->flags & TCP_ACK))
+		return 0;	/* no handshake */
+	if (m->proof && !acked) {
 		/* Under pressure a slot goes only to an initiator that saw the
 		 * acceptor's SYN-ACK: a blind spoofer cannot name its ISN. */
 		e->c.assoc_unproven++;

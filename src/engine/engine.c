@@ -330,7 +330,11 @@ static int eng_judge(struct eng *e, const struct eng_pkt *pk, const struct pkt *
 		err = eng_new_flow(e, pk, p, v);
 		goto out;
 	}
-	f->last_s = e->now_s;
+	/* An unestablished flow's age is its handshake's: only a packet that
+	 * advances it refreshes it (admit.c), so a blind spoofer's junk on
+	 * the tuple cannot keep it alive. */
+	if (f->state != FLOW_EMBRYO && f->state != FLOW_HANDSHAKE)
+		f->last_s = e->now_s;
 	f->packets++;
 	switch (f->state) {
 	case FLOW_SETTLED:

@@ -157,8 +157,8 @@ bool eng_answer_ok(struct eng *e, const struct flow_key *k);
 
 /* dflow.c */
 /* *v: ENG_OPEN, or ENG_OPEN_SYNACK when the acceptor's port is known. */
-int dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p,
-		enum eng_verdict *v);
+void dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p,
+		 enum eng_verdict *v);
 int dflow_packet(struct eng *e, struct flow *f, int reply, const struct eng_pkt *pk,
 		 const struct pkt *p, enum eng_verdict *v);
 void dflow_end(struct eng *e, struct flow *f);
@@ -187,22 +187,32 @@ int dflow_embryo(struct eng *e, struct flow *f, int reply, const struct eng_pkt 
  * A-ABORT, the acceptor a reset, with an event naming `fault`. */
 void dflow_abort(struct eng *e, struct flow *f, const char *reason, const char *fault);
 
-/* admit.c: what a stranger may hold. 0, or -EDQUOT over the source's cap
- * (named peers have none). */
-int admit_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p);
+/* admit.c: what a stranger may hold. Before a new TCP flow takes an
+ * entry (or ends another's for it): 0, or -EDQUOT over its source's cap
+ * (named peers have none), -EPROTO for data on a DICOM SYN (an event). */
+int admit_syn_check(struct eng *e, const struct pol_rule *r, const struct pkt *p);
+void admit_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p);
 void admit_syn_end(struct eng *e, struct flow *f);
 struct eng_embryo *admit_embryo(struct eng *e, const struct flow *f);
 /* A plain TCP flow's SYN (*v: ENG_ACCEPT), and its packets until the
  * initiator acknowledges the acceptor's SYN-ACK (ENG_SETTLE, and the flow
- * is FLOW_SETTLED). admit_plain_syn removes f over the source's cap. */
-int admit_plain_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk,
-		    const struct pkt *p, enum eng_verdict *v);
+ * is FLOW_SETTLED). */
+void admit_plain_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk,
+		     const struct pkt *p, enum eng_verdict *v);
 void admit_handshake(struct eng *e, struct flow *f, int dir, const struct eng_pkt *pk,
 		     const struct pkt *p, enum eng_verdict *v);
 /* An RST on an unestablished flow (true): *v ENG_ACCEPT and f ended when
  * it names the initiator's ISN, else left as it was (ENG_DROP). */
 bool admit_reset(struct eng *e, struct flow *f, int dir, const struct pkt *p,
 		 enum eng_verdict *v);
+/* A packet from the acceptor on an unestablished flow, not a reset. The
+ * first SYN-ACK that acknowledges the SYN and came in elsewhere than the
+ * initiator gives the acceptor's ISN (1: the handshake advanced), which
+ * then stands: a copy of that SYN-ACK, or a segment at the byte after it,
+ * 0. Any other: -EPERM, counted (handshake_mismatch), to be dropped.
+ * Before any SYN-ACK, only an empty segment of a DICOM flow is 0 (its
+ * SYN-ACK may have passed in the kernel). */
+int admit_acceptor(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p);
 /* The oldest unestablished flow, NULL when there is none. */
 struct flow *admit_oldest_syn(struct eng *e);
 /* Counts an association for f (its class in *named): 0, or -EBUSY past

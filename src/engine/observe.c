@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "scanwall/catalog.h"
-#include "scanwall/config.h"
 #include "scanwall/dcm_observe.h"
 #include "scanwall/learn.h"
 #include "engine_int.h"
@@ -24,8 +23,8 @@ struct obs_assoc {
 	struct eng_obs *o;
 	struct dcm_observer ob;
 	struct flow_key key;	/* the initiator's */
-	int32_t rel;		/* -1: the RQ was not seen (or not recorded) */
-	int32_t uid[OBS_CTX];	/* each context's abstract syntax (lrn_uid), -1 */
+	int64_t rel;		/* -1: the RQ was not seen (or not recorded) */
+	int64_t uid[OBS_CTX];	/* each context's abstract syntax (lrn_uid), -1 */
 	uint8_t looked_up;	/* the relation was looked for (a full table counts once) */
 	uint8_t accepted;
 };
@@ -34,8 +33,7 @@ struct eng_obs {
 	struct eng *e;
 	struct lrn *t;
 	char *path;		/* NULL: not persisted */
-	uint64_t saved_ns;
-	uint64_t changes, saved_changes;
+	uint64_t changes;
 	struct obs_assoc *as;	/* one per association slot */
 };
 
@@ -84,21 +82,11 @@ struct lrn *eng_observed(const struct eng *e)
 	return e->obs ? e->obs->t : NULL;
 }
 
-int eng_obs_save(struct eng *e, uint64_t now_ns, int force)
+int eng_obs_save(struct eng *e)
 {
 	struct eng_obs *o = e->obs;
-	int err;
 
-	if (!o || !o->path)
-		return 0;
-	if (!force && (o->changes == o->saved_changes ||
-		       now_ns - o->saved_ns < (uint64_t)CONFIG_OBSERVE_SAVE_S * 1000000000u))
-		return 0;
-	err = lrn_save(o->t, o->path);
-	o->saved_ns = now_ns;
-	if (!err)
-		o->saved_changes = o->changes;
-	return err;
+	return o && o->path ? lrn_save(o->t, o->path) : 0;
 }
 
 uint64_t eng_obs_changes(const struct eng *e)
@@ -133,7 +121,7 @@ void eng_obs_bytes(struct eng *e, const struct flow *f, int dir, size_t n)
 }
 
 /* The RQ passed: its relation, found or made, counts one request. */
-static int obs_relation(struct obs_assoc *s, struct dcm_assoc *a)
+static int64_t obs_relation(struct obs_assoc *s, struct dcm_assoc *a)
 {
 	struct lrn *t = s->o->t;
 	struct lrn_rel_key k = {
@@ -241,7 +229,6 @@ static void obs_item(void *ctx, struct dcm_assoc *a, const struct dcm_obs_item *
 void eng_obs_event(struct eng *e, const struct sw_event *ev, const struct flow_key *k)
 {
 	struct lrn_flow_key fk;
-	bool icmp;
 
 	if (!e->obs || !k)
 		return;
@@ -249,10 +236,9 @@ void eng_obs_event(struct eng *e, const struct sw_event *ev, const struct flow_k
 		return;
 	if (ev->reason == eng_reason_no_flow)
 		return;
-	icmp = k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6;
 	fk = (struct lrn_flow_key){
 		.kind = ev_kind_name(ev->kind), .af = k->af, .proto = k->proto,
-		.src = k->src, .dst = k->dst, .port = icmp ? 0 : k->dport,
+		.src = k->src, .dst = k->dst, .port = k->dport,
 		.rule_line = ev->rule_line, .fault = ev->fault,
 		.calling = ev->calling_ae, .called = ev->called_ae,
 	};

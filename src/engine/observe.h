@@ -24,12 +24,12 @@ struct lrn;
 int eng_observe(struct eng *e, const char *path);
 /* The table, or NULL when not observing. */
 struct lrn *eng_observed(const struct eng *e);
-/* Writes the table to its path if it changed since the last save and
- * at least CONFIG_OBSERVE_SAVE_S passed; force: now, whatever changed. Not
- * for the verdict loop while it issues verdicts: the JSON of the whole
- * table, a file write and two fsyncs (inline, control/obsnap.c saves a
- * copy from the control thread; this is for the exit). 0 or -errno. */
-int eng_obs_save(struct eng *e, uint64_t now_ns, int force);
+/* Writes the table to its path, now. Not for the verdict loop while it
+ * issues verdicts: the JSON of the whole table, a file write and two
+ * fsyncs. The periodic saves are the control thread's, from a copy
+ * (control/obsnap.c); this is for the exit, and for --replay --learn.
+ * 0 or -errno. */
+int eng_obs_save(struct eng *e);
 /* Grows whenever the table is recorded into: a copy taken at the same
  * count is still the table. 0 when not observing. */
 uint64_t eng_obs_changes(const struct eng *e);

@@ -27,6 +27,11 @@
 
 #define STREAM_AHEAD 4	/* data ranges passed ahead of a gap, per direction */
 #define STREAM_KEEP CONFIG_TCP_VERIFY_KEEP
+/* The keep's byte count (stream.total) runs modulo 2^32 and places bytes
+ * modulo STREAM_KEEP: the two agree across the count's wrap only when
+ * STREAM_KEEP divides 2^32. */
+_Static_assert((STREAM_KEEP & (STREAM_KEEP - 1)) == 0,
+	       "CONFIG_TCP_VERIFY_KEEP must be a power of two");
 #define STREAM_KEEP_RANGES (STREAM_KEEP / 8)	/* a PDU + PDV header is 12 */
 /* When unverifiable copies end a flow rather than let it hang (dflow.c):
  * at least STREAM_LOST_MAX of them, spread over STREAM_LOST_SPAN_S

@@ -102,7 +102,7 @@ int eng_new_flow(struct eng *e, const struct eng_pkt *pk, const struct pkt *p,
 	const struct pol *pol = e->gen[e->cur].pol;
 	const struct pol_rule *r = pol_match(pol, &p->key);
 	enum pol_action act = r ? r->action : pol_default_action(pol);
-	int start = flow_can_start(p);
+	int start = flow_can_start(p), tcp = p->key.proto == IPPROTO_TCP;
 	struct flow *f;
 
 	*v = ENG_DROP;
@@ -117,10 +117,22 @@ int eng_new_flow(struct eng *e, const struct eng_pkt *pk, const struct pkt *p,
 			   start ? "default block" : eng_reason_no_flow);
 		return 0;
 	}
+	/* A SYN refused anyway (its source at its cap) takes nothing, nor
+	 * ends another's handshake below. */
+	if (tcp) {
+		int err = admit_syn_check(e, r, p);
+
+		if (err)
+			return err == -EDQUOT ? 0 : err;
+	}
 	f = flow_insert(e->flows, &p->key);
-	if (!f && admit_oldest_syn(e)) {
-		/* Full: the oldest unestablished flow makes room, as in
-		 * conntrack's early drop; a SYN flood then only ages itself. */
+	if (!f && tcp && admit_oldest_syn(e)) {
+		/* Full: the oldest unestablished flow makes room for a new
+		 * SYN, as in conntrack's early drop; a SYN flood then only ages
+		 * itself. Not for UDP or ICMP: their first packet is all they
+		 * ever show (settled at once), proves nothing about its source
+		 * and has no per-source cap, so a stranger's datagrams must not
+		 * end a PACS's handshake. */
 		eng_flow_end(e, admit_oldest_syn(e));
 		e->c.syn_early_drop++;
 		f = flow_insert(e->flows, &p->key);
@@ -135,13 +147,15 @@ int eng_new_flow(struct eng *e, const struct eng_pkt *pk, const struct pkt *p,
 	f->packets = 1;
 	f->rule = (uint16_t)(r->index + 1);
 	f->gen = e->cur;
-	if (r->proto == POL_DICOM)
-		return dflow_start(e, f, pk, p, v);
-	if (p->key.proto != IPPROTO_TCP) {
+	if (r->proto == POL_DICOM) {
+		dflow_start(e, f, pk, p, v);
+		return 0;
+	}
+	if (tcp) {
+		admit_plain_syn(e, f, pk, p, v);
+	} else {
 		f->state = FLOW_SETTLED;
 		*v = ENG_SETTLE;
-	} else if (admit_plain_syn(e, f, pk, p, v)) {
-		return 0;	/* over its source's cap: counted, dropped */
 	}
 	eng_emit(e, &(struct sw_event){ .kind = EV_ALLOW, .rule_line = (int)r->line,
 					.reason = r->reason }, &p->key);

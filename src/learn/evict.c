@@ -5,10 +5,11 @@
  * accepted, refusals) and partners (accepted relations, plain flows the
  * policy allowed). Partners can hold at most all but the strangers'
  * reserve (CONFIG_OBSERVE_RESERVE_PCT); strangers take any free record.
- * When a new record finds the table full, the record of least value
- * (fewest counts, then oldest last seen) goes: a partner only for a
- * partner when the partners' share is full, otherwise a stranger. A
- * stranger never evicts a partner.
+ * When a new record finds the table full, the record of least value goes
+ * (its count, halved for every CONFIG_OBSERVE_HALF_LIFE_S since it was
+ * last seen, so a stranger busy long ago does not keep its record for
+ * good): a partner only for a partner when the partners' share is full,
+ * otherwise a stranger. A stranger never evicts a partner.
  *
  * Each tier is a binary min-heap of record indexes, so finding the least
  * is O(1) and a count or a new last-seen costs O(log n) swaps; all arrays
@@ -16,7 +17,27 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "scanwall/config.h"
 #include "learn_int.h"
+
+/* count * 2^-(age / H) compared between two records is log2(count) * H +
+ * last seen (the age from now cancels out): an order that time passing
+ * does not change, so the heaps need no reordering as records age. The
+ * log is the bit length: a count within a factor of two of another's is
+ * worth the same, and then the larger count, then the latest, wins. */
+static uint64_t lrn_value(uint64_t count, uint64_t last_s)
+{
+	unsigned bits = count ? 64 - (unsigned)__builtin_clzll(count) : 0;
+
+	return last_s + (uint64_t)CONFIG_OBSERVE_HALF_LIFE_S * bits;
+}
+
+bool lrn_less(uint64_t count_a, uint64_t last_a, uint64_t count_b, uint64_t last_b)
+{
+	uint64_t a = lrn_value(count_a, last_a), b = lrn_value(count_b, last_b);
+
+	return a != b ? a < b : count_a != count_b ? count_a < count_b : last_a < last_b;
+}
 
 int lrn_pool_init(struct lrn_pool *p, unsigned n, unsigned reserve_pct,
 		  const struct lrn_pool_ops *ops, uint64_t *evicted)
@@ -103,8 +124,8 @@ static uint32_t evict_least(struct lrn *t, struct lrn_pool *p, int tier)
 	uint32_t rec = p->tier[tier].at[0];
 
 	heap_remove(t, p, rec);
-	p->ops->drop(t, rec);
-	(*p->evicted)++;
+	p->ops->drop(t, rec, tier);
+	lrn_add(p->evicted, 1);
 	p->live--;
 	return rec;
 }
@@ -151,6 +172,11 @@ void lrn_pool_update(struct lrn *t, struct lrn_pool *p, uint32_t rec, int tier)
 	if (h->n == h->max)
 		lrn_pool_evict(t, p, tier);
 	lrn_pool_add(t, p, rec, tier);
+}
+
+int lrn_pool_tier(const struct lrn_pool *p, uint32_t rec)
+{
+	return (int)p->in[rec] - 1;
 }
 
 int lrn_pool_evict(struct lrn *t, struct lrn_pool *p, int tier)

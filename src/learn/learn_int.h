@@ -12,12 +12,12 @@
 #define LRN_AE_MAX 16
 #define LRN_REL_CLASSES 32	/* abstract syntaxes kept per relation */
 #define LRN_REL_TS 8		/* transfer syntaxes kept per relation */
-/* A relation handle: the record's generation above its index, so an
- * association still in flight when its relation is evicted writes
- * nothing into the record's next tenant. */
+/* A relation or UID handle: the slot's generation, 32 bits, above its
+ * index, so an association still in flight when its relation (or a UID it
+ * holds) is evicted writes nothing into the slot's next tenants: a
+ * generation goes round only after 2^32 tenants of that one slot. */
 #define LRN_INDEX_BITS 24
 #define LRN_INDEX_MASK ((1u << LRN_INDEX_BITS) - 1)
-#define LRN_GEN_MASK 0x7f
 
 struct lrn_class {
 	uint32_t uid;		/* index into lrn.uids */
@@ -31,8 +31,8 @@ struct lrn_tsyn {
 };
 
 struct lrn_rel {
+	uint32_t gen;		/* bumped at eviction: stale handles miss */
 	uint8_t af;		/* 0: a free record (its partner was evicted) */
-	uint8_t gen;		/* bumped at eviction: stale handles miss */
 	uint8_t ini[16], acc[16];
 	uint16_t port;
 	char calling[LRN_AE_MAX + 1], called[LRN_AE_MAX + 1];
@@ -58,12 +58,19 @@ struct lrn_flowrec {
 };
 
 /* evict.c: the records of one kind in two tiers, each a min-heap by
- * value (count, then last seen), so the least goes when the table is full. */
+ * value (count, aged since last seen), so the least goes when the table is
+ * full. */
 enum { LRN_STRANGER, LRN_PARTNER };
+
+/* Whether a record seen count times, last at last_s, is worth less than
+ * another: its count halves every CONFIG_OBSERVE_HALF_LIFE_S it is not
+ * seen. */
+bool lrn_less(uint64_t count_a, uint64_t last_a, uint64_t count_b, uint64_t last_b);
 
 struct lrn_pool_ops {
 	bool (*less)(const struct lrn *t, uint32_t a, uint32_t b);
-	void (*drop)(struct lrn *t, uint32_t rec);	/* out of the hash, cleared */
+	/* out of the hash (and counts) of its tier, cleared */
+	void (*drop)(struct lrn *t, uint32_t rec, int tier);
 };
 
 struct lrn_tier {
@@ -92,6 +99,23 @@ void lrn_pool_add(struct lrn *t, struct lrn_pool *p, uint32_t rec, int tier);
 void lrn_pool_update(struct lrn *t, struct lrn_pool *p, uint32_t rec, int tier);
 /* Evicts the least of tier, its record left free: 0, -ENOENT if none. */
 int lrn_pool_evict(struct lrn *t, struct lrn_pool *p, int tier);
+/* The tier rec is in, -1 if it is not in use. */
+int lrn_pool_tier(const struct lrn_pool *p, uint32_t rec);
+
+/* peers.c: the partners of one initiator address, and of one calling AE,
+ * towards one acceptor, counted and bounded. */
+#define LRN_PEER_KEY 34		/* kind, af, address or AE, acceptor */
+struct lrn_peer {
+	uint8_t key[LRN_PEER_KEY];
+	uint32_t n;		/* partners counted */
+};
+int lrn_peers_init(struct lrn *t, unsigned partners);
+void lrn_peers_free(struct lrn *t);
+/* Counts r's relation in as a partner: false (nothing counted) when its
+ * address or its AE holds CONFIG_OBSERVE_PEER_PARTNERS already. */
+bool lrn_peers_admit(struct lrn *t, const struct lrn_rel *r);
+/* A partner counted by lrn_peers_admit() leaves (evicted). */
+void lrn_peers_leave(struct lrn *t, const struct lrn_rel *r);
 
 struct lrn {
 	struct lrn_cfg cfg;
@@ -100,11 +124,15 @@ struct lrn {
 	char (*uids)[LRN_UID_MAX + 1];	/* uids.c */
 	unsigned nuid;			/* slots used, free ones included */
 	uint32_t *uid_refs;		/* class and transfer syntax slots naming it */
-	uint8_t *uid_gen, *uid_listed;	/* generation; on uid_free */
+	uint32_t *uid_gen;		/* generation */
+	uint8_t *uid_listed;		/* on uid_free */
 	uint32_t *uid_free;		/* with no ref when listed */
 	unsigned nuid_free;
 	struct lrn_flowrec *flow;	/* [0, flowp.used), never a hole */
 	struct lrn_pool flowp;
+	struct lrn_peer *peer;		/* peers.c: [0, npeer), free ones listed */
+	uint32_t *peer_free, *peer_hash, peer_mask;
+	unsigned npeer, npeer_free, peer_cap;
 	/* open addressing, index + 1, 0 empty; sizes are powers of two */
 	uint32_t *rel_hash, *uid_hash, *flow_hash;
 	uint32_t rel_mask, uid_mask, flow_mask;
@@ -129,13 +157,13 @@ uint32_t *lrn_hash_slot(uint32_t *hash, uint32_t mask, uint32_t h);
 int lrn_uids_init(struct lrn *t, unsigned n);
 void lrn_uids_free(struct lrn *t);
 /* The slot of a handle (lrn_uid), -ESTALE when it went to another UID. */
-int lrn_uid_index(const struct lrn *t, int uid);
+int lrn_uid_index(const struct lrn *t, int64_t uid);
 /* A class or transfer syntax slot names slot u, or no longer does. */
 void lrn_uid_ref(struct lrn *t, uint32_t u);
 void lrn_uid_unref(struct lrn *t, uint32_t u);
 
 /* The relation of a handle (lrn_relation), NULL when it was evicted. */
-struct lrn_rel *lrn_rel_at(struct lrn *t, int rel);
+struct lrn_rel *lrn_rel_at(struct lrn *t, int64_t rel);
 /* Its counts or last seen changed (the loader adds to them). */
 void lrn_rel_touched(struct lrn *t, const struct lrn_rel *r);
 void lrn_flow_touched(struct lrn *t, const struct lrn_flowrec *f);
@@ -144,6 +172,13 @@ void lrn_flow_touched(struct lrn *t, const struct lrn_flowrec *f);
 const char *lrn_kind_static(const char *kind);
 /* The record of a flow key, created if new; NULL when full (counted). */
 struct lrn_flowrec *lrn_flow_find(struct lrn *t, const struct lrn_flow_key *k);
+/* *to += v, saturated: a file's counts are a technician's to edit, and a
+ * count loaded at the top must not wrap to nothing at the next packet. */
+static inline void lrn_add(uint64_t *to, uint64_t v)
+{
+	if (__builtin_add_overflow(*to, v, to))
+		*to = UINT64_MAX;
+}
 /* Widens [*first, *last] to hold now_s (0 is "never"). */
 void lrn_seen(uint64_t *first, uint64_t *last, uint64_t now_s);
 
@@ -170,6 +205,8 @@ const char *lrn_time(uint64_t s, char buf[24]);
 bool lrn_class_used(const struct lrn_rel *r, const struct lrn_class *c);
 /* The commands seen on a class, both ways. */
 uint32_t lrn_class_cmds(const struct lrn_class *c);
+/* ICMP or ICMPv6: a flow with no port (its record keeps 0). */
+bool lrn_proto_icmp(uint8_t proto);
 /* "tcp", "udp", "icmp", "icmpv6" or "other". */
 const char *lrn_proto_name(uint8_t proto);
 /* "PROTO SRC -> DST[ port P][ CALLING -> CALLED][ FAULT]" of a record. */

@@ -51,6 +51,11 @@ bool *lrn_rules_used(const struct lrn *t, const struct pol *pol)
 	return used;
 }
 
+bool lrn_proto_icmp(uint8_t proto)
+{
+	return proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6;
+}
+
 const char *lrn_proto_name(uint8_t proto)
 {
 	static const char *const names[256] = {

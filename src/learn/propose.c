@@ -453,16 +453,11 @@ static bool pr_same_plain(struct pr *p, const struct lrn_flowrec *a,
 	       !strcmp(pr_end(p, a->af, a->dst, x), pr_end(p, b->af, b->dst, y));
 }
 
-static bool pr_icmp(uint8_t proto)
-{
-	return proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6;
-}
-
 /* A plain flow a rule can be written for: ICMP, or TCP and UDP to a port
  * (port 0 cannot be written, and no port would allow them all). */
 static bool pr_plain_writable(const struct lrn_flowrec *f)
 {
-	return !strcmp(f->kind, "allow") && (pr_icmp(f->proto) || f->port);
+	return !strcmp(f->kind, "allow") && (lrn_proto_icmp(f->proto) || f->port);
 }
 
 static void pr_plain_rule(struct pr *p, unsigned first, bool *done)
@@ -481,11 +476,11 @@ static void pr_plain_rule(struct pr *p, unsigned first, bool *done)
 			continue;
 		done[i] = true;
 		fprintf(p->out, "# %s", lrn_proto_name(f->proto));
-		if (!pr_icmp(f->proto))
+		if (!lrn_proto_icmp(f->proto))
 			fprintf(p->out, " port %u", f->port);
 		fprintf(p->out, ": %" PRIu64 " flow(s), first %s, last %s\n", f->count,
 			lrn_time(f->first_s, ta), lrn_time(f->last_s, tb));
-		if (!pr_icmp(f->proto))
+		if (!lrn_proto_icmp(f->proto))
 			nports = pr_set_add(ports, nports, f->port);
 	}
 	fprintf(p->out, "allow %s from %s to %s", lrn_proto_name(f0->proto),

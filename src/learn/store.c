@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scanwall/bundle.h"
 #include "scanwall/catalog.h"
+#include "scanwall/cursor.h"
 #include "scanwall/dicom.h"
 #include "scanwall/fileio.h"
 #include "scanwall/flowkey.h"
@@ -180,27 +182,33 @@ static int ld_bad(struct ld *l, const char *key)
 	return -EBADMSG;
 }
 
+/* One escape after its backslash: \" \\ \/ or a \u of printable ASCII
+ * (\b \f \n \r \t are control characters). */
+static bool ld_printable_escape(struct cur *c)
+{
+	char hex[5] = "";
+	uint8_t ch, cp[2];
+
+	if (cur_u8(c, &ch))
+		return false;
+	if (ch != 'u')
+		return ch && strchr("\"\\/", ch);
+	return !cur_copy(c, hex, 4) && !bundle_unhex(hex, cp, 2) && !cp[0] && cp[1] >= 0x20 &&
+	       cp[1] < 0x7f;
+}
+
 /* What the writer writes: printable ASCII, at most escaped. cj_text would
  * turn anything else into '?', and a title read that way is not the one
  * seen. */
 static bool ld_printable(const struct cj *j, int i)
 {
-	const char *s = j->text + j->tok[i].start;
-	unsigned cp;
+	struct cur c;
+	uint8_t ch;
 
-	for (uint32_t k = 0, n = j->tok[i].len; k < n; k++) {
-		if ((uint8_t)s[k] < 0x20 || (uint8_t)s[k] >= 0x7f)
+	cur_init(&c, j->text + j->tok[i].start, j->tok[i].len);
+	while (!cur_u8(&c, &ch))
+		if (ch < 0x20 || ch >= 0x7f || (ch == '\\' && !ld_printable_escape(&c)))
 			return false;
-		if (s[k] != '\\')
-			continue;
-		if (++k < n && s[k] != 'u' && !strchr("\"\\/", s[k]))
-			return false;	/* \b \f \n \r \t: control characters */
-		if (s[k] != 'u')
-			continue;
-		if (k + 4 >= n || sscanf(s + k + 1, "%4x", &cp) != 1 || cp < 0x20 || cp >= 0x7f)
-			return false;
-		k += 4;
-	}
 	return true;
 }
 
@@ -322,7 +330,7 @@ static int ld_array(struct ld *l, int obj, const char *key)
 	return arr >= 0 && l->j->tok[arr].type == CJ_ARR ? arr : ld_bad(l, key);
 }
 
-static int ld_class(struct ld *l, int e, int rel)
+static int ld_class(struct ld *l, int e, int64_t rel)
 {
 	char uid[LRN_UID_MAX + 1];
 	uint16_t sent, received;
@@ -340,7 +348,7 @@ static int ld_class(struct ld *l, int e, int rel)
 	return 0;
 }
 
-static int ld_classes(struct ld *l, int obj, int rel)
+static int ld_classes(struct ld *l, int obj, int64_t rel)
 {
 	int arr = ld_array(l, obj, "classes"), e;
 	char uid[LRN_UID_MAX + 1];
@@ -370,7 +378,7 @@ static int ld_rel(struct ld *l, int obj)
 	struct lrn_rel_key k = { .initiator = ini, .acceptor = acc, .calling = calling,
 				 .called = called };
 	struct lrn_rel *r;
-	int rel = -1;
+	int64_t rel = -1;
 
 	if (ld_addr(l, obj, "initiator", &af, ini) || ld_addr(l, obj, "acceptor", &af2, acc) ||
 	    (af != af2 && ld_bad(l, "acceptor")) || ld_u64(l, obj, "port", 65535, &port) ||
@@ -384,10 +392,10 @@ static int ld_rel(struct ld *l, int obj)
 	k.af = af;
 	k.port = (uint16_t)port;
 	if (!l->dry && (r = lrn_rel_at(l->t, rel = lrn_relation(l->t, &k, first)))) {
-		r->count[0] += n[0];
-		r->count[1] += n[1];
-		r->bytes[0] += bytes[0];
-		r->bytes[1] += bytes[1];
+		lrn_add(&r->count[0], n[0]);
+		lrn_add(&r->count[1], n[1]);
+		lrn_add(&r->bytes[0], bytes[0]);
+		lrn_add(&r->bytes[1], bytes[1]);
 		if (first && (!r->first_s || first < r->first_s))
 			r->first_s = first;
 		if (last > r->last_s)
@@ -424,6 +432,7 @@ static int ld_flow(struct ld *l, int obj)
 	    (ld_proto(proto, &k.proto) && ld_bad(l, "proto")) ||
 	    ld_addr(l, obj, "src", &af, src) || ld_addr(l, obj, "dst", &af2, dst) ||
 	    (af != af2 && ld_bad(l, "dst")) || ld_u64(l, obj, "port", 65535, &port) ||
+	    (lrn_proto_icmp(k.proto) && port && ld_bad(l, "port")) ||
 	    (ri >= 0 && l->j->tok[ri].type != CJ_NULL && ld_u64(l, obj, "rule", INT32_MAX, &rule)) ||
 	    ld_str(l, obj, "fault", fault, sizeof(fault), true) ||
 	    ld_ae(l, obj, "calling_ae", calling) || ld_ae(l, obj, "called_ae", called) ||
@@ -434,7 +443,7 @@ static int ld_flow(struct ld *l, int obj)
 	k.port = (uint16_t)port;
 	k.rule_line = (int)rule;
 	if (!l->dry && (f = lrn_flow_find(l->t, &k))) {
-		f->count += count;
+		lrn_add(&f->count, count);
 		lrn_seen(&f->first_s, &f->last_s, first);
 		lrn_seen(&f->first_s, &f->last_s, last);
 		lrn_flow_touched(l->t, f);
@@ -473,7 +482,7 @@ static int ld_dropped(struct ld *l)
 			return -EBADMSG;
 		}
 		if (!l->dry)
-			*(uint64_t *)((char *)&l->t->dropped + ld_counts[i].off) += v;
+			lrn_add((uint64_t *)((char *)&l->t->dropped + ld_counts[i].off), v);
 	}
 	return 0;
 }

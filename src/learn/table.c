@@ -47,7 +47,8 @@ struct lrn *lrn_new(const struct lrn_cfg *cfg)
 	    lrn_pool_init(&t->relp, cfg->relations, cfg->reserve_pct, &rel_ops,
 			  &t->dropped.evicted_relations) ||
 	    lrn_pool_init(&t->flowp, cfg->flows, cfg->reserve_pct, &flow_ops,
-			  &t->dropped.evicted_flows)) {
+			  &t->dropped.evicted_flows) ||
+	    lrn_peers_init(t, t->relp.tier[LRN_PARTNER].max)) {
 		lrn_free(t);
 		errno = ENOMEM;
 		return NULL;
@@ -66,6 +67,7 @@ void lrn_free(struct lrn *t)
 	free(t->flow_hash);
 	lrn_pool_free(&t->relp);
 	lrn_pool_free(&t->flowp);
+	lrn_peers_free(t);
 	free(t);
 }
 
@@ -106,38 +108,45 @@ static uint32_t rel_rec_hash(const struct lrn *t, uint32_t rec)
 	return rel_hash(&k);
 }
 
-/* A relation's value: associations requested, then last seen. */
+/* A relation's value: associations requested, aged since last seen. */
 static bool rel_less(const struct lrn *t, uint32_t a, uint32_t b)
 {
 	const struct lrn_rel *x = &t->rel[a], *y = &t->rel[b];
 
-	if (x->count[LRN_ASSOC_REQUESTED] != y->count[LRN_ASSOC_REQUESTED])
-		return x->count[LRN_ASSOC_REQUESTED] < y->count[LRN_ASSOC_REQUESTED];
-	return x->last_s < y->last_s;
+	return lrn_less(x->count[LRN_ASSOC_REQUESTED], x->last_s, y->count[LRN_ASSOC_REQUESTED],
+			y->last_s);
 }
 
-static void rel_drop(struct lrn *t, uint32_t rec)
+static void rel_drop(struct lrn *t, uint32_t rec, int tier)
 {
 	struct lrn_rel *r = &t->rel[rec];
-	uint8_t gen = r->gen;
+	uint32_t gen = r->gen;
 
+	if (tier == LRN_PARTNER)
+		lrn_peers_leave(t, r);
 	for (unsigned i = 0; i < r->nclass; i++)
 		lrn_uid_unref(t, r->cls[i].uid);
 	for (unsigned i = 0; i < r->nts; i++)
 		lrn_uid_unref(t, r->ts[i].uid);
 	lrn_hash_del(t, t->rel_hash, t->rel_mask, rec, rel_rec_hash);
 	memset(r, 0, sizeof(*r));
-	r->gen = (gen + 1) & LRN_GEN_MASK;
+	r->gen = gen + 1;
 }
 
-static int rel_tier(const struct lrn_rel *r)
+/* Accepted, and within what its peer may hold of the partners (peers.c):
+ * a partner; else a stranger. */
+static int rel_tier(struct lrn *t, const struct lrn_rel *r)
 {
-	return r->count[LRN_ASSOC_ACCEPTED] ? LRN_PARTNER : LRN_STRANGER;
+	if (!r->count[LRN_ASSOC_ACCEPTED])
+		return LRN_STRANGER;
+	if (lrn_pool_tier(&t->relp, (uint32_t)(r - t->rel)) == LRN_PARTNER)
+		return LRN_PARTNER;
+	return lrn_peers_admit(t, r) ? LRN_PARTNER : LRN_STRANGER;
 }
 
 static const struct lrn_pool_ops rel_ops = { .less = rel_less, .drop = rel_drop };
 
-struct lrn_rel *lrn_rel_at(struct lrn *t, int rel)
+struct lrn_rel *lrn_rel_at(struct lrn *t, int64_t rel)
 {
 	uint32_t i = (uint32_t)rel & LRN_INDEX_MASK;
 	struct lrn_rel *r;
@@ -145,12 +154,12 @@ struct lrn_rel *lrn_rel_at(struct lrn *t, int rel)
 	if (rel < 0 || i >= t->relp.used)
 		return NULL;
 	r = &t->rel[i];
-	return r->af && r->gen == (uint32_t)rel >> LRN_INDEX_BITS ? r : NULL;
+	return r->af && r->gen == (uint64_t)rel >> LRN_INDEX_BITS ? r : NULL;
 }
 
 void lrn_rel_touched(struct lrn *t, const struct lrn_rel *r)
 {
-	lrn_pool_update(t, &t->relp, (uint32_t)(r - t->rel), rel_tier(r));
+	lrn_pool_update(t, &t->relp, (uint32_t)(r - t->rel), rel_tier(t, r));
 }
 
 static bool rel_same(const struct lrn_rel *r, const struct lrn_rel_key *k)
@@ -162,12 +171,12 @@ static bool rel_same(const struct lrn_rel *r, const struct lrn_rel_key *k)
 	       ae_same(r->called, k->called);
 }
 
-static int rel_handle(const struct lrn *t, uint32_t rec)
+static int64_t rel_handle(const struct lrn *t, uint32_t rec)
 {
-	return (int)((uint32_t)t->rel[rec].gen << LRN_INDEX_BITS | rec);
+	return (int64_t)((uint64_t)t->rel[rec].gen << LRN_INDEX_BITS | rec);
 }
 
-int lrn_relation(struct lrn *t, const struct lrn_rel_key *k, uint64_t now_s)
+int64_t lrn_relation(struct lrn *t, const struct lrn_rel_key *k, uint64_t now_s)
 {
 	uint32_t h = rel_hash(k), i = h & t->rel_mask, *slot;
 	struct lrn_rel *r;
@@ -178,7 +187,7 @@ int lrn_relation(struct lrn *t, const struct lrn_rel_key *k, uint64_t now_s)
 			return rel_handle(t, *slot - 1);
 	rec = lrn_pool_take(t, &t->relp, LRN_STRANGER);
 	if (rec < 0) {
-		t->dropped.relations++;
+		lrn_add(&t->dropped.relations, 1);
 		return rec;
 	}
 	r = &t->rel[rec];
@@ -212,7 +221,7 @@ static int class_victim(const struct lrn_rel *r)
 	return -1;
 }
 
-int lrn_class(struct lrn *t, int rel, int uid, bool used)
+int lrn_class(struct lrn *t, int64_t rel, int64_t uid, bool used)
 {
 	struct lrn_rel *r = lrn_rel_at(t, rel);
 	int i, u = lrn_uid_index(t, uid);
@@ -224,7 +233,7 @@ int lrn_class(struct lrn *t, int rel, int uid, bool used)
 	for (i = 0; i < r->nclass; i++)
 		if (r->cls[i].uid == (uint32_t)u)
 			return i;
-	t->dropped.classes += r->nclass == LRN_REL_CLASSES;
+	lrn_add(&t->dropped.classes, r->nclass == LRN_REL_CLASSES);
 	if (r->nclass < LRN_REL_CLASSES)
 		i = r->nclass++;
 	else if (!used || (i = class_victim(r)) < 0)
@@ -236,7 +245,7 @@ int lrn_class(struct lrn *t, int rel, int uid, bool used)
 	return i;
 }
 
-void lrn_class_flags(struct lrn *t, int rel, int cls, unsigned flags)
+void lrn_class_flags(struct lrn *t, int64_t rel, int cls, unsigned flags)
 {
 	struct lrn_rel *r = lrn_rel_at(t, rel);
 
@@ -244,7 +253,7 @@ void lrn_class_flags(struct lrn *t, int rel, int cls, unsigned flags)
 		r->cls[cls].flags |= (uint16_t)flags;
 }
 
-void lrn_command(struct lrn *t, int rel, int cls, int dir, uint32_t dimse_bit)
+void lrn_command(struct lrn *t, int64_t rel, int cls, int dir, uint32_t dimse_bit)
 {
 	struct lrn_rel *r = lrn_rel_at(t, rel);
 
@@ -252,7 +261,7 @@ void lrn_command(struct lrn *t, int rel, int cls, int dir, uint32_t dimse_bit)
 		r->cls[cls].dimse[!!dir] |= (uint16_t)dimse_bit;
 }
 
-void lrn_ts(struct lrn *t, int rel, const char *uid, unsigned flags)
+void lrn_ts(struct lrn *t, int64_t rel, const char *uid, unsigned flags)
 {
 	/* the UID first: making room for it may evict this very relation */
 	int u = lrn_uid_index(t, lrn_uid(t, uid));
@@ -264,7 +273,7 @@ void lrn_ts(struct lrn *t, int rel, const char *uid, unsigned flags)
 	for (i = 0; i < r->nts && r->ts[i].uid != (uint32_t)u; i++)
 		;
 	if (i == LRN_REL_TS) {
-		t->dropped.classes++;
+		lrn_add(&t->dropped.classes, 1);
 		return;
 	}
 	if (i == r->nts) {
@@ -274,23 +283,23 @@ void lrn_ts(struct lrn *t, int rel, const char *uid, unsigned flags)
 	r->ts[i].flags |= (uint16_t)flags;
 }
 
-void lrn_count(struct lrn *t, int rel, enum lrn_count what, uint64_t now_s)
+void lrn_count(struct lrn *t, int64_t rel, enum lrn_count what, uint64_t now_s)
 {
 	struct lrn_rel *r = lrn_rel_at(t, rel);
 
 	if (!r)
 		return;
-	r->count[what]++;
+	lrn_add(&r->count[what], 1);
 	lrn_seen(&r->first_s, &r->last_s, now_s);
 	lrn_rel_touched(t, r);
 }
 
-void lrn_bytes(struct lrn *t, int rel, int dir, uint64_t n)
+void lrn_bytes(struct lrn *t, int64_t rel, int dir, uint64_t n)
 {
 	struct lrn_rel *r = lrn_rel_at(t, rel);
 
 	if (r)
-		r->bytes[!!dir] += n;
+		lrn_add(&r->bytes[!!dir], n);
 }
 
 static uint32_t flow_hash(const struct lrn_flow_key *k)
@@ -318,15 +327,15 @@ static uint32_t flow_rec_hash(const struct lrn *t, uint32_t rec)
 	return flow_hash(&k);
 }
 
-/* A flow's or refusal's value: its count, then last seen. */
+/* A flow's or refusal's value: its count, aged since last seen. */
 static bool flow_less(const struct lrn *t, uint32_t a, uint32_t b)
 {
 	const struct lrn_flowrec *x = &t->flow[a], *y = &t->flow[b];
 
-	return x->count != y->count ? x->count < y->count : x->last_s < y->last_s;
+	return lrn_less(x->count, x->last_s, y->count, y->last_s);
 }
 
-static void flow_drop(struct lrn *t, uint32_t rec)
+static void flow_drop(struct lrn *t, uint32_t rec, int tier)
 {
 	lrn_hash_del(t, t->flow_hash, t->flow_mask, rec, flow_rec_hash);
 	memset(&t->flow[rec], 0, sizeof(t->flow[rec]));
@@ -370,7 +379,7 @@ struct lrn_flowrec *lrn_flow_find(struct lrn *t, const struct lrn_flow_key *k)
 	}
 	rec = lrn_pool_take(t, &t->flowp, flow_tier(k->kind));
 	if (rec < 0) {
-		t->dropped.flows++;
+		lrn_add(&t->dropped.flows, 1);
 		return NULL;
 	}
 	f = &t->flow[rec];
@@ -391,10 +400,15 @@ struct lrn_flowrec *lrn_flow_find(struct lrn *t, const struct lrn_flow_key *k)
 
 void lrn_flow(struct lrn *t, const struct lrn_flow_key *k, uint64_t now_s)
 {
-	struct lrn_flowrec *f = lrn_flow_find(t, k);
+	struct lrn_flow_key key = *k;
+	struct lrn_flowrec *f;
 
+	/* ICMP's dport is its type and code: one record for a pair of ends */
+	if (lrn_proto_icmp(key.proto))
+		key.port = 0;
+	f = lrn_flow_find(t, &key);
 	if (f) {
-		f->count++;
+		lrn_add(&f->count, 1);
 		lrn_seen(&f->first_s, &f->last_s, now_s);
 		lrn_flow_touched(t, f);
 	}

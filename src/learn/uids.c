@@ -21,7 +21,7 @@ int lrn_uids_init(struct lrn *t, unsigned n)
 {
 	t->uids = calloc(n, sizeof(*t->uids));
 	t->uid_refs = calloc(n, sizeof(*t->uid_refs));
-	t->uid_gen = calloc(n, 1);
+	t->uid_gen = calloc(n, sizeof(*t->uid_gen));
 	t->uid_listed = calloc(n, 1);
 	t->uid_free = calloc(n, sizeof(*t->uid_free));
 	t->uid_hash = lrn_hash_new(n, &t->uid_mask);
@@ -76,7 +76,7 @@ static int uid_reclaim(struct lrn *t)
 			if (t->uid_refs[u])
 				continue;	/* named again since it was listed */
 			lrn_hash_del(t, t->uid_hash, t->uid_mask, u, uid_home);
-			t->uid_gen[u] = (t->uid_gen[u] + 1) & LRN_GEN_MASK;
+			t->uid_gen[u]++;
 			return (int)u;
 		}
 		if (tries == UID_EVICT_MAX || lrn_pool_evict(t, &t->relp, LRN_STRANGER))
@@ -84,12 +84,12 @@ static int uid_reclaim(struct lrn *t)
 	}
 }
 
-static int uid_handle(const struct lrn *t, uint32_t u)
+static int64_t uid_handle(const struct lrn *t, uint32_t u)
 {
-	return (int)((uint32_t)t->uid_gen[u] << LRN_INDEX_BITS | u);
+	return (int64_t)((uint64_t)t->uid_gen[u] << LRN_INDEX_BITS | u);
 }
 
-int lrn_uid(struct lrn *t, const char *uid)
+int64_t lrn_uid(struct lrn *t, const char *uid)
 {
 	size_t n = strnlen(uid, LRN_UID_MAX + 1);
 	uint32_t h = lrn_fnv(LRN_FNV_START, uid, n), i = h & t->uid_mask, *slot;
@@ -103,7 +103,7 @@ int lrn_uid(struct lrn *t, const char *uid)
 			return uid_handle(t, *slot - 1);
 	u = t->nuid < t->cfg.uids ? (int)t->nuid++ : uid_reclaim(t);
 	if (u < 0) {
-		t->dropped.uids++;
+		lrn_add(&t->dropped.uids, 1);
 		return u;
 	}
 	memcpy(t->uids[u], uid, n + 1);
@@ -112,11 +112,11 @@ int lrn_uid(struct lrn *t, const char *uid)
 	return uid_handle(t, (uint32_t)u);
 }
 
-int lrn_uid_index(const struct lrn *t, int uid)
+int lrn_uid_index(const struct lrn *t, int64_t uid)
 {
 	uint32_t u = (uint32_t)uid & LRN_INDEX_MASK;
 
 	if (uid < 0)
-		return uid;
-	return u < t->nuid && t->uid_gen[u] == (uint32_t)uid >> LRN_INDEX_BITS ? (int)u : -ESTALE;
+		return (int)uid;
+	return u < t->nuid && t->uid_gen[u] == (uint64_t)uid >> LRN_INDEX_BITS ? (int)u : -ESTALE;
 }

@@ -24,10 +24,6 @@ struct wi_why {
 	unsigned line;		/* 0: the default */
 };
 
-static const char *const wi_action[] = {
-	[POL_BLOCK] = "block", [POL_REJECT] = "reject", [POL_ALLOW] = "allow",
-};
-
 /* The rule of a key, or why it is refused there. */
 static const struct pol_rule *wi_rule(const struct pol *pol, const struct flow_key *k,
 				      struct wi_why *why)
@@ -37,7 +33,7 @@ static const struct pol_rule *wi_rule(const struct pol *pol, const struct flow_k
 	why->line = r ? r->line : 0;
 	if (r && r->action == POL_ALLOW)
 		return r;
-	why->fault = wi_action[r ? r->action : pol_default_action(pol)];
+	why->fault = pol_action_name(r ? r->action : pol_default_action(pol));
 	return NULL;
 }
 

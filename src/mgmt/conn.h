@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/socket.h>
 
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/ssl.h>
@@ -19,7 +20,7 @@
  * a per-source share; finished handshakes become sessions, which a
  * stranger never holds. */
 #define MGMT_STARTUPS CONFIG_MGMT_STARTUPS	/* handshakes in progress */
-#define MGMT_STARTUPS_PER_SOURCE CONFIG_MGMT_STARTUPS_PER_SOURCE	/* of them from one address (/64 for IPv6) */
+#define MGMT_STARTUPS_PER_SOURCE CONFIG_MGMT_STARTUPS_PER_SOURCE	/* of them from one source (admit.c) */
 /* A handshake this old may be evicted from a full pool for a newcomer. */
 #define MGMT_EVICT_AFTER_MS CONFIG_MGMT_EVICT_AFTER_MS
 #define MGMT_SESSIONS 256		/* authenticated connections */
@@ -30,6 +31,11 @@
 #define MGMT_OBUF 4096			/* TLS records gathered into one write */
 #define MGMT_WAITING 512		/* accepted, waiting for a handshake slot */
 #define MGMT_WAITING_PER_SOURCE CONFIG_MGMT_WAITING_PER_SOURCE	/* of them from one source */
+/* A source whose handshake was evicted waits behind the others this long,
+ * reconnecting or not; that many such sources are remembered (more than
+ * the pool evicts in that time: 32 every MGMT_EVICT_AFTER_MS, 640). */
+#define MGMT_STALLED_MS 10000
+#define MGMT_STALLED 1024
 #define MGMT_FDS_MAX (MGMT_CONNS + MGMT_WAITING + 64)	/* + listen, control, syslog, files */
 
 enum conn_state { CONN_FREE, CONN_HANDSHAKE, CONN_READ, CONN_WRITE };
@@ -66,10 +72,15 @@ struct mgmt_conn {
 struct mgmt_waiting {
 	int fd;				/* -1: started (within mgmt_admit) */
 	uint8_t level;			/* its rank in the order of admission (mgmt_admit) */
-	bool stalled;			/* a handshake of its source was evicted meanwhile */
+	bool stalled;			/* its source stalled lately (the table, as of now) */
 	uint8_t src[16];
 	uint64_t deadline_ms;
 	char peer[48];
+};
+
+struct mgmt_stall {
+	uint8_t src[16];
+	uint64_t until_ms;
 };
 
 struct mgmt_server {
@@ -80,11 +91,20 @@ struct mgmt_server {
 	unsigned startups, sessions, readers, bodies;
 	unsigned nwaiting;
 	struct mgmt_waiting waiting[MGMT_WAITING];
+	struct mgmt_stall stalled[MGMT_STALLED];	/* recently evicted sources */
 	bool accept_paused;		/* out of descriptors: until the next tick */
 	struct mgmt_conn c[MGMT_CONNS];
 };
 
 uint64_t mgmt_now_ms(void);
+
+/* admit.c */
+/* Takes an accepted socket: its handshake starts now, or it waits. */
+void mgmt_enqueue(struct mgmt_server *s, int fd, const struct sockaddr_storage *sa);
+/* Starts what waits and may start now. */
+void mgmt_admit(struct mgmt_server *s);
+/* Closes the waiting connection i. */
+void mgmt_unwait(struct mgmt_server *s, unsigned i);
 
 /* conn.c */
 /* Takes an accepted socket into a free entry; the handshake starts. */

@@ -4,20 +4,15 @@
  * through the token bucket the engine's events file uses (at most
  * MGMT_LOG_RATE a second, MGMT_LOG_BURST at once); what it holds back is
  * counted and the next line let through is preceded by "suppressed N
- * lines". With --log FILE the file is also capped: past --log-max bytes
- * it becomes FILE.1 (the one before is lost) and a new FILE is started,
- * or, where mgmtd's user cannot rename there, FILE is emptied. */
-#include <errno.h>
-#include <fcntl.h>
+ * lines". With --log FILE the file is capped as the events file is
+ * (scanwall/logfile.h: FILE.1, or FILE emptied where mgmtd's user cannot
+ * rename there; whole lines). */
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "scanwall/bootclock.h"
 #include "scanwall/bucket.h"
+#include "scanwall/logfile.h"
 #include "mgmt/mgmt.h"
 
 #define MGMT_LOG_RATE 20
@@ -27,61 +22,23 @@ static struct {
 	struct sw_bucket bucket;
 	bool ready;
 	uint64_t suppressed, pending;
-	const char *path;		/* NULL: stderr only */
-	char *path_old;
-	uint64_t max, bytes;
-	int fd;
-} mlog = { .fd = -1 };
-
-/* Opens path afresh; the file open until now stays in use if it cannot. */
-static int mgmt_log_reopen(void)
-{
-	struct stat st;
-	int fd = open(mlog.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-
-	if (fd < 0)
-		return -errno;
-	if (mlog.fd >= 0)
-		close(mlog.fd);
-	mlog.fd = fd;
-	mlog.bytes = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
-	return 0;
-}
+	struct sw_logfile file;		/* no path: stderr only */
+	uint64_t max;
+} mlog = { .file = { .fd = -1 } };
 
 int mgmt_log_open(const char *path, uint64_t max)
 {
-	mlog.path = path;
+	sw_logfile_close(&mlog.file);
 	mlog.max = max;
-	if (asprintf(&mlog.path_old, "%s.1", path) < 0) {
-		mlog.path_old = NULL;
-		return -ENOMEM;
-	}
-	return mgmt_log_reopen();
+	return sw_logfile_open(&mlog.file, path);
 }
 
+/* A line the file cannot take (FILE could not be opened anew after its
+ * rotation, a full disk) goes to stderr rather than be lost. */
 static void mgmt_log_write(const char *line, size_t len)
 {
-	if (mlog.fd < 0) {
+	if (!mlog.file.path || sw_logfile_append(&mlog.file, mlog.max, line, len) < 0)
 		fwrite(line, 1, len, stderr);
-		return;
-	}
-	/* Past the cap: FILE becomes FILE.1. After dropping root mgmtd may
-	 * have no right to rename in the log's directory: then the file is
-	 * started again, the cap holding either way. Once renamed, the open
-	 * descriptor is FILE.1's: if FILE cannot be opened anew the line goes
-	 * to stderr, never truncating what was just kept. */
-	if (mlog.max && mlog.bytes && mlog.bytes + len > mlog.max) {
-		if (rename(mlog.path, mlog.path_old) == 0 || errno == ENOENT) {
-			if (mgmt_log_reopen() < 0) {
-				fwrite(line, 1, len, stderr);
-				return;
-			}
-		} else if (ftruncate(mlog.fd, 0) == 0) {
-			mlog.bytes = 0;
-		}
-	}
-	if (write(mlog.fd, line, len) > 0)
-		mlog.bytes += len;
 }
 
 static void mgmt_log_line(const char *fmt, va_list ap)

@@ -148,8 +148,9 @@ struct mgmt {
 };
 
 void mgmt_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* log.c: lines go to path from now on (else stderr), which becomes
- * path.1 when it would pass max bytes (0: never). 0 or -errno. */
+/* log.c: lines go to path from now on (NULL: stderr), which becomes
+ * path.1 when it would pass max bytes (0: never; scanwall/logfile.h).
+ * 0 or -errno. */
 int mgmt_log_open(const char *path, uint64_t max);
 /* Lines held back by mgmt_log's rate limit, ever. */
 uint64_t mgmt_log_suppressed(void);

@@ -525,7 +525,7 @@ static void check_rule(struct parser *p, struct ast_rule *r, const struct tok *s
 
 	if (dicom && r->action != POL_ALLOW)
 		perr(p, proto, "DICOM rules only allow; to %s a DICOM port write '%s tcp'",
-		     action_name(r->action), action_name(r->action));
+		     pol_action_name(r->action), pol_action_name(r->action));
 	if (seen[OPT_PORT].line && (r->proto == POL_ICMP || r->proto == POL_ICMPV6))
 		perr(p, &seen[OPT_PORT], "ports do not apply to %s", proto_name(r->proto));
 	for (i = 0; i < sizeof(dicom_only) / sizeof(dicom_only[0]); i++)
@@ -549,7 +549,7 @@ static const char *const proto_names[] = {
 	[POL_ICMPV6] = "icmpv6", [POL_DICOM] = "dicom",
 };
 
-const char *action_name(enum pol_action a)
+const char *pol_action_name(enum pol_action a)
 {
 	return action_names[a];
 }

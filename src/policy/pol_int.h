@@ -122,7 +122,6 @@ struct ast {
 int pol_syntax(struct ast *ast, const char *text, size_t len, struct pol_arena *a,
 	       struct pol_diag *d);
 const char *proto_name(enum pol_proto p);
-const char *action_name(enum pol_action a);
 bool pol_is_keyword(const char *s);
 
 /* --- compile.c: the matcher's form. Address sets are sorted, disjoint

@@ -116,7 +116,7 @@ static void print_rule(FILE *out, const struct pol_crule *r)
 {
 	const struct ast_rule *ar = r->src;
 
-	fprintf(out, "%s %s", action_name(ar->action), proto_name(ar->proto));
+	fprintf(out, "%s %s", pol_action_name(ar->action), proto_name(ar->proto));
 	print_ep(out, "from", &ar->from);
 	print_ep(out, "to", &ar->to);
 	print_ports(out, r);
@@ -154,5 +154,5 @@ void pol_print_rule(const struct pol *pol, unsigned index, FILE *out)
 
 void pol_print_default(const struct pol *pol, FILE *out)
 {
-	fprintf(out, "default %s\n", action_name(pol->def_action));
+	fprintf(out, "default %s\n", pol_action_name(pol->def_action));
 }

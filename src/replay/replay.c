@@ -232,7 +232,7 @@ static int replay_learn(struct eng *e, const struct replay_opts *o, int end)
 
 	if (!o->learn)
 		return 0;
-	err = end ? eng_obs_save(e, 0, 1) : eng_observe(e, o->learn);
+	err = end ? eng_obs_save(e) : eng_observe(e, o->learn);
 	if (err == -EBADMSG)
 		fprintf(stderr, "%s: not an observation table (%s)\n", o->learn,
 			lrn_load_error(eng_observed(e)));

@@ -13,20 +13,18 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib.sh"
 . "$here/../../scripts/topo.sh"
+. "$here/lib.sh"
 netns_test_begin
 
 # 5500 x 5500 pixels, 30 MB, through a 100 Mbit/s device port: about 3 s
-peer_make_dicom "$SW_WORK/send" 1 5500 || { fail "blind-old: make a 30 MB image"; exit 1; }
-peer_storescp "$SW_WORK/recv" || { fail "blind-old: storescp listens"; exit 1; }
-sw_start "$SW_POLICY_DIR/netns.conf" || { fail "blind-old: scanwalld starts"; exit 1; }
+attack_ready "blind-old" 1 5500 || exit 1
 n_box tc qdisc add dev dev0 root tbf rate 100mbit burst 64kb latency 20ms
 
-n_lan timeout 60 storescu -to 10 -ta 10 -td 30 -aet LAN_SCU -aec SYMBIA 10.77.1.15 104 \
-	"$SW_WORK"/send/*.dcm >>"$SW_WORK/storescu.log" 2>&1 &
+pacs_store 60 >>"$SW_WORK/storescu.log" 2>&1 &
 scu=$!
 rt0=$(sw_counter tcp_retransmitted)
 check "blind-old: 8 copies older than the keep crafted into the C-STORE in flight" \
-	"$here/tcpcraft.py" old "$(topo_ns lan)" "$(topo_ns stranger)" 10.77.1.10 10.77.1.15 104
+	"$craft" old "$(topo_ns lan)" "$(topo_ns stranger)" 10.77.1.10 10.77.1.15 104
 rt1=$(sw_counter tcp_retransmitted)
 wait "$scu"
 rc=$?

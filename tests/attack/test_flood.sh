@@ -14,16 +14,15 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib.sh"
 . "$here/../../scripts/topo.sh"
+. "$here/lib.sh"
 netns_test_begin
 
 FLOOD_S=10
 iis='"reason":"IIS HTTP.sys, CVE-2015-1635"'
 hpca='"reason":"HP Client Automation, CVE-2015-1497 CVE-2015-7860 CVE-2015-7861"'
 
-peer_make_dicom "$SW_WORK/send" 3 512 || { fail "flood: make test images"; exit 1; }
-peer_storescp "$SW_WORK/recv" || { fail "flood: storescp listens"; exit 1; }
+attack_ready "flood" 3 512 || exit 1
 peer_advisory || { fail "flood: listeners up"; exit 1; }
-sw_start "$SW_POLICY_DIR/netns.conf" || { fail "flood: scanwalld starts"; exit 1; }
 
 # What reaches the scanner's refused ports, and the resets the flooder gets.
 n_dev timeout $((FLOOD_S + 6)) tcpdump -nlq -i eth0 'tcp dst port 80 or tcp dst port 443 or tcp dst port 3465' \
@@ -42,11 +41,8 @@ n_stranger timeout $((FLOOD_S + 2)) "$SW_BUILD/tests/synflood" -i eth0 -m "$devm
 	-p 80,443,3465 -r 19000 -t "$FLOOD_S" -c 200000 >>"$SW_WORK/flood.log" 2>&1 &
 flood_pid=$!
 sleep 1
-check "flood: the PACS's C-ECHO passes during the flood" \
-	n_lan timeout 30 echoscu -to 10 -ta 10 -td 10 -aet LAN_SCU -aec SYMBIA 10.77.1.15 104
-check "flood: the PACS's C-STORE passes during the flood" \
-	n_lan timeout 60 storescu -to 10 -ta 10 -td 10 -aet LAN_SCU -aec SYMBIA 10.77.1.15 104 \
-	"$SW_WORK"/send/*.dcm
+check "flood: the PACS's C-ECHO passes during the flood" pacs_echo
+check "flood: the PACS's C-STORE passes during the flood" pacs_store 60 10
 peer_check_arrived "flood" "$SW_WORK/send" "$SW_WORK/recv"
 # new connections' SYNs took a queue of their own (docs/engine.md)
 syns=$(n_box iptables -w -vnxL SCANWALL | awk '/tcp flags:0x17\/0x02/ && /NFQUEUE/ { print $1 }')

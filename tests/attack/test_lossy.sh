@@ -16,12 +16,11 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib.sh"
 . "$here/../../scripts/topo.sh"
+. "$here/lib.sh"
 netns_test_begin
 
 # 7072 x 7072 8-bit pixels: 50 MB
-peer_make_dicom "$SW_WORK/send" 1 7072 || { fail "lossy: make a 50 MB image"; exit 1; }
-peer_storescp "$SW_WORK/recv" || { fail "lossy: storescp listens"; exit 1; }
-sw_start "$SW_POLICY_DIR/netns.conf" || { fail "lossy: scanwalld starts"; exit 1; }
+attack_ready "lossy" 1 7072 || exit 1
 
 # dataset_sha FILE: sha256 of the data set after the file meta group (the
 # receiver writes its own): peer_check_arrived's text dump is minutes for
@@ -51,8 +50,7 @@ arrived() {
 
 store() {
 	rm -rf "$SW_WORK/recv"/*
-	n_lan timeout 45 storescu -to 10 -ta 10 -td 30 -aet LAN_SCU -aec SYMBIA 10.77.1.15 104 \
-		"$SW_WORK"/send/*.dcm
+	pacs_store 45
 }
 invalid() { sw_event_count '"event":"invalid"'; }
 

@@ -18,11 +18,10 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib.sh"
 . "$here/../../scripts/topo.sh"
+. "$here/lib.sh"
 netns_test_begin
 
-peer_make_dicom "$SW_WORK/send" 1 64 || { fail "lossy rq: make an image"; exit 1; }
-peer_storescp "$SW_WORK/recv" || { fail "lossy rq: storescp listens"; exit 1; }
-sw_start "$SW_POLICY_DIR/netns.conf" || { fail "lossy rq: scanwalld starts"; exit 1; }
+attack_ready "lossy rq" 1 64 || exit 1
 
 # MSS segments from the sender, as a real NIC puts them on the wire
 check "lossy rq: offloads off on the sender" peer_offloads_off lan

@@ -18,6 +18,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib.sh"
 . "$here/../../scripts/topo.sh"
+. "$here/lib.sh"
 netns_test_begin
 
 cat >"$SW_WORK/echo.py" <<'EOP'
@@ -39,22 +40,17 @@ c.sendall(b"ping\n")
 sys.exit(0 if c.recv(64) == b"ping\n" else 1)
 EOP
 
-peer_make_dicom "$SW_WORK/send" 1 || { fail "attack plain syn: make a test image"; exit 1; }
-peer_storescp "$SW_WORK/recv" || { fail "attack plain syn: storescp listens"; exit 1; }
+attack_ready "attack plain syn" 1 "" "$here/range-plain.conf" --flows 1024 || exit 1
 n_dev timeout 100 /usr/bin/python3 "$SW_WORK/echo.py" 10.77.1.15 >>"$SW_WORK/peer.log" 2>&1 &
 topo_wait_tcp dev 10.77.1.15 2000
-sw_start "$here/range-plain.conf" --flows 1024 || { fail "attack plain syn: scanwalld starts"; exit 1; }
 
 sent=$(n_stranger timeout 30 "$here/flood.py" syn 10.77.1.15 2000 --net 10.77.1.80 --hosts 48 \
 	--count 2048 --seconds 20)
 check "attack plain syn: 2048 SYNs to the plain port spoofed from 48 addresses (${sent:-none})" \
 	test "${sent:-0}" = 2048
 
-check "attack plain syn: C-ECHO lan -> scanner after the flood" \
-	n_lan timeout 30 echoscu -to 10 -ta 10 -td 10 -aet LAN_SCU -aec SYMBIA 10.77.1.15 104
-check "attack plain syn: C-STORE lan -> scanner after the flood" \
-	n_lan timeout 60 storescu -to 10 -ta 10 -td 10 -aet LAN_SCU -aec SYMBIA 10.77.1.15 104 \
-	"$SW_WORK"/send/*.dcm
+check "attack plain syn: C-ECHO lan -> scanner after the flood" pacs_echo
+check "attack plain syn: C-STORE lan -> scanner after the flood" pacs_store 60 10
 peer_check_arrived "attack plain syn" "$SW_WORK/send" "$SW_WORK/recv"
 check "attack plain syn: a real connection from the range to the plain port" \
 	n_stranger timeout 10 /usr/bin/python3 "$SW_WORK/ask.py" 10.77.1.15

@@ -22,6 +22,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib.sh"
 . "$here/../../scripts/topo.sh"
+. "$here/lib.sh"
 netns_test_begin
 
 peer_storescp "$SW_WORK/recv" || { fail "refused: storescp listens"; exit 1; }
@@ -30,7 +31,7 @@ sw_start "$SW_POLICY_DIR/netns.conf" || { fail "refused: scanwalld starts"; exit
 n_stranger ip neigh replace 10.77.1.10 dev eth0 \
 	lladdr "$(n_lan cat /sys/class/net/eth0/address)"
 craft() {
-	"$here/tcpcraft.py" "$1" "$(topo_ns lan)" "$(topo_ns stranger)" "$(topo_ns dev)" \
+	"$craft" "$1" "$(topo_ns lan)" "$(topo_ns stranger)" "$(topo_ns dev)" \
 		10.77.1.15 104 LAN_SCU NOT_SYMBIA 2>&1
 }
 

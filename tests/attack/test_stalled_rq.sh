@@ -14,6 +14,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib.sh"
 . "$here/../../scripts/topo.sh"
+. "$here/lib.sh"
 netns_test_begin
 
 srcs=
@@ -41,11 +42,8 @@ done
 held=$(sw_counter held)
 check "attack stall: the range's 48 negotiations are held (held segments: ${held:-none})" \
 	test "${held:-0}" -ge 48
-check "attack stall: C-ECHO lan -> scanner while they stall" \
-	n_lan timeout 30 echoscu -to 10 -ta 10 -td 10 -aet LAN_SCU -aec SYMBIA 10.77.1.15 104
-check "attack stall: C-STORE lan -> scanner while they stall" \
-	n_lan timeout 60 storescu -to 10 -ta 10 -td 10 -aet LAN_SCU -aec SYMBIA 10.77.1.15 104 \
-	"$SW_WORK"/send/*.dcm
+check "attack stall: C-ECHO lan -> scanner while they stall" pacs_echo
+check "attack stall: C-STORE lan -> scanner while they stall" pacs_store 60 10
 peer_check_arrived "attack stall" "$SW_WORK/send" "$SW_WORK/recv"
 
 wait "$stall_pid"
@@ -67,5 +65,4 @@ busy=$(sw_ctl_json 'j["faults"]["busy"]' counters)
 check "attack stall: the busy refusals counted ($busy)" test "$busy" = 48
 check "attack stall: the device holds none of them (ESTAB: $(n_dev ss -Htn state established '( sport = :104 )' | wc -l))" \
 	test "$(n_dev ss -Htn state established '( sport = :104 )' | wc -l)" = 0
-check "attack stall: C-ECHO lan -> scanner after ARTIM" \
-	n_lan timeout 30 echoscu -to 10 -ta 10 -td 10 -aet LAN_SCU -aec SYMBIA 10.77.1.15 104
+check "attack stall: C-ECHO lan -> scanner after ARTIM" pacs_echo

@@ -16,12 +16,11 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib.sh"
 . "$here/../../scripts/topo.sh"
+. "$here/lib.sh"
 netns_test_begin
 
 
-peer_make_dicom "$SW_WORK/send" 1 || { fail "attack syn: make a test image"; exit 1; }
-peer_storescp "$SW_WORK/recv" || { fail "attack syn: storescp listens"; exit 1; }
-sw_start "$here/range.conf" --flows 1024 || { fail "attack syn: scanwalld starts"; exit 1; }
+attack_ready "attack syn" 1 "" "$here/range.conf" --flows 1024 || exit 1
 
 flood() { n_stranger timeout 30 "$here/flood.py" syn 10.77.1.15 104 --net "$1" --hosts "$2" \
 	--count 2048 --seconds 20; }
@@ -34,11 +33,8 @@ sent=$(flood 10.77.1.80 48)
 check "attack syn: 2048 more from the other 48 (${sent:-none})" test "${sent:-0}" = 2048
 
 # The flood's flows live FLOW_IDLE_OTHER (60 s): the PACS comes now.
-check "attack syn: C-ECHO lan -> scanner during the flood" \
-	n_lan timeout 30 echoscu -to 10 -ta 10 -td 10 -aet LAN_SCU -aec SYMBIA 10.77.1.15 104
-check "attack syn: C-STORE lan -> scanner during the flood" \
-	n_lan timeout 60 storescu -to 10 -ta 10 -td 10 -aet LAN_SCU -aec SYMBIA 10.77.1.15 104 \
-	"$SW_WORK"/send/*.dcm
+check "attack syn: C-ECHO lan -> scanner during the flood" pacs_echo
+check "attack syn: C-STORE lan -> scanner during the flood" pacs_store 60 10
 peer_check_arrived "attack syn" "$SW_WORK/send" "$SW_WORK/recv"
 
 early=$(sw_counter syn_early_drop)

@@ -14,22 +14,19 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib.sh"
 . "$here/../../scripts/topo.sh"
+. "$here/lib.sh"
 netns_test_begin
-craft="$here/tcpcraft.py"
 
 # 3000 x 3000 pixels, 9 MB, through a 20 Mbit/s device port: about 4 s
 # in flight, time enough for the attack
-peer_make_dicom "$SW_WORK/send" 1 3000 || { fail "urg-rst: make a 9 MB image"; exit 1; }
-peer_storescp "$SW_WORK/recv" || { fail "urg-rst: storescp listens"; exit 1; }
-sw_start "$SW_POLICY_DIR/netns.conf" || { fail "urg-rst: scanwalld starts"; exit 1; }
+attack_ready "urg-rst" 1 3000 || exit 1
 n_box tc qdisc add dev dev0 root tbf rate 20mbit burst 64kb latency 20ms
 # the box bridges ARP only to and from the scanner: the attacker knows the
 # LAN host's MAC address as it would on a shared segment
 n_stranger ip neigh replace 10.77.1.10 dev eth0 \
 	lladdr "$(n_lan cat /sys/class/net/eth0/address)"
 
-n_lan timeout 60 storescu -to 10 -ta 10 -td 30 -aet LAN_SCU -aec SYMBIA 10.77.1.15 104 \
-	"$SW_WORK"/send/*.dcm >>"$SW_WORK/storescu.log" 2>&1 &
+pacs_store 60 >>"$SW_WORK/storescu.log" 2>&1 &
 scu=$!
 check "urg-rst: URG and blind resets crafted into the C-STORE in flight" \
 	"$craft" blind "$(topo_ns lan)" "$(topo_ns stranger)" 10.77.1.10 10.77.1.15 104

@@ -14,11 +14,12 @@ MODE:
   trickle    sends the head ARG (escaped), then one body byte every ARG2
              seconds; prints "closed after N s" (N from the end of the
              head) with any status answered, "open" if not cut in 20 s.
-  silent     (no certificate used) N SECONDS SRC [hello]: keeps N plain TCP
+  silent     (no certificate used) N SECONDS SRC [hello] [once]: keeps N plain TCP
              connections from address SRC (or from each address of a
              comma-separated list in turn) open, reopening each one the
-             server closes, for SECONDS; with "hello" each sends a TLS
-             ClientHello first and then nothing (a stranger mid-handshake).
+             server closes from its address, for SECONDS; with "hello" each sends a TLS
+             ClientHello first and then nothing (a stranger mid-handshake);
+             with "once" none is reopened (one place each).
              Prints how many connections it opened in all.
 """
 import re
@@ -146,28 +147,28 @@ def mode_silent(args):
     import selectors
     host, port = args[0], int(args[1])
     n, seconds, srcs = int(args[5]), float(args[6]), args[7].split(",")
-    hello = client_hello() if len(args) > 8 and args[8] == "hello" else b""
+    hello = client_hello() if "hello" in args[8:] else b""
+    once = "once" in args[8:]
     sel = selectors.DefaultSelector()
     opened = 0
     end = time.time() + seconds
 
-    def open_one():
+    def open_one(src):
         nonlocal opened
         try:
-            src = srcs[opened % len(srcs)]
             c = socket.create_connection((host, port), timeout=2, source_address=(src, 0))
             if hello:
                 c.sendall(hello)
             c.setblocking(False)
-            sel.register(c, selectors.EVENT_READ)
+            sel.register(c, selectors.EVENT_READ, src)
             opened += 1
         except OSError:
             time.sleep(0.01)
 
-    for _ in range(n):
-        open_one()
+    for i in range(n):
+        open_one(srcs[i % len(srcs)])
     while time.time() < end:
-        closed = 0
+        closed = []
         for key, _ in sel.select(timeout=0.2):
             try:
                 gone = not key.fileobj.recv(4096)
@@ -178,11 +179,12 @@ def mode_silent(args):
             if gone:
                 sel.unregister(key.fileobj)
                 key.fileobj.close()
-                closed += 1
-        # those closed come back, a batch every 0.1 s: held, not a SYN flood
+                closed.append(key.data)
+        # those closed come back from their address, a batch every 0.1 s:
+        # held, not a SYN flood
         time.sleep(0.1)
-        for _ in range(closed):
-            open_one()
+        for src in [] if once else closed:
+            open_one(src)
     print(opened)
 
 

@@ -7,6 +7,8 @@
 #        curl / openssl s_client / raw.py ── mutual TLS ──►  :8443
 #        scanwall-mgmtd ── RFC 5425 over TLS ──► rsyslogd (imtcp, ossl) :6514
 #        chromium --headless renders the status page fetched by curl
+#     scanwall-mgmtd [fd00:9::1]:8449 ◄── raw.py from 100 /64s of fd00:7::/48 (a local
+#        route on lo), curl from fd00:9::2: IPv6 sources limited per /64, /56, /48
 #     scanwall-mgmtd --make-cert 127.0.0.1:8446 (--user nobody): its own key and
 #        self-signed certificate, checked with openssl and trusted by curl
 #
@@ -19,13 +21,13 @@ NS=swm$$
 TMP=$(mktemp -d /tmp/swmgmt.XXXXXX)
 PKI=$TMP/pki
 RAW=$ROOT/tests/mgmt/raw.py
-SWD_PID= MGMT_PID= MGMT2_PID= MGMT3_PID= MGMT4_PID= MC_PID= RSYS_PID=
+SWD_PID= MGMT_PID= MGMT2_PID= MGMT3_PID= MGMT4_PID= MGMT6_PID= MC_PID= RSYS_PID=
 URL=https://localhost:8443
 
 ns() { timeout 30 ip netns exec "$NS" "$@"; }
 
 cleanup() {
-	for p in $MC_PID $MGMT4_PID $MGMT3_PID $MGMT2_PID $MGMT_PID $RSYS_PID $SWD_PID; do kill "$p" 2>/dev/null; done
+	for p in $MC_PID $MGMT6_PID $MGMT4_PID $MGMT3_PID $MGMT2_PID $MGMT_PID $RSYS_PID $SWD_PID; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
 	rm -rf "$TMP"
@@ -327,7 +329,7 @@ check "mgmt: the timeout is logged" logged "timed out (head)"
 #   127.0.0.7-11 (500 ClientHello, then nothing)   ┼──► :8443  handshakes: 32, 8 a source
 #   127.0.0.1    curl as operator, as reader ──────┘           waiting: 512, 16 a source
 #                                                               (its oldest closed beyond),
-#                                                               random early drop when full
+#                                                               early drop when full
 mcount() { awk -v m="$1" '$1 == m { print $2 }' "$TMP/body"; }
 as reader "$URL/metrics" >/dev/null
 away0=$(mcount 'scanwall_mgmt_turned_away_total{reason="early-drop"}')
@@ -359,13 +361,17 @@ as reader "$URL/metrics" >/dev/null
 #   127.0.0.1  curl as operator ──► served meanwhile
 waiting() { as reader "$URL/metrics" >/dev/null && mcount 'scanwall_mgmt_connections{state="waiting"}'; }
 none_waiting() { [ "$(waiting)" = 0 ]; }
+# once at least MIN wait (as the function COUNT says), how many half a second later
+waiting_at_least() { now_waiting=$("$1"); [ "${now_waiting:-0}" -ge "$2" ]; }
+settled_waiting() { # COUNT MIN
+	wait_for waiting_at_least "$1" "$2"
+	sleep 0.5
+	now_waiting=$("$1")
+}
 wait_for none_waiting
 raw reader silent 300 4 127.0.0.12 >/dev/null &
 one=$!
-share_full() { now_waiting=$(waiting); [ "${now_waiting:-0}" -ge 16 ]; }
-wait_for share_full
-sleep 0.5
-now_waiting=$(waiting)
+settled_waiting waiting 16
 check "mgmt: one address holds at most 16 places of the waiting queue ($now_waiting)" \
 	test "${now_waiting:-999}" -le 16 -a "${now_waiting:-0}" -ge 1
 code=$(as operator --max-time 5 "$URL/bundle")
@@ -376,7 +382,7 @@ check "mgmt: /metrics counts those turned away for their source's share" \
 	test "$(mcount 'scanwall_mgmt_turned_away_total{reason="source"}')" -ge $((src0 + 250))
 check "mgmt: ...logged: the oldest of the source closed" logged "connections from its source wait, the oldest closed"
 # 40 addresses, 20 each: their 16 waiting places would be 640, past the
-# queue's 512 (random early drop)
+# queue's 512 (early drop)
 raw reader silent 800 3 "$(echo 127.0.1.{1..40} | tr ' ' ,)" >/dev/null
 check "mgmt: /metrics counts the early drops" test "$(mcount 'scanwall_mgmt_turned_away_total{reason="early-drop"}')" -gt "$away0"
 check "mgmt: /metrics counts the handshake timeouts" test "$(mcount 'scanwall_mgmt_timeouts_total{phase="handshake"}')" -gt "$hto0"
@@ -397,16 +403,31 @@ check "mgmt: /metrics counts the resumed sessions" test "$(mcount scanwall_mgmt_
 #        once 500 ms old (Kconfig MGMT_EVICT_AFTER_MS), the pool turns over
 #        in that time, not in the 3 s handshake timeout; its own handshake
 #        ends in milliseconds
+# once the flood holds HELD connections, the operator from SRC within MAX s:
+# sets held, code and ms
+held_at_least() { [ "$(established)" -ge "$1" ]; }
+operator_through() { # HELD SRC MAX
+	wait_for held_at_least "$1"
+	held=$(established) t1=$(date +%s%N)
+	code=$(as operator --max-time "$3" --interface "$2" "$URL/bundle")
+	ms=$((($(date +%s%N) - t1) / 1000000))
+}
+# the same while raw.py silent ARGS... floods from an empty queue, to its end
+operator_through_flood() { # HELD SRC MAX ARGS...
+	local flood
+	wait_for none_waiting
+	raw reader silent "${@:4}" >/dev/null &
+	flood=$!
+	operator_through "$1" "$2" "$3"
+	wait "$flood"
+}
 wait_for none_waiting
 evict0=$(mcount 'scanwall_mgmt_turned_away_total{reason="evicted"}')
 raw reader silent 160 14 "$(echo 127.0.2.{1..160} | tr ' ' ,)" hello >/dev/null &
 flood=$!
 raw reader silent 80 14 "$(echo 127.0.4.{1..80} | tr ' ' ,)" >/dev/null &
 flood="$flood $!"
-wait_for sh -c "[ \$(ip netns exec $NS ss -Htn state established '( sport = :8443 )' | wc -l) -ge 220 ]"
-held=$(established) t1=$(date +%s%N)
-code=$(as operator --max-time 10 --interface 127.0.3.1 "$URL/bundle")
-ms=$((($(date +%s%N) - t1) / 1000000))
+operator_through 220 127.0.3.1 10
 check "mgmt: with $held stalled connections from 240 addresses, the operator is served ($code in $ms ms, bound 10 s)" test "$code" = 200
 # shellcheck disable=SC2086
 wait $flood
@@ -420,15 +441,63 @@ check "mgmt: ...logged" grep -q "turned away .*: evicted" "$TMP/mgmt.log"
 # nothing) waits for one turn of the pool, not for the 200 in the queue
 #   127.0.5.1-60 (240 ClientHello then nothing, reopened) ──► :8443
 #   127.0.3.2  curl as operator ──► 200 (first in the queue, not last)
-wait_for none_waiting
-raw reader silent 240 12 "$(echo 127.0.5.{1..60} | tr ' ' ,)" hello >/dev/null &
-flood=$!
-wait_for sh -c "[ \$(ip netns exec $NS ss -Htn state established '( sport = :8443 )' | wc -l) -ge 220 ]"
-held=$(established) t1=$(date +%s%N)
-code=$(as operator --max-time 3 --interface 127.0.3.2 "$URL/bundle")
-ms=$((($(date +%s%N) - t1) / 1000000))
+operator_through_flood 220 127.0.3.2 3 240 12 "$(echo 127.0.5.{1..60} | tr ' ' ,)" hello
 check "mgmt: with $held stalled connections from 60 addresses, the operator is served ($code in $ms ms, bound 3 s)" test "$code" = 200
+# the estimate's worst case: one stalled handshake from each of 480 addresses,
+# all accepted before the operator's (a client behind N of them started
+# within N / 32 x 500 ms: 7.5 s, past its 6 s in the queue)
+#   127.0.6.1-240, 127.0.7.1-240 (480 ClientHello then nothing, reopened) ──► :8443
+#   127.0.3.3  curl as operator ──► 200: among equals the newest goes first
+#        once the queue is not keeping up, and the evicted come back stalled
+operator_through_flood 460 127.0.3.3 10 480 10 "$(echo 127.0.6.{1..240} 127.0.7.{1..240} | tr ' ' ,)" hello
+check "mgmt: with $held stalled connections from 480 addresses, the operator is served ($code in $ms ms, bound 10 s)" test "$code" = 200
+# the early drop of a full queue takes from the sources holding most of it:
+#   127.0.10.1-210, 127.0.11.1-210 (420 ClientHello then nothing, one each, once) ┐
+#   127.0.12.1-10 (300 silent TCP, 16 of each wait, reopened)                     ┴─► :8443
+#        pool 32, queue 512 overflows: the 10 holding 16 each lose their
+#        oldest, never a source holding one place (as the operator's does)
+wait_for none_waiting
+as reader "$URL/metrics" >/dev/null
+away0=$(mcount 'scanwall_mgmt_turned_away_total{reason="early-drop"}')
+lines0=$(wc -l <"$TMP/mgmt.log")
+raw reader silent 420 8 "$(echo 127.0.10.{1..210} 127.0.11.{1..210} | tr ' ' ,)" hello once >/dev/null &
+flood=$!
+wait_for held_at_least 400
+raw reader silent 300 6 "$(echo 127.0.12.{1..10} | tr ' ' ,)" >/dev/null
 wait "$flood"
+as reader "$URL/metrics" >/dev/null
+red() { tail -n +"$lines0" "$TMP/mgmt.log" | grep -c "turned away 127\.0\.$1\.[0-9]*:[0-9]*: 512 connections wait for a handshake slot"; }
+heavy=$(red 12) light=$(($(red 10) + $(red 11)))
+away1=$(mcount 'scanwall_mgmt_turned_away_total{reason="early-drop"}')
+check "mgmt: a queue full of 10 heavy and 420 light sources drops ($((away1 - away0)), $heavy from the heavy logged)" \
+	test "$away1" -gt "$away0"
+check "mgmt: ...never from a source holding one place ($light logged)" test "$light" = 0
+
+# IPv6: a source is a /64, and a /56 and a /48 are sources too (twice, four times the limits)
+#   fd00:7::/48, 100 /64s in 10 /56s (300 silent TCP) ──► [fd00:9::1]:8449
+#        16 waiting a /64, 32 a /56, 64 a /48: at most 64 of them wait
+#   fd00:9::2  curl as operator ──► served meanwhile
+ns ip -6 addr add fd00:9::1/128 dev lo && ns ip -6 addr add fd00:9::2/128 dev lo &&
+	ns ip -6 route add local fd00:7::/48 dev lo && ns sysctl -qw net.ipv6.ip_nonlocal_bind=1 ||
+	fail "mgmt: IPv6 addresses in the namespace"
+ip netns exec "$NS" timeout 60 "$BUILD/scanwall-mgmtd" --listen "[fd00:9::1]:8449" \
+	--cert "$PKI/server.crt" --key "$PKI/server.key" --client-ca "$PKI/ca.crt" \
+	--control "$TMP/ctl" --roles "$PKI/roles" --spool "$TMP/spool6" >"$TMP/mgmt6.log" 2>&1 &
+MGMT6_PID=$!
+at8449() { as "$1" --resolve "localhost:8449:[fd00:9::1]" --interface fd00:9::2 "https://localhost:8449$2"; }
+waiting6() { at8449 reader /metrics >/dev/null && mcount 'scanwall_mgmt_connections{state="waiting"}'; }
+check "mgmt: mgmtd listens on IPv6" wait_for grep -q "listening on" "$TMP/mgmt6.log"
+v6srcs=$(for i in $(seq 0 9); do for j in $(seq 10); do printf 'fd00:7:0:%x::1,' $((i * 256 + j)); done; done)
+ns "$RAW" fd00:9::1 8449 "$PKI/ca.crt" "$PKI/reader.crt" "$PKI/reader.key" silent 300 5 "${v6srcs%,}" >/dev/null &
+flood=$!
+settled_waiting waiting6 20
+check "mgmt: one /48 from 100 /64s holds at most 64 places of the waiting queue ($now_waiting)" \
+	test "${now_waiting:-999}" -le 64 -a "${now_waiting:-0}" -ge 1
+code=$(at8449 operator /bundle)
+check "mgmt: ...and a client from another /48 is served meanwhile ($code)" test "$code" = 200
+wait "$flood"
+check "mgmt: ...logged: the oldest of the source closed" grep -q "turned away fd00:7:.*connections from its source wait" "$TMP/mgmt6.log"
+kill "$MGMT6_PID" 2>/dev/null
 
 # sessions: readers hold at most 248 of the 256, the rest are the operators'
 raw reader hold 250 8 >"$TMP/hold" &

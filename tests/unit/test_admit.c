@@ -3,7 +3,7 @@
  *
  *   pacs    10.0.0.1      (named by host address) ─┐
  *   viewers 10.0.1.0/24   (a range)               ─┼─ port 1 ─[engine]─ port 2 ── scp 10.0.0.2:104
- *                                                                               (and :8080, plain)
+ *                                                                     (and :8080 plain, udp :4000)
  *
  * SYNs cost a flow table entry only; the association slot and the RQ
  * buffer come with the first data, the ranges get what the named peers'
@@ -19,6 +19,7 @@
 
 #include "scanwall/config.h"
 #include "scanwall/engine.h"
+#include "engine/engine_int.h"
 #include "engine/pkt.h"
 #include "engine/reply.h"
 #include "pktgen.h"
@@ -31,6 +32,7 @@ static const char policy[] =
 	"allow dicom from pacs to scp port 104 services verification\n"
 	"allow dicom from viewers to scp port 104 services verification\n"
 	"allow tcp from viewers to scp port 8080\n"
+	"allow udp from viewers to scp port 4000\n"
 	"default block\n";
 
 #define PACS "10.0.0.1"
@@ -128,6 +130,11 @@ static int setup(void **state)
 static int setup_tiny_table(void **state)
 {
 	return setup_flows(state, 8);
+}
+
+static int setup_table9(void **state)
+{
+	return setup_flows(state, 9);
 }
 
 static int teardown(void **state)
@@ -256,7 +263,9 @@ static void range_share_leaves_room_for_named_peers(void **state)
 	stall(fx, PACS, 41001);
 }
 
-/* Two negotiations a source address; a third waits for one to end. */
+/* Two negotiations a source address; a third waits for one to end. It
+ * is refused before it takes a slot, not after: the pool's high-water
+ * mark stays at the two held ones. */
 static void negotiations_capped_per_source(void **state)
 {
 	struct fx *fx = *state;
@@ -266,6 +275,7 @@ static void negotiations_capped_per_source(void **state)
 	assert_int_not_equal(syn(fx, viewer(1), 40002), ENG_DROP);
 	assert_int_equal(rq(fx, viewer(1), 40002, 0, 10), ENG_DROP);
 	assert_int_equal(eng_counters(fx->e)->fault[DCM_R_BUSY], 1);
+	assert_int_equal(dcm_pool_span(fx->e->dcm), 2);
 	stall(fx, viewer(2), 40000);	/* another source is not */
 }
 
@@ -422,9 +432,11 @@ static void plain_handshake_settles(void **state)
 	unsigned i;
 
 	eng_cfg_default(&cfg);
+	struct tpkt forged = { SCP, viewer(1), IPPROTO_TCP, 8080, 40000, 777, ISN + 1,
+			       TCP_SYN | TCP_ACK };
+
 	assert_int_equal(plain(fx, viewer(1), 40000, TCP_SYN, ISN, 0, &at_lan), ENG_ACCEPT);
-	assert_int_equal(plain(fx, viewer(1), 40000, TCP_SYN | TCP_ACK, 777, ISN + 1, &at_lan),
-			 ENG_ACCEPT);	/* forged: not scp's port */
+	assert_int_equal(feed(fx, &forged, &at_lan), ENG_DROP);	/* not scp's port */
 	assert_int_equal(plain(fx, viewer(1), 40000, TCP_ACK, ISN + 1, 778, &at_lan), ENG_DROP);
 	assert_int_equal(plain(fx, viewer(1), 40000, TCP_SYN | TCP_ACK, ISN_SCP, ISN + 1, &at_dev),
 			 ENG_ACCEPT);
@@ -531,7 +543,8 @@ static void blind_synack_teaches_no_port(void **state)
 			      TCP_SYN | TCP_ACK };
 
 	assert_int_equal(syn(fx, PACS, 41000), ENG_OPEN);
-	assert_int_equal(feed(fx, &blind, &elsewhere), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &blind, &elsewhere), ENG_DROP);
+	assert_int_equal(eng_counters(fx->e)->handshake_mismatch, 1);
 	assert_int_equal(syn(fx, PACS, 41001), ENG_OPEN);	/* nothing learnt */
 	assert_int_equal(synack(fx, PACS, 41000), ENG_ACCEPT);
 	assert_int_equal(syn(fx, PACS, 41002), ENG_OPEN_SYNACK);	/* learnt */
@@ -604,6 +617,122 @@ static void reload_with_every_generation_held(void **state)
 	assert_int_equal(eng_set_policy(fx->e, pol_parse("p", policy, sizeof(policy) - 1, NULL)), 0);
 }
 
+/* An unestablished flow ages from its handshake's last step: a blind
+ * spoofer's junk on its tuple (an ACK naming no SYN-ACK, a SYN-ACK naming
+ * no SYN, a blind reset) keeps nothing alive; scp's SYN-ACK does. */
+static void junk_keeps_no_handshake_alive(void **state)
+{
+	struct fx *fx = *state;
+	struct tpkt ack_dicom = { viewer(1), SCP, IPPROTO_TCP, 40000, 104, ISN + 1, 4242, TCP_ACK };
+	struct tpkt synack_dicom = { SCP, viewer(1), IPPROTO_TCP, 104, 40000, 77, ISN + 9,
+				     TCP_SYN | TCP_ACK };
+	struct tpkt rst_dicom = { viewer(1), SCP, IPPROTO_TCP, 40000, 104, 99999, 0, TCP_RST };
+	struct eng_cfg cfg;
+
+	eng_cfg_default(&cfg);
+	assert_int_not_equal(syn(fx, viewer(1), 40000), ENG_DROP);
+	assert_int_equal(plain(fx, viewer(2), 40000, TCP_SYN, ISN, 0, &at_lan), ENG_ACCEPT);
+	assert_int_equal(plain(fx, viewer(3), 40000, TCP_SYN, ISN, 0, &at_lan), ENG_ACCEPT);
+	fx->now += (cfg.idle_other_s - 10) * SEC;
+	assert_int_equal(feed(fx, &ack_dicom, &at_lan), ENG_ACCEPT);	/* empty: harmless */
+	assert_int_equal(feed(fx, &synack_dicom, &at_dev), ENG_DROP);
+	assert_int_equal(feed(fx, &rst_dicom, &at_lan), ENG_DROP);
+	assert_int_equal(plain(fx, viewer(2), 40000, TCP_ACK, ISN + 1, 4242, &at_lan), ENG_DROP);
+	assert_int_equal(plain(fx, viewer(2), 40000, TCP_ACK, 4242, ISN + 1, &at_dev), ENG_DROP);
+	assert_int_equal(plain(fx, viewer(3), 40000, TCP_SYN | TCP_ACK, ISN_SCP, ISN + 1, &at_dev),
+			 ENG_ACCEPT);
+	fx->now += 11 * SEC;
+	eng_expire(fx->e, fx->now);
+	assert_int_equal(eng_counters(fx->e)->flows_live, 1);	/* viewer 3's */
+	assert_int_equal(plain(fx, viewer(3), 40000, TCP_ACK, ISN + 1, ISN_SCP + 1, &at_lan),
+			 ENG_SETTLE);
+}
+
+/* A source at its SYN cap is refused before it can make room: the oldest
+ * handshake of a full table (viewer 2's) is not ended for a SYN that is
+ * dropped anyway. */
+static void capped_source_ends_no_handshake(void **state)
+{
+	struct fx *fx = *state;
+	unsigned i;
+
+	assert_int_not_equal(syn(fx, viewer(2), 40000), ENG_DROP);
+	for (i = 0; i < 8; i++)
+		assert_int_not_equal(syn(fx, viewer(1), (uint16_t)(40000 + i)), ENG_DROP);
+	assert_int_equal(syn(fx, viewer(1), 40008), ENG_DROP);	/* table full, over the cap */
+	assert_int_equal(plain(fx, viewer(1), 40009, TCP_SYN, ISN, 0, &at_lan), ENG_DROP);
+	assert_int_equal(eng_counters(fx->e)->syn_capped, 2);
+	assert_int_equal(eng_counters(fx->e)->syn_early_drop, 0);
+	assert_int_equal(synack(fx, viewer(2), 40000), ENG_ACCEPT);
+	assert_int_equal(rq(fx, viewer(2), 40000, 0, 10), ENG_HOLD);
+}
+
+/* UDP has no handshake and no per-source cap: a stranger's datagrams to
+ * an allowed port never end a handshake for room; a full table refuses
+ * them. The next SYN still makes room. */
+static void datagrams_end_no_handshake(void **state)
+{
+	struct fx *fx = *state;
+	struct tpkt udp = { viewer(9), SCP, IPPROTO_UDP, 5353, 4000 };
+	unsigned i;
+
+	assert_int_equal(feed(fx, &udp, &at_lan), ENG_SETTLE);	/* the rule allows it */
+	for (i = 1; i <= 7; i++)
+		assert_int_not_equal(syn(fx, viewer(i), 40000), ENG_DROP);
+	udp.sport++;
+	assert_int_equal(feed(fx, &udp, &at_lan), ENG_DROP);
+	assert_int_equal(eng_counters(fx->e)->syn_early_drop, 0);
+	assert_int_equal(eng_counters(fx->e)->flows_table_full, 1);
+	associate(fx, PACS, 41000);
+	assert_int_equal(eng_counters(fx->e)->syn_early_drop, 1);
+}
+
+/* scp's first SYN-ACK names its ISN for good: the same SYN-ACK again
+ * passes (scp retransmits it), another one is dropped and counted, as is
+ * any segment of scp's that is not at the byte after it; the initiator's
+ * ACK of the first one still settles the flow. */
+static void first_synack_stands(void **state)
+{
+	struct fx *fx = *state;
+	const struct eng_counters *c = eng_counters(fx->e);
+
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_SYN, ISN, 0, &at_lan), ENG_ACCEPT);
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_ACK, ISN_SCP + 1, ISN + 1, &at_dev),
+			 ENG_DROP);	/* before any SYN-ACK */
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_SYN | TCP_ACK, ISN_SCP, ISN + 1, &at_dev),
+			 ENG_ACCEPT);
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_SYN | TCP_ACK, ISN_SCP, ISN + 1, &at_dev),
+			 ENG_ACCEPT);
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_SYN | TCP_ACK, 9999, ISN + 1, &at_dev),
+			 ENG_DROP);
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_ACK, 10000, ISN + 1, &at_dev), ENG_DROP);
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_ACK, ISN_SCP + 1, ISN + 1, &at_dev),
+			 ENG_ACCEPT);
+	assert_int_equal(c->handshake_mismatch, 3);
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_ACK, ISN + 1, 10000, &at_lan), ENG_DROP);
+	assert_int_equal(plain(fx, viewer(1), 40000, TCP_ACK, ISN + 1, ISN_SCP + 1, &at_lan),
+			 ENG_SETTLE);
+}
+
+/* A connection closed before its first data (a port check): the FINs
+ * pass, no slot is taken, and the flow stays unestablished. */
+static void fin_before_data_takes_no_slot(void **state)
+{
+	struct fx *fx = *state;
+	struct tpkt fin = { viewer(1), SCP, IPPROTO_TCP, 40000, 104, ISN + 1, ISN_SCP + 1,
+			    TCP_FIN | TCP_ACK };
+	struct tpkt fin_back = { SCP, viewer(1), IPPROTO_TCP, 104, 40000, ISN_SCP + 1, ISN + 2,
+				 TCP_FIN | TCP_ACK };
+
+	assert_int_not_equal(syn(fx, viewer(1), 40000), ENG_DROP);
+	assert_int_equal(synack(fx, viewer(1), 40000), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &fin, &at_lan), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &fin_back, &at_dev), ENG_ACCEPT);
+	assert_int_equal(dcm_pool_span(fx->e->dcm), 0);
+	assert_int_equal(fx->e->emb_head, fx->e->emb_tail);	/* still the one unestablished */
+	assert_int_not_equal(fx->e->emb_head, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -629,6 +758,13 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(wall_clock_steps_change_no_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(reload_with_every_generation_held, setup, teardown),
+		cmocka_unit_test_setup_teardown(junk_keeps_no_handshake_alive, setup, teardown),
+		cmocka_unit_test_setup_teardown(capped_source_ends_no_handshake, setup_table9,
+						teardown),
+		cmocka_unit_test_setup_teardown(datagrams_end_no_handshake, setup_tiny_table,
+						teardown),
+		cmocka_unit_test_setup_teardown(first_synack_stands, setup, teardown),
+		cmocka_unit_test_setup_teardown(fin_before_data_takes_no_slot, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -58,11 +58,26 @@ struct fx {
 	struct apply ap;
 	int reloads;		/* ruleset installs */
 	int install_err;	/* what the next install returns */
+	unsigned calls;		/* into the loop (env.call) */
+	bool log_between;	/* an event arrives after each call */
 };
 
 static void noop_release(void *ctx, uint32_t id, enum eng_verdict v) {}
 static void noop_inject(void *ctx, const uint8_t *l3, size_t len, const struct eng_port *to) {}
 static void noop_event(void *ctx, const struct sw_event *ev) {}
+
+/* The door into the loop (here: this thread), counted. */
+static int fx_call(void *ctx, void (*fn)(void *arg), void *arg)
+{
+	struct fx *f = ctx;
+	struct sw_event ev = { .ts_ns = 1, .kind = EV_SYSTEM, .reason = "between" };
+
+	fn(arg);
+	f->calls++;
+	if (f->log_between)
+		assert_int_equal(evlog_write(f->log, &ev, 0), 0);
+	return 0;
+}
 
 static const struct eng_ops ops = {
 	.release = noop_release, .inject = noop_inject, .event = noop_event,
@@ -148,6 +163,7 @@ static int setup(void **state)
 		.policy_path = f->policy,
 		.version = "test",
 		.apply = &f->ap,
+		.call = fx_call,
 		.ctx = f,
 		.extra_uid = (uid_t)-1,
 		.ext = take_cmd,
@@ -220,7 +236,9 @@ static void test_dispatch(void **state)
 	expect(f, "policy", 0, "default ");
 	/* a local program's event, kept whole */
 	expect(f, "event console: login on ttyAMA0", 0, "{\"ok\":true}");
-	expect(f, "event", -ENOENT, "unknown command");
+	expect(f, "event", -EINVAL, "event needs text");
+	expect(f, "event ", -EINVAL, "event needs text");
+	expect(f, "events", 0, "\"count\":1,");
 	expect(f, "event \x01" "bell", -EINVAL, "printable");
 }
 
@@ -236,6 +254,8 @@ static void test_status(void **state)
 	expect(f, "status", 0, "\"uptime_s\":0");
 	expect(f, "status", 0, "\"packets\":0");
 }
+
+static void open_flows(struct fx *f, unsigned n);
 
 static void test_counters(void **state)
 {
@@ -255,6 +275,10 @@ static void test_counters(void **state)
 	expect(f, "flows count 10001", -EINVAL, "usage");
 	expect(f, "flows from", -EINVAL, "usage");
 	expect(f, "flows to 3", -EINVAL, "usage");
+	/* the hits, copied on the loop with the counters */
+	open_flows(f, 3);
+	expect(f, "counters", 0, "\"line\":4,\"action\":\"allow\",\"proto\":\"dicom\",\"hits\":3");
+	expect(f, "counters", 0, "\"engine\":{\"packets\":3,");
 }
 
 /* SYNs from the LAN peer to the device's DICOM port, one flow each. */
@@ -324,6 +348,30 @@ static void test_events(void **state)
 	expect(f, "events since 3", 0, "{\"events\":[{\"ts\":0.000000,\"event\":\"system\"");
 	expect(f, "events since 5", 0, "\"count\":0");
 	expect(f, "events since 99", 0, "\"count\":0");
+}
+
+/* 1024 events of 650 bytes: the loop copies them a slice at a time
+ * (CTLTHREAD_SLICE, one call each) and the answer is written off it. It
+ * ends at the newest event when it began, though more arrive between the
+ * calls (and overwrite the oldest, already copied). */
+static void test_events_sliced(void **state)
+{
+	struct fx *f = *state;
+	char reason[600];
+
+	memset(reason, 'r', sizeof(reason) - 1);
+	reason[sizeof(reason) - 1] = 0;
+	log_events(f, 1024, reason);
+	f->calls = 0;
+	f->log_between = true;
+	expect(f, "events", 0, "\"count\":1024,\"first_seq\":1,\"last_seq\":1024}");
+	f->log_between = false;
+	assert_true(f->calls >= 3);
+	expect(f, "events since 1024", 0, "\"reason\":\"between\"");
+	expect(f, "events since 1024", 0, "\"first_seq\":1025,");
+	f->calls = 0;
+	expect(f, "status", 0, "\"events\":{\"last_seq\":");
+	assert_int_equal(f->calls, 1);
 }
 
 static void test_reload(void **state)
@@ -821,6 +869,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_status, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events_sliced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_pipeline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_large_answer, setup, teardown),

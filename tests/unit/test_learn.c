@@ -41,7 +41,8 @@ static const struct lrn_rel_key echo_key = {
 /* One C-ECHO association and a refused one, as the engine records them. */
 static void record_echo(struct lrn *t, uint64_t now)
 {
-	int rel = lrn_relation(t, &echo_key, now), cls;
+	int64_t rel = lrn_relation(t, &echo_key, now);
+	int cls;
 
 	assert_true(rel >= 0);
 	lrn_count(t, rel, LRN_ASSOC_REQUESTED, now);
@@ -122,7 +123,7 @@ static void test_bound(void **state)
 		ini[1] = (uint8_t)(i >> 16);
 		ini[2] = (uint8_t)(i >> 8);
 		ini[3] = (uint8_t)i;
-		int rel = lrn_relation(t, &k, i + 1);
+		int64_t rel = lrn_relation(t, &k, i + 1);
 
 		assert_true(rel >= 0);
 		lrn_count(t, rel, LRN_ASSOC_REQUESTED, i + 1);
@@ -148,7 +149,8 @@ static void test_bound(void **state)
 static void test_bound_classes(void **state)
 {
 	struct lrn *t = table(16, 40, 16);
-	int rel = lrn_relation(t, &echo_key, 1), c, kept = 0;
+	int64_t rel = lrn_relation(t, &echo_key, 1);
+	int c, kept = 0;
 	char uid[32];
 
 	for (int i = 0; i < 50; i++) {
@@ -367,6 +369,11 @@ static void test_load_whole(void **state)
 		  "\"count\":1,\"first\":1,\"last\":1}]}", "flows[0].fault" },
 		{ "{\"version\":1,\"relations\":[" REL_OK "],\"flows\":[],\"evicted\":"
 		  "{\"relations\":-1,\"flows\":0}}", "evicted.relations" },
+		/* ICMP has no port: its type and code are never kept */
+		{ "{\"version\":1,\"relations\":[" REL_OK "],\"flows\":[{\"kind\":\"block\","
+		  "\"proto\":\"icmp\",\"src\":\"10.0.0.1\",\"dst\":\"10.0.0.2\",\"port\":2048,"
+		  "\"rule\":null,\"fault\":null,\"calling_ae\":null,\"called_ae\":null,"
+		  "\"count\":1,\"first\":1,\"last\":1}]}", "flows[0].port" },
 	};
 	struct lrn *t = table(16, 16, 16);
 
@@ -377,6 +384,57 @@ static void test_load_whole(void **state)
 		assert_int_equal(lrn_flow_count(t), 0);
 		assert_string_equal(lrn_load_error(t), bad[i].why);
 	}
+	lrn_free(t);
+}
+
+/* Counts added from files stop at the top rather than wrap to nothing (a
+ * record worth least, the first evicted), and so does the next one
+ * recorded; a printable \\u escape reads as its character. */
+static void test_load_saturates(void **state)
+{
+	static const char text[] =
+		"{\"version\":1,\"relations\":[{\"port\":104,\"initiator\":\"10.0.0.1\","
+		"\"acceptor\":\"10.0.0.2\",\"calling_ae\":\"A\\u0042\",\"called_ae\":\"B\","
+		"\"requested\":18446744073709551614,\"accepted\":1,\"bytes_sent\":0,"
+		"\"bytes_received\":18446744073709551615,\"first\":1,\"last\":1,\"classes\":[],"
+		"\"transfer_syntaxes\":[]}],\"flows\":[{\"kind\":\"block\",\"proto\":\"udp\","
+		"\"src\":\"10.0.0.1\",\"dst\":\"10.0.0.2\",\"port\":123,\"rule\":null,"
+		"\"fault\":null,\"calling_ae\":null,\"called_ae\":null,"
+		"\"count\":18446744073709551615,\"first\":1,\"last\":1}],"
+		"\"evicted\":{\"relations\":18446744073709551615,\"flows\":0}}";
+	struct lrn *t = table(16, 16, 16);
+	char *json;
+
+	assert_int_equal(lrn_load_text(t, text, strlen(text)), 0);
+	assert_int_equal(lrn_load_text(t, text, strlen(text)), 0);
+	lrn_flow(t, &(struct lrn_flow_key){ .kind = "block", .af = 4, .proto = 17,
+					     .src = (const uint8_t[16]){ 10, 0, 0, 1 },
+					     .dst = (const uint8_t[16]){ 10, 0, 0, 2 }, .port = 123 }, 2);
+	json = to_json(t);
+	assert_non_null(strstr(json, "\"calling_ae\":\"AB\",\"called_ae\":\"B\","
+				     "\"requested\":18446744073709551615,\"accepted\":2,"
+				     "\"bytes_sent\":0,\"bytes_received\":18446744073709551615"));
+	assert_non_null(strstr(json, "\"count\":18446744073709551615"));
+	assert_non_null(strstr(json, "\"evicted\":{\"relations\":18446744073709551615,"));
+	free(json);
+	lrn_free(t);
+}
+
+/* An ICMP refusal's key carries its type and code as the port: echo
+ * requests and unreachables between two ends are one record, port 0. */
+static void test_icmp_one_record(void **state)
+{
+	struct lrn *t = table(16, 16, 16);
+	char *json;
+
+	for (uint16_t type = 0x0800; type <= 0x0803; type++)
+		lrn_flow(t, &(struct lrn_flow_key){ .kind = "block", .af = 4, .proto = 1,
+						     .src = pacs, .dst = scanner, .port = type }, 5);
+	assert_int_equal(lrn_flow_count(t), 1);
+	json = to_json(t);
+	assert_non_null(strstr(json, "\"proto\":\"icmp\",\"src\":\"10.77.1.10\","
+				     "\"dst\":\"10.77.1.20\",\"port\":0,"));
+	free(json);
 	lrn_free(t);
 }
 
@@ -498,6 +556,8 @@ int main(void)
 		cmocka_unit_test(test_copy_slices),
 		cmocka_unit_test(test_periodic_save),
 		cmocka_unit_test(test_load_whole),
+		cmocka_unit_test(test_load_saturates),
+		cmocka_unit_test(test_icmp_one_record),
 		cmocka_unit_test(test_control_observed),
 		cmocka_unit_test(test_observe_refusals),
 	};

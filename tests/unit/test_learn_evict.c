@@ -31,12 +31,13 @@ static const uint8_t pacs[16] = { 10, 77, 1, 10 }, scanner[16] = { 10, 77, 1, 20
 
 /* An association: requested, and accepted or refused for its calling AE
  * (then with its refusal record, as the engine's events give it). */
-static int assoc(struct lrn *t, const uint8_t *ini, const uint8_t *acc, const char *calling,
+static int64_t assoc(struct lrn *t, const uint8_t *ini, const uint8_t *acc, const char *calling,
 		 bool accepted, uint64_t now)
 {
 	struct lrn_rel_key k = { .af = 4, .initiator = ini, .acceptor = acc, .port = 104,
 				 .calling = calling, .called = "SCANNER" };
-	int rel = lrn_relation(t, &k, now), c;
+	int64_t rel = lrn_relation(t, &k, now);
+	int c;
 
 	assert_true(rel >= 0);
 	lrn_count(t, rel, LRN_ASSOC_REQUESTED, now);
@@ -152,23 +153,31 @@ static void test_stranger_flood(void **state)
 	lrn_free(t);
 }
 
+/* One stranger refused n times, at 1, 2, ... n, then a stranger each
+ * refused once, at from, from + 1, ... */
+static void strangers(struct lrn *t, const char *ae, uint64_t n, uint32_t once, uint64_t from)
+{
+	uint8_t a[16];
+
+	stranger_addr(a, 99999);
+	for (uint64_t s = 1; s <= n; s++)
+		assoc(t, a, scanner, ae, false, s);
+	for (uint32_t i = 0; i < once; i++) {
+		stranger_addr(a, i);
+		assoc(t, a, scanner, "ONCE", false, from + i);
+	}
+}
+
 /* The least valued goes: a stranger seen five times outlives strangers
  * seen once, and among those seen once the oldest goes first. */
 static void test_least_valued(void **state)
 {
 	struct lrn_cfg cfg = { .relations = 8, .uids = 16, .flows = 8, .reserve_pct = 25 };
 	struct lrn *t = lrn_new(&cfg);
-	uint8_t a[16], b[16];
 	char *json;
 
 	assert_non_null(t);
-	stranger_addr(b, 99999);
-	for (uint64_t s = 1; s <= 5; s++)
-		assoc(t, b, scanner, "PERSISTENT", false, s);
-	for (uint32_t i = 0; i < 100; i++) {
-		stranger_addr(a, i);
-		assoc(t, a, scanner, "ONCE", false, 100 + i);
-	}
+	strangers(t, "PERSISTENT", 5, 100, 100);
 	json = to_json(t);
 	assert_non_null(strstr(json, "\"calling_ae\":\"PERSISTENT\",\"called_ae\":\"SCANNER\","
 				     "\"requested\":5"));
@@ -184,8 +193,30 @@ static void test_least_valued(void **state)
 	lrn_free(t);
 }
 
+/* Worth ages: a stranger refused a thousand times a month ago gives its
+ * records (relation and refusal) to new strangers seen once; a partner
+ * seen once a month ago is still given to no stranger. */
+static void test_worth_ages(void **state)
+{
+	struct lrn_cfg cfg = { .relations = 8, .uids = 16, .flows = 8, .reserve_pct = 25 };
+	struct lrn *t = lrn_new(&cfg);
+	char *json;
+
+	assert_non_null(t);
+	assoc(t, ris, scanner, "RIS", true, 1000);
+	strangers(t, "BUSY", 1000, 20, 30 * 86400);	/* a month later */
+	json = to_json(t);
+	assert_null(strstr(json, "\"calling_ae\":\"BUSY\""));
+	assert_non_null(strstr(json, "\"calling_ae\":\"RIS\",\"called_ae\":\"SCANNER\","
+				     "\"requested\":1,\"accepted\":1"));
+	free(json);
+	lrn_free(t);
+}
+
 /* Partners beyond their share (8 - 2 reserved) evict the least partner,
- * never the strangers' reserve, and a real partner seen often stays. */
+ * never the strangers' reserve, and a real partner seen often stays (each
+ * new partner with an address and an AE title of its own, so no peer's
+ * bound holds it back). */
 static void test_partner_share(void **state)
 {
 	struct lrn_cfg cfg = { .relations = 8, .uids = 16, .flows = 8, .reserve_pct = 25 };
@@ -199,8 +230,11 @@ static void test_partner_share(void **state)
 	stranger_addr(a, 500);
 	assoc(t, a, scanner, "INTRUDER", false, 4);
 	for (uint32_t i = 0; i < 1000; i++) {
+		char ae[8];
+
 		stranger_addr(a, i);
-		assoc(t, a, scanner, "ANY", true, 10 + i);
+		snprintf(ae, sizeof(ae), "ANY%u", i);
+		assoc(t, a, scanner, ae, true, 10 + i);
 	}
 	json = to_json(t);
 	assert_non_null(strstr(json, "\"calling_ae\":\"PACS\",\"called_ae\":\"SCANNER\","
@@ -212,6 +246,83 @@ static void test_partner_share(void **state)
 	lrn_free(t);
 }
 
+/* One peer the device accepts, trying 1,000 AE titles from one address,
+ * then one AE title from 1,000 addresses, a day after the scanner's 10
+ * real partners were last seen: it holds OBSERVE_PEER_PARTNERS partners
+ * each way, the rest of its relations are strangers, and every real
+ * partner stays. */
+static void test_partner_per_peer(void **state)
+{
+	struct lrn_cfg cfg = { .relations = 64, .uids = 16, .flows = 64, .reserve_pct = 25 };
+	struct lrn *t = lrn_new(&cfg);
+	const uint8_t rogue[16] = { 10, 77, 1, 99 };
+	uint8_t a[16] = { 10, 77, 2 };
+	char ae[17], want[96], *json;
+
+	assert_non_null(t);
+	for (uint8_t i = 0; i < 10; i++) {
+		a[3] = i;
+		snprintf(ae, sizeof(ae), "PARTNER%u", i);
+		assoc(t, a, scanner, ae, true, 1);
+		assoc(t, a, scanner, ae, true, 2);
+	}
+	for (uint32_t i = 0; i < 1000; i++) {
+		snprintf(ae, sizeof(ae), "TITLE%u", i);
+		assoc(t, rogue, scanner, ae, true, 86400 + i);
+		stranger_addr(a, i);
+		assoc(t, a, scanner, "ROGUE", true, 86400 + i);
+	}
+	json = to_json(t);
+	for (uint8_t i = 0; i < 10; i++) {
+		snprintf(want, sizeof(want), "\"calling_ae\":\"PARTNER%u\",\"called_ae\":\"SCANNER\","
+			 "\"requested\":2,\"accepted\":2", i);
+		assert_non_null(strstr(json, want));
+	}
+	/* the rogue's first ones stay partners; its newest, strangers, too */
+	assert_non_null(strstr(json, "\"calling_ae\":\"TITLE0\","));
+	assert_non_null(strstr(json, "\"calling_ae\":\"TITLE999\","));
+	assert_non_null(strstr(json, "\"initiator\":\"172.16.0.0\","));
+	assert_non_null(strstr(json, "\"initiator\":\"172.16.3.231\","));
+	free(json);
+	assert_int_equal(lrn_relation_count(t), 64);
+	lrn_free(t);
+}
+
+/* A peer's partners evicted no longer count against it: a peer that held
+ * its 16 partners, all evicted since by 48 newer partners, makes a new
+ * one a partner again (it outlives 100 strangers after it). */
+static void test_partner_per_peer_leaves(void **state)
+{
+	struct lrn_cfg cfg = { .relations = 64, .uids = 16, .flows = 64, .reserve_pct = 25 };
+	struct lrn *t = lrn_new(&cfg);
+	const uint8_t rogue[16] = { 10, 77, 1, 99 };
+	uint8_t a[16];
+	char ae[17], *json;
+
+	assert_non_null(t);
+	for (uint32_t i = 0; i < CONFIG_OBSERVE_PEER_PARTNERS; i++) {
+		snprintf(ae, sizeof(ae), "TITLE%u", i);
+		assoc(t, rogue, scanner, ae, true, 1 + i);
+	}
+	for (uint32_t i = 0; i < 48; i++) {
+		stranger_addr(a, i);
+		snprintf(ae, sizeof(ae), "NEW%u", i);
+		assoc(t, a, scanner, ae, true, 86400 + i);
+	}
+	json = to_json(t);
+	assert_null(strstr(json, "\"calling_ae\":\"TITLE"));
+	free(json);
+	assoc(t, rogue, scanner, "AGAIN", true, 2 * 86400);
+	for (uint32_t i = 0; i < 100; i++) {
+		stranger_addr(a, 1000 + i);
+		assoc(t, a, scanner, "STRANGER", false, 2 * 86400 + 1 + i);
+	}
+	json = to_json(t);
+	assert_non_null(strstr(json, "\"calling_ae\":\"AGAIN\""));
+	free(json);
+	lrn_free(t);
+}
+
 /* An association in flight whose relation was evicted writes nothing
  * into the record's next tenant. */
 static void test_stale_handle(void **state)
@@ -219,7 +330,8 @@ static void test_stale_handle(void **state)
 	struct lrn_cfg cfg = { .relations = 2, .uids = 16, .flows = 4, .reserve_pct = 50 };
 	struct lrn *t = lrn_new(&cfg);
 	uint8_t a[16];
-	int old, c;
+	int64_t old;
+	int c;
 	char *json;
 
 	assert_non_null(t);
@@ -242,6 +354,41 @@ static void test_stale_handle(void **state)
 	lrn_free(t);
 }
 
+/* A handle stays stale however often its record is reused: with two
+ * records, 600 new strangers pass through the stale one's record (300
+ * tenants each, past any small generation counter's wrap), then a
+ * partner; the old association's writes never reach any of them. */
+static void test_stale_after_reuse(void **state)
+{
+	struct lrn_cfg cfg = { .relations = 2, .uids = 16, .flows = 4, .reserve_pct = 50 };
+	struct lrn *t = lrn_new(&cfg);
+	uint8_t a[16];
+	int64_t old;
+	char *json;
+
+	assert_non_null(t);
+	old = assoc(t, pacs, scanner, "OLD", false, 1);
+	for (uint32_t i = 0; i < 600; i++) {
+		stranger_addr(a, i);
+		assoc(t, a, scanner, "STRANGER", false, 2 + i);
+		if (i)	/* OLD went at the second */
+			assert_int_equal(lrn_class(t, old, lrn_uid(t, "1.2.840.10008.1.1"), true),
+					 -ESTALE);
+	}
+	assoc(t, ris, scanner, "RIS", true, 1000);
+	lrn_count(t, old, LRN_ASSOC_ACCEPTED, 1001);
+	lrn_bytes(t, old, 0, 1000);
+	lrn_command(t, old, 0, 0, DIMSE_C_STORE);
+	assert_int_equal(lrn_class(t, old, lrn_uid(t, "1.2.840.10008.1.1"), true), -ESTALE);
+	json = to_json(t);
+	assert_non_null(strstr(json, "\"calling_ae\":\"RIS\",\"called_ae\":\"SCANNER\","
+				     "\"requested\":1,\"accepted\":1,\"bytes_sent\":0"));
+	assert_null(strstr(json, "C-STORE"));
+	assert_null(strstr(json, "\"bytes_sent\":1000"));
+	free(json);
+	lrn_free(t);
+}
+
 /* Strangers proposing made-up private classes fill the UID store; the
  * scanner's partners' classes stay, and a new class of a partner still
  * finds a UID (strangers evicted for it), never the other way round. */
@@ -253,7 +400,8 @@ static void test_uid_flood(void **state)
 				 .called = "SCANNER" };
 	uint8_t a[16];
 	char uid[40], *json;
-	int rel, c;
+	int64_t rel;
+	int c;
 
 	assert_non_null(t);
 	assoc(t, pacs, scanner, "PACS", true, 1);	/* Verification, a partner's */
@@ -285,12 +433,13 @@ static void test_uid_flood(void **state)
 }
 
 /* A UID handle an association still holds after its slot went to another
- * UID is stale: it never names the other one. */
+ * UID is stale: it never names the other one, however many came since. */
 static void test_stale_uid(void **state)
 {
 	struct lrn_cfg cfg = { .relations = 4, .uids = 2, .flows = 4, .reserve_pct = 25 };
 	struct lrn *t = lrn_new(&cfg);
-	int rel, held;
+	int64_t rel, held;
+	char uid[24];
 
 	assert_non_null(t);
 	rel = assoc(t, pacs, scanner, "PACS", true, 1);	/* names 1.2.840.10008.1.1 */
@@ -298,6 +447,12 @@ static void test_stale_uid(void **state)
 	assert_true(held >= 0);
 	assert_true(lrn_uid(t, "1.2.3.2") >= 0);	/* takes 1.2.3.1's slot */
 	assert_int_equal(lrn_class(t, rel, held, true), -ESTALE);
+	/* and stays stale while 300 more UIDs take that slot in turn */
+	for (unsigned i = 3; i < 303; i++) {
+		snprintf(uid, sizeof(uid), "1.2.3.%u", i);
+		assert_true(lrn_uid(t, uid) >= 0);
+		assert_int_equal(lrn_class(t, rel, held, true), -ESTALE);
+	}
 	lrn_free(t);
 }
 
@@ -345,8 +500,12 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stranger_flood),
 		cmocka_unit_test(test_least_valued),
+		cmocka_unit_test(test_worth_ages),
 		cmocka_unit_test(test_partner_share),
+		cmocka_unit_test(test_partner_per_peer),
+		cmocka_unit_test(test_partner_per_peer_leaves),
 		cmocka_unit_test(test_stale_handle),
+		cmocka_unit_test(test_stale_after_reuse),
 		cmocka_unit_test(test_hash_after_evictions),
 		cmocka_unit_test(test_uid_flood),
 		cmocka_unit_test(test_stale_uid),

@@ -27,7 +27,8 @@ static void stores(struct lrn *t, const char *calling, uint16_t port, unsigned f
 {
 	struct lrn_rel_key k = { .af = 4, .initiator = pacs, .acceptor = scanner,
 				 .port = port, .calling = calling, .called = "SCANNER" };
-	int rel = lrn_relation(t, &k, 1000), c;
+	int64_t rel = lrn_relation(t, &k, 1000);
+	int c;
 	char uid[32];
 
 	assert_true(rel >= 0);

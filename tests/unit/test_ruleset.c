@@ -165,9 +165,12 @@ static const char pol_text[] =
 	"\t\tip saddr { 10.77.1.0/24, 10.77.2.1 } ip daddr { 10.77.1.15 } meta l4proto icmp return comment \"line 7\"\n" \
 	"\t\tip6 saddr { fd77::10 } ip6 daddr { fd77::15 } meta l4proto icmp return comment \"line 7\"\n"
 
-#define POL_HEAD \
+#define POL_SETS \
 	"\tset answer4 { type ipv4_addr; size 4096; flags dynamic,timeout; timeout 10s; }\n" \
-	"\tset answer6 { type ipv6_addr; size 4096; flags dynamic,timeout; timeout 10s; }\n" \
+	"\tset answer6 { type ipv6_addr; size 4096; flags dynamic,timeout; timeout 10s; }\n"
+
+#define POL_HEAD \
+	POL_SETS \
 	"\tcounter r1 { }\n" \
 	"\tcounter r2 { }\n" \
 	"\tcounter r3 { }\n" \
@@ -179,16 +182,15 @@ static const char pol_text[] =
 	"\t\tgoto dflt\n" \
 	"\t}\n"
 
-/* Conntrack's invalid TCP: the allow rules first, then only the refusing
- * rules that name the addresses they protect (not line 6, to any), no
- * default. */
+/* Conntrack's invalid TCP: TCP rules only, the allow rules first, then
+ * only the refusing rules that name the addresses and ports they protect,
+ * none after the last of those (line 7), no default. */
 #define POL_INV \
 	"\tchain inv {\n" \
 	POL_LINES_3_TO_5 \
-	POL_LINE_7 \
 	"\t}\n"
 
-#define POL_TAIL \
+#define POL_R1_R2 \
 	"\tchain r1 {\n" \
 	"\t\tlimit rate over 100/second burst 100 packets counter name \"r1\" drop\n" \
 	"\t\tupdate @answer4 { ip saddr limit rate 5/second burst 5 packets } return\n" \
@@ -198,11 +200,13 @@ static const char pol_text[] =
 	"\tchain r2 {\n" \
 	"\t\tlimit rate 10/second burst 10 packets return\n" \
 	"\t\tcounter name \"r2\" drop\n" \
-	"\t}\n" \
+	"\t}\n"
+#define POL_R3 \
 	"\tchain r3 {\n" \
 	"\t\tlimit rate 10/second burst 10 packets return\n" \
 	"\t\tcounter name \"r3\" drop\n" \
-	"\t}\n" \
+	"\t}\n"
+#define POL_DFLT \
 	"\tchain dflt {\n" \
 	"\t\tlimit rate over 100/second burst 100 packets counter name \"dflt\" drop\n" \
 	"\t\tupdate @answer4 { ip saddr limit rate 5/second burst 5 packets } return\n" \
@@ -211,9 +215,19 @@ static const char pol_text[] =
 	"\t}\n" \
 	"}\n"
 
-static const char pol_golden[] = POL_HEAD POL_INV POL_TAIL;
-/* the bridge table: no conntrack there, so no invalid chain */
-static const char pol_golden_bridge[] = POL_HEAD POL_TAIL;
+static const char pol_golden[] = POL_HEAD POL_INV POL_R1_R2 POL_R3 POL_DFLT;
+/* the bridge table: TCP SYNs only, so neither the UDP and ICMP rules nor
+ * an invalid chain (no conntrack there) */
+static const char pol_golden_bridge[] =
+	POL_SETS
+	"\tcounter r1 { }\n"
+	"\tcounter r2 { }\n"
+	"\tcounter dflt { }\n"
+	"\tchain pol {\n"
+	POL_LINES_3_TO_5
+	"\t\tgoto dflt\n"
+	"\t}\n"
+	POL_R1_R2 POL_DFLT;
 
 static struct pol *pol_of(const char *text)
 {
@@ -300,9 +314,26 @@ static void test_policy_limits(void **state)
 	pol_free((struct pol *)c.pol);
 }
 
-/* A TCP SYN is judged in the bridge table first, before br_netfilter
- * and conntrack, by the same chains as the inet table's; anything else
- * (and what a chain passes on) in the inet table as before. */
+/* The device addresses of pol_text, as apply.c fills them. */
+static void scanner_devices(struct ruleset_cfg *c)
+{
+	static const uint8_t v4[4] = { 10, 77, 1, 15 };
+	static const uint8_t v6[16] = { 0xfd, 0x77, [15] = 0x15 };
+
+	c->n_devices = 2;
+	c->devices[0].af = SW_AF_INET;
+	memcpy(c->devices[0].addr, v4, sizeof(v4));
+	c->devices[0].prefix = 32;
+	c->devices[1].af = SW_AF_INET6;
+	memcpy(c->devices[1].addr, v6, sizeof(v6));
+	c->devices[1].prefix = 128;
+}
+
+/* A TCP SYN to a device address is judged in the bridge table first,
+ * before br_netfilter and conntrack, by the same chains as the inet
+ * table's; anything else (and what a chain passes on) in the inet table as
+ * before. A frame for the box itself (an address on the bridge) never
+ * meets the device's policy there. */
 static void test_policy_bridge(void **state)
 {
 	struct ruleset_cfg c;
@@ -311,15 +342,61 @@ static void test_policy_bridge(void **state)
 	ruleset_cfg_default(&c);
 	assert_null(strstr(render(&c, RULESET_DOC_NFT_BRIDGE), "prerouting"));
 	c.pol = pol_of(pol_text);
+	/* no device address: nothing to tell the box's own frames from */
+	assert_null(strstr(render(&c, RULESET_DOC_NFT_BRIDGE), "prerouting"));
+	scanner_devices(&c);
 	t = render(&c, RULESET_DOC_NFT_BRIDGE);
 	/* the ethertype filter unchanged, then the SYNs' chain */
 	assert_true(at(t, "hook forward priority -200; policy drop;") <
-		    at(t, "\t\tether type arp accept\n\t}\n\tchain prerouting {\n"
+		    at(t, "accept\n\t}\n\tchain prerouting {\n"
 			  "\t\ttype filter hook prerouting priority -200; policy accept;\n"
-			  "\t\ttcp flags & (fin | syn | rst | ack) == syn jump pol\n\t}\n"));
+			  "\t\tip daddr { 10.77.1.15/32 } tcp flags & (fin | syn | rst | ack) == syn jump pol\n"
+			  "\t\tip6 daddr { fd77::15/128 } tcp flags & (fin | syn | rst | ack) == syn jump pol\n"
+			  "\t}\n"));
 	assert_string_equal(t + at(t, "\tset answer4"), pol_golden_bridge);
-	/* one jump: nothing but a SYN meets the policy there */
-	assert_int_equal(count(t, "jump pol"), 1);
+	/* nothing but a SYN to the device meets the policy there */
+	assert_int_equal(count(t, "jump pol"), 2);
+	c.n_devices = 1;
+	assert_int_equal(count(render(&c, RULESET_DOC_NFT_BRIDGE), "jump pol"), 1);
+	pol_free((struct pol *)c.pol);
+}
+
+/* A refusing rule without ports would take in inv the device's own
+ * connections' replies (out of window, late) from the hosts it names: it
+ * has no line there, nor does one to any address; with none left, no inv
+ * chain and no jump. */
+static void test_policy_inv(void **state)
+{
+	static const char text[] =
+		"device scanner 10.77.1.15 ae S\n"
+		"peer hosts 10.1.2.0/24 ae any\n"
+		"allow tcp from scanner to any\n"
+		"block tcp from hosts to scanner\n"
+		"block tcp from hosts to scanner port 3465\n"
+		"reject tcp from any to any port 80\n"
+		"default reject\n";
+	struct ruleset_cfg c;
+	const char *t;
+
+	ruleset_cfg_default(&c);
+	c.pol = pol_of(text);
+	t = render(&c, RULESET_DOC_NFT_INET);
+	assert_non_null(strstr(t, "\tchain inv {\n"
+				  "\t\tip saddr { 10.77.1.15 } meta l4proto tcp return comment \"line 3\"\n"
+				  "\t\tip saddr { 10.1.2.0/24 } ip daddr { 10.77.1.15 } tcp dport { 3465 } goto r2 comment \"line 5\"\n"
+				  "\t}\n"));
+	/* pol keeps them all */
+	assert_non_null(strstr(t, "\t\tip saddr { 10.1.2.0/24 } ip daddr { 10.77.1.15 } meta l4proto tcp goto r1 comment \"line 4\"\n"));
+	assert_int_equal(count(t, "line 4"), 1);
+	assert_int_equal(count(t, "line 6"), 1);
+	pol_free((struct pol *)c.pol);
+
+	c.pol = pol_of("device scanner 10.77.1.15 ae S\npeer hosts 10.1.2.0/24 ae any\n"
+		       "block tcp from hosts to scanner\nblock udp from any to scanner port 53\n"
+		       "default reject\n");
+	t = render(&c, RULESET_DOC_NFT_INET);
+	assert_null(strstr(t, "inv"));
+	assert_non_null(strstr(t, "jump pol\n"));
 	pol_free((struct pol *)c.pol);
 }
 
@@ -328,7 +405,8 @@ static unsigned hits[8], calls;
 static void hit(void *ctx, unsigned index, uint64_t packets)
 {
 	(void)ctx;
-	hits[index] += (unsigned)packets;
+	if (index < sizeof(hits) / sizeof(hits[0]))
+		hits[index] += (unsigned)packets;
 	calls++;
 }
 
@@ -350,6 +428,27 @@ static void test_policy_hits(void **state)
 	assert_int_equal(hits[5], 3);	/* the default: the rule count */
 	assert_int_equal(hits[0] + hits[2] + hits[3] + hits[4] + hits[6] + hits[7], 0);
 	assert_int_equal(calls, 3);	/* r1, r2 (0) and dflt, once each */
+	pol_free(p);
+}
+
+/* A policy with more rules than the kernel takes defines no dflt counter
+ * (its default is the engine's): an older policy's is left in the table,
+ * and its count is not this default's hits. */
+static void test_policy_hits_leftover(void **state)
+{
+	char text[RS_POL_RULES_MAX * 48 + 64], *at = text;
+	struct pol *p;
+
+	at += sprintf(at, "device scanner 10.77.1.15 ae SCANNER\n");
+	for (unsigned i = 0; i <= RS_POL_RULES_MAX; i++)
+		at += sprintf(at, "block tcp from any to scanner port %u\n", 1000 + i);
+	p = pol_of(text);
+	memset(hits, 0, sizeof(hits));
+	calls = 0;
+	rs_policy_hits("table inet scanwall {\n\tcounter r0 {\n\t\tpackets 2 bytes 1\n\t}\n"
+		       "\tcounter dflt {\n\t\tpackets 8 bytes 1\n\t}\n}\n", p, hit, NULL);
+	assert_int_equal(hits[0], 2);
+	assert_int_equal(calls, 1);
 	pol_free(p);
 }
 
@@ -578,7 +677,9 @@ int main(void)
 		cmocka_unit_test(test_policy_xt),
 		cmocka_unit_test(test_policy_limits),
 		cmocka_unit_test(test_policy_bridge),
+		cmocka_unit_test(test_policy_inv),
 		cmocka_unit_test(test_policy_hits),
+		cmocka_unit_test(test_policy_hits_leftover),
 		cmocka_unit_test(test_hits_fold),
 		cmocka_unit_test(test_syn_queue),
 	};

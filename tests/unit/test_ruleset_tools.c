@@ -3,12 +3,14 @@
  * install fails with -ETIMEDOUT, and all the tools of one operation share
  * SW_TOOLS_OP_S, so a reload can never wedge the control thread for longer
  * than its clients wait (deadlines.h). They are started through one
- * function (rs_spawn, vfork), with their stdin, stdout and an empty signal
- * mask. ruleset.c is included to reach its static runner. */
+ * function (rs_spawn, posix_spawn), with their stdin, stdout, an empty
+ * signal mask and every signal at its default. ruleset.c is included to
+ * reach its static runner. */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <cmocka.h>
 
@@ -31,6 +33,42 @@ static void test_tool_ends(void **state)
 	assert_int_equal(rs_run(ok, NULL, RS_QUIET), 0);
 	assert_int_equal(rs_run(no, NULL, RS_QUIET), -EIO);
 	assert_int_equal(rs_run(cat, "fed on stdin\n", RS_QUIET), 0);
+	assert_int_equal(rs_run((const char *const[]){ "no-such-tool-here", NULL }, NULL, 0),
+			 -ENOENT);
+}
+
+/* A tool that neither reads its stdin nor writes its stdout holds the
+ * runner no longer than its time: the feed and the read wait within it. */
+static void test_tool_stalls_pipe(void **state)
+{
+	static const char *const hang[] = { "sleep", "30", NULL };
+	static char text[256 << 10];
+	char buf[64];
+	double t0 = now_s();
+
+	memset(text, 'x', sizeof(text) - 1);
+	rs_tool_timeout_s = 1;
+	assert_int_equal(rs_run(hang, text, RS_QUIET), -ETIMEDOUT);
+	assert_int_equal(rs_capture(hang, buf, sizeof(buf)), -ETIMEDOUT);
+	assert_true(now_s() - t0 < 20);
+	rs_tool_timeout_s = 10;
+}
+
+/* The capability probe's scratch namespace: the tool sees only lo; the
+ * runner's thread stays where it was. */
+static void test_tool_scratch_netns(void **state)
+{
+	static const char *const only_lo[] = {
+		"sh", "-c", "test \"$(grep -c : /proc/self/net/dev)\" = 1", NULL
+	};
+	struct stat before, after;
+
+	if (geteuid() != 0)
+		skip();
+	assert_int_equal(stat("/proc/thread-self/ns/net", &before), 0);
+	assert_int_equal(rs_run(only_lo, NULL, RS_QUIET | RS_SCRATCH_NETNS), 0);
+	assert_int_equal(stat("/proc/thread-self/ns/net", &after), 0);
+	assert_true(before.st_ino == after.st_ino);
 }
 
 static void test_tool_hangs(void **state)
@@ -51,17 +89,25 @@ static void test_tool_output_and_mask(void **state)
 	static const char *const status[] = { "cat", "/proc/self/status", NULL };
 	char buf[4096];
 	sigset_t set, was;
+	const char *ign;
 
 	assert_int_equal(rs_capture(echo, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "hi\n");
-	/* the engine blocks signals for its signalfds; the tool must not */
+	/* the engine blocks signals for its signalfds and ignores SIGPIPE;
+	 * the tool must inherit neither */
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);
 	assert_int_equal(sigprocmask(SIG_BLOCK, &set, &was), 0);
+	signal(SIGPIPE, SIG_IGN);
 	assert_int_equal(rs_capture(status, buf, sizeof(buf)), 0);
+	signal(SIGPIPE, SIG_DFL);
 	sigprocmask(SIG_SETMASK, &was, NULL);
 	assert_non_null(strstr(buf, "SigBlk:\t0000000000000000\n"));
+	/* signals 1 to 31 (glibc's posix_spawn leaves its own two, 32 and
+	 * 33, ignored) */
+	assert_non_null(ign = strstr(buf, "SigIgn:\t"));
+	assert_int_equal(strtoull(ign + 8, NULL, 16) & 0x7fffffffu, 0);
 }
 
 /* One operation's tools share its time: the first hangs and is ended when
@@ -89,6 +135,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tool_ends),
 		cmocka_unit_test(test_tool_hangs),
+		cmocka_unit_test(test_tool_stalls_pipe),
+		cmocka_unit_test(test_tool_scratch_netns),
 		cmocka_unit_test(test_tool_output_and_mask),
 		cmocka_unit_test(test_operation_deadline),
 	};

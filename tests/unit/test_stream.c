@@ -203,6 +203,31 @@ static void keep_is_bounded(void **state)
 	assert_int_equal(stream_classify(&s, &p, &skip), STREAM_EVIL);
 }
 
+/* The keep's byte count runs modulo 2^32 and places bytes modulo
+ * STREAM_KEEP (a power of two: stream.h asserts it), so bytes kept just
+ * before the count wraps and just after it do not overwrite each other:
+ *
+ *   count  2^32 - K/2 ........ 2^32 | 0 ...... K/4
+ *          |first: K/2 header bytes | second: K/4 |
+ */
+static void keep_across_its_count_wrap(void **state)
+{
+	static char first[STREAM_KEEP / 2], second[STREAM_KEEP / 4];
+	struct stream s;
+	struct pkt a = segn(1001, first, sizeof(first));
+	struct pkt b = segn(1001 + sizeof(first), second, sizeof(second));
+	size_t skip;
+
+	memset(first, 'F', sizeof(first));
+	memset(second, 'S', sizeof(second));
+	syn(&s, 1000);
+	s.total = 0u - (uint32_t)sizeof(first);
+	inspect(&s, &a, sizeof(first));
+	inspect(&s, &b, sizeof(second));
+	assert_int_equal(stream_classify(&s, &a, &skip), STREAM_OLD);
+	assert_int_equal(stream_classify(&s, &b, &skip), STREAM_OLD);
+}
+
 /* An association PDU longer than the keep: its tail is kept. */
 static void range_longer_than_the_keep(void **state)
 {
@@ -337,6 +362,7 @@ int main(void)
 		cmocka_unit_test(lost_copies_need_time_without_progress),
 		cmocka_unit_test(ranges_passed_ahead),
 		cmocka_unit_test(sequence_wraps),
+		cmocka_unit_test(keep_across_its_count_wrap),
 		cmocka_unit_test(nothing_before_syn),
 	};
 

@@ -1,0 +1,114 @@
+/* What one peer may hold of the partners' tier. An accepted relation is a
+ * partner, and a peer the device accepts makes a new relation with every
+ * new calling AE title or address it uses: unbounded, a peer cycling
+ * through titles, or one title from many addresses, would evict every
+ * real partner. So the partners of one initiator address towards one
+ * acceptor, and of one calling AE towards one acceptor, are counted, and
+ * an accepted relation beyond CONFIG_OBSERVE_PEER_PARTNERS of either
+ * stays a stranger (recorded all the same, evicted among strangers). The
+ * acceptor is in the key so that the device's own fan-out (one address,
+ * one title, to many partners) is never bounded.
+ *
+ * The counts are exact: an entry per key in use, found by hash, freed at
+ * zero; there are at most two per counted partner, so all is sized at
+ * lrn_new(). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scanwall/config.h"
+#include "learn_int.h"
+
+enum { PEER_ADDR, PEER_AE, PEER__KINDS };
+
+static void peer_key(const struct lrn_rel *r, int kind, uint8_t key[LRN_PEER_KEY])
+{
+	memset(key, 0, LRN_PEER_KEY);
+	key[0] = (uint8_t)kind;
+	key[1] = r->af;
+	if (kind == PEER_ADDR)
+		memcpy(key + 2, r->ini, 16);
+	else
+		memcpy(key + 2, r->calling, strnlen(r->calling, LRN_AE_MAX));
+	memcpy(key + 18, r->acc, 16);
+}
+
+int lrn_peers_init(struct lrn *t, unsigned partners)
+{
+	t->peer_cap = PEER__KINDS * (partners + 1);	/* + the one being admitted */
+	t->peer = calloc(t->peer_cap, sizeof(*t->peer));
+	t->peer_free = calloc(t->peer_cap, sizeof(*t->peer_free));
+	t->peer_hash = lrn_hash_new(t->peer_cap, &t->peer_mask);
+	return t->peer && t->peer_free && t->peer_hash ? 0 : -ENOMEM;
+}
+
+void lrn_peers_free(struct lrn *t)
+{
+	free(t->peer);
+	free(t->peer_free);
+	free(t->peer_hash);
+}
+
+static uint32_t peer_hash(const uint8_t key[LRN_PEER_KEY])
+{
+	return lrn_fnv(LRN_FNV_START, key, LRN_PEER_KEY);
+}
+
+static uint32_t peer_home(const struct lrn *t, uint32_t e)
+{
+	return peer_hash(t->peer[e].key);
+}
+
+/* The entry of key, made (count 0) if new and make is set; NULL if not. */
+static struct lrn_peer *peer_find(struct lrn *t, const uint8_t key[LRN_PEER_KEY], bool make)
+{
+	uint32_t i = peer_hash(key) & t->peer_mask, *slot, e;
+
+	for (; *(slot = &t->peer_hash[i]); i = (i + 1) & t->peer_mask)
+		if (!memcmp(t->peer[*slot - 1].key, key, LRN_PEER_KEY))
+			return &t->peer[*slot - 1];
+	if (!make)
+		return NULL;
+	e = t->npeer_free ? t->peer_free[--t->npeer_free] : t->npeer++;
+	memcpy(t->peer[e].key, key, LRN_PEER_KEY);
+	t->peer[e].n = 0;
+	*slot = e + 1;
+	return &t->peer[e];
+}
+
+bool lrn_peers_admit(struct lrn *t, const struct lrn_rel *r)
+{
+	uint8_t key[PEER__KINDS][LRN_PEER_KEY];
+	struct lrn_peer *p;
+	int k;
+
+	/* two entries at most are made: the sizing leaves room for them */
+	if (t->peer_cap - t->npeer + t->npeer_free < PEER__KINDS)
+		return false;
+	for (k = 0; k < PEER__KINDS; k++) {
+		peer_key(r, k, key[k]);
+		p = peer_find(t, key[k], false);
+		if (p && p->n >= CONFIG_OBSERVE_PEER_PARTNERS)
+			return false;
+	}
+	for (k = 0; k < PEER__KINDS; k++)
+		peer_find(t, key[k], true)->n++;
+	return true;
+}
+
+void lrn_peers_leave(struct lrn *t, const struct lrn_rel *r)
+{
+	uint8_t key[LRN_PEER_KEY];
+	struct lrn_peer *p;
+	uint32_t e;
+
+	for (int k = 0; k < PEER__KINDS; k++) {
+		peer_key(r, k, key);
+		p = peer_find(t, key, false);
+		if (!p || --p->n)
+			continue;
+		e = (uint32_t)(p - t->peer);
+		lrn_hash_del(t, t->peer_hash, t->peer_mask, e, peer_home);
+		t->peer_free[t->npeer_free++] = e;
+	}
+}
