@@ -10,15 +10,26 @@
 #
 # Each probe is a TCP connect to the DICOM port the policy allows, where
 # nothing listens: the engine judges the SYN (a DICOM flow is inspected,
-# never settled in the kernel) and the device's reset, so the time to
-# ECONNREFUSED is the kernel's round trip plus twice the verdict loop's
-# delay. (A port the policy rejects no longer measures the loop: the
-# kernel answers those itself, rate limited, rspolicy.c.) The same probes with no control work give the baseline; the
-# figures are each phase's percentiles and what they add to the baseline's.
-# A probe with no answer within 1 s counts as lost.
+# never settled in the kernel) and the device's reset. (A port the policy
+# rejects no longer measures the loop: the kernel answers those itself,
+# rate limited, rspolicy.c.) Two figures per phase:
+#  - transit (ctltransit_*, the target): each probe packet's delay through
+#    the box, from captures on the prober's and the device's interfaces
+#    (tcpdump, the kernel's nanosecond stamps as the frame passes; paired
+#    by port and sequence number in scripts/bench_transit.py). Neither the
+#    prober's nor the capture's own scheduling counts. A packet that left
+#    one side and never reached the other is lost.
+#  - round trip (ctlload_*): the prober's own time to ECONNREFUSED, in
+#    userspace on the same CPUs: the box's two crossings plus the kernel's
+#    round trip plus the prober's own wake-ups. A probe with no answer
+#    within 1 s counts as lost.
+# The same probes with no control work give the baseline; the figures are
+# each phase's percentiles and what they add to the baseline's.
 #
 # Environment: BENCH_CTL_RATE (probes per second, 1000), BENCH_CTL_ROUNDS
-# (20), BENCH_CTL_FLOWS (65536).
+# (20), BENCH_CTL_FLOWS (65536), BENCH_CTL_ARGS (more scanwalld options,
+# e.g. --busy-poll 0), BENCH_CTL_KEEP (non-empty: keep the scratch
+# directory, captures included).
 set -u
 cd "$(dirname "$0")/.."
 BUILD=$(cd "${1:-build}" && pwd)
@@ -34,9 +45,11 @@ log() { printf '%s\n' "$*" >&2; }
 W=$(mktemp -d /tmp/scanwall-benchctl.XXXXXX)
 SW_WORK=$W
 cleanup() {
+	# shellcheck disable=SC2086
+	[ -n "${CAP_PIDS:-}" ] && kill $CAP_PIDS 2>/dev/null
 	sw_stop
 	topo_down
-	rm -rf "$W"
+	[ -n "${BENCH_CTL_KEEP:-}" ] || rm -rf "$W"
 }
 trap cleanup EXIT
 topo_up "bc$$"
@@ -64,7 +77,20 @@ for v in $(seq "$ROUNDS"); do
 		"$BUILD/scanwall-bundle" sign --key "$W/priv/b.key" "$W/v$v.bundle" >/dev/null || exit 1
 done
 # room for the probes' flows beside the 65,536 the last phase lists
-sw_start "$W/policy.conf" --keyring "$keys" --flows $((FLOWS + 65536)) || exit 1
+# shellcheck disable=SC2086
+sw_start "$W/policy.conf" --keyring "$keys" --flows $((FLOWS + 65536)) ${BENCH_CTL_ARGS:-} || exit 1
+
+# Both sides of the box captured for the whole run, each frame written
+# out as it comes (-U), so a phase reads its packets when it ends.
+CAP_PIDS=
+for h in lan dev; do
+	ip netns exec "$(topo_ns $h)" tcpdump -i eth0 -n -U -s 96 -B 16384 --time-stamp-precision=nano \
+		-w "$W/$h.pcap" 'tcp port 104' 2>"$W/$h.tcpdump" &
+	CAP_PIDS="$CAP_PIDS $!"
+done
+for h in lan dev; do
+	for _ in $(seq 50); do grep -q listening "$W/$h.tcpdump" && break; sleep 0.1; done
+done
 
 # probe SECONDS|-: probes until SECONDS pass, or (with -) until a file
 # $W/stop appears; prints the round trips in microseconds, "lost" for none
@@ -92,12 +118,14 @@ probe() {
 	PY
 }
 
-# phase NAME CMD...: probes while CMD runs, then one raw line; what it adds
-# is against the phase named by $BASE (idle)
+# phase NAME CMD...: probes while CMD runs, then one raw line for the
+# round trips and one for the transits; what they add is against the
+# phase named by $BASE (idle)
 phase() {
-	local name=$1 t0 t1
+	local name=$1 t0 t1 w0 w1 tr
 	shift
 	rm -f "$W/stop"
+	w0=$(date +%s%N)
 	probe - >"$W/$name.rtt" &
 	local p=$!
 	sleep 0.5
@@ -107,25 +135,37 @@ phase() {
 	sleep 0.5
 	touch "$W/stop"
 	wait "$p"
+	w1=$(date +%s%N)
+	# the last frames reach the captures' files: libpcap hands a block of
+	# its ring over when full or after its 1 s timeout
+	sleep 1.5
+	tr=$(/usr/bin/python3 scripts/bench_transit.py "$W/lan.pcap" "$W/dev.pcap" "$w0" "$w1" \
+		"$W/$name.transit")
 	# where a lost probe went: the engine's drops and the queue's overruns
 	sw_ctl counters | /usr/bin/python3 -c 'import json, sys
 j = json.load(sys.stdin)
 print("bench control: after %s: engine dropped %d, queue enobufs %d, flows live %d" % (sys.argv[1],
       j["engine"]["dropped"], j["queue"]["enobufs"], j["engine"]["flows_live"]))' "$name" >&2
-	/usr/bin/python3 - "$name" "$(((t1 - t0) / 1000000))" "$W/$name.rtt" "$W/${BASE:-idle}.rtt" <<-'PY' | tee -a "$RAW" >&2
+	/usr/bin/python3 - "$name" "$(((t1 - t0) / 1000000))" "$W" "${BASE:-idle}" "$tr" <<-'PY' | tee -a "$RAW" >&2
 		import sys
-		def pcts(path):
-		    v = sorted(int(x) for x in open(path).read().split() if x != "lost")
-		    lost = sum(1 for x in open(path).read().split() if x == "lost")
+		def pcts(path, scale):
+		    words = open(path).read().split()
+		    v = sorted(int(x) / scale for x in words if x != "lost")
 		    at = lambda q: v[min(len(v) - 1, int(q * len(v)))] if v else 0
-		    return len(v) + lost, lost, at(0.5), at(0.99), at(0.999)
-		name, ms, path, base = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
-		n, lost, p50, p99, p999 = pcts(path)
-		line = f"ctlload_{name} work_ms={ms} probes={n} lost={lost} p50_us={p50} p99_us={p99} p999_us={p999}"
-		if path != base:
-		    _, _, b50, b99, b999 = pcts(base)
-		    line += f" added_p50_us={p50 - b50} added_p99_us={p99 - b99} added_p999_us={p999 - b999}"
-		print(line)
+		    return len(words), words.count("lost"), at(0.5), at(0.99), at(0.999)
+		def line(head, path, base, scale, fmt):
+		    n, lost, *p = pcts(path, scale)
+		    out = head + " p50_us=%s p99_us=%s p999_us=%s" % tuple(fmt % x for x in p)
+		    if path != base:
+		        b = pcts(base, scale)[2:]
+		        out += " added_p50_us=%s added_p99_us=%s added_p999_us=%s" % tuple(
+		            fmt % (x - y) for x, y in zip(p, b))
+		    return n, lost, out
+		name, ms, w, base, tr = sys.argv[1:]
+		n, lost, rtt = line("", f"{w}/{name}.rtt", f"{w}/{base}.rtt", 1, "%d")
+		print(f"ctlload_{name} work_ms={ms} probes={n} lost={lost}" + rtt)
+		print(f"ctltransit_{name} work_ms={ms} {tr}" +
+		      line("", f"{w}/{name}.transit", f"{w}/{base}.transit", 1000, "%.1f")[2])
 	PY
 }
 
@@ -170,3 +210,11 @@ log "bench control: $(sw_ctl_json 'j["flows_live"]' status) flows live"
 # the same table with no control work: its expiry is the loop's own
 BASE=full phase full wait_idle 5
 BASE=full phase flows pages
+# A frame the capture missed would read as a lost packet: say so.
+# shellcheck disable=SC2086
+kill -INT $CAP_PIDS 2>/dev/null
+wait $CAP_PIDS 2>/dev/null
+CAP_PIDS=
+for h in lan dev; do
+	log "bench control: capture on $h: $(grep -h 'dropped by kernel' "$W/$h.tcpdump")"
+done

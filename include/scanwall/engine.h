@@ -70,6 +70,7 @@ struct eng_cfg {
 	unsigned park_max;		/* segments parked beyond a gap, all flows */
 	unsigned idle_tcp_s, idle_other_s;
 	unsigned artim_s;		/* negotiation deadline (ARTIM) */
+	unsigned dgram_pct;		/* of flows, UDP and ICMP flows at most */
 	unsigned syn_per_src;		/* unestablished TCP flows per source */
 	unsigned negotiating_per_src;	/* associations in negotiation per source */
 	unsigned named_reserve_pct;	/* of assocs and rq_bufs, for named peers */
@@ -88,6 +89,7 @@ struct eng_counters {
 	uint64_t tcp_resent;		/* segments of a released RQ/AC the engine sent again */
 	uint64_t syn_capped;		/* SYNs over their source's syn_per_src */
 	uint64_t syn_early_drop;	/* unestablished flows ended for a new one */
+	uint64_t dgram_forgotten;	/* UDP/ICMP flows left to the kernel alone for a new one */
 	uint64_t handshake_mismatch;	/* packets on a handshake that do not fit it (a
 					 * SYN-ACK not acknowledging the SYN exactly, the
 					 * acceptor outside its window, another SYN): dropped */

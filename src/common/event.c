@@ -29,22 +29,11 @@ const char *ev_kind_name(enum ev_kind k)
 	return (unsigned)k < EV__COUNT ? kind_names[k] : "unknown";
 }
 
-static const char *proto_name(uint8_t proto)
-{
-	switch (proto) {
-	case IPPROTO_TCP: return "tcp";
-	case IPPROTO_UDP: return "udp";
-	case IPPROTO_ICMP: return "icmp";
-	case IPPROTO_ICMPV6: return "icmpv6";
-	default: return "other";
-	}
-}
-
 static void ev_json_packet(struct sbuf *w, const struct sw_event *ev)
 {
 	char a[64];
 
-	sb_put(w, ",\"proto\":\"%s\"", proto_name(ev->proto));
+	sb_put(w, ",\"proto\":\"%s\"", flowkey_proto_name(ev->proto));
 	jw_kstr(w, ",", "src", flowkey_addr_str(ev->af, ev->src, a, sizeof(a)));
 	jw_ku64(w, ",", "sport", ev->sport);
 	jw_kstr(w, ",", "dst", flowkey_addr_str(ev->af, ev->dst, a, sizeof(a)));

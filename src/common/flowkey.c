@@ -9,3 +9,13 @@ const char *flowkey_addr_str(uint8_t af, const uint8_t *addr, char *buf, unsigne
 		return "?";
 	return buf;
 }
+
+const char *flowkey_proto_name(uint8_t proto)
+{
+	static const char *const names[256] = {
+		[IPPROTO_TCP] = "tcp", [IPPROTO_UDP] = "udp",
+		[IPPROTO_ICMP] = "icmp", [IPPROTO_ICMPV6] = "icmpv6",
+	};
+
+	return names[proto] ? names[proto] : "other";
+}

@@ -64,6 +64,9 @@ static int logfile_rotate(struct sw_logfile *f)
 	if (f->fd >= 0)
 		close(f->fd);
 	f->fd = -1;
+	/* FILE is gone: if it cannot be opened anew, the next line opens it
+	 * rather than rotate (and count a rotation) again. */
+	atomic_store_explicit(&f->bytes, 0, memory_order_relaxed);
 	logfile_count(&f->rotations, 1);
 	return logfile_open_fd(f);
 }

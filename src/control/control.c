@@ -106,9 +106,6 @@ static const char *ctl_sha256(const struct control *c)
 
 /* --- commands ------------------------------------------------------------ */
 
-static const char *const ctl_action_names[] = {
-	[POL_BLOCK] = "block", [POL_REJECT] = "reject", [POL_ALLOW] = "allow",
-};
 static const char *const ctl_proto_names[] = {
 	[POL_TCP] = "tcp", [POL_UDP] = "udp", [POL_ICMP] = "icmp",
 	[POL_ICMPV6] = "icmpv6", [POL_DICOM] = "dicom",
@@ -172,7 +169,7 @@ static void ctl_policy_obj(struct control *c, const struct ctl_look *k, FILE *ou
 	jw_str(SB_STREAM(out), ctl_sha256(c));
 	if (k->def >= 0)
 		fprintf(out, ",\"rules\":%u,\"default\":\"%s\"", k->rules,
-			ctl_action_names[k->def]);
+			pol_action_name((enum pol_action)k->def));
 	fputc('}', out);
 }
 
@@ -231,6 +228,7 @@ static void ctl_engine_obj(const struct eng_counters *n, FILE *out)
 		{ "tcp_unverifiable", n->tcp_unverifiable }, { "tcp_resent", n->tcp_resent },
 		{ "tcp_retransmitted", n->tcp_retransmitted },
 		{ "syn_capped", n->syn_capped }, { "syn_early_drop", n->syn_early_drop },
+		{ "dgram_forgotten", n->dgram_forgotten },
 		{ "handshake_mismatch", n->handshake_mismatch },
 		{ "assoc_artim", n->assoc_artim }, { "assoc_retired", n->assoc_retired },
 		{ "assoc_unproven", n->assoc_unproven },
@@ -291,7 +289,7 @@ static void ctl_rules_arr(const struct ctl_tally *t, FILE *out)
 		const struct pol_rule *r = pol_rule_at(pol, i);
 
 		fprintf(out, "%s{\"index\":%u,\"line\":%u,\"action\":\"%s\",\"proto\":\"%s\"",
-			i ? "," : "", r->index, r->line, ctl_action_names[r->action],
+			i ? "," : "", r->index, r->line, pol_action_name(r->action),
 			ctl_proto_names[r->proto]);
 		jw_ku64(SB_STREAM(out), ",", "hits", t->hits[i]);
 		fputs(",\"reason\":", out);
@@ -356,7 +354,7 @@ static void ctl_counters_json(struct control *c, const struct ctl_tally *t, FILE
 	fputs("},\"rules\":", out);
 	ctl_rules_arr(t, out);
 	fprintf(out, ",\"default\":{\"action\":\"%s\"",
-		pol ? ctl_action_names[pol_default_action(pol)] : "block");
+		pol ? pol_action_name(pol_default_action(pol)) : "block");
 	jw_ku64(SB_STREAM(out), ",", "hits", t->dflt_hits);
 	fputs("},\"evlog\":", out);
 	ctl_evlog_obj(c, &t->look, out);
@@ -365,16 +363,6 @@ static void ctl_counters_json(struct control *c, const struct ctl_tally *t, FILE
 	if (t->have_in)
 		ctl_inject_obj(&t->in, out);
 	fputs("}\n", out);
-}
-
-static const char *ctl_ipproto_name(uint8_t proto)
-{
-	static const char *const names[256] = {
-		[IPPROTO_ICMP] = "icmp", [IPPROTO_TCP] = "tcp",
-		[IPPROTO_UDP] = "udp", [IPPROTO_ICMPV6] = "icmpv6",
-	};
-
-	return names[proto] ? names[proto] : "other";
 }
 
 /* A flow as copied on the loop, its AE titles with it (their buffers are
@@ -427,7 +415,7 @@ static void ctl_flow_json(FILE *out, const struct eng_flow_info *f, bool first)
 	char a[64];
 
 	fprintf(out, "%s{\"proto\":\"%s\",\"src\":", first ? "" : ",",
-		ctl_ipproto_name(f->key.proto));
+		flowkey_proto_name(f->key.proto));
 	jw_str(SB_STREAM(out), flowkey_addr_str(f->key.af, f->key.src, a, sizeof(a)));
 	fprintf(out, ",\"sport\":%u,\"dst\":", f->key.sport);
 	jw_str(SB_STREAM(out), flowkey_addr_str(f->key.af, f->key.dst, a, sizeof(a)));

@@ -30,7 +30,7 @@ static void ct_put_proto(struct nlmsghdr *nlh, const struct flow_key *k)
 	bool v6 = k->af == SW_AF_INET6;
 
 	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, k->proto);
-	if (k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6) {
+	if (flowkey_proto_icmp(k->proto)) {
 		mnl_attr_put_u16(nlh, v6 ? CTA_PROTO_ICMPV6_ID : CTA_PROTO_ICMP_ID, htons(k->sport));
 		mnl_attr_put_u8(nlh, v6 ? CTA_PROTO_ICMPV6_TYPE : CTA_PROTO_ICMP_TYPE,
 				(uint8_t)(k->dport >> 8));
@@ -146,7 +146,7 @@ static int ct_tuple(const struct nlattr *orig, uint8_t family, struct flow_key *
 	memcpy(k->dst, dst, alen);
 	k->af = v6 ? SW_AF_INET6 : SW_AF_INET;
 	k->proto = *(const uint8_t *)pn;
-	if (k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6) {
+	if (flowkey_proto_icmp(k->proto)) {
 		a = ct_get(pr.tb[v6 ? CTA_PROTO_ICMPV6_ID : CTA_PROTO_ICMP_ID], 2);
 		b = ct_get(pr.tb[v6 ? CTA_PROTO_ICMPV6_TYPE : CTA_PROTO_ICMP_TYPE], 1);
 		c = ct_get(pr.tb[v6 ? CTA_PROTO_ICMPV6_CODE : CTA_PROTO_ICMP_CODE], 1);

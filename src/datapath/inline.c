@@ -46,6 +46,7 @@
 #include "engine/observe.h"
 #include "datapath/ruleset.h"
 #include "datapath/rshits.h"
+#include "datapath/rtsched.h"
 #include "datapath/watchdog.h"
 
 #define INL_EXTRA_FDS 8
@@ -378,7 +379,8 @@ static int inl_ctl_start(struct inl *l)
  * sleeps again. Only then: in a bulk transfer the data keeps coming
  * anyway, and polling eagerly there cut the batches from dozens of packets
  * to a few and cost a tenth of the throughput. Measured in
- * docs/performance.md; 0 turns it off. */
+ * docs/performance.md; 0 turns it off. (A SCHED_FIFO loop's yield gives
+ * the CPU to no ordinary process: docs/engine.md, "Scheduling".) */
 static int inl_loop(struct inl *l)
 {
 	enum { P_NFQ, P_TIMER, P_SIG, P__FIXED };
@@ -681,6 +683,7 @@ int inline_run(const struct inline_opts *o)
 	if (!err) {
 		inl_system(&l, "start");
 		fprintf(stderr, "scanwalld: queue %u: running\n", o->queue);
+		rtsched_loop();		/* this thread only (rtsched.h) */
 		err = inl_loop(&l);
 		inl_system(&l, "stop");
 	}

@@ -13,7 +13,9 @@
  * is left of the association slots and negotiations after the share kept
  * for peers the policy names by host address, so a range full of
  * strangers cannot lock out the PACS. Per-source counts live in buckets
- * of a keyed hash (flow_src_bucket): nobody can aim at another's count. */
+ * of a keyed hash (flow_src_bucket): nobody can aim at another's count.
+ * UDP and ICMP flows, the kernel's from their first packet, hold at most
+ * their own share of the table, the oldest forgotten first. */
 #include <errno.h>
 
 #include "engine_int.h"
@@ -65,37 +67,51 @@ int admit_syn_check(struct eng *e, const struct pol_rule *r, const struct pkt *p
 	return (int)b;
 }
 
-void admit_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p,
-	       uint32_t src)
+/* f at the newest end of the list [*head, *tail], oldest first. */
+static void admit_link(struct eng *e, uint32_t *head, uint32_t *tail, const struct flow *f)
 {
 	uint32_t i = flow_index(e->flows, f) + 1;
-	struct eng_embryo *m = &e->emb[i - 1];
 
-	e->syn_src[src]++;
-	*m = (struct eng_embryo){ .prev = e->emb_tail, .isn = p->seq, .ws_ini = p->wscale,
-				  .syn_len = (uint16_t)p->plen, .src = (uint16_t)src,
-				  .ifindex = pk->from.ifindex, .proof = admit_pressure(e) };
-	if (e->emb_tail)
-		e->emb[e->emb_tail - 1].next = i;
+	e->emb[i - 1].prev = *tail;
+	e->emb[i - 1].next = 0;
+	if (*tail)
+		e->emb[*tail - 1].next = i;
 	else
-		e->emb_head = i;
-	e->emb_tail = i;
-	f->state = FLOW_EMBRYO;
+		*head = i;
+	*tail = i;
 }
 
-void admit_syn_end(struct eng *e, struct flow *f)
+static void admit_unlink(struct eng *e, uint32_t *head, uint32_t *tail, const struct flow *f)
 {
 	struct eng_embryo *m = admit_embryo(e, f);
 
 	if (m->prev)
 		e->emb[m->prev - 1].next = m->next;
 	else
-		e->emb_head = m->next;
+		*head = m->next;
 	if (m->next)
 		e->emb[m->next - 1].prev = m->prev;
 	else
-		e->emb_tail = m->prev;
-	e->syn_src[m->src]--;
+		*tail = m->prev;
+}
+
+void admit_syn(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p,
+	       uint32_t src)
+{
+	e->syn_src[src]++;
+	*admit_embryo(e, f) = (struct eng_embryo){ .isn = p->seq, .ws_ini = p->wscale,
+						   .syn_len = (uint16_t)p->plen,
+						   .src = (uint16_t)src,
+						   .ifindex = pk->from.ifindex,
+						   .proof = admit_pressure(e) };
+	admit_link(e, &e->emb_head, &e->emb_tail, f);
+	f->state = FLOW_EMBRYO;
+}
+
+void admit_syn_end(struct eng *e, struct flow *f)
+{
+	admit_unlink(e, &e->emb_head, &e->emb_tail, f);
+	e->syn_src[admit_embryo(e, f)->src]--;
 }
 
 /* flow_reused leaves every SYN on an unestablished flow here. A blind
@@ -111,6 +127,35 @@ enum eng_verdict admit_syn_again(struct eng *e, const struct flow *f, const stru
 		return ENG_ACCEPT;	/* retransmitted */
 	e->c.handshake_mismatch++;
 	return ENG_DROP;
+}
+
+/* A UDP or ICMP flow is the kernel's from its first packet, which anyone
+ * in an allowed range can spoof, with no handshake to prove it and no
+ * per-source cap. Its entry only lists it and lets a reload revoke it,
+ * and the conntrack sweep revokes the flows the engine forgot: so past
+ * its share the oldest is forgotten, never a TCP flow's room taken, and
+ * a datagram flood only ages itself. */
+void admit_dgram_room(struct eng *e)
+{
+	unsigned share = e->cfg.flows * e->cfg.dgram_pct / 100;
+
+	if (!e->dgram_head ||
+	    (e->dgrams < (share ? share : 1) && flow_count(e->flows) < e->cfg.flows))
+		return;
+	eng_flow_end(e, flow_at(e->flows, e->dgram_head - 1));
+	e->c.dgram_forgotten++;
+}
+
+void admit_dgram(struct eng *e, struct flow *f)
+{
+	admit_link(e, &e->dgram_head, &e->dgram_tail, f);
+	e->dgrams++;
+}
+
+void admit_dgram_end(struct eng *e, struct flow *f)
+{
+	admit_unlink(e, &e->dgram_head, &e->dgram_tail, f);
+	e->dgrams--;
 }
 
 /* A plain TCP flow is handed to the kernel only once its handshake is

@@ -65,6 +65,7 @@ static void dflow_busy(struct eng *e, struct flow *f, const struct eng_pkt *pk,
 					.answer = answer ? "a-associate-rj" : NULL }, &f->key);
 	e->c.fault[DCM_R_BUSY]++;
 	f->state = FLOW_REFUSED;
+	f->last_s = e->now_s;	/* its timeout runs from here, unrefreshed */
 	/* Its bare ACKs passed in the kernel; now they come here, for resets. */
 	if (e->ops->revoke)
 		e->ops->revoke(e->ctx, &f->key, false);
@@ -366,6 +367,7 @@ static void dflow_leave(struct eng *e, struct flow *f, enum flow_state state)
 	dflow_end(e, f);
 	eng_gen_put(e, f->gen);
 	f->state = state;
+	f->last_s = e->now_s;	/* a refused or closing flow ages from here, unrefreshed */
 	/* The kernel passed the flow's bare ACKs (ENG_OPEN); a refused one's
 	 * packets all come here again, to be answered with resets. */
 	if (state == FLOW_REFUSED && e->ops->revoke)

@@ -23,6 +23,7 @@ void eng_cfg_default(struct eng_cfg *cfg)
 	cfg->idle_tcp_s = CONFIG_FLOW_IDLE_TCP;
 	cfg->idle_other_s = CONFIG_FLOW_IDLE_OTHER;
 	cfg->artim_s = CONFIG_DICOM_ARTIM_S;
+	cfg->dgram_pct = CONFIG_FLOW_DGRAM_PCT;
 	cfg->syn_per_src = CONFIG_FLOW_SYN_PER_SRC;
 	cfg->negotiating_per_src = CONFIG_DICOM_NEGOTIATING_PER_SRC;
 	cfg->named_reserve_pct = CONFIG_DICOM_NAMED_RESERVE_PCT;
@@ -93,6 +94,8 @@ void eng_flow_end(struct eng *e, struct flow *f)
 {
 	if (f->state == FLOW_EMBRYO || f->state == FLOW_HANDSHAKE)
 		admit_syn_end(e, f);
+	else if (f->key.proto != IPPROTO_TCP)
+		admit_dgram_end(e, f);
 	if (f->assoc) {
 		dflow_end(e, f);
 		eng_gen_put(e, f->gen);
@@ -329,10 +332,13 @@ static int eng_judge(struct eng *e, const struct eng_pkt *pk, const struct pkt *
 		err = eng_new_flow(e, pk, p, v);
 		goto out;
 	}
-	/* An unestablished flow's age is its handshake's: only a packet that
-	 * advances it refreshes it (admit.c), so a blind spoofer's junk on
-	 * the tuple cannot keep it alive. */
-	if (f->state != FLOW_EMBRYO && f->state != FLOW_HANDSHAKE)
+	/* Only a flow that carries traffic is refreshed by any packet. An
+	 * unestablished one ages from its handshake's last step (admit.c); a
+	 * refused one (it only answers) and a closing one (both FINs seen,
+	 * its stream state gone) from the moment they got there, like
+	 * conntrack's TIME_WAIT: a stranger's junk on their tuple keeps none
+	 * of them alive. */
+	if (f->state == FLOW_OPEN || f->state == FLOW_SETTLED || f->state == FLOW_SETTLED_ASSOC)
 		f->last_s = e->now_s;
 	f->packets++;
 	switch (f->state) {

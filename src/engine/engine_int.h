@@ -47,7 +47,10 @@ struct eng_assoc {
  * is complete (FLOW_HANDSHAKE, which uses neither proof nor the window
  * scales). One per flow table entry, beside the table, touched only
  * when used. The unestablished flows are kept oldest first, so that a full
- * table drops the oldest of them for a new flow (admit.c). */
+ * table drops the oldest of them for a new flow (admit.c); the UDP and
+ * ICMP flows are kept oldest first through the same links (a flow is in
+ * one list at most), so that a new one past their share ends the oldest
+ * of them. */
 struct eng_embryo {
 	uint32_t prev, next;	/* flow index + 1, 0 ends */
 	uint32_t isn;		/* the initiator's */
@@ -113,6 +116,8 @@ struct eng {
 	struct slot_pool park_slots;	/* of park[1..park_max] */
 	struct eng_embryo *emb;		/* cfg.flows entries (admit.c) */
 	uint32_t emb_head, emb_tail;	/* oldest and newest unestablished: index + 1 */
+	uint32_t dgram_head, dgram_tail;	/* the same, UDP and ICMP flows */
+	unsigned dgrams;		/* UDP and ICMP flows in the table */
 	unsigned assocs_used[2];	/* by ADMIT_RANGE / ADMIT_NAMED */
 	unsigned negotiating[2];
 	unsigned resends;		/* associations with rs_armed */
@@ -224,6 +229,12 @@ bool admit_reset(struct eng *e, struct flow *f, int dir, const struct pkt *p,
 int admit_acceptor(struct eng *e, struct flow *f, const struct eng_pkt *pk, const struct pkt *p);
 /* The oldest unestablished flow, NULL when there is none. */
 struct flow *admit_oldest_syn(struct eng *e);
+/* A UDP or ICMP flow, settled at its first packet: before it takes an
+ * entry, the oldest of them ends when their share (cfg.dgram_pct) is used
+ * up or the table is full; it is linked in; it ends. */
+void admit_dgram_room(struct eng *e);
+void admit_dgram(struct eng *e, struct flow *f);
+void admit_dgram_end(struct eng *e, struct flow *f);
 /* Counts an association for f (its class in *named): 0, or -EBUSY past
  * the class's share or the source's cap. */
 int admit_assoc(struct eng *e, const struct flow *f, uint8_t *named);

@@ -49,7 +49,7 @@ static int flow_can_start(const struct pkt *p)
 {
 	if (p->key.proto == IPPROTO_TCP)
 		return pkt_is_syn(p);
-	if (p->key.proto == IPPROTO_ICMP || p->key.proto == IPPROTO_ICMPV6)
+	if (flowkey_proto_icmp(p->key.proto))
 		return p->echo != 2;
 	return 1;
 }
@@ -60,7 +60,7 @@ static int answer_allowed(const struct pkt *p)
 {
 	const uint8_t *d = p->key.dst;
 
-	if ((p->key.proto == IPPROTO_ICMP || p->key.proto == IPPROTO_ICMPV6) && !p->echo)
+	if (flowkey_proto_icmp(p->key.proto) && !p->echo)
 		return 0;
 	if (p->key.af == SW_AF_INET6)
 		return d[0] != 0xff;
@@ -123,6 +123,8 @@ int eng_new_flow(struct eng *e, const struct eng_pkt *pk, const struct pkt *p,
 		src = admit_syn_check(e, r, p);
 		if (src < 0)
 			return src == -EDQUOT ? 0 : src;
+	} else {
+		admit_dgram_room(e);
 	}
 	f = flow_insert(e->flows, &p->key);
 	if (!f && tcp && admit_oldest_syn(e)) {
@@ -131,7 +133,8 @@ int eng_new_flow(struct eng *e, const struct eng_pkt *pk, const struct pkt *p,
 		 * itself. Not for UDP or ICMP: their first packet is all they
 		 * ever show (settled at once), proves nothing about its source
 		 * and has no per-source cap, so a stranger's datagrams must not
-		 * end a PACS's handshake. */
+		 * end a PACS's handshake; they make room among themselves
+		 * (admit_dgram_room). */
 		eng_flow_end(e, admit_oldest_syn(e));
 		e->c.syn_early_drop++;
 		f = flow_insert(e->flows, &p->key);
@@ -153,6 +156,7 @@ int eng_new_flow(struct eng *e, const struct eng_pkt *pk, const struct pkt *p,
 	if (tcp) {
 		admit_plain_syn(e, f, pk, p, (uint32_t)src, v);
 	} else {
+		admit_dgram(e, f);
 		f->state = FLOW_SETTLED;
 		*v = ENG_SETTLE;
 	}

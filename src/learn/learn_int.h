@@ -205,10 +205,6 @@ const char *lrn_time(uint64_t s, char buf[24]);
 bool lrn_class_used(const struct lrn_rel *r, const struct lrn_class *c);
 /* The commands seen on a class, both ways. */
 uint32_t lrn_class_cmds(const struct lrn_class *c);
-/* ICMP or ICMPv6: a flow with no port (its record keeps 0). */
-bool lrn_proto_icmp(uint8_t proto);
-/* "tcp", "udp", "icmp", "icmpv6" or "other". */
-const char *lrn_proto_name(uint8_t proto);
 /* "PROTO SRC -> DST[ port P][ CALLING -> CALLED][ FAULT]" of a record. */
 void lrn_put_flow(FILE *out, const struct lrn_flowrec *f);
 /* "C-ECHO C-STORE" into buf; returns buf. */

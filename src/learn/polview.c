@@ -51,26 +51,11 @@ bool *lrn_rules_used(const struct lrn *t, const struct pol *pol)
 	return used;
 }
 
-bool lrn_proto_icmp(uint8_t proto)
-{
-	return proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6;
-}
-
-const char *lrn_proto_name(uint8_t proto)
-{
-	static const char *const names[256] = {
-		[IPPROTO_TCP] = "tcp", [IPPROTO_UDP] = "udp",
-		[IPPROTO_ICMP] = "icmp", [IPPROTO_ICMPV6] = "icmpv6",
-	};
-
-	return names[proto] ? names[proto] : "other";
-}
-
 void lrn_put_flow(FILE *out, const struct lrn_flowrec *f)
 {
 	char a[64], b[64];
 
-	fprintf(out, "%s %s -> %s", lrn_proto_name(f->proto),
+	fprintf(out, "%s %s -> %s", flowkey_proto_name(f->proto),
 		flowkey_addr_str(f->af, f->src, a, sizeof(a)),
 		flowkey_addr_str(f->af, f->dst, b, sizeof(b)));
 	if (f->port)

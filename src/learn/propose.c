@@ -457,7 +457,7 @@ static bool pr_same_plain(struct pr *p, const struct lrn_flowrec *a,
  * (port 0 cannot be written, and no port would allow them all). */
 static bool pr_plain_writable(const struct lrn_flowrec *f)
 {
-	return !strcmp(f->kind, "allow") && (lrn_proto_icmp(f->proto) || f->port);
+	return !strcmp(f->kind, "allow") && (flowkey_proto_icmp(f->proto) || f->port);
 }
 
 static void pr_plain_rule(struct pr *p, unsigned first, bool *done)
@@ -475,15 +475,15 @@ static void pr_plain_rule(struct pr *p, unsigned first, bool *done)
 		if (done[i] || !pr_same_plain(p, f0, f) || !pr_plain_writable(f))
 			continue;
 		done[i] = true;
-		fprintf(p->out, "# %s", lrn_proto_name(f->proto));
-		if (!lrn_proto_icmp(f->proto))
+		fprintf(p->out, "# %s", flowkey_proto_name(f->proto));
+		if (!flowkey_proto_icmp(f->proto))
 			fprintf(p->out, " port %u", f->port);
 		fprintf(p->out, ": %" PRIu64 " flow(s), first %s, last %s\n", f->count,
 			lrn_time(f->first_s, ta), lrn_time(f->last_s, tb));
-		if (!lrn_proto_icmp(f->proto))
+		if (!flowkey_proto_icmp(f->proto))
 			nports = pr_set_add(ports, nports, f->port);
 	}
-	fprintf(p->out, "allow %s from %s to %s", lrn_proto_name(f0->proto),
+	fprintf(p->out, "allow %s from %s to %s", flowkey_proto_name(f0->proto),
 		pr_end(p, f0->af, f0->src, a), pr_end(p, f0->af, f0->dst, b));
 	for (unsigned n = 0; n < nports; n++)
 		fprintf(p->out, "%s%u", n ? "," : " port ", ports[n]);

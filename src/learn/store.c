@@ -104,7 +104,7 @@ static void put_flow(const struct lrn_flowrec *f, FILE *out)
 	fputs("{\"kind\":", out);
 	jw_str(SB_STREAM(out), f->kind);
 	fputs(",\"proto\":", out);
-	jw_str(SB_STREAM(out), lrn_proto_name(f->proto));
+	jw_str(SB_STREAM(out), flowkey_proto_name(f->proto));
 	put_addr(out, "src", f->af, f->src);
 	put_addr(out, "dst", f->af, f->dst);
 	fprintf(out, ",\"port\":%u,\"rule\":", f->port);
@@ -408,7 +408,7 @@ static int ld_rel(struct ld *l, int obj)
 static int ld_proto(const char *name, uint8_t *proto)
 {
 	for (unsigned i = 0; i < 256; i++)
-		if (strcmp(lrn_proto_name((uint8_t)i), name) == 0 && strcmp(name, "other")) {
+		if (strcmp(flowkey_proto_name((uint8_t)i), name) == 0 && strcmp(name, "other")) {
 			*proto = (uint8_t)i;
 			return 0;
 		}
@@ -432,7 +432,7 @@ static int ld_flow(struct ld *l, int obj)
 	    (ld_proto(proto, &k.proto) && ld_bad(l, "proto")) ||
 	    ld_addr(l, obj, "src", &af, src) || ld_addr(l, obj, "dst", &af2, dst) ||
 	    (af != af2 && ld_bad(l, "dst")) || ld_u64(l, obj, "port", 65535, &port) ||
-	    (lrn_proto_icmp(k.proto) && port && ld_bad(l, "port")) ||
+	    (flowkey_proto_icmp(k.proto) && port && ld_bad(l, "port")) ||
 	    (ri >= 0 && l->j->tok[ri].type != CJ_NULL && ld_u64(l, obj, "rule", INT32_MAX, &rule)) ||
 	    ld_str(l, obj, "fault", fault, sizeof(fault), true) ||
 	    ld_ae(l, obj, "calling_ae", calling) || ld_ae(l, obj, "called_ae", called) ||

@@ -404,7 +404,7 @@ void lrn_flow(struct lrn *t, const struct lrn_flow_key *k, uint64_t now_s)
 	struct lrn_flowrec *f;
 
 	/* ICMP's dport is its type and code: one record for a pair of ends */
-	if (lrn_proto_icmp(key.proto))
+	if (flowkey_proto_icmp(key.proto))
 		key.port = 0;
 	f = lrn_flow_find(t, &key);
 	if (f) {

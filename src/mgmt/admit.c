@@ -4,9 +4,9 @@
  * Handshakes in progress share a small pool (MGMT_STARTUPS) with a short
  * absolute deadline, and one source may hold only MGMT_STARTUPS_PER_SOURCE
  * of it. What cannot start yet waits, accepted but untouched, in a bounded
- * queue under the same deadline (MGMT_WAITING_PER_SOURCE of it a source: a
- * newcomer beyond them closes the oldest of its source's), the sources
- * holding fewest handshakes first. When the queue is full, the source
+ * queue under a deadline of twice a handshake's (MGMT_WAITING_PER_SOURCE
+ * of it a source: a newcomer beyond them closes the oldest of its source's),
+ * the sources holding fewest handshakes first. When the queue is full, the source
  * holding most of it loses its oldest. When the pool is full, a source
  * holding less of it takes the place of the oldest handshake of the source
  * holding most, and failing that the oldest handshake of all goes once it
@@ -309,8 +309,12 @@ void mgmt_admit(struct mgmt_server *s)
 		s->waiting[i].level = 0;
 	for (unsigned level = 0; level <= MGMT_STARTUPS_PER_SOURCE; level++) {
 		/* Full, nothing to evict, no source to take from: none can
-		 * start (taking from one needs weight + 1 < top, weight >= level - 1). */
-		if (p.n >= MGMT_STARTUPS && !mgmt_pool_ripe(&p, now) && level >= p.top)
+		 * start (taking from one needs weight + 1 < top, weight >=
+		 * level - 1, and >= 0: at level 0 too, a top of 1 takes from
+		 * none, as under one stalled handshake from each of many
+		 * addresses between two evictions). */
+		if (p.n >= MGMT_STARTUPS && !mgmt_pool_ripe(&p, now) &&
+		    (level ? level : 1) >= p.top)
 			break;
 		for (unsigned k = 0; k < n; k++) {
 			struct mgmt_waiting *w = &s->waiting[lifo ? n - 1 - k : k];

@@ -6,6 +6,10 @@
         (A.B.C.D+0 .. +N-1), random source ports and ISNs, through a raw
         socket; stops after S seconds whatever is left. Prints the number
         sent. Run it inside a test namespace only.
+  flood.py udp DST PORT --net A.B.C.D --hosts N --count C [--seconds S] [--pps R]
+        The same with C spoofed UDP datagrams (8 bytes of payload), each
+        from a random source port: a new flow each. --pps R (either
+        flood) paces it at R a second.
   flood.py stall DST PORT --from ADDR[,ADDR...] --per N [--bytes B] [--hold S]
         From each ADDR, N connections that send the first B bytes of an
         A-ASSOCIATE-RQ and then nothing; after S seconds prints, as JSON,
@@ -34,15 +38,27 @@ def syn_packet(src, dst, sport, dport, isn):
                       random.getrandbits(16))
 
 
-def cmd_syn(args):
+def udp_packet(src, dst, sport, dport, _isn):
+    src, dst = socket.inet_aton(src), socket.inet_aton(dst)
+    data = b"scanwall"
+    # checksum 0: none, legal over IPv4
+    return craft.ipv4(src, dst, 17, struct.pack("!HHHH", sport, dport, 8 + len(data), 0) + data,
+                      random.getrandbits(16))
+
+
+def spoof_flood(args, packet):
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
     base = struct.unpack("!I", socket.inet_aton(args.net))[0]
-    end = time.monotonic() + args.seconds
+    start = time.monotonic()
+    end = start + args.seconds
     sent = 0
     while sent < args.count and time.monotonic() < end:
+        if args.pps and sent > args.pps * (time.monotonic() - start):
+            time.sleep(0.002)
+            continue
         src = socket.inet_ntoa(struct.pack("!I", base + sent % args.hosts))
-        pkt = syn_packet(src, args.dst, random.randint(1024, 65535), args.port,
-                         random.getrandbits(32))
+        pkt = packet(src, args.dst, random.randint(1024, 65535), args.port,
+                     random.getrandbits(32))
         try:
             s.sendto(pkt, (args.dst, 0))
             sent += 1
@@ -50,6 +66,14 @@ def cmd_syn(args):
             time.sleep(0.001)
     print(sent)
     return 0
+
+
+def cmd_syn(args):
+    return spoof_flood(args, syn_packet)
+
+
+def cmd_udp(args):
+    return spoof_flood(args, udp_packet)
 
 
 def outcome(s):
@@ -98,13 +122,15 @@ def cmd_stall(args):
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
-    p = sub.add_parser("syn")
-    p.add_argument("dst")
-    p.add_argument("port", type=int)
-    p.add_argument("--net", required=True)
-    p.add_argument("--hosts", type=int, default=64)
-    p.add_argument("--count", type=int, default=1024)
-    p.add_argument("--seconds", type=float, default=10)
+    for name in ("syn", "udp"):
+        p = sub.add_parser(name)
+        p.add_argument("dst")
+        p.add_argument("port", type=int)
+        p.add_argument("--net", required=True)
+        p.add_argument("--hosts", type=int, default=64)
+        p.add_argument("--count", type=int, default=1024)
+        p.add_argument("--seconds", type=float, default=10)
+        p.add_argument("--pps", type=float, default=0)
     p = sub.add_parser("stall")
     p.add_argument("dst")
     p.add_argument("port", type=int)
@@ -113,7 +139,7 @@ def main():
     p.add_argument("--bytes", type=int, default=10)
     p.add_argument("--hold", type=float, default=5)
     args = ap.parse_args()
-    return {"syn": cmd_syn, "stall": cmd_stall}[args.cmd](args)
+    return {"syn": cmd_syn, "udp": cmd_udp, "stall": cmd_stall}[args.cmd](args)
 
 
 if __name__ == "__main__":

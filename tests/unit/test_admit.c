@@ -138,6 +138,11 @@ static int setup_table9(void **state)
 	return setup_flows(state, 9);
 }
 
+static int setup_table64(void **state)
+{
+	return setup_flows(state, 64);
+}
+
 static int teardown(void **state)
 {
 	struct fx *fx = *state;
@@ -649,6 +654,42 @@ static void junk_keeps_no_handshake_alive(void **state)
 			 ENG_SETTLE);
 }
 
+/* A refused flow only answers, a closing one (both FINs seen) only winds
+ * down: each ages from the moment it got there, and junk on its tuple (an
+ * empty ACK that passes, a refused initiator's segment that is answered)
+ * keeps neither alive past FLOW_IDLE_OTHER. */
+static void junk_keeps_no_refused_or_closing_alive(void **state)
+{
+	struct fx *fx = *state;
+	uint32_t ini = ISN + 1 + (uint32_t)fx->rq.n, acc = ISN_SCP + 1 + (uint32_t)fx->ac.n;
+	struct tpkt fin_pacs = { PACS, SCP, IPPROTO_TCP, 41000, 104, ini, acc, TCP_FIN | TCP_ACK };
+	struct tpkt fin_scp = { SCP, PACS, IPPROTO_TCP, 104, 41000, acc, ini + 1,
+				TCP_FIN | TCP_ACK };
+	struct tpkt junk = { PACS, SCP, IPPROTO_TCP, 41000, 104, 7, 7, TCP_ACK };
+	struct eng_cfg cfg;
+
+	eng_cfg_default(&cfg);
+	associate(fx, PACS, 41000);
+	assert_int_equal(feed(fx, &fin_pacs, &at_lan), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &fin_scp, &at_dev), ENG_ACCEPT);	/* closing */
+	stall(fx, viewer(1), 40000);
+	stall(fx, viewer(1), 40001);
+	assert_int_not_equal(syn(fx, viewer(1), 40002), ENG_DROP);
+	assert_int_equal(rq(fx, viewer(1), 40002, 0, 10), ENG_DROP);	/* refused: busy */
+	fx->now += 3 * SEC;
+	eng_expire(fx->e, fx->now);	/* the two stalled ones refused at ARTIM */
+	assert_int_equal(eng_counters(fx->e)->flows_live, 4);
+	fx->now += (cfg.idle_other_s - 10) * SEC;
+	assert_int_equal(feed(fx, &junk, &at_lan), ENG_ACCEPT);	/* empty: passes */
+	assert_int_equal(rq(fx, viewer(1), 40002, 10, 10), ENG_DROP);
+	fx->now += 8 * SEC;	/* FLOW_IDLE_OTHER + 1 since closing and the busy refusal */
+	eng_expire(fx->e, fx->now);
+	assert_int_equal(eng_counters(fx->e)->flows_live, 2);	/* those refused at ARTIM */
+	fx->now += 3 * SEC;
+	eng_expire(fx->e, fx->now);
+	assert_int_equal(eng_counters(fx->e)->flows_live, 0);
+}
+
 /* A source at its SYN cap is refused before it can make room: the oldest
  * handshake of a full table (viewer 2's) is not ended for a SYN that is
  * dropped anyway. */
@@ -669,8 +710,9 @@ static void capped_source_ends_no_handshake(void **state)
 }
 
 /* UDP has no handshake and no per-source cap: a stranger's datagrams to
- * an allowed port never end a handshake for room; a full table refuses
- * them. The next SYN still makes room. */
+ * an allowed port never end a handshake for room; in a full table a new
+ * one takes the oldest datagram flow's entry (the kernel goes on with
+ * it). The next SYN still makes room. */
 static void datagrams_end_no_handshake(void **state)
 {
 	struct fx *fx = *state;
@@ -681,11 +723,39 @@ static void datagrams_end_no_handshake(void **state)
 	for (i = 1; i <= 7; i++)
 		assert_int_not_equal(syn(fx, viewer(i), 40000), ENG_DROP);
 	udp.sport++;
-	assert_int_equal(feed(fx, &udp, &at_lan), ENG_DROP);
+	assert_int_equal(feed(fx, &udp, &at_lan), ENG_SETTLE);
+	assert_int_equal(eng_counters(fx->e)->dgram_forgotten, 1);
 	assert_int_equal(eng_counters(fx->e)->syn_early_drop, 0);
-	assert_int_equal(eng_counters(fx->e)->flows_table_full, 1);
+	assert_int_equal(eng_counters(fx->e)->flows_table_full, 0);
 	associate(fx, PACS, 41000);
 	assert_int_equal(eng_counters(fx->e)->syn_early_drop, 1);
+}
+
+/* 1,000 spoofed datagrams from the range to its UDP port, each a flow
+ * the kernel carries: they hold at most their share (a quarter of 64),
+ * the oldest forgotten first, so the PACS's association and a range's
+ * handshakes find their entries, none ended for room. */
+static void datagram_flood_leaves_tcp_room(void **state)
+{
+	struct fx *fx = *state;
+	struct tpkt udp = { NULL, SCP, IPPROTO_UDP, 5353, 4000 };
+	char src[16];
+	unsigned i;
+
+	for (i = 0; i < 1000; i++) {
+		snprintf(src, sizeof(src), "10.0.1.%u", 1 + i % 250);
+		udp.src = src;
+		udp.sport = (uint16_t)(5000 + i);
+		assert_int_equal(feed(fx, &udp, &at_lan), ENG_SETTLE);
+	}
+	assert_int_equal(eng_counters(fx->e)->flows_live, 16);
+	assert_int_equal(eng_counters(fx->e)->dgram_forgotten, 1000 - 16);
+	for (i = 1; i <= 5; i++)	/* 40 handshakes at their sources' caps */
+		for (uint16_t port = 40000; port < 40008; port++)
+			assert_int_not_equal(syn(fx, viewer(i), port), ENG_DROP);
+	associate(fx, PACS, 41000);
+	assert_int_equal(eng_counters(fx->e)->syn_early_drop, 0);
+	assert_int_equal(eng_counters(fx->e)->flows_table_full, 0);
 }
 
 /* A SYN-ACK names scp's ISN; a copy passes (scp retransmits it); another
@@ -895,9 +965,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(wall_clock_steps_change_no_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(reload_with_every_generation_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(junk_keeps_no_handshake_alive, setup, teardown),
+		cmocka_unit_test_setup_teardown(junk_keeps_no_refused_or_closing_alive, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(capped_source_ends_no_handshake, setup_table9,
 						teardown),
 		cmocka_unit_test_setup_teardown(datagrams_end_no_handshake, setup_tiny_table,
+						teardown),
+		cmocka_unit_test_setup_teardown(datagram_flood_leaves_tcp_room, setup_table64,
 						teardown),
 		cmocka_unit_test_setup_teardown(later_synack_replaces_until_acked, setup, teardown),
 		cmocka_unit_test_setup_teardown(synack_acks_the_syn_exactly, setup, teardown),
