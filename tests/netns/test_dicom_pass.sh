@@ -14,6 +14,15 @@ peer_make_dicom "$SW_WORK/send" 3 || { fail "netns pass: make test images"; exit
 peer_storescp "$SW_WORK/recv" || { fail "netns pass: storescp listens"; exit 1; }
 sw_start "$SW_POLICY_DIR/netns.conf" || { fail "netns pass: scanwalld starts"; exit 1; }
 
+# The scanner closes first: storescp ends a connection that sends no
+# request after its ACSE timeout (-ta 10). The box does not know the
+# scanner's port yet, so the SYN-ACK comes to the engine, and so does the
+# scanner's FIN, judged by its window (its last ACK, bare, passes in the
+# kernel): the client sees the close.
+check "netns pass: the scanner closes an idle connection first" n_lan timeout 20 /usr/bin/python3 -c '
+import socket; s = socket.create_connection(("10.77.1.15", 104), 5); s.settimeout(15)
+assert s.recv(1) == b""; s.close()'
+
 check "netns pass: C-ECHO lan -> scanner" \
 	n_lan timeout 30 echoscu -to 10 -ta 10 -td 10 -aet LAN_SCU -aec SYMBIA 10.77.1.15 104
 check "netns pass: C-STORE of 3 images" \
