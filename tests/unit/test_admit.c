@@ -412,6 +412,14 @@ static enum eng_verdict plain(struct fx *fx, const char *src, uint16_t sport, ui
 	return feed(fx, &t, from);
 }
 
+/* scp's SYN-ACK to a plain SYN, and the initiator's ACK of it: settled. */
+static void plain_answered(struct fx *fx, const char *src, uint16_t sport)
+{
+	assert_int_equal(plain(fx, src, sport, TCP_SYN | TCP_ACK, ISN_SCP, ISN + 1, &at_dev),
+			 ENG_ACCEPT);
+	assert_int_equal(plain(fx, src, sport, TCP_ACK, ISN + 1, ISN_SCP + 1, &at_lan), ENG_SETTLE);
+}
+
 static void plain_syns_leave_room(void **state)
 {
 	struct fx *fx = *state;
@@ -817,10 +825,7 @@ static void synack_acks_the_syn_exactly(void **state)
 	assert_int_equal(feed(fx, &tfo, &at_lan), ENG_ACCEPT);
 	assert_int_equal(plain(fx, viewer(2), 40000, TCP_SYN | TCP_ACK, ISN_SCP, ISN + 3, &at_dev),
 			 ENG_DROP);
-	assert_int_equal(plain(fx, viewer(2), 40000, TCP_SYN | TCP_ACK, ISN_SCP, ISN + 1, &at_dev),
-			 ENG_ACCEPT);
-	assert_int_equal(plain(fx, viewer(2), 40000, TCP_ACK, ISN + 1, ISN_SCP + 1, &at_lan),
-			 ENG_SETTLE);
+	plain_answered(fx, viewer(2), 40000);
 }
 
 /* scp closes first, before any request (an idle connection it ends):
@@ -893,10 +898,7 @@ static void blind_syn_ends_no_handshake(void **state)
 	assert_int_equal(eng_counters(fx->e)->handshake_mismatch, 3);
 	assert_int_equal(synack(fx, viewer(1), 40000), ENG_ACCEPT);
 	assert_int_equal(rq(fx, viewer(1), 40000, 0, 10), ENG_HOLD);
-	assert_int_equal(plain(fx, viewer(2), 40000, TCP_SYN | TCP_ACK, ISN_SCP, ISN + 1, &at_dev),
-			 ENG_ACCEPT);
-	assert_int_equal(plain(fx, viewer(2), 40000, TCP_ACK, ISN + 1, ISN_SCP + 1, &at_lan),
-			 ENG_SETTLE);
+	plain_answered(fx, viewer(2), 40000);
 }
 
 /* The inspector's pool has no association for the first data (here the
