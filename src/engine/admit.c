@@ -123,8 +123,9 @@ enum eng_verdict admit_syn_again(struct eng *e, const struct flow *f, const stru
 {
 	const struct eng_embryo *m = admit_embryo(e, f);
 
-	if (p->seq == m->isn && p->plen == m->syn_len)
-		return ENG_ACCEPT;	/* retransmitted */
+	/* retransmitted: TCP Fast Open sends its SYN again without the data */
+	if (p->seq == m->isn && (!p->plen || p->plen == m->syn_len))
+		return ENG_ACCEPT;
 	e->c.handshake_mismatch++;
 	return ENG_DROP;
 }

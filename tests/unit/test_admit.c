@@ -807,8 +807,8 @@ static void later_synack_replaces_until_acked(void **state)
 
 /* A SYN-ACK must acknowledge the SYN exactly: a blind forger who knows
  * the tuple has one number in 2^32 to hit, not a window's worth. With
- * data on the SYN (TCP Fast Open) both the data's end and the SYN's
- * (scp refused the data) count, nothing between. */
+ * data on the SYN (TCP Fast Open, sent again as a bare SYN) both the
+ * data's end and the SYN's (scp refused the data) count, nothing between. */
 static void synack_acks_the_syn_exactly(void **state)
 {
 	struct fx *fx = *state;
@@ -823,6 +823,7 @@ static void synack_acks_the_syn_exactly(void **state)
 	assert_int_equal(plain(fx, viewer(1), 40000, TCP_SYN | TCP_ACK, ISN_SCP, ISN + 1, &at_dev),
 			 ENG_ACCEPT);
 	assert_int_equal(feed(fx, &tfo, &at_lan), ENG_ACCEPT);
+	assert_int_equal(plain(fx, viewer(2), 40000, TCP_SYN, ISN, 0, &at_lan), ENG_ACCEPT);
 	assert_int_equal(plain(fx, viewer(2), 40000, TCP_SYN | TCP_ACK, ISN_SCP, ISN + 3, &at_dev),
 			 ENG_DROP);
 	plain_answered(fx, viewer(2), 40000);
