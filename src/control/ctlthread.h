@@ -12,6 +12,7 @@
 #define SW_CONTROL_CTLTHREAD_H
 
 struct ctlthread_cfg {
+	void (*start)(void *ctx);	/* first, once, on the new thread; NULL none */
 	int ctl_fd;			/* control_fd(), or -1 */
 	void (*ctl_ready)(void *ctx);	/* ctl_fd is readable: control_handle() */
 	void (*tick)(void *ctx);	/* about once a second */
