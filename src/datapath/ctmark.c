@@ -92,7 +92,7 @@ struct ct_sweep {
 	void *ctx;
 	struct ct_sweep_stats *st;
 	struct flow_key *refused;	/* CT_SWEEP_MAX */
-	unsigned n, room;		/* room: what this dump may still add */
+	unsigned n, room;		/* room: what the sweep may still add */
 };
 
 /* One nested attribute table; attributes of another type are skipped,
@@ -299,10 +299,9 @@ int ct_sweep(bool (*keep)(void *ctx, const struct flow_key *k), void *ctx,
 	for (unsigned d = 0; !err && cut && d < CT_SWEEP_DUMPS; d++) {
 		s.n = 0;
 		st->over = 0;	/* the last dump's count */
-		st->dumps++;
 		nl = ct_open();
 		cut = nl ? ct_dump(nl, &s, ++seq, buf, sizeof(buf)) : -errno;
-		if (cut == -ENOBUFS) {
+		if (nl && cut == -ENOBUFS) {
 			mnl_socket_close(nl);
 			nl = ct_open();
 		}

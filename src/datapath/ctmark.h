@@ -27,16 +27,15 @@ struct ct_sweep_stats {
 	unsigned failed;	/* updates the kernel refused (not the entries gone) */
 	int first_err;		/* the first of those, -errno */
 	unsigned over;		/* refused beyond CT_SWEEP_MAX: still ALLOW */
-	unsigned dumps;		/* one, and another for each the kernel cut */
 };
 
 /* Every conntrack entry of this network namespace whose mark is ALLOW
  * (the kernel forwards it by itself), by its original tuple: keep(ctx, k)
  * false gives it the DENY mark, so the forward chain drops the rest of
  * that connection. Runs off the verdict loop, on a netlink socket of its
- * own; the table is walked once (again only when the kernel cut the
- * dump, ENOBUFS, at most 4 times). Returns 0 or -errno (-ENOBUFS: cut
- * every time; what was read is revoked all the same); *st says the rest. */
+ * own; the table is walked once, again only when the kernel cut the dump
+ * (ENOBUFS), 4 dumps at most. Returns 0 or -errno (-ENOBUFS: cut every
+ * time; what was read is revoked all the same); *st says the rest. */
 int ct_sweep(bool (*keep)(void *ctx, const struct flow_key *k), void *ctx,
 	     struct ct_sweep_stats *st);
 

@@ -213,10 +213,11 @@ static int inl_sweep(void *ctx, const struct pol *pol, FILE *diag)
 	struct inl *l = ctx;
 	struct ct_sweep_stats st;
 	char what[160];
-	int err = pol ? ct_sweep(inl_sweep_keep, (void *)pol, &st) : 0;
+	int err;
 
 	if (!pol)
 		return 0;
+	err = ct_sweep(inl_sweep_keep, (void *)pol, &st);
 	if (st.revoked)
 		fprintf(stderr, "scanwalld: %u connections the kernel forwarded revoked by the policy\n",
 			st.revoked);
