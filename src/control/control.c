@@ -694,6 +694,10 @@ static int ctl_reload_answer(struct control *c, int err, const char *diag, FILE 
 	if (err) {
 		fputs(",\"errors\":", out);
 		ctl_errors_arr(diag ? diag : strerror(-err), out);
+	} else if (diag && *diag) {
+		/* in force, but not all done: what the conntrack sweep could not */
+		fputs(",\"warnings\":", out);
+		ctl_errors_arr(diag, out);
 	}
 	fputs(",\"policy\":", out);
 	ctl_policy_obj(c, &k, out);

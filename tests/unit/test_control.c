@@ -61,6 +61,7 @@ struct fx {
 	unsigned calls;		/* into the loop (env.call) */
 	bool log_between;	/* an event arrives after each call */
 	unsigned burst_between;	/* or that many */
+	const char *sweep_says;	/* what the conntrack sweep writes in diag */
 };
 
 static void noop_release(void *ctx, uint32_t id, enum eng_verdict v) {}
@@ -92,7 +93,16 @@ static int fake_install(void *ctx, const struct ruleset_cfg *rs)
 	return f->install_err;
 }
 
-static const struct apply_datapath fake_dp = { .install = fake_install };
+static int fake_sweep(void *ctx, const struct pol *pol, FILE *diag)
+{
+	struct fx *f = ctx;
+
+	if (f->sweep_says)
+		fprintf(diag, "%s\n", f->sweep_says);
+	return 0;
+}
+
+static const struct apply_datapath fake_dp = { .install = fake_install, .sweep = fake_sweep };
 
 static void write_file(const char *path, const char *text)
 {
@@ -440,11 +450,15 @@ static void test_reload(void **state)
 
 	sha256_hex(policy_v2, hex);
 	snprintf(needle, sizeof(needle), "\"sha256\":\"%s\"", hex);
-	expect(f, "reload", 0, "{\"ok\":true");
+	expect(f, "reload", 0, "{\"ok\":true,\"policy\":");
 	assert_int_equal(f->reloads, 1);
 	expect(f, "status", 0, needle);
 	expect(f, "status", 0, "\"rules\":1,\"default\":\"reject\"");
 	expect(f, "events", 0, "policy reloaded, sha256 ");
+	/* in force, but the conntrack sweep could not do all: said */
+	f->sweep_says = "conntrack sweep: 3 refused connections beyond its 16384 keep the old verdict";
+	expect(f, "reload", 0, "{\"ok\":true,\"warnings\":[\"conntrack sweep: 3 refused");
+	f->sweep_says = NULL;
 
 	unlink(f->policy);
 	expect(f, "reload", -ENOENT, "{\"error\":");
