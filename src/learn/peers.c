@@ -4,14 +4,18 @@
  * through titles, or one title from many addresses, would evict every
  * real partner. So the partners of one initiator address towards one
  * acceptor, and of one calling AE towards one acceptor, are counted, and
- * an accepted relation beyond CONFIG_OBSERVE_PEER_PARTNERS of either
- * stays a stranger (recorded all the same, evicted among strangers). The
+ * an accepted relation beyond CONFIG_OBSERVE_PEER_PARTNERS of either is a
+ * stranger (recorded all the same, evicted among strangers), unless it is
+ * worth more than that peer's least partner: then that one is pushed out
+ * to the strangers. First come is not first served: a peer forging the
+ * real archive's AE title from many addresses holds its bound only while
+ * its relations are worth more than the archive's. The
  * acceptor is in the key so that the device's own fan-out (one address,
  * one title, to many partners) is never bounded.
  *
- * The counts are exact: an entry per key in use, found by hash, freed at
- * zero; there are at most two per counted partner, so all is sized at
- * lrn_new(). */
+ * An entry per key in use lists its partners (a bound's worth: the least
+ * is found by a scan), found by hash, freed when none is left; there are
+ * at most two per partner, so all is sized at lrn_new(). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,36 +80,66 @@ static struct lrn_peer *peer_find(struct lrn *t, const uint8_t key[LRN_PEER_KEY]
 	return &t->peer[e];
 }
 
-bool lrn_peers_admit(struct lrn *t, const struct lrn_rel *r)
+/* The partner of p worth least. */
+static uint32_t peer_least(const struct lrn *t, const struct lrn_peer *p)
+{
+	uint32_t least = p->rec[0];
+
+	for (uint32_t i = 1; i < p->n; i++)
+		if (t->relp.ops->less(t, p->rec[i], least))
+			least = p->rec[i];
+	return least;
+}
+
+bool lrn_peers_admit(struct lrn *t, uint32_t rec)
 {
 	uint8_t key[PEER__KINDS][LRN_PEER_KEY];
+	uint32_t out[PEER__KINDS];
 	struct lrn_peer *p;
+	unsigned nout = 0;
 	int k;
 
+	for (k = 0; k < PEER__KINDS; k++) {
+		peer_key(&t->rel[rec], k, key[k]);
+		p = peer_find(t, key[k], false);
+		if (!p || p->n < CONFIG_OBSERVE_PEER_PARTNERS)
+			continue;
+		out[nout] = peer_least(t, p);
+		if (!t->relp.ops->less(t, out[nout], rec))
+			return false;
+		nout += !nout || out[0] != out[nout];
+	}
+	for (unsigned i = 0; i < nout; i++) {
+		lrn_peers_leave(t, out[i]);
+		lrn_pool_update(t, &t->relp, out[i], LRN_STRANGER);
+	}
 	/* two entries at most are made: the sizing leaves room for them */
 	if (t->peer_cap - t->npeer + t->npeer_free < PEER__KINDS)
 		return false;
 	for (k = 0; k < PEER__KINDS; k++) {
-		peer_key(r, k, key[k]);
-		p = peer_find(t, key[k], false);
-		if (p && p->n >= CONFIG_OBSERVE_PEER_PARTNERS)
-			return false;
+		p = peer_find(t, key[k], true);
+		p->rec[p->n++] = rec;
 	}
-	for (k = 0; k < PEER__KINDS; k++)
-		peer_find(t, key[k], true)->n++;
 	return true;
 }
 
-void lrn_peers_leave(struct lrn *t, const struct lrn_rel *r)
+void lrn_peers_leave(struct lrn *t, uint32_t rec)
 {
 	uint8_t key[LRN_PEER_KEY];
 	struct lrn_peer *p;
-	uint32_t e;
+	uint32_t e, i;
 
 	for (int k = 0; k < PEER__KINDS; k++) {
-		peer_key(r, k, key);
+		peer_key(&t->rel[rec], k, key);
 		p = peer_find(t, key, false);
-		if (!p || --p->n)
+		if (!p)
+			continue;
+		for (i = 0; i < p->n && p->rec[i] != rec; i++)
+			;
+		if (i == p->n)
+			continue;
+		p->rec[i] = p->rec[--p->n];
+		if (p->n)
 			continue;
 		e = (uint32_t)(p - t->peer);
 		lrn_hash_del(t, t->peer_hash, t->peer_mask, e, peer_home);
