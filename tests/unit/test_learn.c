@@ -345,7 +345,8 @@ static void test_periodic_save(void **state)
 
 /* Nothing is repaired and nothing half-loaded: a title with a control
  * character (it would read as "A?"), an unknown command, a flag that is
- * not a boolean, each after a good relation, leave the table as it was,
+ * not a boolean, a worth that is no whole number or beyond any a table
+ * saves, each after a good relation, leave the table as it was,
  * and the error names the record and the field. */
 static void test_load_whole(void **state)
 {
@@ -369,6 +370,20 @@ static void test_load_whole(void **state)
 		  "\"count\":1,\"first\":1,\"last\":1}]}", "flows[0].fault" },
 		{ "{\"version\":1,\"relations\":[" REL_OK "],\"flows\":[],\"evicted\":"
 		  "{\"relations\":-1,\"flows\":0}}", "evicted.relations" },
+		{ "{\"version\":1,\"relations\":[" REL_OK ",{\"port\":104,\"initiator\":\"10.0.0.1\","
+		  "\"acceptor\":\"10.0.0.4\",\"calling_ae\":\"A\",\"called_ae\":\"B\","
+		  "\"requested\":1,\"accepted\":1,\"bytes_sent\":0,\"bytes_received\":0,\"first\":1,"
+		  "\"last\":1,\"classes\":[],\"transfer_syntaxes\":[],\"worth\":-1e3}],"
+		  "\"flows\":[]}", "relations[1].worth" },
+		{ "{\"version\":1,\"relations\":[" REL_OK ",{\"port\":104,\"initiator\":\"10.0.0.1\","
+		  "\"acceptor\":\"10.0.0.4\",\"calling_ae\":\"A\",\"called_ae\":\"B\","
+		  "\"requested\":1,\"accepted\":1,\"bytes_sent\":0,\"bytes_received\":0,\"first\":1,"
+		  "\"last\":1,\"classes\":[],\"transfer_syntaxes\":[],\"worth\":0,\"partner\":1}],"
+		  "\"flows\":[]}", "relations[1].partner" },
+		{ "{\"version\":1,\"relations\":[" REL_OK "],\"flows\":[{\"kind\":\"block\","
+		  "\"proto\":\"udp\",\"src\":\"10.0.0.1\",\"dst\":\"10.0.0.2\",\"port\":123,"
+		  "\"rule\":null,\"fault\":null,\"calling_ae\":null,\"called_ae\":null,"
+		  "\"count\":1,\"first\":1,\"last\":1,\"worth\":99999999999999}]}", "flows[0].worth" },
 		/* ICMP has no port: its type and code are never kept */
 		{ "{\"version\":1,\"relations\":[" REL_OK "],\"flows\":[{\"kind\":\"block\","
 		  "\"proto\":\"icmp\",\"src\":\"10.0.0.1\",\"dst\":\"10.0.0.2\",\"port\":2048,"
