@@ -117,7 +117,7 @@ int lrn_pool_tier(const struct lrn_pool *p, uint32_t rec);
 struct lrn_peer {
 	uint8_t key[LRN_PEER_KEY];
 	uint32_t n;		/* partners listed */
-	uint32_t rec[CONFIG_OBSERVE_PEER_PARTNERS];
+	uint32_t head;		/* the first, + 1; lrn.peer_next links the rest */
 };
 int lrn_peers_init(struct lrn *t, unsigned partners);
 void lrn_peers_free(struct lrn *t);
@@ -143,6 +143,7 @@ struct lrn {
 	struct lrn_pool flowp;
 	struct lrn_peer *peer;		/* peers.c: [0, npeer), free ones listed */
 	uint32_t *peer_free, *peer_hash, peer_mask;
+	uint32_t *peer_next;		/* [relation * 2 + kind]: next partner + 1, 0 end */
 	unsigned npeer, npeer_free, peer_cap;
 	/* open addressing, index + 1, 0 empty; sizes are powers of two */
 	uint32_t *rel_hash, *uid_hash, *flow_hash;

@@ -13,9 +13,10 @@
  * acceptor is in the key so that the device's own fan-out (one address,
  * one title, to many partners) is never bounded.
  *
- * An entry per key in use lists its partners (a bound's worth: the least
- * is found by a scan), found by hash, freed when none is left; there are
- * at most two per partner, so all is sized at lrn_new(). */
+ * An entry per key in use, found by hash, freed when none is left, lists
+ * its partners through a link in each relation per kind (a bound's worth
+ * at most: the least is found by a walk); there are at most two entries
+ * per partner, so all is sized at lrn_new(). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +44,8 @@ int lrn_peers_init(struct lrn *t, unsigned partners)
 	t->peer = calloc(t->peer_cap, sizeof(*t->peer));
 	t->peer_free = calloc(t->peer_cap, sizeof(*t->peer_free));
 	t->peer_hash = lrn_hash_new(t->peer_cap, &t->peer_mask);
-	return t->peer && t->peer_free && t->peer_hash ? 0 : -ENOMEM;
+	t->peer_next = calloc((size_t)PEER__KINDS * t->cfg.relations, sizeof(*t->peer_next));
+	return t->peer && t->peer_free && t->peer_hash && t->peer_next ? 0 : -ENOMEM;
 }
 
 void lrn_peers_free(struct lrn *t)
@@ -51,6 +53,13 @@ void lrn_peers_free(struct lrn *t)
 	free(t->peer);
 	free(t->peer_free);
 	free(t->peer_hash);
+	free(t->peer_next);
+}
+
+/* The link to the partner after rec in its list of kind. */
+static uint32_t *peer_link(struct lrn *t, uint32_t rec, int kind)
+{
+	return &t->peer_next[rec * PEER__KINDS + (uint32_t)kind];
 }
 
 static uint32_t peer_hash(const uint8_t key[LRN_PEER_KEY])
@@ -76,18 +85,19 @@ static struct lrn_peer *peer_find(struct lrn *t, const uint8_t key[LRN_PEER_KEY]
 	e = t->npeer_free ? t->peer_free[--t->npeer_free] : t->npeer++;
 	memcpy(t->peer[e].key, key, LRN_PEER_KEY);
 	t->peer[e].n = 0;
+	t->peer[e].head = 0;
 	*slot = e + 1;
 	return &t->peer[e];
 }
 
-/* The partner of p worth least. */
-static uint32_t peer_least(const struct lrn *t, const struct lrn_peer *p)
+/* The partner of p (of kind) worth least. */
+static uint32_t peer_least(struct lrn *t, const struct lrn_peer *p, int kind)
 {
-	uint32_t least = p->rec[0];
+	uint32_t least = p->head - 1;
 
-	for (uint32_t i = 1; i < p->n; i++)
-		if (t->relp.ops->less(t, p->rec[i], least))
-			least = p->rec[i];
+	for (uint32_t i = *peer_link(t, least, kind); i; i = *peer_link(t, i - 1, kind))
+		if (t->relp.ops->less(t, i - 1, least))
+			least = i - 1;
 	return least;
 }
 
@@ -104,7 +114,7 @@ bool lrn_peers_admit(struct lrn *t, uint32_t rec)
 		p = peer_find(t, key[k], false);
 		if (!p || p->n < CONFIG_OBSERVE_PEER_PARTNERS)
 			continue;
-		out[nout] = peer_least(t, p);
+		out[nout] = peer_least(t, p, k);
 		if (!t->relp.ops->less(t, out[nout], rec))
 			return false;
 		nout += !nout || out[0] != out[nout];
@@ -118,7 +128,9 @@ bool lrn_peers_admit(struct lrn *t, uint32_t rec)
 		return false;
 	for (k = 0; k < PEER__KINDS; k++) {
 		p = peer_find(t, key[k], true);
-		p->rec[p->n++] = rec;
+		*peer_link(t, rec, k) = p->head;
+		p->head = rec + 1;
+		p->n++;
 	}
 	return true;
 }
@@ -127,19 +139,18 @@ void lrn_peers_leave(struct lrn *t, uint32_t rec)
 {
 	uint8_t key[LRN_PEER_KEY];
 	struct lrn_peer *p;
-	uint32_t e, i;
+	uint32_t e, *link;
 
 	for (int k = 0; k < PEER__KINDS; k++) {
 		peer_key(&t->rel[rec], k, key);
 		p = peer_find(t, key, false);
-		if (!p)
-			continue;
-		for (i = 0; i < p->n && p->rec[i] != rec; i++)
+		for (link = p ? &p->head : NULL; link && *link && *link != rec + 1;
+		     link = peer_link(t, *link - 1, k))
 			;
-		if (i == p->n)
+		if (!link || !*link)
 			continue;
-		p->rec[i] = p->rec[--p->n];
-		if (p->n)
+		*link = *peer_link(t, rec, k);
+		if (--p->n)
 			continue;
 		e = (uint32_t)(p - t->peer);
 		lrn_hash_del(t, t->peer_hash, t->peer_mask, e, peer_home);
