@@ -27,17 +27,29 @@
  * and the count decays in what is kept, not only in how it is weighed: a
  * record once seen a thousand times, then once every few half-lives, is
  * worth what a record seen once as lately is. Adding two worths adds their
- * counts: log2(2^a + 2^b) = max + log2(1 + 2^-|a - b|), the last taken as
- * H >> (|a - b| / H), within a tenth of H. */
+ * counts: in half-lives, log2(2^a + 2^b) = max + log2(1 + 2^-|a - b|),
+ * the last taken as 2^-|a - b|, within a tenth of a half-life. */
 int64_t lrn_worth_add(int64_t a, int64_t b)
 {
+	const uint64_t h = CONFIG_OBSERVE_HALF_LIFE_S;
 	int64_t hi = a > b ? a : b, lo = a > b ? b : a;
-	uint64_t apart;
+	uint64_t apart, step;
 
 	if (lo == LRN_WORTH_NONE)
 		return hi;
-	apart = (uint64_t)(hi - lo) / CONFIG_OBSERVE_HALF_LIFE_S;
-	return hi + (apart < 32 ? CONFIG_OBSERVE_HALF_LIFE_S >> apart : 0);
+	apart = (uint64_t)(hi - lo);
+	if (apart / h >= 32)
+		return hi;
+	/* 2^-x by a straight line between its values at whole half-lives */
+	step = h >> (apart / h);
+	return hi + (int64_t)(step - step * (apart % h) / (2 * h));
+}
+
+int64_t lrn_worth_of(const struct lrn *t, uint64_t count)
+{
+	int64_t bits = count ? 63 - __builtin_clzll(count) : 0;
+
+	return count ? t->now + CONFIG_OBSERVE_HALF_LIFE_S * bits : LRN_WORTH_NONE;
 }
 
 void lrn_worth_seen(const struct lrn *t, int64_t *worth)

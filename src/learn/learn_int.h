@@ -6,7 +6,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "scanwall/config.h"
 #include "scanwall/learn.h"
 
 #define LRN_UID_MAX 64
@@ -70,6 +69,8 @@ enum { LRN_STRANGER, LRN_PARTNER };
 #define LRN_WORTH_NONE INT64_MIN
 /* The worth of both records' counts together. */
 int64_t lrn_worth_add(int64_t a, int64_t b);
+/* The worth of count seen now (to a power of two). */
+int64_t lrn_worth_of(const struct lrn *t, uint64_t count);
 /* One more seen, now. */
 void lrn_worth_seen(const struct lrn *t, int64_t *worth);
 /* Whether a record is worth less than another (then: has the smaller

@@ -263,9 +263,7 @@ static int ld_worth(struct ld *l, int obj, uint64_t count, int64_t *worth)
 	long long v;
 
 	if (i < 0) {
-		*worth = count ? l->t->now + (int64_t)CONFIG_OBSERVE_HALF_LIFE_S *
-						     (63 - __builtin_clzll(count))
-			       : LRN_WORTH_NONE;
+		*worth = lrn_worth_of(l->t, count);
 		return 0;
 	}
 	if (l->j->tok[i].type != CJ_NUM || l->j->tok[i].len >= sizeof(buf))
