@@ -48,7 +48,7 @@ static struct lrn *obs_table(struct eng_obs *o)
 	uint64_t s = o->e->now_ns / 1000000000u;
 
 	if (s > o->clock_s) {
-		if (o->clock_s)
+		if (o->clock_s)	/* the first call only sets where the clock is */
 			lrn_elapse(o->t, s - o->clock_s);
 		o->clock_s = s;
 	}

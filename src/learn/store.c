@@ -271,7 +271,7 @@ static int ld_worth(struct ld *l, int obj, uint64_t count, int64_t *worth)
 	cj_text(l->j, i, buf, sizeof(buf));
 	errno = 0;
 	v = strtoll(buf, &end, 10);
-	/* a year of half-lives, as the clock counts: far beyond any count */
+	/* 2^40 s, tens of thousands of years: beyond any clock or count */
 	if (errno || *end || end == buf || v > LRN_WORTH_MAX || v < -LRN_WORTH_MAX)
 		return ld_bad(l, "worth");
 	*worth = l->t->now + v;

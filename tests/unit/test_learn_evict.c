@@ -397,9 +397,11 @@ static void test_forged_ae(void **state)
 
 /* A restart gives the same partners back: the file says each relation's
  * tier. Here the first of 17 accepted relations of one AE title is worth
- * the most but is a stranger (its bound had no room when it was last
- * seen); loaded in file order without the tiers, it would be a partner
- * and the last one a stranger. A file without tiers still loads. */
+ * the most but is a stranger (its title's bound was full of partners worth
+ * more when it was last seen; those were evicted since, and the 16 after
+ * it came when there was room); loaded in file order without the tiers,
+ * it would be a partner and the last one a stranger. A file without tiers
+ * still loads. */
 #define REL_JSON(ADDR, WORTH, TIER) \
 	"{\"port\":104,\"initiator\":\"" ADDR "\",\"acceptor\":\"10.77.1.20\"," \
 	"\"calling_ae\":\"ROGUE\",\"called_ae\":\"SCANNER\",\"requested\":1," \
