@@ -23,7 +23,8 @@
 # Environment: BENCH_ROUNDS (5), BENCH_MB (200), BENCH_ASSOC_SECS (5),
 # BENCH_ECHO (1: a C-ECHO in each association; 0 as runs 1 to 12 did),
 # BENCH_BULK_REPS (3: studies sent per candidate and round, the median kept),
-# BENCH_ASSOC_REPS (3: association-rate samples, the same);
+# BENCH_ASSOC_REPS (3: association-rate samples, the same),
+# BENCH_FLOOD_REPS (4: studies of each condition in a flood cell, flood_cell);
 # BENCH_FLOODER (synflood: $BUILD/tests/synflood, prebuilt frames in batches;
 # hping3: two of them, one a port, as runs before 2026-12-06 evening did),
 # BENCH_FLOOD_US (0: as fast as they can; N: N microseconds between one hping3's
