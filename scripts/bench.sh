@@ -235,7 +235,11 @@ sink_down() {
 # is the median of BULK_REPS studies.
 bulk_median() {
 	local i
-	for i in $(seq "$BULK_REPS"); do bulk; echo; done | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+	for i in $(seq "$BULK_REPS"); do bulk; echo; done | median
+}
+
+median() {	# of the numbers on stdin, one a line; nothing when there are none
+	sort -g | awk '{ v[NR] = $1 } END { if (NR) print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 # The bulk figure again under a SYN flood from random sources at the two
@@ -282,10 +286,11 @@ bulk_flood() {
 # the flood, under it and (with `sink`) into the sink, interleaved and
 # rotated (flood sink none, sink none flood, none flood sink, ...), so a
 # drift within the cell, and the place in it, weigh on every condition
-# alike; a round's figure of each is the median of its studies. Prints the raw line's fields (empty
-# for a condition left out), every study's MB/s in order in flood_studies.
+# alike; a round's figure of each is the median of its studies. Prints
+# the raw line's fields (empty for a condition left out), and every
+# study's MB/s in the order taken.
 flood_cell() {
-	local conds=(none) order i c
+	local conds=(none) order i c mb pps all=
 	work flood && conds+=(flood)
 	work sink && conds+=(sink)
 	for i in $(seq "$FLOOD_REPS"); do
@@ -296,16 +301,16 @@ flood_cell() {
 			*) echo "$c $(bulk_flood "${c#flood}")" ;;
 			esac
 		done
-	done | awk 'function med(a, c, f,   m, i, j, t, s) {
-			if (!(m = n[c])) return ""
-			for (i = 1; i <= m; i++) s[i] = a[c, i] + 0
-			for (i = 2; i <= m; i++) for (j = i; j > 1 && s[j - 1] > s[j]; j--) { t = s[j]; s[j] = s[j - 1]; s[j - 1] = t }
-			return sprintf(f, m % 2 ? s[(m + 1) / 2] : (s[m / 2] + s[m / 2 + 1]) / 2)
-		}
-		{ n[$1]++; v[$1, n[$1]] = $2; q[$1, n[$1]] = $3; all = all (NR > 1 ? "," : "") $1 ":" $2 }
-		END { printf "bulk_base_MBps=%s bulk_flood_MBps=%s flood_pps=%s bulk_sink_MBps=%s sink_pps=%s flood_studies=%s\n",
-			med(v, "none", "%.1f"), med(v, "flood", "%.1f"), med(q, "flood", "%.0f"),
-			med(v, "sink", "%.1f"), med(q, "sink", "%.0f"), all }'
+	done >"$W/cell"
+	for c in none flood sink; do
+		mb=$(awk -v c=$c '$1 == c { print $2 }' "$W/cell" | median)
+		pps=$(awk -v c=$c '$1 == c { print $3 }' "$W/cell" | median)
+		case $c in
+		none) printf 'bulk_base_MBps=%s ' "$mb" ;;
+		*) printf 'bulk_%s_MBps=%s %s_pps=%s ' $c "$mb" $c "${pps%.*}" ;;
+		esac
+	done
+	echo "flood_studies=$(awk '{ printf "%s%s:%s", (NR > 1 ? "," : ""), $1, $2 }' "$W/cell")"
 }
 
 flood_count() {	# packets the flooders' port (in namespace $1) has sent so far

@@ -38,6 +38,12 @@ def med(rows, mode, cand, key, none=0.0):
     return statistics.median(v) if v else none
 
 
+def has(rows, mode, key):
+    """Whether any round has key: a workload left out (BENCH_WORK) has no
+    target to miss."""
+    return any(r.get(key) not in (None, "", "-") for r in rows if r["offloads"] == mode)
+
+
 def ratio(x, base):
     return x / base if base else 0.0
 
@@ -58,14 +64,17 @@ def spread(rows, mode, cand, base, key):
     return f" (rounds {v[0]:.2f} to {v[-1]:.2f})" if v else ""
 
 
-def own(rows, mode, cand, key="bulk_flood_MBps"):
-    """Each round's bulk under the SYN flood (or into the sink) over the same
-    candidate's bulk without it, sorted: the flood cell's own studies without
-    the flood, interleaved with those under it (bench.sh, flood_cell); in raw
+def own1(r, key="bulk_flood_MBps"):
+    """One round's bulk under the SYN flood (or into the sink) over the same
+    candidate's bulk without it: the flood cell's own studies without the
+    flood, interleaved with those under it (bench.sh, flood_cell); in raw
     lines from before the cell, the bulk workload's, a minute apart."""
-    v = [ratio(float(r.get(key) or 0), float(r.get("bulk_base_MBps") or r.get("bulk_MBps") or 0))
-         for r in rows if r["offloads"] == mode and r["cand"] == cand and r.get(key)]
-    return sorted(v)
+    return ratio(float(r.get(key) or 0), float(r.get("bulk_base_MBps") or r.get("bulk_MBps") or 0))
+
+
+def own(rows, mode, cand, key="bulk_flood_MBps"):
+    """own1 of every round, sorted."""
+    return sorted(own1(r, key) for r in rows if r["offloads"] == mode and r["cand"] == cand and r.get(key))
 
 
 def interval(v, n=2000):
@@ -97,9 +106,7 @@ def flood(rows, mode, checks):
     if d:
         checks.append((f"(d) bulk under a SYN flood >= 0.8 x its own, offloads {mode}: {dist(d)}",
                        statistics.median(d), 0.8))
-    by = {(r["round"], r["cand"]): ratio(float(r.get("bulk_flood_MBps") or 0),
-                                         float(r.get("bulk_base_MBps") or r.get("bulk_MBps") or 0))
-          for r in rows if r["offloads"] == mode and r.get("bulk_flood_MBps")}
+    by = {(r["round"], r["cand"]): own1(r) for r in rows if r["offloads"] == mode and r.get("bulk_flood_MBps")}
     rel = sorted(ratio(by[(rd, c)], by[(rd, "kernel")]) for rd, c in by if c == "full" and (rd, "kernel") in by)
     if rel:
         checks.append((f"(d)'s flood ratio >= 0.9 x (a)'s, offloads {mode}, by round: {dist(rel)}",
@@ -112,9 +119,6 @@ def main():
     for mode in ("on", "off"):
         if not any(r["offloads"] == mode for r in rows):
             continue
-
-        def has(key):	# a workload left out (BENCH_WORK) has no target to miss
-            return any(r.get(key) not in (None, "", "-") for r in rows if r["offloads"] == mode)
         print(f"offloads {mode}")
         print(f"  {'candidate':28} {'bulk MB/s':>10} {'ratio':>6} {'iperf Mb/s':>11} {'ratio':>6}"
               f" {'assoc/s':>8} {'ratio':>6} {'setup p50 us':>12} {'p99 us':>7} {'cpu %':>6}")
@@ -128,13 +132,13 @@ def main():
             cpu = "-" if cpu is None else f"{cpu:.0f}"
             print(f"  {name:28} {b:10.1f} {rb:6.2f} {i:11.0f} {ri:6.2f} {a:8.0f} {ra:6.2f}"
                   f" {p50:12.0f} {p99:7.0f} {cpu:>6}")
-        if has("bulk_MBps"):
+        if has(rows, mode, "bulk_MBps"):
             checks.append((f"(c) >= 0.95 x (a) bulk, offloads {mode}" + spread(rows, mode, "assoc", "kernel", "bulk_MBps"),
                            pratio(rows, mode, "assoc", "kernel", "bulk_MBps"), 0.95))
-        if has("bulk_MBps") and mode == "on":
+        if has(rows, mode, "bulk_MBps") and mode == "on":
             checks.append(("(d) >= 0.80 x (a) bulk, offloads on" + spread(rows, mode, "full", "kernel", "bulk_MBps"),
                            pratio(rows, mode, "full", "kernel", "bulk_MBps"), 0.80))
-        elif has("bulk_MBps"):
+        elif has(rows, mode, "bulk_MBps"):
             # Offloads off: every packet is one MSS in both, so bytes per
             # second compare packets per second.
             checks.append(("(d) >= 2 x (b) packets/s, offloads off" + spread(rows, mode, "full", "nfqex", "bulk_MBps"),
@@ -142,10 +146,10 @@ def main():
         if any(r.get("bulk_flood_MBps") or r.get("bulk_sink_MBps") for r in rows if r["offloads"] == mode):
             flood(rows, mode, checks)
         k99 = med(rows, mode, "kernel", "setup_p99_us")
-        for c in ("assoc", "full") if has("setup_p99_us") else ():
+        for c in ("assoc", "full") if has(rows, mode, "setup_p99_us") else ():
             add = med(rows, mode, c, "setup_p99_us") - k99
             checks.append((f"setup p99 added by {c} < 1000 us, offloads {mode}", add, -1000))
-        if has("assoc_per_s"):
+        if has(rows, mode, "assoc_per_s"):
             checks.append((f"(c) assoc rate >= 0.9 x (a), offloads {mode}" + spread(rows, mode, "assoc", "kernel", "assoc_per_s"),
                            pratio(rows, mode, "assoc", "kernel", "assoc_per_s"), 0.9))
         print()
