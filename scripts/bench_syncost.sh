@@ -13,7 +13,9 @@
 # own part, and the difference is the box's. CAND: full (scanwalld,
 # `inspect full`, the bench policy: the default) or kernel (bench.sh's
 # plain iptables). Environment: SYNCOST_PPS (200000), SYNCOST_SECS (5),
-# SYNCOST_REPS (3: the median kept).
+# SYNCOST_REPS (3: the median kept), SYNCOST_NFT (an nft file loaded in
+# the box after the candidate: how the ingress trials in
+# docs/performance.md were made; the stranger's port is lan2).
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
@@ -56,6 +58,10 @@ kernel)
 	n_box iptables -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT ;;
 *) echo "bench_syncost: CAND is full or kernel" >&2; exit 2 ;;
 esac
+if [ -n "${SYNCOST_NFT:-}" ] && ! n_box nft -f "$SYNCOST_NFT"; then
+	echo "bench_syncost: $SYNCOST_NFT did not load" >&2
+	exit 1
+fi
 
 ip netns add "$SINK_NS"
 ip -n "$SINK_NS" link add s0 type veth peer name s1
