@@ -290,7 +290,7 @@ bulk_flood() {
 # the raw line's fields (empty for a condition left out), and every
 # study's MB/s in the order taken.
 flood_cell() {
-	local conds=(none) order i c mb pps all=
+	local conds=(none) order i c mb pps
 	work flood && conds+=(flood)
 	work sink && conds+=(sink)
 	for i in $(seq "$FLOOD_REPS"); do
