@@ -23,7 +23,8 @@
 # Environment: BENCH_ROUNDS (5), BENCH_MB (200), BENCH_ASSOC_SECS (5),
 # BENCH_ECHO (1: a C-ECHO in each association; 0 as runs 1 to 12 did),
 # BENCH_BULK_REPS (3: studies sent per candidate and round, the median kept),
-# BENCH_ASSOC_REPS (3: association-rate samples, the same);
+# BENCH_ASSOC_REPS (3: association-rate samples, the same),
+# BENCH_FLOOD_REPS (4: studies of each condition in a flood cell, flood_cell);
 # BENCH_FLOODER (synflood: $BUILD/tests/synflood, prebuilt frames in batches;
 # hping3: two of them, one a port, as runs before 2026-12-06 evening did),
 # BENCH_FLOOD_US (0: as fast as they can; N: N microseconds between one hping3's
@@ -43,6 +44,7 @@ ROUNDS=${BENCH_ROUNDS:-5}
 MB=${BENCH_MB:-200}
 ASSOC_SECS=${BENCH_ASSOC_SECS:-5}
 BULK_REPS=${BENCH_BULK_REPS:-3}
+FLOOD_REPS=${BENCH_FLOOD_REPS:-4}
 ASSOC_REPS=${BENCH_ASSOC_REPS:-3}
 FLOOD_US=${BENCH_FLOOD_US:-0}
 FLOOD_NICE=${BENCH_FLOOD_NICE:-0}
@@ -233,16 +235,21 @@ sink_down() {
 # is the median of BULK_REPS studies.
 bulk_median() {
 	local i
-	for i in $(seq "$BULK_REPS"); do bulk; echo; done | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+	for i in $(seq "$BULK_REPS"); do bulk; echo; done | median
+}
+
+median() {	# of the numbers on stdin, one a line; nothing when there are none
+	sort -g | awk '{ v[NR] = $1 } END { if (NR) print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 # The bulk figure again under a SYN flood from random sources at the two
 # refused ports (issue #15: 0.12 to 0.26 of the unloaded rate before the
-# box dropped it in the kernel). Two flooders, each bounded in time and
+# box dropped it in the kernel). The flooders are bounded in time and
 # count; their rate is what they reach on this machine, in the raw line.
 # synflood sends from 8,192 sources in 10.77.128.0/17 (hping3: any address),
 # 32 SYNs a batch, one wake-up a batch, where hping3 wakes for each SYN.
-# bulk_flood [sink]: from the stranger at the device, or into the sink.
+# bulk_flood [sink]: one study from the stranger at the device, or into
+# the sink; prints MB/s and the flooders' SYNs a second meanwhile.
 bulk_flood() {
 	local port pids=() b sent t0 rate=(-i "u$FLOOD_US" -c 10000000) ns=stranger to=$DEV
 	local dev=eth0 mac
@@ -262,13 +269,48 @@ bulk_flood() {
 			pids+=($!)
 		done
 	fi
-	sleep 1
+	# synflood is at its rate within a batch; hping3 within a few ms
+	sleep 0.3
 	sent=$(flood_count $ns) t0=$(now_ns)
-	b=$(bulk_median)
+	b=$(bulk)
 	sent=$(($(flood_count $ns) - sent))
 	kill "${pids[@]}" 2>/dev/null
 	wait "${pids[@]}" 2>/dev/null
 	echo "$b $((sent * 1000000000 / ($(now_ns) - t0)))"
+}
+
+# The flood figure is a ratio, bulk under the flood over bulk without,
+# and one study's rate moves by a fifth from one minute to the next on
+# two shared vCPUs: two transfers taken apart measure mostly that drift.
+# So a flood cell takes its own baseline: FLOOD_REPS studies each without
+# the flood, under it and (with `sink`) into the sink, interleaved and
+# rotated (flood sink none, sink none flood, none flood sink, ...), so a
+# drift within the cell, and the place in it, weigh on every condition
+# alike; a round's figure of each is the median of its studies. Prints
+# the raw line's fields (empty for a condition left out), and every
+# study's MB/s in the order taken.
+flood_cell() {
+	local conds=(none) order i c mb pps
+	work flood && conds+=(flood)
+	work sink && conds+=(sink)
+	for i in $(seq "$FLOOD_REPS"); do
+		order=("${conds[@]:i % ${#conds[@]}}" "${conds[@]:0:i % ${#conds[@]}}")
+		for c in "${order[@]}"; do
+			case $c in
+			none) echo "none $(bulk) 0" ;;
+			*) echo "$c $(bulk_flood "${c#flood}")" ;;
+			esac
+		done
+	done >"$W/cell"
+	for c in none flood sink; do
+		mb=$(awk -v c=$c '$1 == c { print $2 }' "$W/cell" | median)
+		pps=$(awk -v c=$c '$1 == c { print $3 }' "$W/cell" | median)
+		case $c in
+		none) printf 'bulk_base_MBps=%s ' "$mb" ;;
+		*) printf 'bulk_%s_MBps=%s %s_pps=%s ' $c "$mb" $c "${pps%.*}" ;;
+		esac
+	done
+	echo "flood_studies=$(awk '{ printf "%s%s:%s", (NR > 1 ? "," : ""), $1, $2 }' "$W/cell")"
 }
 
 flood_count() {	# packets the flooders' port (in namespace $1) has sent so far
@@ -358,15 +400,15 @@ for mode in ${BENCH_MODES:-on off}; do
 		[ $((round % 2)) = 0 ] && cands=$(echo "$cands" | tr ' ' '\n' | tac | tr '\n' ' ')
 		for cand in $cands; do
 			cand_up $cand
-			b= i= r= rf= cpu= p50= p99= bf= fpps= bs= spps=
+			b= i= r= rf= cpu= p50= p99=
+			fl="bulk_base_MBps= bulk_flood_MBps= flood_pps= bulk_sink_MBps= sink_pps= flood_studies="
 			work bulk && b=$(bulk_median)
-			work flood && read -r bf fpps <<<"$(bulk_flood)"
-			work sink && read -r bs spps <<<"$(bulk_flood sink)"
+			{ work flood || work sink; } && fl=$(flood_cell)
 			work iperf && i=$(iperf)
 			work assoc && read -r r rf cpu <<<"$(assoc_rate)"
 			work latency && read -r p50 p99 <<<"$(setup_latency)"
 			cand_down
-			line="offloads=$mode round=$round cand=$cand bulk_MBps=$b iperf_Mbps=$i assoc_per_s=$r assoc_failed=$rf assoc_cpu_pct=$cpu setup_p50_us=$p50 setup_p99_us=$p99 bulk_flood_MBps=$bf flood_pps=$fpps bulk_sink_MBps=$bs sink_pps=$spps flooder=$FLOODER"
+			line="offloads=$mode round=$round cand=$cand bulk_MBps=$b iperf_Mbps=$i assoc_per_s=$r assoc_failed=$rf assoc_cpu_pct=$cpu setup_p50_us=$p50 setup_p99_us=$p99 $fl flooder=$FLOODER"
 			echo "$line" >>"$RAW"
 			log "  $line"
 		done
@@ -380,8 +422,10 @@ if [ "${BENCH_CONTROL:-1}" != 0 ]; then
 fi
 
 # --- the engine alone -------------------------------------------------------
+report() { /usr/bin/python3 scripts/bench_report.py "$RAW" | tee "$OUT/summary.txt"; }
 if [ "${BENCH_ENGINE:-1}" = 0 ]; then
 	cat "$RAW"
+	report
 	exit 0
 fi
 log "bench: a full-inspection capture of the study (offloads off), for callgrind"
@@ -438,4 +482,4 @@ echo "memory flows=${flows% *} table_full_refusals=${flows#* } rss_kib=$hwm empt
 cp "$BUILD/scanwalld" "$W/sw.stripped" && strip "$W/sw.stripped"
 echo "size scanwalld_stripped_bytes=$(stat -c %s "$W/sw.stripped")" >>"$RAW"
 
-/usr/bin/python3 scripts/bench_report.py "$RAW" | tee "$OUT/summary.txt"
+report

@@ -45,6 +45,14 @@ void lrn_free(struct lrn *t);
 
 /* --- recording (the packet path: no allocation, no system call) ---------- */
 
+/* The table's clock, what a record's worth (which record a full table
+ * evicts) is reckoned by: s more seconds of a clock that never steps
+ * (monotonic, or capture time) have passed. It starts at 0 with the table
+ * (a loaded record's worth is kept relative to it); the now_s the calls
+ * below take is the wall clock's, only for first and last seen. */
+void lrn_elapse(struct lrn *t, uint64_t s);
+uint64_t lrn_now(const struct lrn *t);
+
 struct lrn_rel_key {
 	uint8_t af;			/* SW_AF_INET or SW_AF_INET6 */
 	const uint8_t *initiator, *acceptor;	/* 16 bytes each, as flow_key */
@@ -55,7 +63,7 @@ struct lrn_rel_key {
 /* The relation's handle, created if new (evicting the least stranger when
  * the table is full). A handle whose relation was evicted since is stale:
  * the calls below ignore it, lrn_class() returns -ESTALE. now_s: seconds,
- * wall clock or capture time. */
+ * wall clock or capture time, shown as first and last seen. */
 int64_t lrn_relation(struct lrn *t, const struct lrn_rel_key *k, uint64_t now_s);
 
 enum lrn_class_flag {

@@ -131,9 +131,9 @@ void apply_abort(struct apply_plan *p)
 }
 
 /* The policy is in force whatever the sweep does: a failure is said. */
-static void apply_sweep(const struct apply *a, FILE *diag)
+void apply_sweep(const struct apply *a, FILE *diag)
 {
-	int err = a->up && a->dp && a->dp->sweep ? a->dp->sweep(a->ctx, a->rs.pol) : 0;
+	int err = a->up && a->dp && a->dp->sweep ? a->dp->sweep(a->ctx, a->rs.pol, diag) : 0;
 
 	if (err && diag)
 		fprintf(diag, "conntrack sweep: %s; connections older than the engine's "
@@ -187,7 +187,5 @@ int apply_up(struct apply *a)
 	int err = a->dp && a->dp->install ? a->dp->install(a->ctx, &a->rs) : 0;
 
 	a->up = !err;
-	if (a->up)
-		apply_sweep(a, stderr);
 	return err;
 }

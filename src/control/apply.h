@@ -39,8 +39,9 @@ struct apply_datapath {
 	/* Judges by pol, on the caller's thread, the connections the kernel
 	 * forwards by itself, the engine's forgotten ones too (a plain flow
 	 * past FLOW_IDLE_TCP, every one after a restart), and revokes those
-	 * pol refuses: after the swap and at the start. 0 or -errno. */
-	int (*sweep)(void *ctx, const struct pol *pol);
+	 * pol refuses: after the swap and at the start (apply_sweep). What
+	 * it could not revoke it says in diag. 0 or -errno. */
+	int (*sweep)(void *ctx, const struct pol *pol, FILE *diag);
 	/* Runs fn(arg) on the thread that owns the engine (the verdict loop)
 	 * and returns once it ran: 0, or -ESHUTDOWN when the loop is gone.
 	 * NULL: the caller owns the engine. The engine is only ever touched
@@ -86,5 +87,10 @@ int policy_apply(struct apply *a, const char *name, const void *text, size_t len
 /* Installs the ruleset of the policy in force (the start, once the queue
  * is bound); later commits install theirs. 0 or -errno. */
 int apply_up(struct apply *a);
+
+/* The start's sweep of the connections the kernel forwards (dp->sweep),
+ * once the ruleset is up: on the control thread, the verdict loop already
+ * turning. A failure is said in diag; the policy is in force all the same. */
+void apply_sweep(const struct apply *a, FILE *diag);
 
 #endif

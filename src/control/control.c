@@ -490,7 +490,11 @@ out_free:
  * (CTLTHREAD_SLICE bytes, one call each) into a buffer grown and touched
  * here, and the answer is written here from the copy. It ends at the
  * newest line when its first slice was taken: a flood meanwhile cannot
- * make it grow without end. */
+ * make it grow without end. A flood that overwrote the lines the next
+ * slice was to take ends it at the last line copied, its last_seq: an
+ * answer's lines are always consecutive (clients number them from
+ * first_seq), and the next `events since` shows the loss as any other
+ * (first_seq beyond N+1). */
 struct ctl_events {
 	const struct evlog *log;
 	char *buf;		/* the lines, each with its newline */
@@ -500,6 +504,7 @@ struct ctl_events {
 	uint64_t first;		/* the first line's number; 0: none */
 	unsigned n;
 	bool more;
+	bool gap;		/* the ring overwrote the next line: stop there */
 };
 
 static int ctl_event_cb(void *ctx, uint64_t seq, const char *line, size_t len)
@@ -508,6 +513,10 @@ static int ctl_event_cb(void *ctx, uint64_t seq, const char *line, size_t len)
 
 	if (seq > ev->upto)
 		return 1;
+	if (ev->first && seq != ev->since + 1) {
+		ev->gap = true;
+		return 1;
+	}
 	if (len > ev->end - ev->len) {
 		ev->more = true;
 		return 1;
@@ -597,7 +606,7 @@ static int cmd_events(struct control *c, int argc, char **argv, FILE *out)
 	}
 	jw_ku64(SB_STREAM(out), "],", "count", ev.n);
 	jw_ku64(SB_STREAM(out), ",", "first_seq", ev.first);
-	jw_ku64(SB_STREAM(out), ",", "last_seq", ev.upto);
+	jw_ku64(SB_STREAM(out), ",", "last_seq", ev.gap ? ev.since : ev.upto);
 	fputs("}\n", out);
 out_free:
 	free(ev.buf);
@@ -673,6 +682,10 @@ static int ctl_reload_answer(struct control *c, int err, const char *diag, FILE 
 	if (err) {
 		fputs(",\"errors\":", out);
 		ctl_errors_arr(diag ? diag : strerror(-err), out);
+	} else if (diag && *diag) {
+		/* in force, but not all done: what the conntrack sweep could not */
+		fputs(",\"warnings\":", out);
+		ctl_errors_arr(diag, out);
 	}
 	fputs(",\"policy\":", out);
 	ctl_policy_obj(c, &k, out);

@@ -82,6 +82,8 @@ static void *ct_main(void *arg)
 	 * inherit it.) */
 	if (setpriority(PRIO_PROCESS, (id_t)gettid(), CT_NICE) < 0)
 		fprintf(stderr, "scanwalld: control thread: nice %d: %s\n", CT_NICE, strerror(errno));
+	if (ct->cfg.start)
+		ct->cfg.start(ct->cfg.ctx);
 
 	for (;;) {
 		if (poll(p, np, -1) < 0) {

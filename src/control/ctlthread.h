@@ -12,6 +12,9 @@
 #define SW_CONTROL_CTLTHREAD_H
 
 struct ctlthread_cfg {
+	/* First, once, on the new thread, before it serves anything else;
+	 * ctlthread_start() does not wait for it. NULL: none. */
+	void (*start)(void *ctx);
 	int ctl_fd;			/* control_fd(), or -1 */
 	void (*ctl_ready)(void *ctx);	/* ctl_fd is readable: control_handle() */
 	void (*tick)(void *ctx);	/* about once a second */

@@ -3,14 +3,17 @@
  * The sweep: the engine forgets a settled plain flow FLOW_IDLE_TCP after
  * its handshake (it sees none of its later packets), and a restarted
  * engine knows none, while conntrack keeps forwarding them by their ALLOW
- * mark. A policy change must reach those too: the dump asks the kernel for
- * the ALLOW entries alone (CTA_MARK under CTA_MARK_MASK filters it there),
- * each is judged by its original tuple, and the refused ones are updated
- * to DENY once the dump is read (a dump and updates do not share a socket's
- * turn), a batch of them at a time; DENY entries leave the dump, so the
- * next pass finds only what is left. */
+ * mark. A policy change must reach those too: one dump asks the kernel for
+ * the ALLOW entries alone (CTA_MARK under CTA_MARK_MASK filters it there,
+ * so the table is walked once), each is judged by its original tuple as it
+ * is read, and the refused ones, kept in a bounded list, are updated to
+ * DENY once the dump is over (a dump and updates do not share a socket's
+ * turn), a datagram of them at a time. A dump the kernel cut (ENOBUFS)
+ * still revokes what it read, and is asked again: the entries already
+ * DENY are no longer in it. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -81,15 +84,15 @@ size_t ct_mark_msg(void *buf, uint32_t seq, const struct flow_key *k, uint32_t m
 
 /* --- the sweep ----------------------------------------------------------- */
 
-#define CT_SWEEP_BATCH 256	/* refused entries collected per pass */
-#define CT_SWEEP_PASSES 64	/* 16,384 revocations per sweep at most */
+#define CT_SWEEP_BATCH 256	/* updates a datagram */
+#define CT_SWEEP_DUMPS 4	/* one dump, and a retry for each one cut */
 
 struct ct_sweep {
 	bool (*keep)(void *ctx, const struct flow_key *k);
 	void *ctx;
 	struct ct_sweep_stats *st;
-	struct flow_key refused[CT_SWEEP_BATCH];
-	unsigned n;
+	struct flow_key *refused;	/* CT_SWEEP_MAX */
+	unsigned n, room;		/* room: what the sweep may still add */
 };
 
 /* One nested attribute table; attributes of another type are skipped,
@@ -179,12 +182,19 @@ static int ct_entry_cb(const struct nlmsghdr *nlh, void *data)
 	    mnl_attr_parse(nlh, sizeof(*nfg), ct_nest_cb, &top) < 0 ||
 	    ct_tuple(top.tb[CTA_TUPLE_ORIG], nfg->nfgen_family, &k) < 0)
 		return MNL_CB_OK;	/* not one we could have marked */
-	if (s->n < CT_SWEEP_BATCH && !s->keep(s->ctx, &k))
+	if (s->keep(s->ctx, &k))
+		return MNL_CB_OK;
+	if (s->room) {
 		s->refused[s->n++] = k;
+		s->room--;
+	} else {
+		s->st->over++;	/* keeps its ALLOW mark */
+	}
 	return MNL_CB_OK;
 }
 
-/* One dump of the ALLOW entries; the refused ones into s->refused. */
+/* One dump of the ALLOW entries: the refused ones into s->refused.
+ * 0, -ENOBUFS when the kernel cut it (what was read is kept), or -errno. */
 static int ct_dump(struct mnl_socket *nl, struct ct_sweep *s, uint32_t seq, char *buf, size_t size)
 {
 	struct nlmsghdr *nlh = ct_msg(buf, IPCTNL_MSG_CT_GET, NLM_F_REQUEST | NLM_F_DUMP, seq,
@@ -206,37 +216,70 @@ static int ct_dump(struct mnl_socket *nl, struct ct_sweep *s, uint32_t seq, char
 	return ret < 0 ? -errno : 0;
 }
 
-/* The refused entries' updates in one datagram, each acknowledged: the
- * next dump must not find them ALLOW again (an entry gone meanwhile is
- * answered with an error, and is no error here). */
-static int ct_revoke(struct mnl_socket *nl, struct ct_sweep *s, uint32_t *seq, char *buf,
-		     size_t size)
+/* The acknowledgements in buf: how many, each counted in st (an entry
+ * gone meanwhile is answered ENOENT, and is no error here). */
+static unsigned ct_acks(const void *buf, size_t len, struct ct_sweep_stats *st)
+{
+	int left = (int)len;
+	unsigned acks = 0;
+
+	for (const struct nlmsghdr *h = buf; mnl_nlmsg_ok(h, left); h = mnl_nlmsg_next(h, &left)) {
+		const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
+
+		if (h->nlmsg_type != NLMSG_ERROR)
+			continue;
+		acks++;
+		if (h->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(e->error) || e->error == -ENOENT)
+			continue;
+		if (!e->error) {
+			st->revoked++;
+		} else {
+			st->failed++;
+			st->first_err = st->first_err ?: e->error;
+		}
+	}
+	return acks;
+}
+
+/* The updates of refused[0..n) in one datagram, each acknowledged. */
+static int ct_revoke(struct mnl_socket *nl, const struct flow_key *refused, unsigned n,
+		     uint32_t *seq, struct ct_sweep_stats *st, char *buf, size_t size)
 {
 	unsigned acked = 0;
 	size_t used = 0;
-	ssize_t n;
+	ssize_t got;
 
-	for (unsigned i = 0; i < s->n; i++) {
+	for (unsigned i = 0; i < n; i++) {
 		struct nlmsghdr *nlh = (struct nlmsghdr *)(buf + used);
 
-		used += ct_mark_msg(nlh, ++*seq, &s->refused[i], SW_MARK_DENY);
+		used += ct_mark_msg(nlh, ++*seq, &refused[i], SW_MARK_DENY);
 		nlh->nlmsg_flags |= NLM_F_ACK;
 	}
 	if (used && mnl_socket_sendto(nl, buf, used) < 0)
 		return -errno;
-	while (acked < s->n) {
-		int left;
-
-		n = mnl_socket_recvfrom(nl, buf, size);
-		if (n < 0)
+	while (acked < n) {
+		got = mnl_socket_recvfrom(nl, buf, size);
+		if (got < 0)
 			return -errno;
-		left = (int)n;
-		for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(h, left);
-		     h = mnl_nlmsg_next(h, &left))
-			acked += h->nlmsg_type == NLMSG_ERROR;
+		acked += ct_acks(buf, (size_t)got, st);
 	}
-	s->st->revoked += s->n;
 	return 0;
+}
+
+/* A ctnetlink socket of the sweep's own: a dump the kernel cut may still
+ * have parts on the one that read it, so the updates get a fresh one. */
+static struct mnl_socket *ct_open(void)
+{
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+	int err;
+
+	if (nl && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		err = errno;
+		mnl_socket_close(nl);
+		errno = err;
+		return NULL;
+	}
+	return nl;
 }
 
 int ct_sweep(bool (*keep)(void *ctx, const struct flow_key *k), void *ctx,
@@ -244,31 +287,32 @@ int ct_sweep(bool (*keep)(void *ctx, const struct flow_key *k), void *ctx,
 {
 	/* the control path's, one sweep at a time */
 	static char buf[CT_SWEEP_BATCH * CT_MARK_MSG_MAX];
-	static struct ct_sweep s;
 	static uint32_t seq;
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
-	int err = 0;
+	struct ct_sweep s = { .keep = keep, .ctx = ctx, .st = st, .room = CT_SWEEP_MAX };
+	struct mnl_socket *nl = NULL;
+	int err = 0, cut = -ENOBUFS;
 
 	memset(st, 0, sizeof(*st));
-	if (!nl)
-		return -errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		err = -errno;
-		goto out_close;
-	}
-	s.keep = keep;
-	s.ctx = ctx;
-	s.st = st;
-	for (unsigned pass = 0; pass < CT_SWEEP_PASSES; pass++) {
+	s.refused = malloc(CT_SWEEP_MAX * sizeof(*s.refused));
+	if (!s.refused)
+		return -ENOMEM;
+	for (unsigned d = 0; !err && cut && d < CT_SWEEP_DUMPS; d++) {
 		s.n = 0;
-		err = ct_dump(nl, &s, ++seq, buf, sizeof(buf));
-		if (!err)
-			err = ct_revoke(nl, &s, &seq, buf, sizeof(buf));
-		/* a batch not full: the dump found no more */
-		if (err || s.n < CT_SWEEP_BATCH)
-			break;
+		st->over = 0;	/* the last dump's count */
+		nl = ct_open();
+		cut = nl ? ct_dump(nl, &s, ++seq, buf, sizeof(buf)) : -errno;
+		if (nl && cut == -ENOBUFS) {
+			mnl_socket_close(nl);
+			nl = ct_open();
+		}
+		err = !nl ? -errno : cut == -ENOBUFS ? 0 : cut;
+		for (unsigned i = 0; !err && i < s.n; i += CT_SWEEP_BATCH)
+			err = ct_revoke(nl, s.refused + i,
+					s.n - i < CT_SWEEP_BATCH ? s.n - i : CT_SWEEP_BATCH, &seq, st,
+					buf, sizeof(buf));
+		if (nl)
+			mnl_socket_close(nl);
 	}
-out_close:
-	mnl_socket_close(nl);
-	return err;
+	free(s.refused);
+	return err ?: cut;	/* cut every time: said */
 }

@@ -198,14 +198,41 @@ static bool inl_sweep_keep(void *ctx, const struct flow_key *k)
 	return (r ? r->action : pol_default_action(pol)) == POL_ALLOW;
 }
 
-static int inl_sweep(void *ctx, const struct pol *pol)
+/* What the sweep could not do is said in the apply's diagnostics, on
+ * stderr and as a system event (counted with the others in `counters`):
+ * the connections it names keep the old verdict. */
+static void inl_sweep_said(struct inl *l, FILE *diag, const char *what)
 {
-	struct ct_sweep_stats st;
-	int err = pol ? ct_sweep(inl_sweep_keep, (void *)pol, &st) : 0;
+	if (diag && diag != stderr)
+		fprintf(diag, "%s\n", what);
+	fprintf(stderr, "scanwalld: %s\n", what);
+	inl_system(l, what);
+}
 
-	if (!err && pol && st.revoked)
+static int inl_sweep(void *ctx, const struct pol *pol, FILE *diag)
+{
+	struct inl *l = ctx;
+	struct ct_sweep_stats st;
+	char what[160];
+	int err;
+
+	if (!pol)
+		return 0;
+	err = ct_sweep(inl_sweep_keep, (void *)pol, &st);
+	if (st.revoked)
 		fprintf(stderr, "scanwalld: %u connections the kernel forwarded revoked by the policy\n",
 			st.revoked);
+	if (st.failed) {
+		snprintf(what, sizeof(what), "conntrack sweep: the kernel refused %u of its updates "
+			 "(%s); those connections keep the old verdict", st.failed,
+			 strerror(-st.first_err));
+		inl_sweep_said(l, diag, what);
+	}
+	if (st.over) {
+		snprintf(what, sizeof(what), "conntrack sweep: %u refused connections beyond its %u "
+			 "keep the old verdict", st.over, CT_SWEEP_MAX);
+		inl_sweep_said(l, diag, what);
+	}
 	return err;
 }
 
@@ -351,11 +378,22 @@ static void inl_ctl_tick(void *ctx)
 	obsnap_tick(l->obs, sw_clock_ns(CLOCK_MONOTONIC));
 }
 
+/* The control thread's first work: the start's conntrack sweep, while the
+ * loop already judges the queue (with fail closed, packets waiting for a
+ * sweep on the loop's thread would wait, and drop, for its whole length). */
+static void inl_ctl_first(void *ctx)
+{
+	struct inl *l = ctx;
+
+	apply_sweep(&l->ap, stderr);
+}
+
 /* Started last, once the loop's signals are blocked (the thread inherits
  * the mask); its calls are served from the loop's poll. */
 static int inl_ctl_start(struct inl *l)
 {
 	struct ctlthread_cfg cfg = {
+		.start = inl_ctl_first,
 		.ctl_fd = l->ctl ? control_fd(l->ctl) : -1, .ctl_ready = inl_ctl_ready,
 		.tick = inl_ctl_tick, .hup = inl_hup, .ctx = l,
 		.work_fd = l->log ? evlog_handover_fd(l->log) : -1, .work = inl_ctl_events,

@@ -430,16 +430,18 @@ void rs_policy_bridge(struct sbuf *o, const struct ruleset_cfg *c)
 	 * hooks: a refused SYN costs no conntrack entry, no skb extension,
 	 * no inet chain. What passes is judged again there, by the same
 	 * rules with their own limits, which a sample stays within. Only a
-	 * SYN to a device address: this hook also sees frames for the box
-	 * itself (an address on the bridge), which the device's policy must
-	 * never refuse; every other SYN through the box is judged in the
-	 * inet table's forward hook, which only forwarded packets cross. */
+	 * SYN to a device address, in a frame not for the box: this hook
+	 * also sees frames for the box itself (an address on the bridge;
+	 * the bridge marks those for its own MAC PACKET_HOST before it),
+	 * which the device's policy must never refuse, whatever address
+	 * they name. Every other SYN through the box is judged in the inet
+	 * table's forward hook, which only forwarded packets cross. */
 	sb_put(o, "\tchain prerouting {\n\t\ttype filter hook prerouting priority -200; "
 		  "policy accept;\n");
 	for (unsigned i = 0; i < sizeof(afs); i++) {
 		if (!rs_devices(c, afs[i]) || (afs[i] == SW_AF_INET6 && !IS_ENABLED(CONFIG_IPV6)))
 			continue;
-		sb_put(o, "\t\t");
+		sb_put(o, "\t\tmeta pkttype != host ");
 		rs_device_set(o, c, afs[i], afs[i] == SW_AF_INET ? "ip daddr" : "ip6 daddr");
 		sb_put(o, "tcp flags & (fin | syn | rst | ack) == syn jump pol\n");
 	}

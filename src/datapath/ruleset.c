@@ -371,6 +371,7 @@ static void *rs_exec_dirs(void *arg)
 {
 	struct rs_exec *x = arg;
 	char path[128];
+	int first = ENOENT;	/* the first error that is not "not here" */
 
 	if (x->scratch && unshare(CLONE_NEWNET) < 0) {
 		x->err = errno;
@@ -383,15 +384,18 @@ static void *rs_exec_dirs(void *arg)
 		 * tries the next directory */
 		if (!x->err || x->err == EAGAIN || x->err == ENOMEM)
 			return NULL;
+		if (first == ENOENT)
+			first = x->err;	/* EACCES says more than the next ENOENT */
 	}
-	x->err = ENOENT;
+	x->err = first;
 	return NULL;
 }
 
 /* The tool's stdin (in_fd, or /dev/null), stdout (out_fd, or inherited;
  * /dev/null with stderr when RS_QUIET), an empty signal mask and every
  * signal at its default: the engine blocks its signals for the
- * signalfds and ignores SIGPIPE, and the tools must not inherit that. */
+ * signalfds and ignores SIGPIPE, and the tools must not inherit that. A
+ * process group of its own: what the tool starts is ended with it. */
 static int rs_spawn_setup(posix_spawn_file_actions_t *fa, posix_spawnattr_t *attr, int in_fd,
 			  int out_fd, int flags)
 {
@@ -400,7 +404,9 @@ static int rs_spawn_setup(posix_spawn_file_actions_t *fa, posix_spawnattr_t *att
 
 	sigemptyset(&none);
 	sigfillset(&all);
-	err = posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) ?:
+	err = posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+					     POSIX_SPAWN_SETPGROUP) ?:
+	      posix_spawnattr_setpgroup(attr, 0) ?:
 	      posix_spawnattr_setsigmask(attr, &none) ?:
 	      posix_spawnattr_setsigdefault(attr, &all);
 	if (!err)
@@ -473,23 +479,46 @@ static int rs_ready(int fd, short events, const struct rs_tool *t)
 	return r ? 0 : -ETIMEDOUT;
 }
 
-/* Waits for the tool until the end of its time, then ends it (SIGKILL):
- * -ETIMEDOUT. One that cannot be waited for within a time (no pidfd) is
- * ended too, with that -errno: never an unbounded wait. 0 when it
- * exited 0, else -EIO. */
+#define RS_POLL_WAIT_MS 10
+
+/* Without a pidfd (a kernel before 5.3, or fds exhausted): waitpid
+ * without hanging, every RS_POLL_WAIT_MS, until the tool's time is up.
+ * 1 exited (*st), -ETIMEDOUT or -errno. */
+static int rs_wait_polled(const struct rs_tool *t, int *st)
+{
+	pid_t r;
+
+	while ((r = waitpid(t->pid, st, WNOHANG)) <= 0) {
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (!rs_ms_left(t))
+			return -ETIMEDOUT;
+		nanosleep(&(struct timespec){ 0, RS_POLL_WAIT_MS * 1000000L }, NULL);
+	}
+	return 1;
+}
+
+/* Waits for the tool until the end of its time, then ends its process
+ * group (SIGKILL: the tool and whatever it started): -ETIMEDOUT. 0 when
+ * it exited 0, else -EIO. */
 static int rs_wait(const struct rs_tool *t)
 {
 	int st, fd = pidfd_open(t->pid, 0);
-	int err = fd < 0 ? -errno : rs_ready(fd, POLLIN, t);
+	int err;
 
-	if (fd >= 0)
+	if (fd < 0) {
+		err = rs_wait_polled(t, &st);
+	} else {
+		err = rs_ready(fd, POLLIN, t);
 		close(fd);
-	if (err)
-		kill(t->pid, SIGKILL);
-	while (waitpid(t->pid, &st, 0) < 0)
+	}
+	if (err < 0)
+		kill(-t->pid, SIGKILL);
+	/* reaped unless the polled wait did */
+	while (err <= 0 && waitpid(t->pid, &st, 0) < 0)
 		if (errno != EINTR)
 			return -errno;
-	return err ?: WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
+	return err < 0 ? err : WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
 }
 
 /* The tool's stdin, written within its time (fd does not block). */

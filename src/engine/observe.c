@@ -34,10 +34,26 @@ struct eng_obs {
 	struct lrn *t;
 	char *path;		/* NULL: not persisted */
 	uint64_t changes;
+	uint64_t clock_s;	/* the engine's second the table's clock was last moved to */
 	struct obs_assoc *as;	/* one per association slot */
 };
 
 static void obs_item(void *ctx, struct dcm_assoc *a, const struct dcm_obs_item *it);
+
+/* The table, its clock moved on with the engine's: monotonic (or capture
+ * time), so a wall-clock step (NTP after an RTC that booted in 1970) moves
+ * no record's worth; the wall clock only says when, for people. */
+static struct lrn *obs_table(struct eng_obs *o)
+{
+	uint64_t s = o->e->now_ns / 1000000000u;
+
+	if (s > o->clock_s) {
+		if (o->clock_s)	/* the first call only sets where the clock is */
+			lrn_elapse(o->t, s - o->clock_s);
+		o->clock_s = s;
+	}
+	return o->t;
+}
 
 int eng_observe(struct eng *e, const char *path)
 {
@@ -123,7 +139,7 @@ void eng_obs_bytes(struct eng *e, const struct flow *f, int dir, size_t n)
 /* The RQ passed: its relation, found or made, counts one request. */
 static int64_t obs_relation(struct obs_assoc *s, struct dcm_assoc *a)
 {
-	struct lrn *t = s->o->t;
+	struct lrn *t = obs_table(s->o);
 	struct lrn_rel_key k = {
 		.af = s->key.af, .initiator = s->key.src, .acceptor = s->key.dst,
 		.port = s->key.dport, .calling = dcm_calling_ae(a), .called = dcm_called_ae(a),
@@ -242,6 +258,6 @@ void eng_obs_event(struct eng *e, const struct sw_event *ev, const struct flow_k
 		.rule_line = ev->rule_line, .fault = ev->fault,
 		.calling = ev->calling_ae, .called = ev->called_ae,
 	};
-	lrn_flow(e->obs->t, &fk, eng_wall_s(e));
+	lrn_flow(obs_table(e->obs), &fk, eng_wall_s(e));
 	e->obs->changes++;
 }

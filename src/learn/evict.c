@@ -5,11 +5,11 @@
  * accepted, refusals) and partners (accepted relations, plain flows the
  * policy allowed). Partners can hold at most all but the strangers'
  * reserve (CONFIG_OBSERVE_RESERVE_PCT); strangers take any free record.
- * When a new record finds the table full, the record of least value goes
- * (its count, halved for every CONFIG_OBSERVE_HALF_LIFE_S since it was
- * last seen, so a stranger busy long ago does not keep its record for
- * good): a partner only for a partner when the partners' share is full,
- * otherwise a stranger. A stranger never evicts a partner.
+ * When a new record finds the table full, the record of least worth goes
+ * (its count, halved for every CONFIG_OBSERVE_HALF_LIFE_S since, so a
+ * stranger busy long ago does not keep its record for good): a partner
+ * only for a partner when the partners' share is full, otherwise a
+ * stranger. A stranger never evicts a partner.
  *
  * Each tier is a binary min-heap of record indexes, so finding the least
  * is O(1) and a count or a new last-seen costs O(log n) swaps; all arrays
@@ -20,23 +20,56 @@
 #include "scanwall/config.h"
 #include "learn_int.h"
 
-/* count * 2^-(age / H) compared between two records is log2(count) * H +
- * last seen (the age from now cancels out): an order that time passing
- * does not change, so the heaps need no reordering as records age. The
- * log is the bit length: a count within a factor of two of another's is
- * worth the same, and then the larger count, then the latest, wins. */
-static uint64_t lrn_value(uint64_t count, uint64_t last_s)
+/* A worth is a time on the table's clock (lrn_elapse: monotonic, so a
+ * wall-clock step moves none): now + H * log2(count decayed to now). So
+ * the worth of one record compared with another's does not change as time
+ * passes (the age from now cancels out) and the heaps need no reordering;
+ * and the count decays in what is kept, not only in how it is weighed: a
+ * record once seen a thousand times, then once every few half-lives, is
+ * worth what a record seen once as lately is. Adding two worths adds their
+ * counts: in half-lives, log2(2^a + 2^b) = max + log2(1 + 2^-|a - b|),
+ * the last taken as 2^-|a - b|, within a tenth of a half-life. */
+int64_t lrn_worth_add(int64_t a, int64_t b)
 {
-	unsigned bits = count ? 64 - (unsigned)__builtin_clzll(count) : 0;
+	const uint64_t h = CONFIG_OBSERVE_HALF_LIFE_S;
+	int64_t hi = a > b ? a : b, lo = a > b ? b : a;
+	uint64_t apart, step;
 
-	return last_s + (uint64_t)CONFIG_OBSERVE_HALF_LIFE_S * bits;
+	if (lo == LRN_WORTH_NONE)
+		return hi;
+	apart = (uint64_t)(hi - lo);
+	if (apart / h >= 32)
+		return hi;
+	/* 2^-x by a straight line between its values at whole half-lives */
+	step = h >> (apart / h);
+	return hi + (int64_t)(step - step * (apart % h) / (2 * h));
 }
 
-bool lrn_less(uint64_t count_a, uint64_t last_a, uint64_t count_b, uint64_t last_b)
+int64_t lrn_worth_of(const struct lrn *t, uint64_t count)
 {
-	uint64_t a = lrn_value(count_a, last_a), b = lrn_value(count_b, last_b);
+	int64_t bits = count ? 63 - __builtin_clzll(count) : 0;
 
-	return a != b ? a < b : count_a != count_b ? count_a < count_b : last_a < last_b;
+	return count ? t->now + CONFIG_OBSERVE_HALF_LIFE_S * bits : LRN_WORTH_NONE;
+}
+
+void lrn_worth_seen(const struct lrn *t, int64_t *worth)
+{
+	*worth = lrn_worth_add(*worth, t->now);
+}
+
+bool lrn_less(int64_t worth_a, uint64_t count_a, int64_t worth_b, uint64_t count_b)
+{
+	return worth_a != worth_b ? worth_a < worth_b : count_a < count_b;
+}
+
+void lrn_elapse(struct lrn *t, uint64_t s)
+{
+	t->now += (int64_t)(s < UINT32_MAX ? s : UINT32_MAX);
+}
+
+uint64_t lrn_now(const struct lrn *t)
+{
+	return (uint64_t)t->now;
 }
 
 int lrn_pool_init(struct lrn_pool *p, unsigned n, unsigned reserve_pct,

@@ -39,7 +39,8 @@ struct lrn_rel {
 	uint8_t nclass, nts;
 	uint64_t count[LRN_ASSOC__COUNT];
 	uint64_t bytes[2];
-	uint64_t first_s, last_s;
+	uint64_t first_s, last_s;	/* wall clock: for people to read */
+	int64_t worth;			/* requests (evict.c): what eviction weighs */
 	struct lrn_class cls[LRN_REL_CLASSES];
 	struct lrn_tsyn ts[LRN_REL_TS];
 };
@@ -55,6 +56,7 @@ struct lrn_flowrec {
 	int rule_line;
 	char calling[LRN_AE_MAX + 1], called[LRN_AE_MAX + 1];
 	uint64_t count, first_s, last_s;
+	int64_t worth;			/* of count (evict.c) */
 };
 
 /* evict.c: the records of one kind in two tiers, each a min-heap by
@@ -62,10 +64,18 @@ struct lrn_flowrec {
  * full. */
 enum { LRN_STRANGER, LRN_PARTNER };
 
-/* Whether a record seen count times, last at last_s, is worth less than
- * another: its count halves every CONFIG_OBSERVE_HALF_LIFE_S it is not
- * seen. */
-bool lrn_less(uint64_t count_a, uint64_t last_a, uint64_t count_b, uint64_t last_b);
+/* A record's worth: a time on the table's clock, that of a record seen
+ * once then (evict.c); NONE: never seen. */
+#define LRN_WORTH_NONE INT64_MIN
+/* The worth of both records' counts together. */
+int64_t lrn_worth_add(int64_t a, int64_t b);
+/* The worth of count seen now (to a power of two). */
+int64_t lrn_worth_of(const struct lrn *t, uint64_t count);
+/* One more seen, now. */
+void lrn_worth_seen(const struct lrn *t, int64_t *worth);
+/* Whether a record is worth less than another (then: has the smaller
+ * count). */
+bool lrn_less(int64_t worth_a, uint64_t count_a, int64_t worth_b, uint64_t count_b);
 
 struct lrn_pool_ops {
 	bool (*less)(const struct lrn *t, uint32_t a, uint32_t b);
@@ -103,19 +113,21 @@ int lrn_pool_evict(struct lrn *t, struct lrn_pool *p, int tier);
 int lrn_pool_tier(const struct lrn_pool *p, uint32_t rec);
 
 /* peers.c: the partners of one initiator address, and of one calling AE,
- * towards one acceptor, counted and bounded. */
+ * towards one acceptor, listed and bounded. */
 #define LRN_PEER_KEY 34		/* kind, af, address or AE, acceptor */
 struct lrn_peer {
 	uint8_t key[LRN_PEER_KEY];
-	uint32_t n;		/* partners counted */
+	uint32_t n;		/* partners listed */
+	uint32_t head;		/* the first, + 1; lrn.peer_next links the rest */
 };
 int lrn_peers_init(struct lrn *t, unsigned partners);
 void lrn_peers_free(struct lrn *t);
-/* Counts r's relation in as a partner: false (nothing counted) when its
- * address or its AE holds CONFIG_OBSERVE_PEER_PARTNERS already. */
-bool lrn_peers_admit(struct lrn *t, const struct lrn_rel *r);
-/* A partner counted by lrn_peers_admit() leaves (evicted). */
-void lrn_peers_leave(struct lrn *t, const struct lrn_rel *r);
+/* Lists relation rec as a partner of its address and of its AE: false
+ * (nothing listed) when one holds CONFIG_OBSERVE_PEER_PARTNERS already,
+ * all worth as much; else the least of a full one is made a stranger. */
+bool lrn_peers_admit(struct lrn *t, uint32_t rec);
+/* A partner listed by lrn_peers_admit() leaves (evicted, or a stranger). */
+void lrn_peers_leave(struct lrn *t, uint32_t rec);
 
 struct lrn {
 	struct lrn_cfg cfg;
@@ -132,11 +144,13 @@ struct lrn {
 	struct lrn_pool flowp;
 	struct lrn_peer *peer;		/* peers.c: [0, npeer), free ones listed */
 	uint32_t *peer_free, *peer_hash, peer_mask;
+	uint32_t *peer_next;		/* [relation * 2 + kind]: next partner + 1, 0 end */
 	unsigned npeer, npeer_free, peer_cap;
 	/* open addressing, index + 1, 0 empty; sizes are powers of two */
 	uint32_t *rel_hash, *uid_hash, *flow_hash;
 	uint32_t rel_mask, uid_mask, flow_mask;
 	struct lrn_dropped dropped;
+	int64_t now;		/* the worths' clock (lrn_elapse) */
 	char load_error[96];	/* why lrn_load() refused the last file */
 };
 
@@ -164,8 +178,9 @@ void lrn_uid_unref(struct lrn *t, uint32_t u);
 
 /* The relation of a handle (lrn_relation), NULL when it was evicted. */
 struct lrn_rel *lrn_rel_at(struct lrn *t, int64_t rel);
-/* Its counts or last seen changed (the loader adds to them). */
-void lrn_rel_touched(struct lrn *t, const struct lrn_rel *r);
+/* Its counts or worth changed (the loader adds to them); stay: in the tier
+ * it is in (a stranger the loaded file kept one). */
+void lrn_rel_touched(struct lrn *t, const struct lrn_rel *r, bool stay);
 void lrn_flow_touched(struct lrn *t, const struct lrn_flowrec *f);
 
 /* "allow", "block", ... as the static string the table keeps, or NULL. */

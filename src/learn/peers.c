@@ -4,14 +4,19 @@
  * through titles, or one title from many addresses, would evict every
  * real partner. So the partners of one initiator address towards one
  * acceptor, and of one calling AE towards one acceptor, are counted, and
- * an accepted relation beyond CONFIG_OBSERVE_PEER_PARTNERS of either
- * stays a stranger (recorded all the same, evicted among strangers). The
+ * an accepted relation beyond CONFIG_OBSERVE_PEER_PARTNERS of either is a
+ * stranger (recorded all the same, evicted among strangers), unless it is
+ * worth more than that peer's least partner: then that one is pushed out
+ * to the strangers. First come is not first served: a peer forging the
+ * real archive's AE title from many addresses holds its bound only while
+ * its relations are worth more than the archive's. The
  * acceptor is in the key so that the device's own fan-out (one address,
  * one title, to many partners) is never bounded.
  *
- * The counts are exact: an entry per key in use, found by hash, freed at
- * zero; there are at most two per counted partner, so all is sized at
- * lrn_new(). */
+ * An entry per key in use, found by hash, freed when none is left, lists
+ * its partners through a link in each relation per kind (a bound's worth
+ * at most: the least is found by a walk); there are at most two entries
+ * per partner, so all is sized at lrn_new(). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +44,8 @@ int lrn_peers_init(struct lrn *t, unsigned partners)
 	t->peer = calloc(t->peer_cap, sizeof(*t->peer));
 	t->peer_free = calloc(t->peer_cap, sizeof(*t->peer_free));
 	t->peer_hash = lrn_hash_new(t->peer_cap, &t->peer_mask);
-	return t->peer && t->peer_free && t->peer_hash ? 0 : -ENOMEM;
+	t->peer_next = calloc((size_t)PEER__KINDS * t->cfg.relations, sizeof(*t->peer_next));
+	return t->peer && t->peer_free && t->peer_hash && t->peer_next ? 0 : -ENOMEM;
 }
 
 void lrn_peers_free(struct lrn *t)
@@ -47,6 +53,13 @@ void lrn_peers_free(struct lrn *t)
 	free(t->peer);
 	free(t->peer_free);
 	free(t->peer_hash);
+	free(t->peer_next);
+}
+
+/* The link to the partner after rec in its list of kind. */
+static uint32_t *peer_link(struct lrn *t, uint32_t rec, int kind)
+{
+	return &t->peer_next[rec * PEER__KINDS + (uint32_t)kind];
 }
 
 static uint32_t peer_hash(const uint8_t key[LRN_PEER_KEY])
@@ -72,40 +85,72 @@ static struct lrn_peer *peer_find(struct lrn *t, const uint8_t key[LRN_PEER_KEY]
 	e = t->npeer_free ? t->peer_free[--t->npeer_free] : t->npeer++;
 	memcpy(t->peer[e].key, key, LRN_PEER_KEY);
 	t->peer[e].n = 0;
+	t->peer[e].head = 0;
 	*slot = e + 1;
 	return &t->peer[e];
 }
 
-bool lrn_peers_admit(struct lrn *t, const struct lrn_rel *r)
+/* The partner of p (of kind) worth least. */
+static uint32_t peer_least(struct lrn *t, const struct lrn_peer *p, int kind)
+{
+	uint32_t least = p->head - 1;
+
+	for (uint32_t i = *peer_link(t, least, kind); i; i = *peer_link(t, i - 1, kind))
+		if (t->relp.ops->less(t, i - 1, least))
+			least = i - 1;
+	return least;
+}
+
+bool lrn_peers_admit(struct lrn *t, uint32_t rec)
 {
 	uint8_t key[PEER__KINDS][LRN_PEER_KEY];
+	uint32_t out[PEER__KINDS];
 	struct lrn_peer *p;
+	unsigned nout = 0;
 	int k;
 
+	for (k = 0; k < PEER__KINDS; k++) {
+		peer_key(&t->rel[rec], k, key[k]);
+		p = peer_find(t, key[k], false);
+		if (!p || p->n < CONFIG_OBSERVE_PEER_PARTNERS)
+			continue;
+		out[nout] = peer_least(t, p, k);
+		if (!t->relp.ops->less(t, out[nout], rec))
+			return false;
+		nout += !nout || out[0] != out[nout];
+	}
+	for (unsigned i = 0; i < nout; i++) {
+		lrn_peers_leave(t, out[i]);
+		lrn_pool_update(t, &t->relp, out[i], LRN_STRANGER);
+	}
 	/* two entries at most are made: the sizing leaves room for them */
 	if (t->peer_cap - t->npeer + t->npeer_free < PEER__KINDS)
 		return false;
 	for (k = 0; k < PEER__KINDS; k++) {
-		peer_key(r, k, key[k]);
-		p = peer_find(t, key[k], false);
-		if (p && p->n >= CONFIG_OBSERVE_PEER_PARTNERS)
-			return false;
+		p = peer_find(t, key[k], true);
+		*peer_link(t, rec, k) = p->head;
+		p->head = rec + 1;
+		p->n++;
 	}
-	for (k = 0; k < PEER__KINDS; k++)
-		peer_find(t, key[k], true)->n++;
 	return true;
 }
 
-void lrn_peers_leave(struct lrn *t, const struct lrn_rel *r)
+void lrn_peers_leave(struct lrn *t, uint32_t rec)
 {
 	uint8_t key[LRN_PEER_KEY];
 	struct lrn_peer *p;
-	uint32_t e;
+	uint32_t e, *link;
 
 	for (int k = 0; k < PEER__KINDS; k++) {
-		peer_key(r, k, key);
+		peer_key(&t->rel[rec], k, key);
 		p = peer_find(t, key, false);
-		if (!p || --p->n)
+		for (link = p ? &p->head : NULL; link && *link && *link != rec + 1;
+		     link = peer_link(t, *link - 1, k))
+			;
+		if (!link || !*link)
+			continue;
+		*link = *peer_link(t, rec, k);
+		if (--p->n)
 			continue;
 		e = (uint32_t)(p - t->peer);
 		lrn_hash_del(t, t->peer_hash, t->peer_mask, e, peer_home);

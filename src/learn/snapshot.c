@@ -5,7 +5,7 @@
  * fixed arrays, added at the end or replaced in place (an eviction), so a
  * slice copies whole records, and what was added since is taken by the
  * slice that reaches it. The copy is for reading: of the record pools only
- * what the readers look at (used, live) is set. */
+ * what the readers look at (used, live, a relation's tier) is set. */
 #include <string.h>
 
 #include "learn_int.h"
@@ -51,11 +51,16 @@ static bool cp_part(void *dst, const void *src, size_t size, unsigned have, unsi
 int lrn_copy_step(struct lrn *dst, const struct lrn *src, struct lrn_copy *c, size_t max_bytes)
 {
 	bool whole = false;
+	unsigned from;
 
 	switch (c->phase) {
 	case CP_REL:
+		from = c->next;
 		whole = cp_part(dst->rel, src->rel, sizeof(*src->rel), src->relp.used, &c->next,
 				max_bytes);
+		/* each record's tier with it, the clock its worth is read by */
+		memcpy(dst->relp.in + from, src->relp.in + from, c->next - from);
+		dst->now = src->now;
 		dst->relp.used = c->next;
 		dst->relp.live = src->relp.live;
 		break;

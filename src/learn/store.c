@@ -27,6 +27,7 @@
 #include "learn_int.h"
 
 #define LRN_FILE_MAX (64u << 20)
+#define LRN_WORTH_MAX (1ll << 40)
 
 static void put_addr(FILE *out, const char *key, uint8_t af, const uint8_t *a)
 {
@@ -66,6 +67,14 @@ static void put_flags(FILE *out, unsigned flags, unsigned nflags)
 			fprintf(out, ",\"%s\":true", class_flags[i].key);
 }
 
+/* A worth as saved: relative to the table's clock, which starts again at 0
+ * in the table that loads it (none: as far back as a file may say). */
+static int64_t put_worth(const struct lrn *t, int64_t worth)
+{
+	return worth == LRN_WORTH_NONE || worth - t->now < -LRN_WORTH_MAX ? -LRN_WORTH_MAX
+									 : worth - t->now;
+}
+
 static void put_rel(const struct lrn *t, const struct lrn_rel *r, FILE *out)
 {
 	unsigned i;
@@ -96,10 +105,11 @@ static void put_rel(const struct lrn *t, const struct lrn_rel *r, FILE *out)
 		put_flags(out, r->ts[i].flags, 2);
 		fputc('}', out);
 	}
-	fputs("]}", out);
+	fprintf(out, "],\"worth\":%" PRId64 ",\"partner\":%s}", put_worth(t, r->worth),
+		lrn_pool_tier(&t->relp, (uint32_t)(r - t->rel)) == LRN_PARTNER ? "true" : "false");
 }
 
-static void put_flow(const struct lrn_flowrec *f, FILE *out)
+static void put_flow(const struct lrn *t, const struct lrn_flowrec *f, FILE *out)
 {
 	fputs("{\"kind\":", out);
 	jw_str(SB_STREAM(out), f->kind);
@@ -118,8 +128,8 @@ static void put_flow(const struct lrn_flowrec *f, FILE *out)
 	jw_str(SB_STREAM(out), f->calling[0] ? f->calling : NULL);
 	fputs(",\"called_ae\":", out);
 	jw_str(SB_STREAM(out), f->called[0] ? f->called : NULL);
-	fprintf(out, ",\"count\":%" PRIu64 ",\"first\":%" PRIu64 ",\"last\":%" PRIu64 "}",
-		f->count, f->first_s, f->last_s);
+	fprintf(out, ",\"count\":%" PRIu64 ",\"first\":%" PRIu64 ",\"last\":%" PRIu64
+		",\"worth\":%" PRId64 "}", f->count, f->first_s, f->last_s, put_worth(t, f->worth));
 }
 
 int lrn_json(const struct lrn *t, FILE *out)
@@ -136,7 +146,7 @@ int lrn_json(const struct lrn *t, FILE *out)
 	fputs("],\"flows\":[", out);
 	for (i = 0; i < t->flowp.used; i++) {
 		fputs(i ? "," : "", out);
-		put_flow(&t->flow[i], out);
+		put_flow(t, &t->flow[i], out);
 	}
 	fprintf(out, "],\"dropped\":{\"relations\":%" PRIu64 ",\"classes\":%" PRIu64
 		",\"uids\":%" PRIu64 ",\"flows\":%" PRIu64 "}", t->dropped.relations,
@@ -241,6 +251,31 @@ static int ld_u64(struct ld *l, int obj, const char *key, uint64_t max, uint64_t
 	errno = 0;
 	*v = strtoull(buf, &end, 10);
 	return errno || *end || *v > max ? ld_bad(l, key) : 0;
+}
+
+/* A worth, relative to the clock of the table saved (put_rel); missing in
+ * a file from before worths: then as if the count were all seen at load.
+ * Either way relative to this table's clock. */
+static int ld_worth(struct ld *l, int obj, uint64_t count, int64_t *worth)
+{
+	int i = cj_get(l->j, obj, "worth");
+	char buf[24], *end;
+	long long v;
+
+	if (i < 0) {
+		*worth = lrn_worth_of(l->t, count);
+		return 0;
+	}
+	if (l->j->tok[i].type != CJ_NUM || l->j->tok[i].len >= sizeof(buf))
+		return ld_bad(l, "worth");
+	cj_text(l->j, i, buf, sizeof(buf));
+	errno = 0;
+	v = strtoll(buf, &end, 10);
+	/* 2^40 s, tens of thousands of years: beyond any clock or count */
+	if (errno || *end || end == buf || v > LRN_WORTH_MAX || v < -LRN_WORTH_MAX)
+		return ld_bad(l, "worth");
+	*worth = l->t->now + v;
+	return 0;
 }
 
 /* A flag is true, false or missing (false): the writer leaves out the
@@ -375,6 +410,9 @@ static int ld_rel(struct ld *l, int obj)
 	uint8_t af, af2, ini[16], acc[16];
 	char calling[LRN_AE_MAX + 1], called[LRN_AE_MAX + 1];
 	uint64_t port, n[LRN_ASSOC__COUNT], bytes[2], first, last;
+	int64_t worth;
+	bool partner;
+	int pi = cj_get(l->j, obj, "partner");
 	struct lrn_rel_key k = { .initiator = ini, .acceptor = acc, .calling = calling,
 				 .called = called };
 	struct lrn_rel *r;
@@ -387,7 +425,8 @@ static int ld_rel(struct ld *l, int obj)
 	    ld_u64(l, obj, "accepted", UINT64_MAX, &n[1]) ||
 	    ld_u64(l, obj, "bytes_sent", UINT64_MAX, &bytes[0]) ||
 	    ld_u64(l, obj, "bytes_received", UINT64_MAX, &bytes[1]) ||
-	    ld_u64(l, obj, "first", UINT64_MAX, &first) || ld_u64(l, obj, "last", UINT64_MAX, &last))
+	    ld_u64(l, obj, "first", UINT64_MAX, &first) || ld_u64(l, obj, "last", UINT64_MAX, &last) ||
+	    ld_worth(l, obj, n[0], &worth) || ld_bool(l, obj, "partner", &partner))
 		return -EBADMSG;
 	k.af = af;
 	k.port = (uint16_t)port;
@@ -400,7 +439,10 @@ static int ld_rel(struct ld *l, int obj)
 			r->first_s = first;
 		if (last > r->last_s)
 			r->last_s = last;
-		lrn_rel_touched(l->t, r);
+		r->worth = lrn_worth_add(r->worth, worth);
+		/* the tiers come back as saved, whatever the order (a file
+		 * from before them: accepted ones are partners as admitted) */
+		lrn_rel_touched(l->t, r, pi >= 0 && !partner);
 	}
 	return ld_classes(l, obj, rel);
 }
@@ -421,6 +463,7 @@ static int ld_flow(struct ld *l, int obj)
 	char kind[24], proto[8], fault[LRN_FAULT_MAX + 1], calling[LRN_AE_MAX + 1],
 		called[LRN_AE_MAX + 1];
 	uint64_t port, rule = 0, count, first, last;
+	int64_t worth;
 	struct lrn_flow_key k = { .src = src, .dst = dst, .fault = fault, .calling = calling,
 				  .called = called };
 	struct lrn_flowrec *f;
@@ -437,7 +480,8 @@ static int ld_flow(struct ld *l, int obj)
 	    ld_str(l, obj, "fault", fault, sizeof(fault), true) ||
 	    ld_ae(l, obj, "calling_ae", calling) || ld_ae(l, obj, "called_ae", called) ||
 	    ld_u64(l, obj, "count", UINT64_MAX, &count) || (!count && ld_bad(l, "count")) ||
-	    ld_u64(l, obj, "first", UINT64_MAX, &first) || ld_u64(l, obj, "last", UINT64_MAX, &last))
+	    ld_u64(l, obj, "first", UINT64_MAX, &first) || ld_u64(l, obj, "last", UINT64_MAX, &last) ||
+	    ld_worth(l, obj, count, &worth))
 		return -EBADMSG;
 	k.af = af;
 	k.port = (uint16_t)port;
@@ -446,6 +490,7 @@ static int ld_flow(struct ld *l, int obj)
 		lrn_add(&f->count, count);
 		lrn_seen(&f->first_s, &f->last_s, first);
 		lrn_seen(&f->first_s, &f->last_s, last);
+		f->worth = lrn_worth_add(f->worth, worth);
 		lrn_flow_touched(l->t, f);
 	}
 	return 0;

@@ -108,13 +108,13 @@ static uint32_t rel_rec_hash(const struct lrn *t, uint32_t rec)
 	return rel_hash(&k);
 }
 
-/* A relation's value: associations requested, aged since last seen. */
+/* A relation's worth: associations requested, decayed (evict.c). */
 static bool rel_less(const struct lrn *t, uint32_t a, uint32_t b)
 {
 	const struct lrn_rel *x = &t->rel[a], *y = &t->rel[b];
 
-	return lrn_less(x->count[LRN_ASSOC_REQUESTED], x->last_s, y->count[LRN_ASSOC_REQUESTED],
-			y->last_s);
+	return lrn_less(x->worth, x->count[LRN_ASSOC_REQUESTED], y->worth,
+			y->count[LRN_ASSOC_REQUESTED]);
 }
 
 static void rel_drop(struct lrn *t, uint32_t rec, int tier)
@@ -123,7 +123,7 @@ static void rel_drop(struct lrn *t, uint32_t rec, int tier)
 	uint32_t gen = r->gen;
 
 	if (tier == LRN_PARTNER)
-		lrn_peers_leave(t, r);
+		lrn_peers_leave(t, rec);
 	for (unsigned i = 0; i < r->nclass; i++)
 		lrn_uid_unref(t, r->cls[i].uid);
 	for (unsigned i = 0; i < r->nts; i++)
@@ -133,15 +133,15 @@ static void rel_drop(struct lrn *t, uint32_t rec, int tier)
 	r->gen = gen + 1;
 }
 
-/* Accepted, and within what its peer may hold of the partners (peers.c):
- * a partner; else a stranger. */
+/* Accepted, and within what its peer may hold of the partners, or worth
+ * more than its least (peers.c): a partner; else a stranger. */
 static int rel_tier(struct lrn *t, const struct lrn_rel *r)
 {
 	if (!r->count[LRN_ASSOC_ACCEPTED])
 		return LRN_STRANGER;
 	if (lrn_pool_tier(&t->relp, (uint32_t)(r - t->rel)) == LRN_PARTNER)
 		return LRN_PARTNER;
-	return lrn_peers_admit(t, r) ? LRN_PARTNER : LRN_STRANGER;
+	return lrn_peers_admit(t, (uint32_t)(r - t->rel)) ? LRN_PARTNER : LRN_STRANGER;
 }
 
 static const struct lrn_pool_ops rel_ops = { .less = rel_less, .drop = rel_drop };
@@ -157,9 +157,11 @@ struct lrn_rel *lrn_rel_at(struct lrn *t, int64_t rel)
 	return r->af && r->gen == (uint64_t)rel >> LRN_INDEX_BITS ? r : NULL;
 }
 
-void lrn_rel_touched(struct lrn *t, const struct lrn_rel *r)
+void lrn_rel_touched(struct lrn *t, const struct lrn_rel *r, bool stay)
 {
-	lrn_pool_update(t, &t->relp, (uint32_t)(r - t->rel), rel_tier(t, r));
+	uint32_t rec = (uint32_t)(r - t->rel);
+
+	lrn_pool_update(t, &t->relp, rec, stay ? lrn_pool_tier(&t->relp, rec) : rel_tier(t, r));
 }
 
 static bool rel_same(const struct lrn_rel *r, const struct lrn_rel_key *k)
@@ -198,6 +200,7 @@ int64_t lrn_relation(struct lrn *t, const struct lrn_rel_key *k, uint64_t now_s)
 	ae_copy(r->calling, k->calling);
 	ae_copy(r->called, k->called);
 	r->first_s = r->last_s = now_s;
+	r->worth = LRN_WORTH_NONE;
 	/* an eviction may have shifted the probe's entries */
 	*lrn_hash_slot(t->rel_hash, t->rel_mask, h) = (uint32_t)rec + 1;
 	lrn_pool_add(t, &t->relp, (uint32_t)rec, LRN_STRANGER);
@@ -291,7 +294,9 @@ void lrn_count(struct lrn *t, int64_t rel, enum lrn_count what, uint64_t now_s)
 		return;
 	lrn_add(&r->count[what], 1);
 	lrn_seen(&r->first_s, &r->last_s, now_s);
-	lrn_rel_touched(t, r);
+	if (what == LRN_ASSOC_REQUESTED)
+		lrn_worth_seen(t, &r->worth);
+	lrn_rel_touched(t, r, false);
 }
 
 void lrn_bytes(struct lrn *t, int64_t rel, int dir, uint64_t n)
@@ -327,12 +332,12 @@ static uint32_t flow_rec_hash(const struct lrn *t, uint32_t rec)
 	return flow_hash(&k);
 }
 
-/* A flow's or refusal's value: its count, aged since last seen. */
+/* A flow's or refusal's worth: its count, decayed (evict.c). */
 static bool flow_less(const struct lrn *t, uint32_t a, uint32_t b)
 {
 	const struct lrn_flowrec *x = &t->flow[a], *y = &t->flow[b];
 
-	return lrn_less(x->count, x->last_s, y->count, y->last_s);
+	return lrn_less(x->worth, x->count, y->worth, y->count);
 }
 
 static void flow_drop(struct lrn *t, uint32_t rec, int tier)
@@ -393,6 +398,7 @@ struct lrn_flowrec *lrn_flow_find(struct lrn *t, const struct lrn_flow_key *k)
 	f->rule_line = k->rule_line;
 	ae_copy(f->calling, k->calling);
 	ae_copy(f->called, k->called);
+	f->worth = LRN_WORTH_NONE;
 	*lrn_hash_slot(t->flow_hash, t->flow_mask, h) = (uint32_t)rec + 1;
 	lrn_pool_add(t, &t->flowp, (uint32_t)rec, flow_tier(k->kind));
 	return f;
@@ -410,6 +416,7 @@ void lrn_flow(struct lrn *t, const struct lrn_flow_key *k, uint64_t now_s)
 	if (f) {
 		lrn_add(&f->count, 1);
 		lrn_seen(&f->first_s, &f->last_s, now_s);
+		lrn_worth_seen(t, &f->worth);
 		lrn_flow_touched(t, f);
 	}
 }

@@ -9,6 +9,8 @@
 #   viewer ─ conn B ──┴── box (scanwalld) ──┘
 #   open A and B; restart scanwalld (same policy): both still echo
 #   reload without lan's rule: A stops at once, B still echoes
+#   restart without viewer's rule: the start's sweep (on the control
+#   thread, the loop already judging) stops B
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib.sh"
@@ -81,3 +83,9 @@ check "sweep: lan's connection, unknown to this engine, is refused by the new po
 	test "$(say a three)" = lost
 check "sweep: viewer's connection, still allowed, echoes" test "$(say b three)" = three
 check "sweep: scanwalld said what it revoked" grep -q "1 connections the kernel forwarded revoked" "$SW_WORK/scanwalld.log"
+
+sw_stop
+sed -i '/from viewer to scanner port 8080/d' "$pol"
+sw_start "$pol" || { fail "sweep: scanwalld starts without viewer's rule"; exit 1; }
+check "sweep: at the start, viewer's connection, refused by the policy, is revoked" \
+	test "$(say b four)" = lost

@@ -60,6 +60,8 @@ struct fx {
 	int install_err;	/* what the next install returns */
 	unsigned calls;		/* into the loop (env.call) */
 	bool log_between;	/* an event arrives after each call */
+	unsigned burst_between;	/* or that many */
+	const char *sweep_says;	/* what the conntrack sweep writes in diag */
 };
 
 static void noop_release(void *ctx, uint32_t id, enum eng_verdict v) {}
@@ -74,7 +76,7 @@ static int fx_call(void *ctx, void (*fn)(void *arg), void *arg)
 
 	fn(arg);
 	f->calls++;
-	if (f->log_between)
+	for (unsigned i = 0; i < (f->log_between ? 1 : f->burst_between); i++)
 		assert_int_equal(evlog_write(f->log, &ev, 0), 0);
 	return 0;
 }
@@ -91,7 +93,16 @@ static int fake_install(void *ctx, const struct ruleset_cfg *rs)
 	return f->install_err;
 }
 
-static const struct apply_datapath fake_dp = { .install = fake_install };
+static int fake_sweep(void *ctx, const struct pol *pol, FILE *diag)
+{
+	struct fx *f = ctx;
+
+	if (f->sweep_says)
+		fprintf(diag, "%s\n", f->sweep_says);
+	return 0;
+}
+
+static const struct apply_datapath fake_dp = { .install = fake_install, .sweep = fake_sweep };
 
 static void write_file(const char *path, const char *text)
 {
@@ -374,6 +385,41 @@ static void test_events_sliced(void **state)
 	assert_int_equal(f->calls, 1);
 }
 
+/* A burst between two slices overwrites the lines the next slice was to
+ * take (ring of 1024; 600 new lines after each call):
+ *
+ *   slice 1: 1 .. k          burst: the ring now holds 601 .. 1624
+ *   answer:  1 .. k, last_seq k (not 1024: no silent gap inside it)
+ *   `events since k`: first_seq beyond k+1, the loss shown as ever */
+static void test_events_wrapped_between_slices(void **state)
+{
+	struct fx *f = *state;
+	unsigned long long count, first, last;
+	char reason[600], *s, *tail, cmd[64];
+	int ret;
+
+	memset(reason, 'r', sizeof(reason) - 1);
+	reason[sizeof(reason) - 1] = 0;
+	log_events(f, 1024, reason);
+	f->burst_between = 600;	/* after every call */
+	s = exec(f, "events", &ret);
+	f->burst_between = 0;
+	assert_int_equal(ret, 0);
+	assert_non_null(tail = strstr(s, "],\"count\":"));
+	assert_int_equal(sscanf(tail, "],\"count\":%llu,\"first_seq\":%llu,\"last_seq\":%llu}",
+				&count, &first, &last), 3);
+	free(s);
+	assert_int_equal(first, 1);
+	assert_true(count > 0 && count < 600);
+	assert_int_equal(last, first + count - 1);
+	snprintf(cmd, sizeof(cmd), "events since %llu", last);
+	s = exec(f, cmd, &ret);
+	assert_non_null(tail = strstr(s, "\"first_seq\":"));
+	assert_int_equal(sscanf(tail, "\"first_seq\":%llu", &first), 1);
+	free(s);
+	assert_true(first > last + 1);
+}
+
 static void test_reload(void **state)
 {
 	struct fx *f = *state;
@@ -404,11 +450,15 @@ static void test_reload(void **state)
 
 	sha256_hex(policy_v2, hex);
 	snprintf(needle, sizeof(needle), "\"sha256\":\"%s\"", hex);
-	expect(f, "reload", 0, "{\"ok\":true");
+	expect(f, "reload", 0, "{\"ok\":true,\"policy\":");
 	assert_int_equal(f->reloads, 1);
 	expect(f, "status", 0, needle);
 	expect(f, "status", 0, "\"rules\":1,\"default\":\"reject\"");
 	expect(f, "events", 0, "policy reloaded, sha256 ");
+	/* in force, but the conntrack sweep could not do all: said */
+	f->sweep_says = "conntrack sweep: 3 refused connections beyond its 16384 keep the old verdict";
+	expect(f, "reload", 0, "{\"ok\":true,\"warnings\":[\"conntrack sweep: 3 refused");
+	f->sweep_says = NULL;
 
 	unlink(f->policy);
 	expect(f, "reload", -ENOENT, "{\"error\":");
@@ -870,6 +920,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_sliced, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events_wrapped_between_slices, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_pipeline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_large_answer, setup, teardown),

@@ -34,6 +34,9 @@ struct fx {
 	struct ctlthread *ct;
 	pthread_t ran_on;		/* where fn ran */
 	atomic_int ran, calls, hups, ret, ready, work, nice;
+	atomic_int started, release;	/* the start's work: ran, may end */
+	bool hold_start;		/* start() returns with it still running */
+	pthread_t started_on;
 	int work_fd, ctl_fd;
 };
 
@@ -79,10 +82,23 @@ static void work(void *ctx)
 		f->work += (int)n;
 }
 
+/* The control thread's first work (the start's conntrack sweep): held
+ * until the test releases it. */
+static void first(void *ctx)
+{
+	struct fx *f = ctx;
+
+	f->started_on = pthread_self();
+	f->started++;
+	while (!f->release)
+		usleep(1000);
+}
+
 /* f->ctl_fd and f->work_fd: 0 means none (-1). */
 static struct ctlthread *start(struct fx *f)
 {
 	struct ctlthread_cfg cfg = {
+		.start = first,
 		.ctl_fd = f->ctl_fd ?: -1, .ctl_ready = ready, .tick = tick, .hup = hup,
 		.work_fd = f->work_fd ?: -1, .work = work, .ctx = f,
 	};
@@ -92,6 +108,7 @@ static struct ctlthread *start(struct fx *f)
 	sigaddset(&set, SIGHUP);
 	assert_int_equal(sigprocmask(SIG_BLOCK, &set, NULL), 0);
 	f->ret = 1;
+	f->release = !f->hold_start;
 	assert_int_equal(ctlthread_start(&cfg, &f->ct), 0);
 	assert_non_null(f->ct);
 	return f->ct;
@@ -122,6 +139,26 @@ static void test_call_runs_on_the_loop(void **state)
 	/* on the loop's own thread a call runs at once */
 	assert_int_equal(ctlthread_call(f.ct, record, &f), 0);
 	assert_int_equal(f.ran, 2);
+	ctlthread_stop(f.ct);
+}
+
+/* The start's work runs once, on the control thread, and the loop's
+ * thread does not wait for it: start() has returned while it still runs,
+ * and calls are served meanwhile. */
+static void test_start_work_off_the_loop(void **state)
+{
+	struct fx f = { .hold_start = true };
+
+	start(&f);
+	for (int i = 0; i < 5000 && !f.started; i++)
+		usleep(1000);
+	assert_int_equal(f.started, 1);
+	assert_int_equal(f.calls, 0);	/* the thread's own loop waits for it */
+	f.release = 1;
+	serve_until(&f, &f.ran, 5000);
+	assert_int_equal(f.started, 1);
+	assert_false(pthread_equal(f.started_on, pthread_self()));
+	assert_int_equal(f.ran, 1);
 	ctlthread_stop(f.ct);
 }
 
@@ -212,6 +249,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_call_runs_on_the_loop),
+		cmocka_unit_test(test_start_work_off_the_loop),
 		cmocka_unit_test(test_unserved_call_fails_at_stop),
 		cmocka_unit_test(test_sighup_is_the_control_threads),
 		cmocka_unit_test(test_work_fd),

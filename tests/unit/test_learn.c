@@ -345,7 +345,8 @@ static void test_periodic_save(void **state)
 
 /* Nothing is repaired and nothing half-loaded: a title with a control
  * character (it would read as "A?"), an unknown command, a flag that is
- * not a boolean, each after a good relation, leave the table as it was,
+ * not a boolean, a worth that is no whole number or beyond any a table
+ * saves, each after a good relation, leave the table as it was,
  * and the error names the record and the field. */
 static void test_load_whole(void **state)
 {
@@ -369,6 +370,20 @@ static void test_load_whole(void **state)
 		  "\"count\":1,\"first\":1,\"last\":1}]}", "flows[0].fault" },
 		{ "{\"version\":1,\"relations\":[" REL_OK "],\"flows\":[],\"evicted\":"
 		  "{\"relations\":-1,\"flows\":0}}", "evicted.relations" },
+		{ "{\"version\":1,\"relations\":[" REL_OK ",{\"port\":104,\"initiator\":\"10.0.0.1\","
+		  "\"acceptor\":\"10.0.0.4\",\"calling_ae\":\"A\",\"called_ae\":\"B\","
+		  "\"requested\":1,\"accepted\":1,\"bytes_sent\":0,\"bytes_received\":0,\"first\":1,"
+		  "\"last\":1,\"classes\":[],\"transfer_syntaxes\":[],\"worth\":-1e3}],"
+		  "\"flows\":[]}", "relations[1].worth" },
+		{ "{\"version\":1,\"relations\":[" REL_OK ",{\"port\":104,\"initiator\":\"10.0.0.1\","
+		  "\"acceptor\":\"10.0.0.4\",\"calling_ae\":\"A\",\"called_ae\":\"B\","
+		  "\"requested\":1,\"accepted\":1,\"bytes_sent\":0,\"bytes_received\":0,\"first\":1,"
+		  "\"last\":1,\"classes\":[],\"transfer_syntaxes\":[],\"worth\":0,\"partner\":1}],"
+		  "\"flows\":[]}", "relations[1].partner" },
+		{ "{\"version\":1,\"relations\":[" REL_OK "],\"flows\":[{\"kind\":\"block\","
+		  "\"proto\":\"udp\",\"src\":\"10.0.0.1\",\"dst\":\"10.0.0.2\",\"port\":123,"
+		  "\"rule\":null,\"fault\":null,\"calling_ae\":null,\"called_ae\":null,"
+		  "\"count\":1,\"first\":1,\"last\":1,\"worth\":99999999999999}]}", "flows[0].worth" },
 		/* ICMP has no port: its type and code are never kept */
 		{ "{\"version\":1,\"relations\":[" REL_OK "],\"flows\":[{\"kind\":\"block\","
 		  "\"proto\":\"icmp\",\"src\":\"10.0.0.1\",\"dst\":\"10.0.0.2\",\"port\":2048,"
@@ -545,6 +560,39 @@ static void test_observe_refusals(void **state)
 	eng_free(e);
 }
 
+/* The engine reckons worth by its own clock, not the wall clock: a
+ * refusal seen while the wall clock read ten years ahead (a step NTP
+ * corrected a second later) is worth what it was on the engine's clock,
+ * 9 s before the last of nine refusals after it, however late its "last". */
+static void test_observe_wall_step(void **state)
+{
+	static const char policy[] = "device scanner 10.77.1.20 ae SCANNER\n"
+				     "default block\n";
+	char src[16];
+	struct tpkt syn = { src, "10.77.1.20", IPPROTO_TCP, 40000, 80, 1, 0, 0x02 };
+	uint8_t b[256];
+	struct eng_pkt pk = { .l3 = b };
+	enum eng_verdict v;
+	struct eng *e = engine();
+	char *json;
+
+	assert_int_equal(eng_set_policy(e, pol_parse("p", policy, strlen(policy), stderr)), 0);
+	assert_int_equal(eng_observe(e, NULL), 0);
+	for (unsigned i = 0; i < 10; i++) {
+		snprintf(src, sizeof(src), "10.77.1.%u", 100 + i);
+		pk.ts_ns = (1000ull + i) * 1000000000u;
+		pk.wall_ns = (i ? 1800000000ull : 2100000000ull) * 1000000000u;
+		pk.len = tpkt_build(b, &syn);
+		eng_packet(e, &pk, &v);
+	}
+	assert_int_equal(lrn_now(eng_observed(e)), 9);
+	json = to_json(eng_observed(e));
+	assert_non_null(strstr(json, "\"src\":\"10.77.1.100\""));
+	assert_non_null(strstr(json, "\"first\":2100000000,\"last\":2100000000,\"worth\":-9}"));
+	free(json);
+	eng_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -560,6 +608,7 @@ int main(void)
 		cmocka_unit_test(test_icmp_one_record),
 		cmocka_unit_test(test_control_observed),
 		cmocka_unit_test(test_observe_refusals),
+		cmocka_unit_test(test_observe_wall_step),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,6 +29,14 @@
 static const uint8_t pacs[16] = { 10, 77, 1, 10 }, scanner[16] = { 10, 77, 1, 20 },
 		     ris[16] = { 10, 77, 1, 11 };
 
+/* The table's clock (what worth is reckoned by) moved on to now: the
+ * tests' times are both the wall clock's and the table's. */
+static void tick(struct lrn *t, uint64_t now)
+{
+	if (now > lrn_now(t))
+		lrn_elapse(t, now - lrn_now(t));
+}
+
 /* An association: requested, and accepted or refused for its calling AE
  * (then with its refusal record, as the engine's events give it). */
 static int64_t assoc(struct lrn *t, const uint8_t *ini, const uint8_t *acc, const char *calling,
@@ -36,9 +44,11 @@ static int64_t assoc(struct lrn *t, const uint8_t *ini, const uint8_t *acc, cons
 {
 	struct lrn_rel_key k = { .af = 4, .initiator = ini, .acceptor = acc, .port = 104,
 				 .calling = calling, .called = "SCANNER" };
-	int64_t rel = lrn_relation(t, &k, now);
+	int64_t rel;
 	int c;
 
+	tick(t, now);
+	rel = lrn_relation(t, &k, now);
 	assert_true(rel >= 0);
 	lrn_count(t, rel, LRN_ASSOC_REQUESTED, now);
 	c = lrn_class(t, rel, lrn_uid(t, "1.2.840.10008.1.1"), false);
@@ -59,6 +69,7 @@ static int64_t assoc(struct lrn *t, const uint8_t *ini, const uint8_t *acc, cons
 static void plain(struct lrn *t, const char *kind, uint8_t proto, const uint8_t *src,
 		  const uint8_t *dst, uint16_t port, uint64_t now)
 {
+	tick(t, now);
 	lrn_flow(t, &(struct lrn_flow_key){ .kind = kind, .af = 4, .proto = proto, .src = src,
 					     .dst = dst, .port = port }, now);
 }
@@ -85,6 +96,14 @@ static void assert_real_ones(const char *json)
 				     "\"dst\":\"10.77.1.10\",\"port\":123"));
 	assert_non_null(strstr(json, "{\"kind\":\"allow\",\"proto\":\"icmp\",\"src\":\"10.77.1.10\","
 				     "\"dst\":\"10.77.1.20\",\"port\":0"));
+}
+
+/* Whether the relation whose JSON holds what is there, and a partner. */
+static bool is_partner(const char *json, const char *what)
+{
+	const char *r = strstr(json, what), *tier = r ? strstr(r, "\"partner\":") : NULL;
+
+	return tier && !strncmp(tier, "\"partner\":true", 14);
 }
 
 /* `policy observed` tells how much was evicted. */
@@ -213,6 +232,65 @@ static void test_worth_ages(void **state)
 	lrn_free(t);
 }
 
+/* A stranger cannot hold its records by trickling: refused a thousand
+ * times, then once every 9 hours for a week, it is worth what a stranger
+ * refused once as lately is, and 20 new strangers seen once after it
+ * evict it. */
+static void test_no_trickle(void **state)
+{
+	struct lrn_cfg cfg = { .relations = 8, .uids = 16, .flows = 8, .reserve_pct = 25 };
+	struct lrn *t = lrn_new(&cfg);
+	uint8_t a[16];
+	uint64_t now = 1000;
+	char *json;
+
+	assert_non_null(t);
+	strangers(t, "BUSY", 1000, 0, 0);
+	stranger_addr(a, 99999);
+	for (int i = 0; i < 19; i++)
+		assoc(t, a, scanner, "BUSY", false, now += 9 * 3600);
+	for (uint32_t i = 0; i < 20; i++) {
+		stranger_addr(a, i);
+		assoc(t, a, scanner, "ONCE", false, now + 3600 + i);
+	}
+	json = to_json(t);
+	assert_null(strstr(json, "\"calling_ae\":\"BUSY\""));
+	free(json);
+	lrn_free(t);
+}
+
+/* The wall clock says when, not what a record is worth: a stranger seen
+ * while the wall clock was ten years ahead (a step NTP corrected), and
+ * one seen while it still read 1970 and seen twice since, go before
+ * strangers seen once after them on the table's own clock. */
+static void test_wall_step(void **state)
+{
+	struct lrn_cfg cfg = { .relations = 8, .uids = 16, .flows = 8, .reserve_pct = 25 };
+	struct lrn *t = lrn_new(&cfg);
+	struct lrn_rel_key k = { .af = 4, .initiator = pacs, .acceptor = scanner, .port = 104,
+				 .calling = "AHEAD", .called = "SCANNER" };
+	uint8_t a[16];
+	int64_t rel;
+	char *json;
+
+	assert_non_null(t);
+	lrn_elapse(t, 100);
+	rel = lrn_relation(t, &k, 2100000000);
+	lrn_count(t, rel, LRN_ASSOC_REQUESTED, 2100000000);
+	for (uint32_t i = 0; i < 20; i++) {
+		lrn_elapse(t, 1);
+		k.calling = "NEW";
+		stranger_addr(a, i);
+		k.initiator = a;
+		lrn_count(t, lrn_relation(t, &k, 1800000000), LRN_ASSOC_REQUESTED, 1800000000);
+	}
+	json = to_json(t);
+	assert_null(strstr(json, "\"calling_ae\":\"AHEAD\""));
+	assert_non_null(strstr(json, "\"calling_ae\":\"NEW\""));
+	free(json);
+	lrn_free(t);
+}
+
 /* Partners beyond their share (8 - 2 reserved) evict the least partner,
  * never the strangers' reserve, and a real partner seen often stays (each
  * new partner with an address and an AE title of its own, so no peer's
@@ -278,13 +356,92 @@ static void test_partner_per_peer(void **state)
 			 "\"requested\":2,\"accepted\":2", i);
 		assert_non_null(strstr(json, want));
 	}
-	/* the rogue's first ones stay partners; its newest, strangers, too */
-	assert_non_null(strstr(json, "\"calling_ae\":\"TITLE0\","));
-	assert_non_null(strstr(json, "\"calling_ae\":\"TITLE999\","));
-	assert_non_null(strstr(json, "\"initiator\":\"172.16.0.0\","));
-	assert_non_null(strstr(json, "\"initiator\":\"172.16.3.231\","));
+	/* the rogue's newest ones are its partners, each pushing out its
+	 * least; those pushed out were evicted among strangers */
+	assert_true(is_partner(json, "\"calling_ae\":\"TITLE999\","));
+	assert_true(is_partner(json, "\"initiator\":\"172.16.3.231\","));
+	assert_null(strstr(json, "\"calling_ae\":\"TITLE0\","));
 	free(json);
 	assert_int_equal(lrn_relation_count(t), 64);
+	lrn_free(t);
+}
+
+/* A stranger the device accepts forging the archive's AE title from 16
+ * addresses fills that title's bound first; the real archive, seen more,
+ * pushes out the forger's least and is a partner, so a day of new
+ * strangers after does not evict it. */
+static void test_forged_ae(void **state)
+{
+	struct lrn_cfg cfg = { .relations = 64, .uids = 16, .flows = 64, .reserve_pct = 25 };
+	struct lrn *t = lrn_new(&cfg);
+	uint8_t a[16];
+	char *json;
+
+	assert_non_null(t);
+	for (uint32_t i = 0; i < CONFIG_OBSERVE_PEER_PARTNERS; i++) {
+		stranger_addr(a, 500 + i);
+		assoc(t, a, scanner, "PACS", true, 1 + i);
+	}
+	for (uint64_t s = 100; s < 103; s++)
+		assoc(t, pacs, scanner, "PACS", true, s);
+	for (uint32_t i = 0; i < 100; i++) {
+		stranger_addr(a, i);
+		assoc(t, a, scanner, "STRANGER", false, 86400 + i);
+	}
+	json = to_json(t);
+	assert_true(is_partner(json, "\"initiator\":\"10.77.1.10\",\"acceptor\":\"10.77.1.20\","
+				     "\"calling_ae\":\"PACS\""));
+	free(json);
+	lrn_free(t);
+}
+
+/* A restart gives the same partners back: the file says each relation's
+ * tier. Here the first of 17 accepted relations of one AE title is worth
+ * the most but is a stranger (its title's bound was full of partners worth
+ * more when it was last seen; those were evicted since, and the 16 after
+ * it came when there was room); loaded in file order without the tiers,
+ * it would be a partner and the last one a stranger. A file without tiers
+ * still loads. */
+#define REL_JSON(ADDR, WORTH, TIER) \
+	"{\"port\":104,\"initiator\":\"" ADDR "\",\"acceptor\":\"10.77.1.20\"," \
+	"\"calling_ae\":\"ROGUE\",\"called_ae\":\"SCANNER\",\"requested\":1," \
+	"\"accepted\":1,\"bytes_sent\":0,\"bytes_received\":0,\"first\":1,\"last\":1," \
+	"\"classes\":[],\"transfer_syntaxes\":[]" WORTH TIER "}"
+#define REL_16(WORTH, TIER) \
+	REL_JSON("10.0.0.1", WORTH, TIER) "," REL_JSON("10.0.0.2", WORTH, TIER) "," \
+	REL_JSON("10.0.0.3", WORTH, TIER) "," REL_JSON("10.0.0.4", WORTH, TIER) "," \
+	REL_JSON("10.0.0.5", WORTH, TIER) "," REL_JSON("10.0.0.6", WORTH, TIER) "," \
+	REL_JSON("10.0.0.7", WORTH, TIER) "," REL_JSON("10.0.0.8", WORTH, TIER) "," \
+	REL_JSON("10.0.0.9", WORTH, TIER) "," REL_JSON("10.0.0.10", WORTH, TIER) "," \
+	REL_JSON("10.0.0.11", WORTH, TIER) "," REL_JSON("10.0.0.12", WORTH, TIER) "," \
+	REL_JSON("10.0.0.13", WORTH, TIER) "," REL_JSON("10.0.0.14", WORTH, TIER) "," \
+	REL_JSON("10.0.0.15", WORTH, TIER) "," REL_JSON("10.0.0.16", WORTH, TIER)
+
+static void test_restart_tiers(void **state)
+{
+	static const char saved[] =
+		"{\"version\":1,\"relations\":[" REL_JSON("10.0.0.99", ",\"worth\":-10",
+							 ",\"partner\":false") ","
+		REL_16(",\"worth\":-20", ",\"partner\":true") "],\"flows\":[]}";
+	static const char old[] = "{\"version\":1,\"relations\":[" REL_JSON("10.0.0.99", "", "")
+				  "," REL_16("", "") "],\"flows\":[]}";
+	struct lrn_cfg cfg = { .relations = 64, .uids = 16, .flows = 64, .reserve_pct = 25 };
+	struct lrn *t = lrn_new(&cfg);
+	char *json;
+
+	assert_non_null(t);
+	assert_int_equal(lrn_load_text(t, saved, sizeof(saved) - 1), 0);
+	json = to_json(t);
+	assert_false(is_partner(json, "\"initiator\":\"10.0.0.99\""));
+	assert_true(is_partner(json, "\"initiator\":\"10.0.0.16\""));
+	assert_true(is_partner(json, "\"initiator\":\"10.0.0.1\""));
+	free(json);
+	lrn_free(t);
+
+	t = lrn_new(&cfg);
+	assert_non_null(t);
+	assert_int_equal(lrn_load_text(t, old, sizeof(old) - 1), 0);
+	assert_int_equal(lrn_relation_count(t), 17);
 	lrn_free(t);
 }
 
@@ -501,7 +658,11 @@ int main(void)
 		cmocka_unit_test(test_stranger_flood),
 		cmocka_unit_test(test_least_valued),
 		cmocka_unit_test(test_worth_ages),
+		cmocka_unit_test(test_no_trickle),
+		cmocka_unit_test(test_wall_step),
 		cmocka_unit_test(test_partner_share),
+		cmocka_unit_test(test_forged_ae),
+		cmocka_unit_test(test_restart_tiers),
 		cmocka_unit_test(test_partner_per_peer),
 		cmocka_unit_test(test_partner_per_peer_leaves),
 		cmocka_unit_test(test_stale_handle),

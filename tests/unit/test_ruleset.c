@@ -350,8 +350,8 @@ static void test_policy_bridge(void **state)
 	assert_true(at(t, "hook forward priority -200; policy drop;") <
 		    at(t, "accept\n\t}\n\tchain prerouting {\n"
 			  "\t\ttype filter hook prerouting priority -200; policy accept;\n"
-			  "\t\tip daddr { 10.77.1.15/32 } tcp flags & (fin | syn | rst | ack) == syn jump pol\n"
-			  "\t\tip6 daddr { fd77::15/128 } tcp flags & (fin | syn | rst | ack) == syn jump pol\n"
+			  "\t\tmeta pkttype != host ip daddr { 10.77.1.15/32 } tcp flags & (fin | syn | rst | ack) == syn jump pol\n"
+			  "\t\tmeta pkttype != host ip6 daddr { fd77::15/128 } tcp flags & (fin | syn | rst | ack) == syn jump pol\n"
 			  "\t}\n"));
 	assert_string_equal(t + at(t, "\tset answer4"), pol_golden_bridge);
 	/* nothing but a SYN to the device meets the policy there */

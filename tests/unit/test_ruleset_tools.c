@@ -5,16 +5,30 @@
  * than its clients wait (deadlines.h). They are started through one
  * function (rs_spawn, posix_spawn), with their stdin, stdout, an empty
  * signal mask and every signal at its default. ruleset.c is included to
- * reach its static runner. */
+ * reach its static runner, with pidfd_open() in the test's hand. */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <cmocka.h>
 
+#define pidfd_open test_pidfd_open
 #include "datapath/ruleset.c"
+#undef pidfd_open
+
+static int pidfd_fails;	/* errno pidfd_open() fails with; 0: the real one */
+
+int test_pidfd_open(pid_t pid, unsigned int flags)
+{
+	if (pidfd_fails) {
+		errno = pidfd_fails;
+		return -1;
+	}
+	return (int)syscall(SYS_pidfd_open, pid, flags);
+}
 
 static double now_s(void)
 {
@@ -69,6 +83,75 @@ static void test_tool_scratch_netns(void **state)
 	assert_int_equal(rs_run(only_lo, NULL, RS_QUIET | RS_SCRATCH_NETNS), 0);
 	assert_int_equal(stat("/proc/thread-self/ns/net", &after), 0);
 	assert_true(before.st_ino == after.st_ino);
+}
+
+/* A tool found but not executable is reported as such, not as "no such
+ * tool" (each directory's "." is a directory: EACCES). */
+static void test_tool_exec_error_kept(void **state)
+{
+	assert_int_equal(rs_run((const char *const[]){ ".", NULL }, NULL, RS_QUIET), -EACCES);
+}
+
+/* What a tool that overruns its time started dies with it: the tool is
+ * the leader of a process group of its own, and the group is ended. */
+static void test_tool_group_ended(void **state)
+{
+	char path[] = "/tmp/sw-rstool-XXXXXX", buf[32] = "";
+	const char *const spawner[] = {
+		"sh", "-c", "sleep 30 & echo $! >\"$0\"; wait", path, NULL
+	};
+	pid_t child;
+	int fd = mkstemp(path), gone = 0;
+
+	assert_true(fd >= 0);
+	rs_tool_timeout_s = 1;
+	assert_int_equal(rs_run(spawner, NULL, RS_QUIET), -ETIMEDOUT);
+	rs_tool_timeout_s = 10;
+	assert_true(read(fd, buf, sizeof(buf) - 1) > 0);
+	close(fd);
+	unlink(path);
+	child = (pid_t)atoi(buf);
+	assert_true(child > 0);
+	/* SIGKILL is sent; its end (and its reaping by init) follows */
+	for (int i = 0; i < 500 && !gone; i++) {
+		char st[64], line[256] = "";
+		FILE *f;
+
+		snprintf(st, sizeof(st), "/proc/%d/stat", (int)child);
+		f = fopen(st, "r");
+		gone = !f || !fgets(line, sizeof(line), f) || strstr(line, ") Z ");
+		if (f)
+			fclose(f);
+		if (!gone)
+			usleep(10000);
+	}
+	if (!gone)
+		kill(child, SIGKILL);
+	assert_true(gone);
+}
+
+/* Without a pidfd the runner still waits within the tool's time. */
+static void test_tool_no_pidfd(void **state)
+{
+	static const char *const ok[] = { "true", NULL };
+	static const char *const no[] = { "false", NULL };
+	static const char *const hang[] = { "sleep", "30", NULL };
+	double t0;
+
+	pidfd_fails = ENOSYS;
+	assert_int_equal(rs_run(ok, NULL, RS_QUIET), 0);
+	assert_int_equal(rs_run(no, NULL, RS_QUIET), -EIO);
+	t0 = now_s();
+	rs_tool_timeout_s = 1;
+	assert_int_equal(rs_run(hang, NULL, RS_QUIET), -ETIMEDOUT);
+	assert_true(now_s() - t0 < 20);
+}
+
+static int pidfd_restore(void **state)
+{
+	pidfd_fails = 0;
+	rs_tool_timeout_s = 10;
+	return 0;
 }
 
 static void test_tool_hangs(void **state)
@@ -135,6 +218,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tool_ends),
 		cmocka_unit_test(test_tool_hangs),
+		cmocka_unit_test(test_tool_exec_error_kept),
+		cmocka_unit_test(test_tool_group_ended),
+		cmocka_unit_test_teardown(test_tool_no_pidfd, pidfd_restore),
 		cmocka_unit_test(test_tool_stalls_pipe),
 		cmocka_unit_test(test_tool_scratch_netns),
 		cmocka_unit_test(test_tool_output_and_mask),
