@@ -10,7 +10,8 @@
  * holding most of it loses its oldest. When the pool is full, a source
  * holding less of it takes the place of the oldest handshake of the source
  * holding most, and failing that the oldest handshake of all goes once it
- * is MGMT_EVICT_AFTER_MS old (conntrack's early drop); its source is
+ * is MGMT_EVICT_AFTER_MS old (conntrack's early drop). A source whose
+ * handshakes end unfinished (evicted, timed out, closed by the peer) is
  * remembered as stalled for a while and waits behind those that are not.
  *
  * A source is an IPv4 address or an IPv6 /64; an IPv6 /56 and /48 are
@@ -147,12 +148,12 @@ void mgmt_handshake_ended(struct mgmt_server *s, const uint8_t src[16], bool fin
 			slot = e;
 	}
 	if (finished && memcmp(slot->src, src, 16))
-		return;
-	if (memcmp(slot->src, src, 16) || slot->until_ms <= now)
+		return;		/* nothing counted */
+	if (finished || memcmp(slot->src, src, 16) || slot->until_ms <= now)
 		slot->n = 0;
 	memcpy(slot->src, src, 16);
-	slot->n = finished ? 0 : slot->n + 1;
-	slot->until_ms = finished ? 0 : now + MGMT_STALLED_MS;
+	slot->n += !finished;
+	slot->until_ms = slot->n ? now + MGMT_STALLED_MS : 0;
 	for (unsigned i = 0; i < s->nwaiting; i++) {
 		struct mgmt_waiting *w = &s->waiting[i];
 
