@@ -149,6 +149,16 @@ def client_hello():
     return out.read()
 
 
+def closed_by_peer(c):
+    """Reads what came on a readable socket: True if the server closed it."""
+    try:
+        return not c.recv(65536)
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+
 def mode_silent(args):
     import selectors
     host, port = args[0], int(args[1])
@@ -176,13 +186,7 @@ def mode_silent(args):
     while time.time() < end:
         closed = []
         for key, _ in sel.select(timeout=0.2):
-            try:
-                gone = not key.fileobj.recv(4096)
-            except BlockingIOError:
-                gone = False
-            except OSError:
-                gone = True
-            if gone:
+            if closed_by_peer(key.fileobj):
                 sel.unregister(key.fileobj)
                 key.fileobj.close()
                 closed.append(key.data)
@@ -228,13 +232,7 @@ def mode_rotate(args):
         open_one()
     while time.time() < end:
         for key, _ in sel.select(timeout=0.01):
-            try:
-                gone = not key.fileobj.recv(65536)
-            except BlockingIOError:
-                gone = False
-            except OSError:
-                gone = True
-            if gone:
+            if closed_by_peer(key.fileobj):
                 close_one(key.fileobj)
                 open_one()
             elif key.fileobj not in due:
