@@ -195,6 +195,31 @@ static void test_peer_closed_stalls(void **state)
 	assert_int_equal(waiting(f, "10.0.9.1:"), 1);
 }
 
+/* A finished handshake clears its source's count: stalled three times,
+ * then one finished (a client with a certificate), it is the newest and
+ * starts first again. */
+static void test_finished_clears(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t src[16];
+
+	stall(f, "10.0.9.1", 2);
+	connect_from(f, "10.0.9.1");
+	for (int i = 0; i < MGMT_CONNS; i++) {
+		if (f->s->c[i].state == CONN_HANDSHAKE)
+			memcpy(src, f->s->c[i].src, sizeof(src));
+	}
+	peer_closes(f, "10.0.9.1:0");
+	mgmt_handshake_ended(f->s, src, true);
+	fill_pool(f, "10.0.0");
+	connect_from(f, "10.0.1.1");
+	connect_from(f, "10.0.9.1");
+	peer_closes(f, "10.0.0.1:0");
+	mgmt_admit(f->s);
+	assert_int_equal(started(f, "10.0.9.1:"), 1);
+	assert_int_equal(waiting(f, "10.0.1.1:"), 1);
+}
+
 /* Four /64s of one /48 stalled twice each: a fifth, fresh, waits behind a
  * newcomer from elsewhere though it came after it. */
 static void test_stalled_48(void **state)
@@ -300,6 +325,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_stall_needs_two, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_closed_stalls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_finished_clears, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stalled_48, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_passed_over_goes_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_drop_spares_single, setup, teardown),
