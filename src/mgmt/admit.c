@@ -305,20 +305,23 @@ static bool mgmt_try_start(struct mgmt_server *s, struct mgmt_pool *p,
  * a newer connection ready when a place frees cannot keep a waiting
  * client out past that turn.
  * w->level: that rank (weight + stalled) when last looked at; it only
- * grows within a call (a share may shrink when a handshake is evicted:
- * that entry waits for the next call). */
+ * grows within a call (sh[i], each one's share, is counted once a call
+ * and grows as its /48 starts handshakes; a share that shrinks when a
+ * handshake is evicted waits for the next call). */
 void mgmt_admit(struct mgmt_server *s)
 {
+	static struct mgmt_share sh[MGMT_WAITING];
 	uint64_t now = mgmt_now_ms();
 	struct mgmt_pool p;
-	struct mgmt_share sh;
 	unsigned kept = 0, newer = 0, n = s->nwaiting;
 
 	if (!n)
 		return;
 	mgmt_pool_fill(s, &p);
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
 		s->waiting[i].level = 0;
+		mgmt_pool_share(&p, s->waiting[i].src, &sh[i]);
+	}
 	for (unsigned level = 0; level <= MGMT_STARTUPS_PER_SOURCE; level++) {
 		/* Full, nothing to evict, no source to take from: none can
 		 * start (taking from one needs weight + 1 < top, weight >=
@@ -330,15 +333,18 @@ void mgmt_admit(struct mgmt_server *s)
 			break;
 		/* Newest first twice: those passed over enough, then the rest. */
 		for (unsigned k = 0; k < 2 * n; k++) {
-			struct mgmt_waiting *w = &s->waiting[(k < n ? n : 2 * n) - 1 - k];
+			unsigned i = (k < n ? n : 2 * n) - 1 - k;
+			struct mgmt_waiting *w = &s->waiting[i];
 
 			if (w->fd < 0 || w->level > level ||
 			    (k < n) != (w->passed >= MGMT_PASSED_MAX))
 				continue;
-			mgmt_pool_share(&p, w->src, &sh);
-			w->level = (uint8_t)(mgmt_weight(&sh) + w->stalled);
-			if (w->level == level && mgmt_try_start(s, &p, w, &sh, now))
-				w->fd = -1;
+			w->level = (uint8_t)(mgmt_weight(&sh[i]) + w->stalled);
+			if (w->level != level || !mgmt_try_start(s, &p, w, &sh[i], now))
+				continue;
+			w->fd = -1;
+			for (unsigned j = 0; j < n; j++)
+				mgmt_count(&sh[j], w->src, s->waiting[j].src, 1);
 		}
 	}
 	/* Oldest last: each is passed over by those started that came after it. */

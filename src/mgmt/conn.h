@@ -34,7 +34,8 @@
 /* A source whose handshakes ended unfinished MGMT_STALLS times (closed by
  * the peer, timed out, evicted), each within this long of the last, waits
  * behind the others this long, reconnecting or not; that many sources are
- * remembered (more than end in that time: 32 every MGMT_EVICT_AFTER_MS, 640). */
+ * remembered (more than the pool evicts in that time: 32 every
+ * MGMT_EVICT_AFTER_MS, 640). */
 #define MGMT_STALLED_MS 10000
 #define MGMT_STALLS 2
 #define MGMT_STALLED 1024
