@@ -347,7 +347,8 @@ void mgmt_admit(struct mgmt_server *s)
 				mgmt_count(&sh[j], w->src, s->waiting[j].src, 1);
 		}
 	}
-	/* Oldest last: each is passed over by those started that came after it. */
+	/* Newest to oldest: each still waiting was passed over by those started
+	 * that came after it. */
 	for (unsigned i = n; i-- > 0;) {
 		struct mgmt_waiting *w = &s->waiting[i];
 
