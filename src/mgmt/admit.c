@@ -10,7 +10,8 @@
  * holding most of it loses its oldest. When the pool is full, a source
  * holding less of it takes the place of the oldest handshake of the source
  * holding most, and failing that the oldest handshake of all goes once it
- * is MGMT_EVICT_AFTER_MS old (conntrack's early drop); its source is
+ * is MGMT_EVICT_AFTER_MS old (conntrack's early drop). A source whose
+ * handshakes end unfinished (evicted, timed out, closed by the peer) is
  * remembered as stalled for a while and waits behind those that are not.
  *
  * A source is an IPv4 address or an IPv6 /64; an IPv6 /56 and /48 are
@@ -77,10 +78,12 @@ static int mgmt_full(const struct mgmt_share *sh, unsigned limit)
 	return -1;
 }
 
-static void mgmt_count(struct mgmt_share *sh, const uint8_t a[16], const uint8_t src[16])
+/* Adds k (a's count) to src's share at each level a shares with it. */
+static void mgmt_count(struct mgmt_share *sh, const uint8_t a[16], const uint8_t src[16],
+		       unsigned k)
 {
 	for (unsigned l = 0; l < MGMT_LEVELS; l++)
-		sh->n[l] += mgmt_same(a, src, l);
+		sh->n[l] += mgmt_same(a, src, l) ? k : 0;
 }
 
 /* The source an admission share is counted by: the IPv4 address, or the
@@ -105,28 +108,33 @@ static void mgmt_source(const struct sockaddr_storage *sa, uint8_t src[16], char
 		 ntohs(sa->ss_family == AF_INET6 ? v6->sin6_port : v4->sin_port));
 }
 
-/* --- the stalled: sources whose handshake was evicted, for a while ----------- */
+/* --- the stalled: sources whose handshakes end unfinished, for a while ------- */
 
-/* Whether src stalled lately: its /64 (or IPv4 address), or two /64s of
- * its /56, or four of its /48 (the scale of the limits: a stranger with a
- * /48 cannot step past its marks to fresh /64s). */
+/* Whether src stalled lately: MGMT_STALLS unfinished handshakes from its
+ * /64 (or IPv4 address), twice that from its /56, four times from its /48
+ * (the scale of the limits: a stranger with a /48 cannot step past its
+ * marks to fresh /64s). One slow handshake of an honest client is not. */
 static bool mgmt_stalled(const struct mgmt_server *s, const uint8_t src[16], uint64_t now)
 {
 	struct mgmt_share sh = { { 0 } };
 
 	for (unsigned i = 0; i < MGMT_STALLED; i++) {
 		if (s->stalled[i].until_ms > now)
-			mgmt_count(&sh, s->stalled[i].src, src);
+			mgmt_count(&sh, s->stalled[i].src, src, s->stalled[i].n);
 	}
-	return mgmt_full(&sh, 1) >= 0;
+	return mgmt_full(&sh, MGMT_STALLS) >= 0;
 }
 
-/* Marks src stalled for MGMT_STALLED_MS: its connections that wait, and
- * those it opens meanwhile, go behind those of sources that hold as much
- * but did not stall. The table is fixed: when full, the mark that ends
- * soonest gives way. */
-static void mgmt_stall(struct mgmt_server *s, const uint8_t src[16], uint64_t now)
+/* Counts an unfinished handshake of src's (one the peer closed, one timed
+ * out or evicted: a stranger closing its own just before eviction stalls
+ * too), or clears its count when one finished (a stranger has no
+ * certificate to finish one). A stalled source's connections that wait,
+ * and those it opens meanwhile, go behind those of sources that hold as
+ * much but did not stall. The table is fixed: when full, the count that
+ * ends soonest gives way. */
+void mgmt_handshake_ended(struct mgmt_server *s, const uint8_t src[16], bool finished)
 {
+	uint64_t now = mgmt_now_ms();
 	struct mgmt_stall *slot = &s->stalled[0];
 
 	for (unsigned i = 0; i < MGMT_STALLED; i++) {
@@ -139,12 +147,17 @@ static void mgmt_stall(struct mgmt_server *s, const uint8_t src[16], uint64_t no
 		if (e->until_ms < slot->until_ms)
 			slot = e;
 	}
+	if (finished && memcmp(slot->src, src, 16))
+		return;		/* nothing counted */
+	if (finished || memcmp(slot->src, src, 16) || slot->until_ms <= now)
+		slot->n = 0;
 	memcpy(slot->src, src, 16);
-	slot->until_ms = now + MGMT_STALLED_MS;
+	slot->n += !finished;
+	slot->until_ms = slot->n ? now + MGMT_STALLED_MS : 0;
 	for (unsigned i = 0; i < s->nwaiting; i++) {
 		struct mgmt_waiting *w = &s->waiting[i];
 
-		if (!w->stalled && mgmt_same(w->src, src, MGMT_LEVELS - 1))
+		if (mgmt_same(w->src, src, MGMT_LEVELS - 1))
 			w->stalled = mgmt_stalled(s, w->src, now);
 	}
 }
@@ -165,7 +178,7 @@ static void mgmt_pool_share(const struct mgmt_pool *p, const uint8_t src[16],
 {
 	memset(sh, 0, sizeof(*sh));
 	for (unsigned i = 0; i < p->n; i++)
-		mgmt_count(sh, p->hs[i]->src, src);
+		mgmt_count(sh, p->hs[i]->src, src, 1);
 }
 
 /* The first entry (oldest first) of the heaviest weight is the oldest of
@@ -269,7 +282,6 @@ static bool mgmt_try_start(struct mgmt_server *s, struct mgmt_pool *p,
 			 victim->peer, (unsigned)(now - victim->since_ms));
 	}
 	if (victim) {
-		mgmt_stall(s, victim->src, now);
 		mgmt_pool_remove(p, victim);
 		conn_close(s, victim, false);
 	}
@@ -281,32 +293,35 @@ static bool mgmt_try_start(struct mgmt_server *s, struct mgmt_pool *p,
 
 /* Starts the handshakes of waiting connections: those whose source holds
  * the fewest handshakes first, then those whose source has not stalled
- * one lately (fair queueing: a source's second connection waits behind
- * every other source's first, and a stranger whose handshakes are evicted
- * as they stall waits behind a newcomer, so the operator's address,
- * holding nothing, waits only for others that hold nothing and stalled
- * nothing). Among equals the oldest first, unless the oldest has waited
- * MGMT_EVICT_AFTER_MS (the pool is not keeping up): then the newest first
- * (adaptive LIFO), so that a client arriving into a flood of strangers'
- * connections, each from an address of its own, starts within a turn of
- * the pool, not behind all of them; what times out is the backlog.
+ * lately (fair queueing: a source's second connection waits behind every
+ * other source's first, and a stranger whose handshakes end unfinished
+ * waits behind a newcomer, so the operator's address, holding nothing,
+ * waits only for others that hold nothing and stalled nothing). Among
+ * equals the newest first (a client arriving into a flood of strangers'
+ * connections, each from an address of its own, does not wait behind all
+ * of them: what times out is the backlog), but one passed over by
+ * MGMT_PASSED_MAX newer ones goes before them (the newest of those first:
+ * the newest but one turn of the pool old), so a stranger who always has
+ * a newer connection ready when a place frees cannot keep a waiting
+ * client out past that turn.
  * w->level: that rank (weight + stalled) when last looked at; it only
- * grows within a call (a share may shrink when a handshake is evicted:
- * that entry waits for the next call). */
+ * grows within a call (sh[i], each one's share, is counted once a call
+ * and grows as its /48 starts handshakes; a share that shrinks when a
+ * handshake is evicted waits for the next call). */
 void mgmt_admit(struct mgmt_server *s)
 {
+	static struct mgmt_share sh[MGMT_WAITING];
 	uint64_t now = mgmt_now_ms();
 	struct mgmt_pool p;
-	struct mgmt_share sh;
-	unsigned kept = 0, n = s->nwaiting;
-	bool lifo;
+	unsigned kept = 0, newer = 0, n = s->nwaiting;
 
 	if (!n)
 		return;
-	lifo = now + 2 * s->m->cfg->handshake_ms - s->waiting[0].deadline_ms >= MGMT_EVICT_AFTER_MS;
 	mgmt_pool_fill(s, &p);
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
 		s->waiting[i].level = 0;
+		mgmt_pool_share(&p, s->waiting[i].src, &sh[i]);
+	}
 	for (unsigned level = 0; level <= MGMT_STARTUPS_PER_SOURCE; level++) {
 		/* Full, nothing to evict, no source to take from: none can
 		 * start (taking from one needs weight + 1 < top, weight >=
@@ -316,16 +331,33 @@ void mgmt_admit(struct mgmt_server *s)
 		if (p.n >= MGMT_STARTUPS && !mgmt_pool_ripe(&p, now) &&
 		    (level ? level : 1) >= p.top)
 			break;
-		for (unsigned k = 0; k < n; k++) {
-			struct mgmt_waiting *w = &s->waiting[lifo ? n - 1 - k : k];
+		/* Newest first twice: those passed over enough, then the rest. */
+		for (unsigned k = 0; k < 2 * n; k++) {
+			unsigned i = (k < n ? n : 2 * n) - 1 - k;
+			struct mgmt_waiting *w = &s->waiting[i];
 
-			if (w->fd < 0 || w->level > level)
+			if (w->fd < 0 || w->level > level ||
+			    (k < n) != (w->passed >= MGMT_PASSED_MAX))
 				continue;
-			mgmt_pool_share(&p, w->src, &sh);
-			w->level = (uint8_t)(mgmt_weight(&sh) + w->stalled);
-			if (w->level == level && mgmt_try_start(s, &p, w, &sh, now))
-				w->fd = -1;
+			w->level = (uint8_t)(mgmt_weight(&sh[i]) + w->stalled);
+			if (w->level != level || !mgmt_try_start(s, &p, w, &sh[i], now))
+				continue;
+			w->fd = -1;
+			for (unsigned j = 0; j < n; j++)
+				mgmt_count(&sh[j], w->src, s->waiting[j].src, 1);
 		}
+	}
+	/* Newest to oldest: each still waiting was passed over by those started
+	 * that came after it. */
+	for (unsigned i = n; i-- > 0;) {
+		struct mgmt_waiting *w = &s->waiting[i];
+
+		if (w->fd < 0)
+			newer++;
+		else if (w->passed + newer < MGMT_PASSED_MAX)
+			w->passed = (uint16_t)(w->passed + newer);
+		else
+			w->passed = MGMT_PASSED_MAX;
 	}
 	for (unsigned i = 0; i < n; i++) {
 		if (s->waiting[i].fd >= 0)
@@ -435,7 +467,7 @@ void mgmt_enqueue(struct mgmt_server *s, int fd, const struct sockaddr_storage *
 	}
 	memset(&sh, 0, sizeof(sh));
 	for (unsigned i = 0; i < s->nwaiting; i++)
-		mgmt_count(&sh, s->waiting[i].src, w.src);
+		mgmt_count(&sh, s->waiting[i].src, w.src, 1);
 	if ((level = mgmt_full(&sh, MGMT_WAITING_PER_SOURCE)) >= 0) {
 		/* Its source's share is full: the oldest of it goes, whose
 		 * client is the likeliest to have given up and gone idle;

@@ -136,6 +136,7 @@ void conn_close(struct mgmt_server *s, struct mgmt_conn *c, bool notify)
 	conn_drop_body(s, c);
 	if (c->state == CONN_HANDSHAKE) {
 		s->startups--;
+		mgmt_handshake_ended(s, c->src, false);
 	} else {
 		s->sessions--;
 		s->readers -= c->role == MGMT_READER;
@@ -267,6 +268,7 @@ static void conn_handshake(struct mgmt_server *s, struct mgmt_conn *c)
 			 mgmt_role_name(role));
 		return conn_close(s, c, true);
 	}
+	mgmt_handshake_ended(s, c->src, true);
 	s->startups--;
 	s->sessions++;
 	s->readers += role == MGMT_READER;

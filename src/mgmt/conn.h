@@ -31,11 +31,17 @@
 #define MGMT_OBUF 4096			/* TLS records gathered into one write */
 #define MGMT_WAITING 512		/* accepted, waiting for a handshake slot */
 #define MGMT_WAITING_PER_SOURCE CONFIG_MGMT_WAITING_PER_SOURCE	/* of them from one source */
-/* A source whose handshake was evicted waits behind the others this long,
- * reconnecting or not; that many such sources are remembered (more than
- * the pool evicts in that time: 32 every MGMT_EVICT_AFTER_MS, 640). */
+/* A source whose handshakes ended unfinished MGMT_STALLS times (closed by
+ * the peer, timed out, evicted), each within this long of the last, waits
+ * behind the others this long, reconnecting or not; that many sources are
+ * remembered (more than the pool evicts in that time: 32 every
+ * MGMT_EVICT_AFTER_MS, 640). */
 #define MGMT_STALLED_MS 10000
+#define MGMT_STALLS 2
 #define MGMT_STALLED 1024
+/* A waiting connection passed over by this many newer ones goes before them
+ * (mgmt_admit's order): a turn of the pool. */
+#define MGMT_PASSED_MAX MGMT_STARTUPS
 #define MGMT_FDS_MAX (MGMT_CONNS + MGMT_WAITING + 64)	/* + listen, control, syslog, files */
 
 enum conn_state { CONN_FREE, CONN_HANDSHAKE, CONN_READ, CONN_WRITE };
@@ -72,6 +78,7 @@ struct mgmt_conn {
 struct mgmt_waiting {
 	int fd;				/* -1: started (within mgmt_admit) */
 	uint8_t level;			/* its rank in the order of admission (mgmt_admit) */
+	uint16_t passed;		/* newer connections started while it waited */
 	bool stalled;			/* its source stalled lately (the table, as of now) */
 	uint8_t src[16];
 	uint64_t deadline_ms;
@@ -80,6 +87,7 @@ struct mgmt_waiting {
 
 struct mgmt_stall {
 	uint8_t src[16];
+	unsigned n;			/* unfinished handshakes, each within MGMT_STALLED_MS */
 	uint64_t until_ms;
 };
 
@@ -91,7 +99,7 @@ struct mgmt_server {
 	unsigned startups, sessions, readers, bodies;
 	unsigned nwaiting;
 	struct mgmt_waiting waiting[MGMT_WAITING];
-	struct mgmt_stall stalled[MGMT_STALLED];	/* recently evicted sources */
+	struct mgmt_stall stalled[MGMT_STALLED];	/* sources whose handshakes ended unfinished */
 	bool accept_paused;		/* out of descriptors: until the next tick */
 	struct mgmt_conn c[MGMT_CONNS];
 };
@@ -105,6 +113,9 @@ void mgmt_enqueue(struct mgmt_server *s, int fd, const struct sockaddr_storage *
 void mgmt_admit(struct mgmt_server *s);
 /* Closes the waiting connection i. */
 void mgmt_unwait(struct mgmt_server *s, unsigned i);
+/* A handshake from src ended unfinished (conn_close), or finished: a
+ * source stalls by the count of the first, which the second clears. */
+void mgmt_handshake_ended(struct mgmt_server *s, const uint8_t src[16], bool finished);
 
 /* conn.c */
 /* Takes an accepted socket into a free entry; the handshake starts. */

@@ -21,6 +21,12 @@ MODE:
              ClientHello first and then nothing (a stranger mid-handshake);
              with "once" none is reopened (one place each).
              Prints how many connections it opened in all.
+  rotate     (no certificate used) N SECONDS SRCS MS: keeps N ClientHellos in
+             progress from a comma-separated list of addresses, one each;
+             MS after the server answers one (its handshake started), opens
+             the next from an address holding nothing and then closes it
+             itself (before any eviction), for SECONDS. Prints how many
+             connections it opened in all.
 """
 import re
 import socket
@@ -143,6 +149,16 @@ def client_hello():
     return out.read()
 
 
+def closed_by_peer(c):
+    """Reads what came on a readable socket: True if the server closed it."""
+    try:
+        return not c.recv(65536)
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+
 def mode_silent(args):
     import selectors
     host, port = args[0], int(args[1])
@@ -170,13 +186,7 @@ def mode_silent(args):
     while time.time() < end:
         closed = []
         for key, _ in sel.select(timeout=0.2):
-            try:
-                gone = not key.fileobj.recv(4096)
-            except BlockingIOError:
-                gone = False
-            except OSError:
-                gone = True
-            if gone:
+            if closed_by_peer(key.fileobj):
                 sel.unregister(key.fileobj)
                 key.fileobj.close()
                 closed.append(key.data)
@@ -188,9 +198,55 @@ def mode_silent(args):
     print(opened)
 
 
+def mode_rotate(args):
+    import selectors
+    host, port = args[0], int(args[1])
+    n, seconds, srcs = int(args[5]), float(args[6]), args[7].split(",")
+    hold = float(args[8]) / 1000
+    hello = client_hello()
+    sel = selectors.DefaultSelector()
+    free = list(srcs)
+    due = {}  # socket -> when to close it (its handshake started)
+    opened = 0
+    end = time.time() + seconds
+
+    def open_one():
+        nonlocal opened
+        src = free.pop(0)
+        try:
+            c = socket.create_connection((host, port), timeout=2, source_address=(src, 0))
+            c.sendall(hello)
+            c.setblocking(False)
+            sel.register(c, selectors.EVENT_READ, src)
+            opened += 1
+        except OSError:
+            free.append(src)
+
+    def close_one(c):
+        due.pop(c, None)
+        free.append(sel.get_key(c).data)
+        sel.unregister(c)
+        c.close()
+
+    for _ in range(n):
+        open_one()
+    while time.time() < end:
+        for key, _ in sel.select(timeout=0.01):
+            if closed_by_peer(key.fileobj):
+                close_one(key.fileobj)
+                open_one()
+            elif key.fileobj not in due:
+                due[key.fileobj] = time.time() + hold
+        now = time.time()
+        for c in [c for c, t in due.items() if t <= now]:
+            open_one()
+            close_one(c)
+    print(opened)
+
+
 def main():
     modes = {"send": mode_send, "slow": mode_slow, "hold": mode_hold,
-             "trickle": mode_trickle, "silent": mode_silent}
+             "trickle": mode_trickle, "silent": mode_silent, "rotate": mode_rotate}
     args = sys.argv[1:]
     modes[args[5]](args[:5] + args[6:])
 

@@ -451,6 +451,28 @@ check "mgmt: with $held stalled connections from 60 addresses, the operator is s
 #        once the queue is not keeping up, and the evicted come back stalled
 operator_through_flood 460 127.0.3.3 10 480 10 "$(echo 127.0.6.{1..240} 127.0.7.{1..240} | tr ' ' ,)" hello
 check "mgmt: with $held stalled connections from 480 addresses, the operator is served ($code in $ms ms, bound 10 s)" test "$code" = 200
+# a stranger never evicted: it closes each handshake itself 300 ms after it
+# started, having just opened the next from an address holding nothing (the
+# newest when the place frees); one address of its keeps 12 waiting, dropped
+# and marked, so that the oldest waiting is always old
+#   127.0.13.1-64 (48 ClientHellos, one an address)    ┐
+#   127.0.14.1 (12 ClientHellos then nothing, reopened) ┴─► :8443
+#   127.0.3.4  curl as operator ──► 200: each handshake closed unfinished counts
+#        against its address (two in 10 s mark it), and a connection passed over
+#        by 32 newer ones goes before them (it timed out in the queue, passed
+#        over by each newer one, when only evicted handshakes counted)
+wait_for none_waiting
+raw reader silent 12 8 127.0.14.1 hello >/dev/null &
+flood=$!
+raw reader rotate 48 8 "$(echo 127.0.13.{1..64} | tr ' ' ,)" 300 >/dev/null &
+flood="$flood $!"
+# the operator once it turns: its first handshakes closed, the oldest waiting old
+wait_for logged "refused 127\.0\.13\.[0-9]*:[0-9]*: handshake: .*EOF"
+sleep 1
+operator_through 56 127.0.3.4 10
+check "mgmt: with $held connections from 64 addresses closing their handshakes at 300 ms, the operator is served ($code in $ms ms, bound 10 s)" test "$code" = 200
+# shellcheck disable=SC2086
+wait $flood
 # the early drop of a full queue takes from the sources holding most of it:
 #   127.0.10.1-210, 127.0.11.1-210 (420 ClientHello then nothing, one each, once) ┐
 #   127.0.12.1-10 (300 silent TCP, 16 of each wait, reopened)                     ┴─► :8443

@@ -6,8 +6,8 @@
  *   addresses ── mgmt_enqueue ──▶ pool (32 handshakes, 8 a source) ──▶ started
  *                                 └─▶ queue (512, 16 a source) ── mgmt_admit ─┘
  *   an IPv6 source: its /64, and its /56 and /48 with twice and four times that
- *   mgmt_admit's order: fewest held, not stalled lately, then the oldest (the
- *   newest once the queue falls behind)
+ *   mgmt_admit's order: fewest held, not stalled lately (two unfinished
+ *   handshakes), then the newest, but one passed over by 32 newer ones first
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -128,79 +128,142 @@ static void fill_pool(struct fixture *f, const char *net)
 	assert_int_equal(started(f, ""), MGMT_STARTUPS);
 }
 
-/* A source whose handshake was evicted and that connects again waits
- * behind a newcomer that stalled nothing, though it came first. */
-static void test_stalled_remembered(void **state)
+/* The handshakes from peer end unfinished: their peers close them. */
+static void peer_closes(struct fixture *f, const char *peer)
+{
+	for (int i = 0; i < MGMT_CONNS; i++) {
+		if (f->s->c[i].state == CONN_HANDSHAKE && !strcmp(f->s->c[i].peer, peer))
+			conn_close(f->s, &f->s->c[i], false);
+	}
+}
+
+/* addr's handshake ends unfinished, times times (from an empty pool). */
+static void stall(struct fixture *f, const char *addr, int times)
+{
+	char peer[64];
+
+	snprintf(peer, sizeof(peer), "%s:0", addr);
+	for (int i = 0; i < times; i++) {
+		connect_from(f, addr);
+		peer_closes(f, peer);
+	}
+}
+
+/* One evicted handshake does not mark its source (a slow link): back, it
+ * is the newest and starts first; a second does: back after a newcomer,
+ * it waits behind it. */
+static void test_stall_needs_two(void **state)
 {
 	struct fixture *f = *state;
 
 	fill_pool(f, "10.0.0");
 	connect_from(f, "10.0.1.1");
-	assert_int_equal(waiting(f, "10.0.1.1:"), 1);
 	ripen(f, "10.0.0.1:0");
 	mgmt_admit(f->s);
 	assert_int_equal(started(f, "10.0.1.1:"), 1);
-	assert_int_equal(started(f, "10.0.0.1:"), 0);
-	/* it comes back, then a newcomer; one place is made */
-	connect_from(f, "10.0.0.1");
 	connect_from(f, "10.0.2.1");
-	assert_int_equal(waiting(f, ""), 2);
+	connect_from(f, "10.0.0.1");
 	ripen(f, "10.0.0.2:0");
 	mgmt_admit(f->s);
-	assert_int_equal(started(f, "10.0.2.1:"), 1);
+	assert_int_equal(started(f, "10.0.0.1:"), 1);
+	ripen(f, "10.0.0.1:0");
+	connect_from(f, "10.0.3.1");
+	mgmt_admit(f->s);
+	assert_int_equal(started(f, "10.0.3.1:"), 1);
+	connect_from(f, "10.0.4.1");
+	connect_from(f, "10.0.0.1");
+	ripen(f, "10.0.0.3:0");
+	mgmt_admit(f->s);
+	assert_int_equal(started(f, "10.0.4.1:"), 1);
 	assert_int_equal(waiting(f, "10.0.0.1:"), 1);
 }
 
-/* Four /64s of one /48 stalled: a fifth, fresh, waits behind a newcomer
- * from elsewhere though it came first. */
+/* Handshakes the peer closes itself, before any eviction, stall their
+ * source as well: twice, and it waits behind a newcomer though newer. */
+static void test_peer_closed_stalls(void **state)
+{
+	struct fixture *f = *state;
+
+	stall(f, "10.0.9.1", 2);
+	fill_pool(f, "10.0.0");
+	connect_from(f, "10.0.1.1");
+	f->s->waiting[0].deadline_ms -= MGMT_EVICT_AFTER_MS;	/* it waited that long */
+	connect_from(f, "10.0.9.1");
+	peer_closes(f, "10.0.0.1:0");
+	mgmt_admit(f->s);
+	assert_int_equal(started(f, "10.0.1.1:"), 1);
+	assert_int_equal(waiting(f, "10.0.9.1:"), 1);
+}
+
+/* A finished handshake clears its source's count: stalled three times,
+ * then one finished (a client with a certificate), it is the newest and
+ * starts first again. */
+static void test_finished_clears(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t src[16];
+
+	stall(f, "10.0.9.1", 2);
+	connect_from(f, "10.0.9.1");
+	for (int i = 0; i < MGMT_CONNS; i++) {
+		if (f->s->c[i].state == CONN_HANDSHAKE)
+			memcpy(src, f->s->c[i].src, sizeof(src));
+	}
+	peer_closes(f, "10.0.9.1:0");
+	mgmt_handshake_ended(f->s, src, true);
+	fill_pool(f, "10.0.0");
+	connect_from(f, "10.0.1.1");
+	connect_from(f, "10.0.9.1");
+	peer_closes(f, "10.0.0.1:0");
+	mgmt_admit(f->s);
+	assert_int_equal(started(f, "10.0.9.1:"), 1);
+	assert_int_equal(waiting(f, "10.0.1.1:"), 1);
+}
+
+/* Four /64s of one /48 stalled twice each: a fifth, fresh, waits behind a
+ * newcomer from elsewhere though it came after it. */
 static void test_stalled_48(void **state)
 {
 	struct fixture *f = *state;
 	char a[48];
 
-	fill_pool(f, "10.0.0");
 	for (int i = 1; i <= 4; i++) {
 		snprintf(a, sizeof(a), "fd00:8:0:%x::1", i << 8);
-		connect_from(f, a);
-		snprintf(a, sizeof(a), "10.0.0.%d:0", i);
-		ripen(f, a);
+		stall(f, a, 2);
 	}
-	mgmt_admit(f->s);
-	assert_int_equal(started(f, "fd00:8:"), 4);
-	for (int i = 1; i <= 4; i++) {
-		snprintf(a, sizeof(a), "fd00:8:0:%x::1:0", i << 8);
-		ripen(f, a);
-		snprintf(a, sizeof(a), "10.0.3.%d", i);
-		connect_from(f, a);
-	}
-	mgmt_admit(f->s);
-	assert_int_equal(started(f, "fd00:8:"), 0);
-	connect_from(f, "fd00:8:0:500::1");
+	fill_pool(f, "10.0.0");
 	connect_from(f, "10.0.4.1");
+	f->s->waiting[0].deadline_ms -= MGMT_EVICT_AFTER_MS;	/* it waited that long */
+	connect_from(f, "fd00:8:0:500::1");
 	ripen(f, "10.0.0.5:0");
 	mgmt_admit(f->s);
 	assert_int_equal(started(f, "10.0.4.1:"), 1);
 	assert_int_equal(waiting(f, "fd00:8:"), 1);
 }
 
-/* Among equals the oldest starts first while the queue keeps up, the
- * newest once the oldest has waited MGMT_EVICT_AFTER_MS. */
-static void test_newest_first_when_behind(void **state)
+/* Among equals the newest starts first, but a connection passed over by
+ * MGMT_PASSED_MAX newer ones goes before them: a stranger who always has
+ * a fresh address's connection waiting when it closes one of its own
+ * handshakes keeps the operator out for one turn of the pool, not to its
+ * deadline. */
+static void test_passed_over_goes_first(void **state)
 {
 	struct fixture *f = *state;
+	char a[32], last[48] = "10.0.0.1:0";
 
 	fill_pool(f, "10.0.0");
 	connect_from(f, "10.3.0.1");
-	connect_from(f, "10.3.0.2");
-	connect_from(f, "10.3.0.3");
-	ripen(f, "10.0.0.1:0");
-	mgmt_admit(f->s);
+	f->s->waiting[0].deadline_ms -= MGMT_EVICT_AFTER_MS;	/* it waited that long */
+	for (int i = 0; i <= MGMT_PASSED_MAX; i++) {
+		snprintf(a, sizeof(a), "10.4.%d.%d", i / 200, i % 200 + 1);
+		connect_from(f, a);
+		peer_closes(f, last);
+		mgmt_admit(f->s);
+		if (i < MGMT_PASSED_MAX)
+			assert_int_equal(started(f, "10.3.0.1:"), 0);
+		snprintf(last, sizeof(last), "%s:0", a);
+	}
 	assert_int_equal(started(f, "10.3.0.1:"), 1);
-	f->s->waiting[0].deadline_ms -= MGMT_EVICT_AFTER_MS;	/* 10.3.0.2 waited that long */
-	ripen(f, "10.0.0.2:0");
-	mgmt_admit(f->s);
-	assert_int_equal(started(f, "10.3.0.3:"), 1);
-	assert_int_equal(waiting(f, "10.3.0.2:"), 1);
 }
 
 /* A full queue loses connections of the sources holding most of it,
@@ -260,9 +323,11 @@ static void test_ipv6_aggregates(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_stalled_remembered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stall_needs_two, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_peer_closed_stalls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_finished_clears, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stalled_48, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_newest_first_when_behind, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_passed_over_goes_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_drop_spares_single, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ipv6_aggregates, setup, teardown),
 	};
