@@ -76,9 +76,10 @@ for v in $(seq "$ROUNDS"); do
 		"$BUILD/scanwall-bundle" sign --key "$W/priv/a.key" "$W/v$v.bundle" >/dev/null &&
 		"$BUILD/scanwall-bundle" sign --key "$W/priv/b.key" "$W/v$v.bundle" >/dev/null || exit 1
 done
-# room for the probes' flows beside the 65,536 the last phase lists
+# the last phase lists $FLOWS UDP flows, which may hold a quarter of the
+# table (FLOW_DGRAM_PCT, 25); the probes' flows need room beside them
 # shellcheck disable=SC2086
-sw_start "$W/policy.conf" --keyring "$keys" --flows $((FLOWS + 65536)) ${BENCH_CTL_ARGS:-} || exit 1
+sw_start "$W/policy.conf" --keyring "$keys" --flows $((FLOWS * 4 + 65536)) ${BENCH_CTL_ARGS:-} || exit 1
 
 # Both sides of the box captured for the whole run, each frame written
 # out as it comes (-U), so a phase reads its packets when it ends.

@@ -16,7 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../scripts/topo.sh"
 netns_test_begin
 
-FLOWS=60000	# the table holds 65,536: room is left for the C-ECHO
+FLOWS=60000	# UDP flows to list in pages, within their share of the table
 keys=$SW_WORK/keys
 mkdir -p "$keys" "$SW_WORK/priv"
 "$SW_BUILD/scanwall-bundle" keygen --out "$SW_WORK/priv/a" >/dev/null && cp "$SW_WORK/priv/a.pub" "$keys/"
@@ -24,7 +24,9 @@ pol=$SW_WORK/policy.conf
 { cat "$SW_POLICY_DIR/netns.conf"; echo 'allow udp from lan to scanner port 9'; } >"$pol"
 
 peer_storescp "$SW_WORK/recv" || { fail "netns control: storescp listens"; exit 1; }
-sw_start "$pol" --keyring "$keys" || { fail "netns control: scanwalld starts"; exit 1; }
+# UDP flows may hold a quarter of the table (FLOW_DGRAM_PCT, 25): a table of
+# 262,144 leaves room for the 60,000 listed below
+sw_start "$pol" --keyring "$keys" --flows 262144 || { fail "netns control: scanwalld starts"; exit 1; }
 echo_ok() { n_lan timeout 20 echoscu -to 5 -ta 10 -td 10 -aet LAN_SCU -aec SYMBIA 10.77.1.15 104 >>"$SW_WORK/scu.log" 2>&1; }
 status_ok() { sw_ctl status | grep -q '"version":'; }
 BOUND_MS=1000	# what a check allows: ten times the target
