@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Crafted TCP segments against a live association, standard library only
-(raw sockets), for tests/attack/test_urg_rst.sh, test_refused_answers.sh
-and test_blind_old.sh.
+(raw sockets), for tests/attack/test_urg_rst.sh, test_refused_answers.sh,
+test_blind_old.sh and test_blind_syn.sh.
 
   tcpcraft.py blind SNIFF_NS SEND_NS CLIENT SERVER PORT
         Watches a connection CLIENT -> SERVER:PORT in SNIFF_NS (the
@@ -10,6 +10,11 @@ and test_blind_old.sh.
         sources: an URG segment ahead of the client's stream, and resets
         outside and inside each receiver's window, five rounds. Prints what
         it sent; exit 0, 2 when no connection was seen.
+  tcpcraft.py syn SNIFF_NS SEND_NS CLIENT SERVER PORT
+        Watches as blind does; then, from SEND_NS with spoofed sources, on
+        the connection's tuple: a SYN with another ISN in the client's name,
+        one carrying data, and a SYN in the server's name on the reversed
+        tuple, five rounds. Exit 0, 2 when no connection was seen.
   tcpcraft.py old SNIFF_NS SEND_NS CLIENT SERVER PORT
         Watches the client's data segments of a transfer CLIENT ->
         SERVER:PORT; once 20 MB passed its first large one, sends from
@@ -145,6 +150,26 @@ def cmd_blind(a):
         out.send("rst-window", a.client, a.server, cport, a.port, cend + 100000, 0, RST)
         out.send("rst-outside", a.server, a.client, a.port, cport, send + 0x80000000, 0, RST)
         out.send("rst-window", a.server, a.client, a.port, cport, send + 1000, 0, RST)
+        time.sleep(0.1)
+    return 0
+
+
+def cmd_syn(a):
+    enter(a.sniff_ns)
+    sn = sniffer()
+    cport, last = watch(sn, a.client, a.server, a.port, 20)
+    if not cport:
+        print("syn: no connection seen")
+        return 2
+    enter(a.send_ns)
+    out = Sender()
+    cseq = last["c"][0]
+    sseq = last["s"][0]
+    for i in range(5):
+        out.send("syn", a.client, a.server, cport, a.port, cseq + 0x40000000 + i, 0, SYN)
+        out.send("syn-data", a.client, a.server, cport, a.port, cseq + 0x50000000 + i, 0, SYN,
+                 b"\x01" * 10)
+        out.send("syn-back", a.server, a.client, a.port, cport, sseq + 0x40000000 + i, 0, SYN)
         time.sleep(0.1)
     return 0
 
@@ -291,10 +316,11 @@ def main():
     import argparse
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
-    b = sub.add_parser("blind")
-    for n in ("sniff_ns", "send_ns", "client", "server"):
-        b.add_argument(n)
-    b.add_argument("port", type=int)
+    for name in ("blind", "syn"):
+        b = sub.add_parser(name)
+        for n in ("sniff_ns", "send_ns", "client", "server"):
+            b.add_argument(n)
+        b.add_argument("port", type=int)
     d = sub.add_parser("old")
     for n in ("sniff_ns", "send_ns", "client", "server"):
         d.add_argument(n)
@@ -312,8 +338,8 @@ def main():
     o.add_argument("calling")
     o.add_argument("called")
     a = p.parse_args()
-    return {"blind": cmd_blind, "old": cmd_old, "idle": cmd_idle, "synack": cmd_synack,
-            "refused": cmd_refused, "oob": cmd_oob}[a.cmd](a)
+    return {"blind": cmd_blind, "syn": cmd_syn, "old": cmd_old, "idle": cmd_idle,
+            "synack": cmd_synack, "refused": cmd_refused, "oob": cmd_oob}[a.cmd](a)
 
 
 if __name__ == "__main__":

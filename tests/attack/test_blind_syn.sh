@@ -1,0 +1,42 @@
+#!/bin/bash
+# Blind SYNs crafted into a live inspected association's tuple
+# (tests/attack/tcpcraft.py, raw sockets). An attacker on the LAN who sees
+# the traffic but is not on its path sends, with spoofed sources, SYNs
+# with other ISNs in the client's name (bare, and carrying data) and SYNs
+# in the scanner's name on the reversed tuple: none ends the association
+# (RFC 5961 §4: a synchronized receiver answers a SYN with a challenge
+# ACK), and the C-STORE in flight completes byte for byte.
+#
+#   lan (storescu; the attacker watches here) ── box (scanwalld) ── dev (storescp)
+#   stranger (sends as 10.77.1.10 or as 10.77.1.15) ──┘
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib.sh"
+. "$here/../../scripts/topo.sh"
+. "$here/lib.sh"
+netns_test_begin
+
+# 3000 x 3000 pixels, 9 MB, through a 20 Mbit/s device port: about 4 s
+# in flight, time enough for the attack
+attack_ready "blind-syn" 1 3000 || exit 1
+n_box tc qdisc add dev dev0 root tbf rate 20mbit burst 64kb latency 20ms
+# the box bridges ARP only to and from the scanner: the attacker knows the
+# LAN host's MAC address as it would on a shared segment
+n_stranger ip neigh replace 10.77.1.10 dev eth0 \
+	lladdr "$(n_lan cat /sys/class/net/eth0/address)"
+
+pacs_store 60 >>"$SW_WORK/storescu.log" 2>&1 &
+scu=$!
+check "blind-syn: SYNs with other ISNs, both ways, crafted into the C-STORE's tuple" \
+	"$craft" syn "$(topo_ns lan)" "$(topo_ns stranger)" 10.77.1.10 10.77.1.15 104
+wait "$scu"
+rc=$?
+check "blind-syn: the C-STORE completes ($rc)" test "$rc" = 0
+peer_check_arrived "blind-syn" "$SW_WORK/send" "$SW_WORK/recv"
+mis=$(sw_counter handshake_mismatch)
+check "blind-syn: the box counted at least the client's 10 SYNs on the open flow (${mis:-?})" \
+	test "${mis:-0}" -ge 10
+new=$(sw_counter flows_new)
+check "blind-syn: no SYN made a new flow (flows_new ${new:-?})" test "${new:-0}" = 1
+bad=$(sw_event_count '"event":"invalid"')
+check "blind-syn: no invalid event ($bad)" test "$bad" = 0
