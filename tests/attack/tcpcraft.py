@@ -131,15 +131,24 @@ def watch(sn, client, server, port, secs):
     return cport, last
 
 
-def cmd_blind(a):
+def spot(a):
+    """Watches the connection from SNIFF_NS (watch); then a Sender in
+    SEND_NS, the client's port and the last segments, or None."""
     enter(a.sniff_ns)
     sn = sniffer()
     cport, last = watch(sn, a.client, a.server, a.port, 20)
     if not cport:
-        print("blind: no connection seen")
-        return 2
+        print("%s: no connection seen" % a.cmd)
+        return None
     enter(a.send_ns)
-    out = Sender()
+    return Sender(), cport, last
+
+
+def cmd_blind(a):
+    seen = spot(a)
+    if not seen:
+        return 2
+    out, cport, last = seen
     cseq, cend, cack = last["c"]
     sseq, send, _ = last["s"]
     for _ in range(5):
@@ -155,14 +164,10 @@ def cmd_blind(a):
 
 
 def cmd_syn(a):
-    enter(a.sniff_ns)
-    sn = sniffer()
-    cport, last = watch(sn, a.client, a.server, a.port, 20)
-    if not cport:
-        print("syn: no connection seen")
+    seen = spot(a)
+    if not seen:
         return 2
-    enter(a.send_ns)
-    out = Sender()
+    out, cport, last = seen
     cseq = last["c"][0]
     sseq = last["s"][0]
     for i in range(5):
