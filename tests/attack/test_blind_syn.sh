@@ -34,7 +34,9 @@ rc=$?
 check "blind-syn: the C-STORE completes ($rc)" test "$rc" = 0
 peer_check_arrived "blind-syn" "$SW_WORK/send" "$SW_WORK/recv"
 mis=$(sw_counter handshake_mismatch)
-check "blind-syn: the box counted at least the client's 10 SYNs on the open flow (${mis:-?})" \
+# the 10 bare ones, both ways, reach the engine and pass (scanwall's SYN
+# queue drops the 5 with data before it: nfq.c nfqueue_bare_syn)
+check "blind-syn: the box counted the 10 bare SYNs on the open flow (${mis:-?})" \
 	test "${mis:-0}" -ge 10
 new=$(sw_counter flows_new)
 check "blind-syn: no SYN made a new flow (flows_new ${new:-?})" test "${new:-0}" = 1
