@@ -38,6 +38,12 @@ test_blind_old.sh and test_blind_syn.sh.
         PDU type that answered the request and how many resets in the
         client's name came back to SEND_NS (the box answers out of the port
         a packet came in).
+  tcpcraft.py restart SERVER PORT CALLING CALLED
+        A client that restarts: opens an association, loses it without a
+        word (its reset dropped by an nft rule of its own), and connects
+        again from the same port with a new ISN: the server's challenge
+        ACK draws the client's exact reset, and the SYN sent again gets
+        through. Exit 0 when the new association is accepted.
   tcpcraft.py oob SERVER PORT CALLING CALLED
         Opens an association and sends one byte of urgent data (MSG_OOB),
         as the client itself would. Exit 0 when the connection is then
@@ -300,12 +306,39 @@ def cmd_refused(a):
     return 0
 
 
-def cmd_oob(a):
-    s = peer.connect(a.server, a.port, 10)
+def associated(s, a):
     s.sendall(peer.assoc_rq(a.calling, a.called))
     kind, _ = peer.read_pdu(s)
-    if kind != 2:
-        print("oob: no A-ASSOCIATE-AC (PDU type %d)" % kind)
+    print("%s: A-ASSOCIATE answered with PDU type %d" % (a.cmd, kind))
+    return kind == 2
+
+
+def cmd_restart(a):
+    s = peer.connect(a.server, a.port, 10)
+    if not associated(s, a):
+        return 1
+    client, cport = s.getsockname()
+    mute = "add table ip mute\nadd chain ip mute out { type filter hook output priority 0; }\n" \
+           "add rule ip mute out tcp sport %d drop\n" % cport
+    subprocess.run(["nft", "-f", "-"], input=mute, text=True, check=True)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()			# its reset is lost: the server still holds the connection
+    subprocess.run(["nft", "delete", "table", "ip", "mute"], check=True)
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((client, cport))
+    s.settimeout(15)
+    try:
+        s.connect((a.server, a.port))
+        return 0 if associated(s, a) else 1
+    except OSError as e:
+        print("restart: %s" % e)
+        return 1
+
+
+def cmd_oob(a):
+    s = peer.connect(a.server, a.port, 10)
+    if not associated(s, a):
         return 1
     s.send(b"!", socket.MSG_OOB)
     try:
@@ -337,14 +370,16 @@ def main():
         i.add_argument("port", type=int)
         i.add_argument("calling")
         i.add_argument("called")
-    o = sub.add_parser("oob")
-    o.add_argument("server")
-    o.add_argument("port", type=int)
-    o.add_argument("calling")
-    o.add_argument("called")
+    for name in ("oob", "restart"):
+        o = sub.add_parser(name)
+        o.add_argument("server")
+        o.add_argument("port", type=int)
+        o.add_argument("calling")
+        o.add_argument("called")
     a = p.parse_args()
     return {"blind": cmd_blind, "syn": cmd_syn, "old": cmd_old, "idle": cmd_idle,
-            "synack": cmd_synack, "refused": cmd_refused, "oob": cmd_oob}[a.cmd](a)
+            "synack": cmd_synack, "refused": cmd_refused, "oob": cmd_oob,
+            "restart": cmd_restart}[a.cmd](a)
 
 
 if __name__ == "__main__":
