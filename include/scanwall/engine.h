@@ -92,7 +92,8 @@ struct eng_counters {
 	uint64_t dgram_forgotten;	/* UDP/ICMP flows left to the kernel alone for a new one */
 	uint64_t handshake_mismatch;	/* packets on a handshake that do not fit it (a
 					 * SYN-ACK not acknowledging the SYN exactly, the
-					 * acceptor outside its window, another SYN): dropped */
+					 * acceptor outside its window, another SYN): dropped;
+					 * and SYNs on an open association (bare: passed) */
 	uint64_t assoc_artim;		/* negotiations ended by the ARTIM deadline */
 	uint64_t assoc_retired;		/* associations ended to free a policy generation */
 	uint64_t assoc_unproven;	/* first data not acknowledging the acceptor's SYN-ACK */

@@ -305,14 +305,30 @@ int eng_foreach_flow_from(const struct eng *e, unsigned *slot,
  * passing it as the old flow would hand a new association to the kernel
  * (or drop it) on the strength of the previous one's inspection. Not on
  * an unestablished flow, whose SYN anyone who knows the tuple could send:
- * admit.c judges it (admit_syn_again), and a handshake goes on. */
-static int flow_reused(struct eng *e, struct flow *f, int reply, const struct pkt *p)
+ * admit.c judges it (admit_syn_again), and a handshake goes on. Nor on an
+ * inspected one (flow_syn_stranger). */
+static int flow_reused(const struct flow *f, const struct pkt *p)
 {
-	if (!pkt_is_syn(p) || f->state == FLOW_EMBRYO || f->state == FLOW_HANDSHAKE)
+	return pkt_is_syn(p) && f->state != FLOW_EMBRYO && f->state != FLOW_HANDSHAKE &&
+	       f->state != FLOW_OPEN;
+}
+
+/* A SYN on an inspected association that is not its initiator's SYN again
+ * (another ISN, or from the acceptor's side) ends nothing: anyone who
+ * knows the tuple could send it. The receiver, synchronized, answers it
+ * with a challenge ACK (RFC 5961 §4); a peer that really restarted then
+ * sends a reset at the exact next byte, which ends the flow (dflow_reset),
+ * and its next SYN makes a new one. So a bare one passes untouched, as
+ * conntrack passes it; one carrying data is dropped (it is not inspected). */
+static int flow_syn_stranger(struct eng *e, const struct flow *f, int reply,
+			     const struct pkt *p, enum eng_verdict *v)
+{
+	if (f->state != FLOW_OPEN || !pkt_is_syn(p))
 		return 0;
-	if (!reply && f->state == FLOW_OPEN && f->assoc &&
-	    e->assocs[f->assoc - 1].st[0].next == p->seq + 1)
+	if (!reply && e->assocs[f->assoc - 1].st[0].next == p->seq + 1)
 		return 0;
+	e->c.handshake_mismatch++;
+	*v = p->plen ? ENG_DROP : ENG_ACCEPT;
 	return 1;
 }
 
@@ -324,7 +340,9 @@ static int eng_judge(struct eng *e, const struct eng_pkt *pk, const struct pkt *
 	int reply, err = 0;
 
 	f = flow_lookup(e->flows, &p->key, &reply);
-	if (f && flow_reused(e, f, reply, p)) {
+	if (f && flow_syn_stranger(e, f, reply, p, v))
+		goto out;
+	if (f && flow_reused(f, p)) {
 		eng_flow_end(e, f);
 		f = NULL;
 	}

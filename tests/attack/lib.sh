@@ -32,3 +32,26 @@ pacs_store() {
 	n_lan timeout "$1" storescu -to 10 -ta 10 -td "${2:-30}" -aet LAN_SCU -aec SYMBIA \
 		10.77.1.15 104 "$SW_WORK"/send/*.dcm
 }
+
+# attack_crafted LABEL WHAT MODE: one 9 MB image, through a 20 Mbit/s
+# device port (about 4 s in flight, time enough for the attack), stored
+# while "$craft" MODE watches it from the LAN and sends from the stranger,
+# who knows the LAN host's MAC address as it would on a shared segment (the
+# box bridges ARP only to and from the scanner). The store must complete,
+# byte for byte.
+attack_crafted() {
+	local label=$1 what=$2 mode=$3 scu rc
+
+	attack_ready "$label" 1 3000 || return 1
+	n_box tc qdisc add dev dev0 root tbf rate 20mbit burst 64kb latency 20ms
+	n_stranger ip neigh replace 10.77.1.10 dev eth0 \
+		lladdr "$(n_lan cat /sys/class/net/eth0/address)"
+	pacs_store 60 >>"$SW_WORK/storescu.log" 2>&1 &
+	scu=$!
+	check "$label: $what" \
+		"$craft" "$mode" "$(topo_ns lan)" "$(topo_ns stranger)" 10.77.1.10 10.77.1.15 104
+	wait "$scu"
+	rc=$?
+	check "$label: the C-STORE completes ($rc)" test "$rc" = 0
+	peer_check_arrived "$label" "$SW_WORK/send" "$SW_WORK/recv"
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Crafted TCP segments against a live association, standard library only
-(raw sockets), for tests/attack/test_urg_rst.sh, test_refused_answers.sh
-and test_blind_old.sh.
+(raw sockets), for tests/attack/test_urg_rst.sh, test_refused_answers.sh,
+test_blind_old.sh and test_blind_syn.sh.
 
   tcpcraft.py blind SNIFF_NS SEND_NS CLIENT SERVER PORT
         Watches a connection CLIENT -> SERVER:PORT in SNIFF_NS (the
@@ -10,6 +10,11 @@ and test_blind_old.sh.
         sources: an URG segment ahead of the client's stream, and resets
         outside and inside each receiver's window, five rounds. Prints what
         it sent; exit 0, 2 when no connection was seen.
+  tcpcraft.py syn SNIFF_NS SEND_NS CLIENT SERVER PORT
+        Watches as blind does; then, from SEND_NS with spoofed sources, on
+        the connection's tuple: a SYN with another ISN in the client's name,
+        one carrying data, and a SYN in the server's name on the reversed
+        tuple, five rounds. Exit 0, 2 when no connection was seen.
   tcpcraft.py old SNIFF_NS SEND_NS CLIENT SERVER PORT
         Watches the client's data segments of a transfer CLIENT ->
         SERVER:PORT; once 20 MB passed its first large one, sends from
@@ -33,6 +38,12 @@ and test_blind_old.sh.
         PDU type that answered the request and how many resets in the
         client's name came back to SEND_NS (the box answers out of the port
         a packet came in).
+  tcpcraft.py restart SERVER PORT CALLING CALLED
+        A client that restarts: opens an association, loses it without a
+        word (its reset dropped by an nft rule of its own), and connects
+        again from the same port with a new ISN: the server's challenge
+        ACK draws the client's exact reset, and the SYN sent again gets
+        through. Exit 0 when the new association is accepted.
   tcpcraft.py oob SERVER PORT CALLING CALLED
         Opens an association and sends one byte of urgent data (MSG_OOB),
         as the client itself would. Exit 0 when the connection is then
@@ -126,15 +137,24 @@ def watch(sn, client, server, port, secs):
     return cport, last
 
 
-def cmd_blind(a):
+def spot(a):
+    """Watches the connection from SNIFF_NS (watch); then a Sender in
+    SEND_NS, the client's port and the last segments, or None."""
     enter(a.sniff_ns)
     sn = sniffer()
     cport, last = watch(sn, a.client, a.server, a.port, 20)
     if not cport:
-        print("blind: no connection seen")
-        return 2
+        print("%s: no connection seen" % a.cmd)
+        return None
     enter(a.send_ns)
-    out = Sender()
+    return Sender(), cport, last
+
+
+def cmd_blind(a):
+    seen = spot(a)
+    if not seen:
+        return 2
+    out, cport, last = seen
     cseq, cend, cack = last["c"]
     sseq, send, _ = last["s"]
     for _ in range(5):
@@ -145,6 +165,22 @@ def cmd_blind(a):
         out.send("rst-window", a.client, a.server, cport, a.port, cend + 100000, 0, RST)
         out.send("rst-outside", a.server, a.client, a.port, cport, send + 0x80000000, 0, RST)
         out.send("rst-window", a.server, a.client, a.port, cport, send + 1000, 0, RST)
+        time.sleep(0.1)
+    return 0
+
+
+def cmd_syn(a):
+    seen = spot(a)
+    if not seen:
+        return 2
+    out, cport, last = seen
+    cseq = last["c"][0]
+    sseq = last["s"][0]
+    for i in range(5):
+        out.send("syn", a.client, a.server, cport, a.port, cseq + 0x40000000 + i, 0, SYN)
+        out.send("syn-data", a.client, a.server, cport, a.port, cseq + 0x50000000 + i, 0, SYN,
+                 b"\x01" * 10)
+        out.send("syn-back", a.server, a.client, a.port, cport, sseq + 0x40000000 + i, 0, SYN)
         time.sleep(0.1)
     return 0
 
@@ -270,12 +306,39 @@ def cmd_refused(a):
     return 0
 
 
-def cmd_oob(a):
-    s = peer.connect(a.server, a.port, 10)
+def associated(s, a):
     s.sendall(peer.assoc_rq(a.calling, a.called))
     kind, _ = peer.read_pdu(s)
-    if kind != 2:
-        print("oob: no A-ASSOCIATE-AC (PDU type %d)" % kind)
+    print("%s: A-ASSOCIATE answered with PDU type %d" % (a.cmd, kind))
+    return kind == 2
+
+
+def cmd_restart(a):
+    s = peer.connect(a.server, a.port, 10)
+    if not associated(s, a):
+        return 1
+    client, cport = s.getsockname()
+    mute = "add table ip mute\nadd chain ip mute out { type filter hook output priority 0; }\n" \
+           "add rule ip mute out tcp sport %d drop\n" % cport
+    subprocess.run(["nft", "-f", "-"], input=mute, text=True, check=True)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()			# its reset is lost: the server still holds the connection
+    subprocess.run(["nft", "delete", "table", "ip", "mute"], check=True)
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((client, cport))
+    s.settimeout(15)
+    try:
+        s.connect((a.server, a.port))
+        return 0 if associated(s, a) else 1
+    except OSError as e:
+        print("restart: %s" % e)
+        return 1
+
+
+def cmd_oob(a):
+    s = peer.connect(a.server, a.port, 10)
+    if not associated(s, a):
         return 1
     s.send(b"!", socket.MSG_OOB)
     try:
@@ -291,10 +354,11 @@ def main():
     import argparse
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
-    b = sub.add_parser("blind")
-    for n in ("sniff_ns", "send_ns", "client", "server"):
-        b.add_argument(n)
-    b.add_argument("port", type=int)
+    for name in ("blind", "syn"):
+        b = sub.add_parser(name)
+        for n in ("sniff_ns", "send_ns", "client", "server"):
+            b.add_argument(n)
+        b.add_argument("port", type=int)
     d = sub.add_parser("old")
     for n in ("sniff_ns", "send_ns", "client", "server"):
         d.add_argument(n)
@@ -306,14 +370,16 @@ def main():
         i.add_argument("port", type=int)
         i.add_argument("calling")
         i.add_argument("called")
-    o = sub.add_parser("oob")
-    o.add_argument("server")
-    o.add_argument("port", type=int)
-    o.add_argument("calling")
-    o.add_argument("called")
+    for name in ("oob", "restart"):
+        o = sub.add_parser(name)
+        o.add_argument("server")
+        o.add_argument("port", type=int)
+        o.add_argument("calling")
+        o.add_argument("called")
     a = p.parse_args()
-    return {"blind": cmd_blind, "old": cmd_old, "idle": cmd_idle, "synack": cmd_synack,
-            "refused": cmd_refused, "oob": cmd_oob}[a.cmd](a)
+    return {"blind": cmd_blind, "syn": cmd_syn, "old": cmd_old, "idle": cmd_idle,
+            "synack": cmd_synack, "refused": cmd_refused, "oob": cmd_oob,
+            "restart": cmd_restart}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -902,6 +902,50 @@ static void blind_syn_ends_no_handshake(void **state)
 	plain_answered(fx, viewer(2), 40000);
 }
 
+/* Anyone who knows an open association's tuple can send a SYN on it
+ * with another ISN, or from scp's side: neither ends it (scp answers a
+ * bare one with a challenge ACK, RFC 5961 §4, so it passes), one with
+ * data is dropped, and the flow keeps its state, timer and stream: the
+ * next data passes. A client that really restarted answers the challenge
+ * ACK with a reset at the exact next byte, which ends the flow, and its
+ * next SYN starts a new one. */
+static void blind_syn_ends_no_association(void **state)
+{
+	struct fx *fx = *state;
+	struct pb echo = { .n = 0 };
+	uint8_t b[2048];
+	struct tpkt other = { PACS, SCP, IPPROTO_TCP, 41000, 104, ISN + 777, 0, TCP_SYN };
+	struct tpkt loaded = { PACS, SCP, IPPROTO_TCP, 41000, 104, ISN + 777, 0, TCP_SYN, "x", 1 };
+	struct tpkt back = { SCP, PACS, IPPROTO_TCP, 104, 41000, 4242, 0, TCP_SYN };
+	struct tpkt data, rst;
+	struct flow *f;
+	struct pkt p;
+	uint64_t last;
+	int reply;
+
+	pb_echo_cmd(&echo, 0x0030);
+	data = (struct tpkt){ PACS, SCP, IPPROTO_TCP, 41000, 104, ISN + 1 + (uint32_t)fx->rq.n,
+			      ISN_SCP + 1 + (uint32_t)fx->ac.n, TCP_ACK | TCP_PSH, echo.b, echo.n };
+	rst = (struct tpkt){ PACS, SCP, IPPROTO_TCP, 41000, 104, data.seq + (uint32_t)echo.n, 0,
+			     TCP_RST };
+	associate(fx, PACS, 41000);
+	assert_int_equal(pkt_parse(b, tpkt_build(b, &other), &p), 0);
+	assert_non_null(f = flow_lookup(fx->e->flows, &p.key, &reply));
+	last = f->last_s;
+	fx->now += 10 * SEC;
+	assert_int_equal(feed(fx, &other, &at_lan), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &loaded, &at_lan), ENG_DROP);
+	assert_int_equal(feed(fx, &back, &at_dev), ENG_ACCEPT);
+	assert_int_equal(eng_counters(fx->e)->handshake_mismatch, 3);
+	assert_int_equal(f->state, FLOW_OPEN);
+	assert_int_equal(f->last_s, last);
+	assert_int_equal(feed(fx, &data, &at_lan), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &rst, &at_lan), ENG_ACCEPT);
+	assert_int_equal(eng_counters(fx->e)->flows_live, 0);
+	assert_in_range(feed(fx, &other, &at_lan), ENG_OPEN, ENG_OPEN_SYNACK);	/* a new flow */
+	assert_int_equal(eng_counters(fx->e)->flows_new, 2);
+}
+
 /* The inspector's pool has no association for the first data (here the
  * test holds every one): the flow is refused as busy, not a crash, and
  * the counts admit_assoc took are given back. */
@@ -981,6 +1025,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(acceptor_closing_first_passes, setup, teardown),
 		cmocka_unit_test_setup_teardown(handshake_ack_counts_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(blind_syn_ends_no_handshake, setup, teardown),
+		cmocka_unit_test_setup_teardown(blind_syn_ends_no_association, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_inspector_is_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(fin_before_data_takes_no_slot, setup, teardown),
 	};
