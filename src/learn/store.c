@@ -68,11 +68,15 @@ static void put_flags(FILE *out, unsigned flags, unsigned nflags)
 }
 
 /* A worth as saved: relative to the table's clock, which starts again at 0
- * in the table that loads it (none: as far back as a file may say). */
+ * in the table that loads it (none: as far back as a file may say), and
+ * within what ld_worth() takes: a loaded worth at the top that is added to
+ * (another entry of the same record) would otherwise be saved past it,
+ * and the next load would refuse the whole file. */
 static int64_t put_worth(const struct lrn *t, int64_t worth)
 {
-	return worth == LRN_WORTH_NONE || worth - t->now < -LRN_WORTH_MAX ? -LRN_WORTH_MAX
-									 : worth - t->now;
+	if (worth == LRN_WORTH_NONE || worth - t->now < -LRN_WORTH_MAX)
+		return -LRN_WORTH_MAX;
+	return worth - t->now > LRN_WORTH_MAX ? LRN_WORTH_MAX : worth - t->now;
 }
 
 static void put_rel(const struct lrn *t, const struct lrn_rel *r, FILE *out)
