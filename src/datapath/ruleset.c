@@ -395,7 +395,8 @@ static void *rs_exec_dirs(void *arg)
  * /dev/null with stderr when RS_QUIET), an empty signal mask and every
  * signal at its default: the engine blocks its signals for the
  * signalfds and ignores SIGPIPE, and the tools must not inherit that. A
- * process group of its own: what the tool starts is ended with it. */
+ * process group of its own: at the deadline, what the tool started is
+ * ended with it (rs_wait); a tool that exits in time leaves its own. */
 static int rs_spawn_setup(posix_spawn_file_actions_t *fa, posix_spawnattr_t *attr, int in_fd,
 			  int out_fd, int flags)
 {
