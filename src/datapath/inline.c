@@ -47,6 +47,7 @@
 #include "datapath/ruleset.h"
 #include "datapath/rshits.h"
 #include "datapath/rtsched.h"
+#include "datapath/spin.h"
 #include "datapath/watchdog.h"
 
 #define INL_EXTRA_FDS 8
@@ -418,12 +419,15 @@ static int inl_ctl_start(struct inl *l)
  * anyway, and polling eagerly there cut the batches from dozens of packets
  * to a few and cost a tenth of the throughput. Measured in
  * docs/performance.md; 0 turns it off. (A SCHED_FIFO loop's yield gives
- * the CPU to no ordinary process: docs/engine.md, "Scheduling".) */
+ * the CPU to no ordinary process: docs/engine.md, "Scheduling"; hence the
+ * spin's budget, spin.h.) */
 static int inl_loop(struct inl *l)
 {
 	enum { P_NFQ, P_TIMER, P_SIG, P__FIXED };
 	struct pollfd p[P__FIXED + INL_EXTRA_FDS];
 	uint64_t spin_ns = (uint64_t)l->o->busy_poll_us * 1000u, spin_until = 0;
+	struct spin_budget budget = { 0 };
+	uint64_t t;
 	unsigned n, i;
 	int err = 0, timeout, ready;
 
@@ -457,8 +461,11 @@ static int inl_loop(struct inl *l)
 			if (p[i].revents && i - P__FIXED < inl_nfds)
 				inl_fds[i - P__FIXED].cb(inl_fds[i - P__FIXED].ctx);
 		/* whatever judged the packet: the queue, or the tick's release */
-		if (eng_take_answer_due(l->eng) && spin_ns)
-			spin_until = sw_clock_ns(CLOCK_MONOTONIC) + spin_ns;
+		if (eng_take_answer_due(l->eng) && spin_ns) {
+			t = sw_clock_ns(CLOCK_MONOTONIC);
+			if (spin_charge(&budget, t, spin_ns))
+				spin_until = t + spin_ns;
+		}
 	}
 	if (err)
 		fprintf(stderr, "scanwalld: queue %u: %s\n", l->o->queue, strerror(-err));
