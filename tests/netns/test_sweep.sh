@@ -87,5 +87,11 @@ check "sweep: scanwalld said what it revoked" grep -q "1 connections the kernel 
 sw_stop
 sed -i '/from viewer to scanner port 8080/d' "$pol"
 sw_start "$pol" || { fail "sweep: scanwalld starts without viewer's rule"; exit 1; }
+# the start-up sweep runs on the control thread once the loop turns: wait
+# (bounded) for its line, the second in the log
+for _ in $(seq 50); do
+	[ "$(grep -c "connections the kernel forwarded revoked" "$SW_WORK/scanwalld.log")" -ge 2 ] && break
+	sleep 0.1
+done
 check "sweep: at the start, viewer's connection, refused by the policy, is revoked" \
 	test "$(say b four)" = lost
