@@ -110,18 +110,44 @@ static void mgmt_source(const struct sockaddr_storage *sa, uint8_t src[16], char
 
 /* --- the stalled: sources whose handshakes end unfinished, for a while ------- */
 
-/* Whether src stalled lately: MGMT_STALLS unfinished handshakes from its
- * /64 (or IPv4 address), twice that from its /56, four times from its /48
- * (the scale of the limits: a stranger with a /48 cannot step past its
- * marks to fresh /64s). One slow handshake of an honest client is not. */
-static bool mgmt_stalled(const struct mgmt_server *s, const uint8_t src[16], uint64_t now)
+/* The live stall counts of a /48 (of an IPv4 address: its own), from one
+ * walk of the table: their sum, and while that sum is short of marking
+ * the /48, the counts themselves (each live one is 1 at least, so all of
+ * them fit): what every /64 and /56 in it is judged by. */
+struct mgmt_stalls48 {
+	unsigned total;
+	unsigned n;
+	const struct mgmt_stall *e[MGMT_STALLS << (MGMT_LEVELS - 1)];
+};
+
+static void mgmt_stalls48(const struct mgmt_server *s, const uint8_t src[16], uint64_t now,
+			  struct mgmt_stalls48 *g)
+{
+	g->total = g->n = 0;
+	for (unsigned i = 0; i < MGMT_STALLED; i++) {
+		const struct mgmt_stall *e = &s->stalled[i];
+
+		if (e->until_ms <= now || !mgmt_same(e->src, src, MGMT_LEVELS - 1))
+			continue;
+		g->total += e->n;
+		if (g->n < sizeof(g->e) / sizeof(g->e[0]))
+			g->e[g->n++] = e;
+	}
+}
+
+/* Whether src, of g's /48, stalled lately: MGMT_STALLS unfinished
+ * handshakes from its /64 (or IPv4 address), twice that from its /56,
+ * four times from its /48 (the scale of the limits: a stranger with a /48
+ * cannot step past its marks to fresh /64s). One slow handshake of an
+ * honest client is not. */
+static bool mgmt_stalled(const struct mgmt_stalls48 *g, const uint8_t src[16])
 {
 	struct mgmt_share sh = { { 0 } };
 
-	for (unsigned i = 0; i < MGMT_STALLED; i++) {
-		if (s->stalled[i].until_ms > now)
-			mgmt_count(&sh, s->stalled[i].src, src, s->stalled[i].n);
-	}
+	if (g->total >= MGMT_STALLS << (MGMT_LEVELS - 1))
+		return true;
+	for (unsigned i = 0; i < g->n; i++)
+		mgmt_count(&sh, g->e[i]->src, src, g->e[i]->n);
 	return mgmt_full(&sh, MGMT_STALLS) >= 0;
 }
 
@@ -136,6 +162,7 @@ void mgmt_handshake_ended(struct mgmt_server *s, const uint8_t src[16], bool fin
 {
 	uint64_t now = mgmt_now_ms();
 	struct mgmt_stall *slot = &s->stalled[0];
+	struct mgmt_stalls48 g;
 
 	for (unsigned i = 0; i < MGMT_STALLED; i++) {
 		struct mgmt_stall *e = &s->stalled[i];
@@ -154,11 +181,13 @@ void mgmt_handshake_ended(struct mgmt_server *s, const uint8_t src[16], bool fin
 	memcpy(slot->src, src, 16);
 	slot->n += !finished;
 	slot->until_ms = slot->n ? now + MGMT_STALLED_MS : 0;
+	/* Its /48's counts once, for each of its waiting connections. */
+	mgmt_stalls48(s, src, now, &g);
 	for (unsigned i = 0; i < s->nwaiting; i++) {
 		struct mgmt_waiting *w = &s->waiting[i];
 
 		if (mgmt_same(w->src, src, MGMT_LEVELS - 1))
-			w->stalled = mgmt_stalled(s, w->src, now);
+			w->stalled = mgmt_stalled(&g, w->src);
 	}
 }
 
@@ -449,13 +478,15 @@ void mgmt_enqueue(struct mgmt_server *s, int fd, const struct sockaddr_storage *
 	/* A burst of honest pollers waits its turn: twice a handshake's time
 	 * to start, then a handshake's time to finish. */
 	struct mgmt_waiting w = { .fd = fd, .deadline_ms = now + 2 * s->m->cfg->handshake_ms };
+	struct mgmt_stalls48 g;
 	struct mgmt_share sh;
 	struct mgmt_pool p;
 	unsigned victim;
 	int level;
 
 	mgmt_source(sa, w.src, w.peer, sizeof(w.peer));
-	w.stalled = mgmt_stalled(s, w.src, now);
+	mgmt_stalls48(s, w.src, now, &g);
+	w.stalled = mgmt_stalled(&g, w.src);
 	/* Straight in when it may: a burst behind it must not push it out of
 	 * the queue before its turn. Not in place of another, though, past
 	 * those that wait: theirs is the first claim (mgmt_admit's order). */

@@ -33,9 +33,11 @@
 #define MGMT_WAITING_PER_SOURCE CONFIG_MGMT_WAITING_PER_SOURCE	/* of them from one source */
 /* A source whose handshakes ended unfinished MGMT_STALLS times (closed by
  * the peer, timed out, evicted), each within this long of the last, waits
- * behind the others this long, reconnecting or not; that many sources are
- * remembered (more than the pool evicts in that time: 32 every
- * MGMT_EVICT_AFTER_MS, 640). */
+ * behind the others of its weight this long, reconnecting or not: whoever
+ * shares the source (its /64, its NAT address, its /48) can mark it so.
+ * MGMT_STALLED sources are remembered: more than the pool evicts in that
+ * time (32 every MGMT_EVICT_AFTER_MS, 640); handshakes closed sooner from
+ * more sources churn the table, the oldest marks (mostly theirs) giving way. */
 #define MGMT_STALLED_MS 10000
 #define MGMT_STALLS 2
 #define MGMT_STALLED 1024

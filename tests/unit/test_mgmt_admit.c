@@ -241,6 +241,31 @@ static void test_stalled_48(void **state)
 	assert_int_equal(waiting(f, "fd00:8:"), 1);
 }
 
+/* A /64 waiting, not stalled; two other /64s of its /56 each end two
+ * handshakes unfinished meanwhile (four from the /56): it is marked where
+ * it waits, and goes behind an older newcomer from elsewhere. */
+static void test_stalled_56_while_waiting(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const sib[] = { "fd00:9:0:101::", "fd00:9:0:102::" };
+	uint8_t src[16];
+
+	fill_pool(f, "10.0.0");
+	connect_from(f, "10.0.4.1");
+	f->s->waiting[0].deadline_ms -= MGMT_EVICT_AFTER_MS;	/* it waited that long */
+	connect_from(f, "fd00:9:0:100::1");
+	assert_false(f->s->waiting[1].stalled);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(inet_pton(AF_INET6, sib[i / 2], src), 1);
+		mgmt_handshake_ended(f->s, src, false);
+	}
+	assert_true(f->s->waiting[1].stalled);
+	ripen(f, "10.0.0.5:0");
+	mgmt_admit(f->s);
+	assert_int_equal(started(f, "10.0.4.1:"), 1);
+	assert_int_equal(waiting(f, "fd00:9:"), 1);
+}
+
 /* Among equals the newest starts first, but a connection passed over by
  * MGMT_PASSED_MAX newer ones goes before them: a stranger who always has
  * a fresh address's connection waiting when it closes one of its own
@@ -327,6 +352,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_peer_closed_stalls, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_finished_clears, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stalled_48, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stalled_56_while_waiting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_passed_over_goes_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_drop_spares_single, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ipv6_aggregates, setup, teardown),
