@@ -16,9 +16,11 @@
  * (lrn_dropped): a stranger's (an association never accepted, a refusal)
  * only for a stranger or a partner, a partner's (an accepted relation, an
  * allowed flow) only for a partner, so a flood of strangers cannot push
- * out the real partners; and one initiator address, or one calling AE,
- * makes at most CONFIG_OBSERVE_PEER_PARTNERS partners towards an acceptor,
- * so one peer accepted whatever its title cannot either. */
+ * out the real partners; and one initiator address (an IPv6 one's /64),
+ * or one calling AE, makes at most CONFIG_OBSERVE_PEER_PARTNERS partners
+ * towards an acceptor, so one peer accepted whatever its title cannot
+ * either (one with many IPv4 addresses and titles can, up to the
+ * partners' share). */
 #ifndef SCANWALL_LEARN_H
 #define SCANWALL_LEARN_H
 

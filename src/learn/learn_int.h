@@ -112,8 +112,8 @@ int lrn_pool_evict(struct lrn *t, struct lrn_pool *p, int tier);
 /* The tier rec is in, -1 if it is not in use. */
 int lrn_pool_tier(const struct lrn_pool *p, uint32_t rec);
 
-/* peers.c: the partners of one initiator address, and of one calling AE,
- * towards one acceptor, listed and bounded. */
+/* peers.c: the partners of one initiator address (an IPv6 one's /64), and
+ * of one calling AE, towards one acceptor, listed and bounded. */
 #define LRN_PEER_KEY 34		/* kind, af, address or AE, acceptor */
 struct lrn_peer {
 	uint8_t key[LRN_PEER_KEY];

@@ -2,14 +2,14 @@
  * partner, and a peer the device accepts makes a new relation with every
  * new calling AE title or address it uses: unbounded, a peer cycling
  * through titles, or one title from many addresses, would evict every
- * real partner. So the partners of one initiator address towards one
- * acceptor, and of one calling AE towards one acceptor, are counted, and
- * an accepted relation beyond CONFIG_OBSERVE_PEER_PARTNERS of either is a
- * stranger (recorded all the same, evicted among strangers), unless it is
- * worth more than that peer's least partner: then that one is pushed out
- * to the strangers. First come is not first served: a peer forging the
- * real archive's AE title from many addresses holds its bound only while
- * its relations are worth more than the archive's. The
+ * real partner. So the partners of one initiator address (an IPv6 one's
+ * /64) towards one acceptor, and of one calling AE towards one acceptor,
+ * are counted, and an accepted relation beyond CONFIG_OBSERVE_PEER_PARTNERS
+ * of either is a stranger (recorded all the same, evicted among
+ * strangers), unless it is worth more than that peer's least partner: then
+ * that one is pushed out to the strangers. First come is not first served:
+ * a peer forging the real archive's AE title from many addresses holds its
+ * bound only while its relations are worth more than the archive's. The
  * acceptor is in the key so that the device's own fan-out (one address,
  * one title, to many partners) is never bounded.
  *
@@ -22,9 +22,19 @@
 #include <string.h>
 
 #include "scanwall/config.h"
+#include "scanwall/flowkey.h"
 #include "learn_int.h"
 
 enum { PEER_ADDR, PEER_AE, PEER__KINDS };
+
+/* An IPv6 peer is its /64: one host may use any address of it (SLAAC,
+ * privacy addresses), and keyed by the whole address, a new address with
+ * a new title each time opens new lists under both keys, so every such
+ * relation would be a partner. An IPv4 address is the host: a shorter
+ * prefix would bound a LAN's real partners together, and a stranger with
+ * many IPv4 addresses is rarer and bounded by the partners' share and by
+ * the device accepting it at all. */
+#define PEER_V6_PREFIX 8
 
 static void peer_key(const struct lrn_rel *r, int kind, uint8_t key[LRN_PEER_KEY])
 {
@@ -32,7 +42,7 @@ static void peer_key(const struct lrn_rel *r, int kind, uint8_t key[LRN_PEER_KEY
 	key[0] = (uint8_t)kind;
 	key[1] = r->af;
 	if (kind == PEER_ADDR)
-		memcpy(key + 2, r->ini, 16);
+		memcpy(key + 2, r->ini, r->af == SW_AF_INET6 ? PEER_V6_PREFIX : 16);
 	else
 		memcpy(key + 2, r->calling, strnlen(r->calling, LRN_AE_MAX));
 	memcpy(key + 18, r->acc, 16);

@@ -22,6 +22,7 @@
 
 #include "scanwall/catalog.h"
 #include "scanwall/config.h"
+#include "scanwall/flowkey.h"
 #include "scanwall/learn.h"
 #include "learn_util.h"
 #include "tmpdir.h"
@@ -39,10 +40,10 @@ static void tick(struct lrn *t, uint64_t now)
 
 /* An association: requested, and accepted or refused for its calling AE
  * (then with its refusal record, as the engine's events give it). */
-static int64_t assoc(struct lrn *t, const uint8_t *ini, const uint8_t *acc, const char *calling,
-		 bool accepted, uint64_t now)
+static int64_t assoc_af(struct lrn *t, uint8_t af, const uint8_t *ini, const uint8_t *acc,
+			const char *calling, bool accepted, uint64_t now)
 {
-	struct lrn_rel_key k = { .af = 4, .initiator = ini, .acceptor = acc, .port = 104,
+	struct lrn_rel_key k = { .af = af, .initiator = ini, .acceptor = acc, .port = 104,
 				 .calling = calling, .called = "SCANNER" };
 	int64_t rel;
 	int c;
@@ -58,12 +59,18 @@ static int64_t assoc(struct lrn *t, const uint8_t *ini, const uint8_t *acc, cons
 		lrn_count(t, rel, LRN_ASSOC_ACCEPTED, now);
 		lrn_command(t, rel, c, 0, DIMSE_C_ECHO);
 	} else {
-		lrn_flow(t, &(struct lrn_flow_key){ .kind = "assoc-reject", .af = 4, .proto = 6,
+		lrn_flow(t, &(struct lrn_flow_key){ .kind = "assoc-reject", .af = af, .proto = 6,
 						     .src = ini, .dst = acc, .port = 104,
 						     .rule_line = 8, .fault = "calling-ae",
 						     .calling = calling, .called = "SCANNER" }, now);
 	}
 	return rel;
+}
+
+static int64_t assoc(struct lrn *t, const uint8_t *ini, const uint8_t *acc, const char *calling,
+		     bool accepted, uint64_t now)
+{
+	return assoc_af(t, SW_AF_INET, ini, acc, calling, accepted, now);
 }
 
 static void plain(struct lrn *t, const char *kind, uint8_t proto, const uint8_t *src,
@@ -366,6 +373,49 @@ static void test_partner_per_peer(void **state)
 	lrn_free(t);
 }
 
+/* One IPv6 peer the device accepts, a new address of its /64 and a new
+ * AE title for each of 1,000 associations, a day after the scanner's 10
+ * real partners (of a /64 each) were last seen: its /64 holds
+ * OBSERVE_PEER_PARTNERS partners, the rest are strangers, and every real
+ * partner stays a partner. */
+static void test_partner_per_v6_prefix(void **state)
+{
+	struct lrn_cfg cfg = { .relations = 64, .uids = 16, .flows = 64, .reserve_pct = 25 };
+	struct lrn *t = lrn_new(&cfg);
+	uint8_t a[16] = { 0x20, 0x01, 0x0d, 0xb8 }, dev[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0xff };
+	char ae[17], want[96], *json;
+
+	assert_non_null(t);
+	dev[15] = 1;
+	for (uint8_t i = 0; i < 10; i++) {
+		a[5] = i;
+		a[15] = 1;
+		snprintf(ae, sizeof(ae), "PARTNER%u", i);
+		assoc_af(t, SW_AF_INET6, a, dev, ae, true, 1);
+		assoc_af(t, SW_AF_INET6, a, dev, ae, true, 2);
+	}
+	a[5] = 0x99;
+	for (uint32_t i = 0; i < 1000; i++) {
+		a[8] = (uint8_t)(i * 37);	/* a privacy address each time */
+		a[14] = (uint8_t)(i >> 8);
+		a[15] = (uint8_t)i;
+		snprintf(ae, sizeof(ae), "ROTATE%u", i);
+		assoc_af(t, SW_AF_INET6, a, dev, ae, true, 86400 + i);
+	}
+	json = to_json(t);
+	for (uint8_t i = 0; i < 10; i++) {
+		snprintf(want, sizeof(want), "\"calling_ae\":\"PARTNER%u\",\"called_ae\"", i);
+		assert_true(is_partner(json, want));
+	}
+	/* its newest are its partners, the one before them is not */
+	assert_true(is_partner(json, "\"calling_ae\":\"ROTATE999\","));
+	snprintf(want, sizeof(want), "\"calling_ae\":\"ROTATE%u\",",
+		 1000 - CONFIG_OBSERVE_PEER_PARTNERS - 1);
+	assert_false(is_partner(json, want));
+	free(json);
+	lrn_free(t);
+}
+
 /* A stranger the device accepts forging the archive's AE title from 16
  * addresses fills that title's bound first; the real archive, seen more,
  * pushes out the forger's least and is a partner, so a day of new
@@ -665,6 +715,7 @@ int main(void)
 		cmocka_unit_test(test_restart_tiers),
 		cmocka_unit_test(test_partner_per_peer),
 		cmocka_unit_test(test_partner_per_peer_leaves),
+		cmocka_unit_test(test_partner_per_v6_prefix),
 		cmocka_unit_test(test_stale_handle),
 		cmocka_unit_test(test_stale_after_reuse),
 		cmocka_unit_test(test_hash_after_evictions),
