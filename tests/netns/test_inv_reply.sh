@@ -76,6 +76,8 @@ check "inv reply: the scanner's connection to lan:8080 opens (port ${eport:-none
 # (conntrack lets a segment far behind it through as a late duplicate, but
 # calls one ahead of it invalid); the scanner's stack answers each with an
 # ACK
+# (tcpdump writes its line a moment after the client has read "ready")
+for ((i = 0; i < 50; i++)); do grep -qs ' seq [0-9]*:' "$SW_WORK/ready.cap" && break; sleep 0.1; done
 seq=$(sed -n 's/.* seq \([0-9]*\):.*/\1/p' "$SW_WORK/ready.cap")
 check "inv reply: lan's sequence number seen (${seq:-none})" test -n "$seq"
 seq=$(((${seq:-0} + (1 << 30)) % (1 << 32)))
