@@ -821,6 +821,50 @@ out_drop:
 	return ENG_DROP;
 }
 
+/* p, passed on an open flow, is the conversation's own, so it keeps the
+ * flow alive: anything that was judged (data, FIN, RST, SYN), or a bare
+ * ACK in the receiver's window (a keepalive one byte before it). Bare
+ * ACKs pass wherever they lie (the receiver answers a stray one with an
+ * ACK), but a stranger's out-of-window one must not hold a dead flow. */
+int dflow_live(struct eng *e, const struct flow *f, int dir, const struct pkt *p)
+{
+	const struct eng_assoc *a = flow_assoc(e, f);
+	unsigned ws = dflow_wscale(a, !dir);
+
+	if (p->plen || (p->flags & (TCP_FIN | TCP_SYN | TCP_RST)))
+		return 1;
+	return stream_rst(&a->st[dir], p->seq, a->win[!dir], ws) != STREAM_RST_OUTSIDE ||
+	       stream_rst(&a->st[dir], p->seq + 1, a->win[!dir], ws) != STREAM_RST_OUTSIDE;
+}
+
+/* A SYN on an inspected association that is not its initiator's SYN again
+ * (another ISN, or from the acceptor's side) ends nothing: anyone who
+ * knows the tuple could send it. An RFC 5961 receiver answers any with a
+ * challenge ACK (§4); an RFC 793 one (old Windows) resets the connection
+ * on one inside its window, and answers one outside with an ACK. So only
+ * a bare SYN (ECN bits allowed) outside the receiver's window passes, as
+ * conntrack passes it: a peer that really restarted picks a random ISN,
+ * gets the ACK, and sends a reset at the exact next byte, which ends the
+ * flow (dflow_reset). One in the window, or before we know the receiver's
+ * window, other flags or data (not inspected) are dropped. */
+int dflow_syn_stranger(struct eng *e, const struct flow *f, int reply, const struct pkt *p,
+		       enum eng_verdict *v)
+{
+	const struct eng_assoc *a = flow_assoc(e, f);
+	int bare = p->key.proto == IPPROTO_TCP && !p->plen &&
+		   (p->flags & ~(TCP_ECE | TCP_CWR)) == TCP_SYN;
+
+	if ((p->flags & (TCP_SYN | TCP_ACK)) != TCP_SYN)
+		return 0;
+	if (!reply && bare && a->st[0].next == p->seq + 1)
+		return 0;
+	e->c.handshake_mismatch++;
+	*v = bare && a->st[reply].init &&
+	     stream_rst(&a->st[reply], p->seq, a->win[!reply], dflow_wscale(a, !reply)) ==
+		     STREAM_RST_OUTSIDE ? ENG_ACCEPT : ENG_DROP;
+	return 1;
+}
+
 /* Urgent data: the receiver takes the urgent byte out of band (Linux and
  * Windows alike), and its parser sees the stream one byte shorter than we
  * inspected it. DICOM never sends any: a segment at the next byte to
