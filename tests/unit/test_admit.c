@@ -902,6 +902,24 @@ static void blind_syn_ends_no_handshake(void **state)
 	plain_answered(fx, viewer(2), 40000);
 }
 
+/* PACS:41000 associated with scp; *data: its next segment, a C-ECHO-RQ in
+ * echo. Returns the flow. */
+static struct flow *associated_echo(struct fx *fx, struct pb *echo, struct tpkt *data)
+{
+	uint8_t b[2048];
+	struct flow *f;
+	struct pkt p;
+	int reply;
+
+	pb_echo_cmd(echo, 0x0030);
+	*data = (struct tpkt){ PACS, SCP, IPPROTO_TCP, 41000, 104, ISN + 1 + (uint32_t)fx->rq.n,
+			       ISN_SCP + 1 + (uint32_t)fx->ac.n, TCP_ACK | TCP_PSH, echo->b, echo->n };
+	associate(fx, PACS, 41000);
+	assert_int_equal(pkt_parse(b, tpkt_build(b, data), &p), 0);
+	assert_non_null(f = flow_lookup(fx->e->flows, &p.key, &reply));
+	return f;
+}
+
 /* Anyone who knows an open association's tuple can send a SYN on it
  * with another ISN, or from scp's side: none ends it. A bare one outside
  * the receiver's window passes (an RFC 5961 receiver answers it with a
@@ -914,7 +932,6 @@ static void blind_syn_ends_no_association(void **state)
 {
 	struct fx *fx = *state;
 	struct pb echo = { .n = 0 };
-	uint8_t b[2048];
 	uint32_t far = 0x40000000u, next = ISN + 1 + (uint32_t)fx->rq.n;
 	uint32_t back_next = ISN_SCP + 1 + (uint32_t)fx->ac.n;
 	struct tpkt other = { PACS, SCP, IPPROTO_TCP, 41000, 104, next + far, 0, TCP_SYN };
@@ -926,20 +943,11 @@ static void blind_syn_ends_no_association(void **state)
 	struct tpkt back = { SCP, PACS, IPPROTO_TCP, 104, 41000, back_next + far, 0, TCP_SYN };
 	struct tpkt back_in = { SCP, PACS, IPPROTO_TCP, 104, 41000, back_next + 10, 0, TCP_SYN };
 	struct tpkt data, rst;
-	struct flow *f;
-	struct pkt p;
-	uint64_t last;
-	int reply;
+	struct flow *f = associated_echo(fx, &echo, &data);
+	uint64_t last = f->last_s;
 
-	pb_echo_cmd(&echo, 0x0030);
-	data = (struct tpkt){ PACS, SCP, IPPROTO_TCP, 41000, 104, next, back_next,
-			      TCP_ACK | TCP_PSH, echo.b, echo.n };
 	rst = (struct tpkt){ PACS, SCP, IPPROTO_TCP, 41000, 104, data.seq + (uint32_t)echo.n, 0,
 			     TCP_RST };
-	associate(fx, PACS, 41000);
-	assert_int_equal(pkt_parse(b, tpkt_build(b, &other), &p), 0);
-	assert_non_null(f = flow_lookup(fx->e->flows, &p.key, &reply));
-	last = f->last_s;
 	fx->now += 10 * SEC;
 	assert_int_equal(feed(fx, &other, &at_lan), ENG_ACCEPT);
 	assert_int_equal(feed(fx, &ecn, &at_lan), ENG_ACCEPT);
@@ -969,19 +977,9 @@ static void stranger_keeps_no_association_alive(void **state)
 	struct tpkt junk = { PACS, SCP, IPPROTO_TCP, 41000, 104, next + 0x40000000u, back_next,
 			     TCP_ACK };
 	struct tpkt data;
-	uint8_t b[2048];
-	struct flow *f;
-	struct pkt p;
-	uint64_t last;
-	int reply;
+	struct flow *f = associated_echo(fx, &echo, &data);
+	uint64_t last = f->last_s;
 
-	pb_echo_cmd(&echo, 0x0030);
-	data = (struct tpkt){ PACS, SCP, IPPROTO_TCP, 41000, 104, next, back_next,
-			      TCP_ACK | TCP_PSH, echo.b, echo.n };
-	associate(fx, PACS, 41000);
-	assert_int_equal(pkt_parse(b, tpkt_build(b, &junk), &p), 0);
-	assert_non_null(f = flow_lookup(fx->e->flows, &p.key, &reply));
-	last = f->last_s;
 	fx->now += 10 * SEC;
 	assert_int_equal(feed(fx, &junk, &at_lan), ENG_ACCEPT);
 	assert_int_equal(f->last_s, last);
