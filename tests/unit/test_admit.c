@@ -924,7 +924,8 @@ static struct flow *associated_echo(struct fx *fx, struct pb *echo, struct tpkt 
  * with another ISN, or from scp's side: none ends it. A bare one outside
  * the receiver's window passes (an RFC 5961 receiver answers it with a
  * challenge ACK, an RFC 793 one with an ACK); one inside it (an RFC 793
- * receiver would reset), other flags (SYN+FIN) or data are dropped, and
+ * receiver would reset) is dropped and answered in the receiver's name
+ * with that ACK; other flags (SYN+FIN) or data are dropped, and
  * the flow keeps its state, timer and stream: the next data passes. A
  * client that really restarted answers the ACK with a reset at the exact
  * next byte, which ends the flow, and its next SYN starts a new one. */
@@ -945,6 +946,7 @@ static void blind_syn_ends_no_association(void **state)
 	struct tpkt data, rst;
 	struct flow *f = associated_echo(fx, &echo, &data);
 	uint64_t last = f->last_s;
+	struct pkt p;
 
 	rst = (struct tpkt){ PACS, SCP, IPPROTO_TCP, 41000, 104, data.seq + (uint32_t)echo.n, 0,
 			     TCP_RST };
@@ -952,6 +954,13 @@ static void blind_syn_ends_no_association(void **state)
 	assert_int_equal(feed(fx, &other, &at_lan), ENG_ACCEPT);
 	assert_int_equal(feed(fx, &ecn, &at_lan), ENG_ACCEPT);
 	assert_int_equal(feed(fx, &inside, &at_lan), ENG_DROP);
+	/* answered in scp's name: an ACK at what scp acknowledged */
+	assert_int_equal(fx->r.ninj, 1);
+	assert_int_equal(pkt_parse(fx->r.inj[0], fx->r.injlen[0], &p), 0);
+	assert_int_equal(p.flags, TCP_ACK);
+	assert_int_equal(p.ack, next);
+	assert_int_equal(p.seq, back_next);
+	assert_int_equal(fx->r.injport[0], at_lan.ifindex);
 	assert_int_equal(feed(fx, &synfin, &at_lan), ENG_DROP);
 	assert_int_equal(feed(fx, &loaded, &at_lan), ENG_DROP);
 	assert_int_equal(feed(fx, &back, &at_dev), ENG_ACCEPT);
