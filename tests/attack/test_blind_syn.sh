@@ -7,9 +7,10 @@
 # window; SYNs inside each receiver's window, and SYN+FINs: none ends the
 # association. The bare ones outside pass (a synchronized receiver answers
 # with an ACK, RFC 5961 §4 or RFC 793); the others are dropped (an RFC 793
-# receiver, old Windows, resets on one inside its window), and the
-# C-STORE in flight completes byte for byte. A client that
-# really restarted still gets through: the scanner's challenge ACK draws
+# receiver, old Windows, resets on one inside its window; the box answers
+# that one with the ACK itself), and the C-STORE in flight completes byte
+# for byte. A client that really restarted still gets through: the ACK
+# (the scanner's, or the box's when its new ISN lands in the window) draws
 # its reset at the exact next byte, which ends the old flow on the box.
 #
 #   lan (storescu; the attacker watches here) ── box (scanwalld) ── dev (storescp)
