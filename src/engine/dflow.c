@@ -872,8 +872,7 @@ int dflow_syn_stranger(struct eng *e, const struct flow *f, int reply, const str
 		       enum eng_verdict *v)
 {
 	const struct eng_assoc *a = flow_assoc(e, f);
-	int bare = p->key.proto == IPPROTO_TCP && !p->plen &&
-		   (p->flags & ~(TCP_ECE | TCP_CWR)) == TCP_SYN;
+	int bare = !p->plen && (p->flags & ~(TCP_ECE | TCP_CWR)) == TCP_SYN;
 
 	if ((p->flags & (TCP_SYN | TCP_ACK)) != TCP_SYN)
 		return 0;
