@@ -821,6 +821,75 @@ out_drop:
 	return ENG_DROP;
 }
 
+/* p, passed on an open flow, is the conversation's own, so it keeps the
+ * flow alive: anything that was judged (data, FIN, RST, SYN), or a bare
+ * ACK in the receiver's window (a keepalive one byte before it). Bare
+ * ACKs pass wherever they lie (the receiver answers a stray one with an
+ * ACK), but a stranger's out-of-window one must not hold a dead flow. */
+int dflow_live(struct eng *e, const struct flow *f, int dir, const struct pkt *p)
+{
+	const struct eng_assoc *a = flow_assoc(e, f);
+	unsigned ws = dflow_wscale(a, !dir);
+
+	if (p->plen || (p->flags & (TCP_FIN | TCP_SYN | TCP_RST)))
+		return 1;
+	return stream_rst(&a->st[dir], p->seq, a->win[!dir], ws) != STREAM_RST_OUTSIDE ||
+	       stream_rst(&a->st[dir], p->seq + 1, a->win[!dir], ws) != STREAM_RST_OUTSIDE;
+}
+
+/* A bare SYN inside the receiver's window, dropped, is answered in the
+ * receiver's name as an RFC 5961 stack would (§4): an ACK at its last
+ * acknowledgement, nothing it has not acknowledged itself. A synchronized
+ * sender takes it as a duplicate; one that really restarted answers it
+ * with a reset at that byte, which ends the flow (dflow_reset). */
+static void dflow_syn_challenge(struct eng *e, const struct flow *f, int dir,
+				const struct pkt *p)
+{
+	const struct eng_assoc *a = flow_assoc(e, f);
+	struct flow_key k;
+	struct reply_tcp r = { .key = &k, .seq = a->st[!dir].next, .ack = a->st[dir].acked,
+			       .win = a->win[!dir], .flags = TCP_ACK };
+
+	if (!a->st[!dir].init || !a->st[dir].acked_init || !eng_answer_ok(e, &p->key))
+		return;
+	dir_key(f, !dir, &k);
+	eng_inject(e, reply_tcp(e->out, sizeof(e->out), &r), &a->port[dir]);
+}
+
+/* A SYN on an inspected association that is not its initiator's SYN again
+ * (another ISN, or from the acceptor's side) ends nothing: anyone who
+ * knows the tuple could send it. An RFC 5961 receiver answers any with a
+ * challenge ACK (§4); an RFC 793 one (old Windows) resets the connection
+ * on one inside its window, and answers one outside with an ACK. So only
+ * a bare SYN (ECN bits allowed) outside the receiver's window passes, as
+ * conntrack passes it; a bare one inside it is answered here in the
+ * receiver's name (dflow_syn_challenge), so that a peer that really
+ * restarted (its ISN near its old sequence, RFC 6528) still gets the ACK
+ * and sends the reset at the exact next byte that ends the flow. One
+ * before we know the receiver's window, other flags or data (never
+ * inspected) are dropped. */
+int dflow_syn_stranger(struct eng *e, const struct flow *f, int reply, const struct pkt *p,
+		       enum eng_verdict *v)
+{
+	const struct eng_assoc *a = flow_assoc(e, f);
+	int bare = !p->plen && (p->flags & ~(TCP_ECE | TCP_CWR)) == TCP_SYN;
+
+	if ((p->flags & (TCP_SYN | TCP_ACK)) != TCP_SYN)
+		return 0;
+	if (!reply && bare && a->st[0].next == p->seq + 1)
+		return 0;
+	e->c.handshake_mismatch++;
+	*v = ENG_DROP;
+	if (!bare || !a->st[reply].init)
+		return 1;
+	if (stream_rst(&a->st[reply], p->seq, a->win[!reply], dflow_wscale(a, !reply)) ==
+	    STREAM_RST_OUTSIDE)
+		*v = ENG_ACCEPT;
+	else
+		dflow_syn_challenge(e, f, reply, p);
+	return 1;
+}
+
 /* Urgent data: the receiver takes the urgent byte out of band (Linux and
  * Windows alike), and its parser sees the stream one byte shorter than we
  * inspected it. DICOM never sends any: a segment at the next byte to

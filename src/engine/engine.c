@@ -306,30 +306,11 @@ int eng_foreach_flow_from(const struct eng *e, unsigned *slot,
  * (or drop it) on the strength of the previous one's inspection. Not on
  * an unestablished flow, whose SYN anyone who knows the tuple could send:
  * admit.c judges it (admit_syn_again), and a handshake goes on. Nor on an
- * inspected one (flow_syn_stranger). */
+ * inspected one (dflow_syn_stranger). */
 static int flow_reused(const struct flow *f, const struct pkt *p)
 {
 	return pkt_is_syn(p) && f->state != FLOW_EMBRYO && f->state != FLOW_HANDSHAKE &&
 	       f->state != FLOW_OPEN;
-}
-
-/* A SYN on an inspected association that is not its initiator's SYN again
- * (another ISN, or from the acceptor's side) ends nothing: anyone who
- * knows the tuple could send it. The receiver, synchronized, answers it
- * with a challenge ACK (RFC 5961 §4); a peer that really restarted then
- * sends a reset at the exact next byte, which ends the flow (dflow_reset),
- * and its next SYN makes a new one. So a bare one passes untouched, as
- * conntrack passes it; one carrying data is dropped (it is not inspected). */
-static int flow_syn_stranger(struct eng *e, const struct flow *f, int reply,
-			     const struct pkt *p, enum eng_verdict *v)
-{
-	if (f->state != FLOW_OPEN || !pkt_is_syn(p))
-		return 0;
-	if (!reply && e->assocs[f->assoc - 1].st[0].next == p->seq + 1)
-		return 0;
-	e->c.handshake_mismatch++;
-	*v = p->plen ? ENG_DROP : ENG_ACCEPT;
-	return 1;
 }
 
 /* The verdict of a parsed packet, counted. */
@@ -340,7 +321,7 @@ static int eng_judge(struct eng *e, const struct eng_pkt *pk, const struct pkt *
 	int reply, err = 0;
 
 	f = flow_lookup(e->flows, &p->key, &reply);
-	if (f && flow_syn_stranger(e, f, reply, p, v))
+	if (f && f->state == FLOW_OPEN && dflow_syn_stranger(e, f, reply, p, v))
 		goto out;
 	if (f && flow_reused(f, p)) {
 		eng_flow_end(e, f);
@@ -351,12 +332,13 @@ static int eng_judge(struct eng *e, const struct eng_pkt *pk, const struct pkt *
 		goto out;
 	}
 	/* Only a flow that carries traffic is refreshed by any packet. An
-	 * unestablished one ages from its handshake's last step (admit.c); a
-	 * refused one (it only answers) and a closing one (both FINs seen,
-	 * its stream state gone) from the moment they got there, like
-	 * conntrack's TIME_WAIT: a stranger's junk on their tuple keeps none
-	 * of them alive. */
-	if (f->state == FLOW_OPEN || f->state == FLOW_SETTLED || f->state == FLOW_SETTLED_ASSOC)
+	 * inspected one by a packet it passes (below), not by a stranger's
+	 * out-of-window junk. An unestablished one ages from its handshake's
+	 * last step (admit.c); a refused one (it only answers) and a closing
+	 * one (both FINs seen, its stream state gone) from the moment they
+	 * got there, like conntrack's TIME_WAIT: a stranger's junk on their
+	 * tuple keeps none of them alive. */
+	if (f->state == FLOW_SETTLED || f->state == FLOW_SETTLED_ASSOC)
 		f->last_s = e->now_s;
 	f->packets++;
 	switch (f->state) {
@@ -366,6 +348,13 @@ static int eng_judge(struct eng *e, const struct eng_pkt *pk, const struct pkt *
 		break;
 	case FLOW_OPEN:
 		err = dflow_packet(e, f, reply, pk, p, v);
+		/* Still open, only a packet it passed of its own conversation
+		 * refreshes it (a passed copy of verified bytes counts: only
+		 * the real sender has them); one that ended it starts its
+		 * closing or refused state's timer. */
+		if (f->state != FLOW_FREE &&
+		    (f->state != FLOW_OPEN || (*v != ENG_DROP && dflow_live(e, f, reply, p))))
+			f->last_s = e->now_s;
 		break;
 	case FLOW_EMBRYO:
 		err = dflow_embryo(e, f, reply, pk, p, v);

@@ -170,6 +170,13 @@ void dflow_start(struct eng *e, struct flow *f, const struct eng_pkt *pk, const 
 int dflow_packet(struct eng *e, struct flow *f, int reply, const struct eng_pkt *pk,
 		 const struct pkt *p, enum eng_verdict *v);
 void dflow_end(struct eng *e, struct flow *f);
+/* p passed on the open flow f and is its conversation's (not a stranger's
+ * stray ACK): it refreshes the flow. */
+int dflow_live(struct eng *e, const struct flow *f, int dir, const struct pkt *p);
+/* A SYN from either end that is not the initiator's SYN again: 1 and *v
+ * when it is one (counted), 0 when p is for dflow_packet. */
+int dflow_syn_stranger(struct eng *e, const struct flow *f, int reply, const struct pkt *p,
+		       enum eng_verdict *v);
 
 /* The key of a packet travelling in direction dir of f. */
 void dir_key(const struct flow *f, int dir, struct flow_key *k);

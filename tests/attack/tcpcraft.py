@@ -14,7 +14,9 @@ test_blind_old.sh and test_blind_syn.sh.
         Watches as blind does; then, from SEND_NS with spoofed sources, on
         the connection's tuple: a SYN with another ISN in the client's name,
         one carrying data, and a SYN in the server's name on the reversed
-        tuple, five rounds. Exit 0, 2 when no connection was seen.
+        tuple (all outside the receiver's window); one inside each
+        receiver's window, and a SYN+FIN, five rounds. Exit 0, 2 when no
+        connection was seen.
   tcpcraft.py old SNIFF_NS SEND_NS CLIENT SERVER PORT
         Watches the client's data segments of a transfer CLIENT ->
         SERVER:PORT; once 20 MB passed its first large one, sends from
@@ -174,13 +176,18 @@ def cmd_syn(a):
     if not seen:
         return 2
     out, cport, last = seen
-    cseq = last["c"][0]
-    sseq = last["s"][0]
+    cseq, cend, _ = last["c"]
+    sseq, send, _ = last["s"]
     for i in range(5):
         out.send("syn", a.client, a.server, cport, a.port, cseq + 0x40000000 + i, 0, SYN)
         out.send("syn-data", a.client, a.server, cport, a.port, cseq + 0x50000000 + i, 0, SYN,
                  b"\x01" * 10)
         out.send("syn-back", a.server, a.client, a.port, cport, sseq + 0x40000000 + i, 0, SYN)
+        # inside each receiver's window: an RFC 793 stack would reset
+        out.send("syn-window", a.client, a.server, cport, a.port, cend + 100000 + i, 0, SYN)
+        out.send("syn-back-window", a.server, a.client, a.port, cport, send + 1000 + i, 0, SYN)
+        out.send("syn-fin", a.client, a.server, cport, a.port, cseq + 0x40000000 + i, 0,
+                 SYN | FIN)
         time.sleep(0.1)
     return 0
 

@@ -902,41 +902,70 @@ static void blind_syn_ends_no_handshake(void **state)
 	plain_answered(fx, viewer(2), 40000);
 }
 
+/* PACS:41000 associated with scp; *data: its next segment, a C-ECHO-RQ in
+ * echo. Returns the flow. */
+static struct flow *associated_echo(struct fx *fx, struct pb *echo, struct tpkt *data)
+{
+	uint8_t b[2048];
+	struct flow *f;
+	struct pkt p;
+	int reply;
+
+	pb_echo_cmd(echo, 0x0030);
+	*data = (struct tpkt){ PACS, SCP, IPPROTO_TCP, 41000, 104, ISN + 1 + (uint32_t)fx->rq.n,
+			       ISN_SCP + 1 + (uint32_t)fx->ac.n, TCP_ACK | TCP_PSH, echo->b, echo->n };
+	associate(fx, PACS, 41000);
+	assert_int_equal(pkt_parse(b, tpkt_build(b, data), &p), 0);
+	assert_non_null(f = flow_lookup(fx->e->flows, &p.key, &reply));
+	return f;
+}
+
 /* Anyone who knows an open association's tuple can send a SYN on it
- * with another ISN, or from scp's side: neither ends it (scp answers a
- * bare one with a challenge ACK, RFC 5961 §4, so it passes), one with
- * data is dropped, and the flow keeps its state, timer and stream: the
- * next data passes. A client that really restarted answers the challenge
- * ACK with a reset at the exact next byte, which ends the flow, and its
- * next SYN starts a new one. */
+ * with another ISN, or from scp's side: none ends it. A bare one outside
+ * the receiver's window passes (an RFC 5961 receiver answers it with a
+ * challenge ACK, an RFC 793 one with an ACK); one inside it (an RFC 793
+ * receiver would reset) is dropped and answered in the receiver's name
+ * with that ACK; other flags (SYN+FIN) or data are dropped, and
+ * the flow keeps its state, timer and stream: the next data passes. A
+ * client that really restarted answers the ACK with a reset at the exact
+ * next byte, which ends the flow, and its next SYN starts a new one. */
 static void blind_syn_ends_no_association(void **state)
 {
 	struct fx *fx = *state;
 	struct pb echo = { .n = 0 };
-	uint8_t b[2048];
-	struct tpkt other = { PACS, SCP, IPPROTO_TCP, 41000, 104, ISN + 777, 0, TCP_SYN };
-	struct tpkt loaded = { PACS, SCP, IPPROTO_TCP, 41000, 104, ISN + 777, 0, TCP_SYN, "x", 1 };
-	struct tpkt back = { SCP, PACS, IPPROTO_TCP, 104, 41000, 4242, 0, TCP_SYN };
+	uint32_t far = 0x40000000u, next = ISN + 1 + (uint32_t)fx->rq.n;
+	uint32_t back_next = ISN_SCP + 1 + (uint32_t)fx->ac.n;
+	struct tpkt other = { PACS, SCP, IPPROTO_TCP, 41000, 104, next + far, 0, TCP_SYN };
+	struct tpkt ecn = { PACS, SCP, IPPROTO_TCP, 41000, 104, next + far, 0,
+			    TCP_SYN | TCP_ECE | TCP_CWR };
+	struct tpkt inside = { PACS, SCP, IPPROTO_TCP, 41000, 104, next + 100, 0, TCP_SYN };
+	struct tpkt synfin = { PACS, SCP, IPPROTO_TCP, 41000, 104, next + far, 0, TCP_SYN | TCP_FIN };
+	struct tpkt loaded = { PACS, SCP, IPPROTO_TCP, 41000, 104, next + far, 0, TCP_SYN, "x", 1 };
+	struct tpkt back = { SCP, PACS, IPPROTO_TCP, 104, 41000, back_next + far, 0, TCP_SYN };
+	struct tpkt back_in = { SCP, PACS, IPPROTO_TCP, 104, 41000, back_next + 10, 0, TCP_SYN };
 	struct tpkt data, rst;
-	struct flow *f;
+	struct flow *f = associated_echo(fx, &echo, &data);
+	uint64_t last = f->last_s;
 	struct pkt p;
-	uint64_t last;
-	int reply;
 
-	pb_echo_cmd(&echo, 0x0030);
-	data = (struct tpkt){ PACS, SCP, IPPROTO_TCP, 41000, 104, ISN + 1 + (uint32_t)fx->rq.n,
-			      ISN_SCP + 1 + (uint32_t)fx->ac.n, TCP_ACK | TCP_PSH, echo.b, echo.n };
 	rst = (struct tpkt){ PACS, SCP, IPPROTO_TCP, 41000, 104, data.seq + (uint32_t)echo.n, 0,
 			     TCP_RST };
-	associate(fx, PACS, 41000);
-	assert_int_equal(pkt_parse(b, tpkt_build(b, &other), &p), 0);
-	assert_non_null(f = flow_lookup(fx->e->flows, &p.key, &reply));
-	last = f->last_s;
 	fx->now += 10 * SEC;
 	assert_int_equal(feed(fx, &other, &at_lan), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &ecn, &at_lan), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &inside, &at_lan), ENG_DROP);
+	/* answered in scp's name: an ACK at what scp acknowledged */
+	assert_int_equal(fx->r.ninj, 1);
+	assert_int_equal(pkt_parse(fx->r.inj[0], fx->r.injlen[0], &p), 0);
+	assert_int_equal(p.flags, TCP_ACK);
+	assert_int_equal(p.ack, next);
+	assert_int_equal(p.seq, back_next);
+	assert_int_equal(fx->r.injport[0], at_lan.ifindex);
+	assert_int_equal(feed(fx, &synfin, &at_lan), ENG_DROP);
 	assert_int_equal(feed(fx, &loaded, &at_lan), ENG_DROP);
 	assert_int_equal(feed(fx, &back, &at_dev), ENG_ACCEPT);
-	assert_int_equal(eng_counters(fx->e)->handshake_mismatch, 3);
+	assert_int_equal(feed(fx, &back_in, &at_dev), ENG_DROP);
+	assert_int_equal(eng_counters(fx->e)->handshake_mismatch, 7);
 	assert_int_equal(f->state, FLOW_OPEN);
 	assert_int_equal(f->last_s, last);
 	assert_int_equal(feed(fx, &data, &at_lan), ENG_ACCEPT);
@@ -944,6 +973,27 @@ static void blind_syn_ends_no_association(void **state)
 	assert_int_equal(eng_counters(fx->e)->flows_live, 0);
 	assert_in_range(feed(fx, &other, &at_lan), ENG_OPEN, ENG_OPEN_SYNACK);	/* a new flow */
 	assert_int_equal(eng_counters(fx->e)->flows_new, 2);
+}
+
+/* An open association ages from the last packet of its own it passed: a
+ * stranger's out-of-window ACK (passed: scp answers it with an ACK) does
+ * not keep a dead one's slot; the real sender's next data does. */
+static void stranger_keeps_no_association_alive(void **state)
+{
+	struct fx *fx = *state;
+	struct pb echo = { .n = 0 };
+	uint32_t next = ISN + 1 + (uint32_t)fx->rq.n, back_next = ISN_SCP + 1 + (uint32_t)fx->ac.n;
+	struct tpkt junk = { PACS, SCP, IPPROTO_TCP, 41000, 104, next + 0x40000000u, back_next,
+			     TCP_ACK };
+	struct tpkt data;
+	struct flow *f = associated_echo(fx, &echo, &data);
+	uint64_t last = f->last_s;
+
+	fx->now += 10 * SEC;
+	assert_int_equal(feed(fx, &junk, &at_lan), ENG_ACCEPT);
+	assert_int_equal(f->last_s, last);
+	assert_int_equal(feed(fx, &data, &at_lan), ENG_ACCEPT);
+	assert_int_equal(f->last_s, last + 10);
 }
 
 /* The inspector's pool has no association for the first data (here the
@@ -1026,6 +1076,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(handshake_ack_counts_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(blind_syn_ends_no_handshake, setup, teardown),
 		cmocka_unit_test_setup_teardown(blind_syn_ends_no_association, setup, teardown),
+		cmocka_unit_test_setup_teardown(stranger_keeps_no_association_alive, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_inspector_is_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(fin_before_data_takes_no_slot, setup, teardown),
 	};
