@@ -821,6 +821,32 @@ out_drop:
 	return ENG_DROP;
 }
 
+/* p's sequence number lies in its receiver's window, or one byte before
+ * it (a keepalive). */
+static int dflow_in_window(const struct eng_assoc *a, int dir, const struct pkt *p)
+{
+	unsigned ws = dflow_wscale(a, !dir);
+
+	return stream_rst(&a->st[dir], p->seq, a->win[!dir], ws) != STREAM_RST_OUTSIDE ||
+	       stream_rst(&a->st[dir], p->seq + 1, a->win[!dir], ws) != STREAM_RST_OUTSIDE;
+}
+
+/* p's ACK and window may be believed: its sequence number is in the
+ * receiver's window, and its ACK (if any) lies between what the other end
+ * already had acknowledged and what it sent. A blind stranger's ACK
+ * passes (the receiver judges it) but must not move the acknowledged
+ * position, which frees the copies a retransmission is verified against,
+ * nor the window that resets and SYNs are judged by. */
+static int dflow_ack_plausible(const struct eng_assoc *a, int dir, const struct pkt *p)
+{
+	const struct stream *to = &a->st[!dir];
+
+	if ((p->flags & TCP_ACK) && to->init &&
+	    (seq_before(to->next, p->ack) || (to->acked_init && seq_before(p->ack, to->acked))))
+		return 0;
+	return !a->st[dir].init || dflow_in_window(a, dir, p);
+}
+
 /* p, passed on an open flow, is the conversation's own, so it keeps the
  * flow alive: anything that was judged (data, FIN, RST, SYN), or a bare
  * ACK in the receiver's window (a keepalive one byte before it). Bare
@@ -828,13 +854,9 @@ out_drop:
  * ACK), but a stranger's out-of-window one must not hold a dead flow. */
 int dflow_live(struct eng *e, const struct flow *f, int dir, const struct pkt *p)
 {
-	const struct eng_assoc *a = flow_assoc(e, f);
-	unsigned ws = dflow_wscale(a, !dir);
-
 	if (p->plen || (p->flags & (TCP_FIN | TCP_SYN | TCP_RST)))
 		return 1;
-	return stream_rst(&a->st[dir], p->seq, a->win[!dir], ws) != STREAM_RST_OUTSIDE ||
-	       stream_rst(&a->st[dir], p->seq + 1, a->win[!dir], ws) != STREAM_RST_OUTSIDE;
+	return dflow_in_window(flow_assoc(e, f), dir, p);
 }
 
 /* A bare SYN inside the receiver's window, dropped, is answered in the
@@ -910,7 +932,7 @@ int dflow_packet(struct eng *e, struct flow *f, int dir, const struct eng_pkt *p
 		 const struct pkt *p, enum eng_verdict *v)
 {
 	struct eng_assoc *a = flow_assoc(e, f);
-	int err;
+	int err, heard;
 
 	*v = ENG_DROP;
 	if (p->flags & TCP_RST) {
@@ -943,12 +965,16 @@ int dflow_packet(struct eng *e, struct flow *f, int dir, const struct eng_pkt *p
 			stream_syn(&a->st[1], p->ack - 1);
 			a->win[1] = DFLOW_WIN_UNSEEN;
 		}
+	}
+	heard = dflow_ack_plausible(a, dir, p);
+	if (heard && (p->flags & TCP_ACK)) {
 		stream_ack(&a->st[!dir], p->ack);
 		resend_acked(e, a);
 	}
 	if (dir && !a->st[1].init)
 		return 0;	/* the acceptor speaking before the initiator: dropped */
-	a->win[dir] = p->win;
+	if (heard)
+		a->win[dir] = p->win;
 	if (!p->plen && !(p->flags & TCP_FIN)) {
 		*v = ENG_ACCEPT;	/* a bare ACK carries nothing to inspect */
 		return 0;

@@ -20,6 +20,8 @@ struct tpkt {
 	uint8_t has_ts;		/* TCP: a timestamp option with tsval */
 	uint32_t tsval;
 	uint8_t has_ws, ws;	/* TCP: a window scale option of shift ws */
+	uint8_t has_win;	/* TCP: window win (0x2000 otherwise) */
+	uint16_t win;
 };
 
 static inline size_t tpkt_build(uint8_t *buf, const struct tpkt *t)
@@ -39,6 +41,8 @@ static inline size_t tpkt_build(uint8_t *buf, const struct tpkt *t)
 		h[8] = (uint8_t)(t->ack >> 24); h[9] = (uint8_t)(t->ack >> 16);
 		h[10] = (uint8_t)(t->ack >> 8); h[11] = (uint8_t)t->ack;
 		h[13] = t->flags; h[14] = 0x20;
+		if (t->has_win)
+			h[14] = (uint8_t)(t->win >> 8), h[15] = (uint8_t)t->win;
 		if (t->has_ts) {	/* NOP NOP TS(10): as Linux sends it */
 			h[20] = 1; h[21] = 1; h[22] = 8; h[23] = 10;
 			h[24] = (uint8_t)(t->tsval >> 24); h[25] = (uint8_t)(t->tsval >> 16);

@@ -1059,6 +1059,49 @@ static void reset_only_at_the_exact_sequence(void **state)
 	assert_int_equal(eng_counters(fx->e)->flows_live, 0);
 }
 
+/* A blind stranger's ACK passes (symbia's stack judges it) but is not
+ * believed: with its sequence number outside symbia's window, its ACK of
+ * bytes symbia never acknowledged frees no kept copy, and its zero
+ * window narrows no reset window.
+ *
+ *   pacs ──3 C-ECHO-RQs──▶ symbia
+ *   ??   ──ACK seq=symbia+2^31 ack=all win=0 (as symbia)──▶ pacs: passes
+ *   pacs ──the second PDV again, its length changed──▶ dropped, tcp-overlap
+ *   pacs ──RST seq=next+1000 (in the real window)──▶ passes, the flow lives */
+static struct pb echo_rqs(unsigned n)
+{
+	struct pb m = { .n = 0 };
+
+	while (n--)
+		pb_echo_cmd(&m, 0x0030);
+	return m;
+}
+
+static void blind_ack_moves_nothing(void **state)
+{
+	struct fx *fx = *state;
+	struct pb m = echo_rqs(3);
+	uint32_t seq = associate(fx, 104, ENG_ACCEPT), sseq = symbia_next();
+	uint8_t evil[sizeof(m.b)];
+	struct tpkt data = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, seq, sseq, TCP_ACK, m.b, m.n };
+	struct tpkt blind = { SYMBIA, PACS, IPPROTO_TCP, 104, 40000, sseq + 0x80000000u,
+			      seq + (uint32_t)m.n, TCP_ACK, .has_win = 1, .win = 0 };
+	struct tpkt changed = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, seq + 20, sseq, TCP_ACK,
+				evil + 20, m.n / 3 };
+	struct tpkt rst = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, seq + (uint32_t)m.n + 1000, 0,
+			    TCP_RST };
+
+	memcpy(evil, m.b, m.n);
+	evil[m.n / 3 + 9] ^= 1;				/* the second PDV's length */
+	assert_int_equal(feed(fx, &data), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &blind), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &rst), ENG_ACCEPT);
+	assert_int_equal(eng_counters(fx->e)->flows_live, 1);
+	assert_int_equal(feed(fx, &changed), ENG_DROP);
+	assert_int_equal(fx->r.ev[fx->r.nev - 1], EV_INVALID);
+	assert_string_equal(fx->r.fault[fx->r.nev - 1], "tcp-overlap");
+}
+
 /* The SYN queue parses its packet once, to check it is a bare SYN, and
  * the engine judges it from that parse: the same verdict and counts as
  * eng_packet(), the flow made, and the RQ after it judged as usual. */
@@ -1325,6 +1368,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(unverifiable_retransmissions_end_the_flow, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(reset_only_at_the_exact_sequence, setup, teardown),
+		cmocka_unit_test_setup_teardown(blind_ack_moves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(reset_from_the_acceptor, setup, teardown),
 		cmocka_unit_test_setup_teardown(reset_window_scaled_as_negotiated, setup, teardown),
 		cmocka_unit_test_setup_teardown(packet_parsed_by_the_caller, setup, teardown),
