@@ -847,6 +847,19 @@ static int dflow_ack_plausible(const struct eng_assoc *a, int dir, const struct 
 	return !a->st[dir].init || dflow_in_window(a, dir, p);
 }
 
+/* What p says of its sender's peer's stream (its ACK) and of its own
+ * receive window, taken only when p is plausible. */
+static void dflow_heard(struct eng *e, struct eng_assoc *a, int dir, const struct pkt *p)
+{
+	if (!dflow_ack_plausible(a, dir, p))
+		return;
+	if (p->flags & TCP_ACK) {
+		stream_ack(&a->st[!dir], p->ack);
+		resend_acked(e, a);
+	}
+	a->win[dir] = p->win;
+}
+
 /* p, passed on an open flow, is the conversation's own, so it keeps the
  * flow alive: anything that was judged (data, FIN, RST, SYN), or a bare
  * ACK in the receiver's window (a keepalive one byte before it). Bare
@@ -932,7 +945,7 @@ int dflow_packet(struct eng *e, struct flow *f, int dir, const struct eng_pkt *p
 		 const struct pkt *p, enum eng_verdict *v)
 {
 	struct eng_assoc *a = flow_assoc(e, f);
-	int err, heard;
+	int err;
 
 	*v = ENG_DROP;
 	if (p->flags & TCP_RST) {
@@ -952,29 +965,19 @@ int dflow_packet(struct eng *e, struct flow *f, int dir, const struct eng_pkt *p
 			a->wscale[1] = p->wscale;
 			dflow_acceptor_at(e, a, p, &pk->from);
 		}
-		if (p->flags & TCP_ACK)
-			stream_ack(&a->st[!dir], p->ack);
-		a->win[dir] = p->win;
+		dflow_heard(e, a, dir, p);
 		*v = ENG_ACCEPT;
 		return 0;
 	}
-	if (p->flags & TCP_ACK) {
-		/* The SYN-ACK passed in the kernel (ENG_OPEN_SYNACK): the
-		 * initiator's acknowledgement names the acceptor's ISN. */
-		if (!dir && !a->st[1].init) {
-			stream_syn(&a->st[1], p->ack - 1);
-			a->win[1] = DFLOW_WIN_UNSEEN;
-		}
-	}
-	heard = dflow_ack_plausible(a, dir, p);
-	if (heard && (p->flags & TCP_ACK)) {
-		stream_ack(&a->st[!dir], p->ack);
-		resend_acked(e, a);
+	/* The SYN-ACK passed in the kernel (ENG_OPEN_SYNACK): the
+	 * initiator's acknowledgement names the acceptor's ISN. */
+	if (!dir && (p->flags & TCP_ACK) && !a->st[1].init) {
+		stream_syn(&a->st[1], p->ack - 1);
+		a->win[1] = DFLOW_WIN_UNSEEN;
 	}
 	if (dir && !a->st[1].init)
 		return 0;	/* the acceptor speaking before the initiator: dropped */
-	if (heard)
-		a->win[dir] = p->win;
+	dflow_heard(e, a, dir, p);
 	if (!p->plen && !(p->flags & TCP_FIN)) {
 		*v = ENG_ACCEPT;	/* a bare ACK carries nothing to inspect */
 		return 0;

@@ -1066,6 +1066,7 @@ static void reset_only_at_the_exact_sequence(void **state)
  *
  *   pacs ──3 C-ECHO-RQs──▶ symbia
  *   ??   ──ACK seq=symbia+2^31 ack=all win=0 (as symbia)──▶ pacs: passes
+ *   ??   ──the same as a SYN-ACK──▶ pacs: passes
  *   pacs ──the second PDV again, its length changed──▶ dropped, tcp-overlap
  *   pacs ──RST seq=next+1000 (in the real window)──▶ passes, the flow lives */
 static struct pb echo_rqs(unsigned n)
@@ -1086,6 +1087,7 @@ static void blind_ack_moves_nothing(void **state)
 	struct tpkt data = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, seq, sseq, TCP_ACK, m.b, m.n };
 	struct tpkt blind = { SYMBIA, PACS, IPPROTO_TCP, 104, 40000, sseq + 0x80000000u,
 			      seq + (uint32_t)m.n, TCP_ACK, .has_win = 1, .win = 0 };
+	struct tpkt blind_synack = blind;
 	struct tpkt changed = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, seq + 20, sseq, TCP_ACK,
 				evil + 20, m.n / 3 };
 	struct tpkt rst = { PACS, SYMBIA, IPPROTO_TCP, 40000, 104, seq + (uint32_t)m.n + 1000, 0,
@@ -1094,7 +1096,9 @@ static void blind_ack_moves_nothing(void **state)
 	memcpy(evil, m.b, m.n);
 	evil[m.n / 3 + 9] ^= 1;				/* the second PDV's length */
 	assert_int_equal(feed(fx, &data), ENG_ACCEPT);
+	blind_synack.flags = TCP_SYN | TCP_ACK;
 	assert_int_equal(feed(fx, &blind), ENG_ACCEPT);
+	assert_int_equal(feed(fx, &blind_synack), ENG_ACCEPT);
 	assert_int_equal(feed(fx, &rst), ENG_ACCEPT);
 	assert_int_equal(eng_counters(fx->e)->flows_live, 1);
 	assert_int_equal(feed(fx, &changed), ENG_DROP);
