@@ -847,7 +847,7 @@ static int dflow_ack_plausible(const struct eng_assoc *a, int dir, const struct 
 	return !a->st[dir].init || dflow_in_window(a, dir, p);
 }
 
-/* What p says of its sender's peer's stream (its ACK) and of its own
+/* What p tells: its ACK of the other direction's bytes and its sender's
  * receive window, taken only when p is plausible. */
 static void dflow_heard(struct eng *e, struct eng_assoc *a, int dir, const struct pkt *p)
 {
