@@ -90,6 +90,8 @@ struct eng_counters {
 	uint64_t syn_capped;		/* SYNs over their source's syn_per_src */
 	uint64_t syn_early_drop;	/* unestablished flows ended for a new one */
 	uint64_t dgram_forgotten;	/* UDP/ICMP flows left to the kernel alone for a new one */
+	uint64_t settled_forgotten;	/* flows the kernel forwards (settled) that left the
+					 * table: the next apply's conntrack sweep judges them */
 	uint64_t handshake_mismatch;	/* packets on a handshake that do not fit it (a
 					 * SYN-ACK not acknowledging the SYN exactly, the
 					 * acceptor outside its window, another SYN): dropped;

@@ -229,6 +229,7 @@ static void ctl_engine_obj(const struct eng_counters *n, FILE *out)
 		{ "tcp_retransmitted", n->tcp_retransmitted },
 		{ "syn_capped", n->syn_capped }, { "syn_early_drop", n->syn_early_drop },
 		{ "dgram_forgotten", n->dgram_forgotten },
+		{ "settled_forgotten", n->settled_forgotten },
 		{ "handshake_mismatch", n->handshake_mismatch },
 		{ "assoc_artim", n->assoc_artim }, { "assoc_retired", n->assoc_retired },
 		{ "assoc_unproven", n->assoc_unproven },

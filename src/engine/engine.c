@@ -92,6 +92,8 @@ void eng_gen_put(struct eng *e, uint8_t g)
 
 void eng_flow_end(struct eng *e, struct flow *f)
 {
+	if (f->state == FLOW_SETTLED || f->state == FLOW_SETTLED_ASSOC)
+		e->c.settled_forgotten++;	/* the kernel may go on forwarding it */
 	if (f->state == FLOW_EMBRYO || f->state == FLOW_HANDSHAKE)
 		admit_syn_end(e, f);
 	else if (f->key.proto != IPPROTO_TCP)

@@ -70,6 +70,11 @@ client lan a
 client viewer b
 check "sweep: lan's connection echoes" test "$(say a one)" = one
 check "sweep: viewer's connection echoes" test "$(say b one)" = one
+# the engine knows every connection the kernel forwards: a reload needs no
+# sweep (a dump walks every conntrack bucket, docs/engine.md)
+check "sweep: a reload answers ok" test "$(sw_ctl_json 'j["ok"]' reload)" = True
+check "sweep: ...and runs no sweep: the engine knows both connections (one sweep, at the start)" \
+	test "$(grep -c "conntrack sweep: .* kept" "$SW_WORK/scanwalld.log")" = 1
 
 sw_stop
 sw_start "$pol" || { fail "sweep: scanwalld starts again"; exit 1; }
