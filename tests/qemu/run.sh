@@ -175,6 +175,8 @@ check "qemu: the unit's password is on the state partition" guest 10 \
 # otherwise): its last word says the bridge came up, and no failure before
 check "qemu: br0 came up behind the closed ruleset" \
 	bash -c "grep -q 'rcS: br0 up' '$clog' && ! grep -q 'closed ruleset failed' '$clog'"
+check "qemu: the conntrack hash is the image's 16,384 buckets (the sweep's walk)" guest 10 \
+	'test "$(sysctl -n net.netfilter.nf_conntrack_buckets)" = 16384'
 check "qemu: root file system is read-only" guest 10 '! touch /probe 2>/dev/null'
 check "qemu: state partition mounted (ext4)" guest 10 'grep -q " /state ext4 " /proc/mounts'
 check "qemu: watchdog fed by scanwalld" guest 10 \
