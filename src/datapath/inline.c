@@ -252,7 +252,8 @@ static int inl_sweep(void *ctx, const struct pol *pol, FILE *diag)
 
 	if (!pol)
 		return 0;
-	if (l->ct && inl_call(l, inl_read_forgotten, &fg) == 0 && !l->unknown &&
+	/* unknown first: the start-up sweep runs before l->ct is set */
+	if (!l->unknown && l->ct && inl_call(l, inl_read_forgotten, &fg) == 0 &&
 	    fg.n == l->swept_forgotten)
 		return 0;
 	err = ct_sweep(inl_sweep_keep, &kp, &st);
