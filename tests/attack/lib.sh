@@ -4,7 +4,7 @@
 #
 #   lan 10.77.1.10 (the PACS, AE LAN_SCU) ── box (scanwalld) ── dev 10.77.1.15 (storescp, AE SYMBIA)
 
-# The crafted segments (raw sockets, scapy): "$craft" MODE ARGS...
+# The crafted segments (raw sockets, tcpcraft.py): "$craft" MODE ARGS...
 craft=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/tcpcraft.py
 
 # attack_ready LABEL N SIDE [POLICY [ARGS...]]: N images of SIDE x SIDE
