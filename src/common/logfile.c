@@ -48,8 +48,9 @@ void sw_logfile_close(struct sw_logfile *f)
 	*f = (struct sw_logfile){ .fd = -1 };
 }
 
-/* Keeps one rotated file: the oldest history goes, the file never grows
- * past the cap, and a reader of FILE.1 sees complete lines. Once renamed,
+/* Keeps one rotated file: the oldest history goes, the file grows past
+ * the cap only by a lone line longer than it (written to an empty file),
+ * and a reader of FILE.1 sees complete lines. Once renamed,
  * the open descriptor is FILE.1's: it is closed, never truncated. */
 static int logfile_rotate(struct sw_logfile *f)
 {
