@@ -238,9 +238,9 @@ static void inl_read_forgotten(void *arg)
  * kernel may forward flows of a run before), after a sweep that kept any
  * (they may be such flows, and stay so), and once the engine has forgotten
  * flows the kernel forwards (idle, the datagram share). A dump walks every
- * conntrack bucket (262,144 on the bench machine) with bottom halves off
- * on its CPU, some milliseconds in which packets handled there wait
- * (docs/engine.md): an apply that needs none skips it. */
+ * conntrack bucket (262,144 on the bench machine; the image sets 16,384)
+ * with bottom halves off on its CPU, some milliseconds in which packets
+ * handled there wait (docs/engine.md): an apply that needs none skips it. */
 static int inl_sweep(void *ctx, const struct pol *pol, FILE *diag)
 {
 	struct inl *l = ctx;
@@ -257,7 +257,9 @@ static int inl_sweep(void *ctx, const struct pol *pol, FILE *diag)
 	    fg.n == l->swept_forgotten)
 		return 0;
 	err = ct_sweep(inl_sweep_keep, &kp, &st);
-	l->unknown = err || kp.kept;
+	/* refused connections it could not revoke (over its cap, updates
+	 * the kernel refused) are still forwarded: the next apply sweeps */
+	l->unknown = err || kp.kept || st.over || st.failed;
 	l->swept_forgotten = fg.n;
 	fprintf(stderr, "scanwalld: conntrack sweep: %u connections the kernel forwards kept\n",
 		kp.kept);
