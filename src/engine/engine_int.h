@@ -173,8 +173,9 @@ void dflow_end(struct eng *e, struct flow *f);
 /* p passed on the open flow f and is its conversation's (not a stranger's
  * stray ACK): it refreshes the flow. */
 int dflow_live(struct eng *e, const struct flow *f, int dir, const struct pkt *p);
-/* A SYN from either end that is not the initiator's SYN again: 1 and *v
- * when it is one (counted), 0 when p is for dflow_packet. */
+/* A SYN without ACK from either end that is not the initiator's SYN
+ * again: 1 and *v when it is one (counted), 0 when p is for dflow_packet
+ * (a SYN-ACK too). */
 int dflow_syn_stranger(struct eng *e, const struct flow *f, int reply, const struct pkt *p,
 		       enum eng_verdict *v);
 
